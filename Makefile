@@ -1,0 +1,63 @@
+# ecsform: `make synth` turns specs/ into Terraform roots in build/; `make test` runs every test.
+# Both set up what they need from nothing: the virtual environment, the packages and the Terraform CLI config.
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+OUT    ?= build
+SPECS  ?= specs
+ENGINE ?= hcl
+# pytest workers: the e2e and terraform tests are I/O- and process-bound
+JOBS   ?= 2
+
+# Terraform reads providers from the local mirror when there is one (see generators/tfrc.py).
+export TF_CLI_CONFIG_FILE := $(CURDIR)/.terraform.d/terraformrc
+export CHECKPOINT_DISABLE := 1
+export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+PIP := $(BIN)/python -m pip install --quiet -c requirements/constraints.txt
+
+.PHONY: help setup synth test unit e2e tfrc fmt lint docs bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+$(VENV)/.base: pyproject.toml requirements/constraints.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(PIP) -e .
+	@touch $@
+
+$(VENV)/.dev: $(VENV)/.base
+	$(PIP) -e '.[dev,cdk,cdktf]'
+	@touch $@
+
+setup: $(VENV)/.dev tfrc ## create .venv with every package the tests need
+
+tfrc: $(VENV)/.base ## write the Terraform CLI config (provider mirror) to .terraform.d/terraformrc
+	@$(BIN)/python -m generators.tfrc $(TF_CLI_CONFIG_FILE) >/dev/null
+
+synth: $(VENV)/.base ## synthesize specs/ into build/ (one Terraform root per spec and environment)
+	$(BIN)/python main.py synth $(SPECS) --out $(OUT) --engine $(ENGINE)
+
+test: setup ## run every test: unit, golden, terraform (fmt/validate/test), checkov, e2e against moto
+	@command -v terraform >/dev/null || { echo "terraform is not on PATH" >&2; exit 1; }
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup
+
+unit: setup ## the fast tests only (no terraform, no moto)
+	$(BIN)/python -m pytest -n $(JOBS) -m "not terraform and not e2e and not cdk"
+
+e2e: setup ## apply every root against a local moto server
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup -m e2e
+
+fmt: ## terraform fmt the modules
+	terraform fmt -recursive modules
+
+bench: $(VENV)/.base ## time validate and synth on generated specs
+	$(BIN)/python scripts/bench.py
+
+clean: ## remove build output and caches (keeps .venv)
+	rm -rf $(OUT) .tmp .pytest_cache .hypothesis

@@ -1,0 +1,377 @@
+"""Read a spec file (YAML or JSON) into a tree of nodes that remember where every key and value was written.
+
+The YAML event stream comes from libyaml (ruamel.yaml's C parser); the tree is built here, iteratively, so that
+hostile input is refused in bounded time and memory: a size cap before parsing, a nesting cap and an alias
+expansion budget while building, duplicate keys rejected, invalid UTF-8 reported with its line and column.
+Scalars follow the YAML 1.2 core schema (so `yes` and `on` stay strings); JSON files must also be strict JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path as FsPath
+from typing import Any, Iterator
+
+from ruamel.yaml import YAML
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+from .errors import EcsformError, Finding, Path, Severity
+
+MAX_BYTES = 1024 * 1024  # a registered task definition is at most 64 KiB; overlays multiply that a few times
+MAX_DEPTH = 64
+MAX_NODES = 200_000  # after alias expansion
+
+Mark = tuple[int, int]  # 1-based line and column
+
+
+class Node:
+    """A value from the file with the place it was written. `value` holds plain scalars, or
+    dict[str, Node] for mappings and list[Node] for sequences."""
+
+    __slots__ = ("value", "mark", "key_mark")
+
+    def __init__(self, value: Any, mark: Mark, key_mark: Mark | None = None) -> None:
+        self.value = value
+        self.mark = mark
+        self.key_mark = key_mark
+
+    @property
+    def is_map(self) -> bool:
+        return type(self.value) is dict
+
+    @property
+    def is_seq(self) -> bool:
+        return type(self.value) is list
+
+    def get(self, key: str) -> "Node | None":
+        return self.value.get(key) if type(self.value) is dict else None
+
+    def __repr__(self) -> str:  # pragma: no cover - debugging aid
+        return f"Node({self.value!r}@{self.mark})"
+
+
+@dataclass
+class SourceMap:
+    """Where each field path of a plain document was written. Paths not written by the user (defaults,
+    derived values) resolve to the nearest written ancestor."""
+
+    file: str
+    values: dict[Path, Mark] = field(default_factory=dict)
+    keys: dict[Path, Mark] = field(default_factory=dict)
+
+    def locate(self, path: Path, *, key: bool = False) -> Mark:
+        if key and path in self.keys:
+            return self.keys[path]
+        probe = tuple(path)
+        while probe:
+            if probe in self.values:
+                return self.values[probe]
+            if probe in self.keys:
+                return self.keys[probe]
+            probe = probe[:-1]
+        return self.values.get((), (1, 1))
+
+    def finding(self, f: Finding, *, key: bool = False) -> Finding:
+        line, col = self.locate(f.path, key=key)
+        return f.located(self.file, line, col)
+
+
+def plain(node: Node, file: str, prefix: Path = ()) -> tuple[Any, SourceMap]:
+    """Turn a node tree into plain dicts/lists/scalars plus the SourceMap of every path."""
+    smap = SourceMap(file)
+    values, keys = smap.values, smap.keys
+
+    def walk(n: Node, path: Path) -> Any:
+        values[path] = n.mark
+        if n.key_mark is not None:
+            keys[path] = n.key_mark
+        v = n.value
+        if type(v) is dict:
+            return {k: walk(c, path + (k,)) for k, c in v.items()}
+        if type(v) is list:
+            return [walk(c, path + (i,)) for i, c in enumerate(v)]
+        return v
+
+    return walk(node, prefix), smap
+
+
+def from_plain(value: Any, mark: Mark, key_mark: Mark | None = None) -> Node:
+    """Wrap a plain value produced by the project (a normalized shorthand) as nodes carrying one mark."""
+    if isinstance(value, dict):
+        return Node({k: from_plain(v, mark, mark) for k, v in value.items()}, mark, key_mark)
+    if isinstance(value, list):
+        return Node([from_plain(v, mark) for v in value], mark, key_mark)
+    return Node(value, mark, key_mark)
+
+
+# --- YAML 1.2 core schema for plain scalars ---------------------------------------------------------------
+_NULL = {"", "~", "null", "Null", "NULL"}
+_TRUE = {"true", "True", "TRUE"}
+_FALSE = {"false", "False", "FALSE"}
+_INT10 = re.compile(r"[-+]?[0-9]+\Z")
+_INT8 = re.compile(r"0o[0-7]+\Z")
+_INT16 = re.compile(r"0x[0-9a-fA-F]+\Z")
+_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?\Z")
+_INF = re.compile(r"[-+]?\.(inf|Inf|INF)\Z")
+_NAN = re.compile(r"\.(nan|NaN|NAN)\Z")
+
+_STD_TAGS = {
+    "tag:yaml.org,2002:str": "str",
+    "tag:yaml.org,2002:int": "int",
+    "tag:yaml.org,2002:float": "float",
+    "tag:yaml.org,2002:bool": "bool",
+    "tag:yaml.org,2002:null": "null",
+    "tag:yaml.org,2002:map": "map",
+    "tag:yaml.org,2002:seq": "seq",
+}
+
+
+def _resolve_plain(text: str) -> Any:
+    if text in _NULL:
+        return None
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    if _INT10.match(text):
+        return int(text)
+    if _INT8.match(text):
+        return int(text[2:], 8)
+    if _INT16.match(text):
+        return int(text[2:], 16)
+    if _FLOAT.match(text):
+        return float(text)
+    if _INF.match(text):
+        return -math.inf if text.startswith("-") else math.inf
+    if _NAN.match(text):
+        return math.nan
+    return text
+
+
+class _Stop(Exception):
+    def __init__(self, rule: str, message: str, mark: Mark, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.rule, self.message, self.mark, self.hint = rule, message, mark, hint
+
+
+def _mark(event: Any) -> Mark:
+    m = event.start_mark
+    return (m.line + 1, m.column + 1)
+
+
+def _scalar(event: Any) -> Any:
+    tag = event.tag
+    text = event.value
+    if tag in (None, "!"):
+        plain_implicit = event.implicit[0] if event.implicit else False
+        return _resolve_plain(text) if plain_implicit and event.style in (None, "") else text
+    kind = _STD_TAGS.get(tag)
+    if kind == "str":
+        return text
+    value = _resolve_plain(text)
+    expected = {"int": int, "float": (int, float), "bool": bool, "null": type(None)}.get(kind or "")
+    if expected is None or not isinstance(value, expected) or (kind == "int" and isinstance(value, bool)):
+        raise _Stop("YAML-TAG", f"tag {tag!r} cannot be applied to {text!r}", _mark(event),
+                    "remove the tag; ecsform reads plain YAML 1.2 values")
+    return float(value) if kind == "float" else value
+
+
+def _build(events: Iterator[Any]) -> Node | None:
+    """Assemble nodes from parser events without recursion."""
+    anchors: dict[str, Node] = {}
+    count = 0
+    root: Node | None = None
+    # stack entries: [node, pending_key, pending_key_mark, anchor]
+    stack: list[list[Any]] = []
+    documents = 0
+
+    def add(node: Node, anchor: str | None, ev: Any) -> None:
+        nonlocal root
+        if anchor:
+            anchors[anchor] = node
+        if not stack:
+            root = node
+            return
+        top = stack[-1]
+        parent: Node = top[0]
+        if type(parent.value) is list:
+            parent.value.append(node)
+            return
+        if top[1] is _NO_KEY:
+            if type(node.value) in (dict, list):
+                raise _Stop("YAML-KEY", "a mapping key must be a plain value, not a mapping or a list", node.mark)
+            key = node.value
+            if not isinstance(key, str):
+                raise _Stop("YAML-KEY", f"mapping key {key!r} is not a string", node.mark,
+                            "quote the key")
+            if key in parent.value:
+                first = parent.value[key].key_mark
+                raise _Stop("YAML-DUPLICATE-KEY", f"duplicate key {key!r} (first written at line {first[0]}, column {first[1]})",
+                            node.mark, "remove one of the two entries")
+            top[1], top[2] = key, node.mark
+            return
+        node.key_mark = top[2]
+        parent.value[top[1]] = node
+        top[1] = _NO_KEY
+
+    for ev in events:
+        name = type(ev).__name__
+        if name == "ScalarEvent":
+            count += 1
+            add(Node(_scalar(ev), _mark(ev)), ev.anchor, ev)
+        elif name in ("MappingStartEvent", "SequenceStartEvent"):
+            count += 1
+            if ev.tag not in (None, "!") and _STD_TAGS.get(ev.tag) not in ("map", "seq"):
+                raise _Stop("YAML-TAG", f"unsupported tag {ev.tag!r}", _mark(ev), "remove the tag")
+            if len(stack) >= MAX_DEPTH:
+                raise _Stop("YAML-TOO-DEEP", f"nesting deeper than {MAX_DEPTH} levels", _mark(ev),
+                            "a task definition is never this deep; check the file for runaway brackets or indentation")
+            node = Node({} if name == "MappingStartEvent" else [], _mark(ev))
+            add(node, ev.anchor, ev)
+            stack.append([node, _NO_KEY, None])
+        elif name in ("MappingEndEvent", "SequenceEndEvent"):
+            stack.pop()
+        elif name == "AliasEvent":
+            target = anchors.get(ev.anchor)
+            if target is None:  # libyaml reports this itself; kept for the pure parser
+                raise _Stop("YAML-SYNTAX", f"unknown alias *{ev.anchor}", _mark(ev))
+            size = _size(target, MAX_NODES - count)
+            count += size
+            if count > MAX_NODES:
+                raise _Stop("YAML-TOO-LARGE", f"aliases expand to more than {MAX_NODES} values", _mark(ev),
+                            "anchors and aliases may share values, not multiply them")
+            add(_copy(target, _mark(ev)), None, ev)
+        elif name == "DocumentStartEvent":
+            documents += 1
+            if documents > 1:
+                raise _Stop("YAML-MULTI-DOC", "a spec file holds one document; found a second", _mark(ev),
+                            "split the documents into separate files")
+        if count > MAX_NODES:
+            raise _Stop("YAML-TOO-LARGE", f"more than {MAX_NODES} values", _mark(ev))
+    return root
+
+
+_NO_KEY = object()
+
+
+def _size(node: Node, budget: int) -> int:
+    n, todo = 0, [node]
+    while todo and n <= budget:
+        cur = todo.pop()
+        n += 1
+        v = cur.value
+        if type(v) is dict:
+            todo.extend(v.values())
+        elif type(v) is list:
+            todo.extend(v)
+    return n
+
+
+def _copy(node: Node, mark: Mark) -> Node:
+    v = node.value
+    if type(v) is dict:
+        return Node({k: _copy_keyed(c, mark) for k, c in v.items()}, mark)
+    if type(v) is list:
+        return Node([_copy(c, mark) for c in v], mark)
+    return Node(v, mark)
+
+
+def _copy_keyed(node: Node, mark: Mark) -> Node:
+    n = _copy(node, mark)
+    n.key_mark = mark
+    return n
+
+
+_yaml = YAML(typ="safe", pure=False)
+
+
+def _position(text: str, index: int) -> Mark:
+    line = text.count("\n", 0, index) + 1
+    return (line, index - (text.rfind("\n", 0, index) + 1) + 1)
+
+
+def _decode(data: bytes, file: str) -> str:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        good = data[: exc.start].decode("utf-8")
+        line, col = _position(good, len(good))
+        raise EcsformError([Finding("YAML-ENCODING", Severity.ERROR,
+                                    f"invalid UTF-8 byte 0x{data[exc.start]:02x}", hint="save the file as UTF-8",
+                                    file=file, line=line, col=col)])
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return text
+
+
+def _check_json(text: str, file: str) -> None:
+    def reject(name: str) -> Any:
+        raise ValueError(f"{name} is not valid JSON")
+
+    try:
+        json.loads(text, parse_constant=reject)
+    except json.JSONDecodeError as exc:
+        raise EcsformError([Finding("JSON-SYNTAX", Severity.ERROR, exc.msg, file=file, line=exc.lineno, col=exc.colno,
+                                    hint="a .json spec must be strict JSON; rename it to .yaml for YAML syntax")])
+    except ValueError as exc:
+        raise EcsformError([Finding("JSON-SYNTAX", Severity.ERROR, str(exc), file=file, line=1, col=1)])
+
+
+def load_text(text: str, file: str, *, strict_json: bool = False) -> Node:
+    """Parse text into a node tree; raise EcsformError with one located finding on failure."""
+    if strict_json:
+        _check_json(text, file)
+    try:
+        root = _build(_yaml.parse(text))
+    except _Stop as stop:
+        raise EcsformError([Finding(stop.rule, Severity.ERROR, stop.message, hint=stop.hint, file=file,
+                                    line=stop.mark[0], col=stop.mark[1])])
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        message = " ".join(str(p) for p in (exc.context, exc.problem) if p) or "invalid YAML"
+        raise EcsformError([Finding("YAML-SYNTAX", Severity.ERROR, message, file=file, line=line, col=col)])
+    except YAMLError as exc:  # reader errors: control characters and the like
+        line, col = 1, 1
+        pos = getattr(exc, "position", None)
+        if isinstance(pos, int):
+            line, col = _position(text, min(pos, len(text)))
+        raise EcsformError([Finding("YAML-SYNTAX", Severity.ERROR, str(exc).splitlines()[0], file=file,
+                                    line=line, col=col)])
+    if root is None or root.value is None:
+        raise EcsformError([Finding("SPEC-EMPTY", Severity.ERROR, "the file holds no spec", file=file, line=1, col=1,
+                                    hint="a spec is a mapping with at least `family` and `containerDefinitions`")])
+    if type(root.value) is not dict:
+        kind = "a list" if type(root.value) is list else f"a {type(root.value).__name__}"
+        raise EcsformError([Finding("SPEC-NOT-MAPPING", Severity.ERROR, f"the top level is {kind}, not a mapping",
+                                    file=file, line=root.mark[0], col=root.mark[1],
+                                    hint="write the task definition's fields at the top level: family, containerDefinitions, ...")])
+    return root
+
+
+def load_file(path: str | FsPath, display: str | None = None) -> Node:
+    """Read and parse one spec file. `display` is the name used in messages (defaults to the path as given)."""
+    path = FsPath(path)
+    file = display or str(path)
+    try:
+        with path.open("rb") as fh:
+            data = fh.read(MAX_BYTES + 1)
+    except OSError as exc:
+        raise EcsformError([Finding("SPEC-READ", Severity.ERROR, f"cannot read the file: {exc.strerror or exc}",
+                                    file=file, line=1, col=1)])
+    if len(data) > MAX_BYTES:
+        raise EcsformError([Finding("SPEC-TOO-LARGE", Severity.ERROR,
+                                    f"the file is larger than {MAX_BYTES // 1024} KiB; a task definition is at most 64 KiB",
+                                    file=file, line=1, col=1, hint="split it into one spec per service")])
+    text = _decode(data, file)
+    if "\x00" in text:
+        line, col = _position(text, text.index("\x00"))
+        raise EcsformError([Finding("YAML-ENCODING", Severity.ERROR, "the file contains a NUL byte; it is not text",
+                                    file=file, line=line, col=col)])
+    return load_text(text, file, strict_json=path.suffix.lower() == ".json")
+
+
+SPEC_SUFFIXES = (".yaml", ".yml", ".json")

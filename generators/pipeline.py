@@ -1,0 +1,204 @@
+"""The flow, in one visible place: loader -> model -> rules -> plan -> emitters -> writer.
+
+    files  = collect(paths)                       # spec files, sorted
+    spec   = spec.read(file)                      # loader: nodes with line/column; shorthands rewritten
+    vars   = spec.variants(spec, env)             # overlays merged: one variant per environment
+    found  = check(variant)                       # field checks (botocore model), extension model, rules
+    plan   = plan.build(variant)                  # canonical task definition + module inputs
+    files  = emit.<engine>.render(plan, source)   # Terraform root
+    writer.write_tree(out, files)                 # atomic
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import extensions, plan as planner, spec as specs
+from .errors import EcsformError, Finding, Severity, errors_in, sorted_findings
+from .loader import SPEC_SUFFIXES
+from .rules import Context, run as run_rules
+from .rules.fields import check_task
+
+REPO = Path(__file__).resolve().parent.parent
+MODULES = REPO / "modules"
+ENGINES = ("hcl", "cdk")
+
+
+@dataclass
+class Options:
+    env: str | None = None
+    region: str | None = None
+    engine: str = "hcl"
+    module_source: str | None = None  # default: relative path from each root to modules/
+    strict: bool = False
+
+
+@dataclass
+class Checked:
+    variant: specs.Variant
+    findings: list[Finding]
+    extension: extensions.Extension | None
+    task: dict[str, Any] = field(default_factory=dict)  # well-typed task the rules saw
+
+
+def display_path(path: Path) -> str:
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return path.resolve().as_posix()
+
+
+def collect(paths: list[str]) -> tuple[list[Path], list[Finding]]:
+    """Spec files named directly, and every .yaml/.yml/.json under named folders, sorted and de-duplicated."""
+    files: dict[str, Path] = {}
+    problems = []
+    for p in paths:
+        path = Path(p)
+        if path.is_dir():
+            for f in sorted(path.rglob("*")):
+                if f.is_file() and f.suffix.lower() in SPEC_SUFFIXES and not any(
+                        part.startswith(".") for part in f.relative_to(path).parts):
+                    files.setdefault(display_path(f), f)
+        elif path.is_file():
+            files.setdefault(display_path(path), path)
+        else:
+            problems.append(Finding("SPEC-READ", Severity.ERROR, "no such file or folder", file=p, line=1, col=1))
+    if not files and not problems:
+        problems.append(Finding("SPEC-NONE", Severity.ERROR, "no spec files (.yaml, .yml, .json) found",
+                                file=" ".join(paths) or ".", line=1, col=1))
+    return [files[k] for k in sorted(files)], problems
+
+
+def check(variant: specs.Variant) -> Checked:
+    field_findings, task = check_task(variant.task)
+    ext, ext_findings = extensions.validate(variant.extension)
+    ctx = Context(task, variant.extension if ext is not None else {}, variant.environment)
+    rule_findings = run_rules(ctx)
+    return Checked(variant, variant.locate(field_findings + ext_findings + rule_findings), ext, task)
+
+
+def load(paths: list[str], env: str | None = None) -> tuple[list[specs.Variant], list[Finding]]:
+    files, findings = collect(paths)
+    variants: list[specs.Variant] = []
+    for f in files:
+        try:
+            spec = specs.read(f, display_path(f))
+            variants.extend(specs.variants(spec, env))
+        except EcsformError as exc:
+            findings.extend(exc.findings)
+    return variants, findings
+
+
+def validate(paths: list[str], options: Options | None = None) -> tuple[list[Checked], list[Finding]]:
+    """Load and check every spec; return the checked variants and every finding (sorted)."""
+    options = options or Options()
+    variants, findings = load(paths, options.env)
+    checked = [check(v) for v in variants]
+    for c in checked:
+        findings.extend(c.findings)
+    findings.extend(_cross_spec(checked))
+    return checked, sorted_findings(findings)
+
+
+def _cross_spec(checked: list[Checked]) -> list[Finding]:
+    """Two roots may not register the same family."""
+    seen: dict[str, specs.Variant] = {}
+    problems = []
+    for c in checked:
+        fam = c.variant.family
+        if not fam:
+            continue
+        if fam in seen:
+            first = seen[fam]
+            where = f"{first.file}" + (f" (environment {first.environment})" if first.environment else "")
+            f = Finding("FAMILY-DUPLICATE", Severity.ERROR, f"family {fam!r} is also declared by {where}",
+                        ("family",), "each root registers its own family; rename one of them")
+            problems.extend(c.variant.locate([f]))
+        else:
+            seen[fam] = c.variant
+    return problems
+
+
+def failing(findings: list[Finding], strict: bool) -> bool:
+    return bool(errors_in(findings)) or (strict and bool(findings))
+
+
+def build_plans(paths: list[str], options: Options) -> tuple[list[planner.Plan], list[Finding]]:
+    """Validate everything, then plan every variant. Raises EcsformError when anything fails."""
+    checked, findings = validate(paths, options)
+    if failing(findings, options.strict):
+        raise EcsformError(findings)
+    plans = []
+    plan_findings: list[Finding] = []
+    for c in checked:
+        p, extra = planner.build(c.variant, region=options.region)
+        plans.append(p)
+        plan_findings.extend(c.variant.locate(extra))
+    findings = sorted_findings(findings + plan_findings)
+    if failing(findings, options.strict):
+        raise EcsformError(findings)
+    return plans, findings
+
+
+def module_source(out: Path, root: str, options: Options) -> str:
+    if options.module_source:
+        return options.module_source.rstrip("/") + "/ecs-task-definition"
+    rel = os.path.relpath(MODULES / "ecs-task-definition", (out / root).absolute())
+    return Path(rel).as_posix()
+
+
+def synth(paths: list[str], out: str | Path, options: Options | None = None) -> tuple[dict[str, Any], list[Finding]]:
+    """Write one Terraform root per variant under `out`, plus manifest.json. Returns (manifest, warnings)."""
+    from . import writer
+
+    options = options or Options()
+    out = Path(out)
+    plans, findings = build_plans(paths, options)
+    checked = {(p.file, p.environment): p for p in plans}
+    files: dict[str, bytes] = {}
+    roots = []
+    for key in sorted(checked, key=lambda k: (k[0], k[1] or "")):
+        p = checked[key]
+        variant_root = p.root
+        rendered = _render(p, module_source(out, variant_root, options), options.engine)
+        for name, content in rendered.items():
+            files[f"{variant_root}/{name}"] = content.encode()
+        roots.append({"family": p.family, "environment": p.environment, "path": variant_root,
+                      "engine": options.engine, "spec": p.file, "files": sorted(rendered)})
+    _check_nesting(roots)
+    manifest = {"roots": roots}
+    files[writer.MANIFEST] = (json.dumps(manifest, indent=2, sort_keys=False) + "\n").encode()
+    writer.write_tree(out, files)
+    return manifest, findings
+
+
+def _render(p: planner.Plan, source: str, engine: str) -> dict[str, str]:
+    if engine == "cdk":
+        from .emit import cdk
+
+        return cdk.render(p, source)
+    from .emit import hcl
+
+    return hcl.render(p, source)
+
+
+def _check_nesting(roots: list[dict[str, Any]]) -> None:
+    paths = sorted(r["path"] for r in roots)
+    for a in paths:
+        for b in paths:
+            if a != b and b.startswith(a + "/"):
+                owner = next(r for r in roots if r["path"] == b)
+                raise EcsformError([Finding("ROOT-NESTED", Severity.ERROR,
+                                            f"root {b} would sit inside root {a}", ("family",),
+                                            "give the spec with environments a family of its own",
+                                            owner["spec"], 1, 1, owner["environment"])])
+
+
+def render(path: str, options: Options | None = None) -> list[planner.Plan]:
+    options = options or Options()
+    plans, _ = build_plans([path], options)
+    return plans

@@ -1,0 +1,159 @@
+"""The rule registry: every check ecsform makes, each a small function with an id, a severity and a summary.
+
+A rule receives a `Context` (the task, well-typed: the field checks have already removed badly typed values)
+and yields findings. Rules live in one module per area of the catalog (identity, size, network, ports...);
+`python main.py rules` lists them all and the README's table is generated from that list.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Iterator
+
+from ..errors import Finding, Path, Severity
+
+Check = Callable[["Context"], Iterable[Finding]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    severity: Severity
+    summary: str
+    source: str
+    check: Check
+
+    def finding(self, message: str, path: Path, hint: str | None = None, *, at_key: bool = False,
+                severity: Severity | None = None) -> Finding:
+        return Finding(self.id, severity or self.severity, message, path, hint, at_key=at_key)
+
+
+REGISTRY: dict[str, Rule] = {}
+
+# Rules that are not functions in this package but still belong in the list (the loader's and the field
+# checks' ids, so that `rules` and the README document every id a user can see).
+BUILTIN: list[tuple[str, Severity, str]] = []
+
+
+def rule(id: str, severity: Severity, summary: str, source: str = "") -> Callable[[Callable[..., Any]], Rule]:
+    """Register a check. The function takes (rule, ctx) and yields findings made with `rule.finding(...)`."""
+
+    def wrap(fn: Callable[..., Iterable[Finding]]) -> Rule:
+        if id in REGISTRY:
+            raise RuntimeError(f"rule {id} registered twice")
+        r = Rule(id, severity, summary, source, lambda ctx, _fn=fn: _fn(REGISTRY[id], ctx))
+        REGISTRY[id] = r
+        return r
+
+    return wrap
+
+
+class Context:
+    """What a rule sees: the task (well-typed), the extension block, and helpers for the common questions."""
+
+    def __init__(self, task: dict[str, Any], extension: dict[str, Any] | None = None,
+                 environment: str | None = None) -> None:
+        self.task = task
+        self.extension = extension or {}
+        self.environment = environment
+
+    # --- task-level facts ------------------------------------------------------------------------------
+    @property
+    def compatibilities(self) -> list[str]:
+        return [c for c in self.task.get("requiresCompatibilities", []) if isinstance(c, str)]
+
+    @property
+    def is_fargate(self) -> bool:
+        return "FARGATE" in self.compatibilities
+
+    @property
+    def is_ec2(self) -> bool:
+        return "EC2" in self.compatibilities or not self.compatibilities
+
+    @property
+    def is_external(self) -> bool:
+        return "EXTERNAL" in self.compatibilities
+
+    @property
+    def network_mode(self) -> str | None:
+        """The mode written, else the one ECS applies: awsvpc when Fargate requires it, else bridge on Linux."""
+        mode = self.task.get("networkMode")
+        if isinstance(mode, str):
+            return mode
+        if self.is_fargate:
+            return None  # rule D2 reports the missing mode; other rules treat the task as awsvpc
+        return None if self.is_windows else "bridge"
+
+    @property
+    def effective_network_mode(self) -> str | None:
+        return self.network_mode or ("awsvpc" if self.is_fargate else None)
+
+    @property
+    def os_family(self) -> str:
+        platform = self.task.get("runtimePlatform") or {}
+        return platform.get("operatingSystemFamily") or "LINUX"
+
+    @property
+    def is_windows(self) -> bool:
+        return self.os_family.startswith("WINDOWS")
+
+    # --- containers --------------------------------------------------------------------------------------
+    def containers(self) -> Iterator[tuple[Path, dict[str, Any]]]:
+        for i, c in enumerate(self.task.get("containerDefinitions", [])):
+            if isinstance(c, dict):
+                yield ("containerDefinitions", i), c
+
+    def container_names(self) -> list[str]:
+        return [c["name"] for _, c in self.containers() if isinstance(c.get("name"), str)]
+
+    def container(self, name: str) -> tuple[Path, dict[str, Any]] | None:
+        for path, c in self.containers():
+            if c.get("name") == name:
+                return path, c
+        return None
+
+    def volumes(self) -> Iterator[tuple[Path, dict[str, Any]]]:
+        for i, v in enumerate(self.task.get("volumes", [])):
+            if isinstance(v, dict):
+                yield ("volumes", i), v
+
+
+def items(obj: dict[str, Any], key: str, path: Path) -> Iterator[tuple[Path, Any]]:
+    """(path, item) for the non-null items of the list obj[key]."""
+    value = obj.get(key)
+    if isinstance(value, list):
+        for i, item in enumerate(value):
+            if item is not None:
+                yield path + (key, i), item
+
+
+def _load_all() -> None:
+    for info in pkgutil.iter_modules(__path__):
+        if not info.name.startswith("_") and info.name != "fields":
+            importlib.import_module(f"{__name__}.{info.name}")
+
+
+def all_rules() -> list[Rule]:
+    _load_all()
+    return sorted(REGISTRY.values(), key=lambda r: _sort_key(r.id))
+
+
+def _sort_key(rule_id: str) -> tuple:
+    head, _, tail = rule_id.rpartition("-")
+    return (head, int(tail[1:]) if tail[1:].isdigit() else 0, tail)
+
+
+def run(ctx: Context) -> list[Finding]:
+    """Every registered rule on one task. A rule that breaks on odd input reports it instead of crashing."""
+    _load_all()
+    findings: list[Finding] = []
+    for r in REGISTRY.values():
+        try:
+            findings.extend(r.check(ctx))
+        except Exception as exc:  # a bug in a rule must not hide the user's findings
+            findings.append(Finding("ECSFORM-INTERNAL", Severity.ERROR,
+                                    f"rule {r.id} failed on this input ({type(exc).__name__}: {exc})", (),
+                                    "please report this with the spec that caused it"))
+    return findings

@@ -1,0 +1,193 @@
+"""Field checks driven by the ECS API model: names, types, enums, required members and the model's own limits.
+
+Every container field, every nested structure and every enum comes from botocore's model, so a new ECS field
+is known to ecsform as soon as botocore knows it.
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any, Iterator
+
+from ..ecs_model import Shape, container_shape, input_shape
+from ..errors import Finding, Path, Severity
+
+E = Severity.ERROR
+
+_TYPE_WORDS = {
+    "string": "a string",
+    "integer": "an integer",
+    "long": "an integer",
+    "boolean": "true or false",
+    "list": "a list",
+    "map": "a mapping",
+    "structure": "a mapping",
+    "double": "a number",
+    "float": "a number",
+    "timestamp": "a timestamp",
+}
+
+
+def describe(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f"the string {value!r}"
+    if isinstance(value, int):
+        return f"the integer {value}"
+    if isinstance(value, float):
+        return f"the number {value!r}"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__  # pragma: no cover
+
+
+def _type_ok(kind: str, value: Any) -> bool:
+    if kind == "string":
+        return isinstance(value, str)
+    if kind in ("integer", "long"):
+        return isinstance(value, int) and not isinstance(value, bool)
+    if kind == "boolean":
+        return isinstance(value, bool)
+    if kind in ("double", "float"):
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if kind == "list":
+        return isinstance(value, list)
+    if kind in ("map", "structure"):
+        return isinstance(value, dict)
+    return True  # pragma: no cover - timestamps and blobs are not in the input
+
+
+def _type_hint(kind: str, value: Any) -> str | None:
+    if kind in ("integer", "long") and isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return f"write {value.strip()} without quotes"
+    if kind == "string" and isinstance(value, (bool, int, float)) and value is not None:
+        shown = str(value).lower() if isinstance(value, bool) else str(value)
+        return f'quote it: "{shown}" (ECS takes this field as a string)'
+    if kind == "boolean" and isinstance(value, str) and value.lower() in ("true", "false", "yes", "no"):
+        return "write true or false without quotes"
+    if kind == "list" and not isinstance(value, list):
+        return "wrap the value in a list: [ ... ]"
+    return None
+
+
+def _normalized(name: str) -> str:
+    return name.replace("_", "").replace("-", "").lower()
+
+
+def suggest(name: str, candidates: list[str]) -> str | None:
+    """The candidate the user most likely meant, or None."""
+    norm = _normalized(name)
+    for c in candidates:
+        if _normalized(c) == norm:
+            return c
+    close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.75)
+    if close:
+        return close[0]
+    close = difflib.get_close_matches(norm, {_normalized(c): c for c in candidates}, n=1, cutoff=0.75)
+    if close:
+        return {_normalized(c): c for c in candidates}[close[0]]
+    return None
+
+
+def did_you_mean(name: str, candidates: list[str]) -> str | None:
+    match = suggest(name, candidates)
+    return f"did you mean {match!r}?" if match else None
+
+
+def _misplaced_hint(name: str, path: Path) -> str | None:
+    """Container fields written at the task level, and task fields written inside a container."""
+    if len(path) == 0 and name in container_shape().members:
+        return f"{name!r} belongs to a container: write it under containerDefinitions[N].{name}"
+    if len(path) == 2 and path[0] == "containerDefinitions" and name in input_shape().members \
+            and name not in container_shape().members:
+        return f"{name!r} is a task-level field: move it next to `family`"
+    return None
+
+
+def check_value(value: Any, shp: Shape, path: Path) -> Iterator[Finding]:
+    kind = shp.type
+    if value is None:
+        yield Finding("SPEC-TYPE", E, f"expected {_TYPE_WORDS.get(kind, kind)}, got null", path,
+                      hint="remove the field to leave it unset")
+        return
+    if not _type_ok(kind, value):
+        yield Finding("SPEC-TYPE", E, f"expected {_TYPE_WORDS.get(kind, kind)}, got {describe(value)}", path,
+                      hint=_type_hint(kind, value))
+        return
+    raw = shp.raw
+    if kind == "string":
+        if shp.enum is not None and value not in shp.enum:
+            close = suggest(value, shp.enum)
+            yield Finding("SPEC-ENUM", E, f"{value!r} is not one of: {', '.join(shp.enum)}", path,
+                          hint=f"did you mean {close!r}?" if close else None)
+        if "min" in raw and len(value) < raw["min"]:
+            yield Finding("SPEC-LIMIT", E, f"must be at least {raw['min']} character(s) long", path)
+        if "max" in raw and len(value) > raw["max"]:
+            yield Finding("SPEC-LIMIT", E, f"must be at most {raw['max']} characters long (is {len(value)})", path)
+    elif kind in ("integer", "long", "double", "float"):
+        if "min" in raw and value < raw["min"]:
+            yield Finding("SPEC-LIMIT", E, f"{value} is below the minimum {raw['min']}", path)
+        if "max" in raw and value > raw["max"]:
+            yield Finding("SPEC-LIMIT", E, f"{value} is above the maximum {raw['max']}", path)
+    elif kind == "list":
+        if "max" in raw and len(value) > raw["max"]:
+            yield Finding("SPEC-LIMIT", E, f"at most {raw['max']} entries are allowed (found {len(value)})", path)
+        item = shp.member
+        for i, v in enumerate(value):
+            yield from check_value(v, item, path + (i,))
+    elif kind == "map":
+        kshape, vshape = shp.key, shp.value
+        for k, v in value.items():
+            yield from check_value(k, kshape, path + (k,))
+            yield from check_value(v, vshape, path + (k,))
+    elif kind == "structure":
+        yield from check_structure(value, shp, path)
+
+
+def check_structure(value: dict[str, Any], shp: Shape, path: Path) -> Iterator[Finding]:
+    members = shp.members
+    for name, v in value.items():
+        sub = members.get(name)
+        if sub is None:
+            hint = did_you_mean(name, list(members)) or _misplaced_hint(name, path)
+            yield Finding("SPEC-UNKNOWN-FIELD", E, f"unknown field {name!r}", path + (name,),
+                          hint=hint or f"known fields here: {', '.join(members)}", at_key=True)
+            continue
+        yield from check_value(v, sub, path + (name,))
+    for name in shp.required:
+        if name not in value:
+            yield Finding("SPEC-REQUIRED", E, f"required field {name!r} is missing", path,
+                          hint=f"add `{name}`", at_key=bool(path))
+
+
+def check_task(task: dict[str, Any]) -> tuple[list[Finding], dict[str, Any]]:
+    """Check the ECS fields of a spec (plain RegisterTaskDefinition input) against the API model.
+
+    Returns the findings and a copy of the task without the values they name, so that the rules after this
+    check only ever see well-typed values."""
+    findings = list(check_structure(task, input_shape(), ()))
+    bad = [f.path for f in findings if f.rule in _DROPPING]
+    return findings, prune(task, bad) if bad else task
+
+
+_DROPPING = frozenset({"SPEC-TYPE", "SPEC-ENUM", "SPEC-UNKNOWN-FIELD"})
+
+
+def prune(value: Any, paths: list[Path]) -> Any:
+    """A copy of `value` without the given paths: keys are deleted, list items become None (so that the
+    indices of the other items, and the paths in findings about them, stay right)."""
+    drop = {tuple(p) for p in paths}
+
+    def walk(v: Any, path: Path) -> Any:
+        if isinstance(v, dict):
+            return {k: walk(x, path + (k,)) for k, x in v.items() if path + (k,) not in drop}
+        if isinstance(v, list):
+            return [None if path + (i,) in drop else walk(x, path + (i,)) for i, x in enumerate(v)]
+        return v
+
+    return walk(value, ())

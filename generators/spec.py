@@ -1,0 +1,112 @@
+"""A spec file split into its three parts, and the variants (one per environment) it stands for.
+
+Top level of a spec:
+- the ECS `RegisterTaskDefinition` fields (camelCase, exactly what `--cli-input-json` takes);
+- `x-ecsform`: the project's extensions (managed log groups, EFS, secrets, roles...), kept apart from ECS fields;
+- `environments`: overlays merged onto the base, one root per environment;
+- `$schema`: ignored (editors use it to find the JSON Schema).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path as FsPath
+from typing import Any
+
+from . import overlay, shorthands
+from .errors import EcsformError, Finding, Severity
+from .loader import Node, SourceMap, load_file, plain
+
+EXTENSION_KEY = "x-ecsform"
+ENVIRONMENTS_KEY = "environments"
+SCHEMA_KEY = "$schema"
+NON_ECS_KEYS = (EXTENSION_KEY, ENVIRONMENTS_KEY, SCHEMA_KEY)
+
+
+@dataclass
+class SpecFile:
+    file: str  # as shown in messages and recorded in manifest.json
+    root: Node
+    task: Node  # ECS fields only, shorthands rewritten
+    extension: Node | None
+    environments: dict[str, Node] = field(default_factory=dict)  # overlays, shorthands rewritten
+    environments_node: Node | None = None
+
+
+@dataclass
+class Variant:
+    """One task definition to declare: the base spec, or the base with one environment merged on."""
+
+    spec: SpecFile
+    environment: str | None
+    task: dict[str, Any]  # plain RegisterTaskDefinition input (native form)
+    extension: Any  # plain `x-ecsform` block ({} when absent; checked by the extension model)
+    smap: SourceMap
+
+    @property
+    def file(self) -> str:
+        return self.spec.file
+
+    @property
+    def family(self) -> str:
+        family = self.task.get("family")
+        return family if isinstance(family, str) else ""
+
+    def locate(self, findings: list[Finding]) -> list[Finding]:
+        out = []
+        for f in findings:
+            line, col = self.smap.locate(f.path, key=f.at_key)
+            out.append(Finding(f.rule, f.severity, f.message, f.path, f.hint, self.file, line, col,
+                               self.environment, f.at_key))
+        return out
+
+
+def split(root: Node, file: str) -> SpecFile:
+    task_items: dict[str, Node] = {}
+    extension = environments_node = None
+    for key, node in root.value.items():
+        if key == EXTENSION_KEY:
+            extension = node
+        elif key == ENVIRONMENTS_KEY:
+            environments_node = node
+        elif key == SCHEMA_KEY:
+            continue
+        else:
+            task_items[key] = node
+    task = shorthands.normalize_task(Node(task_items, root.mark))
+    environments: dict[str, Node] = {}
+    if environments_node is not None:
+        if type(environments_node.value) is not dict:
+            raise EcsformError([Finding("ENV-SHAPE", Severity.ERROR,
+                                        "`environments` must map environment names to overlays",
+                                        (ENVIRONMENTS_KEY,), "environments: {dev: {cpu: '256'}, prod: {cpu: '1024'}}",
+                                        file, *environments_node.mark)])
+        for name, node in environments_node.value.items():
+            environments[name] = overlay.normalize_overlay(node)
+    return SpecFile(file, root, task, extension, environments, environments_node)
+
+
+def read(path: str | FsPath, display: str | None = None) -> SpecFile:
+    file = display or str(path)
+    return split(load_file(path, file), file)
+
+
+def make_variant(spec: SpecFile, environment: str | None, task: Node, extension: Node | None) -> Variant:
+    items = dict(task.value)
+    if extension is not None:
+        items[EXTENSION_KEY] = extension
+    data, smap = plain(Node(items, task.mark), spec.file)
+    ext = data.pop(EXTENSION_KEY, {})
+    return Variant(spec, environment, data, ext, smap)
+
+
+def variants(spec: SpecFile, only: str | None = None) -> list[Variant]:
+    """The variants of one spec: the base alone, or one per environment (only `only` when given)."""
+    if not spec.environments:
+        return [make_variant(spec, None, spec.task, spec.extension)]
+    names = list(spec.environments)
+    if only is not None:
+        if only not in spec.environments:
+            raise EcsformError([overlay.unknown_environment(spec, only)])
+        names = [only]
+    return [overlay.merged_variant(spec, name) for name in names]

@@ -1,0 +1,121 @@
+"""ecsform: ECS task definition specs in, Terraform out.
+
+Thin commands over `generators.pipeline`; each maps the project's own error type to an exit code:
+0 success, 2 invalid input (or a usage error), 70 an internal error (a bug: please report it).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Callable, Optional
+
+import typer
+
+from generators import pipeline
+from generators.errors import EcsformError, Finding, Severity
+
+EXIT_INVALID = 2
+EXIT_INTERNAL = 70
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Turn ECS task definition specs into Terraform: task definitions, least-privilege IAM, secrets, EFS, logs.",
+)
+
+PathsArg = Annotated[list[str], typer.Argument(help="Spec files, or folders searched for *.yaml, *.yml, *.json.")]
+EnvOpt = Annotated[Optional[str], typer.Option("--env", help="Only this environment of specs that have environments.")]
+RegionOpt = Annotated[Optional[str], typer.Option("--region", help="AWS region for the provider (default: from the spec).")]
+StrictOpt = Annotated[bool, typer.Option("--strict", help="Treat warnings as errors.")]
+
+
+def _report(findings: list[Finding]) -> None:
+    for f in findings:
+        print(f.format(), file=sys.stderr)
+    if findings:
+        errors = sum(1 for f in findings if f.severity is Severity.ERROR)
+        warnings = len(findings) - errors
+        print(f"{errors} error(s), {warnings} warning(s)", file=sys.stderr)
+
+
+def _run(action: Callable[[], list[Finding]]) -> None:
+    """Run a command body: report findings, map EcsformError to exit 2 and anything else to exit 70."""
+    try:
+        warnings = action()
+    except EcsformError as exc:
+        _report(exc.findings)
+        raise typer.Exit(EXIT_INVALID)
+    except (typer.Exit, typer.Abort):
+        raise
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        raise typer.Exit(130)
+    except Exception as exc:  # never a traceback for the user
+        print(f"ecsform: internal error: {type(exc).__name__}: {exc}\n"
+              "This is a bug in ecsform; please report it with the command and the spec.", file=sys.stderr)
+        raise typer.Exit(EXIT_INTERNAL)
+    _report(warnings)
+
+
+@app.command()
+def validate(paths: PathsArg, env: EnvOpt = None, strict: StrictOpt = False) -> None:
+    """Check specs against the ECS API model and every rule; print each problem as FILE:LINE:COL."""
+
+    def action() -> list[Finding]:
+        _, findings = pipeline.validate(paths, pipeline.Options(env=env, strict=strict))
+        if pipeline.failing(findings, strict):
+            raise EcsformError(findings)
+        return findings
+
+    _run(action)
+
+
+@app.command()
+def synth(
+    paths: PathsArg,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder: one root per spec in OUT/<family>/.")] = Path("build"),
+    env: EnvOpt = None,
+    region: RegionOpt = None,
+    engine: Annotated[str, typer.Option("--engine", help="hcl (Terraform files calling modules/) or cdk (CDK for Terraform, cdk.tf.json).")] = "hcl",
+    module_source: Annotated[Optional[str], typer.Option("--module-source", help="Where roots find the modules, e.g. git::https://example.com/ecsform.git//modules?ref=v1 (default: relative path to modules/).")] = None,
+    strict: StrictOpt = False,
+) -> None:
+    """Validate every spec, then write Terraform roots and OUT/manifest.json (nothing is written on error)."""
+
+    def action() -> list[Finding]:
+        if engine not in pipeline.ENGINES:
+            raise EcsformError([Finding("CLI-ENGINE", Severity.ERROR, f"unknown engine {engine!r}",
+                                        hint="use --engine hcl or --engine cdk", file="--engine", line=1, col=1)])
+        manifest, findings = pipeline.synth(paths, out, pipeline.Options(env=env, region=region, engine=engine,
+                                                                         module_source=module_source, strict=strict))
+        print(f"wrote {len(manifest['roots'])} root(s) to {out}", file=sys.stderr)
+        return findings
+
+    _run(action)
+
+
+@app.command()
+def render(
+    spec: Annotated[str, typer.Argument(help="One spec file.")],
+    env: EnvOpt = None,
+    region: RegionOpt = None,
+) -> None:
+    """Print the RegisterTaskDefinition JSON a root registers (input for aws ecs register-task-definition --cli-input-json)."""
+
+    def action() -> list[Finding]:
+        plans, findings = pipeline.build_plans([spec], pipeline.Options(env=env, region=region))
+        if len(plans) > 1:
+            raise EcsformError([Finding("CLI-ENV-REQUIRED", Severity.ERROR,
+                                        f"the spec has {len(plans)} environments; choose one with --env "
+                                        f"({', '.join(p.environment or '' for p in plans)})", file=spec, line=1, col=1)])
+        sys.stdout.write(json.dumps(plans[0].register, indent=2, ensure_ascii=False) + "\n")
+        return findings
+
+    _run(action)
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,57 @@
+"""Shared fixtures: paths, the Terraform CLI config, and helpers to run ecsform and terraform for real."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SPECS = REPO / "specs"
+FIXTURES = REPO / "tests" / "fixtures"
+MODULES = REPO / "modules"
+
+sys.path.insert(0, str(REPO))
+
+from generators import tfrc  # noqa: E402
+
+
+def spec_files() -> list[Path]:
+    return sorted(p for p in SPECS.iterdir() if p.suffix in (".json", ".yaml", ".yml"))
+
+
+def fixture_specs() -> list[Path]:
+    return sorted(p for p in (FIXTURES / "valid").iterdir() if p.suffix in (".json", ".yaml", ".yml"))
+
+
+@pytest.fixture(scope="session")
+def tf_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """Environment for terraform: the CLI config with the provider mirror (written here, as `make` does)."""
+    if shutil.which("terraform") is None:
+        pytest.fail("terraform is not on PATH; the Terraform tests need it")
+    config = tmp_path_factory.mktemp("tf") / "terraformrc"  # our own, never the user's ~/.terraformrc
+    tfrc.write(config)
+    env = dict(os.environ)
+    env.update({"TF_CLI_CONFIG_FILE": str(config), "CHECKPOINT_DISABLE": "1", "TF_IN_AUTOMATION": "1",
+                "TF_INPUT": "0"})
+    return env
+
+
+def terraform(args: list[str], cwd: Path, env: dict[str, str], *, check: bool = True,
+              timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    proc = subprocess.run(["terraform", *args, "-no-color"] if args[0] not in ("fmt", "version") else ["terraform", *args],
+                          cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"terraform {' '.join(args)} failed in {cwd} ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+def ecsform(*args: str, cwd: Path = REPO, env: dict[str, str] | None = None,
+            input: str | None = None) -> subprocess.CompletedProcess[str]:
+    """Run `python main.py ...` in a real process (exit codes and output as a user sees them)."""
+    return subprocess.run([sys.executable, str(REPO / "main.py"), *args], cwd=cwd, capture_output=True, text=True,
+                          env=env, input=input, timeout=300)
