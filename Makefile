@@ -21,7 +21,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 PIP := $(BIN)/python -m pip install --quiet -c requirements/constraints.txt
 
-.PHONY: help setup synth test unit e2e tfrc fmt lint docs bench clean
+.PHONY: help setup synth test unit e2e tfrc fmt docs bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -61,3 +61,6 @@ bench: $(VENV)/.base ## time validate and synth on generated specs
 
 clean: ## remove build output and caches (keeps .venv)
 	rm -rf $(OUT) .tmp .pytest_cache .hypothesis
+
+docs: $(VENV)/.dev ## regenerate the README rules table and the module inputs/outputs tables
+	$(BIN)/python scripts/docs.py

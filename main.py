@@ -117,5 +117,21 @@ def render(
     _run(action)
 
 
+@app.command("rules")
+def rules_command(
+    markdown: Annotated[bool, typer.Option("--markdown", help="Print the README's table.")] = False,
+) -> None:
+    """List every rule and check: id, severity, summary."""
+    from generators import rules
+
+    if markdown:
+        sys.stdout.write(rules.markdown_table())
+        return
+    rows = rules.catalog()
+    width = max(len(r[0]) for r in rows)
+    for rid, severity, summary, _source in rows:
+        print(f"{rid.ljust(width)}  {severity:<7}  {summary}")
+
+
 if __name__ == "__main__":
     app()

@@ -93,6 +93,18 @@ def load(paths: list[str], env: str | None = None) -> tuple[list[specs.Variant],
     return variants, findings
 
 
+def check_text(text: str, file: str = "<spec>", env: str | None = None) -> list[Finding]:
+    """Every finding for one spec given as text (YAML or JSON); for tests and editors."""
+    from .loader import load_text
+
+    try:
+        spec = specs.split(load_text(text, file), file)
+        variants = specs.variants(spec, env)
+    except EcsformError as exc:
+        return exc.findings
+    return sorted_findings(f for v in variants for f in check(v).findings)
+
+
 def validate(paths: list[str], options: Options | None = None) -> tuple[list[Checked], list[Finding]]:
     """Load and check every spec; return the checked variants and every finding (sorted)."""
     options = options or Options()
@@ -146,7 +158,8 @@ def build_plans(paths: list[str], options: Options) -> tuple[list[planner.Plan],
 
 def module_source(out: Path, root: str, options: Options) -> str:
     if options.module_source:
-        return options.module_source.rstrip("/") + "/ecs-task-definition"
+        base, sep, query = options.module_source.partition("?")
+        return base.rstrip("/") + "/ecs-task-definition" + sep + query
     rel = os.path.relpath(MODULES / "ecs-task-definition", (out / root).absolute())
     return Path(rel).as_posix()
 

@@ -32,9 +32,42 @@ class Rule:
 
 REGISTRY: dict[str, Rule] = {}
 
-# Rules that are not functions in this package but still belong in the list (the loader's and the field
-# checks' ids, so that `rules` and the README document every id a user can see).
-BUILTIN: list[tuple[str, Severity, str]] = []
+# Checks that are not rule functions but still report findings: the loader, the field checks, overlays,
+# the extension block and the writer. Listed so that `rules` and the README document every id a user can see.
+BUILTIN: list[tuple[str, Severity, str]] = [
+    ("YAML-SYNTAX", Severity.ERROR, "The file is not valid YAML (or JSON)."),
+    ("JSON-SYNTAX", Severity.ERROR, "A .json spec is not strict JSON."),
+    ("YAML-ENCODING", Severity.ERROR, "The file is not UTF-8 text."),
+    ("YAML-DUPLICATE-KEY", Severity.ERROR, "A mapping repeats a key."),
+    ("YAML-KEY", Severity.ERROR, "A mapping key is not a plain string."),
+    ("YAML-TAG", Severity.ERROR, "A YAML tag other than the standard ones, or one that does not fit its value."),
+    ("YAML-TOO-DEEP", Severity.ERROR, "Nesting deeper than 64 levels."),
+    ("YAML-TOO-LARGE", Severity.ERROR, "More than 200,000 values, aliases included (alias bombs)."),
+    ("YAML-MULTI-DOC", Severity.ERROR, "More than one YAML document in a spec file."),
+    ("SPEC-READ", Severity.ERROR, "A spec file or folder cannot be read."),
+    ("SPEC-NONE", Severity.ERROR, "No spec files were found."),
+    ("SPEC-EMPTY", Severity.ERROR, "The spec file is empty."),
+    ("SPEC-NOT-MAPPING", Severity.ERROR, "The top level of the spec is not a mapping."),
+    ("SPEC-TOO-LARGE", Severity.ERROR, "The spec file is larger than 1 MiB."),
+    ("SPEC-UNKNOWN-FIELD", Severity.ERROR, "A field the ECS API does not have (with a did-you-mean)."),
+    ("SPEC-TYPE", Severity.ERROR, "A value of the wrong type for its ECS field."),
+    ("SPEC-ENUM", Severity.ERROR, "A value outside the ECS API's enum for its field."),
+    ("SPEC-REQUIRED", Severity.ERROR, "A field the ECS API requires is missing."),
+    ("SPEC-LIMIT", Severity.ERROR, "A value outside the length or range the ECS API model gives."),
+    ("X-UNKNOWN-FIELD", Severity.ERROR, "An unknown field in the x-ecsform block."),
+    ("X-REQUIRED", Severity.ERROR, "A required field of the x-ecsform block is missing."),
+    ("X-INVALID", Severity.ERROR, "A value of the x-ecsform block is invalid."),
+    ("ENV-SHAPE", Severity.ERROR, "`environments` or an overlay is not a mapping."),
+    ("ENV-NESTED", Severity.ERROR, "An overlay declares environments of its own."),
+    ("ENV-UNKNOWN", Severity.ERROR, "--env names an environment the spec does not have."),
+    ("ENV-UNKNOWN-CONTAINER", Severity.ERROR, "An overlay names a container the base spec lacks."),
+    ("FAMILY-DUPLICATE", Severity.ERROR, "Two roots would register the same family."),
+    ("ROOT-NESTED", Severity.ERROR, "One root's folder would sit inside another's."),
+    ("REGION-AMBIGUOUS", Severity.ERROR, "The spec points at several regions and sets none."),
+    ("REGION-UNSET", Severity.WARNING, "No region in the spec; the provider reads AWS_REGION."),
+    ("OUT-NOT-ECSFORM", Severity.ERROR, "--out names a folder ecsform did not write."),
+    ("ECSFORM-INTERNAL", Severity.ERROR, "A rule failed on the input (a bug in ecsform)."),
+]
 
 
 def rule(id: str, severity: Severity, summary: str, source: str = "") -> Callable[[Callable[..., Any]], Rule]:
@@ -138,6 +171,21 @@ def _load_all() -> None:
 def all_rules() -> list[Rule]:
     _load_all()
     return sorted(REGISTRY.values(), key=lambda r: _sort_key(r.id))
+
+
+def catalog() -> list[tuple[str, str, str, str]]:
+    """(id, severity, summary, source) of every id ecsform can report: rules first, then built-in checks."""
+    rows = [(r.id, r.severity.value, r.summary, r.source) for r in all_rules()]
+    rows += [(rid, sev.value, summary, "ecsform") for rid, sev, summary in BUILTIN]
+    return rows
+
+
+def markdown_table() -> str:
+    lines = ["| id | severity | rule | source |", "|---|---|---|---|"]
+    for rid, sev, summary, source in catalog():
+        cells = [rid, sev, summary, source]
+        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    return "\n".join(lines) + "\n"
 
 
 def _sort_key(rule_id: str) -> tuple:

@@ -1,0 +1,56 @@
+"""Regenerate the generated parts of the documentation, or check that they are fresh (--check).
+
+- README.md, between <!-- BEGIN RULES --> and <!-- END RULES -->: `python main.py rules --markdown`.
+- modules/*/README.md, between <!-- BEGIN_TF_DOCS --> and <!-- END_TF_DOCS -->: inputs and outputs tables
+  read from the module's variables.tf and outputs.tf (generators/tfdocs.py).
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from generators import rules  # noqa: E402
+from scripts import tfdocs  # noqa: E402
+
+
+def replace_between(text: str, begin: str, end: str, body: str) -> str:
+    pattern = re.compile(re.escape(begin) + r".*?" + re.escape(end), re.S)
+    if not pattern.search(text):
+        raise SystemExit(f"markers {begin} ... {end} not found")
+    return pattern.sub(lambda _: f"{begin}\n{body}{end}", text, count=1)
+
+
+def expected() -> dict[Path, str]:
+    out = {}
+    readme = REPO / "README.md"
+    out[readme] = replace_between(readme.read_text(), "<!-- BEGIN RULES -->", "<!-- END RULES -->",
+                                  rules.markdown_table())
+    for module in sorted((REPO / "modules").iterdir()):
+        doc = module / "README.md"
+        if doc.exists():
+            out[doc] = replace_between(doc.read_text(), "<!-- BEGIN_TF_DOCS -->", "<!-- END_TF_DOCS -->",
+                                       tfdocs.markdown(module))
+    return out
+
+
+def main(argv: list[str]) -> int:
+    check = "--check" in argv
+    stale = []
+    for path, text in expected().items():
+        if path.read_text() != text:
+            stale.append(path.relative_to(REPO))
+            if not check:
+                path.write_text(text)
+    if check and stale:
+        print("stale generated docs (run `make docs`): " + ", ".join(map(str, stale)), file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
