@@ -2,11 +2,33 @@
 
 Validated with pydantic in strict mode (no coercion: "5" is not 5), unknown keys rejected with a did-you-mean,
 every error located at its line and column like any other finding.
+
+```yaml
+x-ecsform:
+  region: us-east-1
+  tags: {team: payments}
+  enableExecuteCommand: true             # ECS Exec: ssmmessages channel actions on the task role
+  executionRole: {create: auto|true|false, namePrefix: api, path: /ecs/, permissionsBoundary: arn:..., kmsKeyArns: [...]}
+  taskRole:      {create: ..., namePrefix: ..., statements: [{actions: [...], resources: [...]}], managedPolicyArns: [...]}
+  logs: {create: true, retentionInDays: 365, kmsKeyArn: arn:...}
+  secrets:                               # Secrets Manager secrets ecsform creates (never their values)
+    db-password: {description: ..., kmsKeyArn: arn:... | createKmsKey: true, rotationLambdaArn: ..., rotationDays: 30}
+  efs:                                   # EFS file systems ecsform creates
+    data:
+      subnetIds: [subnet-...]
+      securityGroupIds: [sg-...]          # the task's security groups, allowed to reach NFS
+      accessPoints: {app: {posixUser: {uid: 1000, gid: 1000}, rootDirectory: {path: /app}}}
+```
+
+ECS fields refer to managed resources explicitly, with references that are never valid ECS values:
+`ecsform:secret/db-password` (optionally `:json-key:version-stage:version-id`), `ecsform:efs/data`
+(a fileSystemId) and `ecsform:efs/data/access-point/app` (an accessPointId).
 """
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_camel
@@ -14,11 +36,103 @@ from pydantic.alias_generators import to_camel
 from .errors import Finding, Severity
 
 KEY = "x-ecsform"
+REF_PREFIX = "ecsform:"
+
+_ARN = r"^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:(\d{12})?:.+$"
+_KMS_ARN = r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)/.+$"
+_ROLE_PREFIX = r"^[A-Za-z0-9+=,.@_-]{1,32}$"
+_NAME = r"^[A-Za-z0-9_-]{1,64}$"
+LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
+                      3288, 3653)
 
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, alias_generator=to_camel, populate_by_name=False,
                               frozen=True)
+
+
+class Condition(_Model):
+    test: str = Field(description="Condition operator, e.g. StringEquals.")
+    variable: str = Field(description="Condition key, e.g. aws:SourceVpc.")
+    values: list[str] = Field(min_length=1)
+
+
+class Statement(_Model):
+    sid: str | None = Field(None, pattern=r"^[A-Za-z0-9]+$")
+    effect: Literal["Allow", "Deny"] = "Allow"
+    actions: list[str] = Field(min_length=1, description="IAM actions, e.g. s3:GetObject.")
+    resources: list[str] = Field(min_length=1, description="Exact resource ARNs.")
+    conditions: list[Condition] = Field(default_factory=list)
+
+
+class _Role(_Model):
+    create: Literal["auto"] | bool = Field(
+        "auto", description="auto: create the role when the task needs one and the spec names none; "
+                            "true: always; false: never (the spec must then name one if the task needs it).")
+    name_prefix: str | None = Field(None, pattern=_ROLE_PREFIX, description="Role name prefix (default: the family).")
+    path: str = Field("/", pattern=r"^/([\x21-\x7e]{0,510}/)?$")
+    permissions_boundary: str | None = Field(None, pattern=_ARN)
+
+
+class ExecutionRole(_Role):
+    kms_key_arns: list[str] = Field(default_factory=list,
+                                    description="Customer-managed keys that encrypt referenced secrets/parameters.")
+
+
+class TaskRole(_Role):
+    statements: list[Statement] = Field(default_factory=list)
+    managed_policy_arns: list[str] = Field(default_factory=list)
+
+
+class Logs(_Model):
+    create: bool = Field(True, description="Create one log group per distinct awslogs-group.")
+    retention_in_days: int = Field(365, description="Retention of the created log groups.")
+    kms_key_arn: str | None = Field(None, pattern=_KMS_ARN)
+
+
+class ManagedSecret(_Model):
+    name: str | None = Field(None, pattern=r"^[A-Za-z0-9/_+=.@-]{1,512}$",
+                             description="Secret name (default: <family>/<key>).")
+    description: str | None = None
+    kms_key_arn: str | None = Field(None, pattern=_KMS_ARN)
+    create_kms_key: bool = False
+    rotation_lambda_arn: str | None = Field(None, pattern=_ARN)
+    rotation_days: int | None = Field(None, ge=1, le=1000)
+    recovery_window_in_days: int = Field(30, description="0 deletes at once; otherwise 7-30 days.")
+
+
+class PosixUser(_Model):
+    uid: int = Field(ge=0, le=4294967295)
+    gid: int = Field(ge=0, le=4294967295)
+    secondary_gids: list[int] = Field(default_factory=list)
+
+
+class CreationInfo(_Model):
+    owner_uid: int = Field(ge=0, le=4294967295)
+    owner_gid: int = Field(ge=0, le=4294967295)
+    permissions: str = Field(pattern=r"^[0-7]{3,4}$")
+
+
+class RootDirectory(_Model):
+    path: str = Field(pattern=r"^/.{1,99}$", description="A directory below / (never / itself).")
+    creation_info: CreationInfo | None = None
+
+
+class AccessPoint(_Model):
+    posix_user: PosixUser
+    root_directory: RootDirectory
+
+
+class ManagedEfs(_Model):
+    kms_key_arn: str | None = Field(None, pattern=_KMS_ARN)
+    performance_mode: Literal["generalPurpose", "maxIO"] = "generalPurpose"
+    throughput_mode: Literal["bursting", "elastic", "provisioned"] = "elastic"
+    provisioned_throughput_in_mibps: int | None = Field(None, ge=1)
+    subnet_ids: list[str] = Field(default_factory=list)
+    security_group_ids: list[str] = Field(default_factory=list,
+                                          description="Security groups of the tasks, allowed to reach NFS (2049).")
+    vpc_id: str | None = None
+    access_points: dict[str, AccessPoint] = Field(default_factory=dict)
 
 
 class Extension(_Model):
@@ -27,6 +141,12 @@ class Extension(_Model):
     region: str | None = Field(None, pattern=r"^[a-z]{2}(-[a-z]+)+-\d$",
                                description="AWS region of the provider (default: derived from the spec).")
     tags: dict[str, str] = Field(default_factory=dict, description="Tags for every resource ecsform creates.")
+    enable_execute_command: bool = Field(False, description="Let ECS Exec reach the containers.")
+    execution_role: ExecutionRole = Field(default_factory=ExecutionRole)
+    task_role: TaskRole = Field(default_factory=TaskRole)
+    logs: Logs = Field(default_factory=Logs)
+    secrets: dict[str, ManagedSecret] = Field(default_factory=dict)
+    efs: dict[str, ManagedEfs] = Field(default_factory=dict)
 
 
 def _aliases(model: type[BaseModel]) -> list[str]:
@@ -40,12 +160,15 @@ def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
             return None
         field = next((f for n, f in model.model_fields.items() if (f.alias or n) == part), None)
         if field is None:
-            return None
+            # a key of a dict[str, Model] field
+            continue
         model = _inner_model(field.annotation)
     return model if isinstance(model, type) and issubclass(model, BaseModel) else None
 
 
 def _inner_model(annotation: Any) -> Any:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
     for arg in getattr(annotation, "__args__", ()) or ():
         inner = _inner_model(arg)
         if isinstance(inner, type) and issubclass(inner, BaseModel):
@@ -53,12 +176,48 @@ def _inner_model(annotation: Any) -> Any:
     return annotation
 
 
+def _extra_checks(ext: Extension) -> list[Finding]:
+    out = []
+    if ext.logs.retention_in_days not in LOG_RETENTION_DAYS:
+        out.append(Finding("X-INVALID", Severity.ERROR,
+                           f"CloudWatch Logs does not accept a retention of {ext.logs.retention_in_days} days",
+                           (KEY, "logs", "retentionInDays"),
+                           f"use one of {', '.join(map(str, LOG_RETENTION_DAYS))}"))
+    for name, secret in ext.secrets.items():
+        if secret.recovery_window_in_days != 0 and not 7 <= secret.recovery_window_in_days <= 30:
+            out.append(Finding("X-INVALID", Severity.ERROR, "recoveryWindowInDays must be 0 or 7-30",
+                               (KEY, "secrets", name, "recoveryWindowInDays")))
+        if secret.kms_key_arn and secret.create_kms_key:
+            out.append(Finding("X-INVALID", Severity.ERROR, "set kmsKeyArn or createKmsKey, not both",
+                               (KEY, "secrets", name, "createKmsKey")))
+        if (secret.rotation_lambda_arn is None) != (secret.rotation_days is None):
+            out.append(Finding("X-INVALID", Severity.ERROR, "rotation needs both rotationLambdaArn and rotationDays",
+                               (KEY, "secrets", name)))
+    for name in list(ext.secrets) + list(ext.efs):
+        if not re.match(_NAME, name):
+            section = "secrets" if name in ext.secrets else "efs"
+            out.append(Finding("X-INVALID", Severity.ERROR,
+                               f"{name!r}: names of managed resources are 1-64 letters, digits, '-' and '_'",
+                               (KEY, section, name), at_key=True))
+    for name, fs in ext.efs.items():
+        if fs.throughput_mode == "provisioned" and fs.provisioned_throughput_in_mibps is None:
+            out.append(Finding("X-INVALID", Severity.ERROR, "provisioned throughput needs provisionedThroughputInMibps",
+                               (KEY, "efs", name, "throughputMode")))
+        if fs.security_group_ids and not fs.subnet_ids:
+            out.append(Finding("X-INVALID", Severity.ERROR, "securityGroupIds without subnetIds: no mount target would use them",
+                               (KEY, "efs", name, "securityGroupIds"), "add subnetIds (one per availability zone)"))
+        if fs.subnet_ids and not fs.vpc_id:
+            out.append(Finding("X-REQUIRED", Severity.ERROR, "mount targets need the VPC of their subnets",
+                               (KEY, "efs", name), "add vpcId"))
+    return out
+
+
 def validate(raw: Any) -> tuple[Extension | None, list[Finding]]:
     """The parsed extension block (None when invalid) and the findings, with paths under `x-ecsform`."""
     from .rules.fields import did_you_mean
 
     try:
-        return Extension.model_validate(raw if raw is not None else {}), []
+        ext = Extension.model_validate(raw if raw is not None else {})
     except ValidationError as exc:
         findings = []
         for err in exc.errors(include_url=False):
@@ -74,5 +233,8 @@ def validate(raw: Any) -> tuple[Extension | None, list[Finding]]:
                 findings.append(Finding("X-REQUIRED", Severity.ERROR, f"required field {loc[-1]!r} is missing",
                                         path[:-1], f"add `{loc[-1]}`"))
             else:
-                findings.append(Finding("X-INVALID", Severity.ERROR, err["msg"], path))
+                findings.append(Finding("X-INVALID", Severity.ERROR, f"{err['msg']} (got {err['input']!r})"[:300],
+                                        path))
         return None, findings
+    extra = _extra_checks(ext)
+    return (None if extra else ext), extra

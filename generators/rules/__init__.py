@@ -10,9 +10,12 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from ..errors import Finding, Path, Severity
+
+if TYPE_CHECKING:
+    from ..extensions import Extension
 
 Check = Callable[["Context"], Iterable[Finding]]
 
@@ -86,11 +89,41 @@ def rule(id: str, severity: Severity, summary: str, source: str = "") -> Callabl
 class Context:
     """What a rule sees: the task (well-typed), the extension block, and helpers for the common questions."""
 
-    def __init__(self, task: dict[str, Any], extension: dict[str, Any] | None = None,
-                 environment: str | None = None) -> None:
+    def __init__(self, task: dict[str, Any], ext: "Extension | None" = None, environment: str | None = None) -> None:
+        from ..extensions import Extension
+
         self.task = task
-        self.extension = extension or {}
+        self.ext: Extension = ext if ext is not None else Extension()
         self.environment = environment
+
+    # --- roles ---------------------------------------------------------------------------------------------
+    @property
+    def execution_role_arn(self) -> str | None:
+        arn = self.task.get("executionRoleArn")
+        return arn if isinstance(arn, str) else None
+
+    @property
+    def task_role_arn(self) -> str | None:
+        arn = self.task.get("taskRoleArn")
+        return arn if isinstance(arn, str) else None
+
+    @property
+    def execution_role_possible(self) -> bool:
+        """True when the task will have an execution role: one is named, or ecsform may create one."""
+        return self.execution_role_arn is not None or self.ext.execution_role.create is not False
+
+    @property
+    def execution_role_managed(self) -> bool:
+        """True when ecsform creates the execution role (so it grants exactly what the task references)."""
+        return self.execution_role_arn is None and self.ext.execution_role.create is not False
+
+    @property
+    def task_role_possible(self) -> bool:
+        return self.task_role_arn is not None or self.ext.task_role.create is not False
+
+    @property
+    def task_role_managed(self) -> bool:
+        return self.task_role_arn is None and self.ext.task_role.create is not False
 
     # --- task-level facts ------------------------------------------------------------------------------
     @property
