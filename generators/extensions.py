@@ -12,7 +12,7 @@ x-ecsform:
   taskRole:      {create: ..., namePrefix: ..., statements: [{actions: [...], resources: [...]}], managedPolicyArns: [...]}
   logs: {create: true, retentionInDays: 365, kmsKeyArn: arn:...}
   secrets:                               # Secrets Manager secrets ecsform creates (never their values)
-    db-password: {description: ..., kmsKeyArn: arn:... | createKmsKey: true, rotationLambdaArn: ..., rotationDays: 30}
+    db-password: {description: ..., kmsKeyArn: arn:..., rotationLambdaArn: ..., rotationDays: 30}
   efs:                                   # EFS file systems ecsform creates
     data:
       subnetIds: [subnet-...]
@@ -94,8 +94,8 @@ class ManagedSecret(_Model):
     name: str | None = Field(None, pattern=r"^[A-Za-z0-9/_+=.@-]{1,512}$",
                              description="Secret name (default: <family>/<key>).")
     description: str | None = None
-    kms_key_arn: str | None = Field(None, pattern=_KMS_ARN)
-    create_kms_key: bool = False
+    kms_key_arn: str | None = Field(None, pattern=_KMS_ARN,
+                                    description="Key that encrypts the secret (default: one key ecsform creates).")
     rotation_lambda_arn: str | None = Field(None, pattern=_ARN)
     rotation_days: int | None = Field(None, ge=1, le=1000)
     recovery_window_in_days: int = Field(30, description="0 deletes at once; otherwise 7-30 days.")
@@ -187,9 +187,6 @@ def _extra_checks(ext: Extension) -> list[Finding]:
         if secret.recovery_window_in_days != 0 and not 7 <= secret.recovery_window_in_days <= 30:
             out.append(Finding("X-INVALID", Severity.ERROR, "recoveryWindowInDays must be 0 or 7-30",
                                (KEY, "secrets", name, "recoveryWindowInDays")))
-        if secret.kms_key_arn and secret.create_kms_key:
-            out.append(Finding("X-INVALID", Severity.ERROR, "set kmsKeyArn or createKmsKey, not both",
-                               (KEY, "secrets", name, "createKmsKey")))
         if (secret.rotation_lambda_arn is None) != (secret.rotation_days is None):
             out.append(Finding("X-INVALID", Severity.ERROR, "rotation needs both rotationLambdaArn and rotationDays",
                                (KEY, "secrets", name)))

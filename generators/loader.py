@@ -333,7 +333,14 @@ def load_text(text: str, file: str, *, strict_json: bool = False) -> Node:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         message = " ".join(str(p) for p in (exc.context, exc.problem) if p) or "invalid YAML"
-        raise EcsformError([Finding("YAML-SYNTAX", Severity.ERROR, message, file=file, line=line, col=col)])
+        hint = None
+        if "unexpected ':'" in message:
+            hint = "inside [ ] or { }, quote values that contain ':' (ARNs, for example)"
+        elif "mapping values are not allowed" in message:
+            hint = "quote a value that contains ': ', or check the indentation of the line before"
+        elif "found character '\\t'" in message or "found character '\t'" in message:
+            hint = "YAML indents with spaces, not tabs"
+        raise EcsformError([Finding("YAML-SYNTAX", Severity.ERROR, message, hint=hint, file=file, line=line, col=col)])
     except YAMLError as exc:  # reader errors: control characters and the like
         line, col = 1, 1
         pos = getattr(exc, "position", None)

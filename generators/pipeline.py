@@ -11,11 +11,12 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from . import extensions, plan as planner, spec as specs
 from .errors import EcsformError, Finding, Severity, errors_in, sorted_findings
@@ -147,7 +148,7 @@ def build_plans(paths: list[str], options: Options) -> tuple[list[planner.Plan],
     plans = []
     plan_findings: list[Finding] = []
     for c in checked:
-        p, extra = planner.build(c.variant, region=options.region)
+        p, extra = planner.build(c.variant, c.extension, region=options.region)
         plans.append(p)
         plan_findings.extend(c.variant.locate(extra))
     findings = sorted_findings(findings + plan_findings)
@@ -156,11 +157,12 @@ def build_plans(paths: list[str], options: Options) -> tuple[list[planner.Plan],
     return plans, findings
 
 
-def module_source(out: Path, root: str, options: Options) -> str:
+def module_source(out: Path, root: str, options: Options, module: str = "ecs-task-definition") -> str:
+    """Where a root at OUT/root finds one of the modules: a relative path, or under --module-source."""
     if options.module_source:
         base, sep, query = options.module_source.partition("?")
-        return base.rstrip("/") + "/ecs-task-definition" + sep + query
-    rel = os.path.relpath(MODULES / "ecs-task-definition", (out / root).absolute())
+        return base.rstrip("/") + "/" + module + sep + query
+    rel = os.path.relpath(MODULES / module, (out / root).absolute())
     return Path(rel).as_posix()
 
 
@@ -177,7 +179,7 @@ def synth(paths: list[str], out: str | Path, options: Options | None = None) -> 
     for key in sorted(checked, key=lambda k: (k[0], k[1] or "")):
         p = checked[key]
         variant_root = p.root
-        rendered = _render(p, module_source(out, variant_root, options), options.engine)
+        rendered = _render(p, functools.partial(module_source, out, variant_root, options), options.engine)
         for name, content in rendered.items():
             files[f"{variant_root}/{name}"] = content.encode()
         roots.append({"family": p.family, "environment": p.environment, "path": variant_root,
@@ -189,7 +191,7 @@ def synth(paths: list[str], out: str | Path, options: Options | None = None) -> 
     return manifest, findings
 
 
-def _render(p: planner.Plan, source: str, engine: str) -> dict[str, str]:
+def _render(p: planner.Plan, source: Callable[[str], str], engine: str) -> dict[str, str]:
     if engine == "cdk":
         from .emit import cdk
 

@@ -10,9 +10,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import canonical
+from . import canonical, references
 from .errors import Finding, Severity
+from .extensions import Extension
 from .spec import Variant
+from .tfexpr import TfExpr, index
 
 _ECR = re.compile(r"^(\d{12})\.dkr\.ecr(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?/")
 _ARN_REGION = re.compile(r"^arn:aws[a-z-]*:(?:secretsmanager|ssm|kms|elasticfilesystem|logs):([a-z0-9-]+):\d{12}:")
@@ -28,6 +30,12 @@ class Plan:
     root: str = ""  # folder of the root under the output folder: <family> or <base family>/<environment>
     module_inputs: list[tuple[str, Any]] = field(default_factory=list)  # ordered (variable, value)
     images: dict[str, str] = field(default_factory=dict)  # container name -> image from the spec
+    # partial Secrets Manager ARNs resolved with the aws_secretsmanager_secret data source: ARN -> data name
+    secret_lookups: dict[str, str] = field(default_factory=dict)
+    # modules/secrets input (key -> settings), and modules/efs calls (key -> inputs)
+    managed_secrets: dict[str, dict[str, Any]] = field(default_factory=dict)
+    managed_efs: dict[str, list[tuple[str, Any]]] = field(default_factory=dict)
+    tags: dict[str, str] = field(default_factory=dict)
 
     @property
     def containers(self) -> list[dict[str, Any]]:
@@ -61,8 +69,8 @@ def _volume_input(volume: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _tags(task: dict[str, Any], extension: dict[str, Any]) -> dict[str, str]:
-    tags = dict(extension.get("tags") or {})
+def _tags(task: dict[str, Any], extension_tags: dict[str, str]) -> dict[str, str]:
+    tags = dict(extension_tags)
     for t in task.get("tags", []):
         tags[t["key"]] = t.get("value", "")
     return dict(sorted(tags.items()))
@@ -133,28 +141,181 @@ _TASK_INPUTS = (
 )
 
 
-def build(variant: Variant, *, region: str | None = None) -> tuple[Plan, list[Finding]]:
-    """Plan one variant (already validated)."""
+def build(variant: Variant, ext: Extension | None = None, *, region: str | None = None) -> tuple[Plan, list[Finding]]:
+    """Plan one variant (already validated; `ext` is its parsed x-ecsform block)."""
+    ext = ext or Extension()
     register = canonical.register_input(variant.task)
-    extension = variant.extension if isinstance(variant.extension, dict) else {}
-    tags = _tags(register, extension)
+    tags = _tags(register, ext.tags)
     if tags:
         register["tags"] = [{"key": k, "value": v} for k, v in tags.items()]
     chosen, findings = _region(variant, register, region)
     plan = Plan(register["family"], variant.environment, variant.file, chosen, register, root_path(variant))
+    plan.tags = tags
     plan.images = {c["name"]: c["image"] for c in register["containerDefinitions"]}
-    plan.module_inputs = module_inputs(register, tags)
+    plan.managed_secrets = _managed_secrets(register["family"], ext)
+    plan.managed_efs = {key: _efs_inputs(register["family"], key, fs, tags) for key, fs in ext.efs.items()}
+    creates_execution_role = "executionRoleArn" not in register and ext.execution_role.create is not False
+    if creates_execution_role:
+        plan.secret_lookups, findings_lookup = _secret_lookups(register, chosen)
+        findings += findings_lookup
+    plan.module_inputs = module_inputs(plan, ext)
     return plan, findings
 
 
-def module_inputs(register: dict[str, Any], tags: dict[str, str]) -> list[tuple[str, Any]]:
+# --- references to managed resources and partial secret ARNs ------------------------------------------------
+
+def secret_expr(ref: references.Ref) -> TfExpr:
+    return TfExpr.ref(f"module.secrets.arns{index(ref.key)}", ref.suffix)
+
+
+def efs_expr(ref: references.Ref) -> TfExpr:
+    if ref.kind == "access-point":
+        return TfExpr.ref(f"module.efs_{ref.key}.access_point_ids{index(ref.access_point or '')}")
+    return TfExpr.ref(f"module.efs_{ref.key}.file_system_id")
+
+
+def resolve(value: Any) -> Any:
+    """Replace every `ecsform:` reference in a plain value by the Terraform expression it stands for."""
+    if isinstance(value, str):
+        ref = references.parse(value)
+        if ref is None:
+            return value
+        return secret_expr(ref) if ref.kind == "secret" else efs_expr(ref)
+    if isinstance(value, dict):
+        return {k: resolve(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [resolve(v) for v in value]
+    return value
+
+
+def _data_name(arn: str, taken: set[str]) -> str:
+    name = arn.split(":secret:", 1)[-1] if ":secret:" in arn else arn
+    base = "secret_" + re.sub(r"[^A-Za-z0-9_]", "_", name).strip("_").lower()
+    candidate, n = base, 2
+    while candidate in taken:
+        candidate, n = f"{base}_{n}", n + 1
+    taken.add(candidate)
+    return candidate
+
+
+def _secret_lookups(register: dict[str, Any], region: str | None) -> tuple[dict[str, str], list[Finding]]:
+    """Partial Secrets Manager ARNs (no random suffix) that the execution role policy must name exactly."""
+    lookups: dict[str, str] = {}
+    findings: list[Finding] = []
+    taken: set[str] = set()
+    for value in references.secret_references(register):
+        base = references.secret_base(value)
+        if base is None or base in lookups or not references.is_partial_secret_arn(base):
+            continue
+        if region is not None and references.secret_region(base) != region:
+            findings.append(Finding(
+                "SECRET-UNRESOLVED", Severity.ERROR,
+                f"{base} is a partial ARN in another region than the provider's ({region}): ecsform cannot look up "
+                "its full ARN, and an IAM policy naming a partial ARN matches nothing", ("containerDefinitions",),
+                "write the secret's full ARN (with its 6-character suffix)"))
+            continue
+        lookups[base] = _data_name(base, taken)
+    return dict(sorted(lookups.items())), findings
+
+
+def _managed_secrets(family: str, ext: Extension) -> dict[str, dict[str, Any]]:
+    out = {}
+    for key, s in sorted(ext.secrets.items()):
+        item: dict[str, Any] = {"name": s.name or f"{family}/{key}"}
+        if s.description is not None:
+            item["description"] = s.description
+        if s.kms_key_arn:
+            item["kms_key_arn"] = s.kms_key_arn
+        if s.rotation_lambda_arn:
+            item["rotation_lambda_arn"] = s.rotation_lambda_arn
+            item["rotation_days"] = s.rotation_days
+        item["recovery_window_in_days"] = s.recovery_window_in_days
+        out[key] = item
+    return out
+
+
+def _efs_inputs(family: str, key: str, fs: Any, tags: dict[str, str]) -> list[tuple[str, Any]]:
+    inputs: list[tuple[str, Any]] = [("name", f"{family}-{key}")]
+    if fs.kms_key_arn:
+        inputs.append(("kms_key_arn", fs.kms_key_arn))
+    inputs.append(("performance_mode", fs.performance_mode))
+    inputs.append(("throughput_mode", fs.throughput_mode))
+    if fs.provisioned_throughput_in_mibps is not None:
+        inputs.append(("provisioned_throughput_in_mibps", fs.provisioned_throughput_in_mibps))
+    if fs.access_points:
+        inputs.append(("access_points", {
+            name: _snake(ap.model_dump(by_alias=True, exclude_none=True, exclude_defaults=True))
+            for name, ap in sorted(fs.access_points.items())}))
+    if fs.subnet_ids:
+        inputs.append(("vpc_id", fs.vpc_id))
+        inputs.append(("subnet_ids", list(fs.subnet_ids)))
+        inputs.append(("client_security_group_ids", list(fs.security_group_ids)))
+    if tags:
+        inputs.append(("tags", tags))
+    return inputs
+
+
+def _role_inputs(prefix: str, role: Any) -> list[tuple[str, Any]]:
+    inputs: list[tuple[str, Any]] = []
+    if role.create != "auto":
+        inputs.append((f"create_{prefix}_role", role.create))
+    if role.name_prefix:
+        inputs.append((f"{prefix}_role_name_prefix", role.name_prefix))
+    if role.path != "/":
+        inputs.append((f"{prefix}_role_path", role.path))
+    if role.permissions_boundary:
+        inputs.append((f"{prefix}_role_permissions_boundary", role.permissions_boundary))
+    return inputs
+
+
+def _statement(s: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {"sid": s.sid} if s.sid else {}
+    out |= {"effect": s.effect, "actions": list(s.actions), "resources": list(s.resources)}
+    if s.conditions:
+        out["conditions"] = [{"test": c.test, "variable": c.variable, "values": list(c.values)} for c in s.conditions]
+    return out
+
+
+def hcl_list(strings: list[str]) -> str:
+    """A list of string literals in Terraform's expression syntax (the same inside HCL and JSON "${...}")."""
+    from .emit.hcl_syntax import quote
+
+    return "[" + ", ".join(quote(x) for x in strings) + "]"
+
+
+def module_inputs(plan: Plan, ext: Extension) -> list[tuple[str, Any]]:
     """Inputs of modules/ecs-task-definition, in the order the generated code lists them."""
+    register = plan.register
     inputs: list[tuple[str, Any]] = [("family", register["family"])]
     for ecs_field, variable, convert in _TASK_INPUTS:
         if ecs_field in register:
             value = register[ecs_field]
-            inputs.append((variable, convert(value) if convert else value))
-    if tags:
-        inputs.append(("tags", tags))
-    inputs.append(("container_definitions", register["containerDefinitions"]))
+            inputs.append((variable, resolve(convert(value) if convert else value)))
+    inputs += _role_inputs("execution", ext.execution_role)
+    kms: Any = list(ext.execution_role.kms_key_arns)
+    if plan.managed_secrets:
+        managed = "values(module.secrets.kms_key_arns)"
+        kms = TfExpr.ref(f"concat({hcl_list(kms)}, {managed})" if kms else managed)
+    if kms:
+        inputs.append(("kms_key_arns", kms))
+    if plan.secret_lookups:
+        inputs.append(("secret_arns", {arn: TfExpr.ref(f"data.aws_secretsmanager_secret.{name}.arn")
+                                       for arn, name in plan.secret_lookups.items()}))
+    inputs += _role_inputs("task", ext.task_role)
+    if ext.enable_execute_command:
+        inputs.append(("enable_execute_command", True))
+    if ext.task_role.statements:
+        inputs.append(("task_role_statements", [_statement(s) for s in ext.task_role.statements]))
+    if ext.task_role.managed_policy_arns:
+        inputs.append(("task_role_managed_policy_arns", list(ext.task_role.managed_policy_arns)))
+    has_awslogs = any(c.get("logConfiguration", {}).get("logDriver") == "awslogs" for c in plan.containers)
+    if not ext.logs.create:
+        inputs.append(("create_log_groups", False))
+    elif has_awslogs:
+        inputs.append(("log_retention_in_days", ext.logs.retention_in_days))
+        if ext.logs.kms_key_arn:
+            inputs.append(("log_kms_key_arn", ext.logs.kms_key_arn))
+    if plan.tags:
+        inputs.append(("tags", plan.tags))
+    inputs.append(("container_definitions", resolve(register["containerDefinitions"])))
     return inputs

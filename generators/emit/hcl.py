@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
+from typing import Callable
 
 import jinja2
 
@@ -41,9 +42,9 @@ def image_ref(name: str) -> Expr:
     return Expr(f"local.images[{hcl_syntax.quote(name)}]")
 
 
-def module_arguments(plan: Plan, source: str) -> list[tuple[str, object]]:
-    """The module block's arguments: source first, then the plan's inputs with images taken from locals."""
-    args: list[tuple[str, object]] = [("source", source)]
+def module_arguments(plan: Plan) -> list[tuple[str, object]]:
+    """The task definition module's inputs, with images taken from locals."""
+    args: list[tuple[str, object]] = []
     for name, value in plan.module_inputs:
         if name == "container_definitions":
             value = [{**c, "image": image_ref(c["name"])} for c in value]
@@ -51,22 +52,31 @@ def module_arguments(plan: Plan, source: str) -> list[tuple[str, object]]:
     return args
 
 
-def render(plan: Plan, module_source: str) -> dict[str, str]:
-    """File name -> content for one root."""
+def render(plan: Plan, source: Callable[[str], str]) -> dict[str, str]:
+    """File name -> content for one root. `source(module)` is where the root finds modules/<module>."""
     env = _env()
     names = [c["name"] for c in plan.containers]
+    secrets_body = None
+    if plan.managed_secrets:
+        secrets_body = _module_body(source("secrets"), [("secrets", plan.managed_secrets)]
+                                    + ([("tags", plan.tags)] if plan.tags else []))
+    efs_bodies = {key: _module_body(source("efs"), inputs) for key, inputs in plan.managed_efs.items()}
     context = {
         "header": header(plan),
         "region": plan.region,
         "spec_images": plan.images,
         "container_names": names,
         "first_container": names[0],
-        "module_body": _module_body(module_arguments(plan, module_source)),
+        "secret_lookups": plan.secret_lookups,
+        "secrets_body": secrets_body,
+        "efs_bodies": efs_bodies,
+        "managed_secrets": sorted(plan.managed_secrets),
+        "managed_efs": sorted(plan.managed_efs),
+        "module_body": _module_body(source("ecs-task-definition"), module_arguments(plan)),
     }
     return {name: env.get_template(name + ".j2").render(context) for name in FILES}
 
 
-def _module_body(args: list[tuple[str, object]]) -> str:
+def _module_body(source: str, args: list[tuple[str, object]]) -> str:
     # `source` stands alone, as terraform-aws-modules examples write it; the inputs follow after a blank line.
-    source, rest = args[0], args[1:]
-    return hcl_syntax.body([source], 1) + "\n" + hcl_syntax.body(rest, 1)
+    return hcl_syntax.body([("source", source)], 1) + "\n" + hcl_syntax.body(args, 1)

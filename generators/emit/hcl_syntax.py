@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from typing import Any, Iterable
 
+from ..tfexpr import TfExpr, Traversal
+
 _ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 _SPECIAL = re.compile(r'[\\"\n\r\t\x00-\x1f\x7f\u2028\u2029]|\$\{|%\{')
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -38,6 +40,14 @@ def quote(text: str) -> str:
     return '"' + _SPECIAL.sub(_escape, text) + '"'
 
 
+def expression(expr: TfExpr) -> str:
+    """A plan's Terraform expression in HCL: a bare reference, or a template joining references and text."""
+    if expr.is_single_reference:
+        return str(expr.parts[0])
+    return '"' + "".join("${" + p + "}" if isinstance(p, Traversal) else _SPECIAL.sub(_escape, p)
+                         for p in expr.parts) + '"'
+
+
 def key(name: str) -> str:
     """An object key: bare when it is a plain identifier, quoted otherwise."""
     if _IDENT.match(name) and name not in _KEYWORDS:
@@ -49,6 +59,8 @@ def value(v: Any, indent: int = 0) -> str:
     pad = "  " * indent
     if isinstance(v, Expr):
         return str(v)
+    if isinstance(v, TfExpr):
+        return expression(v)
     if isinstance(v, bool):
         return "true" if v else "false"
     if v is None:

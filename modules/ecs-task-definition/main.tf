@@ -8,63 +8,80 @@ locals {
   account_id = data.aws_caller_identity.current.account_id
 
   containers = var.container_definitions
-  role_name  = coalesce(var.role_name_prefix, substr(var.family, 0, 32))
 
   ##############################################################################
-  # What the containers reference, read from the container definitions
+  # What the containers reference, read from the container definitions.
+  # Values may be unknown until apply (an ARN from a resource in the same configuration), so every decision
+  # that sets a count (whether a role is needed) uses only the shape of the definitions, never their values.
   ##############################################################################
 
   # secrets[].valueFrom and logConfiguration.secretOptions[].valueFrom: Secrets Manager ARNs or SSM parameters
-  secret_refs = distinct(flatten([
+  secret_refs = flatten([
     for c in local.containers : concat(
       [for s in try(c.secrets, []) : s.valueFrom],
       [for s in try(c.logConfiguration.secretOptions, []) : s.valueFrom],
     )
-  ]))
-  repository_credentials = distinct([
-    for c in local.containers : c.repositoryCredentials.credentialsParameter if can(c.repositoryCredentials.credentialsParameter)
   ])
+  repository_credentials = [
+    for c in local.containers : c.repositoryCredentials.credentialsParameter if can(c.repositoryCredentials.credentialsParameter)
+  ]
 
-  # A Secrets Manager reference may add :json-key:version-stage:version-id; IAM names the secret itself.
+  # A Secrets Manager reference may add :json-key:version-stage:version-id; IAM names the secret itself
+  # (arn:partition:secretsmanager:region:account:secret:name-suffix, the first seven fields).
   secretsmanager_refs = concat(
-    [for v in local.secret_refs : v if startswith(v, "arn:") && split(":", v)[2] == "secretsmanager"],
+    [for v in local.secret_refs : v if startswith(v, "arn:") && try(split(":", v)[2], "") == "secretsmanager"],
     local.repository_credentials,
   )
-  secretsmanager_arns = distinct([
-    for v in local.secretsmanager_refs : lookup(var.secret_arns, local.secret_base[v], local.secret_base[v])
-  ])
-  secret_base = { for v in local.secretsmanager_refs : v => join(":", slice(split(":", v), 0, min(7, length(split(":", v))))) }
+  secretsmanager_arns = sort(distinct([
+    for v in local.secretsmanager_refs : lookup(
+      var.secret_arns,
+      join(":", slice(split(":", v), 0, min(7, length(split(":", v))))),
+      join(":", slice(split(":", v), 0, min(7, length(split(":", v))))),
+    )
+  ]))
 
   # SSM parameters: an ARN as written, or a name in the task's region and account.
-  ssm_parameter_arns = distinct([
+  ssm_parameter_arns = sort(distinct([
     for v in local.secret_refs : (
       startswith(v, "arn:") ? v :
       "arn:${local.partition}:ssm:${local.region}:${local.account_id}:parameter${startswith(v, "/") ? "" : "/"}${v}"
-    ) if !(startswith(v, "arn:") && split(":", v)[2] == "secretsmanager")
-  ])
+    ) if !(startswith(v, "arn:") && try(split(":", v)[2], "") == "secretsmanager")
+  ]))
 
-  # awslogs groups and whether the driver may create them
+  # awslogs groups, and the ones the driver may create itself
   awslogs = [
     for c in local.containers : c.logConfiguration.options
     if try(c.logConfiguration.logDriver, null) == "awslogs" && can(c.logConfiguration.options["awslogs-group"])
   ]
   log_group_names        = sort(distinct([for o in local.awslogs : o["awslogs-group"]]))
   log_groups_self_create = sort(distinct([for o in local.awslogs : o["awslogs-group"] if try(o["awslogs-create-group"], "false") == "true"]))
-  uses_awslogs           = length([for c in local.containers : c if try(c.logConfiguration.logDriver, null) == "awslogs"]) > 0
 
   # Private ECR images: ACCOUNT.dkr.ecr.REGION.amazonaws.com[.cn]/REPOSITORY[:tag|@digest]
-  ecr_images = [
-    for c in local.containers : regex("^([0-9]{12})\\.dkr\\.ecr(?:-fips)?\\.([a-z0-9-]+)\\.amazonaws\\.com(?:\\.cn)?/([^:@]+)", c.image)
-    if can(regex("^([0-9]{12})\\.dkr\\.ecr(?:-fips)?\\.([a-z0-9-]+)\\.amazonaws\\.com(?:\\.cn)?/([^:@]+)", c.image))
-  ]
-  ecr_repository_arns = sort(distinct([for m in local.ecr_images : "arn:${local.partition}:ecr:${m[1]}:${m[0]}:repository/${m[2]}"]))
+  ecr_pattern = "^([0-9]{12})\\.dkr\\.ecr(?:-fips)?\\.([a-z0-9-]+)\\.amazonaws\\.com(?:\\.cn)?/([^:@]+)"
+  ecr_images  = [for c in local.containers : regex(local.ecr_pattern, c.image) if can(regex(local.ecr_pattern, c.image))]
+  ecr_repository_arns = sort(distinct([
+    for m in local.ecr_images : "arn:${local.partition}:ecr:${m[1]}:${m[0]}:repository/${m[2]}"
+  ]))
 
   # S3 objects the agent reads: environmentFiles and FireLens configuration files
   s3_object_arns = sort(distinct(concat(
-    flatten([for c in local.containers : [for f in try(c.environmentFiles, []) : f.value if try(f.type, "s3") == "s3"]]),
-    [for c in local.containers : c.firelensConfiguration.options["config-file-value"] if try(c.firelensConfiguration.options["config-file-type"], null) == "s3"],
+    flatten([for c in local.containers : [for f in try(c.environmentFiles, []) : f.value]]),
+    [
+      for c in local.containers : c.firelensConfiguration.options["config-file-value"]
+      if try(c.firelensConfiguration.options["config-file-type"], null) == "s3"
+    ],
   )))
   s3_bucket_arns = sort(distinct([for o in local.s3_object_arns : split("/", o)[0]]))
+
+  # What makes an execution role necessary (known at plan time: the shape, not the values).
+  needs_execution_role = anytrue([
+    length(local.secret_refs) > 0,
+    length(local.repository_credentials) > 0,
+    length(local.ecr_images) > 0,
+    length(local.awslogs) > 0,
+    length(flatten([for c in local.containers : try(c.environmentFiles, [])])) > 0,
+    length([for c in local.containers : c if try(c.firelensConfiguration.options["config-file-type"], null) == "s3"]) > 0,
+  ])
 
   ##############################################################################
   # Execution role
@@ -73,10 +90,11 @@ locals {
   execution_statements = concat(
     length(local.ecr_repository_arns) > 0 ? [
       {
-        Sid      = "EcrAuthorizationToken"
-        Effect   = "Allow"
-        Action   = ["ecr:GetAuthorizationToken"]
-        Resource = ["*"] # ecr:GetAuthorizationToken supports no resource-level permissions: AWS requires "*".
+        Sid    = "EcrAuthorizationToken"
+        Effect = "Allow"
+        Action = ["ecr:GetAuthorizationToken"]
+        # ecr:GetAuthorizationToken supports no resource-level permissions: AWS requires "*".
+        Resource = ["*"]
       },
       {
         Sid      = "EcrPull"
@@ -90,8 +108,14 @@ locals {
         Sid    = "Logs"
         Effect = "Allow"
         Action = ["logs:CreateLogStream", "logs:PutLogEvents"]
-        # Stream names are made by ECS when each task starts (prefix/container/task-id): AWS leaves no exact name to list.
-        Resource = [for g in local.log_group_names : "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:${g}:*"]
+        # The log group, and its streams: ECS names each stream when a task starts (prefix/container/task-id),
+        # so the stream part cannot be listed and AWS leaves a wildcard as the only way to name them.
+        Resource = flatten([
+          for g in local.log_group_names : [
+            "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:${g}",
+            "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:${g}:log-stream:*",
+          ]
+        ])
       },
     ] : [],
     length(local.log_groups_self_create) > 0 ? [
@@ -99,7 +123,7 @@ locals {
         Sid      = "LogsCreateGroup"
         Effect   = "Allow"
         Action   = ["logs:CreateLogGroup"]
-        Resource = [for g in local.log_groups_self_create : "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:${g}:*"]
+        Resource = [for g in local.log_groups_self_create : "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:${g}"]
       },
     ] : [],
     length(local.secretsmanager_arns) > 0 ? [
@@ -142,10 +166,9 @@ locals {
     ] : [],
   )
 
-  needs_execution_role  = length(local.execution_statements) > 0 || local.uses_awslogs
   create_execution_role = var.execution_role_arn == null && coalesce(var.create_execution_role, local.needs_execution_role)
   execution_role_arn    = local.create_execution_role ? aws_iam_role.execution[0].arn : var.execution_role_arn
-  execution_policy_json = length(local.execution_statements) > 0 ? jsonencode({ Version = "2012-10-17", Statement = local.execution_statements }) : null
+  execution_policy_json = jsonencode({ Version = "2012-10-17", Statement = local.execution_statements })
 
   ##############################################################################
   # Task role
@@ -186,7 +209,7 @@ locals {
         Sid    = "EcsExec"
         Effect = "Allow"
         Action = ["ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel", "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"]
-        # ssmmessages supports no resource-level permissions: AWS requires "*".
+        # The ssmmessages channel actions support no resource-level permissions: AWS requires "*".
         Resource = ["*"]
       },
     ] : [],
@@ -203,9 +226,10 @@ locals {
     ],
   )
 
-  create_task_role = var.task_role_arn == null && (length(local.task_statements) > 0 || length(var.task_role_managed_policy_arns) > 0)
+  needs_task_role  = length(local.efs_iam_volumes) > 0 || var.enable_execute_command || length(var.task_role_statements) > 0
+  create_task_role = var.task_role_arn == null && coalesce(var.create_task_role, local.needs_task_role || length(var.task_role_managed_policy_arns) > 0)
   task_role_arn    = local.create_task_role ? aws_iam_role.task[0].arn : var.task_role_arn
-  task_policy_json = length(local.task_statements) > 0 ? jsonencode({ Version = "2012-10-17", Statement = local.task_statements }) : null
+  task_policy_json = jsonencode({ Version = "2012-10-17", Statement = local.task_statements })
 }
 
 ################################################################################
@@ -355,15 +379,15 @@ data "aws_iam_policy_document" "execution_trust" {
 resource "aws_iam_role" "execution" {
   count = local.create_execution_role ? 1 : 0
 
-  name_prefix          = "${local.role_name}-exec-"
-  path                 = var.role_path
-  permissions_boundary = var.permissions_boundary
+  name_prefix          = "${coalesce(var.execution_role_name_prefix, substr(var.family, 0, 32))}-exec-"
+  path                 = var.execution_role_path
+  permissions_boundary = var.execution_role_permissions_boundary
   assume_role_policy   = data.aws_iam_policy_document.execution_trust.json
   tags                 = var.tags
 }
 
 resource "aws_iam_role_policy" "execution" {
-  count = local.create_execution_role && local.execution_policy_json != null ? 1 : 0
+  count = local.create_execution_role && local.needs_execution_role ? 1 : 0
 
   name   = "ecsform-execution"
   role   = aws_iam_role.execution[0].id
@@ -397,15 +421,15 @@ data "aws_iam_policy_document" "task_trust" {
 resource "aws_iam_role" "task" {
   count = local.create_task_role ? 1 : 0
 
-  name_prefix          = "${local.role_name}-task-"
-  path                 = var.role_path
-  permissions_boundary = var.permissions_boundary
+  name_prefix          = "${coalesce(var.task_role_name_prefix, substr(var.family, 0, 32))}-task-"
+  path                 = var.task_role_path
+  permissions_boundary = var.task_role_permissions_boundary
   assume_role_policy   = data.aws_iam_policy_document.task_trust.json
   tags                 = var.tags
 }
 
 resource "aws_iam_role_policy" "task" {
-  count = local.create_task_role && local.task_policy_json != null ? 1 : 0
+  count = local.create_task_role && local.needs_task_role ? 1 : 0
 
   name   = "ecsform-task"
   role   = aws_iam_role.task[0].id

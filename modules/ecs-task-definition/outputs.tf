@@ -39,13 +39,13 @@ output "task_role_name" {
 }
 
 output "execution_policy" {
-  description = "The execution role policy derived from the container definitions (JSON), or null."
-  value       = local.execution_policy_json
+  description = "The execution role policy derived from the container definitions (JSON; null when the module created no execution role policy)."
+  value       = local.create_execution_role && local.needs_execution_role ? local.execution_policy_json : null
 }
 
 output "task_policy" {
-  description = "The task role policy derived from volumes, ECS Exec and the given statements (JSON), or null."
-  value       = local.task_policy_json
+  description = "The task role policy derived from volumes, ECS Exec and the given statements (JSON; null when the module created no task role policy)."
+  value       = local.create_task_role && local.needs_task_role ? local.task_policy_json : null
 }
 
 output "log_group_names" {

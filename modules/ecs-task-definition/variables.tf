@@ -245,6 +245,12 @@ variable "kms_key_arns" {
 # https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-iam-roles.html
 ################################################################################
 
+variable "create_task_role" {
+  description = "Create the task role: null decides from what needs it, true or false forces it."
+  type        = bool
+  default     = null
+}
+
 variable "task_role_arn" {
   description = "Bring your own task role. When null, the module creates one if something needs it (EFS with IAM authorization, ECS Exec, task_role_statements, task_role_managed_policy_arns)."
   type        = string
@@ -295,33 +301,61 @@ variable "task_role_managed_policy_arns" {
 }
 
 ################################################################################
-# Both roles
+# Role names, paths and boundaries (for the roles the module creates)
 ################################################################################
 
-variable "role_name_prefix" {
-  description = "Prefix for the names of the roles the module creates (a suffix keeps them unique). Defaults to the family."
+variable "execution_role_name_prefix" {
+  description = "Name prefix of the created execution role (a suffix keeps it unique). Defaults to the family."
   type        = string
   default     = null
 
   validation {
-    condition     = var.role_name_prefix == null || can(regex("^[A-Za-z0-9+=,.@_-]{1,32}$", coalesce(var.role_name_prefix, "x")))
-    error_message = "role_name_prefix must be 1-32 characters from [A-Za-z0-9+=,.@_-]."
+    condition     = var.execution_role_name_prefix == null || can(regex("^[A-Za-z0-9+=,.@_-]{1,32}$", coalesce(var.execution_role_name_prefix, "x")))
+    error_message = "execution_role_name_prefix must be 1-32 characters from [A-Za-z0-9+=,.@_-]."
   }
 }
 
-variable "role_path" {
-  description = "IAM path for the roles the module creates."
+variable "execution_role_path" {
+  description = "IAM path of the created execution role."
   type        = string
   default     = "/"
 
   validation {
-    condition     = can(regex("^/([\\x21-\\x7E]{0,510}/)?$", var.role_path))
-    error_message = "role_path must start and end with a slash."
+    condition     = can(regex("^/([\\x21-\\x7E]{0,510}/)?$", var.execution_role_path))
+    error_message = "execution_role_path must start and end with a slash."
   }
 }
 
-variable "permissions_boundary" {
-  description = "ARN of a permissions boundary for the roles the module creates."
+variable "execution_role_permissions_boundary" {
+  description = "ARN of a permissions boundary for the created execution role."
+  type        = string
+  default     = null
+}
+
+variable "task_role_name_prefix" {
+  description = "Name prefix of the created task role (a suffix keeps it unique). Defaults to the family."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.task_role_name_prefix == null || can(regex("^[A-Za-z0-9+=,.@_-]{1,32}$", coalesce(var.task_role_name_prefix, "x")))
+    error_message = "task_role_name_prefix must be 1-32 characters from [A-Za-z0-9+=,.@_-]."
+  }
+}
+
+variable "task_role_path" {
+  description = "IAM path of the created task role."
+  type        = string
+  default     = "/"
+
+  validation {
+    condition     = can(regex("^/([\\x21-\\x7E]{0,510}/)?$", var.task_role_path))
+    error_message = "task_role_path must start and end with a slash."
+  }
+}
+
+variable "task_role_permissions_boundary" {
+  description = "ARN of a permissions boundary for the created task role."
   type        = string
   default     = null
 }

@@ -1,0 +1,116 @@
+"""References from ECS fields to resources ecsform manages, and secrets referenced without their full ARN.
+
+    ecsform:secret/KEY[:json-key:version-stage:version-id]   a secret in x-ecsform.secrets (valueFrom,
+                                                              repositoryCredentials.credentialsParameter)
+    ecsform:efs/KEY                                          a file system in x-ecsform.efs (fileSystemId)
+    ecsform:efs/KEY/access-point/AP                          one of its access points (accessPointId)
+
+`ecsform:` can start neither an ARN nor an SSM parameter name (a colon is not allowed there), so a reference is
+never mistaken for a value.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+PREFIX = "ecsform:"
+_SECRET = re.compile(r"^ecsform:secret/([A-Za-z0-9_-]{1,64})((?::[^:]*){3})?$")
+_EFS = re.compile(r"^ecsform:efs/([A-Za-z0-9_-]{1,64})$")
+_ACCESS_POINT = re.compile(r"^ecsform:efs/([A-Za-z0-9_-]{1,64})/access-point/([A-Za-z0-9_-]{1,64})$")
+# arn:partition:secretsmanager:region:account:secret:name (the first seven fields name the secret)
+_SM_ARN = re.compile(r"^arn:(aws[a-z-]*):secretsmanager:([a-z0-9-]+):(\d{12}):secret:([^:]+)")
+_SUFFIX = re.compile(r"-[A-Za-z0-9]{6}$")
+
+
+@dataclass(frozen=True)
+class Ref:
+    kind: str  # "secret" | "efs" | "access-point"
+    key: str  # the x-ecsform.secrets / x-ecsform.efs key
+    access_point: str | None = None
+    suffix: str = ""  # ":json-key:stage:version" of a secret reference
+
+
+def parse(value: Any) -> Ref | None:
+    """The reference a value stands for, or None when it is an ordinary value (or a malformed reference)."""
+    if not isinstance(value, str) or not value.startswith(PREFIX):
+        return None
+    if m := _SECRET.match(value):
+        return Ref("secret", m.group(1), suffix=m.group(2) or "")
+    if m := _EFS.match(value):
+        return Ref("efs", m.group(1))
+    if m := _ACCESS_POINT.match(value):
+        return Ref("access-point", m.group(1), m.group(2))
+    return None
+
+
+def is_reference(value: Any) -> bool:
+    return isinstance(value, str) and value.startswith(PREFIX)
+
+
+# Where references may appear: (path pattern, kinds). `*` matches any list index.
+SECRET_FIELDS = (
+    ("containerDefinitions", "*", "secrets", "*", "valueFrom"),
+    ("containerDefinitions", "*", "logConfiguration", "secretOptions", "*", "valueFrom"),
+    ("containerDefinitions", "*", "repositoryCredentials", "credentialsParameter"),
+)
+EFS_FIELD = ("volumes", "*", "efsVolumeConfiguration", "fileSystemId")
+ACCESS_POINT_FIELD = ("volumes", "*", "efsVolumeConfiguration", "authorizationConfig", "accessPointId")
+ALLOWED = {**{p: "secret" for p in SECRET_FIELDS}, EFS_FIELD: "efs", ACCESS_POINT_FIELD: "access-point"}
+
+
+def _shape(path: tuple[Any, ...]) -> tuple[Any, ...]:
+    return tuple("*" if isinstance(p, int) else p for p in path)
+
+
+def strings(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], str]]:
+    """(path, string) for every string in a plain document."""
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield from strings(v, path + (k,))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from strings(v, path + (i,))
+
+
+def find(task: dict[str, Any]) -> Iterator[tuple[tuple[Any, ...], str, str | None]]:
+    """(path, value, expected kind at that path or None when references are not allowed there) per reference."""
+    for path, value in strings(task):
+        if is_reference(value):
+            yield path, value, ALLOWED.get(_shape(path))
+
+
+def secret_base(value: str) -> str | None:
+    """arn:...:secret:NAME[-suffix] without :json-key:stage:version, for a Secrets Manager ARN; else None."""
+    m = _SM_ARN.match(value)
+    if not m:
+        return None
+    return ":".join(value.split(":")[:7])
+
+
+def is_partial_secret_arn(value: str) -> bool:
+    """A Secrets Manager ARN whose name lacks the 6-character suffix Secrets Manager appends."""
+    m = _SM_ARN.match(value)
+    return bool(m) and not _SUFFIX.search(m.group(4))
+
+
+def secret_region(value: str) -> str | None:
+    m = _SM_ARN.match(value)
+    return m.group(2) if m else None
+
+
+def secret_references(register: dict[str, Any]) -> list[str]:
+    """Every value a container reads a secret from (valueFrom, secretOptions, repository credentials), in order."""
+    out = []
+    for c in register.get("containerDefinitions", []):
+        for s in c.get("secrets", []):
+            out.append(s["valueFrom"])
+        for s in c.get("logConfiguration", {}).get("secretOptions", []):
+            out.append(s["valueFrom"])
+        creds = c.get("repositoryCredentials", {}).get("credentialsParameter")
+        if creds:
+            out.append(creds)
+    return out
