@@ -9,6 +9,24 @@ locals {
 
   containers = var.container_definitions
 
+  # Fargate task sizes: cpu units -> allowed memory (MiB). Linux; Windows allows 1024-4096 cpu only.
+  # https://docs.aws.amazon.com/AmazonECS/latest/developerguide/fargate-tasks-services.html#fargate-tasks-size
+  fargate_sizes = {
+    "256"   = [512, 1024, 2048]
+    "512"   = [1024, 2048, 3072, 4096]
+    "1024"  = range(2048, 8192 + 1, 1024)
+    "2048"  = range(4096, 16384 + 1, 1024)
+    "4096"  = range(8192, 30720 + 1, 1024)
+    "8192"  = range(16384, 61440 + 1, 4096)
+    "16384" = range(32768, 122880 + 1, 8192)
+  }
+  fargate = contains(var.requires_compatibilities, "FARGATE")
+  fargate_size_ok = !local.fargate || (
+    var.cpu != null && var.memory != null &&
+    contains(keys(local.fargate_sizes), coalesce(var.cpu, "0")) &&
+    contains(lookup(local.fargate_sizes, coalesce(var.cpu, "0"), []), tonumber(coalesce(var.memory, "0")))
+  )
+
   ##############################################################################
   # What the containers reference, read from the container definitions.
   # Values may be unknown until apply (an ARN from a resource in the same configuration), so every decision
@@ -345,6 +363,18 @@ resource "aws_ecs_task_definition" "this" {
   tags = var.tags
 
   depends_on = [aws_cloudwatch_log_group.this]
+
+  lifecycle {
+    precondition {
+      condition     = local.fargate_size_ok
+      error_message = "Fargate needs a cpu/memory pair from the Fargate table: cpu 256 takes memory 512, 1024 or 2048; 512 takes 1024-4096; 1024 takes 2048-8192; 2048 takes 4096-16384; 4096 takes 8192-30720 (1024 steps); 8192 takes 16384-61440 (4096 steps); 16384 takes 32768-122880 (8192 steps)."
+    }
+
+    precondition {
+      condition     = !local.fargate || var.network_mode == "awsvpc"
+      error_message = "Fargate supports only network_mode = \"awsvpc\"."
+    }
+  }
 }
 
 ################################################################################

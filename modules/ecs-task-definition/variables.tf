@@ -67,8 +67,8 @@ variable "requires_compatibilities" {
   default     = []
 
   validation {
-    condition     = alltrue([for c in var.requires_compatibilities : contains(["EC2", "FARGATE", "EXTERNAL", "MANAGED_INSTANCES"], c)])
-    error_message = "requires_compatibilities may contain EC2, FARGATE, EXTERNAL and MANAGED_INSTANCES."
+    condition     = alltrue([for c in var.requires_compatibilities : contains(["EC2", "FARGATE", "EXTERNAL"], c)])
+    error_message = "requires_compatibilities may contain EC2, FARGATE and EXTERNAL (the hashicorp/aws 5.x provider accepts no other)."
   }
 }
 
