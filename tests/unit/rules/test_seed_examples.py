@@ -1,0 +1,72 @@
+"""The seed document's examples bring their own roles and name secrets by partial ARN: they validate with
+warnings only, and the warnings say exactly what the brought execution role must allow."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from generators import pipeline
+from generators.errors import Severity
+
+REPO = Path(__file__).resolve().parents[3]
+ROLE = "arn:aws:iam::123456789012:role/ECSTaskExecutionRole"
+SECRET = "arn:aws:secretsmanager:us-east-1:123456789012:secret:"
+
+
+def _findings(name: str) -> list[tuple]:
+    _, findings = pipeline.validate([str(REPO / "specs" / name)])
+    return [(f.rule, f.severity, f.line, f.col, f.path, f.message, f.hint) for f in findings]
+
+
+def _partial(name: str, index: int, line: int) -> tuple:
+    return ("ECS-H5", Severity.WARNING, line, 34, ("containerDefinitions", 0, "secrets", index, "valueFrom"),
+            f"'{SECRET}{name}' is a partial ARN: the secret name '{name}' lacks the '-' and 6 characters Secrets "
+            "Manager appends; ECS resolves it, but an IAM policy that names this ARN matches nothing",
+            f"the policy of {ROLE} must allow {SECRET}{name}-?????? (the '??????' match the suffix), or write the "
+            f"full ARN that `aws secretsmanager describe-secret --secret-id {name}` prints")
+
+
+def test_example_1_exact_warnings() -> None:
+    assert _findings("financial-api.json") == [
+        ("ECS-H9", Severity.WARNING, 4, 25, ("executionRoleArn",),
+         f"ecsform cannot see the policy of execution role {ROLE}; to start the task it needs "
+         f"secretsmanager:GetSecretValue on {SECRET}db-connection-??????, {SECRET}openai-key-??????",
+         'make sure its policy has [{"Effect": "Allow", "Action": ["secretsmanager:GetSecretValue"], "Resource": '
+         f'["{SECRET}db-connection-??????", "{SECRET}openai-key-??????"]}}], plus kms:Decrypt on the key if a '
+         "customer-managed KMS key encrypts them; or remove executionRoleArn to let ecsform create the role"),
+        ("ECS-M4", Severity.WARNING, 4, 25, ("executionRoleArn",),
+         f"ecsform cannot see the policy of execution role {ROLE}; to pull the images and write the logs it needs "
+         "ecr:GetAuthorizationToken on *; ecr:BatchCheckLayerAvailability, ecr:BatchGetImage, "
+         "ecr:GetDownloadUrlForLayer on arn:aws:ecr:us-east-1:123456789012:repository/financial-api; "
+         "logs:CreateLogStream, logs:PutLogEvents on "
+         "arn:aws:logs:us-east-1:123456789012:log-group:/ecs/financial-api:*",
+         'make sure its policy has [{"Effect": "Allow", "Action": ["ecr:GetAuthorizationToken"], "Resource": "*"}, '
+         '{"Effect": "Allow", "Action": ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", '
+         '"ecr:GetDownloadUrlForLayer"], "Resource": "arn:aws:ecr:us-east-1:123456789012:repository/financial-api"}, '
+         '{"Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"], "Resource": '
+         '"arn:aws:logs:us-east-1:123456789012:log-group:/ecs/financial-api:*"}] (the AWS managed policy '
+         'AmazonECSTaskExecutionRolePolicy covers them on "*"); or remove executionRoleArn to let ecsform create '
+         "the role"),
+        _partial("db-connection", 0, 27),
+        _partial("openai-key", 1, 31),
+    ]
+
+
+def test_example_2_warnings_only() -> None:
+    found = _findings("financial-etl.json")
+    assert [(f[0], f[1]) for f in found] == [("ECS-H9", Severity.WARNING), ("ECS-M4", Severity.WARNING),
+                                              ("ECS-H5", Severity.WARNING)]
+    assert found[2] == _partial("db-connection", 0, 21)
+    assert f"{SECRET}db-connection-??????" in found[0][5]
+    assert "arn:aws:ecr:us-east-1:123456789012:repository/financial-etl" in found[1][5]
+    assert "arn:aws:logs:us-east-1:123456789012:log-group:/ecs/financial-etl:*" in found[1][5]
+
+
+def test_a_managed_role_gets_no_permission_warnings(tmp_path: Path) -> None:
+    """Without executionRoleArn, ecsform creates the role with exactly these grants: only the partial-ARN notes
+    remain, and they say the full ARN is resolved at plan time."""
+    text = (REPO / "specs" / "financial-api.json").read_text()
+    text = text.replace(f'"executionRoleArn": "{ROLE}",', "")
+    found = pipeline.check_text(text, "api.json")
+    assert [f.rule for f in found] == ["ECS-H5", "ECS-H5"]
+    assert all("data source at plan time" in (f.hint or "") for f in found)
