@@ -213,10 +213,17 @@ def items(obj: dict[str, Any], key: str, path: Path) -> Iterator[tuple[Path, Any
                 yield path + (key, i), item
 
 
+_loaded = False
+
+
 def _load_all() -> None:
+    global _loaded
+    if _loaded:  # once per process: `run` calls this for every task
+        return
     for info in pkgutil.iter_modules(__path__):
         if not info.name.startswith("_") and info.name != "fields":
             importlib.import_module(f"{__name__}.{info.name}")
+    _loaded = True
 
 
 def all_rules() -> list[Rule]:
