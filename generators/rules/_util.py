@@ -37,6 +37,16 @@ def fargate_path(ctx: Context) -> Path:
     return ("requiresCompatibilities",)
 
 
+def names_known(ctx: Context) -> bool:
+    """True when the task's container names are all known: no container, and no name, was removed as badly typed
+    (so a name missing from `ctx.container_names()` really is not in the task)."""
+    for i, c in enumerate(ctx.task.get("containerDefinitions", [])):
+        if not isinstance(c, dict) or (not isinstance(c.get("name"), str)
+                                       and ctx.written(("containerDefinitions", i, "name"))):
+            return False
+    return True
+
+
 def port_mappings(ctx: Context) -> Iterator[tuple[Path, dict[str, Any], Path, dict[str, Any]]]:
     """(container path, container, mapping path, mapping) for every well-formed port mapping."""
     for cpath, c in ctx.containers():

@@ -10,7 +10,7 @@ from typing import Any, Iterator
 
 from ..errors import Finding, Path, Severity
 from . import Context, Rule, items, rule
-from ._util import integer, label, shortest_path, strongly_connected
+from ._util import integer, label, names_known, shortest_path, strongly_connected
 from .fields import did_you_mean
 
 E, W = Severity.ERROR, Severity.WARNING
@@ -33,6 +33,8 @@ def _essential(c: dict[str, Any]) -> bool:
 @rule("ECS-F1", E, "At least one container is essential (essential defaults to true).", "docs F1; botocore essential")
 def one_essential(r: Rule, ctx: Context) -> Iterator[Finding]:
     containers = [c for _, c in ctx.containers()]
+    if len(containers) != len(ctx.task.get("containerDefinitions", [])):
+        return  # a container the field checks removed may be the essential one
     if containers and not any(_essential(c) for c in containers):
         which = "the only container sets" if len(containers) == 1 else f"all {len(containers)} containers set"
         yield r.finding(f"{which} essential: false", ("containerDefinitions",),
@@ -42,6 +44,8 @@ def one_essential(r: Rule, ctx: Context) -> Iterator[Finding]:
 
 @rule("ECS-F2", E, "dependsOn names a container of the task.", "docs F2; AGENT graph.go")
 def dependency_exists(r: Rule, ctx: Context) -> Iterator[Finding]:
+    if not names_known(ctx):
+        return  # a container whose name SPEC-TYPE reported may be the one named
     names = ctx.container_names()
     for _, _, dpath, d in _dependencies(ctx):
         target = d.get("containerName")

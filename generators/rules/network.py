@@ -15,7 +15,7 @@ from typing import Any, Iterator
 from ..errors import Finding, Path, Severity
 from .fields import did_you_mean
 from . import Context, Rule, items, rule
-from ._util import fargate_path, integer, label, port_mappings, shortest_path, strongly_connected
+from ._util import fargate_path, integer, label, names_known, port_mappings, shortest_path, strongly_connected
 
 E, W = Severity.ERROR, Severity.WARNING
 
@@ -166,7 +166,7 @@ def links(r: Rule, ctx: Context) -> Iterator[Finding]:
     mode = ctx.effective_network_mode
     if mode in ("awsvpc", None) or ctx.is_windows:
         return  # awsvpc: D6; Windows: no links at all (K14)
-    names = ctx.container_names()
+    names, known = ctx.container_names(), names_known(ctx)
     graph: dict[str, list[str]] = {}
     where: dict[tuple[str, str], Path] = {}
     for path, c in ctx.containers():
@@ -185,10 +185,10 @@ def links(r: Rule, ctx: Context) -> Iterator[Finding]:
                                 lpath, "write the other container's name, optionally followed by :alias")
                 continue
             target = m.group(1)
-            if target not in names:
+            if target not in names and known:
                 yield r.finding(f"link {link!r} names no container of this task", lpath,
                                 did_you_mean(target, names) or f"containers: {', '.join(names)}")
-            elif isinstance(own, str):
+            elif isinstance(own, str) and target in names:
                 graph.setdefault(own, []).append(target)
                 where.setdefault((own, target), lpath)
     for cycle in _cycles(names, graph):

@@ -32,6 +32,8 @@ FARGATE: dict[int, tuple[str, str, tuple[int, ...], bool]] = {
     16384: ("ECS-C8", "16 vCPU", _steps(32768, 122880, 8192), True),
 }
 FARGATE_WINDOWS_CPU = tuple(cpu for cpu, row in FARGATE.items() if not row[3])
+# AWS's table says 2-8 GB for 1 vCPU on Windows, CDK's Windows check accepts 1 GB (catalog 3.8): a warning.
+WINDOWS_CONFLICT = (1024, 1024)
 EC2_CPU = (128, 196608)
 DOCKER_MIN_MEMORY = 6  # MiB, Docker 20.10 and later (4 MiB before)
 FIRELENS_BUFFER = (0, 536870912)  # log-driver-buffer-limit, bytes
@@ -65,9 +67,13 @@ def _memory_row(cpu: int) -> None:
             return
         fits = [c for c in _fargate_cpus(ctx) if memory in FARGATE[c][2]]
         other = f"; memory {memory} fits cpu {words(fits)}" if fits else ""
-        yield r.finding(f"memory {memory} MiB is not offered with cpu {cpu} ({vcpu}) on Fargate", ("memory",),
-                        f"with cpu {cpu} use memory {_memory_text(memories)} (nearest: {nearest(memory, memories)})"
-                        f"{other} ({ECS_BAD_SIZE})")
+        hint = (f"with cpu {cpu} use memory {_memory_text(memories)} (nearest: {nearest(memory, memories)})"
+                f"{other} ({ECS_BAD_SIZE})")
+        if ctx.is_windows and (cpu, memory) == WINDOWS_CONFLICT:
+            yield r.finding(f"memory {memory} MiB with cpu {cpu} ({vcpu}) for Windows on Fargate: AWS documents "
+                            f"{_memory_text(memories)}, CDK accepts {memory}", ("memory",), hint, severity=W)
+            return
+        yield r.finding(f"memory {memory} MiB is not offered with cpu {cpu} ({vcpu}) on Fargate", ("memory",), hint)
 
 
 for _cpu in FARGATE:

@@ -20,8 +20,16 @@ CASES = [
     # essential omitted means essential; a badly typed essential is SPEC-TYPE's
     Case("ECS-F1", good=with_containers(container("a", essential=None), container("b", essential="false")),
          bad=with_containers(container("a", essential=False)), path=("containerDefinitions",), id="default"),
+    # a container the field checks removed (not a mapping) may be the essential one
+    Case("ECS-F1", good=with_containers(container("a", essential=False), "b"),
+         bad=with_containers(container("a", essential=False), container("b", essential=False)),
+         path=("containerDefinitions",), id="removed-container"),
     Case("ECS-F2", good=_pair(container("api")), bad=_pair(container("api"), dependent_on="apii"),
          path=("containerDefinitions", 1, "dependsOn", 0, "containerName")),
+    # a container whose name is badly typed (SPEC-TYPE) may be the one named: no guess
+    Case("ECS-F2", good=_pair(container(name=["api"]), dependent_on="api"),
+         bad=_pair(container("web"), dependent_on="api"),
+         path=("containerDefinitions", 1, "dependsOn", 0, "containerName"), id="unknown-names"),
     Case("ECS-F4", good=_pair(container("api", essential=False), condition="COMPLETE"),
          bad=_pair(container("api"), condition="SUCCESS"),
          path=("containerDefinitions", 1, "dependsOn", 0, "condition")),
