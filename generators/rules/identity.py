@@ -18,6 +18,14 @@ from ._util import NAME, label
 
 E, W = Severity.ERROR, Severity.WARNING
 _NAME = re.compile(r"^[A-Za-z0-9_-]{1,255}$")
+MAX_CONTAINERS = 10
+MAX_SIZE = 64 * 1024  # bytes of the registered JSON
+_VOLUME_DEFAULTS = 256  # bytes canonical.py may add per volume (EFS and Docker volume defaults)
+# image: "repository-url/image:tag" or "repository-url/image@sha256:<64 hex>" (BC ContainerDefinition.image)
+_IMAGE_CHARS = re.compile(r"^[A-Za-z0-9_:./#-]{1,255}$")
+_DIGEST = re.compile(r"^sha256:[A-Fa-f0-9]{64}$")
+_TAG_OK = frozenset("_.:/=+-@")
+_RESERVED = "aws:"
 
 
 @rule("ECS-A1", E, "family is 1-255 letters, digits, hyphens and underscores.", "docs A1; botocore family")
@@ -35,16 +43,6 @@ def containers_not_empty(r: Rule, ctx: Context) -> Iterator[Finding]:
     if ctx.task.get("containerDefinitions") == []:
         yield r.finding("containerDefinitions is empty", ("containerDefinitions",),
                         "add at least one container (ECS: \"Container list cannot be empty.\")")
-
-
-MAX_CONTAINERS = 10
-MAX_SIZE = 64 * 1024  # bytes of the registered JSON
-_VOLUME_DEFAULTS = 256  # bytes canonical.py may add per volume (EFS and Docker volume defaults)
-# image: "repository-url/image:tag" or "repository-url/image@sha256:<64 hex>" (BC ContainerDefinition.image)
-_IMAGE_CHARS = re.compile(r"^[A-Za-z0-9_:./#-]{1,255}$")
-_DIGEST = re.compile(r"^sha256:[A-Fa-f0-9]{64}$")
-_TAG_OK = frozenset("_.:/=+-@")
-_RESERVED = "aws:"
 
 
 @rule("ECS-A3", E, "At most 10 containers per task definition.", "docs A3; service quotas")

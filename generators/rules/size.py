@@ -14,7 +14,8 @@ from ._util import fargate_path, int_string, integer, label, nearest, words
 
 E, W = Severity.ERROR, Severity.WARNING
 
-ECS_BAD_SIZE = "ECS: \"Invalid 'cpu' setting for task.\"; Terraform: \"No Fargate configuration exists for given values.\""
+ECS_BAD_SIZE = ("ECS: \"Invalid 'cpu' setting for task.\"; "
+                "Terraform: \"No Fargate configuration exists for given values.\"")
 
 
 def _steps(low: int, high: int, step: int) -> tuple[int, ...]:

@@ -1,4 +1,4 @@
-from .cases import BASE_EC2, Case, container, task, with_containers
+from .cases import BASE_EC2, Case, container, with_containers
 
 WINDOWS = {"cpuArchitecture": "X86_64", "operatingSystemFamily": "WINDOWS_SERVER_2022_CORE"}
 ROUTER = container("log-router", image="public.ecr.aws/aws-observability/aws-for-fluent-bit:stable",
@@ -44,7 +44,8 @@ CASES = [
     Case("ECS-E4", good=_two([{"containerPort": 80}], [{"containerPort": 80}], BASE_EC2),
          bad=_ec2({"containerPort": 80, "hostPort": 8080}, {"containerPort": 81, "hostPort": 8080}),
          path=_at(0, 1, "hostPort"), id="same-container"),
-    Case("ECS-E5", good=_fargate({"containerPortRange": "8000-8010"}), bad=_fargate({"containerPortRange": "8010-8000"}),
+    Case("ECS-E5", good=_fargate({"containerPortRange": "8000-8010"}),
+         bad=_fargate({"containerPortRange": "8010-8000"}),
          path=_at(0, 0, "containerPortRange")),
     Case("ECS-E5", good=_ec2({"containerPortRange": "8000-8010"}),
          bad=_ec2({"containerPortRange": "8000-8010", "hostPort": 8000}), path=_at(0, 0, "hostPort"),
