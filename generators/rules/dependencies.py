@@ -73,7 +73,7 @@ def complete_not_essential(r: Rule, ctx: Context) -> Iterator[Finding]:
 
 
 @rule("ECS-F5", E, "A HEALTHY dependency targets a container with a healthCheck.",
-      "docs F5; AGENT dependencygraph/graph.go; §3.2")
+      "docs F5; AGENT dependencygraph/graph.go; catalog 3.2")
 def healthy_needs_check(r: Rule, ctx: Context) -> Iterator[Finding]:
     for _, c, dpath, d in _dependencies(ctx):
         target = d.get("containerName")
@@ -121,7 +121,7 @@ def _target(field: str, entry: Any) -> str | None:
 
 
 @rule("ECS-F6", E, "dependsOn, links and volumesFrom form no cycle (a container cannot wait for itself).",
-      "docs F6; AGENT graph.go; §3.1")
+      "docs F6; AGENT graph.go; catalog 3.1")
 def no_cycles(r: Rule, ctx: Context) -> Iterator[Finding]:
     names, graph, edges = _graph(ctx)
     for comp in strongly_connected(names, graph):

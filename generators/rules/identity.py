@@ -55,7 +55,7 @@ def container_count(r: Rule, ctx: Context) -> Iterator[Finding]:
                         "(ECS: \"Too many containers.\"; the quota is not adjustable)")
 
 
-@rule("ECS-A4", E, "The registered task definition is at most 64 KiB of JSON.", "docs A4; DGQ quota; §3.4")
+@rule("ECS-A4", E, "The registered task definition is at most 64 KiB of JSON.", "docs A4; DGQ quota; catalog 3.4")
 def definition_size(r: Rule, ctx: Context) -> Iterator[Finding]:
     try:
         # Fast bound first: the canonical form only drops empty values and adds a few defaults per volume.
@@ -160,7 +160,7 @@ def _image_problem(image: str) -> str | None:
 
 
 @rule("ECS-A10", E, "Volume names are 1-255 letters, digits, hyphens and underscores; EFS, S3 Files and "
-      "configuredAtLaunch volumes need one; names are unique (warning).", "docs A10; botocore Volume.name; §3.5")
+      "configuredAtLaunch volumes need one; names are unique (warning).", "docs A10; botocore Volume.name; catalog 3.5")
 def volume_name(r: Rule, ctx: Context) -> Iterator[Finding]:
     seen: set[str] = set()
     for path, v in ctx.volumes():

@@ -56,7 +56,7 @@ def external_modes(r: Rule, ctx: Context) -> Iterator[Finding]:
 
 
 @rule("ECS-D5", W, "Managed Instances tasks use awsvpc (the default), host or none.",
-      "docs D5; API_ManagedInstancesNetworkConfiguration; §3.11")
+      "docs D5; API_ManagedInstancesNetworkConfiguration; catalog 3.11")
 def managed_instances_modes(r: Rule, ctx: Context) -> Iterator[Finding]:
     if "MANAGED_INSTANCES" in ctx.compatibilities and ctx.task.get("networkMode") == "bridge":
         yield r.finding("networkMode 'bridge' with MANAGED_INSTANCES: Managed Instances run awsvpc, host or none",

@@ -15,7 +15,7 @@ E, W = Severity.ERROR, Severity.WARNING
 
 FARGATE_WINDOWS = ("WINDOWS_SERVER_2019_FULL", "WINDOWS_SERVER_2019_CORE",
                    "WINDOWS_SERVER_2022_FULL", "WINDOWS_SERVER_2022_CORE")
-# Offered on Windows, but whether Fargate runs them is unconfirmed (catalog §3.7): a warning, not an error.
+# Offered on Windows, but whether Fargate runs them is unconfirmed (catalog catalog 3.7): a warning, not an error.
 FARGATE_WINDOWS_UNCONFIRMED = ("WINDOWS_SERVER_2025_FULL", "WINDOWS_SERVER_2025_CORE")
 
 
@@ -29,7 +29,7 @@ def arm64_is_linux(r: Rule, ctx: Context) -> Iterator[Finding]:
 
 
 @rule("ECS-B5", E, "Windows on Fargate: WINDOWS_SERVER_2019_FULL/CORE or 2022_FULL/CORE.",
-      "docs B5; DG23 AWS_Fargate.md; §3.7")
+      "docs B5; DG23 AWS_Fargate.md; catalog 3.7")
 def fargate_windows_family(r: Rule, ctx: Context) -> Iterator[Finding]:
     if not (ctx.is_fargate and ctx.is_windows):
         return

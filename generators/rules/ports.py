@@ -173,7 +173,7 @@ def _port_name_fix(name: str) -> str:
     return fixed or "http"
 
 
-@rule("ECS-E7", W, "Port mapping names are unique across the task.", "docs E7; CDK task-definition.ts; §3.5")
+@rule("ECS-E7", W, "Port mapping names are unique across the task.", "docs E7; CDK task-definition.ts; catalog 3.5")
 def port_name_unique(r: Rule, ctx: Context) -> Iterator[Finding]:
     seen: dict[str, Path] = {}
     for _, _, mpath, m in port_mappings(ctx):

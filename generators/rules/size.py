@@ -155,7 +155,7 @@ def ec2_container_memory(r: Rule, ctx: Context) -> Iterator[Finding]:
 
 
 @rule("ECS-C14", W, "A container's memory (hard limit) is not below its memoryReservation.",
-      "docs C14; botocore memory; CDK container-definition.ts; §3.3")
+      "docs C14; botocore memory; CDK container-definition.ts; catalog 3.3")
 def memory_above_reservation(r: Rule, ctx: Context) -> Iterator[Finding]:
     for path, c in ctx.containers():
         memory, reservation = integer(c.get("memory")), integer(c.get("memoryReservation"))
@@ -182,7 +182,7 @@ def container_memory_in_task(r: Rule, ctx: Context) -> Iterator[Finding]:
 
 
 @rule("ECS-C16", W, "Container cpu and reserved memory add up to at most the task's cpu and memory.",
-      "docs C16; botocore ContainerDefinition.cpu/memory; CDK task-definition.ts; §3.3")
+      "docs C16; botocore ContainerDefinition.cpu/memory; CDK task-definition.ts; catalog 3.3")
 def container_totals(r: Rule, ctx: Context) -> Iterator[Finding]:
     if ctx.is_windows and not ctx.is_fargate:
         return  # C18: task size is ignored there
