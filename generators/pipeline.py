@@ -77,7 +77,7 @@ def collect(paths: list[str]) -> tuple[list[Path], list[Finding]]:
 def check(variant: specs.Variant) -> Checked:
     field_findings, task = check_task(variant.task)
     ext, ext_findings = extensions.validate(variant.extension)
-    ctx = Context(task, ext, variant.environment)
+    ctx = Context(task, ext, variant.environment, reported=[f.path for f in field_findings])
     rule_findings = run_rules(ctx)
     return Checked(variant, variant.locate(field_findings + ext_findings + rule_findings), ext, task)
 

@@ -89,12 +89,30 @@ def rule(id: str, severity: Severity, summary: str, source: str = "") -> Callabl
 class Context:
     """What a rule sees: the task (well-typed), the extension block, and helpers for the common questions."""
 
-    def __init__(self, task: dict[str, Any], ext: "Extension | None" = None, environment: str | None = None) -> None:
+    def __init__(self, task: dict[str, Any], ext: "Extension | None" = None, environment: str | None = None,
+                 reported: Iterable[Path] = ()) -> None:
         from ..extensions import Extension
 
         self.task = task
         self.ext: Extension = ext if ext is not None else Extension()
         self.environment = environment
+        # paths the field checks already reported (a badly typed value there was removed from `task`)
+        self.reported: frozenset[Path] = frozenset(tuple(p) for p in reported)
+
+    def written(self, path: Path) -> bool:
+        """True when the spec sets `path`, even to a value the field checks removed (so that a rule does not
+        report as missing what SPEC-TYPE already reported as badly typed)."""
+        if path in self.reported:
+            return True
+        value: Any = self.task
+        for part in path:
+            if isinstance(part, int):
+                if not isinstance(value, list) or not -len(value) <= part < len(value):
+                    return False
+            elif not isinstance(value, dict) or part not in value:
+                return False
+            value = value[part]
+        return True
 
     # --- roles ---------------------------------------------------------------------------------------------
     @property
@@ -195,10 +213,17 @@ def items(obj: dict[str, Any], key: str, path: Path) -> Iterator[tuple[Path, Any
                 yield path + (key, i), item
 
 
+_loaded = False
+
+
 def _load_all() -> None:
+    global _loaded
+    if _loaded:  # once per process: `run` calls this for every task
+        return
     for info in pkgutil.iter_modules(__path__):
         if not info.name.startswith("_") and info.name != "fields":
             importlib.import_module(f"{__name__}.{info.name}")
+    _loaded = True
 
 
 def all_rules() -> list[Rule]:
@@ -222,8 +247,8 @@ def markdown_table() -> str:
 
 
 def _sort_key(rule_id: str) -> tuple:
-    head, _, tail = rule_id.rpartition("-")
-    return (head, int(tail[1:]) if tail[1:].isdigit() else 0, tail)
+    head, _, tail = rule_id.rpartition("-")  # ECS-C10: by section letter, then row number
+    return (head, tail[:1], int(tail[1:]) if tail[1:].isdigit() else 0, tail)
 
 
 def run(ctx: Context) -> list[Finding]:

@@ -1,0 +1,84 @@
+"""The seed document's Example 3 (multi-container task), verbatim, is rejected with exactly its three mistakes;
+the corrected version in specs/financial-app-suite.json validates cleanly."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from conftest import SPECS, ecsform
+
+# Verbatim from /work/shared/seed/aws-ecs-task-definitions.md, "Example 3: Multi-container task definition".
+EXAMPLE_3 = """\
+{
+    "family": "financial-app-suite",
+    "requiresCompatibilities": ["FARGATE"],
+    "cpu": "1024",
+    "memory": "2048",
+    "containerDefinitions": [
+        {
+            "name": "api",
+            "image": "financial-api:latest",
+            "essential": true,
+            "portMappings": [{"containerPort": 8000}]
+        },
+        {
+            "name": "worker",
+            "image": "financial-worker:latest",
+            "essential": false,
+            "dependsOn": [
+                {"containerName": "api", "condition": "HEALTHY"}
+            ]
+        },
+        {
+            "name": "nginx",
+            "image": "nginx:alpine",
+            "essential": true,
+            "portMappings": [{"containerPort": 80}],
+            "links": ["api"],
+            "dependsOn": [
+                {"containerName": "api", "condition": "START"}
+            ]
+        }
+    ]
+}
+"""
+
+ERROR_LINE = re.compile(r"^(?P<file>.+):(?P<line>\d+):(?P<col>\d+): error (?P<rule>\S+): (?P<path>[^:]+): ")
+
+
+def where(text: str, start: int = 0) -> tuple[int, int]:
+    """1-based line and column of the first occurrence of `text` in EXAMPLE_3 at or after `start`."""
+    index = EXAMPLE_3.index(text, start)
+    return EXAMPLE_3.count("\n", 0, index) + 1, index - EXAMPLE_3.rfind("\n", 0, index)
+
+
+def test_example_3_has_exactly_three_located_errors(tmp_path: Path) -> None:
+    spec = tmp_path / "financial-app-suite.json"
+    spec.write_text(EXAMPLE_3)
+    proc = ecsform("validate", str(spec))
+    assert proc.returncode == 2, proc.stderr
+    errors = [m.groupdict() for m in map(ERROR_LINE.match, proc.stderr.splitlines()) if m]
+    worker = EXAMPLE_3.index('"name": "worker"')
+    want = [
+        # FARGATE without networkMode: located at FARGATE, the value that requires awsvpc
+        (*where('"FARGATE"'), "ECS-D2", "requiresCompatibilities[0]"),
+        # worker waits for api to be HEALTHY; api has no healthCheck: located at the condition
+        (*where('"HEALTHY"', worker), "ECS-F5", "containerDefinitions[1].dependsOn[0].condition"),
+        # links on nginx in a Fargate (awsvpc) task: located at the links key
+        (*where('"links"'), "ECS-D6", "containerDefinitions[2].links"),
+    ]
+    got = [(int(e["line"]), int(e["col"]), e["rule"], e["path"]) for e in errors]
+    assert got == want, proc.stderr
+    assert all(e["file"] == str(spec) for e in errors)
+    assert "3 error(s)" in proc.stderr
+    assert "Fargate only supports network mode 'awsvpc'." in proc.stderr
+    assert "Links are not supported when networkMode=awsvpc." in proc.stderr
+    assert "add a healthCheck to 'api'" in proc.stderr
+
+
+def test_corrected_example_3_validates_cleanly() -> None:
+    spec = SPECS / "financial-app-suite.json"
+    proc = ecsform("validate", str(spec))
+    assert proc.returncode == 0, proc.stderr
+    assert " error " not in proc.stderr and " warning " not in proc.stderr, proc.stderr
