@@ -18,8 +18,10 @@ from .ecs_model import Shape, input_shape
 
 SORTED_BY_NAME = frozenset({"containerDefinitions", "environment", "secrets"})
 
-# Secure default where the user wrote nothing: ECS's own default is DISABLED.
+# Secure defaults where the user wrote nothing (ECS's own defaults are DISABLED and false). Rule SEC-READONLY-ROOT
+# tells the user when a container gets the read-only root filesystem; writing `false` keeps ECS's default.
 EFS_TRANSIT_DEFAULT = "ENABLED"
+READONLY_ROOT_DEFAULT = True
 
 
 def _empty(value: Any) -> bool:
@@ -65,9 +67,23 @@ def _volume(volume: dict[str, Any]) -> dict[str, Any]:
     return volume
 
 
+def is_windows(task: dict[str, Any]) -> bool:
+    family = (task.get("runtimePlatform") or {}).get("operatingSystemFamily") or "LINUX"
+    return isinstance(family, str) and family.startswith("WINDOWS")
+
+
+def gets_readonly_root(task: dict[str, Any], container: dict[str, Any]) -> bool:
+    """True when ecsform adds readonlyRootFilesystem: true (not written, and the task is not Windows)."""
+    return "readonlyRootFilesystem" not in container and not is_windows(task)
+
+
 def register_input(task: dict[str, Any]) -> dict[str, Any]:
     """The canonical RegisterTaskDefinition input for a validated task (native form)."""
     task = dict(task)
     if "volumes" in task and isinstance(task["volumes"], list):
         task["volumes"] = [_volume(v) if isinstance(v, dict) else v for v in task["volumes"]]
+    if isinstance(task.get("containerDefinitions"), list):
+        task["containerDefinitions"] = [
+            {**c, "readonlyRootFilesystem": READONLY_ROOT_DEFAULT} if isinstance(c, dict) and gets_readonly_root(task, c)
+            else c for c in task["containerDefinitions"]]
     return _canon(task, input_shape(), None)

@@ -7,6 +7,9 @@ data "aws_caller_identity" "current" {}
 ################################################################################
 
 data "aws_iam_policy_document" "key" {
+  #checkov:skip=CKV_AWS_109:AWS's default key policy: the account root delegates key use to IAM policies.
+  #checkov:skip=CKV_AWS_111:AWS's default key policy: the account root delegates key use to IAM policies.
+  #checkov:skip=CKV_AWS_356:In a key policy, Resource "*" means this key only.
   # The account administers and uses the key through IAM policies.
   statement {
     sid       = "AccountAdministersThroughIam"

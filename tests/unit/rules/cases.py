@@ -25,7 +25,7 @@ BASE_FARGATE: dict[str, Any] = {
     "cpu": "256",
     "memory": "512",
     "containerDefinitions": [
-        {"name": "app", "image": "public.ecr.aws/nginx/nginx:1.27", "essential": True},
+        {"name": "app", "image": "public.ecr.aws/nginx/nginx:1.27", "essential": True, "readonlyRootFilesystem": True},
     ],
 }
 
@@ -34,7 +34,8 @@ BASE_EC2: dict[str, Any] = {
     "networkMode": "bridge",
     "requiresCompatibilities": ["EC2"],
     "containerDefinitions": [
-        {"name": "app", "image": "public.ecr.aws/nginx/nginx:1.27", "essential": True, "memory": 256},
+        {"name": "app", "image": "public.ecr.aws/nginx/nginx:1.27", "essential": True, "memory": 256,
+         "readonlyRootFilesystem": True},
     ],
 }
 

@@ -26,6 +26,13 @@ def _partial(name: str, index: int, line: int) -> tuple:
             f"full ARN that `aws secretsmanager describe-secret --secret-id {name}` prints")
 
 
+def _readonly(name: str, line: int) -> tuple:
+    return ("SEC-READONLY-ROOT", Severity.WARNING, line, 9, ("containerDefinitions", 0),
+            f"container '{name}' does not set readonlyRootFilesystem: ecsform registers it with a read-only root "
+            "filesystem", "if the image writes outside its mounted volumes, mount a volume there, or write "
+            "readonlyRootFilesystem: false to keep ECS's writable default")
+
+
 def test_example_1_exact_warnings() -> None:
     assert _findings("financial-api.json") == [
         ("ECS-H9", Severity.WARNING, 4, 25, ("executionRoleArn",),
@@ -47,6 +54,7 @@ def test_example_1_exact_warnings() -> None:
          '"arn:aws:logs:us-east-1:123456789012:log-group:/ecs/financial-api:*"}] (the AWS managed policy '
          'AmazonECSTaskExecutionRolePolicy covers them on "*"); or remove executionRoleArn to let ecsform create '
          "the role"),
+        _readonly("api", 10),
         _partial("db-connection", 0, 27),
         _partial("openai-key", 1, 31),
     ]
@@ -55,8 +63,9 @@ def test_example_1_exact_warnings() -> None:
 def test_example_2_warnings_only() -> None:
     found = _findings("financial-etl.json")
     assert [(f[0], f[1]) for f in found] == [("ECS-H9", Severity.WARNING), ("ECS-M4", Severity.WARNING),
-                                              ("ECS-H5", Severity.WARNING)]
-    assert found[2] == _partial("db-connection", 0, 21)
+                                              ("SEC-READONLY-ROOT", Severity.WARNING), ("ECS-H5", Severity.WARNING)]
+    assert found[3] == _partial("db-connection", 0, 21)
+    assert found[2] == _readonly("etl", 10)
     assert f"{SECRET}db-connection-??????" in found[0][5]
     assert "arn:aws:ecr:us-east-1:123456789012:repository/financial-etl" in found[1][5]
     assert "arn:aws:logs:us-east-1:123456789012:log-group:/ecs/financial-etl:*" in found[1][5]
@@ -68,5 +77,5 @@ def test_a_managed_role_gets_no_permission_warnings(tmp_path: Path) -> None:
     text = (REPO / "specs" / "financial-api.json").read_text()
     text = text.replace(f'"executionRoleArn": "{ROLE}",', "")
     found = pipeline.check_text(text, "api.json")
-    assert [f.rule for f in found] == ["ECS-H5", "ECS-H5"]
-    assert all("data source at plan time" in (f.hint or "") for f in found)
+    assert [f.rule for f in found] == ["SEC-READONLY-ROOT", "ECS-H5", "ECS-H5"]
+    assert all("data source at plan time" in (f.hint or "") for f in found[1:])
