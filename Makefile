@@ -20,6 +20,8 @@ export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 PIP := $(BIN)/python -m pip install --quiet -c requirements/constraints.txt
+# checkov lives in its own virtual environment: its pinned dependencies clash with the project's
+CHECKOV_VENV ?= .venv-checkov
 
 .PHONY: help setup synth test unit e2e tfrc fmt docs bench clean
 
@@ -35,7 +37,12 @@ $(VENV)/.dev: $(VENV)/.base
 	$(PIP) -e '.[dev,cdk,cdktf]'
 	@touch $@
 
-setup: $(VENV)/.dev tfrc ## create .venv with every package the tests need
+$(CHECKOV_VENV)/.installed: requirements/checkov.txt
+	@test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet -r requirements/checkov.txt
+	@touch $@
+
+setup: $(VENV)/.dev $(CHECKOV_VENV)/.installed tfrc ## create .venv (and .venv-checkov) with every package the tests need
 
 tfrc: $(VENV)/.base ## write the Terraform CLI config (provider mirror) to .terraform.d/terraformrc
 	@$(BIN)/python -m generators.tfrc $(TF_CLI_CONFIG_FILE) >/dev/null

@@ -12,10 +12,11 @@ module "task_definition" {
 
   container_definitions = [
     {
-      name         = "api"
-      image        = var.api_image
-      essential    = true
-      portMappings = [{ containerPort = 8080 }]
+      name                   = "api"
+      image                  = var.api_image
+      essential              = true
+      readonlyRootFilesystem = true
+      portMappings           = [{ containerPort = 8080 }]
       secrets = [
         { name = "DB_PASSWORD", valueFrom = "arn:aws:secretsmanager:us-east-1:123456789012:secret:payments/db-Ab12Cd:password::" },
         { name = "STRIPE_KEY", valueFrom = "arn:aws:secretsmanager:us-east-1:123456789012:secret:payments/stripe-Ef34Gh" },
@@ -30,9 +31,10 @@ module "task_definition" {
       }
     },
     {
-      name      = "envoy"
-      image     = "public.ecr.aws/appmesh/aws-appmesh-envoy:v1.29.6.0-prod"
-      essential = false
+      name                   = "envoy"
+      image                  = "public.ecr.aws/appmesh/aws-appmesh-envoy:v1.29.6.0-prod"
+      essential              = false
+      readonlyRootFilesystem = true
       secrets = [
         { name = "TLS_KEY", valueFrom = "/payments/envoy/tls-key" },
       ]

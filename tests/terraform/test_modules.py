@@ -1,0 +1,96 @@
+"""Every module: `terraform test` (mocked provider) passes, its examples validate, its README tables are fresh
+(test_docs_fresh.py), and checkov finds nothing in its examples or in the roots synthesized from specs/."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import MODULES, REPO, SPECS, ecsform, terraform
+
+pytestmark = pytest.mark.terraform
+
+MODULE_NAMES = sorted(p.name for p in MODULES.iterdir() if p.is_dir())
+EXAMPLES = sorted(p.relative_to(MODULES).as_posix() for p in MODULES.glob("*/examples/*") if p.is_dir())
+
+
+def _copy(src: Path, dst: Path) -> Path:
+    shutil.copytree(src, dst, ignore=shutil.ignore_patterns(".terraform*", "*.tfstate*"))
+    return dst
+
+
+@pytest.mark.parametrize("module", MODULE_NAMES)
+def test_module_has_the_five_files_and_tests(module: str) -> None:
+    path = MODULES / module
+    for name in ("main.tf", "variables.tf", "outputs.tf", "versions.tf", "README.md"):
+        assert (path / name).is_file(), f"{module} lacks {name}"
+    assert list((path / "tests").glob("*.tftest.hcl")), f"{module} has no terraform test"
+    assert list((path / "examples").iterdir()), f"{module} has no example"
+    readme = (path / "README.md").read_text()
+    assert "<!-- BEGIN_TF_DOCS -->\n## Inputs" in readme
+
+
+@pytest.mark.parametrize("module", MODULE_NAMES)
+def test_terraform_test_passes(module: str, tmp_path: Path, tf_env: dict[str, str]) -> None:
+    work = _copy(MODULES / module, tmp_path / module)
+    terraform(["init", "-backend=false", "-input=false"], work, tf_env)
+    proc = terraform(["test"], work, tf_env)
+    assert "0 failed" in proc.stdout and " passed" in proc.stdout, proc.stdout
+
+
+@pytest.mark.parametrize("example", EXAMPLES)
+def test_example_validates(example: str, tmp_path: Path, tf_env: dict[str, str]) -> None:
+    # Keep the example's place relative to its module so that `source = "../.."` resolves.
+    module = example.split("/")[0]
+    work = _copy(MODULES / module, tmp_path / module) / Path(example).relative_to(module)
+    for name in ("main.tf", "variables.tf", "outputs.tf", "versions.tf", "README.md"):
+        assert (work / name).is_file(), f"{example} lacks {name}"
+    terraform(["fmt", "-check", "-diff", "."], work, tf_env)
+    terraform(["init", "-backend=false", "-input=false"], work, tf_env)
+    terraform(["validate"], work, tf_env)
+
+
+def checkov_bin() -> Path:
+    path = Path(os.environ.get("ECSFORM_CHECKOV", REPO / ".venv-checkov" / "bin" / "checkov"))
+    if not path.exists():
+        pytest.fail(f"checkov not found at {path}: run `make setup` (it installs .venv-checkov)")
+    return path
+
+
+def checkov(target: Path, *extra: str) -> dict:
+    """Run checkov offline on a folder (or a plan JSON with -f) and return its JSON report."""
+    env = dict(os.environ, BC_SKIP_MAPPING="TRUE", CHECKOV_RUN_SCA_PACKAGE_SCAN_V2="false", LOG_LEVEL="WARNING")
+    args = ["-f", str(target), "--framework", "terraform_plan"] if target.is_file() else \
+        ["-d", str(target), "--framework", "terraform"]
+    proc = subprocess.run([str(checkov_bin()), *args, "--quiet", "--skip-download", "-o", "json", *extra],
+                          capture_output=True, text=True, env=env, timeout=600)
+    assert proc.returncode in (0, 1), proc.stderr
+    report = json.loads(proc.stdout)
+    return report[0] if isinstance(report, list) else report
+
+
+def failed(report: dict) -> list[str]:
+    return [f"{c['check_id']} {c['resource']} ({c.get('file_path')})" for c in report.get("results", {}).get("failed_checks", [])]
+
+
+def test_checkov_passes_on_module_examples(tmp_path: Path) -> None:
+    work = _copy(MODULES, tmp_path / "modules")
+    for example in EXAMPLES:
+        report = checkov(work / example)
+        assert report.get("summary", {}).get("passed", 0) > 0, f"checkov checked nothing in {example}"
+        assert not failed(report), f"{example}: {failed(report)}"
+
+
+def test_checkov_passes_on_synthesized_roots(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert ecsform("synth", str(SPECS), "--out", str(out)).returncode == 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    for root in manifest["roots"]:
+        report = checkov(out / root["path"])
+        assert report.get("summary", {}).get("passed", 0) > 0
+        assert not failed(report), f"{root['path']}: {failed(report)}"
