@@ -117,6 +117,14 @@ def render(
     _run(action)
 
 
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of the spec language (ECS fields, shorthands, x-ecsform, environments)."""
+    from generators import schema as spec_schema
+
+    sys.stdout.write(spec_schema.text())
+
+
 @app.command("rules")
 def rules_command(
     markdown: Annotated[bool, typer.Option("--markdown", help="Print the README's table.")] = False,

@@ -1,6 +1,7 @@
 """Regenerate the generated parts of the documentation, or check that they are fresh (--check).
 
 - README.md, between <!-- BEGIN RULES --> and <!-- END RULES -->: `python main.py rules --markdown`.
+- docs/spec.schema.json: `python main.py schema`.
 - modules/*/README.md, between <!-- BEGIN_TF_DOCS --> and <!-- END_TF_DOCS -->: inputs and outputs tables
   read from the module's variables.tf and outputs.tf (generators/tfdocs.py).
 """
@@ -14,7 +15,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from generators import rules  # noqa: E402
+from generators import rules, schema as spec_schema  # noqa: E402
 from scripts import tfdocs  # noqa: E402
 
 
@@ -30,6 +31,7 @@ def expected() -> dict[Path, str]:
     readme = REPO / "README.md"
     out[readme] = replace_between(readme.read_text(), "<!-- BEGIN RULES -->", "<!-- END RULES -->",
                                   rules.markdown_table())
+    out[REPO / "docs" / "spec.schema.json"] = spec_schema.text()
     for module in sorted((REPO / "modules").iterdir()):
         doc = module / "README.md"
         if doc.exists():
@@ -42,7 +44,7 @@ def main(argv: list[str]) -> int:
     check = "--check" in argv
     stale = []
     for path, text in expected().items():
-        if path.read_text() != text:
+        if not path.exists() or path.read_text() != text:
             stale.append(path.relative_to(REPO))
             if not check:
                 path.write_text(text)

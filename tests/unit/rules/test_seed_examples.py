@@ -35,13 +35,13 @@ def _readonly(name: str, line: int) -> tuple:
 
 def test_example_1_exact_warnings() -> None:
     assert _findings("financial-api.json") == [
-        ("ECS-H9", Severity.WARNING, 4, 25, ("executionRoleArn",),
+        ("ECS-H9", Severity.WARNING, 5, 25, ("executionRoleArn",),
          f"ecsform cannot see the policy of execution role {ROLE}; to start the task it needs "
          f"secretsmanager:GetSecretValue on {SECRET}db-connection-??????, {SECRET}openai-key-??????",
          'make sure its policy has [{"Effect": "Allow", "Action": ["secretsmanager:GetSecretValue"], "Resource": '
          f'["{SECRET}db-connection-??????", "{SECRET}openai-key-??????"]}}], plus kms:Decrypt on the key if a '
          "customer-managed KMS key encrypts them; or remove executionRoleArn to let ecsform create the role"),
-        ("ECS-M4", Severity.WARNING, 4, 25, ("executionRoleArn",),
+        ("ECS-M4", Severity.WARNING, 5, 25, ("executionRoleArn",),
          f"ecsform cannot see the policy of execution role {ROLE}; to pull the images and write the logs it needs "
          "ecr:GetAuthorizationToken on *; ecr:BatchCheckLayerAvailability, ecr:BatchGetImage, "
          "ecr:GetDownloadUrlForLayer on arn:aws:ecr:us-east-1:123456789012:repository/financial-api; "
@@ -54,9 +54,9 @@ def test_example_1_exact_warnings() -> None:
          '"arn:aws:logs:us-east-1:123456789012:log-group:/ecs/financial-api:*"}] (the AWS managed policy '
          'AmazonECSTaskExecutionRolePolicy covers them on "*"); or remove executionRoleArn to let ecsform create '
          "the role"),
-        _readonly("api", 10),
-        _partial("db-connection", 0, 27),
-        _partial("openai-key", 1, 31),
+        _readonly("api", 11),
+        _partial("db-connection", 0, 28),
+        _partial("openai-key", 1, 32),
     ]
 
 
@@ -64,8 +64,8 @@ def test_example_2_warnings_only() -> None:
     found = _findings("financial-etl.json")
     assert [(f[0], f[1]) for f in found] == [("ECS-H9", Severity.WARNING), ("ECS-M4", Severity.WARNING),
                                               ("SEC-READONLY-ROOT", Severity.WARNING), ("ECS-H5", Severity.WARNING)]
-    assert found[3] == _partial("db-connection", 0, 21)
-    assert found[2] == _readonly("etl", 10)
+    assert found[3] == _partial("db-connection", 0, 22)
+    assert found[2] == _readonly("etl", 11)
     assert f"{SECRET}db-connection-??????" in found[0][5]
     assert "arn:aws:ecr:us-east-1:123456789012:repository/financial-etl" in found[1][5]
     assert "arn:aws:logs:us-east-1:123456789012:log-group:/ecs/financial-etl:*" in found[1][5]
