@@ -47,10 +47,12 @@ class Checked:
 
 
 def display_path(path: Path) -> str:
-    try:
-        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
-    except ValueError:
-        return path.resolve().as_posix()
+    """The path as messages and manifest.json show it: relative to the working folder when under it."""
+    absolute = os.path.abspath(path)
+    cwd = os.getcwd()
+    if absolute == cwd or absolute.startswith(cwd.rstrip(os.sep) + os.sep):
+        return Path(os.path.relpath(absolute, cwd)).as_posix()
+    return Path(absolute).as_posix()
 
 
 def collect(paths: list[str]) -> tuple[list[Path], list[Finding]]:

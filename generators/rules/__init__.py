@@ -26,7 +26,10 @@ class Rule:
     severity: Severity
     summary: str
     source: str
-    check: Check
+    fn: Callable[..., Iterable[Finding]]  # fn(rule, ctx)
+
+    def check(self, ctx: "Context") -> Iterable[Finding]:
+        return self.fn(self, ctx)
 
     def finding(self, message: str, path: Path, hint: str | None = None, *, at_key: bool = False,
                 severity: Severity | None = None) -> Finding:
@@ -79,7 +82,7 @@ def rule(id: str, severity: Severity, summary: str, source: str = "") -> Callabl
     def wrap(fn: Callable[..., Iterable[Finding]]) -> Rule:
         if id in REGISTRY:
             raise RuntimeError(f"rule {id} registered twice")
-        r = Rule(id, severity, summary, source, lambda ctx, _fn=fn: _fn(REGISTRY[id], ctx))
+        r = Rule(id, severity, summary, source, fn)
         REGISTRY[id] = r
         return r
 
@@ -184,10 +187,24 @@ class Context:
         return self.os_family.startswith("WINDOWS")
 
     # --- containers --------------------------------------------------------------------------------------
-    def containers(self) -> Iterator[tuple[Path, dict[str, Any]]]:
-        for i, c in enumerate(self.task.get("containerDefinitions", [])):
-            if isinstance(c, dict):
-                yield ("containerDefinitions", i), c
+    def containers(self) -> list[tuple[Path, dict[str, Any]]]:
+        """(path, container) for every container that is a mapping (computed once per task)."""
+        cached = self.__dict__.get("_containers")
+        if cached is None:
+            cached = [(("containerDefinitions", i), c)
+                      for i, c in enumerate(self.task.get("containerDefinitions", [])) if isinstance(c, dict)]
+            self.__dict__["_containers"] = cached
+        return cached
+
+    def references(self) -> list[tuple[Path, str, str | None]]:
+        """Every `ecsform:` reference in the task (see generators/references.py), computed once per task."""
+        cached = self.__dict__.get("_references")
+        if cached is None:
+            from .. import references
+
+            cached = list(references.find(self.task))
+            self.__dict__["_references"] = cached
+        return cached
 
     def container_names(self) -> list[str]:
         return [c["name"] for _, c in self.containers() if isinstance(c.get("name"), str)]
@@ -198,7 +215,10 @@ class Context:
                 return path, c
         return None
 
-    def volumes(self) -> Iterator[tuple[Path, dict[str, Any]]]:
+    def volumes(self) -> list[tuple[Path, dict[str, Any]]]:
+        return list(self._volumes())
+
+    def _volumes(self) -> Iterator[tuple[Path, dict[str, Any]]]:
         for i, v in enumerate(self.task.get("volumes", [])):
             if isinstance(v, dict):
                 yield ("volumes", i), v

@@ -22,7 +22,7 @@ _FORMS = {
 @rule("X-REF-FORMAT", E, "An ecsform: reference is well formed and used where a reference of its kind belongs.",
       "ecsform")
 def reference_format(r: Rule, ctx: Context) -> Iterator[Finding]:
-    for path, value, expected in references.find(ctx.task):
+    for path, value, expected in ctx.references():
         ref = references.parse(value)
         if expected is None:
             yield r.finding(f"{value!r}: ecsform references are only allowed in secrets valueFrom, "
@@ -36,7 +36,7 @@ def reference_format(r: Rule, ctx: Context) -> Iterator[Finding]:
 @rule("X-REF-UNKNOWN", E, "A reference names a secret, file system or access point declared in x-ecsform.",
       "ecsform")
 def reference_target(r: Rule, ctx: Context) -> Iterator[Finding]:
-    for path, value, expected in references.find(ctx.task):
+    for path, value, expected in ctx.references():
         ref = references.parse(value)
         if ref is None or ref.kind != expected:
             continue
@@ -72,7 +72,7 @@ def access_point_of_volume(r: Rule, ctx: Context) -> Iterator[Finding]:
 @rule("X-UNUSED", W, "Every secret and file system declared in x-ecsform is referenced by the task.", "ecsform")
 def unused_managed(r: Rule, ctx: Context) -> Iterator[Finding]:
     used = {(ref.kind if ref.kind == "secret" else "efs", ref.key)
-            for _, value, _ in references.find(ctx.task) if (ref := references.parse(value)) is not None}
+            for _, value, _ in ctx.references() if (ref := references.parse(value)) is not None}
     for key in ctx.ext.secrets:
         if ("secret", key) not in used:
             yield r.finding(f"secret {key!r} is declared but no container reads it", (KEY, "secrets", key),
