@@ -98,7 +98,12 @@ def read_source(source: str, stdin: Callable[[], bytes] | None = None) -> tuple[
     if not text.strip():
         raise EcsformError([_not_a_task("the input is empty", file)])
     looks_json = text.lstrip()[:1] in ("{", "[") or source.lower().endswith(".json")
-    root = load_text(text, file, strict_json=looks_json)
+    try:
+        root = load_text(text, file, strict_json=looks_json)
+    except EcsformError as exc:
+        raise EcsformError([Finding(f.rule, f.severity, f.message, f.path, "the input must be JSON (or YAML), as "
+                                    "the AWS CLI prints it", f.file, f.line, f.col) if f.rule == "JSON-SYNTAX" else f
+                            for f in exc.findings])
     doc, smap = plain(root, file)
     return doc, smap, file
 
@@ -189,7 +194,7 @@ def extract(doc: Any, file: str = "<input>", smap: SourceMap | None = None) -> t
     if refused:
         raise EcsformError(refused)
     warnings = [Finding(f.rule, Severity.WARNING, f.message, f.path,
-                        "imported as it is; `ecsform validate` reports it on the spec", f.file, f.line, f.col)
+                        f.hint or "imported as it is; `ecsform validate` reports it on the spec", f.file, f.line, f.col)
                 for f in map(where, findings)]
     task = _prune(task)
     for size in ("cpu", "memory"):
@@ -207,13 +212,25 @@ def _empty(value: Any) -> bool:
     return value is None or (isinstance(value, (list, dict)) and not value)
 
 
-def _prune(value: Any) -> Any:
-    """Drop nulls and empty lists or mappings at any depth (as the canonical form does)."""
+# Empty mappings that mean something: `dockerVolumeConfiguration: {}` is a Docker volume with ECS's defaults
+# (the canonical form writes them out), `efsVolumeConfiguration: {}` an EFS volume (missing its file system).
+MEANINGFUL_EMPTY = frozenset({"dockerVolumeConfiguration", "efsVolumeConfiguration"})
+
+
+def _meaningful(path: Path, value: Any) -> bool:
+    return (value == {} and len(path) == 3 and path[0] == "volumes" and isinstance(path[1], int)
+            and path[2] in MEANINGFUL_EMPTY)
+
+
+def _prune(value: Any, path: Path = ()) -> Any:
+    """Drop nulls and empty lists or mappings at any depth, as the canonical form does (but keep the empty
+    mappings that mean something)."""
     if isinstance(value, dict):
-        out = {k: _prune(v) for k, v in value.items()}
-        return {k: v for k, v in out.items() if not _empty(v)}
+        out = {k: _prune(v, path + (k,)) for k, v in value.items()}
+        return {k: v for k, v in out.items() if not _empty(v) or _meaningful(path + (k,), v)}
     if isinstance(value, list):
-        return [v for v in map(_prune, value) if not _empty(v)]
+        out_items = [_prune(v, path + (i,)) for i, v in enumerate(value)]
+        return [v for v in out_items if not _empty(v)]
     return value
 
 
@@ -484,12 +501,13 @@ def misread(text: str) -> bool:
     return any(not str(r.resolve(ScalarNode, text, (True, False))).endswith(":str") for r in _resolvers())
 
 
+_SAFE = re.compile("[\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]*\\Z")
 _PRINTABLE = re.compile("[\t\n\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]*\\Z")
 
 
 def _literal_ok(text: str) -> bool:
     """A multi-line string that reads well as a `|` block and loads back exactly."""
-    if "\n" not in text or not _PRINTABLE.match(text) or "\t" in text or "\ufeff" in text:
+    if "\n" not in text or not _PRINTABLE.match(text) or any(c in text for c in "\t\ufeff\u2028\u2029"):
         return False
     if text[0] in " \n" or text.endswith("\n\n"):
         return False
@@ -503,6 +521,8 @@ def _scalar(value: Any) -> Any:
         return value
     if "\n" in value:
         return LiteralScalarString(value) if _literal_ok(value) else DoubleQuotedScalarString(value)
+    if not _SAFE.match(value):  # line breaks YAML 1.1 knows (NEL, LS, PS), BOM, controls: escaped
+        return DoubleQuotedScalarString(value)
     if misread(value):
         return SingleQuotedScalarString(value)  # the emitter switches to double quotes where single cannot say it
     return value  # the emitter quotes what YAML syntax needs (": ", " #", leading spaces, indicators...)
@@ -570,17 +590,21 @@ def dump_yaml(spec: dict[str, Any]) -> str:
 # --- verification ---------------------------------------------------------------------------------------------
 
 
-def comparable(task: Any, key: str | None = None) -> Any:
-    """A task for comparison: no empties, lists the rendered form sorts (containers, environment, secrets)
-    sorted by name. Everything else as it is, order of other lists included."""
-    if isinstance(task, dict):
-        return {k: comparable(v, k) for k, v in task.items() if not _empty(v)}
-    if isinstance(task, list):
-        items = [comparable(v) for v in task if not _empty(v)]
-        if key in SORTED_BY_NAME:
-            items.sort(key=lambda d: json.dumps(d.get("name") if isinstance(d, dict) else None, sort_keys=True))
-        return items
-    return task
+def comparable(task: Any) -> Any:
+    """A task for comparison: no empties (but the meaningful ones), lists the rendered form sorts (containers,
+    environment, secrets) sorted by name. Everything else as it is, order of other lists included."""
+
+    def walk(v: Any, key: str | None) -> Any:
+        if isinstance(v, dict):
+            return {k: walk(x, k) for k, x in v.items()}
+        if isinstance(v, list):
+            items = [walk(x, None) for x in v]
+            if key in SORTED_BY_NAME:
+                items.sort(key=lambda d: json.dumps(d.get("name") if isinstance(d, dict) else None))
+            return items
+        return v
+
+    return walk(_prune(task), None)
 
 
 def loaded_tasks(text: str, file: str = "<import>") -> dict[str | None, dict[str, Any]]:
@@ -692,16 +716,27 @@ def import_spec(source: str | None = None, *, from_aws: str | None = None, envir
 
 
 def write_output(text: str, out: str | FsPath) -> None:
-    """Write the spec to `out` atomically (a temporary file beside it, then a rename)."""
+    """Write the spec to `out` atomically (a temporary file beside it, then a rename), with the permissions a new
+    file gets (or those of the file it replaces)."""
     import os
     import tempfile
 
     out = FsPath(out)
+    tmp = None
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent if str(out.parent) else ".")
+        if out.exists():
+            mode = out.stat().st_mode & 0o7777
+        else:
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
+        os.chmod(tmp, mode)
         os.replace(tmp, out)
     except OSError as exc:
+        if tmp is not None and os.path.exists(tmp):
+            os.unlink(tmp)
         raise EcsformError([Finding("IMPORT-OUT", E, f"cannot write the spec: {exc.strerror or exc}",
                                     file=str(out), line=1, col=1)])
