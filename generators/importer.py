@@ -217,20 +217,33 @@ def _empty(value: Any) -> bool:
 MEANINGFUL_EMPTY = frozenset({"dockerVolumeConfiguration", "efsVolumeConfiguration"})
 
 
-def _meaningful(path: Path, value: Any) -> bool:
-    return (value == {} and len(path) == 3 and path[0] == "volumes" and isinstance(path[1], int)
-            and path[2] in MEANINGFUL_EMPTY)
+def _keep_empty(key: str, path: Path, shp: Shape | None) -> bool:
+    """An empty list or mapping that is not the same as leaving the field out: one the model requires (validation
+    tells `command: []` from no command) and the volume configurations above."""
+    if shp is not None and key in shp.required:
+        return True
+    return len(path) == 2 and path[0] == "volumes" and isinstance(path[1], int) and key in MEANINGFUL_EMPTY
 
 
-def _prune(value: Any, path: Path = ()) -> Any:
-    """Drop nulls and empty lists or mappings at any depth, as the canonical form does (but keep the empty
-    mappings that mean something)."""
+def _prune(value: Any, shp: Shape | None = None, path: Path = ()) -> Any:
+    """Drop nulls, and fields holding an empty list or mapping, at any depth (what the canonical form drops too),
+    but keep the empty values that mean something. An empty item of a list (`portMappings: [{}]`) stays: it is
+    still an item (validation counts it, and the positions of the items after it stay the same)."""
+    if shp is None and not path:
+        shp = input_shape()
     if isinstance(value, dict):
-        out = {k: _prune(v, path + (k,)) for k, v in value.items()}
-        return {k: v for k, v in out.items() if not _empty(v) or _meaningful(path + (k,), v)}
+        struct = shp if shp is not None and shp.type == "structure" else None
+        out = {}
+        for k, v in value.items():
+            sub = struct.members.get(k) if struct is not None else (
+                shp.value if shp is not None and shp.type == "map" else None)
+            pruned = _prune(v, sub, path + (k,))
+            if pruned is not None and (not _empty(pruned) or _keep_empty(k, path, struct)):
+                out[k] = pruned
+        return out
     if isinstance(value, list):
-        out_items = [_prune(v, path + (i,)) for i, v in enumerate(value)]
-        return [v for v in out_items if not _empty(v)]
+        item = shp.member if shp is not None and shp.type == "list" else None
+        return [_prune(v, item, path + (i,)) for i, v in enumerate(value) if v is not None]
     return value
 
 

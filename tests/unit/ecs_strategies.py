@@ -74,14 +74,24 @@ GENERATED: dict[str, list[str]] = {}  # structure shape -> the members its strat
 
 
 def structure(shp: Shape, overrides: dict[str, st.SearchStrategy[Any]] | None = None,
-              always: tuple[str, ...] = ()) -> st.SearchStrategy[dict[str, Any]]:
+              always: tuple[str, ...] = (), most: int = 4) -> st.SearchStrategy[dict[str, Any]]:
+    """The required members (and `always`), plus up to `most` other members in a random order."""
     overrides = overrides or {}
     members = shp.members
     required = {k: overrides.get(k, for_shape(members[k].name)) for k in shp.required or () if k in members}
     required.update({k: overrides.get(k, for_shape(members[k].name)) for k in always})
     optional = {k: overrides.get(k, for_shape(v.name)) for k, v in members.items() if k not in required}
     GENERATED[shp.name] = [*required, *optional]
-    return st.fixed_dictionaries(required, optional=optional)
+
+    @st.composite
+    def draw_structure(draw: Any) -> dict[str, Any]:
+        out = {k: draw(s) for k, s in required.items()}
+        if optional:
+            for k in draw(st.lists(st.sampled_from(sorted(optional)), unique=True, max_size=most)):
+                out[k] = draw(optional[k])
+        return out
+
+    return draw_structure()
 
 
 def _pairs(value_key: str, values: st.SearchStrategy[str]) -> st.SearchStrategy[list[dict[str, str]]]:
@@ -100,7 +110,9 @@ def container_overrides() -> dict[str, st.SearchStrategy[Any]]:
 
 
 def containers() -> st.SearchStrategy[dict[str, Any]]:
-    return structure(container_shape(), container_overrides())
+    # ECS requires a name and an image even though botocore's model does not mark them required (and `render`
+    # assumes both: a container without an image that passes validation is a separate bug, see the report)
+    return structure(container_shape(), container_overrides(), always=("name", "image"), most=6)
 
 
 def tasks(max_containers: int = 3) -> st.SearchStrategy[dict[str, Any]]:
@@ -111,7 +123,7 @@ def tasks(max_containers: int = 3) -> st.SearchStrategy[dict[str, Any]]:
         "cpu": st.sampled_from(SIZES) | strings(),
         "memory": st.sampled_from(SIZES) | strings(),
     }
-    return structure(input_shape(), overrides)
+    return structure(input_shape(), overrides, most=8)
 
 
 def generated_container_fields() -> set[str]:

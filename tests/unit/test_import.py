@@ -358,9 +358,14 @@ def test_nulls_and_empties_are_dropped_but_meaningful_empties_kept() -> None:
             "volumes": [{"name": "docker", "dockerVolumeConfiguration": {}}, {"name": "bind", "host": {}}],
             "placementConstraints": []}
     got, warnings = importer.extract(task)
-    assert got == {"family": "x", "containerDefinitions": [{"name": "a", "image": "i"}],
+    # an empty item of a list stays (it is an item); fields holding nothing go; `command: []` is kept because
+    # healthCheck requires a command and validation tells an empty one from none
+    assert got == {"family": "x", "containerDefinitions": [{"name": "a", "image": "i", "portMappings": [{}]}],
                    "volumes": [{"name": "docker", "dockerVolumeConfiguration": {}}, {"name": "bind"}]}
     assert not warnings
+    kept, _ = importer.extract({"family": "x", "containerDefinitions": [
+        {"name": "a", "image": "i", "healthCheck": {"command": [], "interval": 5}}]})
+    assert kept["containerDefinitions"][0]["healthCheck"] == {"command": [], "interval": 5}
 
 
 # --- environments ---------------------------------------------------------------------------------------------
