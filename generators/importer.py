@@ -24,6 +24,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+import sys
 from decimal import Decimal
 from pathlib import Path as FsPath
 from typing import Any, Callable, Iterable
@@ -58,7 +59,14 @@ _FAMILY = re.compile(r"^[A-Za-z0-9_-]{1,255}$")
 _REVISION = re.compile(r"^[1-9][0-9]*$")
 _INTEGER = re.compile(r"^(0|[1-9][0-9]*)$")
 
-MISSING: Any = type("Missing", (), {"__repr__": lambda self: "MISSING", "__bool__": lambda self: False})()
+class _Missing:
+    """An absent key (None is a value: `null` in an overlay deletes a key)."""
+
+    def __repr__(self) -> str:
+        return "MISSING"
+
+
+MISSING: Any = _Missing()
 
 
 def read_only_fields() -> frozenset[str]:
@@ -74,8 +82,6 @@ def read_source(source: str, stdin: Callable[[], bytes] | None = None) -> tuple[
     the name findings use."""
     if source == "-":
         file = "<stdin>"
-        import sys
-
         data = (stdin or sys.stdin.buffer.read)()
     else:
         file = source
@@ -161,8 +167,8 @@ def extract(doc: Any, file: str = "<input>", smap: SourceMap | None = None) -> t
         extra = [k for k in doc if k != WRAPPER_KEY and k not in WRAPPER_EXTRA]
         if extra:
             raise EcsformError([Finding("SPEC-UNKNOWN-FIELD", E, f"unknown field {k!r} beside taskDefinition",
-                                        (k,), f"known fields here: {WRAPPER_KEY}, tags", file, *smap.locate((k,), key=True))
-                                for k in extra])
+                                        (k,), f"known fields here: {WRAPPER_KEY}, tags", file,
+                                        *smap.locate((k,), key=True)) for k in extra])
         task = doc[WRAPPER_KEY]
         if not isinstance(task, dict):
             raise EcsformError([_not_a_task("taskDefinition is not a mapping", file, at(prefix))])
@@ -189,7 +195,7 @@ def extract(doc: Any, file: str = "<input>", smap: SourceMap | None = None) -> t
         line, col = smap.locate(path, key=f.at_key)
         return Finding(f.rule, f.severity, f.message, f.path, f.hint, file, line, col, None, f.at_key)
 
-    findings = [f for f in check_structure(task, input_shape(), ()) if not _null_finding(f, task)]
+    findings = [f for f in check_structure(task, input_shape(), ()) if not _null_finding(f)]
     refused = [where(f) for f in findings if f.rule in REFUSED]
     if refused:
         raise EcsformError(refused)
@@ -203,7 +209,7 @@ def extract(doc: Any, file: str = "<input>", smap: SourceMap | None = None) -> t
     return task, warnings
 
 
-def _null_finding(f: Finding, task: dict[str, Any]) -> bool:
+def _null_finding(f: Finding) -> bool:
     """A null value (JSON from Terraform and other tools) means unset: dropped, not refused."""
     return f.rule == "SPEC-TYPE" and f.message.endswith("got null")
 
@@ -360,7 +366,7 @@ def _names(items: list[Any]) -> list[str] | None:
     names = [i.get("name") if isinstance(i, dict) else None for i in items]
     if any(not isinstance(n, str) for n in names) or len(set(names)) != len(names):
         return None
-    return names  # type: ignore[return-value]
+    return [n for n in names if isinstance(n, str)]
 
 
 def _split(values: list[Any], key: str | None) -> tuple[Any, list[Any]]:
@@ -403,52 +409,44 @@ def _split_dicts(dicts: list[dict[str, Any]], skip: tuple[str, ...] = ()) -> tup
 def _split_named(lists: list[list[Any]], key: str) -> tuple[list[Any], list[Any]] | None:
     """Name-keyed lists: overlay items merge into base items of the same name, other items are appended, and
     nothing can be removed. None when the lists cannot share a base (the caller gives each overlay its list)."""
-    names = [_names(items) for items in lists]
-    if any(n is None for n in names):
+    maybe = [_names(items) for items in lists]
+    if any(n is None for n in maybe):
         return None
-    if key == "containerDefinitions":
-        # overlays cannot add containers: the base has them all, and every environment has the same ones
-        if any(set(n) != set(names[0]) for n in names[1:]):  # type: ignore[arg-type]
-            return None
-        order = names[0]
-        by_name = [dict(zip(n, items)) for n, items in zip(names, lists)]  # type: ignore[arg-type]
-        base, overlays = [], [[] for _ in lists]
-        for name in order:  # type: ignore[union-attr]
-            b, overs = _split_dicts([m[name] for m in by_name], skip=("name",))
-            base.append({"name": name, **b})
-            for o, v in zip(overlays, overs):
-                if v is not MISSING:
-                    o.append({"name": name, **v})
-        return base, [o or MISSING for o in overlays]
-    if key in SORTED_BY_NAME:
+    names: list[list[str]] = [n for n in maybe if n is not None]
+    by_name = [dict(zip(n, items)) for n, items in zip(names, lists)]
+    if key in SORTED_BY_NAME and key != "containerDefinitions":
         # environment, secrets: the rendered form sorts them by name, so the base holds the items every
         # environment has unchanged and each overlay appends its own
-        first = names[0]
-        by_name = [dict(zip(n, items)) for n, items in zip(names, lists)]  # type: ignore[arg-type]
-        shared = [nm for nm in first if all(nm in m and _same(m[nm], by_name[0][nm]) for m in by_name)]  # type: ignore[union-attr]
+        shared = [nm for nm in names[0] if all(nm in m and _same(m[nm], by_name[0][nm]) for m in by_name)]
         if not shared:
             return None
-        base = [by_name[0][nm] for nm in shared]
-        overlays = [[i for i in items if i["name"] not in shared] or MISSING for items in lists]
-        return base, overlays
-    # volumes, ulimits, secretOptions: order matters, so the base is the longest common prefix of names, items in
-    # it merge deeply, and the rest of each list is appended in its own order
-    prefix = 0
-    while all(len(n) > prefix for n in names) and all(n[prefix] == names[0][prefix] for n in names):  # type: ignore[index,arg-type]
-        prefix += 1
-    if not prefix:
-        return None
-    base, overlays = [], [[] for _ in lists]
-    for i in range(prefix):
-        name = names[0][i]  # type: ignore[index]
-        b, overs = _split_dicts([items[i] for items in lists], skip=("name",))
+        overlays: list[Any] = [[i for i in items if i["name"] not in shared] or MISSING for items in lists]
+        return [by_name[0][nm] for nm in shared], overlays
+    if key == "containerDefinitions":
+        # overlays cannot add containers: the base has them all, so every environment must have the same ones
+        if any(set(n) != set(names[0]) for n in names[1:]):
+            return None
+        common = names[0]
+        rest: list[list[Any]] = [[] for _ in lists]
+    else:
+        # volumes, ulimits, secretOptions: order matters, so the base is the longest common prefix of names
+        # (items in it merge deeply) and the rest of each list is appended in its own order
+        length = 0
+        while all(len(n) > length and n[length] == names[0][length] for n in names):
+            length += 1
+        if not length:
+            return None
+        common = names[0][:length]
+        rest = [items[length:] for items in lists]
+    base = []
+    per_env: list[list[Any]] = [[] for _ in lists]
+    for name in common:
+        b, overs = _split_dicts([m[name] for m in by_name], skip=("name",))
         base.append({"name": name, **b})
-        for o, v in zip(overlays, overs):
+        for o, v in zip(per_env, overs):
             if v is not MISSING:
                 o.append({"name": name, **v})
-    for o, items in zip(overlays, lists):
-        o.extend(items[prefix:])
-    return base, [o or MISSING for o in overlays]
+    return base, [(o + r) or MISSING for o, r in zip(per_env, rest)]
 
 
 def base_family(families: dict[str, str | None]) -> str | None:
@@ -584,6 +582,10 @@ def _to_yaml_tree(value: Any) -> Any:
     return _scalar(value)
 
 
+def _represent_null(representer: Any, _: None) -> Any:
+    return representer.represent_scalar("tag:yaml.org,2002:null", "null")  # `family: null`, not `family:`
+
+
 def dump_yaml(spec: dict[str, Any]) -> str:
     """A spec (plain dict) as YAML text: two-space indentation, lists of mappings as `- ` items, no line folding."""
     import io
@@ -595,6 +597,7 @@ def dump_yaml(spec: dict[str, Any]) -> str:
     yaml.indent(mapping=2, sequence=4, offset=2)
     yaml.allow_unicode = True
     yaml.default_flow_style = False
+    yaml.representer.add_representer(type(None), _represent_null)
     buf = io.StringIO()
     yaml.dump(_to_yaml_tree(spec), buf)
     return buf.getvalue()
@@ -720,7 +723,8 @@ def import_spec(source: str | None = None, *, from_aws: str | None = None, envir
         result = to_spec_environments(tasks, family)
         expected: dict[str | None, dict[str, Any]] = dict(tasks)
     else:
-        task, warnings = load_task(f"aws:{from_aws}" if from_aws is not None else source, region, client, stdin)  # type: ignore[arg-type]
+        single = f"aws:{from_aws}" if from_aws is not None else str(source)
+        task, warnings = load_task(single, region, client, stdin)
         result = to_spec(task)
         expected = {None: task}
     text = dump_yaml(result)

@@ -96,7 +96,8 @@ def structure(shp: Shape, overrides: dict[str, st.SearchStrategy[Any]] | None = 
 
 def _pairs(value_key: str, values: st.SearchStrategy[str]) -> st.SearchStrategy[list[dict[str, str]]]:
     item = st.fixed_dictionaries({"name": st.sampled_from(ENV_NAMES) | strings(), value_key: values})
-    return st.lists(item, max_size=4) | st.lists(for_shape("KeyValuePair" if value_key == "value" else "Secret"), max_size=2)
+    native = for_shape("KeyValuePair" if value_key == "value" else "Secret")
+    return st.lists(item, max_size=4) | st.lists(native, max_size=2)
 
 
 def container_overrides() -> dict[str, st.SearchStrategy[Any]]:
@@ -157,7 +158,8 @@ def full_task() -> dict[str, Any]:
     return task
 
 
-_NOT_YAML_PRINTABLE = re.compile("[^\t\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
+_NOT_YAML_PRINTABLE = re.compile(
+    "[^\t\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
 
 
 def as_json(task: dict[str, Any]) -> str:
