@@ -112,14 +112,16 @@ def test_render_import_render_over_generated_task_definitions(task: dict[str, An
     else:
         assert rendered(again) == rendered(original)
 
-    # the imported spec fails validation exactly where the original fails (paths are native paths: list items
-    # keep their positions), so it passes whenever the original passes
-    before, after = errors(original), errors(back)
+    # the imported spec fails validation exactly where the original fails (pipeline.check_text error findings,
+    # positions aside: paths are native paths and list items keep their positions), so it passes whenever the
+    # original passes; only fields holding an empty list or mapping (dropped) may take findings away
+    before, after = text_errors(original_text), text_errors(spec_text)
     if not before:
         assert not after, after
     if not has_empties(task):
         assert after == before
-    assert text_errors(spec_text) == {(*e, None) for e in after}
+    assert after <= before, after - before
+    assert after == {(*e, None) for e in errors(back)}
 
 
 def _walk(value: Any, shp: Shape, path: tuple) -> list[tuple[tuple, Shape]]:
