@@ -119,7 +119,7 @@ def render(
 
 @app.command("import")
 def import_command(
-    source: Annotated[Optional[str], typer.Argument(help="Output of `aws ecs describe-task-definition`, or a register-task-definition input (JSON or YAML); - reads standard input.")] = None,
+    source: Annotated[Optional[str], typer.Argument(metavar="FILE", help="Output of `aws ecs describe-task-definition`, or a register-task-definition input (JSON or YAML); - reads standard input.")] = None,
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write the spec to this file (default: standard output).")] = None,
     from_aws: Annotated[Optional[str], typer.Option("--from-aws", help="Read FAMILY[:REVISION] (or an ARN) from the AWS account with boto3.")] = None,
     environments: Annotated[Optional[str], typer.Option("--environments", help="One spec with overlays from several inputs: dev=dev.json,prod=prod.json (an input may be aws:FAMILY[:REVISION]).")] = None,
