@@ -125,6 +125,32 @@ def schema() -> None:
     sys.stdout.write(spec_schema.text())
 
 
+@app.command("import")
+def import_command(
+    source: Annotated[Optional[str], typer.Argument(metavar="FILE", help="Output of `aws ecs describe-task-definition`, or a register-task-definition input (JSON or YAML); - reads standard input.")] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write the spec to this file (default: standard output).")] = None,
+    from_aws: Annotated[Optional[str], typer.Option("--from-aws", help="Read FAMILY[:REVISION] (or an ARN) from the AWS account with boto3.")] = None,
+    environments: Annotated[Optional[str], typer.Option("--environments", help="One spec with overlays from several inputs: dev=dev.json,prod=prod.json (an input may be aws:FAMILY[:REVISION]).")] = None,
+    family: Annotated[Optional[str], typer.Option("--family", help="Base family for --environments (default: the families' common prefix).")] = None,
+    region: Annotated[Optional[str], typer.Option("--region", help="AWS region for --from-aws and aws: inputs (default: the AWS configuration).")] = None,
+) -> None:
+    """Turn an existing task definition into a spec (YAML): read-only fields dropped, shorthands where lossless."""
+
+    def action() -> list[Finding]:
+        from generators import importer
+
+        text, warnings = importer.import_spec(source, from_aws=from_aws, environments=environments, family=family,
+                                              region=region)
+        if out is None:
+            sys.stdout.write(text)
+        else:
+            importer.write_output(text, out)
+            print(f"wrote {out}", file=sys.stderr)
+        return warnings
+
+    _run(action)
+
+
 @app.command("rules")
 def rules_command(
     markdown: Annotated[bool, typer.Option("--markdown", help="Print the README's table.")] = False,

@@ -73,6 +73,10 @@ BUILTIN: list[tuple[str, Severity, str]] = [
     ("REGION-UNSET", Severity.WARNING, "No region in the spec; the provider reads AWS_REGION."),
     ("OUT-NOT-ECSFORM", Severity.ERROR, "--out names a folder ecsform did not write."),
     ("ECSFORM-INTERNAL", Severity.ERROR, "A rule failed on the input (a bug in ecsform)."),
+    ("IMPORT-INPUT", Severity.ERROR, "import: the input is not a task definition (describe output or register input)."),
+    ("IMPORT-AWS", Severity.ERROR, "import --from-aws: the task definition cannot be read from AWS."),
+    ("IMPORT-FAMILY", Severity.ERROR, "import --environments: the families share no prefix and --family is not given."),
+    ("IMPORT-OUT", Severity.ERROR, "import --out: the spec cannot be written."),
 ]
 
 
