@@ -180,7 +180,7 @@ def extract(doc: Any, file: str = "<input>", smap: SourceMap | None = None) -> t
                                                 at(("tags",)))])
             task["tags"] = tags
     else:
-        task = dict(doc)
+        task = {k: v for k, v in doc.items() if k != specs.SCHEMA_KEY}  # an editor's annotation, not ECS
         if specs.EXTENSION_KEY in task or specs.ENVIRONMENTS_KEY in task:
             raise EcsformError([_not_a_task("this is already an ecsform spec (it has x-ecsform or environments)",
                                             file, at(()))])

@@ -120,7 +120,9 @@ def test_render_import_render_over_generated_task_definitions(task: dict[str, An
         assert not after, after
     if not has_empties(task):
         assert after == before
-    assert after <= before, after - before
+        assert after <= before, after - before
+    else:  # dropped empties may move a finding to a sibling field; never a new kind of error
+        assert {e[0] for e in after} <= {e[0] for e in before}, after - before
     assert after == {(*e, None) for e in errors(back)}
 
 
