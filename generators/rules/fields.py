@@ -167,6 +167,14 @@ def check_value(value: Any, shp: Shape, path: Path) -> Iterator[Finding]:
         yield from check_structure(value, shp, path)
 
 
+# Members the API needs but the model does not mark required: a tag without a key, a proxy property without a
+# name or value. (Container name and image are rules A6 and A8, with their own messages.)
+_ALSO_REQUIRED: dict[tuple[str | None, str], tuple[str, ...]] = {
+    ("Tag", "tags"): ("key",),
+    ("KeyValuePair", "properties"): ("name", "value"),
+}
+
+
 def check_structure(value: dict[str, Any], shp: Shape, path: Path) -> Iterator[Finding]:
     members = shp.members
     for name, v in value.items():
@@ -177,7 +185,8 @@ def check_structure(value: dict[str, Any], shp: Shape, path: Path) -> Iterator[F
                           hint=hint or f"known fields here: {', '.join(members)}", at_key=True)
             continue
         yield from check_value(v, sub, path + (name,))
-    for name in shp.required:
+    parent = next((p for p in reversed(path) if isinstance(p, str)), None)
+    for name in tuple(shp.required) + _ALSO_REQUIRED.get((shp.name, parent or ""), ()):
         if name not in value:
             yield Finding("SPEC-REQUIRED", E, f"required field {name!r} is missing", path,
                           hint=f"add `{name}`", at_key=bool(path))

@@ -61,3 +61,4 @@ CASES = [
     Case("ECS-A11", good=task(BASE_EC2, tags=[{"key": "team"}]), bad=task(BASE_EC2, tags=[{"value": "x"}]),
          path=("tags", 0), id="no-key"),
 ]
+
