@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -209,6 +210,12 @@ class TestApply:
         check_execution_role(deployed, aws, deployed_spec)
         proc = deployed.tf("plan", "-detailed-exitcode", "-input=false", "-var", var, check=False)
         assert proc.returncode == 0, f"plan with the same image is not empty:\n{proc.stdout}\n{proc.stderr}"
+        # Without the variable the root goes back to the spec's image: the same plan command sees that change
+        # (exit code 2), which is why a pipeline keeps its images in images.auto.tfvars.json (see the README).
+        proc = deployed.tf("plan", "-detailed-exitcode", "-input=false", check=False)
+        assert proc.returncode == 2, f"plan without the image variable should replace the task definition:\n{proc.stdout}"
+        spec_image = next(c["image"] for c in containers if c["name"] == name)
+        assert f'image = "{image}" -> "{spec_image}"' in re.sub(r" +", " ", proc.stdout), proc.stdout
 
     def test_destroy(self, deployed: Deployed, aws: Any) -> None:
         deployed.tf("destroy", "-auto-approve", "-input=false")
