@@ -8,7 +8,9 @@
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 from typing import Any
 
 # Container fields the API fills in when the request leaves them out, with the value it fills in. Each is dropped
@@ -142,3 +144,33 @@ def policy_permissions(document: dict[str, Any]) -> dict[str, set[str]]:
         for action in actions:
             out.setdefault(action, set()).update(resources)
     return out
+
+
+def _pairs(value: Any, key: str) -> dict[str, Any]:
+    """environment/secrets in either form a spec may use: [{name, value}] or {NAME: value}."""
+    if isinstance(value, dict):
+        return dict(value)
+    return {item["name"]: item.get(key) for item in value or []}
+
+
+def literal_strings(containers: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Per container: the free-text values a user writes (environment, secrets, command, entryPoint, dockerLabels),
+    in one shape whatever form they were written in. Missing and empty are the same: ECS returns empty lists."""
+    return {c["name"]: {"environment": _pairs(c.get("environment"), "value"),
+                        "secrets": _pairs(c.get("secrets"), "valueFrom"),
+                        "command": list(c.get("command") or []),
+                        "entryPoint": list(c.get("entryPoint") or []),
+                        "dockerLabels": dict(c.get("dockerLabels") or {})}
+            for c in containers}
+
+
+def spec_containers(path: Path) -> list[dict[str, Any]]:
+    """The containers of a spec file as written, read with a plain YAML/JSON parser (not ecsform's loader)."""
+    text = path.read_text(encoding="utf-8")
+    if path.suffix == ".json":
+        data = json.loads(text)
+    else:
+        from ruamel.yaml import YAML
+
+        data = YAML(typ="safe", pure=True).load(text)
+    return data["containerDefinitions"]
