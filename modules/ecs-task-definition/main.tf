@@ -46,8 +46,10 @@ locals {
 
   # A Secrets Manager reference may add :json-key:version-stage:version-id; IAM names the secret itself
   # (arn:partition:secretsmanager:region:account:secret:name-suffix, the first seven fields).
+  # A regex, not `startswith(v, "arn:") && split(":", v)[2] == ...`: Terraform < 1.12 evaluates both operands
+  # of &&, and the index fails on an SSM parameter given by a bare name.
   secretsmanager_refs = concat(
-    [for v in local.secret_refs : v if startswith(v, "arn:") && try(split(":", v)[2], "") == "secretsmanager"],
+    [for v in local.secret_refs : v if can(regex("^arn:[^:]+:secretsmanager:", v))],
     local.repository_credentials,
   )
   secretsmanager_arns = sort(distinct([
@@ -63,7 +65,7 @@ locals {
     for v in local.secret_refs : (
       startswith(v, "arn:") ? v :
       "arn:${local.partition}:ssm:${local.region}:${local.account_id}:parameter${startswith(v, "/") ? "" : "/"}${v}"
-    ) if !(startswith(v, "arn:") && try(split(":", v)[2], "") == "secretsmanager")
+    ) if !can(regex("^arn:[^:]+:secretsmanager:", v))
   ]))
 
   # awslogs groups, and the ones the driver may create itself

@@ -1,0 +1,253 @@
+"""Proof by apply: every root from specs/ and tests/fixtures/valid/ against a real moto server.
+
+For each root, in order and in one xdist worker: `ecsform synth` -> `terraform init` -> `validate` -> `apply`
+(the class fixture), then read everything back with boto3 and compare it with `ecsform render`, check that a
+second `terraform plan` has nothing to do, deploy a new image the way a pipeline does, and `destroy`.
+The roots are ecsform's output as written: no override files, only environment variables point at moto.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import REPO, ecsform, fixture_specs, spec_files, terraform
+
+from .expect import (execution_permissions, literal_strings, policy_permissions, registered_containers, registered_task,
+                     spec_containers)
+
+pytestmark = [pytest.mark.e2e, pytest.mark.terraform]
+
+NEW_IMAGE_TAG = "1.4.3"
+
+
+@dataclass(frozen=True)
+class Case:
+    spec: Path
+    environment: str | None
+    root: str  # folder under synth's --out
+
+    @property
+    def id(self) -> str:
+        return self.root.replace("/", "-")  # <family>/<environment> for a spec with environments
+
+
+def cases() -> list[Case]:
+    """One case per root ecsform writes: every spec and fixture, every environment it declares."""
+    from generators import pipeline, plan
+
+    out = []
+    for spec in [*spec_files(), *fixture_specs()]:
+        variants, findings = pipeline.load([str(spec)])
+        assert not findings, findings
+        out.extend(Case(spec, v.environment, plan.root_path(v)) for v in variants)
+    return out
+
+
+CASES = cases()
+
+
+@dataclass
+class Deployed:
+    case: Case
+    root: Path
+    env: dict[str, Any]
+    rendered: dict[str, Any]  # `ecsform render` output: what the root must register
+    outputs: dict[str, Any] = field(default_factory=dict)
+    destroyed: bool = False
+
+    @property
+    def region(self) -> str:
+        return self.outputs["task_definition_arn"].split(":")[3]
+
+    @property
+    def family(self) -> str:
+        return self.rendered["family"]
+
+    def tf(self, *args: str, check: bool = True):  # noqa: ANN201
+        return terraform(list(args), self.root, self.env, check=check)
+
+    def read_outputs(self) -> None:
+        raw = json.loads(self.tf("output", "-json").stdout)
+        self.outputs = {k: v["value"] for k, v in raw.items()}
+
+
+def render(case: Case) -> dict[str, Any]:
+    proc = ecsform("render", str(case.spec), *(["--env", case.environment] if case.environment else []))
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+@pytest.fixture(scope="class", params=[pytest.param(c, id=c.id, marks=pytest.mark.xdist_group(f"e2e-{c.id}"))
+                                       for c in CASES])
+def deployed(request: pytest.FixtureRequest, aws_env: dict[str, str],
+             tmp_path_factory: pytest.TempPathFactory) -> Deployed:
+    """synth -> init -> validate -> apply for one root; destroyed at the end of the class even when a test fails."""
+    case: Case = request.param
+    _claim(case, tmp_path_factory)
+    out = tmp_path_factory.mktemp("e2e") / "out"
+    proc = ecsform("synth", str(case.spec), "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    d = Deployed(case, out / case.root, aws_env, render(case))
+    assert (d.root / "main.tf").is_file()
+    assert not list(d.root.glob("*override*")), "the roots must apply as generated"
+
+    d.tf("init", "-input=false")
+
+    def destroy_if_left() -> None:
+        if not d.destroyed and (d.root / "terraform.tfstate").exists():
+            d.tf("destroy", "-auto-approve", "-input=false")
+
+    request.addfinalizer(destroy_if_left)
+    assert "Success" in d.tf("validate").stdout
+    d.tf("apply", "-auto-approve", "-input=false")
+    d.read_outputs()
+    return d
+
+
+def _claim(case: Case, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Fail when a root is applied twice in one run: its steps must share one worker (xdist_group) and one apply."""
+    basetemp = tmp_path_factory.getbasetemp()
+    session_dir = basetemp.parent if os.environ.get("PYTEST_XDIST_WORKER") else basetemp  # shared by the workers
+    claims = session_dir / "e2e-applied"
+    claims.mkdir(exist_ok=True)
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    try:
+        with open(claims / case.id, "x") as fh:
+            fh.write(worker)
+    except FileExistsError:
+        pytest.fail(f"root {case.id} was already applied in this run (by {(claims / case.id).read_text()}, now by "
+                    f"{worker}): its tests are not kept together; run with --dist loadgroup")
+
+
+def describe(aws: Any, d: Deployed, task_definition: str | None = None) -> dict[str, Any]:
+    resp = aws("ecs", d.region).describe_task_definition(taskDefinition=task_definition or d.outputs["task_definition_arn"],
+                                                       include=["TAGS"])
+    return {**resp["taskDefinition"], "tags": resp.get("tags", [])}
+
+
+def check_execution_role(d: Deployed, aws: Any, rendered: dict[str, Any]) -> None:
+    """The spec's own role when it names one; else a role ecsform created exactly when the task needs one, trusted
+    by ECS tasks only, whose one inline policy allows exactly what the containers reference (see expect.py)."""
+    account = aws("sts").get_caller_identity()["Account"]
+    expected = execution_permissions(rendered, d.region, account)
+    uses_awslogs = any(c.get("logConfiguration", {}).get("logDriver") == "awslogs" for c in rendered["containerDefinitions"])
+    iam = aws("iam")
+    created = [r for r in iam.list_roles()["Roles"] if r["RoleName"].startswith(f"{d.family[:32]}-exec-")]
+    registered = describe(aws, d).get("executionRoleArn")
+    if "executionRoleArn" in rendered:
+        assert registered == rendered["executionRoleArn"]
+        assert created == [], "a role was created although the spec names one"
+        return
+    if not expected and not uses_awslogs:
+        assert registered is None and created == [], "the task needs no execution role"
+        return
+    assert [r["Arn"] for r in created] == [registered] == [d.outputs["execution_role_arn"]]
+    role = created[0]["RoleName"]
+    trust = created[0]["AssumeRolePolicyDocument"]
+    trust = json.loads(trust) if isinstance(trust, str) else trust
+    assert [(s["Effect"], s["Action"], s["Principal"]) for s in trust["Statement"]] == \
+        [("Allow", "sts:AssumeRole", {"Service": "ecs-tasks.amazonaws.com"})]
+    assert iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"] == []
+    names = iam.list_role_policies(RoleName=role)["PolicyNames"]
+    if not expected:
+        assert names == []
+        return
+    assert names == ["ecsform-execution"]
+    document = iam.get_role_policy(RoleName=role, PolicyName=names[0])["PolicyDocument"]
+    document = json.loads(document) if isinstance(document, str) else document
+    assert policy_permissions(document) == expected
+
+
+class TestApply:
+    """The steps of one root, in order. The class fixture applied it; the last test destroys it."""
+
+    def test_container_definitions_read_back(self, deployed: Deployed, aws: Any) -> None:
+        described = describe(aws, deployed)
+        rendered = deployed.rendered["containerDefinitions"]
+        images = {c["name"]: c["image"] for c in rendered}
+        assert deployed.outputs["images"] == images
+        assert registered_containers(described["containerDefinitions"], rendered) == rendered
+
+    def test_strings_reach_ecs_byte_for_byte(self, deployed: Deployed, aws: Any) -> None:
+        """Every string the spec file wrote comes back from the API as the same Python string (no interpolation,
+        escaping, trimming or dropped empty values), read with a plain parser so ecsform's loader is not the judge."""
+        described = literal_strings(describe(aws, deployed)["containerDefinitions"])
+        # A root of one environment is compared with render (overlays merged); a plain root with the file itself.
+        written = (literal_strings(spec_containers(deployed.case.spec)) if deployed.case.environment is None
+                   else literal_strings(deployed.rendered["containerDefinitions"]))
+        assert described.keys() == written.keys()
+        for name, fields in written.items():
+            for field_name, value in fields.items():
+                assert described[name][field_name] == value, f"{name}.{field_name}"
+
+    def test_task_fields_read_back(self, deployed: Deployed, aws: Any) -> None:
+        task = registered_task(describe(aws, deployed), deployed.rendered)
+        task.pop("containerDefinitions")
+        expected = {k: v for k, v in deployed.rendered.items() if k != "containerDefinitions"}
+        expected.setdefault("tags", [])
+        task["tags"] = sorted(task["tags"], key=lambda t: t["key"])  # tags are a map to the provider: no order
+        for key, output in (("executionRoleArn", "execution_role_arn"), ("taskRoleArn", "task_role_arn")):
+            if key not in expected and deployed.outputs.get(output) is not None:  # a role ecsform created
+                expected[key] = deployed.outputs[output]
+        assert task == expected
+
+    def test_execution_role_names_exactly_what_the_task_references(self, deployed: Deployed, aws: Any) -> None:
+        check_execution_role(deployed, aws, deployed.rendered)
+
+    def test_second_plan_is_empty(self, deployed: Deployed) -> None:
+        proc = deployed.tf("plan", "-detailed-exitcode", "-input=false", check=False)
+        assert proc.returncode == 0, f"the second plan is not empty:\n{proc.stdout}\n{proc.stderr}"
+
+    def test_pipeline_deploys_a_new_image_without_drift(self, deployed: Deployed, aws: Any) -> None:
+        containers = deployed.rendered["containerDefinitions"]
+        name = containers[-1]["name"]
+        image = f"repo/{name}:{NEW_IMAGE_TAG}"
+        var = "images=" + json.dumps({name: image})
+        before = deployed.outputs["revision"]
+        deployed.tf("apply", "-auto-approve", "-input=false", "-var", var)
+        deployed.read_outputs()
+        assert deployed.outputs["revision"] > before
+        images = {c["name"]: c["image"] for c in describe(aws, deployed)["containerDefinitions"]}
+        assert images == {**{c["name"]: c["image"] for c in containers}, name: image}
+        assert deployed.outputs["images"] == images
+        # The execution role follows the image actually deployed (an ECR repository more or less).
+        deployed_spec = {**deployed.rendered,
+                         "containerDefinitions": [{**c, "image": images[c["name"]]} for c in containers]}
+        check_execution_role(deployed, aws, deployed_spec)
+        proc = deployed.tf("plan", "-detailed-exitcode", "-input=false", "-var", var, check=False)
+        assert proc.returncode == 0, f"plan with the same image is not empty:\n{proc.stdout}\n{proc.stderr}"
+        # Without the variable the root goes back to the spec's image: the same plan command sees that change
+        # (exit code 2), which is why a pipeline keeps its images in images.auto.tfvars.json (see the README).
+        proc = deployed.tf("plan", "-detailed-exitcode", "-input=false", check=False)
+        assert proc.returncode == 2, f"plan without the image variable should replace the task definition:\n{proc.stdout}"
+        spec_image = next(c["image"] for c in containers if c["name"] == name)
+        assert f'image = "{image}" -> "{spec_image}"' in re.sub(r" +", " ", proc.stdout), proc.stdout
+
+    def test_destroy(self, deployed: Deployed, aws: Any) -> None:
+        deployed.tf("destroy", "-auto-approve", "-input=false")
+        deployed.destroyed = True
+        assert json.loads((deployed.root / "terraform.tfstate").read_text())["resources"] == []
+        ecs = aws("ecs", deployed.region)
+        assert ecs.list_task_definitions(familyPrefix=deployed.family, status="ACTIVE")["taskDefinitionArns"] == []
+        described = ecs.describe_task_definition(taskDefinition=deployed.outputs["task_definition_arn"])
+        assert described["taskDefinition"]["status"] == "INACTIVE"
+        roles = [r["RoleName"] for r in aws("iam").list_roles()["Roles"] if r["RoleName"].startswith(deployed.family[:32])]
+        assert roles == []
+        groups = {c.get("logConfiguration", {}).get("options", {}).get("awslogs-group")
+                  for c in deployed.rendered["containerDefinitions"]} - {None}
+        logs = aws("logs", deployed.region)
+        for group in groups:
+            assert logs.describe_log_groups(logGroupNamePrefix=group)["logGroups"] == []
+
+
+def test_every_spec_and_fixture_has_a_root() -> None:
+    covered = {c.spec for c in CASES}
+    assert covered == set(spec_files()) | set(fixture_specs())
+    assert len(fixture_specs()) >= 4 and all(p.is_relative_to(REPO) for p in covered)
