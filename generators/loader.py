@@ -320,10 +320,17 @@ def _check_json(text: str, file: str) -> None:
         raise EcsformError([Finding("JSON-SYNTAX", Severity.ERROR, str(exc), file=file, line=1, col=1)])
 
 
+# Characters JSON allows raw inside strings but YAML does not keep as they are (DEL, C1 controls, non-characters,
+# and NEL, LS, PS, which YAML folds as line breaks): a strict JSON
+# file is re-written with them escaped (they can only be inside strings) before the YAML parser reads it.
+_NOT_YAML_PRINTABLE = re.compile("[\x7f-\x9f\u2028\u2029\ufffe\uffff]")
+
+
 def load_text(text: str, file: str, *, strict_json: bool = False) -> Node:
     """Parse text into a node tree; raise EcsformError with one located finding on failure."""
     if strict_json:
         _check_json(text, file)
+        text = _NOT_YAML_PRINTABLE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
     try:
         root = _build(_yaml.parse(text))
     except _Stop as stop:
