@@ -97,6 +97,25 @@ def synth(
     _run(action)
 
 
+@app.command("cdk-app")
+def cdk_app(
+    paths: PathsArg,
+    env: EnvOpt = None,
+    region: RegionOpt = None,
+    module_source: Annotated[Optional[str], typer.Option("--module-source", help="Where stacks find the modules (default: relative path from each stack's folder to modules/).")] = None,
+    strict: StrictOpt = False,
+) -> None:
+    """The CDK app cdktf.json runs (`cdktf synth`): one stack per root in CDKTF_OUTDIR (default cdktf.out)."""
+
+    def action() -> list[Finding]:
+        from generators.emit import cdk
+
+        return cdk.app(paths, pipeline.Options(env=env, region=region, engine="cdk", module_source=module_source,
+                                               strict=strict))
+
+    _run(action)
+
+
 @app.command()
 def render(
     spec: Annotated[str, typer.Argument(help="One spec file.")],

@@ -112,6 +112,10 @@ def validate(paths: list[str], options: Options | None = None) -> tuple[list[Che
     """Load and check every spec; return the checked variants and every finding (sorted)."""
     options = options or Options()
     variants, findings = load(paths, options.env)
+    return _validate_variants(variants, findings)
+
+
+def _validate_variants(variants: list[specs.Variant], findings: list[Finding]) -> tuple[list[Checked], list[Finding]]:
     checked = [check(v) for v in variants]
     for c in checked:
         findings.extend(c.findings)
@@ -145,6 +149,23 @@ def failing(findings: list[Finding], strict: bool) -> bool:
 def build_plans(paths: list[str], options: Options) -> tuple[list[planner.Plan], list[Finding]]:
     """Validate everything, then plan every variant. Raises EcsformError when anything fails."""
     checked, findings = validate(paths, options)
+    return _plan_checked(checked, findings, options)
+
+
+def build_plans_from_text(text: str, file: str, options: Options) -> tuple[list[planner.Plan], list[Finding]]:
+    """`build_plans` for one spec given as text (YAML or JSON), e.g. a spec mapping a CDK app builds in code."""
+    from .loader import load_text
+
+    try:
+        variants = specs.variants(specs.split(load_text(text, file), file), options.env)
+    except EcsformError as exc:
+        raise EcsformError(sorted_findings(exc.findings)) from None
+    checked, findings = _validate_variants(variants, [])
+    return _plan_checked(checked, findings, options)
+
+
+def _plan_checked(checked: list[Checked], findings: list[Finding],
+                  options: Options) -> tuple[list[planner.Plan], list[Finding]]:
     if failing(findings, options.strict):
         raise EcsformError(findings)
     plans = []
@@ -159,11 +180,16 @@ def build_plans(paths: list[str], options: Options) -> tuple[list[planner.Plan],
     return plans, findings
 
 
+def module_address(base: str, module: str) -> str:
+    """One module under a --module-source base (a folder, git URL or registry address; a `?query` stays last)."""
+    head, sep, query = base.partition("?")
+    return head.rstrip("/") + "/" + module + sep + query
+
+
 def module_source(out: Path, root: str, options: Options, module: str = "ecs-task-definition") -> str:
     """Where a root at OUT/root finds one of the modules: a relative path, or under --module-source."""
     if options.module_source:
-        base, sep, query = options.module_source.partition("?")
-        return base.rstrip("/") + "/" + module + sep + query
+        return module_address(options.module_source, module)
     rel = os.path.relpath(MODULES / module, (out / root).absolute())
     return Path(rel).as_posix()
 
