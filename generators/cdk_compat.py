@@ -13,11 +13,15 @@ finding (CDK-RUNTIME), never as a jsii traceback.
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import functools
+import gc
 import importlib
 import importlib.util
 import os
 import shutil
+import subprocess
 from types import ModuleType
 
 from .errors import EcsformError, Finding, Severity
@@ -57,22 +61,60 @@ def node_command() -> str | None:
 
 def runtime_error(exc: BaseException) -> EcsformError:
     """A jsii or Node.js failure as a finding: the first line of the message, not the JavaScript stack."""
-    text = str(exc).strip().splitlines()
-    detail = text[0] if text else type(exc).__name__
+    if isinstance(exc, (ValueError, OSError, AssertionError)):  # no handshake: the JSON hello never came
+        detail = f"its Node.js process ({node_command()}) did not start ({type(exc).__name__}: {exc})"
+    else:
+        text = str(exc).strip().splitlines()
+        detail = text[0] if text else type(exc).__name__
     return _error("CDK-RUNTIME", f"the CDK runtime (jsii on Node.js) failed: {detail}",
                   "the CDK engine needs Node.js 20 or later on PATH; check `node --version`, or use --engine hcl")
 
 
+def _check_node(name: str) -> None:
+    """Run `node --version` before jsii does: a missing or broken Node.js is reported here, in plain words."""
+    node = node_command()
+    hint = "install Node.js 20 or later (or set JSII_NODE to it), or use --engine hcl"
+    if node is None:
+        raise _error("CDK-RUNTIME", f"the CDK engine ({name}) runs on jsii, which needs Node.js, and "
+                     f"`{os.environ.get('JSII_NODE', 'node')}` is not on PATH", hint)
+    try:
+        proc = subprocess.run([node, "--version"], capture_output=True, text=True, timeout=60,
+                              stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise _error("CDK-RUNTIME", f"`{node} --version` cannot run: {exc}", hint) from None
+    if proc.returncode != 0 or not proc.stdout.startswith("v"):
+        said = (proc.stderr.strip() or proc.stdout.strip() or "no output").splitlines()[0]
+        raise _error("CDK-RUNTIME", f"`{node} --version` failed (exit {proc.returncode}): {said}", hint)
+
+
+def _stop_failed_runtime() -> None:
+    """After a failed start, stop jsii's Node.js process and drop its exit hook (which would print a traceback)."""
+    try:
+        from jsii._kernel.providers.process import _NodeProcess
+    except Exception:  # pragma: no cover - another jsii layout
+        return
+    for obj in gc.get_objects():
+        if isinstance(obj, _NodeProcess):
+            atexit.unregister(obj.stop)
+            obj.stop = lambda: None  # also called by __del__
+            process = getattr(obj, "_process", None)
+            if process is None:
+                continue
+            if process.poll() is None:
+                process.kill()
+            for pipe in (process.stdin, process.stdout):
+                with contextlib.suppress(OSError, ValueError):
+                    if pipe is not None:
+                        pipe.close()
+
+
 @functools.lru_cache(maxsize=None)
 def _load(name: str) -> ModuleType:
-    if node_command() is None:
-        raise _error("CDK-RUNTIME", f"the CDK engine ({name}) runs on jsii, which needs Node.js, and `node` is not "
-                     "on PATH", "install Node.js 20 or later (or set JSII_NODE), or use --engine hcl")
+    _check_node(name)
     try:
         return importlib.import_module(name)  # starts the jsii kernel: a Node.js child process
-    except EcsformError:
-        raise
     except Exception as exc:  # jsii reports a failed start in many shapes (OSError, RuntimeError, JSON errors)
+        _stop_failed_runtime()
         raise runtime_error(exc) from None
 
 

@@ -20,6 +20,22 @@ sys.path.insert(0, str(REPO))
 from generators import tfrc  # noqa: E402
 
 
+def _silence_jsii_node_warnings() -> None:
+    """jsii prints a banner on every start when Node.js is past its support dates (Node 20: 2026-10-30); the
+    tests compare stderr, so name the installed major version as acknowledged, as the Makefile does."""
+    os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
+    node = shutil.which("node")
+    if node and "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION" not in os.environ:
+        try:
+            version = subprocess.run([node, "--version"], capture_output=True, text=True, timeout=30).stdout
+        except (OSError, subprocess.SubprocessError):
+            return
+        os.environ["JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION"] = version.strip().lstrip("v").split(".")[0]
+
+
+_silence_jsii_node_warnings()
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Keep `--dist loadgroup` grouping by `xdist_group` on pytest >= 9.2.

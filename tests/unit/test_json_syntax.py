@@ -1,0 +1,100 @@
+"""Terraform's JSON syntax as the CDK engine writes it: every string (keys too) comes back exactly, through
+cdktn's token resolution and Terraform's template parser, hostile strings included."""
+
+from __future__ import annotations
+
+import json
+import struct
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from conftest import terraform
+from generators.emit.json_syntax import Raw, expression, hide_cdk_markers, is_token_double, template, value
+from generators.tfexpr import TfExpr
+
+TOKEN_DOUBLE = struct.unpack("<d", struct.pack("<Q", (0xFDFF << 48) | 7))[0]  # how cdktn/cdktf encode number token 7
+
+TRICKY = [
+    "${x}", "%{ if a }b%{ endif }", "$${", "$$${x}", "%%{", "a\"b'c", "back\\slash", "new\nline", "tab\there",
+    "cr\rlf", "ünïcødé 日本 🚀", "<<EOF\nx\nEOF", "", "$", "%", "\\${x}", "\u2028\u2029", "\x01\x7f", "end$", "end%",
+    "${", "$}{", "\\\\${", "$$", "%%", "$%{", "%${", "{}", "#", "//", "/*", "*/",
+    # cdktn/cdktf token markers and placeholders: literal text to Terraform
+    "${TfToken[TOKEN.1]}", "#{TfToken[TOKEN.2]}", "&{TfToken[TOKEN.3]}", "x${TfToken[A]}y", "TfToken[", "{TfToken[",
+    "String Map Token Value", "Any Map Token Value", repr(TOKEN_DOUBLE), f"v={TOKEN_DOUBLE!r};", "1e5", "2e-3x",
+    "${null}", '${""}',
+]
+
+
+def test_template_escapes_interpolations_and_directives() -> None:
+    assert template("${x}") == "$${x}"
+    assert template("%{x}") == "%%{x}"
+    assert template("$${x}") == "$$${x}"
+    assert template('say "hi"\n') == 'say "hi"\n'  # JSON escaping is the JSON writer's job
+
+
+def test_cdk_markers_are_broken_by_an_empty_interpolation() -> None:
+    assert template("${TfToken[TOKEN.1]}") == '$${Tf${""}Token[TOKEN.1]}'
+    assert template("#{TfToken[X]}") == '#{Tf${""}Token[X]}'
+    assert template("String Map Token Value") == 'S${""}tring Map Token Value'
+    assert is_token_double(TOKEN_DOUBLE) and not is_token_double(1e5) and not is_token_double(-1.5)
+    hidden = template(repr(TOKEN_DOUBLE))
+    assert hidden != repr(TOKEN_DOUBLE) and '${""}' in hidden
+    assert template("sha256:1e5abc") == "sha256:1e5abc"  # numbers that encode no token stay as they are
+    assert hide_cdk_markers("plain") == "plain"
+
+
+def test_values() -> None:
+    assert value(None) == "${null}"
+    assert value({"${k}": [1, True, 1.5, "%{v}"]}) == {"$${k}": [1, True, 1.5, "%%{v}"]}
+    assert value(-123456789) == "${-123456789}"  # Token.NUMBER_MAP_TOKEN_VALUE
+    assert value(Raw('${local.images["a"]}')) == '${local.images["a"]}'
+    assert expression(TfExpr.ref('module.secrets.arns["db"]', ":key::${x}")) == '${module.secrets.arns["db"]}:key::$${x}'
+    assert expression(TfExpr.ref("module.efs_data.file_system_id")) == "${module.efs_data.file_system_id}"
+
+
+def _roundtrip(strings: list[str], work: Path, tf_env: dict[str, str]) -> tuple[list[str], dict[str, str]]:
+    """The strings as list items and as keys, through cdktn's resolution (a real synth) and terraform apply."""
+    from generators import cdk
+
+    app = cdk.cdk.App(outdir=str(work / "cdktf.out"))
+    stack = cdk.cdk.TerraformStack(app, "roundtrip")
+    cdk.cdk.LocalBackend(stack, path="terraform.tfstate")
+    keys = {s: str(i) for i, s in enumerate(strings)}
+    cdk.cdk.TerraformOutput(stack, "strs", value=value(strings))
+    cdk.cdk.TerraformOutput(stack, "keys", value=value(keys))
+    app.synth()
+    root = work / "cdktf.out" / "stacks" / "roundtrip"
+    terraform(["init", "-input=false"], root, tf_env)
+    terraform(["apply", "-auto-approve", "-input=false"], root, tf_env)
+    out = json.loads(terraform(["output", "-json"], root, tf_env).stdout)
+    return out["strs"]["value"], out["keys"]["value"]
+
+
+@pytest.mark.cdk
+@pytest.mark.terraform
+def test_terraform_reads_tricky_strings_back_exactly(tmp_path: Path, tf_env: dict[str, str]) -> None:
+    strings, keys = _roundtrip(TRICKY, tmp_path, tf_env)
+    assert strings == TRICKY
+    assert keys == {s: str(i) for i, s in enumerate(TRICKY)}
+
+
+@st.composite
+def hostile(draw: st.DrawFn) -> str:
+    pieces = st.sampled_from(["${", "%{", "$", "%", "{", "}", "\\", '"', "'", "\n", "\t", "TfToken[", "#{", "&{",
+                              "]}", "e", "1", "-", ".", "+", "<<", "a", "é"])
+    return "".join(draw(st.lists(st.one_of(pieces, st.text(max_size=3)), max_size=12)))
+
+
+@pytest.mark.cdk
+@pytest.mark.terraform
+@settings(max_examples=1, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(hostile(), min_size=300, max_size=300))
+def test_terraform_reads_generated_strings_back_exactly(tmp_path_factory, tf_env, strings: list[str]) -> None:
+    # One synth and one terraform apply check 300 generated strings at once.
+    strings = list(dict.fromkeys(s for s in strings if "\x00" not in s
+                                 and not any(0xD800 <= ord(c) <= 0xDFFF for c in s)))
+    back, keys = _roundtrip(strings, tmp_path_factory.mktemp("cdk-strings"), tf_env)
+    assert back == strings
+    assert keys == {s: str(i) for i, s in enumerate(strings)}
