@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -91,3 +92,28 @@ def ecsform(*args: str, cwd: Path = REPO, env: dict[str, str] | None = None,
     """Run `python main.py ...` in a real process (exit codes and output as a user sees them)."""
     return subprocess.run([sys.executable, str(REPO / "main.py"), *args], cwd=cwd, capture_output=True, text=True,
                           env=env, input=input, timeout=300)
+
+
+def checkov_bin() -> Path:
+    path = Path(os.environ.get("ECSFORM_CHECKOV", REPO / ".venv-checkov" / "bin" / "checkov"))
+    if not path.exists():
+        pytest.fail(f"checkov not found at {path}: run `make setup` (it installs .venv-checkov)")
+    return path
+
+
+def checkov(target: Path, *extra: str) -> dict:
+    """Run checkov offline on a folder, or on a plan JSON file, and return its JSON report."""
+    env = dict(os.environ, BC_SKIP_MAPPING="TRUE", CHECKOV_RUN_SCA_PACKAGE_SCAN_V2="false", LOG_LEVEL="WARNING")
+    # A plan file is enriched with the modules' code, so the skips written next to their resources apply to it.
+    args = ["-f", str(target), "--framework", "terraform_plan", "--repo-root-for-plan-enrichment", str(MODULES)] \
+        if target.is_file() else ["-d", str(target), "--framework", "terraform"]
+    proc = subprocess.run([str(checkov_bin()), *args, "--quiet", "--skip-download", "-o", "json", *extra],
+                          capture_output=True, text=True, env=env, timeout=600)
+    assert proc.returncode in (0, 1), proc.stderr
+    report = json.loads(proc.stdout)
+    return report[0] if isinstance(report, list) else report
+
+
+def failed(report: dict) -> list[str]:
+    return [f"{c['check_id']} {c['resource']} ({c.get('file_path')})"
+            for c in report.get("results", {}).get("failed_checks", [])]

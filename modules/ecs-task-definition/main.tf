@@ -385,6 +385,7 @@ resource "aws_ecs_task_definition" "this" {
 ################################################################################
 
 resource "aws_cloudwatch_log_group" "this" {
+  #checkov:skip=CKV_AWS_158:CloudWatch Logs encrypts at rest with service keys; a customer key (log_kms_key_arn) needs a key policy for the logs service, so it stays the caller's choice.
   for_each = var.create_log_groups ? toset(local.log_group_names) : toset([])
 
   name              = each.value

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from conftest import REPO, ecsform, fixture_specs, spec_files, terraform
+from conftest import REPO, checkov, ecsform, failed, fixture_specs, spec_files, terraform
 
 from .expect import (execution_permissions, literal_strings, policy_permissions, registered_containers, registered_task,
                      spec_containers)
@@ -106,7 +106,9 @@ def deployed(request: pytest.FixtureRequest, aws_env: dict[str, str],
 
     request.addfinalizer(destroy_if_left)
     assert "Success" in d.tf("validate").stdout
-    d.tf("apply", "-auto-approve", "-input=false")
+    d.tf("plan", "-input=false", "-out=tfplan")  # as a pipeline does: plan, review (checkov), apply that plan
+    (d.root / "plan.json").write_text(d.tf("show", "-json", "tfplan").stdout)
+    d.tf("apply", "-input=false", "tfplan")
     d.read_outputs()
     return d
 
@@ -200,6 +202,18 @@ class TestApply:
 
     def test_execution_role_names_exactly_what_the_task_references(self, deployed: Deployed, aws: Any) -> None:
         check_execution_role(deployed, aws, deployed.rendered)
+
+    def test_checkov_passes_on_the_plan(self, deployed: Deployed) -> None:
+        """The plan JSON shows what the HCL scan cannot (container definitions, volumes from dynamic blocks)."""
+        report = checkov(deployed.root / "plan.json")
+        summary = report.get("summary", {})
+        if summary.get("parsing_errors"):
+            # checkov 3.3's plan parser gives up on the control characters the literal-strings fixture sends on
+            # purpose; every other root must be parsed and checked.
+            assert deployed.case.spec.name == "literal-strings.yaml", summary
+            return
+        assert summary.get("passed", 0) > 0, "checkov checked nothing"
+        assert not failed(report), failed(report)
 
     def test_second_plan_is_empty(self, deployed: Deployed) -> None:
         proc = deployed.tf("plan", "-detailed-exitcode", "-input=false", check=False)

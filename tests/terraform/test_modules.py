@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import MODULES, REPO, SPECS, ecsform, terraform
+from conftest import MODULES, SPECS, checkov, ecsform, failed, terraform
 
 pytestmark = pytest.mark.terraform
 
@@ -53,29 +53,6 @@ def test_example_validates(example: str, tmp_path: Path, tf_env: dict[str, str])
     terraform(["fmt", "-check", "-diff", "."], work, tf_env)
     terraform(["init", "-backend=false", "-input=false"], work, tf_env)
     terraform(["validate"], work, tf_env)
-
-
-def checkov_bin() -> Path:
-    path = Path(os.environ.get("ECSFORM_CHECKOV", REPO / ".venv-checkov" / "bin" / "checkov"))
-    if not path.exists():
-        pytest.fail(f"checkov not found at {path}: run `make setup` (it installs .venv-checkov)")
-    return path
-
-
-def checkov(target: Path, *extra: str) -> dict:
-    """Run checkov offline on a folder (or a plan JSON with -f) and return its JSON report."""
-    env = dict(os.environ, BC_SKIP_MAPPING="TRUE", CHECKOV_RUN_SCA_PACKAGE_SCAN_V2="false", LOG_LEVEL="WARNING")
-    args = ["-f", str(target), "--framework", "terraform_plan"] if target.is_file() else \
-        ["-d", str(target), "--framework", "terraform"]
-    proc = subprocess.run([str(checkov_bin()), *args, "--quiet", "--skip-download", "-o", "json", *extra],
-                          capture_output=True, text=True, env=env, timeout=600)
-    assert proc.returncode in (0, 1), proc.stderr
-    report = json.loads(proc.stdout)
-    return report[0] if isinstance(report, list) else report
-
-
-def failed(report: dict) -> list[str]:
-    return [f"{c['check_id']} {c['resource']} ({c.get('file_path')})" for c in report.get("results", {}).get("failed_checks", [])]
 
 
 def test_checkov_passes_on_module_examples(tmp_path: Path) -> None:

@@ -128,4 +128,6 @@ def test_all_environments_synthesize_to_their_own_roots(tmp_path: Path) -> None:
     assert 'cpu                      = "256"' in dev and 'memory                   = "512"' in dev
     assert 'cpu                      = "1024"' in prod and 'memory                   = "2048"' in prod
     assert '"development"' in dev and '"production"' in prod
-    assert re.search(r"log_retention_in_days +\= 30\n", dev) and re.search(r"log_retention_in_days +\= 365\n", prod)
+    # x-ecsform merges too: the dev overlay adds a tag to the base's tags
+    assert re.search(r'\n    environment = "development"\n    service     = "financial-api"\n', dev), dev
+    assert re.search(r'\n    service = "financial-api"\n', prod) and "development" not in prod
