@@ -1,9 +1,13 @@
-"""Proof by apply: every root from specs/ and tests/fixtures/valid/ against a real moto server.
+"""Proof by apply: every root from specs/ and tests/fixtures/valid/ against a real moto server, from both engines.
 
-For each root, in order and in one xdist worker: `ecsform synth` -> `terraform init` -> `validate` -> `apply`
-(the class fixture), then read everything back with boto3 and compare it with `ecsform render`, check that a
-second `terraform plan` has nothing to do, deploy a new image the way a pipeline does, and `destroy`.
-The roots are ecsform's output as written: no override files, only environment variables point at moto.
+For each root, in order and in one xdist worker: `ecsform synth` -> `terraform init` -> `validate` -> `plan` ->
+`apply` of that plan (the class fixture), then read everything back with boto3 and compare it with `ecsform
+render`, check that a second `terraform plan` has nothing to do, deploy a new image the way a pipeline does, and
+`destroy`. The roots are ecsform's output as written: no override files, only environment variables point at moto.
+
+TestApplyCdk then takes the CDK engine's root of the same spec (`synth --engine cdk`, cdk.tf.json) through the same
+steps on the same worker, after its plan has been compared with the HCL root's, resource by resource and value by
+value (checkov, which read the HCL plan, needs no second run on an equal plan).
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +30,8 @@ from .expect import (execution_permissions, literal_strings, policy_permissions,
 pytestmark = [pytest.mark.e2e, pytest.mark.terraform]
 
 NEW_IMAGE_TAG = "1.4.3"
+ROOT_FILE = {"hcl": "main.tf", "cdk": "cdk.tf.json"}
+CDK_PIPELINE_CASE = "ecsform-e2e-multi-container"
 
 
 @dataclass(frozen=True)
@@ -59,8 +66,14 @@ class Deployed:
     root: Path
     env: dict[str, Any]
     rendered: dict[str, Any]  # `ecsform render` output: what the root must register
+    engine: str = "hcl"
     outputs: dict[str, Any] = field(default_factory=dict)
     destroyed: bool = False
+
+    @property
+    def plan(self) -> dict[str, Any]:
+        """`terraform show -json` of the plan the fixture applied."""
+        return json.loads((self.root / "plan.json").read_text())
 
     @property
     def region(self) -> str:
@@ -84,18 +97,14 @@ def render(case: Case) -> dict[str, Any]:
     return json.loads(proc.stdout)
 
 
-@pytest.fixture(scope="class", params=[pytest.param(c, id=c.id, marks=pytest.mark.xdist_group(f"e2e-{c.id}"))
-                                       for c in CASES])
-def deployed(request: pytest.FixtureRequest, aws_env: dict[str, str],
-             tmp_path_factory: pytest.TempPathFactory) -> Deployed:
-    """synth -> init -> validate -> apply for one root; destroyed at the end of the class even when a test fails."""
-    case: Case = request.param
-    _claim(case, tmp_path_factory)
-    out = tmp_path_factory.mktemp("e2e") / "out"
-    proc = ecsform("synth", str(case.spec), "--out", str(out))
-    assert proc.returncode == 0, proc.stderr
-    d = Deployed(case, out / case.root, aws_env, render(case))
-    assert (d.root / "main.tf").is_file()
+def _session_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    basetemp = tmp_path_factory.getbasetemp()
+    return basetemp.parent if os.environ.get("PYTEST_XDIST_WORKER") else basetemp  # shared by the workers
+
+
+def _deploy(request: pytest.FixtureRequest, d: Deployed) -> Deployed:
+    """init -> (validate) -> plan -> apply that plan; destroyed at the end of the class even when a test fails."""
+    assert (d.root / ROOT_FILE[d.engine]).is_file()
     assert not list(d.root.glob("*override*")), "the roots must apply as generated"
 
     d.tf("init", "-input=false")
@@ -105,7 +114,8 @@ def deployed(request: pytest.FixtureRequest, aws_env: dict[str, str],
             d.tf("destroy", "-auto-approve", "-input=false")
 
     request.addfinalizer(destroy_if_left)
-    assert "Success" in d.tf("validate").stdout
+    if d.engine == "hcl":  # the CDK root's plan is compared with this root's, which validate checked
+        assert "Success" in d.tf("validate").stdout
     d.tf("plan", "-input=false", "-out=tfplan")  # as a pipeline does: plan, review (checkov), apply that plan
     (d.root / "plan.json").write_text(d.tf("show", "-json", "tfplan").stdout)
     d.tf("apply", "-input=false", "tfplan")
@@ -113,18 +123,43 @@ def deployed(request: pytest.FixtureRequest, aws_env: dict[str, str],
     return d
 
 
-def _claim(case: Case, tmp_path_factory: pytest.TempPathFactory) -> None:
+@pytest.fixture(scope="class", params=[pytest.param(c, id=c.id, marks=pytest.mark.xdist_group(f"e2e-{c.id}"))
+                                       for c in CASES])
+def deployed(request: pytest.FixtureRequest, aws_env: dict[str, str],
+             tmp_path_factory: pytest.TempPathFactory) -> Deployed:
+    """synth -> init -> validate -> plan -> apply for one root (HCL engine)."""
+    case: Case = request.param
+    _claim(case.id, tmp_path_factory)
+    out = tmp_path_factory.mktemp("e2e") / "out"
+    proc = ecsform("synth", str(case.spec), "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    d = _deploy(request, Deployed(case, out / case.root, aws_env, render(case)))
+    plans = _session_dir(tmp_path_factory) / "e2e-plans"  # for TestApplyCdk, which runs next on this worker
+    plans.mkdir(exist_ok=True)
+    shutil.copyfile(d.root / "plan.json", plans / f"{case.id}.json")
+    return d
+
+
+@pytest.fixture(scope="session")
+def cdk_roots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Every case's root from the CDK engine, in one ecsform process (the CDK runtime starts once per worker)."""
+    out = tmp_path_factory.mktemp("e2e-cdk") / "out"
+    specs = sorted({str(c.spec) for c in CASES})
+    proc = ecsform("synth", "--engine", "cdk", *specs, "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    return out
+
+
+def _claim(key: str, tmp_path_factory: pytest.TempPathFactory) -> None:
     """Fail when a root is applied twice in one run: its steps must share one worker (xdist_group) and one apply."""
-    basetemp = tmp_path_factory.getbasetemp()
-    session_dir = basetemp.parent if os.environ.get("PYTEST_XDIST_WORKER") else basetemp  # shared by the workers
-    claims = session_dir / "e2e-applied"
+    claims = _session_dir(tmp_path_factory) / "e2e-applied"
     claims.mkdir(exist_ok=True)
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
     try:
-        with open(claims / case.id, "x") as fh:
+        with open(claims / key, "x") as fh:
             fh.write(worker)
     except FileExistsError:
-        pytest.fail(f"root {case.id} was already applied in this run (by {(claims / case.id).read_text()}, now by "
+        pytest.fail(f"root {key} was already applied in this run (by {(claims / key).read_text()}, now by "
                     f"{worker}): its tests are not kept together; run with --dist loadgroup")
 
 
@@ -261,7 +296,80 @@ class TestApply:
             assert logs.describe_log_groups(logGroupNamePrefix=group)["logGroups"] == []
 
 
+def planned(plan: dict[str, Any]) -> dict[str, Any]:
+    """What a saved plan will do: each resource change (address -> actions, values after, the values known only
+    after apply, the sensitive ones), each output change, and the data sources read while planning."""
+    changes = {rc["address"]: {"type": rc["type"], "name": rc["name"], "module": rc.get("module_address"),
+                               **{k: rc["change"].get(k) for k in ("actions", "after", "after_unknown",
+                                                                    "after_sensitive")}}
+               for rc in plan.get("resource_changes", [])}
+    data: dict[str, Any] = {}
+
+    def read(module: dict[str, Any]) -> None:
+        data.update({r["address"]: r.get("values") for r in module.get("resources", []) if r.get("mode") == "data"})
+        for child in module.get("child_modules", []):
+            read(child)
+
+    read(plan.get("prior_state", {}).get("values", {}).get("root_module", {}))
+    return {"resources": changes, "outputs": plan.get("output_changes", {}), "data": data}
+
+
+def hcl_plan(case: Case, env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The HCL root's plan: the one TestApply applied on this worker, or (when it did not run, e.g. with -k) a
+    new plan of the HCL root against the same server."""
+    saved = _session_dir(tmp_path_factory) / "e2e-plans" / f"{case.id}.json"
+    if saved.exists():
+        return json.loads(saved.read_text())
+    out = tmp_path_factory.mktemp("e2e-hcl-plan") / "out"
+    assert ecsform("synth", str(case.spec), "--out", str(out)).returncode == 0
+    for args in (["init", "-input=false"], ["plan", "-input=false", "-out=tfplan"]):
+        terraform(args, out / case.root, env)
+    return json.loads(terraform(["show", "-json", "tfplan"], out / case.root, env).stdout)
+
+
+@pytest.mark.cdk
+class TestApplyCdk:
+    """The CDK engine's root of each spec: the same plan as the HCL root's, then the same steps as TestApply."""
+
+    @pytest.fixture(scope="class", params=[pytest.param(c, id=c.id, marks=pytest.mark.xdist_group(f"e2e-{c.id}"))
+                                           for c in CASES])
+    @classmethod
+    def deployed(cls, request: pytest.FixtureRequest, aws_env: dict[str, str], cdk_roots: Path,
+                 tmp_path_factory: pytest.TempPathFactory) -> Deployed:
+        """init -> plan -> apply for the CDK engine's root (synthesized once per worker by cdk_roots)."""
+        case: Case = request.param
+        _claim(f"cdk-{case.id}", tmp_path_factory)
+        return _deploy(request, Deployed(case, cdk_roots / case.root, aws_env, render(case), engine="cdk"))
+
+    def test_plan_equals_the_hcl_roots_plan(self, deployed: Deployed,
+                                            tmp_path_factory: pytest.TempPathFactory) -> None:
+        """Same module addresses, resources, values and known-after-apply markers, and the same outputs."""
+        cdk, hcl = planned(deployed.plan), planned(hcl_plan(deployed.case, deployed.env, tmp_path_factory))
+        assert cdk["resources"], "the CDK root plans nothing"
+        assert sorted(cdk["resources"]) == sorted(hcl["resources"])
+        for address, change in hcl["resources"].items():
+            assert cdk["resources"][address] == change, address
+        assert cdk["outputs"] == hcl["outputs"]
+        assert cdk["data"] == hcl["data"]
+
+    test_container_definitions_read_back = TestApply.test_container_definitions_read_back
+    test_strings_reach_ecs_byte_for_byte = TestApply.test_strings_reach_ecs_byte_for_byte
+    test_task_fields_read_back = TestApply.test_task_fields_read_back
+    test_execution_role_names_exactly_what_the_task_references = \
+        TestApply.test_execution_role_names_exactly_what_the_task_references
+    test_second_plan_is_empty = TestApply.test_second_plan_is_empty
+    def test_pipeline_deploys_a_new_image_without_drift(self, deployed: Deployed, aws: Any) -> None:
+        """var.images and local.images of the CDK stack, on the root with the most containers (a deploy is three
+        terraform runs; on the other roots the equal plans and the clean second plan cover the same code)."""
+        if deployed.case.id != CDK_PIPELINE_CASE:
+            pytest.skip(f"the CDK stack's image override is deployed on {CDK_PIPELINE_CASE} only")
+        TestApply.test_pipeline_deploys_a_new_image_without_drift(self, deployed, aws)  # type: ignore[arg-type]
+
+    test_destroy = TestApply.test_destroy
+
+
 def test_every_spec_and_fixture_has_a_root() -> None:
     covered = {c.spec for c in CASES}
+    assert CDK_PIPELINE_CASE in {c.id for c in CASES}
     assert covered == set(spec_files()) | set(fixture_specs())
     assert len(fixture_specs()) >= 4 and all(p.is_relative_to(REPO) for p in covered)
