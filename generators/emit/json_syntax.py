@@ -90,7 +90,7 @@ def expression(expr: TfExpr) -> str:
 
 
 def number(v: int | float) -> Any:
-    if v == NUMBER_MAP_PLACEHOLDER or is_token_double(v) or (isinstance(v, float) and not math.isfinite(v)):
+    if v == NUMBER_MAP_PLACEHOLDER or is_token_double(v):
         return "${" + repr(v) + "}"  # the same number, written as an expression cdktn/cdktf do not decode
     return v
 
