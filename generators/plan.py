@@ -154,12 +154,30 @@ def build(variant: Variant, ext: Extension | None = None, *, region: str | None 
     plan.images = {c["name"]: c["image"] for c in register["containerDefinitions"]}
     plan.managed_secrets = _managed_secrets(register["family"], ext)
     plan.managed_efs = {key: _efs_inputs(register["family"], key, fs, tags) for key, fs in ext.efs.items()}
+    findings += _log_regions(register, chosen, ext)
     creates_execution_role = "executionRoleArn" not in register and ext.execution_role.create is not False
     if creates_execution_role:
         plan.secret_lookups, findings_lookup = _secret_lookups(register, chosen)
         findings += findings_lookup
     plan.module_inputs = module_inputs(plan, ext)
     return plan, findings
+
+
+def _log_regions(register: dict[str, Any], region: str | None, ext: Extension) -> list[Finding]:
+    """Log groups ecsform creates live in the provider's region; awslogs must write there."""
+    if not ext.logs.create or region is None:
+        return []
+    out = []
+    for i, c in enumerate(register.get("containerDefinitions", [])):
+        opts = c.get("logConfiguration", {}).get("options", {})
+        if c.get("logConfiguration", {}).get("logDriver") == "awslogs" and opts.get("awslogs-region", region) != region:
+            out.append(Finding(
+                "LOGS-REGION", Severity.ERROR,
+                f"awslogs-region {opts['awslogs-region']} is not the region ecsform creates the log group "
+                f"{opts.get('awslogs-group')!r} in ({region})",
+                ("containerDefinitions", i, "logConfiguration", "options", "awslogs-region"),
+                "write to the task's region, or set x-ecsform.logs.create: false and create the group elsewhere"))
+    return out
 
 
 # --- references to managed resources and partial secret ARNs ------------------------------------------------
@@ -199,22 +217,27 @@ def _data_name(arn: str, taken: set[str]) -> str:
 
 
 def _secret_lookups(register: dict[str, Any], region: str | None) -> tuple[dict[str, str], list[Finding]]:
-    """Partial Secrets Manager ARNs (no random suffix) that the execution role policy must name exactly."""
+    """Secrets Manager references without the random suffix, which the execution role policy must name by their
+    full ARN: partial ARNs, and repository credentials given by name. Reference -> data source name."""
     lookups: dict[str, str] = {}
     findings: list[Finding] = []
     taken: set[str] = set()
-    for value in references.secret_references(register):
-        base = references.secret_base(value)
-        if base is None or base in lookups or not references.is_partial_secret_arn(base):
-            continue
-        if region is not None and references.secret_region(base) != region:
-            findings.append(Finding(
-                "SECRET-UNRESOLVED", Severity.ERROR,
-                f"{base} is a partial ARN in another region than the provider's ({region}): ecsform cannot look up "
-                "its full ARN, and an IAM policy naming a partial ARN matches nothing", ("containerDefinitions",),
-                "write the secret's full ARN (with its 6-character suffix)"))
-            continue
-        lookups[base] = _data_name(base, taken)
+    for value, by_name_allowed in references.secret_references(register, with_kind=True):
+        if by_name_allowed and not value.startswith("arn:") and not references.is_reference(value):
+            base = value  # repositoryCredentials.credentialsParameter may name a secret of the task's region
+        else:
+            base = references.secret_base(value)
+            if base is None or not references.is_partial_secret_arn(base):
+                continue
+            if region is not None and references.secret_region(base) != region:
+                findings.append(Finding(
+                    "SECRET-UNRESOLVED", Severity.ERROR,
+                    f"{base} is a partial ARN in another region than the provider's ({region}): ecsform cannot look "
+                    "up its full ARN, and an IAM policy naming a partial ARN matches nothing",
+                    ("containerDefinitions",), "write the secret's full ARN (with its 6-character suffix)"))
+                continue
+        if base not in lookups:
+            lookups[base] = _data_name(base, taken)
     return dict(sorted(lookups.items())), findings
 
 

@@ -102,15 +102,16 @@ def secret_region(value: str) -> str | None:
     return m.group(2) if m else None
 
 
-def secret_references(register: dict[str, Any]) -> list[str]:
-    """Every value a container reads a secret from (valueFrom, secretOptions, repository credentials), in order."""
-    out = []
+def secret_references(register: dict[str, Any], *, with_kind: bool = False) -> list[Any]:
+    """Every value a container reads a secret from (valueFrom, secretOptions, repository credentials), in order.
+    With `with_kind`, (value, True when a bare name means a Secrets Manager secret: repository credentials)."""
+    out: list[tuple[str, bool]] = []
     for c in register.get("containerDefinitions", []):
         for s in c.get("secrets", []):
-            out.append(s["valueFrom"])
+            out.append((s["valueFrom"], False))
         for s in c.get("logConfiguration", {}).get("secretOptions", []):
-            out.append(s["valueFrom"])
+            out.append((s["valueFrom"], False))
         creds = c.get("repositoryCredentials", {}).get("credentialsParameter")
         if creds:
-            out.append(creds)
-    return out
+            out.append((creds, True))
+    return out if with_kind else [value for value, _ in out]

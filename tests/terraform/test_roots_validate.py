@@ -1,4 +1,4 @@
-"""Every root synthesized from specs/ (and the valid fixtures) passes terraform fmt -check, init and validate
+"""Every root synthesized from specs/ and the fixtures passes terraform fmt -check, init and validate
 with the real hashicorp/aws provider; so does every module."""
 
 from __future__ import annotations
@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import MODULES, REPO, SPECS, ecsform, terraform
+from conftest import FIXTURES, MODULES, REPO, SPECS, ecsform, terraform
+
+SOURCES = [str(SPECS), str(FIXTURES / "valid"), str(FIXTURES / "features")]
 
 pytestmark = pytest.mark.terraform
 
@@ -16,7 +18,7 @@ pytestmark = pytest.mark.terraform
 @pytest.fixture(scope="module")
 def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("synth") / "out"
-    proc = ecsform("synth", str(SPECS), "--out", str(out))
+    proc = ecsform("synth", *SOURCES, "--out", str(out))
     assert proc.returncode == 0, proc.stderr
     return out
 
@@ -26,7 +28,7 @@ def _roots() -> list[str]:
     import tempfile
 
     with tempfile.TemporaryDirectory() as tmp:
-        proc = ecsform("synth", str(SPECS), "--out", f"{tmp}/o")
+        proc = ecsform("synth", *SOURCES, "--out", f"{tmp}/o")
         assert proc.returncode == 0, proc.stderr
         manifest = json.loads(Path(f"{tmp}/o/manifest.json").read_text())
     return [r["path"] for r in manifest["roots"]]
