@@ -10,14 +10,12 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import canonical, references
+from . import aws, canonical, references
 from .errors import Finding, Severity
 from .extensions import Extension
 from .spec import Variant
 from .tfexpr import TfExpr, index
 
-_ECR = re.compile(r"^(\d{12})\.dkr\.ecr(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?/")
-_ARN_REGION = re.compile(r"^arn:aws[a-z-]*:(?:secretsmanager|ssm|kms|elasticfilesystem|logs):([a-z0-9-]+):\d{12}:")
 
 
 @dataclass
@@ -76,30 +74,13 @@ def _tags(task: dict[str, Any], extension_tags: dict[str, str]) -> dict[str, str
     return dict(sorted(tags.items()))
 
 
-def region_candidates(register: dict[str, Any]) -> list[list[str]]:
-    """Regions the spec implies, strongest first: awslogs-region, then ARNs of secrets and the like, then ECR."""
-    logs, arns, ecr = [], [], []
-    for c in register.get("containerDefinitions", []):
-        opts = c.get("logConfiguration", {}).get("options", {})
-        if "awslogs-region" in opts:
-            logs.append(opts["awslogs-region"])
-        for s in c.get("secrets", []) + c.get("logConfiguration", {}).get("secretOptions", []):
-            m = _ARN_REGION.match(s.get("valueFrom", ""))
-            if m:
-                arns.append(m.group(1))
-        m = _ECR.match(c.get("image", ""))
-        if m:
-            ecr.append(m.group(2))
-    return [sorted(set(tier)) for tier in (logs, arns, ecr)]
-
-
 def _region(variant: Variant, register: dict[str, Any], override: str | None) -> tuple[str | None, list[Finding]]:
     if override:
         return override, []
     ext_region = variant.extension.get("region") if isinstance(variant.extension, dict) else None
     if ext_region:
         return ext_region, []
-    for tier in region_candidates(register):
+    for tier in aws.implied_regions(register):
         if len(tier) == 1:
             return tier[0], []
         if len(tier) > 1:
