@@ -10,14 +10,12 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import canonical, references
+from . import aws, canonical, references
 from .errors import Finding, Severity
 from .extensions import Extension
 from .spec import Variant
 from .tfexpr import TfExpr, index
 
-_ECR = re.compile(r"^(\d{12})\.dkr\.ecr(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?/")
-_ARN_REGION = re.compile(r"^arn:aws[a-z-]*:(?:secretsmanager|ssm|kms|elasticfilesystem|logs):([a-z0-9-]+):\d{12}:")
 
 
 @dataclass
@@ -76,30 +74,13 @@ def _tags(task: dict[str, Any], extension_tags: dict[str, str]) -> dict[str, str
     return dict(sorted(tags.items()))
 
 
-def region_candidates(register: dict[str, Any]) -> list[list[str]]:
-    """Regions the spec implies, strongest first: awslogs-region, then ARNs of secrets and the like, then ECR."""
-    logs, arns, ecr = [], [], []
-    for c in register.get("containerDefinitions", []):
-        opts = c.get("logConfiguration", {}).get("options", {})
-        if "awslogs-region" in opts:
-            logs.append(opts["awslogs-region"])
-        for s in c.get("secrets", []) + c.get("logConfiguration", {}).get("secretOptions", []):
-            m = _ARN_REGION.match(s.get("valueFrom", ""))
-            if m:
-                arns.append(m.group(1))
-        m = _ECR.match(c.get("image", ""))
-        if m:
-            ecr.append(m.group(2))
-    return [sorted(set(tier)) for tier in (logs, arns, ecr)]
-
-
 def _region(variant: Variant, register: dict[str, Any], override: str | None) -> tuple[str | None, list[Finding]]:
     if override:
         return override, []
     ext_region = variant.extension.get("region") if isinstance(variant.extension, dict) else None
     if ext_region:
         return ext_region, []
-    for tier in region_candidates(register):
+    for tier in aws.implied_regions(register):
         if len(tier) == 1:
             return tier[0], []
         if len(tier) > 1:
@@ -154,12 +135,30 @@ def build(variant: Variant, ext: Extension | None = None, *, region: str | None 
     plan.images = {c["name"]: c["image"] for c in register["containerDefinitions"]}
     plan.managed_secrets = _managed_secrets(register["family"], ext)
     plan.managed_efs = {key: _efs_inputs(register["family"], key, fs, tags) for key, fs in ext.efs.items()}
+    findings += _log_regions(register, chosen, ext)
     creates_execution_role = "executionRoleArn" not in register and ext.execution_role.create is not False
     if creates_execution_role:
         plan.secret_lookups, findings_lookup = _secret_lookups(register, chosen)
         findings += findings_lookup
     plan.module_inputs = module_inputs(plan, ext)
     return plan, findings
+
+
+def _log_regions(register: dict[str, Any], region: str | None, ext: Extension) -> list[Finding]:
+    """Log groups ecsform creates live in the provider's region; awslogs must write there."""
+    if not ext.logs.create or region is None:
+        return []
+    out = []
+    for i, c in enumerate(register.get("containerDefinitions", [])):
+        opts = c.get("logConfiguration", {}).get("options", {})
+        if c.get("logConfiguration", {}).get("logDriver") == "awslogs" and opts.get("awslogs-region", region) != region:
+            out.append(Finding(
+                "LOGS-REGION", Severity.ERROR,
+                f"awslogs-region {opts['awslogs-region']} is not the region ecsform creates the log group "
+                f"{opts.get('awslogs-group')!r} in ({region})",
+                ("containerDefinitions", i, "logConfiguration", "options", "awslogs-region"),
+                "write to the task's region, or set x-ecsform.logs.create: false and create the group elsewhere"))
+    return out
 
 
 # --- references to managed resources and partial secret ARNs ------------------------------------------------
@@ -199,22 +198,27 @@ def _data_name(arn: str, taken: set[str]) -> str:
 
 
 def _secret_lookups(register: dict[str, Any], region: str | None) -> tuple[dict[str, str], list[Finding]]:
-    """Partial Secrets Manager ARNs (no random suffix) that the execution role policy must name exactly."""
+    """Secrets Manager references without the random suffix, which the execution role policy must name by their
+    full ARN: partial ARNs, and repository credentials given by name. Reference -> data source name."""
     lookups: dict[str, str] = {}
     findings: list[Finding] = []
     taken: set[str] = set()
-    for value in references.secret_references(register):
-        base = references.secret_base(value)
-        if base is None or base in lookups or not references.is_partial_secret_arn(base):
-            continue
-        if region is not None and references.secret_region(base) != region:
-            findings.append(Finding(
-                "SECRET-UNRESOLVED", Severity.ERROR,
-                f"{base} is a partial ARN in another region than the provider's ({region}): ecsform cannot look up "
-                "its full ARN, and an IAM policy naming a partial ARN matches nothing", ("containerDefinitions",),
-                "write the secret's full ARN (with its 6-character suffix)"))
-            continue
-        lookups[base] = _data_name(base, taken)
+    for value, by_name_allowed in references.secret_references(register, with_kind=True):
+        if by_name_allowed and not value.startswith("arn:") and not references.is_reference(value):
+            base = value  # repositoryCredentials.credentialsParameter may name a secret of the task's region
+        else:
+            base = references.secret_base(value)
+            if base is None or not references.is_partial_secret_arn(base):
+                continue
+            if region is not None and references.secret_region(base) != region:
+                findings.append(Finding(
+                    "SECRET-UNRESOLVED", Severity.ERROR,
+                    f"{base} is a partial ARN in another region than the provider's ({region}): ecsform cannot look "
+                    "up its full ARN, and an IAM policy naming a partial ARN matches nothing",
+                    ("containerDefinitions",), "write the secret's full ARN (with its 6-character suffix)"))
+                continue
+        if base not in lookups:
+            lookups[base] = _data_name(base, taken)
     return dict(sorted(lookups.items())), findings
 
 

@@ -15,13 +15,12 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterator
 
+from . import aws
+
 PREFIX = "ecsform:"
 _SECRET = re.compile(r"^ecsform:secret/([A-Za-z0-9_-]{1,64})((?::[^:]*){3})?$")
 _EFS = re.compile(r"^ecsform:efs/([A-Za-z0-9_-]{1,64})$")
 _ACCESS_POINT = re.compile(r"^ecsform:efs/([A-Za-z0-9_-]{1,64})/access-point/([A-Za-z0-9_-]{1,64})$")
-# arn:partition:secretsmanager:region:account:secret:name (the first seven fields name the secret)
-_SM_ARN = re.compile(r"^arn:(aws[a-z-]*):secretsmanager:([a-z0-9-]+):(\d{12}):secret:([^:]+)")
-_SUFFIX = re.compile(r"-[A-Za-z0-9]{6}$")
 
 
 @dataclass(frozen=True)
@@ -85,32 +84,31 @@ def find(task: dict[str, Any]) -> Iterator[tuple[tuple[Any, ...], str, str | Non
 
 def secret_base(value: str) -> str | None:
     """arn:...:secret:NAME[-suffix] without :json-key:stage:version, for a Secrets Manager ARN; else None."""
-    m = _SM_ARN.match(value)
-    if not m:
-        return None
-    return ":".join(value.split(":")[:7])
+    ref = aws.secret_ref(value)
+    return ref.base if ref is not None and ref.name else None
 
 
 def is_partial_secret_arn(value: str) -> bool:
     """A Secrets Manager ARN whose name lacks the 6-character suffix Secrets Manager appends."""
-    m = _SM_ARN.match(value)
-    return bool(m) and not _SUFFIX.search(m.group(4))
+    ref = aws.secret_ref(value)
+    return ref is not None and bool(ref.name) and ref.partial
 
 
 def secret_region(value: str) -> str | None:
-    m = _SM_ARN.match(value)
-    return m.group(2) if m else None
+    ref = aws.secret_ref(value)
+    return ref.arn.region if ref is not None else None
 
 
-def secret_references(register: dict[str, Any]) -> list[str]:
-    """Every value a container reads a secret from (valueFrom, secretOptions, repository credentials), in order."""
-    out = []
+def secret_references(register: dict[str, Any], *, with_kind: bool = False) -> list[Any]:
+    """Every value a container reads a secret from (valueFrom, secretOptions, repository credentials), in order.
+    With `with_kind`, (value, True when a bare name means a Secrets Manager secret: repository credentials)."""
+    out: list[tuple[str, bool]] = []
     for c in register.get("containerDefinitions", []):
         for s in c.get("secrets", []):
-            out.append(s["valueFrom"])
+            out.append((s["valueFrom"], False))
         for s in c.get("logConfiguration", {}).get("secretOptions", []):
-            out.append(s["valueFrom"])
+            out.append((s["valueFrom"], False))
         creds = c.get("repositoryCredentials", {}).get("credentialsParameter")
         if creds:
-            out.append(creds)
-    return out
+            out.append((creds, True))
+    return out if with_kind else [value for value, _ in out]

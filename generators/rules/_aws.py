@@ -1,125 +1,24 @@
-"""AWS identifiers the rules read: ARNs, Secrets Manager and SSM references, ECR images, S3 objects, and the IAM
-statements a brought role needs (so that a warning can print a statement to paste into its policy).
+"""What the rules read about AWS in a task: where secrets, logs and files are referenced, the task's region and
+accounts, and the IAM statements a brought role needs (so that a warning can print a statement to paste).
 
 Not a rule module (the leading underscore keeps it out of the registry); everything here is pure and cheap.
 """
 
 from __future__ import annotations
 
-import functools
 import json
-import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
+# The identifiers themselves live in generators/aws.py; the rule modules reach them through this module.
+from ..aws import (ACCOUNT, REGION, ROLE_ARN, ROLE_NAME, S3_OBJECT, SSM_NAME, SecretRef,  # noqa: F401
+                   _ARN_ACCOUNT, ecr_repository, implied_regions, parse_arn, s3_bucket_arn, secret_ref,
+                   ssm_arn_without_selector, ssm_parameter_arn)
 from ..errors import Path
-from ..extensions import REF_PREFIX
+from ..references import is_reference as is_ref  # noqa: F401
 
 if TYPE_CHECKING:
     from . import Context
-
-ACCOUNT = re.compile(r"^\d{12}$")
-REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
-# Secrets Manager appends "-" and 6 random characters to a secret's name in its ARN.
-SECRET_SUFFIX = re.compile(r"-[A-Za-z0-9]{6}$")
-SSM_NAME = re.compile(r"^/?[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*(:[A-Za-z0-9_.-]+)?$")
-ECR_IMAGE = re.compile(r"^(\d{12})\.dkr\.ecr(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?/([^:@]+)")
-S3_OBJECT = re.compile(r"^arn:(aws[a-z-]*):s3:::([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])/(.+)$")
-ROLE_ARN = re.compile(r"^arn:(aws[a-z-]*):iam::(\d{12}):role/((?:[\x21-\x7e]+/)?)([\w+=,.@-]{1,64})$")
-ROLE_NAME = re.compile(r"^[\w+=,.@-]{1,64}$")
-_ARN_REGION = re.compile(r"^arn:aws[a-z-]*:(?:secretsmanager|ssm|kms|elasticfilesystem|logs):([a-z0-9-]+):\d{12}:")
-_ARN_ACCOUNT = re.compile(r"^arn:(aws[a-z-]*):[a-z0-9-]+:[a-z0-9-]*:(\d{12}):")
-
-
-def is_ref(value: Any) -> bool:
-    """An ecsform reference (`ecsform:secret/...`, `ecsform:efs/...`): validated elsewhere, never a format error."""
-    return isinstance(value, str) and value.startswith(REF_PREFIX)
-
-
-@dataclass(frozen=True)
-class Arn:
-    partition: str
-    service: str
-    region: str
-    account: str
-    resource: str  # everything after the fifth colon
-
-
-@functools.lru_cache(maxsize=4096)
-def parse_arn(value: str) -> Arn | None:
-    parts = value.split(":", 5)
-    if len(parts) < 6 or parts[0] != "arn" or not parts[1] or not parts[2]:
-        return None
-    return Arn(parts[1], parts[2], parts[3], parts[4], parts[5])
-
-
-@dataclass(frozen=True)
-class SecretRef:
-    """A Secrets Manager ARN as ECS reads it: the secret, then optionally :json-key:version-stage:version-id."""
-
-    arn: Arn
-    fields: int  # colon-separated fields of the resource part: 2 (whole secret) or 5 (with selectors)
-    name: str
-    json_key: str = ""
-    version_stage: str = ""
-    version_id: str = ""
-
-    @functools.cached_property
-    def base(self) -> str:
-        """The secret's own ARN, without the selectors: what IAM names."""
-        a = self.arn
-        return f"arn:{a.partition}:secretsmanager:{a.region}:{a.account}:secret:{self.name}"
-
-    @functools.cached_property
-    def partial(self) -> bool:
-        return not SECRET_SUFFIX.search(self.name)
-
-    @functools.cached_property
-    def policy_resource(self) -> str:
-        """What a policy must name: the full ARN, or the partial one with the 6 wildcard characters of the suffix."""
-        return self.base + "-??????" if self.partial else self.base
-
-
-@functools.lru_cache(maxsize=4096)
-def secret_ref(value: str) -> SecretRef | None:
-    """The parts of a Secrets Manager ARN, or None when `value` is not one (any field count is kept for rules)."""
-    arn = parse_arn(value)
-    if arn is None or arn.service != "secretsmanager":
-        return None
-    parts = arn.resource.split(":")
-    fields = len(parts)
-    name = parts[1] if fields > 1 else ""
-    extra = parts[2:5] + [""] * (3 - len(parts[2:5]))
-    return SecretRef(arn, fields, name, *extra)
-
-
-def ssm_parameter_arn(name: str, partition: str, region: str | None, account: str | None) -> str:
-    """The ARN of an SSM parameter given by name (selectors such as `:3` dropped), with placeholders when unknown."""
-    name = name.split(":", 1)[0]
-    path = name if name.startswith("/") else "/" + name
-    return f"arn:{partition}:ssm:{region or 'REGION'}:{account or 'ACCOUNT'}:parameter{path}"
-
-
-def ssm_arn_without_selector(value: str) -> str:
-    arn = parse_arn(value)
-    if arn is None:
-        return value
-    resource = arn.resource.split(":", 1)[0]
-    return f"arn:{arn.partition}:{arn.service}:{arn.region}:{arn.account}:{resource}"
-
-
-@functools.lru_cache(maxsize=4096)
-def ecr_repository(image: str) -> tuple[str, str, str, str] | None:
-    """(account, region, partition, repository) of a private ECR image, else None."""
-    m = ECR_IMAGE.match(image)
-    if not m:
-        return None
-    return m.group(1), m.group(2), "aws-cn" if m.group(3) else "aws", m.group(4)
-
-
-def s3_bucket_arn(object_arn: str) -> str:
-    return object_arn.split("/", 1)[0]
-
 
 # --- region and account of the task ----------------------------------------------------------------------------
 
@@ -138,21 +37,9 @@ _UNSET = object()
 def _task_region(ctx: "Context") -> str | None:
     if ctx.ext.region:
         return ctx.ext.region
-    logs, arns, ecr = set(), set(), set()  # the tiers of plan.region_candidates, strongest first
-    for path, c in ctx.containers():
-        _, options = log_options(c)
-        if "awslogs-region" in options:
-            logs.add(options["awslogs-region"])
-        for _, value in secret_values(c, path):
-            m = _ARN_REGION.match(value)
-            if m:
-                arns.add(m.group(1))
-        repo = ecr_repository(c["image"]) if isinstance(c.get("image"), str) else None
-        if repo:
-            ecr.add(repo[1])
-    for tier in (logs, arns, ecr):
+    for tier in implied_regions(ctx.task):  # the same choice plan.build makes
         if tier:
-            return next(iter(tier)) if len(tier) == 1 else None
+            return tier[0] if len(tier) == 1 else None
     return None
 
 

@@ -68,13 +68,19 @@ locals {
     ) if !can(regex("^arn:[^:]+:secretsmanager:", v))
   ]))
 
-  # awslogs groups, and the ones the driver may create itself
+  # awslogs groups (in the region the driver writes to), and the ones the driver may create itself
   awslogs = [
     for c in local.containers : c.logConfiguration.options
     if try(c.logConfiguration.logDriver, null) == "awslogs" && can(c.logConfiguration.options["awslogs-group"])
   ]
-  log_group_names        = sort(distinct([for o in local.awslogs : o["awslogs-group"]]))
-  log_groups_self_create = sort(distinct([for o in local.awslogs : o["awslogs-group"] if try(o["awslogs-create-group"], "false") == "true"]))
+  log_group_names = sort(distinct([for o in local.awslogs : o["awslogs-group"]]))
+  log_group_arns = sort(distinct([
+    for o in local.awslogs : "arn:${local.partition}:logs:${try(o["awslogs-region"], local.region)}:${local.account_id}:log-group:${o["awslogs-group"]}:*"
+  ]))
+  log_groups_self_create = sort(distinct([
+    for o in local.awslogs : "arn:${local.partition}:logs:${try(o["awslogs-region"], local.region)}:${local.account_id}:log-group:${o["awslogs-group"]}:*"
+    if try(o["awslogs-create-group"], "false") == "true"
+  ]))
 
   # Private ECR images: ACCOUNT.dkr.ecr.REGION.amazonaws.com[.cn]/REPOSITORY[:tag|@digest]
   ecr_pattern = "^([0-9]{12})\\.dkr\\.ecr(?:-fips)?\\.([a-z0-9-]+)\\.amazonaws\\.com(?:\\.cn)?/([^:@]+)"
@@ -123,19 +129,14 @@ locals {
         Resource = local.ecr_repository_arns
       },
     ] : [],
-    length(local.log_group_names) > 0 ? [
+    length(local.log_group_arns) > 0 ? [
       {
         Sid    = "Logs"
         Effect = "Allow"
         Action = ["logs:CreateLogStream", "logs:PutLogEvents"]
-        # The log group, and its streams: ECS names each stream when a task starts (prefix/container/task-id),
-        # so the stream part cannot be listed and AWS leaves a wildcard as the only way to name them.
-        Resource = flatten([
-          for g in local.log_group_names : [
-            "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:${g}",
-            "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:${g}:log-stream:*",
-          ]
-        ])
+        # ECS names each stream when a task starts (prefix/container/task-id), so the streams cannot be listed:
+        # AWS's documented form, log-group:NAME:*, is the only way to name them.
+        Resource = local.log_group_arns
       },
     ] : [],
     length(local.log_groups_self_create) > 0 ? [
@@ -143,7 +144,7 @@ locals {
         Sid      = "LogsCreateGroup"
         Effect   = "Allow"
         Action   = ["logs:CreateLogGroup"]
-        Resource = [for g in local.log_groups_self_create : "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:${g}"]
+        Resource = local.log_groups_self_create
       },
     ] : [],
     length(local.secretsmanager_arns) > 0 ? [

@@ -88,8 +88,10 @@ class Deployed:
         return terraform(list(args), self.root, self.env, check=check)
 
     def read_outputs(self) -> None:
-        raw = json.loads(self.tf("output", "-json").stdout)
-        self.outputs = {k: v["value"] for k, v in raw.items()}
+        # The local state holds the outputs as `terraform output -json` prints them; reading the file saves a
+        # terraform process (several seconds of provider start-up) per read.
+        state = json.loads((self.root / "terraform.tfstate").read_text())
+        self.outputs = {k: v["value"] for k, v in state["outputs"].items()}
 
 
 def render(case: Case) -> dict[str, Any]:
@@ -273,6 +275,8 @@ class TestApply:
         check_execution_role(deployed, aws, deployed_spec)
         proc = deployed.tf("plan", "-detailed-exitcode", "-input=false", "-var", var, check=False)
         assert proc.returncode == 0, f"plan with the same image is not empty:\n{proc.stdout}\n{proc.stderr}"
+        if deployed.case.spec.name != "financial-api.json":
+            return  # the check below is the same for every root: one proves it (each plan costs seconds)
         # Without the variable the root goes back to the spec's image: the same plan command sees that change
         # (exit code 2), which is why a pipeline keeps its images in images.auto.tfvars.json (see the README).
         proc = deployed.tf("plan", "-detailed-exitcode", "-input=false", check=False)

@@ -111,8 +111,7 @@ def test_execution_role_names_exactly_the_referenced_arns(applied: dict[str, Any
     secrets = applied["outputs"]["secret_arns"]
     kms_keys = {aws("secretsmanager").describe_secret(SecretId=arn)["KmsKeyId"] for arn in secrets.values()}
     assert len(kms_keys) == 1 and next(iter(kms_keys)).startswith(f"arn:aws:kms:{REGION}:{ACCOUNT}:key/")
-    logs = [f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:{g}{suffix}"
-            for g in ("/ecs/orders-worker", "/ecs/orders-worker/metrics") for suffix in ("", ":log-stream:*")]
+    logs = [f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:{g}:*" for g in ("/ecs/orders-worker", "/ecs/orders-worker/metrics")]
     assert {sid: (s["Action"], s["Resource"]) for sid, s in statements.items()} == {
         "EcrAuthorizationToken": (["ecr:GetAuthorizationToken"], ["*"]),
         "EcrPull": (["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],

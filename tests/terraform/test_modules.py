@@ -1,4 +1,4 @@
-"""Every module: `terraform test` (mocked provider) passes, its examples validate, its README tables are fresh
+"""Every module: fmt-clean, validates, `terraform test` (mocked provider) passes, its examples validate, its README tables are fresh
 (test_docs_fresh.py), and checkov finds nothing in its examples or in the roots synthesized from specs/."""
 
 from __future__ import annotations
@@ -36,9 +36,11 @@ def test_module_has_the_five_files_and_tests(module: str) -> None:
 
 
 @pytest.mark.parametrize("module", MODULE_NAMES)
-def test_terraform_test_passes(module: str, tmp_path: Path, tf_env: dict[str, str]) -> None:
+def test_module_validates_and_terraform_test_passes(module: str, tmp_path: Path, tf_env: dict[str, str]) -> None:
+    terraform(["fmt", "-check", "-diff", "-recursive", "."], MODULES / module, tf_env)
     work = _copy(MODULES / module, tmp_path / module)
     terraform(["init", "-backend=false", "-input=false"], work, tf_env)
+    assert "Success" in terraform(["validate"], work, tf_env).stdout
     proc = terraform(["test"], work, tf_env)
     assert "0 failed" in proc.stdout and " passed" in proc.stdout, proc.stdout
 

@@ -1,55 +1,44 @@
-"""Every root synthesized from specs/ (and the valid fixtures) passes terraform fmt -check, init and validate
-with the real hashicorp/aws provider; so does every module."""
+"""Every root synthesized from specs/ and the fixtures is `terraform fmt`-clean as written and passes
+`terraform init` + `terraform validate` with the real hashicorp/aws provider.
+
+The roots of specs/ and tests/fixtures/valid/ are initialised and validated by the e2e suite on their way to
+`apply` (tests/e2e/test_apply.py); this file validates the others, so no root pays the provider start-up twice."""
 
 from __future__ import annotations
 
-import shutil
+import json
 from pathlib import Path
 
 import pytest
 
-from conftest import MODULES, REPO, SPECS, ecsform, terraform
+from conftest import FIXTURES, REPO, SPECS, ecsform, terraform
+
+SOURCES = [str(SPECS), str(FIXTURES / "valid"), str(FIXTURES / "features")]
+APPLIED_BY_E2E = [SPECS, FIXTURES / "valid"]
 
 pytestmark = pytest.mark.terraform
 
 
 @pytest.fixture(scope="module")
-def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def synthesized(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[dict]]:
     out = tmp_path_factory.mktemp("synth") / "out"
-    proc = ecsform("synth", str(SPECS), "--out", str(out))
+    proc = ecsform("synth", *SOURCES, "--out", str(out))
     assert proc.returncode == 0, proc.stderr
-    return out
+    return out, json.loads((out / "manifest.json").read_text())["roots"]
 
 
-def _roots() -> list[str]:
-    import json
-    import tempfile
-
-    with tempfile.TemporaryDirectory() as tmp:
-        proc = ecsform("synth", str(SPECS), "--out", f"{tmp}/o")
-        assert proc.returncode == 0, proc.stderr
-        manifest = json.loads(Path(f"{tmp}/o/manifest.json").read_text())
-    return [r["path"] for r in manifest["roots"]]
+def test_every_root_is_fmt_clean(synthesized: tuple[Path, list[dict]], tf_env: dict[str, str]) -> None:
+    out, roots = synthesized
+    assert len(roots) >= 10
+    proc = terraform(["fmt", "-check", "-diff", "-recursive", "."], out, tf_env, check=False)
+    assert proc.returncode == 0 and proc.stdout == "", proc.stdout
 
 
-@pytest.mark.parametrize("root", _roots())
-def test_root_fmt_init_validate(synthesized: Path, root: str, tf_env: dict[str, str]) -> None:
-    path = synthesized / root
-    terraform(["fmt", "-check", "-diff", "."], path, tf_env)
-    terraform(["init", "-backend=false", "-input=false"], path, tf_env)
-    proc = terraform(["validate"], path, tf_env)
-    assert "Success" in proc.stdout
-
-
-@pytest.mark.parametrize("module", sorted(p.name for p in MODULES.iterdir() if p.is_dir()))
-def test_module_fmt_init_validate(module: str, tmp_path: Path, tf_env: dict[str, str]) -> None:
-    src = MODULES / module
-    terraform(["fmt", "-check", "-diff", "-recursive", "."], src, tf_env)
-    work = tmp_path / module
-    shutil.copytree(src, work, ignore=shutil.ignore_patterns(".terraform*", "*.tfstate*"))
-    terraform(["init", "-backend=false", "-input=false"], work, tf_env)
-    terraform(["validate"], work, tf_env)
-
-
-def test_repo_is_clean_of_terraform_state() -> None:
-    assert not list(REPO.glob("modules/**/*.tfstate"))
+def test_roots_not_applied_by_the_e2e_suite_validate(synthesized: tuple[Path, list[dict]],
+                                                     tf_env: dict[str, str]) -> None:
+    out, roots = synthesized
+    others = [r for r in roots if not any((REPO / r["spec"]).is_relative_to(d) for d in APPLIED_BY_E2E)]
+    assert others, "the fixtures under tests/fixtures/features must be validated here"
+    for root in others:
+        terraform(["init", "-backend=false", "-input=false"], out / root["path"], tf_env)
+        assert "Success" in terraform(["validate"], out / root["path"], tf_env).stdout

@@ -84,3 +84,32 @@ def test_invalid_spec_leaves_previous_output_intact(tmp_path: Path) -> None:
     proc = ecsform("synth", "specs", str(bad), "--out", str(out))
     assert proc.returncode == 2
     assert tree(out) == before
+
+
+def test_secrets_without_suffix_are_resolved_only_when_ecsform_creates_the_role(tmp_path: Path) -> None:
+    spec = tmp_path / "rc.yaml"
+    spec.write_text("""\
+family: rc
+networkMode: awsvpc
+requiresCompatibilities: [FARGATE]
+cpu: 256
+memory: 512
+containerDefinitions:
+  - name: app
+    image: registry.example.com/team/app:1.0
+    readonlyRootFilesystem: true
+    repositoryCredentials: {credentialsParameter: registry-login}
+    secrets:
+      A: "arn:aws:secretsmanager:us-east-1:123456789012:secret:legacy:key::"
+      B: arn:aws:secretsmanager:us-east-1:123456789012:secret:full-AbCdEf
+x-ecsform: {region: us-east-1}
+""")
+    assert ecsform("synth", str(spec), "--out", str(tmp_path / "a")).returncode == 0
+    main = (tmp_path / "a" / "rc" / "main.tf").read_text()
+    assert 'data "aws_secretsmanager_secret" "secret_legacy" {\n  arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:legacy"\n}' in main
+    assert 'data "aws_secretsmanager_secret" "secret_registry_login" {\n  name = "registry-login"\n}' in main
+    assert "full-AbCdEf\" = data" not in main  # a full ARN needs no lookup
+    brought = spec.read_text().replace("family: rc\n", "family: rc\nexecutionRoleArn: arn:aws:iam::123456789012:role/exec\n")
+    spec.write_text(brought)
+    assert ecsform("synth", str(spec), "--out", str(tmp_path / "b")).returncode == 0
+    assert "aws_secretsmanager_secret" not in (tmp_path / "b" / "rc" / "main.tf").read_text()

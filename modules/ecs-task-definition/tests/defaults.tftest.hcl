@@ -113,6 +113,11 @@ run "secrets_logs_and_ecr_derive_exact_arns" {
   }
 
   assert {
+    condition     = [for s in jsondecode(output.execution_policy).Statement : s.Resource if s.Sid == "Logs"][0] == ["arn:aws:logs:us-east-1:123456789012:log-group:/ecs/app:*"]
+    error_message = "Log streams of exactly the named group, in the awslogs-region."
+  }
+
+  assert {
     condition     = length([for s in jsondecode(output.execution_policy).Statement : s if contains(s.Resource, "*") && s.Sid != "EcrAuthorizationToken"]) == 0
     error_message = "Only ecr:GetAuthorizationToken may use a wildcard resource."
   }
@@ -245,8 +250,8 @@ run "log_groups_can_be_left_to_others" {
   }
 
   assert {
-    condition     = [for s in jsondecode(output.execution_policy).Statement : s.Action if s.Sid == "LogsCreateGroup"][0] == ["logs:CreateLogGroup"]
-    error_message = "awslogs-create-group = true needs logs:CreateLogGroup."
+    condition     = [for s in jsondecode(output.execution_policy).Statement : [s.Action, s.Resource] if s.Sid == "LogsCreateGroup"][0] == [["logs:CreateLogGroup"], ["arn:aws:logs:us-east-1:123456789012:log-group:/ecs/app:*"]]
+    error_message = "awslogs-create-group = true needs logs:CreateLogGroup on that group."
   }
 }
 
