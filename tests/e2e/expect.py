@@ -110,9 +110,8 @@ def execution_permissions(rendered: dict[str, Any], region: str, account: str) -
             secrets.add(_secret_arn(c["repositoryCredentials"]["credentialsParameter"]))
         options = log.get("options", {})
         if log.get("logDriver") == "awslogs" and "awslogs-group" in options:
-            # The group and its streams (ECS names each stream when a task starts, so the stream part is a wildcard).
-            arn = f"arn:aws:logs:{options.get('awslogs-region', region)}:{account}:log-group:{options['awslogs-group']}"
-            log_groups.update({arn, f"{arn}:log-stream:*"})
+            arn = f"arn:aws:logs:{options.get('awslogs-region', region)}:{account}:log-group:{options['awslogs-group']}:*"
+            log_groups.add(arn)
             if options.get("awslogs-create-group") == "true":
                 log_groups_created.add(arn)
         m = _ECR_IMAGE.match(c["image"])
