@@ -156,11 +156,11 @@ class EcsTaskDefinition(Construct):
         self.images: dict[str, Any] = {**self.plan.images, **{k: _image(v) for k, v in (images or {}).items()}}
 
         self.secret_lookups: dict[str, Any] = {}
-        for arn, name in self.plan.secret_lookups.items():
+        for ref, name in self.plan.secret_lookups.items():  # a partial ARN, or a secret's name
             data = cdk.TerraformDataSource(self, name, terraform_resource_type="aws_secretsmanager_secret")
-            data.add_override("arn", json_syntax.template(arn))
+            data.add_override("arn" if ref.startswith("arn:") else "name", json_syntax.template(ref))
             data.override_logical_id(self.name_prefix + name)
-            self.secret_lookups[arn] = data
+            self.secret_lookups[ref] = data
         self.secrets = None
         if self.plan.managed_secrets:
             self.secrets = self._module("secrets", "secrets", [("secrets", self.plan.managed_secrets)]

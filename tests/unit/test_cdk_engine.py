@@ -256,6 +256,24 @@ def test_construct_in_a_teams_stack(synthesized: Path, tmp_path: Path) -> None:
     assert "provider" not in config and "variable" in config  # the team's own provider; only their variable
 
 
+def test_secrets_by_name_are_looked_up_by_name(tmp_path: Path) -> None:
+    """Repository credentials given by a secret's name resolve through the data source's `name`, as in HCL."""
+    spec = {"family": "private-registry", "networkMode": "awsvpc", "requiresCompatibilities": ["FARGATE"],
+            "cpu": "256", "memory": "512", "x-ecsform": {"region": "us-east-1"},
+            "containerDefinitions": [{"name": "app", "image": "registry.example.com/team/app:1.0",
+                                      "readonlyRootFilesystem": True,
+                                      "repositoryCredentials": {"credentialsParameter": "registry-creds"}}]}
+    config = _synth(lambda cdk, stack: cdk.EcsTaskDefinition(stack, "app", spec=spec), tmp_path)
+    [(name, data)] = config["data"]["aws_secretsmanager_secret"].items()
+    assert name.startswith("app_secret_") and data["name"] == "registry-creds" and "arn" not in data
+    assert config["module"]["app_task_definition"]["secret_arns"] == {
+        "registry-creds": f"${{data.aws_secretsmanager_secret.{name}.arn}}"}
+    hcl = tmp_path / "hcl"
+    (tmp_path / "spec.json").write_text(json.dumps(spec))
+    assert ecsform("synth", str(tmp_path / "spec.json"), "--out", str(hcl)).returncode == 0
+    assert 'name = "registry-creds"' in (hcl / "private-registry" / "main.tf").read_text()
+
+
 def test_construct_errors(tmp_path: Path) -> None:
     from generators import cdk
     from generators.errors import EcsformError
