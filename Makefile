@@ -45,7 +45,13 @@ $(CHECKOV_VENV)/.installed: requirements/checkov.txt
 	$(CHECKOV_VENV)/bin/python -m pip install --quiet -r requirements/checkov.txt
 	@touch $@
 
-setup: $(VENV)/.dev $(CHECKOV_VENV)/.installed tfrc ## create .venv (and .venv-checkov) with every package the tests need
+# the cdktf CLI, for the test that runs `cdktf synth` on cdktf.json (versions pinned in package-lock.json)
+node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm (Node.js 20 or later) is needed for the CDK tests" >&2; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+setup: $(VENV)/.dev $(CHECKOV_VENV)/.installed node_modules/.installed tfrc ## create .venv, .venv-checkov and node_modules (cdktf CLI) with everything the tests need
 
 tfrc: $(VENV)/.base ## write the Terraform CLI config (provider mirror) to .terraform.d/terraformrc
 	@$(BIN)/python -m generators.tfrc $(TF_CLI_CONFIG_FILE) >/dev/null

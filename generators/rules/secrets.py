@@ -103,7 +103,7 @@ def secretsmanager_arn(r: Rule, ctx: Context) -> Iterator[Finding]:
             yield r.finding(f"{value!r} has {ref.fields} colon-separated fields after the account; ECS takes 2 "
                             "(secret:NAME) or 5 (secret:NAME:json-key:version-stage:version-id)", path,
                             f"keep the empty fields: {ref.base}:JSON_KEY::, {ref.base}::AWSPREVIOUS: or "
-                            f"{ref.base}:::VERSION_ID" if ref.fields < 5 else f"drop the extra fields")
+                            f"{ref.base}:::VERSION_ID" if ref.fields < 5 else "drop the extra fields")
         elif ref.version_stage and ref.version_id:
             yield r.finding(f"{value!r} sets both version-stage {ref.version_stage!r} and version-id "
                             f"{ref.version_id!r}", path,

@@ -7,7 +7,7 @@ render`, check that a second `terraform plan` has nothing to do, deploy a new im
 
 Then, on the same worker, the CDK engine's root of the same spec (`synth --engine cdk`, cdk.tf.json, synthesized
 once per worker): its plan must equal the HCL root's, resource by resource and value by value (checkov, which read
-the HCL plan, needs no second run on an equal plan); three of them (TestApplyCdk) also go through every step above.
+the HCL plan, needs no second run on an equal plan), and then it goes through every step above too (TestApplyCdk).
 """
 
 from __future__ import annotations
@@ -31,8 +31,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.terraform]
 
 NEW_IMAGE_TAG = "1.4.3"
 ROOT_FILE = {"hcl": "main.tf", "cdk": "cdk.tf.json"}
-# CDK roots applied (the others are planned and compared): see TestApplyCdk
-CDK_APPLIED = ("ecsform-e2e-literal-strings", "ecsform-e2e-multi-container", "financial-api-stages-dev")
 
 
 @dataclass(frozen=True)
@@ -59,6 +57,11 @@ def cases() -> list[Case]:
 
 
 CASES = cases()
+
+
+def _case(case: Case) -> Any:
+    """A root's HCL and CDK steps share one xdist group: they run in order on one worker against its moto server."""
+    return pytest.param(case, id=case.id, marks=pytest.mark.xdist_group(f"e2e-{case.id}"))
 
 
 @dataclass
@@ -126,8 +129,7 @@ def _deploy(request: pytest.FixtureRequest, d: Deployed) -> Deployed:
     return d
 
 
-@pytest.fixture(scope="class", params=[pytest.param(c, id=c.id, marks=pytest.mark.xdist_group(f"e2e-{c.id}"))
-                                       for c in CASES])
+@pytest.fixture(scope="class", params=[_case(c) for c in CASES])
 def deployed(request: pytest.FixtureRequest, aws_env: dict[str, str],
              tmp_path_factory: pytest.TempPathFactory) -> Deployed:
     """synth -> init -> validate -> plan -> apply for one root (HCL engine)."""
@@ -343,30 +345,12 @@ def assert_same_plan(cdk_plan: dict[str, Any], hcl_plan_: dict[str, Any]) -> Non
     assert cdk["data"] == hcl["data"]
 
 
-def _case(case: Case) -> Any:
-    return pytest.param(case, id=case.id, marks=pytest.mark.xdist_group(f"e2e-{case.id}"))
-
-
-@pytest.mark.cdk
-@pytest.mark.parametrize("case", [_case(c) for c in CASES if c.id not in CDK_APPLIED])
-def test_cdk_root_plans_what_the_hcl_root_plans(case: Case, cdk_roots: Path, aws_env: dict[str, str],
-                                                tmp_path_factory: pytest.TempPathFactory) -> None:
-    """The CDK engine's root of each spec not applied by TestApplyCdk: its plan is the applied HCL root's plan."""
-    root = cdk_roots / case.root
-    terraform(["init", "-input=false"], root, aws_env)
-    terraform(["plan", "-input=false", "-out=tfplan"], root, aws_env)
-    assert_same_plan(json.loads(terraform(["show", "-json", "tfplan"], root, aws_env).stdout),
-                     hcl_plan(case, aws_env, tmp_path_factory))
-
-
 @pytest.mark.cdk
 class TestApplyCdk:
-    """CDK roots applied: the same plan as the HCL root's, then the same steps as TestApply. The other roots' plans
-    are compared only (test_cdk_root_plans_what_the_hcl_root_plans): an equal plan applies equally, and these
-    three cover what the CDK engine writes differently (strings through Terraform's JSON syntax and the CDK token
-    system, several containers with var.images and an EFS access point in another region, an environment's root)."""
+    """Every CDK root: the same plan as the HCL root's (applied just before on this worker), then the same steps as
+    TestApply: read back equal to render, strings byte-exact, second plan clean, a new image, destroyed."""
 
-    @pytest.fixture(scope="class", params=[_case(c) for c in CASES if c.id in CDK_APPLIED])
+    @pytest.fixture(scope="class", params=[_case(c) for c in CASES])
     @classmethod
     def deployed(cls, request: pytest.FixtureRequest, aws_env: dict[str, str], cdk_roots: Path,
                  tmp_path_factory: pytest.TempPathFactory) -> Deployed:
@@ -391,6 +375,5 @@ class TestApplyCdk:
 
 def test_every_spec_and_fixture_has_a_root() -> None:
     covered = {c.spec for c in CASES}
-    assert set(CDK_APPLIED) <= {c.id for c in CASES}
     assert covered == set(spec_files()) | set(fixture_specs())
     assert len(fixture_specs()) >= 4 and all(p.is_relative_to(REPO) for p in covered)

@@ -183,14 +183,18 @@ def test_cdk_app_runs_the_way_the_cdktf_cli_runs_it(synthesized: Path, tmp_path:
     assert not list(REPO.glob("terraform.*.tfstate"))
 
 
-CDKTF_CLI = os.environ.get("ECSFORM_CDKTF_CLI") or shutil.which("cdktf")
+def cdktf_cli() -> str:
+    """The cdktf CLI: ECSFORM_CDKTF_CLI, else the one `make setup` installs from package.json, else on PATH."""
+    local = REPO / "node_modules" / ".bin" / "cdktf"
+    cli = os.environ.get("ECSFORM_CDKTF_CLI") or (str(local) if local.is_file() else shutil.which("cdktf"))
+    assert cli, "no cdktf CLI: `make setup` installs it (npm ci), or ECSFORM_CDKTF_CLI names one"
+    return cli
 
 
-@pytest.mark.skipif(CDKTF_CLI is None, reason="no cdktf CLI (npm install cdktf-cli; ECSFORM_CDKTF_CLI names one)")
 def test_cdktf_cli_synth(synthesized: Path, tmp_path: Path) -> None:
     """The real `cdktf synth` runs cdktf.json's app; its stacks are the ones `cdk-app` writes."""
     outdir = tmp_path / "cdktf.out"
-    proc = subprocess.run([str(CDKTF_CLI), "synth", "--output", str(outdir)], cwd=REPO, capture_output=True,
+    proc = subprocess.run([cdktf_cli(), "synth", "--output", str(outdir)], cwd=REPO, capture_output=True,
                           text=True, timeout=600, env=env_with(CHECKPOINT_DISABLE="1", CI="1"))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     manifest = json.loads((outdir / "manifest.json").read_text())

@@ -236,40 +236,6 @@ def test_read_only_fields_come_from_the_model() -> None:
     assert not importer.read_only_fields() & {"family", "containerDefinitions", "cpu", "requiresCompatibilities"}
 
 
-def test_from_aws_with_moto(monkeypatch: pytest.MonkeyPatch) -> None:
-    boto3 = pytest.importorskip("boto3")
-    moto = pytest.importorskip("moto")
-    for key, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                       "AWS_DEFAULT_REGION": "us-east-1", "AWS_SESSION_TOKEN": "testing"}.items():
-        monkeypatch.setenv(key, value)
-    task = json.loads((IMPORT_FIXTURES / "seed-example-1.json").read_text())
-    with moto.mock_aws():
-        client = boto3.client("ecs", region_name="us-east-1")
-        client.register_task_definition(**task, tags=[{"key": "team", "value": "payments"}])
-        task["containerDefinitions"][0]["image"] += "-2"
-        client.register_task_definition(**task)
-        latest, _ = importer.import_spec(from_aws="financial-api", region="us-east-1")
-        first, _ = importer.import_spec(from_aws="financial-api:1", region="us-east-1")
-        from typer.testing import CliRunner
-
-        from main import app
-
-        result = CliRunner().invoke(app, ["import", "--from-aws", "financial-api:1", "--region", "us-east-1"])
-        missing = CliRunner().invoke(app, ["import", "--from-aws", "nope:3", "--region", "us-east-1"])
-        envs, _ = importer.import_spec(environments="dev=aws:financial-api:1,prod=aws:financial-api:2",
-                                       family="financial-api", region="us-east-1")
-    golden = (GOLDEN / "seed-example-1.yaml").read_text()
-    # moto, like ECS, answers with the container's cpu set to 0: kept, as everything the task definition holds
-    assert first == golden.replace("    essential: true\n", "    essential: true\n    cpu: 0\n") + \
-        "tags:\n  - key: team\n    value: payments\n"
-    assert "financial-api:latest-2" in latest and "tags:" not in latest
-    assert result.exit_code == 0 and result.output == first
-    assert missing.exit_code == 2 and "IMPORT-AWS" in missing.output and "Traceback" not in missing.output
-    merged = importer.loaded_tasks(envs)
-    assert merged["dev"]["family"] == "financial-api" and merged["prod"]["family"] == "financial-api"
-    assert "financial-api:latest-2" in envs.split("environments:")[1]
-
-
 # --- strings YAML would misread -------------------------------------------------------------------------------
 
 HOSTILE = ["yes", "no", "on", "off", "Y", "null", "Null", "~", "", "0123", "0o17", "0x1F", "1e3", ".5", "-.5",

@@ -1,0 +1,50 @@
+"""`ecsform import --from-aws` and `aws:` environment inputs, against this worker's moto server (issue #7).
+
+The CLI runs as a user runs it, in its own process; only the environment points boto3 at moto. The families are
+this test's own, so the roots the other e2e tests apply on the same server never see them.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from conftest import FIXTURES, REPO, ecsform
+
+pytestmark = pytest.mark.e2e
+
+FAMILY = "ecsform-import-api"
+SEED = FIXTURES / "import" / "seed-example-1.json"
+GOLDEN = REPO / "tests" / "golden" / "import" / "seed-example-1.yaml"
+
+
+def test_import_from_aws_reads_the_registered_revision(aws: Any, aws_env: dict[str, str]) -> None:
+    task = {**json.loads(SEED.read_text()), "family": FAMILY}
+    ecs = aws("ecs", "us-east-1")
+    ecs.register_task_definition(**task, tags=[{"key": "team", "value": "payments"}])
+    second = json.loads(json.dumps(task))
+    second["containerDefinitions"][0]["image"] += "-2"
+    ecs.register_task_definition(**second)
+
+    def run(*args: str) -> Any:
+        return ecsform("import", *args, "--region", "us-east-1", env=aws_env)
+
+    first, latest, missing = run("--from-aws", f"{FAMILY}:1"), run("--from-aws", FAMILY), run("--from-aws", "nope:3")
+    golden = GOLDEN.read_text().replace("family: financial-api\n", f"family: {FAMILY}\n", 1)
+    # ECS (and moto) answer with the container's cpu set to 0: kept, as everything the task definition holds
+    assert first.returncode == 0, first.stderr
+    assert first.stdout == golden.replace("    essential: true\n", "    essential: true\n    cpu: 0\n") + \
+        "tags:\n  - key: team\n    value: payments\n"
+    assert latest.returncode == 0 and "financial-api:latest-2" in latest.stdout and "tags:" not in latest.stdout
+    assert missing.returncode == 2 and "IMPORT-AWS" in missing.stderr + missing.stdout
+    assert "Traceback" not in missing.stderr + missing.stdout
+
+    envs = run("--environments", f"dev=aws:{FAMILY}:1,prod=aws:{FAMILY}:2", "--family", FAMILY)
+    assert envs.returncode == 0, envs.stderr
+    base, overlays = envs.stdout.split("environments:\n")
+    assert base.startswith(f"family: {FAMILY}\n")
+    assert "financial-api:latest-2" in overlays and "financial-api:latest-2" not in base
+    for ecs_task in (ecs.list_task_definitions(familyPrefix=FAMILY)["taskDefinitionArns"]):
+        ecs.deregister_task_definition(taskDefinition=ecs_task)
