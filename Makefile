@@ -34,6 +34,8 @@ help: ## list the targets
 $(VENV)/.base: pyproject.toml requirements/constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(PIP) -e .
+	@# byte-compile ecsform once: start-up is most of a synth, and PYTHONDONTWRITEBYTECODE may forbid the caching
+	@$(BIN)/python -m compileall -q generators main.py
 	@touch $@
 
 $(VENV)/.dev: $(VENV)/.base

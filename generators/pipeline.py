@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import functools
 import json
+import multiprocessing
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
 
@@ -86,7 +87,13 @@ def check(variant: specs.Variant) -> Checked:
 
 def load(paths: list[str], env: str | None = None) -> tuple[list[specs.Variant], list[Finding]]:
     files, findings = collect(paths)
+    variants, more = _load_files(files, env)
+    return variants, findings + more
+
+
+def _load_files(files: list[Path], env: str | None) -> tuple[list[specs.Variant], list[Finding]]:
     variants: list[specs.Variant] = []
+    findings: list[Finding] = []
     for f in files:
         try:
             spec = specs.read(f, display_path(f))
@@ -119,26 +126,78 @@ def _validate_variants(variants: list[specs.Variant], findings: list[Finding]) -
     checked = [check(v) for v in variants]
     for c in checked:
         findings.extend(c.findings)
-    findings.extend(_cross_spec(checked))
+    findings.extend(_cross_spec([d for c in checked if (d := _declared(c))]))
     return checked, sorted_findings(findings)
 
 
-def _cross_spec(checked: list[Checked]) -> list[Finding]:
+# Below this many files per process, forking costs more than it saves.
+MIN_FILES_PER_JOB = 50
+
+
+def validate_findings(paths: list[str], options: Options | None = None) -> list[Finding]:
+    """What `validate` finds, without the checked variants (the validate command). Many files are loaded and
+    checked by one forked process per core (ECSFORM_JOBS sets how many): the findings are the same, sorted."""
+    options = options or Options()
+    files, findings = collect(paths)
+    jobs = min(_jobs(), len(files) // MIN_FILES_PER_JOB)
+    if jobs < 2:
+        parts = [_check_files(files, options.env)]
+    else:
+        size = -(-len(files) // jobs)  # contiguous chunks keep the files' order for the check across specs
+        chunks = [(files[i:i + size], options.env) for i in range(0, len(files), size)]
+        with multiprocessing.get_context("fork").Pool(len(chunks)) as pool:
+            parts = pool.starmap(_check_files, chunks)
+    declared: list[Declared] = []
+    for found, roots in parts:
+        findings.extend(found)
+        declared.extend(roots)
+    return sorted_findings(findings + _cross_spec(declared))
+
+
+def _jobs() -> int:
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    configured = os.environ.get("ECSFORM_JOBS", "")
+    if configured.isdigit() and int(configured) > 0:
+        return int(configured)
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def _check_files(files: list[Path], env: str | None) -> tuple[list[Finding], list[Declared]]:
+    """Load and check some files: their findings and the families they declare (what a worker sends back)."""
+    variants, findings = _load_files(files, env)
+    checked = [check(v) for v in variants]
+    return findings + [f for c in checked for f in c.findings], [d for c in checked if (d := _declared(c))]
+
+
+@dataclass(frozen=True)
+class Declared:
+    """A family a root registers, where it is written, and the finding that reports it declared twice."""
+    family: str
+    where: str
+    duplicate: Finding  # located at the variant's family; the message is written when a second one turns up
+
+
+def _declared(c: Checked) -> Declared | None:
+    v = c.variant
+    if not v.family:
+        return None
+    where = f"{v.file}" + (f" (environment {v.environment})" if v.environment else "")
+    duplicate = Finding("FAMILY-DUPLICATE", Severity.ERROR, "", ("family",),
+                        "each root registers its own family; rename one of them")
+    return Declared(v.family, where, v.locate([duplicate])[0])
+
+
+def _cross_spec(declared: list[Declared]) -> list[Finding]:
     """Two roots may not register the same family."""
-    seen: dict[str, specs.Variant] = {}
+    seen: dict[str, Declared] = {}
     problems = []
-    for c in checked:
-        fam = c.variant.family
-        if not fam:
-            continue
-        if fam in seen:
-            first = seen[fam]
-            where = f"{first.file}" + (f" (environment {first.environment})" if first.environment else "")
-            f = Finding("FAMILY-DUPLICATE", Severity.ERROR, f"family {fam!r} is also declared by {where}",
-                        ("family",), "each root registers its own family; rename one of them")
-            problems.extend(c.variant.locate([f]))
+    for d in declared:
+        if d.family in seen:
+            message = f"family {d.family!r} is also declared by {seen[d.family].where}"
+            problems.append(replace(d.duplicate, message=message))
         else:
-            seen[fam] = c.variant
+            seen[d.family] = d
     return problems
 
 
