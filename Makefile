@@ -61,14 +61,20 @@ tfrc: $(VENV)/.base ## write the Terraform CLI config (provider mirror) to .terr
 synth: $(VENV)/.base ## synthesize specs/ into build/ (one Terraform root per spec and environment)
 	$(BIN)/python main.py synth $(SPECS) --out $(OUT) --engine $(ENGINE)
 
-test: setup ## run every test: unit, golden, terraform (fmt/validate/test), checkov, e2e against moto
-	@command -v terraform >/dev/null || { echo "terraform is not on PATH" >&2; exit 1; }
-	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup
+# the three environments install side by side (from nothing: about 2 minutes instead of 3.5)
+SETUP := $(MAKE) --no-print-directory -j3 setup
 
-unit: setup ## the fast tests only (no terraform, no moto)
+test: ## run every test: unit, golden, terraform (fmt/validate/test), checkov, e2e against moto
+	@$(SETUP)
+	@command -v terraform >/dev/null || { echo "terraform is not on PATH" >&2; exit 1; }
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup --durations=20
+
+unit: ## the fast tests only (no terraform, no moto)
+	@$(SETUP)
 	$(BIN)/python -m pytest -n $(JOBS) -m "not terraform and not e2e and not cdk"
 
-e2e: setup ## apply every root against a local moto server
+e2e: ## apply every root against a local moto server
+	@$(SETUP)
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup -m e2e
 
 fmt: ## terraform fmt the modules
