@@ -123,11 +123,13 @@ def validate(paths: list[str], options: Options | None = None) -> tuple[list[Che
 
 
 def _validate_variants(variants: list[specs.Variant], findings: list[Finding]) -> tuple[list[Checked], list[Finding]]:
+    checked, found, declared = _check_variants(variants)
+    return checked, sorted_findings(findings + found + _cross_spec(declared))
+
+
+def _check_variants(variants: list[specs.Variant]) -> tuple[list[Checked], list[Finding], list[Declared]]:
     checked = [check(v) for v in variants]
-    for c in checked:
-        findings.extend(c.findings)
-    findings.extend(_cross_spec([d for c in checked if (d := _declared(c))]))
-    return checked, sorted_findings(findings)
+    return checked, [f for c in checked for f in c.findings], [d for c in checked if (d := _declared(c))]
 
 
 # Below this many files per process, forking costs more than it saves.
@@ -166,8 +168,8 @@ def _jobs() -> int:
 def _check_files(files: list[Path], env: str | None) -> tuple[list[Finding], list[Declared]]:
     """Load and check some files: their findings and the families they declare (what a worker sends back)."""
     variants, findings = _load_files(files, env)
-    checked = [check(v) for v in variants]
-    return findings + [f for c in checked for f in c.findings], [d for c in checked if (d := _declared(c))]
+    _, found, declared = _check_variants(variants)
+    return findings + found, declared
 
 
 @dataclass(frozen=True)
