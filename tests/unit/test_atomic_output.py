@@ -46,21 +46,27 @@ def test_crash_while_staging_keeps_the_previous_output(previous, monkeypatch) ->
     assert (out / "financial-etl" / "main.tf").is_file()
 
 
-def test_crash_between_the_renames_is_repaired(previous, monkeypatch) -> None:
-    out, before = previous
+def _synth_dying_after_rename(out, monkeypatch, rename: int) -> None:
+    """Run synth and interrupt it right after its `rename`-th os.replace (1: the old output moved aside, 2: the
+    new one moved in, before the working files are carried over)."""
     real = os.replace
     calls = {"n": 0}
 
-    def dying_replace(src, dst):  # the first rename moves the old output aside; die right after it
+    def dying_replace(src, dst):
         calls["n"] += 1
         real(src, dst)
-        if calls["n"] == 1:
+        if calls["n"] == rename:
             raise KeyboardInterrupt
 
     monkeypatch.setattr(writer.os, "replace", dying_replace)
     with pytest.raises(KeyboardInterrupt):
         pipeline.synth([str(SPECS / "financial-api.json")], out)
     monkeypatch.undo()
+
+
+def test_crash_between_the_renames_is_repaired(previous, monkeypatch) -> None:
+    out, before = previous
+    _synth_dying_after_rename(out, monkeypatch, 1)
     assert not out.exists() and (out.parent / ".out.ecsform-old").is_dir()
     writer.recover(out.absolute())  # what the next run does first
     assert tree(out) == before
@@ -68,19 +74,7 @@ def test_crash_between_the_renames_is_repaired(previous, monkeypatch) -> None:
 
 def test_next_run_after_the_swap_finishes_the_carry_over(previous, monkeypatch) -> None:
     out, _ = previous
-    real = os.replace
-    calls = {"n": 0}
-
-    def dying_replace(src, dst):  # die after both renames, before the working files are carried over
-        calls["n"] += 1
-        real(src, dst)
-        if calls["n"] == 2:
-            raise KeyboardInterrupt
-
-    monkeypatch.setattr(writer.os, "replace", dying_replace)
-    with pytest.raises(KeyboardInterrupt):
-        pipeline.synth([str(SPECS / "financial-api.json")], out)
-    monkeypatch.undo()
+    _synth_dying_after_rename(out, monkeypatch, 2)
     assert not (out / "financial-api" / "terraform.tfstate").exists()
     pipeline.synth([str(SPECS / "financial-api.json")], out)
     assert (out / "financial-api" / "terraform.tfstate").read_text() == '{"serial": 7}'
