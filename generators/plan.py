@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import aws, canonical, references
+from . import arns, canonical, references
 from .errors import Finding, Severity
 from .extensions import Extension
 from .spec import Variant
@@ -80,7 +80,7 @@ def _region(variant: Variant, register: dict[str, Any], override: str | None) ->
     ext_region = variant.extension.get("region") if isinstance(variant.extension, dict) else None
     if ext_region:
         return ext_region, []
-    for tier in aws.implied_regions(register):
+    for tier in arns.implied_regions(register):
         if len(tier) == 1:
             return tier[0], []
         if len(tier) > 1:

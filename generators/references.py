@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterator
 
-from . import aws
+from . import arns
 
 PREFIX = "ecsform:"
 _SECRET = re.compile(r"^ecsform:secret/([A-Za-z0-9_-]{1,64})((?::[^:]*){3})?$")
@@ -84,18 +84,18 @@ def find(task: dict[str, Any]) -> Iterator[tuple[tuple[Any, ...], str, str | Non
 
 def secret_base(value: str) -> str | None:
     """arn:...:secret:NAME[-suffix] without :json-key:stage:version, for a Secrets Manager ARN; else None."""
-    ref = aws.secret_ref(value)
+    ref = arns.secret_ref(value)
     return ref.base if ref is not None and ref.name else None
 
 
 def is_partial_secret_arn(value: str) -> bool:
     """A Secrets Manager ARN whose name lacks the 6-character suffix Secrets Manager appends."""
-    ref = aws.secret_ref(value)
+    ref = arns.secret_ref(value)
     return ref is not None and bool(ref.name) and ref.partial
 
 
 def secret_region(value: str) -> str | None:
-    ref = aws.secret_ref(value)
+    ref = arns.secret_ref(value)
     return ref.arn.region if ref is not None else None
 
 
