@@ -83,33 +83,40 @@ def awslogs_allowed_options(r: Rule, ctx: Context) -> Iterator[Finding]:
                                 "awslogs takes no secret options; remove it")
 
 
-@rule("ECS-I5", E, "awslogs option values: create-group true/false, mode blocking/non-blocking, a buffer size "
-                   "only with non-blocking, not both datetime-format and multiline-pattern.",
-      "docs I5; BC LogConfiguration.options; CDK aws-log-driver.ts")
+@rule("ECS-I5", W, "awslogs option values: create-group a boolean, mode blocking/non-blocking, a buffer size "
+                   "only with non-blocking, not both datetime-format and multiline-pattern (run time: the log driver "
+                   "refuses to start the container).",
+      "docs I5; BC LogConfiguration.options; moby daemon/logger/awslogs (strconv.ParseBool); CDK aws-log-driver.ts")
 def awslogs_option_values(r: Rule, ctx: Context) -> Iterator[Finding]:
     for path, _, driver, options in _logging(ctx):
         if driver != "awslogs":
             continue
         where = path + ("options",)
         create = options.get("awslogs-create-group")
-        if create is not None and create not in ("true", "false"):
-            yield r.finding(f"awslogs-create-group is {create!r}", where + ("awslogs-create-group",),
-                            "write \"true\" or \"false\" (ecsform grants logs:CreateLogGroup only for \"true\")")
+        if create is not None and create not in aws.BOOLEAN_TRUE + aws.BOOLEAN_FALSE:
+            yield r.finding(f"awslogs-create-group is {create!r}: ECS registers it, but the awslogs driver reads the "
+                            "option as a boolean (Go's strconv.ParseBool) and refuses to start the container",
+                            where + ("awslogs-create-group",),
+                            "write \"true\" or \"false\" (the driver also reads 1, t, T, TRUE, True and their false "
+                            "forms)")
         mode = options.get("mode")
         if mode is not None and mode not in ("blocking", "non-blocking"):
-            yield r.finding(f"mode {mode!r} is not blocking or non-blocking", where + ("mode",),
+            yield r.finding(f"mode {mode!r} is not blocking or non-blocking: ECS registers it, but the container "
+                            "does not start", where + ("mode",),
                             "write \"non-blocking\" (ECS's default) or \"blocking\"")
         size = options.get("max-buffer-size")
         if size is not None:
             if mode == "blocking":
-                yield r.finding("max-buffer-size applies only with mode non-blocking", where + ("max-buffer-size",),
+                yield r.finding("max-buffer-size applies only with mode non-blocking: with blocking the buffer is "
+                                "never used (AWS CDK refuses the pair)", where + ("max-buffer-size",),
                                 "remove max-buffer-size, or set mode to non-blocking")
             elif not _BUFFER_SIZE.match(size):
-                yield r.finding(f"max-buffer-size {size!r} is not a size", where + ("max-buffer-size",),
-                                "write a size such as \"25m\" (default 10m)")
+                yield r.finding(f"max-buffer-size {size!r} is not a size: ECS registers it, but the container does "
+                                "not start", where + ("max-buffer-size",), "write a size such as \"25m\" (default 10m)")
         if "awslogs-datetime-format" in options and "awslogs-multiline-pattern" in options:
-            yield r.finding("awslogs-datetime-format and awslogs-multiline-pattern are both set; Docker refuses "
-                            "the pair", where + ("awslogs-multiline-pattern",), "keep one of them")
+            yield r.finding("awslogs-datetime-format and awslogs-multiline-pattern are both set: ECS registers it, "
+                            "but the awslogs driver refuses the pair and the container does not start (AWS: \"You "
+                            "cannot configure both\")", where + ("awslogs-multiline-pattern",), "keep one of them")
 
 
 @rule("ECS-I6", E, "awslogs on Fargate or EXTERNAL needs an execution role (one is named, or ecsform creates it).",

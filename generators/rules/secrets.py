@@ -149,8 +149,9 @@ def ssm_value_from(r: Rule, ctx: Context) -> Iterator[Finding]:
                                 "parameter names use letters, digits and _ . - /; give other secrets by full ARN")
 
 
-@rule("ECS-H7", E, "json-key, version-stage and version-id selectors only work on Secrets Manager ARNs.",
-      "docs H7; DG23 specifying-sensitive-data-secrets.md")
+@rule("ECS-H7", W, "json-key, version-stage and version-id selectors only work on Secrets Manager ARNs (run time: "
+                   "the task fails to start when the agent reads the secret).",
+      "docs H7; DG23 specifying-sensitive-data-secrets.md; AGENT taskresource/ssmsecret")
 def selectors_need_secretsmanager(r: Rule, ctx: Context) -> Iterator[Finding]:
     for path, c in ctx.containers():
         for p, value in aws.secret_values(c, path):
@@ -158,19 +159,21 @@ def selectors_need_secretsmanager(r: Rule, ctx: Context) -> Iterator[Finding]:
                 continue
             arn = aws.parse_arn(value) if value.startswith("arn:") else None
             if arn is not None and arn.service == "ssm":
-                yield r.finding(f"{value!r} adds json-key/version selectors to an SSM parameter; ECS reads "
-                                "parameters whole", p, "store the value in its own parameter, or move it to Secrets "
+                yield r.finding(f"{value!r} adds json-key/version selectors to an SSM parameter: ECS registers it, "
+                                "but reads parameters whole, so the task fails to start", p, "store the value in its own parameter, or move it to Secrets "
                                 "Manager and give the secret's ARN")
             elif not value.startswith("arn:"):
                 name = value.split(":", 1)[0]
                 yield r.finding(f"{value!r} looks like a secret with json-key/version selectors, but ECS reads a "
-                                "value that is not an ARN as an SSM parameter name", p,
+                                "value that is not an ARN as an SSM parameter name: it registers it, and the task "
+                                "fails to start", p,
                                 f"give the full Secrets Manager ARN: arn:aws:secretsmanager:REGION:ACCOUNT:secret:"
                                 f"{name}-SUFFIX{value[len(name):]}")
         for p, value in aws.repository_credentials(c, path):
             ref = aws.secret_ref(value) if value.startswith("arn:") else None
             if ref is not None and ref.fields == 5:
-                yield r.finding(f"{value!r}: repository credentials are read from the whole secret, not a json-key",
+                yield r.finding(f"{value!r}: repository credentials are read from the whole secret, not a json-key "
+                                "(ECS registers it; the image pull fails)",
                                 p, f"give the secret itself: {ref.base}; it holds {{\"username\": ..., "
                                 f"\"password\": ...}}")
 

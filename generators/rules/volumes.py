@@ -67,8 +67,8 @@ def mount_points_reference_volumes(r: Rule, ctx: Context) -> Iterator[Finding]:
                             "in the container")
 
 
-@rule("ECS-J3", E, "containerPath of mount points and tmpfs is absolute (Linux: /path; Windows: C:\\path).",
-      "docs J3; BC MountPoint, Tmpfs")
+@rule("ECS-J3", W, "containerPath of mount points and tmpfs is absolute (Linux: /path; Windows: C:\\path); run "
+                   "time: Docker refuses a relative mount path.", "docs J3; BC MountPoint, Tmpfs")
 def container_path_absolute(r: Rule, ctx: Context) -> Iterator[Finding]:
     windows = ctx.is_windows
     paths: list[tuple[Path, Any]] = [(p + ("containerPath",), m.get("containerPath")) for p, _, m in _mounts(ctx)]
@@ -82,10 +82,12 @@ def container_path_absolute(r: Rule, ctx: Context) -> Iterator[Finding]:
             continue
         tmpfs = "tmpfs" in path
         if windows and not tmpfs and not _WINDOWS_PATH.match(value):
-            yield r.finding(f"containerPath {value!r} is not an absolute Windows path", path,
+            yield r.finding(f"containerPath {value!r} is not an absolute Windows path: ECS registers it, but Docker "
+                            "refuses the mount and the container does not start", path,
                             "write a path on the drive of $env:ProgramData, such as C:\\data")
         elif (not windows or tmpfs) and not value.startswith("/"):
-            yield r.finding(f"containerPath {value!r} is not an absolute path", path, f"write /{value.lstrip('./')}")
+            yield r.finding(f"containerPath {value!r} is not an absolute path: ECS registers it, but Docker refuses "
+                            "the mount and the container does not start", path, f"write /{value.lstrip('./')}")
 
 
 @rule("ECS-J4", E, "volumesFrom.sourceContainer names another container of the task.", "docs J4; BC VolumeFrom")

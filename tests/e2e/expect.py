@@ -112,7 +112,7 @@ def execution_permissions(rendered: dict[str, Any], region: str, account: str) -
         if log.get("logDriver") == "awslogs" and "awslogs-group" in options:
             arn = f"arn:aws:logs:{options.get('awslogs-region', region)}:{account}:log-group:{options['awslogs-group']}:*"
             log_groups.add(arn)
-            if options.get("awslogs-create-group") == "true":
+            if options.get("awslogs-create-group") in ("1", "t", "T", "TRUE", "true", "True"):  # strconv.ParseBool
                 log_groups_created.add(arn)
         m = _ECR_IMAGE.match(c["image"])
         if m:

@@ -39,7 +39,11 @@ CASES = [
          path=("containerDefinitions", 0, "logConfiguration", "options", "awslogs-stream")),
     Case("ECS-I5", good=logs("awslogs", dict(AWSLOGS, **{"awslogs-create-group": "true"})),
          bad=logs("awslogs", dict(AWSLOGS, **{"awslogs-create-group": "yes"})),
-         path=("containerDefinitions", 0, "logConfiguration", "options", "awslogs-create-group")),
+         path=("containerDefinitions", 0, "logConfiguration", "options", "awslogs-create-group"), severity="warning"),
+    # the driver reads the option with strconv.ParseBool: the ADOT collector's ECS examples write "True"
+    Case("ECS-I5", good=logs("awslogs", dict(AWSLOGS, **{"awslogs-create-group": "True"})),
+         bad=logs("awslogs", dict(AWSLOGS, **{"awslogs-create-group": "on"})),
+         path=("containerDefinitions", 0, "logConfiguration", "options", "awslogs-create-group"), id="parsebool"),
     Case("ECS-I5", good=logs("awslogs", dict(AWSLOGS, mode="non-blocking", **{"max-buffer-size": "25m"})),
          bad=logs("awslogs", dict(AWSLOGS, mode="blocking", **{"max-buffer-size": "25m"})), id="buffer"),
     Case("ECS-I5", good=logs("awslogs", dict(AWSLOGS, **{"awslogs-multiline-pattern": "^INFO"})),
