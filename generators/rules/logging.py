@@ -176,9 +176,10 @@ def router_needs_user(r: Rule, ctx: Context) -> Iterator[Finding]:
                         "container has to be configured with the awsfirelens log driver.\")")
 
 
-@rule("ECS-I10", E, "firelensConfiguration options: known names, enable-ecs-log-metadata true/false, "
-                    "config-file-type s3 (not on Fargate, an S3 ARN) or file (an absolute path), Linux only; "
-                    "several routers: warning.", "docs I10; BC FirelensConfiguration; DG23 using_firelens.md")
+@rule("ECS-I10", E, "firelensConfiguration: config-file-type s3 (an S3 object ARN) or file, s3 not on Fargate, Linux "
+                    "only (errors); known option names, enable-ecs-log-metadata true/false, an S3 ARN or absolute "
+                    "path as config-file-value, one router (warnings: run time).",
+      "docs I10; BC FirelensConfiguration; DG23 using_firelens.md")
 def firelens_configuration(r: Rule, ctx: Context) -> Iterator[Finding]:
     routers = _firelens_routers(ctx)
     for n, (path, c) in enumerate(routers):
@@ -193,13 +194,15 @@ def firelens_configuration(r: Rule, ctx: Context) -> Iterator[Finding]:
             continue
         for key in options:
             if key not in FIRELENS_OPTIONS:
-                yield r.finding(f"firelensConfiguration has no option {key!r}", where + ("options", key),
+                yield r.finding(f"firelensConfiguration has no option {key!r}: ECS documents "
+                                f"{', '.join(FIRELENS_OPTIONS)}, and the log router does not see the others",
+                                where + ("options", key),
                                 did_you_mean(key, list(FIRELENS_OPTIONS)) or f"known: {', '.join(FIRELENS_OPTIONS)}",
-                                at_key=True)
+                                at_key=True, severity=W)
         meta = options.get("enable-ecs-log-metadata")
         if meta is not None and meta not in ("true", "false"):
-            yield r.finding(f"enable-ecs-log-metadata is {meta!r}", where + ("options", "enable-ecs-log-metadata"),
-                            "write \"true\" or \"false\"")
+            yield r.finding(f"enable-ecs-log-metadata is {meta!r}: ECS documents \"true\" and \"false\"",
+                            where + ("options", "enable-ecs-log-metadata"), "write \"true\" or \"false\"", severity=W)
         kind, value = options.get("config-file-type"), options.get("config-file-value")
         if kind is None and value is None:
             continue
@@ -215,11 +218,13 @@ def firelens_configuration(r: Rule, ctx: Context) -> Iterator[Finding]:
                             where + ("options", "config-file-type"),
                             "bake the file into the router image and use config-file-type file")
         elif kind == "s3" and not aws.S3_OBJECT.match(value):
-            yield r.finding(f"config-file-value {value!r} is not an S3 object ARN",
-                            where + ("options", "config-file-value"), "write arn:aws:s3:::BUCKET/KEY.conf")
+            yield r.finding(f"config-file-value {value!r} is not an S3 object ARN: ECS registers it, and the task "
+                            "fails to start when the agent fetches it", where + ("options", "config-file-value"),
+                            "write arn:aws:s3:::BUCKET/KEY.conf", severity=W)
         elif kind == "file" and not value.startswith("/"):
-            yield r.finding(f"config-file-value {value!r} is not an absolute path",
-                            where + ("options", "config-file-value"), "give the file's full path in the router image")
+            yield r.finding(f"config-file-value {value!r} is not an absolute path: ECS registers it, and the "
+                            "router does not find the file", where + ("options", "config-file-value"),
+                            "give the file's full path in the router image", severity=W)
 
 
 # Fluent Bit outputs that write to AWS: Name -> (IAM actions, ARN template from the options, the options it needs).

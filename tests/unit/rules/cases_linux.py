@@ -96,4 +96,13 @@ CASES = [
                              base=WINDOWS_FARGATE, volumes=[{"name": "data", "efsVolumeConfiguration": {
                                  "fileSystemId": "fs-0123456789abcdef0"}}]),
          path=("volumes", 0, "efsVolumeConfiguration"), id="efs"),
+    # issue 11: Docker refuses these when it creates the container; ECS registers them: warnings
+    Case("ECS-K8", good=ec2(systemControls=[{"namespace": "net.core.somaxconn", "value": "1024"}]),
+         bad=ec2(systemControls=[{"namespace": "vm.max_map_count", "value": "262144"}]),
+         path=("containerDefinitions", 0, "systemControls", 0, "namespace"), severity="warning", id="registered"),
+    Case("ECS-K11", good=ec2(dockerSecurityOptions=["apparmor:docker-default"]),
+         bad=ec2(dockerSecurityOptions=["seccomp=unconfined"]),
+         path=("containerDefinitions", 0, "dockerSecurityOptions", 0), severity="warning", id="registered"),
+    Case("ECS-K13", good=ec2(user="app:app"), bad=ec2(user="app:app:app"), path=("containerDefinitions", 0, "user"),
+         severity="warning", id="registered"),
 ]
