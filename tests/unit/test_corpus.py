@@ -7,13 +7,14 @@ otherwise: fix the rule with a cited source, never the spec.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES
+from conftest import FIXTURES, REPO
 from generators import pipeline
 from generators.errors import EcsformError, Severity
 
@@ -54,6 +55,24 @@ def test_validates_and_plans_with_zero_errors(path: Path) -> None:
     except EcsformError as exc:
         pytest.fail("\n".join(f.format() for f in exc.findings))
     assert len(plans) == 1
+
+
+@functools.cache
+def _schema_validator():  # noqa: ANN202
+    import jsonschema
+
+    return jsonschema.Draft202012Validator(json.loads((REPO / "docs" / "spec.schema.json").read_text()))
+
+
+@pytest.mark.parametrize("path", FILES, ids=[p.name for p in FILES])
+def test_satisfies_the_editor_schema(path: Path) -> None:
+    """An editor using docs/spec.schema.json flags nothing in a file `validate` accepts."""
+    from ruamel.yaml import YAML
+
+    text = path.read_text(encoding="utf-8")
+    data = json.loads(text) if path.suffix == ".json" else YAML(typ="safe").load(text)
+    errors = [f"{list(e.path)}: {e.message[:200]}" for e in _schema_validator().iter_errors(data)]
+    assert not errors, errors
 
 
 def test_issue_11_gpu_task_is_accepted_as_written() -> None:
