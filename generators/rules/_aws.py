@@ -68,6 +68,14 @@ def spec_accounts(ctx: "Context") -> list[str]:
     return list(dict.fromkeys(out))
 
 
+# --- log driver options ----------------------------------------------------------------------------------------
+
+# The awslogs driver reads awslogs-create-group with Go's strconv.ParseBool (moby daemon/logger/awslogs), so these
+# spellings all mean true (and false); the managed execution role grants logs:CreateLogGroup for every true one.
+BOOLEAN_TRUE = ("1", "t", "T", "TRUE", "true", "True")
+BOOLEAN_FALSE = ("0", "f", "F", "FALSE", "false", "False")
+
+
 # --- where secrets are referenced ---------------------------------------------------------------------------
 
 def secret_values(container: dict[str, Any], path: Path) -> Iterator[tuple[Path, str]]:

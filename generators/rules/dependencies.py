@@ -72,8 +72,9 @@ def complete_not_essential(r: Rule, ctx: Context) -> Iterator[Finding]:
                             "container\")")
 
 
-@rule("ECS-F5", E, "A HEALTHY dependency targets a container with a healthCheck.",
-      "docs F5; AGENT dependencygraph/graph.go; catalog 3.2")
+@rule("ECS-F5", W, "A HEALTHY dependency targets a container with a healthCheck (run time: the dependency waits for "
+                   "a health status no check reports).", "docs F5; BC ContainerDependency.condition; AGENT "
+                   "dependencygraph/graph.go; catalog 3.2")
 def healthy_needs_check(r: Rule, ctx: Context) -> Iterator[Finding]:
     for _, c, dpath, d in _dependencies(ctx):
         target = d.get("containerName")
@@ -82,7 +83,9 @@ def healthy_needs_check(r: Rule, ctx: Context) -> Iterator[Finding]:
         found = ctx.container(target)
         if found and not ctx.written(found[0] + ("healthCheck",)):
             yield r.finding(f"container {label(c, dpath[:2])} waits for {target!r} to be HEALTHY, but {target!r} "
-                            "has no healthCheck: the dependency never resolves and the task fails to start",
+                            "has no healthCheck: ECS registers it, but AWS documents that HEALTHY \"requires that the "
+                            "dependent container has health checks configured\", and the ECS agent waits for a health "
+                            "status nothing reports, so the container does not start",
                             dpath + ("condition",),
                             f"add a healthCheck to {target!r}, e.g. {{\"command\": [\"CMD-SHELL\", "
                             "\"curl -f http://localhost/ || exit 1\"]}, or depend on START")
@@ -120,8 +123,8 @@ def _target(field: str, entry: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
-@rule("ECS-F6", E, "dependsOn, links and volumesFrom form no cycle (a container cannot wait for itself).",
-      "docs F6; AGENT graph.go; catalog 3.1")
+@rule("ECS-F6", W, "dependsOn, links and volumesFrom form no cycle (run time: the ECS agent refuses to start the "
+                   "task).", "docs F6; AGENT dependencygraph/graph.go, docker_task_engine.go; catalog 3.1")
 def no_cycles(r: Rule, ctx: Context) -> Iterator[Finding]:
     names, graph, edges = _graph(ctx)
     for comp in strongly_connected(names, graph):
@@ -139,8 +142,8 @@ def no_cycles(r: Rule, ctx: Context) -> Iterator[Finding]:
         steps = ", ".join(f"{x} {edges[(x, y)][0]} {y}" for x, y in zip(cycle, cycle[1:]))
         field, where = edges[first]
         yield r.finding(f"start-order cycle: {' -> '.join(cycle)} ({steps})", where,
-                        "remove one of these dependencies; the ECS agent refuses to start the task (\"Task has "
-                        "circular dependencies; unable to start\")")
+                        "remove one of these dependencies: ECS registers the task definition, but the ECS agent "
+                        "refuses to start the task (\"Task has circular dependencies; unable to start\")")
 
 
 @rule("ECS-F8", W, "Containers wait for the FireLens log router with START or HEALTHY, not COMPLETE/SUCCESS.",

@@ -187,8 +187,9 @@ def volume_name(r: Rule, ctx: Context) -> Iterator[Finding]:
 _NAMED_VOLUMES = ("efsVolumeConfiguration", "s3filesVolumeConfiguration", "configuredAtLaunch")
 
 
-@rule("ECS-A11", W, "Tags: keys and values of letters, digits, spaces and _ . : / = + - @; unique keys; no `aws:` "
-      "prefix.", "docs A11; botocore TagKey/TagValue")
+@rule("ECS-A11", E, "Tags: no `aws:` prefix (in any case) on keys or values and unique keys (errors); keys and "
+      "values of letters, digits, spaces and _ . : / = + - @ (warning).",
+      "docs A11; BC RegisterTaskDefinitionRequest.tags, TagKey/TagValue; IAM TagRole (aws: keys refused)")
 def tags(r: Rule, ctx: Context) -> Iterator[Finding]:
     keys: set[str] = set()
     for path, tag in items(ctx.task, "tags", ()):
@@ -202,14 +203,22 @@ def tags(r: Rule, ctx: Context) -> Iterator[Finding]:
                 continue
             bad = "".join(sorted({ch for ch in text if not _tag_char(ch)}))
             if bad:
-                yield r.finding(f"tag {part} {text!r} contains {bad!r}", path + (part,),
-                                "use letters, digits, spaces and _ . : / = + - @ only")
+                yield r.finding(f"tag {part} {text!r} contains {bad!r}: ECS documents letters, digits, spaces and "
+                                "_ . : / = + - @ as the characters tags generally allow, and ecsform puts these tags on "
+                                "the IAM roles and log groups it creates too", path + (part,),
+                                "use letters, digits, spaces and _ . : / = + - @ only", severity=W)
             if text[:4].lower() == _RESERVED:
-                yield r.finding(f"tag {part} {text!r} starts with 'aws:', which AWS reserves", path + (part,),
-                                "drop or change the prefix: AWS reserves aws: (in any case) for its own tags")
+                yield r.finding(f"tag {part} {text!r} starts with {text[:4]!r}: AWS reserves the aws: prefix, in any "
+                                "case, for its own tag keys and values (ECS: \"Do not use aws:, AWS:, or any upper or "
+                                "lowercase combination of such as a prefix for either keys or values\"; IAM refuses "
+                                "such keys on the roles ecsform tags)", path + (part,),
+                                "drop or change the prefix, e.g. team:owner instead of aws:owner")
         if isinstance(key, str):
             if key in keys:
-                yield r.finding(f"tag key {key!r} is used twice", path + ("key",), "keep one value per key")
+                yield r.finding(f"tag key {key!r} is used twice: ECS takes one value per key (\"each tag key must be "
+                                "unique, and each tag key can have only one value\"), and the Terraform provider "
+                                "holds tags as a map, so one of the values would be dropped", path + ("key",),
+                                "keep one value per key")
             keys.add(key)
 
 

@@ -136,29 +136,46 @@ def shm_and_tmpfs(r: Rule, ctx: Context) -> Iterator[Finding]:
                                     f"did you mean {close!r}?" if close else "see the Tmpfs mountOptions list")
 
 
-@rule("ECS-K7", E, "ulimits: softLimit is not above hardLimit, and neither is negative.", "docs K7; BC Ulimit")
+@rule("ECS-K7", W, "ulimits: -1 (unlimited) or 0 and more, and softLimit not above hardLimit (run time: Docker "
+                   "refuses to start the container).", "docs K7; BC Ulimit; Docker --ulimit (-1 is unlimited)")
 def ulimits(r: Rule, ctx: Context) -> Iterator[Finding]:
     for path, c in ctx.containers():
         for p, u in items(c, "ulimits", path):
             soft, hard = u.get("softLimit"), u.get("hardLimit")
             name = u.get("name", "?")
             for field, value in (("softLimit", soft), ("hardLimit", hard)):
-                if isinstance(value, int) and value < 0:
-                    yield r.finding(f"ulimit {name} {field} {value} is negative", p + (field,), "use 0 or more")
-            if isinstance(soft, int) and isinstance(hard, int) and 0 <= hard < soft:
-                yield r.finding(f"ulimit {name}: softLimit {soft} is above hardLimit {hard}", p + ("softLimit",),
-                                "Docker refuses to start the container; make softLimit <= hardLimit")
+                if isinstance(value, int) and value < UNLIMITED:
+                    yield r.finding(f"ulimit {name} {field} {value} is below -1: ECS registers it and Docker passes "
+                                    "it on, but the kernel reads it as an unsigned number (about 2^64, in effect "
+                                    "unlimited)", p + (field,),
+                                    "use -1 for unlimited (Docker's convention), or 0 and more")
+            if isinstance(soft, int) and isinstance(hard, int) and UNLIMITED <= soft and UNLIMITED <= hard \
+                    and _limit(soft) > _limit(hard):
+                shown = {v: ("-1 (unlimited)" if v == UNLIMITED else str(v)) for v in (soft, hard)}
+                yield r.finding(f"ulimit {name}: softLimit {shown[soft]} is above hardLimit {shown[hard]}: ECS "
+                                "registers it, but the container cannot start (setrlimit refuses a soft limit above "
+                                "the hard one)", p + ("softLimit",),
+                                "make softLimit <= hardLimit (-1, unlimited, is the highest)")
 
 
-@rule("ECS-K8", E, "systemControls set namespaced sysctls only (IPC kernel.* and fs.mqueue.*, net.*), not on "
-                   "Windows, and no IPC sysctl with ipcMode host.", "docs K8; BC SystemControl")
+UNLIMITED = -1  # Docker's --ulimit convention: -1 is RLIM_INFINITY (AWS Batch and the EFA/GPU guides use memlock -1)
+
+
+def _limit(value: int) -> float:
+    return float("inf") if value == UNLIMITED else value
+
+
+@rule("ECS-K8", W, "systemControls set namespaced sysctls only (IPC kernel.* and fs.mqueue.*, net.*), not on "
+                   "Windows, and no IPC sysctl with ipcMode host (run time: Docker refuses to create the container).",
+      "docs K8; BC SystemControl; Docker daemon sysctl validation")
 def system_controls(r: Rule, ctx: Context) -> Iterator[Finding]:
     ipc_host = ctx.task.get("ipcMode") == "host"
     for path, c in ctx.containers():
         for p, sc in items(c, "systemControls", path):
             ns = sc.get("namespace")
             if ctx.is_windows:
-                yield r.finding("systemControls are not supported for Windows containers", p, "remove them")
+                yield r.finding("systemControls are not supported for Windows containers: ECS registers them, but Docker on "
+                                "Windows has no sysctls", p, "remove them")
                 continue
             if not isinstance(ns, str):
                 if "namespace" not in sc:
@@ -167,11 +184,12 @@ def system_controls(r: Rule, ctx: Context) -> Iterator[Finding]:
                 continue
             ipc = ns in IPC_SYSCTLS or ns.startswith("fs.mqueue.")
             if not ipc and not ns.startswith("net."):
-                yield r.finding(f"{ns!r} is not a namespaced sysctl; containers may set only the IPC ones "
-                                f"({', '.join(IPC_SYSCTLS)}, fs.mqueue.*) and net.*", p + ("namespace",),
-                                "set it on the instance instead")
+                yield r.finding(f"{ns!r} is not a namespaced sysctl: ECS registers it, but Docker refuses to create the "
+                                f"container; containers may set only the IPC ones ({', '.join(IPC_SYSCTLS)}, "
+                                "fs.mqueue.*) and net.*", p + ("namespace",), "set it on the instance instead")
             elif ipc and ipc_host:
-                yield r.finding(f"{ns!r} is an IPC sysctl, which cannot be set with ipcMode host", p + ("namespace",),
+                yield r.finding(f"{ns!r} is an IPC sysctl, which cannot be set with ipcMode host: ECS registers it, but "
+                                "Docker refuses to create the container", p + ("namespace",),
                                 "use ipcMode task, or set it on the instance")
             if "value" not in sc:
                 yield r.finding(f"systemControls {ns!r} without a value", p, "add value")
@@ -196,18 +214,21 @@ def ipc_mode(r: Rule, ctx: Context) -> Iterator[Finding]:
         yield r.finding("ipcMode is not supported for Windows containers", ("ipcMode",), "remove ipcMode", at_key=True)
 
 
-@rule("ECS-K11", E, "dockerSecurityOptions are no-new-privileges, apparmor:PROFILE, label:VALUE or "
-                    "credentialspec:PATH (only credentialspec on Windows).", "docs K11; BC dockerSecurityOptions")
+@rule("ECS-K11", W, "dockerSecurityOptions are no-new-privileges, apparmor:PROFILE, label:VALUE or "
+                    "credentialspec:PATH (only credentialspec on Windows); run time: Docker refuses other options.",
+      "docs K11; BC dockerSecurityOptions")
 def docker_security_options(r: Rule, ctx: Context) -> Iterator[Finding]:
     for path, c in ctx.containers():
         for p, option in items(c, "dockerSecurityOptions", path):
             if not isinstance(option, str):
                 continue
             if not _SECURITY_OPTION.match(option):
-                yield r.finding(f"{option!r} is not a security option ECS passes", p,
+                yield r.finding(f"{option!r} is not a security option ECS documents: ECS registers it, but Docker refuses "
+                                "to create a container with an option it does not know", p,
                                 "use no-new-privileges, apparmor:PROFILE, label:VALUE or credentialspec:PATH")
             elif ctx.is_windows and not option.startswith("credentialspec:"):
-                yield r.finding(f"{option!r} is a Linux security option; Windows containers take only credentialspec:",
+                yield r.finding(f"{option!r} is a Linux security option; Windows containers take only credentialspec: "
+                                "(ECS registers it; Docker on Windows rejects it)",
                                 p, "remove it")
 
 
@@ -226,8 +247,8 @@ def credential_specs(r: Rule, ctx: Context) -> Iterator[Finding]:
                                 "credentialspec:arn:aws:s3:::BUCKET/KEY")
 
 
-@rule("ECS-K13", E, "user is user, user:group, uid or uid:gid (root with host networking: warning).",
-      "docs K13; BC user")
+@rule("ECS-K13", W, "user is user, user:group, uid or uid:gid, and not root with host networking (run time: the "
+                    "container cannot start as a user it cannot resolve).", "docs K13; BC user")
 def user_format(r: Rule, ctx: Context) -> Iterator[Finding]:
     for path, c in ctx.containers():
         user = c.get("user")
@@ -235,12 +256,13 @@ def user_format(r: Rule, ctx: Context) -> Iterator[Finding]:
             continue
         parts = user.split(":")
         if len(parts) > 2 or not all(_USER_PART.match(p) for p in parts):
-            yield r.finding(f"user {user!r} is not user, user:group, uid or uid:gid", path + ("user",),
+            yield r.finding(f"user {user!r} is not user, user:group, uid or uid:gid: ECS registers it, but the "
+                            "container runtime cannot resolve it and the container does not start", path + ("user",),
                             "write e.g. 1000:1000 or app")
         elif parts[0] in ("0", "root") and ctx.network_mode == "host":
             yield r.finding(f"user {user!r} is root with network mode host: the container can reach the "
-                            "instance's network stack as root", path + ("user",), "run as a non-root user",
-                            severity=W)
+                            "instance's network stack as root (AWS: \"When using the host network mode, you should not run "
+                            "containers using the root user (UID 0).\")", path + ("user",), "run as a non-root user")
 
 
 @rule("ECS-K14", E, "Windows containers use none of disableNetworking, dnsServers, dnsSearchDomains, extraHosts, "

@@ -83,33 +83,40 @@ def awslogs_allowed_options(r: Rule, ctx: Context) -> Iterator[Finding]:
                                 "awslogs takes no secret options; remove it")
 
 
-@rule("ECS-I5", E, "awslogs option values: create-group true/false, mode blocking/non-blocking, a buffer size "
-                   "only with non-blocking, not both datetime-format and multiline-pattern.",
-      "docs I5; BC LogConfiguration.options; CDK aws-log-driver.ts")
+@rule("ECS-I5", W, "awslogs option values: create-group a boolean, mode blocking/non-blocking, a buffer size "
+                   "only with non-blocking, not both datetime-format and multiline-pattern (run time: the log driver "
+                   "refuses to start the container).",
+      "docs I5; BC LogConfiguration.options; moby daemon/logger/awslogs (strconv.ParseBool); CDK aws-log-driver.ts")
 def awslogs_option_values(r: Rule, ctx: Context) -> Iterator[Finding]:
     for path, _, driver, options in _logging(ctx):
         if driver != "awslogs":
             continue
         where = path + ("options",)
         create = options.get("awslogs-create-group")
-        if create is not None and create not in ("true", "false"):
-            yield r.finding(f"awslogs-create-group is {create!r}", where + ("awslogs-create-group",),
-                            "write \"true\" or \"false\" (ecsform grants logs:CreateLogGroup only for \"true\")")
+        if create is not None and create not in aws.BOOLEAN_TRUE + aws.BOOLEAN_FALSE:
+            yield r.finding(f"awslogs-create-group is {create!r}: ECS registers it, but the awslogs driver reads the "
+                            "option as a boolean (Go's strconv.ParseBool) and refuses to start the container",
+                            where + ("awslogs-create-group",),
+                            "write \"true\" or \"false\" (the driver also reads 1, t, T, TRUE, True and their false "
+                            "forms)")
         mode = options.get("mode")
         if mode is not None and mode not in ("blocking", "non-blocking"):
-            yield r.finding(f"mode {mode!r} is not blocking or non-blocking", where + ("mode",),
+            yield r.finding(f"mode {mode!r} is not blocking or non-blocking: ECS registers it, but the container "
+                            "does not start", where + ("mode",),
                             "write \"non-blocking\" (ECS's default) or \"blocking\"")
         size = options.get("max-buffer-size")
         if size is not None:
             if mode == "blocking":
-                yield r.finding("max-buffer-size applies only with mode non-blocking", where + ("max-buffer-size",),
+                yield r.finding("max-buffer-size applies only with mode non-blocking: with blocking the buffer is "
+                                "never used (AWS CDK refuses the pair)", where + ("max-buffer-size",),
                                 "remove max-buffer-size, or set mode to non-blocking")
             elif not _BUFFER_SIZE.match(size):
-                yield r.finding(f"max-buffer-size {size!r} is not a size", where + ("max-buffer-size",),
-                                "write a size such as \"25m\" (default 10m)")
+                yield r.finding(f"max-buffer-size {size!r} is not a size: ECS registers it, but the container does "
+                                "not start", where + ("max-buffer-size",), "write a size such as \"25m\" (default 10m)")
         if "awslogs-datetime-format" in options and "awslogs-multiline-pattern" in options:
-            yield r.finding("awslogs-datetime-format and awslogs-multiline-pattern are both set; Docker refuses "
-                            "the pair", where + ("awslogs-multiline-pattern",), "keep one of them")
+            yield r.finding("awslogs-datetime-format and awslogs-multiline-pattern are both set: ECS registers it, "
+                            "but the awslogs driver refuses the pair and the container does not start (AWS: \"You "
+                            "cannot configure both\")", where + ("awslogs-multiline-pattern",), "keep one of them")
 
 
 @rule("ECS-I6", E, "awslogs on Fargate or EXTERNAL needs an execution role (one is named, or ecsform creates it).",
@@ -169,9 +176,10 @@ def router_needs_user(r: Rule, ctx: Context) -> Iterator[Finding]:
                         "container has to be configured with the awsfirelens log driver.\")")
 
 
-@rule("ECS-I10", E, "firelensConfiguration options: known names, enable-ecs-log-metadata true/false, "
-                    "config-file-type s3 (not on Fargate, an S3 ARN) or file (an absolute path), Linux only; "
-                    "several routers: warning.", "docs I10; BC FirelensConfiguration; DG23 using_firelens.md")
+@rule("ECS-I10", E, "firelensConfiguration: config-file-type s3 (an S3 object ARN) or file, s3 not on Fargate, Linux "
+                    "only (errors); known option names, enable-ecs-log-metadata true/false, an S3 ARN or absolute "
+                    "path as config-file-value, one router (warnings: run time).",
+      "docs I10; BC FirelensConfiguration; DG23 using_firelens.md")
 def firelens_configuration(r: Rule, ctx: Context) -> Iterator[Finding]:
     routers = _firelens_routers(ctx)
     for n, (path, c) in enumerate(routers):
@@ -186,13 +194,15 @@ def firelens_configuration(r: Rule, ctx: Context) -> Iterator[Finding]:
             continue
         for key in options:
             if key not in FIRELENS_OPTIONS:
-                yield r.finding(f"firelensConfiguration has no option {key!r}", where + ("options", key),
+                yield r.finding(f"firelensConfiguration has no option {key!r}: ECS documents "
+                                f"{', '.join(FIRELENS_OPTIONS)}, and the log router does not see the others",
+                                where + ("options", key),
                                 did_you_mean(key, list(FIRELENS_OPTIONS)) or f"known: {', '.join(FIRELENS_OPTIONS)}",
-                                at_key=True)
+                                at_key=True, severity=W)
         meta = options.get("enable-ecs-log-metadata")
         if meta is not None and meta not in ("true", "false"):
-            yield r.finding(f"enable-ecs-log-metadata is {meta!r}", where + ("options", "enable-ecs-log-metadata"),
-                            "write \"true\" or \"false\"")
+            yield r.finding(f"enable-ecs-log-metadata is {meta!r}: ECS documents \"true\" and \"false\"",
+                            where + ("options", "enable-ecs-log-metadata"), "write \"true\" or \"false\"", severity=W)
         kind, value = options.get("config-file-type"), options.get("config-file-value")
         if kind is None and value is None:
             continue
@@ -208,11 +218,13 @@ def firelens_configuration(r: Rule, ctx: Context) -> Iterator[Finding]:
                             where + ("options", "config-file-type"),
                             "bake the file into the router image and use config-file-type file")
         elif kind == "s3" and not aws.S3_OBJECT.match(value):
-            yield r.finding(f"config-file-value {value!r} is not an S3 object ARN",
-                            where + ("options", "config-file-value"), "write arn:aws:s3:::BUCKET/KEY.conf")
+            yield r.finding(f"config-file-value {value!r} is not an S3 object ARN: ECS registers it, and the task "
+                            "fails to start when the agent fetches it", where + ("options", "config-file-value"),
+                            "write arn:aws:s3:::BUCKET/KEY.conf", severity=W)
         elif kind == "file" and not value.startswith("/"):
-            yield r.finding(f"config-file-value {value!r} is not an absolute path",
-                            where + ("options", "config-file-value"), "give the file's full path in the router image")
+            yield r.finding(f"config-file-value {value!r} is not an absolute path: ECS registers it, and the "
+                            "router does not find the file", where + ("options", "config-file-value"),
+                            "give the file's full path in the router image", severity=W)
 
 
 # Fluent Bit outputs that write to AWS: Name -> (IAM actions, ARN template from the options, the options it needs).

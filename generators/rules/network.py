@@ -84,7 +84,7 @@ def awsvpc_host_port(r: Rule, ctx: Context) -> Iterator[Finding]:
 
 
 @rule("ECS-D8", E, "awsvpc: containers set no hostname (error) and no extraHosts (warning).",
-      "docs D8; botocore hostname/extraHosts")
+      "docs D8; botocore hostname/extraHosts; labd/ecs-deplojo#26")
 def awsvpc_hostname(r: Rule, ctx: Context) -> Iterator[Finding]:
     if ctx.effective_network_mode != "awsvpc":
         return

@@ -40,14 +40,15 @@ def role_arn_format(r: Rule, ctx: Context) -> Iterator[Finding]:
                             "the name)")
 
 
-@rule("ECS-M2", E, "A brought role can be assumed by ecs-tasks.amazonaws.com: never a service-linked role.",
-      "docs M2; DG23 task_execution_IAM_role.md")
+@rule("ECS-M2", W, "A brought role can be assumed by ecs-tasks.amazonaws.com: never a service-linked role (run time: "
+                   "the task cannot assume it).", "docs M2; DG23 task_execution_IAM_role.md; IAM service-linked roles")
 def role_trust(r: Rule, ctx: Context) -> Iterator[Finding]:
     for field, value in _roles(ctx):
         m = aws.ROLE_ARN.match(value)
         if m and m.group(3).startswith("aws-service-role/"):
-            yield r.finding(f"{value!r} is a service-linked role; it trusts only its own service, so ECS tasks "
-                            "cannot assume it", (field,),
+            yield r.finding(f"{value!r} is a service-linked role; it trusts only its own service and its trust "
+                            "policy cannot be edited, so ECS registers the task definition but the task cannot "
+                            "assume the role", (field,),
                             "use a role whose trust policy allows ecs-tasks.amazonaws.com to sts:AssumeRole, or "
                             f"remove {field} to let ecsform create one")
 
@@ -107,7 +108,7 @@ def _execution_needs(ctx: Context, role: str) -> list[aws.Need]:
             region = options.get("awslogs-region") or aws.task_region(ctx) or "REGION"
             arn = f"arn:{partition}:logs:{region}:{account or 'ACCOUNT'}:log-group:{group}:*"
             groups.add(arn)
-            if options.get("awslogs-create-group") == "true":
+            if options.get("awslogs-create-group") in aws.BOOLEAN_TRUE:
                 create.add(arn)
     if groups:
         needs.append(aws.Need(("logs:CreateLogStream", "logs:PutLogEvents"), tuple(sorted(groups))))

@@ -127,8 +127,8 @@ def _selectors(value: str) -> bool:
     return rest.count(":") >= 2
 
 
-@rule("ECS-H6", E, "A secret valueFrom is a Secrets Manager ARN, an SSM parameter ARN or an SSM parameter name.",
-      "docs H6; BC Secret.valueFrom")
+@rule("ECS-H6", W, "A secret valueFrom is a Secrets Manager ARN, an SSM parameter ARN or an SSM parameter name (run "
+                   "time: the task fails to start when the agent reads it).", "docs H6; BC Secret.valueFrom")
 def ssm_value_from(r: Rule, ctx: Context) -> Iterator[Finding]:
     for path, c in ctx.containers():
         for p, value in aws.secret_values(c, path):
@@ -138,19 +138,22 @@ def ssm_value_from(r: Rule, ctx: Context) -> Iterator[Finding]:
             if value.startswith("arn:") and (arn is None or arn.service not in ("secretsmanager", "ssm")):
                 service = f" of service {arn.service!r}" if arn else ""
                 yield r.finding(f"{value!r} is an ARN{service}; ECS reads secrets only from Secrets Manager and "
-                                "SSM Parameter Store", p, "write arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME "
+                                "SSM Parameter Store: it registers the value, and the task fails to start", p, "write arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME "
                                 "or arn:aws:ssm:REGION:ACCOUNT:parameter/NAME")
             elif arn is not None and arn.service == "ssm" and not _ssm_arn_ok(value):
-                yield r.finding(f"{value!r} is not an SSM parameter ARN", p,
+                yield r.finding(f"{value!r} is not an SSM parameter ARN: ECS registers it, and the task fails to "
+                                "start", p,
                                 "write arn:PARTITION:ssm:REGION:ACCOUNT:parameter/NAME (for /path/to/name: "
                                 "parameter/path/to/name)")
             elif arn is None and not aws.SSM_NAME.match(value):
-                yield r.finding(f"{value!r} is neither an ARN nor a valid SSM parameter name", p,
+                yield r.finding(f"{value!r} is neither an ARN nor a valid SSM parameter name: ECS registers it, "
+                                "and the task fails to start", p,
                                 "parameter names use letters, digits and _ . - /; give other secrets by full ARN")
 
 
-@rule("ECS-H7", E, "json-key, version-stage and version-id selectors only work on Secrets Manager ARNs.",
-      "docs H7; DG23 specifying-sensitive-data-secrets.md")
+@rule("ECS-H7", W, "json-key, version-stage and version-id selectors only work on Secrets Manager ARNs (run time: "
+                   "the task fails to start when the agent reads the secret).",
+      "docs H7; DG23 specifying-sensitive-data-secrets.md; AGENT taskresource/ssmsecret")
 def selectors_need_secretsmanager(r: Rule, ctx: Context) -> Iterator[Finding]:
     for path, c in ctx.containers():
         for p, value in aws.secret_values(c, path):
@@ -158,19 +161,21 @@ def selectors_need_secretsmanager(r: Rule, ctx: Context) -> Iterator[Finding]:
                 continue
             arn = aws.parse_arn(value) if value.startswith("arn:") else None
             if arn is not None and arn.service == "ssm":
-                yield r.finding(f"{value!r} adds json-key/version selectors to an SSM parameter; ECS reads "
-                                "parameters whole", p, "store the value in its own parameter, or move it to Secrets "
+                yield r.finding(f"{value!r} adds json-key/version selectors to an SSM parameter: ECS registers it, "
+                                "but reads parameters whole, so the task fails to start", p, "store the value in its own parameter, or move it to Secrets "
                                 "Manager and give the secret's ARN")
             elif not value.startswith("arn:"):
                 name = value.split(":", 1)[0]
                 yield r.finding(f"{value!r} looks like a secret with json-key/version selectors, but ECS reads a "
-                                "value that is not an ARN as an SSM parameter name", p,
+                                "value that is not an ARN as an SSM parameter name: it registers it, and the task "
+                                "fails to start", p,
                                 f"give the full Secrets Manager ARN: arn:aws:secretsmanager:REGION:ACCOUNT:secret:"
                                 f"{name}-SUFFIX{value[len(name):]}")
         for p, value in aws.repository_credentials(c, path):
             ref = aws.secret_ref(value) if value.startswith("arn:") else None
             if ref is not None and ref.fields == 5:
-                yield r.finding(f"{value!r}: repository credentials are read from the whole secret, not a json-key",
+                yield r.finding(f"{value!r}: repository credentials are read from the whole secret, not a json-key "
+                                "(ECS registers it; the image pull fails)",
                                 p, f"give the secret itself: {ref.base}; it holds {{\"username\": ..., "
                                 f"\"password\": ...}}")
 
@@ -231,8 +236,8 @@ def execution_role_secret_permissions(r: Rule, ctx: Context) -> Iterator[Finding
                         "the role")
 
 
-@rule("ECS-H11", E, "repositoryCredentials.credentialsParameter is a Secrets Manager secret (ARN, or name in the "
-                    "task's region).", "docs H11; BC RepositoryCredentials")
+@rule("ECS-H11", W, "repositoryCredentials.credentialsParameter is a Secrets Manager secret, ARN or name in the "
+                    "task's region (run time: the image pull fails).", "docs H11; BC RepositoryCredentials")
 def repository_credentials_format(r: Rule, ctx: Context) -> Iterator[Finding]:
     for path, c in ctx.containers():
         for p, value in aws.repository_credentials(c, path):
@@ -241,13 +246,14 @@ def repository_credentials_format(r: Rule, ctx: Context) -> Iterator[Finding]:
             arn = aws.parse_arn(value)
             if arn is None or arn.service != "secretsmanager":
                 what = f"an ARN of service {arn.service!r}" if arn else "not a valid ARN"
-                yield r.finding(f"{value!r} is {what}; private registry credentials come only from Secrets Manager",
+                yield r.finding(f"{value!r} is {what}; private registry credentials come only from Secrets Manager "
+                                "(ECS registers it; the image pull fails)",
                                 p, "store {\"username\": ..., \"password\": ...} in a Secrets Manager secret and give "
                                 "its ARN")
 
 
-@rule("ECS-H12", E, "environmentFiles: at most 10 per container, each an S3 object ARN (a file without the .env "
-                    "extension is a warning).", "docs H12; BC EnvironmentFile")
+@rule("ECS-H12", E, "environmentFiles: at most 10 per container; each an S3 object ARN with the .env extension "
+                    "(warnings: run time).", "docs H12; BC EnvironmentFile")
 def environment_files_format(r: Rule, ctx: Context) -> Iterator[Finding]:
     for path, c in ctx.containers():
         files = c.get("environmentFiles")
@@ -261,7 +267,8 @@ def environment_files_format(r: Rule, ctx: Context) -> Iterator[Finding]:
                 hint = "write arn:aws:s3:::BUCKET/KEY.env"
                 if value.startswith("s3://"):
                     hint = f"write arn:aws:s3:::{value[len('s3://'):]}"
-                yield r.finding(f"{value!r} is not an S3 object ARN", p, hint)
+                yield r.finding(f"{value!r} is not an S3 object ARN: ECS registers it, and the task fails to start "
+                                "when the agent fetches the file", p, hint, severity=W)
             elif not value.endswith(".env"):
                 yield r.finding(f"{value!r} does not end in .env; ECS documents that environment files must have "
                                 "the .env extension", p, "rename the object to end in .env", severity=W)

@@ -208,7 +208,8 @@ def _reserved(c: dict[str, Any]) -> int:
     return reservation if reservation else integer(c.get("memory")) or 0
 
 
-@rule("ECS-C17", E, "Container memory and memoryReservation are at least 6 MiB.", "docs C17; botocore memory")
+@rule("ECS-C17", W, "Container memory and memoryReservation are at least 6 MiB (run time: Docker 20.10 and later "
+                    "refuses to create the container).", "docs C17; BC ContainerDefinition.memory/memoryReservation")
 def container_memory_floor(r: Rule, ctx: Context) -> Iterator[Finding]:
     for path, c in ctx.containers():
         for field in ("memory", "memoryReservation"):
@@ -217,7 +218,9 @@ def container_memory_floor(r: Rule, ctx: Context) -> Iterator[Finding]:
                 continue  # a 0 reservation means none
             if value < DOCKER_MIN_MEMORY:
                 yield r.finding(f"{field} {value} MiB is below the {DOCKER_MIN_MEMORY} MiB Docker reserves for a "
-                                "container", path + (field,),
+                                "container: ECS registers it, but Docker 20.10 and later refuses to create the "
+                                "container (AWS: \"don't specify less than 6 MiB of memory for your containers\")",
+                                path + (field,),
                                 f"use at least {DOCKER_MIN_MEMORY} MiB (Docker 20.10 and later refuses less; "
                                 "the value is in MiB, not GB)")
 

@@ -67,8 +67,8 @@ def mount_points_reference_volumes(r: Rule, ctx: Context) -> Iterator[Finding]:
                             "in the container")
 
 
-@rule("ECS-J3", E, "containerPath of mount points and tmpfs is absolute (Linux: /path; Windows: C:\\path).",
-      "docs J3; BC MountPoint, Tmpfs")
+@rule("ECS-J3", W, "containerPath of mount points and tmpfs is absolute (Linux: /path; Windows: C:\\path); run "
+                   "time: Docker refuses a relative mount path.", "docs J3; BC MountPoint, Tmpfs")
 def container_path_absolute(r: Rule, ctx: Context) -> Iterator[Finding]:
     windows = ctx.is_windows
     paths: list[tuple[Path, Any]] = [(p + ("containerPath",), m.get("containerPath")) for p, _, m in _mounts(ctx)]
@@ -82,10 +82,12 @@ def container_path_absolute(r: Rule, ctx: Context) -> Iterator[Finding]:
             continue
         tmpfs = "tmpfs" in path
         if windows and not tmpfs and not _WINDOWS_PATH.match(value):
-            yield r.finding(f"containerPath {value!r} is not an absolute Windows path", path,
+            yield r.finding(f"containerPath {value!r} is not an absolute Windows path: ECS registers it, but Docker "
+                            "refuses the mount and the container does not start", path,
                             "write a path on the drive of $env:ProgramData, such as C:\\data")
         elif (not windows or tmpfs) and not value.startswith("/"):
-            yield r.finding(f"containerPath {value!r} is not an absolute path", path, f"write /{value.lstrip('./')}")
+            yield r.finding(f"containerPath {value!r} is not an absolute path: ECS registers it, but Docker refuses "
+                            "the mount and the container does not start", path, f"write /{value.lstrip('./')}")
 
 
 @rule("ECS-J4", E, "volumesFrom.sourceContainer names another container of the task.", "docs J4; BC VolumeFrom")
@@ -144,20 +146,23 @@ def host_source_path(r: Rule, ctx: Context) -> Iterator[Finding]:
                             "compatible task definitions do not support sourcePath\")")
 
 
-@rule("ECS-J7", E, "EFS volumes: file system and access point IDs; with an access point or IAM authorization, "
-                   "rootDirectory / and transit encryption not DISABLED; transitEncryptionPort 1-65535.",
-      "docs J7; BC EFSVolumeConfiguration; aws/aws-cdk#10683")
+@rule("ECS-J7", E, "EFS volumes: with an access point or IAM authorization, rootDirectory / and transit encryption "
+                   "not DISABLED; transitEncryptionPort 1-65535 (errors); file system and access point IDs (warnings: "
+                   "run time).", "docs J7; BC EFSVolumeConfiguration; aws/aws-cdk#10683; TF IsPortNumber")
 def efs_fields(r: Rule, ctx: Context) -> Iterator[Finding]:
     for path, _, efs in _efs(ctx):
         fs_id = efs.get("fileSystemId")
         if isinstance(fs_id, str) and not aws.is_ref(fs_id) and not _EFS_ID.match(fs_id):
-            yield r.finding(f"fileSystemId {fs_id!r} is not an EFS file system ID", path + ("fileSystemId",),
-                            "write fs-0123456789abcdef0 (or ecsform:efs/NAME for a file system ecsform creates)")
+            yield r.finding(f"fileSystemId {fs_id!r} is not an EFS file system ID: ECS registers it, and the mount "
+                            "fails when the task starts", path + ("fileSystemId",),
+                            "write fs-0123456789abcdef0 (or ecsform:efs/NAME for a file system ecsform creates)",
+                            severity=W)
         auth = efs.get("authorizationConfig") if isinstance(efs.get("authorizationConfig"), dict) else {}
         ap = auth.get("accessPointId")
         if isinstance(ap, str) and not aws.is_ref(ap) and not _ACCESS_POINT_ID.match(ap):
-            yield r.finding(f"accessPointId {ap!r} is not an EFS access point ID",
-                            path + ("authorizationConfig", "accessPointId"), "write fsap-0123456789abcdef0")
+            yield r.finding(f"accessPointId {ap!r} is not an EFS access point ID: ECS registers it, and the mount "
+                            "fails when the task starts", path + ("authorizationConfig", "accessPointId"),
+                            "write fsap-0123456789abcdef0", severity=W)
         root = efs.get("rootDirectory")
         if ap is not None and isinstance(root, str) and root != "/":
             yield r.finding(f"rootDirectory {root!r} with an access point", path + ("rootDirectory",),
@@ -220,8 +225,9 @@ def _efs_needs(ctx: Context, role: str) -> list[aws.Need]:
     return aws.merge(needs)
 
 
-@rule("ECS-J9", E, "FSx for Windows File Server credentials come from a Secrets Manager or SSM ARN; domain is "
-                   "not blank.", "docs J9; BC FSxWindowsFileServerAuthorizationConfig")
+@rule("ECS-J9", W, "FSx for Windows File Server credentials come from a Secrets Manager or SSM ARN; domain is "
+                   "not blank (run time: the file share is not mounted).",
+      "docs J9; BC FSxWindowsFileServerAuthorizationConfig")
 def fsx_credentials(r: Rule, ctx: Context) -> Iterator[Finding]:
     for path, v in ctx.volumes():
         fsx = v.get("fsxWindowsFileServerVolumeConfiguration")
@@ -233,12 +239,14 @@ def fsx_credentials(r: Rule, ctx: Context) -> Iterator[Finding]:
         if isinstance(cred, str) and not aws.is_ref(cred):
             arn = aws.parse_arn(cred)
             if arn is None or arn.service not in ("secretsmanager", "ssm"):
-                yield r.finding(f"credentialsParameter {cred!r} is not a Secrets Manager or SSM parameter ARN",
+                yield r.finding(f"credentialsParameter {cred!r} is not a Secrets Manager or SSM parameter ARN: ECS "
+                                "registers it, and the share is not mounted when the task starts",
                                 where + ("credentialsParameter",),
                                 "give the ARN of the secret or parameter that holds the domain user's credentials")
         domain = auth.get("domain")
         if isinstance(domain, str) and not domain.strip():
-            yield r.finding("domain is blank", where + ("domain",), "give the Active Directory domain name")
+            yield r.finding("domain is blank: ECS registers it, and the share is not mounted when the task starts",
+                            where + ("domain",), "give the Active Directory domain name")
 
 
 @rule("ECS-J10", E, "At most one volume is configuredAtLaunch (a configuredAtLaunch volume that no container "

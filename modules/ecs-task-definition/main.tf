@@ -79,7 +79,8 @@ locals {
   ]))
   log_groups_self_create = sort(distinct([
     for o in local.awslogs : "arn:${local.partition}:logs:${try(o["awslogs-region"], local.region)}:${local.account_id}:log-group:${o["awslogs-group"]}:*"
-    if try(o["awslogs-create-group"], "false") == "true"
+    # the driver reads the option with Go's strconv.ParseBool: every spelling of true asks for the permission
+    if contains(["1", "t", "T", "TRUE", "true", "True"], try(o["awslogs-create-group"], "false"))
   ]))
 
   # Private ECR images: ACCOUNT.dkr.ecr.REGION.amazonaws.com[.cn]/REPOSITORY[:tag|@digest]

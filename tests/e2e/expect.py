@@ -57,6 +57,19 @@ def registered_task(described: dict[str, Any], rendered: dict[str, Any]) -> dict
     for key, default in API_TASK_EMPTY_DEFAULTS.items():
         if key not in rendered and task.get(key) == default:
             del task[key]
+    constraints = task.get("placementConstraints")
+    if constraints and rendered.get("placementConstraints"):
+        # a set in the provider too (placement_constraints): render's order
+        order = [json.dumps(c, sort_keys=True) for c in rendered["placementConstraints"]]
+        task["placementConstraints"] = sorted(constraints, key=lambda c: order.index(json.dumps(c, sort_keys=True))
+                                              if json.dumps(c, sort_keys=True) in order else len(order))
+    proxy = task.get("proxyConfiguration")
+    if proxy and "properties" in proxy and "proxyConfiguration" in rendered:
+        # The provider holds proxy properties in a map, so they reach ECS in no particular order (ECS gives the
+        # order no meaning): put them in render's order, as the volumes below.
+        order = [p["name"] for p in rendered["proxyConfiguration"].get("properties", [])]
+        proxy["properties"] = sorted(proxy["properties"],
+                                     key=lambda p: order.index(p["name"]) if p["name"] in order else len(order))
     if "volumes" in task:
         sent = {v["name"]: v for v in rendered.get("volumes", [])}
         order = list(sent)
@@ -99,7 +112,14 @@ def execution_permissions(rendered: dict[str, Any], region: str, account: str) -
     log_groups: set[str] = set()
     log_groups_created: set[str] = set()
     repositories: set[str] = set()
+    s3_objects: set[str] = set()
     for c in rendered["containerDefinitions"]:
+        # environment files and a FireLens configuration file in S3: the agent reads them with the execution role
+        # (developer guide: s3:GetObject on the object, s3:GetBucketLocation on its bucket)
+        s3_objects.update(f["value"] for f in c.get("environmentFiles", []))
+        firelens = c.get("firelensConfiguration", {}).get("options", {})
+        if firelens.get("config-file-type") == "s3":
+            s3_objects.add(firelens["config-file-value"])
         log = c.get("logConfiguration", {})
         for ref in [s["valueFrom"] for s in c.get("secrets", []) + log.get("secretOptions", [])]:
             if _is_secrets_manager(ref):
@@ -112,7 +132,7 @@ def execution_permissions(rendered: dict[str, Any], region: str, account: str) -
         if log.get("logDriver") == "awslogs" and "awslogs-group" in options:
             arn = f"arn:aws:logs:{options.get('awslogs-region', region)}:{account}:log-group:{options['awslogs-group']}:*"
             log_groups.add(arn)
-            if options.get("awslogs-create-group") == "true":
+            if options.get("awslogs-create-group") in ("1", "t", "T", "TRUE", "true", "True"):  # strconv.ParseBool
                 log_groups_created.add(arn)
         m = _ECR_IMAGE.match(c["image"])
         if m:
@@ -126,6 +146,9 @@ def execution_permissions(rendered: dict[str, Any], region: str, account: str) -
         expected["logs:CreateLogStream"] = expected["logs:PutLogEvents"] = log_groups
     if log_groups_created:
         expected["logs:CreateLogGroup"] = log_groups_created
+    if s3_objects:
+        expected["s3:GetObject"] = s3_objects
+        expected["s3:GetBucketLocation"] = {o.split("/", 1)[0] for o in s3_objects}
     if secrets:
         expected["secretsmanager:GetSecretValue"] = secrets
     if parameters:

@@ -181,7 +181,8 @@ def check_execution_role(d: Deployed, aws: Any, rendered: dict[str, Any]) -> Non
     expected = execution_permissions(rendered, d.region, account)
     uses_awslogs = any(c.get("logConfiguration", {}).get("logDriver") == "awslogs" for c in rendered["containerDefinitions"])
     iam = aws("iam")
-    created = [r for r in iam.list_roles()["Roles"] if r["RoleName"].startswith(f"{d.family[:32]}-exec-")]
+    created = [r for page in iam.get_paginator("list_roles").paginate() for r in page["Roles"]
+               if r["RoleName"].startswith(f"{d.family[:32]}-exec-")]  # pages of 100: the corpus makes many roles
     registered = describe(aws, d).get("executionRoleArn")
     if "executionRoleArn" in rendered:
         assert registered == rendered["executionRoleArn"]

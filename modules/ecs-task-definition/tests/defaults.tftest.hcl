@@ -255,6 +255,36 @@ run "log_groups_can_be_left_to_others" {
   }
 }
 
+run "log_group_creation_reads_go_booleans" {
+  command = plan
+
+  variables {
+    container_definitions = [
+      {
+        name  = "collector"
+        image = "public.ecr.aws/aws-observability/aws-otel-collector:v0.40.0"
+        logConfiguration = {
+          logDriver = "awslogs"
+          options   = { "awslogs-group" = "/ecs/collector", "awslogs-region" = "us-east-1", "awslogs-stream-prefix" = "ecs", "awslogs-create-group" = "True" }
+        }
+      },
+      {
+        name  = "app"
+        image = "public.ecr.aws/nginx/nginx:1.27"
+        logConfiguration = {
+          logDriver = "awslogs"
+          options   = { "awslogs-group" = "/ecs/app", "awslogs-region" = "us-east-1", "awslogs-stream-prefix" = "app", "awslogs-create-group" = "False" }
+        }
+      },
+    ]
+  }
+
+  assert {
+    condition     = [for s in jsondecode(output.execution_policy).Statement : s.Resource if s.Sid == "LogsCreateGroup"] == [["arn:aws:logs:us-east-1:123456789012:log-group:/ecs/collector:*"]]
+    error_message = "The awslogs driver reads awslogs-create-group with strconv.ParseBool: \"True\" needs logs:CreateLogGroup, \"False\" does not."
+  }
+}
+
 run "rejects_a_bad_family" {
   command = plan
 

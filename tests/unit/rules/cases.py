@@ -78,6 +78,7 @@ class Case:
     extension: dict[str, Any] | None = None  # x-ecsform block for both tasks
     note: str = ""
     id: str = field(default="", compare=False)
+    severity: str | None = None  # "error" or "warning": the severity the bad case's finding must have
 
     def label(self) -> str:
         return f"{self.rule}{'-' + self.id if self.id else ''}"

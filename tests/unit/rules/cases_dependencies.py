@@ -66,4 +66,11 @@ CASES = [
     Case("ECS-F9", good=task(BASE_EC2, containerDefinitions=[container(memory=256, stopTimeout=300)]),
          bad=task(BASE_EC2, containerDefinitions=[container(memory=256, startTimeout=-1)]),
          path=("containerDefinitions", 0, "startTimeout"), id="negative"),
+    # issue 11: ECS registers these; what fails is the task's start (the message says so): warnings
+    Case("ECS-F5", good=_pair(container("api", healthCheck=CHECK), condition="HEALTHY"),
+         bad=_pair(container("api"), condition="HEALTHY"),
+         path=("containerDefinitions", 1, "dependsOn", 0, "condition"), severity="warning", id="registered"),
+    Case("ECS-F6", good=with_containers(container("a", dependsOn=_dep("b", "START")), container("b")),
+         bad=with_containers(container("a", dependsOn=_dep("b", "START")), container("b", dependsOn=_dep("a", "START"))),
+         path=("containerDefinitions", 0, "dependsOn", 0), severity="warning", id="registered"),
 ]

@@ -53,11 +53,14 @@ CASES = [
     Case("ECS-A10", good=task(volumes=[{"name": "a"}, {"name": "b"}]),
          bad=task(volumes=[{"name": "a"}, {"name": "a"}]), path=("volumes", 1, "name"), id="duplicate"),
     Case("ECS-A11", good=_tags(("team", "payments"), ("cost-center", "4711 / EU")),
-         bad=_tags(("aws:team", "payments")), path=("tags", 0, "key")),
+         bad=_tags(("aws:team", "payments")), path=("tags", 0, "key"), severity="error"),
+    # AWS reserves the prefix in any case, on values too
+    Case("ECS-A11", good=_tags(("owner", "team:aws-platform")), bad=_tags(("owner", "AWS:platform")),
+         path=("tags", 0, "value"), severity="error", id="reserved-value"),
     Case("ECS-A11", good=_tags(("team", "ops@example.com")), bad=_tags(("team", "a|b")), path=("tags", 0, "value"),
-         id="characters"),
+         severity="warning", id="characters"),
     Case("ECS-A11", good=_tags(("a", "1"), ("b", "1")), bad=_tags(("a", "1"), ("a", "2")), path=("tags", 1, "key"),
-         id="duplicate"),
+         severity="error", id="duplicate"),
     Case("ECS-A11", good=task(BASE_EC2, tags=[{"key": "team"}]), bad=task(BASE_EC2, tags=[{"value": "x"}]),
          path=("tags", 0), id="no-key"),
 ]

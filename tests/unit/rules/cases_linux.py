@@ -49,7 +49,15 @@ CASES = [
     Case("ECS-K5", good=linux(sharedMemorySize=0), bad=linux(sharedMemorySize=-1), id="shm"),
     Case("ECS-K7", good=ec2(ulimits=[{"name": "nofile", "softLimit": 1024, "hardLimit": 4096}]),
          bad=ec2(ulimits=[{"name": "nofile", "softLimit": 8192, "hardLimit": 4096}]),
-         path=("containerDefinitions", 0, "ulimits", 0, "softLimit")),
+         path=("containerDefinitions", 0, "ulimits", 0, "softLimit"), severity="warning"),
+    # -1 is unlimited (Docker's convention; the EFA/GPU guides and AWS Batch use memlock -1): issue 11's false positive
+    Case("ECS-K7", good=ec2(ulimits=[{"name": "memlock", "softLimit": -1, "hardLimit": -1},
+                                     {"name": "core", "softLimit": 0, "hardLimit": -1}]),
+         bad=ec2(ulimits=[{"name": "memlock", "softLimit": -1, "hardLimit": 65536}]),
+         path=("containerDefinitions", 0, "ulimits", 0, "softLimit"), severity="warning", id="unlimited"),
+    Case("ECS-K7", good=ec2(ulimits=[{"name": "stack", "softLimit": 8388608, "hardLimit": -1}]),
+         bad=ec2(ulimits=[{"name": "stack", "softLimit": -2, "hardLimit": -1}]),
+         path=("containerDefinitions", 0, "ulimits", 0, "softLimit"), severity="warning", id="below-unlimited"),
     Case("ECS-K8", good=ec2(systemControls=[{"namespace": "net.core.somaxconn", "value": "1024"},
                                             {"namespace": "kernel.shmmax", "value": "1"}]),
          bad=ec2(systemControls=[{"namespace": "vm.swappiness", "value": "10"}]),
@@ -88,4 +96,13 @@ CASES = [
                              base=WINDOWS_FARGATE, volumes=[{"name": "data", "efsVolumeConfiguration": {
                                  "fileSystemId": "fs-0123456789abcdef0"}}]),
          path=("volumes", 0, "efsVolumeConfiguration"), id="efs"),
+    # issue 11: Docker refuses these when it creates the container; ECS registers them: warnings
+    Case("ECS-K8", good=ec2(systemControls=[{"namespace": "net.core.somaxconn", "value": "1024"}]),
+         bad=ec2(systemControls=[{"namespace": "vm.max_map_count", "value": "262144"}]),
+         path=("containerDefinitions", 0, "systemControls", 0, "namespace"), severity="warning", id="registered"),
+    Case("ECS-K11", good=ec2(dockerSecurityOptions=["apparmor:docker-default"]),
+         bad=ec2(dockerSecurityOptions=["seccomp=unconfined"]),
+         path=("containerDefinitions", 0, "dockerSecurityOptions", 0), severity="warning", id="registered"),
+    Case("ECS-K13", good=ec2(user="app:app"), bad=ec2(user="app:app:app"), path=("containerDefinitions", 0, "user"),
+         severity="warning", id="registered"),
 ]

@@ -39,7 +39,11 @@ CASES = [
          path=("containerDefinitions", 0, "logConfiguration", "options", "awslogs-stream")),
     Case("ECS-I5", good=logs("awslogs", dict(AWSLOGS, **{"awslogs-create-group": "true"})),
          bad=logs("awslogs", dict(AWSLOGS, **{"awslogs-create-group": "yes"})),
-         path=("containerDefinitions", 0, "logConfiguration", "options", "awslogs-create-group")),
+         path=("containerDefinitions", 0, "logConfiguration", "options", "awslogs-create-group"), severity="warning"),
+    # the driver reads the option with strconv.ParseBool: the ADOT collector's ECS examples write "True"
+    Case("ECS-I5", good=logs("awslogs", dict(AWSLOGS, **{"awslogs-create-group": "True"})),
+         bad=logs("awslogs", dict(AWSLOGS, **{"awslogs-create-group": "on"})),
+         path=("containerDefinitions", 0, "logConfiguration", "options", "awslogs-create-group"), id="parsebool"),
     Case("ECS-I5", good=logs("awslogs", dict(AWSLOGS, mode="non-blocking", **{"max-buffer-size": "25m"})),
          bad=logs("awslogs", dict(AWSLOGS, mode="blocking", **{"max-buffer-size": "25m"})), id="buffer"),
     Case("ECS-I5", good=logs("awslogs", dict(AWSLOGS, **{"awslogs-multiline-pattern": "^INFO"})),
@@ -79,4 +83,15 @@ CASES = [
                       executionRoleArn=EXECUTION_ROLE), path=("executionRoleArn",), id="s3-config"),
     Case("ECS-I12", good=logs("syslog", base=BASE_EC2), bad=logs("journald", base=BASE_EC2),
          path=("containerDefinitions", 0, "logConfiguration", "logDriver")),
+    # Fargate reads the configuration from the image only (BC FirelensConfiguration.options): an error; an option ECS
+    # does not document is a warning
+    Case("ECS-I10", good=firelens({"Name": "cloudwatch_logs"}, {"config-file-type": "file",
+                                                                "config-file-value": "/fluent-bit/extra.conf"}),
+         bad=firelens({"Name": "cloudwatch_logs"}, {"config-file-type": "s3", "config-file-value": S3_CONFIG}),
+         path=("containerDefinitions", 1, "firelensConfiguration", "options", "config-file-type"), severity="error",
+         id="fargate-s3"),
+    Case("ECS-I10", good=firelens({"Name": "cloudwatch_logs"}, {"enable-ecs-log-metadata": "false"}),
+         bad=firelens({"Name": "cloudwatch_logs"}, {"enable-ecs-metadata": "false"}),
+         path=("containerDefinitions", 1, "firelensConfiguration", "options", "enable-ecs-metadata"),
+         severity="warning", id="unknown-option"),
 ]

@@ -34,4 +34,7 @@ CASES = [
     Case("ECS-M6", good=with_containers(container(mountPoints=MOUNT), volumes=EFS_IAM, taskRoleArn=TASK_ROLE),
          bad=with_containers(container(mountPoints=MOUNT), volumes=EFS_IAM),
          path=("volumes", 0, "efsVolumeConfiguration", "authorizationConfig", "iam"), extension=NO_TASK),
+    Case("ECS-M2", good=task(taskRoleArn=TASK_ROLE),
+         bad=task(taskRoleArn=f"arn:aws:iam::{ACCOUNT}:role/aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS"),
+         path=("taskRoleArn",), severity="warning", id="registered"),
 ]

@@ -70,4 +70,6 @@ CASES = [
          bad=with_containers(container(memory=500, logConfiguration={
              "logDriver": "awsfirelens", "options": {"log-driver-buffer-limit": "104857600"}}), ROUTER),
          path=("memory",), id="total"),
+    Case("ECS-C17", good=_ec2(container(memory=6)), bad=_ec2(container(memoryReservation=4)),
+         path=("containerDefinitions", 0, "memoryReservation"), severity="warning", id="registered"),
 ]

@@ -87,4 +87,14 @@ CASES = [
          path=("ephemeralStorage", "sizeInGiB")),
     Case("ECS-J12", good=task(ephemeralStorage={"sizeInGiB": 200}),
          bad=task(BASE_EC2, ephemeralStorage={"sizeInGiB": 50}), path=("ephemeralStorage",), id="ec2"),
+    Case("ECS-J3", good=vol(), bad=vol(mounts=[{"sourceVolume": "data", "containerPath": "data"}]),
+         path=("containerDefinitions", 0, "mountPoints", 0, "containerPath"), severity="warning", id="registered"),
+    # the ID formats are run time (a warning); rootDirectory with an access point is refused at registration
+    Case("ECS-J7", good=vol({"efsVolumeConfiguration": EFS}),
+         bad=vol({"efsVolumeConfiguration": {"fileSystemId": "my-file-system"}}),
+         path=("volumes", 0, "efsVolumeConfiguration", "fileSystemId"), severity="warning", id="id-format"),
+    Case("ECS-J7", good=vol({"efsVolumeConfiguration": dict(EFS, authorizationConfig={"accessPointId": "fsap-0123456789abcdef0"})}),
+         bad=vol({"efsVolumeConfiguration": dict(EFS, rootDirectory="/data",
+                                                 authorizationConfig={"accessPointId": "fsap-0123456789abcdef0"})}),
+         path=("volumes", 0, "efsVolumeConfiguration", "rootDirectory"), severity="error", id="access-point-root"),
 ]

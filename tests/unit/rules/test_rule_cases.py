@@ -35,6 +35,9 @@ def test_bad_case_reports_the_rule(case: Case) -> None:
     assert any(f.severity == rule.severity for f in mine) or all(f.severity for f in mine)
     if case.path is not None:
         assert format_path(case.path) in [format_path(f.path) for f in mine], [f.format() for f in mine]
+        mine = [f for f in mine if format_path(f.path) == format_path(case.path)]
+    if case.severity is not None:
+        assert {f.severity.value for f in mine} == {case.severity}, [f.format() for f in mine]
     assert not [f for f in got if f.rule == "ECSFORM-INTERNAL"], [f.format() for f in got]
 
 
