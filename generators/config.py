@@ -55,7 +55,7 @@ PLACEHOLDERS = ("accountId", "region", "environment", "family", "root")
 DEFAULT_ENVIRONMENT = "default"  # what {environment} stands for in a root that has no environment
 SCHEMA_ID = "https://ecsform.dev/schemas/config.schema.json"
 
-E, W = Severity.ERROR, Severity.WARNING
+E = Severity.ERROR
 _ACCOUNT = r"^\d{12}$"
 _REGION = r"^[a-z]{2}(-[a-z]+)+-\d$"
 _ROLE_ARN = r"^arn:aws[a-z-]*:iam::\d{12}:role/.+$"
