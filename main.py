@@ -14,7 +14,7 @@ from typing import Annotated, Callable, Optional
 
 import typer
 
-from generators import pipeline
+from generators import config as project_config, pipeline
 from generators.errors import EcsformError, Finding, Severity
 
 # What the imports built lives as long as the process: keep it out of the cyclic collector's passes (a run over
@@ -35,6 +35,8 @@ PathsArg = Annotated[list[str], typer.Argument(help="Spec files, or folders sear
 EnvOpt = Annotated[Optional[str], typer.Option("--env", help="Only this environment of specs that have environments.")]
 RegionOpt = Annotated[Optional[str], typer.Option("--region", help="AWS region for the provider (default: from the spec).")]
 StrictOpt = Annotated[bool, typer.Option("--strict", help="Treat warnings as errors.")]
+ConfigOpt = Annotated[Optional[str], typer.Option("--config", metavar="FILE", help="The ecsform.yaml to use (default: the nearest one from the working folder up to the git repository's root).")]
+NoConfigOpt = Annotated[bool, typer.Option("--no-config", help="Use no ecsform.yaml: roots without a deploy target or backend.tf.")]
 
 
 def _report(findings: list[Finding]) -> None:
@@ -66,11 +68,13 @@ def _run(action: Callable[[], list[Finding]]) -> None:
 
 
 @app.command()
-def validate(paths: PathsArg, env: EnvOpt = None, strict: StrictOpt = False) -> None:
+def validate(paths: PathsArg, env: EnvOpt = None, strict: StrictOpt = False, config: ConfigOpt = None,
+             no_config: NoConfigOpt = False) -> None:
     """Check specs against the ECS API model and every rule; print each problem as FILE:LINE:COL."""
 
     def action() -> list[Finding]:
-        findings = pipeline.validate_findings(paths, pipeline.Options(env=env, strict=strict))
+        found = project_config.for_command(config, no_config)
+        findings = pipeline.validate_findings(paths, pipeline.Options(env=env, strict=strict, config=found))
         if pipeline.failing(findings, strict):
             raise EcsformError(findings)
         return findings
@@ -85,8 +89,10 @@ def synth(
     env: EnvOpt = None,
     region: RegionOpt = None,
     engine: Annotated[str, typer.Option("--engine", help="hcl (Terraform files calling modules/) or cdk (CDK for Terraform, cdk.tf.json).")] = "hcl",
-    module_source: Annotated[Optional[str], typer.Option("--module-source", help="Where roots find the modules, e.g. git::https://example.com/ecsform.git//modules?ref=v1 (default: relative path to modules/).")] = None,
+    module_source: Annotated[Optional[str], typer.Option("--module-source", help="Where roots find the modules, e.g. git::https://example.com/ecsform.git//modules?ref=v1 (default: ecsform.yaml's moduleSource, else the relative path to modules/).")] = None,
     strict: StrictOpt = False,
+    config: ConfigOpt = None,
+    no_config: NoConfigOpt = False,
 ) -> None:
     """Validate every spec, then write Terraform roots and OUT/manifest.json (nothing is written on error)."""
 
@@ -94,8 +100,10 @@ def synth(
         if engine not in pipeline.ENGINES:
             raise EcsformError([Finding("CLI-ENGINE", Severity.ERROR, f"unknown engine {engine!r}",
                                         hint="use --engine hcl or --engine cdk", file="--engine", line=1, col=1)])
+        found = project_config.for_command(config, no_config)
         manifest, findings = pipeline.synth(paths, out, pipeline.Options(env=env, region=region, engine=engine,
-                                                                         module_source=module_source, strict=strict))
+                                                                         module_source=module_source, strict=strict,
+                                                                         config=found))
         print(f"wrote {len(manifest['roots'])} root(s) to {out}", file=sys.stderr)
         return findings
 
@@ -107,16 +115,19 @@ def cdk_app(
     paths: PathsArg,
     env: EnvOpt = None,
     region: RegionOpt = None,
-    module_source: Annotated[Optional[str], typer.Option("--module-source", help="Where stacks find the modules (default: relative path from each stack's folder to modules/).")] = None,
+    module_source: Annotated[Optional[str], typer.Option("--module-source", help="Where stacks find the modules (default: ecsform.yaml's moduleSource, else the relative path from each stack's folder to modules/).")] = None,
     strict: StrictOpt = False,
+    config: ConfigOpt = None,
+    no_config: NoConfigOpt = False,
 ) -> None:
     """The CDK app cdktf.json runs (`cdktf synth`): one stack per root in CDKTF_OUTDIR (default cdktf.out)."""
 
     def action() -> list[Finding]:
         from generators.emit import cdk
 
+        found = project_config.for_command(config, no_config)
         return cdk.app(paths, pipeline.Options(env=env, region=region, engine="cdk", module_source=module_source,
-                                               strict=strict))
+                                               strict=strict, config=found))
 
     _run(action)
 
@@ -126,11 +137,14 @@ def render(
     spec: Annotated[str, typer.Argument(help="One spec file.")],
     env: EnvOpt = None,
     region: RegionOpt = None,
+    config: ConfigOpt = None,
+    no_config: NoConfigOpt = False,
 ) -> None:
     """Print the RegisterTaskDefinition JSON a root registers (input for aws ecs register-task-definition --cli-input-json)."""
 
     def action() -> list[Finding]:
-        plans, findings = pipeline.build_plans([spec], pipeline.Options(env=env, region=region))
+        found = project_config.for_command(config, no_config)
+        plans, findings = pipeline.build_plans([spec], pipeline.Options(env=env, region=region, config=found))
         if len(plans) > 1:
             raise EcsformError([Finding("CLI-ENV-REQUIRED", Severity.ERROR,
                                         f"the spec has {len(plans)} environments; choose one with --env "
@@ -142,8 +156,13 @@ def render(
 
 
 @app.command()
-def schema() -> None:
+def schema(
+    config: Annotated[bool, typer.Option("--config", help="Print the JSON Schema of ecsform.yaml instead (docs/config.schema.json).")] = False,
+) -> None:
     """Print the JSON Schema of the spec language (ECS fields, shorthands, x-ecsform, environments)."""
+    if config:
+        sys.stdout.write(project_config.schema_text())
+        return
     from generators import schema as spec_schema
 
     sys.stdout.write(spec_schema.text())

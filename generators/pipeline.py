@@ -17,13 +17,17 @@ import multiprocessing
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from . import extensions, plan as planner, spec as specs
 from .errors import EcsformError, Finding, Severity, errors_in, sorted_findings
 from .loader import SPEC_SUFFIXES
 from .rules import Context, run as run_rules
 from .rules.fields import check_task
+from .target import Target
+
+if TYPE_CHECKING:
+    from .config import Config
 
 REPO = Path(__file__).resolve().parent.parent
 MODULES = REPO / "modules"
@@ -37,6 +41,7 @@ class Options:
     engine: str = "hcl"
     module_source: str | None = None  # default: relative path from each root to modules/
     strict: bool = False
+    config: "Config | None" = None  # ecsform.yaml (generators/config.py): targets and state of the roots
 
 
 @dataclass
@@ -45,6 +50,7 @@ class Checked:
     findings: list[Finding]
     extension: extensions.Extension | None
     task: dict[str, Any] = field(default_factory=dict)  # well-typed task the rules saw
+    target: Target | None = None  # where the variant deploys (ecsform.yaml), None without one
 
 
 def display_path(path: Path) -> str:
@@ -77,12 +83,12 @@ def collect(paths: list[str]) -> tuple[list[Path], list[Finding]]:
     return [files[k] for k in sorted(files)], problems
 
 
-def check(variant: specs.Variant) -> Checked:
+def check(variant: specs.Variant, target: Target | None = None) -> Checked:
     field_findings, task = check_task(variant.task)
     ext, ext_findings = extensions.validate(variant.extension)
-    ctx = Context(task, ext, variant.environment, reported=[f.path for f in field_findings])
+    ctx = Context(task, ext, variant.environment, reported=[f.path for f in field_findings], target=target)
     rule_findings = run_rules(ctx)
-    return Checked(variant, variant.locate(field_findings + ext_findings + rule_findings), ext, task)
+    return Checked(variant, variant.locate(field_findings + ext_findings + rule_findings), ext, task, target)
 
 
 def load(paths: list[str], env: str | None = None) -> tuple[list[specs.Variant], list[Finding]]:
@@ -103,8 +109,9 @@ def _load_files(files: list[Path], env: str | None) -> tuple[list[specs.Variant]
     return variants, findings
 
 
-def check_text(text: str, file: str = "<spec>", env: str | None = None) -> list[Finding]:
-    """Every finding for one spec given as text (YAML or JSON); for tests and editors."""
+def check_text(text: str, file: str = "<spec>", env: str | None = None,
+               target: Target | None = None) -> list[Finding]:
+    """Every finding for one spec given as text (YAML or JSON), deployed to `target`; for tests and editors."""
     from .loader import load_text
 
     try:
@@ -112,24 +119,29 @@ def check_text(text: str, file: str = "<spec>", env: str | None = None) -> list[
         variants = specs.variants(spec, env)
     except EcsformError as exc:
         return exc.findings
-    return sorted_findings(f for v in variants for f in check(v).findings)
+    return sorted_findings(f for v in variants for f in check(v, target).findings)
 
 
 def validate(paths: list[str], options: Options | None = None) -> tuple[list[Checked], list[Finding]]:
     """Load and check every spec; return the checked variants and every finding (sorted)."""
     options = options or Options()
     variants, findings = load(paths, options.env)
-    return _validate_variants(variants, findings)
+    return _validate_variants(variants, findings, options.config)
 
 
-def _validate_variants(variants: list[specs.Variant], findings: list[Finding]) -> tuple[list[Checked], list[Finding]]:
-    checked, found, declared = _check_variants(variants)
+def _validate_variants(variants: list[specs.Variant], findings: list[Finding],
+                       config: "Config | None" = None) -> tuple[list[Checked], list[Finding]]:
+    checked, found, declared = _check_variants(variants, config)
     return checked, sorted_findings(findings + found + _cross_spec(declared))
 
 
-def _check_variants(variants: list[specs.Variant]) -> tuple[list[Checked], list[Finding], list[Declared]]:
-    checked = [check(v) for v in variants]
-    return checked, [f for c in checked for f in c.findings], [d for c in checked if (d := _declared(c))]
+def _check_variants(variants: list[specs.Variant],
+                    config: "Config | None" = None) -> tuple[list[Checked], list[Finding], list[Declared]]:
+    checked = [check(v, config.target(v.environment) if config else None) for v in variants]
+    found = [f for c in checked for f in c.findings]
+    if config is not None:
+        found += [f for v in variants for f in config.undeclared(v)]
+    return checked, found, [d for c in checked if (d := _declared(c))]
 
 
 # Below this many files per process, forking costs more than it saves.
@@ -143,10 +155,10 @@ def validate_findings(paths: list[str], options: Options | None = None) -> list[
     files, findings = collect(paths)
     jobs = min(_jobs(), len(files) // MIN_FILES_PER_JOB)
     if jobs < 2:
-        parts = [_check_files(files, options.env)]
+        parts = [_check_files(files, options.env, options.config)]
     else:
         size = -(-len(files) // jobs)  # contiguous chunks keep the files' order for the check across specs
-        chunks = [(files[i:i + size], options.env) for i in range(0, len(files), size)]
+        chunks = [(files[i:i + size], options.env, options.config) for i in range(0, len(files), size)]
         with multiprocessing.get_context("fork").Pool(len(chunks)) as pool:
             parts = pool.starmap(_check_files, chunks)
     declared: list[Declared] = []
@@ -165,10 +177,11 @@ def _jobs() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-def _check_files(files: list[Path], env: str | None) -> tuple[list[Finding], list[Declared]]:
+def _check_files(files: list[Path], env: str | None,
+                 config: "Config | None" = None) -> tuple[list[Finding], list[Declared]]:
     """Load and check some files: their findings and the families they declare (what a worker sends back)."""
     variants, findings = _load_files(files, env)
-    _, found, declared = _check_variants(variants)
+    _, found, declared = _check_variants(variants, config)
     return findings + found, declared
 
 
@@ -232,13 +245,25 @@ def _plan_checked(checked: list[Checked], findings: list[Finding],
     plans = []
     plan_findings: list[Finding] = []
     for c in checked:
-        p, extra = planner.build(c.variant, c.extension, region=options.region)
+        p, extra = planner.build(c.variant, c.extension, region=options.region, target=c.target)
         plans.append(p)
         plan_findings.extend(c.variant.locate(extra))
+    if options.config is not None:
+        plan_findings += _backends(plans, options.config)
     findings = sorted_findings(findings + plan_findings)
     if failing(findings, options.strict):
         raise EcsformError(findings)
     return plans, findings
+
+
+def _backends(plans: list[planner.Plan], config: "Config") -> list[Finding]:
+    """Each plan's state backend from ecsform.yaml (placeholders filled in), and roots that would share state."""
+    findings: list[Finding] = []
+    for p in plans:
+        p.backend, more = config.backend(root=p.root, family=p.family, environment=p.environment, target=p.target,
+                                         region=p.region)
+        findings += more
+    return findings + config.shared_state((p.root, p.environment, p.backend) for p in plans)
 
 
 def module_address(base: str, module: str) -> str:
@@ -247,11 +272,21 @@ def module_address(base: str, module: str) -> str:
     return head.rstrip("/") + "/" + module + sep + query
 
 
-def module_source(out: Path, root: str, options: Options, module: str = "ecs-task-definition") -> str:
+def module_source(out: Path, root: str, options: Options, module: str = "ecs-task-definition", *,
+                  environment: str | None = None) -> str:
     """Where a root at OUT/root finds one of the modules: a relative path, or under --module-source."""
+    return module_source_from((out / root).absolute(), options, module, environment)
+
+
+def module_source_from(folder: Path, options: Options, module: str, environment: str | None = None) -> str:
+    """Where a root in `folder` finds one of the modules: under --module-source, else under ecsform.yaml's
+    moduleSource (of the root's environment, else the defaults), else the relative path to this checkout's modules/."""
     if options.module_source:
         return module_address(options.module_source, module)
-    rel = os.path.relpath(MODULES / module, (out / root).absolute())
+    configured = options.config.module_source(environment) if options.config is not None else None
+    if isinstance(configured, str):
+        return module_address(configured, module)
+    rel = os.path.relpath((configured or MODULES) / module, folder)
     return Path(rel).as_posix()
 
 
@@ -268,16 +303,37 @@ def synth(paths: list[str], out: str | Path, options: Options | None = None) -> 
     for key in sorted(checked, key=lambda k: (k[0], k[1] or "")):
         p = checked[key]
         variant_root = p.root
-        rendered = _render(p, functools.partial(module_source, out, variant_root, options), options.engine)
+        source = functools.partial(module_source, out, variant_root, options,
+                                   environment=p.target.environment if p.target else None)
+        rendered = _render(p, source, options.engine)
         for name, content in rendered.items():
             files[f"{variant_root}/{name}"] = content.encode()
         roots.append({"family": p.family, "environment": p.environment, "path": variant_root,
-                      "engine": options.engine, "spec": p.file, "files": sorted(rendered)})
+                      "engine": options.engine, "spec": p.file, "files": sorted(rendered),
+                      **_deployment(p)})
     _check_nesting(roots)
     manifest = {"roots": roots}
     files[writer.MANIFEST] = (json.dumps(manifest, indent=2, sort_keys=False) + "\n").encode()
     writer.write_tree(out, files)
     return manifest, findings
+
+
+def _deployment(p: planner.Plan) -> dict[str, Any]:
+    """What manifest.json says of a root's target and state (only with an ecsform.yaml: otherwise nothing, so the
+    manifest stays as it was)."""
+    if p.target is None:
+        return {}
+    t = p.target
+    target = {"environment": t.environment, "accountId": t.account_id, "region": p.region, "roleArn": t.role_arn}
+    out: dict[str, Any] = {"target": {k: v for k, v in target.items() if v is not None}}
+    if p.backend is not None:  # the backend's arguments by their Terraform names: what -backend-config takes
+        state: dict[str, Any] = {"backend": p.backend.type, **dict(p.backend.arguments)}
+        if p.backend.assume_role:
+            state["assume_role"] = dict(p.backend.assume_role)
+        if p.backend.partial:
+            state["partial"] = True
+        out["state"] = state
+    return out
 
 
 def _render(p: planner.Plan, source: Callable[[str], str], engine: str) -> dict[str, str]:

@@ -14,6 +14,7 @@ from . import arns, canonical, references
 from .errors import Finding, Severity
 from .extensions import Extension
 from .spec import Variant
+from .target import Backend, Target
 from .tfexpr import TfExpr, index
 
 
@@ -33,7 +34,9 @@ class Plan:
     # modules/secrets input (key -> settings), and modules/efs calls (key -> inputs)
     managed_secrets: dict[str, dict[str, Any]] = field(default_factory=dict)
     managed_efs: dict[str, list[tuple[str, Any]]] = field(default_factory=dict)
-    tags: dict[str, str] = field(default_factory=dict)
+    tags: dict[str, str] = field(default_factory=dict)  # resource tags (the modules' `tags`)
+    target: Target | None = None  # the deploy target from ecsform.yaml: the provider's account, role, default_tags
+    backend: Backend | None = None  # where the root keeps its state (ecsform.yaml); None: no backend.tf
 
     @property
     def containers(self) -> list[dict[str, Any]]:
@@ -74,9 +77,12 @@ def _tags(task: dict[str, Any], extension_tags: dict[str, str]) -> dict[str, str
     return dict(sorted(tags.items()))
 
 
-def _region(variant: Variant, register: dict[str, Any], override: str | None) -> tuple[str | None, list[Finding]]:
+def _region(variant: Variant, register: dict[str, Any], override: str | None,
+            target: Target | None = None) -> tuple[str | None, list[Finding]]:
     if override:
         return override, []
+    if target is not None and target.region:
+        return target.region, []  # the spec's regions that differ are reported by the TARGET-REGION rule
     ext_region = variant.extension.get("region") if isinstance(variant.extension, dict) else None
     if ext_region:
         return ext_region, []
@@ -122,16 +128,23 @@ _TASK_INPUTS = (
 )
 
 
-def build(variant: Variant, ext: Extension | None = None, *, region: str | None = None) -> tuple[Plan, list[Finding]]:
-    """Plan one variant (already validated; `ext` is its parsed x-ecsform block)."""
+def build(variant: Variant, ext: Extension | None = None, *, region: str | None = None,
+          target: Target | None = None) -> tuple[Plan, list[Finding]]:
+    """Plan one variant (already validated; `ext` is its parsed x-ecsform block) for its deploy target."""
     ext = ext or Extension()
     register = canonical.register_input(variant.task)
-    tags = _tags(register, ext.tags)
-    if tags:
-        register["tags"] = [{"key": k, "value": v} for k, v in tags.items()]
-    chosen, findings = _region(variant, register, region)
+    spec_tags = _tags(register, ext.tags)
+    # The target's tags are the provider's default_tags: AWS registers them with the spec's tags (the spec's value
+    # wins on the same key), so render shows both; the modules' `tags` keep only what default_tags does not
+    # already say, so no resource carries a tag twice.
+    registered = dict(sorted({**(target.tags if target else {}), **spec_tags}.items()))
+    if registered:
+        register["tags"] = [{"key": k, "value": v} for k, v in registered.items()]
+    tags = {k: v for k, v in spec_tags.items() if target is None or target.tags.get(k) != v}
+    chosen, findings = _region(variant, register, region, target)
     plan = Plan(register["family"], variant.environment, variant.file, chosen, register, root_path(variant))
     plan.tags = tags
+    plan.target = target
     plan.images = {c["name"]: c["image"] for c in register["containerDefinitions"]}
     plan.managed_secrets = _managed_secrets(register["family"], ext)
     plan.managed_efs = {key: _efs_inputs(register["family"], key, fs, tags) for key, fs in ext.efs.items()}

@@ -23,3 +23,24 @@ class Target:
         """The STS session name that names the root (AWS allows [\\w+=,.@-], at most 64 characters)."""
         safe = "".join(ch if ch.isalnum() or ch in "+=,.@-_" else "-" for ch in f"ecsform-{root}")
         return safe[:64]
+
+
+@dataclass(frozen=True)
+class Backend:
+    """Where a root keeps its Terraform state: `backend "<type>" { ... }` in backend.tf.
+
+    `arguments` are the backend's arguments in the order they are written (values are strings and booleans, already
+    resolved for the root); `assume_role` is the nested assume_role object of the S3 backend (role_arn, session_name).
+    A partial backend (`partial`) is written as an empty block: the pipeline passes the arguments with
+    `terraform init -backend-config=...`; `arguments` still holds what ecsform.yaml gives, for manifest.json.
+    """
+
+    type: str  # "local" or "s3"
+    arguments: tuple[tuple[str, str | bool], ...] = ()
+    assume_role: tuple[tuple[str, str], ...] = ()
+    partial: bool = False
+
+    @property
+    def written(self) -> tuple[tuple[str, str | bool], ...]:
+        """The arguments backend.tf holds (none for a partial backend)."""
+        return () if self.partial else self.arguments

@@ -57,6 +57,18 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item._id = NodeId.parse(f"{item.nodeid}@{'_'.join(groups)}")
 
 
+# `--no-config`: the spec's own meaning, without an ecsform.yaml. The repository's ecsform.yaml targets the specs in
+# specs/ (accounts, regions, an S3 backend); tests about what a spec means by itself, and the fixtures (which name
+# other regions and accounts on purpose), say so with this flag.
+NO_CONFIG = "--no-config"
+
+
+def config_args(spec: Path) -> list[str]:
+    """The configuration a spec is synthesized with in the tests: the bundled ecsform.yaml for specs/, none for the
+    fixtures."""
+    return [] if spec.resolve().is_relative_to(SPECS) else [NO_CONFIG]
+
+
 def spec_files() -> list[Path]:
     return sorted(p for p in SPECS.iterdir() if p.suffix in (".json", ".yaml", ".yml"))
 

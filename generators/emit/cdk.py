@@ -93,10 +93,10 @@ def app(paths: list[str], options: pipeline.Options, outdir: str | Path | None =
     for name, p in names.items():
         folder = out.absolute() / "stacks" / name
 
-        def source(module: str, folder: Path = folder) -> str:
-            if options.module_source:
-                return pipeline.module_address(options.module_source, module)
-            return Path(os.path.relpath(pipeline.MODULES / module, folder)).as_posix()
+        environment = p.target.environment if p.target else None
+
+        def source(module: str, folder: Path = folder, environment: str | None = environment) -> str:
+            return pipeline.module_source_from(folder, options, module, environment)
 
         state = Path(os.path.relpath(Path.cwd() / f"terraform.{name}.tfstate", folder)).as_posix()
         stacks[name] = cdk.EcsformStack(application, name, spec=p, module_source=source, state_path=state)

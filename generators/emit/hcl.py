@@ -18,6 +18,7 @@ from .hcl_syntax import Expr
 
 TEMPLATES = Path(__file__).parent / "templates" / "hcl"
 FILES = ("main.tf", "variables.tf", "versions.tf", "providers.tf", "outputs.tf")
+BACKEND_FILE = "backend.tf"  # only for a plan with a backend (an ecsform.yaml is in use)
 
 
 @functools.lru_cache(maxsize=1)
@@ -73,8 +74,54 @@ def render(plan: Plan, source: Callable[[str], str]) -> dict[str, str]:
         "managed_secrets": sorted(plan.managed_secrets),
         "managed_efs": sorted(plan.managed_efs),
         "module_body": _module_body(source("ecs-task-definition"), module_arguments(plan)),
+        "provider_body": provider_body(plan),
     }
-    return {name: env.get_template(name + ".j2").render(context) for name in FILES}
+    names = FILES
+    if plan.backend is not None:
+        names += (BACKEND_FILE,)
+        context |= {"backend_type": plan.backend.type, "backend_partial": plan.backend.partial,
+                    "backend_body": backend_body(plan)}
+    return {name: env.get_template(name + ".j2").render(context) for name in names}
+
+
+def provider_body(plan: Plan) -> str:
+    """The provider's arguments for a deploy target (region, allowed_account_ids, assume_role, default_tags);
+    empty without a target, or with a target that sets none of them (the template then writes what it always did)."""
+    t = plan.target
+    if t is None or not (t.account_id or t.role_arn or t.tags):
+        return ""
+    lines = hcl_syntax.body(provider_arguments(plan), 1)
+    blocks = []
+    if t.role_arn:
+        blocks.append("  assume_role {\n" + hcl_syntax.body(assume_role(plan), 2) + "  }\n")
+    if t.tags:
+        blocks.append("  default_tags {\n" + hcl_syntax.body([("tags", dict(t.tags))], 2) + "  }\n")
+    parts = ([lines] if lines else []) + blocks
+    if not plan.region:
+        parts.insert(0, "  # No region in ecsform.yaml or the spec: the provider reads AWS_REGION (or AWS_DEFAULT_REGION).\n")
+    return "\n".join(parts).rstrip("\n")
+
+
+def provider_arguments(plan: Plan) -> list[tuple[str, object]]:
+    args: list[tuple[str, object]] = []
+    if plan.region:
+        args.append(("region", plan.region))
+    if plan.target is not None and plan.target.account_id:
+        args.append(("allowed_account_ids", [plan.target.account_id]))
+    return args
+
+
+def assume_role(plan: Plan) -> list[tuple[str, str]]:
+    assert plan.target is not None and plan.target.role_arn
+    return [("role_arn", plan.target.role_arn), ("session_name", plan.target.session_name(plan.root))]
+
+
+def backend_body(plan: Plan) -> str:
+    assert plan.backend is not None
+    args: list[tuple[str, object]] = list(plan.backend.written)
+    if plan.backend.assume_role and not plan.backend.partial:
+        args.append(("assume_role", dict(plan.backend.assume_role)))
+    return hcl_syntax.body(args, 2) if args else ""
 
 
 def _module_body(source: str, args: list[tuple[str, object]]) -> str:

@@ -16,6 +16,7 @@ from ..errors import Finding, Path, Severity
 
 if TYPE_CHECKING:
     from ..extensions import Extension
+    from ..target import Target
 
 Check = Callable[["Context"], Iterable[Finding]]
 
@@ -85,6 +86,15 @@ BUILTIN: list[tuple[str, Severity, str]] = [
     ("IMPORT-AWS", Severity.ERROR, "import --from-aws: the task definition cannot be read from AWS."),
     ("IMPORT-FAMILY", Severity.ERROR, "import --environments: the families share no prefix and --family is not given."),
     ("IMPORT-OUT", Severity.ERROR, "import --out: the spec cannot be written."),
+    ("CONFIG-READ", Severity.ERROR, "ecsform.yaml (or --config FILE) cannot be read."),
+    ("CONFIG-UNKNOWN-FIELD", Severity.ERROR, "An unknown key in ecsform.yaml (with a did-you-mean)."),
+    ("CONFIG-REQUIRED", Severity.ERROR, "ecsform.yaml lacks a key it needs (backend.s3 bucket and key, unless partial)."),
+    ("CONFIG-INVALID", Severity.ERROR, "A value of ecsform.yaml is invalid: account id, region, role ARN, tag, bucket name, state key."),
+    ("CONFIG-BACKEND", Severity.ERROR, "ecsform.yaml's backend names two backends, or none."),
+    ("CONFIG-PLACEHOLDER", Severity.ERROR, "A backend value has an unknown placeholder, a stray brace, or one its root cannot fill ({accountId} without an account)."),
+    ("CONFIG-ACCOUNT-MISMATCH", Severity.ERROR, "A target's roleArn is in another account than its accountId (allowed_account_ids would refuse every run)."),
+    ("CONFIG-ENV-UNDECLARED", Severity.ERROR, "A spec's overlay names an environment ecsform.yaml does not declare."),
+    ("CONFIG-STATE-SHARED", Severity.ERROR, "Two roots would keep their state in the same S3 object."),
 ]
 
 
@@ -105,12 +115,13 @@ class Context:
     """What a rule sees: the task (well-typed), the extension block, and helpers for the common questions."""
 
     def __init__(self, task: dict[str, Any], ext: "Extension | None" = None, environment: str | None = None,
-                 reported: Iterable[Path] = ()) -> None:
+                 reported: Iterable[Path] = (), target: "Target | None" = None) -> None:
         from ..extensions import Extension
 
         self.task = task
         self.ext: Extension = ext if ext is not None else Extension()
         self.environment = environment
+        self.target = target  # where the task deploys (ecsform.yaml); None without a configuration
         # paths the field checks already reported (a badly typed value there was removed from `task`)
         self.reported: frozenset[Path] = frozenset(tuple(p) for p in reported)
 

@@ -35,6 +35,8 @@ _UNSET = object()
 
 
 def _task_region(ctx: "Context") -> str | None:
+    if ctx.target is not None and ctx.target.region:
+        return ctx.target.region  # the deploy target's region wins, as in plan.build
     if ctx.ext.region:
         return ctx.ext.region
     for tier in implied_regions(ctx.task):  # the same choice plan.build makes
@@ -50,8 +52,9 @@ def role_account(arn: str | None) -> tuple[str | None, str]:
 
 
 def spec_accounts(ctx: "Context") -> list[str]:
-    """Accounts the spec names in ARNs and ECR images, most telling first (roles), without duplicates."""
-    out: list[str] = []
+    """Accounts the spec names in ARNs and ECR images, most telling first (the deploy target's, then roles), without
+    duplicates."""
+    out: list[str] = [ctx.target.account_id] if ctx.target is not None and ctx.target.account_id else []
     for arn in (ctx.execution_role_arn, ctx.task_role_arn):
         account, _ = role_account(arn)
         if account:

@@ -4,6 +4,8 @@ For each root, in order and in one xdist worker: `ecsform synth` -> `terraform i
 `apply` of that plan (the class fixture), then read everything back with boto3 and compare it with `ecsform
 render`, check that a second `terraform plan` has nothing to do, deploy a new image the way a pipeline does, and
 `destroy`. The roots are ecsform's output as written: no override files, only environment variables point at moto.
+They are synthesized without ecsform.yaml (`--no-config`: the spec's own meaning, local state, the provider in
+moto's default account); tests/e2e/test_deploy_targets.py applies the repository's configuration.
 
 Then, on the same worker, the CDK engine's root of the same spec (`synth --engine cdk`, cdk.tf.json, synthesized
 once per worker): its plan must equal the HCL root's, resource by resource and value by value (checkov, which read
@@ -22,7 +24,7 @@ from typing import Any
 
 import pytest
 
-from conftest import REPO, checkov, ecsform, failed, fixture_specs, spec_files, terraform
+from conftest import NO_CONFIG, REPO, checkov, ecsform, failed, fixture_specs, spec_files, terraform
 
 from .expect import (execution_permissions, literal_strings, policy_permissions, registered_containers, registered_task,
                      spec_containers)
@@ -98,7 +100,7 @@ class Deployed:
 
 
 def render(case: Case) -> dict[str, Any]:
-    proc = ecsform("render", str(case.spec), *(["--env", case.environment] if case.environment else []))
+    proc = ecsform("render", str(case.spec), *(["--env", case.environment] if case.environment else []), NO_CONFIG)
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout)
 
@@ -136,7 +138,7 @@ def deployed(request: pytest.FixtureRequest, aws_env: dict[str, str],
     case: Case = request.param
     _claim(case.id, tmp_path_factory)
     out = tmp_path_factory.mktemp("e2e") / "out"
-    proc = ecsform("synth", str(case.spec), "--out", str(out))
+    proc = ecsform("synth", str(case.spec), "--out", str(out), NO_CONFIG)
     assert proc.returncode == 0, proc.stderr
     d = _deploy(request, Deployed(case, out / case.root, aws_env, render(case)))
     plans = _session_dir(tmp_path_factory) / "e2e-plans"  # for TestApplyCdk, which runs next on this worker
@@ -150,7 +152,7 @@ def cdk_roots(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Every case's root from the CDK engine, in one ecsform process (the CDK runtime starts once per worker)."""
     out = tmp_path_factory.mktemp("e2e-cdk") / "out"
     specs = sorted({str(c.spec) for c in CASES})
-    proc = ecsform("synth", "--engine", "cdk", *specs, "--out", str(out))
+    proc = ecsform("synth", "--engine", "cdk", *specs, "--out", str(out), NO_CONFIG)
     assert proc.returncode == 0, proc.stderr
     return out
 
@@ -329,7 +331,7 @@ def hcl_plan(case: Case, env: dict[str, str], tmp_path_factory: pytest.TempPathF
     if saved.exists():
         return json.loads(saved.read_text())
     out = tmp_path_factory.mktemp("e2e-hcl-plan") / "out"
-    assert ecsform("synth", str(case.spec), "--out", str(out)).returncode == 0
+    assert ecsform("synth", str(case.spec), "--out", str(out), NO_CONFIG).returncode == 0
     for args in (["init", "-input=false"], ["plan", "-input=false", "-out=tfplan"]):
         terraform(args, out / case.root, env)
     return json.loads(terraform(["show", "-json", "tfplan"], out / case.root, env).stdout)

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from conftest import FIXTURES, MODULES, ecsform, terraform
+from conftest import FIXTURES, MODULES, NO_CONFIG, ecsform, terraform
 
 pytestmark = [pytest.mark.e2e, pytest.mark.terraform, pytest.mark.xdist_group("e2e-features")]
 
@@ -62,14 +62,14 @@ def applied(prerequisites: dict[str, str], aws_env: dict[str, str], tmp_path_fac
         text = text.replace(placeholder, prerequisites[key])
     spec = work / "all-features.yaml"
     spec.write_text(text)
-    proc = ecsform("synth", str(spec), "--out", str(work / "out"))
+    proc = ecsform("synth", str(spec), "--out", str(work / "out"), NO_CONFIG)
     assert proc.returncode == 0, proc.stderr
     root = work / "out" / "orders-worker"
     terraform(["init", "-input=false"], root, aws_env)
     terraform(["plan", "-input=false", "-out=tfplan"], root, aws_env)
     terraform(["apply", "-input=false", "tfplan"], root, aws_env)
     outputs = {k: v["value"] for k, v in json.loads(terraform(["output", "-json"], root, aws_env).stdout).items()}
-    rendered = json.loads(ecsform("render", str(spec)).stdout)
+    rendered = json.loads(ecsform("render", str(spec), NO_CONFIG).stdout)
     yield {"root": root, "outputs": outputs, "rendered": rendered, "spec": spec, **prerequisites}
     # moto 5.2.5 does not implement DeleteFileSystemPolicy (NotImplementedError, retried until timeout); deleting
     # the file system removes its policy in AWS and in moto alike, so the policy leaves the state first.
@@ -210,7 +210,7 @@ def test_hand_written_root_gets_the_generators_policy(aws_env: dict[str, str], t
     modules = shutil.copytree(MODULES, tmp_path / "modules", ignore=shutil.ignore_patterns(".terraform*"))
     by_hand = _planned_execution_policy(modules / "ecs-task-definition/examples/two-containers-three-secrets", aws_env)
     spec = FIXTURES / "features" / "two-containers-three-secrets.yaml"
-    assert ecsform("synth", str(spec), "--out", str(tmp_path / "out")).returncode == 0
+    assert ecsform("synth", str(spec), "--out", str(tmp_path / "out"), NO_CONFIG).returncode == 0
     generated = _planned_execution_policy(tmp_path / "out" / "payments-api", aws_env)
     assert by_hand == generated
     assert _statements(generated)["SecretsManager"]["Resource"] == [
@@ -228,7 +228,7 @@ def test_cdk_root_plans_what_the_hcl_root_plans(applied: dict[str, Any], aws_env
     value by value, known-after-apply markers, outputs and data sources included)."""
     from .test_apply import assert_same_plan, planned
 
-    proc = ecsform("synth", "--engine", "cdk", str(applied["spec"]), "--out", str(tmp_path / "cdk"))
+    proc = ecsform("synth", "--engine", "cdk", str(applied["spec"]), "--out", str(tmp_path / "cdk"), NO_CONFIG)
     assert proc.returncode == 0, proc.stderr
     root = tmp_path / "cdk" / "orders-worker"
     terraform(["init", "-input=false"], root, aws_env)

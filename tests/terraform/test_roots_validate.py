@@ -1,8 +1,11 @@
 """Every root synthesized from specs/ and the fixtures is `terraform fmt`-clean as written and passes
 `terraform init` + `terraform validate` with the real hashicorp/aws provider.
 
-The roots of specs/ and tests/fixtures/valid/ are initialised and validated by the e2e suite on their way to
-`apply` (tests/e2e/test_apply.py); this file validates the others, so no root pays the provider start-up twice."""
+specs/ is synthesized twice: with the repository's ecsform.yaml (what `make synth` writes: backend.tf and targeted
+providers) and without one (what the e2e suite applies); the fixtures without one. The roots the e2e suites
+initialise and validate on their way to `apply` (tests/e2e/test_apply.py without a configuration, the two
+financial-api-stages roots in tests/e2e/test_deploy_targets.py with it) are not validated again here, so no root
+pays the provider start-up twice."""
 
 from __future__ import annotations
 
@@ -11,10 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, REPO, SPECS, ecsform, terraform
+from conftest import FIXTURES, NO_CONFIG, REPO, SPECS, ecsform, terraform
 
 SOURCES = [str(SPECS), str(FIXTURES / "valid"), str(FIXTURES / "features")]
 APPLIED_BY_E2E = [SPECS, FIXTURES / "valid"]
+APPLIED_WITH_CONFIG = {"financial-api-stages/dev", "financial-api-stages/prod"}  # test_deploy_targets.py
 
 pytestmark = pytest.mark.terraform
 
@@ -22,16 +26,26 @@ pytestmark = pytest.mark.terraform
 @pytest.fixture(scope="module")
 def synthesized(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[dict]]:
     out = tmp_path_factory.mktemp("synth") / "out"
-    proc = ecsform("synth", *SOURCES, "--out", str(out))
+    proc = ecsform("synth", *SOURCES, "--out", str(out), NO_CONFIG)
     assert proc.returncode == 0, proc.stderr
     return out, json.loads((out / "manifest.json").read_text())["roots"]
 
 
-def test_every_root_is_fmt_clean(synthesized: tuple[Path, list[dict]], tf_env: dict[str, str]) -> None:
-    out, roots = synthesized
-    assert len(roots) >= 10
-    proc = terraform(["fmt", "-check", "-diff", "-recursive", "."], out, tf_env, check=False)
-    assert proc.returncode == 0 and proc.stdout == "", proc.stdout
+@pytest.fixture(scope="module")
+def configured(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[dict]]:
+    """`make synth`: specs/ with the repository's ecsform.yaml."""
+    out = tmp_path_factory.mktemp("synth-config") / "out"
+    proc = ecsform("synth", str(SPECS), "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    return out, json.loads((out / "manifest.json").read_text())["roots"]
+
+
+def test_every_root_is_fmt_clean(synthesized: tuple[Path, list[dict]], configured: tuple[Path, list[dict]],
+                                 tf_env: dict[str, str]) -> None:
+    for out, roots in (synthesized, configured):
+        assert len(roots) >= (10 if out == synthesized[0] else 5)
+        proc = terraform(["fmt", "-check", "-diff", "-recursive", "."], out, tf_env, check=False)
+        assert proc.returncode == 0 and proc.stdout == "", proc.stdout
 
 
 def test_roots_not_applied_by_the_e2e_suite_validate(synthesized: tuple[Path, list[dict]],
@@ -42,3 +56,20 @@ def test_roots_not_applied_by_the_e2e_suite_validate(synthesized: tuple[Path, li
     for root in others:
         terraform(["init", "-backend=false", "-input=false"], out / root["path"], tf_env)
         assert "Success" in terraform(["validate"], out / root["path"], tf_env).stdout
+
+
+def test_configured_roots_validate(configured: tuple[Path, list[dict]], tf_env: dict[str, str]) -> None:
+    """`make synth`'s roots carry backend.tf and a targeted provider, and validate (the backend is not contacted:
+    its bucket is in the example's accounts). A root of the defaults differs from its root without configuration
+    (validated by the e2e suite) by backend.tf and providers.tf alone, which are the same for every root of the
+    defaults but for the root's name: one of them is validated here, the environments' roots by the e2e test."""
+    out, roots = configured
+    of_the_defaults = [r for r in roots if r["environment"] is None]
+    assert len(of_the_defaults) >= 3 and {r["path"] for r in roots} >= APPLIED_WITH_CONFIG
+    for root in roots:
+        folder = out / root["path"]
+        assert 'backend "s3"' in (folder / "backend.tf").read_text()
+        assert "allowed_account_ids" in (folder / "providers.tf").read_text()
+        if root is of_the_defaults[0]:
+            terraform(["init", "-backend=false", "-input=false"], folder, tf_env)
+            assert "Success" in terraform(["validate"], folder, tf_env).stdout

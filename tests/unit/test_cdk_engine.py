@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from conftest import FIXTURES, REPO, SPECS, ecsform
+from conftest import FIXTURES, NO_CONFIG, REPO, SPECS, ecsform
 
 pytestmark = pytest.mark.cdk
 
@@ -36,11 +36,22 @@ def env_with(**changes: str | None) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """specs/ and the fixtures through the CDK engine, with the default package (cdktn)."""
+    """specs/ and the fixtures through the CDK engine, with the default package (cdktn), without ecsform.yaml."""
     out = tmp_path_factory.mktemp("cdk-a") / "out"
-    proc = ecsform("synth", "--engine", "cdk", *SOURCES, "--out", str(out), env=env_with(ECSFORM_CDK_PACKAGE=None))
+    proc = ecsform("synth", "--engine", "cdk", *SOURCES, "--out", str(out), NO_CONFIG,
+                   env=env_with(ECSFORM_CDK_PACKAGE=None))
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr and "!!" not in proc.stderr
+    return out
+
+
+@pytest.fixture(scope="module")
+def configured(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """specs/ through the CDK engine with the repository's ecsform.yaml (deploy targets, S3 backend), as
+    `make synth ENGINE=cdk` writes them."""
+    out = tmp_path_factory.mktemp("cdk-config") / "out"
+    proc = ecsform("synth", "--engine", "cdk", str(SPECS), "--out", str(out), env=env_with(ECSFORM_CDK_PACKAGE=None))
+    assert proc.returncode == 0, proc.stderr
     return out
 
 
@@ -54,7 +65,7 @@ def _strings(value: Any) -> list[str]:
 
 def test_roots_and_manifest(synthesized: Path, tmp_path: Path) -> None:
     hcl = tmp_path / "hcl"
-    assert ecsform("synth", *SOURCES, "--out", str(hcl)).returncode == 0
+    assert ecsform("synth", *SOURCES, "--out", str(hcl), NO_CONFIG).returncode == 0
     manifest = json.loads((synthesized / "manifest.json").read_text())
     hcl_manifest = json.loads((hcl / "manifest.json").read_text())
     assert [r["path"] for r in manifest["roots"]] == [r["path"] for r in hcl_manifest["roots"]]
@@ -78,10 +89,11 @@ def test_output_is_byte_identical_across_runs_folders_and_packages(synthesized: 
             assert not string.startswith((f"{synthesized.parents[1]}/", f"{REPO}/")), (name, string)
     other = tmp_path / "out"
     assert len(other.parts) == len(synthesized.parts)
-    proc = ecsform("synth", "--engine", "cdk", *SOURCES, "--out", str(other), env=env_with(ECSFORM_CDK_PACKAGE="cdktf"))
+    proc = ecsform("synth", "--engine", "cdk", *SOURCES, "--out", str(other), NO_CONFIG,
+                   env=env_with(ECSFORM_CDK_PACKAGE="cdktf"))
     assert proc.returncode == 0, proc.stderr
     assert tree(other) == a, "cdktf and cdktn write different roots"
-    again = ecsform("synth", "--engine", "cdk", *SOURCES, "--out", str(other))
+    again = ecsform("synth", "--engine", "cdk", *SOURCES, "--out", str(other), NO_CONFIG)
     assert again.returncode == 0, again.stderr
     assert tree(other) == a
 
@@ -156,31 +168,74 @@ def _comparable(config: dict[str, Any]) -> dict[str, Any]:
     config = json.loads(json.dumps(config))
     for call in config.get("module", {}).values():
         call["source"] = Path(call["source"]).name
-    config["terraform"]["backend"]["local"]["path"] = "STATE"
+    if "local" in config["terraform"]["backend"]:
+        config["terraform"]["backend"]["local"]["path"] = "STATE"
     return config
 
 
-def test_cdk_app_runs_the_way_the_cdktf_cli_runs_it(synthesized: Path, tmp_path: Path) -> None:
-    """cdktf.json's app, run as `cdktf synth` runs it: a shell command in the project folder, CDKTF_OUTDIR set."""
+def test_cdk_app_runs_the_way_the_cdktf_cli_runs_it(synthesized: Path, configured: Path, tmp_path: Path) -> None:
+    """cdktf.json's app, run as `cdktf synth` runs it: a shell command in the project folder, CDKTF_OUTDIR set.
+    With the repository's ecsform.yaml its stacks are the configured roots (S3 backend); with --no-config each
+    keeps its local state where cdktf keeps it."""
     app = json.loads((REPO / "cdktf.json").read_text())["app"]
-    outdir = tmp_path / "cdktf.out"
-    proc = subprocess.run(app, shell=True, cwd=REPO, env=_cli_env(outdir), capture_output=True, text=True,
-                          timeout=300)
-    assert proc.returncode == 0, proc.stderr
-    manifest = json.loads((outdir / "manifest.json").read_text())
-    roots = json.loads((synthesized / "manifest.json").read_text())["roots"]
-    spec_roots = [r["path"] for r in roots if r["spec"].startswith("specs/")]
-    assert sorted(manifest["stacks"]) == sorted(r.replace("/", "--") for r in spec_roots)
-    for root in spec_roots:
-        stack = manifest["stacks"][root.replace("/", "--")]
-        folder = outdir / stack["workingDirectory"]
-        config = json.loads((outdir / stack["synthesizedStackPath"]).read_text())
-        for call in config["module"].values():
-            assert (folder / call["source"] / "main.tf").is_file()
-        state = (folder / config["terraform"]["backend"]["local"]["path"]).resolve()
-        assert state == REPO / f"terraform.{stack['name']}.tfstate"  # cdktf's default place, written relative
-        assert _comparable(config) == _comparable(json.loads((synthesized / root / "cdk.tf.json").read_text()))
+    for extra, expected in (("", configured), (f" {NO_CONFIG}", synthesized)):
+        outdir = tmp_path / f"cdktf.out{extra.strip()}"
+        proc = subprocess.run(app + extra, shell=True, cwd=REPO, env=_cli_env(outdir), capture_output=True,
+                              text=True, timeout=300)
+        assert proc.returncode == 0, proc.stderr
+        manifest = json.loads((outdir / "manifest.json").read_text())
+        roots = json.loads((expected / "manifest.json").read_text())["roots"]
+        spec_roots = [r["path"] for r in roots if r["spec"].startswith("specs/")]
+        assert sorted(manifest["stacks"]) == sorted(r.replace("/", "--") for r in spec_roots)
+        for root in spec_roots:
+            stack = manifest["stacks"][root.replace("/", "--")]
+            folder = outdir / stack["workingDirectory"]
+            config = json.loads((outdir / stack["synthesizedStackPath"]).read_text())
+            for call in config["module"].values():
+                assert (folder / call["source"] / "main.tf").is_file()
+            backend = config["terraform"]["backend"]
+            if extra:
+                state = (folder / backend["local"]["path"]).resolve()
+                assert state == REPO / f"terraform.{stack['name']}.tfstate"  # cdktf's default place, relative
+            else:
+                assert backend["s3"]["key"] == f"ecsform/{root}/terraform.tfstate"
+            assert _comparable(config) == _comparable(json.loads((expected / root / "cdk.tf.json").read_text()))
     assert not list(REPO.glob("terraform.*.tfstate"))
+
+
+def test_configured_roots_carry_the_target_and_backend_of_the_hcl_roots(configured: Path, tmp_path: Path) -> None:
+    """With ecsform.yaml, each CDK root has the HCL root's backend and provider (read back from the HCL with
+    python-hcl2), and cdktf writes the same bytes as cdktn."""
+    import hcl2
+    from hcl2.utils import SerializationOptions
+
+    def read(path: Path) -> Any:  # the strings in these files hold no escapes: their quotes can simply go
+        options = SerializationOptions(with_comments=False, explicit_blocks=False, strip_string_quotes=True)
+        with open(path, encoding="utf-8") as fh:
+            return hcl2.load(fh, serialization_options=options)
+
+    hcl = tmp_path / "hcl"
+    assert ecsform("synth", str(SPECS), "--out", str(hcl)).returncode == 0
+    roots = json.loads((configured / "manifest.json").read_text())["roots"]
+    assert {r["path"] for r in roots} >= {"financial-api-stages/dev", "financial-api-stages/prod", "financial-api"}
+    for root in roots:
+        config = json.loads((configured / root["path"] / "cdk.tf.json").read_text())
+        backend = read(hcl / root["path"] / "backend.tf")["terraform"][0]["backend"][0]
+        provider = read(hcl / root["path"] / "providers.tf")["provider"][0]["aws"]
+        assert config["terraform"]["backend"] == backend
+        mine = config["provider"]["aws"][0]
+        assert mine["region"] == provider["region"] == root["target"]["region"]
+        assert mine["allowed_account_ids"] == provider["allowed_account_ids"] == [root["target"]["accountId"]]
+        assert mine["assume_role"] == provider["assume_role"]
+        assert mine["default_tags"] == provider["default_tags"]
+        assert backend["s3"]["key"] == root["state"]["key"] == f"ecsform/{root['path']}/terraform.tfstate"
+    prod = next(r for r in roots if r["path"] == "financial-api-stages/prod")
+    assert prod["target"] == {"environment": "prod", "accountId": "222222222222", "region": "eu-west-1",
+                              "roleArn": "arn:aws:iam::222222222222:role/ecsform-deploy"}
+    other = tmp_path / "cdktf"
+    proc = ecsform("synth", "--engine", "cdk", str(SPECS), "--out", str(other), env=env_with(ECSFORM_CDK_PACKAGE="cdktf"))
+    assert proc.returncode == 0, proc.stderr
+    assert tree(other) == tree(configured), "cdktf and cdktn write different configured roots"
 
 
 def cdktf_cli() -> str:
@@ -191,8 +246,8 @@ def cdktf_cli() -> str:
     return cli
 
 
-def test_cdktf_cli_synth(synthesized: Path, tmp_path: Path) -> None:
-    """The real `cdktf synth` runs cdktf.json's app; its stacks are the ones `cdk-app` writes."""
+def test_cdktf_cli_synth(configured: Path, tmp_path: Path) -> None:
+    """The real `cdktf synth` runs cdktf.json's app; its stacks are the ones `cdk-app` writes (with ecsform.yaml)."""
     outdir = tmp_path / "cdktf.out"
     proc = subprocess.run([cdktf_cli(), "synth", "--output", str(outdir)], cwd=REPO, capture_output=True,
                           text=True, timeout=600, env=env_with(CHECKPOINT_DISABLE="1", CI="1"))
@@ -202,7 +257,7 @@ def test_cdktf_cli_synth(synthesized: Path, tmp_path: Path) -> None:
     for name, stack in manifest["stacks"].items():
         config = json.loads((outdir / stack["synthesizedStackPath"]).read_text())
         root = name.replace("--", "/")
-        assert _comparable(config) == _comparable(json.loads((synthesized / root / "cdk.tf.json").read_text()))
+        assert _comparable(config) == _comparable(json.loads((configured / root / "cdk.tf.json").read_text()))
 
 
 # --- the construct in a team's own app ------------------------------------------------------------------

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from conftest import FIXTURES, REPO, SPECS, ecsform
+from conftest import FIXTURES, NO_CONFIG, REPO, SPECS, ecsform
 from generators import importer, pipeline, spec as specs
 from generators.errors import EcsformError
 from generators.loader import load_text
@@ -102,14 +102,14 @@ def test_specs_with_environments_import_back_into_one_spec(path: Path, tmp_path:
 
 def test_the_real_cli_round_trip(tmp_path: Path) -> None:
     spec = SPECS / "financial-api.json"
-    first = ecsform("render", str(spec))
+    first = ecsform("render", str(spec), NO_CONFIG)
     assert first.returncode == 0, first.stderr
     imported = ecsform("import", "-", input=first.stdout)
     assert imported.returncode == 0, imported.stderr
     assert imported.stderr == ""
     out = tmp_path / "financial-api.yaml"
     out.write_text(imported.stdout)
-    again = ecsform("render", str(out))
+    again = ecsform("render", str(out), NO_CONFIG)
     assert again.returncode == 0, again.stderr
     assert again.stdout == first.stdout
     written = tmp_path / "written.yaml"
@@ -117,7 +117,7 @@ def test_the_real_cli_round_trip(tmp_path: Path) -> None:
     assert proc.returncode == 0 and proc.stdout == "", proc.stderr
     # the spec imported directly is silent on readonlyRootFilesystem; render adds ecsform's secure default to both
     assert written.read_text() == imported.stdout.replace("    readonlyRootFilesystem: true\n", "")
-    assert ecsform("render", str(written)).stdout == first.stdout
+    assert ecsform("render", str(written), NO_CONFIG).stdout == first.stdout
     assert ecsform("validate", str(written)).returncode == 0
 
 
@@ -127,7 +127,8 @@ def test_the_real_cli_imports_environments(tmp_path: Path) -> None:
     proc = ecsform("import", "--environments", f"dev={dev},prod={prod}", "--out", str(out))
     assert proc.returncode == 0, proc.stderr
     for env, source in (("dev", dev), ("prod", prod)):
-        mine, theirs = ecsform("render", str(out), "--env", env), ecsform("render", str(source))
+        mine = ecsform("render", str(out), "--env", env, NO_CONFIG)
+        theirs = ecsform("render", str(source), NO_CONFIG)
         assert mine.returncode == theirs.returncode == 0, mine.stderr + theirs.stderr
         assert mine.stdout == theirs.stdout
     assert ecsform("validate", str(out)).returncode == 0

@@ -7,7 +7,7 @@ import json
 import re
 from pathlib import Path
 
-from conftest import ecsform
+from conftest import NO_CONFIG, ecsform
 from generators import pipeline
 
 BASE = """\
@@ -117,7 +117,7 @@ def test_env_option_limits_synth_and_render(tmp_path: Path) -> None:
 
 def test_all_environments_synthesize_to_their_own_roots(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    assert ecsform("synth", "specs/financial-api-stages.yaml", "--out", str(out)).returncode == 0
+    assert ecsform("synth", "specs/financial-api-stages.yaml", "--out", str(out), NO_CONFIG).returncode == 0
     manifest = json.loads((out / "manifest.json").read_text())
     assert [(r["family"], r["environment"], r["path"]) for r in manifest["roots"]] == [
         ("financial-api-dev", "dev", "financial-api-stages/dev"),

@@ -18,7 +18,7 @@ import pytest
 from botocore.validate import ParamValidator
 from hcl2.utils import SerializationOptions
 
-from conftest import REPO, ecsform, fixture_specs, spec_files
+from conftest import REPO, config_args, ecsform, fixture_specs, spec_files
 
 SPECS_AND_FIXTURES = [*spec_files(), *fixture_specs()]
 
@@ -37,7 +37,7 @@ def environments(spec: Path) -> list[str | None]:
 
 
 def render(spec: Path, env: str | None) -> dict[str, Any]:
-    proc = ecsform("render", str(spec), *(["--env", env] if env else []))
+    proc = ecsform("render", str(spec), *(["--env", env] if env else []), *config_args(spec))
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout)
 
@@ -135,7 +135,7 @@ def declared_containers(root: Path) -> list[dict[str, Any]]:
 @pytest.mark.parametrize("spec", SPECS_AND_FIXTURES, ids=_ids)
 def test_root_declares_what_render_prints(spec: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    proc = ecsform("synth", str(spec), "--out", str(out))
+    proc = ecsform("synth", str(spec), "--out", str(out), *config_args(spec))
     assert proc.returncode == 0, proc.stderr
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["roots"], manifest

@@ -13,6 +13,7 @@ from typing import Any
 
 from generators import pipeline
 from generators.errors import Finding
+from generators.target import Target
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
@@ -79,13 +80,15 @@ class Case:
     note: str = ""
     id: str = field(default="", compare=False)
     severity: str | None = None  # "error" or "warning": the severity the bad case's finding must have
+    target: Target | None = None  # the deploy target (ecsform.yaml) of both tasks
 
     def label(self) -> str:
         return f"{self.rule}{'-' + self.id if self.id else ''}"
 
 
-def findings(spec: dict[str, Any], extension: dict[str, Any] | None = None) -> list[Finding]:
+def findings(spec: dict[str, Any], extension: dict[str, Any] | None = None,
+             target: Target | None = None) -> list[Finding]:
     doc = dict(spec)
     if extension is not None:
         doc["x-ecsform"] = extension
-    return pipeline.check_text(json.dumps(doc, indent=2), "case.json")
+    return pipeline.check_text(json.dumps(doc, indent=2), "case.json", target=target)

@@ -28,7 +28,7 @@ CASES = _all_cases()
 
 @pytest.mark.parametrize("case", CASES, ids=[c.label() for c in CASES])
 def test_bad_case_reports_the_rule(case: Case) -> None:
-    got = findings(case.bad, case.extension)
+    got = findings(case.bad, case.extension, case.target)
     mine = [f for f in got if f.rule == case.rule]
     assert mine, f"{case.rule} not reported; got: {[f.format() for f in got]}"
     rule = REGISTRY[case.rule]
@@ -43,7 +43,7 @@ def test_bad_case_reports_the_rule(case: Case) -> None:
 
 @pytest.mark.parametrize("case", CASES, ids=[c.label() for c in CASES])
 def test_good_case_does_not_report_the_rule(case: Case) -> None:
-    got = findings(case.good, case.extension)
+    got = findings(case.good, case.extension, case.target)
     assert not [f for f in got if f.rule == case.rule], [f.format() for f in got if f.rule == case.rule]
     assert not [f for f in got if f.rule == "ECSFORM-INTERNAL"], [f.format() for f in got]
 

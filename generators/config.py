@@ -1,0 +1,597 @@
+"""ecsform.yaml: the project's configuration. Where each root deploys (account, region, role, tags), where it keeps
+its state, and the policy block.
+
+```yaml
+defaults:                     # every root, unless its environment says otherwise
+  accountId: "123456789012"   # the provider refuses other accounts (allowed_account_ids)
+  region: us-east-1
+  roleArn: arn:aws:iam::123456789012:role/deploy    # assumed by the provider (session name: the root)
+  tags: {managed-by: ecsform} # the provider's default_tags (environment tags are merged over these)
+  moduleSource: ./modules     # a folder (relative to this file), or git::https://...//modules?ref=v1.2.0
+environments:                 # deploy targets: each overlay of a spec names one of them
+  dev:  {accountId: "111111111111", roleArn: arn:aws:iam::111111111111:role/deploy}
+  prod: {accountId: "222222222222", region: eu-west-1, roleArn: arn:aws:iam::222222222222:role/deploy}
+backend:                      # exactly one of: local, s3
+  s3:
+    bucket: acme-tfstate      # placeholders: {accountId} {region} {environment} {family} {root}
+    key: ecsform/{root}/terraform.tfstate
+    region: us-east-1
+    useLockfile: true         # default true: S3 native locking (Terraform >= 1.10)
+    encrypt: true             # default true
+    kmsKeyId: null
+    dynamodbTable: null       # the older locking (deprecated by Terraform)
+    roleArn: null             # assumed for the state bucket
+    partial: false            # true: `backend "s3" {}`, the pipeline passes -backend-config
+policy: {...}                 # kept as written (located) for the policy model
+```
+
+Found from the working folder upward: the first folder holding an ecsform.yaml, searching no higher than the root
+of the git repository the working folder is in (the folder with `.git`), else up to the filesystem root. `--config
+FILE` names one; `--no-config` ignores any. Loaded with the spec loader (every value keeps its line and column) and
+validated by a strict pydantic model: an unknown key gets a did-you-mean, every mistake a CONFIG-* rule id, and
+nothing is written.
+
+The schema grows by adding keys, never by renaming them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic.alias_generators import to_camel
+
+from . import arns
+from .errors import EcsformError, Finding, Severity, errors_in, sorted_findings
+from .loader import Node, SourceMap, load_file, plain
+from .target import Backend, Target
+
+FILE_NAME = "ecsform.yaml"
+PLACEHOLDERS = ("accountId", "region", "environment", "family", "root")
+DEFAULT_ENVIRONMENT = "default"  # what {environment} stands for in a root that has no environment
+SCHEMA_ID = "https://ecsform.dev/schemas/config.schema.json"
+
+E = Severity.ERROR
+_ACCOUNT = r"^\d{12}$"
+_REGION = r"^[a-z]{2}(-[a-z]+)+-\d$"
+_ROLE_ARN = r"^arn:aws[a-z-]*:iam::\d{12}:role/.+$"
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+# S3 general purpose bucket names: 3-63 characters, lowercase letters, digits, dots and hyphens, beginning and
+# ending with a letter or digit, no two adjacent dots (docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html)
+_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+_TAG_KEY_MAX, _TAG_VALUE_MAX = 128, 256  # IAM, ECS, Logs, Secrets Manager, EFS, KMS tag limits
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, alias_generator=to_camel, populate_by_name=False,
+                              frozen=True)
+
+
+class Settings(_Model):
+    """A deploy target: `defaults`, or one environment (its values win over the defaults; tags are merged)."""
+
+    account_id: str | None = Field(None, description="The AWS account (12 digits, quoted): the provider's "
+                                   "allowed_account_ids.", json_schema_extra={"pattern": _ACCOUNT})
+    region: str | None = Field(None, description="The provider's region (wins over x-ecsform.region and the "
+                               "region derived from the spec; --region wins over it).",
+                               json_schema_extra={"pattern": _REGION})
+    role_arn: str | None = Field(None, description="Role the provider assumes (its session name names the root).",
+                                 json_schema_extra={"pattern": _ROLE_ARN})
+    tags: dict[str, str] = Field(default_factory=dict, description="The provider's default_tags: on every resource "
+                                 "of the root (x-ecsform.tags win on the same key).")
+    module_source: str | None = Field(None, description="Where roots find the modules: a folder (./ or ../, "
+                                      "relative to ecsform.yaml) or a module address (git::https://...//modules"
+                                      "?ref=v1.2.0); --module-source wins over it.")
+
+
+class LocalBackend(_Model):
+    """Terraform's local backend: terraform.tfstate in the root's folder."""
+
+
+class S3Backend(_Model):
+    """Terraform's S3 backend (Terraform >= 1.10 for useLockfile)."""
+
+    bucket: str | None = Field(None, description="State bucket; placeholders allowed.")
+    key: str | None = Field(None, description="State object; placeholders allowed; one per root, e.g. "
+                            "ecsform/{root}/terraform.tfstate.")
+    region: str | None = Field(None, description="Region of the bucket (default: AWS_REGION when terraform runs).")
+    use_lockfile: bool = Field(True, description="S3 native state locking (a .tflock object beside the state).")
+    dynamodb_table: str | None = Field(None, description="DynamoDB locking (deprecated by Terraform; prefer "
+                                       "useLockfile).")
+    encrypt: bool = Field(True, description="Server-side encryption of the state object.")
+    kms_key_id: str | None = Field(None, description="KMS key ARN for the state object.")
+    role_arn: str | None = Field(None, description="Role assumed for the state bucket; placeholders allowed.")
+    partial: bool = Field(False, description="Write `backend \"s3\" {}` and let the pipeline pass -backend-config.")
+
+
+class BackendConfig(_Model):
+    """Exactly one of local, s3."""
+
+    local: LocalBackend | None = None
+    s3: S3Backend | None = None
+
+
+class ProjectConfig(_Model):
+    """Top level of ecsform.yaml."""
+
+    schema_: str | None = Field(None, alias="$schema", description="The JSON Schema of this file (ignored).")
+    defaults: Settings = Field(default_factory=Settings, description="Every root, unless its environment says "
+                               "otherwise.")
+    environments: dict[str, Settings] = Field(default_factory=dict, description="Deploy targets by name; every "
+                                              "overlay of a spec must name one of them when any is declared.")
+    backend: BackendConfig | None = Field(None, description="Where roots keep their state (default: local).")
+    policy: dict[str, Any] | None = Field(None, description="The policy block (checked by the policy model).")
+
+    @field_validator("environments", mode="before")
+    @classmethod
+    def _empty_environments(cls, value: Any) -> Any:
+        """`prod:` with nothing under it declares prod with the defaults, like `prod: {}`."""
+        if isinstance(value, dict):
+            return {k: ({} if v is None else v) for k, v in value.items()}
+        return value
+
+
+# --- the loaded configuration ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Config:
+    file: str  # as messages show it
+    folder: Path  # absolute: what relative paths in the file are relative to
+    model: ProjectConfig
+    root: Node
+    smap: SourceMap
+
+    @property
+    def policy_node(self) -> Node | None:
+        """The `policy:` mapping as written (with lines and columns), for the policy model; None when absent."""
+        return self.root.get("policy") if self.root.is_map else None
+
+    @property
+    def environments(self) -> list[str]:
+        return list(self.model.environments)
+
+    def finding(self, rule: str, severity: Severity, message: str, path: tuple, hint: str | None = None, *,
+                at_key: bool = False, environment: str | None = None) -> Finding:
+        line, col = self.smap.locate(path, key=at_key)
+        return Finding(rule, severity, message, path, hint, self.file, line, col, environment, at_key)
+
+    # --- targets -----------------------------------------------------------------------------------------
+    def target(self, environment: str | None) -> Target:
+        """The Target of a root: the defaults, with its environment's settings over them (tags merged)."""
+        declared = environment if environment in self.model.environments else None
+        return _target(self.model.defaults, self.model.environments.get(declared) if declared else None, declared)
+
+    def module_source(self, environment: str | None) -> Path | str | None:
+        """The environment's (else the defaults') moduleSource: an absolute folder, or an address used as given."""
+        env = self.model.environments.get(environment) if environment else None
+        value = (env.module_source if env is not None else None) or self.model.defaults.module_source
+        if value is None:
+            return None
+        return (self.folder / value).resolve() if _is_local(value) else value
+
+    def undeclared(self, variant: Any) -> list[Finding]:
+        """A spec variant whose overlay names no environment of ecsform.yaml (when it declares any), located at the
+        overlay's key in the spec."""
+        declared = self.environments
+        environment = variant.environment
+        if environment is None or not declared or environment in declared:
+            return []
+        spec = variant.spec
+        overlay = spec.environments_node.value.get(environment) if spec.environments_node is not None else None
+        key_mark = (overlay.key_mark or overlay.mark) if overlay is not None else spec.root.mark
+        from .rules.fields import suggest
+
+        close = suggest(environment, declared)
+        hint = (f"did you mean {close!r}? " if close else "") + \
+            f"{self.file} declares: {', '.join(declared)}; add {environment!r} there or rename the overlay"
+        return [Finding("CONFIG-ENV-UNDECLARED", E, f"environment {environment!r} is not declared in {self.file}",
+                        ("environments", environment), hint, variant.file, *key_mark, environment, True)]
+
+    # --- state -------------------------------------------------------------------------------------------
+    def backend(self, *, root: str, family: str, environment: str | None, target: Target | None,
+                region: str | None) -> tuple[Backend, list[Finding]]:
+        """The resolved backend of one root (placeholders filled in), and what is wrong with it."""
+        chosen = self.model.backend
+        if chosen is None or chosen.s3 is None:
+            return Backend("local"), []
+        s3 = chosen.s3
+        values = {"accountId": target.account_id if target else None, "region": region,
+                  "environment": environment or DEFAULT_ENVIRONMENT, "family": family, "root": root}
+        findings: list[Finding] = []
+        resolved: dict[str, str | None] = {}
+        for name in ("bucket", "key", "region", "dynamodb_table", "kms_key_id", "role_arn"):
+            text = getattr(s3, name)
+            if text is None:
+                resolved[name] = None
+                continue
+            path = ("backend", "s3", to_camel(name))
+            missing = [p for p in _names(text) if values.get(p) is None]
+            if missing:
+                why = {"accountId": "its target has no accountId", "region": "it has no region"}
+                findings.append(self.finding(
+                    "CONFIG-PLACEHOLDER", E,
+                    f"root {root}: {{{missing[0]}}} has no value ({why.get(missing[0], 'unset')})", path,
+                    "set it under defaults or the environment, or drop the placeholder", environment=environment))
+                resolved[name] = None
+                continue
+            resolved[name] = _PLACEHOLDER.sub(lambda m: str(values[m.group(1)]), text)
+            problem = _resolved_problem(name, resolved[name] or "")
+            if problem and _names(text):  # a value without placeholders was checked when the file was loaded
+                findings.append(self.finding("CONFIG-INVALID", E, f"root {root}: {problem}", path,
+                                             _HINTS.get(name), environment=environment))
+        arguments: list[tuple[str, str | bool]] = []
+        for name in ("bucket", "key", "region"):
+            if resolved[name] is not None:
+                arguments.append((name, resolved[name] or ""))
+        arguments.append(("encrypt", s3.encrypt))
+        if resolved["kms_key_id"] is not None:
+            arguments.append(("kms_key_id", resolved["kms_key_id"] or ""))
+        arguments.append(("use_lockfile", s3.use_lockfile))
+        if resolved["dynamodb_table"] is not None:
+            arguments.append(("dynamodb_table", resolved["dynamodb_table"] or ""))
+        assume: tuple[tuple[str, str], ...] = ()
+        if resolved["role_arn"] is not None:
+            assume = (("role_arn", resolved["role_arn"] or ""), ("session_name", Target().session_name(root)))
+        return Backend("s3", tuple(arguments), assume, s3.partial), findings
+
+    def shared_state(self, roots: Iterable[tuple[str, str | None, Backend | None]]) -> list[Finding]:
+        """Two roots whose state would be the same S3 object: (root, environment, backend) of every root."""
+        seen: dict[tuple[str, str], str] = {}
+        findings = []
+        for root, environment, backend in roots:
+            if backend is None or backend.type != "s3":
+                continue
+            args = dict(backend.arguments)
+            if "bucket" not in args or "key" not in args:
+                continue  # partial, completed by the pipeline
+            where = (str(args["bucket"]), str(args["key"]))
+            if where in seen:
+                findings.append(self.finding(
+                    "CONFIG-STATE-SHARED", E,
+                    f"roots {seen[where]} and {root} would keep their state in the same object "
+                    f"s3://{where[0]}/{where[1]}", ("backend", "s3", "key"),
+                    "put {root} in the key (e.g. ecsform/{root}/terraform.tfstate)", environment=environment))
+            else:
+                seen[where] = root
+        return findings
+
+
+def _target(defaults: Settings, env: Settings | None, name: str | None) -> Target:
+    def pick(field: str) -> Any:
+        value = getattr(env, field) if env is not None else None
+        return value if value is not None else getattr(defaults, field)
+
+    tags = {**defaults.tags, **(env.tags if env is not None else {})}
+    return Target(name, pick("account_id"), pick("region"), pick("role_arn"), dict(sorted(tags.items())))
+
+
+def _is_local(source: str) -> bool:
+    """Terraform reads a module source as a local folder when it starts with ./ or ../ (or is absolute here)."""
+    return source.startswith(("./", "../", "/")) or source in (".", "..")
+
+
+# --- placeholders ------------------------------------------------------------------------------------------
+
+def _names(text: str) -> list[str]:
+    return _PLACEHOLDER.findall(text)
+
+
+def _placeholder_problems(text: str) -> list[str]:
+    """What is wrong with the placeholders of a string: unknown names (with a did-you-mean), stray braces."""
+    from .rules.fields import suggest
+
+    problems = []
+    for name in _names(text):
+        if name not in PLACEHOLDERS:
+            close = suggest(name, list(PLACEHOLDERS))
+            problems.append(f"unknown placeholder {{{name}}}" + (f" (did you mean {{{close}}}?)" if close else ""))
+    rest = _PLACEHOLDER.sub("", text)
+    if "{" in rest or "}" in rest:
+        problems.append("a brace that opens or closes no placeholder")
+    return problems
+
+
+def _resolved_problem(name: str, value: str, shown: str | None = None) -> str | None:
+    """What Terraform or AWS would refuse in a backend value (with its placeholders filled in); `shown` is the value
+    as messages show it."""
+    shown = value if shown is None else shown
+    if name == "bucket" and (not _BUCKET.match(value) or ".." in value):
+        return (f"bucket {shown!r} is not an S3 bucket name (3-63 lowercase letters, digits, dots and hyphens, "
+                "starting and ending with a letter or digit)")
+    if name == "key" and (not value or value.startswith("/") or value.endswith("/") or "//" in value):
+        return f"key {shown!r}: Terraform refuses a state key that is empty, starts or ends with '/', or holds '//'"
+    if name == "role_arn" and not re.match(_ROLE_ARN, value):
+        return f"roleArn {shown!r} is not an IAM role ARN"
+    if name == "region" and not re.match(_REGION, value):
+        return f"region {shown!r} is not an AWS region"
+    return None
+
+
+_SAMPLES = {"accountId": "123456789012", "region": "us-east-1", "environment": "x", "family": "x", "root": "x"}
+_HINTS = {
+    "bucket": "for example acme-tfstate-{accountId}",
+    "key": "for example ecsform/{root}/terraform.tfstate",
+    "role_arn": "arn:aws:iam::ACCOUNT:role/NAME",
+    "region": "for example us-east-1",
+}
+
+
+# --- loading -----------------------------------------------------------------------------------------------
+
+def discover(start: Path | None = None) -> Path | None:
+    """The ecsform.yaml that applies in `start` (default: the working folder): the nearest one in the folder or
+    its parents, searching no higher than the git repository's root, else up to the filesystem root."""
+    folder = (start or Path.cwd()).absolute()
+    for candidate in (folder, *folder.parents):
+        path = candidate / FILE_NAME
+        if path.is_file():
+            return path
+        if (candidate / ".git").exists():
+            return None
+    return None
+
+
+def for_command(config: str | None, no_config: bool) -> Config | None:
+    """What a command uses: --config FILE, nothing with --no-config, else the ecsform.yaml `discover` finds."""
+    from .pipeline import display_path
+
+    if no_config:
+        if config is not None:
+            raise EcsformError([Finding("CONFIG-READ", E, "--config and --no-config contradict each other",
+                                        hint="keep one of them", file="--no-config", line=1, col=1)])
+        return None
+    if config is not None:
+        path = Path(config)
+        if not path.is_file():
+            raise EcsformError([Finding("CONFIG-READ", E, "no such configuration file", file=config, line=1, col=1,
+                                        hint=f"--config names an {FILE_NAME}; --no-config runs without one")])
+        return load(path, display_path(path))
+    found = discover()
+    return load(found, display_path(found)) if found else None
+
+
+_READ_RULES = {"SPEC-READ": "CONFIG-READ", "SPEC-TOO-LARGE": "CONFIG-READ", "SPEC-NOT-MAPPING": "CONFIG-INVALID"}
+
+
+def load(path: str | os.PathLike[str], display: str | None = None) -> Config:
+    """Read and check an ecsform.yaml. Raises EcsformError with every located finding."""
+    path = Path(path)
+    file = display or str(path)
+    try:
+        root = load_file(path, file)
+    except EcsformError as exc:
+        if [f.rule for f in exc.findings] == ["SPEC-EMPTY"]:  # an empty file: every default
+            root = Node({}, (1, 1))
+        else:
+            raise EcsformError([_as_config_finding(f) for f in exc.findings]) from None
+    data, smap = plain(root, file)
+    model: ProjectConfig | None
+    try:
+        model = ProjectConfig.model_validate(data)
+        config_findings = _checks(model)
+    except ValidationError as exc:
+        model = None
+        config_findings = _validation_findings(exc) + _section_checks(data)
+    config = Config(file, path.absolute().parent, model or ProjectConfig(), root, smap)
+    located = [config.finding(f.rule, f.severity, f.message, f.path, f.hint, at_key=f.at_key)
+               for f in config_findings]
+    if errors_in(located):
+        raise EcsformError(sorted_findings(located))
+    return config
+
+
+def _as_config_finding(f: Finding) -> Finding:
+    rule = _READ_RULES.get(f.rule, f.rule)
+    hint = f.hint
+    if f.rule == "SPEC-NOT-MAPPING":
+        hint = "ecsform.yaml is a mapping: defaults, environments, backend, policy"
+    elif rule != f.rule:
+        hint = None
+    message = f.message.replace("a task definition is at most 64 KiB", "").rstrip("; ")
+    return Finding(rule, f.severity, message, f.path, hint, f.file, f.line, f.col)
+
+
+def _aliases(model: type[BaseModel]) -> list[str]:
+    return [f.alias or name for name, f in model.model_fields.items()]
+
+
+def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The model that holds the key at `loc` (dict keys of dict[str, Model] fields are skipped)."""
+    model: Any = ProjectConfig
+    for part in loc:
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+            return None
+        field = next((f for n, f in model.model_fields.items() if (f.alias or n) == part), None)
+        if field is None:
+            continue
+        model = _inner_model(field.annotation)
+    return model if isinstance(model, type) and issubclass(model, BaseModel) else None
+
+
+def _inner_model(annotation: Any) -> Any:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()) or ():
+        inner = _inner_model(arg)
+        if isinstance(inner, type) and issubclass(inner, BaseModel):
+            return inner
+    return annotation
+
+
+def _validation_findings(exc: ValidationError) -> list[Finding]:
+    from .rules.fields import did_you_mean
+
+    out = []
+    for err in exc.errors(include_url=False):
+        loc = tuple(err["loc"])
+        if err["type"] == "extra_forbidden":
+            parent = _model_at(loc[:-1])
+            known = _aliases(parent) if parent else []
+            known = [k for k in known if k != "$schema"]
+            hint = did_you_mean(str(loc[-1]), known) if parent else None
+            out.append(Finding("CONFIG-UNKNOWN-FIELD", E, f"unknown key {loc[-1]!r}", loc,
+                               hint or (f"known keys: {', '.join(known)}" if known else None), at_key=True))
+        elif err["type"] == "missing":
+            out.append(Finding("CONFIG-REQUIRED", E, f"required key {loc[-1]!r} is missing", loc[:-1],
+                               f"add `{loc[-1]}`"))
+        elif loc and loc[-1] == "accountId" and isinstance(err.get("input"), int):
+            out.append(Finding("CONFIG-INVALID", E, f"accountId is a number ({err['input']}), not a string", loc,
+                               'quote it: accountId: "012345678901" (YAML reads digits as a number and drops '
+                               "leading zeros)"))
+        else:
+            got = repr(err["input"])[:80]
+            out.append(Finding("CONFIG-INVALID", E, f"{err['msg']} (got {got})", loc))
+    return out
+
+
+def _checks(model: ProjectConfig) -> list[Finding]:
+    """What the types cannot say: formats, placeholders, one backend, roles in their target's account."""
+    out: list[Finding] = []
+    layers = [(("defaults",), model.defaults)] + [(("environments", n), s) for n, s in model.environments.items()]
+    for path, s in layers:
+        out += _settings_checks(path, s)
+    out += _account_mismatches(model)
+    if model.backend is not None:
+        out += _backend_checks(model.backend)
+    return out
+
+
+def _section_checks(data: Any) -> list[Finding]:
+    """The checks of `_checks` on each section that is well typed, when another one is not (every mistake at once)."""
+    if not isinstance(data, dict):
+        return []
+    sections: list[tuple[tuple, type[BaseModel], Any]] = [(("defaults",), Settings, data.get("defaults"))]
+    environments = data.get("environments")
+    if isinstance(environments, dict):
+        sections += [(("environments", n), Settings, v) for n, v in environments.items()]
+    sections.append((("backend",), BackendConfig, data.get("backend")))
+    out: list[Finding] = []
+    parsed_settings: dict[tuple, Settings] = {}
+    for path, model, value in sections:
+        if value is None and path == ("defaults",):
+            parsed_settings[path] = Settings()
+        if not isinstance(value, dict):
+            continue
+        try:
+            parsed = model.model_validate({} if value is None else value)
+        except ValidationError:
+            continue  # reported by the whole file's validation
+        if isinstance(parsed, Settings):
+            parsed_settings[path] = parsed
+            out += _settings_checks(path, parsed)
+        else:
+            out += _backend_checks(parsed)
+    if ("defaults",) in parsed_settings:
+        partial = ProjectConfig.model_construct(defaults=parsed_settings[("defaults",)], environments={
+            p[1]: s for p, s in parsed_settings.items() if p[0] == "environments"})
+        out += _account_mismatches(partial)
+    return out
+
+
+def _settings_checks(path: tuple, s: Settings) -> list[Finding]:
+    out: list[Finding] = []
+    if s.account_id is not None and not re.match(_ACCOUNT, s.account_id):
+        out.append(Finding("CONFIG-INVALID", E, f"accountId {s.account_id!r} is not an AWS account id",
+                           path + ("accountId",), 'an account id is 12 digits, quoted: "123456789012"'))
+    if s.region is not None and not re.match(_REGION, s.region):
+        out.append(Finding("CONFIG-INVALID", E, f"region {s.region!r} is not an AWS region",
+                           path + ("region",), "for example us-east-1 or eu-west-1"))
+    if s.role_arn is not None and not arns.ROLE_ARN.match(s.role_arn):
+        out.append(Finding("CONFIG-INVALID", E, f"roleArn {s.role_arn!r} is not an IAM role ARN",
+                           path + ("roleArn",), "arn:aws:iam::ACCOUNT:role/NAME"))
+    for key, value in s.tags.items():
+        problem = _tag_problem(key, value)
+        if problem:
+            out.append(Finding("CONFIG-INVALID", E, problem, path + ("tags", key), at_key=True))
+    if s.module_source is not None and not s.module_source.strip():
+        out.append(Finding("CONFIG-INVALID", E, "moduleSource is empty", path + ("moduleSource",)))
+    return out
+
+
+def _account_mismatches(model: ProjectConfig) -> list[Finding]:
+    """A role in another account than the target's: the provider would land in the role's account and
+    allowed_account_ids would stop every run."""
+    out = []
+    targets = [(None, ("defaults",))] + [(n, ("environments", n)) for n in model.environments]
+    for name, path in targets:
+        env = model.environments.get(name) if name else None
+        target = _target(model.defaults, env, name)
+        m = arns.ROLE_ARN.match(target.role_arn or "")
+        if not m or not target.account_id or not re.match(_ACCOUNT, target.account_id) \
+                or m.group(2) == target.account_id:
+            continue
+        role_from = path if env is not None and env.role_arn else ("defaults",)
+        where = f"environment {name}" if name else "defaults"
+        out.append(Finding("CONFIG-ACCOUNT-MISMATCH", E,
+                           f"{where}: roleArn is in account {m.group(2)} but accountId is {target.account_id}: the "
+                           "provider would run in the role's account and allowed_account_ids would refuse it",
+                           role_from + ("roleArn",), "give the environment a role in its own account"))
+    return out
+
+
+def _backend_checks(backend: BackendConfig) -> list[Finding]:
+    chosen = [name for name in ("local", "s3") if getattr(backend, name) is not None]
+    out = []
+    if len(chosen) > 1:
+        out.append(Finding("CONFIG-BACKEND", E, f"two backends ({' and '.join(chosen)}): a root keeps its state in "
+                           "one", ("backend", chosen[1]), "keep one of local and s3", at_key=True))
+    if not chosen:
+        out.append(Finding("CONFIG-BACKEND", E, "backend names no backend", ("backend",),
+                           "backend: {s3: {...}} or backend: {local: {}}"))
+    s3 = backend.s3
+    if s3 is None:
+        return out
+    if not s3.partial:
+        for name in ("bucket", "key"):
+            if getattr(s3, name) is None:
+                out.append(Finding("CONFIG-REQUIRED", E, f"backend.s3 needs {name} (or partial: true)",
+                                   ("backend", "s3"), f"add `{name}`, e.g. {_HINTS[name]}"))
+    for name in ("bucket", "key", "region", "dynamodb_table", "kms_key_id", "role_arn"):
+        text = getattr(s3, name)
+        if text is None:
+            continue
+        path = ("backend", "s3", to_camel(name))
+        problems = _placeholder_problems(text)
+        for problem in problems:
+            out.append(Finding("CONFIG-PLACEHOLDER", E, f"{to_camel(name)} {text!r}: {problem}", path,
+                               f"placeholders: {', '.join('{' + p + '}' for p in PLACEHOLDERS)}"))
+        if not problems:  # with sample values: what is wrong whatever the placeholders become
+            problem = _resolved_problem(name, _PLACEHOLDER.sub(lambda m: _SAMPLES[m.group(1)], text), text)
+            if problem:
+                out.append(Finding("CONFIG-INVALID", E, problem, path, _HINTS.get(name)))
+    return out
+
+
+def _tag_problem(key: str, value: str) -> str | None:
+    """What every AWS service refuses in a tag (IAM, ECS, CloudWatch Logs, Secrets Manager, EFS and KMS alike)."""
+    if not 1 <= len(key) <= _TAG_KEY_MAX:
+        return f"tag key {key!r} is not 1-{_TAG_KEY_MAX} characters"
+    if len(value) > _TAG_VALUE_MAX:
+        return f"the value of tag {key!r} is longer than {_TAG_VALUE_MAX} characters"
+    if key[:4].lower() == "aws:":
+        return f"tag key {key!r} starts with 'aws:', which AWS reserves"
+    return None
+
+
+# --- JSON Schema -------------------------------------------------------------------------------------------
+
+def schema() -> dict[str, Any]:
+    body = ProjectConfig.model_json_schema(by_alias=True, ref_template="#/$defs/{model}")
+    defs = body.pop("$defs", {})
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": SCHEMA_ID,
+        "title": "ecsform.yaml",
+        **{k: v for k, v in body.items() if k != "title"},
+        "$defs": dict(sorted(defs.items())),
+    }
+
+
+def schema_text() -> str:
+    import json
+
+    return json.dumps(schema(), indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,385 @@
+"""ecsform.yaml (issue 12): found from the working folder, checked with located CONFIG-* findings (nothing written on a
+mistake), targets resolved defaults < environment, backend.tf and targeted providers in the roots, and without a
+configuration the output of before."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from pathlib import Path
+
+import jsonschema
+import pytest
+from ruamel.yaml import YAML
+
+from conftest import NO_CONFIG, REPO, SPECS, ecsform
+from generators import config as project_config, pipeline
+from generators.errors import EcsformError
+from generators.target import Target
+
+SPEC = """\
+family: shop
+networkMode: awsvpc
+requiresCompatibilities: [FARGATE]
+cpu: 256
+memory: 512
+containerDefinitions:
+  - name: web
+    image: 123456789012.dkr.ecr.us-east-1.amazonaws.com/shop:1.0
+    readonlyRootFilesystem: true
+    secrets:
+      DB: arn:aws:secretsmanager:us-east-1:111111111111:secret:shop/db-AbCdEf
+    logConfiguration:
+      logDriver: awslogs
+      options: {awslogs-group: /ecs/shop, awslogs-region: us-east-1, awslogs-stream-prefix: ecs}
+x-ecsform:
+  tags: {team: shop, managed-by: ecsform}
+environments:
+  dev: {}
+  prod:
+    containerDefinitions:
+      - name: web
+        secrets:
+          DB: arn:aws:secretsmanager:eu-west-1:222222222222:secret:shop/db-GhIjKl
+        logConfiguration:
+          options: {awslogs-region: eu-west-1}
+"""
+
+CONFIG = """\
+defaults:
+  accountId: "123456789012"
+  region: us-east-1
+  tags: {managed-by: ecsform, cost-center: "42"}
+environments:
+  dev:
+    accountId: "111111111111"
+    roleArn: arn:aws:iam::111111111111:role/deploy
+    tags: {environment: development}
+  prod:
+    accountId: "222222222222"
+    region: eu-west-1
+    roleArn: arn:aws:iam::222222222222:role/deploy
+backend:
+  s3:
+    bucket: tfstate-{accountId}
+    key: ecsform/{root}/terraform.tfstate
+    region: us-east-1
+    roleArn: arn:aws:iam::{accountId}:role/state
+policy: {readonlyRootFilesystem: warn}
+"""
+
+
+def project(tmp_path: Path, config: str | None = CONFIG, spec: str = SPEC) -> Path:
+    """A repository with an ecsform.yaml (when given) and specs/shop.yaml."""
+    (tmp_path / ".git").mkdir(parents=True)
+    (tmp_path / "specs").mkdir()
+    (tmp_path / "specs" / "shop.yaml").write_text(spec)
+    if config is not None:
+        (tmp_path / "ecsform.yaml").write_text(config)
+    return tmp_path
+
+
+def where(text: str, needle: str, offset: int = 0) -> str:
+    """`LINE:COL` of the first `needle` in `text` (1-based), `offset` characters further."""
+    index = text.index(needle) + offset
+    return f"{text.count(chr(10), 0, index) + 1}:{index - text.rfind(chr(10), 0, index)}"
+
+
+# --- finding the file ------------------------------------------------------------------------------------
+
+def test_found_from_a_subfolder_up_to_the_repository_root(tmp_path: Path) -> None:
+    repo = project(tmp_path / "repo")
+    (tmp_path / "ecsform.yaml").write_text("defaults: {region: ap-south-1}\n")  # above the repository: ignored
+    nested = repo / "specs" / "team"
+    nested.mkdir()
+    assert project_config.discover(nested) == repo / "ecsform.yaml"
+    (repo / "ecsform.yaml").unlink()
+    assert project_config.discover(nested) is None  # the search stops at the folder with .git
+    assert project_config.discover(tmp_path) == tmp_path / "ecsform.yaml"
+
+
+def test_the_cli_reads_the_nearest_and_flags_choose_another_or_none(tmp_path: Path) -> None:
+    repo = project(tmp_path)
+    proc = ecsform("render", "specs/shop.yaml", "--env", "prod", cwd=repo)
+    assert proc.returncode == 0, proc.stderr
+    assert {"key": "cost-center", "value": "42"} in json.loads(proc.stdout)["tags"]
+    proc = ecsform("render", "specs/shop.yaml", "--env", "prod", NO_CONFIG, cwd=repo)
+    assert proc.returncode == 0 and "cost-center" not in proc.stdout
+    other = tmp_path / "other.yaml"
+    other.write_text("defaults: {tags: {owner: platform}}\n")
+    proc = ecsform("render", str(repo / "specs/shop.yaml"), "--env", "dev", "--config", str(other))
+    assert proc.returncode == 0 and {"key": "owner", "value": "platform"} in json.loads(proc.stdout)["tags"]
+    for args in (["--config", str(tmp_path / "missing.yaml")], ["--config", str(other), NO_CONFIG]):
+        proc = ecsform("validate", str(repo / "specs"), *args)
+        assert proc.returncode == 2 and "error CONFIG-READ" in proc.stderr and "Traceback" not in proc.stderr
+
+
+# --- mistakes: located, with a rule id, and nothing written ----------------------------------------------
+
+MISTAKES = [
+    # (what to change in CONFIG, rule, text of the place the finding points at, offset, words of the message)
+    (("  region: us-east-1\n  tags", "  regoin: us-east-1\n  tags"), "CONFIG-UNKNOWN-FIELD", "regoin", 0,
+     "did you mean 'region'?"),
+    (('accountId: "111111111111"', "accountId: 111111111111"), "CONFIG-INVALID", "111111111111", 0,
+     "quote it"),
+    (('accountId: "222222222222"', 'accountId: "2222"'), "CONFIG-INVALID", '"2222"', 0, "not an AWS account id"),
+    (("backend:\n  s3:", "backend:\n  local: {}\n  s3:"), "CONFIG-BACKEND", "s3:", 0, "two backends"),
+    (("bucket: tfstate-{accountId}", "bucket: tfstate-{acountId}"), "CONFIG-PLACEHOLDER", "tfstate-", 0,
+     "did you mean {accountId}?"),
+    (("key: ecsform/{root}/terraform.tfstate", "key: ecsform/{root/terraform.tfstate"), "CONFIG-PLACEHOLDER",
+     "ecsform/{root", 0, "a brace that opens or closes no placeholder"),
+    (("key: ecsform/{root}/terraform.tfstate", "key: /ecsform/{root}/terraform.tfstate"), "CONFIG-INVALID",
+     "/ecsform/", 0, "starts or ends with '/'"),
+    (("bucket: tfstate-{accountId}", "bucket: TFState"), "CONFIG-INVALID", "TFState", 0, "not an S3 bucket name"),
+    (("roleArn: arn:aws:iam::222222222222:role/deploy", "roleArn: arn:aws:iam::111111111111:role/deploy"),
+     "CONFIG-ACCOUNT-MISMATCH", "arn:aws:iam::111111111111:role/deploy\nbackend", 0, "allowed_account_ids"),
+    (("    bucket: tfstate-{accountId}\n", ""), "CONFIG-REQUIRED", "    key:", 4, "needs bucket"),
+]
+
+
+@pytest.mark.parametrize("change,rule,at,offset,words", MISTAKES, ids=[m[1] + "-" + m[4][:20] for m in MISTAKES])
+def test_each_mistake_is_located(tmp_path: Path, change, rule, at, offset, words) -> None:
+    text = CONFIG.replace(*change)
+    assert text != CONFIG
+    path = project(tmp_path, text) / "ecsform.yaml"
+    with pytest.raises(EcsformError) as err:
+        project_config.load(path, "ecsform.yaml")
+    report = "\n".join(f.format() for f in err.value.findings)
+    assert f"ecsform.yaml:{where(text, at, offset)}: error {rule}: " in report, report
+    assert words in report
+
+
+def test_a_mistake_stops_every_command_and_nothing_is_written(tmp_path: Path) -> None:
+    text = CONFIG.replace(*MISTAKES[0][0])
+    repo = project(tmp_path, text)
+    for command in (["synth", "specs", "--out", "build"], ["synth", "--engine", "cdk", "specs", "--out", "build"],
+                    ["validate", "specs"], ["render", "specs/shop.yaml", "--env", "dev"]):
+        proc = ecsform(*command, cwd=repo)
+        assert proc.returncode == 2, proc.stderr
+        assert f"ecsform.yaml:{where(text, 'regoin')}: error CONFIG-UNKNOWN-FIELD: defaults.regoin: unknown key " \
+               "'regoin'\n    hint: did you mean 'region'?" in proc.stderr
+        assert "Traceback" not in proc.stderr and proc.stdout == ""
+    assert sorted(p.name for p in repo.iterdir()) == [".git", "ecsform.yaml", "specs"]
+
+
+def test_every_mistake_at_once(tmp_path: Path) -> None:
+    text = CONFIG.replace("  region: us-east-1\n  tags", "  regoin: us-east-1\n  tags") \
+        .replace('accountId: "222222222222"', 'accountId: "2222"').replace("{accountId}", "{acount}")
+    with pytest.raises(EcsformError) as err:
+        project_config.load(project(tmp_path, text) / "ecsform.yaml")
+    assert sorted({f.rule for f in err.value.findings}) == ["CONFIG-INVALID", "CONFIG-PLACEHOLDER",
+                                                            "CONFIG-UNKNOWN-FIELD"]
+    assert len([f for f in err.value.findings if f.rule == "CONFIG-PLACEHOLDER"]) == 2  # bucket and roleArn
+
+
+def test_an_overlay_must_name_a_declared_environment(tmp_path: Path) -> None:
+    spec = SPEC.replace("  prod:\n", "  prd:\n")
+    repo = project(tmp_path, spec=spec)
+    proc = ecsform("synth", "specs", "--out", "build", cwd=repo)
+    assert proc.returncode == 2
+    assert f"specs/shop.yaml:{where(spec, 'prd:')}: error CONFIG-ENV-UNDECLARED: [environment prd] environments.prd: " \
+           "environment 'prd' is not declared in ecsform.yaml" in proc.stderr
+    assert "did you mean 'prod'?" in proc.stderr
+    assert not (repo / "build").exists()
+    # a configuration that declares no environments accepts any overlay (the defaults target them all)
+    assert ecsform("validate", "specs", cwd=project(tmp_path / "b", "defaults: {region: us-east-1}\n",
+                                                   spec)).returncode == 0
+
+
+def test_a_placeholder_the_root_cannot_fill_and_shared_state(tmp_path: Path) -> None:
+    no_account = CONFIG.replace('  accountId: "123456789012"\n', "").replace(
+        '    accountId: "111111111111"\n    roleArn: arn:aws:iam::111111111111:role/deploy\n', "")
+    repo = project(tmp_path, no_account)
+    proc = ecsform("synth", "specs", "--out", "build", cwd=repo)
+    assert proc.returncode == 2
+    assert f"ecsform.yaml:{where(no_account, 'tfstate-')}: error CONFIG-PLACEHOLDER: [environment dev] " \
+           "backend.s3.bucket: root shop/dev: {accountId} has no value" in proc.stderr
+    shared = CONFIG.replace("key: ecsform/{root}/terraform.tfstate", "key: ecsform/terraform.tfstate") \
+        .replace("tfstate-{accountId}", "tfstate").replace("{accountId}:role/state", "123456789012:role/state")
+    repo = project(tmp_path / "b", shared)
+    proc = ecsform("synth", "specs", "--out", "build", cwd=repo)
+    assert proc.returncode == 2 and not (repo / "build").exists()
+    assert "error CONFIG-STATE-SHARED: [environment prod] backend.s3.key: roots shop/dev and shop/prod would keep " \
+           "their state in the same object s3://tfstate/ecsform/terraform.tfstate" in proc.stderr
+
+
+# --- targets ----------------------------------------------------------------------------------------------
+
+def test_the_target_is_the_defaults_with_the_environment_over_them(tmp_path: Path) -> None:
+    cfg = project_config.load(project(tmp_path) / "ecsform.yaml")
+    assert cfg.target(None) == Target(None, "123456789012", "us-east-1", None,
+                                      {"cost-center": "42", "managed-by": "ecsform"})
+    assert cfg.target("dev") == Target("dev", "111111111111", "us-east-1", "arn:aws:iam::111111111111:role/deploy",
+                                       {"cost-center": "42", "environment": "development", "managed-by": "ecsform"})
+    assert cfg.target("prod").region == "eu-west-1" and cfg.target("prod").tags == cfg.target(None).tags
+    assert cfg.target("qa") == cfg.target(None)  # not declared: the defaults (and CONFIG-ENV-UNDECLARED)
+    assert cfg.policy_node is not None and cfg.policy_node.mark == (20, 9)
+    assert cfg.policy_node.value["readonlyRootFilesystem"].value == "warn"
+    assert Target().session_name("shop/prod") == "ecsform-shop-prod"  # STS allows [\w+=,.@-], 2-64 characters
+    assert Target().session_name("a b~c") == "ecsform-a-b-c" and len(Target().session_name("x" * 100)) == 64
+
+
+def test_roots_carry_backend_and_targeted_provider(tmp_path: Path) -> None:
+    repo = project(tmp_path)
+    proc = ecsform("synth", "specs", "--out", "build", cwd=repo)
+    assert proc.returncode == 0, proc.stderr
+    prod = repo / "build" / "shop" / "prod"
+    assert (prod / "providers.tf").read_text().split("\n", 2)[2] == """\
+provider "aws" {
+  region              = "eu-west-1"
+  allowed_account_ids = ["222222222222"]
+
+  assume_role {
+    role_arn     = "arn:aws:iam::222222222222:role/deploy"
+    session_name = "ecsform-shop-prod"
+  }
+
+  default_tags {
+    tags = {
+      "cost-center" = "42"
+      "managed-by"  = "ecsform"
+    }
+  }
+}
+"""
+    assert (prod / "backend.tf").read_text().split("\n", 2)[2] == """\
+terraform {
+  backend "s3" {
+    bucket       = "tfstate-222222222222"
+    key          = "ecsform/shop/prod/terraform.tfstate"
+    region       = "us-east-1"
+    encrypt      = true
+    use_lockfile = true
+    assume_role = {
+      role_arn     = "arn:aws:iam::222222222222:role/state"
+      session_name = "ecsform-shop-prod"
+    }
+  }
+}
+"""
+    manifest = json.loads((repo / "build" / "manifest.json").read_text())
+    dev = manifest["roots"][0]
+    assert dev["target"] == {"environment": "dev", "accountId": "111111111111", "region": "us-east-1",
+                             "roleArn": "arn:aws:iam::111111111111:role/deploy"}
+    assert dev["state"] == {"backend": "s3", "bucket": "tfstate-111111111111",
+                            "key": "ecsform/shop/dev/terraform.tfstate", "region": "us-east-1", "encrypt": True,
+                            "use_lockfile": True, "assume_role": {"role_arn": "arn:aws:iam::111111111111:role/state",
+                                                                  "session_name": "ecsform-shop-dev"}}
+    # the dev secret is in the dev account; prod's overlay names its own: no TARGET-* warning
+    assert "TARGET-" not in proc.stderr
+
+
+def test_tags_are_default_tags_once_and_render_shows_what_aws_registers(tmp_path: Path) -> None:
+    repo = project(tmp_path)
+    assert ecsform("synth", "specs", "--out", "build", cwd=repo).returncode == 0
+    main = (repo / "build" / "shop" / "dev" / "main.tf").read_text()
+    tags = re.search(r"\n  tags = \{\n(.*?)\n  \}\n", main, re.S)
+    assert tags and tags.group(1) == '    team = "shop"'  # managed-by: ecsform is already a default tag
+    rendered = json.loads(ecsform("render", "specs/shop.yaml", "--env", "dev", cwd=repo).stdout)
+    assert rendered["tags"] == [{"key": "cost-center", "value": "42"}, {"key": "environment", "value": "development"},
+                                {"key": "managed-by", "value": "ecsform"}, {"key": "team", "value": "shop"}]
+
+
+def test_regions_precedence_and_the_target_rules(tmp_path: Path) -> None:
+    spec = SPEC.replace("x-ecsform:\n", "x-ecsform:\n  region: us-west-2\n")
+    repo = project(tmp_path, spec=spec)
+    proc = ecsform("validate", "specs", cwd=repo)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.count("warning TARGET-REGION") == 2  # x-ecsform.region, for dev and for prod
+    assert "x-ecsform.region is us-west-2, but its target (environment prod in ecsform.yaml) is eu-west-1" \
+        in proc.stderr
+    render = lambda *a: json.loads(ecsform("render", "specs/shop.yaml", "--env", "prod", *a, cwd=repo).stdout)  # noqa: E731
+    assert render("--region", "eu-west-1")["family"] == "shop-prod"
+    assert ecsform("synth", "specs", "--out", "build", cwd=repo).returncode == 0
+    assert 'region              = "eu-west-1"' in (repo / "build/shop/prod/providers.tf").read_text()
+    assert ecsform("synth", "specs", "--out", "b2", "--region", "us-east-1", "--env", "dev", cwd=repo).returncode == 0
+    assert 'region              = "us-east-1"' in (repo / "b2/shop/dev/providers.tf").read_text()
+    crossed = SPEC.replace("111111111111:secret:shop/db-AbCdEf", "333333333333:secret:shop/db-AbCdEf")
+    proc = ecsform("validate", "specs", cwd=project(tmp_path / "b", spec=crossed))
+    assert "warning TARGET-ACCOUNT: [environment dev] containerDefinitions[0].secrets[0].valueFrom: the secret " \
+           "arn:aws:secretsmanager:us-east-1:333333333333:secret:shop/db-AbCdEf is in account 333333333333, but " \
+           "its target (environment dev in ecsform.yaml) is account 111111111111" in proc.stderr
+    assert "123456789012.dkr.ecr" not in proc.stderr  # the shared registry's image: silent
+
+
+def test_module_source_from_the_configuration(tmp_path: Path) -> None:
+    repo = project(tmp_path)
+    (repo / "ecsform.yaml").write_text(CONFIG.replace("defaults:\n", "defaults:\n  moduleSource: ./vendor/modules\n")
+                                       .replace("    tags: {environment: development}\n",
+                                                "    tags: {environment: development}\n"
+                                                "    moduleSource: git::https://git.example.com/m.git//modules?ref=v2\n"))
+    assert ecsform("synth", "specs", "--out", "out/roots", cwd=repo).returncode == 0
+    prod = (repo / "out/roots/shop/prod/main.tf").read_text()
+    assert 'source = "../../../../vendor/modules/ecs-task-definition"' in prod
+    assert 'source = "git::https://git.example.com/m.git//modules/ecs-task-definition?ref=v2"' in \
+        (repo / "out/roots/shop/dev/main.tf").read_text()
+    assert ecsform("synth", "specs", "--out", "o2", "--module-source", "git::https://x//m", cwd=repo).returncode == 0
+    assert 'source = "git::https://x//m/ecs-task-definition"' in (repo / "o2/shop/prod/main.tf").read_text()
+
+
+def test_partial_backend_and_local_backend(tmp_path: Path) -> None:
+    text = CONFIG.replace("    region: us-east-1\n    roleArn", "    region: us-east-1\n    partial: true\n    roleArn")
+    repo = project(tmp_path, text)
+    assert ecsform("synth", "specs", "--out", "build", cwd=repo).returncode == 0
+    backend = (repo / "build/shop/dev/backend.tf").read_text()
+    assert backend.endswith('  backend "s3" {}\n}\n') and "-backend-config" in backend
+    state = json.loads((repo / "build/manifest.json").read_text())["roots"][0]["state"]
+    assert state["partial"] is True and state["key"] == "ecsform/shop/dev/terraform.tfstate"
+    repo = project(tmp_path / "local", "backend: {local: {}}\n")
+    assert ecsform("synth", "specs", "--out", "build", cwd=repo).returncode == 0
+    assert (repo / "build/shop/dev/backend.tf").read_text().endswith('terraform {\n  backend "local" {}\n}\n')
+    assert 'provider "aws" {\n  region = "us-east-1"\n}\n' in (repo / "build/shop/dev/providers.tf").read_text()
+    empty = project(tmp_path / "empty", "")
+    assert ecsform("synth", "specs", "--out", "build", cwd=empty).returncode == 0
+    assert 'backend "local" {}' in (empty / "build/shop/prod/backend.tf").read_text()
+
+
+# --- without a configuration: the output of before -----------------------------------------------------
+
+def test_without_a_configuration_nothing_changes(tmp_path: Path) -> None:
+    """--no-config in a project with an ecsform.yaml writes exactly what a project without one writes: no
+    backend.tf, the provider with its region only, manifest entries without target or state."""
+    with_file = project(tmp_path / "a")
+    without = project(tmp_path / "b", None)
+    outs = []
+    for repo, args in ((with_file, [NO_CONFIG]), (without, [])):
+        assert ecsform("synth", "specs", "--out", "build", *args, cwd=repo).returncode == 0
+        outs.append({p.relative_to(repo / "build").as_posix(): p.read_bytes()
+                     for p in sorted((repo / "build").rglob("*")) if p.is_file()})
+    assert outs[0] == outs[1]
+    assert not [name for name in outs[0] if name.endswith("backend.tf")]
+    roots = json.loads(outs[0]["manifest.json"])["roots"]
+    assert all(set(r) == {"family", "environment", "path", "engine", "spec", "files"} for r in roots)
+    assert outs[0]["shop/prod/providers.tf"].decode().endswith('provider "aws" {\n  region = "eu-west-1"\n}\n')
+
+
+def test_in_process_callers_get_no_configuration(tmp_path: Path) -> None:
+    """The library (tests, the CDK construct) reads no ecsform.yaml unless given one in Options."""
+    plans, _ = pipeline.build_plans([str(SPECS / "financial-api-stages.yaml")], pipeline.Options())
+    assert {p.target for p in plans} == {None} and {p.backend for p in plans} == {None}
+
+
+# --- the repository's own configuration and the schema ------------------------------------------------------
+
+def test_schema_command_prints_the_committed_schema_and_the_bundled_file_satisfies_it() -> None:
+    proc = ecsform("schema", "--config")
+    assert proc.returncode == 0
+    schema = json.loads((REPO / "docs" / "config.schema.json").read_text())
+    assert json.loads(proc.stdout) == schema
+    validator = jsonschema.Draft202012Validator(schema)
+    bundled = YAML(typ="safe").load((REPO / "ecsform.yaml").read_text())
+    assert not list(validator.iter_errors(bundled))
+    assert list(validator.iter_errors({"defaults": {"acountId": "123456789012"}}))
+    assert list(validator.iter_errors({"backend": {"s3": {"useLockfile": "yes"}}}))
+    assert (REPO / "ecsform.yaml").read_text().startswith("# yaml-language-server: $schema=docs/config.schema.json")
+
+
+def test_the_bundled_configuration_targets_two_accounts() -> None:
+    cfg = project_config.load(REPO / "ecsform.yaml")
+    dev, prod = cfg.target("dev"), cfg.target("prod")
+    assert dev.account_id != prod.account_id and prod.region == "eu-west-1"
+    proc = subprocess.run(["git", "check-ignore", "-q", "ecsform.yaml"], cwd=REPO)
+    assert proc.returncode == 1  # committed, not ignored
+    proc = ecsform("validate", "specs")  # the bundled specs against their targets: no TARGET-* warning
+    assert proc.returncode == 0 and "TARGET-" not in proc.stderr, proc.stderr
