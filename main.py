@@ -35,6 +35,8 @@ PathsArg = Annotated[list[str], typer.Argument(help="Spec files, or folders sear
 EnvOpt = Annotated[Optional[str], typer.Option("--env", help="Only this environment of specs that have environments.")]
 RegionOpt = Annotated[Optional[str], typer.Option("--region", help="AWS region for the provider (default: from the spec).")]
 StrictOpt = Annotated[bool, typer.Option("--strict", help="Treat warnings as errors.")]
+RoleOpt = Annotated[Optional[str], typer.Option("--role-arn", help="Assume this IAM role for the AWS calls (default: the AWS credentials as found).")]
+AwsRegionOpt = Annotated[Optional[str], typer.Option("--region", help="AWS region (default: the spec's, else AWS_REGION, else AWS_DEFAULT_REGION).")]
 
 
 def _report(findings: list[Finding]) -> None:
@@ -87,6 +89,8 @@ def synth(
     engine: Annotated[str, typer.Option("--engine", help="hcl (Terraform files calling modules/) or cdk (CDK for Terraform, cdk.tf.json).")] = "hcl",
     module_source: Annotated[Optional[str], typer.Option("--module-source", help="Where roots find the modules, e.g. git::https://example.com/ecsform.git//modules?ref=v1 (default: relative path to modules/).")] = None,
     strict: StrictOpt = False,
+    adopt: Annotated[bool, typer.Option("--adopt", help="Write imports.tf: Terraform imports what the root would create but the AWS account already has (log groups, managed secrets).")] = False,
+    role_arn: RoleOpt = None,
 ) -> None:
     """Validate every spec, then write Terraform roots and OUT/manifest.json (nothing is written on error)."""
 
@@ -95,7 +99,8 @@ def synth(
             raise EcsformError([Finding("CLI-ENGINE", Severity.ERROR, f"unknown engine {engine!r}",
                                         hint="use --engine hcl or --engine cdk", file="--engine", line=1, col=1)])
         manifest, findings = pipeline.synth(paths, out, pipeline.Options(env=env, region=region, engine=engine,
-                                                                         module_source=module_source, strict=strict))
+                                                                         module_source=module_source, strict=strict,
+                                                                         adopt=adopt, role_arn=role_arn))
         print(f"wrote {len(manifest['roots'])} root(s) to {out}", file=sys.stderr)
         return findings
 
@@ -139,6 +144,53 @@ def render(
         return findings
 
     _run(action)
+
+
+@app.command()
+def verify(paths: PathsArg, env: EnvOpt = None, region: AwsRegionOpt = None, role_arn: RoleOpt = None,
+           strict: StrictOpt = False) -> None:
+    """Check specs against the AWS account (read-only): images, secrets, parameters, KMS keys, brought roles, log
+    groups, EFS, S3 files; exit 0 when everything is there, 2 when not (or the spec is invalid)."""
+
+    def action() -> list[Finding]:
+        notes, findings = pipeline.verify(paths, pipeline.Options(env=env, region=region, role_arn=role_arn))
+        for line in notes:
+            print(line)
+        if pipeline.failing(findings, strict):
+            raise EcsformError(findings)
+        return findings
+
+    _run(action)
+
+
+EXIT_DIFFERENT = 1
+
+
+@app.command()
+def diff(
+    paths: PathsArg,
+    env: EnvOpt = None,
+    region: AwsRegionOpt = None,
+    role_arn: RoleOpt = None,
+    revision: Annotated[Optional[int], typer.Option("--revision", min=1, help="Compare with this revision (default: the family's latest ACTIVE one).")] = None,
+) -> None:
+    """Compare each spec's task definition with the one registered in AWS, the way Terraform's AWS provider does;
+    print the changed field paths (registered -> spec). Exit 0 when equal, 1 when they differ, 2 on error."""
+    differ = False
+
+    def action() -> list[Finding]:
+        nonlocal differ
+        lines, differ, findings = pipeline.diff(paths, pipeline.Options(env=env, region=region, role_arn=role_arn),
+                                                revision)
+        for line in lines:
+            print(line)
+        if findings:
+            raise EcsformError(findings)
+        return []
+
+    _run(action)
+    if differ:
+        raise typer.Exit(EXIT_DIFFERENT)
 
 
 @app.command()
