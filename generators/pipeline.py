@@ -357,6 +357,10 @@ def verify(paths: list[str], options: Options) -> tuple[list[str], list[Finding]
     return [text for _, text in sorted(notes)], sorted_findings(findings)
 
 
+class _NoActiveRevision(Exception):
+    pass
+
+
 def diff(paths: list[str], options: Options, revision: int | None = None) -> tuple[list[str], bool, list[Finding]]:
     """`diff`: each variant's task definition against its family's latest ACTIVE revision (or `revision`).
     Returns (report lines, whether anything differs, findings that stop it)."""
@@ -374,7 +378,16 @@ def diff(paths: list[str], options: Options, revision: int | None = None) -> tup
         title = f"{p.file}" + (f" [environment {p.environment}]" if p.environment else "")
         try:
             aws = sessions.get(target, p.root)
+            if revision is None:
+                ref = ecs.latest_active(aws.client("ecs"), p.family) or ""
+                if not ref:
+                    raise _NoActiveRevision()
             described = ecs.describe(aws.client("ecs"), ref)
+        except _NoActiveRevision:
+            differ = True
+            lines.append(f"{title}: family {p.family} has no ACTIVE revision in account {aws.account}, "
+                         f"{aws.region}: the root registers its first")
+            continue
         except EcsformError as exc:
             findings += v.locate(exc.findings)
             continue
@@ -384,15 +397,11 @@ def diff(paths: list[str], options: Options, revision: int | None = None) -> tup
             if session.error_code(exc) not in ("ClientException", "InvalidParameterException"):
                 findings += v.locate([session.aws_finding(exc, f"ecs:DescribeTaskDefinition on {ref}",
                                                           region=aws.region)])
-            elif revision is not None:
+            else:
                 findings += v.locate([Finding("DIFF-REVISION", Severity.ERROR, f"task definition {ref} does not exist "
                                               f"in account {aws.account}, {aws.region} ({exc})", ("family",),
                                               f"list the revisions: aws ecs list-task-definitions --family-prefix "
                                               f"{p.family} --region {aws.region}")])
-            else:
-                differ = True
-                lines.append(f"{title}: family {p.family} has no ACTIVE revision in account {aws.account}, "
-                             f"{aws.region}: the root registers its first")
             continue
         ctx = Context(c.task, c.extension, v.environment)
         expected = compare.expected(p, ctx.ext, target.tags, ctx.execution_role_managed, ctx.task_role_managed)

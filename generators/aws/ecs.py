@@ -66,3 +66,23 @@ def describe(client: Any, ref: str) -> dict[str, Any]:
     """describe_task_definition(include=["TAGS"]) for FAMILY (its latest ACTIVE revision), FAMILY:REVISION or an
     ARN: the response as boto3 returns it (`taskDefinition`, `tags`). AWS errors propagate."""
     return dict(client.describe_task_definition(taskDefinition=ref, include=["TAGS"]))
+
+
+def latest_active(client: Any, family: str) -> str | None:
+    """FAMILY:REVISION of the family's latest ACTIVE revision, None when it has none. Listed rather than asked of
+    describe_task_definition(FAMILY), which AWS documents to answer with the latest ACTIVE revision but which
+    emulators answer with the latest of any status."""
+    best = 0
+    token = None
+    while True:
+        params: dict[str, Any] = {"familyPrefix": family, "status": "ACTIVE", "sort": "DESC"}
+        if token:
+            params["nextToken"] = token
+        page = client.list_task_definitions(**params)
+        for arn in page.get("taskDefinitionArns", []):
+            name, _, revision = arn.rsplit("/", 1)[-1].rpartition(":")
+            if name == family and revision.isdigit():
+                best = max(best, int(revision))
+        token = page.get("nextToken")
+        if not token:
+            return f"{family}:{best}" if best else None
