@@ -149,8 +149,7 @@ def render(
 @app.command()
 def verify(paths: PathsArg, env: EnvOpt = None, region: AwsRegionOpt = None, role_arn: RoleOpt = None,
            strict: StrictOpt = False) -> None:
-    """Check specs against the AWS account (read-only): images, secrets, parameters, KMS keys, brought roles, log
-    groups, EFS, S3 files; exit 0 when everything is there, 2 when not (or the spec is invalid)."""
+    """Check what specs reference against the AWS account (read-only); exit 0 when all is there, 2 when not."""
 
     def action() -> list[Finding]:
         notes, findings = pipeline.verify(paths, pipeline.Options(env=env, region=region, role_arn=role_arn))
@@ -174,8 +173,7 @@ def diff(
     role_arn: RoleOpt = None,
     revision: Annotated[Optional[int], typer.Option("--revision", min=1, help="Compare with this revision (default: the family's latest ACTIVE one).")] = None,
 ) -> None:
-    """Compare each spec's task definition with the one registered in AWS, the way Terraform's AWS provider does;
-    print the changed field paths (registered -> spec). Exit 0 when equal, 1 when they differ, 2 on error."""
+    """Compare each spec's task definition with the registered one; exit 0 equal, 1 different, 2 error."""
     differ = False
 
     def action() -> list[Finding]:
