@@ -105,7 +105,7 @@ def create_secret(aws: Any, name: str, region: str, cleanup: Cleanup, **extra: A
 
 # --- one spec that references everything verify checks --------------------------------------------------------
 
-FAKE = {"full": f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:lcv-full-AbCdEf",
+FAKE = {"full": f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:lcv-full-AbCdEf:password:AWSCURRENT:",
         "fs": "fs-0123456789abcdef0", "ap": "fsap-0123456789abcdef0", "vpc": "vpc-0123456789abcdef0",
         "subnet1": "subnet-0123456789abcdef0", "subnet2": "subnet-0123456789abcdef1", "sg": "sg-0123456789abcdef0",
         "kms": f"arn:aws:kms:{REGION}:{ACCOUNT}:key/00000000-0000-0000-0000-000000000000"}
@@ -125,7 +125,7 @@ containerDefinitions:
     image: {ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/lcv-app:1.0
     readonlyRootFilesystem: true
     secrets:
-      FULL: {ids['full']}
+      FULL: "{ids['full']}"
       PARTIAL: arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:lcv-partial
       PARAM: arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/lcv/param
       BARE: lcv-bare
@@ -196,13 +196,14 @@ def test_verify_every_check_fails_then_passes(aws: Any, aws_env: dict[str, str],
     #    zone, a security group of another VPC, a managed secret that exists already
     ec2, efs, kms = aws("ec2", REGION), aws("efs", REGION), aws("kms", REGION)
     put_image(aws, "lcv-app", "0.9", REGION, cleanup)
-    ids = dict(FAKE, full=create_secret(aws, "lcv-full", REGION, cleanup))
+    key = kms.create_key()["KeyMetadata"]
+    full = create_secret(aws, "lcv-full", REGION, cleanup, KmsKeyId=key["Arn"])  # the brought role needs the key
+    ids = dict(FAKE, full=f"{full}:password:AWSPENDING:")  # a version label the secret does not have
     create_secret(aws, "lcv-partial", REGION, cleanup)
     ssm = aws("ssm", REGION)
     ssm.put_parameter(Name="/lcv/param", Value="v", Type="SecureString")
     cleanup.add(lambda: ssm.delete_parameter(Name="/lcv/param"))
     bare_secret = create_secret(aws, "lcv-bare", REGION, cleanup)
-    key = kms.create_key()["KeyMetadata"]
     kms.disable_key(KeyId=key["KeyId"])
     ids["kms"] = key["Arn"]
     managed = create_secret(aws, "lcv/managed", REGION, cleanup)
@@ -234,8 +235,8 @@ def test_verify_every_check_fails_then_passes(aws: Any, aws_env: dict[str, str],
     broken = verify(dict(ids, ap=wrong_ap, vpc=vpc, subnet1=subnets[0], subnet2=subnets[1], sg=sg_other))
     assert broken.returncode == 2, broken.stderr
     assert rules_at(broken) == {
-        ("VERIFY-IMAGE", WHERE["image"]), ("VERIFY-PARAMETER", WHERE["bare"]),
-        ("VERIFY-S3-OBJECT", WHERE["env_file"]), ("VERIFY-LOG-GROUP", WHERE["log_group"]),
+        ("VERIFY-IMAGE", WHERE["image"]), ("VERIFY-PARAMETER", WHERE["bare"]), ("VERIFY-SECRET", WHERE["full"]),
+        ("VERIFY-KMS", WHERE["full"]), ("VERIFY-S3-OBJECT", WHERE["env_file"]), ("VERIFY-LOG-GROUP", WHERE["log_group"]),
         ("VERIFY-EFS", WHERE["ap"]), ("VERIFY-NETWORK", WHERE["subnet2"]), ("VERIFY-NETWORK", WHERE["sg"]),
         ("VERIFY-KMS", WHERE["kms"]), ("VERIFY-ADOPT", WHERE["managed"]),
         ("VERIFY-ROLE-TRUST", "executionRoleArn"), ("VERIFY-ROLE-POLICY", "executionRoleArn"),
@@ -246,6 +247,8 @@ def test_verify_every_check_fails_then_passes(aws: Any, aws_env: dict[str, str],
     assert text[("VERIFY-PARAMETER", WHERE["bare"])][1].endswith("Secrets Manager has a secret named 'lcv-bare'")
     assert f"valueFrom: {bare_secret}" in broken.stderr  # the ARN to write
     assert "is Disabled" in text[("VERIFY-KMS", WHERE["kms"])][1]
+    assert text[("VERIFY-SECRET", WHERE["full"])][1] == f"secret {full} has no version labelled 'AWSPENDING'"
+    assert f"encrypted with KMS key {key['Arn']}, which is Disabled" in text[("VERIFY-KMS", WHERE["full"])][1]
     assert f"belongs to file system {other_fs}" in text[("VERIFY-EFS", WHERE["ap"])][1]
     assert "both in eu-west-2a" in text[("VERIFY-NETWORK", WHERE["subnet2"])][1]
     assert text[("VERIFY-ADOPT", WHERE["managed"])] == (
@@ -254,7 +257,7 @@ def test_verify_every_check_fails_then_passes(aws: Any, aws_env: dict[str, str],
     assert "hint: adopt it: python main.py synth lcv-app.yaml --adopt (the first apply imports it)" in broken.stderr
     execution_missing = text[("VERIFY-ROLE-POLICY", "executionRoleArn")][1]
     for needed in ("secretsmanager:GetSecretValue", "ssm:GetParameters", "s3:GetObject", "logs:CreateLogStream",
-                   ids["full"], f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/lcv/param", "arn:aws:s3:::lcv-bucket/app.env"):
+                   full, f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/lcv/param", "arn:aws:s3:::lcv-bucket/app.env"):
         assert needed in execution_missing, needed
     assert "ecr:" not in execution_missing  # ecr:* allows the pulls
     assert "elasticfilesystem:ClientMount, elasticfilesystem:ClientWrite" in text[("VERIFY-ROLE-POLICY",
@@ -281,6 +284,7 @@ def test_verify_every_check_fails_then_passes(aws: Any, aws_env: dict[str, str],
             {"Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
              "Resource": f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:lcv*"},
             {"Effect": "Allow", "Action": "ssm:GetParameters", "Resource": f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/*"},
+            {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": key["Arn"]},
             {"Effect": "Allow", "Action": ["s3:GetObject", "s3:GetBucketLocation"], "Resource": [
                 "arn:aws:s3:::lcv-bucket", "arn:aws:s3:::lcv-bucket/*"]}]}))
     policy = iam.create_policy(PolicyName="lcv-efs", PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
@@ -293,7 +297,7 @@ def test_verify_every_check_fails_then_passes(aws: Any, aws_env: dict[str, str],
     deploy = create_role(aws, "lcv-deploy", {"Version": "2012-10-17", "Statement": [
         {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, "Action": "sts:AssumeRole"}]},
         cleanup)
-    good = verify(dict(ids, ap=ap, vpc=vpc, subnet1=subnets[0], subnet2=subnets[2], sg=sg), "--role-arn", deploy)
+    good = verify(dict(ids, full=f"{full}:password:AWSCURRENT:", ap=ap, vpc=vpc, subnet1=subnets[0], subnet2=subnets[2], sg=sg), "--role-arn", deploy)
     assert good.returncode == 0, good.stderr
     assert findings(good) == [] and good.stderr == "", good.stderr
     partial = next(line for line in good.stdout.splitlines() if f"{WHERE['partial']}: partial ARN" in line)
@@ -567,3 +571,23 @@ def test_import_from_aws_reads_aws_region(aws: Any, aws_env: dict[str, str], cle
     proc = ecsform("import", "--from-aws", "lcv-import", env=env)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("family: lcv-import\n")
+
+
+def test_the_target_account_and_role(aws_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A target names its account (ecsform.yaml): credentials of another account stop before any check; the
+    target's role is assumed with STS (moto gives credentials in the role's account)."""
+    from generators.aws.session import connect
+    from generators.errors import EcsformError
+    from generators.target import Target
+
+    for name, value in aws_env.items():
+        if name.startswith("AWS_"):
+            monkeypatch.setenv(name, value)
+    with pytest.raises(EcsformError) as refused:
+        connect(Target(account_id="210987654321", region=REGION))
+    assert [f.rule for f in refused.value.findings] == ["AWS-ACCOUNT"]
+    assert "the credentials are for account 123456789012, the target is account 210987654321" in str(refused.value)
+    other = connect(Target(account_id="210987654321", region=REGION,
+                           role_arn="arn:aws:iam::210987654321:role/deploy"), "api/prod")
+    assert other.account == "210987654321" and other.region == REGION
+    assert other.identity()["arn"].endswith(":assumed-role/deploy/ecsform-api-prod")
