@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from ..pipeline import Options
     from ..plan import Plan
 
-E, W = Severity.ERROR, Severity.WARNING
+E = Severity.ERROR
 REGION_VARIABLES = ("AWS_REGION", "AWS_DEFAULT_REGION")
 
 
