@@ -37,6 +37,8 @@ RegionOpt = Annotated[Optional[str], typer.Option("--region", help="AWS region f
 StrictOpt = Annotated[bool, typer.Option("--strict", help="Treat warnings as errors.")]
 ConfigOpt = Annotated[Optional[str], typer.Option("--config", metavar="FILE", help="The ecsform.yaml to use (default: the nearest one from the working folder up to the git repository's root).")]
 NoConfigOpt = Annotated[bool, typer.Option("--no-config", help="Use no ecsform.yaml: roots without a deploy target or backend.tf.")]
+RoleOpt = Annotated[Optional[str], typer.Option("--role-arn", help="Assume this IAM role for the AWS calls (default: the AWS credentials as found).")]
+AwsRegionOpt = Annotated[Optional[str], typer.Option("--region", help="AWS region (default: the spec's, else AWS_REGION, else AWS_DEFAULT_REGION).")]
 
 
 def _report(findings: list[Finding]) -> None:
@@ -93,6 +95,8 @@ def synth(
     strict: StrictOpt = False,
     config: ConfigOpt = None,
     no_config: NoConfigOpt = False,
+    adopt: Annotated[bool, typer.Option("--adopt", help="Write imports.tf: Terraform imports what the root would create but the AWS account already has (log groups, managed secrets).")] = False,
+    role_arn: RoleOpt = None,
 ) -> None:
     """Validate every spec, then write Terraform roots and OUT/manifest.json (nothing is written on error)."""
 
@@ -103,7 +107,7 @@ def synth(
         found = project_config.for_command(config, no_config)
         manifest, findings = pipeline.synth(paths, out, pipeline.Options(env=env, region=region, engine=engine,
                                                                          module_source=module_source, strict=strict,
-                                                                         config=found))
+                                                                         config=found, adopt=adopt, role_arn=role_arn))
         print(f"wrote {len(manifest['roots'])} root(s) to {out}", file=sys.stderr)
         return findings
 
@@ -153,6 +157,56 @@ def render(
         return findings
 
     _run(action)
+
+
+@app.command()
+def verify(paths: PathsArg, env: EnvOpt = None, region: AwsRegionOpt = None, role_arn: RoleOpt = None,
+           strict: StrictOpt = False, config: ConfigOpt = None, no_config: NoConfigOpt = False) -> None:
+    """Check what specs reference against the AWS account (read-only); exit 0 when all is there, 2 when not."""
+
+    def action() -> list[Finding]:
+        found = project_config.for_command(config, no_config)
+        notes, findings = pipeline.verify(paths, pipeline.Options(env=env, region=region, role_arn=role_arn,
+                                                                  config=found))
+        for line in notes:
+            print(line)
+        if pipeline.failing(findings, strict):
+            raise EcsformError(findings)
+        return findings
+
+    _run(action)
+
+
+EXIT_DIFFERENT = 1
+
+
+@app.command()
+def diff(
+    paths: PathsArg,
+    env: EnvOpt = None,
+    region: AwsRegionOpt = None,
+    role_arn: RoleOpt = None,
+    revision: Annotated[Optional[int], typer.Option("--revision", min=1, help="Compare with this revision (default: the family's latest ACTIVE one).")] = None,
+    config: ConfigOpt = None,
+    no_config: NoConfigOpt = False,
+) -> None:
+    """Compare each spec's task definition with the registered one; exit 0 equal, 1 different, 2 error."""
+    differ = False
+
+    def action() -> list[Finding]:
+        nonlocal differ
+        found = project_config.for_command(config, no_config)
+        lines, differ, findings = pipeline.diff(
+            paths, pipeline.Options(env=env, region=region, role_arn=role_arn, config=found), revision)
+        for line in lines:
+            print(line)
+        if findings:
+            raise EcsformError(findings)
+        return []
+
+    _run(action)
+    if differ:
+        raise typer.Exit(EXIT_DIFFERENT)
 
 
 @app.command()

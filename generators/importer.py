@@ -115,7 +115,10 @@ def read_source(source: str, stdin: Callable[[], bytes] | None = None) -> tuple[
 
 
 def fetch_from_aws(ref: str, region: str | None = None, client: Any = None) -> dict[str, Any]:
-    """describe_task_definition(include=["TAGS"]) for FAMILY, FAMILY:REVISION or a task definition ARN."""
+    """describe_task_definition(include=["TAGS"]) for FAMILY, FAMILY:REVISION or a task definition ARN, with the
+    AWS credentials as found and the region from --region, AWS_REGION or AWS_DEFAULT_REGION (generators/aws)."""
+    from .aws import ecs, session
+
     where = f"aws:{ref}"
     family, _, revision = ref.partition(":")
     if not ref.startswith("arn:") and (not _FAMILY.match(family) or (revision and not _REVISION.match(revision))):
@@ -125,19 +128,18 @@ def fetch_from_aws(ref: str, region: str | None = None, client: Any = None) -> d
         if client is None:
             import boto3
 
-            client = boto3.client("ecs", region_name=region) if region else boto3.client("ecs")
-        response = client.describe_task_definition(taskDefinition=ref, include=["TAGS"])
-    except ImportError:
-        raise EcsformError([Finding("IMPORT-AWS", E, "boto3 is not installed", file=where, line=1, col=1,
-                                    hint="pip install 'ecsform[aws]'")])
+            chosen = session.resolve_region(region)
+            client = boto3.client("ecs", region_name=chosen) if chosen else boto3.client("ecs")
+        return ecs.describe(client, ref)
     except Exception as exc:  # botocore: no credentials, no region, ClientException, endpoint errors...
-        name = type(exc).__name__
-        hint = "set AWS_REGION or pass --region" if name == "NoRegionError" else (
-            "check the family and revision: aws ecs list-task-definitions --family-prefix " + family
-            if name == "ClientException" else "check the AWS credentials and network access")
-        raise EcsformError([Finding("IMPORT-AWS", E, f"cannot describe task definition {ref!r}: {exc}", hint=hint,
-                                    file=where, line=1, col=1)])
-    return dict(response)
+        if not session.is_aws_error(exc):
+            raise
+        if session.error_code(exc) in ("ClientException", "InvalidParameterException"):
+            finding = Finding("IMPORT-AWS", E, f"cannot describe task definition {ref!r}: {exc}", (),
+                              "check the family and revision: aws ecs list-task-definitions --family-prefix " + family)
+        else:
+            finding = session.aws_finding(exc, f"ecs:DescribeTaskDefinition on {ref}", (), region=region)
+        raise EcsformError([finding.located(where, 1, 1)]) from None
 
 
 # --- input -> native task -------------------------------------------------------------------------------------

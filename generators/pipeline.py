@@ -42,6 +42,8 @@ class Options:
     module_source: str | None = None  # default: relative path from each root to modules/
     strict: bool = False
     config: "Config | None" = None  # ecsform.yaml (generators/config.py): targets and state of the roots
+    role_arn: str | None = None  # verify, diff, synth --adopt: assume this role (until ecsform.yaml names one)
+    adopt: bool = False  # synth --adopt: imports.tf for what the account already has
 
 
 @dataclass
@@ -296,8 +298,10 @@ def synth(paths: list[str], out: str | Path, options: Options | None = None) -> 
 
     options = options or Options()
     out = Path(out)
-    plans, findings = build_plans(paths, options)
+    validated, found = validate(paths, options)
+    plans, findings = _plan_checked(validated, found, options)
     checked = {(p.file, p.environment): p for p in plans}
+    adopted = _adopt(plans, [c.variant for c in validated], options) if options.adopt else {}
     files: dict[str, bytes] = {}
     roots = []
     for key in sorted(checked, key=lambda k: (k[0], k[1] or "")):
@@ -306,6 +310,8 @@ def synth(paths: list[str], out: str | Path, options: Options | None = None) -> 
         source = functools.partial(module_source, out, variant_root, options,
                                    environment=p.target.environment if p.target else None)
         rendered = _render(p, source, options.engine)
+        if key in adopted:
+            rendered["imports.tf"] = adopted[key]
         for name, content in rendered.items():
             files[f"{variant_root}/{name}"] = content.encode()
         roots.append({"family": p.family, "environment": p.environment, "path": variant_root,
@@ -334,6 +340,147 @@ def _deployment(p: planner.Plan) -> dict[str, Any]:
             state["partial"] = True
         out["state"] = state
     return out
+
+
+def _adopt(plans: list[planner.Plan], variants: list[specs.Variant],
+           options: Options) -> dict[tuple[str, str | None], str]:
+    """synth --adopt: imports.tf text per root that would create what its target account already has."""
+    from .aws import adopt, session
+    from .emit.hcl import header
+
+    sessions = session.Sessions(options.region)
+    out: dict[tuple[str, str | None], str] = {}
+    problems: list[Finding] = []
+    located = {(v.file, v.environment): v for v in variants}
+    for p in plans:
+        try:
+            aws = sessions.get(session.target_for(p, options), p.root)
+            found = adopt.existing(aws, p)
+        except EcsformError as exc:
+            problems += located[(p.file, p.environment)].locate(exc.findings)
+            continue
+        if found:
+            out[(p.file, p.environment)] = adopt.imports_tf(found, header(p), aws.account, aws.region)
+    if problems:
+        raise EcsformError(sorted_findings(problems))
+    return out
+
+
+def checked_plans(paths: list[str], options: Options) -> list[tuple[Checked, planner.Plan]]:
+    """Validate and plan every variant, keeping each plan with what it was checked from. Raises EcsformError
+    when a spec has errors; the spec's warnings are validate's to report."""
+    checked, findings = validate(paths, options)
+    plans, _ = _plan_checked(checked, findings, replace(options, strict=False))
+    return list(zip(checked, plans))
+
+
+def adopt_command(p: planner.Plan, options: Options) -> str:
+    """The exact `synth --adopt` command for one root (what verify prints when something exists already)."""
+    import shlex
+
+    from . import config
+
+    args = ["python", "main.py", "synth", p.file, "--adopt"]
+    for flag, value in (("--env", p.environment), ("--region", options.region), ("--role-arn", options.role_arn)):
+        if value:
+            args += [flag, value]
+    found = config.discover()  # the command names the configuration this run used when discovery would not find it
+    if options.config is None and found is not None:
+        args.append("--no-config")
+    elif options.config is not None and (found is None or found.resolve() != (options.config.folder /
+                                                                             config.FILE_NAME).resolve()):
+        args += ["--config", options.config.file]
+    return " ".join(shlex.quote(a) for a in args)
+
+
+def verify(paths: list[str], options: Options) -> tuple[list[str], list[Finding]]:
+    """`verify`: every variant checked against its target account. Returns (notes, findings): notes say what was
+    found as the spec says, `FILE:LINE:COL: ok: PATH: message`."""
+    from .aws import session, verify as live
+    from .errors import format_path
+    from .rules import Context
+
+    sessions = session.Sessions(options.region)
+    notes: list[tuple[tuple, str]] = []
+    findings: list[Finding] = []
+    for c, p in checked_plans(paths, options):
+        v = c.variant
+        try:
+            aws = sessions.get(session.target_for(p, options), p.root)
+        except EcsformError as exc:
+            findings += v.locate(exc.findings)
+            continue
+        ctx = Context(c.task, c.extension, v.environment)
+        result = live.verify(aws, ctx, aws.region, p.managed_secrets, adopt_command(p, options))
+        findings += v.locate(result.findings)
+        for note in result.notes:
+            line, col = v.smap.locate(note.path)
+            env = f"[environment {v.environment}] " if v.environment else ""
+            notes.append(((v.file, v.environment or "", line, col),
+                          f"{v.file}:{line}:{col}: ok: {env}{format_path(note.path)}: {note.message}"))
+    return [text for _, text in sorted(notes)], sorted_findings(findings)
+
+
+class _NoActiveRevision(Exception):
+    pass
+
+
+def diff(paths: list[str], options: Options, revision: int | None = None) -> tuple[list[str], bool, list[Finding]]:
+    """`diff`: each variant's task definition against its family's latest ACTIVE revision (or `revision`).
+    Returns (report lines, whether anything differs, findings that stop it)."""
+    from .aws import diff as compare, ecs, session
+    from .rules import Context
+
+    sessions = session.Sessions(options.region)
+    lines: list[str] = []
+    differ = False
+    findings: list[Finding] = []
+    for c, p in checked_plans(paths, options):
+        v = c.variant
+        target = session.target_for(p, options)
+        ref = f"{p.family}:{revision}" if revision is not None else p.family
+        title = f"{p.file}" + (f" [environment {p.environment}]" if p.environment else "")
+        try:
+            aws = sessions.get(target, p.root)
+            if revision is None:
+                ref = ecs.latest_active(aws.client("ecs"), p.family) or ""
+                if not ref:
+                    raise _NoActiveRevision()
+            described = ecs.describe(aws.client("ecs"), ref)
+        except _NoActiveRevision:
+            differ = True
+            lines.append(f"{title}: family {p.family} has no ACTIVE revision in account {aws.account}, "
+                         f"{aws.region}: the root registers its first")
+            continue
+        except EcsformError as exc:
+            findings += v.locate(exc.findings)
+            continue
+        except Exception as exc:
+            if not session.is_aws_error(exc):
+                raise
+            if session.error_code(exc) not in ("ClientException", "InvalidParameterException"):
+                findings += v.locate([session.aws_finding(exc, f"ecs:DescribeTaskDefinition on {ref}",
+                                                          region=aws.region)])
+            else:
+                findings += v.locate([Finding("DIFF-REVISION", Severity.ERROR, f"task definition {ref} does not exist "
+                                              f"in account {aws.account}, {aws.region} ({exc})", ("family",),
+                                              f"list the revisions: aws ecs list-task-definitions --family-prefix "
+                                              f"{p.family} --region {aws.region}")])
+            continue
+        ctx = Context(c.task, c.extension, v.environment)
+        expected = compare.expected(p, ctx.ext, target.tags, ctx.execution_role_managed, ctx.task_role_managed)
+        changes = compare.compare(compare.registered(described), expected)
+        td = described["taskDefinition"]
+        against = f"{td.get('family')}:{td.get('revision')}" + ("" if td.get("status") == "ACTIVE"
+                                                                 else f" ({td.get('status')})")
+        where = f"account {aws.account}, {aws.region}"
+        if changes:
+            differ = True
+            lines.append(f"{title}: {len(changes)} change(s) from {against} ({where}) to the spec:")
+            lines += [f"  {change.format()}" for change in changes]
+        else:
+            lines.append(f"{title}: no changes from {against} ({where})")
+    return lines, differ, sorted_findings(findings)
 
 
 def _render(p: planner.Plan, source: Callable[[str], str], engine: str) -> dict[str, str]:

@@ -268,15 +268,22 @@ def _granted(ctx: Context, needs: list[aws.Need]) -> bool:
     return all(any(fnmatch.fnmatchcase(need, a) for a in actions) for n in needs for need in n.actions)
 
 
+def _firelens_config_needs(ctx: Context) -> list[aws.Need]:
+    """What the execution role needs to read FireLens configuration files in S3."""
+    configs = sorted({v for _, c in ctx.containers() if (v := aws.firelens_s3_config(c)) and aws.S3_OBJECT.match(v)})
+    if not configs:
+        return []
+    return [aws.Need(("s3:GetObject",), tuple(configs)),
+            aws.Need(("s3:GetBucketLocation",), tuple(sorted({aws.s3_bucket_arn(o) for o in configs})))]
+
+
 @rule("ECS-I11", W, "FireLens permissions: a brought execution role reads an S3 configuration file; the task role "
                     "writes to the AWS outputs the awsfirelens options name (the warning lists the statements).",
       "docs I11; DG23 using_firelens.md")
 def firelens_permissions(r: Rule, ctx: Context) -> Iterator[Finding]:
     exec_role = ctx.execution_role_arn
-    configs = sorted({v for _, c in ctx.containers() if (v := aws.firelens_s3_config(c)) and aws.S3_OBJECT.match(v)})
-    if exec_role is not None and configs:
-        needs = [aws.Need(("s3:GetObject",), tuple(configs)),
-                 aws.Need(("s3:GetBucketLocation",), tuple(sorted({aws.s3_bucket_arn(o) for o in configs})))]
+    needs = _firelens_config_needs(ctx)
+    if exec_role is not None and needs:
         yield r.finding(f"ecsform cannot see the policy of execution role {exec_role}; to read the FireLens "
                         f"configuration it needs {aws.describe_needs(needs)}", ("executionRoleArn",),
                         f"make sure its policy has {aws.policy_json(needs)}")

@@ -274,17 +274,24 @@ def environment_files_format(r: Rule, ctx: Context) -> Iterator[Finding]:
                                 "the .env extension", p, "rename the object to end in .env", severity=W)
 
 
+def _environment_file_needs(ctx: Context) -> list[aws.Need]:
+    """What the execution role needs to read the environment files."""
+    objects = sorted({v for _, c in ctx.containers() for _, v in aws.environment_files(c, ())
+                      if aws.S3_OBJECT.match(v)})
+    if not objects:
+        return []
+    return [aws.Need(("s3:GetObject",), tuple(objects)),
+            aws.Need(("s3:GetBucketLocation",), tuple(sorted({aws.s3_bucket_arn(o) for o in objects})))]
+
+
 @rule("ECS-H13", W, "A brought execution role must allow s3:GetObject on every environment file and "
                     "s3:GetBucketLocation on its bucket.", "docs H13; DG23 taskdef-envfiles.md")
 def environment_files_permissions(r: Rule, ctx: Context) -> Iterator[Finding]:
     role = ctx.execution_role_arn
     if role is None:
         return
-    objects = sorted({v for _, c in ctx.containers() for _, v in aws.environment_files(c, ())
-                      if aws.S3_OBJECT.match(v)})
-    if objects:
-        needs = [aws.Need(("s3:GetObject",), tuple(objects)),
-                 aws.Need(("s3:GetBucketLocation",), tuple(sorted({aws.s3_bucket_arn(o) for o in objects})))]
+    needs = _environment_file_needs(ctx)
+    if needs:
         yield r.finding(f"ecsform cannot see the policy of execution role {role}; to read the environment files "
                         f"it needs {aws.describe_needs(needs)}", ("executionRoleArn",),
                         f"make sure its policy has {aws.policy_json(needs)}; or remove executionRoleArn to let "

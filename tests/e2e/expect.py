@@ -1,4 +1,5 @@
-"""What the API should hold after apply, worked out from `render`'s output alone (never from generator code).
+"""What the API should hold after apply, worked out from `render`'s output alone (never from generator code; the
+API's own defaults, generators/aws/ecs.py, are documented AWS behaviour shared with `ecsform diff`).
 
 - `registered_containers`: the container definitions ECS returns, minus exactly the defaults the API fills in
   for fields the request left out. Nothing else is dropped, so any other difference fails the test.
@@ -13,72 +14,10 @@ import re
 from pathlib import Path
 from typing import Any
 
-# Container fields the API fills in when the request leaves them out, with the value it fills in. Each is dropped
-# from the described container only when `render` did not set the field and the API returned exactly this value.
-API_CONTAINER_DEFAULTS: dict[str, Any] = {
-    "cpu": 0,  # container cpu units: RegisterTaskDefinition stores 0 ("no reservation") when unset
-    "essential": True,  # a container is essential unless it says otherwise
-    "portMappings": [],  # DescribeTaskDefinition returns these lists empty rather than absent
-    "environment": [],
-    "mountPoints": [],
-    "volumesFrom": [],
-}
-
-
-def registered_containers(described: list[dict[str, Any]], rendered: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The described containers with API defaults dropped where `render` left the field out, in render's order."""
-    by_name = {c["name"]: c for c in rendered}
-    out = []
-    for container in described:
-        sent = by_name.get(container["name"], {})
-        out.append({k: v for k, v in container.items()
-                    if k in sent or k not in API_CONTAINER_DEFAULTS or v != API_CONTAINER_DEFAULTS[k]})
-    order = [c["name"] for c in rendered]
-    return sorted(out, key=lambda c: order.index(c["name"]) if c["name"] in order else len(order))
-
-
-# Task-level fields of the response that are not part of the request: the API's bookkeeping.
-API_TASK_ADDED = frozenset({"taskDefinitionArn", "revision", "status", "compatibilities", "registeredAt",
-                            "registeredBy", "requiresAttributes", "deregisteredAt"})
-# Request fields the API returns empty rather than absent when the request left them out.
-API_TASK_EMPTY_DEFAULTS: dict[str, Any] = {"volumes": [], "placementConstraints": []}
-# Volume fields that come back with a default although `render` left them out. The provider always sends
-# `configuredAtLaunch` (its `configure_at_launch` is a plain bool, so unset means false) and ECS echoes it.
-VOLUME_DEFAULTS: dict[str, Any] = {"configuredAtLaunch": False}
-
-
-def registered_task(described: dict[str, Any], rendered: dict[str, Any]) -> dict[str, Any]:
-    """The described task definition without the API's bookkeeping and without defaults `render` left out.
-
-    Volumes are put in render's order: the provider keeps `volume` blocks in a set, so they reach ECS in the set's
-    order, which is not the spec's (ECS gives volume order no meaning; mount points name volumes).
-    """
-    task = {k: v for k, v in described.items() if k not in API_TASK_ADDED}
-    for key, default in API_TASK_EMPTY_DEFAULTS.items():
-        if key not in rendered and task.get(key) == default:
-            del task[key]
-    constraints = task.get("placementConstraints")
-    if constraints and rendered.get("placementConstraints"):
-        # a set in the provider too (placement_constraints): render's order
-        order = [json.dumps(c, sort_keys=True) for c in rendered["placementConstraints"]]
-        task["placementConstraints"] = sorted(constraints, key=lambda c: order.index(json.dumps(c, sort_keys=True))
-                                              if json.dumps(c, sort_keys=True) in order else len(order))
-    proxy = task.get("proxyConfiguration")
-    if proxy and "properties" in proxy and "proxyConfiguration" in rendered:
-        # The provider holds proxy properties in a map, so they reach ECS in no particular order (ECS gives the
-        # order no meaning): put them in render's order, as the volumes below.
-        order = [p["name"] for p in rendered["proxyConfiguration"].get("properties", [])]
-        proxy["properties"] = sorted(proxy["properties"],
-                                     key=lambda p: order.index(p["name"]) if p["name"] in order else len(order))
-    if "volumes" in task:
-        sent = {v["name"]: v for v in rendered.get("volumes", [])}
-        order = list(sent)
-        volumes = [{k: x for k, x in v.items()
-                    if k in sent.get(v["name"], {}) or k not in VOLUME_DEFAULTS or x != VOLUME_DEFAULTS[k]}
-                   for v in task["volumes"]]
-        task["volumes"] = sorted(volumes, key=lambda v: order.index(v["name"]) if v["name"] in order else len(order))
-    return task
-
+# What the API adds to a registered task definition (its bookkeeping, the defaults it fills in) is documented API
+# behaviour that `ecsform diff` needs at run time too: it lives in generators/aws/ecs.py, read from here.
+from generators.aws.ecs import (API_CONTAINER_DEFAULTS, API_TASK_ADDED, API_TASK_EMPTY_DEFAULTS,  # noqa: F401
+                                VOLUME_DEFAULTS, registered_containers, registered_task)
 
 _ECR_IMAGE = re.compile(r"^(\d{12})\.dkr\.ecr(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?/([^:@]+)")
 
