@@ -26,7 +26,7 @@ from typing import Any
 
 import pytest
 
-from conftest import FIXTURES, ecsform, terraform
+from conftest import FIXTURES, NO_CONFIG, ecsform, terraform
 
 from .expect import literal_strings, registered_containers, registered_task, spec_containers
 from .test_apply import Case, Deployed, check_execution_role, describe
@@ -137,7 +137,7 @@ def applied(request: pytest.FixtureRequest, aws_env: dict[str, str],
     roots = GROUPS[request.param]
     base = tmp_path_factory.mktemp(request.param)
     out, mods, wrapper = base / "out", base / "mods", base / "wrapper"
-    proc = ecsform("synth", *[str(r.spec) for r in roots], "--out", str(out))
+    proc = ecsform("synth", *[str(r.spec) for r in roots], "--out", str(out), NO_CONFIG)
     assert proc.returncode == 0, proc.stderr
     _wrapper(roots, out, mods, wrapper)
     group = Applied(request.param, roots, wrapper, aws_env)

@@ -348,7 +348,7 @@ def test_aws_errors_are_findings(aws_env: dict[str, str], tmp_path: Path) -> Non
     nowhere = {k: v for k, v in aws_env.items() if k not in ("AWS_REGION", "AWS_DEFAULT_REGION")}
     (tmp_path / "no-region.yaml").write_text("family: lcv-nowhere\ncontainerDefinitions:\n"
                                              "  - {name: a, image: busybox, memory: 64, readonlyRootFilesystem: true}\n")
-    no_region = ecsform("verify", str(tmp_path / "no-region.yaml"), env=nowhere)
+    no_region = ecsform("verify", str(tmp_path / "no-region.yaml"), NO_CONFIG, env=nowhere)
     assert no_region.returncode == 2 and [r for r, _, _, _ in findings(no_region)] == ["AWS-REGION"], no_region.stderr
 
 
@@ -448,12 +448,12 @@ containerDefinitions:
     portMappings: [80]
     environment: {{MODE: web, LEVEL: info}}
 """)
-    run = lambda *args: ecsform("diff", str(spec), *args, env=aws_env)  # noqa: E731
+    run = lambda *args: ecsform("diff", str(spec), NO_CONFIG, *args, env=aws_env)  # noqa: E731
     nothing = run()
     assert nothing.returncode == 1
     assert "family lcv-diff has no ACTIVE revision in account 123456789012, eu-west-2" in nothing.stdout
     ecs = aws("ecs", REGION)
-    rendered = json.loads(ecsform("render", str(spec), env=aws_env).stdout)
+    rendered = json.loads(ecsform("render", str(spec), NO_CONFIG, env=aws_env).stdout)
 
     def register(task: dict) -> int:
         td = ecs.register_task_definition(**task)["taskDefinition"]
