@@ -35,6 +35,13 @@ PathsArg = Annotated[list[str], typer.Argument(help="Spec files, or folders sear
 EnvOpt = Annotated[Optional[str], typer.Option("--env", help="Only this environment of specs that have environments.")]
 RegionOpt = Annotated[Optional[str], typer.Option("--region", help="AWS region for the provider (default: from the spec).")]
 StrictOpt = Annotated[bool, typer.Option("--strict", help="Treat warnings as errors.")]
+LockTimeoutOpt = Annotated[float, typer.Option("--lock-timeout", metavar="SECONDS", min=0,
+                                               help="How long to wait for another ecsform run writing the same output.")]
+DEFAULT_LOCK_TIMEOUT = 5.0  # generators.writer.DEFAULT_LOCK_TIMEOUT (not imported here: start-up time)
+
+
+def _waiting(message: str) -> None:
+    print(f"{message} ...", file=sys.stderr, flush=True)
 
 
 def _report(findings: list[Finding]) -> None:
@@ -87,6 +94,9 @@ def synth(
     engine: Annotated[str, typer.Option("--engine", help="hcl (Terraform files calling modules/) or cdk (CDK for Terraform, cdk.tf.json).")] = "hcl",
     module_source: Annotated[Optional[str], typer.Option("--module-source", help="Where roots find the modules, e.g. git::https://example.com/ecsform.git//modules?ref=v1 (default: relative path to modules/).")] = None,
     strict: StrictOpt = False,
+    lock_timeout: LockTimeoutOpt = DEFAULT_LOCK_TIMEOUT,
+    prune: Annotated[bool, typer.Option("--prune", help="Remove roots no spec produces any more, even those holding files ecsform did not write (not Terraform state: see --force).")] = False,
+    force: Annotated[bool, typer.Option("--force", help="With --prune: remove such roots even when they hold Terraform state.")] = False,
 ) -> None:
     """Validate every spec, then write Terraform roots and OUT/manifest.json (nothing is written on error)."""
 
@@ -94,8 +104,12 @@ def synth(
         if engine not in pipeline.ENGINES:
             raise EcsformError([Finding("CLI-ENGINE", Severity.ERROR, f"unknown engine {engine!r}",
                                         hint="use --engine hcl or --engine cdk", file="--engine", line=1, col=1)])
-        manifest, findings = pipeline.synth(paths, out, pipeline.Options(env=env, region=region, engine=engine,
-                                                                         module_source=module_source, strict=strict))
+        if force and not prune:
+            raise EcsformError([Finding("CLI-FORCE", Severity.ERROR, "--force only goes with --prune",
+                                        hint="add --prune, or leave out --force", file="--force", line=1, col=1)])
+        manifest, findings = pipeline.synth(paths, out, pipeline.Options(
+            env=env, region=region, engine=engine, module_source=module_source, strict=strict,
+            lock_timeout=lock_timeout, prune=prune, force=force, on_wait=_waiting))
         print(f"wrote {len(manifest['roots'])} root(s) to {out}", file=sys.stderr)
         return findings
 
@@ -157,18 +171,20 @@ def import_command(
     environments: Annotated[Optional[str], typer.Option("--environments", help="One spec with overlays from several inputs: dev=dev.json,prod=prod.json (an input may be aws:FAMILY[:REVISION]).")] = None,
     family: Annotated[Optional[str], typer.Option("--family", help="Base family for --environments (default: the families' common prefix).")] = None,
     region: Annotated[Optional[str], typer.Option("--region", help="AWS region for --from-aws and aws: inputs (default: the AWS configuration).")] = None,
+    lock_timeout: LockTimeoutOpt = DEFAULT_LOCK_TIMEOUT,
 ) -> None:
     """Turn an existing task definition into a spec (YAML): read-only fields dropped, shorthands where lossless."""
 
     def action() -> list[Finding]:
-        from generators import importer
+        from generators import importer, writer
 
         text, warnings = importer.import_spec(source, from_aws=from_aws, environments=environments, family=family,
                                               region=region)
         if out is None:
             sys.stdout.write(text)
         else:
-            importer.write_output(text, out)
+            with writer.output_lock(out, lock_timeout, on_wait=_waiting):
+                writer.write_file(out, text.encode())
             print(f"wrote {out}", file=sys.stderr)
         return warnings
 

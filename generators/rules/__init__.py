@@ -74,6 +74,17 @@ BUILTIN: list[tuple[str, Severity, str]] = [
     ("LOGS-REGION", Severity.ERROR, "awslogs writes to another region than the one ecsform creates its log group in."),
     ("SECRET-UNRESOLVED", Severity.ERROR, "A partial secret ARN in another region cannot be resolved to its full ARN."),
     ("OUT-NOT-ECSFORM", Severity.ERROR, "--out names a folder ecsform did not write."),
+    ("OUT-LOCKED", Severity.ERROR, "Another ecsform run holds the output's lock for longer than --lock-timeout."),
+    ("OUT-NO-SPACE", Severity.ERROR, "The output cannot be written: no space left on the device (or quota)."),
+    ("OUT-DENIED", Severity.ERROR, "The output cannot be written: permission denied."),
+    ("OUT-READ-ONLY", Severity.ERROR, "The output cannot be written: read-only file system."),
+    ("OUT-NOT-DIR", Severity.ERROR, "--out, or a folder on its path, is a file (or a folder stands where a file goes)."),
+    ("OUT-NAME-TOO-LONG", Severity.ERROR, "A path of the output is longer than the file system allows."),
+    ("OUT-IO", Severity.ERROR, "The output cannot be written: another error of the file system (EIO...)."),
+    ("OUT-ORPHANED", Severity.WARNING, "A root no spec produces any more holds state or files ecsform did not write: "
+                                       "kept (remove it with --prune)."),
+    ("OUT-PRUNE-STATE", Severity.ERROR, "--prune would remove a root that holds Terraform state (needs --force)."),
+    ("CLI-FORCE", Severity.ERROR, "synth --force without --prune."),
     ("CDK-RUNTIME", Severity.ERROR, "--engine cdk: the CDK runtime cannot start (Node.js is missing, or jsii fails)."),
     ("CDK-PACKAGE", Severity.ERROR, "--engine cdk: neither cdktn nor cdktf is installed, or ECSFORM_CDK_PACKAGE names another package."),
     ("CDK-STACK-NAME", Severity.ERROR, "cdk-app: two roots would get the same stack name."),
@@ -84,7 +95,6 @@ BUILTIN: list[tuple[str, Severity, str]] = [
     ("IMPORT-INPUT", Severity.ERROR, "import: the input is not a task definition (describe output or register input)."),
     ("IMPORT-AWS", Severity.ERROR, "import --from-aws: the task definition cannot be read from AWS."),
     ("IMPORT-FAMILY", Severity.ERROR, "import --environments: the families share no prefix and --family is not given."),
-    ("IMPORT-OUT", Severity.ERROR, "import --out: the spec cannot be written."),
 ]
 
 
