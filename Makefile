@@ -83,8 +83,16 @@ fmt: ## terraform fmt the modules
 bench: $(VENV)/.base ## time validate and synth on generated specs
 	$(BIN)/python scripts/bench.py
 
-clean: ## remove build output and caches (keeps .venv)
-	rm -rf $(OUT) .tmp .pytest_cache .hypothesis
+# Terraform state in $(OUT) (local state, its backups and lock, workspaces, .terraform/): never deleted by clean
+STATE_FILES = find $(OUT) \( -name '*.tfstate*' -o -name .terraform -o -name terraform.tfstate.d \) -prune -print
+
+clean: ## remove build output and caches (keeps .venv, and an output that holds Terraform state)
+	@state="$$($(STATE_FILES) 2>/dev/null | sort)"; \
+	if [ -n "$$state" ]; then \
+	  echo "kept $(OUT): it holds Terraform state (destroy what it manages, or move the state, first):"; \
+	  echo "$$state" | sed 's/^/  /'; \
+	else rm -rf $(OUT); fi
+	rm -rf .tmp .pytest_cache .hypothesis
 
 docs: $(VENV)/.dev ## regenerate the README rules table and the module inputs/outputs tables
 	$(BIN)/python scripts/docs.py
