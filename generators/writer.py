@@ -49,10 +49,44 @@ fs = types.SimpleNamespace(mkdir=os.mkdir, open=os.open, write=os.write, fsync=o
                            link=os.link, rename=os.rename, replace=os.replace, unlink=os.unlink, rmdir=os.rmdir)
 
 
-def is_state(name: str) -> bool:
-    """Terraform's state in a root: local state and its backups, workspaces' state, a state lock, `.terraform/`
-    (the backend configuration and providers: a root that has been initialized)."""
-    return ".tfstate" in name or name in (".terraform", "terraform.tfstate.d")
+def held_state(folder: Path, entries: Iterable[str]) -> list[str]:
+    """What of `entries` (paths in a root's folder) holds Terraform state that may still manage something: local
+    state with resources (or that cannot be read: it counts), a workspace's, a state lock (terraform is running
+    there), a backend elsewhere (`.terraform/terraform.tfstate` names it; ecsform cannot see that state).
+    Backups (`*.tfstate.backup`) are history: after `terraform destroy` the root holds no state."""
+    held = []
+    for rel in entries:
+        name = rel.rsplit("/", 1)[-1]
+        if name.endswith(".tfstate") and not _empty_state(folder / rel):
+            held.append(rel)
+        elif name == "terraform.tfstate.d":
+            held += [f"{rel}/{p.parent.name}/{p.name}" for p in sorted((folder / rel).glob("*/terraform.tfstate"))
+                     if not _empty_state(p)]
+        elif name == ".terraform.tfstate.lock.info":
+            held.append(rel)
+        elif name == ".terraform" and _remote_backend(folder / rel / "terraform.tfstate"):
+            held.append(f"{rel} (backend {_remote_backend(folder / rel / 'terraform.tfstate')})")
+    return held
+
+
+def _empty_state(path: Path) -> bool:
+    try:
+        state = json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return False
+    return isinstance(state, dict) and not state.get("resources")
+
+
+def _remote_backend(path: Path) -> str | None:
+    """The type of the backend `terraform init` recorded in .terraform/terraform.tfstate, when not local."""
+    try:
+        backend = json.loads(path.read_bytes()).get("backend") or {}
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, AttributeError):
+        return "unknown"
+    kind = backend.get("type") if isinstance(backend, dict) else "unknown"
+    return None if kind == "local" else str(kind)
 
 
 # --- findings ---------------------------------------------------------------------------------------------------
@@ -258,7 +292,11 @@ def _plan(out: Path, display: str, files: dict[str, bytes], manifest: dict[str, 
     roots = [r["path"] for r in manifest.get("roots", [])]
     names = {r["path"]: list(r.get("files", [])) for r in manifest.get("roots", [])}
     current = set(roots)
-    ancestors = {a for r in roots for a in _ancestors(r)}
+    below: dict[str, list[str]] = {}  # folder -> the roots under it
+    for r in roots:
+        for a in _ancestors(r):
+            below.setdefault(a, []).append(r)
+    ancestors = set(below)
     ops: list[tuple[Any, ...]] = []
     new_files: dict[str, bytes] = {}
     changes = Changes()
@@ -323,10 +361,10 @@ def _plan(out: Path, display: str, files: dict[str, bytes], manifest: dict[str, 
             continue
         changes.extra.append(path)
         generated = {n for n in entry.get("files", []) if isinstance(n, str)}
-        inside = [r[len(path) + 1:] for r in roots if r.startswith(path + "/")]  # new roots within it
+        inside = [r[len(path) + 1:] for r in below.get(path, [])]  # new roots within it
         leading = {a for r in inside for a in _ancestors(r)}
         others = _foreign(out / path, generated, set(inside), leading)
-        state = sorted({part for rel in others for part in rel.split("/") if is_state(part)})
+        state = held_state(out / path, others)
         where = f"{display}/{path}"
         if others and not prune:
             changes.kept.append(path)
@@ -335,13 +373,14 @@ def _plan(out: Path, display: str, files: dict[str, bytes], manifest: dict[str, 
                     f"files ecsform did not write ({', '.join(others[:3])}{', ...' if len(others) > 3 else ''})")
             findings.append(_finding("OUT-ORPHANED", f"kept: this run does not produce it "
                                      f"({_why(entry, new_specs)}), and it holds {held}",
-                                     where, _orphan_hint(where, bool(state)), Severity.WARNING))
+                                     where, _orphan_hint(where, state), Severity.WARNING))
             continue
         if state and not force:
             refused.append(_finding(
                 "OUT-PRUNE-STATE", f"--prune would remove a root that holds Terraform state ({', '.join(state)})",
-                where, f"destroy what it manages first (cd {where} && terraform destroy), then run with "
-                "--prune --force; or leave out --prune to keep it"))
+                where, f"destroy what it manages first (cd {where} && terraform destroy), then prune again"
+                + (" with --force (ecsform cannot see a backend's state)" if _remote(state) else "")
+                + "; --force removes it and its state as they are; without --prune it is kept"))
             continue
         removed.append(path)
         if not inside:
@@ -409,11 +448,16 @@ def _why(entry: dict[str, Any], new_specs: set[Any]) -> str:
     return f"its spec {spec} is gone"
 
 
-def _orphan_hint(where: str, state: bool) -> str:
+def _orphan_hint(where: str, state: list[str]) -> str:
     if state:
         return (f"synth its spec again to keep it; if it is gone for good, destroy what it manages "
-                f"(cd {where} && terraform destroy), then run synth with --prune --force")
+                f"(cd {where} && terraform destroy), then run synth with --prune"
+                + (" --force (ecsform cannot see a backend's state)" if _remote(state) else ""))
     return "synth its spec again to keep it, or run synth with --prune to remove it"
+
+
+def _remote(state: list[str]) -> bool:
+    return any(s.startswith(".terraform (backend") for s in state)
 
 
 # --- publishing -------------------------------------------------------------------------------------------------

@@ -17,13 +17,17 @@ from generators.errors import EcsformError
 from output_faults import debris, snapshot, write_spec
 
 
+STATE = '{"version": 4, "serial": 3, "resources": [{"mode": "managed", "type": "aws_ecs_task_definition"}]}'
+DESTROYED = '{"version": 4, "serial": 4, "resources": []}'
+
+
 def apply(root: Path) -> None:
     """What `terraform init` and `apply` leave in a root (local state)."""
     (root / ".terraform" / "providers").mkdir(parents=True)
     (root / ".terraform" / "providers" / "marker").write_text("provider")
     (root / ".terraform.lock.hcl").write_text("# lock\n")
-    (root / "terraform.tfstate").write_text('{"serial": 3}')
-    (root / "terraform.tfstate.backup").write_text('{"serial": 2}')
+    (root / "terraform.tfstate").write_text(STATE)
+    (root / "terraform.tfstate.backup").write_text(STATE)
 
 
 def roots(out: Path) -> tuple[list[str], list[str]]:
@@ -57,14 +61,14 @@ def test_a_subset_synth_keeps_every_applied_root_and_says_so(applied: Path, tmp_
     for root in ("financial-etl", "financial-api-stages/prod"):
         line = next(line for line in proc.stderr.splitlines() if line.startswith(f"{applied}/{root}:1:1: "))
         assert "warning OUT-ORPHANED: kept: this run does not produce it" in line
-        assert "is not among this run's inputs" in line and "Terraform state (.terraform, terraform.tfstate" in line
-    assert f"terraform destroy), then run synth with --prune --force" in proc.stderr
+        assert "is not among this run's inputs" in line and "holds Terraform state (terraform.tfstate)" in line
+    assert "terraform destroy), then run synth with --prune\n" in proc.stderr
     # the full synth again: both are roots again, their state untouched, the manifest as from a clean synth
     assert ecsform("synth", "specs", "--out", str(applied)).returncode == 0
     clean = tmp_path / "clean" / "build"
     pipeline.synth([str(SPECS)], clean)
     assert (applied / "manifest.json").read_bytes() == (clean / "manifest.json").read_bytes()
-    assert (applied / "financial-etl" / "terraform.tfstate").read_text() == '{"serial": 3}'
+    assert (applied / "financial-etl" / "terraform.tfstate").read_text() == STATE
     assert not debris(applied)
 
 
@@ -89,21 +93,39 @@ def test_a_removed_spec_is_named_as_gone(applied: Path, tmp_path: Path) -> None:
 
 def test_prune_removes_what_holds_no_state_and_refuses_state_without_force(applied: Path) -> None:
     pipeline.synth([str(SPECS / "financial-api.json")], applied)
-    (applied / "financial-etl" / "terraform.tfstate").unlink()  # destroyed and cleaned up by hand...
-    (applied / "financial-etl" / "terraform.tfstate.backup").unlink()
-    shutil.rmtree(applied / "financial-etl" / ".terraform")  # ...but for the lock file and a tfvars of the user's
+    (applied / "financial-etl" / "terraform.tfstate").write_text(DESTROYED)  # terraform destroy
     (applied / "financial-etl" / "images.auto.tfvars.json").write_text("{}")
+    _, findings = pipeline.synth([str(SPECS / "financial-api.json")], applied)
+    assert "files ecsform did not write (.terraform, .terraform.lock.hcl, images.auto.tfvars.json, ...)" in \
+        warnings(findings)[f"{applied}/financial-etl"]
     before = snapshot(applied)
     with pytest.raises(EcsformError) as refused:
         pipeline.synth([str(SPECS / "financial-api.json")], applied, pipeline.Options(prune=True))
     [finding] = refused.value.findings  # the one with state; nothing written, not even what could go
     assert (finding.rule, finding.file) == ("OUT-PRUNE-STATE", f"{applied}/financial-api-stages/prod")
-    assert "terraform.tfstate" in finding.message and "--prune --force" in finding.hint
+    assert "terraform.tfstate" in finding.message and "terraform destroy), then prune again; --force" in finding.hint
     assert snapshot(applied) == before
     _, findings = pipeline.synth([str(SPECS / "financial-api.json")], applied, pipeline.Options(prune=True, force=True))
     assert not warnings(findings)
     assert sorted(p.name for p in applied.iterdir()) == ["financial-api", "manifest.json"]
     assert roots(applied) == (["financial-api"], [])
+
+
+@pytest.mark.parametrize("held, what", [
+    ({"terraform.tfstate.d/staging/terraform.tfstate": STATE}, "terraform.tfstate.d/staging/terraform.tfstate"),
+    ({".terraform/terraform.tfstate": '{"backend": {"type": "s3", "config": {}}}'}, ".terraform (backend s3)"),
+    ({".terraform.tfstate.lock.info": "{}", "terraform.tfstate": DESTROYED}, ".terraform.tfstate.lock.info"),
+    ({"terraform.tfstate": "{not json"}, "terraform.tfstate"),
+])
+def test_what_counts_as_state(tmp_path: Path, held: dict[str, str], what: str) -> None:
+    out = tmp_path / "build"
+    pipeline.synth([str(SPECS / "financial-api.json"), str(SPECS / "financial-etl.json")], out)
+    for rel, text in held.items():
+        (out / "financial-etl" / rel).parent.mkdir(parents=True, exist_ok=True)
+        (out / "financial-etl" / rel).write_text(text)
+    with pytest.raises(EcsformError) as refused:
+        pipeline.synth([str(SPECS / "financial-api.json")], out, pipeline.Options(prune=True))
+    assert refused.value.findings[0].message.endswith(f"holds Terraform state ({what})")
 
 
 def test_a_root_that_gains_environments_keeps_the_old_root_and_its_state(tmp_path: Path) -> None:
@@ -136,7 +158,7 @@ def test_files_a_root_no_longer_has_are_removed_and_state_kept(tmp_path: Path) -
     (out / "financial-api" / "old.tf").write_text("# stale\n")
     pipeline.synth([str(SPECS / "financial-api.json")], out)
     assert not (out / "financial-api" / "old.tf").exists()
-    assert (out / "financial-api" / "terraform.tfstate").read_text() == '{"serial": 3}'
+    assert (out / "financial-api" / "terraform.tfstate").read_text() == STATE
 
 
 def test_make_clean_never_deletes_state(applied: Path, tmp_path: Path) -> None:
@@ -144,7 +166,7 @@ def test_make_clean_never_deletes_state(applied: Path, tmp_path: Path) -> None:
             f"OUT={applied.name}"]
     proc = subprocess.run(make, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
-    assert (applied / "financial-etl" / "terraform.tfstate").read_text() == '{"serial": 3}'
+    assert (applied / "financial-etl" / "terraform.tfstate").read_text() == STATE
     assert "financial-etl/terraform.tfstate" in proc.stdout + proc.stderr
     shutil.rmtree(applied / "financial-etl")
     shutil.rmtree(applied / "financial-api-stages" / "prod")
