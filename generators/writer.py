@@ -23,14 +23,10 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
-import hashlib
 import json
 import os
-import secrets
-import socket
 import time
 import types
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
@@ -125,13 +121,25 @@ def fault(exc: OSError, where: str | Path, doing: str) -> Finding:
 _held: dict[str, int] = {}  # lock files this process holds exclusively -> how many times (output_lock nests)
 
 
+def _short(name: str, suffix: str) -> str:
+    """`.<name><suffix>`, or a digest of the name where that would be longer than a file name may be."""
+    if len(os.fsencode(f".{name}{suffix}")) <= 255 - 16:
+        return f".{name}{suffix}"
+    import hashlib
+
+    return f".{hashlib.sha256(os.fsencode(name)).hexdigest()[:16]}{suffix}"
+
+
 def lock_path(out: str | Path) -> Path:
     """The lock file of an output (a folder or a file): `.<name>.ecsform.lock` beside it."""
     out = Path(os.path.abspath(out))
-    name = f".{out.name}.ecsform.lock"
-    if len(os.fsencode(name)) > 255:
-        name = f".{hashlib.sha256(os.fsencode(out.name)).hexdigest()[:16]}.ecsform.lock"
-    return out.parent / name
+    return out.parent / _short(out.name, ".ecsform.lock")
+
+
+def _host() -> str:
+    import socket
+
+    return socket.gethostname()
 
 
 def _holder(path: Path) -> str:
@@ -141,7 +149,7 @@ def _holder(path: Path) -> str:
         return "another process"
     if not pid.isdigit():
         return "another process"
-    return f"pid {pid}" + (f" on {host}" if host and host != socket.gethostname() else "")
+    return f"pid {pid}" + (f" on {host}" if host and host != _host() else "")
 
 
 @contextlib.contextmanager
@@ -198,7 +206,7 @@ def output_lock(out: str | Path, timeout: float = DEFAULT_LOCK_TIMEOUT, *, share
         if not shared:
             with contextlib.suppress(OSError):
                 os.ftruncate(fd, 0)
-                os.write(fd, f"{os.getpid()} {socket.gethostname()}\n".encode())
+                os.write(fd, f"{os.getpid()} {_host()}\n".encode())
             _held[key] = 1
         yield
     finally:
@@ -513,6 +521,8 @@ def _sync(files: Iterable[Path] = (), folders: Iterable[Path] = ()) -> None:
             for p in batch:
                 _fsync(p, folder)
         else:
+            from concurrent.futures import ThreadPoolExecutor
+
             with ThreadPoolExecutor(_SYNC_THREADS) as pool:
                 list(pool.map(lambda p: _fsync(p, folder), batch))
 
@@ -589,7 +599,7 @@ def _publish(out: Path, plan: _Plan, display: str) -> list[Finding]:
     """Stage, journal, apply, commit. On any failure before the commit, undo and remove the staging folder;
     an exception raised here has `restored` set to whether the previous output is back."""
     created = not os.path.lexists(out)
-    staging = out / f"{STAGING_PREFIX}{os.getpid()}-{secrets.token_hex(4)}"
+    staging = out / f"{STAGING_PREFIX}{os.getpid()}-{os.urandom(4).hex()}"
     new, old = staging / "new", staging / "old"
     try:
         if created:
@@ -751,10 +761,8 @@ def write_file(out: str | Path, data: bytes) -> None:
     display = str(out)
     path = Path(os.path.abspath(out))
     _require_lock(path)
-    prefix = f".{path.name}.ecsform-"
-    if len(os.fsencode(prefix)) > 200:
-        prefix = f".{hashlib.sha256(os.fsencode(path.name)).hexdigest()[:16]}.ecsform-"
-    tmp = path.parent / f"{prefix}{os.getpid()}-{secrets.token_hex(4)}"
+    prefix = _short(path.name, ".ecsform-")
+    tmp = path.parent / f"{prefix}{os.getpid()}-{os.urandom(4).hex()}"
     try:
         for name in os.listdir(path.parent):  # what runs that died left
             if name.startswith(prefix) and not os.path.isdir(path.parent / name):

@@ -93,3 +93,9 @@ def test_eight_concurrent_synths_leave_the_output_of_one(tmp_path: Path) -> None
     manifest = json.loads((out / "manifest.json").read_text())
     assert sorted(r["path"] for r in manifest["roots"]) == sorted(p.name for p in out.iterdir() if p.is_dir())
     assert not debris(out)
+
+
+def test_the_cli_default_is_the_writers() -> None:
+    from main import DEFAULT_LOCK_TIMEOUT
+
+    assert DEFAULT_LOCK_TIMEOUT == writer.DEFAULT_LOCK_TIMEOUT
