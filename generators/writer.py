@@ -157,7 +157,8 @@ def output_lock(out: str | Path, timeout: float = DEFAULT_LOCK_TIMEOUT, *, share
                 parents: bool = False, on_wait: Callable[[str], None] | None = None) -> Iterator[None]:
     """Hold the lock of an output (exclusive for writers; `shared` for readers that must not see a write half
     done), creating the folders that lead to it when `parents`. Waits up to `timeout` seconds, telling `on_wait`
-    once; then raises OUT-LOCKED. Nests in one process."""
+    once; then raises OUT-LOCKED. Nests in one process. A reader where no lock file can be made (no folder, a
+    read-only file system: no writer can be at work there either) reads without one."""
     path = lock_path(out)
     key = str(path)
     if key in _held:
@@ -178,6 +179,9 @@ def output_lock(out: str | Path, timeout: float = DEFAULT_LOCK_TIMEOUT, *, share
         try:
             fd = fs.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
         except OSError as exc:
+            if shared and exc.errno in (errno.ENOENT, errno.EROFS, errno.EACCES):
+                yield
+                return
             shown = os.path.join(os.path.dirname(str(out)), path.name)
             raise EcsformError([fault(exc, shown, f"create the lock file of {out}")]) from None
         try:
@@ -212,7 +216,10 @@ def output_lock(out: str | Path, timeout: float = DEFAULT_LOCK_TIMEOUT, *, share
     finally:
         if not shared:
             del _held[key]
-            with contextlib.suppress(OSError):
+        with contextlib.suppress(OSError):
+            if shared:  # the last reader out (no one else holds it) removes the file, as a writer does
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            if os.path.samestat(os.fstat(fd), os.stat(path)):
                 os.unlink(path)  # while still holding it: a waiter that then locks this file sees it is gone
         os.close(fd)
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from conftest import REPO, SPECS, ecsform
 from generators import pipeline, writer
+from generators.errors import EcsformError
 from output_faults import debris, snapshot, write_spec
 
 
@@ -99,3 +100,28 @@ def test_the_cli_default_is_the_writers() -> None:
     from main import DEFAULT_LOCK_TIMEOUT
 
     assert DEFAULT_LOCK_TIMEOUT == writer.DEFAULT_LOCK_TIMEOUT
+
+
+def test_readers_share_the_lock_and_writers_wait_for_them(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    with writer.output_lock(out, shared=True):
+        pid = os.fork()
+        if pid == 0:  # another reader: at once; a writer: gives up
+            code = 0
+            try:
+                with writer.output_lock(out, 0, shared=True):
+                    pass
+                try:
+                    with writer.output_lock(out, 0):
+                        code = 1
+                except EcsformError as exc:
+                    code = 0 if exc.findings[0].rule == "OUT-LOCKED" else 2
+            except BaseException:
+                code = 3
+            os._exit(code)
+        _, status = os.waitpid(pid, 0)
+        assert os.WEXITSTATUS(status) == 0
+    assert not writer.lock_path(out).exists()  # the last reader out removed it
+    with writer.output_lock(tmp_path / "missing" / "out", shared=True):  # nothing there to read, no lock needed
+        pass
+    assert not (tmp_path / "missing").exists()
