@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -61,10 +62,17 @@ def run(work: Path, args: argparse.Namespace) -> int:
     procs = [subprocess.Popen([sys.executable, str(REPO / "main.py"), "synth", str(s), "--out", str(out),
                                "--lock-timeout", args.lock_timeout], cwd=work, stdout=subprocess.DEVNULL,
                               stderr=subprocess.PIPE, text=True) for s in sets]
-    results = []
-    for p in procs:
+    results: list[tuple[int, str, float]] = [(0, "", 0.0)] * len(procs)
+
+    def collect(k: int, p: subprocess.Popen[str]) -> None:
         _, err = p.communicate()
-        results.append((p.returncode, err, time.perf_counter() - start))
+        results[k] = (p.returncode, err, time.perf_counter() - start)
+
+    threads = [threading.Thread(target=collect, args=(k, p)) for k, p in enumerate(procs)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
     wall = time.perf_counter() - start
     waited = sum("waiting for " in err for _, err, _ in results)
     locked = sum(code == 2 and "error OUT-LOCKED" in err for code, err, _ in results)
