@@ -220,3 +220,20 @@ def test_changes_lists_missing_stale_and_extra_roots(tmp_path: Path) -> None:
     assert found.extra == ["financial-api-stages/dev", "financial-api-stages/prod", "financial-app-suite"]
     assert found.kept == ["financial-api-stages/dev"] and not found.clean
     assert snapshot(out) == before and not debris(out)
+
+
+def test_ctrl_c_while_publishing_puts_the_previous_output_back(cases: dict[str, Case], tmp_path: Path) -> None:
+    case = cases["update"]
+    _, steps, commit = _expected(case, tmp_path)
+    out = _fresh(case, tmp_path)
+    before = snapshot(out)
+
+    last = max(i for i, (step, _) in enumerate(steps[:commit]) if step in ("rename", "replace"))
+
+    def interrupt(index: int, name: str, path: str) -> None:
+        if index == last:  # the manifest's move into place: every root has been moved already
+            raise KeyboardInterrupt
+
+    with at_steps(interrupt), pytest.raises(KeyboardInterrupt):
+        _write(case, out)
+    assert snapshot(out) == before and not debris(out)
