@@ -35,7 +35,7 @@ PathsArg = Annotated[list[str], typer.Argument(help="Spec files, or folders sear
 EnvOpt = Annotated[Optional[str], typer.Option("--env", help="Only this environment of specs that have environments.")]
 RegionOpt = Annotated[Optional[str], typer.Option("--region", help="AWS region for the provider (default: from the spec).")]
 StrictOpt = Annotated[bool, typer.Option("--strict", help="Treat warnings as errors.")]
-DEFAULT_LOCK_TIMEOUT = 5.0  # = generators.writer.DEFAULT_LOCK_TIMEOUT (the writer is imported only by commands that write)
+DEFAULT_LOCK_TIMEOUT = 5.0  # generators.writer.DEFAULT_LOCK_TIMEOUT (only commands that write import the writer)
 LockTimeoutOpt = Annotated[float, typer.Option("--lock-timeout", metavar="SECONDS", min=0,
                                                help="How long to wait for another ecsform run writing the same output.")]
 

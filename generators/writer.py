@@ -353,9 +353,9 @@ def _plan(out: Path, display: str, files: dict[str, bytes], manifest: dict[str, 
     previous = {r["path"]: r for r in _entries(old, "orphaned") + _entries(old, "roots")}
     removals: list[tuple[Any, ...]] = []
     for path in sorted(current & set(previous)):  # files a root no longer has (e.g. another --engine)
-        for name in sorted(set(previous[path].get("files", [])) - set(names[path])):
+        for name in sorted(_names(previous[path]) - set(names[path])):
             rel = f"{path}/{name}"
-            if isinstance(name, str) and _safe(rel) and kind(rel) is False:
+            if _safe(rel) and kind(rel) is False:
                 touched.add(path)
                 removals.append(("remove", rel))
     for r in roots:
@@ -375,7 +375,7 @@ def _plan(out: Path, display: str, files: dict[str, bytes], manifest: dict[str, 
         if path in current or kind(path) is not True or any(a in gone for a in _ancestors(path)):
             continue
         changes.extra.append(path)
-        generated = {n for n in entry.get("files", []) if isinstance(n, str)}
+        generated = _names(entry)
         inside = [r[len(path) + 1:] for r in below.get(path, [])]  # new roots within it
         leading = {a for r in inside for a in _ancestors(r)}
         others = _foreign(out / path, generated, set(inside), leading)
@@ -426,6 +426,11 @@ def _plan(out: Path, display: str, files: dict[str, bytes], manifest: dict[str, 
         new_files[MANIFEST] = data
         ops.append(("put", MANIFEST, same is not None))
     return _Plan(ops, new_files, changes, findings, refused, written, removed)
+
+
+def _names(entry: dict[str, Any]) -> set[str]:
+    """The files a manifest entry says ecsform wrote in its root."""
+    return {n for n in entry.get("files", []) if isinstance(n, str)}
 
 
 def _foreign(folder: Path, generated: set[str], roots: set[str], leading: set[str]) -> list[str]:
