@@ -15,7 +15,7 @@ from typing import Annotated, Callable, Optional
 import typer
 
 from generators import pipeline
-from generators.errors import EcsformError, Finding, Severity
+from generators.errors import EcsformError, Finding, Severity, shown, summary_line
 
 # What the imports built lives as long as the process: keep it out of the cyclic collector's passes (a run over
 # many specs allocates a lot and triggers many), and out of copy-on-write in validate's forked workers.
@@ -35,15 +35,14 @@ PathsArg = Annotated[list[str], typer.Argument(help="Spec files, or folders sear
 EnvOpt = Annotated[Optional[str], typer.Option("--env", help="Only this environment of specs that have environments.")]
 RegionOpt = Annotated[Optional[str], typer.Option("--region", help="AWS region for the provider (default: from the spec).")]
 StrictOpt = Annotated[bool, typer.Option("--strict", help="Treat warnings as errors.")]
+PolicyOpt = Annotated[Optional[str], typer.Option("--policy", metavar="FILE", help="A policy file (YAML/JSON): readonlyRootFilesystem, nonRootUser, efsTransitEncryption, logRetentionDays, rules; a spec's x-ecsform.policy overrides it.")]
 
 
 def _report(findings: list[Finding]) -> None:
-    for f in findings:
+    for f in shown(findings):
         print(f.format(), file=sys.stderr)
     if findings:
-        errors = sum(1 for f in findings if f.severity is Severity.ERROR)
-        warnings = len(findings) - errors
-        print(f"{errors} error(s), {warnings} warning(s)", file=sys.stderr)
+        print(summary_line(findings), file=sys.stderr)
 
 
 def _run(action: Callable[[], list[Finding]]) -> None:
@@ -66,11 +65,13 @@ def _run(action: Callable[[], list[Finding]]) -> None:
 
 
 @app.command()
-def validate(paths: PathsArg, env: EnvOpt = None, strict: StrictOpt = False) -> None:
+def validate(paths: PathsArg, env: EnvOpt = None, strict: StrictOpt = False, region: RegionOpt = None,
+             policy: PolicyOpt = None) -> None:
     """Check specs against the ECS API model and every rule; print each problem as FILE:LINE:COL."""
 
     def action() -> list[Finding]:
-        findings = pipeline.validate_findings(paths, pipeline.Options(env=env, strict=strict))
+        findings = pipeline.validate_findings(paths, pipeline.Options(env=env, region=region, strict=strict,
+                                                                      policy=policy))
         if pipeline.failing(findings, strict):
             raise EcsformError(findings)
         return findings
@@ -87,6 +88,7 @@ def synth(
     engine: Annotated[str, typer.Option("--engine", help="hcl (Terraform files calling modules/) or cdk (CDK for Terraform, cdk.tf.json).")] = "hcl",
     module_source: Annotated[Optional[str], typer.Option("--module-source", help="Where roots find the modules, e.g. git::https://example.com/ecsform.git//modules?ref=v1 (default: relative path to modules/).")] = None,
     strict: StrictOpt = False,
+    policy: PolicyOpt = None,
 ) -> None:
     """Validate every spec, then write Terraform roots and OUT/manifest.json (nothing is written on error)."""
 
@@ -95,7 +97,8 @@ def synth(
             raise EcsformError([Finding("CLI-ENGINE", Severity.ERROR, f"unknown engine {engine!r}",
                                         hint="use --engine hcl or --engine cdk", file="--engine", line=1, col=1)])
         manifest, findings = pipeline.synth(paths, out, pipeline.Options(env=env, region=region, engine=engine,
-                                                                         module_source=module_source, strict=strict))
+                                                                         module_source=module_source, strict=strict,
+                                                                         policy=policy))
         print(f"wrote {len(manifest['roots'])} root(s) to {out}", file=sys.stderr)
         return findings
 
@@ -109,6 +112,7 @@ def cdk_app(
     region: RegionOpt = None,
     module_source: Annotated[Optional[str], typer.Option("--module-source", help="Where stacks find the modules (default: relative path from each stack's folder to modules/).")] = None,
     strict: StrictOpt = False,
+    policy: PolicyOpt = None,
 ) -> None:
     """The CDK app cdktf.json runs (`cdktf synth`): one stack per root in CDKTF_OUTDIR (default cdktf.out)."""
 
@@ -116,7 +120,7 @@ def cdk_app(
         from generators.emit import cdk
 
         return cdk.app(paths, pipeline.Options(env=env, region=region, engine="cdk", module_source=module_source,
-                                               strict=strict))
+                                               strict=strict, policy=policy))
 
     _run(action)
 
@@ -126,11 +130,12 @@ def render(
     spec: Annotated[str, typer.Argument(help="One spec file.")],
     env: EnvOpt = None,
     region: RegionOpt = None,
+    policy: PolicyOpt = None,
 ) -> None:
     """Print the RegisterTaskDefinition JSON a root registers (input for aws ecs register-task-definition --cli-input-json)."""
 
     def action() -> list[Finding]:
-        plans, findings = pipeline.build_plans([spec], pipeline.Options(env=env, region=region))
+        plans, findings = pipeline.build_plans([spec], pipeline.Options(env=env, region=region, policy=policy))
         if len(plans) > 1:
             raise EcsformError([Finding("CLI-ENV-REQUIRED", Severity.ERROR,
                                         f"the spec has {len(plans)} environments; choose one with --env "

@@ -16,6 +16,7 @@ from ..errors import Finding, Path, Severity
 
 if TYPE_CHECKING:
     from ..extensions import Extension
+    from ..policy import Policy
 
 Check = Callable[["Context"], Iterable[Finding]]
 
@@ -85,7 +86,19 @@ BUILTIN: list[tuple[str, Severity, str]] = [
     ("IMPORT-AWS", Severity.ERROR, "import --from-aws: the task definition cannot be read from AWS."),
     ("IMPORT-FAMILY", Severity.ERROR, "import --environments: the families share no prefix and --family is not given."),
     ("IMPORT-OUT", Severity.ERROR, "import --out: the spec cannot be written."),
+    ("POLICY-UNKNOWN-FIELD", Severity.ERROR, "An unknown field in a policy block (x-ecsform.policy or --policy FILE)."),
+    ("POLICY-INVALID", Severity.ERROR, "A policy value is invalid: a level, a retention, or a rule that does not exist or cannot be configured."),
+    ("IGNORE-REASON", Severity.ERROR, "An x-ecsform.ignore entry gives no reason."),
+    ("IGNORE-INVALID", Severity.ERROR, "An x-ecsform.ignore entry names a rule that does not exist or cannot be suppressed, or a malformed path."),
+    ("IGNORE-UNMATCHED", Severity.WARNING, "An x-ecsform.ignore entry suppresses nothing."),
 ]
+
+# Rules whose findings ecsform itself relies on to write a root that Terraform accepts: they cannot be turned off
+# or suppressed (the policy's `rules:` and x-ecsform.ignore refuse them).
+NOT_CONFIGURABLE = frozenset({
+    "ECS-A1", "ECS-A2", "ECS-A3", "ECS-A6", "ECS-A7", "ECS-A8", "ECS-A10", "ECS-M1", "TF-UNSUPPORTED",
+    "X-REF-FORMAT", "X-REF-UNKNOWN", "X-REF-VOLUME",
+})
 
 
 def rule(id: str, severity: Severity, summary: str, source: str = "") -> Callable[[Callable[..., Any]], Rule]:
@@ -105,11 +118,13 @@ class Context:
     """What a rule sees: the task (well-typed), the extension block, and helpers for the common questions."""
 
     def __init__(self, task: dict[str, Any], ext: "Extension | None" = None, environment: str | None = None,
-                 reported: Iterable[Path] = ()) -> None:
+                 reported: Iterable[Path] = (), policy: "Policy | None" = None) -> None:
         from ..extensions import Extension
+        from ..policy import DEFAULT
 
         self.task = task
         self.ext: Extension = ext if ext is not None else Extension()
+        self.policy: Policy = policy if policy is not None else DEFAULT
         self.environment = environment
         # paths the field checks already reported (a badly typed value there was removed from `task`)
         self.reported: frozenset[Path] = frozenset(tuple(p) for p in reported)
@@ -268,6 +283,21 @@ def catalog() -> list[tuple[str, str, str, str]]:
     rows = [(r.id, r.severity.value, r.summary, r.source) for r in all_rules()]
     rows += [(rid, sev.value, summary, "ecsform") for rid, sev, summary in BUILTIN]
     return rows
+
+
+def known_ids() -> frozenset[str]:
+    """Every id `python main.py rules` lists."""
+    return frozenset(r[0] for r in catalog())
+
+
+def configurable(rule_id: str) -> str | None:
+    """None when the policy's `rules:` and x-ecsform.ignore may set or suppress this id; else why not."""
+    _load_all()
+    if rule_id not in REGISTRY:
+        return "it reports input ecsform cannot read, check or plan, not a rule"
+    if rule_id in NOT_CONFIGURABLE:
+        return "ecsform relies on it to write a root that Terraform accepts"
+    return None
 
 
 def markdown_table() -> str:
