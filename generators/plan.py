@@ -85,12 +85,27 @@ def _region(variant: Variant, override: str | None) -> tuple[str | None, list[Fi
         if len(tier) == 1:
             return tier[0], []
         if len(tier) > 1:
+            where, first = _second_region(variant.task, tier)
             return None, [Finding("REGION-AMBIGUOUS", Severity.ERROR,
-                                  f"the spec points at several regions ({', '.join(tier)})", ("x-ecsform",),
-                                  "set x-ecsform.region, or pass --region")]
+                                  f"the spec points at several regions ({', '.join(tier)}): this value names "
+                                  f"another one than {first}", where,
+                                  "set x-ecsform.region (the region of the provider and of the log groups ecsform "
+                                  "creates), or pass --region")]
     return None, [Finding("REGION-UNSET", Severity.WARNING,
                           "no region in the spec; the provider will take it from AWS_REGION", ("family",),
                           "set x-ecsform.region, or pass --region")]
+
+
+def _second_region(task: dict[str, Any], regions: list[str]) -> tuple[tuple[Any, ...], str]:
+    """Where the task first names a second region of `regions` (in document order), and the region named before it."""
+    seen: list[str] = []
+    for path, value in references.strings(task):
+        for region in regions:
+            if region not in seen and (value == region or f":{region}:" in value or f".{region}." in value):
+                seen.append(region)
+                if len(seen) == 2:
+                    return path, seen[0]
+    return ("family",), regions[0]
 
 
 def root_path(variant: Variant) -> str:
@@ -232,8 +247,8 @@ def _secret_lookups(task: dict[str, Any], region: str | None) -> tuple[dict[str,
                     f"{base} is a partial ARN (no 6-character suffix) in {references.secret_region(base)}, another "
                     f"region than the provider's ({region}): ecsform cannot look up its full ARN, and an IAM policy "
                     "naming a partial ARN matches nothing", path,
-                    "write the secret's full ARN, with the suffix `aws secretsmanager describe-secret --secret-id "
-                    f"{base}` prints"))
+                    "write the secret's full ARN, with the suffix `aws secretsmanager describe-secret --region "
+                    f"{references.secret_region(base)} --secret-id {base.split(':secret:', 1)[-1]}` prints"))
                 continue
         if base not in lookups:
             lookups[base] = _data_name(base, taken)
