@@ -120,6 +120,8 @@ def parse(raw: Any, prefix: Path = ()) -> tuple[Policy | None, list[Finding]]:
             path = prefix + loc
             if err["type"] == "extra_forbidden":
                 hint = did_you_mean(str(loc[-1]), _aliases()) or f"known fields: {', '.join(_aliases())}"
+                if loc == ("policy",) and not prefix:
+                    hint = "a policy file holds the policy block itself: remove the `policy:` level"
                 findings.append(Finding("POLICY-UNKNOWN-FIELD", Severity.ERROR, f"unknown field {loc[-1]!r}", path,
                                         hint, at_key=True))
             else:

@@ -287,7 +287,13 @@ def catalog() -> list[tuple[str, str, str, str]]:
 
 def known_ids() -> frozenset[str]:
     """Every id `python main.py rules` lists."""
-    return frozenset(r[0] for r in catalog())
+    global _known
+    if _known is None:
+        _known = frozenset(r[0] for r in catalog())
+    return _known
+
+
+_known: frozenset[str] | None = None
 
 
 def configurable(rule_id: str) -> str | None:

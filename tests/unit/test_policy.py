@@ -316,3 +316,13 @@ def test_rule_settings_keep_severities_and_suppressed_findings_in_the_api() -> N
     found = pipeline.check_text(SPEC + "  policy: {rules: {ECS-F9: 'off'}}\n", "orders.yaml")
     assert {f.rule: f.suppressed for f in found}["ECS-F9"] == "rules: {ECS-F9: off} in the policy"
     assert not pipeline.failing(found, strict=False) and pipeline.failing(found, strict=True)  # two warnings left
+
+
+def test_a_policy_file_with_a_policy_key_says_to_drop_it(tmp_path: Path) -> None:
+    """--policy FILE holds the block itself; the project file (ecsform.yaml) is the one that nests it under policy:."""
+    file = write(tmp_path, "policy:\n  readonlyRootFilesystem: require\n", "policy.yaml")
+    proc = ecsform("validate", str(write(tmp_path, SPEC)), "--policy", str(file))
+    assert proc.returncode == 2
+    assert proc.stderr.splitlines()[:2] == [
+        f"{file}:1:1: error POLICY-UNKNOWN-FIELD: policy: unknown field 'policy'",
+        "    hint: a policy file holds the policy block itself: remove the `policy:` level"]
