@@ -98,8 +98,11 @@ def check(variant: specs.Variant, base: policies.Policy | None = None, region: s
     layer included), the policy's defaults, the field checks, the rules, and (when those leave no error) the
     checks of what the plan decides; then the policy's rule settings and the spec's suppressions."""
     ext, ext_findings = extensions.validate(variant.extension)
-    policy = policies.combine(base, ext.policy if ext is not None else None)
-    variant = replace(variant, task=policies.apply_defaults(variant.task, policy))
+    layer = ext.policy if ext is not None else None
+    policy = policies.combine(base, layer) if layer is not None or base is None else base
+    task = policies.apply_defaults(variant.task, policy)
+    if task is not variant.task:  # a default-true level wrote values: the variant is what will be registered
+        variant = replace(variant, task=task)
     field_findings, task = check_task(variant.task)
     ctx = Context(task, ext, variant.environment, reported=[f.path for f in field_findings], policy=policy)
     found = variant.locate(field_findings + ext_findings)

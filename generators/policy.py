@@ -196,10 +196,13 @@ def load_file(path: str) -> tuple[Policy | None, list[Finding]]:
     return from_node(node, path)
 
 
+_LEVEL_FIELDS = {"SEC-READONLY-ROOT": "readonly_root_filesystem", "SEC-NON-ROOT": "non_root_user",
+                 "SEC-EFS-TRANSIT": "efs_transit_encryption"}
+
+
 def level(policy: Policy, rule_id: str) -> str:
     """The level (off | warn | require | default-true) the policy gives one of the LEVEL_RULES."""
-    return getattr(policy, {"SEC-READONLY-ROOT": "readonly_root_filesystem", "SEC-NON-ROOT": "non_root_user",
-                            "SEC-EFS-TRANSIT": "efs_transit_encryption"}[rule_id])
+    return getattr(policy, _LEVEL_FIELDS[rule_id])
 
 
 # --- what default-true writes ----------------------------------------------------------------------------------

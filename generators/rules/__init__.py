@@ -120,11 +120,12 @@ class Context:
     def __init__(self, task: dict[str, Any], ext: "Extension | None" = None, environment: str | None = None,
                  reported: Iterable[Path] = (), policy: "Policy | None" = None) -> None:
         from ..extensions import Extension
-        from ..policy import DEFAULT
 
         self.task = task
         self.ext: Extension = ext if ext is not None else Extension()
-        self.policy: Policy = policy if policy is not None else DEFAULT
+        if policy is None:
+            from ..policy import DEFAULT as policy
+        self.policy: Policy = policy
         self.environment = environment
         # paths the field checks already reported (a badly typed value there was removed from `task`)
         self.reported: frozenset[Path] = frozenset(tuple(p) for p in reported)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any, Iterator
 
 from ..errors import Finding, Severity
+from ..policy import level as policy_level
 from . import Context, Rule, rule
 from ._util import label
 from ._write_paths import write_paths
@@ -15,9 +16,7 @@ E, W = Severity.ERROR, Severity.WARNING
 
 
 def _level(ctx: Context, rule_id: str) -> str:
-    from ..policy import level
-
-    return level(ctx.policy, rule_id)
+    return policy_level(ctx.policy, rule_id)
 
 
 def _mounted(c: dict[str, Any]) -> set[str]:
