@@ -248,7 +248,8 @@ def _build(events: Iterator[Any]) -> Node | None:
             documents += 1
             if documents > 1:
                 raise _Stop("YAML-MULTI-DOC", "a spec file holds one document; found a second", _mark(ev),
-                            "split the documents into separate files")
+                            "split the documents into separate files; for one task in several environments, `python "
+                            "main.py import --environments dev=dev.yaml,prod=prod.yaml` makes one spec with overlays")
         if count > MAX_NODES:
             raise _Stop("YAML-TOO-LARGE", f"more than {MAX_NODES} values", _mark(ev))
     return root
