@@ -183,7 +183,7 @@ def test_an_overlay_must_name_a_declared_environment(tmp_path: Path) -> None:
     assert "did you mean 'prod'?" in proc.stderr
     assert not (repo / "build").exists()
     # a configuration that declares no environments accepts any overlay (the defaults target them all)
-    assert ecsform("validate", "specs", cwd=project(tmp_path / "b", "defaults: {region: us-east-1}\n",
+    assert ecsform("validate", "specs", cwd=project(tmp_path / "b", "defaults: {tags: {team: shop}}\n",
                                                    spec)).returncode == 0
 
 
