@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from conftest import FIXTURES, REPO, ecsform
+from conftest import FIXTURES, NO_CONFIG, REPO, ecsform
 
 pytestmark = pytest.mark.e2e
 
@@ -90,7 +90,7 @@ def test_import_from_aws_then_render_gives_back_what_is_registered(spec: str, aw
         imported = ecsform("import", "--from-aws", family, "--region", "us-east-1", env=aws_env)
         assert imported.returncode == 0, imported.stderr
         (tmp_path / "spec.yaml").write_text(imported.stdout)
-        rendered = ecsform("render", str(tmp_path / "spec.yaml"), env=aws_env)
+        rendered = ecsform("render", str(tmp_path / "spec.yaml"), NO_CONFIG, env=aws_env)
         assert rendered.returncode == 0, rendered.stderr
         expected = _without_empty({k: v for k, v in registered.items() if k not in READ_ONLY})
         assert _by_name(json.loads(rendered.stdout)) == _by_name(expected)
