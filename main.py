@@ -31,7 +31,7 @@ app = typer.Typer(
     help="Turn ECS task definition specs into Terraform: task definitions, least-privilege IAM, secrets, EFS, logs.",
 )
 
-PathsArg = Annotated[list[str], typer.Argument(metavar="PATH...", help="Spec files, or folders searched for *.yaml, *.yml, *.json.")]
+PathsArg = Annotated[list[str], typer.Argument(metavar="PATH", help="Spec files, or folders searched for *.yaml, *.yml, *.json.")]
 EnvOpt = Annotated[Optional[str], typer.Option("--env", metavar="NAME", help="Only this environment of specs that have environments.")]
 RegionOpt = Annotated[Optional[str], typer.Option("--region", metavar="REGION", help="AWS region for the provider (default: from the spec).")]
 StrictOpt = Annotated[bool, typer.Option("--strict", help="Treat warnings as errors.")]
