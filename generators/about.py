@@ -7,7 +7,6 @@ distribution's metadata (`pip install .`, or the editable install `make setup` m
 from __future__ import annotations
 
 import functools
-from importlib import metadata
 
 NAME = "ecsform"
 
@@ -15,6 +14,8 @@ NAME = "ecsform"
 @functools.lru_cache(maxsize=None)
 def version() -> str:
     """The installed distribution's version; "0+unknown" when ecsform runs from a checkout it was not installed from."""
+    from importlib import metadata  # only when asked: start-up time is most of a small run
+
     try:
         return metadata.version(NAME)
     except metadata.PackageNotFoundError:
@@ -25,6 +26,8 @@ def version() -> str:
 def information_uri() -> str | None:
     """The project's home page from pyproject.toml's [project.urls] (Homepage, else Repository, else the first
     one), or None when it declares none."""
+    from importlib import metadata
+
     try:
         entries = metadata.metadata(NAME).get_all("Project-URL") or []
     except metadata.PackageNotFoundError:

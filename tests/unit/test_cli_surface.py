@@ -34,6 +34,16 @@ def test_shell_completion_options_are_available() -> None:
     assert "--version" in proc.stdout
 
 
+def test_completion_completes_a_command() -> None:
+    """The installed `ecsform` command: the bash script --show-completion prints, and the completion it asks for."""
+    command = str(Path(sys.executable).with_name("ecsform"))
+    script = subprocess.run([command, "--show-completion", "bash"], capture_output=True, text=True, timeout=60)
+    assert script.returncode == 0 and "complete -o default -F _ecsform_completion ecsform" in script.stdout
+    env = {**os.environ, "_ECSFORM_COMPLETE": "complete_bash", "COMP_WORDS": "ecsform val", "COMP_CWORD": "1"}
+    completed = subprocess.run([command], capture_output=True, text=True, env=env, timeout=60)
+    assert completed.stdout.split() == ["validate"], completed
+
+
 def _commands_in_help() -> list[str]:
     text = ecsform("--help").stdout
     section = text.split("Commands:", 1)[1]
