@@ -10,7 +10,7 @@ import gc
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Callable, Optional
+from typing import Annotated, Callable, Optional, TextIO
 
 import typer
 
@@ -61,7 +61,7 @@ def _report(findings: list[Finding], fmt: str = "text") -> None:
     report.emit(findings, fmt)
 
 
-def _notes_stream(fmt: str):
+def _notes_stream(fmt: str) -> TextIO:
     """Where a command's own lines go: standard output, unless it holds a --format document."""
     return sys.stdout if fmt == "text" else sys.stderr
 
