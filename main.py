@@ -10,12 +10,12 @@ import gc
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Callable, Optional
+from typing import Annotated, Callable, Optional, TextIO
 
 import typer
 
-from generators import config as project_config, pipeline
-from generators.errors import EcsformError, Finding, Severity, shown, summary_line
+from generators import about, config as project_config, pipeline, report
+from generators.errors import EcsformError, Finding, Severity
 
 # What the imports built lives as long as the process: keep it out of the cyclic collector's passes (a run over
 # many specs allocates a lot and triggers many), and out of copy-on-write in validate's forked workers.
@@ -25,20 +25,20 @@ EXIT_INVALID = 2
 EXIT_INTERNAL = 70
 
 app = typer.Typer(
-    add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain help: a flag reads as a flag (`--strict`, not `--strict <bool>`)
     help="Turn ECS task definition specs into Terraform: task definitions, least-privilege IAM, secrets, EFS, logs.",
 )
 
-PathsArg = Annotated[list[str], typer.Argument(help="Spec files, or folders searched for *.yaml, *.yml, *.json.")]
-EnvOpt = Annotated[Optional[str], typer.Option("--env", help="Only this environment of specs that have environments.")]
-RegionOpt = Annotated[Optional[str], typer.Option("--region", help="AWS region for the provider (default: from the spec).")]
+PathsArg = Annotated[list[str], typer.Argument(metavar="PATH", help="Spec files, or folders searched for *.yaml, *.yml, *.json.")]
+EnvOpt = Annotated[Optional[str], typer.Option("--env", metavar="NAME", help="Only this environment of specs that have environments.")]
+RegionOpt = Annotated[Optional[str], typer.Option("--region", metavar="REGION", help="AWS region for the provider (default: from the spec).")]
 StrictOpt = Annotated[bool, typer.Option("--strict", help="Treat warnings as errors.")]
 ConfigOpt = Annotated[Optional[str], typer.Option("--config", metavar="FILE", help="The ecsform.yaml to use (default: the nearest one from the working folder up to the git repository's root).")]
 NoConfigOpt = Annotated[bool, typer.Option("--no-config", help="Use no ecsform.yaml: roots without a deploy target or backend.tf.")]
-RoleOpt = Annotated[Optional[str], typer.Option("--role-arn", help="Assume this IAM role for the AWS calls (default: the AWS credentials as found).")]
-AwsRegionOpt = Annotated[Optional[str], typer.Option("--region", help="AWS region (default: the spec's, else AWS_REGION, else AWS_DEFAULT_REGION).")]
+RoleOpt = Annotated[Optional[str], typer.Option("--role-arn", metavar="ARN", help="Assume this IAM role for the AWS calls (default: the AWS credentials as found).")]
+AwsRegionOpt = Annotated[Optional[str], typer.Option("--region", metavar="REGION", help="AWS region (default: the spec's, else AWS_REGION, else AWS_DEFAULT_REGION).")]
 
 DEFAULT_LOCK_TIMEOUT = 5.0  # generators.writer.DEFAULT_LOCK_TIMEOUT (only commands that write import the writer)
 LockTimeoutOpt = Annotated[float, typer.Option("--lock-timeout", metavar="SECONDS", min=0,
@@ -50,19 +50,28 @@ def _waiting(message: str) -> None:
 PolicyOpt = Annotated[Optional[str], typer.Option("--policy", metavar="FILE", help="A policy file (YAML/JSON): readonlyRootFilesystem, nonRootUser, efsTransitEncryption, logRetentionDays, rules; a spec's x-ecsform.policy overrides it.")]
 
 
-def _report(findings: list[Finding]) -> None:
-    for f in shown(findings):
-        print(f.format(), file=sys.stderr)
-    if findings:
-        print(summary_line(findings), file=sys.stderr)
+FormatOpt = Annotated[report.Format, typer.Option(
+    "--format", case_sensitive=False,
+    help="How findings are printed: text (standard error, colour on a terminal unless NO_COLOR is set), json, "
+         "sarif (SARIF 2.1.0 for GitHub code scanning) or github (workflow-command annotations); json, sarif and "
+         "github go to standard output.")]
 
 
-def _run(action: Callable[[], list[Finding]]) -> None:
+def _report(findings: list[Finding], fmt: str = "text") -> None:
+    report.emit(findings, fmt)
+
+
+def _notes_stream(fmt: str) -> TextIO:
+    """Where a command's own lines go: standard output, unless it holds a --format document."""
+    return sys.stdout if fmt == "text" else sys.stderr
+
+
+def _run(action: Callable[[], list[Finding]], fmt: str = "text") -> None:
     """Run a command body: report findings, map EcsformError to exit 2 and anything else to exit 70."""
     try:
         warnings = action()
     except EcsformError as exc:
-        _report(exc.findings)
+        _report(exc.findings, fmt)
         raise typer.Exit(EXIT_INVALID)
     except (typer.Exit, typer.Abort):
         raise
@@ -73,12 +82,27 @@ def _run(action: Callable[[], list[Finding]]) -> None:
         print(f"ecsform: internal error: {type(exc).__name__}: {exc}\n"
               "This is a bug in ecsform; please report it with the command and the spec.", file=sys.stderr)
         raise typer.Exit(EXIT_INTERNAL)
-    _report(warnings)
+    _report(warnings, fmt)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        print(f"{about.NAME} {about.version()}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[bool, typer.Option("--version", callback=_print_version, is_eager=True,
+                                          help="Print ecsform's version and exit.")] = False,
+) -> None:
+    pass
 
 
 @app.command()
 def validate(paths: PathsArg, env: EnvOpt = None, strict: StrictOpt = False, region: RegionOpt = None,
-             policy: PolicyOpt = None, config: ConfigOpt = None, no_config: NoConfigOpt = False) -> None:
+             policy: PolicyOpt = None, config: ConfigOpt = None, no_config: NoConfigOpt = False,
+             output_format: FormatOpt = report.Format.text) -> None:
     """Check specs against the ECS API model and every rule; print each problem as FILE:LINE:COL."""
 
     def action() -> list[Finding]:
@@ -89,7 +113,7 @@ def validate(paths: PathsArg, env: EnvOpt = None, strict: StrictOpt = False, reg
             raise EcsformError(findings)
         return findings
 
-    _run(action)
+    _run(action, output_format.value)
 
 
 @app.command()
@@ -109,6 +133,7 @@ def synth(
     lock_timeout: LockTimeoutOpt = DEFAULT_LOCK_TIMEOUT,
     prune: Annotated[bool, typer.Option("--prune", help="Remove roots no spec produces any more, even those holding files ecsform did not write (not Terraform state: see --force).")] = False,
     force: Annotated[bool, typer.Option("--force", help="With --prune: remove such roots even when they hold Terraform state.")] = False,
+    output_format: FormatOpt = report.Format.text,
 ) -> None:
     """Validate every spec, then write Terraform roots and OUT/manifest.json (nothing is written on error)."""
 
@@ -127,7 +152,7 @@ def synth(
         print(f"wrote {len(manifest['roots'])} root(s) to {out}", file=sys.stderr)
         return findings
 
-    _run(action)
+    _run(action, output_format.value)
 
 
 @app.command("cdk-app")
@@ -180,7 +205,8 @@ def render(
 
 @app.command()
 def verify(paths: PathsArg, env: EnvOpt = None, region: AwsRegionOpt = None, role_arn: RoleOpt = None,
-           strict: StrictOpt = False, config: ConfigOpt = None, no_config: NoConfigOpt = False) -> None:
+           strict: StrictOpt = False, config: ConfigOpt = None, no_config: NoConfigOpt = False,
+           output_format: FormatOpt = report.Format.text) -> None:
     """Check what specs reference against the AWS account (read-only); exit 0 when all is there, 2 when not."""
 
     def action() -> list[Finding]:
@@ -188,12 +214,12 @@ def verify(paths: PathsArg, env: EnvOpt = None, region: AwsRegionOpt = None, rol
         notes, findings = pipeline.verify(paths, pipeline.Options(env=env, region=region, role_arn=role_arn,
                                                                   config=found))
         for line in notes:
-            print(line)
+            print(line, file=_notes_stream(output_format.value))
         if pipeline.failing(findings, strict):
             raise EcsformError(findings)
         return findings
 
-    _run(action)
+    _run(action, output_format.value)
 
 
 EXIT_DIFFERENT = 1
@@ -208,6 +234,7 @@ def diff(
     revision: Annotated[Optional[int], typer.Option("--revision", min=1, help="Compare with this revision (default: the family's latest ACTIVE one).")] = None,
     config: ConfigOpt = None,
     no_config: NoConfigOpt = False,
+    output_format: FormatOpt = report.Format.text,
 ) -> None:
     """Compare each spec's task definition with the registered one; exit 0 equal, 1 different, 2 error."""
     differ = False
@@ -218,12 +245,12 @@ def diff(
         lines, differ, findings = pipeline.diff(
             paths, pipeline.Options(env=env, region=region, role_arn=role_arn, config=found), revision)
         for line in lines:
-            print(line)
+            print(line, file=_notes_stream(output_format.value))
         if findings:
             raise EcsformError(findings)
         return []
 
-    _run(action)
+    _run(action, output_format.value)
     if differ:
         raise typer.Exit(EXIT_DIFFERENT)
 

@@ -14,14 +14,17 @@ finding (CDK-RUNTIME), never as a jsii traceback.
 from __future__ import annotations
 
 import atexit
+import base64
 import contextlib
 import functools
 import gc
 import importlib
 import importlib.util
+import json
 import os
 import shutil
 import subprocess
+import sys
 from types import ModuleType
 
 from .errors import EcsformError, Finding, Severity
@@ -108,9 +111,38 @@ def _stop_failed_runtime() -> None:
                         pipe.close()
 
 
+def _stderr_sink(reader) -> None:  # noqa: ANN001 (a binary pipe)
+    """jsii's thread that copies its Node.js process's standard error, writing text: jsii 1.x prints a line that
+    is not one of its JSON console records (the Node.js end-of-life notice) with print() on bytes: b'!!...\\n'."""
+    for line in iter(reader.readline, b""):
+        try:
+            record = json.loads(line)
+        except ValueError:
+            record = None
+        if isinstance(record, dict) and ("stderr" in record or "stdout" in record):
+            for key, stream in (("stderr", sys.stderr), ("stdout", sys.stdout)):
+                if record.get(key) is not None:
+                    stream.buffer.write(base64.b64decode(record[key]))
+                    stream.flush()
+        else:
+            sys.stderr.write(line.decode("utf-8", "replace"))
+            sys.stderr.flush()
+
+
+def _decode_node_stderr() -> None:
+    """Put `_stderr_sink` in place of jsii's before the runtime starts (no effect on another jsii layout)."""
+    try:
+        from jsii._kernel.providers import process
+    except Exception:  # pragma: no cover - jsii missing: the import below reports it
+        return
+    if hasattr(process, "stderr_sink"):
+        process.stderr_sink = _stderr_sink
+
+
 @functools.lru_cache(maxsize=None)
 def _load(name: str) -> ModuleType:
     _check_node(name)
+    _decode_node_stderr()
     try:
         return importlib.import_module(name)  # starts the jsii kernel: a Node.js child process
     except Exception as exc:  # jsii reports a failed start in many shapes (OSError, RuntimeError, JSON errors)

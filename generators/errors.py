@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field, replace
-from typing import Iterable
+from typing import Callable, Iterable
 
 Path = tuple[str | int, ...]
 
@@ -46,14 +46,18 @@ class Finding:
     def sort_key(self) -> tuple:
         return (self.file, self.environment or "", self.line, self.col, self.rule, self.message)
 
-    def format(self) -> str:
-        where = f"{self.file}:{self.line}:{self.col}"
+    def format(self, style: Callable[[str, str], str] | None = None) -> str:
+        """FILE:LINE:COL: SEVERITY RULE: [environment ENV] PATH: MESSAGE, and the hint on the next line.
+        `style(part, text)` may decorate the parts "where", "error"/"warning", "rule" and "hint" (colour)."""
+        s = style or (lambda _part, text: text)
+        where = s("where", f"{self.file}:{self.line}:{self.col}")
         env = f"[environment {self.environment}] " if self.environment else ""
         field_path = format_path(self.path)
         subject = f"{field_path}: " if field_path else ""
-        text = f"{where}: {self.severity.value} {self.rule}: {env}{subject}{self.message}"
+        text = (f"{where}: {s(self.severity.value, self.severity.value)} {s('rule', self.rule)}: "
+                f"{env}{subject}{self.message}")
         if self.hint:
-            text += f"\n    hint: {self.hint}"
+            text += f"\n    {s('hint', 'hint:')} {self.hint}"
         return text
 
 

@@ -382,6 +382,12 @@ def test_example_1_verify_diff_adopt_apply(aws: Any, aws_env: dict[str, str], tm
     # ecsform creates the log group: missing is as it should be, and verify says so
     assert "specs/financial-api.json:38:38: ok: containerDefinitions[0].logConfiguration.options.awslogs-group: " \
            "log group '/ecs/financial-api' will be created" in missing.stdout
+    # --format json: the same findings as one document on standard output, verify's own lines on standard error
+    as_json = run("verify", str(EXAMPLE), "--format", "json")
+    assert as_json.returncode == 2
+    assert [(f["rule"], f["line"], f["column"]) for f in json.loads(as_json.stdout)["findings"]] == [
+        ("VERIFY-IMAGE", 13, 22), ("VERIFY-SECRET", 28, 34), ("VERIFY-SECRET", 32, 34)], as_json.stdout
+    assert "ok: containerDefinitions[0].logConfiguration" in as_json.stderr
 
     put_image(aws, "financial-api", "latest", EXAMPLE_REGION, cleanup)
     secrets = {name: create_secret(aws, name, EXAMPLE_REGION, cleanup) for name in ("db-connection", "openai-key")}
@@ -409,6 +415,9 @@ def test_example_1_verify_diff_adopt_apply(aws: Any, aws_env: dict[str, str], tm
     cleanup.add(lambda: ecs.deregister_task_definition(taskDefinition=registered["taskDefinitionArn"]))
     before = run("diff", str(EXAMPLE))
     assert before.returncode == 1, before.stderr
+    as_sarif = run("diff", str(EXAMPLE), "--format", "sarif")  # the differences on standard error, the log alone
+    assert as_sarif.returncode == 1 and json.loads(as_sarif.stdout)["runs"][0]["results"] == []
+    assert as_sarif.stderr == before.stdout
     changed = [line.strip().split(":", 1)[0] for line in before.stdout.splitlines()[1:]]
     assert changed == ["containerDefinitions[api].image", "containerDefinitions[api].environment[LOG_LEVEL]",
                        "containerDefinitions[sidecar]"], before.stdout

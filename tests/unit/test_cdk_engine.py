@@ -359,3 +359,16 @@ def test_references_are_renamed_outside_string_literals_only() -> None:
         'concat(["arn:x:module.secrets.y", "\\"module.efs_a"], values(module.api_secrets.kms_key_arns))'
     assert rename_references('data.aws_secretsmanager_secret.secret_x.arn', "p_") == \
         "data.aws_secretsmanager_secret.p_secret_x.arn"
+
+
+def test_the_node_notice_is_text_not_python_bytes(tmp_path: Path) -> None:
+    """Unsilenced, jsii passes on Node.js's notices (Node 20 is past its end of life); ecsform prints them as text
+    (generators/cdk_compat._stderr_sink), not as b'!!...\\n'."""
+    env = env_with(JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=None, JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION=None)
+    proc = ecsform("synth", "--engine", "cdk", str(FIXTURES / "valid" / "ec2-bridge.yaml"), "--out",
+                   str(tmp_path / "o"), NO_CONFIG, env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert not [line for line in proc.stderr.splitlines() if line.startswith(("b'", 'b"'))], proc.stderr
+    node = subprocess.run([shutil.which("node") or "node", "--version"], capture_output=True, text=True).stdout
+    if node.startswith("v20."):  # jsii 1.x: end of life since 2026-10-30, so the notice is there to see
+        assert "!!  Node 20 is end-of-life" in proc.stderr, proc.stderr
