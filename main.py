@@ -40,6 +40,14 @@ NoConfigOpt = Annotated[bool, typer.Option("--no-config", help="Use no ecsform.y
 RoleOpt = Annotated[Optional[str], typer.Option("--role-arn", help="Assume this IAM role for the AWS calls (default: the AWS credentials as found).")]
 AwsRegionOpt = Annotated[Optional[str], typer.Option("--region", help="AWS region (default: the spec's, else AWS_REGION, else AWS_DEFAULT_REGION).")]
 
+DEFAULT_LOCK_TIMEOUT = 5.0  # generators.writer.DEFAULT_LOCK_TIMEOUT (only commands that write import the writer)
+LockTimeoutOpt = Annotated[float, typer.Option("--lock-timeout", metavar="SECONDS", min=0,
+                                               help="How long to wait for another ecsform run writing the same output.")]
+
+
+def _waiting(message: str) -> None:
+    print(f"{message} ...", file=sys.stderr, flush=True)
+
 
 def _report(findings: list[Finding]) -> None:
     for f in findings:
@@ -97,6 +105,9 @@ def synth(
     no_config: NoConfigOpt = False,
     adopt: Annotated[bool, typer.Option("--adopt", help="Write imports.tf: Terraform imports what the root would create but the AWS account already has (log groups, managed secrets).")] = False,
     role_arn: RoleOpt = None,
+    lock_timeout: LockTimeoutOpt = DEFAULT_LOCK_TIMEOUT,
+    prune: Annotated[bool, typer.Option("--prune", help="Remove roots no spec produces any more, even those holding files ecsform did not write (not Terraform state: see --force).")] = False,
+    force: Annotated[bool, typer.Option("--force", help="With --prune: remove such roots even when they hold Terraform state.")] = False,
 ) -> None:
     """Validate every spec, then write Terraform roots and OUT/manifest.json (nothing is written on error)."""
 
@@ -104,10 +115,13 @@ def synth(
         if engine not in pipeline.ENGINES:
             raise EcsformError([Finding("CLI-ENGINE", Severity.ERROR, f"unknown engine {engine!r}",
                                         hint="use --engine hcl or --engine cdk", file="--engine", line=1, col=1)])
+        if force and not prune:
+            raise EcsformError([Finding("CLI-FORCE", Severity.ERROR, "--force only goes with --prune",
+                                        hint="add --prune, or leave out --force", file="--force", line=1, col=1)])
         found = project_config.for_command(config, no_config)
-        manifest, findings = pipeline.synth(paths, out, pipeline.Options(env=env, region=region, engine=engine,
-                                                                         module_source=module_source, strict=strict,
-                                                                         config=found, adopt=adopt, role_arn=role_arn))
+        manifest, findings = pipeline.synth(paths, out, pipeline.Options(
+            env=env, region=region, engine=engine, module_source=module_source, strict=strict, config=found,
+            adopt=adopt, role_arn=role_arn, lock_timeout=lock_timeout, prune=prune, force=force, on_wait=_waiting))
         print(f"wrote {len(manifest['roots'])} root(s) to {out}", file=sys.stderr)
         return findings
 
@@ -230,18 +244,20 @@ def import_command(
     environments: Annotated[Optional[str], typer.Option("--environments", help="One spec with overlays from several inputs: dev=dev.json,prod=prod.json (an input may be aws:FAMILY[:REVISION]).")] = None,
     family: Annotated[Optional[str], typer.Option("--family", help="Base family for --environments (default: the families' common prefix).")] = None,
     region: Annotated[Optional[str], typer.Option("--region", help="AWS region for --from-aws and aws: inputs (default: the AWS configuration).")] = None,
+    lock_timeout: LockTimeoutOpt = DEFAULT_LOCK_TIMEOUT,
 ) -> None:
     """Turn an existing task definition into a spec (YAML): read-only fields dropped, shorthands where lossless."""
 
     def action() -> list[Finding]:
-        from generators import importer
+        from generators import importer, writer
 
         text, warnings = importer.import_spec(source, from_aws=from_aws, environments=environments, family=family,
                                               region=region)
         if out is None:
             sys.stdout.write(text)
         else:
-            importer.write_output(text, out)
+            with writer.output_lock(out, lock_timeout, on_wait=_waiting):
+                writer.write_file(out, text.encode())
             print(f"wrote {out}", file=sys.stderr)
         return warnings
 
@@ -255,6 +271,7 @@ def ci_command(
     changed: Annotated[Optional[str], typer.Option("--changed", metavar="FILE", help="gitlab-child: the output of `ecsform changed --format json`.")] = None,
     apply: Annotated[bool, typer.Option("--apply", help="gitlab-child: add a manual apply job per root (the default branch's pipeline).")] = False,
     config: ConfigOpt = None,
+    lock_timeout: LockTimeoutOpt = DEFAULT_LOCK_TIMEOUT,
 ) -> None:
     """Write the pipeline of a CI engine from ecsform.yaml's ci: block: plan what a change touches, apply after approval."""
 
@@ -267,7 +284,7 @@ def ci_command(
         if target is None:
             sys.stdout.write(text)
         else:
-            ci.write(text, target)
+            ci.write(text, target, lock_timeout, _waiting)
             print(f"wrote {target}", file=sys.stderr)
         return []
 

@@ -472,25 +472,10 @@ def default_out(kind: str, config: Config) -> Path | None:
     return None if name == "-" else config.folder / name
 
 
-def write(text: str, out: Path) -> None:
-    """Write one file all at once: a file beside it, then a rename (the folders are made first)."""
-    import tempfile
+def write(text: str, out: Path, lock_timeout: float, on_wait: Any = None) -> None:
+    """Write one file all at once through the project's writer (its lock, a file beside it, then a rename); the
+    folders leading to it are made first."""
+    from . import writer
 
-    tmp = None
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        mode = out.stat().st_mode & 0o7777 if out.exists() else None
-        fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        if mode is None:
-            umask = os.umask(0)
-            os.umask(umask)
-            mode = 0o666 & ~umask
-        os.chmod(tmp, mode)
-        os.replace(tmp, out)
-    except OSError as exc:
-        if tmp is not None and os.path.exists(tmp):
-            os.unlink(tmp)
-        raise EcsformError([Finding("CI-OUT", E, f"cannot write the pipeline: {exc.strerror or exc}",
-                                    file=str(out), line=1, col=1)]) from None
+    with writer.output_lock(out, lock_timeout, parents=True, on_wait=on_wait):
+        writer.write_file(out, text.encode())

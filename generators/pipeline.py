@@ -6,13 +6,12 @@
     found  = check(variant)                       # field checks (botocore model), extension model, rules
     plan   = plan.build(variant)                  # canonical task definition + module inputs
     files  = emit.<engine>.render(plan, source)   # Terraform root
-    writer.write_tree(out, files)                 # atomic
+    writer.write_tree(out, files, manifest)       # under the output's lock; only what changed, all or nothing
 """
 
 from __future__ import annotations
 
 import functools
-import json
 import multiprocessing
 import os
 from dataclasses import dataclass, field, replace
@@ -44,6 +43,10 @@ class Options:
     config: "Config | None" = None  # ecsform.yaml (generators/config.py): targets and state of the roots
     role_arn: str | None = None  # verify, diff, synth --adopt: assume this role (until ecsform.yaml names one)
     adopt: bool = False  # synth --adopt: imports.tf for what the account already has
+    lock_timeout: float | None = None  # seconds synth waits for another run's lock on --out (None: the default)
+    prune: bool = False  # remove roots no spec produces any more even when they hold files ecsform did not write
+    force: bool = False  # ... and even when they hold Terraform state
+    on_wait: Callable[[str], None] | None = None  # told once when synth waits for another run's lock
 
 
 @dataclass
@@ -297,6 +300,18 @@ def synth(paths: list[str], out: str | Path, options: Options | None = None) -> 
     from . import writer
 
     options = options or Options()
+    files, manifest, findings = synth_tree(paths, out, options)
+    timeout = writer.DEFAULT_LOCK_TIMEOUT if options.lock_timeout is None else options.lock_timeout
+    with writer.output_lock(out, timeout, parents=True, on_wait=options.on_wait):
+        result = writer.write_tree(out, files, manifest, prune=options.prune, force=options.force)
+    return result.manifest, sorted_findings(findings + result.findings)
+
+
+def synth_tree(paths: list[str], out: str | Path,
+               options: Options | None = None) -> tuple[dict[str, bytes], dict[str, Any], list[Finding]]:
+    """What synth writes under `out`, without writing it: the roots' files (relative path -> bytes), the manifest
+    ("roots") and the warnings. `writer.changes(out, files, manifest)` compares them with the disk."""
+    options = options or Options()
     out = Path(out)
     validated, found = validate(paths, options)
     plans, findings = _plan_checked(validated, found, options)
@@ -318,10 +333,7 @@ def synth(paths: list[str], out: str | Path, options: Options | None = None) -> 
                       "engine": options.engine, "spec": p.file, "files": sorted(rendered),
                       **_deployment(p)})
     _check_nesting(roots)
-    manifest = {"roots": roots}
-    files[writer.MANIFEST] = (json.dumps(manifest, indent=2, sort_keys=False) + "\n").encode()
-    writer.write_tree(out, files)
-    return manifest, findings
+    return files, {"roots": roots}, findings
 
 
 def _deployment(p: planner.Plan) -> dict[str, Any]:

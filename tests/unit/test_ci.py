@@ -308,7 +308,7 @@ def test_command_mistakes(tmp_path: Path) -> None:
     blocked = tmp_path / "file"
     blocked.write_text("")
     proc = ecsform("ci", "github", "--out", str(blocked / "x.yml"), cwd=tmp_path)
-    assert proc.returncode == 2 and "CI-OUT" in proc.stderr and blocked.read_text() == ""
+    assert proc.returncode == 2 and "OUT-NOT-DIR" in proc.stderr and blocked.read_text() == ""
 
 
 def test_written_at_once_over_the_previous_file(tmp_path: Path) -> None:

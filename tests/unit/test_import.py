@@ -501,7 +501,7 @@ def test_other_model_findings_are_warnings_and_the_spec_is_written() -> None:
     (["--from-aws", "not a family"], "IMPORT-AWS"),
     (["--from-aws", "api:0"], "IMPORT-AWS"),
     (["missing.json"], "SPEC-READ"),
-    ([str(SPECS / "financial-api.json"), "--out", "/nonexistent/folder/x.yaml"], "IMPORT-OUT"),
+    ([str(SPECS / "financial-api.json"), "--out", "/nonexistent/folder/x.yaml"], "OUT-IO"),
 ])
 def test_usage_errors(args: list[str], rule: str) -> None:
     result = cli("import", *args)
