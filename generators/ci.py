@@ -43,6 +43,7 @@ SETUP_TERRAFORM = "hashicorp/setup-terraform@v3"
 AWS_CREDENTIALS = "aws-actions/configure-aws-credentials@v4"
 
 PLAN_FILE = "tfplan"
+LOCK_TIMEOUT = "5m"  # a plan waits for the state lock an apply of the same root holds, rather than failing
 CHANGED_FILE = "ecsform-changed.json"
 CHILD_FILE = "ecsform-child.yml"
 GITLAB_CHANGED_JOB = "ecsform-changed"
@@ -70,11 +71,11 @@ def commands(kind: str, ci: CiConfig, *, synth: bool = True) -> list[str]:
     if kind == "changed":
         return [f'ecsform changed {specs} --since "$ECSFORM_SINCE" --format github-matrix']
     if kind == "plan":
-        return synthesize + [f"{tf} init -input=false", f"{tf} plan -input=false -out={PLAN_FILE}",
-                             f"{tf} show -no-color {PLAN_FILE}"]
+        return synthesize + [f"{tf} init -input=false", f"{tf} plan -input=false -lock-timeout={LOCK_TIMEOUT} "
+                             f"-out={PLAN_FILE}", f"{tf} show -no-color {PLAN_FILE}"]
     if kind == "apply":
-        return synthesize + [f"{tf} init -input=false", f"{tf} plan -input=false -out={PLAN_FILE}",
-                             f"{tf} apply -input=false {PLAN_FILE}"]
+        return synthesize + [f"{tf} init -input=false", f"{tf} plan -input=false -lock-timeout={LOCK_TIMEOUT} "
+                             f"-out={PLAN_FILE}", f"{tf} apply -input=false -lock-timeout={LOCK_TIMEOUT} {PLAN_FILE}"]
     raise ValueError(f"unknown job kind {kind!r}; one of {', '.join(JOB_KINDS)}")
 
 
@@ -221,8 +222,11 @@ def github(config: Config) -> str:
         job.update({
             "permissions": {"id-token": "write", "contents": "read"},
             "strategy": {"fail-fast": False, "matrix": "${{ fromJSON(needs.changed.outputs.matrix) }}"},
-            # one job per root at a time: the state lock would refuse the second anyway
-            "concurrency": {"group": "ecsform-${{ matrix.root }}", "cancel-in-progress": False},
+            # a group per root: applies one after the other (GitHub keeps the newest pending one, which applies the
+            # newest commit); plans per pull request, where a newer commit's plan replaces the older one's
+            "concurrency": {"group": "ecsform-apply-${{ matrix.root }}", "cancel-in-progress": False}
+            if kind == "apply" else {"group": "ecsform-plan-${{ github.ref }}-${{ matrix.root }}",
+                                     "cancel-in-progress": True},
             "env": {
                 "ECSFORM_ROOT": "${{ matrix.root }}",
                 "ECSFORM_ENVIRONMENT": "${{ matrix.environment }}",

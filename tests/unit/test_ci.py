@@ -72,6 +72,11 @@ environments:
 """
 
 
+# the linters must not reach the network: any attempt goes to a closed port and fails the test
+OFFLINE = {**os.environ, "HTTP_PROXY": "http://127.0.0.1:9", "HTTPS_PROXY": "http://127.0.0.1:9",
+           "http_proxy": "http://127.0.0.1:9", "https_proxy": "http://127.0.0.1:9", "NO_PROXY": "", "no_proxy": ""}
+
+
 def lint(kind: str, path: Path) -> None:
     """The real linters, offline (check-jsonschema reads its vendored schemas with --builtin-schema)."""
     if kind == "github":
@@ -85,7 +90,7 @@ def lint(kind: str, path: Path) -> None:
         assert not errors, errors
         return
     for args in runs:
-        proc = subprocess.run(args, capture_output=True, text=True, timeout=120)
+        proc = subprocess.run(args, capture_output=True, text=True, timeout=120, env=OFFLINE)
         assert proc.returncode == 0, (args[0], proc.stdout, proc.stderr)
 
 
@@ -270,11 +275,18 @@ def test_the_first_commands_of_a_plan_job_run_for_real(tmp_path: Path, tf_env: d
     ("ci: {}", "ecsform.yaml:1:5: error CONFIG-REQUIRED: ci: no role for the pipeline to assume"),
     ("defaults: {region: us-east-1}", "ecsform.yaml:1:1: error CONFIG-REQUIRED: no role for the pipeline"),
 ])
-def test_ci_block_mistakes_are_located_and_nothing_is_written(tmp_path: Path, body: str, expected: str) -> None:
-    (tmp_path / ".git").mkdir()
+def test_ci_block_mistakes_are_located(tmp_path: Path, body: str, expected: str) -> None:
     (tmp_path / "ecsform.yaml").write_text(body + "\n")
+    with pytest.raises(EcsformError) as exc:
+        ci.generate("github", project_config.load(tmp_path / "ecsform.yaml", "ecsform.yaml"))
+    assert expected in "\n".join(f.format() for f in exc.value.findings)
+
+
+def test_a_mistake_stops_the_command_and_nothing_is_written(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "ecsform.yaml").write_text("ci: {roleArn: 'arn:aws:iam::123456789012:user/ci'}\n")
     proc = ecsform("ci", "github", cwd=tmp_path)
-    assert proc.returncode == 2 and expected in proc.stderr, proc.stderr
+    assert proc.returncode == 2 and "ecsform.yaml:1:15: error CONFIG-INVALID: ci.roleArn" in proc.stderr
     assert "Traceback" not in proc.stderr and not (tmp_path / ".github").exists()
 
 
