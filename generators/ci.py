@@ -21,7 +21,7 @@ import json
 import os
 import shlex
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, Callable
 
 from ruamel.yaml import YAML
 from ruamel.yaml.scalarstring import LiteralScalarString
@@ -426,8 +426,7 @@ def atlantis(config: Config) -> str:
 
         watched = ["*.tf*", rel(p.file), rel(config_file)]
         environment = p.target.environment if p.target else None
-        for module in modules(p):
-            source = pipeline.module_source_from(folder, options, module, environment)
+        for source in module_sources(p, lambda m: pipeline.module_source_from(folder, options, m, environment)):
             if not _is_address(source):
                 watched.append(source.rstrip("/") + "/**/*.tf")
         projects.append({
@@ -441,10 +440,21 @@ def atlantis(config: Config) -> str:
                  "ci atlantis")
 
 
-def modules(plan: Any) -> list[str]:
-    """The modules/ a root calls (what the emitters write module blocks for)."""
-    return ["ecs-task-definition"] + (["secrets"] if plan.managed_secrets else []) + \
-        (["efs"] if plan.managed_efs else [])
+def module_sources(plan: Any, source: Callable[[str], str]) -> list[str]:
+    """The `source` of every module block the root's main.tf holds, in order: the emitter renders the root and says
+    which modules it calls (the one place that knows)."""
+    from .emit import hcl
+
+    called: list[str] = []
+
+    def record(module: str) -> str:
+        found = source(module)
+        if found not in called:
+            called.append(found)
+        return found
+
+    hcl.render(plan, record)
+    return called
 
 
 def _is_address(source: str) -> bool:

@@ -64,6 +64,20 @@ containerDefinitions:
 x-ecsform: {{region: us-east-1}}
 """
 
+VAULT = """\
+family: vault
+cpu: 256
+memory: 512
+containerDefinitions:
+  - name: app
+    image: public.ecr.aws/nginx/nginx:1.27
+    readonlyRootFilesystem: true
+    secrets: {TOKEN: "ecsform:secret/token"}
+x-ecsform:
+  region: us-east-1
+  secrets: {token: {description: API token}}
+"""
+
 STAGES = SPEC + """\
 environments:
   dev: {{}}
@@ -103,6 +117,7 @@ def multi(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (repo / "services").mkdir()
     (repo / "services" / "orders.yaml").write_text(STAGES.format(family="orders"))
     (repo / "services" / "billing.yaml").write_text(STAGES.format(family="billing"))
+    (repo / "services" / "vault.yaml").write_text(VAULT)  # calls modules/secrets too
     (repo / "platform").mkdir()
     (repo / "platform" / "worker.yaml").write_text(SPEC.format(family="worker"))
     shutil.copytree(MODULES, repo / "modules")
@@ -177,7 +192,7 @@ def test_three_environments_every_pipeline_passes_its_linter(multi: Path, tmp_pa
     assert terraform["terraform_version"] == "1.10.5"
 
     plans, _ = pipeline.build_plans([str(multi / "services"), str(multi / "platform")], pipeline.Options(config=cfg))
-    assert len(plans) == 7  # 2 specs x 3 environments + worker
+    assert len(plans) == 8  # 2 specs x 3 environments, vault and worker
     changed = tmp_path / "changed.json"
     changed.write_text(json.dumps(_changed(plans, ("old/dev",))))
     child = tmp_path / "child.yml"
@@ -215,6 +230,8 @@ def test_atlantis_projects_are_the_roots_synth_writes_and_watch_what_they_are_ma
         called = {line.split('"')[1] for line in (folder / "main.tf").read_text().splitlines()
                   if line.strip().startswith("source")}
         assert {w.removesuffix("/**/*.tf") for w in watched[3:]} == called
+    vault = next(p for p in data["projects"] if p["name"] == "vault")["autoplan"]["when_modified"]
+    assert vault[3:] == ["../../../modules/secrets/**/*.tf", "../../../modules/ecs-task-definition/**/*.tf"]
 
 
 def test_every_job_runs_the_commands_of_commands(multi: Path, tmp_path: Path) -> None:
