@@ -15,7 +15,7 @@ from typing import Annotated, Callable, Optional
 import typer
 
 from generators import config as project_config, pipeline
-from generators.errors import EcsformError, Finding, Severity
+from generators.errors import EcsformError, Finding, Severity, shown, summary_line
 
 # What the imports built lives as long as the process: keep it out of the cyclic collector's passes (a run over
 # many specs allocates a lot and triggers many), and out of copy-on-write in validate's forked workers.
@@ -47,15 +47,14 @@ LockTimeoutOpt = Annotated[float, typer.Option("--lock-timeout", metavar="SECOND
 
 def _waiting(message: str) -> None:
     print(f"{message} ...", file=sys.stderr, flush=True)
+PolicyOpt = Annotated[Optional[str], typer.Option("--policy", metavar="FILE", help="A policy file (YAML/JSON): readonlyRootFilesystem, nonRootUser, efsTransitEncryption, logRetentionDays, rules; a spec's x-ecsform.policy overrides it.")]
 
 
 def _report(findings: list[Finding]) -> None:
-    for f in findings:
+    for f in shown(findings):
         print(f.format(), file=sys.stderr)
     if findings:
-        errors = sum(1 for f in findings if f.severity is Severity.ERROR)
-        warnings = len(findings) - errors
-        print(f"{errors} error(s), {warnings} warning(s)", file=sys.stderr)
+        print(summary_line(findings), file=sys.stderr)
 
 
 def _run(action: Callable[[], list[Finding]]) -> None:
@@ -78,13 +77,14 @@ def _run(action: Callable[[], list[Finding]]) -> None:
 
 
 @app.command()
-def validate(paths: PathsArg, env: EnvOpt = None, strict: StrictOpt = False, config: ConfigOpt = None,
-             no_config: NoConfigOpt = False) -> None:
+def validate(paths: PathsArg, env: EnvOpt = None, strict: StrictOpt = False, region: RegionOpt = None,
+             policy: PolicyOpt = None, config: ConfigOpt = None, no_config: NoConfigOpt = False) -> None:
     """Check specs against the ECS API model and every rule; print each problem as FILE:LINE:COL."""
 
     def action() -> list[Finding]:
         found = project_config.for_command(config, no_config)
-        findings = pipeline.validate_findings(paths, pipeline.Options(env=env, strict=strict, config=found))
+        findings = pipeline.validate_findings(paths, pipeline.Options(env=env, region=region, strict=strict,
+                                                                      policy=policy, config=found))
         if pipeline.failing(findings, strict):
             raise EcsformError(findings)
         return findings
@@ -101,6 +101,7 @@ def synth(
     engine: Annotated[str, typer.Option("--engine", help="hcl (Terraform files calling modules/) or cdk (CDK for Terraform, cdk.tf.json).")] = "hcl",
     module_source: Annotated[Optional[str], typer.Option("--module-source", help="Where roots find the modules, e.g. git::https://example.com/ecsform.git//modules?ref=v1 (default: ecsform.yaml's moduleSource, else the relative path to modules/).")] = None,
     strict: StrictOpt = False,
+    policy: PolicyOpt = None,
     config: ConfigOpt = None,
     no_config: NoConfigOpt = False,
     adopt: Annotated[bool, typer.Option("--adopt", help="Write imports.tf: Terraform imports what the root would create but the AWS account already has (log groups, managed secrets).")] = False,
@@ -121,7 +122,8 @@ def synth(
         found = project_config.for_command(config, no_config)
         manifest, findings = pipeline.synth(paths, out, pipeline.Options(
             env=env, region=region, engine=engine, module_source=module_source, strict=strict, config=found,
-            adopt=adopt, role_arn=role_arn, lock_timeout=lock_timeout, prune=prune, force=force, on_wait=_waiting))
+            policy=policy, adopt=adopt, role_arn=role_arn, lock_timeout=lock_timeout, prune=prune, force=force,
+            on_wait=_waiting))
         print(f"wrote {len(manifest['roots'])} root(s) to {out}", file=sys.stderr)
         return findings
 
@@ -135,6 +137,7 @@ def cdk_app(
     region: RegionOpt = None,
     module_source: Annotated[Optional[str], typer.Option("--module-source", help="Where stacks find the modules (default: ecsform.yaml's moduleSource, else the relative path from each stack's folder to modules/).")] = None,
     strict: StrictOpt = False,
+    policy: PolicyOpt = None,
     config: ConfigOpt = None,
     no_config: NoConfigOpt = False,
 ) -> None:
@@ -145,7 +148,7 @@ def cdk_app(
 
         found = project_config.for_command(config, no_config)
         return cdk.app(paths, pipeline.Options(env=env, region=region, engine="cdk", module_source=module_source,
-                                               strict=strict, config=found))
+                                               strict=strict, config=found, policy=policy))
 
     _run(action)
 
@@ -155,6 +158,7 @@ def render(
     spec: Annotated[str, typer.Argument(help="One spec file.")],
     env: EnvOpt = None,
     region: RegionOpt = None,
+    policy: PolicyOpt = None,
     config: ConfigOpt = None,
     no_config: NoConfigOpt = False,
 ) -> None:
@@ -162,7 +166,8 @@ def render(
 
     def action() -> list[Finding]:
         found = project_config.for_command(config, no_config)
-        plans, findings = pipeline.build_plans([spec], pipeline.Options(env=env, region=region, config=found))
+        plans, findings = pipeline.build_plans([spec], pipeline.Options(env=env, region=region, config=found,
+                                                                        policy=policy))
         if len(plans) > 1:
             raise EcsformError([Finding("CLI-ENV-REQUIRED", Severity.ERROR,
                                         f"the spec has {len(plans)} environments; choose one with --env "

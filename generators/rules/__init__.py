@@ -17,6 +17,7 @@ from ..errors import Finding, Path, Severity
 if TYPE_CHECKING:
     from ..extensions import Extension
     from ..target import Target
+    from ..policy import Policy
 
 Check = Callable[["Context"], Iterable[Finding]]
 
@@ -131,7 +132,19 @@ BUILTIN: list[tuple[str, Severity, str]] = [
     ("AWS-THROTTLED", Severity.ERROR, "AWS throttled a call after retries."),
     ("AWS-ENDPOINT", Severity.ERROR, "The AWS endpoint cannot be reached."),
     ("AWS-ERROR", Severity.ERROR, "Another AWS error."),
+    ("POLICY-UNKNOWN-FIELD", Severity.ERROR, "An unknown field in a policy block (x-ecsform.policy or --policy FILE)."),
+    ("POLICY-INVALID", Severity.ERROR, "A policy value is invalid: a level, a retention, or a rule that does not exist or cannot be configured."),
+    ("IGNORE-REASON", Severity.ERROR, "An x-ecsform.ignore entry gives no reason."),
+    ("IGNORE-INVALID", Severity.ERROR, "An x-ecsform.ignore entry names a rule that does not exist or cannot be suppressed, or a malformed path."),
+    ("IGNORE-UNMATCHED", Severity.WARNING, "An x-ecsform.ignore entry suppresses nothing."),
 ]
+
+# Rules whose findings ecsform itself relies on to write a root that Terraform accepts: they cannot be turned off
+# or suppressed (the policy's `rules:` and x-ecsform.ignore refuse them).
+NOT_CONFIGURABLE = frozenset({
+    "ECS-A1", "ECS-A2", "ECS-A3", "ECS-A6", "ECS-A7", "ECS-A8", "ECS-A10", "ECS-M1", "TF-UNSUPPORTED",
+    "X-REF-FORMAT", "X-REF-UNKNOWN", "X-REF-VOLUME",
+})
 
 
 def rule(id: str, severity: Severity, summary: str, source: str = "") -> Callable[[Callable[..., Any]], Rule]:
@@ -151,11 +164,15 @@ class Context:
     """What a rule sees: the task (well-typed), the extension block, and helpers for the common questions."""
 
     def __init__(self, task: dict[str, Any], ext: "Extension | None" = None, environment: str | None = None,
-                 reported: Iterable[Path] = (), target: "Target | None" = None) -> None:
+                 reported: Iterable[Path] = (), target: "Target | None" = None,
+                 policy: "Policy | None" = None) -> None:
         from ..extensions import Extension
 
         self.task = task
         self.ext: Extension = ext if ext is not None else Extension()
+        if policy is None:
+            from ..policy import DEFAULT as policy
+        self.policy: Policy = policy
         self.environment = environment
         self.target = target  # where the task deploys (ecsform.yaml); None without a configuration
         # paths the field checks already reported (a badly typed value there was removed from `task`)
@@ -315,6 +332,27 @@ def catalog() -> list[tuple[str, str, str, str]]:
     rows = [(r.id, r.severity.value, r.summary, r.source) for r in all_rules()]
     rows += [(rid, sev.value, summary, "ecsform") for rid, sev, summary in BUILTIN]
     return rows
+
+
+def known_ids() -> frozenset[str]:
+    """Every id `python main.py rules` lists."""
+    global _known
+    if _known is None:
+        _known = frozenset(r[0] for r in catalog())
+    return _known
+
+
+_known: frozenset[str] | None = None
+
+
+def configurable(rule_id: str) -> str | None:
+    """None when the policy's `rules:` and x-ecsform.ignore may set or suppress this id; else why not."""
+    _load_all()
+    if rule_id not in REGISTRY:
+        return "it reports input ecsform cannot read, check or plan, not a rule"
+    if rule_id in NOT_CONFIGURABLE:
+        return "ecsform relies on it to write a root that Terraform accepts"
+    return None
 
 
 def markdown_table() -> str:

@@ -11,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import NO_CONFIG, REPO, SPECS, ecsform
+from conftest import FIXTURES, NO_CONFIG, REPO, SPECS, ecsform
 from generators import pipeline, writer
 from generators.errors import EcsformError
 from output_faults import debris, snapshot, write_spec
@@ -61,7 +61,7 @@ def test_a_killed_holder_leaves_no_stale_lock(tmp_path: Path) -> None:
 def test_import_out_takes_the_lock(tmp_path: Path) -> None:
     spec = tmp_path / "api.yaml"
     with writer.output_lock(spec):
-        proc = ecsform("import", str(SPECS / "financial-api.json"), "--out", str(spec), "--lock-timeout", "0")
+        proc = ecsform("import", str(FIXTURES / "import" / "seed-example-1.json"), "--out", str(spec), "--lock-timeout", "0")
     assert proc.returncode == 2 and f"{spec}:1:1: error OUT-LOCKED: " in proc.stderr, proc.stderr
     assert not spec.exists()
 

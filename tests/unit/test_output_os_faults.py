@@ -18,7 +18,7 @@ from typing import Any, Iterator
 
 import pytest
 
-from conftest import REPO, SPECS
+from conftest import FIXTURES, REPO, SPECS
 from generators import pipeline
 from output_faults import at_steps, debris, fail_at, snapshot, write_spec
 
@@ -160,9 +160,9 @@ def test_a_name_too_long(tmp_path: Path) -> None:
 
 
 def test_import_out_into_a_folder_that_is_missing_or_denied(tmp_path: Path) -> None:
-    result = cli("import", str(SPECS / "financial-api.json"), "--out", str(tmp_path / "missing" / "x.yaml"))
+    result = cli("import", str(FIXTURES / "import" / "seed-example-1.json"), "--out", str(tmp_path / "missing" / "x.yaml"))
     assert_finding(result, "OUT-IO", tmp_path / "missing" / ".x.yaml.ecsform.lock", "No such file or directory")
     assert "create it" in result.stderr
-    result = cli("import", str(SPECS / "financial-api.json"), "--out", str(tmp_path))
+    result = cli("import", str(FIXTURES / "import" / "seed-example-1.json"), "--out", str(tmp_path))
     assert_finding(result, "OUT-NOT-DIR", tmp_path, "Is a directory (EISDIR)")
     assert not list(tmp_path.iterdir())
