@@ -296,6 +296,33 @@ def import_command(
     _run(action)
 
 
+@app.command("ci")
+def ci_command(
+    kind: Annotated[str, typer.Argument(metavar="github|gitlab|atlantis|gitlab-child", help="The CI engine whose configuration to write.")],
+    out: Annotated[Optional[str], typer.Option("--out", "-o", metavar="FILE", help="Where to write it (- prints it; default: .github/workflows/ecsform.yml, .gitlab/ecsform.gitlab-ci.yml or atlantis.yaml beside ecsform.yaml; gitlab-child prints).")] = None,
+    changed: Annotated[Optional[str], typer.Option("--changed", metavar="FILE", help="gitlab-child: the output of `ecsform changed --format json`.")] = None,
+    apply: Annotated[bool, typer.Option("--apply", help="gitlab-child: add a manual apply job per root (the default branch's pipeline).")] = False,
+    config: ConfigOpt = None,
+    lock_timeout: LockTimeoutOpt = DEFAULT_LOCK_TIMEOUT,
+) -> None:
+    """Write the pipeline of a CI engine from ecsform.yaml's ci: block: plan what a change touches, apply after approval."""
+
+    def action() -> list[Finding]:
+        from generators import ci
+
+        found = project_config.for_command(config, False)
+        text = ci.generate(kind, found, changed=changed, apply=apply)
+        target = (None if out == "-" else Path(out)) if out is not None else ci.default_out(kind, found)
+        if target is None:
+            sys.stdout.write(text)
+        else:
+            ci.write(text, target, lock_timeout, _waiting)
+            print(f"wrote {target}", file=sys.stderr)
+        return []
+
+    _run(action)
+
+
 @app.command("rules")
 def rules_command(
     markdown: Annotated[bool, typer.Option("--markdown", help="Print the README's table.")] = False,

@@ -23,6 +23,11 @@ backend:                      # exactly one of: local, s3
     roleArn: null             # assumed for the state bucket
     partial: false            # true: `backend "s3" {}`, the pipeline passes -backend-config
 policy: {...}                 # kept as written (located) for the policy model
+ci:                           # `ecsform ci github|gitlab|atlantis` (generators/ci.py)
+  roleArn: arn:aws:iam::123456789012:role/ecsform-ci   # the role a pipeline assumes through OIDC
+  environments:               # per ecsform environment (`default`: roots without one)
+    prod: {roleArn: ..., planRoleArn: ..., githubEnvironment: production, gitlabEnvironment: production}
+  terraformVersion: 1.11.4
 ```
 
 Found from the working folder upward: the first folder holding an ecsform.yaml, searching no higher than the root
@@ -115,6 +120,63 @@ class BackendConfig(_Model):
     s3: S3Backend | None = None
 
 
+_TF_VERSION = r"^\d+\.\d+\.\d+$"
+_PY_VERSION = r"^3\.\d+$"
+# a branch name git accepts and a workflow can quote (git check-ref-format, without the rarely used characters)
+_BRANCH = r"^(?!-)(?!.*\.\.)(?!.*//)(?!/)(?!.*/$)(?!.*\.lock$)[A-Za-z0-9._/-]+$"
+# GitLab environment names: letters, digits, spaces and - _ / $ { } (docs.gitlab.com/ci/environments/)
+_GITLAB_ENVIRONMENT = r"^[A-Za-z0-9 _/${}-]+$"
+_GITHUB_ENVIRONMENT_MAX = 255  # docs.github.com: "An environment name may not exceed 255 characters"
+
+
+class CiEnvironment(_Model):
+    """What gates and runs the roots of one ecsform environment in CI."""
+
+    role_arn: str | None = Field(None, description="The role the pipeline assumes (OIDC) to apply these roots "
+                                 "(default: ci.roleArn).", json_schema_extra={"pattern": _ROLE_ARN})
+    plan_role_arn: str | None = Field(None, description="The role pull-request plans assume (default: this "
+                                      "environment's roleArn, else ci.planRoleArn, else ci.roleArn).",
+                                      json_schema_extra={"pattern": _ROLE_ARN})
+    github_environment: str | None = Field(None, description="The GitHub environment an apply waits for (its "
+                                           "protection rules: reviewers, branches); default: the ecsform "
+                                           "environment's name.", json_schema_extra={"minLength": 1,
+                                                                                    "maxLength": 255})
+    gitlab_environment: str | None = Field(None, description="The GitLab (protected) environment of the apply "
+                                           "job; default: the ecsform environment's name.",
+                                           json_schema_extra={"pattern": _GITLAB_ENVIRONMENT})
+
+
+class CiConfig(_Model):
+    """The pipelines `ecsform ci` writes: GitHub Actions, GitLab CI, Atlantis."""
+
+    role_arn: str | None = Field(None, description="The role the pipeline assumes through OIDC (aws-actions/"
+                                 "configure-aws-credentials, GitLab id_tokens); it may assume each environment's "
+                                 "deploy role and the state role.", json_schema_extra={"pattern": _ROLE_ARN})
+    plan_role_arn: str | None = Field(None, description="The role pull-request plans assume (default: roleArn).",
+                                      json_schema_extra={"pattern": _ROLE_ARN})
+    region: str | None = Field(None, description="Region of the pipeline's STS calls (default: defaults.region, "
+                               "else us-east-1).", json_schema_extra={"pattern": _REGION})
+    environments: dict[str, CiEnvironment] = Field(default_factory=dict, description="Per ecsform environment "
+                                                   "(`default`: roots of specs without environments).")
+    terraform_version: str = Field("1.11.4", description="The Terraform the pipeline installs (X.Y.Z).",
+                                   json_schema_extra={"pattern": _TF_VERSION})
+    python_version: str = Field("3.11", description="The Python the pipeline runs ecsform with.",
+                                json_schema_extra={"pattern": _PY_VERSION})
+    default_branch: str = Field("main", description="The branch whose pushes apply.",
+                                json_schema_extra={"pattern": _BRANCH})
+    specs: list[str] = Field(default_factory=lambda: ["specs"], description="What synth and changed read: spec "
+                             "files or folders, relative to ecsform.yaml.", json_schema_extra={"minItems": 1})
+    out: str = Field("build", description="The output folder synth writes (relative to ecsform.yaml).")
+    install: str = Field("pip install ecsform", description="The shell command that installs ecsform in a job.")
+
+    @field_validator("environments", mode="before")
+    @classmethod
+    def _empty_environments(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: ({} if v is None else v) for k, v in value.items()}
+        return value
+
+
 class ProjectConfig(_Model):
     """Top level of ecsform.yaml."""
 
@@ -125,6 +187,8 @@ class ProjectConfig(_Model):
                                               "overlay of a spec must name one of them when any is declared.")
     backend: BackendConfig | None = Field(None, description="Where roots keep their state (default: local).")
     policy: dict[str, Any] | None = Field(None, description="The policy block (checked by the policy model).")
+    ci: CiConfig | None = Field(None, description="The pipelines `ecsform ci` writes (GitHub Actions, GitLab CI, "
+                                "Atlantis).")
 
     @field_validator("environments", mode="before")
     @classmethod
@@ -457,6 +521,8 @@ def _checks(model: ProjectConfig) -> list[Finding]:
     out += _account_mismatches(model)
     if model.backend is not None:
         out += _backend_checks(model.backend)
+    if model.ci is not None:
+        out += _ci_checks(model.ci, list(model.environments))
     return out
 
 
@@ -469,6 +535,7 @@ def _section_checks(data: Any) -> list[Finding]:
     if isinstance(environments, dict):
         sections += [(("environments", n), Settings, v) for n, v in environments.items()]
     sections.append((("backend",), BackendConfig, data.get("backend")))
+    sections.append((("ci",), CiConfig, data.get("ci")))
     out: list[Finding] = []
     parsed_settings: dict[tuple, Settings] = {}
     for path, model, value in sections:
@@ -483,6 +550,8 @@ def _section_checks(data: Any) -> list[Finding]:
         if isinstance(parsed, Settings):
             parsed_settings[path] = parsed
             out += _settings_checks(path, parsed)
+        elif isinstance(parsed, CiConfig):
+            out += _ci_checks(parsed, list(environments) if isinstance(environments, dict) else [])
         else:
             out += _backend_checks(parsed)
     if ("defaults",) in parsed_settings:
@@ -531,6 +600,67 @@ def _account_mismatches(model: ProjectConfig) -> list[Finding]:
                            "provider would run in the role's account and allowed_account_ids would refuse it",
                            role_from + ("roleArn",), "give the environment a role in its own account"))
     return out
+
+
+def _ci_checks(ci: CiConfig, declared: list[str]) -> list[Finding]:
+    """What the types of the ci block cannot say: formats, and environments ecsform.yaml declares."""
+    from .rules.fields import suggest
+
+    out: list[Finding] = []
+
+    def check(ok: bool, path: tuple, message: str, hint: str) -> None:
+        if not ok:
+            out.append(Finding("CONFIG-INVALID", E, message, ("ci",) + path, hint))
+
+    roles = [(("roleArn",), ci.role_arn), (("planRoleArn",), ci.plan_role_arn)]
+    for name, env in ci.environments.items():
+        roles += [(("environments", name, "roleArn"), env.role_arn),
+                  (("environments", name, "planRoleArn"), env.plan_role_arn)]
+        if env.github_environment is not None:
+            g = env.github_environment
+            check(0 < len(g) <= _GITHUB_ENVIRONMENT_MAX and g.isprintable(), ("environments", name,
+                  "githubEnvironment"), f"githubEnvironment {g!r} is not a GitHub environment name",
+                  f"1-{_GITHUB_ENVIRONMENT_MAX} printable characters")
+        if env.gitlab_environment is not None:
+            check(bool(re.match(_GITLAB_ENVIRONMENT, env.gitlab_environment)),
+                  ("environments", name, "gitlabEnvironment"),
+                  f"gitlabEnvironment {env.gitlab_environment!r} is not a GitLab environment name",
+                  "letters, digits, spaces and - _ / $ { }")
+        allowed = [*declared, DEFAULT_ENVIRONMENT] if declared else None
+        if allowed is not None and name not in allowed:
+            close = suggest(name, allowed)
+            out.append(Finding("CONFIG-ENV-UNDECLARED", E, f"ci.environments names {name!r}, which environments "
+                               "does not declare", ("ci", "environments", name),
+                               (f"did you mean {close!r}? " if close else "") +
+                               f"declared: {', '.join(allowed)} ({DEFAULT_ENVIRONMENT}: roots without one)",
+                               at_key=True))
+    for path, role in roles:
+        if role is not None:
+            check(bool(arns.ROLE_ARN.match(role)), path, f"{path[-1]} {role!r} is not an IAM role ARN",
+                  "arn:aws:iam::ACCOUNT:role/NAME")
+    if ci.region is not None:
+        check(bool(re.match(_REGION, ci.region)), ("region",), f"region {ci.region!r} is not an AWS region",
+              "for example us-east-1")
+    check(bool(re.match(_TF_VERSION, ci.terraform_version)), ("terraformVersion",),
+          f"terraformVersion {ci.terraform_version!r} is not a Terraform release", "for example 1.11.4 (X.Y.Z; "
+          "Atlantis and setup-terraform install exactly this release)")
+    check(bool(re.match(_PY_VERSION, ci.python_version)), ("pythonVersion",),
+          f"pythonVersion {ci.python_version!r} is not a Python 3 release", 'quoted, for example "3.11"')
+    check(bool(re.match(_BRANCH, ci.default_branch)), ("defaultBranch",),
+          f"defaultBranch {ci.default_branch!r} is not a branch name", "for example main")
+    for i, spec in enumerate(ci.specs):
+        check(_relative(spec), ("specs", i), f"specs entry {spec!r} is not a relative path inside the repository",
+              "for example specs or services/orders.yaml")
+    check(_relative(ci.out), ("out",), f"out {ci.out!r} is not a relative path inside the repository",
+          "for example build")
+    check(bool(ci.install.strip()) and "\n" not in ci.install, ("install",), "install is not one shell command",
+          "for example pip install ecsform")
+    return out
+
+
+def _relative(path: str) -> bool:
+    parts = path.replace("\\", "/").split("/")
+    return bool(path.strip()) and not path.startswith("/") and ".." not in parts and path.isprintable()
 
 
 def _backend_checks(backend: BackendConfig) -> list[Finding]:

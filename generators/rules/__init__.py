@@ -101,6 +101,8 @@ BUILTIN: list[tuple[str, Severity, str]] = [
     ("IMPORT-INPUT", Severity.ERROR, "import: the input is not a task definition (describe output or register input)."),
     ("IMPORT-AWS", Severity.ERROR, "import --from-aws: the task definition cannot be read from AWS."),
     ("IMPORT-FAMILY", Severity.ERROR, "import --environments: the families share no prefix and --family is not given."),
+    ("CI-KIND", Severity.ERROR, "ecsform ci: an unknown CI engine, or options of another one."),
+    ("CI-CHANGED", Severity.ERROR, "ecsform ci gitlab-child: --changed is missing, or not the JSON `ecsform changed --format json` prints."),
     ("CONFIG-READ", Severity.ERROR, "ecsform.yaml (or --config FILE) cannot be read."),
     ("CONFIG-UNKNOWN-FIELD", Severity.ERROR, "An unknown key in ecsform.yaml (with a did-you-mean)."),
     ("CONFIG-REQUIRED", Severity.ERROR, "ecsform.yaml lacks a key it needs (backend.s3 bucket and key, unless partial)."),
