@@ -378,6 +378,18 @@ def synth(paths: list[str], out: str | Path, options: Options | None = None) -> 
     return result.manifest, sorted_findings(findings + result.findings)
 
 
+def synth_check(paths: list[str], out: str | Path, options: Options | None = None) -> tuple[Any, list[Finding]]:
+    """`synth --check`: what synth would change in `out` (writer.Changes: roots missing, stale, extra), writing
+    nothing; read under the output's shared lock, so that a synth at work is never seen half done."""
+    from . import writer
+
+    options = options or Options()
+    files, manifest, findings = synth_tree(paths, out, options)
+    timeout = writer.DEFAULT_LOCK_TIMEOUT if options.lock_timeout is None else options.lock_timeout
+    with writer.output_lock(out, timeout, shared=True, on_wait=options.on_wait):
+        return writer.changes(out, files, manifest), findings
+
+
 def synth_tree(paths: list[str], out: str | Path,
                options: Options | None = None) -> tuple[dict[str, bytes], dict[str, Any], list[Finding]]:
     """What synth writes under `out`, without writing it: the roots' files (relative path -> bytes), the manifest
@@ -394,12 +406,14 @@ def synth_tree(paths: list[str], out: str | Path,
     for key in sorted(checked, key=lambda k: (k[0], k[1] or "")):
         p = checked[key]
         variant_root = p.root
-        called: dict[str, str] = {}  # module -> its source, as the emitter asks for it
+        called: dict[str, tuple[str, Path | None]] = {}  # module -> its source and folder, as the emitter asks
 
         def source(module: str, root: str = variant_root, environment: str | None =
-                   p.target.environment if p.target else None, called: dict[str, str] = called) -> str:
-            called[module] = module_source(out, root, options, module, environment=environment)
-            return called[module]
+                   p.target.environment if p.target else None,
+                   called: dict[str, tuple[str, Path | None]] = called) -> str:
+            text = module_source(out, root, options, module, environment=environment)
+            called[module] = (text, module_folder(out / root, text, options, module, environment))
+            return text
 
         rendered = _render(p, source, options.engine)
         if key in adopted:
@@ -407,12 +421,12 @@ def synth_tree(paths: list[str], out: str | Path,
         encoded = {name: rendered[name].encode() for name in sorted(rendered)}
         for name, content in encoded.items():
             files[f"{variant_root}/{name}"] = content
-        modules = sorted({s for s in called.values() if _is_local_source(s)})
+        local = sorted((text, folder) for text, folder in called.values() if folder is not None)
+        modules = [text for text, _ in local]
         roots.append({"family": p.family, "environment": p.environment, "path": variant_root,
                       "engine": options.engine, "spec": p.file, "files": sorted(rendered),
                       **_config_used(options.config, p), "modules": modules,
-                      "hash": root_hash(encoded, [(m, (out / variant_root / m).resolve()) for m in modules],
-                                        digests),
+                      "hash": root_hash(encoded, local, digests),
                       **_deployment(p)})
     _check_nesting(roots)
     return files, {"roots": roots}, findings
@@ -421,6 +435,17 @@ def synth_tree(paths: list[str], out: str | Path,
 def _is_local_source(source: str) -> bool:
     """A module source that is a folder on this machine (what Terraform reads as a local path)."""
     return source.startswith("./") or source.startswith("../")
+
+
+def module_folder(folder: Path, source: str, options: Options, module: str,
+                  environment: str | None = None) -> Path | None:
+    """The folder on this machine of a module a root in `folder` calls by `source` (None for a module address)."""
+    if not _is_local_source(source):
+        return None
+    configured = options.config.module_source(environment) if options.config is not None else None
+    if options.module_source or isinstance(configured, str):
+        return Path(os.path.normpath(folder.absolute() / source))
+    return (configured or MODULES) / module
 
 
 def _config_used(config: "Config | None", p: planner.Plan) -> dict[str, Any]:
