@@ -80,8 +80,15 @@ e2e: ## apply every root against a local moto server
 fmt: ## terraform fmt the modules
 	terraform fmt -recursive modules
 
-bench: $(VENV)/.base ## time validate and synth on generated specs, and what the writer's fsyncs cost
-	$(BIN)/python scripts/bench.py
+# the peer the synth benchmark compares with (hand-written CDK for Terraform); only `make bench` installs it
+PEER_VENV ?= .venv-peer
+$(PEER_VENV)/.installed: requirements/peer.txt
+	@test -x $(PEER_VENV)/bin/python || $(PYTHON) -m venv $(PEER_VENV)
+	$(PEER_VENV)/bin/python -m pip install --quiet -r requirements/peer.txt
+	@touch $@
+
+bench: $(VENV)/.base $(PEER_VENV)/.installed ## time validate and synth on generated specs, synth beside hand-written CDK, the writer's fsync cost
+	$(BIN)/python scripts/bench.py $(BENCH_ARGS)
 
 bench-concurrent: $(VENV)/.base ## eight concurrent synths of 3,000 specs into one folder: waits, locks, and the result checked
 	$(BIN)/python scripts/bench_concurrent.py
