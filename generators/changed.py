@@ -268,8 +268,14 @@ def changed(paths: list[str], since: str, out: str, options: pipeline.Options, c
     with tempfile.TemporaryDirectory(prefix="ecsform-changed-") as tmp:
         tree = Path(tmp) / "tree"
         tree.mkdir()
-        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-            tar.extractall(tree, filter="data")
+        try:
+            with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+                tar.extractall(tree, filter="data")
+        except (tarfile.TarError, OSError) as exc:
+            raise EcsformError([Finding("CHANGED-GIT", E, f"cannot extract {since} into {tmp}: {exc}",
+                                        file="--since", line=1, col=1,
+                                        hint="a link that leaves the repository, or no space in the temporary "
+                                        "folder (TMPDIR)")]) from None
         (tree / ".git").mkdir(exist_ok=True)  # ecsform.yaml is searched for no higher than the repository's root
         old = _Tree(tree, top)
         compare = _by_spec if _same_inputs(old, options, config, no_config) else _everything
