@@ -23,6 +23,7 @@ gc.freeze()
 
 EXIT_INVALID = 2
 EXIT_INTERNAL = 70
+EXIT_DIFFERENT = 1  # diff: different; synth --check: not fresh
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -134,25 +135,57 @@ def synth(
     prune: Annotated[bool, typer.Option("--prune", help="Remove roots no spec produces any more, even those holding files ecsform did not write (not Terraform state: see --force).")] = False,
     force: Annotated[bool, typer.Option("--force", help="With --prune: remove such roots even when they hold Terraform state.")] = False,
     output_format: FormatOpt = report.Format.text,
+    check: Annotated[bool, typer.Option("--check", help="Write nothing: exit 1 listing the roots that are stale, missing or extra when OUT is not what synth would write, 0 when it is.")] = False,
 ) -> None:
     """Validate every spec, then write Terraform roots and OUT/manifest.json (nothing is written on error)."""
+    stale = False
 
     def action() -> list[Finding]:
+        nonlocal stale
         if engine not in pipeline.ENGINES:
             raise EcsformError([Finding("CLI-ENGINE", Severity.ERROR, f"unknown engine {engine!r}",
                                         hint="use --engine hcl or --engine cdk", file="--engine", line=1, col=1)])
         if force and not prune:
             raise EcsformError([Finding("CLI-FORCE", Severity.ERROR, "--force only goes with --prune",
                                         hint="add --prune, or leave out --force", file="--force", line=1, col=1)])
+        if check and prune:
+            raise EcsformError([Finding("CLI-CHECK", Severity.ERROR, "--check writes nothing: it cannot --prune",
+                                        hint="leave out --prune (and --force)", file="--check", line=1, col=1)])
         found = project_config.for_command(config, no_config)
-        manifest, findings = pipeline.synth(paths, out, pipeline.Options(
+        options = pipeline.Options(
             env=env, region=region, engine=engine, module_source=module_source, strict=strict, config=found,
             policy=policy, adopt=adopt, role_arn=role_arn, lock_timeout=lock_timeout, prune=prune, force=force,
-            on_wait=_waiting))
+            on_wait=_waiting)
+        if check:
+            changes, findings = pipeline.synth_check(paths, out, options)
+            stale = _print_check(changes, str(out))
+            return findings
+        manifest, findings = pipeline.synth(paths, out, options)
         print(f"wrote {len(manifest['roots'])} root(s) to {out}", file=sys.stderr)
         return findings
 
     _run(action, output_format.value)
+    if stale:
+        raise typer.Exit(EXIT_DIFFERENT)
+
+
+def _print_check(changes, out: str) -> bool:  # type: ignore[no-untyped-def]
+    """synth --check's report on standard output; True when OUT is not what synth would write."""
+    from generators.changed import directory
+
+    for kind, roots in (("missing", changes.missing), ("stale", changes.stale), ("extra", changes.extra)):
+        for root in roots:
+            kept = " (kept by synth: it holds state or files ecsform did not write)" if root in changes.kept else ""
+            print(f"{kind}: {directory(out, root)}{kept}")
+    if changes.manifest and not (changes.missing or changes.stale or changes.extra):
+        print(f"stale: {directory(out, 'manifest.json')}")
+    if changes.interrupted:
+        print(f"interrupted: {out}: a synth died while publishing (the next synth puts the previous output back)")
+    if changes.clean:
+        print(f"{out} is up to date", file=sys.stderr)
+        return False
+    print(f"{out} is not what synth would write: run `ecsform synth` (make synth)", file=sys.stderr)
+    return True
 
 
 @app.command("cdk-app")
@@ -222,9 +255,6 @@ def verify(paths: PathsArg, env: EnvOpt = None, region: AwsRegionOpt = None, rol
     _run(action, output_format.value)
 
 
-EXIT_DIFFERENT = 1
-
-
 @app.command()
 def diff(
     paths: PathsArg,
@@ -253,6 +283,54 @@ def diff(
     _run(action, output_format.value)
     if differ:
         raise typer.Exit(EXIT_DIFFERENT)
+
+
+ChangedFormat = Annotated[str, typer.Option("--format", help="text, json ({changed, removed}), github-matrix ({include}, one line) or paths (one root per line).")]
+
+
+@app.command()
+def changed(
+    paths: Annotated[Optional[list[str]], typer.Argument(help="Spec files, or folders (default: specs).")] = None,
+    since: Annotated[str, typer.Option("--since", metavar="REF", help="The git revision to compare the working tree with, e.g. origin/main or HEAD~1.")] = "",
+    format: ChangedFormat = "text",
+    out: Annotated[Path, typer.Option("--out", "-o", help="The output folder synth writes (the roots' dir; relative module sources depend on it).")] = Path("build"),
+    env: EnvOpt = None,
+    config: ConfigOpt = None,
+    no_config: NoConfigOpt = False,
+) -> None:
+    """The roots whose generated content differs between git revision REF and the working tree, and the roots gone."""
+
+    def action() -> list[Finding]:
+        from generators import changed as compare
+
+        if format not in ("text", "json", "github-matrix", "paths"):
+            raise EcsformError([Finding("CHANGED-FORMAT", Severity.ERROR, f"unknown format {format!r}", file="--format",
+                                        line=1, col=1, hint="one of: text, json, github-matrix, paths")])
+        if not since:
+            raise EcsformError([Finding("CHANGED-SINCE", Severity.ERROR, "changed needs --since REF", file="--since",
+                                        line=1, col=1, hint="the git revision to compare with, e.g. --since origin/main")])
+        found = project_config.for_command(config, no_config)
+        outs = out.as_posix()
+        result = compare.changed(paths or ["specs"], since, outs, pipeline.Options(env=env, config=found),
+                                 config, no_config)
+        if format == "json":
+            print(json.dumps(compare.as_json(result, outs), indent=2))
+        elif format == "github-matrix":
+            print(json.dumps(compare.as_matrix(result, outs)))
+        elif format == "paths":
+            for r in result.changed:
+                print(r.root)
+        else:
+            for line in compare.as_text(result, since):
+                print(line)
+        if format in ("github-matrix", "paths"):
+            for r in result.removed:
+                print(f"removed: {r.root} ({r.spec}): no spec produces it any more; destroy what it manages "
+                      f"(terraform destroy in its folder, from {since}'s synth) before its state is forgotten",
+                      file=sys.stderr)
+        return []
+
+    _run(action)
 
 
 @app.command()

@@ -12,7 +12,6 @@
 
 from __future__ import annotations
 
-import functools
 import multiprocessing
 import os
 from dataclasses import dataclass, field, replace
@@ -384,6 +383,18 @@ def synth(paths: list[str], out: str | Path, options: Options | None = None) -> 
     return result.manifest, sorted_findings(findings + result.findings)
 
 
+def synth_check(paths: list[str], out: str | Path, options: Options | None = None) -> tuple[Any, list[Finding]]:
+    """`synth --check`: what synth would change in `out` (writer.Changes: roots missing, stale, extra), writing
+    nothing; read under the output's shared lock, so that a synth at work is never seen half done."""
+    from . import writer
+
+    options = options or Options()
+    files, manifest, findings = synth_tree(paths, out, options)
+    timeout = writer.DEFAULT_LOCK_TIMEOUT if options.lock_timeout is None else options.lock_timeout
+    with writer.output_lock(out, timeout, shared=True, on_wait=options.on_wait):
+        return writer.changes(out, files, manifest), findings
+
+
 def synth_tree(paths: list[str], out: str | Path,
                options: Options | None = None) -> tuple[dict[str, bytes], dict[str, Any], list[Finding]]:
     """What synth writes under `out`, without writing it: the roots' files (relative path -> bytes), the manifest
@@ -396,21 +407,101 @@ def synth_tree(paths: list[str], out: str | Path,
     adopted = _adopt(plans, [c.variant for c in validated], options) if options.adopt else {}
     files: dict[str, bytes] = {}
     roots = []
+    digests: dict[Path, bytes] = {}  # each module folder's files, read once per run
     for key in sorted(checked, key=lambda k: (k[0], k[1] or "")):
         p = checked[key]
         variant_root = p.root
-        source = functools.partial(module_source, out, variant_root, options,
-                                   environment=p.target.environment if p.target else None)
+        called: dict[str, tuple[str, Path | None]] = {}  # module -> its source and folder, as the emitter asks
+
+        def source(module: str, root: str = variant_root, environment: str | None =
+                   p.target.environment if p.target else None,
+                   called: dict[str, tuple[str, Path | None]] = called) -> str:
+            text = module_source(out, root, options, module, environment=environment)
+            called[module] = (text, module_folder(out / root, text, options, module, environment))
+            return text
+
         rendered = _render(p, source, options.engine)
         if key in adopted:
             rendered["imports.tf"] = adopted[key]
-        for name, content in rendered.items():
-            files[f"{variant_root}/{name}"] = content.encode()
+        encoded = {name: rendered[name].encode() for name in sorted(rendered)}
+        for name, content in encoded.items():
+            files[f"{variant_root}/{name}"] = content
+        local = sorted((text, folder) for text, folder in called.values() if folder is not None)
+        modules = [text for text, _ in local]
         roots.append({"family": p.family, "environment": p.environment, "path": variant_root,
                       "engine": options.engine, "spec": p.file, "files": sorted(rendered),
+                      **_config_used(options.config, p), "modules": modules,
+                      "hash": root_hash(encoded, local, digests),
                       **_deployment(p)})
     _check_nesting(roots)
     return files, {"roots": roots}, findings
+
+
+def _is_local_source(source: str) -> bool:
+    """A module source that is a folder on this machine (what Terraform reads as a local path)."""
+    return source.startswith("./") or source.startswith("../")
+
+
+def module_folder(folder: Path, source: str, options: Options, module: str,
+                  environment: str | None = None) -> Path | None:
+    """The folder on this machine of a module a root in `folder` calls by `source` (None for a module address)."""
+    if not _is_local_source(source):
+        return None
+    configured = options.config.module_source(environment) if options.config is not None else None
+    if options.module_source or isinstance(configured, str):
+        return Path(os.path.normpath(folder.absolute() / source))
+    return (configured or MODULES) / module
+
+
+def _config_used(config: "Config | None", p: planner.Plan) -> dict[str, Any]:
+    """manifest.json's `config` of a root: the ecsform.yaml and the entries of it that shaped the root (only with
+    an ecsform.yaml, like `target` and `state`)."""
+    if config is None:
+        return {}
+    present = set(config.root.value) if config.root.is_map else set()
+    entries = [key for key in ("defaults",) if key in present]
+    environment = p.target.environment if p.target else None
+    if environment is not None and environment in config.model.environments:
+        entries.append(f"environments.{environment}")
+    entries += [key for key in ("backend", "policy") if key in present]
+    return {"config": {"file": config.file, "entries": entries}}
+
+
+def _module_digest(folder: Path, cache: dict[Path, bytes]) -> bytes:
+    """sha256 over a module folder's files (every file below it, hidden ones such as .terraform/ aside), each as its
+    path relative to the folder and its bytes, in sorted order; computed once per folder and `cache` (one run)."""
+    if folder not in cache:
+        import hashlib
+
+        digest = hashlib.sha256()
+        found = []
+        for dirpath, dirnames, filenames in os.walk(folder):
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+            for name in filenames:
+                if not name.startswith("."):
+                    path = Path(dirpath) / name
+                    found.append((path.relative_to(folder).as_posix(), path))
+        for rel, path in sorted(found):
+            data = path.read_bytes()
+            digest.update(f"{rel}\0{len(data)}\0".encode())
+            digest.update(data)
+        cache[folder] = digest.digest()
+    return cache[folder]
+
+
+def root_hash(files: dict[str, bytes], modules: list[tuple[str, Path]], cache: dict[Path, bytes] | None = None) -> str:
+    """manifest.json's `hash` of a root: sha256 over its files (name, length, bytes, in sorted order), then each
+    local module it calls (its source as the root writes it, and the digest of the module folder's files)."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for name in sorted(files):
+        digest.update(f"file\0{name}\0{len(files[name])}\0".encode())
+        digest.update(files[name])
+    for source, folder in sorted(modules):
+        digest.update(f"module\0{source}\0".encode())
+        digest.update(_module_digest(folder, {} if cache is None else cache) if folder.is_dir() else b"missing")
+    return "sha256:" + digest.hexdigest()
 
 
 def _deployment(p: planner.Plan) -> dict[str, Any]:

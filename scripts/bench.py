@@ -1,6 +1,7 @@
 """Benchmarks (not tests): how long validate and synth take on many specs, and synth beside a peer.
 
     python scripts/bench.py [--specs 1000] [--synth 50] [--large 10000] [--peer 300] [--repeat 3] [--write 50,1000]
+                            [--changed 300]
 
 Specs are copies of the bundled ones with distinct families, written to a temporary folder as JSON. Each figure is
 the best of --repeat runs of the real CLI in a fresh process (Python start-up and imports included), with the
@@ -118,6 +119,47 @@ def writer_costs(folder: Path, count: int, repeat: int) -> str:
             f"{sync:.2f} s ({sync / total:.0%}); again, nothing changed: {min(r[2] for r in runs):.2f} s")
 
 
+def stage_specs(folder: Path, count: int) -> None:
+    """`count` copies of specs/financial-api-stages.yaml (a dev and a prod overlay each) with distinct families."""
+    yaml = YAML(typ="safe")
+    data = yaml.load((REPO / "specs" / "financial-api-stages.yaml").read_text())
+    for i in range(count):
+        copy = json.loads(json.dumps(data))
+        copy["family"] = f"{data['family']}-{i}"
+        for env in copy["environments"].values():
+            if "family" in env:
+                env["family"] = f"{env['family']}-{i}"
+        (folder / f"svc-{i:04d}.json").write_text(json.dumps(copy, indent=2) + "\n")
+
+
+def changed_cost(folder: Path, count: int, repeat: int) -> str:
+    """`ecsform changed --since HEAD` in a git repository of `count` specs with two environments each (the bundled
+    ecsform.yaml and modules/ beside them), after one change to one prod overlay: the CLI in a fresh process."""
+    import shutil
+
+    repo = folder / "changed-repo"
+    (repo / "specs").mkdir(parents=True)
+    stage_specs(repo / "specs", count)
+    shutil.copy(REPO / "ecsform.yaml", repo / "ecsform.yaml")
+    shutil.copytree(REPO / "modules", repo / "modules", ignore=shutil.ignore_patterns(".*"))
+    git = ["git", "-c", "user.name=bench", "-c", "user.email=bench@example.com"]
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "specs"]):
+        subprocess.run(git + args, cwd=repo, check=True)
+    spec = repo / "specs" / "svc-0007.json"
+    data = json.loads(spec.read_text())
+    data["environments"]["prod"]["cpu"] = "0.5 vCPU"
+    spec.write_text(json.dumps(data, indent=2) + "\n")
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        proc = subprocess.run([sys.executable, str(REPO / "main.py"), "changed", "specs", "--since", "HEAD",
+                               "--format", "paths"], cwd=repo, capture_output=True, text=True)
+        times.append(time.perf_counter() - start)
+        if proc.returncode != 0 or proc.stdout.split() != ["financial-api-stages-7/prod"]:
+            raise SystemExit(f"changed failed or found the wrong roots:\n{proc.stdout}{proc.stderr[-2000:]}")
+    return f"changed --since HEAD on {count} specs x 2 environments (one prod overlay changed): {min(times):.2f} s"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--specs", type=int, default=1000, help="specs for validate")
@@ -126,6 +168,7 @@ def main() -> int:
     parser.add_argument("--peer", type=int, default=300, help="specs for synth beside the CDK peer (0 skips)")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--write", default="50,1000", help="spec counts for the writer's figures")
+    parser.add_argument("--changed", type=int, default=300, help="specs (two environments each) for `changed`")
     args = parser.parse_args()
     rows: list[str] = []
     with tempfile.TemporaryDirectory() as tmp_name:
@@ -146,6 +189,8 @@ def main() -> int:
         if args.peer:
             rows += peer(tmp, args.peer, args.repeat)
         rows += [writer_costs(tmp, int(n), args.repeat) for n in args.write.split(",") if n]
+        if args.changed:
+            rows.append(changed_cost(tmp, args.changed, args.repeat))
     print("\n".join(rows))
     return 0
 

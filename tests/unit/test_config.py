@@ -353,7 +353,7 @@ def test_without_a_configuration_nothing_changes(tmp_path: Path) -> None:
     assert outs[0] == outs[1]
     assert not [name for name in outs[0] if name.endswith("backend.tf")]
     roots = json.loads(outs[0]["manifest.json"])["roots"]
-    assert all(set(r) == {"family", "environment", "path", "engine", "spec", "files"} for r in roots)
+    assert all(set(r) == {"family", "environment", "path", "engine", "spec", "files", "modules", "hash"} for r in roots)
     assert outs[0]["shop/prod/providers.tf"].decode().endswith('provider "aws" {\n  region = "eu-west-1"\n}\n')
 
 

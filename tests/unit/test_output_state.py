@@ -65,7 +65,7 @@ def test_a_subset_synth_keeps_every_applied_root_and_says_so(applied: Path, tmp_
     assert "terraform destroy), then run synth with --prune\n" in proc.stderr
     # the full synth again: both are roots again, their state untouched, the manifest as from a clean synth
     assert ecsform("synth", "specs", "--out", str(applied), NO_CONFIG).returncode == 0
-    clean = tmp_path / "clean" / "build"
+    clean = tmp_path / "clean"  # as deep as `applied`: the manifest names module folders relative to each root
     pipeline.synth([str(SPECS)], clean)
     assert (applied / "manifest.json").read_bytes() == (clean / "manifest.json").read_bytes()
     assert (applied / "financial-etl" / "terraform.tfstate").read_text() == STATE

@@ -1,0 +1,311 @@
+"""`ecsform changed --since REF`: the roots whose generated content differs between a git revision and the
+working tree, and the roots that disappeared.
+
+Both sides are synthesized in memory (`pipeline.synth_tree`, nothing written) by the ecsform code that runs, so
+only the inputs differ: the specs, ecsform.yaml and the local modules. REF's tree is extracted with `git archive`
+into a temporary folder, and REF's side is synthesized from the same place inside it as the working folder has in
+the repository, so every relative path (specs, --out, module sources, the spec names in the generated headers)
+reads the same on both sides. The roots are compared by manifest.json's `hash` (their files plus the files of the
+local modules they call): an overlay change touches only the environments whose merged result changed, an
+ecsform.yaml change only the roots whose output changed, and a module change every root that calls it.
+
+Two ways, the same answer:
+- only specs differ (the usual pull request: same ecsform.yaml, same module folders): a spec with the same bytes
+  gives the same roots on both sides, so only the specs that differ are synthesized, on both sides; every spec of
+  the working tree is still validated (in parallel, as `validate` does) for its errors.
+- otherwise every spec is synthesized on both sides, REF's in a forked process while this one does the working
+  tree's.
+
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import multiprocessing
+import os
+import subprocess
+import tarfile
+import tempfile
+from dataclasses import dataclass, replace
+from pathlib import Path, PurePosixPath
+from typing import Any, Iterator
+
+from . import config as project_config, pipeline
+from .errors import EcsformError, Finding, Severity, errors_in, sorted_findings
+
+E = Severity.ERROR
+
+
+@dataclass(frozen=True)
+class Root:
+    root: str
+    environment: str | None
+    spec: str
+    hash: str
+
+
+@dataclass
+class Result:
+    changed: list[Root]
+    removed: list[Root]
+
+
+def _git(args: list[str], cwd: str, what: str) -> bytes:
+    try:
+        proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True)
+    except OSError as exc:
+        raise EcsformError([Finding("CHANGED-GIT", E, f"cannot run git: {exc.strerror or exc}", file="--since",
+                                    line=1, col=1, hint="install git, or run ecsform changed where git is on PATH")])
+    if proc.returncode != 0:
+        words = proc.stderr.decode(errors="replace").strip().splitlines()
+        raise EcsformError([Finding("CHANGED-GIT", E, f"{what}: {words[-1] if words else 'git failed'}",
+                                    file="--since", line=1, col=1,
+                                    hint="run it inside a git repository, with REF a commit it has (a shallow "
+                                    "clone needs the history: fetch-depth: 0, GIT_DEPTH: 0)")])
+    return proc.stdout
+
+
+def _inside(path: Path, folder: Path) -> Path | None:
+    """`path` relative to `folder` when it lies inside it, else None."""
+    try:
+        return path.relative_to(folder)
+    except ValueError:
+        return None
+
+
+def roots(paths: list[str], out: str, options: pipeline.Options) -> dict[str, Root]:
+    """The roots synth would write, by path, with their hashes (nothing written)."""
+    _, manifest, _ = pipeline.synth_tree(paths, out, options)
+    return {r["path"]: Root(r["path"], r["environment"], r["spec"], r["hash"]) for r in manifest["roots"]}
+
+
+@dataclass(frozen=True)
+class _Tree:
+    """REF's tree, extracted at `tree`, standing for the repository at `top`."""
+    tree: Path
+    top: Path
+
+    def mapped(self, p: str | Path) -> str:
+        """A path of the working tree as it reads inside REF's tree (relative ones stay: they are read from the
+        working folder's place in it); paths outside the repository stay as they are."""
+        path = Path(p)
+        rel = _inside(Path(os.path.abspath(path)), self.top) if path.is_absolute() else None
+        return str(self.tree / rel) if rel is not None else str(p)
+
+    @contextlib.contextmanager
+    def entered(self) -> Iterator[None]:
+        """Work from the working folder's place in REF's tree, with REF's version of ecsform's own modules/ when
+        they lie in the repository (what roots call without an ecsform.yaml moduleSource)."""
+        cwd = Path.cwd()
+        here = self.tree / (_inside(cwd, self.top) or Path())
+        here.mkdir(parents=True, exist_ok=True)
+        ours, source = pipeline.MODULES, pipeline.module_source
+        os.chdir(here)
+        try:
+            modules = _inside(ours, self.top)
+            if modules is not None:
+                pipeline.MODULES = self.tree / modules
+            pipeline.module_source = self._module_source
+            yield
+        finally:
+            pipeline.MODULES, pipeline.module_source = ours, source
+            os.chdir(cwd)
+
+    def _back(self, path: Path) -> Path:
+        rel = _inside(path, self.tree)
+        return self.top / rel if rel is not None else path
+
+    def _module_source(self, out: Path, root: str, options: pipeline.Options, module: str = "ecs-task-definition",
+                       *, environment: str | None = None) -> str:
+        """A relative module source as the root at its place in the working tree writes it: the same text on both
+        sides for the same module folder, also when that folder lies outside the repository."""
+        folder = (Path(out) / root).absolute()
+        text = pipeline.module_source_from(folder, options, module, environment)
+        if not pipeline._is_local_source(text):
+            return text
+        target = Path(os.path.normpath(folder / text))
+        return Path(os.path.relpath(self._back(target), self._back(folder))).as_posix()
+
+    def config_path(self, config: str | None, no_config: bool) -> Path | None:
+        """The ecsform.yaml REF's tree uses (absolute), as the working tree's is found."""
+        if no_config:
+            return None
+        if config is not None:
+            path = Path(self.mapped(config))
+            with self.entered():
+                return path.absolute() if path.is_file() else None
+        with self.entered():
+            return project_config.discover()
+
+    def config(self, config: str | None, no_config: bool) -> project_config.Config | None:
+        path = self.config_path(config, no_config)
+        if path is None:
+            return None
+        with self.entered():
+            return project_config.load(path, config if config is not None else pipeline.display_path(path))
+
+
+def _old_roots(old: _Tree, paths: list[str], out: str, options: pipeline.Options, config: str | None,
+               no_config: bool) -> dict[str, Root] | list[Finding]:
+    """REF's roots of the specs `paths` (those REF has), or the findings that stop them."""
+    try:
+        found = old.config(config, no_config)
+        with old.entered():
+            existing = [p for p in map(old.mapped, paths) if Path(p).exists()]
+            if not existing:
+                return {}
+            try:
+                return roots(existing, old.mapped(out), replace(options, config=found))
+            except EcsformError as exc:
+                if {f.rule for f in exc.findings} == {"SPEC-NONE"}:
+                    return {}
+                raise
+    except EcsformError as exc:
+        return exc.findings
+
+
+_job: tuple[Any, ...] = ()
+
+
+def _run_old() -> dict[str, Root] | list[Finding]:
+    return _old_roots(*_job)
+
+
+def _digest(folder: Path) -> bytes:
+    return pipeline._module_digest(folder, {}) if folder.is_dir() else b"missing"
+
+
+def _same_inputs(old: _Tree, options: pipeline.Options, config: str | None, no_config: bool) -> bool:
+    """True when REF and the working tree differ in their specs at most: the same ecsform.yaml (at the same place)
+    and the same module folders. Then a spec whose bytes are the same in both gives the same roots in both."""
+    new = options.config
+    new_path = Path(os.path.abspath(new.file)) if new is not None else None
+    old_path = old.config_path(config, no_config)
+    if (new_path is None) != (old_path is None):
+        return False
+    folders = {pipeline.MODULES}
+    if new is not None and new_path is not None and old_path is not None:
+        if old.mapped(new_path) != str(old_path) or new_path.read_bytes() != old_path.read_bytes():
+            return False
+        for environment in [None, *new.environments]:
+            source = new.module_source(environment)
+            if isinstance(source, Path):
+                folders.add(source)
+    for folder in folders:
+        rel = _inside(folder, old.top)
+        if rel is not None and _digest(folder) != _digest(old.tree / rel):
+            return False
+    return True
+
+
+def _spec_bytes(paths: list[str]) -> dict[str, bytes]:
+    """The spec files `paths` name (display path -> bytes), from the working folder."""
+    files, _ = pipeline.collect(paths)
+    return {pipeline.display_path(f): f.read_bytes() for f in files}
+
+
+def _by_spec(old: _Tree, paths: list[str], out: str, options: pipeline.Options, config: str | None,
+             no_config: bool, since: str) -> tuple[dict[str, Root], dict[str, Root]]:
+    """Only the specs that differ are synthesized, on both sides; every spec of the working tree is validated
+    (in parallel, as validate does), so its errors are reported as validate reports them."""
+    new_specs = _spec_bytes(paths)
+    with old.entered():
+        old_specs = _spec_bytes([p for p in map(old.mapped, paths) if Path(p).exists()])
+    differ = sorted(d for d in set(new_specs) | set(old_specs) if new_specs.get(d) != old_specs.get(d))
+    findings = pipeline.validate_findings(paths, options)
+    if errors_in(findings):
+        raise EcsformError(findings)
+    theirs = [d for d in differ if d in old_specs]
+    before = _old_roots(old, theirs, out, options, config, no_config) if theirs else {}
+    if isinstance(before, list):
+        raise EcsformError(sorted_findings([replace(f, file=f"{since}:{f.file}") for f in before]))
+    ours = [d for d in differ if d in new_specs]
+    return before, roots(ours, out, options) if ours else {}
+
+
+def _everything(old: _Tree, paths: list[str], out: str, options: pipeline.Options, config: str | None,
+                no_config: bool, since: str) -> tuple[dict[str, Root], dict[str, Root]]:
+    """Every spec synthesized on both sides: REF's in a forked process while this one does the working tree's."""
+    global _job
+    _job = (old, paths, out, options, config, no_config)
+    new_findings: list[Finding] = []
+    try:
+        if "fork" in multiprocessing.get_all_start_methods() and pipeline._jobs() > 1:
+            with multiprocessing.get_context("fork").Pool(1) as pool:
+                pending = pool.apply_async(_run_old)
+                try:
+                    new = roots(paths, out, options)
+                except EcsformError as exc:
+                    new, new_findings = {}, exc.findings
+                before = pending.get()
+        else:
+            before = _run_old()
+            try:
+                new = roots(paths, out, options)
+            except EcsformError as exc:
+                new, new_findings = {}, exc.findings
+    finally:
+        _job = ()
+    problems = list(new_findings)
+    if isinstance(before, list):
+        problems += [replace(f, file=f"{since}:{f.file}") for f in before]
+    if problems:
+        raise EcsformError(sorted_findings(problems))
+    assert isinstance(before, dict)
+    return before, new
+
+
+def changed(paths: list[str], since: str, out: str, options: pipeline.Options, config: str | None = None,
+            no_config: bool = False) -> Result:
+    """Compare the roots of the working tree with those of the git revision `since`. Raises EcsformError with the
+    findings of either side (REF's named `REF:FILE`)."""
+    cwd = os.getcwd()
+    top = Path(_git(["rev-parse", "--show-toplevel"], cwd, "not a git repository").decode().strip())
+    sha = _git(["rev-parse", "--verify", "--end-of-options", f"{since}^{{commit}}"], cwd,
+               f"no commit {since!r}").decode().strip()
+    archive = _git(["archive", "--format=tar", sha], str(top), f"cannot read {since}")
+    with tempfile.TemporaryDirectory(prefix="ecsform-changed-") as tmp:
+        tree = Path(tmp) / "tree"
+        tree.mkdir()
+        try:
+            with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+                tar.extractall(tree, filter="data")
+        except (tarfile.TarError, OSError) as exc:
+            raise EcsformError([Finding("CHANGED-GIT", E, f"cannot extract {since} into {tmp}: {exc}",
+                                        file="--since", line=1, col=1,
+                                        hint="a link that leaves the repository, or no space in the temporary "
+                                        "folder (TMPDIR)")]) from None
+        (tree / ".git").mkdir(exist_ok=True)  # ecsform.yaml is searched for no higher than the repository's root
+        old = _Tree(tree, top)
+        compare = _by_spec if _same_inputs(old, options, config, no_config) else _everything
+        before, new = compare(old, paths, out, options, config, no_config, since)
+    return Result([r for path, r in sorted(new.items()) if path not in before or before[path].hash != r.hash],
+                  [r for path, r in sorted(before.items()) if path not in new])
+
+
+def directory(out: str, root: str) -> str:
+    return (PurePosixPath(Path(out).as_posix()) / root).as_posix()
+
+
+def as_json(result: Result, out: str) -> dict[str, Any]:
+    return {"changed": [{"root": r.root, "environment": r.environment, "dir": directory(out, r.root),
+                         "spec": r.spec} for r in result.changed],
+            "removed": [{"root": r.root, "environment": r.environment, "spec": r.spec} for r in result.removed]}
+
+
+def as_matrix(result: Result, out: str) -> dict[str, Any]:
+    return {"include": [{"root": r.root, "environment": r.environment, "dir": directory(out, r.root)}
+                        for r in result.changed]}
+
+
+def as_text(result: Result, since: str) -> list[str]:
+    def env(r: Root) -> str:
+        return f", environment {r.environment}" if r.environment else ""
+
+    lines = [f"changed: {r.root} ({r.spec}{env(r)})" for r in result.changed]
+    lines += [f"removed: {r.root} ({r.spec}{env(r)}): its spec no longer produces it; destroy what it manages "
+              f"before its state is forgotten" for r in result.removed]
+    if not lines:
+        lines.append(f"no root changed since {since}")
+    return lines
