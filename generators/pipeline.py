@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
-from . import extensions, plan as planner, spec as specs
+from . import extensions, permissions, plan as planner, spec as specs
 from .errors import EcsformError, Finding, Severity, errors_in, sorted_findings
 from .loader import SPEC_SUFFIXES
 from .rules import Context, run as run_rules
@@ -248,6 +248,7 @@ def _plan_checked(checked: list[Checked], findings: list[Finding],
     plan_findings: list[Finding] = []
     for c in checked:
         p, extra = planner.build(c.variant, c.extension, region=options.region, target=c.target)
+        p.permissions = permissions.derive(c.task, c.extension, c.variant.environment, c.target)
         plans.append(p)
         plan_findings.extend(c.variant.locate(extra))
     if options.config is not None:
@@ -484,13 +485,15 @@ def diff(paths: list[str], options: Options, revision: int | None = None) -> tup
 
 
 def _render(p: planner.Plan, source: Callable[[str], str], engine: str) -> dict[str, str]:
+    from .emit import hcl, readme
+
     if engine == "cdk":
         from .emit import cdk
 
-        return cdk.render(p, source)
-    from .emit import hcl
-
-    return hcl.render(p, source)
+        files = cdk.render(p, source)
+    else:
+        files = hcl.render(p, source)
+    return {**files, readme.FILE: readme.render(p, hcl.header(p))}
 
 
 def _check_nesting(roots: list[dict[str, Any]]) -> None:

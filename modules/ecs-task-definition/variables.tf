@@ -195,9 +195,15 @@ variable "track_latest" {
 }
 
 variable "skip_destroy" {
-  description = "Keep old revisions registered when Terraform replaces or destroys the task definition."
+  description = "Keep the old revision ACTIVE when Terraform replaces or destroys the task definition (a deploy that fails can roll back to it); false deregisters it (INACTIVE)."
   type        = bool
   default     = false
+  nullable    = false
+
+  validation {
+    condition     = var.skip_destroy == true || var.skip_destroy == false
+    error_message = "skip_destroy is true or false."
+  }
 }
 
 variable "tags" {
