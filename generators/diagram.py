@@ -127,7 +127,8 @@ def model(plan: Plan) -> Diagram:
             if auth.get("iam"):
                 label += f", IAM {auth['iam']}"
             if auth.get("accessPointId"):
-                ap = d.add("accesspoint", "access point " + _ref_text(str(auth["accessPointId"])))
+                ap_text = _ref_text(str(auth["accessPointId"]))
+                ap = d.add("accesspoint", ap_text if ap_text.startswith("access point ") else "access point " + ap_text)
                 d.link(volumes[v["name"]], ap, label)
                 d.link(ap, filesystems[fs])
             else:
