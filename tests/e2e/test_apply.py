@@ -267,10 +267,14 @@ class TestApply:
         name = containers[-1]["name"]
         image = f"repo/{name}:{NEW_IMAGE_TAG}"
         var = "images=" + json.dumps({name: image})
-        before = deployed.outputs["revision"]
+        before, old_arn = deployed.outputs["revision"], deployed.outputs["task_definition_arn"]
         deployed.tf("apply", "-auto-approve", "-input=false", "-var", var)
         deployed.read_outputs()
         assert deployed.outputs["revision"] > before
+        # Without ecsform.yaml (and no x-ecsform.skipDestroy) the module keeps the provider's default: the replaced
+        # revision is deregistered. test_deploy_targets.py checks the other way (ACTIVE, with skip_destroy).
+        old = aws("ecs", deployed.region).describe_task_definition(taskDefinition=old_arn)["taskDefinition"]
+        assert old["status"] == "INACTIVE"
         images = {c["name"]: c["image"] for c in describe(aws, deployed)["containerDefinitions"]}
         assert images == {**{c["name"]: c["image"] for c in containers}, name: image}
         assert deployed.outputs["images"] == images
