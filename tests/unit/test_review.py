@@ -13,6 +13,9 @@ from conftest import NO_CONFIG, ecsform
 from generators import config as project_config, diagram, pipeline
 from generators.emit import readme
 
+# pydot 4.0.1 calls pyparsing names that pyparsing 3.3 deprecates
+pytestmark = pytest.mark.filterwarnings("ignore:.setParseAction. deprecated")
+
 # every character that could end a label, a cell, a code fence or a Terraform/Markdown/Mermaid construct
 HOSTILE = 'a"b|c[d]e`f${g}h%{i}\nj\\k<l>&m#n;o{p}q*r_s~t$u!v\'w(x)y```z\r\nend'
 
