@@ -198,12 +198,7 @@ variable "skip_destroy" {
   description = "Keep the old revision ACTIVE when Terraform replaces or destroys the task definition (a deploy that fails can roll back to it); false deregisters it (INACTIVE)."
   type        = bool
   default     = false
-  nullable    = false
-
-  validation {
-    condition     = var.skip_destroy == true || var.skip_destroy == false
-    error_message = "skip_destroy is true or false."
-  }
+  nullable    = false # the type and nullable are the validation: a string such as "yes" is refused, null means false
 }
 
 variable "tags" {
