@@ -4,12 +4,13 @@
 from __future__ import annotations
 
 import re
+import subprocess
 from pathlib import Path
 
 import pydot
 import pytest
 
-from conftest import NO_CONFIG, ecsform
+from conftest import NO_CONFIG, REPO, ecsform
 from generators import config as project_config, diagram, pipeline
 from generators.emit import readme
 
@@ -140,6 +141,35 @@ def test_markdown_cells_escape_what_would_break_a_table() -> None:
     cell = readme.md(HOSTILE)
     assert "\n" not in cell and "\r" not in cell
     assert not re.search(r"(?<!\\)[|`<>*_\[\]$&~!]", cell.replace("<br>", ""))
+
+
+MERMAID_PARSE = REPO / "tests" / "tools" / "mermaid_parse.mjs"
+
+
+def test_mermaids_own_parser_accepts_every_diagram_and_refuses_a_broken_one(tmp_path: Path) -> None:
+    """Mermaid's parser (npm `mermaid`, pinned in package.json; jsdom stands in for the browser) reads the diagram
+    of every bundled spec's root, the feature fixture's, and hostile names; a diagram with an unclosed label fails,
+    so the check can fail."""
+    out = tmp_path / "build"
+    proc = ecsform("synth", str(REPO / "specs"), str(REPO / "tests" / "fixtures" / "features"), "--out", str(out),
+                   NO_CONFIG)
+    assert proc.returncode == 0, proc.stderr
+    files = []
+    for n, doc in enumerate(sorted(out.rglob("README.md"))):
+        block = re.search(r"```mermaid\n(.*?)```\n", doc.read_text(), re.S)
+        assert block, doc
+        files.append(tmp_path / f"root{n}.mmd")
+        files[-1].write_text(block.group(1))
+    assert len(files) >= 6
+    (tmp_path / "hostile").mkdir()
+    files.append(tmp_path / "hostile.mmd")
+    files[-1].write_text(diagram.mermaid(diagram.model(plans(tmp_path / "hostile", hostile_spec())[0])))
+    (tmp_path / "broken.mmd").write_text('flowchart LR\n  n0["a"] --> n1(["b"\n')
+    proc = subprocess.run(["node", str(MERMAID_PARSE), *map(str, files), str(tmp_path / "broken.mmd")],
+                          capture_output=True, text=True, cwd=REPO, check=False, timeout=120)
+    lines = proc.stdout.splitlines()
+    assert lines[:-1] == [f"ok {f} flowchart-v2" for f in files], proc.stdout + proc.stderr
+    assert lines[-1].startswith(f"FAIL {tmp_path / 'broken.mmd'} Parse error") and proc.returncode == 1
 
 
 def test_dot_output_parses_and_keeps_hostile_names(tmp_path: Path) -> None:
