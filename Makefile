@@ -26,7 +26,7 @@ PIP := $(BIN)/python -m pip install --quiet -c requirements/constraints.txt
 # checkov lives in its own virtual environment: its pinned dependencies clash with the project's
 CHECKOV_VENV ?= .venv-checkov
 
-.PHONY: help setup synth test unit e2e tfrc fmt docs bench clean
+.PHONY: help setup synth test unit e2e tfrc fmt docs bench bench-concurrent clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -80,11 +80,29 @@ e2e: ## apply every root against a local moto server
 fmt: ## terraform fmt the modules
 	terraform fmt -recursive modules
 
-bench: $(VENV)/.base ## time validate and synth on generated specs
-	$(BIN)/python scripts/bench.py
+# the peer the synth benchmark compares with (hand-written CDK for Terraform); only `make bench` installs it
+PEER_VENV ?= .venv-peer
+$(PEER_VENV)/.installed: requirements/peer.txt
+	@test -x $(PEER_VENV)/bin/python || $(PYTHON) -m venv $(PEER_VENV)
+	$(PEER_VENV)/bin/python -m pip install --quiet -r requirements/peer.txt
+	@touch $@
 
-clean: ## remove build output and caches (keeps .venv)
-	rm -rf $(OUT) .tmp .pytest_cache .hypothesis
+bench: $(VENV)/.base $(PEER_VENV)/.installed ## time validate and synth on generated specs, synth beside hand-written CDK, the writer's fsync cost
+	$(BIN)/python scripts/bench.py $(BENCH_ARGS)
+
+bench-concurrent: $(VENV)/.base ## eight concurrent synths of 3,000 specs into one folder: waits, locks, and the result checked
+	$(BIN)/python scripts/bench_concurrent.py
+
+# Terraform state in $(OUT) (local state, its backups and lock, workspaces, .terraform/): never deleted by clean
+STATE_FILES = find $(OUT) \( -name '*.tfstate*' -o -name .terraform -o -name terraform.tfstate.d \) -prune -print
+
+clean: ## remove build output and caches (keeps .venv, and an output that holds Terraform state)
+	@state="$$($(STATE_FILES) 2>/dev/null | sort)"; \
+	if [ -n "$$state" ]; then \
+	  echo "kept $(OUT): it holds Terraform state (destroy what it manages, or move the state, first):"; \
+	  echo "$$state" | sed 's/^/  /'; \
+	else rm -rf $(OUT); fi
+	rm -rf .tmp .pytest_cache .hypothesis
 
 docs: $(VENV)/.dev ## regenerate the README rules table and the module inputs/outputs tables
 	$(BIN)/python scripts/docs.py

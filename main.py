@@ -16,7 +16,7 @@ from typing import Annotated, Callable, Optional
 import typer
 
 from generators import config as project_config, pipeline
-from generators.errors import EcsformError, Finding, Severity
+from generators.errors import EcsformError, Finding, Severity, shown, summary_line
 
 # What the imports built lives as long as the process: keep it out of the cyclic collector's passes (a run over
 # many specs allocates a lot and triggers many), and out of copy-on-write in validate's forked workers.
@@ -41,14 +41,21 @@ NoConfigOpt = Annotated[bool, typer.Option("--no-config", help="Use no ecsform.y
 RoleOpt = Annotated[Optional[str], typer.Option("--role-arn", help="Assume this IAM role for the AWS calls (default: the AWS credentials as found).")]
 AwsRegionOpt = Annotated[Optional[str], typer.Option("--region", help="AWS region (default: the spec's, else AWS_REGION, else AWS_DEFAULT_REGION).")]
 
+DEFAULT_LOCK_TIMEOUT = 5.0  # generators.writer.DEFAULT_LOCK_TIMEOUT (only commands that write import the writer)
+LockTimeoutOpt = Annotated[float, typer.Option("--lock-timeout", metavar="SECONDS", min=0,
+                                               help="How long to wait for another ecsform run writing the same output.")]
+
+
+def _waiting(message: str) -> None:
+    print(f"{message} ...", file=sys.stderr, flush=True)
+PolicyOpt = Annotated[Optional[str], typer.Option("--policy", metavar="FILE", help="A policy file (YAML/JSON): readonlyRootFilesystem, nonRootUser, efsTransitEncryption, logRetentionDays, rules; a spec's x-ecsform.policy overrides it.")]
+
 
 def _report(findings: list[Finding]) -> None:
-    for f in findings:
+    for f in shown(findings):
         print(f.format(), file=sys.stderr)
     if findings:
-        errors = sum(1 for f in findings if f.severity is Severity.ERROR)
-        warnings = len(findings) - errors
-        print(f"{errors} error(s), {warnings} warning(s)", file=sys.stderr)
+        print(summary_line(findings), file=sys.stderr)
 
 
 def _run(action: Callable[[], list[Finding]]) -> None:
@@ -71,13 +78,14 @@ def _run(action: Callable[[], list[Finding]]) -> None:
 
 
 @app.command()
-def validate(paths: PathsArg, env: EnvOpt = None, strict: StrictOpt = False, config: ConfigOpt = None,
-             no_config: NoConfigOpt = False) -> None:
+def validate(paths: PathsArg, env: EnvOpt = None, strict: StrictOpt = False, region: RegionOpt = None,
+             policy: PolicyOpt = None, config: ConfigOpt = None, no_config: NoConfigOpt = False) -> None:
     """Check specs against the ECS API model and every rule; print each problem as FILE:LINE:COL."""
 
     def action() -> list[Finding]:
         found = project_config.for_command(config, no_config)
-        findings = pipeline.validate_findings(paths, pipeline.Options(env=env, strict=strict, config=found))
+        findings = pipeline.validate_findings(paths, pipeline.Options(env=env, region=region, strict=strict,
+                                                                      policy=policy, config=found))
         if pipeline.failing(findings, strict):
             raise EcsformError(findings)
         return findings
@@ -94,10 +102,14 @@ def synth(
     engine: Annotated[str, typer.Option("--engine", help="hcl (Terraform files calling modules/) or cdk (CDK for Terraform, cdk.tf.json).")] = "hcl",
     module_source: Annotated[Optional[str], typer.Option("--module-source", help="Where roots find the modules, e.g. git::https://example.com/ecsform.git//modules?ref=v1 (default: ecsform.yaml's moduleSource, else the relative path to modules/).")] = None,
     strict: StrictOpt = False,
+    policy: PolicyOpt = None,
     config: ConfigOpt = None,
     no_config: NoConfigOpt = False,
     adopt: Annotated[bool, typer.Option("--adopt", help="Write imports.tf: Terraform imports what the root would create but the AWS account already has (log groups, managed secrets).")] = False,
     role_arn: RoleOpt = None,
+    lock_timeout: LockTimeoutOpt = DEFAULT_LOCK_TIMEOUT,
+    prune: Annotated[bool, typer.Option("--prune", help="Remove roots no spec produces any more, even those holding files ecsform did not write (not Terraform state: see --force).")] = False,
+    force: Annotated[bool, typer.Option("--force", help="With --prune: remove such roots even when they hold Terraform state.")] = False,
 ) -> None:
     """Validate every spec, then write Terraform roots and OUT/manifest.json (nothing is written on error)."""
 
@@ -105,10 +117,14 @@ def synth(
         if engine not in pipeline.ENGINES:
             raise EcsformError([Finding("CLI-ENGINE", Severity.ERROR, f"unknown engine {engine!r}",
                                         hint="use --engine hcl or --engine cdk", file="--engine", line=1, col=1)])
+        if force and not prune:
+            raise EcsformError([Finding("CLI-FORCE", Severity.ERROR, "--force only goes with --prune",
+                                        hint="add --prune, or leave out --force", file="--force", line=1, col=1)])
         found = project_config.for_command(config, no_config)
-        manifest, findings = pipeline.synth(paths, out, pipeline.Options(env=env, region=region, engine=engine,
-                                                                         module_source=module_source, strict=strict,
-                                                                         config=found, adopt=adopt, role_arn=role_arn))
+        manifest, findings = pipeline.synth(paths, out, pipeline.Options(
+            env=env, region=region, engine=engine, module_source=module_source, strict=strict, config=found,
+            policy=policy, adopt=adopt, role_arn=role_arn, lock_timeout=lock_timeout, prune=prune, force=force,
+            on_wait=_waiting))
         print(f"wrote {len(manifest['roots'])} root(s) to {out}", file=sys.stderr)
         return findings
 
@@ -122,6 +138,7 @@ def cdk_app(
     region: RegionOpt = None,
     module_source: Annotated[Optional[str], typer.Option("--module-source", help="Where stacks find the modules (default: ecsform.yaml's moduleSource, else the relative path from each stack's folder to modules/).")] = None,
     strict: StrictOpt = False,
+    policy: PolicyOpt = None,
     config: ConfigOpt = None,
     no_config: NoConfigOpt = False,
 ) -> None:
@@ -132,7 +149,7 @@ def cdk_app(
 
         found = project_config.for_command(config, no_config)
         return cdk.app(paths, pipeline.Options(env=env, region=region, engine="cdk", module_source=module_source,
-                                               strict=strict, config=found))
+                                               strict=strict, config=found, policy=policy))
 
     _run(action)
 
@@ -142,6 +159,7 @@ def render(
     spec: Annotated[str, typer.Argument(help="One spec file.")],
     env: EnvOpt = None,
     region: RegionOpt = None,
+    policy: PolicyOpt = None,
     config: ConfigOpt = None,
     no_config: NoConfigOpt = False,
 ) -> None:
@@ -149,7 +167,8 @@ def render(
 
     def action() -> list[Finding]:
         found = project_config.for_command(config, no_config)
-        plans, findings = pipeline.build_plans([spec], pipeline.Options(env=env, region=region, config=found))
+        plans, findings = pipeline.build_plans([spec], pipeline.Options(env=env, region=region, config=found,
+                                                                        policy=policy))
         if len(plans) > 1:
             raise EcsformError([Finding("CLI-ENV-REQUIRED", Severity.ERROR,
                                         f"the spec has {len(plans)} environments; choose one with --env "
@@ -261,18 +280,20 @@ def import_command(
     environments: Annotated[Optional[str], typer.Option("--environments", help="One spec with overlays from several inputs: dev=dev.json,prod=prod.json (an input may be aws:FAMILY[:REVISION]).")] = None,
     family: Annotated[Optional[str], typer.Option("--family", help="Base family for --environments (default: the families' common prefix).")] = None,
     region: Annotated[Optional[str], typer.Option("--region", help="AWS region for --from-aws and aws: inputs (default: the AWS configuration).")] = None,
+    lock_timeout: LockTimeoutOpt = DEFAULT_LOCK_TIMEOUT,
 ) -> None:
     """Turn an existing task definition into a spec (YAML): read-only fields dropped, shorthands where lossless."""
 
     def action() -> list[Finding]:
-        from generators import importer
+        from generators import importer, writer
 
         text, warnings = importer.import_spec(source, from_aws=from_aws, environments=environments, family=family,
                                               region=region)
         if out is None:
             sys.stdout.write(text)
         else:
-            importer.write_output(text, out)
+            with writer.output_lock(out, lock_timeout, on_wait=_waiting):
+                writer.write_file(out, text.encode())
             print(f"wrote {out}", file=sys.stderr)
         return warnings
 

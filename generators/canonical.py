@@ -6,8 +6,12 @@ It follows what keeps `terraform plan` clean after `apply` with the hashicorp/aw
 - nothing the user did not set: no null, no empty list, no empty mapping, at any depth;
 - task cpu/memory as integer strings (the shorthands already did that);
 - EFS volumes fully specified (rootDirectory, transitEncryption, authorizationConfig.iam) and Docker volumes with
-  their scope and driver, because the API fills these in and the provider would otherwise see a change.
-Values are never rewritten: strings, numbers and booleans reach AWS exactly as written.
+  their scope and driver, because the API fills these in and the provider would otherwise see a change. Each is
+  written with ECS's own default (rootDirectory "/", transitEncryption DISABLED, iam DISABLED, scope task, driver
+  local), so what the container sees is exactly what ECS gives a task definition that leaves them out.
+Values are never rewritten: strings, numbers and booleans reach AWS exactly as written. A container field the
+spec leaves out stays out (ECS applies its own default); only a policy the user wrote (`default-true`, see
+policy.py) adds a value, before this canonical form is made.
 """
 
 from __future__ import annotations
@@ -18,10 +22,11 @@ from .ecs_model import Shape, input_shape
 
 SORTED_BY_NAME = frozenset({"containerDefinitions", "environment", "secrets"})
 
-# Secure defaults where the user wrote nothing (ECS's own defaults are DISABLED and false). Rule SEC-READONLY-ROOT
-# tells the user when a container gets the read-only root filesystem; writing `false` keeps ECS's default.
-EFS_TRANSIT_DEFAULT = "ENABLED"
-READONLY_ROOT_DEFAULT = True
+# ECS's defaults for the EFS and Docker volume fields the API fills in (EFSVolumeConfiguration, EFSAuthorizationConfig,
+# DockerVolumeConfiguration in the ECS API reference): written out so that the plan after apply stays clean.
+EFS_DEFAULTS = {"rootDirectory": "/", "transitEncryption": "DISABLED"}
+EFS_IAM_DEFAULT = "DISABLED"
+DOCKER_VOLUME_DEFAULTS = {"scope": "task", "driver": "local"}
 
 
 def _empty(value: Any) -> bool:
@@ -53,17 +58,11 @@ def _canon(value: Any, shp: Shape | None, key: str | None) -> Any:
 def _volume(volume: dict[str, Any]) -> dict[str, Any]:
     efs = volume.get("efsVolumeConfiguration")
     if efs is not None:
-        efs = dict(efs)
-        auth = dict(efs.get("authorizationConfig", {}))
-        efs.setdefault("rootDirectory", "/")
-        uses_iam = auth.get("iam") == "ENABLED" or "accessPointId" in auth
-        efs.setdefault("transitEncryption", "ENABLED" if uses_iam else EFS_TRANSIT_DEFAULT)
-        auth.setdefault("iam", "DISABLED")
-        efs["authorizationConfig"] = auth
-        volume = {**volume, "efsVolumeConfiguration": efs}
+        auth = {"iam": EFS_IAM_DEFAULT, **efs.get("authorizationConfig", {})}
+        volume = {**volume, "efsVolumeConfiguration": {**EFS_DEFAULTS, **efs, "authorizationConfig": auth}}
     docker = volume.get("dockerVolumeConfiguration")
     if docker is not None:
-        volume = {**volume, "dockerVolumeConfiguration": {"scope": "task", "driver": "local", **docker}}
+        volume = {**volume, "dockerVolumeConfiguration": {**DOCKER_VOLUME_DEFAULTS, **docker}}
     return volume
 
 
@@ -72,18 +71,9 @@ def is_windows(task: dict[str, Any]) -> bool:
     return isinstance(family, str) and family.startswith("WINDOWS")
 
 
-def gets_readonly_root(task: dict[str, Any], container: dict[str, Any]) -> bool:
-    """True when ecsform adds readonlyRootFilesystem: true (not written, and the task is not Windows)."""
-    return "readonlyRootFilesystem" not in container and not is_windows(task)
-
-
 def register_input(task: dict[str, Any]) -> dict[str, Any]:
     """The canonical RegisterTaskDefinition input for a validated task (native form)."""
     task = dict(task)
     if "volumes" in task and isinstance(task["volumes"], list):
         task["volumes"] = [_volume(v) if isinstance(v, dict) else v for v in task["volumes"]]
-    if isinstance(task.get("containerDefinitions"), list):
-        task["containerDefinitions"] = [
-            {**c, "readonlyRootFilesystem": READONLY_ROOT_DEFAULT} if isinstance(c, dict) and gets_readonly_root(task, c)
-            else c for c in task["containerDefinitions"]]
     return _canon(task, input_shape(), None)

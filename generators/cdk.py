@@ -30,7 +30,7 @@ from typing import Any, Callable, Mapping, Union
 from . import cdk_compat, pipeline
 from .emit import hcl_syntax, json_syntax
 from .emit.json_syntax import Raw
-from .errors import EcsformError, Finding, Severity
+from .errors import EcsformError, Finding, Severity, shown
 from .plan import Plan, hcl_list
 from .tfexpr import TfExpr, Traversal
 
@@ -143,7 +143,7 @@ class EcsTaskDefinition(Construct):
                  strict: bool = False) -> None:
         super().__init__(scope, id)
         self.plan, findings = plan_for(spec, environment=environment, region=region, strict=strict)
-        for f in findings:
+        for f in shown(findings):
             cdk.Annotations.of(self).add_warning(f.format())
         self.name_prefix = f"{terraform_name(id)}_" if name_prefix is None else name_prefix
         self._source = self._source_function(module_source)
@@ -308,7 +308,7 @@ class EcsformStack(cdk.TerraformStack):
         self.task = EcsTaskDefinition(
             self, "task", spec=plan, module_source=module_source, name_prefix="",
             images={name: Raw(_reference(f"local.images[{hcl_syntax.quote(name)}]")) for name in names})
-        for f in findings:
+        for f in shown(findings):
             cdk.Annotations.of(self.task).add_warning(f.format())
 
         for name, description, value in (

@@ -30,9 +30,18 @@ class Finding:
     col: int = 0
     environment: str | None = None
     at_key: bool = field(default=False, compare=False)  # point at the key rather than its value
+    # Why the finding is not shown: an x-ecsform.ignore entry's reason, or the policy's `rules: {ID: off}`.
+    # A suppressed finding never fails a run; the summary line counts it.
+    suppressed: str | None = None
 
     def located(self, file: str, line: int, col: int) -> "Finding":
         return replace(self, file=file, line=line, col=col)
+
+    def suppress(self, reason: str) -> "Finding":
+        return replace(self, suppressed=reason)
+
+    def with_severity(self, severity: Severity) -> "Finding":
+        return replace(self, severity=severity)
 
     def sort_key(self) -> tuple:
         return (self.file, self.environment or "", self.line, self.col, self.rule, self.message)
@@ -69,15 +78,30 @@ class EcsformError(Exception):
         super().__init__(self.summary())
 
     def summary(self) -> str:
-        errors = sum(1 for f in self.findings if f.severity is Severity.ERROR)
+        errors = len(errors_in(self.findings))
         return f"{errors} error(s)" if errors else "invalid input"
 
     def __str__(self) -> str:
-        return "\n".join(f.format() for f in self.findings) or self.summary()
+        return "\n".join(f.format() for f in shown(self.findings)) or self.summary()
+
+
+def shown(findings: Iterable[Finding]) -> list[Finding]:
+    """The findings a user sees: all but the suppressed ones."""
+    return [f for f in findings if f.suppressed is None]
 
 
 def errors_in(findings: Iterable[Finding]) -> list[Finding]:
-    return [f for f in findings if f.severity is Severity.ERROR]
+    return [f for f in findings if f.severity is Severity.ERROR and f.suppressed is None]
+
+
+def summary_line(findings: Iterable[Finding]) -> str:
+    """"2 error(s), 1 warning(s)", with ", 3 suppressed" when findings were suppressed."""
+    findings = list(findings)
+    visible = shown(findings)
+    errors = sum(1 for f in visible if f.severity is Severity.ERROR)
+    text = f"{errors} error(s), {len(visible) - errors} warning(s)"
+    suppressed = len(findings) - len(visible)
+    return text + (f", {suppressed} suppressed" if suppressed else "")
 
 
 def sorted_findings(findings: Iterable[Finding]) -> list[Finding]:

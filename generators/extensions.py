@@ -18,6 +18,8 @@ x-ecsform:
       subnetIds: [subnet-...]
       securityGroupIds: [sg-...]          # the task's security groups, allowed to reach NFS
       accessPoints: {app: {posixUser: {uid: 1000, gid: 1000}, rootDirectory: {path: /app}}}
+  policy: {readonlyRootFilesystem: require, rules: {ECS-H5: off}}   # see policy.py
+  ignore: [{rule: ECS-F9, path: containerDefinitions[0].stopTimeout, reason: ...}]   # see suppressions.py
 ```
 
 ECS fields refer to managed resources explicitly, with references that are never valid ECS values:
@@ -34,6 +36,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_camel
 
 from .errors import Finding, Severity
+from .policy import Policy
 
 KEY = "x-ecsform"
 REF_PREFIX = "ecsform:"
@@ -135,6 +138,14 @@ class ManagedEfs(_Model):
     access_points: dict[str, AccessPoint] = Field(default_factory=dict)
 
 
+class Ignore(_Model):
+    """One reasoned suppression (see generators/suppressions.py)."""
+
+    rule: str = Field(description="The rule id, e.g. ECS-F9.")
+    path: str = Field(description="The field path as findings print it; a finding at or below it matches.")
+    reason: str | None = Field(None, description="Why the finding does not apply here (required).")
+
+
 class Extension(_Model):
     """Top level of `x-ecsform`."""
 
@@ -151,6 +162,8 @@ class Extension(_Model):
     logs: Logs = Field(default_factory=Logs)
     secrets: dict[str, ManagedSecret] = Field(default_factory=dict)
     efs: dict[str, ManagedEfs] = Field(default_factory=dict)
+    policy: Policy | None = Field(None, description="This spec's policy layer (over the project's and --policy).")
+    ignore: list[Ignore] = Field(default_factory=list, description="Reasoned suppressions of single findings.")
 
 
 def _aliases(model: type[BaseModel]) -> list[str]:
@@ -215,6 +228,19 @@ def _extra_checks(ext: Extension) -> list[Finding]:
 
 def validate(raw: Any) -> tuple[Extension | None, list[Finding]]:
     """The parsed extension block (None when invalid) and the findings, with paths under `x-ecsform`."""
+    from . import policy as policies
+
+    layer, policy_findings = None, []
+    if isinstance(raw, dict) and "policy" in raw:  # its own findings (POLICY-*), the same as a --policy FILE's
+        raw = dict(raw)
+        layer, policy_findings = policies.parse(raw.pop("policy"), (KEY, "policy"))
+    ext, findings = _validate(raw)
+    if ext is not None and layer is not None:
+        ext = ext.model_copy(update={"policy": layer})
+    return (None if policy_findings else ext), policy_findings + findings
+
+
+def _validate(raw: Any) -> tuple[Extension | None, list[Finding]]:
     from .rules.fields import did_you_mean
 
     try:

@@ -26,7 +26,6 @@ import json
 import re
 import sys
 from decimal import Decimal
-from pathlib import Path as FsPath
 from typing import Any, Callable, Iterable
 
 from . import spec as specs
@@ -733,29 +732,3 @@ def import_spec(source: str | None = None, *, from_aws: str | None = None, envir
     verify(text, expected)
     return text, warnings
 
-
-def write_output(text: str, out: str | FsPath) -> None:
-    """Write the spec to `out` atomically (a temporary file beside it, then a rename), with the permissions a new
-    file gets (or those of the file it replaces)."""
-    import os
-    import tempfile
-
-    out = FsPath(out)
-    tmp = None
-    try:
-        if out.exists():
-            mode = out.stat().st_mode & 0o7777
-        else:
-            umask = os.umask(0)
-            os.umask(umask)
-            mode = 0o666 & ~umask
-        fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.chmod(tmp, mode)
-        os.replace(tmp, out)
-    except OSError as exc:
-        if tmp is not None and os.path.exists(tmp):
-            os.unlink(tmp)
-        raise EcsformError([Finding("IMPORT-OUT", E, f"cannot write the spec: {exc.strerror or exc}",
-                                    file=str(out), line=1, col=1)])

@@ -3,28 +3,28 @@
     files  = collect(paths)                       # spec files, sorted
     spec   = spec.read(file)                      # loader: nodes with line/column; shorthands rewritten
     vars   = spec.variants(spec, env)             # overlays merged: one variant per environment
-    found  = check(variant)                       # field checks (botocore model), extension model, rules
+    found  = check(variant, policy, region)       # policy defaults, field checks (botocore model), extension
+                                                  # model, rules, the plan's own checks; rule settings, ignores
     plan   = plan.build(variant)                  # canonical task definition + module inputs
     files  = emit.<engine>.render(plan, source)   # Terraform root
-    writer.write_tree(out, files)                 # atomic
+    writer.write_tree(out, files, manifest)       # under the output's lock; only what changed, all or nothing
 """
 
 from __future__ import annotations
 
 import functools
-import json
 import multiprocessing
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
-from . import extensions, permissions, plan as planner, spec as specs
+from . import extensions, permissions, plan as planner, policy as policies, spec as specs, suppressions
 from .errors import EcsformError, Finding, Severity, errors_in, sorted_findings
 from .loader import SPEC_SUFFIXES
 from .rules import Context, run as run_rules
 from .rules.fields import check_task
-from .target import Target
+from .target import Backend, Target
 
 if TYPE_CHECKING:
     from .config import Config
@@ -44,6 +44,11 @@ class Options:
     config: "Config | None" = None  # ecsform.yaml (generators/config.py): targets and state of the roots
     role_arn: str | None = None  # verify, diff, synth --adopt: assume this role (until ecsform.yaml names one)
     adopt: bool = False  # synth --adopt: imports.tf for what the account already has
+    lock_timeout: float | None = None  # seconds synth waits for another run's lock on --out (None: the default)
+    prune: bool = False  # remove roots no spec produces any more even when they hold files ecsform did not write
+    force: bool = False  # ... and even when they hold Terraform state
+    on_wait: Callable[[str], None] | None = None  # told once when synth waits for another run's lock
+    policy: str | None = None  # --policy FILE
 
 
 @dataclass
@@ -53,6 +58,10 @@ class Checked:
     extension: extensions.Extension | None
     task: dict[str, Any] = field(default_factory=dict)  # well-typed task the rules saw
     target: Target | None = None  # where the variant deploys (ecsform.yaml), None without one
+    policy: policies.Policy = policies.DEFAULT  # the policy that applies to this variant (all layers combined)
+    # each x-ecsform.ignore entry: its place in the file, and its IGNORE-UNMATCHED warning (None when it matched)
+    ignores: list[tuple[tuple[int, int], Finding | None]] = field(default_factory=list)
+    region: str | None = None  # the region the root's provider uses (None until the plan's checks ran)
 
 
 def display_path(path: Path) -> str:
@@ -85,12 +94,53 @@ def collect(paths: list[str]) -> tuple[list[Path], list[Finding]]:
     return [files[k] for k in sorted(files)], problems
 
 
-def check(variant: specs.Variant, target: Target | None = None) -> Checked:
-    field_findings, task = check_task(variant.task)
+def base_policy(options: Options) -> policies.Policy:
+    """The policy below every spec's own x-ecsform.policy: ecsform's defaults < ecsform.yaml's `policy:` <
+    --policy FILE. Raises EcsformError on a bad block or file."""
+    layers: list[policies.Policy | None] = []
+    problems: list[Finding] = []
+    config = options.config
+    if config is not None and config.policy_node is not None:
+        layer, found = policies.from_node(config.policy_node, config.file, ("policy",))
+        layers.append(layer)
+        problems += found
+    if options.policy:
+        layer, found = policies.load_file(options.policy)
+        layers.append(layer)
+        problems += found
+    if problems:
+        raise EcsformError(sorted_findings(problems))
+    return policies.combine(*layers)
+
+
+def check(variant: specs.Variant, base: policies.Policy | None = None, region: str | None = None,
+          target: Target | None = None) -> Checked:
+    """Every finding about one variant deployed to `target`, in one place for validate and synth: the x-ecsform
+    block (its policy layer included), the policy's defaults, the field checks, the rules, and (when those leave no
+    error) the checks of what the plan decides; then the policy's rule settings and the spec's suppressions."""
     ext, ext_findings = extensions.validate(variant.extension)
-    ctx = Context(task, ext, variant.environment, reported=[f.path for f in field_findings], target=target)
-    rule_findings = run_rules(ctx)
-    return Checked(variant, variant.locate(field_findings + ext_findings + rule_findings), ext, task, target)
+    layer = ext.policy if ext is not None else None
+    policy = policies.combine(base, layer) if layer is not None or base is None else base
+    task = policies.apply_defaults(variant.task, policy)
+    if task is not variant.task:  # a default-true level wrote values: the variant is what will be registered
+        variant = replace(variant, task=task)
+    field_findings, task = check_task(variant.task)
+    ctx = Context(task, ext, variant.environment, reported=[f.path for f in field_findings], target=target,
+                  policy=policy)
+    found = variant.locate(field_findings + ext_findings)
+    found += policies.configure(variant.locate(run_rules(ctx)), policy)
+    ignores: list[tuple[tuple[int, int], Finding | None]] = []
+    if ext is not None and ext.ignore:
+        prefix = (extensions.KEY, suppressions.KEY)
+        entries, problems = suppressions.entries(ext.ignore, prefix)
+        found, unmatched = suppressions.apply(found + variant.locate(problems), entries, prefix)
+        by_index = {f.path[-1]: f for f in variant.locate(unmatched)}
+        ignores = [(variant.smap.locate(prefix + (e.index,)), by_index.get(e.index)) for e in entries]
+    chosen = None
+    if ext is not None and not errors_in(found):  # the plan's checks need a valid task
+        chosen, more = planner.checks(variant, ext, region, target)
+        found += variant.locate(more)
+    return Checked(variant, found, ext, task, target, policy, ignores, chosen)
 
 
 def load(paths: list[str], env: str | None = None) -> tuple[list[specs.Variant], list[Finding]]:
@@ -112,38 +162,73 @@ def _load_files(files: list[Path], env: str | None) -> tuple[list[specs.Variant]
 
 
 def check_text(text: str, file: str = "<spec>", env: str | None = None,
-               target: Target | None = None) -> list[Finding]:
-    """Every finding for one spec given as text (YAML or JSON), deployed to `target`; for tests and editors."""
+               options: Options | None = None, target: Target | None = None) -> list[Finding]:
+    """Every finding for one spec given as text (YAML or JSON), deployed to `target` (else to ecsform.yaml's
+    target in `options`), suppressed ones included; for tests and editors."""
     from .loader import load_text
 
+    options = options or Options(env=env)
     try:
         spec = specs.split(load_text(text, file), file)
-        variants = specs.variants(spec, env)
+        variants = specs.variants(spec, options.env)
     except EcsformError as exc:
         return exc.findings
-    return sorted_findings(f for v in variants for f in check(v, target).findings)
+    return _validate_variants(variants, [], base_policy(options), options, target)[1]
 
 
 def validate(paths: list[str], options: Options | None = None) -> tuple[list[Checked], list[Finding]]:
     """Load and check every spec; return the checked variants and every finding (sorted)."""
     options = options or Options()
+    base = base_policy(options)
     variants, findings = load(paths, options.env)
-    return _validate_variants(variants, findings, options.config)
+    return _validate_variants(variants, findings, base, options)
 
 
-def _validate_variants(variants: list[specs.Variant], findings: list[Finding],
-                       config: "Config | None" = None) -> tuple[list[Checked], list[Finding]]:
-    checked, found, declared = _check_variants(variants, config)
-    return checked, sorted_findings(findings + found + _cross_spec(declared))
+def _validate_variants(variants: list[specs.Variant], findings: list[Finding], base: policies.Policy,
+                       options: Options, target: Target | None = None) -> tuple[list[Checked], list[Finding]]:
+    checked, found, declared = _check_variants(variants, base, options.region, options.config, target)
+    return checked, sorted_findings(findings + found + _cross_spec(declared, options.config))
 
 
-def _check_variants(variants: list[specs.Variant],
-                    config: "Config | None" = None) -> tuple[list[Checked], list[Finding], list[Declared]]:
-    checked = [check(v, config.target(v.environment) if config else None) for v in variants]
-    found = [f for c in checked for f in c.findings]
+def _check_variants(variants: list[specs.Variant], base: policies.Policy, region: str | None,
+                    config: "Config | None" = None,
+                    target: Target | None = None) -> tuple[list[Checked], list[Finding], list[Declared]]:
+    """Check each variant for its deploy target: ecsform.yaml's for its environment, else `target`."""
+    checked = [check(v, base, region, config.target(v.environment) if config else target) for v in variants]
+    found = [f for c in checked for f in c.findings] + _unmatched_ignores(checked)
+    declared = [d for c in checked if (d := _declared(c))]
     if config is not None:
         found += [f for v in variants for f in config.undeclared(v)]
-    return checked, found, [d for c in checked if (d := _declared(c))]
+        for i, d in enumerate(declared):
+            c = next(c for c in checked if c.variant.file == d.file and c.variant.environment == d.environment)
+            if not errors_in(c.findings):
+                backend, more = config.backend(root=planner.root_path(c.variant), family=c.variant.family,
+                                               environment=c.variant.environment, target=c.target, region=c.region)
+                found += more
+                declared[i] = replace(d, state=(planner.root_path(c.variant), c.variant.environment, backend))
+    return checked, found, declared
+
+
+def _unmatched_ignores(checked: list[Checked]) -> list[Finding]:
+    """IGNORE-UNMATCHED for each x-ecsform.ignore entry that matched nothing in every variant that has it. When only
+    some environments of a spec were checked (--env), an entry may be meant for another one: nothing is said."""
+    by_file: dict[str, list[Checked]] = {}
+    for c in checked:
+        by_file.setdefault(c.variant.file, []).append(c)
+    out = []
+    for group in by_file.values():
+        if len(group) != max(1, len(group[0].variant.spec.environments)):
+            continue
+        states: dict[tuple[int, int], list[Finding | None]] = {}
+        for c in group:
+            for where, unmatched in c.ignores:
+                states.setdefault(where, []).append(unmatched)
+        for found in states.values():
+            if all(f is not None for f in found):
+                first = found[0]
+                assert first is not None
+                out.append(replace(first, environment=None) if len(found) > 1 else first)
+    return out
 
 
 # Below this many files per process, forking costs more than it saves.
@@ -154,20 +239,22 @@ def validate_findings(paths: list[str], options: Options | None = None) -> list[
     """What `validate` finds, without the checked variants (the validate command). Many files are loaded and
     checked by one forked process per core (ECSFORM_JOBS sets how many): the findings are the same, sorted."""
     options = options or Options()
+    base = base_policy(options)
     files, findings = collect(paths)
     jobs = min(_jobs(), len(files) // MIN_FILES_PER_JOB)
     if jobs < 2:
-        parts = [_check_files(files, options.env, options.config)]
+        parts = [_check_files(files, options.env, base, options.region, options.config)]
     else:
         size = -(-len(files) // jobs)  # contiguous chunks keep the files' order for the check across specs
-        chunks = [(files[i:i + size], options.env, options.config) for i in range(0, len(files), size)]
+        chunks = [(files[i:i + size], options.env, base, options.region, options.config)
+                  for i in range(0, len(files), size)]
         with multiprocessing.get_context("fork").Pool(len(chunks)) as pool:
             parts = pool.starmap(_check_files, chunks)
     declared: list[Declared] = []
     for found, roots in parts:
         findings.extend(found)
         declared.extend(roots)
-    return sorted_findings(findings + _cross_spec(declared))
+    return sorted_findings(findings + _cross_spec(declared, options.config))
 
 
 def _jobs() -> int:
@@ -179,11 +266,11 @@ def _jobs() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-def _check_files(files: list[Path], env: str | None,
+def _check_files(files: list[Path], env: str | None, base: policies.Policy, region: str | None,
                  config: "Config | None" = None) -> tuple[list[Finding], list[Declared]]:
     """Load and check some files: their findings and the families they declare (what a worker sends back)."""
     variants, findings = _load_files(files, env)
-    _, found, declared = _check_variants(variants, config)
+    _, found, declared = _check_variants(variants, base, region, config)
     return findings + found, declared
 
 
@@ -193,6 +280,9 @@ class Declared:
     family: str
     where: str
     duplicate: Finding  # located at the variant's family; the message is written when a second one turns up
+    file: str = ""
+    environment: str | None = None
+    state: "tuple[str, str | None, Backend] | None" = None  # (root, environment, backend) with an ecsform.yaml
 
 
 def _declared(c: Checked) -> Declared | None:
@@ -202,11 +292,11 @@ def _declared(c: Checked) -> Declared | None:
     where = f"{v.file}" + (f" (environment {v.environment})" if v.environment else "")
     duplicate = Finding("FAMILY-DUPLICATE", Severity.ERROR, "", ("family",),
                         "each root registers its own family; rename one of them")
-    return Declared(v.family, where, v.locate([duplicate])[0])
+    return Declared(v.family, where, v.locate([duplicate])[0], v.file, v.environment)
 
 
-def _cross_spec(declared: list[Declared]) -> list[Finding]:
-    """Two roots may not register the same family."""
+def _cross_spec(declared: list[Declared], config: "Config | None" = None) -> list[Finding]:
+    """Two roots may not register the same family, nor keep their state in the same place."""
     seen: dict[str, Declared] = {}
     problems = []
     for d in declared:
@@ -215,11 +305,14 @@ def _cross_spec(declared: list[Declared]) -> list[Finding]:
             problems.append(replace(d.duplicate, message=message))
         else:
             seen[d.family] = d
+    if config is not None:
+        problems += config.shared_state(d.state for d in declared if d.state is not None)
     return problems
 
 
 def failing(findings: list[Finding], strict: bool) -> bool:
-    return bool(errors_in(findings)) or (strict and bool(findings))
+    """True when a run stops: an error, or with --strict any finding (suppressed ones never count)."""
+    return bool(errors_in(findings)) or (strict and any(f.suppressed is None for f in findings))
 
 
 def build_plans(paths: list[str], options: Options) -> tuple[list[planner.Plan], list[Finding]]:
@@ -232,11 +325,12 @@ def build_plans_from_text(text: str, file: str, options: Options) -> tuple[list[
     """`build_plans` for one spec given as text (YAML or JSON), e.g. a spec mapping a CDK app builds in code."""
     from .loader import load_text
 
+    base = base_policy(options)
     try:
         variants = specs.variants(specs.split(load_text(text, file), file), options.env)
     except EcsformError as exc:
         raise EcsformError(sorted_findings(exc.findings)) from None
-    checked, findings = _validate_variants(variants, [])
+    checked, findings = _validate_variants(variants, [], base, options)
     return _plan_checked(checked, findings, options)
 
 
@@ -244,29 +338,16 @@ def _plan_checked(checked: list[Checked], findings: list[Finding],
                   options: Options) -> tuple[list[planner.Plan], list[Finding]]:
     if failing(findings, options.strict):
         raise EcsformError(findings)
-    plans = []
-    plan_findings: list[Finding] = []
-    for c in checked:
-        p, extra = planner.build(c.variant, c.extension, region=options.region, target=c.target)
+    # check() ran the plan's own checks (planner.checks) already: what build finds again is the same
+    plans = [planner.build(c.variant, c.extension, region=options.region, target=c.target, policy=c.policy)[0]
+             for c in checked]
+    for c, p in zip(checked, plans):  # the roles' permissions, for each root's README.md
         p.permissions = permissions.derive(c.task, c.extension, c.variant.environment, c.target)
-        plans.append(p)
-        plan_findings.extend(c.variant.locate(extra))
-    if options.config is not None:
-        plan_findings += _backends(plans, options.config)
-    findings = sorted_findings(findings + plan_findings)
-    if failing(findings, options.strict):
-        raise EcsformError(findings)
+    if options.config is not None:  # validate reported the backends' problems (CONFIG-PLACEHOLDER, -STATE-SHARED)
+        for p in plans:
+            p.backend = options.config.backend(root=p.root, family=p.family, environment=p.environment,
+                                               target=p.target, region=p.region)[0]
     return plans, findings
-
-
-def _backends(plans: list[planner.Plan], config: "Config") -> list[Finding]:
-    """Each plan's state backend from ecsform.yaml (placeholders filled in), and roots that would share state."""
-    findings: list[Finding] = []
-    for p in plans:
-        p.backend, more = config.backend(root=p.root, family=p.family, environment=p.environment, target=p.target,
-                                         region=p.region)
-        findings += more
-    return findings + config.shared_state((p.root, p.environment, p.backend) for p in plans)
 
 
 def module_address(base: str, module: str) -> str:
@@ -298,6 +379,18 @@ def synth(paths: list[str], out: str | Path, options: Options | None = None) -> 
     from . import writer
 
     options = options or Options()
+    files, manifest, findings = synth_tree(paths, out, options)
+    timeout = writer.DEFAULT_LOCK_TIMEOUT if options.lock_timeout is None else options.lock_timeout
+    with writer.output_lock(out, timeout, parents=True, on_wait=options.on_wait):
+        result = writer.write_tree(out, files, manifest, prune=options.prune, force=options.force)
+    return result.manifest, sorted_findings(findings + result.findings)
+
+
+def synth_tree(paths: list[str], out: str | Path,
+               options: Options | None = None) -> tuple[dict[str, bytes], dict[str, Any], list[Finding]]:
+    """What synth writes under `out`, without writing it: the roots' files (relative path -> bytes), the manifest
+    ("roots") and the warnings. `writer.changes(out, files, manifest)` compares them with the disk."""
+    options = options or Options()
     out = Path(out)
     validated, found = validate(paths, options)
     plans, findings = _plan_checked(validated, found, options)
@@ -319,10 +412,7 @@ def synth(paths: list[str], out: str | Path, options: Options | None = None) -> 
                       "engine": options.engine, "spec": p.file, "files": sorted(rendered),
                       **_deployment(p)})
     _check_nesting(roots)
-    manifest = {"roots": roots}
-    files[writer.MANIFEST] = (json.dumps(manifest, indent=2, sort_keys=False) + "\n").encode()
-    writer.write_tree(out, files)
-    return manifest, findings
+    return files, {"roots": roots}, findings
 
 
 def _deployment(p: planner.Plan) -> dict[str, Any]:

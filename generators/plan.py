@@ -13,6 +13,7 @@ from typing import Any
 from . import arns, canonical, references
 from .errors import Finding, Severity
 from .extensions import Extension
+from .policy import DEFAULT as DEFAULT_POLICY, Policy
 from .spec import Variant
 from .target import Backend, Target
 from .tfexpr import TfExpr, index
@@ -82,8 +83,7 @@ def _tags(task: dict[str, Any], extension_tags: dict[str, str]) -> dict[str, str
     return dict(sorted(tags.items()))
 
 
-def _region(variant: Variant, register: dict[str, Any], override: str | None,
-            target: Target | None = None) -> tuple[str | None, list[Finding]]:
+def _region(variant: Variant, override: str | None, target: Target | None = None) -> tuple[str | None, list[Finding]]:
     if override:
         return override, []
     if target is not None and target.region:
@@ -91,16 +91,31 @@ def _region(variant: Variant, register: dict[str, Any], override: str | None,
     ext_region = variant.extension.get("region") if isinstance(variant.extension, dict) else None
     if ext_region:
         return ext_region, []
-    for tier in arns.implied_regions(register):
+    for tier in arns.implied_regions(variant.task):
         if len(tier) == 1:
             return tier[0], []
         if len(tier) > 1:
+            where, first = _second_region(variant.task, tier)
             return None, [Finding("REGION-AMBIGUOUS", Severity.ERROR,
-                                  f"the spec points at several regions ({', '.join(tier)})", ("x-ecsform",),
-                                  "set x-ecsform.region, or pass --region")]
+                                  f"the spec points at several regions ({', '.join(tier)}): this value names "
+                                  f"another one than {first}", where,
+                                  "set x-ecsform.region (the region of the provider and of the log groups ecsform "
+                                  "creates), or pass --region")]
     return None, [Finding("REGION-UNSET", Severity.WARNING,
                           "no region in the spec; the provider will take it from AWS_REGION", ("family",),
                           "set x-ecsform.region, or pass --region")]
+
+
+def _second_region(task: dict[str, Any], regions: list[str]) -> tuple[tuple[Any, ...], str]:
+    """Where the task first names a second region of `regions` (in document order), and the region named before it."""
+    seen: list[str] = []
+    for path, value in references.strings(task):
+        for region in regions:
+            if region not in seen and (value == region or f":{region}:" in value or f".{region}." in value):
+                seen.append(region)
+                if len(seen) == 2:
+                    return path, seen[0]
+    return ("family",), regions[0]
 
 
 def root_path(variant: Variant) -> str:
@@ -134,8 +149,9 @@ _TASK_INPUTS = (
 
 
 def build(variant: Variant, ext: Extension | None = None, *, region: str | None = None,
-          target: Target | None = None) -> tuple[Plan, list[Finding]]:
-    """Plan one variant (already validated; `ext` is its parsed x-ecsform block) for its deploy target."""
+          target: Target | None = None, policy: Policy | None = None) -> tuple[Plan, list[Finding]]:
+    """Plan one variant for its deploy target (already validated and checked, `checks` included; `ext` is its
+    parsed x-ecsform block, `policy` the policy that applies to it). The findings are those of `checks`."""
     ext = ext or Extension()
     register = canonical.register_input(variant.task)
     spec_tags = _tags(register, ext.tags)
@@ -146,7 +162,7 @@ def build(variant: Variant, ext: Extension | None = None, *, region: str | None 
     if registered:
         register["tags"] = [{"key": k, "value": v} for k, v in registered.items()]
     tags = {k: v for k, v in spec_tags.items() if target is None or target.tags.get(k) != v}
-    chosen, findings = _region(variant, register, region, target)
+    chosen, findings = checks(variant, ext, region, target)
     plan = Plan(register["family"], variant.environment, variant.file, chosen, register, root_path(variant))
     plan.tags = tags
     plan.target = target
@@ -154,21 +170,34 @@ def build(variant: Variant, ext: Extension | None = None, *, region: str | None 
     plan.images = {c["name"]: c["image"] for c in register["containerDefinitions"]}
     plan.managed_secrets = _managed_secrets(register["family"], ext)
     plan.managed_efs = {key: _efs_inputs(register["family"], key, fs, tags) for key, fs in ext.efs.items()}
-    findings += _log_regions(register, chosen, ext)
-    creates_execution_role = "executionRoleArn" not in register and ext.execution_role.create is not False
-    if creates_execution_role:
-        plan.secret_lookups, findings_lookup = _secret_lookups(register, chosen)
-        findings += findings_lookup
-    plan.module_inputs = module_inputs(plan, ext)
+    if creates_execution_role(variant.task, ext):
+        plan.secret_lookups, _ = _secret_lookups(variant.task, chosen)
+    plan.module_inputs = module_inputs(plan, ext, policy)
     return plan, findings
 
 
-def _log_regions(register: dict[str, Any], region: str | None, ext: Extension) -> list[Finding]:
+def creates_execution_role(task: dict[str, Any], ext: Extension) -> bool:
+    return "executionRoleArn" not in task and ext.execution_role.create is not False
+
+
+def checks(variant: Variant, ext: Extension, region: str | None = None,
+           target: Target | None = None) -> tuple[str | None, list[Finding]]:
+    """The region the root's provider uses, and the findings that depend on what the plan decides (the region, the
+    log groups and the execution role ecsform creates): REGION-AMBIGUOUS, REGION-UNSET, LOGS-REGION and
+    SECRET-UNRESOLVED. `validate` and `synth` both run this, so both report the same (paths are the spec's)."""
+    chosen, findings = _region(variant, region, target)
+    findings += _log_regions(variant.task, chosen, ext)
+    if creates_execution_role(variant.task, ext):
+        findings += _secret_lookups(variant.task, chosen)[1]
+    return chosen, findings
+
+
+def _log_regions(task: dict[str, Any], region: str | None, ext: Extension) -> list[Finding]:
     """Log groups ecsform creates live in the provider's region; awslogs must write there."""
     if not ext.logs.create or region is None:
         return []
     out = []
-    for i, c in enumerate(register.get("containerDefinitions", [])):
+    for i, c in enumerate(task.get("containerDefinitions", [])):
         opts = c.get("logConfiguration", {}).get("options", {})
         if c.get("logConfiguration", {}).get("logDriver") == "awslogs" and opts.get("awslogs-region", region) != region:
             out.append(Finding(
@@ -216,13 +245,14 @@ def _data_name(arn: str, taken: set[str]) -> str:
     return candidate
 
 
-def _secret_lookups(register: dict[str, Any], region: str | None) -> tuple[dict[str, str], list[Finding]]:
+def _secret_lookups(task: dict[str, Any], region: str | None) -> tuple[dict[str, str], list[Finding]]:
     """Secrets Manager references without the random suffix, which the execution role policy must name by their
-    full ARN: partial ARNs, and repository credentials given by name. Reference -> data source name."""
+    full ARN: partial ARNs, and repository credentials given by name. Reference -> data source name, and a
+    SECRET-UNRESOLVED error at each partial ARN of another region (the data source reads the provider's region)."""
     lookups: dict[str, str] = {}
     findings: list[Finding] = []
     taken: set[str] = set()
-    for value, by_name_allowed in references.secret_references(register, with_kind=True):
+    for path, value, by_name_allowed in references.secret_references_at(task):
         if by_name_allowed and not value.startswith("arn:") and not references.is_reference(value):
             base = value  # repositoryCredentials.credentialsParameter may name a secret of the task's region
         else:
@@ -232,9 +262,11 @@ def _secret_lookups(register: dict[str, Any], region: str | None) -> tuple[dict[
             if region is not None and references.secret_region(base) != region:
                 findings.append(Finding(
                     "SECRET-UNRESOLVED", Severity.ERROR,
-                    f"{base} is a partial ARN in another region than the provider's ({region}): ecsform cannot look "
-                    "up its full ARN, and an IAM policy naming a partial ARN matches nothing",
-                    ("containerDefinitions",), "write the secret's full ARN (with its 6-character suffix)"))
+                    f"{base} is a partial ARN (no 6-character suffix) in {references.secret_region(base)}, another "
+                    f"region than the provider's ({region}): ecsform cannot look up its full ARN, and an IAM policy "
+                    "naming a partial ARN matches nothing", path,
+                    "write the secret's full ARN, with the suffix `aws secretsmanager describe-secret --region "
+                    f"{references.secret_region(base)} --secret-id {base.split(':secret:', 1)[-1]}` prints"))
                 continue
         if base not in lookups:
             lookups[base] = _data_name(base, taken)
@@ -306,7 +338,14 @@ def hcl_list(strings: list[str]) -> str:
     return "[" + ", ".join(quote(x) for x in strings) + "]"
 
 
-def module_inputs(plan: Plan, ext: Extension) -> list[tuple[str, Any]]:
+def log_retention(ext: Extension, policy: Policy | None) -> int:
+    """x-ecsform.logs.retentionInDays when the spec writes it, else the policy's logRetentionDays (default 365)."""
+    if "retention_in_days" in ext.logs.model_fields_set:
+        return ext.logs.retention_in_days
+    return (policy or DEFAULT_POLICY).log_retention_days or DEFAULT_POLICY.log_retention_days or 365
+
+
+def module_inputs(plan: Plan, ext: Extension, policy: Policy | None = None) -> list[tuple[str, Any]]:
     """Inputs of modules/ecs-task-definition, in the order the generated code lists them."""
     register = plan.register
     inputs: list[tuple[str, Any]] = [("family", register["family"])]
@@ -337,7 +376,7 @@ def module_inputs(plan: Plan, ext: Extension) -> list[tuple[str, Any]]:
     if not ext.logs.create:
         inputs.append(("create_log_groups", False))
     elif has_awslogs:
-        inputs.append(("log_retention_in_days", ext.logs.retention_in_days))
+        inputs.append(("log_retention_in_days", log_retention(ext, policy)))
         if ext.logs.kms_key_arn:
             inputs.append(("log_kms_key_arn", ext.logs.kms_key_arn))
     if plan.tags:

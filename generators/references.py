@@ -99,16 +99,18 @@ def secret_region(value: str) -> str | None:
     return ref.arn.region if ref is not None else None
 
 
-def secret_references(register: dict[str, Any], *, with_kind: bool = False) -> list[Any]:
-    """Every value a container reads a secret from (valueFrom, secretOptions, repository credentials), in order.
-    With `with_kind`, (value, True when a bare name means a Secrets Manager secret: repository credentials)."""
-    out: list[tuple[str, bool]] = []
-    for c in register.get("containerDefinitions", []):
-        for s in c.get("secrets", []):
-            out.append((s["valueFrom"], False))
-        for s in c.get("logConfiguration", {}).get("secretOptions", []):
-            out.append((s["valueFrom"], False))
+def secret_references_at(task: dict[str, Any]) -> list[tuple[tuple[Any, ...], str, bool]]:
+    """(path, value, bare name means a Secrets Manager secret) for every value a container reads a secret from:
+    secrets[].valueFrom, logConfiguration.secretOptions[].valueFrom and repository credentials, in the task's
+    order (paths as findings print them)."""
+    out: list[tuple[tuple[Any, ...], str, bool]] = []
+    for i, c in enumerate(task.get("containerDefinitions", [])):
+        at = ("containerDefinitions", i)
+        for j, s in enumerate(c.get("secrets", [])):
+            out.append((at + ("secrets", j, "valueFrom"), s["valueFrom"], False))
+        for j, s in enumerate(c.get("logConfiguration", {}).get("secretOptions", [])):
+            out.append((at + ("logConfiguration", "secretOptions", j, "valueFrom"), s["valueFrom"], False))
         creds = c.get("repositoryCredentials", {}).get("credentialsParameter")
         if creds:
-            out.append((creds, True))
-    return out if with_kind else [value for value, _ in out]
+            out.append((at + ("repositoryCredentials", "credentialsParameter"), creds, True))
+    return out

@@ -126,6 +126,29 @@ def checkov(target: Path, *extra: str) -> dict:
     return report[0] if isinstance(report, list) else report
 
 
-def failed(report: dict) -> list[str]:
+def failed(report: dict, allowed: dict[str, str] | None = None) -> list[str]:
+    """The failed checks of a checkov report, but those in `allowed` (check id -> why it is the user's choice)."""
     return [f"{c['check_id']} {c['resource']} ({c.get('file_path')})"
-            for c in report.get("results", {}).get("failed_checks", [])]
+            for c in report.get("results", {}).get("failed_checks", []) if c["check_id"] not in (allowed or {})]
+
+
+# checkov checks that judge a choice the spec's author made about their container, not one ecsform made: ecsform
+# never changes what a container runs with unless a policy the user wrote says so (README, "Defaults and policy").
+# Each is skipped only for a task that makes the choice, with the policy setting that answers it.
+USER_CHOICES = {
+    "CKV_AWS_336": "a container that does not set readonlyRootFilesystem: true keeps ECS's writable root "
+                   "(policy readonlyRootFilesystem: require or default-true answers it)",
+    "CKV_AWS_97": "an EFS volume without transitEncryption: ENABLED mounts without TLS, ECS's default "
+                  "(policy efsTransitEncryption: require or default-true answers it)",
+}
+
+
+def user_choices(task: dict) -> dict[str, str]:
+    """The USER_CHOICES a rendered task definition makes: the checks it may fail because of what its spec says."""
+    out = {}
+    if any(c.get("readonlyRootFilesystem") is not True for c in task["containerDefinitions"]):
+        out["CKV_AWS_336"] = USER_CHOICES["CKV_AWS_336"]
+    if any(v.get("efsVolumeConfiguration", {}).get("transitEncryption") != "ENABLED" and "efsVolumeConfiguration" in v
+           for v in task.get("volumes", [])):
+        out["CKV_AWS_97"] = USER_CHOICES["CKV_AWS_97"]
+    return out

@@ -17,6 +17,7 @@ from ..errors import Finding, Path, Severity
 if TYPE_CHECKING:
     from ..extensions import Extension
     from ..target import Target
+    from ..policy import Policy
 
 Check = Callable[["Context"], Iterable[Finding]]
 
@@ -75,6 +76,17 @@ BUILTIN: list[tuple[str, Severity, str]] = [
     ("LOGS-REGION", Severity.ERROR, "awslogs writes to another region than the one ecsform creates its log group in."),
     ("SECRET-UNRESOLVED", Severity.ERROR, "A partial secret ARN in another region cannot be resolved to its full ARN."),
     ("OUT-NOT-ECSFORM", Severity.ERROR, "--out names a folder ecsform did not write."),
+    ("OUT-LOCKED", Severity.ERROR, "Another ecsform run holds the output's lock for longer than --lock-timeout."),
+    ("OUT-NO-SPACE", Severity.ERROR, "The output cannot be written: no space left on the device (or quota)."),
+    ("OUT-DENIED", Severity.ERROR, "The output cannot be written: permission denied."),
+    ("OUT-READ-ONLY", Severity.ERROR, "The output cannot be written: read-only file system."),
+    ("OUT-NOT-DIR", Severity.ERROR, "--out, or a folder on its path, is a file (or a folder stands where a file goes)."),
+    ("OUT-NAME-TOO-LONG", Severity.ERROR, "A path of the output is longer than the file system allows."),
+    ("OUT-IO", Severity.ERROR, "The output cannot be written: another error of the file system (EIO...)."),
+    ("OUT-ORPHANED", Severity.WARNING, "A root no spec produces any more holds state or files ecsform did not write: "
+                                       "kept (remove it with --prune)."),
+    ("OUT-PRUNE-STATE", Severity.ERROR, "--prune would remove a root that holds Terraform state (needs --force)."),
+    ("CLI-FORCE", Severity.ERROR, "synth --force without --prune."),
     ("CDK-RUNTIME", Severity.ERROR, "--engine cdk: the CDK runtime cannot start (Node.js is missing, or jsii fails)."),
     ("CDK-PACKAGE", Severity.ERROR, "--engine cdk: neither cdktn nor cdktf is installed, or ECSFORM_CDK_PACKAGE names another package."),
     ("CDK-STACK-NAME", Severity.ERROR, "cdk-app: two roots would get the same stack name."),
@@ -85,7 +97,6 @@ BUILTIN: list[tuple[str, Severity, str]] = [
     ("IMPORT-INPUT", Severity.ERROR, "import: the input is not a task definition (describe output or register input)."),
     ("IMPORT-AWS", Severity.ERROR, "import --from-aws: the task definition cannot be read from AWS."),
     ("IMPORT-FAMILY", Severity.ERROR, "import --environments: the families share no prefix and --family is not given."),
-    ("IMPORT-OUT", Severity.ERROR, "import --out: the spec cannot be written."),
     ("CONFIG-READ", Severity.ERROR, "ecsform.yaml (or --config FILE) cannot be read."),
     ("CONFIG-UNKNOWN-FIELD", Severity.ERROR, "An unknown key in ecsform.yaml (with a did-you-mean)."),
     ("CONFIG-REQUIRED", Severity.ERROR, "ecsform.yaml lacks a key it needs (backend.s3 bucket and key, unless partial)."),
@@ -119,7 +130,19 @@ BUILTIN: list[tuple[str, Severity, str]] = [
     ("AWS-THROTTLED", Severity.ERROR, "AWS throttled a call after retries."),
     ("AWS-ENDPOINT", Severity.ERROR, "The AWS endpoint cannot be reached."),
     ("AWS-ERROR", Severity.ERROR, "Another AWS error."),
+    ("POLICY-UNKNOWN-FIELD", Severity.ERROR, "An unknown field in a policy block (x-ecsform.policy or --policy FILE)."),
+    ("POLICY-INVALID", Severity.ERROR, "A policy value is invalid: a level, a retention, or a rule that does not exist or cannot be configured."),
+    ("IGNORE-REASON", Severity.ERROR, "An x-ecsform.ignore entry gives no reason."),
+    ("IGNORE-INVALID", Severity.ERROR, "An x-ecsform.ignore entry names a rule that does not exist or cannot be suppressed, or a malformed path."),
+    ("IGNORE-UNMATCHED", Severity.WARNING, "An x-ecsform.ignore entry suppresses nothing."),
 ]
+
+# Rules whose findings ecsform itself relies on to write a root that Terraform accepts: they cannot be turned off
+# or suppressed (the policy's `rules:` and x-ecsform.ignore refuse them).
+NOT_CONFIGURABLE = frozenset({
+    "ECS-A1", "ECS-A2", "ECS-A3", "ECS-A6", "ECS-A7", "ECS-A8", "ECS-A10", "ECS-M1", "TF-UNSUPPORTED",
+    "X-REF-FORMAT", "X-REF-UNKNOWN", "X-REF-VOLUME",
+})
 
 
 def rule(id: str, severity: Severity, summary: str, source: str = "") -> Callable[[Callable[..., Any]], Rule]:
@@ -139,11 +162,15 @@ class Context:
     """What a rule sees: the task (well-typed), the extension block, and helpers for the common questions."""
 
     def __init__(self, task: dict[str, Any], ext: "Extension | None" = None, environment: str | None = None,
-                 reported: Iterable[Path] = (), target: "Target | None" = None) -> None:
+                 reported: Iterable[Path] = (), target: "Target | None" = None,
+                 policy: "Policy | None" = None) -> None:
         from ..extensions import Extension
 
         self.task = task
         self.ext: Extension = ext if ext is not None else Extension()
+        if policy is None:
+            from ..policy import DEFAULT as policy
+        self.policy: Policy = policy
         self.environment = environment
         self.target = target  # where the task deploys (ecsform.yaml); None without a configuration
         # paths the field checks already reported (a badly typed value there was removed from `task`)
@@ -303,6 +330,27 @@ def catalog() -> list[tuple[str, str, str, str]]:
     rows = [(r.id, r.severity.value, r.summary, r.source) for r in all_rules()]
     rows += [(rid, sev.value, summary, "ecsform") for rid, sev, summary in BUILTIN]
     return rows
+
+
+def known_ids() -> frozenset[str]:
+    """Every id `python main.py rules` lists."""
+    global _known
+    if _known is None:
+        _known = frozenset(r[0] for r in catalog())
+    return _known
+
+
+_known: frozenset[str] | None = None
+
+
+def configurable(rule_id: str) -> str | None:
+    """None when the policy's `rules:` and x-ecsform.ignore may set or suppress this id; else why not."""
+    _load_all()
+    if rule_id not in REGISTRY:
+        return "it reports input ecsform cannot read, check or plan, not a rule"
+    if rule_id in NOT_CONFIGURABLE:
+        return "ecsform relies on it to write a root that Terraform accepts"
+    return None
 
 
 def markdown_table() -> str:

@@ -14,7 +14,8 @@ from . import Context, Rule, items, rule
 def empty_environment_value(r: Rule, ctx: Context) -> Iterator[Finding]:
     for path, c in ctx.containers():
         for env_path, entry in items(c, "environment", path):
-            if isinstance(entry, dict) and entry.get("value", "") == "":
+            if isinstance(entry, dict) and entry.get("value", "") == "" \
+                    and env_path + ("value",) not in ctx.reported:  # a badly typed value (SPEC-TYPE), not empty
                 yield r.finding(f"environment variable {entry.get('name')!r} has an empty value: ECS does not "
                                 "return it, so the provider sees a change and replaces the task definition on "
                                 "every plan", env_path,

@@ -7,6 +7,8 @@ is known to ecsform as soon as botocore knows it.
 from __future__ import annotations
 
 import difflib
+import json
+import re
 from typing import Any, Iterator
 
 from ..ecs_model import Shape, container_shape, input_shape
@@ -75,6 +77,50 @@ def _type_hint(kind: str, value: Any) -> str | None:
     return None
 
 
+_SECONDS = re.compile(r"^\s*(\d+)\s*(s|sec|secs|seconds?|m|min|mins|minutes?)\s*$", re.IGNORECASE)
+_MIB = re.compile(r"^\s*(\d+)\s*(m|mb|mib|g|gb|gib)\s*$", re.IGNORECASE)
+# Integer fields ECS counts in seconds, and in MiB (the container's own; the task's cpu/memory take units).
+_SECONDS_FIELDS = frozenset({"interval", "timeout", "startPeriod", "stopTimeout", "startTimeout",
+                             "restartAttemptPeriod"})
+_MIB_FIELDS = frozenset({"memory", "memoryReservation", "sharedMemorySize", "maxSwap"})
+
+
+def _field_hint(path: Path, kind: str, value: Any) -> str | None:
+    """A hint for the mistakes people make in particular fields (checked before the generic type hint)."""
+    field = next((p for p in reversed(path) if isinstance(p, str)), "")
+    in_container = len(path) >= 2 and path[0] == "containerDefinitions"
+    if in_container and len(path) == 4 and path[2] == "portMappings" and isinstance(value, str):
+        text = value.strip()
+        if text.isdigit():
+            return (f"the portMappings shorthand takes integers: write {text} without quotes, or "
+                    f"{{containerPort: {text}}}")
+        m = re.fullmatch(r"(?:(\d+):)?(\d+)(?:/(tcp|udp))?", text, re.IGNORECASE)
+        if m:
+            host, container, protocol = m.groups()
+            parts = [f"containerPort: {container}"] + ([f"hostPort: {host}"] if host else []) + \
+                ([f"protocol: {protocol.lower()}"] if protocol else [])
+            return f"ECS does not read Docker's \"HOST:CONTAINER/PROTOCOL\" form: write {{{', '.join(parts)}}}"
+    if in_container and path[-2:] == ("healthCheck", "command") and isinstance(value, str):
+        return (f"write {json.dumps(['CMD-SHELL', value])}: CMD-SHELL runs the string in the container's shell "
+                "(or [\"CMD\", \"executable\", \"arg\", ...] runs it without one)")
+    if in_container and len(path) == 3 and field in ("command", "entryPoint") and isinstance(value, str):
+        words = value.split()
+        return (f"write a list: {json.dumps(words)} (ECS does not split a string into arguments; for the shell, "
+                f"{json.dumps(['sh', '-c', value])})")
+    if kind in ("integer", "long") and isinstance(value, str):
+        if field in _SECONDS_FIELDS and (m := _SECONDS.match(value)):
+            seconds = int(m.group(1)) * (60 if m.group(2).lower().startswith("m") else 1)
+            return f"ECS counts {field} in seconds, as a plain integer: write {seconds}"
+        if in_container and field in _MIB_FIELDS and (m := _MIB.match(value)):
+            mib = int(m.group(1)) * (1024 if m.group(2).lower().startswith("g") else 1)
+            return f"ECS counts a container's {field} in MiB, as a plain integer: write {mib}"
+    if in_container and path[2:3] == ("environment",) and field == "value" and not isinstance(value, (list, dict)) \
+            and value is not None:
+        shown = str(value).lower() if isinstance(value, bool) else str(value)
+        return f'environment values are strings: quote it, "{shown}" (the container reads every variable as text)'
+    return None
+
+
 def _normalized(name: str) -> str:
     return name.replace("_", "").replace("-", "").lower()
 
@@ -135,7 +181,7 @@ def check_value(value: Any, shp: Shape, path: Path) -> Iterator[Finding]:
         return
     if not _type_ok(kind, value):
         yield Finding("SPEC-TYPE", E, f"expected {_TYPE_WORDS.get(kind, kind)}, got {describe(value)}", path,
-                      hint=_type_hint(kind, value))
+                      hint=_field_hint(path, kind, value) or _type_hint(kind, value))
         return
     raw = shp.raw
     if kind == "string":

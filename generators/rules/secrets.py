@@ -77,17 +77,14 @@ def _secretsmanager_refs(ctx: Context) -> Iterator[tuple[tuple, str, bool]]:
 
 
 def _partial_hint(ctx: Context, ref: aws.SecretRef) -> str:
-    if ctx.execution_role_arn is not None:
-        return (f"the policy of {ctx.execution_role_arn} must allow {ref.policy_resource} (the '??????' match the "
-                f"suffix), or write the full ARN that `aws secretsmanager describe-secret --secret-id {ref.name}` "
-                "prints")
-    return ("ecsform looks up the full ARN with a data source at plan time, so the secret must exist before "
-            f"`terraform plan`; or write the full ARN that `aws secretsmanager describe-secret --secret-id "
-            f"{ref.name}` prints")
+    role = ctx.execution_role_arn or "the execution role"
+    return (f"the policy of {role} must allow {ref.policy_resource} (the '??????' match the suffix), or write the "
+            f"full ARN that `aws secretsmanager describe-secret --secret-id {ref.name}` prints")
 
 
 @rule("ECS-H5", E, "A Secrets Manager ARN has 2 or 5 resource fields (secret:NAME[:json-key:stage:id]) and not "
-                   "both version-stage and version-id; a partial ARN (no 6-character suffix) is a warning.",
+                   "both version-stage and version-id; a partial ARN (no 6-character suffix) is a warning when the "
+                   "execution role is the spec's own (ecsform resolves it for the role it creates).",
       "docs H5; AGENT asmsecret.go")
 def secretsmanager_arn(r: Rule, ctx: Context) -> Iterator[Finding]:
     for path, value, _ in _secretsmanager_refs(ctx):
@@ -109,7 +106,9 @@ def secretsmanager_arn(r: Rule, ctx: Context) -> Iterator[Finding]:
                             f"{ref.version_id!r}", path,
                             f"keep one: {ref.base}:{ref.json_key}:{ref.version_stage}: or "
                             f"{ref.base}:{ref.json_key}::{ref.version_id}")
-        elif ref.partial:
+        elif ref.partial and not ctx.execution_role_managed:
+            # when ecsform creates the execution role, it resolves the full ARN itself (a data source at plan time;
+            # SECRET-UNRESOLVED when it cannot): the policy names the real secret, so there is nothing to warn about
             yield r.finding(f"{ref.base!r} is a partial ARN: the secret name {ref.name!r} lacks the '-' and 6 "
                             "characters Secrets Manager appends; ECS resolves it, but an IAM policy that names this "
                             "ARN matches nothing", path, _partial_hint(ctx, ref), severity=W)

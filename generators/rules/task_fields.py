@@ -69,7 +69,7 @@ def resource_requirements(r: Rule, ctx: Context) -> Iterator[Finding]:
                 if isinstance(value, str) and value != "ALL" and not (value.isdigit() and int(value) > 0):
                     yield r.finding(f"GPU value {value!r} is not a positive number of GPUs or ALL", p + ("value",),
                                     "write \"1\" (a string)")
-                elif value is None and "sharingStrategy" not in req:
+                elif value is None and not req.get("sharingStrategy"):  # an empty strategy names none
                     yield r.finding("GPU requirement without a value", p, "add value: \"1\"")
             elif kind == "InferenceAccelerator" and isinstance(value, str) and value not in devices:
                 yield r.finding(f"accelerator {value!r} is not a deviceName of the task's inferenceAccelerators",

@@ -146,9 +146,10 @@ def host_source_path(r: Rule, ctx: Context) -> Iterator[Finding]:
                             "compatible task definitions do not support sourcePath\")")
 
 
-@rule("ECS-J7", E, "EFS volumes: with an access point or IAM authorization, rootDirectory / and transit encryption "
-                   "not DISABLED; transitEncryptionPort 1-65535 (errors); file system and access point IDs (warnings: "
-                   "run time).", "docs J7; BC EFSVolumeConfiguration; aws/aws-cdk#10683; TF IsPortNumber")
+@rule("ECS-J7", E, "EFS volumes: with an access point or IAM authorization, rootDirectory / and transitEncryption "
+                   "ENABLED (not DISABLED, nor left out); transitEncryptionPort 1-65535 (errors); file system and "
+                   "access point IDs (warnings: run time).",
+      "docs J7; BC EFSVolumeConfiguration; aws/aws-cdk#10683; TF IsPortNumber")
 def efs_fields(r: Rule, ctx: Context) -> Iterator[Finding]:
     for path, _, efs in _efs(ctx):
         fs_id = efs.get("fileSystemId")
@@ -170,10 +171,13 @@ def efs_fields(r: Rule, ctx: Context) -> Iterator[Finding]:
                             "EFS access point, the root directory must either be set to \"/\" or be omitted\")")
         needs_tls = [why for why, on in (("an access point", ap is not None),
                                          ("IAM authorization", auth.get("iam") == "ENABLED")) if on]
-        if efs.get("transitEncryption") == "DISABLED" and needs_tls:
-            yield r.finding(f"transitEncryption is DISABLED but the volume uses {' and '.join(needs_tls)}",
-                            path + ("transitEncryption",), "set transitEncryption to ENABLED (or remove it: ecsform "
-                            "enables it by default)")
+        transit = efs.get("transitEncryption")
+        if needs_tls and transit != "ENABLED" and not (transit is None and ctx.written(path + ("transitEncryption",))):
+            what = "is DISABLED" if transit == "DISABLED" else "is not set, which ECS reads as DISABLED,"
+            yield r.finding(f"transitEncryption {what} but the volume uses {' and '.join(needs_tls)}",
+                            path + ("transitEncryption",) if transit else path, "write transitEncryption: ENABLED "
+                            "(ECS: \"If an access point is used, transit encryption must be on\"; \"Transit encryption "
+                            "must be turned on if Amazon EFS IAM authorization is used\")", at_key=transit is None)
         port = efs.get("transitEncryptionPort")
         if isinstance(port, int) and not 1 <= port <= 65535:
             yield r.finding(f"transitEncryptionPort {port} is not a port number", path + ("transitEncryptionPort",),

@@ -59,6 +59,13 @@ locals {
       join(":", slice(split(":", v), 0, min(7, length(split(":", v))))),
     )
   ]))
+  # Secrets Manager appends "-" and 6 random characters to a secret's name in its ARN. A reference without them (a
+  # partial ARN, or repository credentials given by name) works for ECS, which resolves it, but an IAM policy that
+  # names it matches no secret: such references must be mapped to their full ARN in var.secret_arns.
+  unresolved_secrets = sort(distinct([
+    for v in local.secretsmanager_arns : v
+    if !can(regex("^arn:[^:]+:secretsmanager:[^:]*:[^:]*:secret:.*-[A-Za-z0-9]{6}$", v))
+  ]))
 
   # SSM parameters: an ARN as written, or a name in the task's region and account.
   ssm_parameter_arns = sort(distinct([
@@ -428,6 +435,13 @@ resource "aws_iam_role_policy" "execution" {
   name   = "ecsform-execution"
   role   = aws_iam_role.execution[0].id
   policy = local.execution_policy_json
+
+  lifecycle {
+    precondition {
+      condition     = length(local.unresolved_secrets) == 0
+      error_message = "The execution role would be granted secretsmanager:GetSecretValue on ${join(", ", local.unresolved_secrets)}, which lacks the 6-character suffix Secrets Manager appends to a secret's name: IAM matches no secret, and the task cannot read it. Pass the secret's full ARN (`aws secretsmanager describe-secret --secret-id NAME` prints it) in secret_arns = { \"${try(local.unresolved_secrets[0], "")}\" = \"arn:...:secret:NAME-AbCdEf\" }, or reference the full ARN in the container definitions."
+    }
+  }
 }
 
 data "aws_iam_policy_document" "task_trust" {

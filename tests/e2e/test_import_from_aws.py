@@ -7,6 +7,7 @@ this test's own, so the roots the other e2e tests apply on the same server never
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -48,3 +49,51 @@ def test_import_from_aws_reads_the_registered_revision(aws: Any, aws_env: dict[s
     assert "financial-api:latest-2" in overlays and "financial-api:latest-2" not in base
     for ecs_task in (ecs.list_task_definitions(familyPrefix=FAMILY)["taskDefinitionArns"]):
         ecs.deregister_task_definition(taskDefinition=ecs_task)
+
+
+# What DescribeTaskDefinition returns that RegisterTaskDefinition does not take (the API's bookkeeping).
+READ_ONLY = ("taskDefinitionArn", "revision", "status", "requiresAttributes", "compatibilities", "registeredAt",
+             "registeredBy", "deregisteredAt")
+
+
+def _without_empty(value: Any) -> Any:
+    """DescribeTaskDefinition lists empty fields ([] and {}) that a task definition without them means alike."""
+    if isinstance(value, dict):
+        return {k: _without_empty(v) for k, v in value.items() if v not in ([], {}, None)}
+    if isinstance(value, list):
+        return [_without_empty(v) for v in value]
+    return value
+
+
+def _by_name(task: dict[str, Any]) -> dict[str, Any]:
+    """Containers (and their environment and secrets) in name order: ECS gives that order no meaning."""
+    task = dict(task)
+    task["containerDefinitions"] = sorted(
+        ({**c, **{k: sorted(c[k], key=lambda i: i["name"]) for k in ("environment", "secrets") if k in c}}
+         for c in task["containerDefinitions"]), key=lambda c: c["name"])
+    return task
+
+
+@pytest.mark.parametrize("spec", ["financial-app-suite.json", "financial-api.json"])
+def test_import_from_aws_then_render_gives_back_what_is_registered(spec: str, aws: Any, aws_env: dict[str, str],
+                                                                   tmp_path: Path) -> None:
+    """The seed's Example 3 (corrected) and Example 1, registered as written: `import --from-aws` and `render` of
+    the imported spec give back exactly the registered task definition (no readonlyRootFilesystem or any other
+    value added, nothing lost)."""
+    task = json.loads((REPO / "specs" / spec).read_text())
+    for key in ("$schema", "x-ecsform"):
+        task.pop(key)
+    family = f"ecsform-roundtrip-{spec.split('.')[0]}"
+    ecs = aws("ecs", "us-east-1")
+    registered = ecs.register_task_definition(**{**task, "family": family})["taskDefinition"]
+    try:
+        imported = ecsform("import", "--from-aws", family, "--region", "us-east-1", env=aws_env)
+        assert imported.returncode == 0, imported.stderr
+        (tmp_path / "spec.yaml").write_text(imported.stdout)
+        rendered = ecsform("render", str(tmp_path / "spec.yaml"), env=aws_env)
+        assert rendered.returncode == 0, rendered.stderr
+        expected = _without_empty({k: v for k, v in registered.items() if k not in READ_ONLY})
+        assert _by_name(json.loads(rendered.stdout)) == _by_name(expected)
+        assert "readonlyRootFilesystem" not in rendered.stdout
+    finally:
+        ecs.deregister_task_definition(taskDefinition=registered["taskDefinitionArn"])

@@ -183,7 +183,7 @@ def test_an_overlay_must_name_a_declared_environment(tmp_path: Path) -> None:
     assert "did you mean 'prod'?" in proc.stderr
     assert not (repo / "build").exists()
     # a configuration that declares no environments accepts any overlay (the defaults target them all)
-    assert ecsform("validate", "specs", cwd=project(tmp_path / "b", "defaults: {region: us-east-1}\n",
+    assert ecsform("validate", "specs", cwd=project(tmp_path / "b", "defaults: {tags: {team: shop}}\n",
                                                    spec)).returncode == 0
 
 
@@ -202,6 +202,9 @@ def test_a_placeholder_the_root_cannot_fill_and_shared_state(tmp_path: Path) -> 
     assert proc.returncode == 2 and not (repo / "build").exists()
     assert "error CONFIG-STATE-SHARED: [environment prod] backend.s3.key: roots shop/dev and shop/prod would keep " \
            "their state in the same object s3://tfstate/ecsform/terraform.tfstate" in proc.stderr
+    checked = ecsform("validate", "specs", cwd=repo)  # validate says what synth says, before any output
+    assert checked.returncode == 2 and "error CONFIG-STATE-SHARED: [environment prod] backend.s3.key: roots shop/dev " \
+        "and shop/prod would keep their state in the same object" in checked.stderr, checked.stderr
 
 
 # --- targets ----------------------------------------------------------------------------------------------

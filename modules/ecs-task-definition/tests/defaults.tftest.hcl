@@ -344,6 +344,34 @@ run "rejects_a_wildcard_action" {
   expect_failures = [var.task_role_statements]
 }
 
+run "rejects_a_partial_secret_arn_without_its_full_arn" {
+  command = plan
+
+  variables {
+    container_definitions = [{
+      name    = "app"
+      image   = "public.ecr.aws/nginx/nginx:1.27"
+      secrets = [{ name = "A", valueFrom = "arn:aws:secretsmanager:us-east-1:123456789012:secret:legacy:key::" }]
+    }]
+  }
+
+  expect_failures = [aws_iam_role_policy.execution]
+}
+
+run "rejects_repository_credentials_by_name_without_their_full_arn" {
+  command = plan
+
+  variables {
+    container_definitions = [{
+      name                  = "app"
+      image                 = "registry.example.com/team/app:1.0"
+      repositoryCredentials = { credentialsParameter = "hub-credentials" }
+    }]
+  }
+
+  expect_failures = [aws_iam_role_policy.execution]
+}
+
 run "skip_destroy_defaults_to_deregistering" {
   command = plan
 
