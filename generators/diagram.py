@@ -154,7 +154,7 @@ def model(plan: Plan) -> Diagram:
         for name, source in sources:
             text = _ref_text(str(source))
             if text not in secrets:
-                secrets[text] = d.add("secret", "secret", text)
+                secrets[text] = d.add("secret", "secret", text.removeprefix("secret "))
                 if "executionRoleArn" in roles:
                     d.link(roles["executionRoleArn"], secrets[text], "reads", dashed=True)
             d.link(containers[c["name"]], secrets[text], name)

@@ -86,7 +86,7 @@ def test_the_model_holds_containers_dependencies_ports_volumes_secrets_and_roles
     fs = by_first["EFS file system data (created by this root)"]
     assert edges[(volume, ap)].label == "transit encryption ENABLED, IAM ENABLED" and (ap, fs) in edges
     secrets = [n for n in d.nodes if n.kind == "secret"]
-    assert [s.lines[1] for s in secrets] == ["secret api-key (created by this root)",
+    assert [s.lines[1] for s in secrets] == ["api-key (created by this root)",
                                              "arn:aws:secretsmanager:us-east-1:123456789012:secret:shop/db-AbCdEf"]
     assert {edges[(web, s.id)].label for s in secrets} == {"DB", "API_KEY"}
     roles = [n.lines[0] for n in d.nodes if n.kind == "role"]
