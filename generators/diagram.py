@@ -12,21 +12,19 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from . import references
 from .plan import Plan
 
 
-@dataclass(frozen=True)
-class Node:
+class Node(NamedTuple):
     id: str
     kind: str  # task, container, volume, filesystem, accesspoint, secret, role
     lines: tuple[str, ...]  # label lines (user text, unescaped)
 
 
-@dataclass(frozen=True)
-class Edge:
+class Edge(NamedTuple):
     source: str
     target: str
     label: str = ""
@@ -173,7 +171,7 @@ def _role_created(plan: Plan, ecs_field: str) -> bool:
 
 # --- Mermaid ---------------------------------------------------------------------------------------------------
 
-_MERMAID_SAFE = re.compile(r"[A-Za-z0-9 .,:/@=+_-]")
+_MERMAID_UNSAFE = re.compile(r"[^A-Za-z0-9 .,:/@=+_-]")
 _SHAPES = {"task": ("[", "]"), "container": ("[", "]"), "volume": ("[(", ")]"), "filesystem": ("[(", ")]"),
            "accesspoint": ("[/", "/]"), "secret": ("{{", "}}"), "role": ("([", "])")}
 
@@ -185,7 +183,7 @@ _STYLES = {"task": "fill:#eef,stroke:#336", "container": "fill:#efe,stroke:#363"
 
 def mermaid_text(text: str) -> str:
     """User text inside a quoted Mermaid label: every character outside a safe set as an entity code (#NNN;)."""
-    return "".join(ch if _MERMAID_SAFE.fullmatch(ch) else f"#{ord(ch)};" for ch in text)
+    return _MERMAID_UNSAFE.sub(lambda m: f"#{ord(m.group())};", text)
 
 
 def mermaid(d: Diagram) -> str:
