@@ -189,6 +189,7 @@ def graph(
     spec: Annotated[str, typer.Argument(help="One spec file.")],
     env: EnvOpt = None,
     region: RegionOpt = None,
+    policy: PolicyOpt = None,
     config: ConfigOpt = None,
     no_config: NoConfigOpt = False,
     format: Annotated[GraphFormat, typer.Option("--format", help="mermaid (as in each root's README.md) or dot (Graphviz).")] = GraphFormat.mermaid,
@@ -198,7 +199,8 @@ def graph(
 
     def action() -> list[Finding]:
         found = project_config.for_command(config, no_config)
-        plans, findings = pipeline.build_plans([spec], pipeline.Options(env=env, region=region, config=found))
+        plans, findings = pipeline.build_plans([spec], pipeline.Options(env=env, region=region, config=found,
+                                                                        policy=policy))
         if len(plans) > 1:
             raise EcsformError([Finding("CLI-ENV-REQUIRED", Severity.ERROR,
                                         f"the spec has {len(plans)} environments; choose one with --env "
