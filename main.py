@@ -9,6 +9,7 @@ from __future__ import annotations
 import gc
 import json
 import sys
+from enum import Enum
 from pathlib import Path
 from typing import Annotated, Callable, Optional, TextIO
 
@@ -231,6 +232,38 @@ def render(
                                         f"the spec has {len(plans)} environments; choose one with --env "
                                         f"({', '.join(p.environment or '' for p in plans)})", file=spec, line=1, col=1)])
         sys.stdout.write(json.dumps(plans[0].register, indent=2, ensure_ascii=False) + "\n")
+        return findings
+
+    _run(action)
+
+
+class GraphFormat(str, Enum):
+    mermaid = "mermaid"
+    dot = "dot"
+
+
+@app.command()
+def graph(
+    spec: Annotated[str, typer.Argument(help="One spec file.")],
+    env: EnvOpt = None,
+    region: RegionOpt = None,
+    policy: PolicyOpt = None,
+    config: ConfigOpt = None,
+    no_config: NoConfigOpt = False,
+    format: Annotated[GraphFormat, typer.Option("--format", help="mermaid (as in each root's README.md) or dot (Graphviz).")] = GraphFormat.mermaid,
+) -> None:
+    """Print the diagram of a root's task (containers, dependsOn, ports, volumes, secrets, roles), as README.md shows it."""
+    from generators import diagram
+
+    def action() -> list[Finding]:
+        found = project_config.for_command(config, no_config)
+        plans, findings = pipeline.build_plans([spec], pipeline.Options(env=env, region=region, config=found,
+                                                                        policy=policy))
+        if len(plans) > 1:
+            raise EcsformError([Finding("CLI-ENV-REQUIRED", Severity.ERROR,
+                                        f"the spec has {len(plans)} environments; choose one with --env "
+                                        f"({', '.join(p.environment or '' for p in plans)})", file=spec, line=1, col=1)])
+        sys.stdout.write(diagram.RENDERERS[format.value](diagram.model(plans[0])))
         return findings
 
     _run(action)

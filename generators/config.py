@@ -57,6 +57,9 @@ from .target import Backend, Target
 
 FILE_NAME = "ecsform.yaml"
 PLACEHOLDERS = ("accountId", "region", "environment", "family", "root")
+# Roots an ecsform.yaml targets are deployed by pipelines: keep the replaced revision ACTIVE for a rollback
+# (README: "Deploys that can roll back").
+DEFAULT_SKIP_DESTROY = True
 DEFAULT_ENVIRONMENT = "default"  # what {environment} stands for in a root that has no environment
 SCHEMA_ID = "https://ecsform.dev/schemas/config.schema.json"
 
@@ -91,6 +94,9 @@ class Settings(_Model):
     module_source: str | None = Field(None, description="Where roots find the modules: a folder (./ or ../, "
                                       "relative to ecsform.yaml) or a module address (git::https://...//modules"
                                       "?ref=v1.2.0); --module-source wins over it.")
+    skip_destroy: bool | None = Field(None, description="Keep the replaced revision ACTIVE when a deploy registers "
+                                      "a new one (the task definition's skip_destroy), so a failed deployment has a "
+                                      "revision to roll back to (default: true); x-ecsform.skipDestroy wins over it.")
 
 
 class LocalBackend(_Model):
@@ -330,7 +336,9 @@ def _target(defaults: Settings, env: Settings | None, name: str | None) -> Targe
         return value if value is not None else getattr(defaults, field)
 
     tags = {**defaults.tags, **(env.tags if env is not None else {})}
-    return Target(name, pick("account_id"), pick("region"), pick("role_arn"), dict(sorted(tags.items())))
+    skip = pick("skip_destroy")
+    return Target(name, pick("account_id"), pick("region"), pick("role_arn"), dict(sorted(tags.items())),
+                  DEFAULT_SKIP_DESTROY if skip is None else skip)
 
 
 def _is_local(source: str) -> bool:

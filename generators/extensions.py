@@ -153,6 +153,10 @@ class Extension(_Model):
                                description="AWS region of the provider (default: derived from the spec).")
     tags: dict[str, str] = Field(default_factory=dict, description="Tags for every resource ecsform creates.")
     enable_execute_command: bool = Field(False, description="Let ECS Exec reach the containers.")
+    skip_destroy: bool | None = Field(None, description="Keep the replaced revision ACTIVE when a deploy registers "
+                                      "a new one (the provider's skip_destroy), so there is a revision to roll back "
+                                      "to; wins over ecsform.yaml's skipDestroy. Default: true for roots an "
+                                      "ecsform.yaml targets, false without one.")
     execution_role: ExecutionRole = Field(default_factory=ExecutionRole)
     task_role: TaskRole = Field(default_factory=TaskRole)
     logs: Logs = Field(default_factory=Logs)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
-from . import extensions, plan as planner, policy as policies, spec as specs, suppressions
+from . import extensions, permissions, plan as planner, policy as policies, spec as specs, suppressions
 from .errors import EcsformError, Finding, Severity, errors_in, sorted_findings
 from .loader import SPEC_SUFFIXES
 from .rules import Context, run as run_rules
@@ -340,6 +340,8 @@ def _plan_checked(checked: list[Checked], findings: list[Finding],
     # check() ran the plan's own checks (planner.checks) already: what build finds again is the same
     plans = [planner.build(c.variant, c.extension, region=options.region, target=c.target, policy=c.policy)[0]
              for c in checked]
+    for c, p in zip(checked, plans):  # the roles' permissions, for each root's README.md
+        p.permissions = permissions.derive(c.task, c.extension, c.variant.environment, c.target)
     if options.config is not None:  # validate reported the backends' problems (CONFIG-PLACEHOLDER, -STATE-SHARED)
         for p in plans:
             p.backend = options.config.backend(root=p.root, family=p.family, environment=p.environment,
@@ -664,13 +666,15 @@ def diff(paths: list[str], options: Options, revision: int | None = None) -> tup
 
 
 def _render(p: planner.Plan, source: Callable[[str], str], engine: str) -> dict[str, str]:
+    from .emit import hcl, readme
+
     if engine == "cdk":
         from .emit import cdk
 
-        return cdk.render(p, source)
-    from .emit import hcl
-
-    return hcl.render(p, source)
+        files = cdk.render(p, source)
+    else:
+        files = hcl.render(p, source)
+    return {**files, readme.FILE: readme.render(p, hcl.header(p))}
 
 
 def _check_nesting(roots: list[dict[str, Any]]) -> None:

@@ -38,6 +38,11 @@ class Plan:
     tags: dict[str, str] = field(default_factory=dict)  # resource tags (the modules' `tags`)
     target: Target | None = None  # the deploy target from ecsform.yaml: the provider's account, role, default_tags
     backend: Backend | None = None  # where the root keeps its state (ecsform.yaml); None: no backend.tf
+    # the task definition's skip_destroy: x-ecsform.skipDestroy, else the target's (ecsform.yaml), else None (the
+    # module's default, false: a replaced revision is deregistered)
+    skip_destroy: bool | None = None
+    # the roles' IAM permissions by ECS role field (generators/permissions.py), for the root's README.md
+    permissions: dict[str, list[Any]] | None = None
 
     @property
     def containers(self) -> list[dict[str, Any]]:
@@ -161,6 +166,7 @@ def build(variant: Variant, ext: Extension | None = None, *, region: str | None 
     plan = Plan(register["family"], variant.environment, variant.file, chosen, register, root_path(variant))
     plan.tags = tags
     plan.target = target
+    plan.skip_destroy = ext.skip_destroy if ext.skip_destroy is not None else (target.skip_destroy if target else None)
     plan.images = {c["name"]: c["image"] for c in register["containerDefinitions"]}
     plan.managed_secrets = _managed_secrets(register["family"], ext)
     plan.managed_efs = {key: _efs_inputs(register["family"], key, fs, tags) for key, fs in ext.efs.items()}
@@ -347,6 +353,8 @@ def module_inputs(plan: Plan, ext: Extension, policy: Policy | None = None) -> l
         if ecs_field in register:
             value = register[ecs_field]
             inputs.append((variable, resolve(convert(value) if convert else value)))
+    if plan.skip_destroy is not None:
+        inputs.append(("skip_destroy", plan.skip_destroy))
     inputs += _role_inputs("execution", ext.execution_role)
     kms: Any = list(ext.execution_role.kms_key_arns)
     if plan.managed_secrets:

@@ -195,9 +195,10 @@ variable "track_latest" {
 }
 
 variable "skip_destroy" {
-  description = "Keep old revisions registered when Terraform replaces or destroys the task definition."
+  description = "Keep the old revision ACTIVE when Terraform replaces or destroys the task definition (a deploy that fails can roll back to it); false deregisters it (INACTIVE)."
   type        = bool
   default     = false
+  nullable    = false # the type and nullable are the validation: a string such as "yes" is refused, null means false
 }
 
 variable "tags" {

@@ -246,6 +246,42 @@ class TestApply:
     def test_execution_role_names_exactly_what_the_task_references(self, deployed: Deployed, aws: Any) -> None:
         check_execution_role(deployed, aws, deployed.rendered)
 
+    def test_readme_permissions_are_the_applied_policy(self, deployed: Deployed, aws: Any) -> None:
+        """The README's IAM table (generators/permissions.py) says exactly what the module granted the execution
+        role it created: the same actions, and each resource the one applied (ACCOUNT and REGION filled in, a
+        managed secret's ?????? suffix matching its ARN, a managed key by name)."""
+        from generators import pipeline
+        from generators.permissions import EXECUTION
+
+        if "executionRoleArn" in deployed.rendered:
+            return  # a brought role: the table lists what it needs, which verify checks (test_live_checks.py)
+        plans, _ = pipeline.build_plans([str(deployed.case.spec)], pipeline.Options(env=deployed.case.environment))
+        table: dict[str, list[str]] = {}
+        for permission in (plans[0].permissions or {}).get(EXECUTION, []):
+            for action in permission.actions:
+                table.setdefault(action, []).extend(permission.resources)
+        arn = deployed.outputs.get("execution_role_arn")
+        iam = aws("iam")
+        names = iam.list_role_policies(RoleName=arn.rsplit("/", 1)[-1])["PolicyNames"] if arn else []
+        if not table:
+            assert names == [], "the README lists no permission, and the role has a policy"
+            return
+        assert names == ["ecsform-execution"]
+        document = iam.get_role_policy(RoleName=arn.rsplit("/", 1)[-1], PolicyName=names[0])["PolicyDocument"]
+        applied = policy_permissions(json.loads(document) if isinstance(document, str) else document)
+        assert table.keys() == applied.keys()
+        account = aws("sts").get_caller_identity()["Account"]
+        for action, resources in table.items():
+            assert len(set(resources)) == len(applied[action]), action
+            for resource in resources:
+                if not resource.startswith("arn:") and resource != "*":
+                    assert resource.startswith("the key of managed secret "), resource
+                    continue
+                pattern = re.escape(resource.replace(":ACCOUNT:", f":{account}:").replace(":REGION:",
+                                                                                          f":{deployed.region}:"))
+                pattern = pattern.replace(r"\?", ".")
+                assert any(re.fullmatch(pattern, a) for a in applied[action]), (action, resource, applied[action])
+
     def test_checkov_passes_on_the_plan(self, deployed: Deployed) -> None:
         """The plan JSON shows what the HCL scan cannot (container definitions, volumes from dynamic blocks)."""
         report = checkov(deployed.root / "plan.json")
@@ -268,10 +304,14 @@ class TestApply:
         name = containers[-1]["name"]
         image = f"repo/{name}:{NEW_IMAGE_TAG}"
         var = "images=" + json.dumps({name: image})
-        before = deployed.outputs["revision"]
+        before, old_arn = deployed.outputs["revision"], deployed.outputs["task_definition_arn"]
         deployed.tf("apply", "-auto-approve", "-input=false", "-var", var)
         deployed.read_outputs()
         assert deployed.outputs["revision"] > before
+        # Without ecsform.yaml (and no x-ecsform.skipDestroy) the module keeps the provider's default: the replaced
+        # revision is deregistered. test_deploy_targets.py checks the other way (ACTIVE, with skip_destroy).
+        old = aws("ecs", deployed.region).describe_task_definition(taskDefinition=old_arn)["taskDefinition"]
+        assert old["status"] == "INACTIVE"
         images = {c["name"]: c["image"] for c in describe(aws, deployed)["containerDefinitions"]}
         assert images == {**{c["name"]: c["image"] for c in containers}, name: image}
         assert deployed.outputs["images"] == images

@@ -165,6 +165,28 @@ def test_second_plan_of_each_root_is_clean(deployed: dict[str, Any]) -> None:
         assert proc.returncode == 0, f"{path}: the second plan is not empty:\n{proc.stdout}\n{proc.stderr}"
 
 
+def test_an_image_deploy_keeps_the_old_revision_active_for_a_rollback(deployed: dict[str, Any], aws: Any) -> None:
+    """Roots an ecsform.yaml targets default to skip_destroy (README: Deploys that can roll back): a pipeline's
+    image deploy registers a new revision and leaves the old one ACTIVE, so a failed deployment has a revision to
+    go back to. (tests/e2e/test_apply.py checks the other way: without it the old revision is INACTIVE.)"""
+    root = deployed["out"] / ROOTS["prod"]
+    assert "skip_destroy             = true" in (root / "main.tf").read_text()
+    ecs = session_in(aws, PROD)("ecs", "eu-west-1")
+    old = ecs.describe_task_definition(taskDefinition="financial-api-prod")["taskDefinition"]["taskDefinitionArn"]
+    image = "123456789012.dkr.ecr.us-east-1.amazonaws.com/financial-api:1.8.1"
+    proc = terraform(["apply", "-auto-approve", "-input=false", "-var", "images=" + json.dumps({"api": image})],
+                     root, deployed["env"])
+    assert "1 added, 0 changed, 1 destroyed" in proc.stdout  # the plan still says destroy; the provider skips it
+    new = ecs.describe_task_definition(taskDefinition="financial-api-prod")["taskDefinition"]
+    assert new["taskDefinitionArn"] != old and new["containerDefinitions"][0]["image"] == image
+    assert ecs.describe_task_definition(taskDefinition=old)["taskDefinition"]["status"] == "ACTIVE"
+    active = ecs.list_task_definitions(familyPrefix="financial-api-prod", status="ACTIVE")["taskDefinitionArns"]
+    assert active[-2:] == [old, new["taskDefinitionArn"]]
+    # back to the spec's image, as the other tests expect the root: a third revision, the second stays ACTIVE too
+    terraform(["apply", "-auto-approve", "-input=false"], root, deployed["env"])
+    assert ecs.describe_task_definition(taskDefinition=new["taskDefinitionArn"])["taskDefinition"]["status"] == "ACTIVE"
+
+
 def test_a_held_lock_stops_a_plan_and_leaves_the_state_as_it_was(deployed: dict[str, Any], aws: Any) -> None:
     key = deployed["manifest"]["prod"]["state"]["key"]
     bucket, s3 = deployed["bucket"], aws("s3")

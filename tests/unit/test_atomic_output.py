@@ -199,8 +199,9 @@ def test_unchanged_files_are_not_rewritten(tmp_path: Path) -> None:
     pipeline.synth([str(specs)], out)
     changed = sorted(p.relative_to(out).as_posix() for p in out.rglob("*")
                      if p.is_file() and (p.stat().st_ino, p.stat().st_mtime_ns) != before[p])
-    # (and the mtime of the folder it was renamed into); the manifest holds the root's hash
-    assert changed == ["financial-etl/main.tf", "manifest.json"]
+    # (and the mtime of the folder it was renamed into); README.md's diagram shows the task's memory and the
+    # manifest holds the root's hash
+    assert changed == ["financial-etl/README.md", "financial-etl/main.tf", "manifest.json"]
 
 
 def test_changes_lists_missing_stale_and_extra_roots(tmp_path: Path) -> None:

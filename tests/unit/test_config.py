@@ -212,9 +212,10 @@ def test_a_placeholder_the_root_cannot_fill_and_shared_state(tmp_path: Path) -> 
 def test_the_target_is_the_defaults_with_the_environment_over_them(tmp_path: Path) -> None:
     cfg = project_config.load(project(tmp_path) / "ecsform.yaml")
     assert cfg.target(None) == Target(None, "123456789012", "us-east-1", None,
-                                      {"cost-center": "42", "managed-by": "ecsform"})
+                                      {"cost-center": "42", "managed-by": "ecsform"}, skip_destroy=True)
     assert cfg.target("dev") == Target("dev", "111111111111", "us-east-1", "arn:aws:iam::111111111111:role/deploy",
-                                       {"cost-center": "42", "environment": "development", "managed-by": "ecsform"})
+                                       {"cost-center": "42", "environment": "development", "managed-by": "ecsform"},
+                                       skip_destroy=True)  # targeted roots keep replaced revisions ACTIVE
     assert cfg.target("prod").region == "eu-west-1" and cfg.target("prod").tags == cfg.target(None).tags
     assert cfg.target("qa") == cfg.target(None)  # not declared: the defaults (and CONFIG-ENV-UNDECLARED)
     assert cfg.policy_node is not None and cfg.policy_node.mark == (20, 9)

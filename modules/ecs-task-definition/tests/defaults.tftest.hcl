@@ -371,3 +371,44 @@ run "rejects_repository_credentials_by_name_without_their_full_arn" {
 
   expect_failures = [aws_iam_role_policy.execution]
 }
+
+run "skip_destroy_defaults_to_deregistering" {
+  command = plan
+
+  variables {
+    container_definitions = [{ name = "app", image = "public.ecr.aws/nginx/nginx:1.27" }]
+  }
+
+  assert {
+    condition     = aws_ecs_task_definition.this.skip_destroy == false
+    error_message = "Without skip_destroy the replaced revision is deregistered, as the provider does by default."
+  }
+}
+
+run "skip_destroy_keeps_the_old_revision" {
+  command = plan
+
+  variables {
+    container_definitions = [{ name = "app", image = "public.ecr.aws/nginx/nginx:1.27" }]
+    skip_destroy          = true
+  }
+
+  assert {
+    condition     = aws_ecs_task_definition.this.skip_destroy == true
+    error_message = "skip_destroy must reach the task definition."
+  }
+}
+
+run "skip_destroy_null_means_the_default" {
+  command = plan
+
+  variables {
+    container_definitions = [{ name = "app", image = "public.ecr.aws/nginx/nginx:1.27" }]
+    skip_destroy          = null
+  }
+
+  assert {
+    condition     = aws_ecs_task_definition.this.skip_destroy == false
+    error_message = "A null skip_destroy (nullable = false) takes the default."
+  }
+}

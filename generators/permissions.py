@@ -1,0 +1,99 @@
+"""The IAM permissions of a root's roles, for reviewers (the root's README.md).
+
+Not a second derivation: the statements come from generators/rules/_aws.py's `brought_role_needs`, the one Python
+derivation of what modules/ecs-task-definition grants (ECS-M4, ECS-H9, ECS-H13, ECS-I11 and ECS-J8 print it for
+roles a spec brings, and `verify` checks brought roles against it). For the roles the module creates, the same
+derivation runs with the role in the target's account (the module's aws_caller_identity), plus what the module
+takes from x-ecsform as given (kmsKeyArns, enableExecuteCommand, taskRole.statements and managedPolicyArns).
+tests/e2e checks the table against the policies the applied roots really hold.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .extensions import Extension
+from .rules import Context
+from .rules import _aws as needs_of
+from .target import Target
+
+EXECUTION, TASK = "executionRoleArn", "taskRoleArn"
+
+
+@dataclass(frozen=True)
+class Permission:
+    actions: tuple[str, ...]
+    resources: tuple[str, ...]
+    why: str
+    condition: tuple[tuple[str, str, str], ...] = ()
+
+
+# why a statement is there: the first action names the field of the spec that asks for it
+_WHY = (
+    ("ecr:GetAuthorizationToken", "private ECR image (containerDefinitions[].image); the action takes no resource: "
+                                  "AWS requires *"),
+    ("ecr:", "private ECR image (containerDefinitions[].image)"),
+    ("logs:CreateLogGroup", "awslogs-create-group (logConfiguration.options)"),
+    ("logs:", "awslogs-group (logConfiguration.options)"),
+    ("secretsmanager:", "secrets[].valueFrom, secretOptions or repositoryCredentials"),
+    ("ssm:", "secrets[].valueFrom (SSM parameter)"),
+    ("s3:GetBucketLocation", "environmentFiles or FireLens config-file-value (the objects' buckets)"),
+    ("s3:", "environmentFiles or FireLens config-file-value"),
+    ("elasticfilesystem:", "volumes[].efsVolumeConfiguration.authorizationConfig.iam ENABLED"),
+)
+
+
+def _why(actions: tuple[str, ...]) -> str:
+    return next((why for prefix, why in _WHY if actions[0].startswith(prefix)), "referenced by the task")
+
+
+def _synthetic_role(account: str | None) -> str:
+    """A role ARN in the target's account, standing for the role the module creates (the derivation reads only its
+    account and partition); without an account, a value that is no role ARN (the resources say ACCOUNT)."""
+    return f"arn:aws:iam::{account}:role/ecsform-created" if account else "ecsform:created-role"
+
+
+def derive(task: dict[str, Any], ext: Extension | None, environment: str | None,
+           target: Target | None) -> dict[str, list[Permission]]:
+    """ECS role field -> the permissions that role needs (a brought role) or is given (a role the module creates).
+    A field is absent when the role needs nothing."""
+    ext = ext or Extension()
+    account = target.account_id if target is not None else None
+    created = {EXECUTION: EXECUTION not in task and ext.execution_role.create is not False,
+               TASK: TASK not in task and ext.task_role.create is not False}
+    shaped = dict(task)
+    for ecs_field, is_created in created.items():
+        if is_created:
+            shaped[ecs_field] = _synthetic_role(account)
+    needs = needs_of.brought_role_needs(Context(shaped, ext, environment, target=target))
+    out: dict[str, list[Permission]] = {}
+    for ecs_field, found in needs.items():
+        if created[ecs_field] and ecs_field == TASK:
+            # the module derives EFS permissions for the task role; FireLens outputs it leaves to taskRole.statements
+            found = [n for n in found if n.actions[0].startswith("elasticfilesystem:")]
+        out[ecs_field] = [Permission(n.actions, n.resources, _why(n.actions), n.condition) for n in found]
+    if created[EXECUTION]:
+        keys = list(ext.execution_role.kms_key_arns) + [f"the key of managed secret {k} (created by this root)"
+                                                        for k in sorted(ext.secrets)]
+        if keys and out.get(EXECUTION):
+            out[EXECUTION].append(Permission(("kms:Decrypt",), tuple(keys),
+                                             "x-ecsform.executionRole.kmsKeyArns and managed secrets' keys"))
+    if created[TASK]:
+        extra = []
+        if ext.enable_execute_command:
+            extra.append(Permission(("ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel",
+                                     "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"), ("*",),
+                                    "x-ecsform.enableExecuteCommand (ECS Exec); the actions take no resource: AWS "
+                                    "requires *"))
+        for s in ext.task_role.statements:
+            what = f"x-ecsform.taskRole.statements{f' ({s.sid})' if s.sid else ''}"
+            if s.effect != "Allow":
+                what += f", effect {s.effect}"
+            extra.append(Permission(tuple(s.actions), tuple(s.resources), what,
+                                    tuple((c.test, c.variable, ", ".join(c.values)) for c in s.conditions)))
+        for arn in ext.task_role.managed_policy_arns:
+            extra.append(Permission(("(managed policy)",), (arn,), "x-ecsform.taskRole.managedPolicyArns"))
+        if extra:
+            out[TASK] = out.get(TASK, []) + extra
+    return {k: v for k, v in out.items() if v}
