@@ -14,7 +14,8 @@ from typing import Annotated, Callable, Optional
 
 import typer
 
-from generators import config as project_config, pipeline
+from generators import config as project_config
+from generators import pipeline
 from generators.errors import EcsformError, Finding, Severity, shown, summary_line
 
 # What the imports built lives as long as the process: keep it out of the cyclic collector's passes (a run over
