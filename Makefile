@@ -71,7 +71,7 @@ test: ## run every test: unit, golden, terraform (fmt/validate/test), checkov, e
 
 unit: ## the fast tests only (no terraform, no moto)
 	@$(SETUP)
-	$(BIN)/python -m pytest -n $(JOBS) -m "not terraform and not e2e and not cdk"
+	$(BIN)/python -m pytest -n $(JOBS) -m "not terraform and not e2e and not cdk and not install"
 
 e2e: ## apply every root against a local moto server
 	@$(SETUP)
@@ -97,5 +97,5 @@ clean: ## remove build output and caches (keeps .venv, and an output that holds 
 	else rm -rf $(OUT); fi
 	rm -rf .tmp .pytest_cache .hypothesis
 
-docs: $(VENV)/.dev ## regenerate the README rules table and the module inputs/outputs tables
+docs: $(VENV)/.dev ## regenerate docs/rules.md, docs/spec.schema.json and the module inputs/outputs tables
 	$(BIN)/python scripts/docs.py
