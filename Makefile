@@ -86,8 +86,15 @@ lint: $(VENV)/.dev ## ruff check and ruff format --check (make test runs them to
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-bench: $(VENV)/.base ## time validate and synth on generated specs, and what the writer's fsyncs cost
-	$(BIN)/python scripts/bench.py
+# the peer the synth benchmark compares with (hand-written CDK for Terraform); only `make bench` installs it
+PEER_VENV ?= .venv-peer
+$(PEER_VENV)/.installed: requirements/peer.txt
+	@test -x $(PEER_VENV)/bin/python || $(PYTHON) -m venv $(PEER_VENV)
+	$(PEER_VENV)/bin/python -m pip install --quiet -r requirements/peer.txt
+	@touch $@
+
+bench: $(VENV)/.base $(PEER_VENV)/.installed ## time validate and synth on generated specs, synth beside hand-written CDK, the writer's fsync cost
+	$(BIN)/python scripts/bench.py $(BENCH_ARGS)
 
 bench-concurrent: $(VENV)/.base ## eight concurrent synths of 3,000 specs into one folder: waits, locks, and the result checked
 	$(BIN)/python scripts/bench_concurrent.py

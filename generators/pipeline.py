@@ -28,7 +28,7 @@ from .loader import SPEC_SUFFIXES
 from .rules import Context
 from .rules import run as run_rules
 from .rules.fields import check_task
-from .target import Target
+from .target import Backend, Target
 
 if TYPE_CHECKING:
     from .config import Config
@@ -74,6 +74,7 @@ class Checked:
     policy: policies.Policy = policies.DEFAULT  # the policy that applies to this variant (all layers combined)
     # each x-ecsform.ignore entry: its place in the file, and its IGNORE-UNMATCHED warning (None when it matched)
     ignores: list[tuple[tuple[int, int], Finding | None]] = field(default_factory=list)
+    region: str | None = None  # the region the root's provider uses (None until the plan's checks ran)
 
 
 def display_path(path: Path) -> str:
@@ -148,9 +149,11 @@ def check(variant: specs.Variant, base: policies.Policy | None = None, region: s
         found, unmatched = suppressions.apply(found + variant.locate(problems), entries, prefix)
         by_index = {f.path[-1]: f for f in variant.locate(unmatched)}
         ignores = [(variant.smap.locate(prefix + (e.index,)), by_index.get(e.index)) for e in entries]
+    chosen = None
     if ext is not None and not errors_in(found):  # the plan's checks need a valid task
-        found += variant.locate(planner.checks(variant, ext, region, target)[1])
-    return Checked(variant, found, ext, task, target, policy, ignores)
+        chosen, more = planner.checks(variant, ext, region, target)
+        found += variant.locate(more)
+    return Checked(variant, found, ext, task, target, policy, ignores, chosen)
 
 
 def load(paths: list[str], env: str | None = None) -> tuple[list[specs.Variant], list[Finding]]:
@@ -197,7 +200,7 @@ def validate(paths: list[str], options: Options | None = None) -> tuple[list[Che
 def _validate_variants(variants: list[specs.Variant], findings: list[Finding], base: policies.Policy,
                        options: Options, target: Target | None = None) -> tuple[list[Checked], list[Finding]]:
     checked, found, declared = _check_variants(variants, base, options.region, options.config, target)
-    return checked, sorted_findings(findings + found + _cross_spec(declared))
+    return checked, sorted_findings(findings + found + _cross_spec(declared, options.config))
 
 
 def _check_variants(variants: list[specs.Variant], base: policies.Policy, region: str | None,
@@ -206,9 +209,17 @@ def _check_variants(variants: list[specs.Variant], base: policies.Policy, region
     """Check each variant for its deploy target: ecsform.yaml's for its environment, else `target`."""
     checked = [check(v, base, region, config.target(v.environment) if config else target) for v in variants]
     found = [f for c in checked for f in c.findings] + _unmatched_ignores(checked)
+    declared = [d for c in checked if (d := _declared(c))]
     if config is not None:
         found += [f for v in variants for f in config.undeclared(v)]
-    return checked, found, [d for c in checked if (d := _declared(c))]
+        for i, d in enumerate(declared):
+            c = next(c for c in checked if c.variant.file == d.file and c.variant.environment == d.environment)
+            if not errors_in(c.findings):
+                backend, more = config.backend(root=planner.root_path(c.variant), family=c.variant.family,
+                                               environment=c.variant.environment, target=c.target, region=c.region)
+                found += more
+                declared[i] = replace(d, state=(planner.root_path(c.variant), c.variant.environment, backend))
+    return checked, found, declared
 
 
 def _unmatched_ignores(checked: list[Checked]) -> list[Finding]:
@@ -256,7 +267,7 @@ def validate_findings(paths: list[str], options: Options | None = None) -> list[
     for found, roots in parts:
         findings.extend(found)
         declared.extend(roots)
-    return sorted_findings(findings + _cross_spec(declared))
+    return sorted_findings(findings + _cross_spec(declared, options.config))
 
 
 def _jobs() -> int:
@@ -282,6 +293,9 @@ class Declared:
     family: str
     where: str
     duplicate: Finding  # located at the variant's family; the message is written when a second one turns up
+    file: str = ""
+    environment: str | None = None
+    state: "tuple[str, str | None, Backend] | None" = None  # (root, environment, backend) with an ecsform.yaml
 
 
 def _declared(c: Checked) -> Declared | None:
@@ -291,11 +305,11 @@ def _declared(c: Checked) -> Declared | None:
     where = f"{v.file}" + (f" (environment {v.environment})" if v.environment else "")
     duplicate = Finding("FAMILY-DUPLICATE", Severity.ERROR, "", ("family",),
                         "each root registers its own family; rename one of them")
-    return Declared(v.family, where, v.locate([duplicate])[0])
+    return Declared(v.family, where, v.locate([duplicate])[0], v.file, v.environment)
 
 
-def _cross_spec(declared: list[Declared]) -> list[Finding]:
-    """Two roots may not register the same family."""
+def _cross_spec(declared: list[Declared], config: "Config | None" = None) -> list[Finding]:
+    """Two roots may not register the same family, nor keep their state in the same place."""
     seen: dict[str, Declared] = {}
     problems = []
     for d in declared:
@@ -304,6 +318,8 @@ def _cross_spec(declared: list[Declared]) -> list[Finding]:
             problems.append(replace(d.duplicate, message=message))
         else:
             seen[d.family] = d
+    if config is not None:
+        problems += config.shared_state(d.state for d in declared if d.state is not None)
     return problems
 
 
@@ -338,22 +354,11 @@ def _plan_checked(checked: list[Checked], findings: list[Finding],
     # check() ran the plan's own checks (planner.checks) already: what build finds again is the same
     plans = [planner.build(c.variant, c.extension, region=options.region, target=c.target, policy=c.policy)[0]
              for c in checked]
-    if options.config is not None:
-        backend_findings = _backends(plans, options.config)
-        findings = sorted_findings(findings + backend_findings)
-        if failing(findings, options.strict):
-            raise EcsformError(findings)
+    if options.config is not None:  # validate reported the backends' problems (CONFIG-PLACEHOLDER, -STATE-SHARED)
+        for p in plans:
+            p.backend = options.config.backend(root=p.root, family=p.family, environment=p.environment,
+                                               target=p.target, region=p.region)[0]
     return plans, findings
-
-
-def _backends(plans: list[planner.Plan], config: "Config") -> list[Finding]:
-    """Each plan's state backend from ecsform.yaml (placeholders filled in), and roots that would share state."""
-    findings: list[Finding] = []
-    for p in plans:
-        p.backend, more = config.backend(root=p.root, family=p.family, environment=p.environment, target=p.target,
-                                         region=p.region)
-        findings += more
-    return findings + config.shared_state((p.root, p.environment, p.backend) for p in plans)
 
 
 def module_address(base: str, module: str) -> str:

@@ -203,6 +203,9 @@ def test_a_placeholder_the_root_cannot_fill_and_shared_state(tmp_path: Path) -> 
     assert proc.returncode == 2 and not (repo / "build").exists()
     assert "error CONFIG-STATE-SHARED: [environment prod] backend.s3.key: roots shop/dev and shop/prod would keep " \
            "their state in the same object s3://tfstate/ecsform/terraform.tfstate" in proc.stderr
+    checked = ecsform("validate", "specs", cwd=repo)  # validate says what synth says, before any output
+    assert checked.returncode == 2 and "error CONFIG-STATE-SHARED: [environment prod] backend.s3.key: roots shop/dev " \
+        "and shop/prod would keep their state in the same object" in checked.stderr, checked.stderr
 
 
 # --- targets ----------------------------------------------------------------------------------------------
