@@ -11,13 +11,15 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import SPECS
+from conftest import SPECS, ecsform
 from project_copy import project_files
 
 pytestmark = pytest.mark.install
 
 GIT = ["git", "-c", "user.name=ecsform tests", "-c", "user.email=tests@ecsform.invalid", "-c", "commit.gpgsign=false",
        "-c", "init.defaultBranch=main"]
+
+MODULE_PIN = "defaults:\n  moduleSource: git::https://example.com/platform/ecsform.git//modules?ref=v0.1.0\n"
 
 BAD_SPEC = """\
 family: orders
@@ -51,7 +53,8 @@ def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def try_repo(hook_repo: Path, hook: str, fixture: Path, home: Path) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")}
     env.update({"PRE_COMMIT_HOME": str(home), "PRE_COMMIT_COLOR": "never", "GIT_CONFIG_NOSYSTEM": "1"})
-    return subprocess.run([sys.executable, "-m", "pre_commit", "try-repo", str(hook_repo), hook, "--all-files"],
+    return subprocess.run([sys.executable, "-m", "pre_commit", "try-repo", str(hook_repo), hook, "--all-files",
+                           "--show-diff-on-failure"],
                           cwd=fixture, env=env, capture_output=True, text=True, timeout=900)
 
 
@@ -76,3 +79,21 @@ def test_hooks_on_a_fixture_repository(hook_repo: Path, tmp_path: Path) -> None:
     # the finding as ecsform prints it: file, line and column, rule id, field path, and the did-you-mean
     assert "specs/orders.yaml:7:5: error" in bad.stdout, bad.stdout
     assert "essentail" in bad.stdout and "essential" in bad.stdout.split("essentail", 1)[1], bad.stdout
+    (fixture / "specs" / "orders.yaml").unlink()
+
+    # committed roots, written with a moduleSource that does not depend on where ecsform is installed
+    (fixture / "ecsform.yaml").write_text(MODULE_PIN)
+    proc = ecsform("synth", "specs", "--out", "build", cwd=fixture)
+    assert proc.returncode == 0, proc.stderr
+    commit_all(fixture, "roots")
+    fresh = try_repo(hook_repo, "ecsform-synth-check", fixture, home)
+    assert fresh.returncode == 0, fresh.stdout + fresh.stderr
+
+    spec = fixture / "specs" / "financial-etl.json"
+    text = spec.read_text()
+    assert '{"name": "BATCH_SIZE", "value": "1000"}' in text
+    spec.write_text(text.replace('{"name": "BATCH_SIZE", "value": "1000"}', '{"name": "BATCH_SIZE", "value": "2000"}'))
+    git("add", "-A", cwd=fixture)
+    stale = try_repo(hook_repo, "ecsform-synth-check", fixture, home)
+    assert stale.returncode == 1, stale.stdout + stale.stderr
+    assert "Failed" in stale.stdout and "financial-etl" in stale.stdout, stale.stdout
