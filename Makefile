@@ -21,12 +21,13 @@ export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 # and its tests run on Node 20 here. Unset it (or install Node.js 22) to see the notice.
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION ?= 20
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
+export NO_MKDOCS_2_WARNING := 1
 
 PIP := $(BIN)/python -m pip install --quiet -c requirements/constraints.txt
 # checkov lives in its own virtual environment: its pinned dependencies clash with the project's
 CHECKOV_VENV ?= .venv-checkov
 
-.PHONY: help setup synth test unit e2e tfrc fmt docs bench bench-concurrent clean
+.PHONY: help setup synth test unit e2e tfrc fmt lint site docs bench bench-concurrent clean
 
 # every target has a description after "## " (tests/unit/test_cli_surface.py checks that `make help` lists them all)
 help: ## list the targets
@@ -61,7 +62,7 @@ setup: $(VENV)/.dev $(CHECKOV_VENV)/.installed node_modules/.installed tfrc ## c
 tfrc: $(VENV)/.base ## write the Terraform CLI config (provider mirror) to .terraform.d/terraformrc
 	@$(BIN)/python -m generators.tfrc $(TF_CLI_CONFIG_FILE) >/dev/null
 
-synth: $(VENV)/.base ## synthesize specs/ into build/ (one Terraform root per spec and environment)
+synth: $(VENV)/.base tfrc ## synthesize specs/ into build/ (one Terraform root per spec and environment); writes the Terraform CLI config too
 	$(BIN)/python main.py synth $(SPECS) --out $(OUT) --engine $(ENGINE)
 
 # the three environments install side by side (from nothing: about 2 minutes instead of 3.5)
@@ -74,14 +75,19 @@ test: ## run every test: unit, golden, terraform (fmt/validate/test), checkov, e
 
 unit: ## the fast tests only (no terraform, no moto)
 	@$(SETUP)
-	$(BIN)/python -m pytest -n $(JOBS) -m "not terraform and not e2e and not cdk"
+	$(BIN)/python -m pytest -n $(JOBS) -m "not terraform and not e2e and not cdk and not install"
 
 e2e: ## apply every root against a local moto server
 	@$(SETUP)
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup -m e2e
 
-fmt: ## terraform fmt the modules
+fmt: $(VENV)/.dev ## terraform fmt the modules, ruff format the Python
 	terraform fmt -recursive modules
+	$(BIN)/ruff format .
+
+lint: $(VENV)/.dev ## ruff check and ruff format --check (make test runs them too, in tests/unit/test_lint.py)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 # the peer the synth benchmark compares with (hand-written CDK for Terraform); only `make bench` installs it
 PEER_VENV ?= .venv-peer
@@ -107,5 +113,8 @@ clean: ## remove build output and caches (keeps .venv, and an output that holds 
 	else rm -rf $(OUT); fi
 	rm -rf .tmp .pytest_cache .hypothesis
 
-docs: $(VENV)/.dev ## regenerate the README rules table and the module inputs/outputs tables
+site: $(VENV)/.dev ## build the documentation site (MkDocs, strict) into .tmp/site
+	$(BIN)/mkdocs build --strict
+
+docs: $(VENV)/.dev ## regenerate docs/rules.md, docs/spec.schema.json and the module inputs/outputs tables
 	$(BIN)/python scripts/docs.py

@@ -15,7 +15,8 @@ from typing import Annotated, Callable, Optional, TextIO
 
 import typer
 
-from generators import about, config as project_config, pipeline, report
+from generators import about, pipeline, report
+from generators import config as project_config
 from generators.errors import EcsformError, Finding, Severity
 
 # What the imports built lives as long as the process: keep it out of the cyclic collector's passes (a run over

@@ -18,10 +18,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
-from . import extensions, permissions, plan as planner, policy as policies, spec as specs, suppressions
+from . import extensions, permissions, suppressions
+from . import plan as planner
+from . import policy as policies
+from . import spec as specs
 from .errors import EcsformError, Finding, Severity, errors_in, sorted_findings
 from .loader import SPEC_SUFFIXES
-from .rules import Context, run as run_rules
+from .rules import Context
+from .rules import run as run_rules
 from .rules.fields import check_task
 from .target import Backend, Target
 
@@ -29,7 +33,16 @@ if TYPE_CHECKING:
     from .config import Config
 
 REPO = Path(__file__).resolve().parent.parent
-MODULES = REPO / "modules"
+
+
+def _modules() -> Path:
+    """The Terraform modules roots call: the copy an installed wheel carries (generators/modules, written by
+    setup.py's build step), else the checkout's modules/ beside generators/."""
+    packaged = Path(__file__).resolve().parent / "modules"
+    return packaged if packaged.is_dir() else REPO / "modules"
+
+
+MODULES = _modules()
 ENGINES = ("hcl", "cdk")
 
 
@@ -578,7 +591,8 @@ def adopt_command(p: planner.Plan, options: Options) -> str:
 def verify(paths: list[str], options: Options) -> tuple[list[str], list[Finding]]:
     """`verify`: every variant checked against its target account. Returns (notes, findings): notes say what was
     found as the spec says, `FILE:LINE:COL: ok: PATH: message`."""
-    from .aws import session, verify as live
+    from .aws import session
+    from .aws import verify as live
     from .errors import format_path
     from .rules import Context
 
@@ -610,7 +624,8 @@ class _NoActiveRevision(Exception):
 def diff(paths: list[str], options: Options, revision: int | None = None) -> tuple[list[str], bool, list[Finding]]:
     """`diff`: each variant's task definition against its family's latest ACTIVE revision (or `revision`).
     Returns (report lines, whether anything differs, findings that stop it)."""
-    from .aws import diff as compare, ecs, session
+    from .aws import diff as compare
+    from .aws import ecs, session
     from .rules import Context
 
     sessions = session.Sessions(options.region)

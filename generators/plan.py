@@ -13,11 +13,11 @@ from typing import Any
 from . import arns, canonical, references
 from .errors import Finding, Severity
 from .extensions import Extension
-from .policy import DEFAULT as DEFAULT_POLICY, Policy
+from .policy import DEFAULT as DEFAULT_POLICY
+from .policy import Policy
 from .spec import Variant
 from .target import Backend, Target
 from .tfexpr import TfExpr, index
-
 
 
 @dataclass

@@ -1,7 +1,7 @@
 """Regenerate the generated parts of the documentation, or check that they are fresh (--check).
 
-- README.md, between <!-- BEGIN RULES --> and <!-- END RULES -->: `python main.py rules --markdown`.
-- docs/spec.schema.json: `python main.py schema`; docs/config.schema.json: `python main.py schema --config`.
+- docs/rules.md, between <!-- BEGIN RULES --> and <!-- END RULES -->: `ecsform rules --markdown`.
+- docs/spec.schema.json: `ecsform schema`; docs/config.schema.json: `ecsform schema --config`.
 - modules/*/README.md, between <!-- BEGIN_TF_DOCS --> and <!-- END_TF_DOCS -->: inputs and outputs tables
   read from the module's variables.tf and outputs.tf (generators/tfdocs.py).
 """
@@ -15,7 +15,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from generators import config as project_config, rules, schema as spec_schema  # noqa: E402
+from generators import config as project_config  # noqa: E402
+from generators import rules  # noqa: E402
+from generators import schema as spec_schema  # noqa: E402
 from scripts import tfdocs  # noqa: E402
 
 
@@ -28,9 +30,9 @@ def replace_between(text: str, begin: str, end: str, body: str) -> str:
 
 def expected() -> dict[Path, str]:
     out = {}
-    readme = REPO / "README.md"
-    out[readme] = replace_between(readme.read_text(), "<!-- BEGIN RULES -->", "<!-- END RULES -->",
-                                  rules.markdown_table())
+    reference = REPO / "docs" / "rules.md"
+    out[reference] = replace_between(reference.read_text(), "<!-- BEGIN RULES -->", "<!-- END RULES -->",
+                                     rules.markdown_table())
     out[REPO / "docs" / "spec.schema.json"] = spec_schema.text()
     out[REPO / "docs" / "config.schema.json"] = project_config.schema_text()
     for module in sorted((REPO / "modules").iterdir()):

@@ -2,7 +2,7 @@
 
 A rule receives a `Context` (the task, well-typed: the field checks have already removed badly typed values)
 and yields findings. Rules live in one module per area of the catalog (identity, size, network, ports...);
-`python main.py rules` lists them all and the README's table is generated from that list.
+`python main.py rules` lists them all and docs/rules.md is generated from that list.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from ..errors import Finding, Path, Severity
 
 if TYPE_CHECKING:
     from ..extensions import Extension
-    from ..target import Target
     from ..policy import Policy
+    from ..target import Target
 
 Check = Callable[["Context"], Iterable[Finding]]
 
@@ -41,7 +41,7 @@ class Rule:
 REGISTRY: dict[str, Rule] = {}
 
 # Checks that are not rule functions but still report findings: the loader, the field checks, overlays,
-# the extension block and the writer. Listed so that `rules` and the README document every id a user can see.
+# the extension block and the writer. Listed so that `rules` and docs/rules.md document every id a user can see.
 BUILTIN: list[tuple[str, Severity, str]] = [
     ("YAML-SYNTAX", Severity.ERROR, "The file is not valid YAML (or JSON)."),
     ("JSON-SYNTAX", Severity.ERROR, "A .json spec is not strict JSON."),

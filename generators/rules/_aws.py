@@ -11,9 +11,23 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 # The identifiers themselves live in generators/arns.py; the rule modules reach them through this module.
-from ..arns import (ACCOUNT, REGION, ROLE_ARN, ROLE_NAME, S3_OBJECT, SSM_NAME, SecretRef,  # noqa: F401
-                   _ARN_ACCOUNT, ecr_repository, implied_regions, parse_arn, s3_bucket_arn, secret_ref,
-                   ssm_arn_without_selector, ssm_parameter_arn)
+from ..arns import (  # noqa: F401
+    _ARN_ACCOUNT,
+    ACCOUNT,
+    REGION,
+    ROLE_ARN,
+    ROLE_NAME,
+    S3_OBJECT,
+    SSM_NAME,
+    SecretRef,
+    ecr_repository,
+    implied_regions,
+    parse_arn,
+    s3_bucket_arn,
+    secret_ref,
+    ssm_arn_without_selector,
+    ssm_parameter_arn,
+)
 from ..errors import Path
 from ..references import is_reference as is_ref  # noqa: F401
 

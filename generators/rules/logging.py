@@ -8,8 +8,8 @@ from typing import Any, Iterator
 
 from ..errors import Finding, Path, Severity
 from . import Context, Rule, rule
-from .fields import did_you_mean
 from . import _aws as aws
+from .fields import did_you_mean
 
 E, W = Severity.ERROR, Severity.WARNING
 

@@ -188,7 +188,7 @@ def efs_fields(r: Rule, ctx: Context) -> Iterator[Finding]:
                    "allow elasticfilesystem:ClientMount (and ClientWrite unless read-only).",
       "docs J8; DG23 efs-volumes.md; BC EFSAuthorizationConfig.iam")
 def efs_support(r: Rule, ctx: Context) -> Iterator[Finding]:
-    for path, v, efs in _efs(ctx):
+    for path, v, _efs_config in _efs(ctx):
         if ctx.is_external:
             yield r.finding(f"volume {v.get('name', '')!r}: EFS volumes are not supported on EXTERNAL instances",
                             path, "mount the file system on the instance and use a host volume", at_key=True)

@@ -16,8 +16,14 @@ from typing import Any
 
 # What the API adds to a registered task definition (its bookkeeping, the defaults it fills in) is documented API
 # behaviour that `ecsform diff` needs at run time too: it lives in generators/aws/ecs.py, read from here.
-from generators.aws.ecs import (API_CONTAINER_DEFAULTS, API_TASK_ADDED, API_TASK_EMPTY_DEFAULTS,  # noqa: F401
-                                VOLUME_DEFAULTS, registered_containers, registered_task)
+from generators.aws.ecs import (  # noqa: F401
+    API_CONTAINER_DEFAULTS,
+    API_TASK_ADDED,
+    API_TASK_EMPTY_DEFAULTS,
+    VOLUME_DEFAULTS,
+    registered_containers,
+    registered_task,
+)
 
 _ECR_IMAGE = re.compile(r"^(\d{12})\.dkr\.ecr(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?/([^:@]+)")
 

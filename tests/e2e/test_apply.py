@@ -23,11 +23,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from conftest import NO_CONFIG, REPO, checkov, ecsform, failed, fixture_specs, spec_files, terraform, user_choices
 
-from .expect import (execution_permissions, literal_strings, policy_permissions, registered_containers, registered_task,
-                     spec_containers)
+from .expect import (
+    execution_permissions,
+    literal_strings,
+    policy_permissions,
+    registered_containers,
+    registered_task,
+    spec_containers,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.terraform]
 

@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from conftest import FIXTURES, NO_CONFIG, ecsform, terraform
 
 from .expect import literal_strings, registered_containers, registered_task, spec_containers

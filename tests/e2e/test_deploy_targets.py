@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from conftest import REPO, ecsform, terraform
 
 from .expect import execution_permissions, policy_permissions
@@ -66,7 +65,7 @@ def deployed(aws_env: dict[str, str], aws: Any, tmp_path_factory: pytest.TempPat
     cache = work / "plugin-cache"
     cache.mkdir()
     env = {**aws_env, "TF_PLUGIN_CACHE_DIR": str(cache)}
-    for name, path in ROOTS.items():
+    for path in ROOTS.values():
         root = out / path
         assert not list(root.glob("*override*"))
         terraform(["init", "-input=false"], root, env)

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from conftest import FIXTURES, NO_CONFIG, REPO, ecsform
 
 pytestmark = pytest.mark.e2e

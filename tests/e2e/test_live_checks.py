@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import pytest
-
 from conftest import NO_CONFIG, SPECS, ecsform, terraform
 
 pytestmark = pytest.mark.e2e

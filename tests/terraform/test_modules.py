@@ -4,13 +4,10 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
-
 from conftest import MODULES, SPECS, checkov, ecsform, failed, terraform, user_choices
 
 pytestmark = pytest.mark.terraform

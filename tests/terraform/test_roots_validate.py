@@ -13,7 +13,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from conftest import FIXTURES, NO_CONFIG, REPO, SPECS, ecsform, terraform
 
 SOURCES = [str(SPECS), str(FIXTURES / "valid"), str(FIXTURES / "features")]

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import errno
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -15,11 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from conftest import REPO, SPECS
+from output_faults import at_steps, debris, fail_at, killed_child, no_sync, snapshot, write_spec
+
 from generators import pipeline, writer
 from generators.errors import EcsformError
-from output_faults import at_steps, debris, fail_at, killed_child, no_sync, snapshot, write_spec
 
 
 @dataclass

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from conftest import FIXTURES, NO_CONFIG, REPO, SPECS, ecsform
 
 pytestmark = pytest.mark.cdk

@@ -11,10 +11,11 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from conftest import NO_CONFIG, REPO, SPECS, ecsform
 from ruamel.yaml import YAML
 
-from conftest import NO_CONFIG, REPO, SPECS, ecsform
-from generators import config as project_config, pipeline
+from generators import config as project_config
+from generators import pipeline
 from generators.errors import EcsformError
 from generators.target import Target
 

@@ -13,8 +13,8 @@ import re
 from pathlib import Path
 
 import pytest
-
 from conftest import FIXTURES, REPO
+
 from generators import pipeline
 from generators.errors import EcsformError, Severity
 

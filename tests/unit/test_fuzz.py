@@ -9,11 +9,11 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from conftest import REPO, spec_files
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
-from conftest import REPO, spec_files
 from generators import pipeline
 from generators.ecs_model import container_shape, input_shape
 from generators.errors import EcsformError

@@ -6,9 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
-
 from conftest import terraform
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from generators.emit.hcl_syntax import Expr, body, key, quote, value
 
 TRICKY = [

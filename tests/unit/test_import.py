@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from conftest import FIXTURES, NO_CONFIG, REPO, SPECS, ecsform
-from generators import importer, pipeline, spec as specs
+
+from generators import importer, pipeline
+from generators import spec as specs
 from generators.errors import EcsformError
 from generators.loader import load_text
 

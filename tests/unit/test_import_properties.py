@@ -15,10 +15,13 @@ import json
 import os
 from typing import Any
 
-from hypothesis import HealthCheck, event, example, given, settings, strategies as st
-
 import ecs_strategies as S
-from generators import canonical, importer, pipeline, plan as planner, spec as specs
+from hypothesis import HealthCheck, event, example, given, settings
+from hypothesis import strategies as st
+
+from generators import canonical, importer, pipeline
+from generators import plan as planner
+from generators import spec as specs
 from generators.ecs_model import Shape, container_shape, input_shape
 from generators.errors import EcsformError, Severity, format_path
 from generators.loader import load_text

@@ -8,9 +8,10 @@ import struct
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
-
 from conftest import terraform
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from generators.emit.json_syntax import Raw, expression, hide_cdk_markers, is_token_double, template, value
 from generators.tfexpr import TfExpr
 

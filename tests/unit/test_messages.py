@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from conftest import ecsform
 
 SEED = Path("/work/shared/seed/aws-ecs-task-definitions.md")

@@ -12,9 +12,10 @@ import sys
 from pathlib import Path
 
 from conftest import FIXTURES, NO_CONFIG, REPO, SPECS, ecsform
+from output_faults import debris, snapshot, write_spec
+
 from generators import pipeline, writer
 from generators.errors import EcsformError
-from output_faults import debris, snapshot, write_spec
 
 
 def test_a_second_run_gives_up_after_its_timeout_naming_the_holder(tmp_path: Path) -> None:

@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
-
 from conftest import FIXTURES, REPO, SPECS
-from generators import pipeline
 from output_faults import at_steps, debris, fail_at, snapshot, write_spec
+
+from generators import pipeline
 
 
 def cli(*args: str) -> Any:

@@ -10,12 +10,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from conftest import NO_CONFIG, REPO, SPECS, ecsform
-from generators import pipeline
-from generators.errors import EcsformError
 from output_faults import debris, snapshot, write_spec
 
+from generators import pipeline
+from generators.errors import EcsformError
 
 STATE = '{"version": 4, "serial": 3, "resources": [{"mode": "managed", "type": "aws_ecs_task_definition"}]}'
 DESTROYED = '{"version": 4, "serial": 4, "resources": []}'

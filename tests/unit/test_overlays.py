@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 from conftest import NO_CONFIG, ecsform
+
 from generators import pipeline
 
 BASE = """\

@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 from conftest import SPECS, ecsform
+
 from generators import pipeline
 
 

@@ -7,9 +7,10 @@ import json
 from pathlib import Path
 
 import pytest
-
 from conftest import ecsform
-from generators import pipeline, policy as policies
+
+from generators import pipeline
+from generators import policy as policies
 from generators.errors import Severity, format_path
 from generators.loader import load_text
 

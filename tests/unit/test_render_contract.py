@@ -16,9 +16,8 @@ import botocore.session
 import hcl2
 import pytest
 from botocore.validate import ParamValidator
-from hcl2.utils import SerializationOptions
-
 from conftest import REPO, config_args, ecsform, fixture_specs, spec_files
+from hcl2.utils import SerializationOptions
 
 SPECS_AND_FIXTURES = [*spec_files(), *fixture_specs()]
 

@@ -6,9 +6,8 @@ import json
 
 import jsonschema
 import pytest
-from ruamel.yaml import YAML
-
 from conftest import REPO, SPECS, ecsform, spec_files
+from ruamel.yaml import YAML
 
 SCHEMA = json.loads((REPO / "docs" / "spec.schema.json").read_text())
 VALIDATOR = jsonschema.Draft202012Validator(SCHEMA)

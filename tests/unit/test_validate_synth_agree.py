@@ -10,8 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from conftest import FIXTURES, NO_CONFIG, REPO, SPECS, ecsform
+
 from generators import pipeline
 from generators.errors import EcsformError
 

@@ -1,4 +1,4 @@
-from .cases import BASE_EC2, Case, container, with_containers
+from .cases import Case, container, with_containers
 
 CMD = ["CMD-SHELL", "curl -f http://localhost/ || exit 1"]
 
