@@ -34,30 +34,79 @@ app = typer.Typer(
     help="Turn ECS task definition specs into Terraform: task definitions, least-privilege IAM, secrets, EFS, logs.",
 )
 
-PathsArg = Annotated[list[str], typer.Argument(metavar="PATH", help="Spec files, or folders searched for *.yaml, *.yml, *.json.")]
-EnvOpt = Annotated[Optional[str], typer.Option("--env", metavar="NAME", help="Only this environment of specs that have environments.")]
-RegionOpt = Annotated[Optional[str], typer.Option("--region", metavar="REGION", help="AWS region for the provider (default: from the spec).")]
+PathsArg = Annotated[
+    list[str], typer.Argument(metavar="PATH", help="Spec files, or folders searched for *.yaml, *.yml, *.json.")
+]
+EnvOpt = Annotated[
+    Optional[str], typer.Option("--env", metavar="NAME", help="Only this environment of specs that have environments.")
+]
+RegionOpt = Annotated[
+    Optional[str],
+    typer.Option("--region", metavar="REGION", help="AWS region for the provider (default: from the spec)."),
+]
 StrictOpt = Annotated[bool, typer.Option("--strict", help="Treat warnings as errors.")]
-ConfigOpt = Annotated[Optional[str], typer.Option("--config", metavar="FILE", help="The ecsform.yaml to use (default: the nearest one from the working folder up to the git repository's root).")]
-NoConfigOpt = Annotated[bool, typer.Option("--no-config", help="Use no ecsform.yaml: roots without a deploy target or backend.tf.")]
-RoleOpt = Annotated[Optional[str], typer.Option("--role-arn", metavar="ARN", help="Assume this IAM role for the AWS calls (default: the AWS credentials as found).")]
-AwsRegionOpt = Annotated[Optional[str], typer.Option("--region", metavar="REGION", help="AWS region (default: the spec's, else AWS_REGION, else AWS_DEFAULT_REGION).")]
+ConfigOpt = Annotated[
+    Optional[str],
+    typer.Option(
+        "--config",
+        metavar="FILE",
+        help="The ecsform.yaml to use (default: the nearest one from the working folder up to the git repository's root).",
+    ),
+]
+NoConfigOpt = Annotated[
+    bool, typer.Option("--no-config", help="Use no ecsform.yaml: roots without a deploy target or backend.tf.")
+]
+RoleOpt = Annotated[
+    Optional[str],
+    typer.Option(
+        "--role-arn",
+        metavar="ARN",
+        help="Assume this IAM role for the AWS calls (default: the AWS credentials as found).",
+    ),
+]
+AwsRegionOpt = Annotated[
+    Optional[str],
+    typer.Option(
+        "--region", metavar="REGION", help="AWS region (default: the spec's, else AWS_REGION, else AWS_DEFAULT_REGION)."
+    ),
+]
 
 DEFAULT_LOCK_TIMEOUT = 5.0  # generators.writer.DEFAULT_LOCK_TIMEOUT (only commands that write import the writer)
-LockTimeoutOpt = Annotated[float, typer.Option("--lock-timeout", metavar="SECONDS", min=0,
-                                               help="How long to wait for another ecsform run writing the same output.")]
+LockTimeoutOpt = Annotated[
+    float,
+    typer.Option(
+        "--lock-timeout",
+        metavar="SECONDS",
+        min=0,
+        help="How long to wait for another ecsform run writing the same output.",
+    ),
+]
 
 
 def _waiting(message: str) -> None:
     print(f"{message} ...", file=sys.stderr, flush=True)
-PolicyOpt = Annotated[Optional[str], typer.Option("--policy", metavar="FILE", help="A policy file (YAML/JSON): readonlyRootFilesystem, nonRootUser, efsTransitEncryption, logRetentionDays, rules; a spec's x-ecsform.policy overrides it.")]
 
 
-FormatOpt = Annotated[report.Format, typer.Option(
-    "--format", case_sensitive=False,
-    help="How findings are printed: text (standard error, colour on a terminal unless NO_COLOR is set), json, "
-         "sarif (SARIF 2.1.0 for GitHub code scanning) or github (workflow-command annotations); json, sarif and "
-         "github go to standard output.")]
+PolicyOpt = Annotated[
+    Optional[str],
+    typer.Option(
+        "--policy",
+        metavar="FILE",
+        help="A policy file (YAML/JSON): readonlyRootFilesystem, nonRootUser, efsTransitEncryption, logRetentionDays, rules; a spec's x-ecsform.policy overrides it.",
+    ),
+]
+
+
+FormatOpt = Annotated[
+    report.Format,
+    typer.Option(
+        "--format",
+        case_sensitive=False,
+        help="How findings are printed: text (standard error, colour on a terminal unless NO_COLOR is set), json, "
+        "sarif (SARIF 2.1.0 for GitHub code scanning) or github (workflow-command annotations); json, sarif and "
+        "github go to standard output.",
+    ),
+]
 
 
 def _report(findings: list[Finding], fmt: str = "text") -> None:
@@ -82,8 +131,11 @@ def _run(action: Callable[[], list[Finding]], fmt: str = "text") -> None:
         print("interrupted", file=sys.stderr)
         raise typer.Exit(130)
     except Exception as exc:  # never a traceback for the user
-        print(f"ecsform: internal error: {type(exc).__name__}: {exc}\n"
-              "This is a bug in ecsform; please report it with the command and the spec.", file=sys.stderr)
+        print(
+            f"ecsform: internal error: {type(exc).__name__}: {exc}\n"
+            "This is a bug in ecsform; please report it with the command and the spec.",
+            file=sys.stderr,
+        )
         raise typer.Exit(EXIT_INTERNAL)
     _report(warnings, fmt)
 
@@ -96,22 +148,32 @@ def _print_version(value: bool) -> None:
 
 @app.callback()
 def _main(
-    version: Annotated[bool, typer.Option("--version", callback=_print_version, is_eager=True,
-                                          help="Print ecsform's version and exit.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_print_version, is_eager=True, help="Print ecsform's version and exit."),
+    ] = False,
 ) -> None:
     pass
 
 
 @app.command()
-def validate(paths: PathsArg, env: EnvOpt = None, strict: StrictOpt = False, region: RegionOpt = None,
-             policy: PolicyOpt = None, config: ConfigOpt = None, no_config: NoConfigOpt = False,
-             output_format: FormatOpt = report.Format.text) -> None:
+def validate(
+    paths: PathsArg,
+    env: EnvOpt = None,
+    strict: StrictOpt = False,
+    region: RegionOpt = None,
+    policy: PolicyOpt = None,
+    config: ConfigOpt = None,
+    no_config: NoConfigOpt = False,
+    output_format: FormatOpt = report.Format.text,
+) -> None:
     """Check specs against the ECS API model and every rule; print each problem as FILE:LINE:COL."""
 
     def action() -> list[Finding]:
         found = project_config.for_command(config, no_config)
-        findings = pipeline.validate_findings(paths, pipeline.Options(env=env, region=region, strict=strict,
-                                                                      policy=policy, config=found))
+        findings = pipeline.validate_findings(
+            paths, pipeline.Options(env=env, region=region, strict=strict, policy=policy, config=found)
+        )
         if pipeline.failing(findings, strict):
             raise EcsformError(findings)
         return findings
@@ -122,22 +184,55 @@ def validate(paths: PathsArg, env: EnvOpt = None, strict: StrictOpt = False, reg
 @app.command()
 def synth(
     paths: PathsArg,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder: one root per spec in OUT/<family>/.")] = Path("build"),
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder: one root per spec in OUT/<family>/.")] = Path(
+        "build"
+    ),
     env: EnvOpt = None,
     region: RegionOpt = None,
-    engine: Annotated[str, typer.Option("--engine", help="hcl (Terraform files calling modules/) or cdk (CDK for Terraform, cdk.tf.json).")] = "hcl",
-    module_source: Annotated[Optional[str], typer.Option("--module-source", help="Where roots find the modules, e.g. git::https://example.com/ecsform.git//modules?ref=v1 (default: ecsform.yaml's moduleSource, else the relative path to modules/).")] = None,
+    engine: Annotated[
+        str,
+        typer.Option(
+            "--engine", help="hcl (Terraform files calling modules/) or cdk (CDK for Terraform, cdk.tf.json)."
+        ),
+    ] = "hcl",
+    module_source: Annotated[
+        Optional[str],
+        typer.Option(
+            "--module-source",
+            help="Where roots find the modules, e.g. git::https://example.com/ecsform.git//modules?ref=v1 (default: ecsform.yaml's moduleSource, else the relative path to modules/).",
+        ),
+    ] = None,
     strict: StrictOpt = False,
     policy: PolicyOpt = None,
     config: ConfigOpt = None,
     no_config: NoConfigOpt = False,
-    adopt: Annotated[bool, typer.Option("--adopt", help="Write imports.tf: Terraform imports what the root would create but the AWS account already has (log groups, managed secrets).")] = False,
+    adopt: Annotated[
+        bool,
+        typer.Option(
+            "--adopt",
+            help="Write imports.tf: Terraform imports what the root would create but the AWS account already has (log groups, managed secrets).",
+        ),
+    ] = False,
     role_arn: RoleOpt = None,
     lock_timeout: LockTimeoutOpt = DEFAULT_LOCK_TIMEOUT,
-    prune: Annotated[bool, typer.Option("--prune", help="Remove roots no spec produces any more, even those holding files ecsform did not write (not Terraform state: see --force).")] = False,
-    force: Annotated[bool, typer.Option("--force", help="With --prune: remove such roots even when they hold Terraform state.")] = False,
+    prune: Annotated[
+        bool,
+        typer.Option(
+            "--prune",
+            help="Remove roots no spec produces any more, even those holding files ecsform did not write (not Terraform state: see --force).",
+        ),
+    ] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="With --prune: remove such roots even when they hold Terraform state.")
+    ] = False,
     output_format: FormatOpt = report.Format.text,
-    check: Annotated[bool, typer.Option("--check", help="Write nothing: exit 1 listing the roots that are stale, missing or extra when OUT is not what synth would write, 0 when it is.")] = False,
+    check: Annotated[
+        bool,
+        typer.Option(
+            "--check",
+            help="Write nothing: exit 1 listing the roots that are stale, missing or extra when OUT is not what synth would write, 0 when it is.",
+        ),
+    ] = False,
 ) -> None:
     """Validate every spec, then write Terraform roots and OUT/manifest.json (nothing is written on error)."""
     stale = False
@@ -145,19 +240,63 @@ def synth(
     def action() -> list[Finding]:
         nonlocal stale
         if engine not in pipeline.ENGINES:
-            raise EcsformError([Finding("CLI-ENGINE", Severity.ERROR, f"unknown engine {engine!r}",
-                                        hint="use --engine hcl or --engine cdk", file="--engine", line=1, col=1)])
+            raise EcsformError(
+                [
+                    Finding(
+                        "CLI-ENGINE",
+                        Severity.ERROR,
+                        f"unknown engine {engine!r}",
+                        hint="use --engine hcl or --engine cdk",
+                        file="--engine",
+                        line=1,
+                        col=1,
+                    )
+                ]
+            )
         if force and not prune:
-            raise EcsformError([Finding("CLI-FORCE", Severity.ERROR, "--force only goes with --prune",
-                                        hint="add --prune, or leave out --force", file="--force", line=1, col=1)])
+            raise EcsformError(
+                [
+                    Finding(
+                        "CLI-FORCE",
+                        Severity.ERROR,
+                        "--force only goes with --prune",
+                        hint="add --prune, or leave out --force",
+                        file="--force",
+                        line=1,
+                        col=1,
+                    )
+                ]
+            )
         if check and prune:
-            raise EcsformError([Finding("CLI-CHECK", Severity.ERROR, "--check writes nothing: it cannot --prune",
-                                        hint="leave out --prune (and --force)", file="--check", line=1, col=1)])
+            raise EcsformError(
+                [
+                    Finding(
+                        "CLI-CHECK",
+                        Severity.ERROR,
+                        "--check writes nothing: it cannot --prune",
+                        hint="leave out --prune (and --force)",
+                        file="--check",
+                        line=1,
+                        col=1,
+                    )
+                ]
+            )
         found = project_config.for_command(config, no_config)
         options = pipeline.Options(
-            env=env, region=region, engine=engine, module_source=module_source, strict=strict, config=found,
-            policy=policy, adopt=adopt, role_arn=role_arn, lock_timeout=lock_timeout, prune=prune, force=force,
-            on_wait=_waiting)
+            env=env,
+            region=region,
+            engine=engine,
+            module_source=module_source,
+            strict=strict,
+            config=found,
+            policy=policy,
+            adopt=adopt,
+            role_arn=role_arn,
+            lock_timeout=lock_timeout,
+            prune=prune,
+            force=force,
+            on_wait=_waiting,
+        )
         if check:
             changes, findings = pipeline.synth_check(paths, out, options)
             stale = _print_check(changes, str(out))
@@ -195,7 +334,13 @@ def cdk_app(
     paths: PathsArg,
     env: EnvOpt = None,
     region: RegionOpt = None,
-    module_source: Annotated[Optional[str], typer.Option("--module-source", help="Where stacks find the modules (default: ecsform.yaml's moduleSource, else the relative path from each stack's folder to modules/).")] = None,
+    module_source: Annotated[
+        Optional[str],
+        typer.Option(
+            "--module-source",
+            help="Where stacks find the modules (default: ecsform.yaml's moduleSource, else the relative path from each stack's folder to modules/).",
+        ),
+    ] = None,
     strict: StrictOpt = False,
     policy: PolicyOpt = None,
     config: ConfigOpt = None,
@@ -207,8 +352,18 @@ def cdk_app(
         from generators.emit import cdk
 
         found = project_config.for_command(config, no_config)
-        return cdk.app(paths, pipeline.Options(env=env, region=region, engine="cdk", module_source=module_source,
-                                               strict=strict, config=found, policy=policy))
+        return cdk.app(
+            paths,
+            pipeline.Options(
+                env=env,
+                region=region,
+                engine="cdk",
+                module_source=module_source,
+                strict=strict,
+                config=found,
+                policy=policy,
+            ),
+        )
 
     _run(action)
 
@@ -226,12 +381,23 @@ def render(
 
     def action() -> list[Finding]:
         found = project_config.for_command(config, no_config)
-        plans, findings = pipeline.build_plans([spec], pipeline.Options(env=env, region=region, config=found,
-                                                                        policy=policy))
+        plans, findings = pipeline.build_plans(
+            [spec], pipeline.Options(env=env, region=region, config=found, policy=policy)
+        )
         if len(plans) > 1:
-            raise EcsformError([Finding("CLI-ENV-REQUIRED", Severity.ERROR,
-                                        f"the spec has {len(plans)} environments; choose one with --env "
-                                        f"({', '.join(p.environment or '' for p in plans)})", file=spec, line=1, col=1)])
+            raise EcsformError(
+                [
+                    Finding(
+                        "CLI-ENV-REQUIRED",
+                        Severity.ERROR,
+                        f"the spec has {len(plans)} environments; choose one with --env "
+                        f"({', '.join(p.environment or '' for p in plans)})",
+                        file=spec,
+                        line=1,
+                        col=1,
+                    )
+                ]
+            )
         sys.stdout.write(json.dumps(plans[0].register, indent=2, ensure_ascii=False) + "\n")
         return findings
 
@@ -251,19 +417,32 @@ def graph(
     policy: PolicyOpt = None,
     config: ConfigOpt = None,
     no_config: NoConfigOpt = False,
-    format: Annotated[GraphFormat, typer.Option("--format", help="mermaid (as in each root's README.md) or dot (Graphviz).")] = GraphFormat.mermaid,
+    format: Annotated[
+        GraphFormat, typer.Option("--format", help="mermaid (as in each root's README.md) or dot (Graphviz).")
+    ] = GraphFormat.mermaid,
 ) -> None:
     """Print the diagram of a root's task (containers, dependsOn, ports, volumes, secrets, roles), as README.md shows it."""
     from generators import diagram
 
     def action() -> list[Finding]:
         found = project_config.for_command(config, no_config)
-        plans, findings = pipeline.build_plans([spec], pipeline.Options(env=env, region=region, config=found,
-                                                                        policy=policy))
+        plans, findings = pipeline.build_plans(
+            [spec], pipeline.Options(env=env, region=region, config=found, policy=policy)
+        )
         if len(plans) > 1:
-            raise EcsformError([Finding("CLI-ENV-REQUIRED", Severity.ERROR,
-                                        f"the spec has {len(plans)} environments; choose one with --env "
-                                        f"({', '.join(p.environment or '' for p in plans)})", file=spec, line=1, col=1)])
+            raise EcsformError(
+                [
+                    Finding(
+                        "CLI-ENV-REQUIRED",
+                        Severity.ERROR,
+                        f"the spec has {len(plans)} environments; choose one with --env "
+                        f"({', '.join(p.environment or '' for p in plans)})",
+                        file=spec,
+                        line=1,
+                        col=1,
+                    )
+                ]
+            )
         sys.stdout.write(diagram.RENDERERS[format.value](diagram.model(plans[0])))
         return findings
 
@@ -271,15 +450,23 @@ def graph(
 
 
 @app.command()
-def verify(paths: PathsArg, env: EnvOpt = None, region: AwsRegionOpt = None, role_arn: RoleOpt = None,
-           strict: StrictOpt = False, config: ConfigOpt = None, no_config: NoConfigOpt = False,
-           output_format: FormatOpt = report.Format.text) -> None:
+def verify(
+    paths: PathsArg,
+    env: EnvOpt = None,
+    region: AwsRegionOpt = None,
+    role_arn: RoleOpt = None,
+    strict: StrictOpt = False,
+    config: ConfigOpt = None,
+    no_config: NoConfigOpt = False,
+    output_format: FormatOpt = report.Format.text,
+) -> None:
     """Check what specs reference against the AWS account (read-only); exit 0 when all is there, 2 when not."""
 
     def action() -> list[Finding]:
         found = project_config.for_command(config, no_config)
-        notes, findings = pipeline.verify(paths, pipeline.Options(env=env, region=region, role_arn=role_arn,
-                                                                  config=found))
+        notes, findings = pipeline.verify(
+            paths, pipeline.Options(env=env, region=region, role_arn=role_arn, config=found)
+        )
         for line in notes:
             print(line, file=_notes_stream(output_format.value))
         if pipeline.failing(findings, strict):
@@ -295,7 +482,10 @@ def diff(
     env: EnvOpt = None,
     region: AwsRegionOpt = None,
     role_arn: RoleOpt = None,
-    revision: Annotated[Optional[int], typer.Option("--revision", min=1, help="Compare with this revision (default: the family's latest ACTIVE one).")] = None,
+    revision: Annotated[
+        Optional[int],
+        typer.Option("--revision", min=1, help="Compare with this revision (default: the family's latest ACTIVE one)."),
+    ] = None,
     config: ConfigOpt = None,
     no_config: NoConfigOpt = False,
     output_format: FormatOpt = report.Format.text,
@@ -307,7 +497,8 @@ def diff(
         nonlocal differ
         found = project_config.for_command(config, no_config)
         lines, differ, findings = pipeline.diff(
-            paths, pipeline.Options(env=env, region=region, role_arn=role_arn, config=found), revision)
+            paths, pipeline.Options(env=env, region=region, role_arn=role_arn, config=found), revision
+        )
         for line in lines:
             print(line, file=_notes_stream(output_format.value))
         if findings:
@@ -319,15 +510,33 @@ def diff(
         raise typer.Exit(EXIT_DIFFERENT)
 
 
-ChangedFormat = Annotated[str, typer.Option("--format", help="text, json ({changed, removed}), github-matrix ({include}, one line) or paths (one root per line).")]
+ChangedFormat = Annotated[
+    str,
+    typer.Option(
+        "--format",
+        help="text, json ({changed, removed}), github-matrix ({include}, one line) or paths (one root per line).",
+    ),
+]
 
 
 @app.command()
 def changed(
     paths: Annotated[Optional[list[str]], typer.Argument(help="Spec files, or folders (default: specs).")] = None,
-    since: Annotated[str, typer.Option("--since", metavar="REF", help="The git revision to compare the working tree with, e.g. origin/main or HEAD~1.")] = "",
+    since: Annotated[
+        str,
+        typer.Option(
+            "--since",
+            metavar="REF",
+            help="The git revision to compare the working tree with, e.g. origin/main or HEAD~1.",
+        ),
+    ] = "",
     format: ChangedFormat = "text",
-    out: Annotated[Path, typer.Option("--out", "-o", help="The output folder synth writes (the roots' dir; relative module sources depend on it).")] = Path("build"),
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out", "-o", help="The output folder synth writes (the roots' dir; relative module sources depend on it)."
+        ),
+    ] = Path("build"),
     env: EnvOpt = None,
     config: ConfigOpt = None,
     no_config: NoConfigOpt = False,
@@ -338,15 +547,38 @@ def changed(
         from generators import changed as compare
 
         if format not in ("text", "json", "github-matrix", "paths"):
-            raise EcsformError([Finding("CHANGED-FORMAT", Severity.ERROR, f"unknown format {format!r}", file="--format",
-                                        line=1, col=1, hint="one of: text, json, github-matrix, paths")])
+            raise EcsformError(
+                [
+                    Finding(
+                        "CHANGED-FORMAT",
+                        Severity.ERROR,
+                        f"unknown format {format!r}",
+                        file="--format",
+                        line=1,
+                        col=1,
+                        hint="one of: text, json, github-matrix, paths",
+                    )
+                ]
+            )
         if not since:
-            raise EcsformError([Finding("CHANGED-SINCE", Severity.ERROR, "changed needs --since REF", file="--since",
-                                        line=1, col=1, hint="the git revision to compare with, e.g. --since origin/main")])
+            raise EcsformError(
+                [
+                    Finding(
+                        "CHANGED-SINCE",
+                        Severity.ERROR,
+                        "changed needs --since REF",
+                        file="--since",
+                        line=1,
+                        col=1,
+                        hint="the git revision to compare with, e.g. --since origin/main",
+                    )
+                ]
+            )
         found = project_config.for_command(config, no_config)
         outs = out.as_posix()
-        result = compare.changed(paths or ["specs"], since, outs, pipeline.Options(env=env, config=found),
-                                 config, no_config)
+        result = compare.changed(
+            paths or ["specs"], since, outs, pipeline.Options(env=env, config=found), config, no_config
+        )
         if format == "json":
             print(json.dumps(compare.as_json(result, outs), indent=2))
         elif format == "github-matrix":
@@ -359,9 +591,11 @@ def changed(
                 print(line)
         if format in ("github-matrix", "paths"):
             for r in result.removed:
-                print(f"removed: {r.root} ({r.spec}): no spec produces it any more; destroy what it manages "
-                      f"(terraform destroy in its folder, from {since}'s synth) before its state is forgotten",
-                      file=sys.stderr)
+                print(
+                    f"removed: {r.root} ({r.spec}): no spec produces it any more; destroy what it manages "
+                    f"(terraform destroy in its folder, from {since}'s synth) before its state is forgotten",
+                    file=sys.stderr,
+                )
         return []
 
     _run(action)
@@ -369,7 +603,9 @@ def changed(
 
 @app.command()
 def schema(
-    config: Annotated[bool, typer.Option("--config", help="Print the JSON Schema of ecsform.yaml instead (docs/config.schema.json).")] = False,
+    config: Annotated[
+        bool, typer.Option("--config", help="Print the JSON Schema of ecsform.yaml instead (docs/config.schema.json).")
+    ] = False,
 ) -> None:
     """Print the JSON Schema of the spec language (ECS fields, shorthands, x-ecsform, environments)."""
     if config:
@@ -382,12 +618,35 @@ def schema(
 
 @app.command("import")
 def import_command(
-    source: Annotated[Optional[str], typer.Argument(metavar="FILE", help="Output of `aws ecs describe-task-definition`, or a register-task-definition input (JSON or YAML); - reads standard input.")] = None,
-    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write the spec to this file (default: standard output).")] = None,
-    from_aws: Annotated[Optional[str], typer.Option("--from-aws", help="Read FAMILY[:REVISION] (or an ARN) from the AWS account with boto3.")] = None,
-    environments: Annotated[Optional[str], typer.Option("--environments", help="One spec with overlays from several inputs: dev=dev.json,prod=prod.json (an input may be aws:FAMILY[:REVISION]).")] = None,
-    family: Annotated[Optional[str], typer.Option("--family", help="Base family for --environments (default: the families' common prefix).")] = None,
-    region: Annotated[Optional[str], typer.Option("--region", help="AWS region for --from-aws and aws: inputs (default: the AWS configuration).")] = None,
+    source: Annotated[
+        Optional[str],
+        typer.Argument(
+            metavar="FILE",
+            help="Output of `aws ecs describe-task-definition`, or a register-task-definition input (JSON or YAML); - reads standard input.",
+        ),
+    ] = None,
+    out: Annotated[
+        Optional[Path], typer.Option("--out", "-o", help="Write the spec to this file (default: standard output).")
+    ] = None,
+    from_aws: Annotated[
+        Optional[str],
+        typer.Option("--from-aws", help="Read FAMILY[:REVISION] (or an ARN) from the AWS account with boto3."),
+    ] = None,
+    environments: Annotated[
+        Optional[str],
+        typer.Option(
+            "--environments",
+            help="One spec with overlays from several inputs: dev=dev.json,prod=prod.json (an input may be aws:FAMILY[:REVISION]).",
+        ),
+    ] = None,
+    family: Annotated[
+        Optional[str],
+        typer.Option("--family", help="Base family for --environments (default: the families' common prefix)."),
+    ] = None,
+    region: Annotated[
+        Optional[str],
+        typer.Option("--region", help="AWS region for --from-aws and aws: inputs (default: the AWS configuration)."),
+    ] = None,
     lock_timeout: LockTimeoutOpt = DEFAULT_LOCK_TIMEOUT,
 ) -> None:
     """Turn an existing task definition into a spec (YAML): read-only fields dropped, shorthands where lossless."""
@@ -395,8 +654,9 @@ def import_command(
     def action() -> list[Finding]:
         from generators import importer, writer
 
-        text, warnings = importer.import_spec(source, from_aws=from_aws, environments=environments, family=family,
-                                              region=region)
+        text, warnings = importer.import_spec(
+            source, from_aws=from_aws, environments=environments, family=family, region=region
+        )
         if out is None:
             sys.stdout.write(text)
         else:
@@ -410,10 +670,29 @@ def import_command(
 
 @app.command("ci")
 def ci_command(
-    kind: Annotated[str, typer.Argument(metavar="github|gitlab|atlantis|gitlab-child", help="The CI engine whose configuration to write.")],
-    out: Annotated[Optional[str], typer.Option("--out", "-o", metavar="FILE", help="Where to write it (- prints it; default: .github/workflows/ecsform.yml, .gitlab/ecsform.gitlab-ci.yml or atlantis.yaml beside ecsform.yaml; gitlab-child prints).")] = None,
-    changed: Annotated[Optional[str], typer.Option("--changed", metavar="FILE", help="gitlab-child: the output of `ecsform changed --format json`.")] = None,
-    apply: Annotated[bool, typer.Option("--apply", help="gitlab-child: add a manual apply job per root (the default branch's pipeline).")] = False,
+    kind: Annotated[
+        str,
+        typer.Argument(
+            metavar="github|gitlab|atlantis|gitlab-child", help="The CI engine whose configuration to write."
+        ),
+    ],
+    out: Annotated[
+        Optional[str],
+        typer.Option(
+            "--out",
+            "-o",
+            metavar="FILE",
+            help="Where to write it (- prints it; default: .github/workflows/ecsform.yml, .gitlab/ecsform.gitlab-ci.yml or atlantis.yaml beside ecsform.yaml; gitlab-child prints).",
+        ),
+    ] = None,
+    changed: Annotated[
+        Optional[str],
+        typer.Option("--changed", metavar="FILE", help="gitlab-child: the output of `ecsform changed --format json`."),
+    ] = None,
+    apply: Annotated[
+        bool,
+        typer.Option("--apply", help="gitlab-child: add a manual apply job per root (the default branch's pipeline)."),
+    ] = False,
     config: ConfigOpt = None,
     lock_timeout: LockTimeoutOpt = DEFAULT_LOCK_TIMEOUT,
 ) -> None:

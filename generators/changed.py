@@ -31,7 +31,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import Any, Iterator
 
-from . import config as project_config, pipeline
+from . import config as project_config
+from . import pipeline
 from .errors import EcsformError, Finding, Severity, errors_in, sorted_findings
 
 E = Severity.ERROR
@@ -55,14 +56,35 @@ def _git(args: list[str], cwd: str, what: str) -> bytes:
     try:
         proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True)
     except OSError as exc:
-        raise EcsformError([Finding("CHANGED-GIT", E, f"cannot run git: {exc.strerror or exc}", file="--since",
-                                    line=1, col=1, hint="install git, or run ecsform changed where git is on PATH")])
+        raise EcsformError(
+            [
+                Finding(
+                    "CHANGED-GIT",
+                    E,
+                    f"cannot run git: {exc.strerror or exc}",
+                    file="--since",
+                    line=1,
+                    col=1,
+                    hint="install git, or run ecsform changed where git is on PATH",
+                )
+            ]
+        )
     if proc.returncode != 0:
         words = proc.stderr.decode(errors="replace").strip().splitlines()
-        raise EcsformError([Finding("CHANGED-GIT", E, f"{what}: {words[-1] if words else 'git failed'}",
-                                    file="--since", line=1, col=1,
-                                    hint="run it inside a git repository, with REF a commit it has (a shallow "
-                                    "clone needs the history: fetch-depth: 0, GIT_DEPTH: 0)")])
+        raise EcsformError(
+            [
+                Finding(
+                    "CHANGED-GIT",
+                    E,
+                    f"{what}: {words[-1] if words else 'git failed'}",
+                    file="--since",
+                    line=1,
+                    col=1,
+                    hint="run it inside a git repository, with REF a commit it has (a shallow "
+                    "clone needs the history: fetch-depth: 0, GIT_DEPTH: 0)",
+                )
+            ]
+        )
     return proc.stdout
 
 
@@ -83,6 +105,7 @@ def roots(paths: list[str], out: str, options: pipeline.Options) -> dict[str, Ro
 @dataclass(frozen=True)
 class _Tree:
     """REF's tree, extracted at `tree`, standing for the repository at `top`."""
+
     tree: Path
     top: Path
 
@@ -116,8 +139,15 @@ class _Tree:
         rel = _inside(path, self.tree)
         return self.top / rel if rel is not None else path
 
-    def _module_source(self, out: Path, root: str, options: pipeline.Options, module: str = "ecs-task-definition",
-                       *, environment: str | None = None) -> str:
+    def _module_source(
+        self,
+        out: Path,
+        root: str,
+        options: pipeline.Options,
+        module: str = "ecs-task-definition",
+        *,
+        environment: str | None = None,
+    ) -> str:
         """A relative module source as the root at its place in the working tree writes it: the same text on both
         sides for the same module folder, also when that folder lies outside the repository."""
         folder = (Path(out) / root).absolute()
@@ -146,8 +176,9 @@ class _Tree:
             return project_config.load(path, config if config is not None else pipeline.display_path(path))
 
 
-def _old_roots(old: _Tree, paths: list[str], out: str, options: pipeline.Options, config: str | None,
-               no_config: bool) -> dict[str, Root] | list[Finding]:
+def _old_roots(
+    old: _Tree, paths: list[str], out: str, options: pipeline.Options, config: str | None, no_config: bool
+) -> dict[str, Root] | list[Finding]:
     """REF's roots of the specs `paths` (those REF has), or the findings that stop them."""
     try:
         found = old.config(config, no_config)
@@ -205,8 +236,9 @@ def _spec_bytes(paths: list[str]) -> dict[str, bytes]:
     return {pipeline.display_path(f): f.read_bytes() for f in files}
 
 
-def _by_spec(old: _Tree, paths: list[str], out: str, options: pipeline.Options, config: str | None,
-             no_config: bool, since: str) -> tuple[dict[str, Root], dict[str, Root]]:
+def _by_spec(
+    old: _Tree, paths: list[str], out: str, options: pipeline.Options, config: str | None, no_config: bool, since: str
+) -> tuple[dict[str, Root], dict[str, Root]]:
     """Only the specs that differ are synthesized, on both sides; every spec of the working tree is validated
     (in parallel, as validate does), so its errors are reported as validate reports them."""
     new_specs = _spec_bytes(paths)
@@ -224,8 +256,9 @@ def _by_spec(old: _Tree, paths: list[str], out: str, options: pipeline.Options, 
     return before, roots(ours, out, options) if ours else {}
 
 
-def _everything(old: _Tree, paths: list[str], out: str, options: pipeline.Options, config: str | None,
-                no_config: bool, since: str) -> tuple[dict[str, Root], dict[str, Root]]:
+def _everything(
+    old: _Tree, paths: list[str], out: str, options: pipeline.Options, config: str | None, no_config: bool, since: str
+) -> tuple[dict[str, Root], dict[str, Root]]:
     """Every spec synthesized on both sides: REF's in a forked process while this one does the working tree's."""
     global _job
     _job = (old, paths, out, options, config, no_config)
@@ -256,14 +289,23 @@ def _everything(old: _Tree, paths: list[str], out: str, options: pipeline.Option
     return before, new
 
 
-def changed(paths: list[str], since: str, out: str, options: pipeline.Options, config: str | None = None,
-            no_config: bool = False) -> Result:
+def changed(
+    paths: list[str],
+    since: str,
+    out: str,
+    options: pipeline.Options,
+    config: str | None = None,
+    no_config: bool = False,
+) -> Result:
     """Compare the roots of the working tree with those of the git revision `since`. Raises EcsformError with the
     findings of either side (REF's named `REF:FILE`)."""
     cwd = os.getcwd()
     top = Path(_git(["rev-parse", "--show-toplevel"], cwd, "not a git repository").decode().strip())
-    sha = _git(["rev-parse", "--verify", "--end-of-options", f"{since}^{{commit}}"], cwd,
-               f"no commit {since!r}").decode().strip()
+    sha = (
+        _git(["rev-parse", "--verify", "--end-of-options", f"{since}^{{commit}}"], cwd, f"no commit {since!r}")
+        .decode()
+        .strip()
+    )
     archive = _git(["archive", "--format=tar", sha], str(top), f"cannot read {since}")
     with tempfile.TemporaryDirectory(prefix="ecsform-changed-") as tmp:
         tree = Path(tmp) / "tree"
@@ -272,16 +314,27 @@ def changed(paths: list[str], since: str, out: str, options: pipeline.Options, c
             with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
                 tar.extractall(tree, filter="data")
         except (tarfile.TarError, OSError) as exc:
-            raise EcsformError([Finding("CHANGED-GIT", E, f"cannot extract {since} into {tmp}: {exc}",
-                                        file="--since", line=1, col=1,
-                                        hint="a link that leaves the repository, or no space in the temporary "
-                                        "folder (TMPDIR)")]) from None
+            raise EcsformError(
+                [
+                    Finding(
+                        "CHANGED-GIT",
+                        E,
+                        f"cannot extract {since} into {tmp}: {exc}",
+                        file="--since",
+                        line=1,
+                        col=1,
+                        hint="a link that leaves the repository, or no space in the temporary folder (TMPDIR)",
+                    )
+                ]
+            ) from None
         (tree / ".git").mkdir(exist_ok=True)  # ecsform.yaml is searched for no higher than the repository's root
         old = _Tree(tree, top)
         compare = _by_spec if _same_inputs(old, options, config, no_config) else _everything
         before, new = compare(old, paths, out, options, config, no_config, since)
-    return Result([r for path, r in sorted(new.items()) if path not in before or before[path].hash != r.hash],
-                  [r for path, r in sorted(before.items()) if path not in new])
+    return Result(
+        [r for path, r in sorted(new.items()) if path not in before or before[path].hash != r.hash],
+        [r for path, r in sorted(before.items()) if path not in new],
+    )
 
 
 def directory(out: str, root: str) -> str:
@@ -289,14 +342,21 @@ def directory(out: str, root: str) -> str:
 
 
 def as_json(result: Result, out: str) -> dict[str, Any]:
-    return {"changed": [{"root": r.root, "environment": r.environment, "dir": directory(out, r.root),
-                         "spec": r.spec} for r in result.changed],
-            "removed": [{"root": r.root, "environment": r.environment, "spec": r.spec} for r in result.removed]}
+    return {
+        "changed": [
+            {"root": r.root, "environment": r.environment, "dir": directory(out, r.root), "spec": r.spec}
+            for r in result.changed
+        ],
+        "removed": [{"root": r.root, "environment": r.environment, "spec": r.spec} for r in result.removed],
+    }
 
 
 def as_matrix(result: Result, out: str) -> dict[str, Any]:
-    return {"include": [{"root": r.root, "environment": r.environment, "dir": directory(out, r.root)}
-                        for r in result.changed]}
+    return {
+        "include": [
+            {"root": r.root, "environment": r.environment, "dir": directory(out, r.root)} for r in result.changed
+        ]
+    }
 
 
 def as_text(result: Result, since: str) -> list[str]:
@@ -304,8 +364,11 @@ def as_text(result: Result, since: str) -> list[str]:
         return f", environment {r.environment}" if r.environment else ""
 
     lines = [f"changed: {r.root} ({r.spec}{env(r)})" for r in result.changed]
-    lines += [f"removed: {r.root} ({r.spec}{env(r)}): its spec no longer produces it; destroy what it manages "
-              f"before its state is forgotten" for r in result.removed]
+    lines += [
+        f"removed: {r.root} ({r.spec}{env(r)}): its spec no longer produces it; destroy what it manages "
+        f"before its state is forgotten"
+        for r in result.removed
+    ]
     if not lines:
         lines.append(f"no root changed since {since}")
     return lines

@@ -31,8 +31,12 @@ from .errors import EcsformError, Finding, Severity
 
 KINDS = ("github", "gitlab", "gitlab-child", "atlantis")
 # where each file goes by default, relative to the folder of ecsform.yaml (the repository's root)
-DEFAULT_OUT = {"github": ".github/workflows/ecsform.yml", "gitlab": ".gitlab/ecsform.gitlab-ci.yml",
-               "atlantis": "atlantis.yaml", "gitlab-child": "-"}
+DEFAULT_OUT = {
+    "github": ".github/workflows/ecsform.yml",
+    "gitlab": ".gitlab/ecsform.gitlab-ci.yml",
+    "atlantis": "atlantis.yaml",
+    "gitlab-child": "-",
+}
 JOB_KINDS = ("changed", "plan", "apply")
 
 # Actions, pinned by release tag (update together; actionlint checks their inputs)
@@ -54,6 +58,7 @@ E = Severity.ERROR
 
 # --- the commands of each job (one place) ------------------------------------------------------------------
 
+
 def commands(kind: str, ci: CiConfig, *, synth: bool = True) -> list[str]:
     """The ordered shell commands a job of `kind` runs (changed, plan, apply), reading ECSFORM_SINCE, ECSFORM_ROOT,
     ECSFORM_ENVIRONMENT and ECSFORM_DIR from the environment; run from the repository's root (the folder of
@@ -71,27 +76,47 @@ def commands(kind: str, ci: CiConfig, *, synth: bool = True) -> list[str]:
     if kind == "changed":
         return [f'ecsform changed {specs} --since "$ECSFORM_SINCE" --format github-matrix']
     if kind == "plan":
-        return synthesize + [f"{tf} init -input=false", f"{tf} plan -input=false -lock-timeout={LOCK_TIMEOUT} "
-                             f"-out={PLAN_FILE}", f"{tf} show -no-color {PLAN_FILE}"]
+        return synthesize + [
+            f"{tf} init -input=false",
+            f"{tf} plan -input=false -lock-timeout={LOCK_TIMEOUT} -out={PLAN_FILE}",
+            f"{tf} show -no-color {PLAN_FILE}",
+        ]
     if kind == "apply":
-        return synthesize + [f"{tf} init -input=false", f"{tf} plan -input=false -lock-timeout={LOCK_TIMEOUT} "
-                             f"-out={PLAN_FILE}", f"{tf} apply -input=false -lock-timeout={LOCK_TIMEOUT} {PLAN_FILE}"]
+        return synthesize + [
+            f"{tf} init -input=false",
+            f"{tf} plan -input=false -lock-timeout={LOCK_TIMEOUT} -out={PLAN_FILE}",
+            f"{tf} apply -input=false -lock-timeout={LOCK_TIMEOUT} {PLAN_FILE}",
+        ]
     raise ValueError(f"unknown job kind {kind!r}; one of {', '.join(JOB_KINDS)}")
 
 
 def job_environment(ci: CiConfig, root: str, environment: str | None) -> dict[str, str]:
     """The variables `commands` reads, for one root (what the engines set from their matrix or job)."""
-    return {"ECSFORM_ROOT": root, "ECSFORM_ENVIRONMENT": environment or "",
-            "ECSFORM_DIR": str(PurePosixPath(ci.out) / root)}
+    return {
+        "ECSFORM_ROOT": root,
+        "ECSFORM_ENVIRONMENT": environment or "",
+        "ECSFORM_DIR": str(PurePosixPath(ci.out) / root),
+    }
 
 
 # --- what the ci block says per environment ----------------------------------------------------------------
 
+
 def settings(config: Config | None) -> CiConfig:
     if config is None:
-        raise EcsformError([Finding("CONFIG-READ", E, "ecsform ci needs an ecsform.yaml (its ci: block)",
-                                    hint="run it in the repository that holds ecsform.yaml, or give --config FILE",
-                                    file="ecsform.yaml", line=1, col=1)])
+        raise EcsformError(
+            [
+                Finding(
+                    "CONFIG-READ",
+                    E,
+                    "ecsform ci needs an ecsform.yaml (its ci: block)",
+                    hint="run it in the repository that holds ecsform.yaml, or give --config FILE",
+                    file="ecsform.yaml",
+                    line=1,
+                    col=1,
+                )
+            ]
+        )
     return config.model.ci or CiConfig()
 
 
@@ -105,8 +130,9 @@ def _environments(config: Config) -> list[str]:
 def role(ci: CiConfig, environment: str | None, *, plan: bool) -> str | None:
     env = ci.environments.get(environment or DEFAULT_ENVIRONMENT)
     if plan:
-        return (env.plan_role_arn if env else None) or (env.role_arn if env else None) or ci.plan_role_arn \
-            or ci.role_arn
+        return (
+            (env.plan_role_arn if env else None) or (env.role_arn if env else None) or ci.plan_role_arn or ci.role_arn
+        )
     return (env.role_arn if env else None) or ci.role_arn
 
 
@@ -133,12 +159,21 @@ def _require_roles(config: Config) -> None:
     missing = [e for e in _environments(config) if role(ci, e, plan=False) is None]
     if missing:
         where = ("ci",) if config.model.ci is not None else ()
-        raise EcsformError([config.finding(
-            "CONFIG-REQUIRED", E, f"no role for the pipeline to assume (OIDC) in {', '.join(missing)}", where,
-            "set ci.roleArn (or ci.environments.<name>.roleArn): a role that trusts your CI's OIDC provider")])
+        raise EcsformError(
+            [
+                config.finding(
+                    "CONFIG-REQUIRED",
+                    E,
+                    f"no role for the pipeline to assume (OIDC) in {', '.join(missing)}",
+                    where,
+                    "set ci.roleArn (or ci.environments.<name>.roleArn): a role that trusts your CI's OIDC provider",
+                )
+            ]
+        )
 
 
 # --- YAML ---------------------------------------------------------------------------------------------------
+
 
 def _dump(data: Any, command: str) -> str:
     yaml = YAML()
@@ -161,6 +196,7 @@ def _expression_map(mapping: dict[str, str]) -> str:
 
 # --- GitHub Actions -----------------------------------------------------------------------------------------
 
+
 def github(config: Config) -> str:
     """.github/workflows/ecsform.yml: on pull requests, plan each changed root; on pushes to the default branch,
     apply each changed root behind the GitHub environment of its ecsform environment."""
@@ -182,33 +218,54 @@ def github(config: Config) -> str:
 
     def terraform(kind: str, roles: str) -> dict[str, Any]:
         steps = setup() + [
-            {"uses": SETUP_TERRAFORM, "with": {"terraform_version": ci.terraform_version,
-                                               "terraform_wrapper": False}},
+            {"uses": SETUP_TERRAFORM, "with": {"terraform_version": ci.terraform_version, "terraform_wrapper": False}},
             {"name": "Provider plugin cache", "run": 'mkdir -p "$TF_PLUGIN_CACHE_DIR"'},
-            {"uses": CACHE, "with": {
-                "path": "${{ env.TF_PLUGIN_CACHE_DIR }}",
-                "key": "terraform-plugins-${{ runner.os }}-" + ci.terraform_version
-                       + "-${{ hashFiles('ecsform.yaml') }}",
-                "restore-keys": "terraform-plugins-${{ runner.os }}-" + ci.terraform_version + "-"}},
-            {"uses": AWS_CREDENTIALS, "with": {
-                "role-to-assume": "${{ " + roles + "[" + key + "] }}",
-                "role-session-name": "ecsform-" + kind + "-${{ github.run_id }}",
-                "aws-region": region(config)}},
+            {
+                "uses": CACHE,
+                "with": {
+                    "path": "${{ env.TF_PLUGIN_CACHE_DIR }}",
+                    "key": "terraform-plugins-${{ runner.os }}-"
+                    + ci.terraform_version
+                    + "-${{ hashFiles('ecsform.yaml') }}",
+                    "restore-keys": "terraform-plugins-${{ runner.os }}-" + ci.terraform_version + "-",
+                },
+            },
+            {
+                "uses": AWS_CREDENTIALS,
+                "with": {
+                    "role-to-assume": "${{ " + roles + "[" + key + "] }}",
+                    "role-session-name": "ecsform-" + kind + "-${{ github.run_id }}",
+                    "aws-region": region(config),
+                },
+            },
         ]
         run = commands(kind, ci)
-        names = {"ecsform synth": "Synthesize the roots", "init": "terraform init", "plan": "terraform plan",
-                 "show": "Plan summary", "apply": "terraform apply"}
+        names = {
+            "ecsform synth": "Synthesize the roots",
+            "init": "terraform init",
+            "plan": "terraform plan",
+            "show": "Plan summary",
+            "apply": "terraform apply",
+        }
         for command in run:
             word = "ecsform synth" if command.startswith("ecsform synth") else command.split()[2]
             if word == "show":
-                steps.append({"name": names[word], "run": _script([
-                    "{",
-                    '  echo "### ecsform plan: $ECSFORM_ROOT"',
-                    "  echo",
-                    "  echo '```'",
-                    "  " + command,
-                    "  echo '```'",
-                    '} >> "$GITHUB_STEP_SUMMARY"'])})
+                steps.append(
+                    {
+                        "name": names[word],
+                        "run": _script(
+                            [
+                                "{",
+                                '  echo "### ecsform plan: $ECSFORM_ROOT"',
+                                "  echo",
+                                "  echo '```'",
+                                "  " + command,
+                                "  echo '```'",
+                                '} >> "$GITHUB_STEP_SUMMARY"',
+                            ]
+                        ),
+                    }
+                )
             else:
                 steps.append({"name": names[word], "run": command})
         when = "github.event_name == 'pull_request'" if kind == "plan" else "github.event_name == 'push'"
@@ -219,37 +276,47 @@ def github(config: Config) -> str:
         }
         if kind == "apply":
             job["environment"] = "${{ " + gates + "[" + key + "] }}"
-        job.update({
-            "permissions": {"id-token": "write", "contents": "read"},
-            "strategy": {"fail-fast": False, "matrix": "${{ fromJSON(needs.changed.outputs.matrix) }}"},
-            # a group per root: applies one after the other (GitHub keeps the newest pending one, which applies the
-            # newest commit); plans per pull request, where a newer commit's plan replaces the older one's
-            "concurrency": {"group": "ecsform-apply-${{ matrix.root }}", "cancel-in-progress": False}
-            if kind == "apply" else {"group": "ecsform-plan-${{ github.ref }}-${{ matrix.root }}",
-                                     "cancel-in-progress": True},
-            "env": {
-                "ECSFORM_ROOT": "${{ matrix.root }}",
-                "ECSFORM_ENVIRONMENT": "${{ matrix.environment }}",
-                "ECSFORM_DIR": ci.out + "/${{ matrix.root }}",
-                "TF_IN_AUTOMATION": "true",
-                "TF_PLUGIN_CACHE_DIR": "${{ github.workspace }}/.terraform.d/plugin-cache",
-                # fresh roots have no lock file yet: let them take providers from the cache
-                "TF_PLUGIN_CACHE_MAY_BREAK_DEPENDENCY_LOCK_FILE": "true",
-            },
-            "steps": steps,
-        })
+        job.update(
+            {
+                "permissions": {"id-token": "write", "contents": "read"},
+                "strategy": {"fail-fast": False, "matrix": "${{ fromJSON(needs.changed.outputs.matrix) }}"},
+                # a group per root: applies one after the other (GitHub keeps the newest pending one, which applies the
+                # newest commit); plans per pull request, where a newer commit's plan replaces the older one's
+                "concurrency": {"group": "ecsform-apply-${{ matrix.root }}", "cancel-in-progress": False}
+                if kind == "apply"
+                else {"group": "ecsform-plan-${{ github.ref }}-${{ matrix.root }}", "cancel-in-progress": True},
+                "env": {
+                    "ECSFORM_ROOT": "${{ matrix.root }}",
+                    "ECSFORM_ENVIRONMENT": "${{ matrix.environment }}",
+                    "ECSFORM_DIR": ci.out + "/${{ matrix.root }}",
+                    "TF_IN_AUTOMATION": "true",
+                    "TF_PLUGIN_CACHE_DIR": "${{ github.workspace }}/.terraform.d/plugin-cache",
+                    # fresh roots have no lock file yet: let them take providers from the cache
+                    "TF_PLUGIN_CACHE_MAY_BREAK_DEPENDENCY_LOCK_FILE": "true",
+                },
+                "steps": steps,
+            }
+        )
         return job
 
     changed_steps = [{**s, "with": {"fetch-depth": 0}} if s.get("uses") == CHECKOUT else s for s in setup()]
-    changed_steps.append({
-        "name": "Roots this change touches",
-        "id": "changed",
-        "env": {"ECSFORM_SINCE": "${{ github.event_name == 'pull_request' && format('origin/{0}', "
-                                 "github.base_ref) || github.event.before }}"},
-        "run": _script([f'matrix="$({commands("changed", ci)[0]})"',
-                        'echo "matrix=$matrix" >> "$GITHUB_OUTPUT"',
-                        'echo "$matrix"']),
-    })
+    changed_steps.append(
+        {
+            "name": "Roots this change touches",
+            "id": "changed",
+            "env": {
+                "ECSFORM_SINCE": "${{ github.event_name == 'pull_request' && format('origin/{0}', "
+                "github.base_ref) || github.event.before }}"
+            },
+            "run": _script(
+                [
+                    f'matrix="$({commands("changed", ci)[0]})"',
+                    'echo "matrix=$matrix" >> "$GITHUB_OUTPUT"',
+                    'echo "$matrix"',
+                ]
+            ),
+        }
+    )
     workflow = {
         "name": "ecsform",
         "on": {"pull_request": {"branches": [branch]}, "push": {"branches": [branch]}},
@@ -268,6 +335,7 @@ def github(config: Config) -> str:
 
 
 # --- GitLab CI ----------------------------------------------------------------------------------------------
+
 
 def gitlab(config: Config) -> str:
     """.gitlab/ecsform.gitlab-ci.yml (include it from .gitlab-ci.yml): a job that synthesizes, runs `ecsform
@@ -288,10 +356,14 @@ def gitlab(config: Config) -> str:
             "stage": "build",
             "image": f"python:{ci.python_version}",
             "rules": [
-                {"if": on_merge_request, "variables": {"ECSFORM_SINCE": "$CI_MERGE_REQUEST_DIFF_BASE_SHA",
-                                                       "ECSFORM_CHILD_ARGS": ""}},
-                {"if": on_default_branch, "variables": {"ECSFORM_SINCE": "$CI_COMMIT_BEFORE_SHA",
-                                                        "ECSFORM_CHILD_ARGS": "--apply"}},
+                {
+                    "if": on_merge_request,
+                    "variables": {"ECSFORM_SINCE": "$CI_MERGE_REQUEST_DIFF_BASE_SHA", "ECSFORM_CHILD_ARGS": ""},
+                },
+                {
+                    "if": on_default_branch,
+                    "variables": {"ECSFORM_SINCE": "$CI_COMMIT_BEFORE_SHA", "ECSFORM_CHILD_ARGS": "--apply"},
+                },
             ],
             "variables": {"GIT_DEPTH": "0"},  # `changed` synthesizes the revision it compares with
             "script": script,
@@ -310,9 +382,21 @@ def gitlab(config: Config) -> str:
 
 def read_changed(path: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The changed and removed roots of `ecsform changed --format json` output."""
+
     def bad(message: str) -> EcsformError:
-        return EcsformError([Finding("CI-CHANGED", E, message, file=path, line=1, col=1,
-                                     hint="give the file `ecsform changed --format json` wrote")])
+        return EcsformError(
+            [
+                Finding(
+                    "CI-CHANGED",
+                    E,
+                    message,
+                    file=path,
+                    line=1,
+                    col=1,
+                    hint="give the file `ecsform changed --format json` wrote",
+                )
+            ]
+        )
 
     try:
         text = Path(path).read_text(encoding="utf-8")
@@ -328,9 +412,13 @@ def read_changed(path: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]
     for group in ("changed", "removed"):
         items = data.get(group) or []
         for item in items:
-            if not isinstance(item, dict) or not isinstance(item.get("root"), str) or not item["root"] \
-                    or not isinstance(item.get("environment"), (str, type(None))):
-                raise bad(f"an entry of {group} is not {{\"root\": ..., \"environment\": ...}}: {item!r}"[:200])
+            if (
+                not isinstance(item, dict)
+                or not isinstance(item.get("root"), str)
+                or not item["root"]
+                or not isinstance(item.get("environment"), (str, type(None)))
+            ):
+                raise bad(f'an entry of {group} is not {{"root": ..., "environment": ...}}: {item!r}'[:200])
             parts = PurePosixPath(item["root"]).parts
             if item["root"].startswith("/") or ".." in parts:
                 raise bad(f"root {item['root']!r} is not a path under the output folder")
@@ -359,10 +447,11 @@ def gitlab_child(config: Config, changed_file: str, apply: bool) -> str:
                 "TF_PLUGIN_CACHE_MAY_BREAK_DEPENDENCY_LOCK_FILE": "true",
             },
             # Terraform's AWS SDK reads AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE: OIDC without the AWS CLI
-            "before_script": ['printf \'%s\' "$ECSFORM_ID_TOKEN" > "$AWS_WEB_IDENTITY_TOKEN_FILE"',
-                              'mkdir -p "$TF_PLUGIN_CACHE_DIR"'],
-            "cache": {"key": f"terraform-plugins-{ci.terraform_version}",
-                      "paths": [".terraform.d/plugin-cache/"]},
+            "before_script": [
+                'printf \'%s\' "$ECSFORM_ID_TOKEN" > "$AWS_WEB_IDENTITY_TOKEN_FILE"',
+                'mkdir -p "$TF_PLUGIN_CACHE_DIR"',
+            ],
+            "cache": {"key": f"terraform-plugins-{ci.terraform_version}", "paths": [".terraform.d/plugin-cache/"]},
         },
     }
     for item in changed:
@@ -392,19 +481,27 @@ def gitlab_child(config: Config, changed_file: str, apply: bool) -> str:
         pipeline["removed roots"] = {
             "stage": "plan",
             "image": image,
-            "script": [f"echo {shlex.quote(line)}" for line in [
-                "These roots are no longer in the specs; ecsform never destroys them:",
-                *(f"  {i['root']}" for i in removed),
-                "Run terraform destroy in each (synthesized from the previous revision), then run the pipeline again.",
-            ]] + ["exit 1"],
+            "script": [
+                f"echo {shlex.quote(line)}"
+                for line in [
+                    "These roots are no longer in the specs; ecsform never destroys them:",
+                    *(f"  {i['root']}" for i in removed),
+                    "Run terraform destroy in each (synthesized from the previous revision), then run the pipeline again.",
+                ]
+            ]
+            + ["exit 1"],
         }
     if not changed and not removed:
-        pipeline["nothing changed"] = {"stage": "plan", "image": image,
-                                       "script": ["echo 'No root changed: nothing to plan.'"]}
+        pipeline["nothing changed"] = {
+            "stage": "plan",
+            "image": image,
+            "script": ["echo 'No root changed: nothing to plan.'"],
+        }
     return _dump(pipeline, "ci gitlab-child")
 
 
 # --- Atlantis -----------------------------------------------------------------------------------------------
+
 
 def atlantis(config: Config) -> str:
     """atlantis.yaml (version 3): one project per root, planned when the root's files, its spec, ecsform.yaml or a
@@ -429,15 +526,16 @@ def atlantis(config: Config) -> str:
         for source in module_sources(p, lambda m: pipeline.module_source_from(folder, options, m, environment)):
             if not _is_address(source):
                 watched.append(source.rstrip("/") + "/**/*.tf")
-        projects.append({
-            "name": p.root,
-            "dir": (PurePosixPath(ci.out) / p.root).as_posix(),
-            "workspace": "default",
-            "terraform_version": "v" + ci.terraform_version,
-            "autoplan": {"enabled": True, "when_modified": watched},
-        })
-    return _dump({"version": 3, "parallel_plan": True, "parallel_apply": True, "projects": projects},
-                 "ci atlantis")
+        projects.append(
+            {
+                "name": p.root,
+                "dir": (PurePosixPath(ci.out) / p.root).as_posix(),
+                "workspace": "default",
+                "terraform_version": "v" + ci.terraform_version,
+                "autoplan": {"enabled": True, "when_modified": watched},
+            }
+        )
+    return _dump({"version": 3, "parallel_plan": True, "parallel_apply": True, "projects": projects}, "ci atlantis")
 
 
 def module_sources(plan: Any, source: Callable[[str], str]) -> list[str]:
@@ -463,20 +561,44 @@ def _is_address(source: str) -> bool:
 
 # --- the command --------------------------------------------------------------------------------------------
 
+
 def generate(kind: str, config: Config | None, *, changed: str | None = None, apply: bool = False) -> str:
     if kind not in KINDS:
-        raise EcsformError([Finding("CI-KIND", E, f"unknown pipeline {kind!r}", file="ecsform ci", line=1, col=1,
-                                    hint=f"one of: {', '.join(KINDS)}")])
+        raise EcsformError(
+            [
+                Finding(
+                    "CI-KIND",
+                    E,
+                    f"unknown pipeline {kind!r}",
+                    file="ecsform ci",
+                    line=1,
+                    col=1,
+                    hint=f"one of: {', '.join(KINDS)}",
+                )
+            ]
+        )
     settings(config)
     assert config is not None
     if kind == "gitlab-child":
         if changed is None:
-            raise EcsformError([Finding("CI-CHANGED", E, "gitlab-child needs --changed FILE", file="--changed",
-                                        line=1, col=1, hint="the output of `ecsform changed --format json`")])
+            raise EcsformError(
+                [
+                    Finding(
+                        "CI-CHANGED",
+                        E,
+                        "gitlab-child needs --changed FILE",
+                        file="--changed",
+                        line=1,
+                        col=1,
+                        hint="the output of `ecsform changed --format json`",
+                    )
+                ]
+            )
         return gitlab_child(config, changed, apply)
     if changed is not None or apply:
-        raise EcsformError([Finding("CI-KIND", E, "--changed and --apply are for gitlab-child", file="ecsform ci",
-                                    line=1, col=1)])
+        raise EcsformError(
+            [Finding("CI-KIND", E, "--changed and --apply are for gitlab-child", file="ecsform ci", line=1, col=1)]
+        )
     return {"github": github, "gitlab": gitlab, "atlantis": atlantis}[kind](config)
 
 

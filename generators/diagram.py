@@ -75,8 +75,11 @@ def model(plan: Plan) -> Diagram:
     """The diagram of one plan (one root)."""
     register = plan.register
     d = Diagram(f"{register['family']}" + (f" ({plan.environment})" if plan.environment else ""))
-    task = d.add("task", f"task definition {register['family']}",
-                 *(f"{k} {register[k]}" for k in ("cpu", "memory", "networkMode") if k in register))
+    task = d.add(
+        "task",
+        f"task definition {register['family']}",
+        *(f"{k} {register[k]}" for k in ("cpu", "memory", "networkMode") if k in register),
+    )
     roles = {}
     for ecs_field, what in (("executionRoleArn", "execution role"), ("taskRoleArn", "task role")):
         if ecs_field in register:
@@ -84,8 +87,14 @@ def model(plan: Plan) -> Diagram:
         elif _role_created(plan, ecs_field):
             roles[ecs_field] = d.add("role", what, "created by the module (least privilege, see the table)")
     for ecs_field, node in roles.items():
-        d.link(task, node, "pulls images, reads secrets, writes logs" if ecs_field == "executionRoleArn"
-               else "the containers' AWS calls", dashed=True)
+        d.link(
+            task,
+            node,
+            "pulls images, reads secrets, writes logs"
+            if ecs_field == "executionRoleArn"
+            else "the containers' AWS calls",
+            dashed=True,
+        )
     containers = {}
     for c in register["containerDefinitions"]:
         lines = [f"container {c['name']}", c.get("image", "")]
@@ -130,22 +139,34 @@ def model(plan: Plan) -> Diagram:
                 d.link(volumes[v["name"]], ap, label)
                 d.link(ap, filesystems[fs])
             else:
-                d.link(volumes[v["name"]], filesystems[fs],
-                       label + (f", root {efs['rootDirectory']}" if efs.get("rootDirectory") else ""))
+                d.link(
+                    volumes[v["name"]],
+                    filesystems[fs],
+                    label + (f", root {efs['rootDirectory']}" if efs.get("rootDirectory") else ""),
+                )
     for c in register["containerDefinitions"]:
         for m in c.get("mountPoints", []):
             if m.get("sourceVolume") in volumes:
-                d.link(containers[c["name"]], volumes[m["sourceVolume"]],
-                       str(m.get("containerPath", "")) + (" (read-only)" if m.get("readOnly") else ""))
+                d.link(
+                    containers[c["name"]],
+                    volumes[m["sourceVolume"]],
+                    str(m.get("containerPath", "")) + (" (read-only)" if m.get("readOnly") else ""),
+                )
         for vf in c.get("volumesFrom", []):
             if vf.get("sourceContainer") in containers:
-                d.link(containers[c["name"]], containers[vf["sourceContainer"]],
-                       "volumesFrom" + (" (read-only)" if vf.get("readOnly") else ""), dashed=True)
+                d.link(
+                    containers[c["name"]],
+                    containers[vf["sourceContainer"]],
+                    "volumesFrom" + (" (read-only)" if vf.get("readOnly") else ""),
+                    dashed=True,
+                )
     secrets: dict[str, str] = {}
     for c in register["containerDefinitions"]:
         sources = [(s.get("name", ""), s.get("valueFrom", "")) for s in c.get("secrets", [])]
-        sources += [(f"log option {s.get('name', '')}", s.get("valueFrom", ""))
-                    for s in c.get("logConfiguration", {}).get("secretOptions", [])]
+        sources += [
+            (f"log option {s.get('name', '')}", s.get("valueFrom", ""))
+            for s in c.get("logConfiguration", {}).get("secretOptions", [])
+        ]
         creds = c.get("repositoryCredentials", {}).get("credentialsParameter")
         if creds:
             sources.append(("registry credentials", creds))
@@ -172,13 +193,26 @@ def _role_created(plan: Plan, ecs_field: str) -> bool:
 # --- Mermaid ---------------------------------------------------------------------------------------------------
 
 _MERMAID_UNSAFE = re.compile(r"[^A-Za-z0-9 .,:/@=+_-]")
-_SHAPES = {"task": ("[", "]"), "container": ("[", "]"), "volume": ("[(", ")]"), "filesystem": ("[(", ")]"),
-           "accesspoint": ("[/", "/]"), "secret": ("{{", "}}"), "role": ("([", "])")}
+_SHAPES = {
+    "task": ("[", "]"),
+    "container": ("[", "]"),
+    "volume": ("[(", ")]"),
+    "filesystem": ("[(", ")]"),
+    "accesspoint": ("[/", "/]"),
+    "secret": ("{{", "}}"),
+    "role": ("([", "])"),
+}
 
 
-_STYLES = {"task": "fill:#eef,stroke:#336", "container": "fill:#efe,stroke:#363", "volume": "fill:#ffe,stroke:#663",
-           "filesystem": "fill:#ffe,stroke:#663", "accesspoint": "fill:#ffe,stroke:#663",
-           "secret": "fill:#fee,stroke:#633", "role": "fill:#f5f5f5,stroke:#555"}
+_STYLES = {
+    "task": "fill:#eef,stroke:#336",
+    "container": "fill:#efe,stroke:#363",
+    "volume": "fill:#ffe,stroke:#663",
+    "filesystem": "fill:#ffe,stroke:#663",
+    "accesspoint": "fill:#ffe,stroke:#663",
+    "secret": "fill:#fee,stroke:#633",
+    "role": "fill:#f5f5f5,stroke:#555",
+}
 
 
 def mermaid_text(text: str) -> str:
@@ -205,15 +239,21 @@ def mermaid(d: Diagram) -> str:
 
 # --- Graphviz DOT ----------------------------------------------------------------------------------------------
 
-_DOT_SHAPES = {"task": "box", "container": "box", "volume": "cylinder", "filesystem": "cylinder",
-               "accesspoint": "parallelogram", "secret": "hexagon", "role": "ellipse"}
+_DOT_SHAPES = {
+    "task": "box",
+    "container": "box",
+    "volume": "cylinder",
+    "filesystem": "cylinder",
+    "accesspoint": "parallelogram",
+    "secret": "hexagon",
+    "role": "ellipse",
+}
 
 
 def dot_text(text: str) -> str:
     """User text as a DOT quoted string's content: backslashes, quotes and line breaks escaped (a backslash
     before a letter would otherwise be an escape such as \\N or \\l)."""
-    return (text.replace("\\", "\\\\").replace('"', '\\"').replace("\r\n", "\n").replace("\r", "\n")
-            .replace("\n", "\\n"))
+    return text.replace("\\", "\\\\").replace('"', '\\"').replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\\n")
 
 
 def dot(d: Diagram) -> str:

@@ -54,8 +54,10 @@ class Finding:
         env = f"[environment {self.environment}] " if self.environment else ""
         field_path = format_path(self.path)
         subject = f"{field_path}: " if field_path else ""
-        text = (f"{where}: {s(self.severity.value, self.severity.value)} {s('rule', self.rule)}: "
-                f"{env}{subject}{self.message}")
+        text = (
+            f"{where}: {s(self.severity.value, self.severity.value)} {s('rule', self.rule)}: "
+            f"{env}{subject}{self.message}"
+        )
         if self.hint:
             text += f"\n    {s('hint', 'hint:')} {self.hint}"
         return text
@@ -99,7 +101,7 @@ def errors_in(findings: Iterable[Finding]) -> list[Finding]:
 
 
 def summary_line(findings: Iterable[Finding]) -> str:
-    """"2 error(s), 1 warning(s)", with ", 3 suppressed" when findings were suppressed."""
+    """ "2 error(s), 1 warning(s)", with ", 3 suppressed" when findings were suppressed."""
     findings = list(findings)
     visible = shown(findings)
     errors = sum(1 for f in visible if f.severity is Severity.ERROR)

@@ -31,8 +31,10 @@ class Permission:
 
 # why a statement is there: the first action names the field of the spec that asks for it
 _WHY = (
-    ("ecr:GetAuthorizationToken", "private ECR image (containerDefinitions[].image); the action takes no resource: "
-                                  "AWS requires *"),
+    (
+        "ecr:GetAuthorizationToken",
+        "private ECR image (containerDefinitions[].image); the action takes no resource: AWS requires *",
+    ),
     ("ecr:", "private ECR image (containerDefinitions[].image)"),
     ("logs:CreateLogGroup", "awslogs-create-group (logConfiguration.options)"),
     ("logs:", "awslogs-group (logConfiguration.options)"),
@@ -54,14 +56,17 @@ def _synthetic_role(account: str | None) -> str:
     return f"arn:aws:iam::{account}:role/ecsform-created" if account else "ecsform:created-role"
 
 
-def derive(task: dict[str, Any], ext: Extension | None, environment: str | None,
-           target: Target | None) -> dict[str, list[Permission]]:
+def derive(
+    task: dict[str, Any], ext: Extension | None, environment: str | None, target: Target | None
+) -> dict[str, list[Permission]]:
     """ECS role field -> the permissions that role needs (a brought role) or is given (a role the module creates).
     A field is absent when the role needs nothing."""
     ext = ext or Extension()
     account = target.account_id if target is not None else None
-    created = {EXECUTION: EXECUTION not in task and ext.execution_role.create is not False,
-               TASK: TASK not in task and ext.task_role.create is not False}
+    created = {
+        EXECUTION: EXECUTION not in task and ext.execution_role.create is not False,
+        TASK: TASK not in task and ext.task_role.create is not False,
+    }
     shaped = dict(task)
     for ecs_field, is_created in created.items():
         if is_created:
@@ -74,24 +79,42 @@ def derive(task: dict[str, Any], ext: Extension | None, environment: str | None,
             found = [n for n in found if n.actions[0].startswith("elasticfilesystem:")]
         out[ecs_field] = [Permission(n.actions, n.resources, _why(n.actions), n.condition) for n in found]
     if created[EXECUTION]:
-        keys = list(ext.execution_role.kms_key_arns) + [f"the key of managed secret {k} (created by this root)"
-                                                        for k in sorted(ext.secrets)]
+        keys = list(ext.execution_role.kms_key_arns) + [
+            f"the key of managed secret {k} (created by this root)" for k in sorted(ext.secrets)
+        ]
         if keys and out.get(EXECUTION):
-            out[EXECUTION].append(Permission(("kms:Decrypt",), tuple(keys),
-                                             "x-ecsform.executionRole.kmsKeyArns and managed secrets' keys"))
+            out[EXECUTION].append(
+                Permission(
+                    ("kms:Decrypt",), tuple(keys), "x-ecsform.executionRole.kmsKeyArns and managed secrets' keys"
+                )
+            )
     if created[TASK]:
         extra = []
         if ext.enable_execute_command:
-            extra.append(Permission(("ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel",
-                                     "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"), ("*",),
-                                    "x-ecsform.enableExecuteCommand (ECS Exec); the actions take no resource: AWS "
-                                    "requires *"))
+            extra.append(
+                Permission(
+                    (
+                        "ssmmessages:CreateControlChannel",
+                        "ssmmessages:CreateDataChannel",
+                        "ssmmessages:OpenControlChannel",
+                        "ssmmessages:OpenDataChannel",
+                    ),
+                    ("*",),
+                    "x-ecsform.enableExecuteCommand (ECS Exec); the actions take no resource: AWS requires *",
+                )
+            )
         for s in ext.task_role.statements:
             what = f"x-ecsform.taskRole.statements{f' ({s.sid})' if s.sid else ''}"
             if s.effect != "Allow":
                 what += f", effect {s.effect}"
-            extra.append(Permission(tuple(s.actions), tuple(s.resources), what,
-                                    tuple((c.test, c.variable, ", ".join(c.values)) for c in s.conditions)))
+            extra.append(
+                Permission(
+                    tuple(s.actions),
+                    tuple(s.resources),
+                    what,
+                    tuple((c.test, c.variable, ", ".join(c.values)) for c in s.conditions),
+                )
+            )
         for arn in ext.task_role.managed_policy_arns:
             extra.append(Permission(("(managed policy)",), (arn,), "x-ecsform.taskRole.managedPolicyArns"))
         if extra:

@@ -26,6 +26,7 @@ from urllib.parse import quote
 
 from .errors import Finding, Severity, format_path, shown, sorted_findings, summary_line
 
+
 class Format(str, enum.Enum):
     text = "text"
     json = "json"
@@ -42,6 +43,7 @@ SRCROOT = "%SRCROOT%"
 
 # --- text ----------------------------------------------------------------------------------------------------
 
+
 def use_color(stream: IO[str]) -> bool:
     """Colour on a terminal only; NO_COLOR (https://no-color.org) wins over FORCE_COLOR, which wins over the TTY."""
     if os.environ.get("NO_COLOR"):
@@ -52,8 +54,13 @@ def use_color(stream: IO[str]) -> bool:
     return bool(isatty and isatty()) and os.environ.get("TERM") != "dumb"
 
 
-_STYLES = {"where": {"bold": True}, "error": {"fg": "red", "bold": True},
-           "warning": {"fg": "yellow", "bold": True}, "rule": {"fg": "cyan"}, "hint": {"fg": "green"}}
+_STYLES = {
+    "where": {"bold": True},
+    "error": {"fg": "red", "bold": True},
+    "warning": {"fg": "yellow", "bold": True},
+    "rule": {"fg": "cyan"},
+    "hint": {"fg": "green"},
+}
 
 
 def _style(part: str, text: str) -> str:
@@ -72,6 +79,7 @@ def text(findings: Iterable[Finding], *, color: bool = False) -> str:
 
 
 # --- json ----------------------------------------------------------------------------------------------------
+
 
 def finding_json(f: Finding) -> dict[str, Any]:
     return {
@@ -101,6 +109,7 @@ def json_document(findings: Iterable[Finding]) -> str:
 
 
 # --- locations -----------------------------------------------------------------------------------------------
+
 
 def repository_root(start: Path | None = None) -> Path:
     """The git repository the working folder is in (the folder with `.git`), else the working folder: the root
@@ -194,11 +203,15 @@ def _result(f: Finding, index: int, root: Path) -> Any:
     locations = None
     if _located(f):
         relative = _relative(f, root)
-        artifact = (sarif.ArtifactLocation(uri=quote(relative), uri_base_id=SRCROOT) if relative is not None
-                    else sarif.ArtifactLocation(uri=Path(os.path.abspath(f.file)).as_uri()))
+        artifact = (
+            sarif.ArtifactLocation(uri=quote(relative), uri_base_id=SRCROOT)
+            if relative is not None
+            else sarif.ArtifactLocation(uri=Path(os.path.abspath(f.file)).as_uri())
+        )
         region = sarif.Region(start_line=f.line, start_column=f.col if f.col >= 1 else None)
-        locations = [sarif.Location(physical_location=sarif.PhysicalLocation(artifact_location=artifact,
-                                                                               region=region))]
+        locations = [
+            sarif.Location(physical_location=sarif.PhysicalLocation(artifact_location=artifact, region=region))
+        ]
     properties = None
     if f.environment or f.path or f.hint:
         properties = sarif.PropertyBag()
@@ -208,10 +221,18 @@ def _result(f: Finding, index: int, root: Path) -> Any:
             properties.path = format_path(f.path)
         if f.hint:
             properties.hint = f.hint
-    suppressions = ([sarif.Suppression(kind="inSource", justification=f.suppressed)]
-                    if f.suppressed is not None else None)
-    return sarif.Result(message=sarif.Message(text=message), rule_id=f.rule, rule_index=index, level=_level(f.severity),
-                        locations=locations, properties=properties, suppressions=suppressions)
+    suppressions = (
+        [sarif.Suppression(kind="inSource", justification=f.suppressed)] if f.suppressed is not None else None
+    )
+    return sarif.Result(
+        message=sarif.Message(text=message),
+        rule_id=f.rule,
+        rule_index=index,
+        level=_level(f.severity),
+        locations=locations,
+        properties=properties,
+        suppressions=suppressions,
+    )
 
 
 def sarif_log(findings: Iterable[Finding], root: Path | None = None) -> dict[str, Any]:
@@ -225,12 +246,21 @@ def sarif_log(findings: Iterable[Finding], root: Path | None = None) -> dict[str
     catalog = {rid: (sev, summary, source) for rid, sev, summary, source in rules.catalog()}
     ids = sorted({f.rule for f in ordered})
     index = {rid: i for i, rid in enumerate(ids)}
-    descriptors = [_rule_descriptor(rid, catalog, sorted({f.hint for f in ordered if f.rule == rid and f.hint}))
-                   for rid in ids]
-    driver = sarif.ToolComponent(name=about.NAME, version=about.version(), semantic_version=about.version(),
-                                 information_uri=about.information_uri(), rules=descriptors)
-    run = sarif.Run(tool=sarif.Tool(driver=driver), column_kind="unicodeCodePoints",
-                    results=[_result(f, index[f.rule], root) for f in ordered])
+    descriptors = [
+        _rule_descriptor(rid, catalog, sorted({f.hint for f in ordered if f.rule == rid and f.hint})) for rid in ids
+    ]
+    driver = sarif.ToolComponent(
+        name=about.NAME,
+        version=about.version(),
+        semantic_version=about.version(),
+        information_uri=about.information_uri(),
+        rules=descriptors,
+    )
+    run = sarif.Run(
+        tool=sarif.Tool(driver=driver),
+        column_kind="unicodeCodePoints",
+        results=[_result(f, index[f.rule], root) for f in ordered],
+    )
     log = _plain(sarif.SarifLog(runs=[run], version=SARIF_VERSION, schema_uri=SARIF_SCHEMA))
     return {"$schema": log.pop("$schema"), "version": log.pop("version"), **log}  # the header first, for readers
 
@@ -240,6 +270,7 @@ def sarif_document(findings: Iterable[Finding], root: Path | None = None) -> str
 
 
 # --- github --------------------------------------------------------------------------------------------------
+
 
 def _escape_data(value: str) -> str:
     """A workflow command's message: %, CR and LF percent-encoded (as @actions/core's escapeData)."""
@@ -273,6 +304,7 @@ def github_commands(findings: Iterable[Finding], root: Path | None = None) -> st
 
 
 # --- the one entry point the CLI calls -----------------------------------------------------------------------
+
 
 def emit(findings: list[Finding], fmt: str, *, stdout: IO[str] | None = None, stderr: IO[str] | None = None) -> None:
     """Print the findings in `fmt`: text on standard error; the json, sarif and github documents on standard

@@ -115,8 +115,10 @@ def writer_costs(folder: Path, count: int, repeat: int) -> str:
     finally:
         writer._sync = real_sync  # type: ignore[assignment]
     total, sync, again = min(runs)
-    return (f"write {count} roots ({len(files)} files) into a new folder: {total:.2f} s, of which fsync "
-            f"{sync:.2f} s ({sync / total:.0%}); again, nothing changed: {min(r[2] for r in runs):.2f} s")
+    return (
+        f"write {count} roots ({len(files)} files) into a new folder: {total:.2f} s, of which fsync "
+        f"{sync:.2f} s ({sync / total:.0%}); again, nothing changed: {min(r[2] for r in runs):.2f} s"
+    )
 
 
 def stage_specs(folder: Path, count: int) -> None:
@@ -152,8 +154,12 @@ def changed_cost(folder: Path, count: int, repeat: int) -> str:
     times = []
     for _ in range(repeat):
         start = time.perf_counter()
-        proc = subprocess.run([sys.executable, str(REPO / "main.py"), "changed", "specs", "--since", "HEAD",
-                               "--format", "paths"], cwd=repo, capture_output=True, text=True)
+        proc = subprocess.run(
+            [sys.executable, str(REPO / "main.py"), "changed", "specs", "--since", "HEAD", "--format", "paths"],
+            cwd=repo,
+            capture_output=True,
+            text=True,
+        )
         times.append(time.perf_counter() - start)
         if proc.returncode != 0 or proc.stdout.split() != ["financial-api-stages-7/prod"]:
             raise SystemExit(f"changed failed or found the wrong roots:\n{proc.stdout}{proc.stderr[-2000:]}")
@@ -177,8 +183,10 @@ def main() -> int:
         rows.append(f"ecsform --help (start-up and imports): {startup.seconds:.2f} s, {startup.peak_mib:.0f} MiB")
         make_specs(tmp / "many", args.specs)
         run = best_of(args.repeat, ecsform("validate", str(tmp / "many")))
-        rows.append(f"validate {args.specs} specs: {run.seconds:.2f} s "
-                    f"({run.seconds / args.specs * 1000:.2f} ms per spec), {run.peak_mib:.0f} MiB")
+        rows.append(
+            f"validate {args.specs} specs: {run.seconds:.2f} s "
+            f"({run.seconds / args.specs * 1000:.2f} ms per spec), {run.peak_mib:.0f} MiB"
+        )
         make_specs(tmp / "few", args.synth)
         run = best_of(args.repeat, ecsform("synth", str(tmp / "few"), "--out", str(tmp / "out-few-{run}")))
         rows.append(f"synth {args.synth} specs (into a new folder): {run.seconds:.2f} s, {run.peak_mib:.0f} MiB")
@@ -203,12 +211,17 @@ def peer(tmp: Path, count: int, repeat: int) -> list[str]:
     make_specs(folder, count)
     ours = best_of(repeat, ecsform("synth", str(folder), "--out", str(tmp / "out-ours-{run}")))
     env = dict(os.environ, JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION="1")
-    theirs = best_of(repeat, [str(PEER_PYTHON), str(REPO / "scripts" / "peer_cdk_app.py"), str(folder),
-                              str(tmp / "out-peer-{run}")], env)
-    return [f"synth {count} specs, ecsform: {ours.seconds:.2f} s, {ours.peak_mib:.0f} MiB peak",
-            f"synth {count} specs, hand-written CDK for Terraform (cdktf-cdktf-provider-aws): "
-            f"{theirs.seconds:.2f} s, {theirs.peak_mib:.0f} MiB peak",
-            f"ecsform is {theirs.seconds / ours.seconds:.1f} times faster"]
+    theirs = best_of(
+        repeat,
+        [str(PEER_PYTHON), str(REPO / "scripts" / "peer_cdk_app.py"), str(folder), str(tmp / "out-peer-{run}")],
+        env,
+    )
+    return [
+        f"synth {count} specs, ecsform: {ours.seconds:.2f} s, {ours.peak_mib:.0f} MiB peak",
+        f"synth {count} specs, hand-written CDK for Terraform (cdktf-cdktf-provider-aws): "
+        f"{theirs.seconds:.2f} s, {theirs.peak_mib:.0f} MiB peak",
+        f"ecsform is {theirs.seconds / ours.seconds:.1f} times faster",
+    ]
 
 
 if __name__ == "__main__":

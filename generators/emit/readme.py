@@ -42,8 +42,9 @@ def _target_rows(plan: Plan) -> list[tuple[str, str]]:
         args = dict(b.arguments)
         if b.type == "s3":
             where = f"s3://{args.get('bucket', '(from -backend-config)')}/{args.get('key', '(from -backend-config)')}"
-            rows.append(("state", md(where) + (" (partial: completed by terraform init -backend-config)"
-                                                if b.partial else "")))
+            rows.append(
+                ("state", md(where) + (" (partial: completed by terraform init -backend-config)" if b.partial else ""))
+            )
         else:
             rows.append(("state", "local terraform.tfstate"))
     return rows
@@ -55,16 +56,25 @@ def _permission_rows(plan: Plan) -> list[str]:
         for p in (plan.permissions or {}).get(ecs_field, []):
             whose = role if ecs_field not in plan.register else f"{role} (brought: needs)"
             condition = "".join(f"<br>if {md(t)} {md(k)} = {md(v)}" for t, k, v in p.condition)
-            rows.append(f"| {whose} | {'<br>'.join(md(a) for a in p.actions)} | "
-                        f"{'<br>'.join(md(r) for r in p.resources)}{condition} | {md(p.why)} |")
+            rows.append(
+                f"| {whose} | {'<br>'.join(md(a) for a in p.actions)} | "
+                f"{'<br>'.join(md(r) for r in p.resources)}{condition} | {md(p.why)} |"
+            )
     return rows
 
 
 def render(plan: Plan, header: str) -> str:
     title = plan.family + (f" ({plan.environment})" if plan.environment else "")
-    out = [f"<!-- {header.strip().lstrip('#').strip()} -->", "", f"# {md(title)}", "",
-           f"Task definition family {md(plan.family)}, from {md(plan.file)}"
-           + (f", environment {md(plan.environment)}" if plan.environment else "") + ".", ""]
+    out = [
+        f"<!-- {header.strip().lstrip('#').strip()} -->",
+        "",
+        f"# {md(title)}",
+        "",
+        f"Task definition family {md(plan.family)}, from {md(plan.file)}"
+        + (f", environment {md(plan.environment)}" if plan.environment else "")
+        + ".",
+        "",
+    ]
     rows = _target_rows(plan)
     if rows:
         out += ["## Target", "", "| | |", "|---|---|"] + [f"| {k} | {v} |" for k, v in rows] + [""]
@@ -72,16 +82,28 @@ def render(plan: Plan, header: str) -> str:
     permissions = _permission_rows(plan)
     out += ["## IAM permissions", ""]
     if permissions:
-        out += ["Derived from what the task references (ACCOUNT and REGION: the account and region Terraform runs in; "
-                "a brought role is not changed, the rows say what it must allow).", "",
-                "| role | action | resource | why |", "|---|---|---|---|"] + permissions + [""]
+        out += (
+            [
+                "Derived from what the task references (ACCOUNT and REGION: the account and region Terraform runs in; "
+                "a brought role is not changed, the rows say what it must allow).",
+                "",
+                "| role | action | resource | why |",
+                "|---|---|---|---|",
+            ]
+            + permissions
+            + [""]
+        )
     else:
         out += ["None: the task references nothing that needs a role.", ""]
     out += ["## Deploys", ""]
     if plan.skip_destroy:
-        out.append("A deploy registers a new revision and keeps the old one ACTIVE (skip\\_destroy): roll back by "
-                   "pointing the service at it. `terraform destroy` leaves the revisions registered.")
+        out.append(
+            "A deploy registers a new revision and keeps the old one ACTIVE (skip\\_destroy): roll back by "
+            "pointing the service at it. `terraform destroy` leaves the revisions registered."
+        )
     else:
-        out.append("A deploy registers a new revision and deregisters the old one (INACTIVE: running tasks go on, "
-                   "no new task or service update can use it).")
+        out.append(
+            "A deploy registers a new revision and deregisters the old one (INACTIVE: running tasks go on, "
+            "no new task or service update can use it)."
+        )
     return "\n".join(out) + "\n"

@@ -27,8 +27,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from conftest import REPO
+
+from generators import ci
+from generators.config import CiConfig
 
 pytestmark = [pytest.mark.e2e, pytest.mark.terraform, pytest.mark.xdist_group("pipeline")]
 
@@ -76,27 +78,39 @@ environments:
     memory: 1024
 """
 
-# The commands of the workflow's jobs (the ci-gen branch's generators/ci.py commands() writes the same shape): the
-# `changed` job, then per root of its matrix the plan job and, on the default branch, the apply job.
-CHANGED = ['ecsform changed specs --since "$ECSFORM_SINCE" --format github-matrix']
-SYNTH = ["ecsform synth specs --out build"]
-TF = 'terraform -chdir="$ECSFORM_DIR"'
-PLAN = [f"{TF} init -input=false -backend-config=use_path_style=true", f"{TF} plan -input=false -out=tfplan"]
-APPLY = PLAN + [f"{TF} apply -input=false tfplan"]
+# The commands of the workflow's jobs, from the one place the generated pipelines take them (generators/ci.py), with
+# the ci: block's defaults (specs/ in, build/ out): the `changed` job, then per root of its matrix the plan job and,
+# on the default branch, the apply job. APPLY synthesizes first, as a job does; the 40 plans run after one synth
+# (in CI each job synthesizes in its own checkout; here they share one folder).
+CI = CiConfig()
+CHANGED = ci.commands("changed", CI)
+SYNTH = [c for c in ci.commands("plan", CI) if c not in ci.commands("plan", CI, synth=False)]
+PLAN = ci.commands("plan", CI, synth=False)
+APPLY = ci.commands("apply", CI)
 
 
 def run(commands: list[str], cwd: Path, env: dict[str, str]) -> str:
     """Run a job's commands in order with bash, as a CI runner does (stop at the first failure); the output without
     terminal colours."""
-    proc = subprocess.run(["bash", "-euo", "pipefail", "-c", "\n".join(commands)], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=900)
+    proc = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", "\n".join(commands)],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert proc.returncode == 0, f"{commands} failed ({proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
     return re.sub(r"\x1b\[[0-9;]*m", "", proc.stdout)
 
 
 def git(repo: Path, *args: str) -> None:
-    subprocess.run(["git", "-c", "user.name=e2e", "-c", "user.email=e2e@example.com", *args], cwd=repo,
-                   check=True, capture_output=True)
+    subprocess.run(
+        ["git", "-c", "user.name=e2e", "-c", "user.email=e2e@example.com", *args],
+        cwd=repo,
+        check=True,
+        capture_output=True,
+    )
 
 
 def commit(repo: Path, message: str) -> None:
@@ -136,30 +150,41 @@ def repo(aws_env: dict[str, str], aws: Any, tmp_path_factory: pytest.TempPathFac
     aws("s3").create_bucket(Bucket=BUCKET)
     cache = work / "plugin-cache"
     cache.mkdir()
-    env = {**aws_env, "TF_PLUGIN_CACHE_DIR": str(cache), "TF_PLUGIN_CACHE_MAY_BREAK_DEPENDENCY_LOCK_FILE": "true",
-           "PATH": f"{Path(sys.executable).parent}{os.pathsep}{aws_env['PATH']}"}
+    # moto serves every bucket on one host: the S3 backend must address it by path (on AWS it needs nothing); the
+    # environment adds the flag to the job's own `terraform init`, as a runner's environment would
+    env = {
+        **aws_env,
+        "TF_PLUGIN_CACHE_DIR": str(cache),
+        "TF_PLUGIN_CACHE_MAY_BREAK_DEPENDENCY_LOCK_FILE": "true",
+        "TF_CLI_ARGS_init": "-backend-config=use_path_style=true",
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{aws_env['PATH']}",
+    }
     assert shutil.which("ecsform", path=env["PATH"]) == str(Path(sys.executable).parent / "ecsform")
     return repo, env
 
 
 def job_env(env: dict[str, str], item: dict[str, Any]) -> dict[str, str]:
-    return {**env, "ECSFORM_ROOT": item["root"], "ECSFORM_ENVIRONMENT": item["environment"] or "",
-            "ECSFORM_DIR": item["dir"]}
+    """What the workflow sets from a matrix item: the variables ci.job_environment names, for the dir the matrix says."""
+    job = ci.job_environment(CI, item["root"], item["environment"])
+    assert job["ECSFORM_DIR"] == item["dir"], (job, item)
+    return {**env, **job}
 
 
-def test_a_change_plans_what_it_touches_and_a_removal_destroys_nothing(repo: tuple[Path, dict[str, str]],
-                                                                       aws: Any) -> None:
+def test_a_change_plans_what_it_touches_and_a_removal_destroys_nothing(
+    repo: tuple[Path, dict[str, str]], aws: Any
+) -> None:
     repo_dir, env = repo
 
     # 1. one prod overlay: exactly that root is planned and applied
     spec = repo_dir / "specs" / f"{PREFIX}-07.yaml"
-    spec.write_text(spec.read_text() + "    containerDefinitions:\n      - name: app\n"
-                    "        environment: {FEATURE_FLAGS: checkout-v2}\n")
+    spec.write_text(
+        spec.read_text() + "    containerDefinitions:\n      - name: app\n"
+        "        environment: {FEATURE_FLAGS: checkout-v2}\n"
+    )
     commit(repo_dir, "prod of pl-svc-07: a feature flag")
     items = matrix(repo_dir, env)
     assert items == [{"root": CHANGED_ROOT, "environment": "prod", "dir": f"build/{CHANGED_ROOT}"}]
     start = time.perf_counter()
-    run(SYNTH, repo_dir, env)
     applied = run(APPLY, repo_dir, job_env(env, items[0]))
     one_root = time.perf_counter() - start
     assert "Apply complete! Resources:" in applied
@@ -173,8 +198,13 @@ def test_a_change_plans_what_it_touches_and_a_removal_destroys_nothing(repo: tup
     variables = repo_dir / "modules" / "ecs-task-definition" / "variables.tf"
     text = variables.read_text()
     assert 'variable "family" {\n  description = "' in text
-    variables.write_text(text.replace('variable "family" {\n  description = "',
-                                      'variable "family" {\n  description = "Task definition family. ', 1))
+    variables.write_text(
+        text.replace(
+            'variable "family" {\n  description = "',
+            'variable "family" {\n  description = "Task definition family. ',
+            1,
+        )
+    )
     commit(repo_dir, "modules: a variable's description")
     items = matrix(repo_dir, env)
     every = [f"{PREFIX}-{i:02d}/{e}" for i in range(SPECS) for e in ("dev", "prod")]
@@ -190,21 +220,33 @@ def test_a_change_plans_what_it_touches_and_a_removal_destroys_nothing(repo: tup
         else:
             assert "Plan: " in out and " to add, 0 to change, 0 to destroy." in out, out[-2000:]
     assert families(aws) == [f"{PREFIX}-07-prod"]  # planned, nothing applied
-    print(f"\npipeline timings: the one-root job (synth, init, plan, apply) {one_root:.1f} s; planning all "
-          f"{len(items)} roots (synth, then init and plan, {PLAN_JOBS} jobs at a time) {all_roots:.1f} s")
+    print(
+        f"\npipeline timings: the one-root job (synth, init, plan, apply) {one_root:.1f} s; planning all "
+        f"{len(items)} roots (synth, then init and plan, {PLAN_JOBS} jobs at a time) {all_roots:.1f} s"
+    )
 
     # 3. the applied root's spec is removed: reported as removed, nothing planned, nothing destroyed
     git(repo_dir, "rm", "-q", f"specs/{PREFIX}-07.yaml")
     commit(repo_dir, "pl-svc-07 retired")
     assert matrix(repo_dir, env) == []
-    proc = subprocess.run(["ecsform", "changed", "specs", "--since", "HEAD~1", "--format", "json"], cwd=repo_dir,
-                          env=env, capture_output=True, text=True)
+    proc = subprocess.run(
+        ["ecsform", "changed", "specs", "--since", "HEAD~1", "--format", "json"],
+        cwd=repo_dir,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 0, proc.stderr
-    assert json.loads(proc.stdout) == {"changed": [], "removed": [
-        {"root": f"{PREFIX}-07/dev", "environment": "dev", "spec": f"specs/{PREFIX}-07.yaml"},
-        {"root": f"{PREFIX}-07/prod", "environment": "prod", "spec": f"specs/{PREFIX}-07.yaml"}]}
-    synth = subprocess.run(["ecsform", "synth", "specs", "--out", "build"], cwd=repo_dir, env=env,
-                           capture_output=True, text=True)
+    assert json.loads(proc.stdout) == {
+        "changed": [],
+        "removed": [
+            {"root": f"{PREFIX}-07/dev", "environment": "dev", "spec": f"specs/{PREFIX}-07.yaml"},
+            {"root": f"{PREFIX}-07/prod", "environment": "prod", "spec": f"specs/{PREFIX}-07.yaml"},
+        ],
+    }
+    synth = subprocess.run(
+        ["ecsform", "synth", "specs", "--out", "build"], cwd=repo_dir, env=env, capture_output=True, text=True
+    )
     assert synth.returncode == 0, synth.stderr
     assert f"build/{CHANGED_ROOT}:1:1: warning OUT-ORPHANED" in synth.stderr
     assert (repo_dir / "build" / CHANGED_ROOT / "main.tf").is_file()

@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -35,21 +36,34 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     work = tmp_path_factory.mktemp("wheel")
     src = project_files(work / "src")
     pip = [sys.executable, "-m", "pip", "--disable-pip-version-check"]
-    run([*pip, "wheel", "--quiet", "--no-deps", "--no-build-isolation", "--wheel-dir", str(work / "dist"), str(src)],
-        work)
+    run(
+        [*pip, "wheel", "--quiet", "--no-deps", "--no-build-isolation", "--wheel-dir", str(work / "dist"), str(src)],
+        work,
+    )
     wheels = sorted((work / "dist").glob("ecsform-*.whl"))
     assert len(wheels) == 1, wheels
     run([sys.executable, "-m", "venv", "--without-pip", str(work / "venv")], work)
-    run([*pip, "--python", str(work / "venv" / "bin" / "python"), "install", "--quiet", "-c",
-         str(REPO / "requirements" / "constraints.txt"), str(wheels[0])], work)
+    run(
+        [
+            *pip,
+            "--python",
+            str(work / "venv" / "bin" / "python"),
+            "install",
+            "--quiet",
+            "-c",
+            str(REPO / "requirements" / "constraints.txt"),
+            str(wheels[0]),
+        ],
+        work,
+    )
     return work / "venv" / "bin"
 
 
-def test_installed_wheel_synthesizes_the_bundled_specs(installed: Path, tf_env: dict[str, str],
-                                                       tmp_path: Path) -> None:
+def test_installed_wheel_synthesizes_the_bundled_specs(installed: Path, tf_env: dict[str, str], tmp_path: Path) -> None:
     ecsform = str(installed / "ecsform")
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
-    assert "Usage" in run([ecsform, "--help"], tmp_path, env).stdout
+    version = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["version"]
+    assert run([ecsform, "--version"], tmp_path, env).stdout.split() == ["ecsform", version]
 
     # a project of its own, outside the checkout: the bundled specs and ecsform.yaml, without the line that points
     # at the checkout's ./modules (an installed ecsform calls the modules its wheel carries)
@@ -57,8 +71,9 @@ def test_installed_wheel_synthesizes_the_bundled_specs(installed: Path, tf_env: 
     shutil.copytree(SPECS, project / "specs")
     config = (REPO / "ecsform.yaml").read_text()
     assert "moduleSource: ./modules" in config
-    (project / "ecsform.yaml").write_text("\n".join(line for line in config.splitlines()
-                                                    if "moduleSource: ./modules" not in line) + "\n")
+    (project / "ecsform.yaml").write_text(
+        "\n".join(line for line in config.splitlines() if "moduleSource: ./modules" not in line) + "\n"
+    )
 
     run([ecsform, "validate", "specs"], project, env)
     run([ecsform, "synth", "specs", "--out", "build"], project, env)

@@ -10,9 +10,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO, ecsform
-from generators import changed as compare, config as project_config, pipeline, writer
+
+from generators import changed as compare
+from generators import config as project_config
+from generators import pipeline, writer
 from generators.errors import EcsformError
 
 CONFIG = """\
@@ -66,8 +68,13 @@ x-ecsform:
 
 
 def git(repo: Path, *args: str) -> str:
-    return subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args], cwd=repo,
-                          check=True, capture_output=True, text=True).stdout
+    return subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
+        cwd=repo,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
 
 
 def commit(repo: Path, message: str = "change") -> None:
@@ -91,8 +98,13 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return repo
 
 
-def run_changed(paths: list[str] | None = None, since: str = "HEAD", config: str | None = None,
-                no_config: bool = False, out: str = "build") -> tuple[list[str], list[str]]:
+def run_changed(
+    paths: list[str] | None = None,
+    since: str = "HEAD",
+    config: str | None = None,
+    no_config: bool = False,
+    out: str = "build",
+) -> tuple[list[str], list[str]]:
     found = project_config.for_command(config, no_config)
     result = compare.changed(paths or ["specs"], since, out, pipeline.Options(config=found), config, no_config)
     return [r.root for r in result.changed], [r.root for r in result.removed]
@@ -106,14 +118,18 @@ def edit(path: Path, old: str, new: str) -> None:
 
 # --- manifest.json --------------------------------------------------------------------------------------------
 
+
 def test_manifest_names_config_entries_modules_and_hash(repo: Path) -> None:
-    files, manifest, _ = pipeline.synth_tree(["specs"], "build", pipeline.Options(config=project_config.load(
-        "ecsform.yaml")))
+    files, manifest, _ = pipeline.synth_tree(
+        ["specs"], "build", pipeline.Options(config=project_config.load("ecsform.yaml"))
+    )
     roots = {r["path"]: r for r in manifest["roots"]}
     assert sorted(roots) == ["vault", "web/dev", "web/prod"]
     assert roots["web/prod"]["environment"] == "prod"
-    assert roots["web/prod"]["config"] == {"file": "ecsform.yaml",
-                                           "entries": ["defaults", "environments.prod", "backend"]}
+    assert roots["web/prod"]["config"] == {
+        "file": "ecsform.yaml",
+        "entries": ["defaults", "environments.prod", "backend"],
+    }
     assert roots["vault"]["config"]["entries"] == ["defaults", "backend"]  # no environment: the defaults
     assert roots["web/prod"]["modules"] == ["../../../modules/ecs-task-definition"]
     assert roots["vault"]["modules"] == ["../../modules/ecs-task-definition", "../../modules/secrets"]
@@ -128,8 +144,9 @@ def test_manifest_names_config_entries_modules_and_hash(repo: Path) -> None:
 
 def test_the_hash_covers_the_modules_a_root_calls_and_no_other(repo: Path) -> None:
     def hashes() -> dict[str, str]:
-        _, manifest, _ = pipeline.synth_tree(["specs"], "build", pipeline.Options(
-            config=project_config.load("ecsform.yaml")))
+        _, manifest, _ = pipeline.synth_tree(
+            ["specs"], "build", pipeline.Options(config=project_config.load("ecsform.yaml"))
+        )
         return {r["path"]: r["hash"] for r in manifest["roots"]}
 
     before = hashes()
@@ -144,15 +161,18 @@ def test_the_hash_covers_the_modules_a_root_calls_and_no_other(repo: Path) -> No
 
 def test_manifest_is_byte_identical_across_runs_and_unchanged_files_keep_their_mtime(repo: Path) -> None:
     assert ecsform("synth", "specs", "--out", "build", cwd=repo).returncode == 0
-    first = {p: (p.read_bytes(), p.stat().st_mtime_ns, p.stat().st_ino) for p in (repo / "build").rglob("*")
-             if p.is_file()}
+    first = {
+        p: (p.read_bytes(), p.stat().st_mtime_ns, p.stat().st_ino) for p in (repo / "build").rglob("*") if p.is_file()
+    }
     assert ecsform("synth", "specs", "--out", "build", cwd=repo).returncode == 0
-    second = {p: (p.read_bytes(), p.stat().st_mtime_ns, p.stat().st_ino) for p in (repo / "build").rglob("*")
-              if p.is_file()}
+    second = {
+        p: (p.read_bytes(), p.stat().st_mtime_ns, p.stat().st_ino) for p in (repo / "build").rglob("*") if p.is_file()
+    }
     assert first == second and len(first) > 10
 
 
 # --- changed ------------------------------------------------------------------------------------------------
+
 
 def test_nothing_changed(repo: Path) -> None:
     assert run_changed() == ([], [])
@@ -168,7 +188,7 @@ def test_a_base_change_touches_every_environment_whose_result_changed(repo: Path
     assert run_changed() == (["web/dev", "web/prod"], [])
     commit(repo)
     # an overlay that sets what the base now says changes nothing in its merged result
-    edit(repo / "specs" / "web.yaml", "environment: {DEBUG: \"true\"}", "environment: {DEBUG: \"true\", LOG_LEVEL: warn}")
+    edit(repo / "specs" / "web.yaml", 'environment: {DEBUG: "true"}', 'environment: {DEBUG: "true", LOG_LEVEL: warn}')
     assert run_changed() == ([], [])
 
 
@@ -198,8 +218,11 @@ def test_a_module_change_touches_every_root_that_calls_it(repo: Path) -> None:
 def test_removed_roots_new_roots_and_a_dropped_environment(repo: Path) -> None:
     (repo / "specs" / "vault.yaml").unlink()
     (repo / "specs" / "api.yaml").write_text(STAGES.replace("family: web", "family: api"))
-    edit(repo / "specs" / "web.yaml", "  dev:\n    containerDefinitions:\n      - name: app\n"
-         "        environment: {DEBUG: \"true\"}\n", "")
+    edit(
+        repo / "specs" / "web.yaml",
+        '  dev:\n    containerDefinitions:\n      - name: app\n        environment: {DEBUG: "true"}\n',
+        "",
+    )
     assert run_changed() == (["api/dev", "api/prod"], ["vault", "web/dev"])
 
 
@@ -264,7 +287,8 @@ def test_the_formats(repo: Path) -> None:
     listed = ecsform("changed", "specs", "--since", "HEAD", "--format", "json", "--out", "out", cwd=repo)
     assert json.loads(listed.stdout) == {
         "changed": [{"root": "web/prod", "environment": "prod", "dir": "out/web/prod", "spec": "specs/web.yaml"}],
-        "removed": [{"root": "vault", "environment": None, "spec": "specs/vault.yaml"}]}
+        "removed": [{"root": "vault", "environment": None, "spec": "specs/vault.yaml"}],
+    }
     paths = ecsform("changed", "--since", "HEAD", "--format", "paths", cwd=repo)
     assert paths.stdout == "web/prod\n"
     text = ecsform("changed", "--since", "HEAD", cwd=repo)
@@ -278,15 +302,20 @@ def test_the_formats(repo: Path) -> None:
 
 # --- synth --check ---------------------------------------------------------------------------------------------
 
+
 def snapshot(out: Path) -> dict[str, tuple[bytes, int]]:
-    return {p.relative_to(out).as_posix(): (p.read_bytes(), p.stat().st_mtime_ns) for p in out.rglob("*")
-            if p.is_file()}
+    return {
+        p.relative_to(out).as_posix(): (p.read_bytes(), p.stat().st_mtime_ns) for p in out.rglob("*") if p.is_file()
+    }
 
 
 def test_synth_check(repo: Path) -> None:
     proc = ecsform("synth", "specs", "--check", cwd=repo)
     assert proc.returncode == 1 and proc.stdout.splitlines() == [
-        "missing: build/vault", "missing: build/web/dev", "missing: build/web/prod"], proc.stdout
+        "missing: build/vault",
+        "missing: build/web/dev",
+        "missing: build/web/prod",
+    ], proc.stdout
     assert not (repo / "build").exists()  # nothing written
     assert ecsform("synth", "specs", cwd=repo).returncode == 0
     fresh = snapshot(repo / "build")
@@ -298,7 +327,11 @@ def test_synth_check(repo: Path) -> None:
     (repo / "specs" / "api.yaml").write_text(STAGES.replace("family: web", "family: api"))
     proc = ecsform("synth", "specs", "--check", cwd=repo)
     assert proc.returncode == 1 and proc.stdout.splitlines() == [
-        "missing: build/api/dev", "missing: build/api/prod", "stale: build/web/prod", "extra: build/vault"]
+        "missing: build/api/dev",
+        "missing: build/api/prod",
+        "stale: build/web/prod",
+        "extra: build/vault",
+    ]
     assert snapshot(repo / "build") == fresh  # still nothing written
     (repo / "build" / "vault" / "terraform.tfstate").write_text('{"resources": [{"type": "x"}]}')
     proc = ecsform("synth", "specs", "--check", "--out", "build", cwd=repo)

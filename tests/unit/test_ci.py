@@ -14,10 +14,11 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from conftest import FIXTURES, MODULES, REPO, ecsform
 from ruamel.yaml import YAML
 
-from conftest import FIXTURES, MODULES, REPO, ecsform
-from generators import ci, config as project_config, pipeline
+from generators import ci, pipeline
+from generators import config as project_config
 from generators.errors import EcsformError
 
 BIN = Path(sys.executable).parent
@@ -78,24 +79,36 @@ x-ecsform:
   secrets: {token: {description: API token}}
 """
 
-STAGES = SPEC + """\
+STAGES = (
+    SPEC
+    + """\
 environments:
   dev: {{}}
   staging: {{}}
   prod: {{x-ecsform: {{region: eu-west-1}}}}
 """
+)
 
 
 # the linters must not reach the network: any attempt goes to a closed port and fails the test
-OFFLINE = {**os.environ, "HTTP_PROXY": "http://127.0.0.1:9", "HTTPS_PROXY": "http://127.0.0.1:9",
-           "http_proxy": "http://127.0.0.1:9", "https_proxy": "http://127.0.0.1:9", "NO_PROXY": "", "no_proxy": ""}
+OFFLINE = {
+    **os.environ,
+    "HTTP_PROXY": "http://127.0.0.1:9",
+    "HTTPS_PROXY": "http://127.0.0.1:9",
+    "http_proxy": "http://127.0.0.1:9",
+    "https_proxy": "http://127.0.0.1:9",
+    "NO_PROXY": "",
+    "no_proxy": "",
+}
 
 
 def lint(kind: str, path: Path) -> None:
     """The real linters, offline (check-jsonschema reads its vendored schemas with --builtin-schema)."""
     if kind == "github":
-        runs = [[str(BIN / "actionlint"), "-no-color", str(path)],
-                [str(BIN / "check-jsonschema"), "--builtin-schema", "vendor.github-workflows", str(path)]]
+        runs = [
+            [str(BIN / "actionlint"), "-no-color", str(path)],
+            [str(BIN / "check-jsonschema"), "--builtin-schema", "vendor.github-workflows", str(path)],
+        ]
     elif kind in ("gitlab", "gitlab-child"):
         runs = [[str(BIN / "check-jsonschema"), "--builtin-schema", "vendor.gitlab-ci", str(path)]]
     else:
@@ -125,8 +138,10 @@ def multi(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _changed(plans: list, removed: tuple[str, ...] = ()) -> dict:
-    return {"changed": [{"root": p.root, "environment": p.environment, "dir": f"build/{p.root}"} for p in plans],
-            "removed": [{"root": r, "environment": None, "dir": f"build/{r}"} for r in removed]}
+    return {
+        "changed": [{"root": p.root, "environment": p.environment, "dir": f"build/{p.root}"} for p in plans],
+        "removed": [{"root": r, "environment": None, "dir": f"build/{r}"} for r in removed],
+    }
 
 
 @pytest.mark.parametrize("kind", ["github", "gitlab", "atlantis"])
@@ -142,8 +157,11 @@ def test_bundled_configuration_pipelines_pass_their_linters(kind: str, tmp_path:
 def test_bundled_gitlab_child_pipelines_pass_the_gitlab_schema(tmp_path: Path) -> None:
     cfg = project_config.load(REPO / "ecsform.yaml")
     plans, _ = pipeline.build_plans([str(REPO / "specs")], pipeline.Options(config=cfg))
-    cases = {"plan": (_changed(plans), False), "apply": (_changed(plans, ("gone/prod",)), True),
-             "nothing": ({"changed": [], "removed": []}, False)}
+    cases = {
+        "plan": (_changed(plans), False),
+        "apply": (_changed(plans, ("gone/prod",)), True),
+        "nothing": ({"changed": [], "removed": []}, False),
+    }
     for name, (data, apply) in cases.items():
         changed = tmp_path / f"{name}.json"
         changed.write_text(json.dumps(data))
@@ -211,8 +229,7 @@ def test_atlantis_projects_are_the_roots_synth_writes_and_watch_what_they_are_ma
     data = YAML(typ="safe").load(proc.stdout)
     cfg = project_config.load(multi / "ecsform.yaml")
     out = multi / "generated" / "roots"
-    manifest, _ = pipeline.synth([str(multi / "services"), str(multi / "platform")], out,
-                                 pipeline.Options(config=cfg))
+    manifest, _ = pipeline.synth([str(multi / "services"), str(multi / "platform")], out, pipeline.Options(config=cfg))
     roots = {r["path"]: r for r in manifest["roots"]}
     assert [p["dir"] for p in data["projects"]] == [f"generated/roots/{r}" for r in sorted(roots)]
     assert len({(p["dir"], p["workspace"]) for p in data["projects"]}) == len(data["projects"])
@@ -227,8 +244,11 @@ def test_atlantis_projects_are_the_roots_synth_writes_and_watch_what_they_are_ma
         assert (folder / watched[2]).resolve() == (multi / "ecsform.yaml").resolve()
         for pattern in watched[3:]:  # every module folder the root's main.tf calls, and only those
             assert (folder / pattern.removesuffix("/**/*.tf")).resolve().is_dir()
-        called = {line.split('"')[1] for line in (folder / "main.tf").read_text().splitlines()
-                  if line.strip().startswith("source")}
+        called = {
+            line.split('"')[1]
+            for line in (folder / "main.tf").read_text().splitlines()
+            if line.strip().startswith("source")
+        }
         assert {w.removesuffix("/**/*.tf") for w in watched[3:]} == called
     vault = next(p for p in data["projects"] if p["name"] == "vault")["autoplan"]["when_modified"]
     assert vault[3:] == ["../../../modules/secrets/**/*.tf", "../../../modules/ecs-task-definition/**/*.tf"]
@@ -254,7 +274,10 @@ def test_every_job_runs_the_commands_of_commands(multi: Path, tmp_path: Path) ->
     assert child["plan orders/prod"]["script"] == ci.commands("plan", settings, synth=False)
     assert child["apply orders/prod"]["script"] == ci.commands("apply", settings, synth=False)
     assert ci.job_environment(settings, "orders/prod", "prod") == {
-        "ECSFORM_ROOT": "orders/prod", "ECSFORM_ENVIRONMENT": "prod", "ECSFORM_DIR": "generated/roots/orders/prod"}
+        "ECSFORM_ROOT": "orders/prod",
+        "ECSFORM_ENVIRONMENT": "prod",
+        "ECSFORM_DIR": "generated/roots/orders/prod",
+    }
     with pytest.raises(ValueError):
         ci.commands("destroy", settings)
 
@@ -272,26 +295,34 @@ def test_the_first_commands_of_a_plan_job_run_for_real(tmp_path: Path, tf_env: d
     settings = ci.settings(project_config.load(repo / "ecsform.yaml"))
     env = {**tf_env, **ci.job_environment(settings, "web", None), "PATH": f"{BIN}:{tf_env['PATH']}"}
     for command in ci.commands("plan", settings)[:2]:
-        proc = subprocess.run(["bash", "-eo", "pipefail", "-c", command], cwd=repo, env=env, capture_output=True,
-                              text=True, timeout=300)
+        proc = subprocess.run(
+            ["bash", "-eo", "pipefail", "-c", command], cwd=repo, env=env, capture_output=True, text=True, timeout=300
+        )
         assert proc.returncode == 0, (command, proc.stdout, proc.stderr)
     assert (repo / "build" / "web" / "main.tf").is_file() and (repo / "build" / "web" / ".terraform").is_dir()
 
 
-@pytest.mark.parametrize("body, expected", [
-    ("ci: {terraformVerison: 1.11.4}", "ecsform.yaml:1:6: error CONFIG-UNKNOWN-FIELD: ci.terraformVerison"),
-    ("ci: {roleArn: 'arn:aws:iam::123456789012:user/ci'}", "ecsform.yaml:1:15: error CONFIG-INVALID: ci.roleArn"),
-    ("ci: {pythonVersion: 3.11}", "ecsform.yaml:1:21: error CONFIG-INVALID: ci.pythonVersion"),
-    ("ci: {terraformVersion: '1.11'}", "ecsform.yaml:1:24: error CONFIG-INVALID: ci.terraformVersion"),
-    ("ci: {defaultBranch: 'a..b'}", "ecsform.yaml:1:21: error CONFIG-INVALID: ci.defaultBranch"),
-    ("ci: {out: ../build}", "ecsform.yaml:1:11: error CONFIG-INVALID: ci.out"),
-    ("environments: {dev: {}, prod: {}}\nci: {environments: {prd: {}}}",
-     "ecsform.yaml:2:21: error CONFIG-ENV-UNDECLARED: ci.environments.prd"),
-    ("environments: {dev: {}}\nci: {environments: {dev: {gitlabEnvironment: 'a:b'}}}",
-     "ecsform.yaml:2:46: error CONFIG-INVALID: ci.environments.dev.gitlabEnvironment"),
-    ("ci: {}", "ecsform.yaml:1:5: error CONFIG-REQUIRED: ci: no role for the pipeline to assume"),
-    ("defaults: {region: us-east-1}", "ecsform.yaml:1:1: error CONFIG-REQUIRED: no role for the pipeline"),
-])
+@pytest.mark.parametrize(
+    "body, expected",
+    [
+        ("ci: {terraformVerison: 1.11.4}", "ecsform.yaml:1:6: error CONFIG-UNKNOWN-FIELD: ci.terraformVerison"),
+        ("ci: {roleArn: 'arn:aws:iam::123456789012:user/ci'}", "ecsform.yaml:1:15: error CONFIG-INVALID: ci.roleArn"),
+        ("ci: {pythonVersion: 3.11}", "ecsform.yaml:1:21: error CONFIG-INVALID: ci.pythonVersion"),
+        ("ci: {terraformVersion: '1.11'}", "ecsform.yaml:1:24: error CONFIG-INVALID: ci.terraformVersion"),
+        ("ci: {defaultBranch: 'a..b'}", "ecsform.yaml:1:21: error CONFIG-INVALID: ci.defaultBranch"),
+        ("ci: {out: ../build}", "ecsform.yaml:1:11: error CONFIG-INVALID: ci.out"),
+        (
+            "environments: {dev: {}, prod: {}}\nci: {environments: {prd: {}}}",
+            "ecsform.yaml:2:21: error CONFIG-ENV-UNDECLARED: ci.environments.prd",
+        ),
+        (
+            "environments: {dev: {}}\nci: {environments: {dev: {gitlabEnvironment: 'a:b'}}}",
+            "ecsform.yaml:2:46: error CONFIG-INVALID: ci.environments.dev.gitlabEnvironment",
+        ),
+        ("ci: {}", "ecsform.yaml:1:5: error CONFIG-REQUIRED: ci: no role for the pipeline to assume"),
+        ("defaults: {region: us-east-1}", "ecsform.yaml:1:1: error CONFIG-REQUIRED: no role for the pipeline"),
+    ],
+)
 def test_ci_block_mistakes_are_located(tmp_path: Path, body: str, expected: str) -> None:
     (tmp_path / "ecsform.yaml").write_text(body + "\n")
     with pytest.raises(EcsformError) as exc:

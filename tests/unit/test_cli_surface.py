@@ -13,11 +13,10 @@ import tomllib
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO, ecsform
 
 COMMANDS = ["validate", "synth", "cdk-app", "render", "verify", "diff", "schema", "import", "rules"]
-BAD = 'family: web\ncontainerDefinitions:\n  - name: web\n    image: nginx:1.27\n    memry: 5\n'
+BAD = "family: web\ncontainerDefinitions:\n  - name: web\n    image: nginx:1.27\n    memry: 5\n"
 
 
 def test_version_is_the_pyproject_version() -> None:
@@ -81,12 +80,20 @@ def test_synth_help_flags_and_values() -> None:
 
 # --- colour ---------------------------------------------------------------------------------------------------
 
+
 def _on_a_terminal(args: list[str], env: dict[str, str], cwd: Path) -> str:
     """Run the CLI with its standard error on a pseudo-terminal (a real TTY); return what it wrote there."""
     leader, follower = pty.openpty()
     try:
-        proc = subprocess.run([sys.executable, str(REPO / "main.py"), *args], cwd=cwd, env=env, stdin=subprocess.DEVNULL,
-                              stdout=subprocess.DEVNULL, stderr=follower, timeout=120)
+        proc = subprocess.run(
+            [sys.executable, str(REPO / "main.py"), *args],
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=follower,
+            timeout=120,
+        )
         os.close(follower)
         follower = -1
         chunks = []
@@ -135,16 +142,19 @@ def test_no_colour_in_a_pipe_unless_forced(bad_spec: Path) -> None:
     assert plain.returncode == 2 and "\x1b[" not in plain.stderr and "error SPEC-UNKNOWN-FIELD" in plain.stderr
     forced = ecsform("validate", str(bad_spec), "--no-config", env=_env(FORCE_COLOR="1"), cwd=bad_spec.parent)
     assert "\x1b[31m\x1b[1merror\x1b[0m" in forced.stderr
-    both = ecsform("validate", str(bad_spec), "--no-config", env=_env(FORCE_COLOR="1", NO_COLOR="1"),
-                   cwd=bad_spec.parent)
+    both = ecsform(
+        "validate", str(bad_spec), "--no-config", env=_env(FORCE_COLOR="1", NO_COLOR="1"), cwd=bad_spec.parent
+    )
     assert "\x1b[" not in both.stderr
     # colour never reaches a machine format
-    sarif = ecsform("validate", str(bad_spec), "--no-config", "--format", "sarif", env=_env(FORCE_COLOR="1"),
-                    cwd=bad_spec.parent)
+    sarif = ecsform(
+        "validate", str(bad_spec), "--no-config", "--format", "sarif", env=_env(FORCE_COLOR="1"), cwd=bad_spec.parent
+    )
     assert "\x1b[" not in sarif.stdout
 
 
 # --- make help ------------------------------------------------------------------------------------------------
+
 
 def test_make_help_lists_every_target() -> None:
     makefile = (REPO / "Makefile").read_text()
@@ -153,14 +163,16 @@ def test_make_help_lists_every_target() -> None:
     assert phony is not None
     targets |= set(phony.group(1).split())
     assert {"help", "e2e", "unit", "test", "bench-concurrent"} <= targets
-    proc = subprocess.run(["make", "--no-print-directory", "help"], cwd=REPO, capture_output=True, text=True,
-                          timeout=60)
+    proc = subprocess.run(
+        ["make", "--no-print-directory", "help"], cwd=REPO, capture_output=True, text=True, timeout=60
+    )
     assert proc.returncode == 0, proc.stderr
     listed = {line.split()[1] for line in proc.stdout.splitlines() if line.startswith("  make ")}
     assert targets <= listed, sorted(targets - listed)
 
 
 # --- the CDK engine's Node.js notice --------------------------------------------------------------------------
+
 
 def test_node_notice_is_printed_as_text(monkeypatch: pytest.MonkeyPatch) -> None:
     import base64
@@ -175,10 +187,14 @@ def test_node_notice_is_printed_as_text(monkeypatch: pytest.MonkeyPatch) -> None
     err.buffer, out.buffer = io.BytesIO(), io.BytesIO()
     monkeypatch.setattr(sys, "stderr", err)
     monkeypatch.setattr(sys, "stdout", out)
-    pipe = io.BytesIO(b"!!  Node 20 is end-of-life  !!\n"
-                      + json.dumps({"stderr": base64.b64encode(b"from console.error\n").decode()}).encode() + b"\n"
-                      + json.dumps({"stdout": base64.b64encode(b"from console.log\n").decode()}).encode() + b"\n"
-                      + b"\xff not utf-8\n")
+    pipe = io.BytesIO(
+        b"!!  Node 20 is end-of-life  !!\n"
+        + json.dumps({"stderr": base64.b64encode(b"from console.error\n").decode()}).encode()
+        + b"\n"
+        + json.dumps({"stdout": base64.b64encode(b"from console.log\n").decode()}).encode()
+        + b"\n"
+        + b"\xff not utf-8\n"
+    )
     cdk_compat._stderr_sink(pipe)
     assert err.getvalue() == "!!  Node 20 is end-of-life  !!\n\ufffd not utf-8\n"
     assert err.buffer.getvalue() == b"from console.error\n"

@@ -14,9 +14,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from conftest import ecsform
 from sarif import loader
 
-from conftest import ecsform
 from generators import about, report
 from generators.errors import Finding, Severity
 
@@ -62,8 +62,15 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def run(repo: Path, fmt: str, *extra: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return ecsform("validate", "specs/bad spec.json" if cwd is None else str(repo / "specs" / "bad spec.json"),
-                   "--no-config", "--format", fmt, *extra, cwd=cwd or repo)
+    return ecsform(
+        "validate",
+        "specs/bad spec.json" if cwd is None else str(repo / "specs" / "bad spec.json"),
+        "--no-config",
+        "--format",
+        fmt,
+        *extra,
+        cwd=cwd or repo,
+    )
 
 
 def test_json_one_object_per_finding_sorted_on_stdout(repo: Path) -> None:
@@ -75,8 +82,18 @@ def test_json_one_object_per_finding_sorted_on_stdout(repo: Path) -> None:
     got = [(f["line"], f["column"], f["rule"], f["path"]) for f in doc["findings"]]
     assert got == WANT
     first = doc["findings"][0]
-    assert set(first) == {"rule", "severity", "file", "line", "column", "path", "message", "hint", "environment",
-                          "suppressed"}
+    assert set(first) == {
+        "rule",
+        "severity",
+        "file",
+        "line",
+        "column",
+        "path",
+        "message",
+        "hint",
+        "environment",
+        "suppressed",
+    }
     assert first["file"] == "specs/bad spec.json" and first["severity"] == "error"
     assert first["hint"] == "did you mean 'portMappings'?" and first["suppressed"] is None
     # the summary line is on standard error; the document alone on standard output
@@ -118,7 +135,8 @@ def test_sarif_three_results_with_locations_read_back_by_sarif_tools(repo: Path,
     path.write_text(proc.stdout)
     records = loader.load_sarif_file(str(path)).get_records()
     assert sorted((r["Code"], r["Location"], str(r["Line"]), r["Severity"]) for r in records) == sorted(
-        (rule, "specs/bad%20spec.json", str(line), "error") for line, _col, rule, _path in WANT)
+        (rule, "specs/bad%20spec.json", str(line), "error") for line, _col, rule, _path in WANT
+    )
 
 
 def test_sarif_paths_are_relative_to_the_repository_root_from_a_subfolder(repo: Path) -> None:
@@ -142,11 +160,13 @@ def test_github_three_annotations(repo: Path) -> None:
 def test_github_escapes_data_and_properties(tmp_path: Path) -> None:
     spec = tmp_path / "a,b:c.yaml"
     spec.write_text("x\n")
-    f = Finding("RULE-X", Severity.WARNING, "100% wrong\r\nsecond line", ("a",), "fix: it", file=str(spec),
-                line=1, col=2)
+    f = Finding(
+        "RULE-X", Severity.WARNING, "100% wrong\r\nsecond line", ("a",), "fix: it", file=str(spec), line=1, col=2
+    )
     out = report.github_commands([f], root=tmp_path)
-    assert out == ("::warning file=a%2Cb%3Ac.yaml,line=1,col=2,title=RULE-X::"
-                   "a: 100%25 wrong%0D%0Asecond line%0Ahint: fix: it\n")
+    assert out == (
+        "::warning file=a%2Cb%3Ac.yaml,line=1,col=2,title=RULE-X::a: 100%25 wrong%0D%0Asecond line%0Ahint: fix: it\n"
+    )
 
 
 def test_suppressed_findings_json_and_sarif_keep_them_github_and_text_do_not(tmp_path: Path) -> None:
@@ -167,21 +187,37 @@ def test_suppressed_findings_json_and_sarif_keep_them_github_and_text_do_not(tmp
 
 
 def test_a_finding_about_an_option_has_no_location() -> None:
-    f = Finding("CLI-ENGINE", Severity.ERROR, "unknown engine 'x'", hint="use --engine hcl", file="--engine",
-                line=1, col=1)
+    f = Finding(
+        "CLI-ENGINE", Severity.ERROR, "unknown engine 'x'", hint="use --engine hcl", file="--engine", line=1, col=1
+    )
     (result,) = report.sarif_log([f])["runs"][0]["results"]
     assert "locations" not in result
-    assert report.github_commands([f]) == "::error title=CLI-ENGINE::--engine: unknown engine 'x'%0Ahint: use --engine hcl\n"
+    assert (
+        report.github_commands([f])
+        == "::error title=CLI-ENGINE::--engine: unknown engine 'x'%0Ahint: use --engine hcl\n"
+    )
 
 
 def test_no_findings_give_empty_documents(repo: Path, tmp_path: Path) -> None:
     good = tmp_path / "good.json"
-    good.write_text(json.dumps({"family": "ok", "x-ecsform": {"region": "us-east-1"}, "containerDefinitions": [
-        {"name": "app", "image": "nginx:1.27", "memory": 128, "readonlyRootFilesystem": True}]}))
+    good.write_text(
+        json.dumps(
+            {
+                "family": "ok",
+                "x-ecsform": {"region": "us-east-1"},
+                "containerDefinitions": [
+                    {"name": "app", "image": "nginx:1.27", "memory": 128, "readonlyRootFilesystem": True}
+                ],
+            }
+        )
+    )
     ok = ecsform("validate", str(good), "--no-config", "--format", "json", cwd=tmp_path)
     assert ok.returncode == 0, ok.stderr
-    assert json.loads(ok.stdout) == {"version": 1, "summary": {"errors": 0, "warnings": 0, "suppressed": 0},
-                                     "findings": []}
+    assert json.loads(ok.stdout) == {
+        "version": 1,
+        "summary": {"errors": 0, "warnings": 0, "suppressed": 0},
+        "findings": [],
+    }
     assert ok.stderr == ""
     sarif = ecsform("validate", str(good), "--no-config", "--format", "sarif", cwd=tmp_path)
     assert sarif.returncode == 0

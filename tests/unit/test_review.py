@@ -9,16 +9,17 @@ from pathlib import Path
 
 import pydot
 import pytest
-
 from conftest import NO_CONFIG, REPO, ecsform
-from generators import config as project_config, diagram, pipeline
+
+from generators import config as project_config
+from generators import diagram, pipeline
 from generators.emit import readme
 
 # pydot 4.0.1 calls pyparsing names that pyparsing 3.3 deprecates
 pytestmark = pytest.mark.filterwarnings("ignore:.setParseAction. deprecated")
 
 # every character that could end a label, a cell, a code fence or a Terraform/Markdown/Mermaid construct
-HOSTILE = 'a"b|c[d]e`f${g}h%{i}\nj\\k<l>&m#n;o{p}q*r_s~t$u!v\'w(x)y```z\r\nend'
+HOSTILE = "a\"b|c[d]e`f${g}h%{i}\nj\\k<l>&m#n;o{p}q*r_s~t$u!v'w(x)y```z\r\nend"
 
 SPEC = """\
 family: shop
@@ -72,6 +73,7 @@ def plans(tmp_path: Path, spec: str = SPEC, config: str | None = None, env: str 
 
 # --- the diagram model -------------------------------------------------------------------------------------------
 
+
 def test_the_model_holds_containers_dependencies_ports_volumes_secrets_and_roles(tmp_path: Path) -> None:
     d = diagram.model(plans(tmp_path)[0])
     label = {n.id: n.lines for n in d.nodes}
@@ -86,35 +88,52 @@ def test_the_model_holds_containers_dependencies_ports_volumes_secrets_and_roles
     fs = by_first["EFS file system data (created by this root)"]
     assert edges[(volume, ap)].label == "transit encryption ENABLED, IAM ENABLED" and (ap, fs) in edges
     secrets = [n for n in d.nodes if n.kind == "secret"]
-    assert [s.lines[1] for s in secrets] == ["api-key (created by this root)",
-                                             "arn:aws:secretsmanager:us-east-1:123456789012:secret:shop/db-AbCdEf"]
+    assert [s.lines[1] for s in secrets] == [
+        "api-key (created by this root)",
+        "arn:aws:secretsmanager:us-east-1:123456789012:secret:shop/db-AbCdEf",
+    ]
     assert {edges[(web, s.id)].label for s in secrets} == {"DB", "API_KEY"}
     roles = [n.lines[0] for n in d.nodes if n.kind == "role"]
     assert roles == ["execution role", "task role"]  # the task role: EFS with IAM authorization
 
 
 def test_a_brought_role_is_shown_by_its_arn_and_nothing_is_created(tmp_path: Path) -> None:
-    spec = SPEC.replace("family: shop\n", "family: shop\nexecutionRoleArn: arn:aws:iam::123456789012:role/exec\n"
-                        "taskRoleArn: arn:aws:iam::123456789012:role/task\n")
+    spec = SPEC.replace(
+        "family: shop\n",
+        "family: shop\nexecutionRoleArn: arn:aws:iam::123456789012:role/exec\n"
+        "taskRoleArn: arn:aws:iam::123456789012:role/task\n",
+    )
     d = diagram.model(plans(tmp_path, spec)[0])
     assert [n.lines for n in d.nodes if n.kind == "role"] == [
-        ("execution role", "arn:aws:iam::123456789012:role/exec"), ("task role", "arn:aws:iam::123456789012:role/task")]
+        ("execution role", "arn:aws:iam::123456789012:role/exec"),
+        ("task role", "arn:aws:iam::123456789012:role/task"),
+    ]
 
 
 def hostile_spec() -> str:
     import json
 
-    return json.dumps({
-        "family": "hostile", "cpu": "256", "memory": "512", "networkMode": "bridge",
-        "requiresCompatibilities": ["EC2"],
-        "containerDefinitions": [{
-            "name": "app", "image": "public.ecr.aws/x/y:1", "readonlyRootFilesystem": True,
-            "secrets": [{"name": "S", "valueFrom": f"arn:aws:ssm:us-east-1:123456789012:parameter/{HOSTILE}"}],
-            "mountPoints": [{"sourceVolume": "v", "containerPath": f"/{HOSTILE}"}],
-            "dependsOn": [{"containerName": "side", "condition": "START"}],
-        }, {"name": "side", "image": HOSTILE, "essential": False, "readonlyRootFilesystem": True}],
-        "volumes": [{"name": "v", "host": {"sourcePath": f"/{HOSTILE}"}}],
-    })
+    return json.dumps(
+        {
+            "family": "hostile",
+            "cpu": "256",
+            "memory": "512",
+            "networkMode": "bridge",
+            "requiresCompatibilities": ["EC2"],
+            "containerDefinitions": [
+                {
+                    "name": "app",
+                    "image": "public.ecr.aws/x/y:1",
+                    "readonlyRootFilesystem": True,
+                    "secrets": [{"name": "S", "valueFrom": f"arn:aws:ssm:us-east-1:123456789012:parameter/{HOSTILE}"}],
+                    "mountPoints": [{"sourceVolume": "v", "containerPath": f"/{HOSTILE}"}],
+                    "dependsOn": [{"containerName": "side", "condition": "START"}],
+                },
+                {"name": "side", "image": HOSTILE, "essential": False, "readonlyRootFilesystem": True},
+            ],
+            "volumes": [{"name": "v", "host": {"sourcePath": f"/{HOSTILE}"}}],
+        }
+    )
 
 
 def test_mermaid_labels_keep_no_character_that_could_end_them() -> None:
@@ -129,8 +148,11 @@ def test_hostile_names_stay_inside_their_labels_in_mermaid_and_markdown(tmp_path
     out = diagram.mermaid(diagram.model(plan))
     for line in out.splitlines()[1:]:
         # every line is a node, an edge, a classDef or a class statement: user text only inside "..."
-        assert re.fullmatch(r'  (n\d+(\[|\[\(|\[/|\{\{|\(\[)"[^"`|\[\]{}\n$]*"(\]|\)\]|/\]|\}\}|\]\))'
-                            r'|n\d+ (-->|-\.->)(\|"[^"`|\n]*"\|)? n\d+|classDef \w+ [^"]+|class [n\d,]+ \w+)', line), line
+        assert re.fullmatch(
+            r'  (n\d+(\[|\[\(|\[/|\{\{|\(\[)"[^"`|\[\]{}\n$]*"(\]|\)\]|/\]|\}\}|\]\))'
+            r'|n\d+ (-->|-\.->)(\|"[^"`|\n]*"\|)? n\d+|classDef \w+ [^"]+|class [n\d,]+ \w+)',
+            line,
+        ), line
     text = readme.render(plan, "# header")
     fences = [line for line in text.splitlines() if line.startswith("```")]
     assert fences == ["```mermaid", "```"]  # a backtick run in a name cannot close the fence
@@ -151,8 +173,9 @@ def test_mermaids_own_parser_accepts_every_diagram_and_refuses_a_broken_one(tmp_
     of every bundled spec's root, the feature fixture's, and hostile names; a diagram with an unclosed label fails,
     so the check can fail."""
     out = tmp_path / "build"
-    proc = ecsform("synth", str(REPO / "specs"), str(REPO / "tests" / "fixtures" / "features"), "--out", str(out),
-                   NO_CONFIG)
+    proc = ecsform(
+        "synth", str(REPO / "specs"), str(REPO / "tests" / "fixtures" / "features"), "--out", str(out), NO_CONFIG
+    )
     assert proc.returncode == 0, proc.stderr
     files = []
     for n, doc in enumerate(sorted(out.rglob("README.md"))):
@@ -165,8 +188,14 @@ def test_mermaids_own_parser_accepts_every_diagram_and_refuses_a_broken_one(tmp_
     files.append(tmp_path / "hostile.mmd")
     files[-1].write_text(diagram.mermaid(diagram.model(plans(tmp_path / "hostile", hostile_spec())[0])))
     (tmp_path / "broken.mmd").write_text('flowchart LR\n  n0["a"] --> n1(["b"\n')
-    proc = subprocess.run(["node", str(MERMAID_PARSE), *map(str, files), str(tmp_path / "broken.mmd")],
-                          capture_output=True, text=True, cwd=REPO, check=False, timeout=120)
+    proc = subprocess.run(
+        ["node", str(MERMAID_PARSE), *map(str, files), str(tmp_path / "broken.mmd")],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        check=False,
+        timeout=120,
+    )
     lines = proc.stdout.splitlines()
     assert lines[:-1] == [f"ok {f} flowchart-v2" for f in files], proc.stdout + proc.stderr
     assert lines[-1].startswith(f"FAIL {tmp_path / 'broken.mmd'} Parse error") and proc.returncode == 1
@@ -202,11 +231,15 @@ def test_readme_lists_target_permissions_and_the_diagram(tmp_path: Path) -> None
     text = readme.render(prod, "# Generated")
     assert "| account | 123456789012 |" in text and "| region | us-east-1 |" in text
     assert "| state | s3://tfstate/ecsform/shop/prod/terraform.tfstate |" in text
-    assert "| execution role | secretsmanager:GetSecretValue | arn:aws:secretsmanager:us-east-1:123456789012:secret:" \
-           "shop-prod/api-key-??????<br>arn:aws:secretsmanager:us-east-1:123456789012:secret:shop/db-AbCdEf |" in text
+    assert (
+        "| execution role | secretsmanager:GetSecretValue | arn:aws:secretsmanager:us-east-1:123456789012:secret:"
+        "shop-prod/api-key-??????<br>arn:aws:secretsmanager:us-east-1:123456789012:secret:shop/db-AbCdEf |" in text
+    )
     assert "| execution role | kms:Decrypt | the key of managed secret api-key (created by this root) |" in text
-    assert ("| task role | elasticfilesystem:ClientMount | arn:aws:elasticfilesystem:us-east-1:123456789012:"
-            "file-system/ID\\_OF\\_data<br>if StringEquals elasticfilesystem:AccessPointArn = ") in text
+    assert (
+        "| task role | elasticfilesystem:ClientMount | arn:aws:elasticfilesystem:us-east-1:123456789012:"
+        "file-system/ID\\_OF\\_data<br>if StringEquals elasticfilesystem:AccessPointArn = "
+    ) in text
     assert "keeps the old one ACTIVE" in text and "deregisters the old one" in readme.render(dev, "# Generated")
 
 
@@ -222,6 +255,7 @@ def test_synth_writes_a_readme_per_root_listed_in_the_manifest_byte_identical(tm
 
 
 # --- ecsform graph -----------------------------------------------------------------------------------------------
+
 
 def test_graph_prints_the_readme_diagram_and_dot(tmp_path: Path) -> None:
     (tmp_path / "shop.yaml").write_text(SPEC)
@@ -245,6 +279,7 @@ def test_graph_reports_errors_as_validate_does(tmp_path: Path) -> None:
 
 # --- skip_destroy --------------------------------------------------------------------------------------------
 
+
 def skip(plan) -> object:
     return dict(plan.module_inputs).get("skip_destroy", "unset")
 
@@ -259,8 +294,10 @@ def test_skip_destroy_defaults_true_with_a_target_and_is_unset_without(tmp_path:
 
 
 def test_x_ecsform_skip_destroy_wins_over_ecsform_yaml(tmp_path: Path) -> None:
-    spec = SPEC.replace("x-ecsform:\n", "x-ecsform:\n  skipDestroy: false\n") \
+    spec = (
+        SPEC.replace("x-ecsform:\n", "x-ecsform:\n  skipDestroy: false\n")
         + "environments:\n  dev: {}\n  prod:\n    x-ecsform: {skipDestroy: true}\n"
+    )
     config = CONFIG.replace("dev: {skipDestroy: false}", "dev: {skipDestroy: true}")
     dev, prod = plans(tmp_path, spec, config)
     assert skip(dev) is False and skip(prod) is True

@@ -10,7 +10,6 @@ import ast
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 from conftest import REPO
 
@@ -31,14 +30,19 @@ def ids_in_code() -> dict[str, str]:
 
 
 def listed_by_rules_command() -> set[str]:
-    proc = subprocess.run([sys.executable, str(REPO / "main.py"), "rules"], capture_output=True, text=True, cwd=REPO,
-                          timeout=120)
+    proc = subprocess.run(
+        [sys.executable, str(REPO / "main.py"), "rules"], capture_output=True, text=True, cwd=REPO, timeout=120
+    )
     assert proc.returncode == 0, proc.stderr
     return {line.split()[0] for line in proc.stdout.splitlines() if line.strip()}
 
 
 def docs_text() -> str:
-    pages = [REPO / "README.md", *sorted((REPO / "docs").rglob("*.md"))] if (REPO / "docs").is_dir() else [REPO / "README.md"]
+    pages = (
+        [REPO / "README.md", *sorted((REPO / "docs").rglob("*.md"))]
+        if (REPO / "docs").is_dir()
+        else [REPO / "README.md"]
+    )
     return "\n".join(p.read_text() for p in pages if p.is_file())
 
 
