@@ -108,8 +108,6 @@ def s3_bucket_arn(object_arn: str) -> str:
     return object_arn.split("/", 1)[0]
 
 
-
-
 def implied_regions(task: dict[str, Any]) -> list[list[str]]:
     """Regions a task implies, in tiers from strongest to weakest: the awslogs-region of its log configurations,
     then the regions in the ARNs of its secrets, then the regions of its private ECR images."""

@@ -45,8 +45,9 @@ REQUIRED_TERRAFORM = ">= 1.5"
 AWS_PROVIDER = ("hashicorp/aws", ">= 5.0")
 
 
-def plan_for(spec: SpecInput, *, environment: str | None = None, region: str | None = None,
-             strict: bool = False) -> tuple[Plan, list[Finding]]:
+def plan_for(
+    spec: SpecInput, *, environment: str | None = None, region: str | None = None, strict: bool = False
+) -> tuple[Plan, list[Finding]]:
     """Validate and plan one spec (a file, or a spec mapping) for one environment. Raises EcsformError."""
     if isinstance(spec, Plan):
         return spec, []
@@ -62,9 +63,18 @@ def plan_for(spec: SpecInput, *, environment: str | None = None, region: str | N
         plans, findings = pipeline.build_plans([where], options)
     if len(plans) != 1:
         names = ", ".join(p.environment or "" for p in plans)
-        raise EcsformError([Finding("CDK-ENV-REQUIRED", Severity.ERROR,
-                                    f"the spec has {len(plans)} environments; choose one with environment= ({names})",
-                                    file=where, line=1, col=1)])
+        raise EcsformError(
+            [
+                Finding(
+                    "CDK-ENV-REQUIRED",
+                    Severity.ERROR,
+                    f"the spec has {len(plans)} environments; choose one with environment= ({names})",
+                    file=where,
+                    line=1,
+                    col=1,
+                )
+            ]
+        )
     return plans[0], findings
 
 
@@ -84,7 +94,7 @@ def _segments(text: str) -> list[tuple[str, bool]]:
             j = i + 1
             while j < len(text) and text[j] != '"':
                 j += 2 if text[j] == "\\" else 1
-            out.append((text[i:j + 1], True))
+            out.append((text[i : j + 1], True))
             i = start = j + 1
         else:
             i += 1
@@ -100,8 +110,9 @@ def renamed(value: Any, prefix: str) -> Any:
     if not prefix:
         return value
     if isinstance(value, TfExpr):
-        return TfExpr(tuple(Traversal(rename_references(p, prefix)) if isinstance(p, Traversal) else p
-                            for p in value.parts))
+        return TfExpr(
+            tuple(Traversal(rename_references(p, prefix)) if isinstance(p, Traversal) else p for p in value.parts)
+        )
     if isinstance(value, dict):
         return {k: renamed(v, prefix) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -110,8 +121,10 @@ def renamed(value: Any, prefix: str) -> Any:
 
 
 def rename_references(expression: str, prefix: str) -> str:
-    return "".join(seg if quoted else _REFERENCE.sub(lambda m: f"{m.group(1)}.{prefix}{m.group(2)}", seg)
-                   for seg, quoted in _segments(expression))
+    return "".join(
+        seg if quoted else _REFERENCE.sub(lambda m: f"{m.group(1)}.{prefix}{m.group(2)}", seg)
+        for seg, quoted in _segments(expression)
+    )
 
 
 def _image(value: Any) -> Any:
@@ -137,10 +150,19 @@ class EcsTaskDefinition(Construct):
     name_prefix    prefix of the Terraform names (default: the construct id and `_`)
     """
 
-    def __init__(self, scope: Construct, id: str, *, spec: SpecInput, environment: str | None = None,
-                 region: str | None = None, module_source: ModuleSource = None,
-                 images: Mapping[str, Any] | None = None, name_prefix: str | None = None,
-                 strict: bool = False) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        spec: SpecInput,
+        environment: str | None = None,
+        region: str | None = None,
+        module_source: ModuleSource = None,
+        images: Mapping[str, Any] | None = None,
+        name_prefix: str | None = None,
+        strict: bool = False,
+    ) -> None:
         super().__init__(scope, id)
         self.plan, findings = plan_for(spec, environment=environment, region=region, strict=strict)
         for f in shown(findings):
@@ -149,10 +171,19 @@ class EcsTaskDefinition(Construct):
         self._source = self._source_function(module_source)
         unknown = sorted(set(images or {}) - set(self.plan.images))
         if unknown:
-            raise EcsformError([Finding("CDK-IMAGES", Severity.ERROR,
-                                        f"images names no container of the task definition: {', '.join(unknown)}",
-                                        hint=f"containers: {', '.join(self.plan.images)}",
-                                        file=self.plan.file, line=1, col=1)])
+            raise EcsformError(
+                [
+                    Finding(
+                        "CDK-IMAGES",
+                        Severity.ERROR,
+                        f"images names no container of the task definition: {', '.join(unknown)}",
+                        hint=f"containers: {', '.join(self.plan.images)}",
+                        file=self.plan.file,
+                        line=1,
+                        col=1,
+                    )
+                ]
+            )
         self.images: dict[str, Any] = {**self.plan.images, **{k: _image(v) for k, v in (images or {}).items()}}
 
         self.secret_lookups: dict[str, Any] = {}
@@ -163,8 +194,11 @@ class EcsTaskDefinition(Construct):
             self.secret_lookups[ref] = data
         self.secrets = None
         if self.plan.managed_secrets:
-            self.secrets = self._module("secrets", "secrets", [("secrets", self.plan.managed_secrets)]
-                                        + ([("tags", self.plan.tags)] if self.plan.tags else []))
+            self.secrets = self._module(
+                "secrets",
+                "secrets",
+                [("secrets", self.plan.managed_secrets)] + ([("tags", self.plan.tags)] if self.plan.tags else []),
+            )
         self.efs = {key: self._module(f"efs_{key}", "efs", inputs) for key, inputs in self.plan.managed_efs.items()}
         arguments = []
         for name, value in self.plan.module_inputs:
@@ -179,10 +213,19 @@ class EcsTaskDefinition(Construct):
         if isinstance(module_source, str):
             return lambda module: pipeline.module_address(module_source, module)
         if not pipeline.MODULES.is_dir():
-            raise EcsformError([Finding("CDK-MODULE-SOURCE", Severity.ERROR,
-                                        f"{pipeline.MODULES} does not exist, so module_source= is required",
-                                        hint="e.g. module_source='git::https://example.com/ecsform.git//modules?ref=v1'",
-                                        file=self.plan.file, line=1, col=1)])
+            raise EcsformError(
+                [
+                    Finding(
+                        "CDK-MODULE-SOURCE",
+                        Severity.ERROR,
+                        f"{pipeline.MODULES} does not exist, so module_source= is required",
+                        hint="e.g. module_source='git::https://example.com/ecsform.git//modules?ref=v1'",
+                        file=self.plan.file,
+                        line=1,
+                        col=1,
+                    )
+                ]
+            )
         stack = cdk.TerraformStack.of(self)
         folder = Path(cdk.App.of(self).outdir).absolute() / "stacks" / stack.node.id  # the stack's working folder
 
@@ -193,8 +236,9 @@ class EcsTaskDefinition(Construct):
 
     def _module(self, name: str, module: str, inputs: list[tuple[str, Any]]) -> Any:
         variables = {key: json_syntax.value(renamed(value, self.name_prefix)) for key, value in inputs}
-        call = cdk.TerraformHclModule(self, name, source=self._source(module), variables=variables,
-                                      skip_asset_creation_from_local_modules=True)
+        call = cdk.TerraformHclModule(
+            self, name, source=self._source(module), variables=variables, skip_asset_creation_from_local_modules=True
+        )
         call.override_logical_id(self.name_prefix + name)
         return call
 
@@ -239,8 +283,15 @@ def _target(provider: Any, plan: Plan) -> None:
     if t.account_id:
         provider.add_override("allowed_account_ids", [json_syntax.template(t.account_id)])
     if t.role_arn:
-        provider.add_override("assume_role", [{"role_arn": json_syntax.template(t.role_arn),
-                                               "session_name": json_syntax.template(t.session_name(plan.root))}])
+        provider.add_override(
+            "assume_role",
+            [
+                {
+                    "role_arn": json_syntax.template(t.role_arn),
+                    "session_name": json_syntax.template(t.session_name(plan.root)),
+                }
+            ],
+        )
     if t.tags:
         provider.add_override("default_tags", [{"tags": {k: json_syntax.template(v) for k, v in t.tags.items()}}])
 
@@ -269,9 +320,18 @@ class EcsformStack(cdk.TerraformStack):
                 block; cdktn/cdktf then add their default, an absolute path)
     """
 
-    def __init__(self, scope: Construct, id: str, *, spec: SpecInput, environment: str | None = None,
-                 region: str | None = None, module_source: ModuleSource = None,
-                 state_path: str | None = STATE_FILE, strict: bool = False) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        spec: SpecInput,
+        environment: str | None = None,
+        region: str | None = None,
+        module_source: ModuleSource = None,
+        state_path: str | None = STATE_FILE,
+        strict: bool = False,
+    ) -> None:
         super().__init__(scope, id)
         plan, findings = plan_for(spec, environment=environment, region=region, strict=strict)
         self.plan = plan
@@ -282,55 +342,99 @@ class EcsformStack(cdk.TerraformStack):
             cdk.LocalBackend(self, path=state_path)
         self.add_override("terraform.required_version", REQUIRED_TERRAFORM)
         source, version = AWS_PROVIDER
-        provider = _AwsProvider(self, "aws", terraform_resource_type="aws", terraform_provider_source=source,
-                                terraform_generator_metadata=cdk.TerraformProviderGeneratorMetadata(
-                                    provider_name="aws", provider_version_constraint=version))
+        provider = _AwsProvider(
+            self,
+            "aws",
+            terraform_resource_type="aws",
+            terraform_provider_source=source,
+            terraform_generator_metadata=cdk.TerraformProviderGeneratorMetadata(
+                provider_name="aws", provider_version_constraint=version
+            ),
+        )
         if plan.region:
             provider.add_override("region", json_syntax.template(plan.region))
         _target(provider, plan)
 
         names = list(plan.images)
         cdk.TerraformVariable(
-            self, "images", type="map(string)", default={},
+            self,
+            "images",
+            type="map(string)",
+            default={},
             description=json_syntax.template(
                 "Container images by container name, overriding the spec's images (a pipeline deploys a new image "
-                f"with -var 'images={{\"{names[0]}\":\"REPOSITORY:TAG\"}}')."),
-            validation=[cdk.TerraformVariableValidationConfig(
-                condition=_reference(f"alltrue([for name in keys(var.images) : contains({hcl_list(names)}, name)])"),
-                error_message=json_syntax.template(
-                    f"images may only name containers of this task definition: {', '.join(names)}."))])
-        spec_images = "{" + ", ".join(f"{hcl_syntax.quote(k)} = {hcl_syntax.quote(v)}"
-                                      for k, v in plan.images.items()) + "}"
-        images = cdk.TerraformLocal(self, "local_images",
-                                    json_syntax.hide_cdk_markers(_reference(f"merge({spec_images}, var.images)")))
+                f'with -var \'images={{"{names[0]}":"REPOSITORY:TAG"}}\').'
+            ),
+            validation=[
+                cdk.TerraformVariableValidationConfig(
+                    condition=_reference(
+                        f"alltrue([for name in keys(var.images) : contains({hcl_list(names)}, name)])"
+                    ),
+                    error_message=json_syntax.template(
+                        f"images may only name containers of this task definition: {', '.join(names)}."
+                    ),
+                )
+            ],
+        )
+        spec_images = (
+            "{" + ", ".join(f"{hcl_syntax.quote(k)} = {hcl_syntax.quote(v)}" for k, v in plan.images.items()) + "}"
+        )
+        images = cdk.TerraformLocal(
+            self, "local_images", json_syntax.hide_cdk_markers(_reference(f"merge({spec_images}, var.images)"))
+        )
         images.override_logical_id("images")  # local.images, beside var.images (construct ids must differ)
 
         self.task = EcsTaskDefinition(
-            self, "task", spec=plan, module_source=module_source, name_prefix="",
-            images={name: Raw(_reference(f"local.images[{hcl_syntax.quote(name)}]")) for name in names})
+            self,
+            "task",
+            spec=plan,
+            module_source=module_source,
+            name_prefix="",
+            images={name: Raw(_reference(f"local.images[{hcl_syntax.quote(name)}]")) for name in names},
+        )
         for f in shown(findings):
             cdk.Annotations.of(self.task).add_warning(f.format())
 
         for name, description, value in (
-            ("task_definition_arn", "ARN of the registered task definition, with its revision.",
-             "module.task_definition.arn"),
+            (
+                "task_definition_arn",
+                "ARN of the registered task definition, with its revision.",
+                "module.task_definition.arn",
+            ),
             ("family", "Family of the task definition.", "module.task_definition.family"),
             ("revision", "Revision of the task definition.", "module.task_definition.revision"),
-            ("execution_role_arn", "ARN of the execution role (null when the task needs none).",
-             "module.task_definition.execution_role_arn"),
-            ("task_role_arn", "ARN of the task role (null when the task needs none).",
-             "module.task_definition.task_role_arn"),
+            (
+                "execution_role_arn",
+                "ARN of the execution role (null when the task needs none).",
+                "module.task_definition.execution_role_arn",
+            ),
+            (
+                "task_role_arn",
+                "ARN of the task role (null when the task needs none).",
+                "module.task_definition.task_role_arn",
+            ),
             ("images", "The images the task definition runs, by container name.", "local.images"),
         ):
             output = cdk.TerraformOutput(self, f"output_{name}", description=description, value=_reference(value))
             output.override_logical_id(name)  # output.images beside var.images and local.images
         if plan.managed_secrets:
-            cdk.TerraformOutput(self, "secret_arns", value=_reference("module.secrets.arns"), description=(
-                "Full ARNs of the secrets ecsform created, by key (put their values before the first task starts)."))
+            cdk.TerraformOutput(
+                self,
+                "secret_arns",
+                value=_reference("module.secrets.arns"),
+                description=(
+                    "Full ARNs of the secrets ecsform created, by key (put their values before the first task starts)."
+                ),
+            )
         for key in sorted(plan.managed_efs):
             cdk.TerraformOutput(
-                self, f"efs_{key}",
+                self,
+                f"efs_{key}",
                 description=json_syntax.template(
-                    f"The EFS file system {key}: id, access point ids, mount target security group."),
-                value={attribute: _reference(f"module.efs_{key}.{attribute}")
-                       for attribute in ("file_system_id", "access_point_ids", "security_group_id")})
+                    f"The EFS file system {key}: id, access point ids, mount target security group."
+                ),
+                value={
+                    attribute: _reference(f"module.efs_{key}.{attribute}")
+                    for attribute in ("file_system_id", "access_point_ids", "security_group_id")
+                },
+            )

@@ -44,13 +44,19 @@ def package_name() -> str:
     """The package to use: ECSFORM_CDK_PACKAGE (default cdktn), else whichever of the two is installed."""
     wanted = os.environ.get(ENV_VAR, "").strip() or DEFAULT
     if wanted not in PACKAGES:
-        raise _error("CDK-PACKAGE", f"{ENV_VAR}={wanted!r} is not one of: {', '.join(PACKAGES)}",
-                     f"unset {ENV_VAR} (CDK Terrain, cdktn) or set it to cdktf")
+        raise _error(
+            "CDK-PACKAGE",
+            f"{ENV_VAR}={wanted!r} is not one of: {', '.join(PACKAGES)}",
+            f"unset {ENV_VAR} (CDK Terrain, cdktn) or set it to cdktf",
+        )
     for name in (wanted, *(p for p in PACKAGES if p != wanted)):
         if _installed(name):
             return name
-    raise _error("CDK-PACKAGE", "the CDK engine needs CDK Terrain (cdktn) or cdktf, and neither is installed",
-                 "pip install 'ecsform[cdk]' (or 'ecsform[cdktf]'), or use --engine hcl")
+    raise _error(
+        "CDK-PACKAGE",
+        "the CDK engine needs CDK Terrain (cdktn) or cdktf, and neither is installed",
+        "pip install 'ecsform[cdk]' (or 'ecsform[cdktf]'), or use --engine hcl",
+    )
 
 
 def node_command() -> str | None:
@@ -66,8 +72,11 @@ def runtime_error(exc: BaseException) -> EcsformError:
     else:
         text = str(exc).strip().splitlines()
         detail = text[0] if text else type(exc).__name__
-    return _error("CDK-RUNTIME", f"the CDK runtime (jsii on Node.js) failed: {detail}",
-                  "the CDK engine needs Node.js 20 or later on PATH; check `node --version`, or use --engine hcl")
+    return _error(
+        "CDK-RUNTIME",
+        f"the CDK runtime (jsii on Node.js) failed: {detail}",
+        "the CDK engine needs Node.js 20 or later on PATH; check `node --version`, or use --engine hcl",
+    )
 
 
 def _check_node(name: str) -> None:
@@ -75,11 +84,14 @@ def _check_node(name: str) -> None:
     node = node_command()
     hint = "install Node.js 20 or later (or set JSII_NODE to it), or use --engine hcl"
     if node is None:
-        raise _error("CDK-RUNTIME", f"the CDK engine ({name}) runs on jsii, which needs Node.js, and "
-                     f"`{os.environ.get('JSII_NODE', 'node')}` is not on PATH", hint)
+        raise _error(
+            "CDK-RUNTIME",
+            f"the CDK engine ({name}) runs on jsii, which needs Node.js, and "
+            f"`{os.environ.get('JSII_NODE', 'node')}` is not on PATH",
+            hint,
+        )
     try:
-        proc = subprocess.run([node, "--version"], capture_output=True, text=True, timeout=60,
-                              stdin=subprocess.DEVNULL)
+        proc = subprocess.run([node, "--version"], capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
     except (OSError, subprocess.SubprocessError) as exc:
         raise _error("CDK-RUNTIME", f"`{node} --version` cannot run: {exc}", hint) from None
     if proc.returncode != 0 or not proc.stdout.startswith("v"):

@@ -67,25 +67,40 @@ _TAG_KEY_MAX, _TAG_VALUE_MAX = 128, 256  # IAM, ECS, Logs, Secrets Manager, EFS,
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, alias_generator=to_camel, populate_by_name=False,
-                              frozen=True)
+    model_config = ConfigDict(
+        extra="forbid", strict=True, alias_generator=to_camel, populate_by_name=False, frozen=True
+    )
 
 
 class Settings(_Model):
     """A deploy target: `defaults`, or one environment (its values win over the defaults; tags are merged)."""
 
-    account_id: str | None = Field(None, description="The AWS account (12 digits, quoted): the provider's "
-                                   "allowed_account_ids.", json_schema_extra={"pattern": _ACCOUNT})
-    region: str | None = Field(None, description="The provider's region (wins over x-ecsform.region and the "
-                               "region derived from the spec; --region wins over it).",
-                               json_schema_extra={"pattern": _REGION})
-    role_arn: str | None = Field(None, description="Role the provider assumes (its session name names the root).",
-                                 json_schema_extra={"pattern": _ROLE_ARN})
-    tags: dict[str, str] = Field(default_factory=dict, description="The provider's default_tags: on every resource "
-                                 "of the root (x-ecsform.tags win on the same key).")
-    module_source: str | None = Field(None, description="Where roots find the modules: a folder (./ or ../, "
-                                      "relative to ecsform.yaml) or a module address (git::https://...//modules"
-                                      "?ref=v1.2.0); --module-source wins over it.")
+    account_id: str | None = Field(
+        None,
+        description="The AWS account (12 digits, quoted): the provider's allowed_account_ids.",
+        json_schema_extra={"pattern": _ACCOUNT},
+    )
+    region: str | None = Field(
+        None,
+        description="The provider's region (wins over x-ecsform.region and the "
+        "region derived from the spec; --region wins over it).",
+        json_schema_extra={"pattern": _REGION},
+    )
+    role_arn: str | None = Field(
+        None,
+        description="Role the provider assumes (its session name names the root).",
+        json_schema_extra={"pattern": _ROLE_ARN},
+    )
+    tags: dict[str, str] = Field(
+        default_factory=dict,
+        description="The provider's default_tags: on every resource of the root (x-ecsform.tags win on the same key).",
+    )
+    module_source: str | None = Field(
+        None,
+        description="Where roots find the modules: a folder (./ or ../, "
+        "relative to ecsform.yaml) or a module address (git::https://...//modules"
+        "?ref=v1.2.0); --module-source wins over it.",
+    )
 
 
 class LocalBackend(_Model):
@@ -96,16 +111,18 @@ class S3Backend(_Model):
     """Terraform's S3 backend (Terraform >= 1.10 for useLockfile)."""
 
     bucket: str | None = Field(None, description="State bucket; placeholders allowed.")
-    key: str | None = Field(None, description="State object; placeholders allowed; one per root, e.g. "
-                            "ecsform/{root}/terraform.tfstate.")
+    key: str | None = Field(
+        None, description="State object; placeholders allowed; one per root, e.g. ecsform/{root}/terraform.tfstate."
+    )
     region: str | None = Field(None, description="Region of the bucket (default: AWS_REGION when terraform runs).")
     use_lockfile: bool = Field(True, description="S3 native state locking (a .tflock object beside the state).")
-    dynamodb_table: str | None = Field(None, description="DynamoDB locking (deprecated by Terraform; prefer "
-                                       "useLockfile).")
+    dynamodb_table: str | None = Field(
+        None, description="DynamoDB locking (deprecated by Terraform; prefer useLockfile)."
+    )
     encrypt: bool = Field(True, description="Server-side encryption of the state object.")
     kms_key_id: str | None = Field(None, description="KMS key ARN for the state object.")
     role_arn: str | None = Field(None, description="Role assumed for the state bucket; placeholders allowed.")
-    partial: bool = Field(False, description="Write `backend \"s3\" {}` and let the pipeline pass -backend-config.")
+    partial: bool = Field(False, description='Write `backend "s3" {}` and let the pipeline pass -backend-config.')
 
 
 class BackendConfig(_Model):
@@ -119,10 +136,13 @@ class ProjectConfig(_Model):
     """Top level of ecsform.yaml."""
 
     schema_: str | None = Field(None, alias="$schema", description="The JSON Schema of this file (ignored).")
-    defaults: Settings = Field(default_factory=Settings, description="Every root, unless its environment says "
-                               "otherwise.")
-    environments: dict[str, Settings] = Field(default_factory=dict, description="Deploy targets by name; every "
-                                              "overlay of a spec must name one of them when any is declared.")
+    defaults: Settings = Field(
+        default_factory=Settings, description="Every root, unless its environment says otherwise."
+    )
+    environments: dict[str, Settings] = Field(
+        default_factory=dict,
+        description="Deploy targets by name; every overlay of a spec must name one of them when any is declared.",
+    )
     backend: BackendConfig | None = Field(None, description="Where roots keep their state (default: local).")
     policy: dict[str, Any] | None = Field(None, description="The policy block (checked by the policy model).")
 
@@ -136,6 +156,7 @@ class ProjectConfig(_Model):
 
 
 # --- the loaded configuration ------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Config:
@@ -154,8 +175,17 @@ class Config:
     def environments(self) -> list[str]:
         return list(self.model.environments)
 
-    def finding(self, rule: str, severity: Severity, message: str, path: tuple, hint: str | None = None, *,
-                at_key: bool = False, environment: str | None = None) -> Finding:
+    def finding(
+        self,
+        rule: str,
+        severity: Severity,
+        message: str,
+        path: tuple,
+        hint: str | None = None,
+        *,
+        at_key: bool = False,
+        environment: str | None = None,
+    ) -> Finding:
         line, col = self.smap.locate(path, key=at_key)
         return Finding(rule, severity, message, path, hint, self.file, line, col, environment, at_key)
 
@@ -186,21 +216,39 @@ class Config:
         from .rules.fields import suggest
 
         close = suggest(environment, declared)
-        hint = (f"did you mean {close!r}? " if close else "") + \
-            f"{self.file} declares: {', '.join(declared)}; add {environment!r} there or rename the overlay"
-        return [Finding("CONFIG-ENV-UNDECLARED", E, f"environment {environment!r} is not declared in {self.file}",
-                        ("environments", environment), hint, variant.file, *key_mark, environment, True)]
+        hint = (
+            f"did you mean {close!r}? " if close else ""
+        ) + f"{self.file} declares: {', '.join(declared)}; add {environment!r} there or rename the overlay"
+        return [
+            Finding(
+                "CONFIG-ENV-UNDECLARED",
+                E,
+                f"environment {environment!r} is not declared in {self.file}",
+                ("environments", environment),
+                hint,
+                variant.file,
+                *key_mark,
+                environment,
+                True,
+            )
+        ]
 
     # --- state -------------------------------------------------------------------------------------------
-    def backend(self, *, root: str, family: str, environment: str | None, target: Target | None,
-                region: str | None) -> tuple[Backend, list[Finding]]:
+    def backend(
+        self, *, root: str, family: str, environment: str | None, target: Target | None, region: str | None
+    ) -> tuple[Backend, list[Finding]]:
         """The resolved backend of one root (placeholders filled in), and what is wrong with it."""
         chosen = self.model.backend
         if chosen is None or chosen.s3 is None:
             return Backend("local"), []
         s3 = chosen.s3
-        values = {"accountId": target.account_id if target else None, "region": region,
-                  "environment": environment or DEFAULT_ENVIRONMENT, "family": family, "root": root}
+        values = {
+            "accountId": target.account_id if target else None,
+            "region": region,
+            "environment": environment or DEFAULT_ENVIRONMENT,
+            "family": family,
+            "root": root,
+        }
         findings: list[Finding] = []
         resolved: dict[str, str | None] = {}
         for name in ("bucket", "key", "region", "dynamodb_table", "kms_key_id", "role_arn"):
@@ -212,17 +260,26 @@ class Config:
             missing = [p for p in _names(text) if values.get(p) is None]
             if missing:
                 why = {"accountId": "its target has no accountId", "region": "it has no region"}
-                findings.append(self.finding(
-                    "CONFIG-PLACEHOLDER", E,
-                    f"root {root}: {{{missing[0]}}} has no value ({why.get(missing[0], 'unset')})", path,
-                    "set it under defaults or the environment, or drop the placeholder", environment=environment))
+                findings.append(
+                    self.finding(
+                        "CONFIG-PLACEHOLDER",
+                        E,
+                        f"root {root}: {{{missing[0]}}} has no value ({why.get(missing[0], 'unset')})",
+                        path,
+                        "set it under defaults or the environment, or drop the placeholder",
+                        environment=environment,
+                    )
+                )
                 resolved[name] = None
                 continue
             resolved[name] = _PLACEHOLDER.sub(lambda m: str(values[m.group(1)]), text)
             problem = _resolved_problem(name, resolved[name] or "")
             if problem and _names(text):  # a value without placeholders was checked when the file was loaded
-                findings.append(self.finding("CONFIG-INVALID", E, f"root {root}: {problem}", path,
-                                             _HINTS.get(name), environment=environment))
+                findings.append(
+                    self.finding(
+                        "CONFIG-INVALID", E, f"root {root}: {problem}", path, _HINTS.get(name), environment=environment
+                    )
+                )
         arguments: list[tuple[str, str | bool]] = []
         for name in ("bucket", "key", "region"):
             if resolved[name] is not None:
@@ -250,11 +307,17 @@ class Config:
                 continue  # partial, completed by the pipeline
             where = (str(args["bucket"]), str(args["key"]))
             if where in seen:
-                findings.append(self.finding(
-                    "CONFIG-STATE-SHARED", E,
-                    f"roots {seen[where]} and {root} would keep their state in the same object "
-                    f"s3://{where[0]}/{where[1]}", ("backend", "s3", "key"),
-                    "put {root} in the key (e.g. ecsform/{root}/terraform.tfstate)", environment=environment))
+                findings.append(
+                    self.finding(
+                        "CONFIG-STATE-SHARED",
+                        E,
+                        f"roots {seen[where]} and {root} would keep their state in the same object "
+                        f"s3://{where[0]}/{where[1]}",
+                        ("backend", "s3", "key"),
+                        "put {root} in the key (e.g. ecsform/{root}/terraform.tfstate)",
+                        environment=environment,
+                    )
+                )
             else:
                 seen[where] = root
         return findings
@@ -275,6 +338,7 @@ def _is_local(source: str) -> bool:
 
 
 # --- placeholders ------------------------------------------------------------------------------------------
+
 
 def _names(text: str) -> list[str]:
     return _PLACEHOLDER.findall(text)
@@ -300,8 +364,10 @@ def _resolved_problem(name: str, value: str, shown: str | None = None) -> str | 
     as messages show it."""
     shown = value if shown is None else shown
     if name == "bucket" and (not _BUCKET.match(value) or ".." in value):
-        return (f"bucket {shown!r} is not an S3 bucket name (3-63 lowercase letters, digits, dots and hyphens, "
-                "starting and ending with a letter or digit)")
+        return (
+            f"bucket {shown!r} is not an S3 bucket name (3-63 lowercase letters, digits, dots and hyphens, "
+            "starting and ending with a letter or digit)"
+        )
     if name == "key" and (not value or value.startswith("/") or value.endswith("/") or "//" in value):
         return f"key {shown!r}: Terraform refuses a state key that is empty, starts or ends with '/', or holds '//'"
     if name == "role_arn" and not re.match(_ROLE_ARN, value):
@@ -322,6 +388,7 @@ _HINTS = {
 
 # --- loading -----------------------------------------------------------------------------------------------
 
+
 def discover(start: Path | None = None) -> Path | None:
     """The ecsform.yaml that applies in `start` (default: the working folder): the nearest one in the folder or
     its parents, searching no higher than the git repository's root, else up to the filesystem root."""
@@ -341,14 +408,36 @@ def for_command(config: str | None, no_config: bool) -> Config | None:
 
     if no_config:
         if config is not None:
-            raise EcsformError([Finding("CONFIG-READ", E, "--config and --no-config contradict each other",
-                                        hint="keep one of them", file="--no-config", line=1, col=1)])
+            raise EcsformError(
+                [
+                    Finding(
+                        "CONFIG-READ",
+                        E,
+                        "--config and --no-config contradict each other",
+                        hint="keep one of them",
+                        file="--no-config",
+                        line=1,
+                        col=1,
+                    )
+                ]
+            )
         return None
     if config is not None:
         path = Path(config)
         if not path.is_file():
-            raise EcsformError([Finding("CONFIG-READ", E, "no such configuration file", file=config, line=1, col=1,
-                                        hint=f"--config names an {FILE_NAME}; --no-config runs without one")])
+            raise EcsformError(
+                [
+                    Finding(
+                        "CONFIG-READ",
+                        E,
+                        "no such configuration file",
+                        file=config,
+                        line=1,
+                        col=1,
+                        hint=f"--config names an {FILE_NAME}; --no-config runs without one",
+                    )
+                ]
+            )
         return load(path, display_path(path))
     found = discover()
     return load(found, display_path(found)) if found else None
@@ -377,8 +466,7 @@ def load(path: str | os.PathLike[str], display: str | None = None) -> Config:
         model = None
         config_findings = _validation_findings(exc) + _section_checks(data)
     config = Config(file, path.absolute().parent, model or ProjectConfig(), root, smap)
-    located = [config.finding(f.rule, f.severity, f.message, f.path, f.hint, at_key=f.at_key)
-               for f in config_findings]
+    located = [config.finding(f.rule, f.severity, f.message, f.path, f.hint, at_key=f.at_key) for f in config_findings]
     if errors_in(located):
         raise EcsformError(sorted_findings(located))
     return config
@@ -433,15 +521,30 @@ def _validation_findings(exc: ValidationError) -> list[Finding]:
             known = _aliases(parent) if parent else []
             known = [k for k in known if k != "$schema"]
             hint = did_you_mean(str(loc[-1]), known) if parent else None
-            out.append(Finding("CONFIG-UNKNOWN-FIELD", E, f"unknown key {loc[-1]!r}", loc,
-                               hint or (f"known keys: {', '.join(known)}" if known else None), at_key=True))
+            out.append(
+                Finding(
+                    "CONFIG-UNKNOWN-FIELD",
+                    E,
+                    f"unknown key {loc[-1]!r}",
+                    loc,
+                    hint or (f"known keys: {', '.join(known)}" if known else None),
+                    at_key=True,
+                )
+            )
         elif err["type"] == "missing":
-            out.append(Finding("CONFIG-REQUIRED", E, f"required key {loc[-1]!r} is missing", loc[:-1],
-                               f"add `{loc[-1]}`"))
+            out.append(
+                Finding("CONFIG-REQUIRED", E, f"required key {loc[-1]!r} is missing", loc[:-1], f"add `{loc[-1]}`")
+            )
         elif loc and loc[-1] == "accountId" and isinstance(err.get("input"), int):
-            out.append(Finding("CONFIG-INVALID", E, f"accountId is a number ({err['input']}), not a string", loc,
-                               'quote it: accountId: "012345678901" (YAML reads digits as a number and drops '
-                               "leading zeros)"))
+            out.append(
+                Finding(
+                    "CONFIG-INVALID",
+                    E,
+                    f"accountId is a number ({err['input']}), not a string",
+                    loc,
+                    'quote it: accountId: "012345678901" (YAML reads digits as a number and drops leading zeros)',
+                )
+            )
         else:
             got = repr(err["input"])[:80]
             out.append(Finding("CONFIG-INVALID", E, f"{err['msg']} (got {got})", loc))
@@ -486,8 +589,10 @@ def _section_checks(data: Any) -> list[Finding]:
         else:
             out += _backend_checks(parsed)
     if ("defaults",) in parsed_settings:
-        partial = ProjectConfig.model_construct(defaults=parsed_settings[("defaults",)], environments={
-            p[1]: s for p, s in parsed_settings.items() if p[0] == "environments"})
+        partial = ProjectConfig.model_construct(
+            defaults=parsed_settings[("defaults",)],
+            environments={p[1]: s for p, s in parsed_settings.items() if p[0] == "environments"},
+        )
         out += _account_mismatches(partial)
     return out
 
@@ -495,14 +600,35 @@ def _section_checks(data: Any) -> list[Finding]:
 def _settings_checks(path: tuple, s: Settings) -> list[Finding]:
     out: list[Finding] = []
     if s.account_id is not None and not re.match(_ACCOUNT, s.account_id):
-        out.append(Finding("CONFIG-INVALID", E, f"accountId {s.account_id!r} is not an AWS account id",
-                           path + ("accountId",), 'an account id is 12 digits, quoted: "123456789012"'))
+        out.append(
+            Finding(
+                "CONFIG-INVALID",
+                E,
+                f"accountId {s.account_id!r} is not an AWS account id",
+                path + ("accountId",),
+                'an account id is 12 digits, quoted: "123456789012"',
+            )
+        )
     if s.region is not None and not re.match(_REGION, s.region):
-        out.append(Finding("CONFIG-INVALID", E, f"region {s.region!r} is not an AWS region",
-                           path + ("region",), "for example us-east-1 or eu-west-1"))
+        out.append(
+            Finding(
+                "CONFIG-INVALID",
+                E,
+                f"region {s.region!r} is not an AWS region",
+                path + ("region",),
+                "for example us-east-1 or eu-west-1",
+            )
+        )
     if s.role_arn is not None and not arns.ROLE_ARN.match(s.role_arn):
-        out.append(Finding("CONFIG-INVALID", E, f"roleArn {s.role_arn!r} is not an IAM role ARN",
-                           path + ("roleArn",), "arn:aws:iam::ACCOUNT:role/NAME"))
+        out.append(
+            Finding(
+                "CONFIG-INVALID",
+                E,
+                f"roleArn {s.role_arn!r} is not an IAM role ARN",
+                path + ("roleArn",),
+                "arn:aws:iam::ACCOUNT:role/NAME",
+            )
+        )
     for key, value in s.tags.items():
         problem = _tag_problem(key, value)
         if problem:
@@ -521,15 +647,25 @@ def _account_mismatches(model: ProjectConfig) -> list[Finding]:
         env = model.environments.get(name) if name else None
         target = _target(model.defaults, env, name)
         m = arns.ROLE_ARN.match(target.role_arn or "")
-        if not m or not target.account_id or not re.match(_ACCOUNT, target.account_id) \
-                or m.group(2) == target.account_id:
+        if (
+            not m
+            or not target.account_id
+            or not re.match(_ACCOUNT, target.account_id)
+            or m.group(2) == target.account_id
+        ):
             continue
         role_from = path if env is not None and env.role_arn else ("defaults",)
         where = f"environment {name}" if name else "defaults"
-        out.append(Finding("CONFIG-ACCOUNT-MISMATCH", E,
-                           f"{where}: roleArn is in account {m.group(2)} but accountId is {target.account_id}: the "
-                           "provider would run in the role's account and allowed_account_ids would refuse it",
-                           role_from + ("roleArn",), "give the environment a role in its own account"))
+        out.append(
+            Finding(
+                "CONFIG-ACCOUNT-MISMATCH",
+                E,
+                f"{where}: roleArn is in account {m.group(2)} but accountId is {target.account_id}: the "
+                "provider would run in the role's account and allowed_account_ids would refuse it",
+                role_from + ("roleArn",),
+                "give the environment a role in its own account",
+            )
+        )
     return out
 
 
@@ -537,19 +673,41 @@ def _backend_checks(backend: BackendConfig) -> list[Finding]:
     chosen = [name for name in ("local", "s3") if getattr(backend, name) is not None]
     out = []
     if len(chosen) > 1:
-        out.append(Finding("CONFIG-BACKEND", E, f"two backends ({' and '.join(chosen)}): a root keeps its state in "
-                           "one", ("backend", chosen[1]), "keep one of local and s3", at_key=True))
+        out.append(
+            Finding(
+                "CONFIG-BACKEND",
+                E,
+                f"two backends ({' and '.join(chosen)}): a root keeps its state in one",
+                ("backend", chosen[1]),
+                "keep one of local and s3",
+                at_key=True,
+            )
+        )
     if not chosen:
-        out.append(Finding("CONFIG-BACKEND", E, "backend names no backend", ("backend",),
-                           "backend: {s3: {...}} or backend: {local: {}}"))
+        out.append(
+            Finding(
+                "CONFIG-BACKEND",
+                E,
+                "backend names no backend",
+                ("backend",),
+                "backend: {s3: {...}} or backend: {local: {}}",
+            )
+        )
     s3 = backend.s3
     if s3 is None:
         return out
     if not s3.partial:
         for name in ("bucket", "key"):
             if getattr(s3, name) is None:
-                out.append(Finding("CONFIG-REQUIRED", E, f"backend.s3 needs {name} (or partial: true)",
-                                   ("backend", "s3"), f"add `{name}`, e.g. {_HINTS[name]}"))
+                out.append(
+                    Finding(
+                        "CONFIG-REQUIRED",
+                        E,
+                        f"backend.s3 needs {name} (or partial: true)",
+                        ("backend", "s3"),
+                        f"add `{name}`, e.g. {_HINTS[name]}",
+                    )
+                )
     for name in ("bucket", "key", "region", "dynamodb_table", "kms_key_id", "role_arn"):
         text = getattr(s3, name)
         if text is None:
@@ -557,8 +715,15 @@ def _backend_checks(backend: BackendConfig) -> list[Finding]:
         path = ("backend", "s3", to_camel(name))
         problems = _placeholder_problems(text)
         for problem in problems:
-            out.append(Finding("CONFIG-PLACEHOLDER", E, f"{to_camel(name)} {text!r}: {problem}", path,
-                               f"placeholders: {', '.join('{' + p + '}' for p in PLACEHOLDERS)}"))
+            out.append(
+                Finding(
+                    "CONFIG-PLACEHOLDER",
+                    E,
+                    f"{to_camel(name)} {text!r}: {problem}",
+                    path,
+                    f"placeholders: {', '.join('{' + p + '}' for p in PLACEHOLDERS)}",
+                )
+            )
         if not problems:  # with sample values: what is wrong whatever the placeholders become
             problem = _resolved_problem(name, _PLACEHOLDER.sub(lambda m: _SAMPLES[m.group(1)], text), text)
             if problem:
@@ -578,6 +743,7 @@ def _tag_problem(key: str, value: str) -> str | None:
 
 
 # --- JSON Schema -------------------------------------------------------------------------------------------
+
 
 def schema() -> dict[str, Any]:
     body = ProjectConfig.model_json_schema(by_alias=True, ref_template="#/$defs/{model}")

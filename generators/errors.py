@@ -95,7 +95,7 @@ def errors_in(findings: Iterable[Finding]) -> list[Finding]:
 
 
 def summary_line(findings: Iterable[Finding]) -> str:
-    """"2 error(s), 1 warning(s)", with ", 3 suppressed" when findings were suppressed."""
+    """ "2 error(s), 1 warning(s)", with ", 3 suppressed" when findings were suppressed."""
     findings = list(findings)
     visible = shown(findings)
     errors = sum(1 for f in visible if f.severity is Severity.ERROR)

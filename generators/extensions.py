@@ -45,13 +45,36 @@ _ARN = r"^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:(\d{12})?:.+$"
 _KMS_ARN = r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)/.+$"
 _ROLE_PREFIX = r"^[A-Za-z0-9+=,.@_-]{1,32}$"
 _NAME = r"^[A-Za-z0-9_-]{1,64}$"
-LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
-                      3288, 3653)
+LOG_RETENTION_DAYS = (
+    1,
+    3,
+    5,
+    7,
+    14,
+    30,
+    60,
+    90,
+    120,
+    150,
+    180,
+    365,
+    400,
+    545,
+    731,
+    1096,
+    1827,
+    2192,
+    2557,
+    2922,
+    3288,
+    3653,
+)
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, alias_generator=to_camel, populate_by_name=False,
-                              frozen=True)
+    model_config = ConfigDict(
+        extra="forbid", strict=True, alias_generator=to_camel, populate_by_name=False, frozen=True
+    )
 
 
 class Condition(_Model):
@@ -70,16 +93,19 @@ class Statement(_Model):
 
 class _Role(_Model):
     create: Literal["auto"] | bool = Field(
-        "auto", description="auto: create the role when the task needs one and the spec names none; "
-                            "true: always; false: never (the spec must then name one if the task needs it).")
+        "auto",
+        description="auto: create the role when the task needs one and the spec names none; "
+        "true: always; false: never (the spec must then name one if the task needs it).",
+    )
     name_prefix: str | None = Field(None, pattern=_ROLE_PREFIX, description="Role name prefix (default: the family).")
     path: str = Field("/", pattern=r"^/([\x21-\x7e]{0,510}/)?$")
     permissions_boundary: str | None = Field(None, pattern=_ARN)
 
 
 class ExecutionRole(_Role):
-    kms_key_arns: list[str] = Field(default_factory=list,
-                                    description="Customer-managed keys that encrypt referenced secrets/parameters.")
+    kms_key_arns: list[str] = Field(
+        default_factory=list, description="Customer-managed keys that encrypt referenced secrets/parameters."
+    )
 
 
 class TaskRole(_Role):
@@ -94,11 +120,13 @@ class Logs(_Model):
 
 
 class ManagedSecret(_Model):
-    name: str | None = Field(None, pattern=r"^[A-Za-z0-9/_+=.@-]{1,512}$",
-                             description="Secret name (default: <family>/<key>).")
+    name: str | None = Field(
+        None, pattern=r"^[A-Za-z0-9/_+=.@-]{1,512}$", description="Secret name (default: <family>/<key>)."
+    )
     description: str | None = None
-    kms_key_arn: str | None = Field(None, pattern=_KMS_ARN,
-                                    description="Key that encrypts the secret (default: one key ecsform creates).")
+    kms_key_arn: str | None = Field(
+        None, pattern=_KMS_ARN, description="Key that encrypts the secret (default: one key ecsform creates)."
+    )
     rotation_lambda_arn: str | None = Field(None, pattern=_ARN)
     rotation_days: int | None = Field(None, ge=1, le=1000)
     recovery_window_in_days: int = Field(30, description="0 deletes at once; otherwise 7-30 days.")
@@ -132,8 +160,9 @@ class ManagedEfs(_Model):
     throughput_mode: Literal["bursting", "elastic", "provisioned"] = "elastic"
     provisioned_throughput_in_mibps: int | None = Field(None, ge=1)
     subnet_ids: list[str] = Field(default_factory=list)
-    security_group_ids: list[str] = Field(default_factory=list,
-                                          description="Security groups of the tasks, allowed to reach NFS (2049).")
+    security_group_ids: list[str] = Field(
+        default_factory=list, description="Security groups of the tasks, allowed to reach NFS (2049)."
+    )
     vpc_id: str | None = None
     access_points: dict[str, AccessPoint] = Field(default_factory=dict)
 
@@ -149,8 +178,11 @@ class Ignore(_Model):
 class Extension(_Model):
     """Top level of `x-ecsform`."""
 
-    region: str | None = Field(None, pattern=r"^[a-z]{2}(-[a-z]+)+-\d$",
-                               description="AWS region of the provider (default: derived from the spec).")
+    region: str | None = Field(
+        None,
+        pattern=r"^[a-z]{2}(-[a-z]+)+-\d$",
+        description="AWS region of the provider (default: derived from the spec).",
+    )
     tags: dict[str, str] = Field(default_factory=dict, description="Tags for every resource ecsform creates.")
     enable_execute_command: bool = Field(False, description="Let ECS Exec reach the containers.")
     execution_role: ExecutionRole = Field(default_factory=ExecutionRole)
@@ -192,33 +224,76 @@ def _inner_model(annotation: Any) -> Any:
 def _extra_checks(ext: Extension) -> list[Finding]:
     out = []
     if ext.logs.retention_in_days not in LOG_RETENTION_DAYS:
-        out.append(Finding("X-INVALID", Severity.ERROR,
-                           f"CloudWatch Logs does not accept a retention of {ext.logs.retention_in_days} days",
-                           (KEY, "logs", "retentionInDays"),
-                           f"use one of {', '.join(map(str, LOG_RETENTION_DAYS))}"))
+        out.append(
+            Finding(
+                "X-INVALID",
+                Severity.ERROR,
+                f"CloudWatch Logs does not accept a retention of {ext.logs.retention_in_days} days",
+                (KEY, "logs", "retentionInDays"),
+                f"use one of {', '.join(map(str, LOG_RETENTION_DAYS))}",
+            )
+        )
     for name, secret in ext.secrets.items():
         if secret.recovery_window_in_days != 0 and not 7 <= secret.recovery_window_in_days <= 30:
-            out.append(Finding("X-INVALID", Severity.ERROR, "recoveryWindowInDays must be 0 or 7-30",
-                               (KEY, "secrets", name, "recoveryWindowInDays")))
+            out.append(
+                Finding(
+                    "X-INVALID",
+                    Severity.ERROR,
+                    "recoveryWindowInDays must be 0 or 7-30",
+                    (KEY, "secrets", name, "recoveryWindowInDays"),
+                )
+            )
         if (secret.rotation_lambda_arn is None) != (secret.rotation_days is None):
-            out.append(Finding("X-INVALID", Severity.ERROR, "rotation needs both rotationLambdaArn and rotationDays",
-                               (KEY, "secrets", name)))
+            out.append(
+                Finding(
+                    "X-INVALID",
+                    Severity.ERROR,
+                    "rotation needs both rotationLambdaArn and rotationDays",
+                    (KEY, "secrets", name),
+                )
+            )
     for name in list(ext.secrets) + list(ext.efs):
         if not re.match(_NAME, name):
             section = "secrets" if name in ext.secrets else "efs"
-            out.append(Finding("X-INVALID", Severity.ERROR,
-                               f"{name!r}: names of managed resources are 1-64 letters, digits, '-' and '_'",
-                               (KEY, section, name), at_key=True))
+            out.append(
+                Finding(
+                    "X-INVALID",
+                    Severity.ERROR,
+                    f"{name!r}: names of managed resources are 1-64 letters, digits, '-' and '_'",
+                    (KEY, section, name),
+                    at_key=True,
+                )
+            )
     for name, fs in ext.efs.items():
         if fs.throughput_mode == "provisioned" and fs.provisioned_throughput_in_mibps is None:
-            out.append(Finding("X-INVALID", Severity.ERROR, "provisioned throughput needs provisionedThroughputInMibps",
-                               (KEY, "efs", name, "throughputMode")))
+            out.append(
+                Finding(
+                    "X-INVALID",
+                    Severity.ERROR,
+                    "provisioned throughput needs provisionedThroughputInMibps",
+                    (KEY, "efs", name, "throughputMode"),
+                )
+            )
         if fs.security_group_ids and not fs.subnet_ids:
-            out.append(Finding("X-INVALID", Severity.ERROR, "securityGroupIds without subnetIds: no mount target would use them",
-                               (KEY, "efs", name, "securityGroupIds"), "add subnetIds (one per availability zone)"))
+            out.append(
+                Finding(
+                    "X-INVALID",
+                    Severity.ERROR,
+                    "securityGroupIds without subnetIds: no mount target would use them",
+                    (KEY, "efs", name, "securityGroupIds"),
+                    "add subnetIds (one per availability zone)",
+                )
+            )
         if fs.subnet_ids and not fs.vpc_id:
-            out.append(Finding("X-REQUIRED", Severity.ERROR, "mount targets need the VPC of their subnets",
-                               (KEY, "efs", name), "add vpcId"))
+            out.append(
+                Finding(
+                    "X-REQUIRED",
+                    Severity.ERROR,
+                    "mount targets need the VPC of their subnets",
+                    (KEY, "efs", name),
+                    "add vpcId",
+                )
+            )
     return out
 
 
@@ -249,15 +324,30 @@ def _validate(raw: Any) -> tuple[Extension | None, list[Finding]]:
             if err["type"] == "extra_forbidden":
                 parent = _model_at(loc[:-1])
                 hint = did_you_mean(str(loc[-1]), _aliases(parent)) if parent else None
-                findings.append(Finding("X-UNKNOWN-FIELD", Severity.ERROR, f"unknown field {loc[-1]!r}", path,
-                                        hint or (f"known fields: {', '.join(_aliases(parent))}" if parent else None),
-                                        at_key=True))
+                findings.append(
+                    Finding(
+                        "X-UNKNOWN-FIELD",
+                        Severity.ERROR,
+                        f"unknown field {loc[-1]!r}",
+                        path,
+                        hint or (f"known fields: {', '.join(_aliases(parent))}" if parent else None),
+                        at_key=True,
+                    )
+                )
             elif err["type"] == "missing":
-                findings.append(Finding("X-REQUIRED", Severity.ERROR, f"required field {loc[-1]!r} is missing",
-                                        path[:-1], f"add `{loc[-1]}`"))
+                findings.append(
+                    Finding(
+                        "X-REQUIRED",
+                        Severity.ERROR,
+                        f"required field {loc[-1]!r} is missing",
+                        path[:-1],
+                        f"add `{loc[-1]}`",
+                    )
+                )
             else:
-                findings.append(Finding("X-INVALID", Severity.ERROR, f"{err['msg']} (got {err['input']!r})"[:300],
-                                        path))
+                findings.append(
+                    Finding("X-INVALID", Severity.ERROR, f"{err['msg']} (got {err['input']!r})"[:300], path)
+                )
         return None, findings
     extra = _extra_checks(ext)
     return (None if extra else ext), extra

@@ -48,15 +48,28 @@ WRAPPER_EXTRA = ("tags", "ResponseMetadata")  # ResponseMetadata: what boto3 add
 # as warnings: `validate` reports them again on the spec, where they can be fixed.
 REFUSED = frozenset({"SPEC-UNKNOWN-FIELD", "SPEC-TYPE"})
 
-TASK_HEAD = ("family", "taskRoleArn", "executionRoleArn", "networkMode", "requiresCompatibilities", "cpu", "memory",
-             "runtimePlatform", "ephemeralStorage", "pidMode", "ipcMode", "enableFaultInjection",
-             "containerDefinitions")
+TASK_HEAD = (
+    "family",
+    "taskRoleArn",
+    "executionRoleArn",
+    "networkMode",
+    "requiresCompatibilities",
+    "cpu",
+    "memory",
+    "runtimePlatform",
+    "ephemeralStorage",
+    "pidMode",
+    "ipcMode",
+    "enableFaultInjection",
+    "containerDefinitions",
+)
 TASK_TAIL = ("tags",)
 CONTAINER_HEAD = ("name", "image", "essential")
 
 _FAMILY = re.compile(r"^[A-Za-z0-9_-]{1,255}$")
 _REVISION = re.compile(r"^[1-9][0-9]*$")
 _INTEGER = re.compile(r"^(0|[1-9][0-9]*)$")
+
 
 class _Missing:
     """An absent key (None is a value: `null` in an overlay deletes a key)."""
@@ -88,17 +101,39 @@ def read_source(source: str, stdin: Callable[[], bytes] | None = None) -> tuple[
             with open(source, "rb") as fh:
                 data = fh.read(MAX_BYTES + 1)
         except OSError as exc:
-            raise EcsformError([Finding("SPEC-READ", E, f"cannot read the file: {exc.strerror or exc}",
-                                        file=file, line=1, col=1)])
+            raise EcsformError(
+                [Finding("SPEC-READ", E, f"cannot read the file: {exc.strerror or exc}", file=file, line=1, col=1)]
+            )
     if len(data) > MAX_BYTES:
-        raise EcsformError([Finding("IMPORT-INPUT", E, f"the input is larger than {MAX_BYTES // 1024} KiB; "
-                                    "a task definition is at most 64 KiB", file=file, line=1, col=1)])
+        raise EcsformError(
+            [
+                Finding(
+                    "IMPORT-INPUT",
+                    E,
+                    f"the input is larger than {MAX_BYTES // 1024} KiB; a task definition is at most 64 KiB",
+                    file=file,
+                    line=1,
+                    col=1,
+                )
+            ]
+        )
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise EcsformError([Finding("YAML-ENCODING", E, f"invalid UTF-8 byte 0x{data[exc.start]:02x}",
-                                    file=file, line=line, col=1, hint="save the file as UTF-8")])
+        raise EcsformError(
+            [
+                Finding(
+                    "YAML-ENCODING",
+                    E,
+                    f"invalid UTF-8 byte 0x{data[exc.start]:02x}",
+                    file=file,
+                    line=line,
+                    col=1,
+                    hint="save the file as UTF-8",
+                )
+            ]
+        )
     text = text.removeprefix("\ufeff")
     if not text.strip():
         raise EcsformError([_not_a_task("the input is empty", file)])
@@ -106,9 +141,23 @@ def read_source(source: str, stdin: Callable[[], bytes] | None = None) -> tuple[
     try:
         root = load_text(text, file, strict_json=looks_json)
     except EcsformError as exc:
-        raise EcsformError([Finding(f.rule, f.severity, f.message, f.path, "the input must be JSON (or YAML), as "
-                                    "the AWS CLI prints it", f.file, f.line, f.col) if f.rule == "JSON-SYNTAX" else f
-                            for f in exc.findings])
+        raise EcsformError(
+            [
+                Finding(
+                    f.rule,
+                    f.severity,
+                    f.message,
+                    f.path,
+                    "the input must be JSON (or YAML), as the AWS CLI prints it",
+                    f.file,
+                    f.line,
+                    f.col,
+                )
+                if f.rule == "JSON-SYNTAX"
+                else f
+                for f in exc.findings
+            ]
+        )
     doc, smap = plain(root, file)
     return doc, smap, file
 
@@ -121,8 +170,19 @@ def fetch_from_aws(ref: str, region: str | None = None, client: Any = None) -> d
     where = f"aws:{ref}"
     family, _, revision = ref.partition(":")
     if not ref.startswith("arn:") and (not _FAMILY.match(family) or (revision and not _REVISION.match(revision))):
-        raise EcsformError([Finding("IMPORT-AWS", E, f"{ref!r} is not FAMILY, FAMILY:REVISION or a task definition ARN",
-                                    hint="for example: --from-aws financial-api:12", file="--from-aws", line=1, col=1)])
+        raise EcsformError(
+            [
+                Finding(
+                    "IMPORT-AWS",
+                    E,
+                    f"{ref!r} is not FAMILY, FAMILY:REVISION or a task definition ARN",
+                    hint="for example: --from-aws financial-api:12",
+                    file="--from-aws",
+                    line=1,
+                    col=1,
+                )
+            ]
+        )
     try:
         if client is None:
             import boto3
@@ -134,8 +194,13 @@ def fetch_from_aws(ref: str, region: str | None = None, client: Any = None) -> d
         if not session.is_aws_error(exc):
             raise
         if session.error_code(exc) in ("ClientException", "InvalidParameterException"):
-            finding = Finding("IMPORT-AWS", E, f"cannot describe task definition {ref!r}: {exc}", (),
-                              "check the family and revision: aws ecs list-task-definitions --family-prefix " + family)
+            finding = Finding(
+                "IMPORT-AWS",
+                E,
+                f"cannot describe task definition {ref!r}: {exc}",
+                (),
+                "check the family and revision: aws ecs list-task-definitions --family-prefix " + family,
+            )
         else:
             finding = session.aws_finding(exc, f"ecs:DescribeTaskDefinition on {ref}", (), region=region)
         raise EcsformError([finding.located(where, 1, 1)]) from None
@@ -145,8 +210,15 @@ def fetch_from_aws(ref: str, region: str | None = None, client: Any = None) -> d
 
 
 def _not_a_task(message: str, file: str, mark: tuple[int, int] = (1, 1)) -> Finding:
-    return Finding("IMPORT-INPUT", E, message, (), "give the output of `aws ecs describe-task-definition` or a "
-                   "`register-task-definition --cli-input-json` input", file, *mark)
+    return Finding(
+        "IMPORT-INPUT",
+        E,
+        message,
+        (),
+        "give the output of `aws ecs describe-task-definition` or a `register-task-definition --cli-input-json` input",
+        file,
+        *mark,
+    )
 
 
 def extract(doc: Any, file: str = "<input>", smap: SourceMap | None = None) -> tuple[dict[str, Any], list[Finding]]:
@@ -167,9 +239,20 @@ def extract(doc: Any, file: str = "<input>", smap: SourceMap | None = None) -> t
         prefix = (WRAPPER_KEY,)
         extra = [k for k in doc if k != WRAPPER_KEY and k not in WRAPPER_EXTRA]
         if extra:
-            raise EcsformError([Finding("SPEC-UNKNOWN-FIELD", E, f"unknown field {k!r} beside taskDefinition",
-                                        (k,), f"known fields here: {WRAPPER_KEY}, tags", file,
-                                        *smap.locate((k,), key=True)) for k in extra])
+            raise EcsformError(
+                [
+                    Finding(
+                        "SPEC-UNKNOWN-FIELD",
+                        E,
+                        f"unknown field {k!r} beside taskDefinition",
+                        (k,),
+                        f"known fields here: {WRAPPER_KEY}, tags",
+                        file,
+                        *smap.locate((k,), key=True),
+                    )
+                    for k in extra
+                ]
+            )
         task = doc[WRAPPER_KEY]
         if not isinstance(task, dict):
             raise EcsformError([_not_a_task("taskDefinition is not a mapping", file, at(prefix))])
@@ -177,14 +260,16 @@ def extract(doc: Any, file: str = "<input>", smap: SourceMap | None = None) -> t
         tags = doc.get("tags")
         if tags not in (None, []):
             if "tags" in task:
-                raise EcsformError([_not_a_task("tags are given twice: beside and inside taskDefinition", file,
-                                                at(("tags",)))])
+                raise EcsformError(
+                    [_not_a_task("tags are given twice: beside and inside taskDefinition", file, at(("tags",)))]
+                )
             task["tags"] = tags
     else:
         task = {k: v for k, v in doc.items() if k != specs.SCHEMA_KEY}  # an editor's annotation, not ECS
         if specs.EXTENSION_KEY in task or specs.ENVIRONMENTS_KEY in task:
-            raise EcsformError([_not_a_task("this is already an ecsform spec (it has x-ecsform or environments)",
-                                            file, at(()))])
+            raise EcsformError(
+                [_not_a_task("this is already an ecsform spec (it has x-ecsform or environments)", file, at(()))]
+            )
     read_only = read_only_fields()
     for key in [k for k in task if k in read_only]:
         del task[key]
@@ -200,9 +285,19 @@ def extract(doc: Any, file: str = "<input>", smap: SourceMap | None = None) -> t
     refused = [where(f) for f in findings if f.rule in REFUSED]
     if refused:
         raise EcsformError(refused)
-    warnings = [Finding(f.rule, Severity.WARNING, f.message, f.path,
-                        f.hint or "imported as it is; `ecsform validate` reports it on the spec", f.file, f.line, f.col)
-                for f in map(where, findings)]
+    warnings = [
+        Finding(
+            f.rule,
+            Severity.WARNING,
+            f.message,
+            f.path,
+            f.hint or "imported as it is; `ecsform validate` reports it on the spec",
+            f.file,
+            f.line,
+            f.col,
+        )
+        for f in map(where, findings)
+    ]
     task = _prune(task)
     for size in ("cpu", "memory"):
         if isinstance(task.get(size), str):
@@ -242,8 +337,11 @@ def _prune(value: Any, shp: Shape | None = None, path: Path = ()) -> Any:
         struct = shp if shp is not None and shp.type == "structure" else None
         out = {}
         for k, v in value.items():
-            sub = struct.members.get(k) if struct is not None else (
-                shp.value if shp is not None and shp.type == "map" else None)
+            sub = (
+                struct.members.get(k)
+                if struct is not None
+                else (shp.value if shp is not None and shp.type == "map" else None)
+            )
             pruned = _prune(v, sub, path + (k,))
             if pruned is not None and (not _empty(pruned) or _keep_empty(k, path, struct)):
                 out[k] = pruned
@@ -257,8 +355,9 @@ def _prune(value: Any, shp: Shape | None = None, path: Path = ()) -> Any:
 # --- native task -> spec --------------------------------------------------------------------------------------
 
 
-def _ordered_keys(keys: Iterable[str], shp: Shape | None, head: tuple[str, ...] = (),
-                  tail: tuple[str, ...] = ()) -> list[str]:
+def _ordered_keys(
+    keys: Iterable[str], shp: Shape | None, head: tuple[str, ...] = (), tail: tuple[str, ...] = ()
+) -> list[str]:
     keys = list(keys)
     model = list(shp.members) if shp is not None and shp.type == "structure" else []
     rank = {k: i for i, k in enumerate(head)}
@@ -275,8 +374,13 @@ def _pairs_shorthand(items: Any, value_key: str) -> dict[str, str] | None:
         return None
     out: dict[str, str] = {}
     for item in items:
-        if not (isinstance(item, dict) and set(item) == {"name", value_key} and isinstance(item["name"], str)
-                and isinstance(item[value_key], str) and item["name"] not in out):
+        if not (
+            isinstance(item, dict)
+            and set(item) == {"name", value_key}
+            and isinstance(item["name"], str)
+            and isinstance(item[value_key], str)
+            and item["name"] not in out
+        ):
             return None
         out[item["name"]] = item[value_key]
     return out
@@ -335,8 +439,11 @@ def present(value: Any, shp: Shape | None = None, level: str = "task") -> Any:
                 out[k] = size_shorthand(v, k)
             elif level == "task" and k == "containerDefinitions" and isinstance(v, list):
                 out[k] = [present(c, sub.member if sub else None, "container") for c in v]
-            elif level == "container" and k in ("environment", "secrets") and \
-                    (pairs := _pairs_shorthand(v, "value" if k == "environment" else "valueFrom")) is not None:
+            elif (
+                level == "container"
+                and k in ("environment", "secrets")
+                and (pairs := _pairs_shorthand(v, "value" if k == "environment" else "valueFrom")) is not None
+            ):
                 out[k] = pairs
             elif level == "container" and k == "portMappings" and isinstance(v, list):
                 out[k] = [_port_shorthand(present(p, sub.member if sub else None, "")) for p in v]
@@ -476,8 +583,20 @@ def to_spec_environments(tasks: dict[str, dict[str, Any]], family: str | None = 
     envs = list(tasks)
     fam = family if family is not None else base_family({e: tasks[e].get("family") for e in envs})
     if fam is None:
-        raise EcsformError([Finding("IMPORT-FAMILY", E, "the environments' families share no prefix", ("family",),
-                                    "name the base family with --family", "--environments", 1, 1)])
+        raise EcsformError(
+            [
+                Finding(
+                    "IMPORT-FAMILY",
+                    E,
+                    "the environments' families share no prefix",
+                    ("family",),
+                    "name the base family with --family",
+                    "--environments",
+                    1,
+                    1,
+                )
+            ]
+        )
     base, overlays = _split_dicts([tasks[e] for e in envs], skip=("family",))
     spec = present({"family": fam, **base})
     environments: dict[str, Any] = {}
@@ -678,14 +797,26 @@ def parse_environments(value: str) -> dict[str, str]:
         else:
             out[name] = source
     if problems or not out:
-        raise EcsformError([Finding("CLI-ENVIRONMENTS", E, p if problems else "no environments given",
-                                    hint="--environments dev=dev.json,prod=prod.json (or prod=aws:FAMILY[:REVISION])",
-                                    file="--environments", line=1, col=1) for p in (problems or [""])])
+        raise EcsformError(
+            [
+                Finding(
+                    "CLI-ENVIRONMENTS",
+                    E,
+                    p if problems else "no environments given",
+                    hint="--environments dev=dev.json,prod=prod.json (or prod=aws:FAMILY[:REVISION])",
+                    file="--environments",
+                    line=1,
+                    col=1,
+                )
+                for p in (problems or [""])
+            ]
+        )
     return out
 
 
-def load_task(source: str, region: str | None = None, client: Any = None,
-              stdin: Callable[[], bytes] | None = None) -> tuple[dict[str, Any], list[Finding]]:
+def load_task(
+    source: str, region: str | None = None, client: Any = None, stdin: Callable[[], bytes] | None = None
+) -> tuple[dict[str, Any], list[Finding]]:
     """A native task from a file, `-` (standard input) or `aws:FAMILY[:REVISION]`."""
     if source.startswith("aws:"):
         return extract(fetch_from_aws(source[4:], region, client), source)
@@ -693,20 +824,51 @@ def load_task(source: str, region: str | None = None, client: Any = None,
     return extract(doc, file, smap)
 
 
-def import_spec(source: str | None = None, *, from_aws: str | None = None, environments: str | None = None,
-                family: str | None = None, region: str | None = None, client: Any = None,
-                stdin: Callable[[], bytes] | None = None) -> tuple[str, list[Finding]]:
+def import_spec(
+    source: str | None = None,
+    *,
+    from_aws: str | None = None,
+    environments: str | None = None,
+    family: str | None = None,
+    region: str | None = None,
+    client: Any = None,
+    stdin: Callable[[], bytes] | None = None,
+) -> tuple[str, list[Finding]]:
     """What `python main.py import` does: the spec's YAML text and the warnings. Exactly one of `source`,
     `from_aws` and `environments` is given."""
-    given = [name for name, v in (("FILE", source), ("--from-aws", from_aws), ("--environments", environments))
-             if v is not None]
+    given = [
+        name
+        for name, v in (("FILE", source), ("--from-aws", from_aws), ("--environments", environments))
+        if v is not None
+    ]
     if len(given) != 1:
-        raise EcsformError([Finding("CLI-IMPORT-SOURCE", E, "give exactly one of FILE (or -), --from-aws and "
-                                    f"--environments{' (got ' + ', '.join(given) + ')' if given else ''}",
-                                    hint="python main.py import task.json", file="import", line=1, col=1)])
+        raise EcsformError(
+            [
+                Finding(
+                    "CLI-IMPORT-SOURCE",
+                    E,
+                    "give exactly one of FILE (or -), --from-aws and "
+                    f"--environments{' (got ' + ', '.join(given) + ')' if given else ''}",
+                    hint="python main.py import task.json",
+                    file="import",
+                    line=1,
+                    col=1,
+                )
+            ]
+        )
     if family is not None and environments is None:
-        raise EcsformError([Finding("CLI-IMPORT-SOURCE", E, "--family names the base family of --environments",
-                                    file="--family", line=1, col=1)])
+        raise EcsformError(
+            [
+                Finding(
+                    "CLI-IMPORT-SOURCE",
+                    E,
+                    "--family names the base family of --environments",
+                    file="--family",
+                    line=1,
+                    col=1,
+                )
+            ]
+        )
     if environments is not None:
         tasks: dict[str, dict[str, Any]] = {}
         warnings: list[Finding] = []
@@ -731,4 +893,3 @@ def import_spec(source: str | None = None, *, from_aws: str | None = None, envir
     text = dump_yaml(result)
     verify(text, expected)
     return text, warnings
-

@@ -174,8 +174,12 @@ def _scalar(event: Any) -> Any:
     value = _resolve_plain(text)
     expected = {"int": int, "float": (int, float), "bool": bool, "null": type(None)}.get(kind or "")
     if expected is None or not isinstance(value, expected) or (kind == "int" and isinstance(value, bool)):
-        raise _Stop("YAML-TAG", f"tag {tag!r} cannot be applied to {text!r}", _mark(event),
-                    "remove the tag; ecsform reads plain YAML 1.2 values")
+        raise _Stop(
+            "YAML-TAG",
+            f"tag {tag!r} cannot be applied to {text!r}",
+            _mark(event),
+            "remove the tag; ecsform reads plain YAML 1.2 values",
+        )
     return float(value) if kind == "float" else value
 
 
@@ -205,12 +209,15 @@ def _build(events: Iterator[Any]) -> Node | None:
                 raise _Stop("YAML-KEY", "a mapping key must be a plain value, not a mapping or a list", node.mark)
             key = node.value
             if not isinstance(key, str):
-                raise _Stop("YAML-KEY", f"mapping key {key!r} is not a string", node.mark,
-                            "quote the key")
+                raise _Stop("YAML-KEY", f"mapping key {key!r} is not a string", node.mark, "quote the key")
             if key in parent.value:
                 first = parent.value[key].key_mark
-                raise _Stop("YAML-DUPLICATE-KEY", f"duplicate key {key!r} (first written at line {first[0]}, column {first[1]})",
-                            node.mark, "remove one of the two entries")
+                raise _Stop(
+                    "YAML-DUPLICATE-KEY",
+                    f"duplicate key {key!r} (first written at line {first[0]}, column {first[1]})",
+                    node.mark,
+                    "remove one of the two entries",
+                )
             top[1], top[2] = key, node.mark
             return
         node.key_mark = top[2]
@@ -227,8 +234,12 @@ def _build(events: Iterator[Any]) -> Node | None:
             if ev.tag not in (None, "!") and _STD_TAGS.get(ev.tag) not in ("map", "seq"):
                 raise _Stop("YAML-TAG", f"unsupported tag {ev.tag!r}", _mark(ev), "remove the tag")
             if len(stack) >= MAX_DEPTH:
-                raise _Stop("YAML-TOO-DEEP", f"nesting deeper than {MAX_DEPTH} levels", _mark(ev),
-                            "a task definition is never this deep; check the file for runaway brackets or indentation")
+                raise _Stop(
+                    "YAML-TOO-DEEP",
+                    f"nesting deeper than {MAX_DEPTH} levels",
+                    _mark(ev),
+                    "a task definition is never this deep; check the file for runaway brackets or indentation",
+                )
             node = Node({} if name == "MappingStartEvent" else [], _mark(ev))
             add(node, ev.anchor, ev)
             stack.append([node, _NO_KEY, None])
@@ -241,15 +252,23 @@ def _build(events: Iterator[Any]) -> Node | None:
             size = _size(target, MAX_NODES - count)
             count += size
             if count > MAX_NODES:
-                raise _Stop("YAML-TOO-LARGE", f"aliases expand to more than {MAX_NODES} values", _mark(ev),
-                            "anchors and aliases may share values, not multiply them")
+                raise _Stop(
+                    "YAML-TOO-LARGE",
+                    f"aliases expand to more than {MAX_NODES} values",
+                    _mark(ev),
+                    "anchors and aliases may share values, not multiply them",
+                )
             add(_copy(target, _mark(ev)), None, ev)
         elif name == "DocumentStartEvent":
             documents += 1
             if documents > 1:
-                raise _Stop("YAML-MULTI-DOC", "a spec file holds one document; found a second", _mark(ev),
-                            "split the documents into separate files; for one task in several environments, `python "
-                            "main.py import --environments dev=dev.yaml,prod=prod.yaml` makes one spec with overlays")
+                raise _Stop(
+                    "YAML-MULTI-DOC",
+                    "a spec file holds one document; found a second",
+                    _mark(ev),
+                    "split the documents into separate files; for one task in several environments, `python "
+                    "main.py import --environments dev=dev.yaml,prod=prod.yaml` makes one spec with overlays",
+                )
         if count > MAX_NODES:
             raise _Stop("YAML-TOO-LARGE", f"more than {MAX_NODES} values", _mark(ev))
     return root
@@ -305,15 +324,20 @@ def _indentation_hint(text: str, line: int) -> str | None:
         return None
     bad = lines[line - 1]
     m = _indent(bad)
-    above = [(i, text_) for i, text_ in enumerate(lines[:line - 1], 1)
-             if text_.strip() and not text_.lstrip().startswith("#")]
+    above = [
+        (i, text_)
+        for i, text_ in enumerate(lines[: line - 1], 1)
+        if text_.strip() and not text_.lstrip().startswith("#")
+    ]
     if not above:
         return None
     p_no, p = above[-1]
     if p.rstrip().endswith(":") and m <= _indent(p):
         key = p.strip()[:-1].lstrip("- ").strip()
-        return (f"`{key}:` at line {p_no} has nothing after the colon, so its value goes on the lines below it, "
-                f"indented more than it (more than {_indent(p)} spaces; line {line} has {m})")
+        return (
+            f"`{key}:` at line {p_no} has nothing after the colon, so its value goes on the lines below it, "
+            f"indented more than it (more than {_indent(p)} spaces; line {line} has {m})"
+        )
     keys: dict[int, int] = {}  # column -> line, for the keys of the mappings line `line` may belong to
     dashes: dict[int, int] = {}  # column of a list item's `- ` -> its line
     floor = None
@@ -328,12 +352,16 @@ def _indentation_hint(text: str, line: int) -> str | None:
         else:
             keys.setdefault(i, no)
     if m in dashes and not bad.lstrip().startswith("-"):
-        return (f"line {line} starts at column {m + 1}, where the `- ` of the list item at line {dashes[m]} is: a "
-                f"field of that item lines up with its first key, at column {m + 3}")
+        return (
+            f"line {line} starts at column {m + 1}, where the `- ` of the list item at line {dashes[m]} is: a "
+            f"field of that item lines up with its first key, at column {m + 3}"
+        )
     if m not in keys:
         columns = ", ".join(str(c + 1) for c in sorted(keys))
-        return (f"line {line} starts at column {m + 1}, but the keys around it start at columns {columns}: line it up "
-                "with the keys of the mapping it belongs to (YAML reads the structure from the indentation)")
+        return (
+            f"line {line} starts at column {m + 1}, but the keys around it start at columns {columns}: line it up "
+            "with the keys of the mapping it belongs to (YAML reads the structure from the indentation)"
+        )
     return None
 
 
@@ -343,9 +371,19 @@ def _decode(data: bytes, file: str) -> str:
     except UnicodeDecodeError as exc:
         good = data[: exc.start].decode("utf-8")
         line, col = _position(good, len(good))
-        raise EcsformError([Finding("YAML-ENCODING", Severity.ERROR,
-                                    f"invalid UTF-8 byte 0x{data[exc.start]:02x}", hint="save the file as UTF-8",
-                                    file=file, line=line, col=col)])
+        raise EcsformError(
+            [
+                Finding(
+                    "YAML-ENCODING",
+                    Severity.ERROR,
+                    f"invalid UTF-8 byte 0x{data[exc.start]:02x}",
+                    hint="save the file as UTF-8",
+                    file=file,
+                    line=line,
+                    col=col,
+                )
+            ]
+        )
     if text.startswith("\ufeff"):
         text = text[1:]
     return text
@@ -361,10 +399,22 @@ def _check_json(text: str, file: str) -> None:
         known = _json_problem(text)
         if known is not None:
             message, (line, col), hint = known
-            raise EcsformError([Finding("JSON-SYNTAX", Severity.ERROR, message, file=file, line=line, col=col,
-                                        hint=hint)])
-        raise EcsformError([Finding("JSON-SYNTAX", Severity.ERROR, exc.msg, file=file, line=exc.lineno, col=exc.colno,
-                                    hint="a .json spec must be strict JSON; rename it to .yaml for YAML syntax")])
+            raise EcsformError(
+                [Finding("JSON-SYNTAX", Severity.ERROR, message, file=file, line=line, col=col, hint=hint)]
+            )
+        raise EcsformError(
+            [
+                Finding(
+                    "JSON-SYNTAX",
+                    Severity.ERROR,
+                    exc.msg,
+                    file=file,
+                    line=exc.lineno,
+                    col=exc.colno,
+                    hint="a .json spec must be strict JSON; rename it to .yaml for YAML syntax",
+                )
+            ]
+        )
     except ValueError as exc:
         raise EcsformError([Finding("JSON-SYNTAX", Severity.ERROR, str(exc), file=file, line=1, col=1)])
 
@@ -429,14 +479,17 @@ def _json_problem(text: str) -> tuple[str, Mark, str] | None:
         where.append((line, col))
     if several:
         line, col = _position(text, starts[1])
-        parts.append(f"a second JSON document starts at line {line}" + (f" (there are {len(starts)})"
-                                                                          if len(starts) > 2 else ""))
+        parts.append(
+            f"a second JSON document starts at line {line}" + (f" (there are {len(starts)})" if len(starts) > 2 else "")
+        )
         where.append((line, col))
     message = "; ".join(parts)
     if several:
-        hint = ("a spec file holds one task definition: put each document in a file of its own (dev.json, prod.json) "
-                "and run `python main.py import --environments dev=dev.json,prod=prod.json --out spec.yaml` for one "
-                "spec with an overlay per environment")
+        hint = (
+            "a spec file holds one task definition: put each document in a file of its own (dev.json, prod.json) "
+            "and run `python main.py import --environments dev=dev.json,prod=prod.json --out spec.yaml` for one "
+            "spec with an overlay per environment"
+        )
         if comment is not None:
             hint += ", and leave the comments out (JSON has none; YAML specs take # comments)"
     else:
@@ -458,8 +511,19 @@ def load_text(text: str, file: str, *, strict_json: bool = False) -> Node:
     try:
         root = _build(_yaml.parse(text))
     except _Stop as stop:
-        raise EcsformError([Finding(stop.rule, Severity.ERROR, stop.message, hint=stop.hint, file=file,
-                                    line=stop.mark[0], col=stop.mark[1])])
+        raise EcsformError(
+            [
+                Finding(
+                    stop.rule,
+                    Severity.ERROR,
+                    stop.message,
+                    hint=stop.hint,
+                    file=file,
+                    line=stop.mark[0],
+                    col=stop.mark[1],
+                )
+            ]
+        )
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -481,16 +545,38 @@ def load_text(text: str, file: str, *, strict_json: bool = False) -> Node:
         pos = getattr(exc, "position", None)
         if isinstance(pos, int):
             line, col = _position(text, min(pos, len(text)))
-        raise EcsformError([Finding("YAML-SYNTAX", Severity.ERROR, str(exc).splitlines()[0], file=file,
-                                    line=line, col=col)])
+        raise EcsformError(
+            [Finding("YAML-SYNTAX", Severity.ERROR, str(exc).splitlines()[0], file=file, line=line, col=col)]
+        )
     if root is None or root.value is None:
-        raise EcsformError([Finding("SPEC-EMPTY", Severity.ERROR, "the file holds no spec", file=file, line=1, col=1,
-                                    hint="a spec is a mapping with at least `family` and `containerDefinitions`")])
+        raise EcsformError(
+            [
+                Finding(
+                    "SPEC-EMPTY",
+                    Severity.ERROR,
+                    "the file holds no spec",
+                    file=file,
+                    line=1,
+                    col=1,
+                    hint="a spec is a mapping with at least `family` and `containerDefinitions`",
+                )
+            ]
+        )
     if type(root.value) is not dict:
         kind = "a list" if type(root.value) is list else f"a {type(root.value).__name__}"
-        raise EcsformError([Finding("SPEC-NOT-MAPPING", Severity.ERROR, f"the top level is {kind}, not a mapping",
-                                    file=file, line=root.mark[0], col=root.mark[1],
-                                    hint="write the task definition's fields at the top level: family, containerDefinitions, ...")])
+        raise EcsformError(
+            [
+                Finding(
+                    "SPEC-NOT-MAPPING",
+                    Severity.ERROR,
+                    f"the top level is {kind}, not a mapping",
+                    file=file,
+                    line=root.mark[0],
+                    col=root.mark[1],
+                    hint="write the task definition's fields at the top level: family, containerDefinitions, ...",
+                )
+            ]
+        )
     return root
 
 
@@ -502,17 +588,47 @@ def load_file(path: str | FsPath, display: str | None = None) -> Node:
         with path.open("rb") as fh:
             data = fh.read(MAX_BYTES + 1)
     except OSError as exc:
-        raise EcsformError([Finding("SPEC-READ", Severity.ERROR, f"cannot read the file: {exc.strerror or exc}",
-                                    file=file, line=1, col=1)])
+        raise EcsformError(
+            [
+                Finding(
+                    "SPEC-READ",
+                    Severity.ERROR,
+                    f"cannot read the file: {exc.strerror or exc}",
+                    file=file,
+                    line=1,
+                    col=1,
+                )
+            ]
+        )
     if len(data) > MAX_BYTES:
-        raise EcsformError([Finding("SPEC-TOO-LARGE", Severity.ERROR,
-                                    f"the file is larger than {MAX_BYTES // 1024} KiB; a task definition is at most 64 KiB",
-                                    file=file, line=1, col=1, hint="split it into one spec per service")])
+        raise EcsformError(
+            [
+                Finding(
+                    "SPEC-TOO-LARGE",
+                    Severity.ERROR,
+                    f"the file is larger than {MAX_BYTES // 1024} KiB; a task definition is at most 64 KiB",
+                    file=file,
+                    line=1,
+                    col=1,
+                    hint="split it into one spec per service",
+                )
+            ]
+        )
     text = _decode(data, file)
     if "\x00" in text:
         line, col = _position(text, text.index("\x00"))
-        raise EcsformError([Finding("YAML-ENCODING", Severity.ERROR, "the file contains a NUL byte; it is not text",
-                                    file=file, line=line, col=col)])
+        raise EcsformError(
+            [
+                Finding(
+                    "YAML-ENCODING",
+                    Severity.ERROR,
+                    "the file contains a NUL byte; it is not text",
+                    file=file,
+                    line=line,
+                    col=col,
+                )
+            ]
+        )
     return load_text(text, file, strict_json=path.suffix.lower() == ".json")
 
 

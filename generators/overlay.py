@@ -74,12 +74,17 @@ def _merge_named(base: Node, over: Node, key: str, problems: list[Finding], path
         if key == "containerDefinitions":
             known = [n for n in index]
             close = suggest(name, known) if name else None
-            problems.append(Finding(
-                "ENV-UNKNOWN-CONTAINER", Severity.ERROR,
-                f"the overlay names container {name!r}, which the base spec does not define" if name
-                else "an overlay container needs a `name` that matches a base container",
-                path + (j, "name") if name else path + (j,),
-                f"did you mean {close!r}?" if close else f"base containers: {', '.join(known) or 'none'}"))
+            problems.append(
+                Finding(
+                    "ENV-UNKNOWN-CONTAINER",
+                    Severity.ERROR,
+                    f"the overlay names container {name!r}, which the base spec does not define"
+                    if name
+                    else "an overlay container needs a `name` that matches a base container",
+                    path + (j, "name") if name else path + (j,),
+                    f"did you mean {close!r}?" if close else f"base containers: {', '.join(known) or 'none'}",
+                )
+            )
             continue
         items.append(item)
     return Node(items, base.mark, over.key_mark or base.key_mark)
@@ -89,9 +94,15 @@ def unknown_environment(spec: "SpecFile", name: str) -> Finding:
     known = list(spec.environments)
     close = suggest(name, known)
     mark = spec.environments_node.mark if spec.environments_node else spec.root.mark
-    return Finding("ENV-UNKNOWN", Severity.ERROR, f"no environment named {name!r} in this spec",
-                   ("environments",), f"did you mean {close!r}?" if close else f"environments: {', '.join(known)}",
-                   spec.file, *mark)
+    return Finding(
+        "ENV-UNKNOWN",
+        Severity.ERROR,
+        f"no environment named {name!r} in this spec",
+        ("environments",),
+        f"did you mean {close!r}?" if close else f"environments: {', '.join(known)}",
+        spec.file,
+        *mark,
+    )
 
 
 def merged_variant(spec: "SpecFile", name: str) -> "Variant":
@@ -100,16 +111,36 @@ def merged_variant(spec: "SpecFile", name: str) -> "Variant":
     over = spec.environments[name]
     prefix = (ENVIRONMENTS_KEY, name)
     if type(over.value) is not dict:
-        raise EcsformError([Finding("ENV-SHAPE", Severity.ERROR, "an environment overlay must be a mapping",
-                                    prefix, "for example: prod: {cpu: '1024', memory: '2048'}", spec.file,
-                                    *over.mark, name)])
+        raise EcsformError(
+            [
+                Finding(
+                    "ENV-SHAPE",
+                    Severity.ERROR,
+                    "an environment overlay must be a mapping",
+                    prefix,
+                    "for example: prod: {cpu: '1024', memory: '2048'}",
+                    spec.file,
+                    *over.mark,
+                    name,
+                )
+            ]
+        )
     problems: list[Finding] = []
     for bad in (ENVIRONMENTS_KEY,):
         if bad in over.value:
-            problems.append(Finding("ENV-NESTED", Severity.ERROR, "an overlay cannot declare environments",
-                                    prefix + (bad,), None, spec.file, *over.value[bad].key_mark, name))
-    overlay_task = Node({k: v for k, v in over.value.items() if k not in (EXTENSION_KEY, ENVIRONMENTS_KEY)},
-                        over.mark)
+            problems.append(
+                Finding(
+                    "ENV-NESTED",
+                    Severity.ERROR,
+                    "an overlay cannot declare environments",
+                    prefix + (bad,),
+                    None,
+                    spec.file,
+                    *over.value[bad].key_mark,
+                    name,
+                )
+            )
+    overlay_task = Node({k: v for k, v in over.value.items() if k not in (EXTENSION_KEY, ENVIRONMENTS_KEY)}, over.mark)
     task = merge(spec.task, overlay_task, None, problems, prefix) or Node({}, spec.task.mark)
     if "family" not in over.value and "family" in task.value and isinstance(task.value["family"].value, str):
         fam = task.value["family"]
@@ -121,7 +152,7 @@ def merged_variant(spec: "SpecFile", name: str) -> "Variant":
     if problems:
         located = []
         for f in problems:
-            mark = _mark_at(over, f.path[len(prefix):])
+            mark = _mark_at(over, f.path[len(prefix) :])
             located.append(Finding(f.rule, f.severity, f.message, f.path, f.hint, spec.file, *mark, name))
         raise EcsformError(located)
     return make_variant(spec, name, task, extension)

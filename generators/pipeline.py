@@ -1,13 +1,13 @@
 """The flow, in one visible place: loader -> model -> rules -> plan -> emitters -> writer.
 
-    files  = collect(paths)                       # spec files, sorted
-    spec   = spec.read(file)                      # loader: nodes with line/column; shorthands rewritten
-    vars   = spec.variants(spec, env)             # overlays merged: one variant per environment
-    found  = check(variant, policy, region)       # policy defaults, field checks (botocore model), extension
-                                                  # model, rules, the plan's own checks; rule settings, ignores
-    plan   = plan.build(variant)                  # canonical task definition + module inputs
-    files  = emit.<engine>.render(plan, source)   # Terraform root
-    writer.write_tree(out, files, manifest)       # under the output's lock; only what changed, all or nothing
+files  = collect(paths)                       # spec files, sorted
+spec   = spec.read(file)                      # loader: nodes with line/column; shorthands rewritten
+vars   = spec.variants(spec, env)             # overlays merged: one variant per environment
+found  = check(variant, policy, region)       # policy defaults, field checks (botocore model), extension
+                                              # model, rules, the plan's own checks; rule settings, ignores
+plan   = plan.build(variant)                  # canonical task definition + module inputs
+files  = emit.<engine>.render(plan, source)   # Terraform root
+writer.write_tree(out, files, manifest)       # under the output's lock; only what changed, all or nothing
 """
 
 from __future__ import annotations
@@ -94,16 +94,27 @@ def collect(paths: list[str]) -> tuple[list[Path], list[Finding]]:
         path = Path(p)
         if path.is_dir():
             for f in sorted(path.rglob("*")):
-                if f.is_file() and f.suffix.lower() in SPEC_SUFFIXES and not any(
-                        part.startswith(".") for part in f.relative_to(path).parts):
+                if (
+                    f.is_file()
+                    and f.suffix.lower() in SPEC_SUFFIXES
+                    and not any(part.startswith(".") for part in f.relative_to(path).parts)
+                ):
                     files.setdefault(display_path(f), f)
         elif path.is_file():
             files.setdefault(display_path(path), path)
         else:
             problems.append(Finding("SPEC-READ", Severity.ERROR, "no such file or folder", file=p, line=1, col=1))
     if not files and not problems:
-        problems.append(Finding("SPEC-NONE", Severity.ERROR, "no spec files (.yaml, .yml, .json) found",
-                                file=" ".join(paths) or ".", line=1, col=1))
+        problems.append(
+            Finding(
+                "SPEC-NONE",
+                Severity.ERROR,
+                "no spec files (.yaml, .yml, .json) found",
+                file=" ".join(paths) or ".",
+                line=1,
+                col=1,
+            )
+        )
     return [files[k] for k in sorted(files)], problems
 
 
@@ -126,8 +137,9 @@ def base_policy(options: Options) -> policies.Policy:
     return policies.combine(*layers)
 
 
-def check(variant: specs.Variant, base: policies.Policy | None = None, region: str | None = None,
-          target: Target | None = None) -> Checked:
+def check(
+    variant: specs.Variant, base: policies.Policy | None = None, region: str | None = None, target: Target | None = None
+) -> Checked:
     """Every finding about one variant deployed to `target`, in one place for validate and synth: the x-ecsform
     block (its policy layer included), the policy's defaults, the field checks, the rules, and (when those leave no
     error) the checks of what the plan decides; then the policy's rule settings and the spec's suppressions."""
@@ -138,8 +150,9 @@ def check(variant: specs.Variant, base: policies.Policy | None = None, region: s
     if task is not variant.task:  # a default-true level wrote values: the variant is what will be registered
         variant = replace(variant, task=task)
     field_findings, task = check_task(variant.task)
-    ctx = Context(task, ext, variant.environment, reported=[f.path for f in field_findings], target=target,
-                  policy=policy)
+    ctx = Context(
+        task, ext, variant.environment, reported=[f.path for f in field_findings], target=target, policy=policy
+    )
     found = variant.locate(field_findings + ext_findings)
     found += policies.configure(variant.locate(run_rules(ctx)), policy)
     ignores: list[tuple[tuple[int, int], Finding | None]] = []
@@ -174,8 +187,13 @@ def _load_files(files: list[Path], env: str | None) -> tuple[list[specs.Variant]
     return variants, findings
 
 
-def check_text(text: str, file: str = "<spec>", env: str | None = None,
-               options: Options | None = None, target: Target | None = None) -> list[Finding]:
+def check_text(
+    text: str,
+    file: str = "<spec>",
+    env: str | None = None,
+    options: Options | None = None,
+    target: Target | None = None,
+) -> list[Finding]:
     """Every finding for one spec given as text (YAML or JSON), deployed to `target` (else to ecsform.yaml's
     target in `options`), suppressed ones included; for tests and editors."""
     from .loader import load_text
@@ -197,15 +215,24 @@ def validate(paths: list[str], options: Options | None = None) -> tuple[list[Che
     return _validate_variants(variants, findings, base, options)
 
 
-def _validate_variants(variants: list[specs.Variant], findings: list[Finding], base: policies.Policy,
-                       options: Options, target: Target | None = None) -> tuple[list[Checked], list[Finding]]:
+def _validate_variants(
+    variants: list[specs.Variant],
+    findings: list[Finding],
+    base: policies.Policy,
+    options: Options,
+    target: Target | None = None,
+) -> tuple[list[Checked], list[Finding]]:
     checked, found, declared = _check_variants(variants, base, options.region, options.config, target)
     return checked, sorted_findings(findings + found + _cross_spec(declared, options.config))
 
 
-def _check_variants(variants: list[specs.Variant], base: policies.Policy, region: str | None,
-                    config: "Config | None" = None,
-                    target: Target | None = None) -> tuple[list[Checked], list[Finding], list[Declared]]:
+def _check_variants(
+    variants: list[specs.Variant],
+    base: policies.Policy,
+    region: str | None,
+    config: "Config | None" = None,
+    target: Target | None = None,
+) -> tuple[list[Checked], list[Finding], list[Declared]]:
     """Check each variant for its deploy target: ecsform.yaml's for its environment, else `target`."""
     checked = [check(v, base, region, config.target(v.environment) if config else target) for v in variants]
     found = [f for c in checked for f in c.findings] + _unmatched_ignores(checked)
@@ -215,8 +242,13 @@ def _check_variants(variants: list[specs.Variant], base: policies.Policy, region
         for i, d in enumerate(declared):
             c = next(c for c in checked if c.variant.file == d.file and c.variant.environment == d.environment)
             if not errors_in(c.findings):
-                backend, more = config.backend(root=planner.root_path(c.variant), family=c.variant.family,
-                                               environment=c.variant.environment, target=c.target, region=c.region)
+                backend, more = config.backend(
+                    root=planner.root_path(c.variant),
+                    family=c.variant.family,
+                    environment=c.variant.environment,
+                    target=c.target,
+                    region=c.region,
+                )
                 found += more
                 declared[i] = replace(d, state=(planner.root_path(c.variant), c.variant.environment, backend))
     return checked, found, declared
@@ -259,8 +291,9 @@ def validate_findings(paths: list[str], options: Options | None = None) -> list[
         parts = [_check_files(files, options.env, base, options.region, options.config)]
     else:
         size = -(-len(files) // jobs)  # contiguous chunks keep the files' order for the check across specs
-        chunks = [(files[i:i + size], options.env, base, options.region, options.config)
-                  for i in range(0, len(files), size)]
+        chunks = [
+            (files[i : i + size], options.env, base, options.region, options.config) for i in range(0, len(files), size)
+        ]
         with multiprocessing.get_context("fork").Pool(len(chunks)) as pool:
             parts = pool.starmap(_check_files, chunks)
     declared: list[Declared] = []
@@ -279,8 +312,9 @@ def _jobs() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-def _check_files(files: list[Path], env: str | None, base: policies.Policy, region: str | None,
-                 config: "Config | None" = None) -> tuple[list[Finding], list[Declared]]:
+def _check_files(
+    files: list[Path], env: str | None, base: policies.Policy, region: str | None, config: "Config | None" = None
+) -> tuple[list[Finding], list[Declared]]:
     """Load and check some files: their findings and the families they declare (what a worker sends back)."""
     variants, findings = _load_files(files, env)
     _, found, declared = _check_variants(variants, base, region, config)
@@ -290,6 +324,7 @@ def _check_files(files: list[Path], env: str | None, base: policies.Policy, regi
 @dataclass(frozen=True)
 class Declared:
     """A family a root registers, where it is written, and the finding that reports it declared twice."""
+
     family: str
     where: str
     duplicate: Finding  # located at the variant's family; the message is written when a second one turns up
@@ -303,8 +338,9 @@ def _declared(c: Checked) -> Declared | None:
     if not v.family:
         return None
     where = f"{v.file}" + (f" (environment {v.environment})" if v.environment else "")
-    duplicate = Finding("FAMILY-DUPLICATE", Severity.ERROR, "", ("family",),
-                        "each root registers its own family; rename one of them")
+    duplicate = Finding(
+        "FAMILY-DUPLICATE", Severity.ERROR, "", ("family",), "each root registers its own family; rename one of them"
+    )
     return Declared(v.family, where, v.locate([duplicate])[0], v.file, v.environment)
 
 
@@ -347,17 +383,21 @@ def build_plans_from_text(text: str, file: str, options: Options) -> tuple[list[
     return _plan_checked(checked, findings, options)
 
 
-def _plan_checked(checked: list[Checked], findings: list[Finding],
-                  options: Options) -> tuple[list[planner.Plan], list[Finding]]:
+def _plan_checked(
+    checked: list[Checked], findings: list[Finding], options: Options
+) -> tuple[list[planner.Plan], list[Finding]]:
     if failing(findings, options.strict):
         raise EcsformError(findings)
     # check() ran the plan's own checks (planner.checks) already: what build finds again is the same
-    plans = [planner.build(c.variant, c.extension, region=options.region, target=c.target, policy=c.policy)[0]
-             for c in checked]
+    plans = [
+        planner.build(c.variant, c.extension, region=options.region, target=c.target, policy=c.policy)[0]
+        for c in checked
+    ]
     if options.config is not None:  # validate reported the backends' problems (CONFIG-PLACEHOLDER, -STATE-SHARED)
         for p in plans:
-            p.backend = options.config.backend(root=p.root, family=p.family, environment=p.environment,
-                                               target=p.target, region=p.region)[0]
+            p.backend = options.config.backend(
+                root=p.root, family=p.family, environment=p.environment, target=p.target, region=p.region
+            )[0]
     return plans, findings
 
 
@@ -367,8 +407,9 @@ def module_address(base: str, module: str) -> str:
     return head.rstrip("/") + "/" + module + sep + query
 
 
-def module_source(out: Path, root: str, options: Options, module: str = "ecs-task-definition", *,
-                  environment: str | None = None) -> str:
+def module_source(
+    out: Path, root: str, options: Options, module: str = "ecs-task-definition", *, environment: str | None = None
+) -> str:
     """Where a root at OUT/root finds one of the modules: a relative path, or under --module-source."""
     return module_source_from((out / root).absolute(), options, module, environment)
 
@@ -397,8 +438,9 @@ def synth(paths: list[str], out: str | Path, options: Options | None = None) -> 
     return result.manifest, sorted_findings(findings + result.findings)
 
 
-def synth_tree(paths: list[str], out: str | Path,
-               options: Options | None = None) -> tuple[dict[str, bytes], dict[str, Any], list[Finding]]:
+def synth_tree(
+    paths: list[str], out: str | Path, options: Options | None = None
+) -> tuple[dict[str, bytes], dict[str, Any], list[Finding]]:
     """What synth writes under `out`, without writing it: the roots' files (relative path -> bytes), the manifest
     ("roots") and the warnings. `writer.changes(out, files, manifest)` compares them with the disk."""
     options = options or Options()
@@ -412,16 +454,25 @@ def synth_tree(paths: list[str], out: str | Path,
     for key in sorted(checked, key=lambda k: (k[0], k[1] or "")):
         p = checked[key]
         variant_root = p.root
-        source = functools.partial(module_source, out, variant_root, options,
-                                   environment=p.target.environment if p.target else None)
+        source = functools.partial(
+            module_source, out, variant_root, options, environment=p.target.environment if p.target else None
+        )
         rendered = _render(p, source, options.engine)
         if key in adopted:
             rendered["imports.tf"] = adopted[key]
         for name, content in rendered.items():
             files[f"{variant_root}/{name}"] = content.encode()
-        roots.append({"family": p.family, "environment": p.environment, "path": variant_root,
-                      "engine": options.engine, "spec": p.file, "files": sorted(rendered),
-                      **_deployment(p)})
+        roots.append(
+            {
+                "family": p.family,
+                "environment": p.environment,
+                "path": variant_root,
+                "engine": options.engine,
+                "spec": p.file,
+                "files": sorted(rendered),
+                **_deployment(p),
+            }
+        )
     _check_nesting(roots)
     return files, {"roots": roots}, findings
 
@@ -444,8 +495,9 @@ def _deployment(p: planner.Plan) -> dict[str, Any]:
     return out
 
 
-def _adopt(plans: list[planner.Plan], variants: list[specs.Variant],
-           options: Options) -> dict[tuple[str, str | None], str]:
+def _adopt(
+    plans: list[planner.Plan], variants: list[specs.Variant], options: Options
+) -> dict[tuple[str, str | None], str]:
     """synth --adopt: imports.tf text per root that would create what its target account already has."""
     from .aws import adopt, session
     from .emit.hcl import header
@@ -489,8 +541,9 @@ def adopt_command(p: planner.Plan, options: Options) -> str:
     found = config.discover()  # the command names the configuration this run used when discovery would not find it
     if options.config is None and found is not None:
         args.append("--no-config")
-    elif options.config is not None and (found is None or found.resolve() != (options.config.folder /
-                                                                             config.FILE_NAME).resolve()):
+    elif options.config is not None and (
+        found is None or found.resolve() != (options.config.folder / config.FILE_NAME).resolve()
+    ):
         args += ["--config", options.config.file]
     return " ".join(shlex.quote(a) for a in args)
 
@@ -519,8 +572,12 @@ def verify(paths: list[str], options: Options) -> tuple[list[str], list[Finding]
         for note in result.notes:
             line, col = v.smap.locate(note.path)
             env = f"[environment {v.environment}] " if v.environment else ""
-            notes.append(((v.file, v.environment or "", line, col),
-                          f"{v.file}:{line}:{col}: ok: {env}{format_path(note.path)}: {note.message}"))
+            notes.append(
+                (
+                    (v.file, v.environment or "", line, col),
+                    f"{v.file}:{line}:{col}: ok: {env}{format_path(note.path)}: {note.message}",
+                )
+            )
     return [text for _, text in sorted(notes)], sorted_findings(findings)
 
 
@@ -553,8 +610,10 @@ def diff(paths: list[str], options: Options, revision: int | None = None) -> tup
             described = ecs.describe(aws.client("ecs"), ref)
         except _NoActiveRevision:
             differ = True
-            lines.append(f"{title}: family {p.family} has no ACTIVE revision in account {aws.account}, "
-                         f"{aws.region}: the root registers its first")
+            lines.append(
+                f"{title}: family {p.family} has no ACTIVE revision in account {aws.account}, "
+                f"{aws.region}: the root registers its first"
+            )
             continue
         except EcsformError as exc:
             findings += v.locate(exc.findings)
@@ -563,20 +622,30 @@ def diff(paths: list[str], options: Options, revision: int | None = None) -> tup
             if not session.is_aws_error(exc):
                 raise
             if session.error_code(exc) not in ("ClientException", "InvalidParameterException"):
-                findings += v.locate([session.aws_finding(exc, f"ecs:DescribeTaskDefinition on {ref}",
-                                                          region=aws.region)])
+                findings += v.locate(
+                    [session.aws_finding(exc, f"ecs:DescribeTaskDefinition on {ref}", region=aws.region)]
+                )
             else:
-                findings += v.locate([Finding("DIFF-REVISION", Severity.ERROR, f"task definition {ref} does not exist "
-                                              f"in account {aws.account}, {aws.region} ({exc})", ("family",),
-                                              f"list the revisions: aws ecs list-task-definitions --family-prefix "
-                                              f"{p.family} --region {aws.region}")])
+                findings += v.locate(
+                    [
+                        Finding(
+                            "DIFF-REVISION",
+                            Severity.ERROR,
+                            f"task definition {ref} does not exist in account {aws.account}, {aws.region} ({exc})",
+                            ("family",),
+                            f"list the revisions: aws ecs list-task-definitions --family-prefix "
+                            f"{p.family} --region {aws.region}",
+                        )
+                    ]
+                )
             continue
         ctx = Context(c.task, c.extension, v.environment)
         expected = compare.expected(p, ctx.ext, target.tags, ctx.execution_role_managed, ctx.task_role_managed)
         changes = compare.compare(compare.registered(described), expected)
         td = described["taskDefinition"]
-        against = f"{td.get('family')}:{td.get('revision')}" + ("" if td.get("status") == "ACTIVE"
-                                                                 else f" ({td.get('status')})")
+        against = f"{td.get('family')}:{td.get('revision')}" + (
+            "" if td.get("status") == "ACTIVE" else f" ({td.get('status')})"
+        )
         where = f"account {aws.account}, {aws.region}"
         if changes:
             differ = True
@@ -603,10 +672,21 @@ def _check_nesting(roots: list[dict[str, Any]]) -> None:
         for b in paths:
             if a != b and b.startswith(a + "/"):
                 owner = next(r for r in roots if r["path"] == b)
-                raise EcsformError([Finding("ROOT-NESTED", Severity.ERROR,
-                                            f"root {b} would sit inside root {a}", ("family",),
-                                            "give the spec with environments a family of its own",
-                                            owner["spec"], 1, 1, owner["environment"])])
+                raise EcsformError(
+                    [
+                        Finding(
+                            "ROOT-NESTED",
+                            Severity.ERROR,
+                            f"root {b} would sit inside root {a}",
+                            ("family",),
+                            "give the spec with environments a family of its own",
+                            owner["spec"],
+                            1,
+                            1,
+                            owner["environment"],
+                        )
+                    ]
+                )
 
 
 def render(path: str, options: Options | None = None) -> list[planner.Plan]:

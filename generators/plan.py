@@ -91,14 +91,26 @@ def _region(variant: Variant, override: str | None, target: Target | None = None
             return tier[0], []
         if len(tier) > 1:
             where, first = _second_region(variant.task, tier)
-            return None, [Finding("REGION-AMBIGUOUS", Severity.ERROR,
-                                  f"the spec points at several regions ({', '.join(tier)}): this value names "
-                                  f"another one than {first}", where,
-                                  "set x-ecsform.region (the region of the provider and of the log groups ecsform "
-                                  "creates), or pass --region")]
-    return None, [Finding("REGION-UNSET", Severity.WARNING,
-                          "no region in the spec; the provider will take it from AWS_REGION", ("family",),
-                          "set x-ecsform.region, or pass --region")]
+            return None, [
+                Finding(
+                    "REGION-AMBIGUOUS",
+                    Severity.ERROR,
+                    f"the spec points at several regions ({', '.join(tier)}): this value names "
+                    f"another one than {first}",
+                    where,
+                    "set x-ecsform.region (the region of the provider and of the log groups ecsform "
+                    "creates), or pass --region",
+                )
+            ]
+    return None, [
+        Finding(
+            "REGION-UNSET",
+            Severity.WARNING,
+            "no region in the spec; the provider will take it from AWS_REGION",
+            ("family",),
+            "set x-ecsform.region, or pass --region",
+        )
+    ]
 
 
 def _second_region(task: dict[str, Any], regions: list[str]) -> tuple[tuple[Any, ...], str]:
@@ -132,9 +144,15 @@ _TASK_INPUTS = (
     ("pidMode", "pid_mode", None),
     ("ipcMode", "ipc_mode", None),
     ("placementConstraints", "placement_constraints", _snake),
-    ("proxyConfiguration", "proxy_configuration",
-     lambda p: {"container_name": p["containerName"], **({"type": p["type"]} if "type" in p else {}),
-                **({"properties": {x["name"]: x["value"] for x in p["properties"]}} if "properties" in p else {})}),
+    (
+        "proxyConfiguration",
+        "proxy_configuration",
+        lambda p: {
+            "container_name": p["containerName"],
+            **({"type": p["type"]} if "type" in p else {}),
+            **({"properties": {x["name"]: x["value"] for x in p["properties"]}} if "properties" in p else {}),
+        },
+    ),
     ("inferenceAccelerators", "inference_accelerators", _snake),
     ("ephemeralStorage", "ephemeral_storage_gib", lambda e: e["sizeInGiB"]),
     ("runtimePlatform", "runtime_platform", _snake),
@@ -143,8 +161,14 @@ _TASK_INPUTS = (
 )
 
 
-def build(variant: Variant, ext: Extension | None = None, *, region: str | None = None,
-          target: Target | None = None, policy: Policy | None = None) -> tuple[Plan, list[Finding]]:
+def build(
+    variant: Variant,
+    ext: Extension | None = None,
+    *,
+    region: str | None = None,
+    target: Target | None = None,
+    policy: Policy | None = None,
+) -> tuple[Plan, list[Finding]]:
     """Plan one variant for its deploy target (already validated and checked, `checks` included; `ext` is its
     parsed x-ecsform block, `policy` the policy that applies to it). The findings are those of `checks`."""
     ext = ext or Extension()
@@ -174,8 +198,9 @@ def creates_execution_role(task: dict[str, Any], ext: Extension) -> bool:
     return "executionRoleArn" not in task and ext.execution_role.create is not False
 
 
-def checks(variant: Variant, ext: Extension, region: str | None = None,
-           target: Target | None = None) -> tuple[str | None, list[Finding]]:
+def checks(
+    variant: Variant, ext: Extension, region: str | None = None, target: Target | None = None
+) -> tuple[str | None, list[Finding]]:
     """The region the root's provider uses, and the findings that depend on what the plan decides (the region, the
     log groups and the execution role ecsform creates): REGION-AMBIGUOUS, REGION-UNSET, LOGS-REGION and
     SECRET-UNRESOLVED. `validate` and `synth` both run this, so both report the same (paths are the spec's)."""
@@ -194,16 +219,21 @@ def _log_regions(task: dict[str, Any], region: str | None, ext: Extension) -> li
     for i, c in enumerate(task.get("containerDefinitions", [])):
         opts = c.get("logConfiguration", {}).get("options", {})
         if c.get("logConfiguration", {}).get("logDriver") == "awslogs" and opts.get("awslogs-region", region) != region:
-            out.append(Finding(
-                "LOGS-REGION", Severity.ERROR,
-                f"awslogs-region {opts['awslogs-region']} is not the region ecsform creates the log group "
-                f"{opts.get('awslogs-group')!r} in ({region})",
-                ("containerDefinitions", i, "logConfiguration", "options", "awslogs-region"),
-                "write to the task's region, or set x-ecsform.logs.create: false and create the group elsewhere"))
+            out.append(
+                Finding(
+                    "LOGS-REGION",
+                    Severity.ERROR,
+                    f"awslogs-region {opts['awslogs-region']} is not the region ecsform creates the log group "
+                    f"{opts.get('awslogs-group')!r} in ({region})",
+                    ("containerDefinitions", i, "logConfiguration", "options", "awslogs-region"),
+                    "write to the task's region, or set x-ecsform.logs.create: false and create the group elsewhere",
+                )
+            )
     return out
 
 
 # --- references to managed resources and partial secret ARNs ------------------------------------------------
+
 
 def secret_expr(ref: references.Ref) -> TfExpr:
     return TfExpr.ref(f"module.secrets.arns{index(ref.key)}", ref.suffix)
@@ -254,13 +284,18 @@ def _secret_lookups(task: dict[str, Any], region: str | None) -> tuple[dict[str,
             if base is None or not references.is_partial_secret_arn(base):
                 continue
             if region is not None and references.secret_region(base) != region:
-                findings.append(Finding(
-                    "SECRET-UNRESOLVED", Severity.ERROR,
-                    f"{base} is a partial ARN (no 6-character suffix) in {references.secret_region(base)}, another "
-                    f"region than the provider's ({region}): ecsform cannot look up its full ARN, and an IAM policy "
-                    "naming a partial ARN matches nothing", path,
-                    "write the secret's full ARN, with the suffix `aws secretsmanager describe-secret --region "
-                    f"{references.secret_region(base)} --secret-id {base.split(':secret:', 1)[-1]}` prints"))
+                findings.append(
+                    Finding(
+                        "SECRET-UNRESOLVED",
+                        Severity.ERROR,
+                        f"{base} is a partial ARN (no 6-character suffix) in {references.secret_region(base)}, another "
+                        f"region than the provider's ({region}): ecsform cannot look up its full ARN, and an IAM policy "
+                        "naming a partial ARN matches nothing",
+                        path,
+                        "write the secret's full ARN, with the suffix `aws secretsmanager describe-secret --region "
+                        f"{references.secret_region(base)} --secret-id {base.split(':secret:', 1)[-1]}` prints",
+                    )
+                )
                 continue
         if base not in lookups:
             lookups[base] = _data_name(base, taken)
@@ -292,9 +327,15 @@ def _efs_inputs(family: str, key: str, fs: Any, tags: dict[str, str]) -> list[tu
     if fs.provisioned_throughput_in_mibps is not None:
         inputs.append(("provisioned_throughput_in_mibps", fs.provisioned_throughput_in_mibps))
     if fs.access_points:
-        inputs.append(("access_points", {
-            name: _snake(ap.model_dump(by_alias=True, exclude_none=True, exclude_defaults=True))
-            for name, ap in sorted(fs.access_points.items())}))
+        inputs.append(
+            (
+                "access_points",
+                {
+                    name: _snake(ap.model_dump(by_alias=True, exclude_none=True, exclude_defaults=True))
+                    for name, ap in sorted(fs.access_points.items())
+                },
+            )
+        )
     if fs.subnet_ids:
         inputs.append(("vpc_id", fs.vpc_id))
         inputs.append(("subnet_ids", list(fs.subnet_ids)))
@@ -355,8 +396,15 @@ def module_inputs(plan: Plan, ext: Extension, policy: Policy | None = None) -> l
     if kms:
         inputs.append(("kms_key_arns", kms))
     if plan.secret_lookups:
-        inputs.append(("secret_arns", {arn: TfExpr.ref(f"data.aws_secretsmanager_secret.{name}.arn")
-                                       for arn, name in plan.secret_lookups.items()}))
+        inputs.append(
+            (
+                "secret_arns",
+                {
+                    arn: TfExpr.ref(f"data.aws_secretsmanager_secret.{name}.arn")
+                    for arn, name in plan.secret_lookups.items()
+                },
+            )
+        )
     inputs += _role_inputs("task", ext.task_role)
     if ext.enable_execute_command:
         inputs.append(("enable_execute_command", True))

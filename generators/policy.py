@@ -42,8 +42,30 @@ UserLevel = Literal["off", "warn", "require"]
 RuleSetting = Literal["off", "warning", "error"]
 
 # CloudWatch Logs' allowed retention periods (PutRetentionPolicy, retentionInDays).
-LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
-                      3288, 3653)
+LOG_RETENTION_DAYS = (
+    1,
+    3,
+    5,
+    7,
+    14,
+    30,
+    60,
+    90,
+    120,
+    150,
+    180,
+    365,
+    400,
+    545,
+    731,
+    1096,
+    1827,
+    2192,
+    2557,
+    2922,
+    3288,
+    3653,
+)
 
 # The rules each policy level drives (configured with the level, not under `rules:`).
 LEVEL_RULES = {
@@ -56,28 +78,37 @@ LEVEL_RULES = {
 class Policy(BaseModel):
     """One layer of policy: None (or an absent rule) means "this layer says nothing"."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, alias_generator=to_camel, populate_by_name=False,
-                              frozen=True)
+    model_config = ConfigDict(
+        extra="forbid", strict=True, alias_generator=to_camel, populate_by_name=False, frozen=True
+    )
 
     readonly_root_filesystem: Level | None = Field(
-        None, description="Containers that do not write readonlyRootFilesystem (SEC-READONLY-ROOT): off | warn "
-                          "(default) | require | default-true.")
+        None,
+        description="Containers that do not write readonlyRootFilesystem (SEC-READONLY-ROOT): off | warn "
+        "(default) | require | default-true.",
+    )
     non_root_user: UserLevel | None = Field(
-        None, description="Containers that run as root (SEC-NON-ROOT): off | warn (a `user` of root or 0; the "
-                          "default) | require (every Linux container writes a non-root `user`).")
+        None,
+        description="Containers that run as root (SEC-NON-ROOT): off | warn (a `user` of root or 0; the "
+        "default) | require (every Linux container writes a non-root `user`).",
+    )
     efs_transit_encryption: Level | None = Field(
-        None, description="EFS volumes without transitEncryption ENABLED (SEC-EFS-TRANSIT): off | warn (default) | "
-                          "require | default-true.")
+        None,
+        description="EFS volumes without transitEncryption ENABLED (SEC-EFS-TRANSIT): off | warn (default) | "
+        "require | default-true.",
+    )
     log_retention_days: int | None = Field(
-        None, description="Retention of the log groups ecsform creates, unless x-ecsform.logs.retentionInDays says "
-                          "otherwise (default 365).")
-    rules: dict[str, RuleSetting] = Field(
-        default_factory=dict, description="Rule id -> off | warning | error.")
+        None,
+        description="Retention of the log groups ecsform creates, unless x-ecsform.logs.retentionInDays says "
+        "otherwise (default 365).",
+    )
+    rules: dict[str, RuleSetting] = Field(default_factory=dict, description="Rule id -> off | warning | error.")
 
 
 # What applies where no layer says anything.
-DEFAULT = Policy.model_validate({"readonlyRootFilesystem": "warn", "nonRootUser": "warn",
-                                 "efsTransitEncryption": "warn", "logRetentionDays": 365})
+DEFAULT = Policy.model_validate(
+    {"readonlyRootFilesystem": "warn", "nonRootUser": "warn", "efsTransitEncryption": "warn", "logRetentionDays": 365}
+)
 
 _FIELDS = ("readonly_root_filesystem", "non_root_user", "efs_transit_encryption", "log_retention_days")
 
@@ -109,8 +140,15 @@ def parse(raw: Any, prefix: Path = ()) -> tuple[Policy | None, list[Finding]]:
     if raw is None:
         return None, []
     if not isinstance(raw, dict):
-        return None, [Finding("POLICY-INVALID", Severity.ERROR, "the policy must be a mapping", prefix,
-                              "for example: {readonlyRootFilesystem: require, rules: {ECS-H5: off}}")]
+        return None, [
+            Finding(
+                "POLICY-INVALID",
+                Severity.ERROR,
+                "the policy must be a mapping",
+                prefix,
+                "for example: {readonlyRootFilesystem: require, rules: {ECS-H5: off}}",
+            )
+        ]
     try:
         layer = Policy.model_validate(raw)
     except ValidationError as exc:
@@ -122,31 +160,62 @@ def parse(raw: Any, prefix: Path = ()) -> tuple[Policy | None, list[Finding]]:
                 hint = did_you_mean(str(loc[-1]), _aliases()) or f"known fields: {', '.join(_aliases())}"
                 if loc == ("policy",) and not prefix:
                     hint = "a policy file holds the policy block itself: remove the `policy:` level"
-                findings.append(Finding("POLICY-UNKNOWN-FIELD", Severity.ERROR, f"unknown field {loc[-1]!r}", path,
-                                        hint, at_key=True))
+                findings.append(
+                    Finding(
+                        "POLICY-UNKNOWN-FIELD", Severity.ERROR, f"unknown field {loc[-1]!r}", path, hint, at_key=True
+                    )
+                )
             else:
                 findings.append(Finding("POLICY-INVALID", Severity.ERROR, _message(err), path, _hint(err, loc)))
         return None, findings
     findings = []
     days = layer.log_retention_days
     if days is not None and days not in LOG_RETENTION_DAYS:
-        findings.append(Finding("POLICY-INVALID", Severity.ERROR,
-                                f"CloudWatch Logs does not accept a retention of {days} days",
-                                prefix + ("logRetentionDays",), f"use one of {', '.join(map(str, LOG_RETENTION_DAYS))}"))
+        findings.append(
+            Finding(
+                "POLICY-INVALID",
+                Severity.ERROR,
+                f"CloudWatch Logs does not accept a retention of {days} days",
+                prefix + ("logRetentionDays",),
+                f"use one of {', '.join(map(str, LOG_RETENTION_DAYS))}",
+            )
+        )
     known = known_ids()
     for rule_id in layer.rules:
         where = prefix + ("rules", rule_id)
         if rule_id in LEVEL_RULES:
-            findings.append(Finding("POLICY-INVALID", Severity.ERROR,
-                                    f"{rule_id} is set by the policy's {LEVEL_RULES[rule_id]} level",
-                                    where, f"write {LEVEL_RULES[rule_id]}: off, warn or require instead", at_key=True))
+            findings.append(
+                Finding(
+                    "POLICY-INVALID",
+                    Severity.ERROR,
+                    f"{rule_id} is set by the policy's {LEVEL_RULES[rule_id]} level",
+                    where,
+                    f"write {LEVEL_RULES[rule_id]}: off, warn or require instead",
+                    at_key=True,
+                )
+            )
         elif rule_id not in known:
-            findings.append(Finding("POLICY-INVALID", Severity.ERROR, f"no rule {rule_id!r}", where,
-                                    did_you_mean(rule_id, sorted(known)) or "`python main.py rules` lists every rule",
-                                    at_key=True))
+            findings.append(
+                Finding(
+                    "POLICY-INVALID",
+                    Severity.ERROR,
+                    f"no rule {rule_id!r}",
+                    where,
+                    did_you_mean(rule_id, sorted(known)) or "`python main.py rules` lists every rule",
+                    at_key=True,
+                )
+            )
         elif (reason := configurable(rule_id)) is not None:
-            findings.append(Finding("POLICY-INVALID", Severity.ERROR, f"{rule_id} cannot be configured: {reason}",
-                                    where, "fix what it reports", at_key=True))
+            findings.append(
+                Finding(
+                    "POLICY-INVALID",
+                    Severity.ERROR,
+                    f"{rule_id} cannot be configured: {reason}",
+                    where,
+                    "fix what it reports",
+                    at_key=True,
+                )
+            )
     return (None if findings else layer), findings
 
 
@@ -189,15 +258,28 @@ def load_file(path: str) -> tuple[Policy | None, list[Finding]]:
     try:
         node = load(path, path)
     except EcsformError as exc:
-        return None, [f if f.rule != "SPEC-EMPTY" else
-                      Finding("POLICY-INVALID", Severity.ERROR, "the policy file is empty", file=path, line=1, col=1,
-                              hint="write the policy block, e.g. readonlyRootFilesystem: require")
-                      for f in exc.findings]
+        return None, [
+            f
+            if f.rule != "SPEC-EMPTY"
+            else Finding(
+                "POLICY-INVALID",
+                Severity.ERROR,
+                "the policy file is empty",
+                file=path,
+                line=1,
+                col=1,
+                hint="write the policy block, e.g. readonlyRootFilesystem: require",
+            )
+            for f in exc.findings
+        ]
     return from_node(node, path)
 
 
-_LEVEL_FIELDS = {"SEC-READONLY-ROOT": "readonly_root_filesystem", "SEC-NON-ROOT": "non_root_user",
-                 "SEC-EFS-TRANSIT": "efs_transit_encryption"}
+_LEVEL_FIELDS = {
+    "SEC-READONLY-ROOT": "readonly_root_filesystem",
+    "SEC-NON-ROOT": "non_root_user",
+    "SEC-EFS-TRANSIT": "efs_transit_encryption",
+}
 
 
 def level(policy: Policy, rule_id: str) -> str:
@@ -207,16 +289,21 @@ def level(policy: Policy, rule_id: str) -> str:
 
 # --- what default-true writes ----------------------------------------------------------------------------------
 
+
 def apply_defaults(task: dict[str, Any], policy: Policy) -> dict[str, Any]:
     """The task with the values a `default-true` level writes where the spec is silent (else the task itself)."""
     from .canonical import is_windows
 
     out = task
-    if policy.readonly_root_filesystem == "default-true" and not is_windows(task) \
-            and isinstance(task.get("containerDefinitions"), list):
-        containers = [{**c, "readonlyRootFilesystem": True}
-                      if isinstance(c, dict) and "readonlyRootFilesystem" not in c else c
-                      for c in task["containerDefinitions"]]
+    if (
+        policy.readonly_root_filesystem == "default-true"
+        and not is_windows(task)
+        and isinstance(task.get("containerDefinitions"), list)
+    ):
+        containers = [
+            {**c, "readonlyRootFilesystem": True} if isinstance(c, dict) and "readonlyRootFilesystem" not in c else c
+            for c in task["containerDefinitions"]
+        ]
         out = {**out, "containerDefinitions": containers}
     if policy.efs_transit_encryption == "default-true" and isinstance(task.get("volumes"), list):
         volumes = []
@@ -230,6 +317,7 @@ def apply_defaults(task: dict[str, Any], policy: Policy) -> dict[str, Any]:
 
 
 # --- rule settings and suppressions -----------------------------------------------------------------------------
+
 
 def configure(findings: Iterable[Finding], policy: Policy) -> list[Finding]:
     """Findings after the policy's `rules:` settings: `off` marks a finding suppressed, `warning`/`error` set its

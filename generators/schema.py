@@ -32,14 +32,24 @@ def _doc(text: str) -> str | None:
 def _shorthand(path: tuple[str, ...], native: dict[str, Any]) -> dict[str, Any]:
     if path in (("cpu",), ("memory",)):
         unit = "vCPU" if path == ("cpu",) else "GB"
-        return {"anyOf": [native, {"type": "integer", "minimum": 0},
-                          {"type": "string", "description": f'units such as "1 {unit}"'}]}
+        return {
+            "anyOf": [
+                native,
+                {"type": "integer", "minimum": 0},
+                {"type": "string", "description": f'units such as "1 {unit}"'},
+            ]
+        }
     if path in (("containerDefinitions", "*", "environment"), ("containerDefinitions", "*", "secrets")):
-        return {"anyOf": [native, {"type": "object", "additionalProperties": {"type": "string"},
-                                   "description": "NAME: value shorthand"}]}
+        return {
+            "anyOf": [
+                native,
+                {"type": "object", "additionalProperties": {"type": "string"}, "description": "NAME: value shorthand"},
+            ]
+        }
     if path == ("containerDefinitions", "*", "portMappings", "*"):
-        return {"anyOf": [native, {"type": "integer", "minimum": 0, "maximum": 65535,
-                                   "description": "a container port"}]}
+        return {
+            "anyOf": [native, {"type": "integer", "minimum": 0, "maximum": 65535, "description": "a container port"}]
+        }
     return native
 
 
@@ -96,9 +106,15 @@ def build() -> dict[str, Any]:
     }
     overlay["properties"] = {**overlay["properties"], KEY: extra[KEY]}
     defs["Overlay"] = overlay
-    task["properties"] = {**task["properties"], **extra,
-                          ENVIRONMENTS_KEY: {"type": "object", "additionalProperties": {"$ref": "#/$defs/Overlay"},
-                                             "description": "Overlays by environment name, merged onto the base."}}
+    task["properties"] = {
+        **task["properties"],
+        **extra,
+        ENVIRONMENTS_KEY: {
+            "type": "object",
+            "additionalProperties": {"$ref": "#/$defs/Overlay"},
+            "description": "Overlays by environment name, merged onto the base.",
+        },
+    }
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": SCHEMA_ID,

@@ -92,6 +92,7 @@ def normalize_task(node: Node) -> Node:
             out[field] = task_size(out[field], field)
     containers = out.get("containerDefinitions")
     if containers is not None and type(containers.value) is list:
-        out["containerDefinitions"] = Node([normalize_container(c) for c in containers.value],
-                                           containers.mark, containers.key_mark)
+        out["containerDefinitions"] = Node(
+            [normalize_container(c) for c in containers.value], containers.mark, containers.key_mark
+        )
     return Node(out, node.mark, node.key_mark)

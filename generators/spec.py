@@ -56,8 +56,9 @@ class Variant:
         out = []
         for f in findings:
             line, col = self.smap.locate(f.path, key=f.at_key)
-            out.append(Finding(f.rule, f.severity, f.message, f.path, f.hint, self.file, line, col,
-                               self.environment, f.at_key))
+            out.append(
+                Finding(f.rule, f.severity, f.message, f.path, f.hint, self.file, line, col, self.environment, f.at_key)
+            )
         return out
 
 
@@ -77,10 +78,19 @@ def split(root: Node, file: str) -> SpecFile:
     environments: dict[str, Node] = {}
     if environments_node is not None:
         if type(environments_node.value) is not dict:
-            raise EcsformError([Finding("ENV-SHAPE", Severity.ERROR,
-                                        "`environments` must map environment names to overlays",
-                                        (ENVIRONMENTS_KEY,), "environments: {dev: {cpu: '256'}, prod: {cpu: '1024'}}",
-                                        file, *environments_node.mark)])
+            raise EcsformError(
+                [
+                    Finding(
+                        "ENV-SHAPE",
+                        Severity.ERROR,
+                        "`environments` must map environment names to overlays",
+                        (ENVIRONMENTS_KEY,),
+                        "environments: {dev: {cpu: '256'}, prod: {cpu: '1024'}}",
+                        file,
+                        *environments_node.mark,
+                    )
+                ]
+            )
         for name, node in environments_node.value.items():
             environments[name] = overlay.normalize_overlay(node)
     return SpecFile(file, root, task, extension, environments, environments_node)

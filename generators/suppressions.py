@@ -65,24 +65,50 @@ def entries(ignore: Iterable[Any], prefix: Path) -> tuple[list[Entry], list[Find
         where = prefix + (i,)
         ok = True
         if item.rule not in known:
-            findings.append(Finding("IGNORE-INVALID", Severity.ERROR, f"no rule {item.rule!r}", where + ("rule",),
-                                    did_you_mean(item.rule, sorted(known)) or "`python main.py rules` lists every rule"))
+            findings.append(
+                Finding(
+                    "IGNORE-INVALID",
+                    Severity.ERROR,
+                    f"no rule {item.rule!r}",
+                    where + ("rule",),
+                    did_you_mean(item.rule, sorted(known)) or "`python main.py rules` lists every rule",
+                )
+            )
             ok = False
         elif (why := configurable(item.rule)) is not None:
-            findings.append(Finding("IGNORE-INVALID", Severity.ERROR, f"{item.rule} cannot be suppressed: {why}",
-                                    where + ("rule",), "fix what it reports"))
+            findings.append(
+                Finding(
+                    "IGNORE-INVALID",
+                    Severity.ERROR,
+                    f"{item.rule} cannot be suppressed: {why}",
+                    where + ("rule",),
+                    "fix what it reports",
+                )
+            )
             ok = False
         path = parse_path(item.path)
         if path is None:
-            findings.append(Finding("IGNORE-INVALID", Severity.ERROR, f"{item.path!r} is not a field path",
-                                    where + ("path",), "write it as findings print it, e.g. "
-                                    "containerDefinitions[0].stopTimeout"))
+            findings.append(
+                Finding(
+                    "IGNORE-INVALID",
+                    Severity.ERROR,
+                    f"{item.path!r} is not a field path",
+                    where + ("path",),
+                    "write it as findings print it, e.g. containerDefinitions[0].stopTimeout",
+                )
+            )
             ok = False
         if item.reason is None or not item.reason.strip():
-            findings.append(Finding("IGNORE-REASON", Severity.ERROR,
-                                    f"the suppression of {item.rule} gives no reason", where,
-                                    "add `reason:` saying why the finding does not apply here (reviewers read it)",
-                                    at_key=False))
+            findings.append(
+                Finding(
+                    "IGNORE-REASON",
+                    Severity.ERROR,
+                    f"the suppression of {item.rule} gives no reason",
+                    where,
+                    "add `reason:` saying why the finding does not apply here (reviewers read it)",
+                    at_key=False,
+                )
+            )
             ok = False
         if ok and path is not None:
             good.append(Entry(i, item.rule, path, item.reason.strip()))
@@ -97,15 +123,22 @@ def apply(findings: list[Finding], active: list[Entry], prefix: Path) -> tuple[l
     for f in findings:
         if f.suppressed is None:
             for e in active:
-                if f.rule == e.rule and f.path[:len(e.path)] == e.path:
+                if f.rule == e.rule and f.path[: len(e.path)] == e.path:
                     used.add(e.index)
                     f = f.suppress(e.reason)
                     break
         out.append(f)
-    unmatched = [Finding("IGNORE-UNMATCHED", Severity.WARNING,
-                         f"the suppression of {e.rule} at {_text(e.path)} matches no finding", prefix + (e.index,),
-                         "remove the entry (the finding it was written for is gone), or fix its rule or path")
-                 for e in active if e.index not in used]
+    unmatched = [
+        Finding(
+            "IGNORE-UNMATCHED",
+            Severity.WARNING,
+            f"the suppression of {e.rule} at {_text(e.path)} matches no finding",
+            prefix + (e.index,),
+            "remove the entry (the finding it was written for is gone), or fix its rule or path",
+        )
+        for e in active
+        if e.index not in used
+    ]
     return out, unmatched
 
 

@@ -75,8 +75,10 @@ def config_text(mirror: Path | None) -> str:
         return "provider_installation {\n  direct {}\n}\n"
     providers = sorted(
         f"registry.terraform.io/{ns.name}/{p.name}"
-        for ns in (mirror / "registry.terraform.io").iterdir() if ns.is_dir()
-        for p in ns.iterdir() if p.is_dir()
+        for ns in (mirror / "registry.terraform.io").iterdir()
+        if ns.is_dir()
+        for p in ns.iterdir()
+        if p.is_dir()
     )
     include = ", ".join(f'"{p}"' for p in providers)
     return (

@@ -41,8 +41,18 @@ _LOCK_POLL = 0.05
 _SYNC_THREADS = 8  # fsyncs of many files overlap: the file system commits them together
 
 # Every call by which the writer changes the file system. Tests replace these to inject a fault at each step.
-fs = types.SimpleNamespace(mkdir=os.mkdir, open=os.open, write=os.write, fsync=os.fsync, close=os.close,
-                           link=os.link, rename=os.rename, replace=os.replace, unlink=os.unlink, rmdir=os.rmdir)
+fs = types.SimpleNamespace(
+    mkdir=os.mkdir,
+    open=os.open,
+    write=os.write,
+    fsync=os.fsync,
+    close=os.close,
+    link=os.link,
+    rename=os.rename,
+    replace=os.replace,
+    unlink=os.unlink,
+    rmdir=os.rmdir,
+)
 
 
 def held_state(folder: Path, entries: Iterable[str]) -> list[str]:
@@ -56,8 +66,11 @@ def held_state(folder: Path, entries: Iterable[str]) -> list[str]:
         if name.endswith(".tfstate") and not _empty_state(folder / rel):
             held.append(rel)
         elif name == "terraform.tfstate.d":
-            held += [f"{rel}/{p.parent.name}/{p.name}" for p in sorted((folder / rel).glob("*/terraform.tfstate"))
-                     if not _empty_state(p)]
+            held += [
+                f"{rel}/{p.parent.name}/{p.name}"
+                for p in sorted((folder / rel).glob("*/terraform.tfstate"))
+                if not _empty_state(p)
+            ]
         elif name == ".terraform.tfstate.lock.info":
             held.append(rel)
         elif name == ".terraform" and _remote_backend(folder / rel / "terraform.tfstate"):
@@ -90,10 +103,14 @@ def _remote_backend(path: Path) -> str | None:
 _FAULTS: dict[int, tuple[str, str]] = {
     errno.ENOSPC: ("OUT-NO-SPACE", "free space on the file system that holds it and run again"),
     errno.EDQUOT: ("OUT-NO-SPACE", "free space within your disk quota and run again"),
-    errno.EACCES: ("OUT-DENIED", "give this user write permission there (ls -ld shows the owner and mode), "
-                                 "or choose another --out"),
-    errno.EPERM: ("OUT-DENIED", "the file system or a file attribute forbids it (lsattr, mount options); "
-                                "choose another --out"),
+    errno.EACCES: (
+        "OUT-DENIED",
+        "give this user write permission there (ls -ld shows the owner and mode), or choose another --out",
+    ),
+    errno.EPERM: (
+        "OUT-DENIED",
+        "the file system or a file attribute forbids it (lsattr, mount options); choose another --out",
+    ),
     errno.EROFS: ("OUT-READ-ONLY", "the file system is mounted read-only; choose an --out on a writable one"),
     errno.ENOTDIR: ("OUT-NOT-DIR", "a file stands where a folder is needed: move it, or choose another --out"),
     errno.EEXIST: ("OUT-NOT-DIR", "a file stands where a folder is needed: move it, or choose another --out"),
@@ -103,8 +120,9 @@ _FAULTS: dict[int, tuple[str, str]] = {
 }
 
 
-def _finding(rule: str, message: str, where: str | Path, hint: str | None = None,
-             severity: Severity = Severity.ERROR) -> Finding:
+def _finding(
+    rule: str, message: str, where: str | Path, hint: str | None = None, severity: Severity = Severity.ERROR
+) -> Finding:
     return Finding(rule, severity, message, hint=hint, file=str(where), line=1, col=1)
 
 
@@ -153,8 +171,14 @@ def _holder(path: Path) -> str:
 
 
 @contextlib.contextmanager
-def output_lock(out: str | Path, timeout: float = DEFAULT_LOCK_TIMEOUT, *, shared: bool = False,
-                parents: bool = False, on_wait: Callable[[str], None] | None = None) -> Iterator[None]:
+def output_lock(
+    out: str | Path,
+    timeout: float = DEFAULT_LOCK_TIMEOUT,
+    *,
+    shared: bool = False,
+    parents: bool = False,
+    on_wait: Callable[[str], None] | None = None,
+) -> Iterator[None]:
     """Hold the lock of an output (exclusive for writers; `shared` for readers that must not see a write half
     done), creating the folders that lead to it when `parents`. Waits up to `timeout` seconds, telling `on_wait`
     once; then raises OUT-LOCKED. Nests in one process. A reader where no lock file can be made (no folder, a
@@ -189,10 +213,17 @@ def output_lock(out: str | Path, timeout: float = DEFAULT_LOCK_TIMEOUT, *, share
         except BlockingIOError:
             os.close(fd)
             if time.monotonic() >= deadline:
-                raise EcsformError([_finding(
-                    "OUT-LOCKED", f"another ecsform run ({_holder(path)}) is writing {out}; gave up after "
-                    f"{timeout:g} s", out, "let that run finish, or wait longer with --lock-timeout SECONDS "
-                    "(the lock is released when that process ends, however it ends)")]) from None
+                raise EcsformError(
+                    [
+                        _finding(
+                            "OUT-LOCKED",
+                            f"another ecsform run ({_holder(path)}) is writing {out}; gave up after {timeout:g} s",
+                            out,
+                            "let that run finish, or wait longer with --lock-timeout SECONDS "
+                            "(the lock is released when that process ends, however it ends)",
+                        )
+                    ]
+                ) from None
             if not told and on_wait is not None:
                 on_wait(f"waiting for {out}: another ecsform run ({_holder(path)}) is writing it")
                 told = True
@@ -231,6 +262,7 @@ def _require_lock(out: Path) -> None:
 
 # --- what is on disk --------------------------------------------------------------------------------------------
 
+
 def read_manifest(out: Path) -> dict[str, Any]:
     """The manifest ecsform wrote in `out` ({} when there is none or it cannot be read)."""
     try:
@@ -244,8 +276,14 @@ def _entries(data: dict[str, Any], key: str) -> list[dict[str, Any]]:
     found = data.get(key)
     if not isinstance(found, list):
         return []
-    return [r for r in found if isinstance(r, dict) and isinstance(r.get("path"), str) and _safe(r["path"])
-            and isinstance(r.get("files", []), list)]
+    return [
+        r
+        for r in found
+        if isinstance(r, dict)
+        and isinstance(r.get("path"), str)
+        and _safe(r["path"])
+        and isinstance(r.get("files", []), list)
+    ]
 
 
 def _safe(rel: str) -> bool:
@@ -275,15 +313,17 @@ def _ancestors(rel: str) -> list[str]:
 
 # --- planning ---------------------------------------------------------------------------------------------------
 
+
 @dataclass
 class Changes:
     """What publishing `files` into an output would change (root paths as manifest.json writes them)."""
-    missing: list[str] = field(default_factory=list)   # roots to write that are not on disk at all
-    stale: list[str] = field(default_factory=list)     # roots on disk whose generated files differ
-    extra: list[str] = field(default_factory=list)     # roots on disk the specs no longer produce
-    kept: list[str] = field(default_factory=list)      # ... of those, kept (they hold state or your files)
-    manifest: bool = False                             # manifest.json would change
-    interrupted: bool = False                          # a run died while publishing (the next run undoes it)
+
+    missing: list[str] = field(default_factory=list)  # roots to write that are not on disk at all
+    stale: list[str] = field(default_factory=list)  # roots on disk whose generated files differ
+    extra: list[str] = field(default_factory=list)  # roots on disk the specs no longer produce
+    kept: list[str] = field(default_factory=list)  # ... of those, kept (they hold state or your files)
+    manifest: bool = False  # manifest.json would change
+    interrupted: bool = False  # a run died while publishing (the next run undoes it)
 
     @property
     def clean(self) -> bool:
@@ -292,17 +332,18 @@ class Changes:
 
 @dataclass
 class _Plan:
-    ops: list[tuple[Any, ...]]                         # ("put", rel, existed) ("add", rel) ("remove", rel) ("rmdir", rel)
-    new_files: dict[str, bytes]                        # rel -> content, every file to stage (under "put"/"add")
+    ops: list[tuple[Any, ...]]  # ("put", rel, existed) ("add", rel) ("remove", rel) ("rmdir", rel)
+    new_files: dict[str, bytes]  # rel -> content, every file to stage (under "put"/"add")
     changes: Changes
-    findings: list[Finding]                            # OUT-ORPHANED warnings
-    refused: list[Finding]                             # OUT-PRUNE-STATE errors
-    manifest: dict[str, Any]                           # as it will be written
-    removed: list[str]                                 # roots removed
+    findings: list[Finding]  # OUT-ORPHANED warnings
+    refused: list[Finding]  # OUT-PRUNE-STATE errors
+    manifest: dict[str, Any]  # as it will be written
+    removed: list[str]  # roots removed
 
 
-def _plan(out: Path, display: str, files: dict[str, bytes], manifest: dict[str, Any], *, prune: bool,
-          force: bool) -> _Plan:
+def _plan(
+    out: Path, display: str, files: dict[str, bytes], manifest: dict[str, Any], *, prune: bool, force: bool
+) -> _Plan:
     old = read_manifest(out)
     roots = [r["path"] for r in manifest.get("roots", [])]
     names = {r["path"]: list(r.get("files", [])) for r in manifest.get("roots", [])}
@@ -376,7 +417,7 @@ def _plan(out: Path, display: str, files: dict[str, bytes], manifest: dict[str, 
             continue
         changes.extra.append(path)
         generated = _names(entry)
-        inside = [r[len(path) + 1:] for r in below.get(path, [])]  # new roots within it
+        inside = [r[len(path) + 1 :] for r in below.get(path, [])]  # new roots within it
         leading = {a for r in inside for a in _ancestors(r)}
         others = _foreign(out / path, generated, set(inside), leading)
         state = held_state(out / path, others)
@@ -384,18 +425,32 @@ def _plan(out: Path, display: str, files: dict[str, bytes], manifest: dict[str, 
         if others and not prune:
             changes.kept.append(path)
             kept.append(entry)
-            held = (f"Terraform state ({', '.join(state)})" if state else
-                    f"files ecsform did not write ({', '.join(others[:3])}{', ...' if len(others) > 3 else ''})")
-            findings.append(_finding("OUT-ORPHANED", f"kept: this run does not produce it "
-                                     f"({_why(entry, new_specs)}), and it holds {held}",
-                                     where, _orphan_hint(where, state), Severity.WARNING))
+            held = (
+                f"Terraform state ({', '.join(state)})"
+                if state
+                else f"files ecsform did not write ({', '.join(others[:3])}{', ...' if len(others) > 3 else ''})"
+            )
+            findings.append(
+                _finding(
+                    "OUT-ORPHANED",
+                    f"kept: this run does not produce it ({_why(entry, new_specs)}), and it holds {held}",
+                    where,
+                    _orphan_hint(where, state),
+                    Severity.WARNING,
+                )
+            )
             continue
         if state and not force:
-            refused.append(_finding(
-                "OUT-PRUNE-STATE", f"--prune would remove a root that holds Terraform state ({', '.join(state)})",
-                where, f"destroy what it manages first (cd {where} && terraform destroy), then prune again"
-                + (" with --force (ecsform cannot see a backend's state)" if _remote(state) else "")
-                + "; --force removes it and its state as they are; without --prune it is kept"))
+            refused.append(
+                _finding(
+                    "OUT-PRUNE-STATE",
+                    f"--prune would remove a root that holds Terraform state ({', '.join(state)})",
+                    where,
+                    f"destroy what it manages first (cd {where} && terraform destroy), then prune again"
+                    + (" with --force (ecsform cannot see a backend's state)" if _remote(state) else "")
+                    + "; --force removes it and its state as they are; without --prune it is kept",
+                )
+            )
             continue
         removed.append(path)
         if not inside:
@@ -470,9 +525,11 @@ def _why(entry: dict[str, Any], new_specs: set[Any]) -> str:
 
 def _orphan_hint(where: str, state: list[str]) -> str:
     if state:
-        return (f"synth its spec again to keep it; if it is gone for good, destroy what it manages "
-                f"(cd {where} && terraform destroy), then run synth with --prune"
-                + (" --force (ecsform cannot see a backend's state)" if _remote(state) else ""))
+        return (
+            f"synth its spec again to keep it; if it is gone for good, destroy what it manages "
+            f"(cd {where} && terraform destroy), then run synth with --prune"
+            + (" --force (ecsform cannot see a backend's state)" if _remote(state) else "")
+        )
     return "synth its spec again to keep it, or run synth with --prune to remove it"
 
 
@@ -481,6 +538,7 @@ def _remote(state: list[str]) -> bool:
 
 
 # --- publishing -------------------------------------------------------------------------------------------------
+
 
 def _mkdirs(base: Path, rel: str, made: set[str]) -> None:
     """Create base/rel and the folders that lead to it (below base)."""
@@ -499,7 +557,7 @@ def _write_new(path: Path, data: bytes) -> None:
     try:
         view = memoryview(data)
         while view:
-            view = view[fs.write(fd, view):]
+            view = view[fs.write(fd, view) :]
     except BaseException as exc:
         os.close(fd)
         if isinstance(exc, OSError) and exc.filename is None:
@@ -631,8 +689,10 @@ def _publish(out: Path, plan: _Plan, display: str) -> list[Finding]:
                 _mkdirs(old, parent, made_old)
             if op[0] == "put" and op[2]:
                 _backup(out / op[1], old / op[1])
-        _sync(files=[new / rel for rel in sorted(plan.new_files)],
-              folders=[staging, new, old, *(new / d for d in made_new), *(old / d for d in made_old)])
+        _sync(
+            files=[new / rel for rel in sorted(plan.new_files)],
+            folders=[staging, new, old, *(new / d for d in made_new), *(old / d for d in made_old)],
+        )
         journal = staging / JOURNAL
         _write_new(staging / "journal.tmp", json.dumps({"ops": plan.ops}).encode())
         _sync([staging / "journal.tmp"])
@@ -651,8 +711,12 @@ def _publish(out: Path, plan: _Plan, display: str) -> list[Finding]:
         _sync(folders=[staging])
         _rmtree(staging)
     except OSError as exc:  # published all the same; the next run removes what is left
-        return [replace(fault(exc, os.path.join(display, staging.name), "remove this staging folder (the next run "
-                              "will)"), severity=Severity.WARNING)]
+        return [
+            replace(
+                fault(exc, os.path.join(display, staging.name), "remove this staging folder (the next run will)"),
+                severity=Severity.WARNING,
+            )
+        ]
     return []
 
 
@@ -711,26 +775,47 @@ def _interrupted(out: Path) -> bool:
 
 def check_target(out: Path, display: str) -> None:
     if os.path.lexists(out) and not out.is_dir():
-        raise EcsformError([_finding("OUT-NOT-DIR", f"{display} is a file, not a folder", display,
-                                     "choose a folder (new, empty, or written by ecsform) for --out")])
-    if out.is_dir() and not (out / MANIFEST).exists() and any(
-            not n.startswith(STAGING_PREFIX) for n in os.listdir(out)):
-        raise EcsformError([_finding("OUT-NOT-ECSFORM", f"{display} exists and was not written by ecsform "
-                                     f"(it has no {MANIFEST})", display, "choose an empty or new folder for --out")])
+        raise EcsformError(
+            [
+                _finding(
+                    "OUT-NOT-DIR",
+                    f"{display} is a file, not a folder",
+                    display,
+                    "choose a folder (new, empty, or written by ecsform) for --out",
+                )
+            ]
+        )
+    if (
+        out.is_dir()
+        and not (out / MANIFEST).exists()
+        and any(not n.startswith(STAGING_PREFIX) for n in os.listdir(out))
+    ):
+        raise EcsformError(
+            [
+                _finding(
+                    "OUT-NOT-ECSFORM",
+                    f"{display} exists and was not written by ecsform (it has no {MANIFEST})",
+                    display,
+                    "choose an empty or new folder for --out",
+                )
+            ]
+        )
 
 
 # --- the entry points -------------------------------------------------------------------------------------------
 
+
 @dataclass
 class Result:
-    manifest: dict[str, Any]                           # as written (with "orphaned" when roots were kept)
-    changes: Changes                                   # what this run changed
-    removed: list[str]                                 # roots removed
-    findings: list[Finding]                            # warnings: roots kept (OUT-ORPHANED)
+    manifest: dict[str, Any]  # as written (with "orphaned" when roots were kept)
+    changes: Changes  # what this run changed
+    removed: list[str]  # roots removed
+    findings: list[Finding]  # warnings: roots kept (OUT-ORPHANED)
 
 
-def write_tree(out: str | Path, files: dict[str, bytes], manifest: dict[str, Any], *, prune: bool = False,
-               force: bool = False) -> Result:
+def write_tree(
+    out: str | Path, files: dict[str, bytes], manifest: dict[str, Any], *, prune: bool = False, force: bool = False
+) -> Result:
     """Make `out` hold the roots in `files` (relative posix path -> content) and `manifest` (its "roots" name each
     root's path and files), changing only what differs, all together or not at all. The caller holds
     `output_lock(out)`. Raises EcsformError with OUT-* findings on what the file system refuses."""
@@ -747,8 +832,11 @@ def write_tree(out: str | Path, files: dict[str, bytes], manifest: dict[str, Any
     except OSError as exc:
         restored = getattr(exc, "restored", True)
         finding = fault(exc, _where(exc, out, display), "write the output")
-        note = (f"; {display} is as it was" if restored else
-                f"; {display} is half-written: the next ecsform run that writes it puts the previous output back")
+        note = (
+            f"; {display} is as it was"
+            if restored
+            else f"; {display} is half-written: the next ecsform run that writes it puts the previous output back"
+        )
         raise EcsformError([replace(finding, message=finding.message + note)]) from None
     return Result(plan.manifest, plan.changes, plan.removed, plan.findings + extra)
 
@@ -792,8 +880,9 @@ def write_file(out: str | Path, data: bytes) -> None:
         with contextlib.suppress(OSError):
             if os.path.lexists(tmp):
                 os.unlink(tmp)
-        raise EcsformError([fault(exc, exc.filename if exc.filename and exc.filename != str(tmp) else display,
-                                  f"write {display}")]) from None
+        raise EcsformError(
+            [fault(exc, exc.filename if exc.filename and exc.filename != str(tmp) else display, f"write {display}")]
+        ) from None
 
 
 def _where(exc: OSError, out: Path, display: str) -> str:

@@ -114,8 +114,10 @@ def writer_costs(folder: Path, count: int, repeat: int) -> str:
     finally:
         writer._sync = real_sync  # type: ignore[assignment]
     total, sync, again = min(runs)
-    return (f"write {count} roots ({len(files)} files) into a new folder: {total:.2f} s, of which fsync "
-            f"{sync:.2f} s ({sync / total:.0%}); again, nothing changed: {min(r[2] for r in runs):.2f} s")
+    return (
+        f"write {count} roots ({len(files)} files) into a new folder: {total:.2f} s, of which fsync "
+        f"{sync:.2f} s ({sync / total:.0%}); again, nothing changed: {min(r[2] for r in runs):.2f} s"
+    )
 
 
 def main() -> int:
@@ -134,8 +136,10 @@ def main() -> int:
         rows.append(f"ecsform --help (start-up and imports): {startup.seconds:.2f} s, {startup.peak_mib:.0f} MiB")
         make_specs(tmp / "many", args.specs)
         run = best_of(args.repeat, ecsform("validate", str(tmp / "many")))
-        rows.append(f"validate {args.specs} specs: {run.seconds:.2f} s "
-                    f"({run.seconds / args.specs * 1000:.2f} ms per spec), {run.peak_mib:.0f} MiB")
+        rows.append(
+            f"validate {args.specs} specs: {run.seconds:.2f} s "
+            f"({run.seconds / args.specs * 1000:.2f} ms per spec), {run.peak_mib:.0f} MiB"
+        )
         make_specs(tmp / "few", args.synth)
         run = best_of(args.repeat, ecsform("synth", str(tmp / "few"), "--out", str(tmp / "out-few-{run}")))
         rows.append(f"synth {args.synth} specs (into a new folder): {run.seconds:.2f} s, {run.peak_mib:.0f} MiB")
@@ -158,12 +162,17 @@ def peer(tmp: Path, count: int, repeat: int) -> list[str]:
     make_specs(folder, count)
     ours = best_of(repeat, ecsform("synth", str(folder), "--out", str(tmp / "out-ours-{run}")))
     env = dict(os.environ, JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION="1")
-    theirs = best_of(repeat, [str(PEER_PYTHON), str(REPO / "scripts" / "peer_cdk_app.py"), str(folder),
-                              str(tmp / "out-peer-{run}")], env)
-    return [f"synth {count} specs, ecsform: {ours.seconds:.2f} s, {ours.peak_mib:.0f} MiB peak",
-            f"synth {count} specs, hand-written CDK for Terraform (cdktf-cdktf-provider-aws): "
-            f"{theirs.seconds:.2f} s, {theirs.peak_mib:.0f} MiB peak",
-            f"ecsform is {theirs.seconds / ours.seconds:.1f} times faster"]
+    theirs = best_of(
+        repeat,
+        [str(PEER_PYTHON), str(REPO / "scripts" / "peer_cdk_app.py"), str(folder), str(tmp / "out-peer-{run}")],
+        env,
+    )
+    return [
+        f"synth {count} specs, ecsform: {ours.seconds:.2f} s, {ours.peak_mib:.0f} MiB peak",
+        f"synth {count} specs, hand-written CDK for Terraform (cdktf-cdktf-provider-aws): "
+        f"{theirs.seconds:.2f} s, {theirs.peak_mib:.0f} MiB peak",
+        f"ecsform is {theirs.seconds / ours.seconds:.1f} times faster",
+    ]
 
 
 if __name__ == "__main__":

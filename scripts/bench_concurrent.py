@@ -59,9 +59,25 @@ def run(work: Path, args: argparse.Namespace) -> int:
         sets.append(folder)
     out = work / "shared" / "out"
     start = time.perf_counter()
-    procs = [subprocess.Popen([sys.executable, str(REPO / "main.py"), "synth", str(s), "--out", str(out),
-                               "--lock-timeout", args.lock_timeout], cwd=work, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.PIPE, text=True) for s in sets]
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                str(REPO / "main.py"),
+                "synth",
+                str(s),
+                "--out",
+                str(out),
+                "--lock-timeout",
+                args.lock_timeout,
+            ],
+            cwd=work,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for s in sets
+    ]
     results: list[tuple[int, str, float]] = [(0, "", 0.0)] * len(procs)
 
     def collect(k: int, p: subprocess.Popen[str]) -> None:
@@ -78,30 +94,43 @@ def run(work: Path, args: argparse.Namespace) -> int:
     locked = sum(code == 2 and "error OUT-LOCKED" in err for code, err, _ in results)
     ok = sum(code == 0 for code, _, _ in results)
     other = [(code, err[-2000:]) for code, err, _ in results if code != 0 and "error OUT-LOCKED" not in err]
-    print(f"{args.runs} concurrent synths of {args.specs - 25 * (args.runs - 1)}-{args.specs} specs into one folder "
-          f"(--lock-timeout {args.lock_timeout}): {wall:.1f} s wall")
-    print(f"  exit 0: {ok}; waited for the lock: {waited}; gave up with OUT-LOCKED: {locked}; other failures: "
-          f"{len(other)}")
+    print(
+        f"{args.runs} concurrent synths of {args.specs - 25 * (args.runs - 1)}-{args.specs} specs into one folder "
+        f"(--lock-timeout {args.lock_timeout}): {wall:.1f} s wall"
+    )
+    print(
+        f"  exit 0: {ok}; waited for the lock: {waited}; gave up with OUT-LOCKED: {locked}; other failures: "
+        f"{len(other)}"
+    )
     for k, (code, err, t) in enumerate(results):
         state = "waited, " if "waiting for " in err else ""
-        print(f"  run {k} (set-{k}): exit {code} after {t:.1f} s ({state}"
-              f"{'OUT-LOCKED' if 'error OUT-LOCKED' in err else 'published' if code == 0 else 'failed'})")
+        print(
+            f"  run {k} (set-{k}): exit {code} after {t:.1f} s ({state}"
+            f"{'OUT-LOCKED' if 'error OUT-LOCKED' in err else 'published' if code == 0 else 'failed'})"
+        )
     for code, err in other:
         print(f"  unexpected exit {code}:\n{err}")
     manifest = json.loads((out / "manifest.json").read_text())
     listed = sorted(r["path"] for r in manifest["roots"])
     present = sorted({p.parent.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()} - {"."})
     specs = {Path(r["spec"]).parent.name for r in manifest["roots"]}
-    print(f"  manifest roots: {len(listed)}; folders present: {len(present)}; equal: {listed == present}; "
-          f"from {', '.join(sorted(specs))}")
+    print(
+        f"  manifest roots: {len(listed)}; folders present: {len(present)}; equal: {listed == present}; "
+        f"from {', '.join(sorted(specs))}"
+    )
     [winner] = specs
     twin = work / "clean" / "out"
-    clean = subprocess.run([sys.executable, str(REPO / "main.py"), "synth", str(work / winner), "--out", str(twin)],
-                           cwd=work, capture_output=True, text=True)
+    clean = subprocess.run(
+        [sys.executable, str(REPO / "main.py"), "synth", str(work / winner), "--out", str(twin)],
+        cwd=work,
+        capture_output=True,
+        text=True,
+    )
     assert clean.returncode == 0, clean.stderr[-2000:]
     same = tree(out) == tree(twin)
-    debris = sorted(p.name for p in out.iterdir() if p.name.startswith(".")) + \
-        sorted(p.name for p in out.parent.iterdir() if p.name.startswith("."))
+    debris = sorted(p.name for p in out.iterdir() if p.name.startswith(".")) + sorted(
+        p.name for p in out.parent.iterdir() if p.name.startswith(".")
+    )
     print(f"  byte-identical to a clean synth of {winner}: {same}; debris: {debris or 'none'}")
     return 0 if (listed == present and same and not debris and not other) else 1
 

@@ -30,14 +30,16 @@ def replace_between(text: str, begin: str, end: str, body: str) -> str:
 def expected() -> dict[Path, str]:
     out = {}
     reference = REPO / "docs" / "rules.md"
-    out[reference] = replace_between(reference.read_text(), "<!-- BEGIN RULES -->", "<!-- END RULES -->",
-                                     rules.markdown_table())
+    out[reference] = replace_between(
+        reference.read_text(), "<!-- BEGIN RULES -->", "<!-- END RULES -->", rules.markdown_table()
+    )
     out[REPO / "docs" / "spec.schema.json"] = spec_schema.text()
     for module in sorted((REPO / "modules").iterdir()):
         doc = module / "README.md"
         if doc.exists():
-            out[doc] = replace_between(doc.read_text(), "<!-- BEGIN_TF_DOCS -->", "<!-- END_TF_DOCS -->",
-                                       tfdocs.markdown(module))
+            out[doc] = replace_between(
+                doc.read_text(), "<!-- BEGIN_TF_DOCS -->", "<!-- END_TF_DOCS -->", tfdocs.markdown(module)
+            )
     return out
 
 

@@ -20,8 +20,14 @@ from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAtt
 from cdktf_cdktf_provider_aws.provider import AwsProvider
 from constructs import Construct
 
-TRUST = json.dumps({"Version": "2012-10-17", "Statement": [
-    {"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
+TRUST = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"}
+        ],
+    }
+)
 EXECUTION_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
 
 
@@ -32,9 +38,16 @@ class ServiceStack(TerraformStack):
         role = IamRole(self, "execution", name_prefix=spec["family"][:32], assume_role_policy=TRUST)
         IamRolePolicyAttachment(self, "execution_policy", role=role.name, policy_arn=EXECUTION_POLICY)
         EcsTaskDefinition(
-            self, "task", family=spec["family"], cpu=str(spec.get("cpu")), memory=str(spec.get("memory")),
-            network_mode=spec.get("networkMode"), requires_compatibilities=spec.get("requiresCompatibilities"),
-            execution_role_arn=role.arn, container_definitions=json.dumps(spec["containerDefinitions"]))
+            self,
+            "task",
+            family=spec["family"],
+            cpu=str(spec.get("cpu")),
+            memory=str(spec.get("memory")),
+            network_mode=spec.get("networkMode"),
+            requires_compatibilities=spec.get("requiresCompatibilities"),
+            execution_role_arn=role.arn,
+            container_definitions=json.dumps(spec["containerDefinitions"]),
+        )
 
 
 def main() -> None:

@@ -60,8 +60,10 @@ def markdown(module: Path) -> str:
         required = "default" not in body
         default = "n/a" if required else _default(body["default"])
         type_ = _expr(body.get("type", "any"))
-        lines.append(f"| `{name}` | {_cell(str(_unquote(body.get('description', ''))))} | `{_cell(type_)}` | "
-                     f"{_cell(default)} | {'yes' if required else 'no'} |")
+        lines.append(
+            f"| `{name}` | {_cell(str(_unquote(body.get('description', ''))))} | `{_cell(type_)}` | "
+            f"{_cell(default)} | {'yes' if required else 'no'} |"
+        )
     lines += ["", "## Outputs", "", "| Name | Description |", "|---|---|"]
     for name, body in sorted(_blocks(module / "outputs.tf", "output")):
         lines.append(f"| `{name}` | {_cell(str(_unquote(body.get('description', ''))))} |")

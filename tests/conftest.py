@@ -51,8 +51,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     from _pytest.nodeid import NodeId
 
     for item in items:
-        groups = sorted({str(m.args[0] if m.args else m.kwargs.get("name", "default"))
-                         for m in item.iter_markers("xdist_group")})
+        groups = sorted(
+            {str(m.args[0] if m.args else m.kwargs.get("name", "default")) for m in item.iter_markers("xdist_group")}
+        )
         if groups and "@" not in item.nodeid and isinstance(getattr(item, "_id", None), NodeId):
             item._id = NodeId.parse(f"{item.nodeid}@{'_'.join(groups)}")
 
@@ -85,25 +86,41 @@ def tf_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     config = tmp_path_factory.mktemp("tf") / "terraformrc"  # our own, never the user's ~/.terraformrc
     tfrc.write(config)
     env = dict(os.environ)
-    env.update({"TF_CLI_CONFIG_FILE": str(config), "CHECKPOINT_DISABLE": "1", "TF_IN_AUTOMATION": "1",
-                "TF_INPUT": "0"})
+    env.update({"TF_CLI_CONFIG_FILE": str(config), "CHECKPOINT_DISABLE": "1", "TF_IN_AUTOMATION": "1", "TF_INPUT": "0"})
     return env
 
 
-def terraform(args: list[str], cwd: Path, env: dict[str, str], *, check: bool = True,
-              timeout: float = 600) -> subprocess.CompletedProcess[str]:
-    proc = subprocess.run(["terraform", *args, "-no-color"] if args[0] not in ("fmt", "version") else ["terraform", *args],
-                          cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+def terraform(
+    args: list[str], cwd: Path, env: dict[str, str], *, check: bool = True, timeout: float = 600
+) -> subprocess.CompletedProcess[str]:
+    proc = subprocess.run(
+        ["terraform", *args, "-no-color"] if args[0] not in ("fmt", "version") else ["terraform", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
     if check and proc.returncode != 0:
-        raise AssertionError(f"terraform {' '.join(args)} failed in {cwd} ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+        raise AssertionError(
+            f"terraform {' '.join(args)} failed in {cwd} ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}"
+        )
     return proc
 
 
-def ecsform(*args: str, cwd: Path = REPO, env: dict[str, str] | None = None,
-            input: str | None = None) -> subprocess.CompletedProcess[str]:
+def ecsform(
+    *args: str, cwd: Path = REPO, env: dict[str, str] | None = None, input: str | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run `python main.py ...` in a real process (exit codes and output as a user sees them)."""
-    return subprocess.run([sys.executable, str(REPO / "main.py"), *args], cwd=cwd, capture_output=True, text=True,
-                          env=env, input=input, timeout=300)
+    return subprocess.run(
+        [sys.executable, str(REPO / "main.py"), *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env=env,
+        input=input,
+        timeout=300,
+    )
 
 
 def checkov_bin() -> Path:
@@ -117,10 +134,18 @@ def checkov(target: Path, *extra: str) -> dict:
     """Run checkov offline on a folder, or on a plan JSON file, and return its JSON report."""
     env = dict(os.environ, BC_SKIP_MAPPING="TRUE", CHECKOV_RUN_SCA_PACKAGE_SCAN_V2="false", LOG_LEVEL="WARNING")
     # A plan file is enriched with the modules' code, so the skips written next to their resources apply to it.
-    args = ["-f", str(target), "--framework", "terraform_plan", "--repo-root-for-plan-enrichment", str(MODULES)] \
-        if target.is_file() else ["-d", str(target), "--framework", "terraform"]
-    proc = subprocess.run([str(checkov_bin()), *args, "--quiet", "--skip-download", "-o", "json", *extra],
-                          capture_output=True, text=True, env=env, timeout=600)
+    args = (
+        ["-f", str(target), "--framework", "terraform_plan", "--repo-root-for-plan-enrichment", str(MODULES)]
+        if target.is_file()
+        else ["-d", str(target), "--framework", "terraform"]
+    )
+    proc = subprocess.run(
+        [str(checkov_bin()), *args, "--quiet", "--skip-download", "-o", "json", *extra],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
     assert proc.returncode in (0, 1), proc.stderr
     report = json.loads(proc.stdout)
     return report[0] if isinstance(report, list) else report
@@ -128,8 +153,11 @@ def checkov(target: Path, *extra: str) -> dict:
 
 def failed(report: dict, allowed: dict[str, str] | None = None) -> list[str]:
     """The failed checks of a checkov report, but those in `allowed` (check id -> why it is the user's choice)."""
-    return [f"{c['check_id']} {c['resource']} ({c.get('file_path')})"
-            for c in report.get("results", {}).get("failed_checks", []) if c["check_id"] not in (allowed or {})]
+    return [
+        f"{c['check_id']} {c['resource']} ({c.get('file_path')})"
+        for c in report.get("results", {}).get("failed_checks", [])
+        if c["check_id"] not in (allowed or {})
+    ]
 
 
 # checkov checks that judge a choice the spec's author made about their container, not one ecsform made: ecsform
@@ -137,9 +165,9 @@ def failed(report: dict, allowed: dict[str, str] | None = None) -> list[str]:
 # Each is skipped only for a task that makes the choice, with the policy setting that answers it.
 USER_CHOICES = {
     "CKV_AWS_336": "a container that does not set readonlyRootFilesystem: true keeps ECS's writable root "
-                   "(policy readonlyRootFilesystem: require or default-true answers it)",
+    "(policy readonlyRootFilesystem: require or default-true answers it)",
     "CKV_AWS_97": "an EFS volume without transitEncryption: ENABLED mounts without TLS, ECS's default "
-                  "(policy efsTransitEncryption: require or default-true answers it)",
+    "(policy efsTransitEncryption: require or default-true answers it)",
 }
 
 
@@ -148,7 +176,9 @@ def user_choices(task: dict) -> dict[str, str]:
     out = {}
     if any(c.get("readonlyRootFilesystem") is not True for c in task["containerDefinitions"]):
         out["CKV_AWS_336"] = USER_CHOICES["CKV_AWS_336"]
-    if any(v.get("efsVolumeConfiguration", {}).get("transitEncryption") != "ENABLED" and "efsVolumeConfiguration" in v
-           for v in task.get("volumes", [])):
+    if any(
+        v.get("efsVolumeConfiguration", {}).get("transitEncryption") != "ENABLED" and "efsVolumeConfiguration" in v
+        for v in task.get("volumes", [])
+    ):
         out["CKV_AWS_97"] = USER_CHOICES["CKV_AWS_97"]
     return out

@@ -36,13 +36,21 @@ def blocks(path: Path) -> list[Block]:
         body: list[str] = []
         j = i + 1
         while j < len(lines) and not (lines[j].strip().startswith(fence) and lines[j].strip().strip("`") == ""):
-            body.append(lines[j][len(indent):] if lines[j].startswith(indent) else lines[j])
+            body.append(lines[j][len(indent) :] if lines[j].startswith(indent) else lines[j])
             j += 1
         k = i - 1
         while k >= 0 and not lines[k].strip():
             k -= 1
         marker = MARKER.match(lines[k].strip()) if k >= 0 and i - k <= 2 else None
-        found.append(Block(path, i + 1, lang, "\n".join(body) + "\n", marker.group(1) if marker else None,
-                           marker.group(2) if marker else ""))
+        found.append(
+            Block(
+                path,
+                i + 1,
+                lang,
+                "\n".join(body) + "\n",
+                marker.group(1) if marker else None,
+                marker.group(2) if marker else "",
+            )
+        )
         i = j + 1
     return found

@@ -35,9 +35,12 @@ def log_group_names(plan: Plan) -> list[str]:
     """The log groups modules/ecs-task-definition creates for this plan (its local.log_group_names)."""
     if ("create_log_groups", False) in plan.module_inputs:
         return []
-    names = {c["logConfiguration"]["options"]["awslogs-group"] for c in plan.containers
-             if c.get("logConfiguration", {}).get("logDriver") == "awslogs"
-             and "awslogs-group" in c["logConfiguration"].get("options", {})}
+    names = {
+        c["logConfiguration"]["options"]["awslogs-group"]
+        for c in plan.containers
+        if c.get("logConfiguration", {}).get("logDriver") == "awslogs"
+        and "awslogs-group" in c["logConfiguration"].get("options", {})
+    }
     return sorted(names)
 
 
@@ -55,8 +58,11 @@ def existing(aws: Aws, plan: Plan) -> list[Import]:
                 raise
             raise EcsformError([aws_finding(exc, f"logs:DescribeLogGroups on {name}", region=aws.region)]) from None
         if any(g.get("logGroupName") == name for g in groups):
-            found.append(Import(f"module.task_definition.aws_cloudwatch_log_group.this[{quote(name)}]", name,
-                                f"log group {name}"))
+            found.append(
+                Import(
+                    f"module.task_definition.aws_cloudwatch_log_group.this[{quote(name)}]", name, f"log group {name}"
+                )
+            )
     secrets = aws.client("secretsmanager")
     for key, settings in sorted(plan.managed_secrets.items()):
         name = settings["name"]
@@ -67,17 +73,32 @@ def existing(aws: Aws, plan: Plan) -> list[Import]:
                 raise
             if error_code(exc) == "ResourceNotFoundException":
                 continue
-            raise EcsformError([aws_finding(exc, f"secretsmanager:DescribeSecret on {name}",
-                                            ("x-ecsform", "secrets", key), region=aws.region)]) from None
+            raise EcsformError(
+                [
+                    aws_finding(
+                        exc,
+                        f"secretsmanager:DescribeSecret on {name}",
+                        ("x-ecsform", "secrets", key),
+                        region=aws.region,
+                    )
+                ]
+            ) from None
         if described.get("DeletedDate"):
-            problems.append(Finding("ADOPT-SECRET-DELETED", Severity.ERROR,
-                                    f"secret {name!r} is scheduled for deletion: Terraform cannot import it, and "
-                                    "AWS refuses to create a secret of that name", ("x-ecsform", "secrets", key),
-                                    f"restore it first (aws secretsmanager restore-secret --secret-id {name} "
-                                    f"--region {aws.region}), or name the secret differently"))
+            problems.append(
+                Finding(
+                    "ADOPT-SECRET-DELETED",
+                    Severity.ERROR,
+                    f"secret {name!r} is scheduled for deletion: Terraform cannot import it, and "
+                    "AWS refuses to create a secret of that name",
+                    ("x-ecsform", "secrets", key),
+                    f"restore it first (aws secretsmanager restore-secret --secret-id {name} "
+                    f"--region {aws.region}), or name the secret differently",
+                )
+            )
             continue
-        found.append(Import(f"module.secrets.aws_secretsmanager_secret.this[{quote(key)}]", described["ARN"],
-                            f"secret {name}"))
+        found.append(
+            Import(f"module.secrets.aws_secretsmanager_secret.this[{quote(key)}]", described["ARN"], f"secret {name}")
+        )
     if problems:
         raise EcsformError(problems)
     return sorted(found)
@@ -85,7 +106,10 @@ def existing(aws: Aws, plan: Plan) -> list[Import]:
 
 def imports_tf(found: list[Import], header: str, account: str, region: str) -> str:
     """The imports.tf text (`header`: the root's generated-by line)."""
-    blocks = [f"# {i.what} exists already: the next apply imports it instead of creating it\n"
-              f"import {{\n  to = {i.address}\n  id = {quote(i.id)}\n}}\n" for i in found]
+    blocks = [
+        f"# {i.what} exists already: the next apply imports it instead of creating it\n"
+        f"import {{\n  to = {i.address}\n  id = {quote(i.id)}\n}}\n"
+        for i in found
+    ]
     intro = f"# `synth --adopt` found these in account {account}, {region}.\n"
     return header + intro + "\n" + "\n".join(blocks)

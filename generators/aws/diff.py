@@ -47,6 +47,7 @@ class Keyed(dict):  # type: ignore[type-arg]
 @dataclass(frozen=True)
 class Match:
     """A value known only after apply, by its shape: `text` is what diff prints for it."""
+
     pattern: str
     text: str
     optional: bool = False  # also equal when the registered revision has no value
@@ -89,13 +90,17 @@ def _plain(value: Any) -> Any:
 
 # --- reduction ------------------------------------------------------------------------------------------------
 
+
 def _empty(value: Any) -> bool:
     return value is None or (isinstance(value, (list, dict)) and not value)
 
 
 def _by_name(items: Any, value_key: str) -> Keyed:
-    return Keyed(sorted(((i.get("name", ""), i.get(value_key, ABSENT)) for i in items if isinstance(i, dict)),
-                        key=lambda kv: kv[0]))
+    return Keyed(
+        sorted(
+            ((i.get("name", ""), i.get(value_key, ABSENT)) for i in items if isinstance(i, dict)), key=lambda kv: kv[0]
+        )
+    )
 
 
 def reduce_container(container: dict[str, Any], awsvpc: bool) -> dict[str, Any]:
@@ -104,8 +109,10 @@ def reduce_container(container: dict[str, Any], awsvpc: bool) -> dict[str, Any]:
     if c.get("cpu") == 0:
         del c["cpu"]
     if isinstance(c.get("healthCheck"), dict):
-        c["healthCheck"] = {**c["healthCheck"], **{k: v for k, v in HEALTH_CHECK_DEFAULTS.items()
-                                                   if k not in c["healthCheck"]}}
+        c["healthCheck"] = {
+            **c["healthCheck"],
+            **{k: v for k, v in HEALTH_CHECK_DEFAULTS.items() if k not in c["healthCheck"]},
+        }
     if isinstance(c.get("portMappings"), list):
         ports = []
         for pm in c["portMappings"]:
@@ -132,10 +139,28 @@ def reduce_task(task: dict[str, Any], tags: dict[str, str]) -> dict[str, Any]:
     if "placementConstraints" in out:
         out["placementConstraints"] = sorted(out["placementConstraints"], key=lambda p: json.dumps(p, sort_keys=True))
     if "volumes" in out:
-        out["volumes"] = Keyed(sorted(((v.get("name", ""), {k: x for k, x in v.items() if k != "name" and not (
-            k in VOLUME_DEFAULTS and x == VOLUME_DEFAULTS[k])}) for v in out["volumes"]), key=lambda kv: kv[0]))
-    out["containerDefinitions"] = Keyed(sorted(((c.get("name", ""), reduce_container(c, awsvpc))
-                                                for c in out.get("containerDefinitions", [])), key=lambda kv: kv[0]))
+        out["volumes"] = Keyed(
+            sorted(
+                (
+                    (
+                        v.get("name", ""),
+                        {
+                            k: x
+                            for k, x in v.items()
+                            if k != "name" and not (k in VOLUME_DEFAULTS and x == VOLUME_DEFAULTS[k])
+                        },
+                    )
+                    for v in out["volumes"]
+                ),
+                key=lambda kv: kv[0],
+            )
+        )
+    out["containerDefinitions"] = Keyed(
+        sorted(
+            ((c.get("name", ""), reduce_container(c, awsvpc)) for c in out.get("containerDefinitions", [])),
+            key=lambda kv: kv[0],
+        )
+    )
     out["tags"] = Keyed(sorted((k, v) for k, v in tags.items() if not k.startswith("aws:")))
     if not out["tags"]:
         del out["tags"]
@@ -144,20 +169,26 @@ def reduce_task(task: dict[str, Any], tags: dict[str, str]) -> dict[str, Any]:
 
 # --- the spec's side ------------------------------------------------------------------------------------------
 
-def expected(plan: Plan, ext: Extension, target_tags: dict[str, str], execution_role_managed: bool,
-             task_role_managed: bool) -> dict[str, Any]:
+
+def expected(
+    plan: Plan, ext: Extension, target_tags: dict[str, str], execution_role_managed: bool, task_role_managed: bool
+) -> dict[str, Any]:
     """The spec's task definition, reduced, with what exists only after apply as shapes (`Match`)."""
     task = _resolve(json.loads(json.dumps(plan.register)), plan)
     tags = {**target_tags, **{t["key"]: t.get("value", "") for t in plan.register.get("tags", [])}}
     out = reduce_task(task, tags)
-    for field_name, managed, role, kind in (("executionRoleArn", execution_role_managed, ext.execution_role, "exec"),
-                                            ("taskRoleArn", task_role_managed, ext.task_role, "task")):
+    for field_name, managed, role, kind in (
+        ("executionRoleArn", execution_role_managed, ext.execution_role, "exec"),
+        ("taskRoleArn", task_role_managed, ext.task_role, "task"),
+    ):
         if field_name in out or not managed:
             continue
         prefix = f"{role.name_prefix or plan.family[:32]}-{kind}-"
-        out[field_name] = Match(r"arn:aws[a-z-]*:iam::\d{12}:role" + re.escape(role.path + prefix) + r"[\w+=,.@-]+",
-                                f"(the {kind} role the root creates: {role.path}{prefix}...)",
-                                optional=role.create == "auto")
+        out[field_name] = Match(
+            r"arn:aws[a-z-]*:iam::\d{12}:role" + re.escape(role.path + prefix) + r"[\w+=,.@-]+",
+            f"(the {kind} role the root creates: {role.path}{prefix}...)",
+            optional=role.create == "auto",
+        )
     return out
 
 
@@ -171,8 +202,13 @@ def _resolve(value: Any, plan: Plan) -> Any:
         return value
     if ref.kind == "secret":
         name = plan.managed_secrets.get(ref.key, {}).get("name", f"{plan.family}/{ref.key}")
-        return Match(r"arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:" + re.escape(name)
-                     + r"-[A-Za-z0-9]{6}" + re.escape(ref.suffix), f"(the ARN of secret {name}{ref.suffix})")
+        return Match(
+            r"arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:"
+            + re.escape(name)
+            + r"-[A-Za-z0-9]{6}"
+            + re.escape(ref.suffix),
+            f"(the ARN of secret {name}{ref.suffix})",
+        )
     if ref.kind == "efs":
         return Match(r"fs-[0-9a-f]+", f"(the ID of file system {plan.family}-{ref.key})")
     return Match(r"fsap-[0-9a-f]+", f"(the ID of access point {ref.access_point} of {plan.family}-{ref.key})")
@@ -185,6 +221,7 @@ def registered(described: dict[str, Any]) -> dict[str, Any]:
 
 
 # --- comparison -----------------------------------------------------------------------------------------------
+
 
 def compare(old: Any, new: Any, path: str = "") -> list[Change]:
     """Changes from the registered revision (old) to the spec (new), as field paths."""

@@ -22,8 +22,18 @@ API_CONTAINER_DEFAULTS: dict[str, Any] = {
 }
 
 # Task-level fields of the response that are not part of the request: the API's bookkeeping.
-API_TASK_ADDED = frozenset({"taskDefinitionArn", "revision", "status", "compatibilities", "registeredAt",
-                            "registeredBy", "requiresAttributes", "deregisteredAt"})
+API_TASK_ADDED = frozenset(
+    {
+        "taskDefinitionArn",
+        "revision",
+        "status",
+        "compatibilities",
+        "registeredAt",
+        "registeredBy",
+        "requiresAttributes",
+        "deregisteredAt",
+    }
+)
 # Request fields the API returns empty rather than absent when the request left them out.
 API_TASK_EMPTY_DEFAULTS: dict[str, Any] = {"volumes": [], "placementConstraints": []}
 # Volume fields that come back with a default although the request left them out. The provider always sends
@@ -37,8 +47,13 @@ def registered_containers(described: list[dict[str, Any]], rendered: list[dict[s
     out = []
     for container in described:
         sent = by_name.get(container["name"], {})
-        out.append({k: v for k, v in container.items()
-                    if k in sent or k not in API_CONTAINER_DEFAULTS or v != API_CONTAINER_DEFAULTS[k]})
+        out.append(
+            {
+                k: v
+                for k, v in container.items()
+                if k in sent or k not in API_CONTAINER_DEFAULTS or v != API_CONTAINER_DEFAULTS[k]
+            }
+        )
     order = [c["name"] for c in rendered]
     return sorted(out, key=lambda c: order.index(c["name"]) if c["name"] in order else len(order))
 
@@ -60,17 +75,24 @@ def registered_task(described: dict[str, Any], rendered: dict[str, Any]) -> dict
         if key not in rendered and task.get(key) == default:
             del task[key]
     if task.get("placementConstraints") and rendered.get("placementConstraints"):
-        task["placementConstraints"] = _in_order(task["placementConstraints"], rendered["placementConstraints"],
-                                                 lambda c: json.dumps(c, sort_keys=True))
+        task["placementConstraints"] = _in_order(
+            task["placementConstraints"], rendered["placementConstraints"], lambda c: json.dumps(c, sort_keys=True)
+        )
     proxy = task.get("proxyConfiguration")
     if proxy and "properties" in proxy and "proxyConfiguration" in rendered:
-        proxy["properties"] = _in_order(proxy["properties"], rendered["proxyConfiguration"].get("properties", []),
-                                        lambda p: p["name"])
+        proxy["properties"] = _in_order(
+            proxy["properties"], rendered["proxyConfiguration"].get("properties", []), lambda p: p["name"]
+        )
     if "volumes" in task:
         sent = {v["name"]: v for v in rendered.get("volumes", [])}
-        volumes = [{k: x for k, x in v.items()
-                    if k in sent.get(v["name"], {}) or k not in VOLUME_DEFAULTS or x != VOLUME_DEFAULTS[k]}
-                   for v in task["volumes"]]
+        volumes = [
+            {
+                k: x
+                for k, x in v.items()
+                if k in sent.get(v["name"], {}) or k not in VOLUME_DEFAULTS or x != VOLUME_DEFAULTS[k]
+            }
+            for v in task["volumes"]
+        ]
         task["volumes"] = _in_order(volumes, list(sent.values()), lambda v: v["name"])
     return task
 

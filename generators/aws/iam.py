@@ -96,10 +96,20 @@ def _resource_matches(statement: dict[str, Any], resource: str, allow: bool) -> 
     return not any(covers(p, resource) for p in patterns)
 
 
-_STRING_TESTS = {"StringEquals": (False, False), "StringEqualsIgnoreCase": (False, True),
-                 "StringLike": (True, False), "ArnEquals": (False, False), "ArnLike": (True, False)}
-_NEGATED = {"StringNotEquals": "StringEquals", "StringNotEqualsIgnoreCase": "StringEqualsIgnoreCase",
-            "StringNotLike": "StringLike", "ArnNotEquals": "ArnEquals", "ArnNotLike": "ArnLike"}
+_STRING_TESTS = {
+    "StringEquals": (False, False),
+    "StringEqualsIgnoreCase": (False, True),
+    "StringLike": (True, False),
+    "ArnEquals": (False, False),
+    "ArnLike": (True, False),
+}
+_NEGATED = {
+    "StringNotEquals": "StringEquals",
+    "StringNotEqualsIgnoreCase": "StringEqualsIgnoreCase",
+    "StringNotLike": "StringLike",
+    "ArnNotEquals": "ArnEquals",
+    "ArnNotLike": "ArnLike",
+}
 
 
 def _condition(condition: Any, context: dict[str, str]) -> bool | None:
@@ -215,8 +225,7 @@ def trusts_service(document: Any, service: str, context: dict[str, str]) -> Deci
             continue
         if not any(covers(n, service, ignore_case=True) for n in names) or not _action_matches(s, "sts:AssumeRole"):
             continue
-        condition = _condition(s["Condition"], {k.lower(): v for k, v in context.items()}) \
-            if "Condition" in s else True
+        condition = _condition(s["Condition"], {k.lower(): v for k, v in context.items()}) if "Condition" in s else True
         if condition is False:
             continue
         if s.get("Effect") == "Deny":

@@ -46,13 +46,42 @@ def target_for(plan: "Plan", options: "Options") -> Target:
 
 # --- errors -----------------------------------------------------------------------------------------------------
 
-CREDENTIAL_CODES = frozenset({"InvalidClientTokenId", "UnrecognizedClientException", "ExpiredToken",
-                              "ExpiredTokenException", "SignatureDoesNotMatch", "AuthFailure",
-                              "InvalidSignatureException", "IncompleteSignature", "MissingAuthenticationToken"})
-DENIED_CODES = frozenset({"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "AuthorizationError",
-                          "UnauthorizedException", "Forbidden", "403"})
-THROTTLED_CODES = frozenset({"Throttling", "ThrottlingException", "ThrottledException", "TooManyRequestsException",
-                             "RequestLimitExceeded", "RequestThrottled", "SlowDown", "RequestThrottledException"})
+CREDENTIAL_CODES = frozenset(
+    {
+        "InvalidClientTokenId",
+        "UnrecognizedClientException",
+        "ExpiredToken",
+        "ExpiredTokenException",
+        "SignatureDoesNotMatch",
+        "AuthFailure",
+        "InvalidSignatureException",
+        "IncompleteSignature",
+        "MissingAuthenticationToken",
+    }
+)
+DENIED_CODES = frozenset(
+    {
+        "AccessDenied",
+        "AccessDeniedException",
+        "UnauthorizedOperation",
+        "AuthorizationError",
+        "UnauthorizedException",
+        "Forbidden",
+        "403",
+    }
+)
+THROTTLED_CODES = frozenset(
+    {
+        "Throttling",
+        "ThrottlingException",
+        "ThrottledException",
+        "TooManyRequestsException",
+        "RequestLimitExceeded",
+        "RequestThrottled",
+        "SlowDown",
+        "RequestThrottledException",
+    }
+)
 
 
 def error_code(exc: BaseException) -> str:
@@ -70,28 +99,61 @@ def aws_finding(exc: BaseException, doing: str, path: Path = ("family",), *, reg
 
     code = error_code(exc)
     message = f"{doing}: {exc}"
-    if isinstance(exc, (bx.NoCredentialsError, bx.PartialCredentialsError, bx.CredentialRetrievalError)) \
-            or code in CREDENTIAL_CODES:
-        return Finding("AWS-CREDENTIALS", E, message, path,
-                       "give credentials for the target account (AWS_PROFILE, AWS_ACCESS_KEY_ID and "
-                       "AWS_SECRET_ACCESS_KEY, or an instance or CI role); check them with "
-                       "`aws sts get-caller-identity`")
+    if (
+        isinstance(exc, (bx.NoCredentialsError, bx.PartialCredentialsError, bx.CredentialRetrievalError))
+        or code in CREDENTIAL_CODES
+    ):
+        return Finding(
+            "AWS-CREDENTIALS",
+            E,
+            message,
+            path,
+            "give credentials for the target account (AWS_PROFILE, AWS_ACCESS_KEY_ID and "
+            "AWS_SECRET_ACCESS_KEY, or an instance or CI role); check them with "
+            "`aws sts get-caller-identity`",
+        )
     if isinstance(exc, bx.NoRegionError):
-        return Finding("AWS-REGION", E, message, path,
-                       "pass --region, set x-ecsform.region in the spec, or export AWS_REGION")
+        return Finding(
+            "AWS-REGION", E, message, path, "pass --region, set x-ecsform.region in the spec, or export AWS_REGION"
+        )
     if code in DENIED_CODES:
-        return Finding("AWS-ACCESS-DENIED", E, message, path,
-                       f"allow {doing.split(' ', 1)[0]} to the identity ecsform runs with (these checks only read)")
+        return Finding(
+            "AWS-ACCESS-DENIED",
+            E,
+            message,
+            path,
+            f"allow {doing.split(' ', 1)[0]} to the identity ecsform runs with (these checks only read)",
+        )
     if code in THROTTLED_CODES:
-        return Finding("AWS-THROTTLED", E, f"{message} (after retrying)", path,
-                       "run again later, or raise AWS_MAX_ATTEMPTS (ecsform retries throttled calls)")
-    if isinstance(exc, (bx.EndpointConnectionError, bx.ConnectTimeoutError, bx.ReadTimeoutError,
-                        bx.ConnectionClosedError, bx.ProxyConnectionError, bx.SSLError)):
+        return Finding(
+            "AWS-THROTTLED",
+            E,
+            f"{message} (after retrying)",
+            path,
+            "run again later, or raise AWS_MAX_ATTEMPTS (ecsform retries throttled calls)",
+        )
+    if isinstance(
+        exc,
+        (
+            bx.EndpointConnectionError,
+            bx.ConnectTimeoutError,
+            bx.ReadTimeoutError,
+            bx.ConnectionClosedError,
+            bx.ProxyConnectionError,
+            bx.SSLError,
+        ),
+    ):
         where = f" in {region}" if region else ""
-        return Finding("AWS-ENDPOINT", E, message, path,
-                       f"check the network, the region{where} and AWS_ENDPOINT_URL if one is set")
-    return Finding("AWS-ERROR", E, message, path, "see the AWS error above; run again with the same credentials "
-                   "using the AWS CLI to reproduce it")
+        return Finding(
+            "AWS-ENDPOINT", E, message, path, f"check the network, the region{where} and AWS_ENDPOINT_URL if one is set"
+        )
+    return Finding(
+        "AWS-ERROR",
+        E,
+        message,
+        path,
+        "see the AWS error above; run again with the same credentials using the AWS CLI to reproduce it",
+    )
 
 
 def is_aws_error(exc: BaseException) -> bool:
@@ -101,6 +163,7 @@ def is_aws_error(exc: BaseException) -> bool:
 
 
 # --- sessions ---------------------------------------------------------------------------------------------------
+
 
 @dataclass
 class Aws:
@@ -117,8 +180,12 @@ class Aws:
 
         key = (service, region or self.region)
         if key not in self._clients:
-            config = Config(retries={"mode": "standard", "max_attempts": int(os.environ.get("AWS_MAX_ATTEMPTS") or 5)},
-                            connect_timeout=10, read_timeout=60, user_agent_extra="ecsform")
+            config = Config(
+                retries={"mode": "standard", "max_attempts": int(os.environ.get("AWS_MAX_ATTEMPTS") or 5)},
+                connect_timeout=10,
+                read_timeout=60,
+                user_agent_extra="ecsform",
+            )
             self._clients[key] = self.session.client(service, region_name=key[1], config=config)
         return self._clients[key]
 
@@ -149,9 +216,18 @@ def connect(target: Target, root: str = "ecsform", region: str | None = None) ->
         base = boto3.session.Session(region_name=chosen) if chosen else boto3.session.Session()
         chosen = chosen or base.region_name
         if not chosen:
-            raise EcsformError([Finding("AWS-REGION", E, "no AWS region: the spec names none and neither "
-                                        "--region, AWS_REGION nor AWS_DEFAULT_REGION is set", ("family",),
-                                        "pass --region, set x-ecsform.region in the spec, or export AWS_REGION")])
+            raise EcsformError(
+                [
+                    Finding(
+                        "AWS-REGION",
+                        E,
+                        "no AWS region: the spec names none and neither "
+                        "--region, AWS_REGION nor AWS_DEFAULT_REGION is set",
+                        ("family",),
+                        "pass --region, set x-ecsform.region in the spec, or export AWS_REGION",
+                    )
+                ]
+            )
         session = base
         if target.role_arn:
             session = _assume(base, target, root, chosen)
@@ -164,9 +240,17 @@ def connect(target: Target, root: str = "ecsform", region: str | None = None) ->
             raise
         raise EcsformError([aws_finding(exc, "sts:GetCallerIdentity", region=chosen)]) from None
     if target.account_id and aws.account != target.account_id:
-        raise EcsformError([Finding("AWS-ACCOUNT", E, f"the credentials are for account {aws.account}, the target "
-                                    f"is account {target.account_id}", ("family",),
-                                    "use credentials of the target account, or a role in it")])
+        raise EcsformError(
+            [
+                Finding(
+                    "AWS-ACCOUNT",
+                    E,
+                    f"the credentials are for account {aws.account}, the target is account {target.account_id}",
+                    ("family",),
+                    "use credentials of the target account, or a role in it",
+                )
+            ]
+        )
     return aws
 
 
@@ -175,18 +259,28 @@ def _assume(base: Any, target: Target, root: str, region: str) -> Any:
 
     try:
         creds = base.client("sts", region_name=region).assume_role(
-            RoleArn=target.role_arn, RoleSessionName=target.session_name(root))["Credentials"]
+            RoleArn=target.role_arn, RoleSessionName=target.session_name(root)
+        )["Credentials"]
     except Exception as exc:
         if not is_aws_error(exc):
             raise
         finding = aws_finding(exc, f"sts:AssumeRole on {target.role_arn}", region=region)
         if finding.rule in ("AWS-ACCESS-DENIED", "AWS-ERROR"):
-            finding = Finding("AWS-ASSUME-ROLE", E, finding.message, finding.path,
-                              f"the role's trust policy must let the caller assume it, and the caller's policy "
-                              f"must allow sts:AssumeRole on {target.role_arn}")
+            finding = Finding(
+                "AWS-ASSUME-ROLE",
+                E,
+                finding.message,
+                finding.path,
+                f"the role's trust policy must let the caller assume it, and the caller's policy "
+                f"must allow sts:AssumeRole on {target.role_arn}",
+            )
         raise EcsformError([finding]) from None
-    return boto3.session.Session(aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
-                                 aws_session_token=creds["SessionToken"], region_name=region)
+    return boto3.session.Session(
+        aws_access_key_id=creds["AccessKeyId"],
+        aws_secret_access_key=creds["SecretAccessKey"],
+        aws_session_token=creds["SessionToken"],
+        region_name=region,
+    )
 
 
 class Sessions:

@@ -40,6 +40,7 @@ SECRETS_REFERENCE = "/aws/reference/secretsmanager/"
 @dataclass(frozen=True)
 class Note:
     """Something verify checked and found as the spec says (printed as `FILE:LINE:COL: ok: PATH: message`)."""
+
     path: Path
     message: str
 
@@ -66,8 +67,14 @@ NOT_FOUND = {
     "logs": ("ResourceNotFoundException",),
     "efs": ("FileSystemNotFound", "AccessPointNotFound"),
     "s3": ("404", "NoSuchKey", "NotFound", "NoSuchBucket"),
-    "ec2": ("InvalidSubnetID.NotFound", "InvalidGroup.NotFound", "InvalidVpcID.NotFound", "InvalidGroupId.Malformed",
-            "InvalidSubnetID.Malformed", "InvalidVpcID.Malformed"),
+    "ec2": (
+        "InvalidSubnetID.NotFound",
+        "InvalidGroup.NotFound",
+        "InvalidVpcID.NotFound",
+        "InvalidGroupId.Malformed",
+        "InvalidSubnetID.Malformed",
+        "InvalidVpcID.Malformed",
+    ),
 }
 
 
@@ -107,8 +114,9 @@ class Verifier:
                 raise _Missing(code) from None
             op = "".join(w.title() for w in operation.split("_"))
             subject = next((str(v) for v in params.values() if isinstance(v, str)), "")
-            finding = aws_finding(exc, f"{service}:{op}" + (f" on {subject}" if subject else ""), path,
-                                  region=region or self.region)
+            finding = aws_finding(
+                exc, f"{service}:{op}" + (f" on {subject}" if subject else ""), path, region=region or self.region
+            )
             self.result.findings.append(finding)
             if finding.rule in ("AWS-CREDENTIALS", "AWS-ENDPOINT"):
                 self.broken = True
@@ -152,37 +160,54 @@ class Verifier:
         if not m:
             return  # a public or third-party registry: not checked
         account, region, _, repo = arns.ecr_repository(image)  # type: ignore[misc]
-        rest = image[m.end():]
+        rest = image[m.end() :]
         digest = rest.split("@", 1)[1] if "@" in rest else None
         tag = rest[1:].split("@", 1)[0] if rest.startswith(":") else None
         wanted = {"imageDigest": digest} if digest else {"imageTag": tag or "latest"}
         where = f"{repo} (account {account}, {region})"
         try:
-            found = self.call(path, "ecr", "describe_images", region, registryId=account, repositoryName=repo,
-                              imageIds=[wanted])
+            found = self.call(
+                path, "ecr", "describe_images", region, registryId=account, repositoryName=repo, imageIds=[wanted]
+            )
         except _Missing as exc:
             if str(exc) == "ImageNotFoundException":
                 what = f"digest {digest}" if digest else f"tag {wanted['imageTag']}"
-                self.error("VERIFY-IMAGE", f"ECR repository {where} holds no image with {what}", path,
-                           self._tags_hint(path, account, region, repo))
+                self.error(
+                    "VERIFY-IMAGE",
+                    f"ECR repository {where} holds no image with {what}",
+                    path,
+                    self._tags_hint(path, account, region, repo),
+                )
             else:
-                self.error("VERIFY-IMAGE", f"ECR repository {where} does not exist", path,
-                           f"push the image first (aws ecr create-repository --repository-name {repo} --region "
-                           f"{region}; docker push {image}), or fix the image name")
+                self.error(
+                    "VERIFY-IMAGE",
+                    f"ECR repository {where} does not exist",
+                    path,
+                    f"push the image first (aws ecr create-repository --repository-name {repo} --region "
+                    f"{region}; docker push {image}), or fix the image name",
+                )
             return
         details = found.get("imageDetails") or [{}]
         self.ok(path, f"image {image} ({details[0].get('imageDigest', 'found')})")
 
     def _tags_hint(self, path: Path, account: str, region: str, repo: str) -> str:
         try:
-            details = self.call(path, "ecr", "describe_images", region, registryId=account, repositoryName=repo,
-                                filter={"tagStatus": "TAGGED"}).get("imageDetails", [])
+            details = self.call(
+                path,
+                "ecr",
+                "describe_images",
+                region,
+                registryId=account,
+                repositoryName=repo,
+                filter={"tagStatus": "TAGGED"},
+            ).get("imageDetails", [])
         except (_Missing, _Failed):
             return "push the image, or fix the tag"
         newest = sorted(details, key=lambda d: str(d.get("imagePushedAt", "")), reverse=True)
         tags = [t for d in newest for t in d.get("imageTags", [])][:5]
-        return "push the image, or fix the tag" + (f" (tags it holds: {', '.join(tags)})" if tags else
-                                                   " (it holds no tagged image)")
+        return "push the image, or fix the tag" + (
+            f" (tags it holds: {', '.join(tags)})" if tags else " (it holds no tagged image)"
+        )
 
     # secrets and parameters
     def secret_or_parameter(self, path: Path, value: str) -> None:
@@ -198,7 +223,7 @@ class Verifier:
                 self.parameter(path, arns.ssm_arn_without_selector(value), arn.region)
             return
         if value.startswith(SECRETS_REFERENCE):
-            name = value[len(SECRETS_REFERENCE):].split(":", 1)[0]
+            name = value[len(SECRETS_REFERENCE) :].split(":", 1)[0]
             self.secret_name(path, name, self.region)
             return
         self.parameter(path, value.split(":", 1)[0], self.region, bare=True)
@@ -234,18 +259,29 @@ class Verifier:
             if ref.partial:
                 self.resolved[ref.policy_resource] = described["ARN"]
         if described.get("DeletedDate"):
-            self.error("VERIFY-SECRET", f"secret {described['ARN']} is scheduled for deletion "
-                       f"({described['DeletedDate']}); ECS cannot read it", path,
-                       f"aws secretsmanager restore-secret --secret-id {described['ARN']} --region {region}")
+            self.error(
+                "VERIFY-SECRET",
+                f"secret {described['ARN']} is scheduled for deletion ({described['DeletedDate']}); ECS cannot read it",
+                path,
+                f"aws secretsmanager restore-secret --secret-id {described['ARN']} --region {region}",
+            )
             return
         stages = described.get("VersionIdsToStages") or {}
         if ref.version_id and ref.version_id not in stages:
-            self.error("VERIFY-SECRET", f"secret {described['ARN']} has no version {ref.version_id!r}", path,
-                       f"versions: {', '.join(sorted(stages)) or 'none'}")
+            self.error(
+                "VERIFY-SECRET",
+                f"secret {described['ARN']} has no version {ref.version_id!r}",
+                path,
+                f"versions: {', '.join(sorted(stages)) or 'none'}",
+            )
         elif ref.version_stage and not any(ref.version_stage in s for s in stages.values()):
             labels = sorted({label for s in stages.values() for label in s})
-            self.error("VERIFY-SECRET", f"secret {described['ARN']} has no version labelled "
-                       f"{ref.version_stage!r}", path, f"labels: {', '.join(labels) or 'none'}")
+            self.error(
+                "VERIFY-SECRET",
+                f"secret {described['ARN']} has no version labelled {ref.version_stage!r}",
+                path,
+                f"labels: {', '.join(labels) or 'none'}",
+            )
         elif not ref.partial:
             self.ok(path, f"secret {described['ARN']}")
         if described.get("KmsKeyId"):
@@ -268,20 +304,30 @@ class Verifier:
     def missing_secret(self, path: Path, arn: str, name: str, region: str, count: int) -> None:
         where = f"account {self.aws.account}, {region}"
         if count > 1:
-            self.error("VERIFY-SECRET", f"{arn} matches {count} secrets named {name!r}", path,
-                       "write the full ARN (with the 6-character suffix) of the one the task reads")
+            self.error(
+                "VERIFY-SECRET",
+                f"{arn} matches {count} secrets named {name!r}",
+                path,
+                "write the full ARN (with the 6-character suffix) of the one the task reads",
+            )
             return
         deleted = ""
         try:
             described = self.call(path, "secretsmanager", "describe_secret", region, SecretId=name)
             if described.get("DeletedDate"):
-                deleted = f" (a secret of that name is scheduled for deletion: aws secretsmanager restore-secret " \
-                          f"--secret-id {described['ARN']})"
+                deleted = (
+                    f" (a secret of that name is scheduled for deletion: aws secretsmanager restore-secret "
+                    f"--secret-id {described['ARN']})"
+                )
         except _Missing:
             pass
-        self.error("VERIFY-SECRET", f"no secret named {name!r} in {where}{deleted}", path,
-                   f"create it (aws secretsmanager create-secret --name {name} --region {region} --secret-string "
-                   "...), or fix the ARN")
+        self.error(
+            "VERIFY-SECRET",
+            f"no secret named {name!r} in {where}{deleted}",
+            path,
+            f"create it (aws secretsmanager create-secret --name {name} --region {region} --secret-string "
+            "...), or fix the ARN",
+        )
 
     def secret_name(self, path: Path, name: str, region: str) -> None:
         matches = self.secrets_named(path, name, region)
@@ -303,23 +349,33 @@ class Verifier:
         if bare:
             secrets = self.secrets_named(path, name, region)
             if len(secrets) == 1:
-                self.error("VERIFY-PARAMETER", f"ECS reads {name!r} as an SSM parameter name, and no parameter has "
-                           f"that name in account {self.aws.account}, {region}; Secrets Manager has a secret named "
-                           f"{name!r}", path, f"to read the secret, write its ARN: valueFrom: {secrets[0]}")
+                self.error(
+                    "VERIFY-PARAMETER",
+                    f"ECS reads {name!r} as an SSM parameter name, and no parameter has "
+                    f"that name in account {self.aws.account}, {region}; Secrets Manager has a secret named "
+                    f"{name!r}",
+                    path,
+                    f"to read the secret, write its ARN: valueFrom: {secrets[0]}",
+                )
                 return
         self.error("VERIFY-PARAMETER", f"no SSM parameter {name!r} in account {self.aws.account}, {region}", path, hint)
 
     # KMS
     def kms_keys(self) -> None:
         ext = self.ctx.ext
-        keys: list[tuple[Path, str]] = [(("x-ecsform", "executionRole", "kmsKeyArns", i), k)
-                                        for i, k in enumerate(ext.execution_role.kms_key_arns)]
+        keys: list[tuple[Path, str]] = [
+            (("x-ecsform", "executionRole", "kmsKeyArns", i), k) for i, k in enumerate(ext.execution_role.kms_key_arns)
+        ]
         if ext.logs.kms_key_arn:
             keys.append((("x-ecsform", "logs", "kmsKeyArn"), ext.logs.kms_key_arn))
-        keys += [(("x-ecsform", "secrets", k, "kmsKeyArn"), s.kms_key_arn) for k, s in sorted(ext.secrets.items())
-                 if s.kms_key_arn]
-        keys += [(("x-ecsform", "efs", k, "kmsKeyArn"), f.kms_key_arn) for k, f in sorted(ext.efs.items())
-                 if f.kms_key_arn]
+        keys += [
+            (("x-ecsform", "secrets", k, "kmsKeyArn"), s.kms_key_arn)
+            for k, s in sorted(ext.secrets.items())
+            if s.kms_key_arn
+        ]
+        keys += [
+            (("x-ecsform", "efs", k, "kmsKeyArn"), f.kms_key_arn) for k, f in sorted(ext.efs.items()) if f.kms_key_arn
+        ]
         for path, key in keys:
             self.guarded(lambda: self.kms_key(path, key))
 
@@ -332,14 +388,22 @@ class Verifier:
         try:
             meta = self.call(path, "kms", "describe_key", region, KeyId=key)["KeyMetadata"]
         except _Missing:
-            self.error("VERIFY-KMS", f"KMS key {key} does not exist in {region}", path,
-                       "fix the key ARN, or create the key first")
+            self.error(
+                "VERIFY-KMS",
+                f"KMS key {key} does not exist in {region}",
+                path,
+                "fix the key ARN, or create the key first",
+            )
             return None
         if meta.get("KeyState") != "Enabled":
-            self.error("VERIFY-KMS", f"KMS key {meta.get('Arn', key)} is {meta.get('KeyState')}: nothing can "
-                       "encrypt or decrypt with it", path,
-                       f"aws kms enable-key --key-id {meta.get('KeyId', key)}" if meta.get("KeyState") == "Disabled"
-                       else "use an enabled key")
+            self.error(
+                "VERIFY-KMS",
+                f"KMS key {meta.get('Arn', key)} is {meta.get('KeyState')}: nothing can encrypt or decrypt with it",
+                path,
+                f"aws kms enable-key --key-id {meta.get('KeyId', key)}"
+                if meta.get("KeyState") == "Disabled"
+                else "use an enabled key",
+            )
             return None
         self.ok(path, f"KMS key {meta.get('Arn', key)} is enabled")
         return meta
@@ -351,8 +415,9 @@ class Verifier:
         if managed_role:
             for key in self.ctx.ext.execution_role.kms_key_arns:
                 try:
-                    granted.add(self.call((), "kms", "describe_key", self.region_of(key),
-                                          KeyId=key)["KeyMetadata"]["Arn"])
+                    granted.add(
+                        self.call((), "kms", "describe_key", self.region_of(key), KeyId=key)["KeyMetadata"]["Arn"]
+                    )
                 except (_Missing, _Failed):
                     pass
         for path, secret, key in self.secret_keys:
@@ -360,23 +425,37 @@ class Verifier:
             try:
                 meta = self.call(path, "kms", "describe_key", region, KeyId=key)["KeyMetadata"]
             except _Missing:
-                self.error("VERIFY-KMS", f"secret {secret} is encrypted with KMS key {key}, which does not exist",
-                           path, "re-encrypt the secret with an existing key")
+                self.error(
+                    "VERIFY-KMS",
+                    f"secret {secret} is encrypted with KMS key {key}, which does not exist",
+                    path,
+                    "re-encrypt the secret with an existing key",
+                )
                 continue
             except _Failed:
                 continue
             if meta.get("KeyManager") == "AWS":
                 continue
             if meta.get("KeyState") != "Enabled":
-                self.error("VERIFY-KMS", f"secret {secret} is encrypted with KMS key {meta['Arn']}, which is "
-                           f"{meta.get('KeyState')}: ECS cannot decrypt it", path, "enable the key")
+                self.error(
+                    "VERIFY-KMS",
+                    f"secret {secret} is encrypted with KMS key {meta['Arn']}, which is "
+                    f"{meta.get('KeyState')}: ECS cannot decrypt it",
+                    path,
+                    "enable the key",
+                )
                 continue
             if managed_role and meta["Arn"] not in granted:
-                self.error("VERIFY-SECRET-KMS", f"secret {secret} is encrypted with the customer-managed key "
-                           f"{meta['Arn']}; the execution role ecsform creates gets kms:Decrypt only on the keys "
-                           "x-ecsform.executionRole.kmsKeyArns lists", path,
-                           f"add {meta['Arn']} to x-ecsform.executionRole.kmsKeyArns (unless the key's policy "
-                           "grants the role kms:Decrypt itself)", W)
+                self.error(
+                    "VERIFY-SECRET-KMS",
+                    f"secret {secret} is encrypted with the customer-managed key "
+                    f"{meta['Arn']}; the execution role ecsform creates gets kms:Decrypt only on the keys "
+                    "x-ecsform.executionRole.kmsKeyArns lists",
+                    path,
+                    f"add {meta['Arn']} to x-ecsform.executionRole.kmsKeyArns (unless the key's policy "
+                    "grants the role kms:Decrypt itself)",
+                    W,
+                )
             elif self.ctx.execution_role_arn is not None:
                 self.extra_needs.append(needs_of.Need(("kms:Decrypt",), (meta["Arn"],)))
 
@@ -399,44 +478,66 @@ class Verifier:
             return  # ECS-M1
         partition, account, _, name = m.groups()
         if account != self.aws.account:
-            self.error("VERIFY-ROLE", f"role {arn} is in account {account}; verify runs in account "
-                       f"{self.aws.account} and cannot read it", path,
-                       "run verify with credentials of the role's account (ECS passes roles of the task's "
-                       "account)", W)
+            self.error(
+                "VERIFY-ROLE",
+                f"role {arn} is in account {account}; verify runs in account {self.aws.account} and cannot read it",
+                path,
+                "run verify with credentials of the role's account (ECS passes roles of the task's account)",
+                W,
+            )
             return
         try:
             role = self.call(path, "iam", "get_role", RoleName=name)["Role"]
         except _Missing:
-            self.error("VERIFY-ROLE", f"role {name!r} does not exist in account {account}", path,
-                       "create it, or remove the field to let ecsform create the role")
+            self.error(
+                "VERIFY-ROLE",
+                f"role {name!r} does not exist in account {account}",
+                path,
+                "create it, or remove the field to let ecsform create the role",
+            )
             return
         if role.get("Arn") != arn:
-            self.error("VERIFY-ROLE", f"role {name!r} exists as {role.get('Arn')}, not {arn} (its path is "
-                       f"{role.get('Path')!r})", path, f"write {role.get('Arn')}")
+            self.error(
+                "VERIFY-ROLE",
+                f"role {name!r} exists as {role.get('Arn')}, not {arn} (its path is {role.get('Path')!r})",
+                path,
+                f"write {role.get('Arn')}",
+            )
             return
         trust = _document(role.get("AssumeRolePolicyDocument"))
         context = {"aws:SourceAccount": account, "aws:SourceArn": f"arn:{partition}:ecs:{self.region}:{account}:*"}
         decision = iam.trusts_service(trust, ECS_TASKS, context)
         if decision in (iam.Decision.NOT_ALLOWED, iam.Decision.DENIED):
-            self.error("VERIFY-ROLE-TRUST", f"role {arn} does not let {ECS_TASKS} assume it ({decision.value}), so "
-                       "ECS cannot start the task with it", path,
-                       'its trust policy needs {"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, '
-                       '"Action": "sts:AssumeRole"}')
+            self.error(
+                "VERIFY-ROLE-TRUST",
+                f"role {arn} does not let {ECS_TASKS} assume it ({decision.value}), so "
+                "ECS cannot start the task with it",
+                path,
+                'its trust policy needs {"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, '
+                '"Action": "sts:AssumeRole"}',
+            )
         elif decision is iam.Decision.MAYBE:
-            self.error("VERIFY-ROLE-TRUST", f"role {arn} lets {ECS_TASKS} assume it only under conditions ecsform "
-                       "cannot evaluate", path, "check that ECS tasks meet the trust policy's conditions", W)
+            self.error(
+                "VERIFY-ROLE-TRUST",
+                f"role {arn} lets {ECS_TASKS} assume it only under conditions ecsform cannot evaluate",
+                path,
+                "check that ECS tasks meet the trust policy's conditions",
+                W,
+            )
         self.role_policies(path, arn, role, needs, account)
 
-    def role_policies(self, path: Path, arn: str, role: dict[str, Any], needs: list[needs_of.Need],
-                      account: str) -> None:
+    def role_policies(
+        self, path: Path, arn: str, role: dict[str, Any], needs: list[needs_of.Need], account: str
+    ) -> None:
         if not needs:
             self.ok(path, f"role {arn} exists and trusts {ECS_TASKS}")
             return
         name = role["RoleName"]
         documents = []
         for policy in self.paged(path, "list_role_policies", "PolicyNames", RoleName=name):
-            documents.append(_document(self.call(path, "iam", "get_role_policy", RoleName=name,
-                                                 PolicyName=policy)["PolicyDocument"]))
+            documents.append(
+                _document(self.call(path, "iam", "get_role_policy", RoleName=name, PolicyName=policy)["PolicyDocument"])
+            )
         for attached in self.paged(path, "list_attached_role_policies", "AttachedPolicies", RoleName=name):
             documents.append(self.managed_policy(path, attached["PolicyArn"]))
         boundary_arn = (role.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn")
@@ -450,8 +551,9 @@ class Verifier:
                 lacking = []
                 for action in need.actions:
                     request = iam.Request(action, concrete, context)
-                    decision = iam.combine(iam.evaluate(documents, request),
-                                           iam.evaluate([boundary], request) if boundary_arn else None)
+                    decision = iam.combine(
+                        iam.evaluate(documents, request), iam.evaluate([boundary], request) if boundary_arn else None
+                    )
                     if decision in (iam.Decision.NOT_ALLOWED, iam.Decision.DENIED):
                         lacking.append(action)
                     elif decision is iam.Decision.MAYBE:
@@ -461,15 +563,27 @@ class Verifier:
         missing = needs_of.merge(missing)
         if missing:
             where = " and its permissions boundary" if boundary_arn else ""
-            self.error("VERIFY-ROLE-POLICY", f"role {arn}'s policies{where} do not allow "
-                       f"{needs_of.describe_needs(missing)}", path,
-                       f"add to its policy: {needs_of.policy_json(missing)}")
+            self.error(
+                "VERIFY-ROLE-POLICY",
+                f"role {arn}'s policies{where} do not allow {needs_of.describe_needs(missing)}",
+                path,
+                f"add to its policy: {needs_of.policy_json(missing)}",
+            )
         if unsure:
-            self.error("VERIFY-ROLE-POLICY", f"role {arn} allows {', '.join(unsure)} only under conditions or "
-                       "policy variables ecsform cannot evaluate", path, "check those conditions hold for ECS", W)
+            self.error(
+                "VERIFY-ROLE-POLICY",
+                f"role {arn} allows {', '.join(unsure)} only under conditions or "
+                "policy variables ecsform cannot evaluate",
+                path,
+                "check those conditions hold for ECS",
+                W,
+            )
         if not missing and not unsure:
-            self.ok(path, f"role {arn} exists, trusts {ECS_TASKS} and allows "
-                    f"{sum(len(n.actions) * len(n.resources) for n in needs)} needed permission(s)")
+            self.ok(
+                path,
+                f"role {arn} exists, trusts {ECS_TASKS} and allows "
+                f"{sum(len(n.actions) * len(n.resources) for n in needs)} needed permission(s)",
+            )
 
     def concrete(self, resource: str, account: str) -> str:
         """A needed resource with what verify knows filled in: the region, the account, a partial secret's ARN."""
@@ -491,8 +605,11 @@ class Verifier:
         if arn not in self._policies:
             try:
                 version = self.call(path, "iam", "get_policy", PolicyArn=arn)["Policy"]["DefaultVersionId"]
-                self._policies[arn] = _document(self.call(path, "iam", "get_policy_version", PolicyArn=arn,
-                                                          VersionId=version)["PolicyVersion"]["Document"])
+                self._policies[arn] = _document(
+                    self.call(path, "iam", "get_policy_version", PolicyArn=arn, VersionId=version)["PolicyVersion"][
+                        "Document"
+                    ]
+                )
             except _Missing:
                 self._policies[arn] = {}
         return self._policies[arn]
@@ -512,18 +629,28 @@ class Verifier:
             p = path + ("logConfiguration", "options", "awslogs-group")
             exists = self.log_group_exists(p, group, region)
             if created and exists:
-                self.error("VERIFY-ADOPT", f"log group {group!r} exists already in {region}: ecsform creates it, and "
-                           "the root's first apply stops with ResourceAlreadyExistsException unless the root's state "
-                           "holds it", p, f"adopt it: {self.adopt_command} (the first apply imports it)", W)
+                self.error(
+                    "VERIFY-ADOPT",
+                    f"log group {group!r} exists already in {region}: ecsform creates it, and "
+                    "the root's first apply stops with ResourceAlreadyExistsException unless the root's state "
+                    "holds it",
+                    p,
+                    f"adopt it: {self.adopt_command} (the first apply imports it)",
+                    W,
+                )
             elif not created and not exists:
                 if options.get("awslogs-create-group") == "true":
                     self.ok(p, f"log group {group!r} does not exist; ECS creates it (awslogs-create-group)")
                 else:
-                    self.error("VERIFY-LOG-GROUP", f"log group {group!r} does not exist in account "
-                               f"{self.aws.account}, {region}, and ecsform does not create it "
-                               "(x-ecsform.logs.create: false): the task fails to start", p,
-                               f"aws logs create-log-group --log-group-name {group} --region {region}; or remove "
-                               "x-ecsform.logs.create: false")
+                    self.error(
+                        "VERIFY-LOG-GROUP",
+                        f"log group {group!r} does not exist in account "
+                        f"{self.aws.account}, {region}, and ecsform does not create it "
+                        "(x-ecsform.logs.create: false): the task fails to start",
+                        p,
+                        f"aws logs create-log-group --log-group-name {group} --region {region}; or remove "
+                        "x-ecsform.logs.create: false",
+                    )
             else:
                 self.ok(p, f"log group {group!r} " + ("will be created" if created else "exists"))
 
@@ -538,14 +665,23 @@ class Verifier:
             self.ok(path, f"secret {name!r} will be created")
             return
         if described.get("DeletedDate"):
-            self.error("VERIFY-ADOPT", f"secret {name!r} exists, scheduled for deletion: ecsform cannot create "
-                       "it, and Terraform cannot import a deleted secret", path,
-                       f"restore it (aws secretsmanager restore-secret --secret-id {name} --region {self.region}) "
-                       f"and adopt it ({self.adopt_command}), or name the secret differently")
+            self.error(
+                "VERIFY-ADOPT",
+                f"secret {name!r} exists, scheduled for deletion: ecsform cannot create "
+                "it, and Terraform cannot import a deleted secret",
+                path,
+                f"restore it (aws secretsmanager restore-secret --secret-id {name} --region {self.region}) "
+                f"and adopt it ({self.adopt_command}), or name the secret differently",
+            )
             return
-        self.error("VERIFY-ADOPT", f"secret {name!r} exists already ({described['ARN']}): ecsform creates it, and the "
-                   "root's first apply stops with ResourceExistsException unless the root's state holds it", path,
-                   f"adopt it: {self.adopt_command} (the first apply imports it)", W)
+        self.error(
+            "VERIFY-ADOPT",
+            f"secret {name!r} exists already ({described['ARN']}): ecsform creates it, and the "
+            "root's first apply stops with ResourceExistsException unless the root's state holds it",
+            path,
+            f"adopt it: {self.adopt_command} (the first apply imports it)",
+            W,
+        )
 
     # EFS and its network
     def efs(self) -> None:
@@ -560,8 +696,11 @@ class Verifier:
             auth = config.get("authorizationConfig")
             ap = auth.get("accessPointId") if isinstance(auth, dict) else None
             if isinstance(ap, str) and not references.is_reference(ap):
-                self.guarded(lambda: self.access_point(where + ("authorizationConfig", "accessPointId"), ap,
-                                                       fs if isinstance(fs, str) else None))
+                self.guarded(
+                    lambda: self.access_point(
+                        where + ("authorizationConfig", "accessPointId"), ap, fs if isinstance(fs, str) else None
+                    )
+                )
         for key, fs in sorted(self.ctx.ext.efs.items()):
             self.guarded(lambda: self.network(("x-ecsform", "efs", key), fs))
 
@@ -569,8 +708,12 @@ class Verifier:
         try:
             self.call(path, "efs", "describe_file_systems", FileSystemId=fs)
         except _Missing:
-            self.error("VERIFY-EFS", f"EFS file system {fs} does not exist in account {self.aws.account}, "
-                       f"{self.region}", path, "fix the file system ID, or let ecsform create one (x-ecsform.efs)")
+            self.error(
+                "VERIFY-EFS",
+                f"EFS file system {fs} does not exist in account {self.aws.account}, {self.region}",
+                path,
+                "fix the file system ID, or let ecsform create one (x-ecsform.efs)",
+            )
             return
         self.ok(path, f"EFS file system {fs}")
 
@@ -580,13 +723,21 @@ class Verifier:
         except _Missing:
             found = []
         if not found:
-            self.error("VERIFY-EFS", f"EFS access point {ap} does not exist in account {self.aws.account}, "
-                       f"{self.region}", path, "fix the access point ID")
+            self.error(
+                "VERIFY-EFS",
+                f"EFS access point {ap} does not exist in account {self.aws.account}, {self.region}",
+                path,
+                "fix the access point ID",
+            )
             return
         owner = found[0].get("FileSystemId")
         if fs and not references.is_reference(fs) and owner != fs:
-            self.error("VERIFY-EFS", f"access point {ap} belongs to file system {owner}, not {fs}", path,
-                       f"mount {owner}, or use an access point of {fs}")
+            self.error(
+                "VERIFY-EFS",
+                f"access point {ap} belongs to file system {owner}, not {fs}",
+                path,
+                f"mount {owner}, or use an access point of {fs}",
+            )
             return
         self.ok(path, f"EFS access point {ap} of {owner}")
 
@@ -597,8 +748,12 @@ class Verifier:
                 self.call(path + ("vpcId",), "ec2", "describe_vpcs", VpcIds=[vpc])
                 self.ok(path + ("vpcId",), f"VPC {vpc}")
             except _Missing:
-                self.error("VERIFY-NETWORK", f"VPC {vpc} does not exist in account {self.aws.account}, {self.region}",
-                           path + ("vpcId",), "fix the VPC ID")
+                self.error(
+                    "VERIFY-NETWORK",
+                    f"VPC {vpc} does not exist in account {self.aws.account}, {self.region}",
+                    path + ("vpcId",),
+                    "fix the VPC ID",
+                )
                 vpc = None
         zones: dict[str, str] = {}
         for i, subnet in enumerate(fs.subnet_ids):
@@ -606,19 +761,31 @@ class Verifier:
             try:
                 found = self.call(p, "ec2", "describe_subnets", SubnetIds=[subnet])["Subnets"][0]
             except _Missing:
-                self.error("VERIFY-NETWORK", f"subnet {subnet} does not exist in account {self.aws.account}, "
-                           f"{self.region}", p, "fix the subnet ID")
+                self.error(
+                    "VERIFY-NETWORK",
+                    f"subnet {subnet} does not exist in account {self.aws.account}, {self.region}",
+                    p,
+                    "fix the subnet ID",
+                )
                 continue
             except _Failed:
                 continue
             zone = found.get("AvailabilityZone", "")
             if vpc and found.get("VpcId") != vpc:
-                self.error("VERIFY-NETWORK", f"subnet {subnet} is in {found.get('VpcId')}, not in vpcId {vpc}", p,
-                           "give subnets of the VPC the tasks run in")
+                self.error(
+                    "VERIFY-NETWORK",
+                    f"subnet {subnet} is in {found.get('VpcId')}, not in vpcId {vpc}",
+                    p,
+                    "give subnets of the VPC the tasks run in",
+                )
             elif zone in zones:
-                self.error("VERIFY-NETWORK", f"subnets {zones[zone]} and {subnet} are both in {zone}: EFS takes one "
-                           "mount target per Availability Zone, so the second fails (MountTargetConflict)", p,
-                           "give one subnet per Availability Zone")
+                self.error(
+                    "VERIFY-NETWORK",
+                    f"subnets {zones[zone]} and {subnet} are both in {zone}: EFS takes one "
+                    "mount target per Availability Zone, so the second fails (MountTargetConflict)",
+                    p,
+                    "give one subnet per Availability Zone",
+                )
             else:
                 self.ok(p, f"subnet {subnet} ({zone})")
             zones.setdefault(zone, subnet)
@@ -627,14 +794,22 @@ class Verifier:
             try:
                 found = self.call(p, "ec2", "describe_security_groups", GroupIds=[group])["SecurityGroups"][0]
             except _Missing:
-                self.error("VERIFY-NETWORK", f"security group {group} does not exist in account {self.aws.account}, "
-                           f"{self.region}", p, "fix the security group ID")
+                self.error(
+                    "VERIFY-NETWORK",
+                    f"security group {group} does not exist in account {self.aws.account}, {self.region}",
+                    p,
+                    "fix the security group ID",
+                )
                 continue
             except _Failed:
                 continue
             if vpc and found.get("VpcId") != vpc:
-                self.error("VERIFY-NETWORK", f"security group {group} is in {found.get('VpcId')}, not in vpcId {vpc}",
-                           p, "give the tasks' security groups, in the tasks' VPC")
+                self.error(
+                    "VERIFY-NETWORK",
+                    f"security group {group} is in {found.get('VpcId')}, not in vpcId {vpc}",
+                    p,
+                    "give the tasks' security groups, in the tasks' VPC",
+                )
             else:
                 self.ok(p, f"security group {group}")
 
@@ -654,8 +829,9 @@ class Verifier:
                 message = f"{what} s3://{bucket}/{key}: bucket {bucket} does not exist"
             except _Failed:
                 return
-            self.error("VERIFY-S3-OBJECT", message, path, f"upload it (aws s3 cp FILE s3://{bucket}/{key}), or fix "
-                       "the ARN")
+            self.error(
+                "VERIFY-S3-OBJECT", message, path, f"upload it (aws s3 cp FILE s3://{bucket}/{key}), or fix the ARN"
+            )
             return
         self.ok(path, f"{what} s3://{bucket}/{key}")
 
@@ -670,8 +846,9 @@ def _document(value: Any) -> Any:
     return value if isinstance(value, dict) else {}
 
 
-def verify(aws: Aws, ctx: Context, region: str, managed_secrets: dict[str, dict[str, Any]],
-           adopt_command: str) -> Result:
+def verify(
+    aws: Aws, ctx: Context, region: str, managed_secrets: dict[str, dict[str, Any]], adopt_command: str
+) -> Result:
     """Every check for one variant; findings carry field paths (the flow locates them)."""
     verifier = Verifier(aws, ctx, region, adopt_command)
     return verifier.run(managed_secrets, ctx.ext.logs.create)

@@ -82,9 +82,21 @@ def app(paths: list[str], options: pipeline.Options, outdir: str | Path | None =
     for p in plans:
         name = stack_id(p.root)
         if name in names:
-            raise EcsformError([Finding("CDK-STACK-NAME", Severity.ERROR,
-                                        f"roots {names[name].root} and {p.root} would both be stack {name}",
-                                        ("family",), "rename one family", p.file, 1, 1, p.environment)])
+            raise EcsformError(
+                [
+                    Finding(
+                        "CDK-STACK-NAME",
+                        Severity.ERROR,
+                        f"roots {names[name].root} and {p.root} would both be stack {name}",
+                        ("family",),
+                        "rename one family",
+                        p.file,
+                        1,
+                        1,
+                        p.environment,
+                    )
+                ]
+            )
         names[name] = p
     cdk = _constructs()
     out.mkdir(parents=True, exist_ok=True)

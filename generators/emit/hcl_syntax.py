@@ -44,8 +44,11 @@ def expression(expr: TfExpr) -> str:
     """A plan's Terraform expression in HCL: a bare reference, or a template joining references and text."""
     if expr.is_single_reference:
         return str(expr.parts[0])
-    return '"' + "".join("${" + p + "}" if isinstance(p, Traversal) else _SPECIAL.sub(_escape, p)
-                         for p in expr.parts) + '"'
+    return (
+        '"'
+        + "".join("${" + p + "}" if isinstance(p, Traversal) else _SPECIAL.sub(_escape, p) for p in expr.parts)
+        + '"'
+    )
 
 
 def key(name: str) -> str:

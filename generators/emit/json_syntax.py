@@ -61,7 +61,7 @@ def _hide_token_numbers(text: str) -> str:
     while True:
         for m in _NUMBER_IN_STRING.finditer(text):
             if is_token_double(_js_parse_float(m.group(0))):
-                text = text[:m.start(1)] + _EMPTY + text[m.start(1):]
+                text = text[: m.start(1)] + _EMPTY + text[m.start(1) :]
                 break
         else:
             return text
@@ -85,8 +85,7 @@ def template(text: str) -> str:
 
 def expression(expr: TfExpr) -> str:
     """A plan's Terraform expression: `${reference}` alone (its value keeps its type), or a template."""
-    return hide_cdk_markers("".join("${" + p + "}" if isinstance(p, Traversal) else template(p)
-                                    for p in expr.parts))
+    return hide_cdk_markers("".join("${" + p + "}" if isinstance(p, Traversal) else template(p) for p in expr.parts))
 
 
 def number(v: int | float) -> Any:

@@ -33,8 +33,15 @@ class Rule:
     def check(self, ctx: "Context") -> Iterable[Finding]:
         return self.fn(self, ctx)
 
-    def finding(self, message: str, path: Path, hint: str | None = None, *, at_key: bool = False,
-                severity: Severity | None = None) -> Finding:
+    def finding(
+        self,
+        message: str,
+        path: Path,
+        hint: str | None = None,
+        *,
+        at_key: bool = False,
+        severity: Severity | None = None,
+    ) -> Finding:
         return Finding(self.id, severity or self.severity, message, path, hint, at_key=at_key)
 
 
@@ -80,50 +87,133 @@ BUILTIN: list[tuple[str, Severity, str]] = [
     ("OUT-NO-SPACE", Severity.ERROR, "The output cannot be written: no space left on the device (or quota)."),
     ("OUT-DENIED", Severity.ERROR, "The output cannot be written: permission denied."),
     ("OUT-READ-ONLY", Severity.ERROR, "The output cannot be written: read-only file system."),
-    ("OUT-NOT-DIR", Severity.ERROR, "--out, or a folder on its path, is a file (or a folder stands where a file goes)."),
+    (
+        "OUT-NOT-DIR",
+        Severity.ERROR,
+        "--out, or a folder on its path, is a file (or a folder stands where a file goes).",
+    ),
     ("OUT-NAME-TOO-LONG", Severity.ERROR, "A path of the output is longer than the file system allows."),
     ("OUT-IO", Severity.ERROR, "The output cannot be written: another error of the file system (EIO...)."),
-    ("OUT-ORPHANED", Severity.WARNING, "A root no spec produces any more holds state or files ecsform did not write: "
-                                       "kept (remove it with --prune)."),
+    (
+        "OUT-ORPHANED",
+        Severity.WARNING,
+        "A root no spec produces any more holds state or files ecsform did not write: kept (remove it with --prune).",
+    ),
     ("OUT-PRUNE-STATE", Severity.ERROR, "--prune would remove a root that holds Terraform state (needs --force)."),
     ("CLI-FORCE", Severity.ERROR, "synth --force without --prune."),
     ("CDK-RUNTIME", Severity.ERROR, "--engine cdk: the CDK runtime cannot start (Node.js is missing, or jsii fails)."),
-    ("CDK-PACKAGE", Severity.ERROR, "--engine cdk: neither cdktn nor cdktf is installed, or ECSFORM_CDK_PACKAGE names another package."),
+    (
+        "CDK-PACKAGE",
+        Severity.ERROR,
+        "--engine cdk: neither cdktn nor cdktf is installed, or ECSFORM_CDK_PACKAGE names another package.",
+    ),
     ("CDK-STACK-NAME", Severity.ERROR, "cdk-app: two roots would get the same stack name."),
     ("CDK-ENV-REQUIRED", Severity.ERROR, "CDK construct: a spec with environments needs environment=."),
     ("CDK-IMAGES", Severity.ERROR, "CDK construct: images= names a container the task definition lacks."),
-    ("CDK-MODULE-SOURCE", Severity.ERROR, "CDK construct: modules/ is not beside the code, so module_source= is required."),
+    (
+        "CDK-MODULE-SOURCE",
+        Severity.ERROR,
+        "CDK construct: modules/ is not beside the code, so module_source= is required.",
+    ),
     ("ECSFORM-INTERNAL", Severity.ERROR, "A rule failed on the input (a bug in ecsform)."),
     ("IMPORT-INPUT", Severity.ERROR, "import: the input is not a task definition (describe output or register input)."),
     ("IMPORT-AWS", Severity.ERROR, "import --from-aws: the task definition cannot be read from AWS."),
     ("IMPORT-FAMILY", Severity.ERROR, "import --environments: the families share no prefix and --family is not given."),
     ("CONFIG-READ", Severity.ERROR, "ecsform.yaml (or --config FILE) cannot be read."),
     ("CONFIG-UNKNOWN-FIELD", Severity.ERROR, "An unknown key in ecsform.yaml (with a did-you-mean)."),
-    ("CONFIG-REQUIRED", Severity.ERROR, "ecsform.yaml lacks a key it needs (backend.s3 bucket and key, unless partial)."),
-    ("CONFIG-INVALID", Severity.ERROR, "A value of ecsform.yaml is invalid: account id, region, role ARN, tag, bucket name, state key."),
+    (
+        "CONFIG-REQUIRED",
+        Severity.ERROR,
+        "ecsform.yaml lacks a key it needs (backend.s3 bucket and key, unless partial).",
+    ),
+    (
+        "CONFIG-INVALID",
+        Severity.ERROR,
+        "A value of ecsform.yaml is invalid: account id, region, role ARN, tag, bucket name, state key.",
+    ),
     ("CONFIG-BACKEND", Severity.ERROR, "ecsform.yaml's backend names two backends, or none."),
-    ("CONFIG-PLACEHOLDER", Severity.ERROR, "A backend value has an unknown placeholder, a stray brace, or one its root cannot fill ({accountId} without an account)."),
-    ("CONFIG-ACCOUNT-MISMATCH", Severity.ERROR, "A target's roleArn is in another account than its accountId (allowed_account_ids would refuse every run)."),
+    (
+        "CONFIG-PLACEHOLDER",
+        Severity.ERROR,
+        "A backend value has an unknown placeholder, a stray brace, or one its root cannot fill ({accountId} without an account).",
+    ),
+    (
+        "CONFIG-ACCOUNT-MISMATCH",
+        Severity.ERROR,
+        "A target's roleArn is in another account than its accountId (allowed_account_ids would refuse every run).",
+    ),
     ("CONFIG-ENV-UNDECLARED", Severity.ERROR, "A spec's overlay names an environment ecsform.yaml does not declare."),
     ("CONFIG-STATE-SHARED", Severity.ERROR, "Two roots would keep their state in the same S3 object."),
     # verify, diff and synth --adopt: the target AWS account (generators/aws/)
     ("VERIFY-IMAGE", Severity.ERROR, "A private ECR image's repository exists and holds its tag or digest."),
-    ("VERIFY-SECRET", Severity.ERROR, "A referenced Secrets Manager secret exists (a partial ARN or a name resolves to exactly one), is not scheduled for deletion, and has the version stage or id the reference names."),
-    ("VERIFY-SECRET-KMS", Severity.WARNING, "A referenced secret encrypted with a customer-managed key: the execution role ecsform creates is given that key (x-ecsform.executionRole.kmsKeyArns)."),
-    ("VERIFY-PARAMETER", Severity.ERROR, "A referenced SSM parameter exists (a bare name is a parameter, as ECS reads it; a Secrets Manager secret of that name gets its ARN in the hint)."),
-    ("VERIFY-KMS", Severity.ERROR, "A KMS key the spec names, or that encrypts a referenced secret, exists and is enabled."),
-    ("VERIFY-ROLE", Severity.ERROR, "A brought role exists with exactly the ARN written (a role in another account: warning)."),
-    ("VERIFY-ROLE-TRUST", Severity.ERROR, "A brought role's trust policy lets ecs-tasks.amazonaws.com assume it (conditions ecsform cannot evaluate: warning)."),
-    ("VERIFY-ROLE-POLICY", Severity.ERROR, "A brought role's inline, attached and boundary policies allow what the task needs (conditions ecsform cannot evaluate: warning)."),
-    ("VERIFY-LOG-GROUP", Severity.ERROR, "An awslogs log group that ecsform does not create (x-ecsform.logs.create: false) exists, or awslogs-create-group is true."),
-    ("VERIFY-ADOPT", Severity.WARNING, "Nothing the root creates under a fixed name (log groups, managed secrets) exists already, or `synth --adopt` imports it (a secret scheduled for deletion: error)."),
-    ("VERIFY-EFS", Severity.ERROR, "An EFS file system and access point a volume names exist, and the access point belongs to the file system."),
+    (
+        "VERIFY-SECRET",
+        Severity.ERROR,
+        "A referenced Secrets Manager secret exists (a partial ARN or a name resolves to exactly one), is not scheduled for deletion, and has the version stage or id the reference names.",
+    ),
+    (
+        "VERIFY-SECRET-KMS",
+        Severity.WARNING,
+        "A referenced secret encrypted with a customer-managed key: the execution role ecsform creates is given that key (x-ecsform.executionRole.kmsKeyArns).",
+    ),
+    (
+        "VERIFY-PARAMETER",
+        Severity.ERROR,
+        "A referenced SSM parameter exists (a bare name is a parameter, as ECS reads it; a Secrets Manager secret of that name gets its ARN in the hint).",
+    ),
+    (
+        "VERIFY-KMS",
+        Severity.ERROR,
+        "A KMS key the spec names, or that encrypts a referenced secret, exists and is enabled.",
+    ),
+    (
+        "VERIFY-ROLE",
+        Severity.ERROR,
+        "A brought role exists with exactly the ARN written (a role in another account: warning).",
+    ),
+    (
+        "VERIFY-ROLE-TRUST",
+        Severity.ERROR,
+        "A brought role's trust policy lets ecs-tasks.amazonaws.com assume it (conditions ecsform cannot evaluate: warning).",
+    ),
+    (
+        "VERIFY-ROLE-POLICY",
+        Severity.ERROR,
+        "A brought role's inline, attached and boundary policies allow what the task needs (conditions ecsform cannot evaluate: warning).",
+    ),
+    (
+        "VERIFY-LOG-GROUP",
+        Severity.ERROR,
+        "An awslogs log group that ecsform does not create (x-ecsform.logs.create: false) exists, or awslogs-create-group is true.",
+    ),
+    (
+        "VERIFY-ADOPT",
+        Severity.WARNING,
+        "Nothing the root creates under a fixed name (log groups, managed secrets) exists already, or `synth --adopt` imports it (a secret scheduled for deletion: error).",
+    ),
+    (
+        "VERIFY-EFS",
+        Severity.ERROR,
+        "An EFS file system and access point a volume names exist, and the access point belongs to the file system.",
+    ),
     ("VERIFY-S3-OBJECT", Severity.ERROR, "An environment file or FireLens configuration file exists in S3."),
-    ("VERIFY-NETWORK", Severity.ERROR, "A managed file system's VPC, subnets (one per Availability Zone, in the VPC) and security groups exist."),
+    (
+        "VERIFY-NETWORK",
+        Severity.ERROR,
+        "A managed file system's VPC, subnets (one per Availability Zone, in the VPC) and security groups exist.",
+    ),
     ("DIFF-REVISION", Severity.ERROR, "diff --revision: the family has no such revision."),
-    ("ADOPT-SECRET-DELETED", Severity.ERROR, "synth --adopt: a managed secret is scheduled for deletion, so it can be neither imported nor created."),
+    (
+        "ADOPT-SECRET-DELETED",
+        Severity.ERROR,
+        "synth --adopt: a managed secret is scheduled for deletion, so it can be neither imported nor created.",
+    ),
     ("AWS-CREDENTIALS", Severity.ERROR, "No valid AWS credentials (none found, expired, or rejected)."),
-    ("AWS-REGION", Severity.ERROR, "No AWS region: neither --region, the spec, AWS_REGION, AWS_DEFAULT_REGION nor the profile names one."),
+    (
+        "AWS-REGION",
+        Severity.ERROR,
+        "No AWS region: neither --region, the spec, AWS_REGION, AWS_DEFAULT_REGION nor the profile names one.",
+    ),
     ("AWS-ASSUME-ROLE", Severity.ERROR, "The target's role cannot be assumed."),
     ("AWS-ACCOUNT", Severity.ERROR, "The credentials are for another account than the target's."),
     ("AWS-ACCESS-DENIED", Severity.ERROR, "A read-only AWS call was refused: the identity lacks the permission."),
@@ -131,18 +221,38 @@ BUILTIN: list[tuple[str, Severity, str]] = [
     ("AWS-ENDPOINT", Severity.ERROR, "The AWS endpoint cannot be reached."),
     ("AWS-ERROR", Severity.ERROR, "Another AWS error."),
     ("POLICY-UNKNOWN-FIELD", Severity.ERROR, "An unknown field in a policy block (x-ecsform.policy or --policy FILE)."),
-    ("POLICY-INVALID", Severity.ERROR, "A policy value is invalid: a level, a retention, or a rule that does not exist or cannot be configured."),
+    (
+        "POLICY-INVALID",
+        Severity.ERROR,
+        "A policy value is invalid: a level, a retention, or a rule that does not exist or cannot be configured.",
+    ),
     ("IGNORE-REASON", Severity.ERROR, "An x-ecsform.ignore entry gives no reason."),
-    ("IGNORE-INVALID", Severity.ERROR, "An x-ecsform.ignore entry names a rule that does not exist or cannot be suppressed, or a malformed path."),
+    (
+        "IGNORE-INVALID",
+        Severity.ERROR,
+        "An x-ecsform.ignore entry names a rule that does not exist or cannot be suppressed, or a malformed path.",
+    ),
     ("IGNORE-UNMATCHED", Severity.WARNING, "An x-ecsform.ignore entry suppresses nothing."),
 ]
 
 # Rules whose findings ecsform itself relies on to write a root that Terraform accepts: they cannot be turned off
 # or suppressed (the policy's `rules:` and x-ecsform.ignore refuse them).
-NOT_CONFIGURABLE = frozenset({
-    "ECS-A1", "ECS-A2", "ECS-A3", "ECS-A6", "ECS-A7", "ECS-A8", "ECS-A10", "ECS-M1", "TF-UNSUPPORTED",
-    "X-REF-FORMAT", "X-REF-UNKNOWN", "X-REF-VOLUME",
-})
+NOT_CONFIGURABLE = frozenset(
+    {
+        "ECS-A1",
+        "ECS-A2",
+        "ECS-A3",
+        "ECS-A6",
+        "ECS-A7",
+        "ECS-A8",
+        "ECS-A10",
+        "ECS-M1",
+        "TF-UNSUPPORTED",
+        "X-REF-FORMAT",
+        "X-REF-UNKNOWN",
+        "X-REF-VOLUME",
+    }
+)
 
 
 def rule(id: str, severity: Severity, summary: str, source: str = "") -> Callable[[Callable[..., Any]], Rule]:
@@ -161,9 +271,15 @@ def rule(id: str, severity: Severity, summary: str, source: str = "") -> Callabl
 class Context:
     """What a rule sees: the task (well-typed), the extension block, and helpers for the common questions."""
 
-    def __init__(self, task: dict[str, Any], ext: "Extension | None" = None, environment: str | None = None,
-                 reported: Iterable[Path] = (), target: "Target | None" = None,
-                 policy: "Policy | None" = None) -> None:
+    def __init__(
+        self,
+        task: dict[str, Any],
+        ext: "Extension | None" = None,
+        environment: str | None = None,
+        reported: Iterable[Path] = (),
+        target: "Target | None" = None,
+        policy: "Policy | None" = None,
+    ) -> None:
         from ..extensions import Extension
 
         self.task = task
@@ -265,8 +381,11 @@ class Context:
         """(path, container) for every container that is a mapping (computed once per task)."""
         cached = self.__dict__.get("_containers")
         if cached is None:
-            cached = [(("containerDefinitions", i), c)
-                      for i, c in enumerate(self.task.get("containerDefinitions", [])) if isinstance(c, dict)]
+            cached = [
+                (("containerDefinitions", i), c)
+                for i, c in enumerate(self.task.get("containerDefinitions", []))
+                if isinstance(c, dict)
+            ]
             self.__dict__["_containers"] = cached
         return cached
 
@@ -374,7 +493,13 @@ def run(ctx: Context) -> list[Finding]:
         try:
             findings.extend(r.check(ctx))
         except Exception as exc:  # a bug in a rule must not hide the user's findings
-            findings.append(Finding("ECSFORM-INTERNAL", Severity.ERROR,
-                                    f"rule {r.id} failed on this input ({type(exc).__name__}: {exc})", (),
-                                    "please report this with the spec that caused it"))
+            findings.append(
+                Finding(
+                    "ECSFORM-INTERNAL",
+                    Severity.ERROR,
+                    f"rule {r.id} failed on this input ({type(exc).__name__}: {exc})",
+                    (),
+                    "please report this with the spec that caused it",
+                )
+            )
     return findings

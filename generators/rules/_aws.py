@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 
 # --- region and account of the task ----------------------------------------------------------------------------
 
+
 def task_region(ctx: "Context") -> str | None:
     """The region ecsform would choose without --region: x-ecsform.region, else the one the spec implies.
     Computed once per task (kept on the context, which lives for one check)."""
@@ -95,10 +96,13 @@ BOOLEAN_FALSE = ("0", "f", "F", "FALSE", "false", "False")
 
 # --- where secrets are referenced ---------------------------------------------------------------------------
 
+
 def secret_values(container: dict[str, Any], path: Path) -> Iterator[tuple[Path, str]]:
     """(path of valueFrom, value) for the container's secrets and its log configuration's secretOptions."""
-    for key_path, holder in ((("secrets",), container),
-                             (("logConfiguration", "secretOptions"), container.get("logConfiguration"))):
+    for key_path, holder in (
+        (("secrets",), container),
+        (("logConfiguration", "secretOptions"), container.get("logConfiguration")),
+    ):
         if not isinstance(holder, dict):
             continue
         items = holder.get(key_path[-1])
@@ -144,6 +148,7 @@ def environment_files(container: dict[str, Any], path: Path) -> Iterator[tuple[P
 
 # --- IAM statements for warnings ----------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Need:
     actions: tuple[str, ...]
@@ -160,8 +165,11 @@ def merge(needs: Iterable[Need]) -> list[Need]:
 
 
 def statement(need: Need) -> dict[str, Any]:
-    out: dict[str, Any] = {"Effect": "Allow", "Action": list(need.actions),
-                           "Resource": list(need.resources) if len(need.resources) > 1 else need.resources[0]}
+    out: dict[str, Any] = {
+        "Effect": "Allow",
+        "Action": list(need.actions),
+        "Resource": list(need.resources) if len(need.resources) > 1 else need.resources[0],
+    }
     if need.condition:
         cond: dict[str, dict[str, str]] = {}
         for test, key, value in need.condition:
@@ -189,6 +197,7 @@ def placeholders_note(needs: list[Need]) -> str:
 
 # --- what brought roles need, in one place ----------------------------------------------------------------------
 
+
 def brought_role_needs(ctx: "Context") -> dict[str, list[Need]]:
     """ECS field of each role the spec brings -> the statements it needs: the same derivation the warnings
     ECS-M4, ECS-H9, ECS-H13, ECS-I11 and ECS-J8 print (and the module grants a role ecsform creates).
@@ -198,11 +207,16 @@ def brought_role_needs(ctx: "Context") -> dict[str, list[Need]]:
     out: dict[str, list[Need]] = {}
     execution = ctx.execution_role_arn
     if execution is not None:
-        out["executionRoleArn"] = merge(roles._execution_needs(ctx, execution) + secrets._execution_needs(ctx)
-                                        + secrets._environment_file_needs(ctx) + logging._firelens_config_needs(ctx))
+        out["executionRoleArn"] = merge(
+            roles._execution_needs(ctx, execution)
+            + secrets._execution_needs(ctx)
+            + secrets._environment_file_needs(ctx)
+            + logging._firelens_config_needs(ctx)
+        )
     task = ctx.task_role_arn
     if task is not None:
         account, partition = role_account(task)
-        out["taskRoleArn"] = merge(volumes._efs_needs(ctx, task)
-                                   + logging._destination_needs(ctx, account, partition)[0])
+        out["taskRoleArn"] = merge(
+            volumes._efs_needs(ctx, task) + logging._destination_needs(ctx, account, partition)[0]
+        )
     return {field: needs for field, needs in out.items() if needs}

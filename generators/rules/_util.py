@@ -41,8 +41,9 @@ def names_known(ctx: Context) -> bool:
     """True when the task's container names are all known: no container, and no name, was removed as badly typed
     (so a name missing from `ctx.container_names()` really is not in the task)."""
     for i, c in enumerate(ctx.task.get("containerDefinitions", [])):
-        if not isinstance(c, dict) or (not isinstance(c.get("name"), str)
-                                       and ctx.written(("containerDefinitions", i, "name"))):
+        if not isinstance(c, dict) or (
+            not isinstance(c.get("name"), str) and ctx.written(("containerDefinitions", i, "name"))
+        ):
             return False
     return True
 

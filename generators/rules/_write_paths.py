@@ -8,13 +8,22 @@ import re
 
 # (repositories as written in `image`, paths the image writes with its default configuration, source)
 WRITE_PATHS: tuple[tuple[tuple[str, ...], tuple[str, ...], str], ...] = (
-    (("nginx", "library/nginx", "docker.io/library/nginx", "public.ecr.aws/nginx/nginx",
-      "public.ecr.aws/docker/library/nginx"),
-     ("/var/cache/nginx", "/var/run"),
-     "https://hub.docker.com/_/nginx, \"Running nginx in read-only mode\" (docker-library/docs nginx/content.md)"),
-    (("nginxinc/nginx-unprivileged", "docker.io/nginxinc/nginx-unprivileged"),
-     ("/tmp",),
-     "https://github.com/nginxinc/docker-nginx-unprivileged (the pid file and *_temp_path moved to /tmp)"),
+    (
+        (
+            "nginx",
+            "library/nginx",
+            "docker.io/library/nginx",
+            "public.ecr.aws/nginx/nginx",
+            "public.ecr.aws/docker/library/nginx",
+        ),
+        ("/var/cache/nginx", "/var/run"),
+        'https://hub.docker.com/_/nginx, "Running nginx in read-only mode" (docker-library/docs nginx/content.md)',
+    ),
+    (
+        ("nginxinc/nginx-unprivileged", "docker.io/nginxinc/nginx-unprivileged"),
+        ("/tmp",),
+        "https://github.com/nginxinc/docker-nginx-unprivileged (the pid file and *_temp_path moved to /tmp)",
+    ),
 )
 
 _BY_REPOSITORY = {repo: paths for repos, paths, _ in WRITE_PATHS for repo in repos}

@@ -37,9 +37,12 @@ def one_essential(r: Rule, ctx: Context) -> Iterator[Finding]:
         return  # a container the field checks removed may be the essential one
     if containers and not any(_essential(c) for c in containers):
         which = "the only container sets" if len(containers) == 1 else f"all {len(containers)} containers set"
-        yield r.finding(f"{which} essential: false", ("containerDefinitions",),
-                        "make the main container essential (remove \"essential\": false from it) "
-                        "(ECS: \"Task definition doesn't have any essential container.\")")
+        yield r.finding(
+            f"{which} essential: false",
+            ("containerDefinitions",),
+            'make the main container essential (remove "essential": false from it) '
+            '(ECS: "Task definition doesn\'t have any essential container.")',
+        )
 
 
 @rule("ECS-F2", E, "dependsOn names a container of the task.", "docs F2; AGENT graph.go")
@@ -50,14 +53,20 @@ def dependency_exists(r: Rule, ctx: Context) -> Iterator[Finding]:
     for _, _, dpath, d in _dependencies(ctx):
         target = d.get("containerName")
         if isinstance(target, str) and target not in names:
-            yield r.finding(f"dependsOn names container {target!r}, which this task does not have",
-                            dpath + ("containerName",),
-                            (did_you_mean(target, names) or f"containers: {', '.join(names)}")
-                            + f" (ECS: \"Cannot depend on container + '{target}' because it does not exist\")")
+            yield r.finding(
+                f"dependsOn names container {target!r}, which this task does not have",
+                dpath + ("containerName",),
+                (did_you_mean(target, names) or f"containers: {', '.join(names)}")
+                + f" (ECS: \"Cannot depend on container + '{target}' because it does not exist\")",
+            )
 
 
-@rule("ECS-F4", E, "A COMPLETE or SUCCESS dependency targets a container with essential: false.",
-      "docs F4; botocore ContainerDependency.condition")
+@rule(
+    "ECS-F4",
+    E,
+    "A COMPLETE or SUCCESS dependency targets a container with essential: false.",
+    "docs F4; botocore ContainerDependency.condition",
+)
 def complete_not_essential(r: Rule, ctx: Context) -> Iterator[Finding]:
     for _, _, dpath, d in _dependencies(ctx):
         condition, target = d.get("condition"), d.get("containerName")
@@ -65,16 +74,23 @@ def complete_not_essential(r: Rule, ctx: Context) -> Iterator[Finding]:
             continue
         found = ctx.container(target)
         if found and _essential(found[1]):
-            yield r.finding(f"condition {condition} on container {target!r}, which is essential: an essential "
-                            "container that exits stops the task", dpath + ("condition",),
-                            f"set \"essential\": false on {target!r}, or depend on START/HEALTHY (ECS: \"A "
-                            "dependency container with SUCCESS or COMPLETE condition cannot be an essential "
-                            "container\")")
+            yield r.finding(
+                f"condition {condition} on container {target!r}, which is essential: an essential "
+                "container that exits stops the task",
+                dpath + ("condition",),
+                f'set "essential": false on {target!r}, or depend on START/HEALTHY (ECS: "A '
+                "dependency container with SUCCESS or COMPLETE condition cannot be an essential "
+                'container")',
+            )
 
 
-@rule("ECS-F5", W, "A HEALTHY dependency targets a container with a healthCheck (run time: the dependency waits for "
-                   "a health status no check reports).", "docs F5; BC ContainerDependency.condition; AGENT "
-                   "dependencygraph/graph.go; catalog 3.2")
+@rule(
+    "ECS-F5",
+    W,
+    "A HEALTHY dependency targets a container with a healthCheck (run time: the dependency waits for "
+    "a health status no check reports).",
+    "docs F5; BC ContainerDependency.condition; AGENT dependencygraph/graph.go; catalog 3.2",
+)
 def healthy_needs_check(r: Rule, ctx: Context) -> Iterator[Finding]:
     for _, c, dpath, d in _dependencies(ctx):
         target = d.get("containerName")
@@ -82,13 +98,15 @@ def healthy_needs_check(r: Rule, ctx: Context) -> Iterator[Finding]:
             continue
         found = ctx.container(target)
         if found and not ctx.written(found[0] + ("healthCheck",)):
-            yield r.finding(f"container {label(c, dpath[:2])} waits for {target!r} to be HEALTHY, but {target!r} "
-                            "has no healthCheck: ECS registers it, but AWS documents that HEALTHY \"requires that the "
-                            "dependent container has health checks configured\", and the ECS agent waits for a health "
-                            "status nothing reports, so the container does not start",
-                            dpath + ("condition",),
-                            f"add a healthCheck to {target!r}, e.g. {{\"command\": [\"CMD-SHELL\", "
-                            "\"curl -f http://localhost/ || exit 1\"]}, or depend on START")
+            yield r.finding(
+                f"container {label(c, dpath[:2])} waits for {target!r} to be HEALTHY, but {target!r} "
+                'has no healthCheck: ECS registers it, but AWS documents that HEALTHY "requires that the '
+                'dependent container has health checks configured", and the ECS agent waits for a health '
+                "status nothing reports, so the container does not start",
+                dpath + ("condition",),
+                f'add a healthCheck to {target!r}, e.g. {{"command": ["CMD-SHELL", '
+                '"curl -f http://localhost/ || exit 1"]}, or depend on START',
+            )
 
 
 _EDGE_FIELDS = ("dependsOn", "links", "volumesFrom")
@@ -123,15 +141,26 @@ def _target(field: str, entry: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
-@rule("ECS-F6", W, "dependsOn, links and volumesFrom form no cycle (run time: the ECS agent refuses to start the "
-                   "task).", "docs F6; AGENT dependencygraph/graph.go, docker_task_engine.go; catalog 3.1")
+@rule(
+    "ECS-F6",
+    W,
+    "dependsOn, links and volumesFrom form no cycle (run time: the ECS agent refuses to start the task).",
+    "docs F6; AGENT dependencygraph/graph.go, docker_task_engine.go; catalog 3.1",
+)
 def no_cycles(r: Rule, ctx: Context) -> Iterator[Finding]:
     names, graph, edges = _graph(ctx)
     for comp in strongly_connected(names, graph):
         members = set(comp)
         # the first edge inside the component that is not a link (link-only cycles are D12's)
-        first = next(((a, b) for a in sorted(comp, key=names.index) for b in graph.get(a, [])
-                      if b in members and edges[(a, b)][0] != "links"), None)
+        first = next(
+            (
+                (a, b)
+                for a in sorted(comp, key=names.index)
+                for b in graph.get(a, [])
+                if b in members and edges[(a, b)][0] != "links"
+            ),
+            None,
+        )
         if first is None:
             continue
         a, b = first
@@ -141,13 +170,20 @@ def no_cycles(r: Rule, ctx: Context) -> Iterator[Finding]:
         cycle = [a] + back if a != b else [a, a]
         steps = ", ".join(f"{x} {edges[(x, y)][0]} {y}" for x, y in zip(cycle, cycle[1:]))
         field, where = edges[first]
-        yield r.finding(f"start-order cycle: {' -> '.join(cycle)} ({steps})", where,
-                        "remove one of these dependencies: ECS registers the task definition, but the ECS agent "
-                        "refuses to start the task (\"Task has circular dependencies; unable to start\")")
+        yield r.finding(
+            f"start-order cycle: {' -> '.join(cycle)} ({steps})",
+            where,
+            "remove one of these dependencies: ECS registers the task definition, but the ECS agent "
+            'refuses to start the task ("Task has circular dependencies; unable to start")',
+        )
 
 
-@rule("ECS-F8", W, "Containers wait for the FireLens log router with START or HEALTHY, not COMPLETE/SUCCESS.",
-      "docs F8; DG23 using_firelens.md")
+@rule(
+    "ECS-F8",
+    W,
+    "Containers wait for the FireLens log router with START or HEALTHY, not COMPLETE/SUCCESS.",
+    "docs F8; DG23 using_firelens.md",
+)
 def firelens_dependency(r: Rule, ctx: Context) -> Iterator[Finding]:
     for _, _, dpath, d in _dependencies(ctx):
         condition, target = d.get("condition"), d.get("containerName")
@@ -155,13 +191,20 @@ def firelens_dependency(r: Rule, ctx: Context) -> Iterator[Finding]:
             continue
         found = ctx.container(target)
         if found and isinstance(found[1].get("firelensConfiguration"), dict) and not _essential(found[1]):
-            yield r.finding(f"condition {condition} on the FireLens log router {target!r}: the router runs for the "
-                            "life of the task, so this container would wait for it to exit", dpath + ("condition",),
-                            "use START (or HEALTHY with a healthCheck on the router)")
+            yield r.finding(
+                f"condition {condition} on the FireLens log router {target!r}: the router runs for the "
+                "life of the task, so this container would wait for it to exit",
+                dpath + ("condition",),
+                "use START (or HEALTHY with a healthCheck on the router)",
+            )
 
 
-@rule("ECS-F9", W, "startTimeout and stopTimeout: 2-120 seconds on Fargate, never negative.",
-      "docs F9; botocore startTimeout/stopTimeout")
+@rule(
+    "ECS-F9",
+    W,
+    "startTimeout and stopTimeout: 2-120 seconds on Fargate, never negative.",
+    "docs F9; botocore startTimeout/stopTimeout",
+)
 def timeouts(r: Rule, ctx: Context) -> Iterator[Finding]:
     low, high = FARGATE_TIMEOUT
     for path, c in ctx.containers():
@@ -172,5 +215,8 @@ def timeouts(r: Rule, ctx: Context) -> Iterator[Finding]:
             if value < 0:
                 yield r.finding(f"{field} {value} is negative", path + (field,), "use a number of seconds")
             elif ctx.is_fargate and not low <= value <= high:
-                yield r.finding(f"{field} {value} s is outside Fargate's {low}-{high} seconds", path + (field,),
-                                f"use {low}-{high} seconds (stopTimeout defaults to 30)")
+                yield r.finding(
+                    f"{field} {value} s is outside Fargate's {low}-{high} seconds",
+                    path + (field,),
+                    f"use {low}-{high} seconds (stopTimeout defaults to 30)",
+                )

@@ -80,8 +80,9 @@ def _type_hint(kind: str, value: Any) -> str | None:
 _SECONDS = re.compile(r"^\s*(\d+)\s*(s|sec|secs|seconds?|m|min|mins|minutes?)\s*$", re.IGNORECASE)
 _MIB = re.compile(r"^\s*(\d+)\s*(m|mb|mib|g|gb|gib)\s*$", re.IGNORECASE)
 # Integer fields ECS counts in seconds, and in MiB (the container's own; the task's cpu/memory take units).
-_SECONDS_FIELDS = frozenset({"interval", "timeout", "startPeriod", "stopTimeout", "startTimeout",
-                             "restartAttemptPeriod"})
+_SECONDS_FIELDS = frozenset(
+    {"interval", "timeout", "startPeriod", "stopTimeout", "startTimeout", "restartAttemptPeriod"}
+)
 _MIB_FIELDS = frozenset({"memory", "memoryReservation", "sharedMemorySize", "maxSwap"})
 
 
@@ -92,21 +93,29 @@ def _field_hint(path: Path, kind: str, value: Any) -> str | None:
     if in_container and len(path) == 4 and path[2] == "portMappings" and isinstance(value, str):
         text = value.strip()
         if text.isdigit():
-            return (f"the portMappings shorthand takes integers: write {text} without quotes, or "
-                    f"{{containerPort: {text}}}")
+            return (
+                f"the portMappings shorthand takes integers: write {text} without quotes, or {{containerPort: {text}}}"
+            )
         m = re.fullmatch(r"(?:(\d+):)?(\d+)(?:/(tcp|udp))?", text, re.IGNORECASE)
         if m:
             host, container, protocol = m.groups()
-            parts = [f"containerPort: {container}"] + ([f"hostPort: {host}"] if host else []) + \
-                ([f"protocol: {protocol.lower()}"] if protocol else [])
-            return f"ECS does not read Docker's \"HOST:CONTAINER/PROTOCOL\" form: write {{{', '.join(parts)}}}"
+            parts = (
+                [f"containerPort: {container}"]
+                + ([f"hostPort: {host}"] if host else [])
+                + ([f"protocol: {protocol.lower()}"] if protocol else [])
+            )
+            return f'ECS does not read Docker\'s "HOST:CONTAINER/PROTOCOL" form: write {{{", ".join(parts)}}}'
     if in_container and path[-2:] == ("healthCheck", "command") and isinstance(value, str):
-        return (f"write {json.dumps(['CMD-SHELL', value])}: CMD-SHELL runs the string in the container's shell "
-                "(or [\"CMD\", \"executable\", \"arg\", ...] runs it without one)")
+        return (
+            f"write {json.dumps(['CMD-SHELL', value])}: CMD-SHELL runs the string in the container's shell "
+            '(or ["CMD", "executable", "arg", ...] runs it without one)'
+        )
     if in_container and len(path) == 3 and field in ("command", "entryPoint") and isinstance(value, str):
         words = value.split()
-        return (f"write a list: {json.dumps(words)} (ECS does not split a string into arguments; for the shell, "
-                f"{json.dumps(['sh', '-c', value])})")
+        return (
+            f"write a list: {json.dumps(words)} (ECS does not split a string into arguments; for the shell, "
+            f"{json.dumps(['sh', '-c', value])})"
+        )
     if kind in ("integer", "long") and isinstance(value, str):
         if field in _SECONDS_FIELDS and (m := _SECONDS.match(value)):
             seconds = int(m.group(1)) * (60 if m.group(2).lower().startswith("m") else 1)
@@ -114,8 +123,13 @@ def _field_hint(path: Path, kind: str, value: Any) -> str | None:
         if in_container and field in _MIB_FIELDS and (m := _MIB.match(value)):
             mib = int(m.group(1)) * (1024 if m.group(2).lower().startswith("g") else 1)
             return f"ECS counts a container's {field} in MiB, as a plain integer: write {mib}"
-    if in_container and path[2:3] == ("environment",) and field == "value" and not isinstance(value, (list, dict)) \
-            and value is not None:
+    if (
+        in_container
+        and path[2:3] == ("environment",)
+        and field == "value"
+        and not isinstance(value, (list, dict))
+        and value is not None
+    ):
         shown = str(value).lower() if isinstance(value, bool) else str(value)
         return f'environment values are strings: quote it, "{shown}" (the container reads every variable as text)'
     return None
@@ -167,8 +181,12 @@ def _misplaced_hint(name: str, path: Path) -> str | None:
     """Container fields written at the task level, and task fields written inside a container."""
     if len(path) == 0 and name in container_shape().members:
         return f"{name!r} belongs to a container: write it under containerDefinitions[N].{name}"
-    if len(path) == 2 and path[0] == "containerDefinitions" and name in input_shape().members \
-            and name not in container_shape().members:
+    if (
+        len(path) == 2
+        and path[0] == "containerDefinitions"
+        and name in input_shape().members
+        and name not in container_shape().members
+    ):
         return f"{name!r} is a task-level field: move it next to `family`"
     return None
 
@@ -176,19 +194,34 @@ def _misplaced_hint(name: str, path: Path) -> str | None:
 def check_value(value: Any, shp: Shape, path: Path) -> Iterator[Finding]:
     kind = shp.type
     if value is None:
-        yield Finding("SPEC-TYPE", E, f"expected {_TYPE_WORDS.get(kind, kind)}, got null", path,
-                      hint="remove the field to leave it unset")
+        yield Finding(
+            "SPEC-TYPE",
+            E,
+            f"expected {_TYPE_WORDS.get(kind, kind)}, got null",
+            path,
+            hint="remove the field to leave it unset",
+        )
         return
     if not _type_ok(kind, value):
-        yield Finding("SPEC-TYPE", E, f"expected {_TYPE_WORDS.get(kind, kind)}, got {describe(value)}", path,
-                      hint=_field_hint(path, kind, value) or _type_hint(kind, value))
+        yield Finding(
+            "SPEC-TYPE",
+            E,
+            f"expected {_TYPE_WORDS.get(kind, kind)}, got {describe(value)}",
+            path,
+            hint=_field_hint(path, kind, value) or _type_hint(kind, value),
+        )
         return
     raw = shp.raw
     if kind == "string":
         if shp.enum is not None and value not in shp.enum:
             close = suggest(value, shp.enum)
-            yield Finding("SPEC-ENUM", E, f"{value!r} is not one of: {', '.join(shp.enum)}", path,
-                          hint=f"did you mean {close!r}?" if close else None)
+            yield Finding(
+                "SPEC-ENUM",
+                E,
+                f"{value!r} is not one of: {', '.join(shp.enum)}",
+                path,
+                hint=f"did you mean {close!r}?" if close else None,
+            )
         if "min" in raw and len(value) < raw["min"]:
             yield Finding("SPEC-LIMIT", E, f"must be at least {raw['min']} character(s) long", path)
         if "max" in raw and len(value) > raw["max"]:
@@ -227,15 +260,22 @@ def check_structure(value: dict[str, Any], shp: Shape, path: Path) -> Iterator[F
         sub = members.get(name)
         if sub is None:
             hint = did_you_mean(name, list(members)) or _misplaced_hint(name, path)
-            yield Finding("SPEC-UNKNOWN-FIELD", E, f"unknown field {name!r}", path + (name,),
-                          hint=hint or f"known fields here: {', '.join(members)}", at_key=True)
+            yield Finding(
+                "SPEC-UNKNOWN-FIELD",
+                E,
+                f"unknown field {name!r}",
+                path + (name,),
+                hint=hint or f"known fields here: {', '.join(members)}",
+                at_key=True,
+            )
             continue
         yield from check_value(v, sub, path + (name,))
     parent = next((p for p in reversed(path) if isinstance(p, str)), None)
     for name in tuple(shp.required) + _ALSO_REQUIRED.get((shp.name, parent or ""), ()):
         if name not in value:
-            yield Finding("SPEC-REQUIRED", E, f"required field {name!r} is missing", path,
-                          hint=f"add `{name}`", at_key=bool(path))
+            yield Finding(
+                "SPEC-REQUIRED", E, f"required field {name!r} is missing", path, hint=f"add `{name}`", at_key=bool(path)
+            )
 
 
 def check_task(task: dict[str, Any]) -> tuple[list[Finding], dict[str, Any]]:

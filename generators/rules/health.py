@@ -32,14 +32,22 @@ def _out_of_range(r: Rule, ctx: Context, field: str) -> Iterator[Finding]:
         value = hc.get(field)
         if isinstance(value, int) and not low <= value <= high:
             default_text = f" (default {default})" if default is not None else " (omit it to turn it off)"
-            yield r.finding(f"healthCheck {field} {value} is outside {low}-{high} seconds" if field != "retries"
-                            else f"healthCheck retries {value} is outside {low}-{high}",
-                            path + (field,), f"use a value from {low} to {high}{default_text}")
+            yield r.finding(
+                f"healthCheck {field} {value} is outside {low}-{high} seconds"
+                if field != "retries"
+                else f"healthCheck retries {value} is outside {low}-{high}",
+                path + (field,),
+                f"use a value from {low} to {high}{default_text}",
+            )
 
 
-@rule("ECS-G1", W, "healthCheck.command is a non-empty list that starts with CMD or CMD-SHELL and has a command "
-                   "(ECS registers other forms; what runs is up to Docker).",
-      "docs G1; BC HealthCheck.command; aws-observability/aws-otel-collector examples; aws/aws-cdk#34389")
+@rule(
+    "ECS-G1",
+    W,
+    "healthCheck.command is a non-empty list that starts with CMD or CMD-SHELL and has a command "
+    "(ECS registers other forms; what runs is up to Docker).",
+    "docs G1; BC HealthCheck.command; aws-observability/aws-otel-collector examples; aws/aws-cdk#34389",
+)
 def health_command(r: Rule, ctx: Context) -> Iterator[Finding]:
     for path, hc in _health_checks(ctx):
         cmd = hc.get("command")
@@ -47,30 +55,41 @@ def health_command(r: Rule, ctx: Context) -> Iterator[Finding]:
             continue  # a badly typed item was reported by the field checks
         where = path + ("command",)
         if not cmd:
-            yield r.finding("healthCheck.command is empty: Docker then uses the image's own HEALTHCHECK, which "
-                            "the ECS agent does not report", where,
-                            'write ["CMD-SHELL", "curl -f http://localhost/ || exit 1"], or remove healthCheck')
+            yield r.finding(
+                "healthCheck.command is empty: Docker then uses the image's own HEALTHCHECK, which "
+                "the ECS agent does not report",
+                where,
+                'write ["CMD-SHELL", "curl -f http://localhost/ || exit 1"], or remove healthCheck',
+            )
         elif cmd[0] not in ("CMD", "CMD-SHELL"):
             fixed = ["CMD-SHELL", cmd[0]] if len(cmd) == 1 else ["CMD", *cmd]
-            yield r.finding(f"healthCheck.command starts with {cmd[0]!r}, not CMD or CMD-SHELL: ECS registers it (the "
-                            "ADOT collector's ECS examples write [\"/healthcheck\"]), but the ECS API documents only "
-                            "the CMD and CMD-SHELL forms", where + (0,),
-                            f"write {json.dumps(fixed)} (CMD-SHELL runs one string in the shell; CMD runs an "
-                            "executable with its arguments)")
+            yield r.finding(
+                f"healthCheck.command starts with {cmd[0]!r}, not CMD or CMD-SHELL: ECS registers it (the "
+                'ADOT collector\'s ECS examples write ["/healthcheck"]), but the ECS API documents only '
+                "the CMD and CMD-SHELL forms",
+                where + (0,),
+                f"write {json.dumps(fixed)} (CMD-SHELL runs one string in the shell; CMD runs an "
+                "executable with its arguments)",
+            )
         elif len(cmd) == 1:
-            yield r.finding(f"healthCheck.command is only {cmd[0]!r}: there is no command to run, so every check "
-                            "fails", where,
-                            f"add the command: {json.dumps([cmd[0], 'curl -f http://localhost/ || exit 1'])}")
+            yield r.finding(
+                f"healthCheck.command is only {cmd[0]!r}: there is no command to run, so every check fails",
+                where,
+                f"add the command: {json.dumps([cmd[0], 'curl -f http://localhost/ || exit 1'])}",
+            )
         elif cmd[0] == "CMD-SHELL" and len(cmd) > 2:
             joined = " ".join(cmd[1:])
-            yield r.finding(f"CMD-SHELL runs only its first argument {cmd[1]!r} in the shell; the other "
-                            f"{len(cmd) - 2} become the shell's $0, $1..., so the check is not the command you wrote",
-                            where, f"write one string: {json.dumps(['CMD-SHELL', joined])}, or use "
-                            f"{json.dumps(['CMD', *cmd[1:]])}")
+            yield r.finding(
+                f"CMD-SHELL runs only its first argument {cmd[1]!r} in the shell; the other "
+                f"{len(cmd) - 2} become the shell's $0, $1..., so the check is not the command you wrote",
+                where,
+                f"write one string: {json.dumps(['CMD-SHELL', joined])}, or use {json.dumps(['CMD', *cmd[1:]])}",
+            )
 
 
-@rule("ECS-G2", E, "healthCheck.interval is 5-300 seconds.", "docs G2; BC HealthCheck.interval; "
-                                                               "aws/amazon-ecs-agent#1344")
+@rule(
+    "ECS-G2", E, "healthCheck.interval is 5-300 seconds.", "docs G2; BC HealthCheck.interval; aws/amazon-ecs-agent#1344"
+)
 def health_interval(r: Rule, ctx: Context) -> Iterator[Finding]:
     yield from _out_of_range(r, ctx, "interval")
 

@@ -34,25 +34,33 @@ def family_format(r: Rule, ctx: Context) -> Iterator[Finding]:
     if isinstance(family, str) and not _NAME.match(family):
         bad = sorted({c for c in family if not re.match(r"[A-Za-z0-9_-]", c)})
         detail = f"characters {''.join(bad)!r} are not allowed" if bad else f"length {len(family)} is not 1-255"
-        yield r.finding(f"family {family!r}: {detail}", ("family",),
-                        "use only A-Z, a-z, 0-9, '-' and '_' (ECS: \"Family contains invalid characters.\")")
+        yield r.finding(
+            f"family {family!r}: {detail}",
+            ("family",),
+            "use only A-Z, a-z, 0-9, '-' and '_' (ECS: \"Family contains invalid characters.\")",
+        )
 
 
 @rule("ECS-A2", E, "containerDefinitions holds at least one container.", "docs A2")
 def containers_not_empty(r: Rule, ctx: Context) -> Iterator[Finding]:
     if ctx.task.get("containerDefinitions") == []:
-        yield r.finding("containerDefinitions is empty", ("containerDefinitions",),
-                        "add at least one container (ECS: \"Container list cannot be empty.\")")
+        yield r.finding(
+            "containerDefinitions is empty",
+            ("containerDefinitions",),
+            'add at least one container (ECS: "Container list cannot be empty.")',
+        )
 
 
 @rule("ECS-A3", E, "At most 10 containers per task definition.", "docs A3; service quotas")
 def container_count(r: Rule, ctx: Context) -> Iterator[Finding]:
     containers = ctx.task.get("containerDefinitions")
     if isinstance(containers, list) and len(containers) > MAX_CONTAINERS:
-        yield r.finding(f"{len(containers)} containers; a task definition holds at most {MAX_CONTAINERS}",
-                        ("containerDefinitions", MAX_CONTAINERS),
-                        "split the containers over several task definitions (services) "
-                        "(ECS: \"Too many containers.\"; the quota is not adjustable)")
+        yield r.finding(
+            f"{len(containers)} containers; a task definition holds at most {MAX_CONTAINERS}",
+            ("containerDefinitions", MAX_CONTAINERS),
+            "split the containers over several task definitions (services) "
+            '(ECS: "Too many containers."; the quota is not adjustable)',
+        )
 
 
 @rule("ECS-A4", E, "The registered task definition is at most 64 KiB of JSON.", "docs A4; DGQ quota; catalog 3.4")
@@ -72,26 +80,37 @@ def definition_size(r: Rule, ctx: Context) -> Iterator[Finding]:
     biggest = ""
     containers = body.get("containerDefinitions")
     if isinstance(containers, list) and containers:
-        sizes = [(len(json.dumps(c, separators=(",", ":"), ensure_ascii=False).encode()), c.get("name", "?"))
-                 for c in containers if isinstance(c, dict)]
+        sizes = [
+            (len(json.dumps(c, separators=(",", ":"), ensure_ascii=False).encode()), c.get("name", "?"))
+            for c in containers
+            if isinstance(c, dict)
+        ]
         if sizes:
             top = max(sizes)
             biggest = f"; the largest container is {top[1]!r} ({top[0]:,} bytes)"
-    yield r.finding(f"the registered task definition is {size:,} bytes of minified JSON; ECS allows at most "
-                    f"{MAX_SIZE:,} (64 KiB){biggest}", (),
-                    "move large values out of the definition: environment into environmentFiles or secrets, "
-                    "long commands into the image (the 64 KiB quota is not adjustable)")
+    yield r.finding(
+        f"the registered task definition is {size:,} bytes of minified JSON; ECS allows at most "
+        f"{MAX_SIZE:,} (64 KiB){biggest}",
+        (),
+        "move large values out of the definition: environment into environmentFiles or secrets, "
+        "long commands into the image (the 64 KiB quota is not adjustable)",
+    )
 
 
-@rule("ECS-A6", E, "Every container has a name of 1-255 letters, digits, hyphens and underscores.",
-      "docs A6; botocore ContainerDefinition.name")
+@rule(
+    "ECS-A6",
+    E,
+    "Every container has a name of 1-255 letters, digits, hyphens and underscores.",
+    "docs A6; botocore ContainerDefinition.name",
+)
 def container_name(r: Rule, ctx: Context) -> Iterator[Finding]:
     for path, c in ctx.containers():
         name = c.get("name")
         if name is None:
             if not ctx.written(path + ("name",)):
-                yield r.finding("the container has no name", path,
-                                "add \"name\" (ECS: \"Container.name should not be null or empty.\")")
+                yield r.finding(
+                    "the container has no name", path, 'add "name" (ECS: "Container.name should not be null or empty.")'
+                )
         elif isinstance(name, str) and not NAME.match(name):
             if not name:
                 detail = "is empty"
@@ -100,9 +119,11 @@ def container_name(r: Rule, ctx: Context) -> Iterator[Finding]:
             else:
                 bad = "".join(sorted({ch for ch in name if not NAME.match(ch)}))
                 detail = f"contains {bad!r}"
-            yield r.finding(f"container name {name!r} {detail}", path + ("name",),
-                            "use 1-255 of A-Z, a-z, 0-9, '-' and '_' "
-                            "(ECS: \"Container.name contains invalid characters.\")")
+            yield r.finding(
+                f"container name {name!r} {detail}",
+                path + ("name",),
+                "use 1-255 of A-Z, a-z, 0-9, '-' and '_' (ECS: \"Container.name contains invalid characters.\")",
+            )
 
 
 @rule("ECS-A7", E, "Container names are unique within the task definition.", "docs A7")
@@ -113,9 +134,11 @@ def container_names_unique(r: Rule, ctx: Context) -> Iterator[Finding]:
         if not isinstance(name, str):
             continue
         if name in seen:
-            yield r.finding(f"container name {name!r} is also used by containerDefinitions[{seen[name]}]",
-                            path + ("name",),
-                            "rename one of them (ECS: \"Container names must be unique within a Task Definition.\")")
+            yield r.finding(
+                f"container name {name!r} is also used by containerDefinitions[{seen[name]}]",
+                path + ("name",),
+                'rename one of them (ECS: "Container names must be unique within a Task Definition.")',
+            )
         else:
             seen[name] = int(path[-1])
 
@@ -125,17 +148,27 @@ def image_required(r: Rule, ctx: Context) -> Iterator[Finding]:
     for path, c in ctx.containers():
         image = c.get("image")
         if image is None and not ctx.written(path + ("image",)):
-            yield r.finding(f"container {label(c, path)} has no image", path,
-                            "add \"image\", e.g. \"public.ecr.aws/nginx/nginx:1.27\" "
-                            "(ECS: \"The container.image should not be null or empty\")")
+            yield r.finding(
+                f"container {label(c, path)} has no image",
+                path,
+                'add "image", e.g. "public.ecr.aws/nginx/nginx:1.27" '
+                '(ECS: "The container.image should not be null or empty")',
+            )
         elif isinstance(image, str) and not image.strip():
-            yield r.finding(f"image {image!r} is blank", path + ("image",),
-                            "name an image, e.g. \"public.ecr.aws/nginx/nginx:1.27\" "
-                            "(ECS: \"The container.image should not be null or empty\")")
+            yield r.finding(
+                f"image {image!r} is blank",
+                path + ("image",),
+                'name an image, e.g. "public.ecr.aws/nginx/nginx:1.27" '
+                '(ECS: "The container.image should not be null or empty")',
+            )
 
 
-@rule("ECS-A9", W, "An image is `name[:tag]` (at most 255 of A-Z a-z 0-9 - _ : . / #) or `name@sha256:<64 hex>`.",
-      "docs A9; botocore ContainerDefinition.image")
+@rule(
+    "ECS-A9",
+    W,
+    "An image is `name[:tag]` (at most 255 of A-Z a-z 0-9 - _ : . / #) or `name@sha256:<64 hex>`.",
+    "docs A9; botocore ContainerDefinition.image",
+)
 def image_reference(r: Rule, ctx: Context) -> Iterator[Finding]:
     for path, c in ctx.containers():
         image = c.get("image")
@@ -143,8 +176,11 @@ def image_reference(r: Rule, ctx: Context) -> Iterator[Finding]:
             continue  # A8
         problem = _image_problem(image)
         if problem:
-            yield r.finding(f"image {image!r}: {problem}", path + ("image",),
-                            "write repository-url/image:tag or repository-url/image@sha256:<64 hex digits>")
+            yield r.finding(
+                f"image {image!r}: {problem}",
+                path + ("image",),
+                "write repository-url/image:tag or repository-url/image@sha256:<64 hex digits>",
+            )
 
 
 def _image_problem(image: str) -> str | None:
@@ -159,8 +195,13 @@ def _image_problem(image: str) -> str | None:
     return f"characters {bad!r} are not allowed"
 
 
-@rule("ECS-A10", E, "Volume names are 1-255 letters, digits, hyphens and underscores; EFS, S3 Files and "
-      "configuredAtLaunch volumes need one; names are unique (warning).", "docs A10; botocore Volume.name; catalog 3.5")
+@rule(
+    "ECS-A10",
+    E,
+    "Volume names are 1-255 letters, digits, hyphens and underscores; EFS, S3 Files and "
+    "configuredAtLaunch volumes need one; names are unique (warning).",
+    "docs A10; botocore Volume.name; catalog 3.5",
+)
 def volume_name(r: Rule, ctx: Context) -> Iterator[Finding]:
     seen: set[str] = set()
     for path, v in ctx.volumes():
@@ -168,28 +209,40 @@ def volume_name(r: Rule, ctx: Context) -> Iterator[Finding]:
         if name is None:
             kind = next((k for k in _NAMED_VOLUMES if v.get(k) not in (None, False)), None)
             if kind and not ctx.written(path + ("name",)):
-                yield r.finding(f"a volume with {kind} has no name", path,
-                                f"add \"name\": {kind} volumes need one (mountPoints[].sourceVolume refers to it)")
+                yield r.finding(
+                    f"a volume with {kind} has no name",
+                    path,
+                    f'add "name": {kind} volumes need one (mountPoints[].sourceVolume refers to it)',
+                )
             continue
         if not isinstance(name, str):
             continue
         if not NAME.match(name):
-            yield r.finding(f"volume name {name!r} is not 1-255 of A-Z, a-z, 0-9, '-' and '_'", path + ("name",),
-                            "rename it, and its mountPoints[].sourceVolume "
-                            "(ECS: \"volume.name contains invalid characters.\")")
+            yield r.finding(
+                f"volume name {name!r} is not 1-255 of A-Z, a-z, 0-9, '-' and '_'",
+                path + ("name",),
+                'rename it, and its mountPoints[].sourceVolume (ECS: "volume.name contains invalid characters.")',
+            )
         elif name in seen:
-            yield r.finding(f"volume name {name!r} is used by two volumes", path + ("name",),
-                            "give each volume its own name: mountPoints[].sourceVolume cannot tell them apart",
-                            severity=W)
+            yield r.finding(
+                f"volume name {name!r} is used by two volumes",
+                path + ("name",),
+                "give each volume its own name: mountPoints[].sourceVolume cannot tell them apart",
+                severity=W,
+            )
         seen.add(name)
 
 
 _NAMED_VOLUMES = ("efsVolumeConfiguration", "s3filesVolumeConfiguration", "configuredAtLaunch")
 
 
-@rule("ECS-A11", E, "Tags: no `aws:` prefix (in any case) on keys or values and unique keys (errors); keys and "
-      "values of letters, digits, spaces and _ . : / = + - @ (warning).",
-      "docs A11; BC RegisterTaskDefinitionRequest.tags, TagKey/TagValue; IAM TagRole (aws: keys refused)")
+@rule(
+    "ECS-A11",
+    E,
+    "Tags: no `aws:` prefix (in any case) on keys or values and unique keys (errors); keys and "
+    "values of letters, digits, spaces and _ . : / = + - @ (warning).",
+    "docs A11; BC RegisterTaskDefinitionRequest.tags, TagKey/TagValue; IAM TagRole (aws: keys refused)",
+)
 def tags(r: Rule, ctx: Context) -> Iterator[Finding]:
     keys: set[str] = set()
     for path, tag in items(ctx.task, "tags", ()):
@@ -197,28 +250,38 @@ def tags(r: Rule, ctx: Context) -> Iterator[Finding]:
             continue
         key, value = tag.get("key"), tag.get("value")
         if key is None and not ctx.written(path + ("key",)):
-            yield r.finding("the tag has no key", path, "add \"key\": a tag is a key with an optional value")
+            yield r.finding("the tag has no key", path, 'add "key": a tag is a key with an optional value')
         for part, text in (("key", key), ("value", value)):
             if not isinstance(text, str):
                 continue
             bad = "".join(sorted({ch for ch in text if not _tag_char(ch)}))
             if bad:
-                yield r.finding(f"tag {part} {text!r} contains {bad!r}: ECS documents letters, digits, spaces and "
-                                "_ . : / = + - @ as the characters tags generally allow, and ecsform puts these tags on "
-                                "the IAM roles and log groups it creates too", path + (part,),
-                                "use letters, digits, spaces and _ . : / = + - @ only", severity=W)
+                yield r.finding(
+                    f"tag {part} {text!r} contains {bad!r}: ECS documents letters, digits, spaces and "
+                    "_ . : / = + - @ as the characters tags generally allow, and ecsform puts these tags on "
+                    "the IAM roles and log groups it creates too",
+                    path + (part,),
+                    "use letters, digits, spaces and _ . : / = + - @ only",
+                    severity=W,
+                )
             if text[:4].lower() == _RESERVED:
-                yield r.finding(f"tag {part} {text!r} starts with {text[:4]!r}: AWS reserves the aws: prefix, in any "
-                                "case, for its own tag keys and values (ECS: \"Do not use aws:, AWS:, or any upper or "
-                                "lowercase combination of such as a prefix for either keys or values\"; IAM refuses "
-                                "such keys on the roles ecsform tags)", path + (part,),
-                                "drop or change the prefix, e.g. team:owner instead of aws:owner")
+                yield r.finding(
+                    f"tag {part} {text!r} starts with {text[:4]!r}: AWS reserves the aws: prefix, in any "
+                    'case, for its own tag keys and values (ECS: "Do not use aws:, AWS:, or any upper or '
+                    'lowercase combination of such as a prefix for either keys or values"; IAM refuses '
+                    "such keys on the roles ecsform tags)",
+                    path + (part,),
+                    "drop or change the prefix, e.g. team:owner instead of aws:owner",
+                )
         if isinstance(key, str):
             if key in keys:
-                yield r.finding(f"tag key {key!r} is used twice: ECS takes one value per key (\"each tag key must be "
-                                "unique, and each tag key can have only one value\"), and the Terraform provider "
-                                "holds tags as a map, so one of the values would be dropped", path + ("key",),
-                                "keep one value per key")
+                yield r.finding(
+                    f'tag key {key!r} is used twice: ECS takes one value per key ("each tag key must be '
+                    'unique, and each tag key can have only one value"), and the Terraform provider '
+                    "holds tags as a map, so one of the values would be dropped",
+                    path + ("key",),
+                    "keep one value per key",
+                )
             keys.add(key)
 
 

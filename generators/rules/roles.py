@@ -21,8 +21,12 @@ def _roles(ctx: Context) -> Iterator[tuple[str, str]]:
             yield field, value
 
 
-@rule("ECS-M1", E, "taskRoleArn and executionRoleArn are full IAM role ARNs (the provider rejects role names).",
-      "docs M1; TF verify.ValidARN")
+@rule(
+    "ECS-M1",
+    E,
+    "taskRoleArn and executionRoleArn are full IAM role ARNs (the provider rejects role names).",
+    "docs M1; TF verify.ValidARN",
+)
 def role_arn_format(r: Rule, ctx: Context) -> Iterator[Finding]:
     for field, value in _roles(ctx):
         if aws.ROLE_ARN.match(value):
@@ -30,27 +34,40 @@ def role_arn_format(r: Rule, ctx: Context) -> Iterator[Finding]:
         if aws.ROLE_NAME.match(value):
             accounts = aws.spec_accounts(ctx)
             account = accounts[0] if len(accounts) == 1 else "ACCOUNT_ID"
-            yield r.finding(f"{value!r} is a role name; the Terraform provider accepts only ARNs", (field,),
-                            f"write arn:aws:iam::{account}:role/{value}")
+            yield r.finding(
+                f"{value!r} is a role name; the Terraform provider accepts only ARNs",
+                (field,),
+                f"write arn:aws:iam::{account}:role/{value}",
+            )
         else:
             arn = aws.parse_arn(value)
             what = f"an ARN of {arn.service}:{arn.resource.split('/', 1)[0]}" if arn else "not an ARN"
-            yield r.finding(f"{value!r} is {what}, not an IAM role ARN", (field,),
-                            "write arn:aws:iam::ACCOUNT_ID:role/ROLE_NAME (with the role's path, if any, before "
-                            "the name)")
+            yield r.finding(
+                f"{value!r} is {what}, not an IAM role ARN",
+                (field,),
+                "write arn:aws:iam::ACCOUNT_ID:role/ROLE_NAME (with the role's path, if any, before the name)",
+            )
 
 
-@rule("ECS-M2", W, "A brought role can be assumed by ecs-tasks.amazonaws.com: never a service-linked role (run time: "
-                   "the task cannot assume it).", "docs M2; DG23 task_execution_IAM_role.md; IAM service-linked roles")
+@rule(
+    "ECS-M2",
+    W,
+    "A brought role can be assumed by ecs-tasks.amazonaws.com: never a service-linked role (run time: "
+    "the task cannot assume it).",
+    "docs M2; DG23 task_execution_IAM_role.md; IAM service-linked roles",
+)
 def role_trust(r: Rule, ctx: Context) -> Iterator[Finding]:
     for field, value in _roles(ctx):
         m = aws.ROLE_ARN.match(value)
         if m and m.group(3).startswith("aws-service-role/"):
-            yield r.finding(f"{value!r} is a service-linked role; it trusts only its own service and its trust "
-                            "policy cannot be edited, so ECS registers the task definition but the task cannot "
-                            "assume the role", (field,),
-                            "use a role whose trust policy allows ecs-tasks.amazonaws.com to sts:AssumeRole, or "
-                            f"remove {field} to let ecsform create one")
+            yield r.finding(
+                f"{value!r} is a service-linked role; it trusts only its own service and its trust "
+                "policy cannot be edited, so ECS registers the task definition but the task cannot "
+                "assume the role",
+                (field,),
+                "use a role whose trust policy allows ecs-tasks.amazonaws.com to sts:AssumeRole, or "
+                f"remove {field} to let ecsform create one",
+            )
 
 
 def _private_images(ctx: Context) -> Iterator[tuple[Path, str, tuple[str, str, str, str]]]:
@@ -65,8 +82,11 @@ def _execution_uses(ctx: Context) -> Iterator[tuple[Path, str, str]]:
     """(path, what, ECS error text) for what needs an execution role, except secrets (ECS-H4) and awslogs (ECS-I6)."""
     if ctx.is_fargate or ctx.is_external:
         for path, image, _ in _private_images(ctx):
-            yield path, f"private ECR image {image}", ("Fargate requires task definition to have execution role ARN "
-                                                       "to support ECR images.")
+            yield (
+                path,
+                f"private ECR image {image}",
+                ("Fargate requires task definition to have execution role ARN to support ECR images."),
+            )
     for path, c in ctx.containers():
         log = c.get("logConfiguration")
         if isinstance(log, dict) and any(True for _ in items(log, "secretOptions", ())):
@@ -79,24 +99,32 @@ def _execution_uses(ctx: Context) -> Iterator[tuple[Path, str, str]]:
             yield path + ("firelensConfiguration", "options"), "a FireLens configuration file in S3", ""
 
 
-@rule("ECS-M3", E, "The task has an execution role when it pulls private ECR images on Fargate/EXTERNAL or uses "
-                   "secretOptions, repositoryCredentials, environmentFiles or a FireLens S3 configuration.",
-      "docs M3; jenkinsci/amazon-ecs-plugin#53")
+@rule(
+    "ECS-M3",
+    E,
+    "The task has an execution role when it pulls private ECR images on Fargate/EXTERNAL or uses "
+    "secretOptions, repositoryCredentials, environmentFiles or a FireLens S3 configuration.",
+    "docs M3; jenkinsci/amazon-ecs-plugin#53",
+)
 def execution_role_required(r: Rule, ctx: Context) -> Iterator[Finding]:
     if ctx.execution_role_possible:
         return
     for path, what, ecs_text in _execution_uses(ctx):
-        quote = f" (ECS: \"{ecs_text}\")" if ecs_text else ""
-        yield r.finding(f"{what} needs an execution role, and the task has none", path,
-                        "remove `x-ecsform.executionRole.create: false` so that ecsform creates the role, or set "
-                        f"executionRoleArn{quote}")
+        quote = f' (ECS: "{ecs_text}")' if ecs_text else ""
+        yield r.finding(
+            f"{what} needs an execution role, and the task has none",
+            path,
+            "remove `x-ecsform.executionRole.create: false` so that ecsform creates the role, or set "
+            f"executionRoleArn{quote}",
+        )
 
 
 def _execution_needs(ctx: Context, role: str) -> list[aws.Need]:
     account, partition = aws.role_account(role)
     needs = []
-    repos = sorted({f"arn:{p}:ecr:{region}:{acct}:repository/{name}" for _, _, (acct, region, p, name)
-                    in _private_images(ctx)})
+    repos = sorted(
+        {f"arn:{p}:ecr:{region}:{acct}:repository/{name}" for _, _, (acct, region, p, name) in _private_images(ctx)}
+    )
     if repos:
         # ecr:GetAuthorizationToken has no resource-level permissions: AWS requires "*".
         needs += [aws.Need(("ecr:GetAuthorizationToken",), ("*",)), aws.Need(ECR_PULL, tuple(repos))]
@@ -117,26 +145,36 @@ def _execution_needs(ctx: Context, role: str) -> list[aws.Need]:
     return needs
 
 
-@rule("ECS-M4", W, "A brought execution role must allow pulling the task's private ECR images and writing its "
-                   "awslogs log groups (the warning lists the statements).",
-      "docs M4; DG23 task_execution_IAM_role.md, using_awslogs.md")
+@rule(
+    "ECS-M4",
+    W,
+    "A brought execution role must allow pulling the task's private ECR images and writing its "
+    "awslogs log groups (the warning lists the statements).",
+    "docs M4; DG23 task_execution_IAM_role.md, using_awslogs.md",
+)
 def execution_role_permissions(r: Rule, ctx: Context) -> Iterator[Finding]:
     role = ctx.execution_role_arn
     if role is None:
         return  # ecsform creates the role and grants exactly these
     needs = _execution_needs(ctx, role)
     if needs:
-        yield r.finding(f"ecsform cannot see the policy of execution role {role}; to pull the images and write the "
-                        f"logs it needs {aws.describe_needs(needs)}{aws.placeholders_note(needs)}",
-                        ("executionRoleArn",),
-                        f"make sure its policy has {aws.policy_json(needs)} (the AWS managed policy "
-                        "AmazonECSTaskExecutionRolePolicy covers them on \"*\"); or remove executionRoleArn to let "
-                        "ecsform create the role")
+        yield r.finding(
+            f"ecsform cannot see the policy of execution role {role}; to pull the images and write the "
+            f"logs it needs {aws.describe_needs(needs)}{aws.placeholders_note(needs)}",
+            ("executionRoleArn",),
+            f"make sure its policy has {aws.policy_json(needs)} (the AWS managed policy "
+            'AmazonECSTaskExecutionRolePolicy covers them on "*"); or remove executionRoleArn to let '
+            "ecsform create the role",
+        )
 
 
-@rule("ECS-M5", W, "On EC2 without an execution role, ECR pulls and awslogs use the instance role; Windows "
-                   "instances use it for awslogs unless ECS_ENABLE_AWSLOGS_EXECUTIONROLE_OVERRIDE is set.",
-      "docs M5; DG23 using_awslogs.md")
+@rule(
+    "ECS-M5",
+    W,
+    "On EC2 without an execution role, ECR pulls and awslogs use the instance role; Windows "
+    "instances use it for awslogs unless ECS_ENABLE_AWSLOGS_EXECUTIONROLE_OVERRIDE is set.",
+    "docs M5; DG23 using_awslogs.md",
+)
 def ec2_role_fallback(r: Rule, ctx: Context) -> Iterator[Finding]:
     if ctx.is_fargate or not ctx.is_ec2:
         return
@@ -144,22 +182,31 @@ def ec2_role_fallback(r: Rule, ctx: Context) -> Iterator[Finding]:
     if not ctx.execution_role_possible:
         images = [p for p, _, _ in _private_images(ctx)]
         uses = [what for what, on in (("pulls the ECR images", images), ("sends the awslogs logs", awslogs)) if on]
-        grants = [what for what, on in (("ECR pull", images), ("logs:CreateLogStream and logs:PutLogEvents", awslogs))
-                  if on]
+        grants = [
+            what for what, on in (("ECR pull", images), ("logs:CreateLogStream and logs:PutLogEvents", awslogs)) if on
+        ]
         if uses:
-            yield r.finding(f"the task has no execution role, so ECS {' and '.join(uses)} with the container "
-                            "instance's role", (images or [p + ("logConfiguration",) for p in awslogs])[0],
-                            f"give the instance role {' and '.join(grants)}, or let ecsform create an execution role")
+            yield r.finding(
+                f"the task has no execution role, so ECS {' and '.join(uses)} with the container instance's role",
+                (images or [p + ("logConfiguration",) for p in awslogs])[0],
+                f"give the instance role {' and '.join(grants)}, or let ecsform create an execution role",
+            )
     elif ctx.is_windows and awslogs:
-        yield r.finding("on Windows instances awslogs uses the instance role, not the execution role, unless the "
-                        "agent runs with ECS_ENABLE_AWSLOGS_EXECUTIONROLE_OVERRIDE=true",
-                        awslogs[0] + ("logConfiguration",),
-                        "set the variable in the instance's agent configuration, or give the instance role "
-                        "logs:CreateLogStream and logs:PutLogEvents")
+        yield r.finding(
+            "on Windows instances awslogs uses the instance role, not the execution role, unless the "
+            "agent runs with ECS_ENABLE_AWSLOGS_EXECUTIONROLE_OVERRIDE=true",
+            awslogs[0] + ("logConfiguration",),
+            "set the variable in the instance's agent configuration, or give the instance role "
+            "logs:CreateLogStream and logs:PutLogEvents",
+        )
 
 
-@rule("ECS-M6", E, "EFS volumes with IAM authorization and S3 Files volumes need a task role (one is named, or "
-                   "ecsform creates it).", "docs M6; BC EFSAuthorizationConfig.iam, S3FilesVolumeConfiguration")
+@rule(
+    "ECS-M6",
+    E,
+    "EFS volumes with IAM authorization and S3 Files volumes need a task role (one is named, or ecsform creates it).",
+    "docs M6; BC EFSAuthorizationConfig.iam, S3FilesVolumeConfiguration",
+)
 def task_role_required(r: Rule, ctx: Context) -> Iterator[Finding]:
     if ctx.task_role_possible:
         return
@@ -167,11 +214,16 @@ def task_role_required(r: Rule, ctx: Context) -> Iterator[Finding]:
         efs = v.get("efsVolumeConfiguration")
         auth = efs.get("authorizationConfig") if isinstance(efs, dict) else None
         if isinstance(auth, dict) and auth.get("iam") == "ENABLED":
-            yield r.finding(f"volume {v.get('name', '')!r} mounts EFS with IAM authorization, which uses the task "
-                            "role, and the task has none", path + ("efsVolumeConfiguration", "authorizationConfig",
-                                                                   "iam"),
-                            "remove `x-ecsform.taskRole.create: false` so that ecsform creates the role, or set "
-                            "taskRoleArn")
+            yield r.finding(
+                f"volume {v.get('name', '')!r} mounts EFS with IAM authorization, which uses the task "
+                "role, and the task has none",
+                path + ("efsVolumeConfiguration", "authorizationConfig", "iam"),
+                "remove `x-ecsform.taskRole.create: false` so that ecsform creates the role, or set taskRoleArn",
+            )
         elif "s3filesVolumeConfiguration" in v:
-            yield r.finding(f"volume {v.get('name', '')!r} is an S3 Files volume, which needs a task role, and the "
-                            "task has none", path + ("s3filesVolumeConfiguration",), "set taskRoleArn", at_key=True)
+            yield r.finding(
+                f"volume {v.get('name', '')!r} is an S3 Files volume, which needs a task role, and the task has none",
+                path + ("s3filesVolumeConfiguration",),
+                "set taskRoleArn",
+                at_key=True,
+            )

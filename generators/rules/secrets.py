@@ -10,8 +10,9 @@ from . import _aws as aws
 
 E, W = Severity.ERROR, Severity.WARNING
 
-_NO_ROLE_HINT = ("remove `x-ecsform.executionRole.create: false` so that ecsform creates the execution role, "
-                 "or set executionRoleArn")
+_NO_ROLE_HINT = (
+    "remove `x-ecsform.executionRole.create: false` so that ecsform creates the execution role, or set executionRoleArn"
+)
 
 
 @rule("ECS-H1", E, "Every environment variable has a non-blank name.", "docs H1")
@@ -20,11 +21,17 @@ def env_name_not_blank(r: Rule, ctx: Context) -> Iterator[Finding]:
         for item_path, item in items(c, "environment", path):
             name = item.get("name") if isinstance(item, dict) else None
             if "name" not in item:
-                yield r.finding("environment variable without a name", item_path,
-                                "add `name` (ECS: \"Environment variable name cannot be null or blank.\")")
+                yield r.finding(
+                    "environment variable without a name",
+                    item_path,
+                    'add `name` (ECS: "Environment variable name cannot be null or blank.")',
+                )
             elif isinstance(name, str) and not name.strip():
-                yield r.finding(f"environment variable name {name!r} is blank", item_path + ("name",),
-                                "ECS: \"Environment variable name cannot be null or blank.\"")
+                yield r.finding(
+                    f"environment variable name {name!r} is blank",
+                    item_path + ("name",),
+                    'ECS: "Environment variable name cannot be null or blank."',
+                )
 
 
 @rule("ECS-H2", E, "Secret names are unique within a container.", "docs H2")
@@ -35,9 +42,12 @@ def secret_names_unique(r: Rule, ctx: Context) -> Iterator[Finding]:
             name = item.get("name")
             if isinstance(name, str):
                 if name in seen:
-                    yield r.finding(f"secret name {name!r} is repeated", item_path + ("name",),
-                                    f"keep one secret named {name} (ECS: \"Duplicate secret names found: {name}. "
-                                    "Each secret name must be unique.\")")
+                    yield r.finding(
+                        f"secret name {name!r} is repeated",
+                        item_path + ("name",),
+                        f'keep one secret named {name} (ECS: "Duplicate secret names found: {name}. '
+                        'Each secret name must be unique.")',
+                    )
                 seen.add(name)
 
 
@@ -48,21 +58,26 @@ def secret_not_env(r: Rule, ctx: Context) -> Iterator[Finding]:
         for item_path, item in items(c, "secrets", path):
             name = item.get("name")
             if isinstance(name, str) and name in env:
-                yield r.finding(f"{name!r} is both a secret and an environment variable", item_path + ("name",),
-                                "remove one of them (ECS: \"The secret name must be unique and not shared with any "
-                                f"new or existing environment variables set on the container, such as '{name}'.\")")
+                yield r.finding(
+                    f"{name!r} is both a secret and an environment variable",
+                    item_path + ("name",),
+                    'remove one of them (ECS: "The secret name must be unique and not shared with any '
+                    f"new or existing environment variables set on the container, such as '{name}'.\")",
+                )
 
 
-@rule("ECS-H4", E, "Containers with secrets need an execution role (one is named, or ecsform creates it).",
-      "docs H4")
+@rule("ECS-H4", E, "Containers with secrets need an execution role (one is named, or ecsform creates it).", "docs H4")
 def secrets_need_execution_role(r: Rule, ctx: Context) -> Iterator[Finding]:
     if ctx.execution_role_possible:
         return
     for path, c in ctx.containers():
         if any(True for _ in items(c, "secrets", path)):
-            yield r.finding(f"container {c.get('name', path[1])!r} has secrets but the task has no execution role",
-                            path + ("secrets",), _NO_ROLE_HINT + " (ECS: \"When you are specifying container "
-                            "secrets, you must also specify a value for 'executionRoleArn'.\")")
+            yield r.finding(
+                f"container {c.get('name', path[1])!r} has secrets but the task has no execution role",
+                path + ("secrets",),
+                _NO_ROLE_HINT + ' (ECS: "When you are specifying container '
+                "secrets, you must also specify a value for 'executionRoleArn'.\")",
+            )
 
 
 def _secretsmanager_refs(ctx: Context) -> Iterator[tuple[tuple, str, bool]]:
@@ -78,46 +93,75 @@ def _secretsmanager_refs(ctx: Context) -> Iterator[tuple[tuple, str, bool]]:
 
 def _partial_hint(ctx: Context, ref: aws.SecretRef) -> str:
     role = ctx.execution_role_arn or "the execution role"
-    return (f"the policy of {role} must allow {ref.policy_resource} (the '??????' match the suffix), or write the "
-            f"full ARN that `aws secretsmanager describe-secret --secret-id {ref.name}` prints")
+    return (
+        f"the policy of {role} must allow {ref.policy_resource} (the '??????' match the suffix), or write the "
+        f"full ARN that `aws secretsmanager describe-secret --secret-id {ref.name}` prints"
+    )
 
 
-@rule("ECS-H5", E, "A Secrets Manager ARN has 2 or 5 resource fields (secret:NAME[:json-key:stage:id]) and not "
-                   "both version-stage and version-id; a partial ARN (no 6-character suffix) is a warning when the "
-                   "execution role is the spec's own (ecsform resolves it for the role it creates).",
-      "docs H5; AGENT asmsecret.go")
+@rule(
+    "ECS-H5",
+    E,
+    "A Secrets Manager ARN has 2 or 5 resource fields (secret:NAME[:json-key:stage:id]) and not "
+    "both version-stage and version-id; a partial ARN (no 6-character suffix) is a warning when the "
+    "execution role is the spec's own (ecsform resolves it for the role it creates).",
+    "docs H5; AGENT asmsecret.go",
+)
 def secretsmanager_arn(r: Rule, ctx: Context) -> Iterator[Finding]:
     for path, value, _ in _secretsmanager_refs(ctx):
         ref = aws.secret_ref(value)
         assert ref is not None
         a = ref.arn
-        if not aws.REGION.match(a.region) or not aws.ACCOUNT.match(a.account) \
-                or not a.resource.startswith("secret:") or not ref.name:
-            yield r.finding(f"{value!r} is not a Secrets Manager secret ARN", path,
-                            f"write arn:{a.partition}:secretsmanager:REGION:ACCOUNT:secret:NAME-SUFFIX (the ARN "
-                            "`aws secretsmanager describe-secret` prints)")
+        if (
+            not aws.REGION.match(a.region)
+            or not aws.ACCOUNT.match(a.account)
+            or not a.resource.startswith("secret:")
+            or not ref.name
+        ):
+            yield r.finding(
+                f"{value!r} is not a Secrets Manager secret ARN",
+                path,
+                f"write arn:{a.partition}:secretsmanager:REGION:ACCOUNT:secret:NAME-SUFFIX (the ARN "
+                "`aws secretsmanager describe-secret` prints)",
+            )
         elif ref.fields not in (2, 5):
-            yield r.finding(f"{value!r} has {ref.fields} colon-separated fields after the account; ECS takes 2 "
-                            "(secret:NAME) or 5 (secret:NAME:json-key:version-stage:version-id)", path,
-                            f"keep the empty fields: {ref.base}:JSON_KEY::, {ref.base}::AWSPREVIOUS: or "
-                            f"{ref.base}:::VERSION_ID" if ref.fields < 5 else "drop the extra fields")
+            yield r.finding(
+                f"{value!r} has {ref.fields} colon-separated fields after the account; ECS takes 2 "
+                "(secret:NAME) or 5 (secret:NAME:json-key:version-stage:version-id)",
+                path,
+                f"keep the empty fields: {ref.base}:JSON_KEY::, {ref.base}::AWSPREVIOUS: or {ref.base}:::VERSION_ID"
+                if ref.fields < 5
+                else "drop the extra fields",
+            )
         elif ref.version_stage and ref.version_id:
-            yield r.finding(f"{value!r} sets both version-stage {ref.version_stage!r} and version-id "
-                            f"{ref.version_id!r}", path,
-                            f"keep one: {ref.base}:{ref.json_key}:{ref.version_stage}: or "
-                            f"{ref.base}:{ref.json_key}::{ref.version_id}")
+            yield r.finding(
+                f"{value!r} sets both version-stage {ref.version_stage!r} and version-id {ref.version_id!r}",
+                path,
+                f"keep one: {ref.base}:{ref.json_key}:{ref.version_stage}: or "
+                f"{ref.base}:{ref.json_key}::{ref.version_id}",
+            )
         elif ref.partial and not ctx.execution_role_managed:
             # when ecsform creates the execution role, it resolves the full ARN itself (a data source at plan time;
             # SECRET-UNRESOLVED when it cannot): the policy names the real secret, so there is nothing to warn about
-            yield r.finding(f"{ref.base!r} is a partial ARN: the secret name {ref.name!r} lacks the '-' and 6 "
-                            "characters Secrets Manager appends; ECS resolves it, but an IAM policy that names this "
-                            "ARN matches nothing", path, _partial_hint(ctx, ref), severity=W)
+            yield r.finding(
+                f"{ref.base!r} is a partial ARN: the secret name {ref.name!r} lacks the '-' and 6 "
+                "characters Secrets Manager appends; ECS resolves it, but an IAM policy that names this "
+                "ARN matches nothing",
+                path,
+                _partial_hint(ctx, ref),
+                severity=W,
+            )
 
 
 def _ssm_arn_ok(value: str) -> bool:
     arn = aws.parse_arn(value)
-    return (arn is not None and arn.resource.startswith("parameter/") and bool(aws.REGION.match(arn.region))
-            and bool(aws.ACCOUNT.match(arn.account)) and bool(aws.SSM_NAME.match(arn.resource[len("parameter"):])))
+    return (
+        arn is not None
+        and arn.resource.startswith("parameter/")
+        and bool(aws.REGION.match(arn.region))
+        and bool(aws.ACCOUNT.match(arn.account))
+        and bool(aws.SSM_NAME.match(arn.resource[len("parameter") :]))
+    )
 
 
 def _selectors(value: str) -> bool:
@@ -126,8 +170,13 @@ def _selectors(value: str) -> bool:
     return rest.count(":") >= 2
 
 
-@rule("ECS-H6", W, "A secret valueFrom is a Secrets Manager ARN, an SSM parameter ARN or an SSM parameter name (run "
-                   "time: the task fails to start when the agent reads it).", "docs H6; BC Secret.valueFrom")
+@rule(
+    "ECS-H6",
+    W,
+    "A secret valueFrom is a Secrets Manager ARN, an SSM parameter ARN or an SSM parameter name (run "
+    "time: the task fails to start when the agent reads it).",
+    "docs H6; BC Secret.valueFrom",
+)
 def ssm_value_from(r: Rule, ctx: Context) -> Iterator[Finding]:
     for path, c in ctx.containers():
         for p, value in aws.secret_values(c, path):
@@ -136,23 +185,35 @@ def ssm_value_from(r: Rule, ctx: Context) -> Iterator[Finding]:
             arn = aws.parse_arn(value) if value.startswith("arn:") else None
             if value.startswith("arn:") and (arn is None or arn.service not in ("secretsmanager", "ssm")):
                 service = f" of service {arn.service!r}" if arn else ""
-                yield r.finding(f"{value!r} is an ARN{service}; ECS reads secrets only from Secrets Manager and "
-                                "SSM Parameter Store: it registers the value, and the task fails to start", p, "write arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME "
-                                "or arn:aws:ssm:REGION:ACCOUNT:parameter/NAME")
+                yield r.finding(
+                    f"{value!r} is an ARN{service}; ECS reads secrets only from Secrets Manager and "
+                    "SSM Parameter Store: it registers the value, and the task fails to start",
+                    p,
+                    "write arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME "
+                    "or arn:aws:ssm:REGION:ACCOUNT:parameter/NAME",
+                )
             elif arn is not None and arn.service == "ssm" and not _ssm_arn_ok(value):
-                yield r.finding(f"{value!r} is not an SSM parameter ARN: ECS registers it, and the task fails to "
-                                "start", p,
-                                "write arn:PARTITION:ssm:REGION:ACCOUNT:parameter/NAME (for /path/to/name: "
-                                "parameter/path/to/name)")
+                yield r.finding(
+                    f"{value!r} is not an SSM parameter ARN: ECS registers it, and the task fails to start",
+                    p,
+                    "write arn:PARTITION:ssm:REGION:ACCOUNT:parameter/NAME (for /path/to/name: parameter/path/to/name)",
+                )
             elif arn is None and not aws.SSM_NAME.match(value):
-                yield r.finding(f"{value!r} is neither an ARN nor a valid SSM parameter name: ECS registers it, "
-                                "and the task fails to start", p,
-                                "parameter names use letters, digits and _ . - /; give other secrets by full ARN")
+                yield r.finding(
+                    f"{value!r} is neither an ARN nor a valid SSM parameter name: ECS registers it, "
+                    "and the task fails to start",
+                    p,
+                    "parameter names use letters, digits and _ . - /; give other secrets by full ARN",
+                )
 
 
-@rule("ECS-H7", W, "json-key, version-stage and version-id selectors only work on Secrets Manager ARNs (run time: "
-                   "the task fails to start when the agent reads the secret).",
-      "docs H7; DG23 specifying-sensitive-data-secrets.md; AGENT taskresource/ssmsecret")
+@rule(
+    "ECS-H7",
+    W,
+    "json-key, version-stage and version-id selectors only work on Secrets Manager ARNs (run time: "
+    "the task fails to start when the agent reads the secret).",
+    "docs H7; DG23 specifying-sensitive-data-secrets.md; AGENT taskresource/ssmsecret",
+)
 def selectors_need_secretsmanager(r: Rule, ctx: Context) -> Iterator[Finding]:
     for path, c in ctx.containers():
         for p, value in aws.secret_values(c, path):
@@ -160,23 +221,31 @@ def selectors_need_secretsmanager(r: Rule, ctx: Context) -> Iterator[Finding]:
                 continue
             arn = aws.parse_arn(value) if value.startswith("arn:") else None
             if arn is not None and arn.service == "ssm":
-                yield r.finding(f"{value!r} adds json-key/version selectors to an SSM parameter: ECS registers it, "
-                                "but reads parameters whole, so the task fails to start", p, "store the value in its own parameter, or move it to Secrets "
-                                "Manager and give the secret's ARN")
+                yield r.finding(
+                    f"{value!r} adds json-key/version selectors to an SSM parameter: ECS registers it, "
+                    "but reads parameters whole, so the task fails to start",
+                    p,
+                    "store the value in its own parameter, or move it to Secrets Manager and give the secret's ARN",
+                )
             elif not value.startswith("arn:"):
                 name = value.split(":", 1)[0]
-                yield r.finding(f"{value!r} looks like a secret with json-key/version selectors, but ECS reads a "
-                                "value that is not an ARN as an SSM parameter name: it registers it, and the task "
-                                "fails to start", p,
-                                f"give the full Secrets Manager ARN: arn:aws:secretsmanager:REGION:ACCOUNT:secret:"
-                                f"{name}-SUFFIX{value[len(name):]}")
+                yield r.finding(
+                    f"{value!r} looks like a secret with json-key/version selectors, but ECS reads a "
+                    "value that is not an ARN as an SSM parameter name: it registers it, and the task "
+                    "fails to start",
+                    p,
+                    f"give the full Secrets Manager ARN: arn:aws:secretsmanager:REGION:ACCOUNT:secret:"
+                    f"{name}-SUFFIX{value[len(name) :]}",
+                )
         for p, value in aws.repository_credentials(c, path):
             ref = aws.secret_ref(value) if value.startswith("arn:") else None
             if ref is not None and ref.fields == 5:
-                yield r.finding(f"{value!r}: repository credentials are read from the whole secret, not a json-key "
-                                "(ECS registers it; the image pull fails)",
-                                p, f"give the secret itself: {ref.base}; it holds {{\"username\": ..., "
-                                f"\"password\": ...}}")
+                yield r.finding(
+                    f"{value!r}: repository credentials are read from the whole secret, not a json-key "
+                    "(ECS registers it; the image pull fails)",
+                    p,
+                    f'give the secret itself: {ref.base}; it holds {{"username": ..., "password": ...}}',
+                )
 
 
 def _secret_arn(partition: str, region: str | None, account: str | None, name: str) -> str:
@@ -196,11 +265,12 @@ def _execution_needs(ctx: Context) -> list[aws.Need]:
         for value, is_credentials in refs:
             ref = aws.secret_ref(value) if value.startswith("arn:") else None
             if value.startswith("ecsform:secret/"):
-                key = value[len("ecsform:secret/"):].split(":", 1)[0]
+                key = value[len("ecsform:secret/") :].split(":", 1)[0]
                 managed = ctx.ext.secrets.get(key)
                 if managed is not None:
-                    needs.append(aws.Need(sm, (_secret_arn(partition, region, account,
-                                                           managed.name or f"{family}/{key}"),)))
+                    needs.append(
+                        aws.Need(sm, (_secret_arn(partition, region, account, managed.name or f"{family}/{key}"),))
+                    )
             elif aws.is_ref(value):
                 continue
             elif ref is not None:
@@ -214,29 +284,41 @@ def _execution_needs(ctx: Context) -> list[aws.Need]:
             else:
                 needs.append(aws.Need(ssm, (aws.ssm_parameter_arn(value, partition, region, account),)))
                 if value.startswith("/aws/reference/secretsmanager/"):
-                    secret = value[len("/aws/reference/secretsmanager/"):].split(":", 1)[0]
+                    secret = value[len("/aws/reference/secretsmanager/") :].split(":", 1)[0]
                     needs.append(aws.Need(sm, (_secret_arn(partition, region, account, secret),)))
     return aws.merge(needs)
 
 
-@rule("ECS-H9", W, "A brought execution role must allow reading every secret, parameter and repository "
-                   "credential the task references (the warning lists the statements).",
-      "docs H9; DG23 task_execution_IAM_role.md")
+@rule(
+    "ECS-H9",
+    W,
+    "A brought execution role must allow reading every secret, parameter and repository "
+    "credential the task references (the warning lists the statements).",
+    "docs H9; DG23 task_execution_IAM_role.md",
+)
 def execution_role_secret_permissions(r: Rule, ctx: Context) -> Iterator[Finding]:
     role = ctx.execution_role_arn
     if role is None:
         return  # ecsform creates the role and grants exactly these
     needs = _execution_needs(ctx)
     if needs:
-        yield r.finding(f"ecsform cannot see the policy of execution role {role}; to start the task it needs "
-                        f"{aws.describe_needs(needs)}{aws.placeholders_note(needs)}", ("executionRoleArn",),
-                        f"make sure its policy has {aws.policy_json(needs)}, plus kms:Decrypt on the key if a "
-                        "customer-managed KMS key encrypts them; or remove executionRoleArn to let ecsform create "
-                        "the role")
+        yield r.finding(
+            f"ecsform cannot see the policy of execution role {role}; to start the task it needs "
+            f"{aws.describe_needs(needs)}{aws.placeholders_note(needs)}",
+            ("executionRoleArn",),
+            f"make sure its policy has {aws.policy_json(needs)}, plus kms:Decrypt on the key if a "
+            "customer-managed KMS key encrypts them; or remove executionRoleArn to let ecsform create "
+            "the role",
+        )
 
 
-@rule("ECS-H11", W, "repositoryCredentials.credentialsParameter is a Secrets Manager secret, ARN or name in the "
-                    "task's region (run time: the image pull fails).", "docs H11; BC RepositoryCredentials")
+@rule(
+    "ECS-H11",
+    W,
+    "repositoryCredentials.credentialsParameter is a Secrets Manager secret, ARN or name in the "
+    "task's region (run time: the image pull fails).",
+    "docs H11; BC RepositoryCredentials",
+)
 def repository_credentials_format(r: Rule, ctx: Context) -> Iterator[Finding]:
     for path, c in ctx.containers():
         for p, value in aws.repository_credentials(c, path):
@@ -245,53 +327,83 @@ def repository_credentials_format(r: Rule, ctx: Context) -> Iterator[Finding]:
             arn = aws.parse_arn(value)
             if arn is None or arn.service != "secretsmanager":
                 what = f"an ARN of service {arn.service!r}" if arn else "not a valid ARN"
-                yield r.finding(f"{value!r} is {what}; private registry credentials come only from Secrets Manager "
-                                "(ECS registers it; the image pull fails)",
-                                p, "store {\"username\": ..., \"password\": ...} in a Secrets Manager secret and give "
-                                "its ARN")
+                yield r.finding(
+                    f"{value!r} is {what}; private registry credentials come only from Secrets Manager "
+                    "(ECS registers it; the image pull fails)",
+                    p,
+                    'store {"username": ..., "password": ...} in a Secrets Manager secret and give its ARN',
+                )
 
 
-@rule("ECS-H12", E, "environmentFiles: at most 10 per container; each an S3 object ARN with the .env extension "
-                    "(warnings: run time).", "docs H12; BC EnvironmentFile")
+@rule(
+    "ECS-H12",
+    E,
+    "environmentFiles: at most 10 per container; each an S3 object ARN with the .env extension (warnings: run time).",
+    "docs H12; BC EnvironmentFile",
+)
 def environment_files_format(r: Rule, ctx: Context) -> Iterator[Finding]:
     for path, c in ctx.containers():
         files = c.get("environmentFiles")
         if isinstance(files, list) and len(files) > 10:
-            yield r.finding(f"{len(files)} environment files; ECS takes up to 10 per container",
-                            path + ("environmentFiles",), "merge some of the files")
+            yield r.finding(
+                f"{len(files)} environment files; ECS takes up to 10 per container",
+                path + ("environmentFiles",),
+                "merge some of the files",
+            )
         for p, value in aws.environment_files(c, path):
             if aws.is_ref(value):
                 continue
             if not aws.S3_OBJECT.match(value):
                 hint = "write arn:aws:s3:::BUCKET/KEY.env"
                 if value.startswith("s3://"):
-                    hint = f"write arn:aws:s3:::{value[len('s3://'):]}"
-                yield r.finding(f"{value!r} is not an S3 object ARN: ECS registers it, and the task fails to start "
-                                "when the agent fetches the file", p, hint, severity=W)
+                    hint = f"write arn:aws:s3:::{value[len('s3://') :]}"
+                yield r.finding(
+                    f"{value!r} is not an S3 object ARN: ECS registers it, and the task fails to start "
+                    "when the agent fetches the file",
+                    p,
+                    hint,
+                    severity=W,
+                )
             elif not value.endswith(".env"):
-                yield r.finding(f"{value!r} does not end in .env; ECS documents that environment files must have "
-                                "the .env extension", p, "rename the object to end in .env", severity=W)
+                yield r.finding(
+                    f"{value!r} does not end in .env; ECS documents that environment files must have "
+                    "the .env extension",
+                    p,
+                    "rename the object to end in .env",
+                    severity=W,
+                )
 
 
 def _environment_file_needs(ctx: Context) -> list[aws.Need]:
     """What the execution role needs to read the environment files."""
-    objects = sorted({v for _, c in ctx.containers() for _, v in aws.environment_files(c, ())
-                      if aws.S3_OBJECT.match(v)})
+    objects = sorted(
+        {v for _, c in ctx.containers() for _, v in aws.environment_files(c, ()) if aws.S3_OBJECT.match(v)}
+    )
     if not objects:
         return []
-    return [aws.Need(("s3:GetObject",), tuple(objects)),
-            aws.Need(("s3:GetBucketLocation",), tuple(sorted({aws.s3_bucket_arn(o) for o in objects})))]
+    return [
+        aws.Need(("s3:GetObject",), tuple(objects)),
+        aws.Need(("s3:GetBucketLocation",), tuple(sorted({aws.s3_bucket_arn(o) for o in objects}))),
+    ]
 
 
-@rule("ECS-H13", W, "A brought execution role must allow s3:GetObject on every environment file and "
-                    "s3:GetBucketLocation on its bucket.", "docs H13; DG23 taskdef-envfiles.md")
+@rule(
+    "ECS-H13",
+    W,
+    "A brought execution role must allow s3:GetObject on every environment file and "
+    "s3:GetBucketLocation on its bucket.",
+    "docs H13; DG23 taskdef-envfiles.md",
+)
 def environment_files_permissions(r: Rule, ctx: Context) -> Iterator[Finding]:
     role = ctx.execution_role_arn
     if role is None:
         return
     needs = _environment_file_needs(ctx)
     if needs:
-        yield r.finding(f"ecsform cannot see the policy of execution role {role}; to read the environment files "
-                        f"it needs {aws.describe_needs(needs)}", ("executionRoleArn",),
-                        f"make sure its policy has {aws.policy_json(needs)}; or remove executionRoleArn to let "
-                        "ecsform create the role")
+        yield r.finding(
+            f"ecsform cannot see the policy of execution role {role}; to read the environment files "
+            f"it needs {aws.describe_needs(needs)}",
+            ("executionRoleArn",),
+            f"make sure its policy has {aws.policy_json(needs)}; or remove executionRoleArn to let "
+            "ecsform create the role",
+        )

@@ -20,8 +20,11 @@ def _level(ctx: Context, rule_id: str) -> str:
 
 
 def _mounted(c: dict[str, Any]) -> set[str]:
-    return {m["containerPath"].rstrip("/") or "/" for m in c.get("mountPoints", [])
-            if isinstance(m, dict) and isinstance(m.get("containerPath"), str)}
+    return {
+        m["containerPath"].rstrip("/") or "/"
+        for m in c.get("mountPoints", [])
+        if isinstance(m, dict) and isinstance(m.get("containerPath"), str)
+    }
 
 
 def _volume_name(path: str) -> str:
@@ -30,23 +33,30 @@ def _volume_name(path: str) -> str:
 
 def _readonly_hint(c: dict[str, Any]) -> str:
     paths = [p for p in write_paths(c.get("image")) if p not in _mounted(c)]
-    text = ("set readonlyRootFilesystem: true and mount a task volume at each path the image writes (a volume with "
-            "only a `name` is task storage that lives as long as the task)")
+    text = (
+        "set readonlyRootFilesystem: true and mount a task volume at each path the image writes (a volume with "
+        "only a `name` is task storage that lives as long as the task)"
+    )
     if paths:
         names = [_volume_name(p) for p in paths]
         volumes = ", ".join(f"{{name: {n}}}" for n in names)
         mounts = ", ".join(f"{{sourceVolume: {n}, containerPath: {p}}}" for n, p in zip(names, paths))
-        text += (f"; this image writes {', '.join(paths)}: volumes: [{volumes}] and, in the container, "
-                 f"mountPoints: [{mounts}]")
+        text += (
+            f"; this image writes {', '.join(paths)}: volumes: [{volumes}] and, in the container, "
+            f"mountPoints: [{mounts}]"
+        )
     else:
         text += "; most programs also write /tmp"
     return text + ". Or write readonlyRootFilesystem: false to keep ECS's writable root (checkov: CKV_AWS_336)"
 
 
-@rule("SEC-READONLY-ROOT", W,
-      "A Linux container does not set readonlyRootFilesystem, so ECS gives it a writable root filesystem "
-      "(policy readonlyRootFilesystem: warn, the default; require makes it an error unless true).",
-      "BC ContainerDefinition.readonlyRootFilesystem; checkov CKV_AWS_336; docker-library/docs nginx")
+@rule(
+    "SEC-READONLY-ROOT",
+    W,
+    "A Linux container does not set readonlyRootFilesystem, so ECS gives it a writable root filesystem "
+    "(policy readonlyRootFilesystem: warn, the default; require makes it an error unless true).",
+    "BC ContainerDefinition.readonlyRootFilesystem; checkov CKV_AWS_336; docker-library/docs nginx",
+)
 def readonly_root(r: Rule, ctx: Context) -> Iterator[Finding]:
     level = _level(ctx, r.id)
     if level in ("off", "default-true") or ctx.is_windows:  # Windows containers cannot set it (ECS-K14)
@@ -58,35 +68,57 @@ def readonly_root(r: Rule, ctx: Context) -> Iterator[Finding]:
         if level == "require":
             what = "sets readonlyRootFilesystem: false" if value is False else "does not set readonlyRootFilesystem"
             where = path + ("readonlyRootFilesystem",) if value is False else path
-            yield r.finding(f"container {label(c, path)} {what}: the policy requires a read-only root filesystem",
-                            where, _readonly_hint(c), severity=E)
+            yield r.finding(
+                f"container {label(c, path)} {what}: the policy requires a read-only root filesystem",
+                where,
+                _readonly_hint(c),
+                severity=E,
+            )
         elif value is None:
-            yield r.finding(f"container {label(c, path)} does not set readonlyRootFilesystem: ECS gives it a "
-                            "writable root filesystem", path, _readonly_hint(c))
+            yield r.finding(
+                f"container {label(c, path)} does not set readonlyRootFilesystem: ECS gives it a "
+                "writable root filesystem",
+                path,
+                _readonly_hint(c),
+            )
 
 
 def _root(user: Any) -> bool:
     return isinstance(user, str) and user.split(":", 1)[0] in ("root", "0")
 
 
-@rule("SEC-NON-ROOT", W,
-      "A Linux container runs as root: its `user` is root or 0 (policy nonRootUser: warn, the default); with "
-      "require, every Linux container writes a non-root `user`.",
-      "BC ContainerDefinition.user (\"We recommend using a non-root user for better security.\")")
+@rule(
+    "SEC-NON-ROOT",
+    W,
+    "A Linux container runs as root: its `user` is root or 0 (policy nonRootUser: warn, the default); with "
+    "require, every Linux container writes a non-root `user`.",
+    'BC ContainerDefinition.user ("We recommend using a non-root user for better security.")',
+)
 def non_root_user(r: Rule, ctx: Context) -> Iterator[Finding]:
     level = _level(ctx, r.id)
     if level == "off" or ctx.is_windows:  # Windows containers cannot set user (ECS-K14)
         return
-    hint = ("write the unprivileged user the image is built for, e.g. user: \"1000\" or user: \"1000:1000\" (the "
-            "image must let that user read its files and write where it writes)")
+    hint = (
+        'write the unprivileged user the image is built for, e.g. user: "1000" or user: "1000:1000" (the '
+        "image must let that user read its files and write where it writes)"
+    )
     for path, c in ctx.containers():
         user = c.get("user")
         if _root(user):
-            yield r.finding(f"container {label(c, path)} runs as root (user {user!r})", path + ("user",), hint,
-                            severity=E if level == "require" else W)
+            yield r.finding(
+                f"container {label(c, path)} runs as root (user {user!r})",
+                path + ("user",),
+                hint,
+                severity=E if level == "require" else W,
+            )
         elif level == "require" and "user" not in c and not ctx.written(path + ("user",)):
-            yield r.finding(f"container {label(c, path)} does not set `user`: it runs as the image's USER, often "
-                            "root, and the policy requires a non-root user", path, hint, severity=E)
+            yield r.finding(
+                f"container {label(c, path)} does not set `user`: it runs as the image's USER, often "
+                "root, and the policy requires a non-root user",
+                path,
+                hint,
+                severity=E,
+            )
 
 
 def _needs_tls(efs: dict[str, Any]) -> bool:
@@ -94,10 +126,13 @@ def _needs_tls(efs: dict[str, Any]) -> bool:
     return isinstance(auth, dict) and (auth.get("iam") == "ENABLED" or auth.get("accessPointId") is not None)
 
 
-@rule("SEC-EFS-TRANSIT", W,
-      "An EFS volume does not set transitEncryption, so ECS mounts it without TLS (policy efsTransitEncryption: "
-      "warn, the default; require makes it an error unless ENABLED).",
-      "BC EFSVolumeConfiguration.transitEncryption; checkov CKV_AWS_97")
+@rule(
+    "SEC-EFS-TRANSIT",
+    W,
+    "An EFS volume does not set transitEncryption, so ECS mounts it without TLS (policy efsTransitEncryption: "
+    "warn, the default; require makes it an error unless ENABLED).",
+    "BC EFSVolumeConfiguration.transitEncryption; checkov CKV_AWS_97",
+)
 def efs_transit(r: Rule, ctx: Context) -> Iterator[Finding]:
     level = _level(ctx, r.id)
     if level in ("off", "default-true"):
@@ -108,13 +143,24 @@ def efs_transit(r: Rule, ctx: Context) -> Iterator[Finding]:
             continue  # with an access point or IAM authorization, ECS requires ENABLED (ECS-J7)
         value = efs.get("transitEncryption")
         where = path + ("efsVolumeConfiguration",)
-        hint = ("write transitEncryption: ENABLED (the EFS mount helper then uses TLS), or DISABLED to keep ECS's "
-                "default (checkov: CKV_AWS_97)")
+        hint = (
+            "write transitEncryption: ENABLED (the EFS mount helper then uses TLS), or DISABLED to keep ECS's "
+            "default (checkov: CKV_AWS_97)"
+        )
         if level == "require" and value != "ENABLED":
-            yield r.finding(f"volume {v.get('name', '')!r} mounts EFS without transit encryption: the policy "
-                            "requires transitEncryption: ENABLED", where + (("transitEncryption",) if value else ()),
-                            hint, severity=E, at_key=value is None)
+            yield r.finding(
+                f"volume {v.get('name', '')!r} mounts EFS without transit encryption: the policy "
+                "requires transitEncryption: ENABLED",
+                where + (("transitEncryption",) if value else ()),
+                hint,
+                severity=E,
+                at_key=value is None,
+            )
         elif level == "warn" and value is None and not ctx.written(where + ("transitEncryption",)):
-            yield r.finding(f"volume {v.get('name', '')!r} does not set transitEncryption: ECS mounts the file system "
-                            "without TLS (DISABLED)", where, hint, at_key=True)
-
+            yield r.finding(
+                f"volume {v.get('name', '')!r} does not set transitEncryption: ECS mounts the file system "
+                "without TLS (DISABLED)",
+                where,
+                hint,
+                at_key=True,
+            )

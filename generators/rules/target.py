@@ -70,26 +70,36 @@ def target_arns(ctx: Context) -> Iterator[tuple[Path, str, str]]:
             if isinstance(spec, str):
                 for prefix in _CREDENTIAL_SPEC_PREFIXES:
                     if spec.startswith(prefix):
-                        yield p, spec[len(prefix):], "credential spec"
+                        yield p, spec[len(prefix) :], "credential spec"
     for path, v in ctx.volumes():
         fsx = v.get("fsxWindowsFileServerVolumeConfiguration")
         auth = fsx.get("authorizationConfig") if isinstance(fsx, dict) else None
         if isinstance(auth, dict) and isinstance(auth.get("credentialsParameter"), str):
-            yield (path + ("fsxWindowsFileServerVolumeConfiguration", "authorizationConfig", "credentialsParameter"),
-                   auth["credentialsParameter"], "FSx credentials")
+            yield (
+                path + ("fsxWindowsFileServerVolumeConfiguration", "authorizationConfig", "credentialsParameter"),
+                auth["credentialsParameter"],
+                "FSx credentials",
+            )
     yield from _ext(ctx)
 
 
 def _where(ctx: Context) -> str:
     """The deploy target, as messages name it: `its target (environment prod in ecsform.yaml)`."""
     t = ctx.target
-    return f"its target (environment {t.environment} in ecsform.yaml)" if t is not None and t.environment \
+    return (
+        f"its target (environment {t.environment} in ecsform.yaml)"
+        if t is not None and t.environment
         else "its target (the defaults of ecsform.yaml)"
+    )
 
 
-@rule("TARGET-ACCOUNT", W, "An ARN the task depends on (role, secret, SSM parameter, KMS key, policy, credentials) "
-      "names another account than its deploy target's in ecsform.yaml (ECR images are not checked).",
-      "ecsform.yaml; IAM reference-arns; ECS secrets-envvar-secrets-manager")
+@rule(
+    "TARGET-ACCOUNT",
+    W,
+    "An ARN the task depends on (role, secret, SSM parameter, KMS key, policy, credentials) "
+    "names another account than its deploy target's in ecsform.yaml (ECR images are not checked).",
+    "ecsform.yaml; IAM reference-arns; ECS secrets-envvar-secrets-manager",
+)
 def other_account(r: Rule, ctx: Context) -> Iterator[Finding]:
     target = ctx.target
     if target is None or not target.account_id:
@@ -99,38 +109,49 @@ def other_account(r: Rule, ctx: Context) -> Iterator[Finding]:
         if arn is None or not aws.ACCOUNT.match(arn.account) or arn.account == target.account_id:
             continue
         yield r.finding(
-            f"the {what} {value} is in account {arn.account}, but {_where(ctx)} is account "
-            f"{target.account_id}", path,
+            f"the {what} {value} is in account {arn.account}, but {_where(ctx)} is account {target.account_id}",
+            path,
             f"name the one in account {target.account_id} (per environment: in its overlay), or keep it if it is "
             f"shared from account {arn.account} on purpose (its policies must then let account "
-            f"{target.account_id} use it)")
+            f"{target.account_id} use it)",
+        )
 
 
-@rule("TARGET-REGION", W, "x-ecsform.region, an awslogs-region (when ecsform creates no log group) or a regional ARN "
-      "the task depends on names another region than its deploy target's in ecsform.yaml.",
-      "ecsform.yaml; IAM reference-arns; ECS secrets-envvar-secrets-manager")
+@rule(
+    "TARGET-REGION",
+    W,
+    "x-ecsform.region, an awslogs-region (when ecsform creates no log group) or a regional ARN "
+    "the task depends on names another region than its deploy target's in ecsform.yaml.",
+    "ecsform.yaml; IAM reference-arns; ECS secrets-envvar-secrets-manager",
+)
 def other_region(r: Rule, ctx: Context) -> Iterator[Finding]:
     target = ctx.target
     if target is None or not target.region:
         return
     region, where = target.region, _where(ctx)
     if ctx.ext.region and ctx.ext.region != region:
-        yield r.finding(f"x-ecsform.region is {ctx.ext.region}, but {where} is {region}: the provider "
-                        f"uses {region}", ("x-ecsform", "region"),
-                        "remove x-ecsform.region (ecsform.yaml sets the region), or give the environment this region")
+        yield r.finding(
+            f"x-ecsform.region is {ctx.ext.region}, but {where} is {region}: the provider uses {region}",
+            ("x-ecsform", "region"),
+            "remove x-ecsform.region (ecsform.yaml sets the region), or give the environment this region",
+        )
     if not ctx.ext.logs.create:  # otherwise LOGS-REGION refuses it: ecsform creates the group in the target region
         for path, c in ctx.containers():
             driver, options = aws.log_options(c)
             logs_region = options.get("awslogs-region")
             if driver == "awslogs" and isinstance(logs_region, str) and logs_region != region:
-                yield r.finding(f"awslogs-region is {logs_region}, but {where} is {region}",
-                                path + ("logConfiguration", "options", "awslogs-region"),
-                                f"write the logs to {region}, or keep {logs_region} if the group lives there on "
-                                "purpose")
+                yield r.finding(
+                    f"awslogs-region is {logs_region}, but {where} is {region}",
+                    path + ("logConfiguration", "options", "awslogs-region"),
+                    f"write the logs to {region}, or keep {logs_region} if the group lives there on purpose",
+                )
     for path, value, what in target_arns(ctx):
         arn = aws.parse_arn(value)
         if arn is None or not arn.region or arn.region == region or not aws.REGION.match(arn.region):
             continue
-        yield r.finding(f"the {what} {value} is in region {arn.region}, but {where} is {region}", path,
-                        f"name the one in {region} (per environment: in its overlay), or keep it if it is "
-                        f"replicated or read across regions on purpose")
+        yield r.finding(
+            f"the {what} {value} is in region {arn.region}, but {where} is {region}",
+            path,
+            f"name the one in {region} (per environment: in its overlay), or keep it if it is "
+            f"replicated or read across regions on purpose",
+        )

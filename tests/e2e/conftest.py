@@ -75,9 +75,13 @@ def _start(log: Path) -> tuple[subprocess.Popen[bytes], str]:
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     with open(log, "ab") as out:
-        proc = subprocess.Popen([*_moto_server_command(), "-H", "127.0.0.1", "-p", str(port)],
-                                stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                start_new_session=True)  # its own process group, killed as a whole
+        proc = subprocess.Popen(
+            [*_moto_server_command(), "-H", "127.0.0.1", "-p", str(port)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )  # its own process group, killed as a whole
     deadline = time.monotonic() + STARTUP_SECONDS
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -100,27 +104,33 @@ def moto_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
         except RuntimeError as exc:
             errors.append(str(exc))
     else:
-        pytest.fail("could not start moto_server:\n" + "\n".join(errors) + "\n" + log.read_text(errors="replace")[-4000:])
+        pytest.fail(
+            "could not start moto_server:\n" + "\n".join(errors) + "\n" + log.read_text(errors="replace")[-4000:]
+        )
     request.addfinalizer(lambda: _stop(proc))
     return MotoServer(url, proc.pid, log)
 
 
 @pytest.fixture(scope="session")
-def aws_env(moto_server: MotoServer, tf_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+def aws_env(
+    moto_server: MotoServer, tf_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, str]:
     """terraform's environment pointed at moto: endpoint, fake credentials, a default region, no user AWS config."""
     home = tmp_path_factory.mktemp("aws")
     env = {k: v for k, v in tf_env.items() if not k.startswith("AWS_")}
-    env.update({
-        "AWS_ENDPOINT_URL": moto_server.url,
-        "AWS_ACCESS_KEY_ID": "test",
-        "AWS_SECRET_ACCESS_KEY": "test",
-        "AWS_REGION": DEFAULT_REGION,
-        "AWS_DEFAULT_REGION": DEFAULT_REGION,
-        "AWS_CONFIG_FILE": str(home / "config"),  # absent files: nothing from ~/.aws leaks in
-        "AWS_SHARED_CREDENTIALS_FILE": str(home / "credentials"),
-        "AWS_EC2_METADATA_DISABLED": "true",
-        "TF_LOG": "",
-    })
+    env.update(
+        {
+            "AWS_ENDPOINT_URL": moto_server.url,
+            "AWS_ACCESS_KEY_ID": "test",
+            "AWS_SECRET_ACCESS_KEY": "test",
+            "AWS_REGION": DEFAULT_REGION,
+            "AWS_DEFAULT_REGION": DEFAULT_REGION,
+            "AWS_CONFIG_FILE": str(home / "config"),  # absent files: nothing from ~/.aws leaks in
+            "AWS_SHARED_CREDENTIALS_FILE": str(home / "credentials"),
+            "AWS_EC2_METADATA_DISABLED": "true",
+            "TF_LOG": "",
+        }
+    )
     return env
 
 

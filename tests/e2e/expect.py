@@ -75,7 +75,9 @@ def execution_permissions(rendered: dict[str, Any], region: str, account: str) -
             secrets.add(_secret_arn(c["repositoryCredentials"]["credentialsParameter"]))
         options = log.get("options", {})
         if log.get("logDriver") == "awslogs" and "awslogs-group" in options:
-            arn = f"arn:aws:logs:{options.get('awslogs-region', region)}:{account}:log-group:{options['awslogs-group']}:*"
+            arn = (
+                f"arn:aws:logs:{options.get('awslogs-region', region)}:{account}:log-group:{options['awslogs-group']}:*"
+            )
             log_groups.add(arn)
             if options.get("awslogs-create-group") in ("1", "t", "T", "TRUE", "true", "True"):  # strconv.ParseBool
                 log_groups_created.add(arn)
@@ -124,12 +126,16 @@ def _pairs(value: Any, key: str) -> dict[str, Any]:
 def literal_strings(containers: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """Per container: the free-text values a user writes (environment, secrets, command, entryPoint, dockerLabels),
     in one shape whatever form they were written in. Missing and empty are the same: ECS returns empty lists."""
-    return {c["name"]: {"environment": _pairs(c.get("environment"), "value"),
-                        "secrets": _pairs(c.get("secrets"), "valueFrom"),
-                        "command": list(c.get("command") or []),
-                        "entryPoint": list(c.get("entryPoint") or []),
-                        "dockerLabels": dict(c.get("dockerLabels") or {})}
-            for c in containers}
+    return {
+        c["name"]: {
+            "environment": _pairs(c.get("environment"), "value"),
+            "secrets": _pairs(c.get("secrets"), "valueFrom"),
+            "command": list(c.get("command") or []),
+            "entryPoint": list(c.get("entryPoint") or []),
+            "dockerLabels": dict(c.get("dockerLabels") or {}),
+        }
+        for c in containers
+    }
 
 
 def spec_containers(path: Path) -> list[dict[str, Any]]:

@@ -33,8 +33,9 @@ from moto.ecs import models, responses
 from moto.ecs.exceptions import TaskDefinitionMemoryError, TaskDefinitionMissingPropertyError
 
 
-def _validate_container_defs(memory: str | None, container_definitions: list[dict[str, Any]],
-                             requires_compatibilities: list[str] | None) -> None:
+def _validate_container_defs(
+    memory: str | None, container_definitions: list[dict[str, Any]], requires_compatibilities: list[str] | None
+) -> None:
     """Patch 1: moto's own checks, with ECS's memory rule (one of memory or memoryReservation, non-zero, when the
     task sets no memory, whatever the launch type)."""
     for cd in container_definitions:
@@ -50,8 +51,7 @@ def _validate_container_defs(memory: str | None, container_definitions: list[dic
 _task_definition_init = models.TaskDefinition.__init__
 
 
-def _task_definition(self: models.TaskDefinition, *args: Any, network_mode: str | None = None,
-                     **kwargs: Any) -> None:
+def _task_definition(self: models.TaskDefinition, *args: Any, network_mode: str | None = None, **kwargs: Any) -> None:
     """Patch 2: the networkMode the request names, or none (moto keeps forcing awsvpc when FARGATE is required,
     which is what ECS requires of such a task anyway)."""
     _task_definition_init(self, *args, network_mode=network_mode, **kwargs)

@@ -137,8 +137,9 @@ def _deploy(request: pytest.FixtureRequest, d: Deployed) -> Deployed:
 
 
 @pytest.fixture(scope="class", params=[_case(c) for c in CASES])
-def deployed(request: pytest.FixtureRequest, aws_env: dict[str, str],
-             tmp_path_factory: pytest.TempPathFactory) -> Deployed:
+def deployed(
+    request: pytest.FixtureRequest, aws_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> Deployed:
     """synth -> init -> validate -> plan -> apply for one root (HCL engine)."""
     case: Case = request.param
     _claim(case.id, tmp_path_factory)
@@ -171,13 +172,16 @@ def _claim(key: str, tmp_path_factory: pytest.TempPathFactory) -> None:
         with open(claims / key, "x") as fh:
             fh.write(worker)
     except FileExistsError:
-        pytest.fail(f"root {key} was already applied in this run (by {(claims / key).read_text()}, now by "
-                    f"{worker}): its tests are not kept together; run with --dist loadgroup")
+        pytest.fail(
+            f"root {key} was already applied in this run (by {(claims / key).read_text()}, now by "
+            f"{worker}): its tests are not kept together; run with --dist loadgroup"
+        )
 
 
 def describe(aws: Any, d: Deployed, task_definition: str | None = None) -> dict[str, Any]:
-    resp = aws("ecs", d.region).describe_task_definition(taskDefinition=task_definition or d.outputs["task_definition_arn"],
-                                                       include=["TAGS"])
+    resp = aws("ecs", d.region).describe_task_definition(
+        taskDefinition=task_definition or d.outputs["task_definition_arn"], include=["TAGS"]
+    )
     return {**resp["taskDefinition"], "tags": resp.get("tags", [])}
 
 
@@ -186,10 +190,16 @@ def check_execution_role(d: Deployed, aws: Any, rendered: dict[str, Any]) -> Non
     by ECS tasks only, whose one inline policy allows exactly what the containers reference (see expect.py)."""
     account = aws("sts").get_caller_identity()["Account"]
     expected = execution_permissions(rendered, d.region, account)
-    uses_awslogs = any(c.get("logConfiguration", {}).get("logDriver") == "awslogs" for c in rendered["containerDefinitions"])
+    uses_awslogs = any(
+        c.get("logConfiguration", {}).get("logDriver") == "awslogs" for c in rendered["containerDefinitions"]
+    )
     iam = aws("iam")
-    created = [r for page in iam.get_paginator("list_roles").paginate() for r in page["Roles"]
-               if r["RoleName"].startswith(f"{d.family[:32]}-exec-")]  # pages of 100: the corpus makes many roles
+    created = [
+        r
+        for page in iam.get_paginator("list_roles").paginate()
+        for r in page["Roles"]
+        if r["RoleName"].startswith(f"{d.family[:32]}-exec-")
+    ]  # pages of 100: the corpus makes many roles
     registered = describe(aws, d).get("executionRoleArn")
     if "executionRoleArn" in rendered:
         assert registered == rendered["executionRoleArn"]
@@ -202,8 +212,9 @@ def check_execution_role(d: Deployed, aws: Any, rendered: dict[str, Any]) -> Non
     role = created[0]["RoleName"]
     trust = created[0]["AssumeRolePolicyDocument"]
     trust = json.loads(trust) if isinstance(trust, str) else trust
-    assert [(s["Effect"], s["Action"], s["Principal"]) for s in trust["Statement"]] == \
-        [("Allow", "sts:AssumeRole", {"Service": "ecs-tasks.amazonaws.com"})]
+    assert [(s["Effect"], s["Action"], s["Principal"]) for s in trust["Statement"]] == [
+        ("Allow", "sts:AssumeRole", {"Service": "ecs-tasks.amazonaws.com"})
+    ]
     assert iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"] == []
     names = iam.list_role_policies(RoleName=role)["PolicyNames"]
     if not expected:
@@ -230,8 +241,11 @@ class TestApply:
         escaping, trimming or dropped empty values), read with a plain parser so ecsform's loader is not the judge."""
         described = literal_strings(describe(aws, deployed)["containerDefinitions"])
         # A root of one environment is compared with render (overlays merged); a plain root with the file itself.
-        written = (literal_strings(spec_containers(deployed.case.spec)) if deployed.case.environment is None
-                   else literal_strings(deployed.rendered["containerDefinitions"]))
+        written = (
+            literal_strings(spec_containers(deployed.case.spec))
+            if deployed.case.environment is None
+            else literal_strings(deployed.rendered["containerDefinitions"])
+        )
         assert described.keys() == written.keys()
         for name, fields in written.items():
             for field_name, value in fields.items():
@@ -281,8 +295,10 @@ class TestApply:
         assert images == {**{c["name"]: c["image"] for c in containers}, name: image}
         assert deployed.outputs["images"] == images
         # The execution role follows the image actually deployed (an ECR repository more or less).
-        deployed_spec = {**deployed.rendered,
-                         "containerDefinitions": [{**c, "image": images[c["name"]]} for c in containers]}
+        deployed_spec = {
+            **deployed.rendered,
+            "containerDefinitions": [{**c, "image": images[c["name"]]} for c in containers],
+        }
         check_execution_role(deployed, aws, deployed_spec)
         proc = deployed.tf("plan", "-detailed-exitcode", "-input=false", "-var", var, check=False)
         assert proc.returncode == 0, f"plan with the same image is not empty:\n{proc.stdout}\n{proc.stderr}"
@@ -291,7 +307,9 @@ class TestApply:
         # Without the variable the root goes back to the spec's image: the same plan command sees that change
         # (exit code 2), which is why a pipeline keeps its images in images.auto.tfvars.json (see the README).
         proc = deployed.tf("plan", "-detailed-exitcode", "-input=false", check=False)
-        assert proc.returncode == 2, f"plan without the image variable should replace the task definition:\n{proc.stdout}"
+        assert proc.returncode == 2, (
+            f"plan without the image variable should replace the task definition:\n{proc.stdout}"
+        )
         spec_image = next(c["image"] for c in containers if c["name"] == name)
         assert f'image = "{image}" -> "{spec_image}"' in re.sub(r" +", " ", proc.stdout), proc.stdout
 
@@ -303,10 +321,14 @@ class TestApply:
         assert ecs.list_task_definitions(familyPrefix=deployed.family, status="ACTIVE")["taskDefinitionArns"] == []
         described = ecs.describe_task_definition(taskDefinition=deployed.outputs["task_definition_arn"])
         assert described["taskDefinition"]["status"] == "INACTIVE"
-        roles = [r["RoleName"] for r in aws("iam").list_roles()["Roles"] if r["RoleName"].startswith(deployed.family[:32])]
+        roles = [
+            r["RoleName"] for r in aws("iam").list_roles()["Roles"] if r["RoleName"].startswith(deployed.family[:32])
+        ]
         assert roles == []
-        groups = {c.get("logConfiguration", {}).get("options", {}).get("awslogs-group")
-                  for c in deployed.rendered["containerDefinitions"]} - {None}
+        groups = {
+            c.get("logConfiguration", {}).get("options", {}).get("awslogs-group")
+            for c in deployed.rendered["containerDefinitions"]
+        } - {None}
         logs = aws("logs", deployed.region)
         for group in groups:
             assert logs.describe_log_groups(logGroupNamePrefix=group)["logGroups"] == []
@@ -315,10 +337,15 @@ class TestApply:
 def planned(plan: dict[str, Any]) -> dict[str, Any]:
     """What a saved plan will do: each resource change (address -> actions, values after, the values known only
     after apply, the sensitive ones), each output change, and the data sources read while planning."""
-    changes = {rc["address"]: {"type": rc["type"], "name": rc["name"], "module": rc.get("module_address"),
-                               **{k: rc["change"].get(k) for k in ("actions", "after", "after_unknown",
-                                                                    "after_sensitive")}}
-               for rc in plan.get("resource_changes", [])}
+    changes = {
+        rc["address"]: {
+            "type": rc["type"],
+            "name": rc["name"],
+            "module": rc.get("module_address"),
+            **{k: rc["change"].get(k) for k in ("actions", "after", "after_unknown", "after_sensitive")},
+        }
+        for rc in plan.get("resource_changes", [])
+    }
     data: dict[str, Any] = {}
 
     def read(module: dict[str, Any]) -> None:
@@ -361,22 +388,27 @@ class TestApplyCdk:
 
     @pytest.fixture(scope="class", params=[_case(c) for c in CASES])
     @classmethod
-    def deployed(cls, request: pytest.FixtureRequest, aws_env: dict[str, str], cdk_roots: Path,
-                 tmp_path_factory: pytest.TempPathFactory) -> Deployed:
+    def deployed(
+        cls,
+        request: pytest.FixtureRequest,
+        aws_env: dict[str, str],
+        cdk_roots: Path,
+        tmp_path_factory: pytest.TempPathFactory,
+    ) -> Deployed:
         """init -> plan -> apply for the CDK engine's root (synthesized once per worker by cdk_roots)."""
         case: Case = request.param
         _claim(f"cdk-{case.id}", tmp_path_factory)
         return _deploy(request, Deployed(case, cdk_roots / case.root, aws_env, render(case), engine="cdk"))
 
-    def test_plan_equals_the_hcl_roots_plan(self, deployed: Deployed,
-                                            tmp_path_factory: pytest.TempPathFactory) -> None:
+    def test_plan_equals_the_hcl_roots_plan(self, deployed: Deployed, tmp_path_factory: pytest.TempPathFactory) -> None:
         assert_same_plan(deployed.plan, hcl_plan(deployed.case, deployed.env, tmp_path_factory))
 
     test_container_definitions_read_back = TestApply.test_container_definitions_read_back
     test_strings_reach_ecs_byte_for_byte = TestApply.test_strings_reach_ecs_byte_for_byte
     test_task_fields_read_back = TestApply.test_task_fields_read_back
-    test_execution_role_names_exactly_what_the_task_references = \
+    test_execution_role_names_exactly_what_the_task_references = (
         TestApply.test_execution_role_names_exactly_what_the_task_references
+    )
     test_second_plan_is_empty = TestApply.test_second_plan_is_empty
     test_pipeline_deploys_a_new_image_without_drift = TestApply.test_pipeline_deploys_a_new_image_without_drift
     test_destroy = TestApply.test_destroy

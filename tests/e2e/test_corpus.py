@@ -86,21 +86,30 @@ class Applied:
 
     def deployed(self, root: Root) -> Deployed:
         """What test_apply's checks take: the root's spec, render's output and its outputs after apply."""
-        return Deployed(Case(root.spec, None, root.family), self.wrapper, self.env, self.rendered[root.family],
-                        outputs=self.outputs[root.family])
+        return Deployed(
+            Case(root.spec, None, root.family),
+            self.wrapper,
+            self.env,
+            self.rendered[root.family],
+            outputs=self.outputs[root.family],
+        )
 
 
 def _provider_region(providers_tf: Path) -> str | None:
     """The region of the one provider block a generated providers.tf holds; anything else fails the test."""
-    lines = [line for line in providers_tf.read_text().splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    lines = [
+        line for line in providers_tf.read_text().splitlines() if line.strip() and not line.lstrip().startswith("#")
+    ]
     if lines[:1] == ['provider "aws" {'] and lines[-1:] == ["}"]:
         body = lines[1:-1]
         if not body:
             return None
         if len(body) == 1 and (m := _PROVIDER_LINE.match(body[0])):
             return m.group(1)
-    raise AssertionError(f"{providers_tf} configures the provider beyond its region; the corpus wrapper would apply "
-                         f"it differently, so declare the same settings in _wrapper():\n{providers_tf.read_text()}")
+    raise AssertionError(
+        f"{providers_tf} configures the provider beyond its region; the corpus wrapper would apply "
+        f"it differently, so declare the same settings in _wrapper():\n{providers_tf.read_text()}"
+    )
 
 
 def _wrapper(roots: list[Root], out: Path, mods: Path, wrapper: Path) -> None:
@@ -117,19 +126,25 @@ def _wrapper(roots: list[Root], out: Path, mods: Path, wrapper: Path) -> None:
             if f.name != "providers.tf":
                 shutil.copyfile(f, mods / root.family / f.name)
         alias = aliases.setdefault(region, (region or "from_environment").replace("-", "_"))
-        blocks.append(f'module "{root.module}" {{\n  source = "../{mods.name}/{root.family}"\n'
-                      f'  providers = {{\n    aws = aws.{alias}\n  }}\n}}\n\n'
-                      f'output "{root.module}" {{\n  value = module.{root.module}\n}}\n')
-    providers = [f'provider "aws" {{\n  alias  = "{alias}"\n' + (f'  region = "{region}"\n' if region else "") + "}\n"
-                 for region, alias in aliases.items()]
+        blocks.append(
+            f'module "{root.module}" {{\n  source = "../{mods.name}/{root.family}"\n'
+            f"  providers = {{\n    aws = aws.{alias}\n  }}\n}}\n\n"
+            f'output "{root.module}" {{\n  value = module.{root.module}\n}}\n'
+        )
+    providers = [
+        f'provider "aws" {{\n  alias  = "{alias}"\n' + (f'  region = "{region}"\n' if region else "") + "}\n"
+        for region, alias in aliases.items()
+    ]
     wrapper.mkdir()
     (wrapper / "main.tf").write_text("\n".join(providers + blocks))
 
 
-@pytest.fixture(scope="class", params=[pytest.param(name, id=name, marks=pytest.mark.xdist_group(name))
-                                       for name in GROUPS])
-def applied(request: pytest.FixtureRequest, aws_env: dict[str, str],
-            tmp_path_factory: pytest.TempPathFactory) -> Applied:
+@pytest.fixture(
+    scope="class", params=[pytest.param(name, id=name, marks=pytest.mark.xdist_group(name)) for name in GROUPS]
+)
+def applied(
+    request: pytest.FixtureRequest, aws_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> Applied:
     """synth -> wrapper -> init -> validate -> apply, for one group of corpus roots on this worker's moto server."""
     from generators import pipeline
 
@@ -169,10 +184,11 @@ class TestCorpus:
             try:
                 described = describe(aws, d)
                 rendered = d.rendered
-                assert registered_containers(described["containerDefinitions"],
-                                             rendered["containerDefinitions"]) == rendered["containerDefinitions"]
-                assert literal_strings(described["containerDefinitions"]) == \
-                    literal_strings(spec_containers(root.spec))
+                assert (
+                    registered_containers(described["containerDefinitions"], rendered["containerDefinitions"])
+                    == rendered["containerDefinitions"]
+                )
+                assert literal_strings(described["containerDefinitions"]) == literal_strings(spec_containers(root.spec))
                 task = registered_task(described, rendered)
                 task.pop("containerDefinitions")
                 task["tags"] = sorted(task.get("tags", []), key=lambda t: t["key"])
@@ -201,11 +217,17 @@ class TestCorpus:
         for root in applied.roots:
             d = applied.deployed(root)
             ecs = aws("ecs", d.region)
-            assert ecs.describe_task_definition(taskDefinition=d.outputs["task_definition_arn"])[
-                "taskDefinition"]["status"] == "INACTIVE", root.family
+            assert (
+                ecs.describe_task_definition(taskDefinition=d.outputs["task_definition_arn"])["taskDefinition"][
+                    "status"
+                ]
+                == "INACTIVE"
+            ), root.family
             assert not [r for r in roles if r.startswith(f"{root.family[:32]}-")], root.family
-            groups = {c.get("logConfiguration", {}).get("options", {}).get("awslogs-group")
-                      for c in d.rendered["containerDefinitions"]} - {None}
+            groups = {
+                c.get("logConfiguration", {}).get("options", {}).get("awslogs-group")
+                for c in d.rendered["containerDefinitions"]
+            } - {None}
             for group in groups:
                 assert aws("logs", d.region).describe_log_groups(logGroupNamePrefix=group)["logGroups"] == [], group
 

@@ -42,11 +42,14 @@ def session_in(aws: Any, account: str) -> Any:
     """boto3 clients with credentials in `account` (moto: assume any role ARN of that account)."""
     import boto3
 
-    creds = aws("sts").assume_role(RoleArn=f"arn:aws:iam::{account}:role/e2e-inspector",
-                                   RoleSessionName="e2e-inspector")["Credentials"]
-    session = boto3.session.Session(aws_access_key_id=creds["AccessKeyId"],
-                                    aws_secret_access_key=creds["SecretAccessKey"],
-                                    aws_session_token=creds["SessionToken"])
+    creds = aws("sts").assume_role(
+        RoleArn=f"arn:aws:iam::{account}:role/e2e-inspector", RoleSessionName="e2e-inspector"
+    )["Credentials"]
+    session = boto3.session.Session(
+        aws_access_key_id=creds["AccessKeyId"],
+        aws_secret_access_key=creds["SecretAccessKey"],
+        aws_session_token=creds["SessionToken"],
+    )
     endpoint = aws("sts").meta.endpoint_url
     return lambda service, region="us-east-1": session.client(service, region_name=region, endpoint_url=endpoint)
 
@@ -93,8 +96,9 @@ def test_state_lives_in_the_bucket_under_the_generated_keys(deployed: dict[str, 
     keys = sorted(o["Key"] for o in aws("s3").list_objects_v2(Bucket=deployed["bucket"])["Contents"])
     expected = sorted(f"ecsform/{path}/terraform.tfstate" for path in ROOTS.values())
     assert keys == expected  # no .tflock left behind: every lock was released
-    assert [deployed["manifest"][env]["state"]["key"] for env in ROOTS] == [f"ecsform/{p}/terraform.tfstate"
-                                                                           for p in ROOTS.values()]
+    assert [deployed["manifest"][env]["state"]["key"] for env in ROOTS] == [
+        f"ecsform/{p}/terraform.tfstate" for p in ROOTS.values()
+    ]
     for env in ROOTS:
         state = json.loads(_state(aws, deployed["bucket"], deployed["manifest"][env]["state"]["key"])[1])
         account, region = WHERE[env]
@@ -111,16 +115,21 @@ def _ours(clients: Any, region: str) -> dict[str, set[str]]:
         described = ecs.describe_task_definition(taskDefinition=arn, include=["TAGS"])
         if {"key": MARK[0], "value": MARK[1]} in described.get("tags", []):
             families.add(described["taskDefinition"]["family"])
-    groups = {g["logGroupName"] for g in logs.describe_log_groups(logGroupNamePrefix="/ecs/financial-api")["logGroups"]
-              if logs.list_tags_log_group(logGroupName=g["logGroupName"]).get("tags", {}).get(MARK[0]) == MARK[1]}
-    roles = {r["RoleName"].split("-exec-")[0] for r in iam.list_roles()["Roles"]
-             if r["RoleName"].startswith("financial-api")
-             and {"Key": MARK[0], "Value": MARK[1]} in iam.list_role_tags(RoleName=r["RoleName"])["Tags"]}
+    groups = {
+        g["logGroupName"]
+        for g in logs.describe_log_groups(logGroupNamePrefix="/ecs/financial-api")["logGroups"]
+        if logs.list_tags_log_group(logGroupName=g["logGroupName"]).get("tags", {}).get(MARK[0]) == MARK[1]
+    }
+    roles = {
+        r["RoleName"].split("-exec-")[0]
+        for r in iam.list_roles()["Roles"]
+        if r["RoleName"].startswith("financial-api")
+        and {"Key": MARK[0], "Value": MARK[1]} in iam.list_role_tags(RoleName=r["RoleName"])["Tags"]
+    }
     return {"task definitions": families, "log groups": groups, "roles": roles}
 
 
-def test_resources_are_in_their_targets_account_and_region_and_nowhere_else(deployed: dict[str, Any],
-                                                                            aws: Any) -> None:
+def test_resources_are_in_their_targets_account_and_region_and_nowhere_else(deployed: dict[str, Any], aws: Any) -> None:
     found = {}
     for account in (SHARED, DEV, PROD):
         clients = session_in(aws, account)
@@ -142,16 +151,21 @@ def test_the_derived_iam_names_the_targets_account(deployed: dict[str, Any], aws
     for env, (account, region) in WHERE.items():
         clients = session_in(aws, account)
         iam = clients("iam")
-        role = next(r["RoleName"] for r in iam.list_roles()["Roles"] if r["RoleName"].startswith(f"financial-api-{env}-exec-"))
+        role = next(
+            r["RoleName"] for r in iam.list_roles()["Roles"] if r["RoleName"].startswith(f"financial-api-{env}-exec-")
+        )
         document = iam.get_role_policy(RoleName=role, PolicyName="ecsform-execution")["PolicyDocument"]
         document = json.loads(document) if isinstance(document, str) else document
         proc = ecsform("render", str(SPEC), "--env", env)
         rendered = json.loads(proc.stdout)
         assert policy_permissions(document) == execution_permissions(rendered, region, account)
-        assert f"arn:aws:logs:{region}:{account}:log-group:/ecs/financial-api-{env}:*" in \
-            policy_permissions(document)["logs:PutLogEvents"]
-        described = clients("ecs", region).describe_task_definition(taskDefinition=f"financial-api-{env}",
-                                                                    include=["TAGS"])
+        assert (
+            f"arn:aws:logs:{region}:{account}:log-group:/ecs/financial-api-{env}:*"
+            in policy_permissions(document)["logs:PutLogEvents"]
+        )
+        described = clients("ecs", region).describe_task_definition(
+            taskDefinition=f"financial-api-{env}", include=["TAGS"]
+        )
         # default_tags and the spec's tags: what `render` (with ecsform.yaml) prints is what AWS registered
         assert sorted(described["tags"], key=lambda t: t["key"]) == rendered["tags"]
         assert described["taskDefinition"]["executionRoleArn"].startswith(f"arn:aws:iam::{account}:role/")
@@ -159,8 +173,9 @@ def test_the_derived_iam_names_the_targets_account(deployed: dict[str, Any], aws
 
 def test_second_plan_of_each_root_is_clean(deployed: dict[str, Any]) -> None:
     for path in ROOTS.values():
-        proc = terraform(["plan", "-detailed-exitcode", "-input=false"], deployed["out"] / path, deployed["env"],
-                         check=False)
+        proc = terraform(
+            ["plan", "-detailed-exitcode", "-input=false"], deployed["out"] / path, deployed["env"], check=False
+        )
         assert proc.returncode == 0, f"{path}: the second plan is not empty:\n{proc.stdout}\n{proc.stderr}"
 
 
@@ -168,13 +183,20 @@ def test_a_held_lock_stops_a_plan_and_leaves_the_state_as_it_was(deployed: dict[
     key = deployed["manifest"]["prod"]["state"]["key"]
     bucket, s3 = deployed["bucket"], aws("s3")
     before = _state(aws, bucket, key)
-    holder = {"ID": "6d1f2c3a-0b4e-4c5d-8e9f-0a1b2c3d4e5f", "Operation": "OperationTypeApply", "Info": "",
-              "Who": "runner@pipeline-42", "Version": "1.11.4", "Created": "2026-01-01T00:00:00Z",
-              "Path": f"{bucket}/{key}"}
+    holder = {
+        "ID": "6d1f2c3a-0b4e-4c5d-8e9f-0a1b2c3d4e5f",
+        "Operation": "OperationTypeApply",
+        "Info": "",
+        "Who": "runner@pipeline-42",
+        "Version": "1.11.4",
+        "Created": "2026-01-01T00:00:00Z",
+        "Path": f"{bucket}/{key}",
+    }
     s3.put_object(Bucket=bucket, Key=f"{key}.tflock", Body=json.dumps(holder).encode())  # what `apply` writes
     try:
-        proc = terraform(["plan", "-input=false", "-lock-timeout=0s"], deployed["out"] / ROOTS["prod"],
-                         deployed["env"], check=False)
+        proc = terraform(
+            ["plan", "-input=false", "-lock-timeout=0s"], deployed["out"] / ROOTS["prod"], deployed["env"], check=False
+        )
         assert proc.returncode == 1
         assert "Error acquiring the state lock" in proc.stderr, proc.stderr
         assert "runner@pipeline-42" in proc.stderr  # Terraform names who holds it
@@ -187,18 +209,19 @@ def test_a_held_lock_stops_a_plan_and_leaves_the_state_as_it_was(deployed: dict[
 def _variant(deployed: dict[str, Any], name: str, change: Any) -> Path:
     """The repository's ecsform.yaml with one change, for the pipeline setups the tests below try (written
     elsewhere, so its moduleSource, relative to the file, names the repository's modules by their path)."""
-    text = change((REPO / "ecsform.yaml").read_text()).replace("moduleSource: ./modules",
-                                                                f"moduleSource: {REPO / 'modules'}")
+    text = change((REPO / "ecsform.yaml").read_text()).replace(
+        "moduleSource: ./modules", f"moduleSource: {REPO / 'modules'}"
+    )
     assert f"moduleSource: {REPO / 'modules'}" in text
     path = deployed["work"] / f"{name}.yaml"
     path.write_text(text)
     return path
 
 
-def test_a_prod_root_run_with_dev_credentials_stops_on_allowed_account_ids(deployed: dict[str, Any],
-                                                                          aws: Any) -> None:
+def test_a_prod_root_run_with_dev_credentials_stops_on_allowed_account_ids(deployed: dict[str, Any], aws: Any) -> None:
     """The setup where the pipeline gives each job its environment's credentials (no roleArn in ecsform.yaml):
     a prod root planned with the dev account's credentials stops before it plans, and changes nothing."""
+
     def without_deploy_roles(text: str) -> str:  # the state bucket's role stays
         lines = text.splitlines(keepends=True)
         kept = [line for line in lines if not (line.strip().startswith("roleArn:") and "ecsform-deploy" in line)]
@@ -214,10 +237,15 @@ def test_a_prod_root_run_with_dev_credentials_stops_on_allowed_account_ids(deplo
     assert "assume_role" not in providers and 'allowed_account_ids = ["222222222222"]' in providers
     key = deployed["manifest"]["prod"]["state"]["key"]
     assert json.loads((out / "manifest.json").read_text())["roots"][1]["state"]["key"] == key  # the same state
-    creds = aws("sts").assume_role(RoleArn=f"arn:aws:iam::{DEV}:role/pipeline-dev",
-                                   RoleSessionName="dev-job")["Credentials"]
-    dev_env = {**deployed["env"], "AWS_ACCESS_KEY_ID": creds["AccessKeyId"],
-               "AWS_SECRET_ACCESS_KEY": creds["SecretAccessKey"], "AWS_SESSION_TOKEN": creds["SessionToken"]}
+    creds = aws("sts").assume_role(RoleArn=f"arn:aws:iam::{DEV}:role/pipeline-dev", RoleSessionName="dev-job")[
+        "Credentials"
+    ]
+    dev_env = {
+        **deployed["env"],
+        "AWS_ACCESS_KEY_ID": creds["AccessKeyId"],
+        "AWS_SECRET_ACCESS_KEY": creds["SecretAccessKey"],
+        "AWS_SESSION_TOKEN": creds["SessionToken"],
+    }
     before = _state(aws, deployed["bucket"], key)
     terraform(["init", "-input=false"], root, dev_env)
     proc = terraform(["plan", "-input=false"], root, dev_env, check=False)
@@ -232,15 +260,20 @@ def test_a_prod_root_run_with_dev_credentials_stops_on_allowed_account_ids(deplo
 
 
 def test_a_partial_backend_takes_its_settings_from_backend_config(deployed: dict[str, Any], aws: Any) -> None:
-    config = _variant(deployed, "partial", lambda t: t.replace("    encrypt: true\n", "    encrypt: true\n    partial: true\n"))
+    config = _variant(
+        deployed, "partial", lambda t: t.replace("    encrypt: true\n", "    encrypt: true\n    partial: true\n")
+    )
     out = deployed["work"] / "partial"
     assert ecsform("synth", str(SPEC), "--out", str(out), "--config", str(config)).returncode == 0
     root = out / ROOTS["dev"]
     assert (root / "backend.tf").read_text().endswith('  backend "s3" {}\n}\n')
     state = json.loads((out / "manifest.json").read_text())["roots"][0]["state"]
     assert state["partial"] is True
-    args = [f"-backend-config={k}={str(v).lower() if isinstance(v, bool) else v}" for k, v in state.items()
-            if k in ("bucket", "key", "region", "encrypt", "use_lockfile")]
+    args = [
+        f"-backend-config={k}={str(v).lower() if isinstance(v, bool) else v}"
+        for k, v in state.items()
+        if k in ("bucket", "key", "region", "encrypt", "use_lockfile")
+    ]
     terraform(["init", "-input=false", *args], root, deployed["env"])
     # the backend found the dev root's state in the bucket: what `apply` wrote under that key
     listed = terraform(["state", "list"], root, deployed["env"]).stdout.split()

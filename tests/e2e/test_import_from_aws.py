@@ -35,8 +35,11 @@ def test_import_from_aws_reads_the_registered_revision(aws: Any, aws_env: dict[s
     golden = GOLDEN.read_text().replace("family: financial-api\n", f"family: {FAMILY}\n", 1)
     # ECS (and moto) answer with the container's cpu set to 0: kept, as everything the task definition holds
     assert first.returncode == 0, first.stderr
-    assert first.stdout == golden.replace("    essential: true\n", "    essential: true\n    cpu: 0\n") + \
-        "tags:\n  - key: team\n    value: payments\n"
+    assert (
+        first.stdout
+        == golden.replace("    essential: true\n", "    essential: true\n    cpu: 0\n")
+        + "tags:\n  - key: team\n    value: payments\n"
+    )
     assert latest.returncode == 0 and "financial-api:latest-2" in latest.stdout and "tags:" not in latest.stdout
     assert missing.returncode == 2 and "IMPORT-AWS" in missing.stderr + missing.stdout
     assert "Traceback" not in missing.stderr + missing.stdout
@@ -46,13 +49,21 @@ def test_import_from_aws_reads_the_registered_revision(aws: Any, aws_env: dict[s
     base, overlays = envs.stdout.split("environments:\n")
     assert base.startswith(f"family: {FAMILY}\n")
     assert "financial-api:latest-2" in overlays and "financial-api:latest-2" not in base
-    for ecs_task in (ecs.list_task_definitions(familyPrefix=FAMILY)["taskDefinitionArns"]):
+    for ecs_task in ecs.list_task_definitions(familyPrefix=FAMILY)["taskDefinitionArns"]:
         ecs.deregister_task_definition(taskDefinition=ecs_task)
 
 
 # What DescribeTaskDefinition returns that RegisterTaskDefinition does not take (the API's bookkeeping).
-READ_ONLY = ("taskDefinitionArn", "revision", "status", "requiresAttributes", "compatibilities", "registeredAt",
-             "registeredBy", "deregisteredAt")
+READ_ONLY = (
+    "taskDefinitionArn",
+    "revision",
+    "status",
+    "requiresAttributes",
+    "compatibilities",
+    "registeredAt",
+    "registeredBy",
+    "deregisteredAt",
+)
 
 
 def _without_empty(value: Any) -> Any:
@@ -68,14 +79,19 @@ def _by_name(task: dict[str, Any]) -> dict[str, Any]:
     """Containers (and their environment and secrets) in name order: ECS gives that order no meaning."""
     task = dict(task)
     task["containerDefinitions"] = sorted(
-        ({**c, **{k: sorted(c[k], key=lambda i: i["name"]) for k in ("environment", "secrets") if k in c}}
-         for c in task["containerDefinitions"]), key=lambda c: c["name"])
+        (
+            {**c, **{k: sorted(c[k], key=lambda i: i["name"]) for k in ("environment", "secrets") if k in c}}
+            for c in task["containerDefinitions"]
+        ),
+        key=lambda c: c["name"],
+    )
     return task
 
 
 @pytest.mark.parametrize("spec", ["financial-app-suite.json", "financial-api.json"])
-def test_import_from_aws_then_render_gives_back_what_is_registered(spec: str, aws: Any, aws_env: dict[str, str],
-                                                                   tmp_path: Path) -> None:
+def test_import_from_aws_then_render_gives_back_what_is_registered(
+    spec: str, aws: Any, aws_env: dict[str, str], tmp_path: Path
+) -> None:
     """The seed's Example 3 (corrected) and Example 1, registered as written: `import --from-aws` and `render` of
     the imported spec give back exactly the registered task definition (no readonlyRootFilesystem or any other
     value added, nothing lost)."""

@@ -21,11 +21,22 @@ pytestmark = pytest.mark.e2e
 ACCOUNT = "123456789012"  # moto's default account
 REGION = "eu-west-2"
 FINDING = re.compile(r"^(\S+):(\d+):(\d+): (error|warning) ([A-Z0-9-]+): (?:\[environment \S+\] )?(\S+): (.*)$")
-MANIFEST = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
-                       "config": {"digest": "sha256:" + "a" * 64, "size": 1,
-                                  "mediaType": "application/vnd.docker.container.image.v1+json"}, "layers": []})
-ECS_TRUST = {"Version": "2012-10-17", "Statement": [
-    {"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+MANIFEST = json.dumps(
+    {
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+        "config": {
+            "digest": "sha256:" + "a" * 64,
+            "size": 1,
+            "mediaType": "application/vnd.docker.container.image.v1+json",
+        },
+        "layers": [],
+    }
+)
+ECS_TRUST = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"}],
+}
 
 
 def findings(proc: Any) -> list[tuple[str, str, str, str]]:
@@ -75,8 +86,9 @@ def put_image(aws: Any, repo: str, tag: str, region: str, cleanup: Cleanup) -> N
         cleanup.add(lambda: ecr.delete_repository(repositoryName=repo, force=True))
     except ecr.exceptions.RepositoryAlreadyExistsException:
         pass
-    ecr.put_image(repositoryName=repo, imageManifest=MANIFEST.replace("a" * 64, (tag.encode().hex() * 64)[:64]),
-                  imageTag=tag)
+    ecr.put_image(
+        repositoryName=repo, imageManifest=MANIFEST.replace("a" * 64, (tag.encode().hex() * 64)[:64]), imageTag=tag
+    )
 
 
 def create_role(aws: Any, name: str, trust: dict, cleanup: Cleanup, statements: list[dict] | None = None) -> str:
@@ -90,8 +102,11 @@ def create_role(aws: Any, name: str, trust: dict, cleanup: Cleanup, statements: 
 
     cleanup.add(delete)
     if statements is not None:
-        iam.put_role_policy(RoleName=name, PolicyName="task", PolicyDocument=json.dumps(
-            {"Version": "2012-10-17", "Statement": statements}))
+        iam.put_role_policy(
+            RoleName=name,
+            PolicyName="task",
+            PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": statements}),
+        )
     return arn
 
 
@@ -104,10 +119,16 @@ def create_secret(aws: Any, name: str, region: str, cleanup: Cleanup, **extra: A
 
 # --- one spec that references everything verify checks --------------------------------------------------------
 
-FAKE = {"full": f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:lcv-full-AbCdEf:password:AWSCURRENT:",
-        "fs": "fs-0123456789abcdef0", "ap": "fsap-0123456789abcdef0", "vpc": "vpc-0123456789abcdef0",
-        "subnet1": "subnet-0123456789abcdef0", "subnet2": "subnet-0123456789abcdef1", "sg": "sg-0123456789abcdef0",
-        "kms": f"arn:aws:kms:{REGION}:{ACCOUNT}:key/00000000-0000-0000-0000-000000000000"}
+FAKE = {
+    "full": f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:lcv-full-AbCdEf:password:AWSCURRENT:",
+    "fs": "fs-0123456789abcdef0",
+    "ap": "fsap-0123456789abcdef0",
+    "vpc": "vpc-0123456789abcdef0",
+    "subnet1": "subnet-0123456789abcdef0",
+    "subnet2": "subnet-0123456789abcdef1",
+    "sg": "sg-0123456789abcdef0",
+    "kms": f"arn:aws:kms:{REGION}:{ACCOUNT}:key/00000000-0000-0000-0000-000000000000",
+}
 
 
 def everything_spec(ids: dict[str, str]) -> str:
@@ -124,7 +145,7 @@ containerDefinitions:
     image: {ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/lcv-app:1.0
     readonlyRootFilesystem: true
     secrets:
-      FULL: "{ids['full']}"
+      FULL: "{ids["full"]}"
       PARTIAL: arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:lcv-partial
       PARAM: arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/lcv/param
       BARE: lcv-bare
@@ -140,38 +161,44 @@ containerDefinitions:
 volumes:
   - name: shared
     efsVolumeConfiguration:
-      fileSystemId: {ids['fs']}
+      fileSystemId: {ids["fs"]}
       transitEncryption: ENABLED
-      authorizationConfig: {{accessPointId: {ids['ap']}, iam: ENABLED}}
+      authorizationConfig: {{accessPointId: {ids["ap"]}, iam: ENABLED}}
   - name: data
     efsVolumeConfiguration: {{fileSystemId: "ecsform:efs/data", transitEncryption: ENABLED}}
 x-ecsform:
   region: {REGION}
   logs: {{create: false}}
   secrets:
-    managed: {{name: lcv/managed, kmsKeyArn: "{ids['kms']}"}}
+    managed: {{name: lcv/managed, kmsKeyArn: "{ids["kms"]}"}}
   efs:
-    data: {{vpcId: {ids['vpc']}, subnetIds: [{ids['subnet1']}, {ids['subnet2']}], securityGroupIds: [{ids['sg']}]}}
+    data: {{vpcId: {ids["vpc"]}, subnetIds: [{ids["subnet1"]}, {ids["subnet2"]}], securityGroupIds: [{ids["sg"]}]}}
 """
 
 
 SECRETS = "containerDefinitions[0].secrets"
 WHERE = {
     "image": "containerDefinitions[0].image",
-    "full": f"{SECRETS}[0].valueFrom", "partial": f"{SECRETS}[1].valueFrom", "param": f"{SECRETS}[2].valueFrom",
+    "full": f"{SECRETS}[0].valueFrom",
+    "partial": f"{SECRETS}[1].valueFrom",
+    "param": f"{SECRETS}[2].valueFrom",
     "bare": f"{SECRETS}[3].valueFrom",
     "env_file": "containerDefinitions[0].environmentFiles[0].value",
     "log_group": "containerDefinitions[0].logConfiguration.options.awslogs-group",
     "fs": "volumes[0].efsVolumeConfiguration.fileSystemId",
     "ap": "volumes[0].efsVolumeConfiguration.authorizationConfig.accessPointId",
-    "vpc": "x-ecsform.efs.data.vpcId", "subnet1": "x-ecsform.efs.data.subnetIds[0]",
-    "subnet2": "x-ecsform.efs.data.subnetIds[1]", "sg": "x-ecsform.efs.data.securityGroupIds[0]",
-    "kms": "x-ecsform.secrets.managed.kmsKeyArn", "managed": "x-ecsform.secrets.managed",
+    "vpc": "x-ecsform.efs.data.vpcId",
+    "subnet1": "x-ecsform.efs.data.subnetIds[0]",
+    "subnet2": "x-ecsform.efs.data.subnetIds[1]",
+    "sg": "x-ecsform.efs.data.securityGroupIds[0]",
+    "kms": "x-ecsform.secrets.managed.kmsKeyArn",
+    "managed": "x-ecsform.secrets.managed",
 }
 
 
-def test_verify_every_check_fails_then_passes(aws: Any, aws_env: dict[str, str], tmp_path: Path,
-                                              cleanup: Cleanup) -> None:
+def test_verify_every_check_fails_then_passes(
+    aws: Any, aws_env: dict[str, str], tmp_path: Path, cleanup: Cleanup
+) -> None:
     spec = tmp_path / "lcv-app.yaml"
 
     def verify(ids: dict[str, str], *extra: str) -> Any:
@@ -182,12 +209,22 @@ def test_verify_every_check_fails_then_passes(aws: Any, aws_env: dict[str, str],
     empty = verify(FAKE)
     assert empty.returncode == 2, empty.stderr
     assert rules_at(empty) == {
-        ("VERIFY-IMAGE", WHERE["image"]), ("VERIFY-SECRET", WHERE["full"]), ("VERIFY-SECRET", WHERE["partial"]),
-        ("VERIFY-PARAMETER", WHERE["param"]), ("VERIFY-PARAMETER", WHERE["bare"]),
-        ("VERIFY-S3-OBJECT", WHERE["env_file"]), ("VERIFY-LOG-GROUP", WHERE["log_group"]),
-        ("VERIFY-EFS", WHERE["fs"]), ("VERIFY-EFS", WHERE["ap"]), ("VERIFY-NETWORK", WHERE["vpc"]),
-        ("VERIFY-NETWORK", WHERE["subnet1"]), ("VERIFY-NETWORK", WHERE["subnet2"]), ("VERIFY-NETWORK", WHERE["sg"]),
-        ("VERIFY-KMS", WHERE["kms"]), ("VERIFY-ROLE", "executionRoleArn"), ("VERIFY-ROLE", "taskRoleArn"),
+        ("VERIFY-IMAGE", WHERE["image"]),
+        ("VERIFY-SECRET", WHERE["full"]),
+        ("VERIFY-SECRET", WHERE["partial"]),
+        ("VERIFY-PARAMETER", WHERE["param"]),
+        ("VERIFY-PARAMETER", WHERE["bare"]),
+        ("VERIFY-S3-OBJECT", WHERE["env_file"]),
+        ("VERIFY-LOG-GROUP", WHERE["log_group"]),
+        ("VERIFY-EFS", WHERE["fs"]),
+        ("VERIFY-EFS", WHERE["ap"]),
+        ("VERIFY-NETWORK", WHERE["vpc"]),
+        ("VERIFY-NETWORK", WHERE["subnet1"]),
+        ("VERIFY-NETWORK", WHERE["subnet2"]),
+        ("VERIFY-NETWORK", WHERE["sg"]),
+        ("VERIFY-KMS", WHERE["kms"]),
+        ("VERIFY-ROLE", "executionRoleArn"),
+        ("VERIFY-ROLE", "taskRoleArn"),
     }, empty.stderr
 
     # 2. everything exists, but wrong: a missing tag, a secret where a parameter belongs, a disabled key, roles
@@ -217,8 +254,12 @@ def test_verify_every_check_fails_then_passes(aws: Any, aws_env: dict[str, str],
     cleanup.add(lambda: efs.delete_access_point(AccessPointId=wrong_ap))
     vpc = ec2.create_vpc(CidrBlock="10.77.0.0/16")["Vpc"]["VpcId"]
     other_vpc = ec2.create_vpc(CidrBlock="10.78.0.0/16")["Vpc"]["VpcId"]
-    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.77.{i}.0/24", AvailabilityZone=f"{REGION}{zone}")
-               ["Subnet"]["SubnetId"] for i, zone in ((1, "a"), (2, "a"), (3, "b"))]
+    subnets = [
+        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.77.{i}.0/24", AvailabilityZone=f"{REGION}{zone}")["Subnet"][
+            "SubnetId"
+        ]
+        for i, zone in ((1, "a"), (2, "a"), (3, "b"))
+    ]
     sg_other = ec2.create_security_group(GroupName="lcv-other", Description="x", VpcId=other_vpc)["GroupId"]
     sg = ec2.create_security_group(GroupName="lcv-tasks", Description="x", VpcId=vpc)["GroupId"]
     for subnet in subnets:
@@ -227,18 +268,35 @@ def test_verify_every_check_fails_then_passes(aws: Any, aws_env: dict[str, str],
         cleanup.add(lambda g=group: ec2.delete_security_group(GroupId=g))
     cleanup.add(lambda: ec2.delete_vpc(VpcId=vpc))
     cleanup.add(lambda: ec2.delete_vpc(VpcId=other_vpc))
-    create_role(aws, "lcv-exec", {"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]}, cleanup,
-        [{"Effect": "Allow", "Action": "ecr:*", "Resource": "*"}])
+    create_role(
+        aws,
+        "lcv-exec",
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}
+            ],
+        },
+        cleanup,
+        [{"Effect": "Allow", "Action": "ecr:*", "Resource": "*"}],
+    )
     create_role(aws, "lcv-task", ECS_TRUST, cleanup, [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}])
     broken = verify(dict(ids, ap=wrong_ap, vpc=vpc, subnet1=subnets[0], subnet2=subnets[1], sg=sg_other))
     assert broken.returncode == 2, broken.stderr
     assert rules_at(broken) == {
-        ("VERIFY-IMAGE", WHERE["image"]), ("VERIFY-PARAMETER", WHERE["bare"]), ("VERIFY-SECRET", WHERE["full"]),
-        ("VERIFY-KMS", WHERE["full"]), ("VERIFY-S3-OBJECT", WHERE["env_file"]), ("VERIFY-LOG-GROUP", WHERE["log_group"]),
-        ("VERIFY-EFS", WHERE["ap"]), ("VERIFY-NETWORK", WHERE["subnet2"]), ("VERIFY-NETWORK", WHERE["sg"]),
-        ("VERIFY-KMS", WHERE["kms"]), ("VERIFY-ADOPT", WHERE["managed"]),
-        ("VERIFY-ROLE-TRUST", "executionRoleArn"), ("VERIFY-ROLE-POLICY", "executionRoleArn"),
+        ("VERIFY-IMAGE", WHERE["image"]),
+        ("VERIFY-PARAMETER", WHERE["bare"]),
+        ("VERIFY-SECRET", WHERE["full"]),
+        ("VERIFY-KMS", WHERE["full"]),
+        ("VERIFY-S3-OBJECT", WHERE["env_file"]),
+        ("VERIFY-LOG-GROUP", WHERE["log_group"]),
+        ("VERIFY-EFS", WHERE["ap"]),
+        ("VERIFY-NETWORK", WHERE["subnet2"]),
+        ("VERIFY-NETWORK", WHERE["sg"]),
+        ("VERIFY-KMS", WHERE["kms"]),
+        ("VERIFY-ADOPT", WHERE["managed"]),
+        ("VERIFY-ROLE-TRUST", "executionRoleArn"),
+        ("VERIFY-ROLE-POLICY", "executionRoleArn"),
         ("VERIFY-ROLE-POLICY", "taskRoleArn"),
     }, broken.stderr
     text = {(rule, path): (severity, message) for rule, severity, path, message in findings(broken)}
@@ -251,16 +309,26 @@ def test_verify_every_check_fails_then_passes(aws: Any, aws_env: dict[str, str],
     assert f"belongs to file system {other_fs}" in text[("VERIFY-EFS", WHERE["ap"])][1]
     assert "both in eu-west-2a" in text[("VERIFY-NETWORK", WHERE["subnet2"])][1]
     assert text[("VERIFY-ADOPT", WHERE["managed"])] == (
-        "warning", f"secret 'lcv/managed' exists already ({managed}): ecsform creates it, and the root's first apply "
-                   "stops with ResourceExistsException unless the root's state holds it")
+        "warning",
+        f"secret 'lcv/managed' exists already ({managed}): ecsform creates it, and the root's first apply "
+        "stops with ResourceExistsException unless the root's state holds it",
+    )
     assert "hint: adopt it: python main.py synth lcv-app.yaml --adopt (the first apply imports it)" in broken.stderr
     execution_missing = text[("VERIFY-ROLE-POLICY", "executionRoleArn")][1]
-    for needed in ("secretsmanager:GetSecretValue", "ssm:GetParameters", "s3:GetObject", "logs:CreateLogStream",
-                   full, f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/lcv/param", "arn:aws:s3:::lcv-bucket/app.env"):
+    for needed in (
+        "secretsmanager:GetSecretValue",
+        "ssm:GetParameters",
+        "s3:GetObject",
+        "logs:CreateLogStream",
+        full,
+        f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/lcv/param",
+        "arn:aws:s3:::lcv-bucket/app.env",
+    ):
         assert needed in execution_missing, needed
     assert "ecr:" not in execution_missing  # ecr:* allows the pulls
-    assert "elasticfilesystem:ClientMount, elasticfilesystem:ClientWrite" in text[("VERIFY-ROLE-POLICY",
-                                                                                   "taskRoleArn")][1]
+    assert (
+        "elasticfilesystem:ClientMount, elasticfilesystem:ClientWrite" in text[("VERIFY-ROLE-POLICY", "taskRoleArn")][1]
+    )
 
     # 3. fixed: verify passes (exit 0, no finding), and says what it found, through an assumed role
     put_image(aws, "lcv-app", "1.0", REGION, cleanup)
@@ -277,26 +345,77 @@ def test_verify_every_check_fails_then_passes(aws: Any, aws_env: dict[str, str],
     cleanup.add(lambda: efs.delete_access_point(AccessPointId=ap))
     iam = aws("iam")
     iam.update_assume_role_policy(RoleName="lcv-exec", PolicyDocument=json.dumps(ECS_TRUST))
-    iam.put_role_policy(RoleName="lcv-exec", PolicyName="task", PolicyDocument=json.dumps({
-        "Version": "2012-10-17", "Statement": [
-            {"Effect": "Allow", "Action": ["ecr:*", "logs:CreateLogStream", "logs:PutLogEvents"], "Resource": "*"},
-            {"Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
-             "Resource": f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:lcv*"},
-            {"Effect": "Allow", "Action": "ssm:GetParameters", "Resource": f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/*"},
-            {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": key["Arn"]},
-            {"Effect": "Allow", "Action": ["s3:GetObject", "s3:GetBucketLocation"], "Resource": [
-                "arn:aws:s3:::lcv-bucket", "arn:aws:s3:::lcv-bucket/*"]}]}))
-    policy = iam.create_policy(PolicyName="lcv-efs", PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Action": "elasticfilesystem:Client*", "Resource": "*",
-         "Condition": {"StringEquals": {"elasticfilesystem:AccessPointArn":
-                                        f"arn:aws:elasticfilesystem:{REGION}:{ACCOUNT}:access-point/{ap}"}}}]}))["Policy"]
+    iam.put_role_policy(
+        RoleName="lcv-exec",
+        PolicyName="task",
+        PolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Action": ["ecr:*", "logs:CreateLogStream", "logs:PutLogEvents"],
+                        "Resource": "*",
+                    },
+                    {
+                        "Effect": "Allow",
+                        "Action": "secretsmanager:GetSecretValue",
+                        "Resource": f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:lcv*",
+                    },
+                    {
+                        "Effect": "Allow",
+                        "Action": "ssm:GetParameters",
+                        "Resource": f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/*",
+                    },
+                    {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": key["Arn"]},
+                    {
+                        "Effect": "Allow",
+                        "Action": ["s3:GetObject", "s3:GetBucketLocation"],
+                        "Resource": ["arn:aws:s3:::lcv-bucket", "arn:aws:s3:::lcv-bucket/*"],
+                    },
+                ],
+            }
+        ),
+    )
+    policy = iam.create_policy(
+        PolicyName="lcv-efs",
+        PolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Action": "elasticfilesystem:Client*",
+                        "Resource": "*",
+                        "Condition": {
+                            "StringEquals": {
+                                "elasticfilesystem:AccessPointArn": f"arn:aws:elasticfilesystem:{REGION}:{ACCOUNT}:access-point/{ap}"
+                            }
+                        },
+                    }
+                ],
+            }
+        ),
+    )["Policy"]
     iam.attach_role_policy(RoleName="lcv-task", PolicyArn=policy["Arn"])
     cleanup.add(lambda: iam.delete_policy(PolicyArn=policy["Arn"]))
     cleanup.add(lambda: iam.detach_role_policy(RoleName="lcv-task", PolicyArn=policy["Arn"]))
-    deploy = create_role(aws, "lcv-deploy", {"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, "Action": "sts:AssumeRole"}]},
-        cleanup)
-    good = verify(dict(ids, full=f"{full}:password:AWSCURRENT:", ap=ap, vpc=vpc, subnet1=subnets[0], subnet2=subnets[2], sg=sg), "--role-arn", deploy)
+    deploy = create_role(
+        aws,
+        "lcv-deploy",
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, "Action": "sts:AssumeRole"}
+            ],
+        },
+        cleanup,
+    )
+    good = verify(
+        dict(ids, full=f"{full}:password:AWSCURRENT:", ap=ap, vpc=vpc, subnet1=subnets[0], subnet2=subnets[2], sg=sg),
+        "--role-arn",
+        deploy,
+    )
     assert good.returncode == 0, good.stderr
     assert findings(good) == [] and good.stderr == "", good.stderr
     partial = next(line for line in good.stdout.splitlines() if f"{WHERE['partial']}: partial ARN" in line)
@@ -305,8 +424,9 @@ def test_verify_every_check_fails_then_passes(aws: Any, aws_env: dict[str, str],
         assert re.search(rf"^lcv-app.yaml:\d+:\d+: ok: {re.escape(path)}: ", good.stdout, re.M), path
 
 
-def test_verify_secret_key_for_the_role_ecsform_creates(aws: Any, aws_env: dict[str, str], tmp_path: Path,
-                                                        cleanup: Cleanup) -> None:
+def test_verify_secret_key_for_the_role_ecsform_creates(
+    aws: Any, aws_env: dict[str, str], tmp_path: Path, cleanup: Cleanup
+) -> None:
     """A secret encrypted with a customer-managed key: the created execution role needs the key in kmsKeyArns."""
     key = aws("kms", REGION).create_key()["KeyMetadata"]["Arn"]
     secret = create_secret(aws, "lcv-kms-secret", REGION, cleanup, KmsKeyId=key)
@@ -328,7 +448,8 @@ x-ecsform: {{region: {REGION}, executionRole: {{kmsKeyArns: {json.dumps(keys)}}}
     missing = verify([])
     assert missing.returncode == 0, missing.stderr  # a warning: the key policy may grant the role on its own
     assert [(r, s, p) for r, s, p, _ in findings(missing)] == [
-        ("VERIFY-SECRET-KMS", "warning", "containerDefinitions[0].secrets[0].valueFrom")]
+        ("VERIFY-SECRET-KMS", "warning", "containerDefinitions[0].secrets[0].valueFrom")
+    ]
     assert f"add {key} to x-ecsform.executionRole.kmsKeyArns" in missing.stderr
     granted = verify([key])
     assert granted.returncode == 0 and findings(granted) == [], granted.stderr
@@ -345,8 +466,10 @@ def test_aws_errors_are_findings(aws_env: dict[str, str], tmp_path: Path) -> Non
     assert no_credentials.returncode == 2
     assert [r for r, _, _, _ in findings(no_credentials)] == ["AWS-CREDENTIALS"], no_credentials.stderr
     nowhere = {k: v for k, v in aws_env.items() if k not in ("AWS_REGION", "AWS_DEFAULT_REGION")}
-    (tmp_path / "no-region.yaml").write_text("family: lcv-nowhere\ncontainerDefinitions:\n"
-                                             "  - {name: a, image: busybox, memory: 64, readonlyRootFilesystem: true}\n")
+    (tmp_path / "no-region.yaml").write_text(
+        "family: lcv-nowhere\ncontainerDefinitions:\n"
+        "  - {name: a, image: busybox, memory: 64, readonlyRootFilesystem: true}\n"
+    )
     no_region = ecsform("verify", str(tmp_path / "no-region.yaml"), NO_CONFIG, env=nowhere)
     assert no_region.returncode == 2 and [r for r, _, _, _ in findings(no_region)] == ["AWS-REGION"], no_region.stderr
 
@@ -357,15 +480,31 @@ EXAMPLE = SPECS / "financial-api.json"
 EXAMPLE_REGION = "us-east-1"
 
 
-def test_example_1_verify_diff_adopt_apply(aws: Any, aws_env: dict[str, str], tmp_path: Path,
-                                           cleanup: Cleanup) -> None:
+def test_example_1_verify_diff_adopt_apply(aws: Any, aws_env: dict[str, str], tmp_path: Path, cleanup: Cleanup) -> None:
     """specs/financial-api.json as the seed document wrote it, in an account that has its roles (trusting ECS,
     with the permissions the task needs) but not its secrets, image or log group."""
     for name in ("ECSTaskRole", "ECSTaskExecutionRole"):
-        create_role(aws, name, ECS_TRUST, cleanup, [{"Effect": "Allow", "Action": [
-            "ecr:GetAuthorizationToken", "ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage",
-            "ecr:GetDownloadUrlForLayer", "logs:CreateLogStream", "logs:PutLogEvents",
-            "secretsmanager:GetSecretValue"], "Resource": "*"}])
+        create_role(
+            aws,
+            name,
+            ECS_TRUST,
+            cleanup,
+            [
+                {
+                    "Effect": "Allow",
+                    "Action": [
+                        "ecr:GetAuthorizationToken",
+                        "ecr:BatchCheckLayerAvailability",
+                        "ecr:BatchGetImage",
+                        "ecr:GetDownloadUrlForLayer",
+                        "logs:CreateLogStream",
+                        "logs:PutLogEvents",
+                        "secretsmanager:GetSecretValue",
+                    ],
+                    "Resource": "*",
+                }
+            ],
+        )
     run = lambda *args: ecsform(*args, NO_CONFIG, env=aws_env)  # noqa: E731 - the spec alone, as the seed wrote it
     missing = run("verify", str(EXAMPLE))
     assert missing.returncode == 2
@@ -379,8 +518,10 @@ def test_example_1_verify_diff_adopt_apply(aws: Any, aws_env: dict[str, str], tm
         "named 'openai-key' in account 123456789012, us-east-1",
     ], missing.stderr
     # ecsform creates the log group: missing is as it should be, and verify says so
-    assert "specs/financial-api.json:38:38: ok: containerDefinitions[0].logConfiguration.options.awslogs-group: " \
-           "log group '/ecs/financial-api' will be created" in missing.stdout
+    assert (
+        "specs/financial-api.json:38:38: ok: containerDefinitions[0].logConfiguration.options.awslogs-group: "
+        "log group '/ecs/financial-api' will be created" in missing.stdout
+    )
 
     put_image(aws, "financial-api", "latest", EXAMPLE_REGION, cleanup)
     secrets = {name: create_secret(aws, name, EXAMPLE_REGION, cleanup) for name in ("db-connection", "openai-key")}
@@ -390,11 +531,17 @@ def test_example_1_verify_diff_adopt_apply(aws: Any, aws_env: dict[str, str], tm
     seeded = run("verify", str(EXAMPLE))
     assert seeded.returncode == 0, seeded.stderr
     assert [(r, s, p) for r, s, p, _ in findings(seeded)] == [
-        ("VERIFY-ADOPT", "warning", "containerDefinitions[0].logConfiguration.options.awslogs-group")]
-    assert "hint: adopt it: python main.py synth specs/financial-api.json --adopt --no-config (the first apply" in seeded.stderr
+        ("VERIFY-ADOPT", "warning", "containerDefinitions[0].logConfiguration.options.awslogs-group")
+    ]
+    assert (
+        "hint: adopt it: python main.py synth specs/financial-api.json --adopt --no-config (the first apply"
+        in seeded.stderr
+    )
     for name, arn in secrets.items():
-        assert f"partial ARN arn:aws:secretsmanager:us-east-1:123456789012:secret:{name} resolves to exactly one " \
-               f"secret: {arn}" in seeded.stdout
+        assert (
+            f"partial ARN arn:aws:secretsmanager:us-east-1:123456789012:secret:{name} resolves to exactly one "
+            f"secret: {arn}" in seeded.stdout
+        )
 
     # an older revision runs: another log level and image, and a sidecar the spec no longer has
     ecs = aws("ecs", EXAMPLE_REGION)
@@ -409,31 +556,41 @@ def test_example_1_verify_diff_adopt_apply(aws: Any, aws_env: dict[str, str], tm
     before = run("diff", str(EXAMPLE))
     assert before.returncode == 1, before.stderr
     changed = [line.strip().split(":", 1)[0] for line in before.stdout.splitlines()[1:]]
-    assert changed == ["containerDefinitions[api].image", "containerDefinitions[api].environment[LOG_LEVEL]",
-                       "containerDefinitions[sidecar]"], before.stdout
+    assert changed == [
+        "containerDefinitions[api].image",
+        "containerDefinitions[api].environment[LOG_LEVEL]",
+        "containerDefinitions[sidecar]",
+    ], before.stdout
     assert 'containerDefinitions[api].environment[LOG_LEVEL]: "DEBUG" -> "INFO"' in before.stdout
 
     out = tmp_path / "build"
     synth = run("synth", str(EXAMPLE), "--adopt", "--out", str(out))
     assert synth.returncode == 0, synth.stderr
     root = out / "financial-api"
-    assert "module.task_definition.aws_cloudwatch_log_group.this[\"/ecs/financial-api\"]" in \
-        (root / "imports.tf").read_text()
+    assert (
+        'module.task_definition.aws_cloudwatch_log_group.this["/ecs/financial-api"]'
+        in (root / "imports.tf").read_text()
+    )
     tf = lambda *args, check=True: terraform(list(args), root, aws_env, check=check)  # noqa: E731
     tf("init", "-input=false")
     cleanup.add(lambda: tf("destroy", "-auto-approve", "-input=false"))
     tf("apply", "-auto-approve", "-input=false")
     after = run("diff", str(EXAMPLE))
     assert after.returncode == 0, after.stdout + after.stderr
-    assert re.fullmatch(r"specs/financial-api.json: no changes from financial-api:\d+ \(account 123456789012, "
-                        r"us-east-1\)\n", after.stdout), after.stdout
+    assert re.fullmatch(
+        r"specs/financial-api.json: no changes from financial-api:\d+ \(account 123456789012, "
+        r"us-east-1\)\n",
+        after.stdout,
+    ), after.stdout
     assert tf("plan", "-detailed-exitcode", "-input=false", check=False).returncode == 0
 
 
 # --- diff on its own family ---------------------------------------------------------------------------------
 
-def test_diff_equal_changed_removed_and_revisions(aws: Any, aws_env: dict[str, str], tmp_path: Path,
-                                                  cleanup: Cleanup) -> None:
+
+def test_diff_equal_changed_removed_and_revisions(
+    aws: Any, aws_env: dict[str, str], tmp_path: Path, cleanup: Cleanup
+) -> None:
     spec = tmp_path / "lcv-diff.yaml"
     spec.write_text(f"""\
 family: lcv-diff
@@ -489,8 +646,10 @@ containerDefinitions:
 
 # --- adopt: a pre-existing log group and secret ------------------------------------------------------------
 
-def test_adopt_pre_existing_log_group_and_secret(aws: Any, aws_env: dict[str, str], tmp_path: Path,
-                                                 cleanup: Cleanup) -> None:
+
+def test_adopt_pre_existing_log_group_and_secret(
+    aws: Any, aws_env: dict[str, str], tmp_path: Path, cleanup: Cleanup
+) -> None:
     spec = tmp_path / "lcv-adopt.yaml"
     spec.write_text(f"""\
 family: lcv-adopt
@@ -540,12 +699,17 @@ x-ecsform:
     manifest = json.loads((out / "manifest.json").read_text())
     assert "imports.tf" in manifest["roots"][0]["files"]
     again = ecsform("synth", str(spec), "--adopt", "--out", str(tmp_path / "again"), env=aws_env, cwd=tmp_path)
-    assert again.returncode == 0 and (tmp_path / "again" / "lcv-adopt" / "imports.tf").read_bytes() == \
-        (root / "imports.tf").read_bytes()
+    assert (
+        again.returncode == 0
+        and (tmp_path / "again" / "lcv-adopt" / "imports.tf").read_bytes() == (root / "imports.tf").read_bytes()
+    )
     assert terraform(["fmt", "-check", "-diff", str(root)], root, aws_env, check=False).returncode == 0
     tf("apply", "-auto-approve", "-input=false")
-    group = next(g for g in logs.describe_log_groups(logGroupNamePrefix="/lcv/adopt")["logGroups"]
-                 if g["logGroupName"] == "/lcv/adopt")
+    group = next(
+        g
+        for g in logs.describe_log_groups(logGroupNamePrefix="/lcv/adopt")["logGroups"]
+        if g["logGroupName"] == "/lcv/adopt"
+    )
     assert group["retentionInDays"] == 30
     assert logs.list_tags_for_resource(resourceArn=group["arn"].removesuffix(":*"))["tags"] == {"team": "orders"}
     described = aws("secretsmanager", REGION).describe_secret(SecretId=secret)
@@ -562,8 +726,9 @@ x-ecsform:
 def test_import_from_aws_reads_aws_region(aws: Any, aws_env: dict[str, str], cleanup: Cleanup) -> None:
     """boto3 reads only AWS_DEFAULT_REGION; ecsform reads AWS_REGION too, as the AWS CLI and Terraform do."""
     ecs = aws("ecs", REGION)
-    td = ecs.register_task_definition(family="lcv-import", containerDefinitions=[
-        {"name": "a", "image": "busybox", "memory": 64}])["taskDefinition"]
+    td = ecs.register_task_definition(
+        family="lcv-import", containerDefinitions=[{"name": "a", "image": "busybox", "memory": 64}]
+    )["taskDefinition"]
     cleanup.add(lambda: ecs.deregister_task_definition(taskDefinition=td["taskDefinitionArn"]))
     env = {k: v for k, v in aws_env.items() if k != "AWS_DEFAULT_REGION"}
     env["AWS_REGION"] = REGION
@@ -586,7 +751,8 @@ def test_the_target_account_and_role(aws_env: dict[str, str], monkeypatch: pytes
         connect(Target(account_id="210987654321", region=REGION))
     assert [f.rule for f in refused.value.findings] == ["AWS-ACCOUNT"]
     assert "the credentials are for account 123456789012, the target is account 210987654321" in str(refused.value)
-    other = connect(Target(account_id="210987654321", region=REGION,
-                           role_arn="arn:aws:iam::210987654321:role/deploy"), "api/prod")
+    other = connect(
+        Target(account_id="210987654321", region=REGION, role_arn="arn:aws:iam::210987654321:role/deploy"), "api/prod"
+    )
     assert other.account == "210987654321" and other.region == REGION
     assert other.identity()["arn"].endswith(":assumed-role/deploy/ecsform-api-prod")

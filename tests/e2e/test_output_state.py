@@ -16,16 +16,27 @@ pytestmark = [pytest.mark.e2e, pytest.mark.terraform, pytest.mark.xdist_group("e
 def _spec(folder: Path, family: str) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{family}.json"
-    path.write_text(json.dumps({
-        "family": family, "networkMode": "awsvpc", "requiresCompatibilities": ["FARGATE"], "cpu": "256",
-        "memory": "512", "x-ecsform": {"region": "us-east-1"},
-        "containerDefinitions": [{"name": "app", "image": "registry.example.com/app:1.0",
-                                  "readonlyRootFilesystem": True}]}))
+    path.write_text(
+        json.dumps(
+            {
+                "family": family,
+                "networkMode": "awsvpc",
+                "requiresCompatibilities": ["FARGATE"],
+                "cpu": "256",
+                "memory": "512",
+                "x-ecsform": {"region": "us-east-1"},
+                "containerDefinitions": [
+                    {"name": "app", "image": "registry.example.com/app:1.0", "readonlyRootFilesystem": True}
+                ],
+            }
+        )
+    )
     return path
 
 
-def test_an_applied_root_outlives_a_subset_synth_until_destroyed_and_pruned(aws_env: dict[str, str],
-                                                                          tmp_path: Path) -> None:
+def test_an_applied_root_outlives_a_subset_synth_until_destroyed_and_pruned(
+    aws_env: dict[str, str], tmp_path: Path
+) -> None:
     specs, out = tmp_path / "specs", tmp_path / "build"
     keep = _spec(specs, "kept-svc")
     _spec(specs, "left-svc")

@@ -25,8 +25,12 @@ def script() -> str:
     for block in blocks(TUTORIAL):
         if block.marker in ("spec", "file"):
             assert "ECSFORM_EOF" not in block.text
-            lines += [f"mkdir -p \"$(dirname '{block.argument}')\"", f"cat > '{block.argument}' <<'ECSFORM_EOF'",
-                      block.text.rstrip("\n"), "ECSFORM_EOF"]
+            lines += [
+                f"mkdir -p \"$(dirname '{block.argument}')\"",
+                f"cat > '{block.argument}' <<'ECSFORM_EOF'",
+                block.text.rstrip("\n"),
+                "ECSFORM_EOF",
+            ]
         elif block.lang == "sh" and block.marker is None:
             lines.append(block.text)
     return "\n".join(lines) + "\n"
@@ -34,9 +38,16 @@ def script() -> str:
 
 def test_tutorial_script_covers_every_step() -> None:
     text = script()
-    for step in ("ecsform validate specs", "ecsform synth specs --out build", "python -m generators.tfrc",
-                 "terraform init", "terraform plan -out tfplan", "terraform apply tfplan", "images.auto.tfvars.json",
-                 "terraform destroy"):
+    for step in (
+        "ecsform validate specs",
+        "ecsform synth specs --out build",
+        "python -m generators.tfrc",
+        "terraform init",
+        "terraform plan -out tfplan",
+        "terraform apply tfplan",
+        "images.auto.tfvars.json",
+        "terraform destroy",
+    ):
         assert step in text, step
     assert "cat > 'specs/hello-web.yaml'" in text and "cat > 'ecsform.yaml'" in text
     assert "AWS_PROFILE" not in text  # the reader's credentials block is not run

@@ -39,16 +39,18 @@ def configured(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[dic
     return out, json.loads((out / "manifest.json").read_text())["roots"]
 
 
-def test_every_root_is_fmt_clean(synthesized: tuple[Path, list[dict]], configured: tuple[Path, list[dict]],
-                                 tf_env: dict[str, str]) -> None:
+def test_every_root_is_fmt_clean(
+    synthesized: tuple[Path, list[dict]], configured: tuple[Path, list[dict]], tf_env: dict[str, str]
+) -> None:
     for out, roots in (synthesized, configured):
         assert len(roots) >= (10 if out == synthesized[0] else 5)
         proc = terraform(["fmt", "-check", "-diff", "-recursive", "."], out, tf_env, check=False)
         assert proc.returncode == 0 and proc.stdout == "", proc.stdout
 
 
-def test_roots_not_applied_by_the_e2e_suite_validate(synthesized: tuple[Path, list[dict]],
-                                                     tf_env: dict[str, str]) -> None:
+def test_roots_not_applied_by_the_e2e_suite_validate(
+    synthesized: tuple[Path, list[dict]], tf_env: dict[str, str]
+) -> None:
     out, roots = synthesized
     others = [r for r in roots if not any((REPO / r["spec"]).is_relative_to(d) for d in APPLIED_BY_E2E)]
     assert others, "the fixtures under tests/fixtures/features must be validated here"

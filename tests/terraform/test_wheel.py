@@ -35,18 +35,30 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     work = tmp_path_factory.mktemp("wheel")
     src = project_files(work / "src")
     pip = [sys.executable, "-m", "pip", "--disable-pip-version-check"]
-    run([*pip, "wheel", "--quiet", "--no-deps", "--no-build-isolation", "--wheel-dir", str(work / "dist"), str(src)],
-        work)
+    run(
+        [*pip, "wheel", "--quiet", "--no-deps", "--no-build-isolation", "--wheel-dir", str(work / "dist"), str(src)],
+        work,
+    )
     wheels = sorted((work / "dist").glob("ecsform-*.whl"))
     assert len(wheels) == 1, wheels
     run([sys.executable, "-m", "venv", "--without-pip", str(work / "venv")], work)
-    run([*pip, "--python", str(work / "venv" / "bin" / "python"), "install", "--quiet", "-c",
-         str(REPO / "requirements" / "constraints.txt"), str(wheels[0])], work)
+    run(
+        [
+            *pip,
+            "--python",
+            str(work / "venv" / "bin" / "python"),
+            "install",
+            "--quiet",
+            "-c",
+            str(REPO / "requirements" / "constraints.txt"),
+            str(wheels[0]),
+        ],
+        work,
+    )
     return work / "venv" / "bin"
 
 
-def test_installed_wheel_synthesizes_the_bundled_specs(installed: Path, tf_env: dict[str, str],
-                                                       tmp_path: Path) -> None:
+def test_installed_wheel_synthesizes_the_bundled_specs(installed: Path, tf_env: dict[str, str], tmp_path: Path) -> None:
     ecsform = str(installed / "ecsform")
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
     assert "Usage" in run([ecsform, "--help"], tmp_path, env).stdout
@@ -57,8 +69,9 @@ def test_installed_wheel_synthesizes_the_bundled_specs(installed: Path, tf_env: 
     shutil.copytree(SPECS, project / "specs")
     config = (REPO / "ecsform.yaml").read_text()
     assert "moduleSource: ./modules" in config
-    (project / "ecsform.yaml").write_text("\n".join(line for line in config.splitlines()
-                                                    if "moduleSource: ./modules" not in line) + "\n")
+    (project / "ecsform.yaml").write_text(
+        "\n".join(line for line in config.splitlines() if "moduleSource: ./modules" not in line) + "\n"
+    )
 
     run([ecsform, "validate", "specs"], project, env)
     run([ecsform, "synth", "specs", "--out", "build"], project, env)

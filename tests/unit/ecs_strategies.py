@@ -18,13 +18,96 @@ from hypothesis import strategies as st
 from generators.ecs_model import Shape, container_shape, input_shape
 
 HOSTILE = [
-    "yes", "no", "on", "off", "y", "n", "Yes", "NO", "true", "False", "null", "Null", "~", "", "0123", "0o17",
-    "0x1F", "1e3", "1E3", ".5", "-.5", "+1", "1_000", "12:30", "1:20:30", ".inf", "-.Inf", ".nan", "<<", "=", "-",
-    "- x", "? x", ": x", "a: b", "a:b", "#x", "a #b", "a# b", " lead", "trail ", "  ", "\t", "tab\there",
-    "multi\nline", "multi\nline\n", "trailing\n\n", "\nlead", "  indented\nx", "line  \nx", "a\r\nb", "${x}",
-    "${var.x}", "%{if x}", "{x}", "[x]", "x,y", "*alias", "&anchor", "!tag", "!!str", "%YAML", "@x", "`x", "'q'",
-    '"q"', "|", ">", "|-", "a\\b", "\\n", "é✓", "\u2028", "\x85", "\ufeff", "\x00", "\x7f", "\ue000", "😀", "---",
-    "...", "--- x", "0", "-0", "1.0", "0.5 vCPU", "1 GB", "x" * 130, "a\u2028b\nc", "é\nü\n",
+    "yes",
+    "no",
+    "on",
+    "off",
+    "y",
+    "n",
+    "Yes",
+    "NO",
+    "true",
+    "False",
+    "null",
+    "Null",
+    "~",
+    "",
+    "0123",
+    "0o17",
+    "0x1F",
+    "1e3",
+    "1E3",
+    ".5",
+    "-.5",
+    "+1",
+    "1_000",
+    "12:30",
+    "1:20:30",
+    ".inf",
+    "-.Inf",
+    ".nan",
+    "<<",
+    "=",
+    "-",
+    "- x",
+    "? x",
+    ": x",
+    "a: b",
+    "a:b",
+    "#x",
+    "a #b",
+    "a# b",
+    " lead",
+    "trail ",
+    "  ",
+    "\t",
+    "tab\there",
+    "multi\nline",
+    "multi\nline\n",
+    "trailing\n\n",
+    "\nlead",
+    "  indented\nx",
+    "line  \nx",
+    "a\r\nb",
+    "${x}",
+    "${var.x}",
+    "%{if x}",
+    "{x}",
+    "[x]",
+    "x,y",
+    "*alias",
+    "&anchor",
+    "!tag",
+    "!!str",
+    "%YAML",
+    "@x",
+    "`x",
+    "'q'",
+    '"q"',
+    "|",
+    ">",
+    "|-",
+    "a\\b",
+    "\\n",
+    "é✓",
+    "\u2028",
+    "\x85",
+    "\ufeff",
+    "\x00",
+    "\x7f",
+    "\ue000",
+    "😀",
+    "---",
+    "...",
+    "--- x",
+    "0",
+    "-0",
+    "1.0",
+    "0.5 vCPU",
+    "1 GB",
+    "x" * 130,
+    "a\u2028b\nc",
+    "é\nü\n",
     "curl -f http://localhost:8000/health || exit 1",
 ]
 
@@ -42,7 +125,7 @@ SIZES = ["256", "512", "1024", "2048", "3584", "100", "0", "0512", " 512", "0.5 
 
 
 def integers(shp: Shape) -> st.SearchStrategy[int]:
-    lo, hi = shp.raw.get("min", -(2 ** 31)), shp.raw.get("max", 2 ** 31 - 1)
+    lo, hi = shp.raw.get("min", -(2**31)), shp.raw.get("max", 2**31 - 1)
     return st.one_of(st.integers(lo, hi), st.sampled_from([0, 1, 80, 8080, 65535]))
 
 
@@ -73,8 +156,9 @@ def _build(shp: Shape) -> st.SearchStrategy[Any]:
 GENERATED: dict[str, list[str]] = {}  # structure shape -> the members its strategy can set
 
 
-def structure(shp: Shape, overrides: dict[str, st.SearchStrategy[Any]] | None = None,
-              always: tuple[str, ...] = (), most: int = 4) -> st.SearchStrategy[dict[str, Any]]:
+def structure(
+    shp: Shape, overrides: dict[str, st.SearchStrategy[Any]] | None = None, always: tuple[str, ...] = (), most: int = 4
+) -> st.SearchStrategy[dict[str, Any]]:
     """The required members (and `always`), plus up to `most` other members in a random order."""
     overrides = overrides or {}
     members = shp.members
@@ -105,8 +189,9 @@ def container_overrides() -> dict[str, st.SearchStrategy[Any]]:
         "name": st.sampled_from(CONTAINER_NAMES) | strings(),
         "environment": _pairs("value", strings()),
         "secrets": _pairs("valueFrom", strings()),
-        "portMappings": st.lists(st.fixed_dictionaries({"containerPort": st.integers(0, 65535)})
-                                 | for_shape("PortMapping"), max_size=3),
+        "portMappings": st.lists(
+            st.fixed_dictionaries({"containerPort": st.integers(0, 65535)}) | for_shape("PortMapping"), max_size=3
+        ),
     }
 
 
@@ -159,7 +244,8 @@ def full_task() -> dict[str, Any]:
 
 
 _NOT_YAML_PRINTABLE = re.compile(
-    "[^\t\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
+    "[^\t\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
+)
 
 
 def as_json(task: dict[str, Any]) -> str:

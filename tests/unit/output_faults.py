@@ -43,11 +43,15 @@ def debris(out: Path) -> list[str]:
     return sorted(near + inside)
 
 
-def write_spec(folder: Path, name: str, family: str, image: str = "registry.example.com/app:1.0",
-               region: str = "us-east-1") -> Path:
+def write_spec(
+    folder: Path, name: str, family: str, image: str = "registry.example.com/app:1.0", region: str = "us-east-1"
+) -> Path:
     """A small valid Fargate spec (JSON)."""
     spec = {
-        "family": family, "networkMode": "awsvpc", "requiresCompatibilities": ["FARGATE"], "cpu": "256",
+        "family": family,
+        "networkMode": "awsvpc",
+        "requiresCompatibilities": ["FARGATE"],
+        "cpu": "256",
         "memory": "512",
         "containerDefinitions": [{"name": "app", "image": image, "essential": True, "readonlyRootFilesystem": True}],
         "x-ecsform": {"region": region},
@@ -65,8 +69,9 @@ class Trace:
     @property
     def commit(self) -> int:
         """Index of the step that commits a publication (the journal's removal)."""
-        return next(i for i, (name, path) in enumerate(self.steps)
-                    if name == "unlink" and path.endswith("/" + writer.JOURNAL))
+        return next(
+            i for i, (name, path) in enumerate(self.steps) if name == "unlink" and path.endswith("/" + writer.JOURNAL)
+        )
 
 
 def no_sync(fd: int) -> None:
@@ -89,6 +94,7 @@ def at_steps(before: Callable[[int, str, str], None]) -> Iterator[list[tuple[str
                 trace.append((name, path))
             before(index, name, path)
             return real(*args, **kwargs)
+
         return step
 
     for name, call in saved.items():
@@ -104,6 +110,7 @@ def fail_at(n: int, err: int) -> Callable[[int, str, str], None]:
     def before(index: int, name: str, path: str) -> None:
         if index == n:
             raise OSError(err, os.strerror(err), path or None)
+
     return before
 
 
@@ -111,6 +118,7 @@ def kill_at(n: int) -> Callable[[int, str, str], None]:
     def before(index: int, name: str, path: str) -> None:
         if index == n:
             os.kill(os.getpid(), signal.SIGKILL)
+
     return before
 
 

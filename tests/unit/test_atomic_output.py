@@ -24,8 +24,8 @@ from generators.errors import EcsformError
 @dataclass
 class Case:
     name: str
-    pristine: Path                   # the previous output (absent: none), copied before every run
-    files: dict[str, bytes]          # what the run writes
+    pristine: Path  # the previous output (absent: none), copied before every run
+    files: dict[str, bytes]  # what the run writes
     manifest: dict[str, Any]
     prune: bool = False
     force: bool = False
@@ -55,16 +55,23 @@ def cases(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Case]:
     write_spec(specs, "extra.json", "extra-svc")
     out = base / "render" / "out"  # every case's output sits at the same depth: the same module sources
     files, manifest, _ = pipeline.synth_tree([str(specs)], out)
-    first, first_manifest, _ = pipeline.synth_tree([str(SPECS / "financial-api.json"),
-                                                    str(SPECS / "financial-api-stages.yaml")], out)
+    first, first_manifest, _ = pipeline.synth_tree(
+        [str(SPECS / "financial-api.json"), str(SPECS / "financial-api-stages.yaml")], out
+    )
     one, one_manifest, _ = pipeline.synth_tree([str(SPECS / "financial-api.json")], out)
     return {
         # financial-api changes (it holds state), extra-svc is new, the stages go, the suite is kept (a user file)
         "update": Case("update", _previous(base / "update", state_in=("financial-api",)), files, manifest),
         "first": Case("first", base / "first" / "out", first, first_manifest),  # into a new folder
         # --prune --force: the etl root and its state go, the suite and its user file, the stages
-        "prune": Case("prune", _previous(base / "prune", state_in=("financial-api", "financial-etl")), one,
-                      one_manifest, prune=True, force=True),
+        "prune": Case(
+            "prune",
+            _previous(base / "prune", state_in=("financial-api", "financial-etl")),
+            one,
+            one_manifest,
+            prune=True,
+            force=True,
+        ),
     }
 
 
@@ -97,8 +104,10 @@ def _points(steps: list[tuple[str, str]], commit: int) -> list[int]:
     """Every step up to the commit; after it (syncing and removing the staging folder, one file like the next),
     the first two, one in the middle and the last."""
     cleanup = range(commit + 1, len(steps))
-    return sorted(set(range(commit + 1)) | {i for i in (commit + 1, commit + 2, (commit + len(steps)) // 2,
-                                                          len(steps) - 1) if i in cleanup})
+    return sorted(
+        set(range(commit + 1))
+        | {i for i in (commit + 1, commit + 2, (commit + len(steps)) // 2, len(steps) - 1) if i in cleanup}
+    )
 
 
 @pytest.fixture()
@@ -164,17 +173,24 @@ def test_a_killed_cli_synth_is_undone_by_the_next_synth(tmp_path: Path) -> None:
     pipeline.synth([str(SPECS / "financial-api.json")], out)
     (out / "financial-api" / "terraform.tfstate").write_text('{"serial": 7}')
     before = snapshot(out)
-    driver = ("import os, signal, sys; sys.path.insert(0, sys.argv[1]); from generators import writer\n"
-              "real = writer.fs.rename\n"
-              "def rename(src, dst, *a, **k):\n"
-              "    if '/.ecsform-staging-' in str(src) and '/.ecsform-staging-' not in str(dst):\n"
-              "        real(src, dst, *a, **k); os.kill(os.getpid(), signal.SIGKILL)\n"
-              "    return real(src, dst, *a, **k)\n"
-              "writer.fs.rename = rename\n"
-              "sys.argv = ['main.py'] + sys.argv[2:]\n"
-              "import main; main.app()\n")
-    proc = subprocess.run([sys.executable, "-c", driver, str(REPO), "synth", str(SPECS), "--out", str(out)],
-                          capture_output=True, text=True, cwd=REPO, timeout=300)
+    driver = (
+        "import os, signal, sys; sys.path.insert(0, sys.argv[1]); from generators import writer\n"
+        "real = writer.fs.rename\n"
+        "def rename(src, dst, *a, **k):\n"
+        "    if '/.ecsform-staging-' in str(src) and '/.ecsform-staging-' not in str(dst):\n"
+        "        real(src, dst, *a, **k); os.kill(os.getpid(), signal.SIGKILL)\n"
+        "    return real(src, dst, *a, **k)\n"
+        "writer.fs.rename = rename\n"
+        "sys.argv = ['main.py'] + sys.argv[2:]\n"
+        "import main; main.app()\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", driver, str(REPO), "synth", str(SPECS), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=300,
+    )
     assert proc.returncode == -9, proc.stderr
     assert snapshot(out) != before  # half published: a root moved in, the manifest not yet
     with writer.output_lock(out, 0):
@@ -196,8 +212,11 @@ def test_unchanged_files_are_not_rewritten(tmp_path: Path) -> None:
     etl = specs / "financial-etl.json"
     etl.write_text(etl.read_text().replace('"memory": "2048"', '"memory": "4096"'))
     pipeline.synth([str(specs)], out)
-    changed = sorted(p.relative_to(out).as_posix() for p in out.rglob("*")
-                     if p.is_file() and (p.stat().st_ino, p.stat().st_mtime_ns) != before[p])
+    changed = sorted(
+        p.relative_to(out).as_posix()
+        for p in out.rglob("*")
+        if p.is_file() and (p.stat().st_ino, p.stat().st_mtime_ns) != before[p]
+    )
     assert changed == ["financial-etl/main.tf"]  # (and the mtime of the folder it was renamed into)
 
 
@@ -212,8 +231,9 @@ def test_changes_lists_missing_stale_and_extra_roots(tmp_path: Path) -> None:
     shutil.rmtree(out / "financial-etl")
     (out / "financial-api-stages" / "dev" / "terraform.tfstate").write_text("{}")
     before = snapshot(out)
-    files, manifest, _ = pipeline.synth_tree([str(SPECS / "financial-api.json"), str(SPECS / "financial-etl.json")],
-                                             out)
+    files, manifest, _ = pipeline.synth_tree(
+        [str(SPECS / "financial-api.json"), str(SPECS / "financial-etl.json")], out
+    )
     found = writer.changes(out, files, manifest)
     assert (found.missing, found.stale, found.manifest) == (["financial-etl"], ["financial-api"], True)
     assert found.extra == ["financial-api-stages/dev", "financial-api-stages/prod", "financial-app-suite"]

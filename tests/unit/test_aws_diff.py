@@ -12,23 +12,43 @@ def task(*containers: dict, **fields: object) -> dict:
     return {"family": "api", "networkMode": "awsvpc", "containerDefinitions": list(containers), **fields}
 
 
-SPEC = {"name": "api", "image": "repo:1", "portMappings": [{"containerPort": 8000}],
-        "environment": [{"name": "B", "value": "2"}, {"name": "A", "value": "1"}],
-        "healthCheck": {"command": ["CMD", "true"]}}
+SPEC = {
+    "name": "api",
+    "image": "repo:1",
+    "portMappings": [{"containerPort": 8000}],
+    "environment": [{"name": "B", "value": "2"}, {"name": "A", "value": "1"}],
+    "healthCheck": {"command": ["CMD", "true"]},
+}
 # What ECS answers for SPEC: defaults filled in, lists in another order, empty lists, bookkeeping fields.
-REGISTERED = {"name": "api", "image": "repo:1", "cpu": 0, "essential": True,
-              "portMappings": [{"containerPort": 8000, "hostPort": 8000, "protocol": "tcp"}],
-              "environment": [{"name": "A", "value": "1"}, {"name": "B", "value": "2"}],
-              "mountPoints": [], "volumesFrom": [], "systemControls": [],
-              "healthCheck": {"command": ["CMD", "true"], "interval": 30, "timeout": 5, "retries": 3}}
+REGISTERED = {
+    "name": "api",
+    "image": "repo:1",
+    "cpu": 0,
+    "essential": True,
+    "portMappings": [{"containerPort": 8000, "hostPort": 8000, "protocol": "tcp"}],
+    "environment": [{"name": "A", "value": "1"}, {"name": "B", "value": "2"}],
+    "mountPoints": [],
+    "volumesFrom": [],
+    "systemControls": [],
+    "healthCheck": {"command": ["CMD", "true"], "interval": 30, "timeout": 5, "retries": 3},
+}
 
 
 def described(*containers: dict, tags: list | None = None, **fields: object) -> dict:
-    return {"taskDefinition": {**task(*containers, **fields), "revision": 3, "status": "ACTIVE",
-                               "taskDefinitionArn": "arn:aws:ecs:us-east-1:1:task-definition/api:3",
-                               "volumes": [], "placementConstraints": [], "compatibilities": ["EC2", "FARGATE"],
-                               "registeredAt": "2026-01-01T00:00:00Z", "requiresAttributes": [{"name": "x"}]},
-            "tags": tags or []}
+    return {
+        "taskDefinition": {
+            **task(*containers, **fields),
+            "revision": 3,
+            "status": "ACTIVE",
+            "taskDefinitionArn": "arn:aws:ecs:us-east-1:1:task-definition/api:3",
+            "volumes": [],
+            "placementConstraints": [],
+            "compatibilities": ["EC2", "FARGATE"],
+            "registeredAt": "2026-01-01T00:00:00Z",
+            "requiresAttributes": [{"name": "x"}],
+        },
+        "tags": tags or [],
+    }
 
 
 def test_the_defaults_ecs_fills_in_are_no_change() -> None:
@@ -38,12 +58,16 @@ def test_the_defaults_ecs_fills_in_are_no_change() -> None:
 def test_host_port_defaults_to_the_container_port_only_in_awsvpc_mode() -> None:
     bridge = {**REGISTERED, "portMappings": [{"containerPort": 8000, "hostPort": 0, "protocol": "tcp"}]}
     spec = {**SPEC, "portMappings": [{"containerPort": 8000}]}
-    assert compare(registered(described(bridge, networkMode="bridge")),
-                   reduce_task(task(spec, networkMode="bridge"), {})) == []
-    changes = compare(registered(described(REGISTERED, networkMode="bridge")),
-                      reduce_task(task(spec, networkMode="bridge"), {}))
-    assert [(c.path, c.old, c.new) for c in changes] == [("containerDefinitions[api].portMappings[0].hostPort", 8000,
-                                                         ABSENT)]
+    assert (
+        compare(registered(described(bridge, networkMode="bridge")), reduce_task(task(spec, networkMode="bridge"), {}))
+        == []
+    )
+    changes = compare(
+        registered(described(REGISTERED, networkMode="bridge")), reduce_task(task(spec, networkMode="bridge"), {})
+    )
+    assert [(c.path, c.old, c.new) for c in changes] == [
+        ("containerDefinitions[api].portMappings[0].hostPort", 8000, ABSENT)
+    ]
 
 
 def test_changes_are_field_paths_keyed_by_name() -> None:
@@ -60,8 +84,9 @@ def test_changes_are_field_paths_keyed_by_name() -> None:
 
 
 def test_tags_compared_without_aws_tags() -> None:
-    old = registered(described(REGISTERED, tags=[{"key": "team", "value": "a"}, {"key": "aws:cloudformation:x",
-                                                                               "value": "y"}]))
+    old = registered(
+        described(REGISTERED, tags=[{"key": "team", "value": "a"}, {"key": "aws:cloudformation:x", "value": "y"}])
+    )
     assert compare(old, reduce_task(task(SPEC), {"team": "a"})) == []
     assert [c.format() for c in compare(old, reduce_task(task(SPEC), {"team": "b"}))] == ['tags[team]: "a" -> "b"']
 

@@ -25,27 +25,33 @@ def deny(action: object, resource: object = "*", **extra: object) -> dict:
     return {"Effect": "Deny", "Action": action, "Resource": resource, **extra}
 
 
-@pytest.mark.parametrize("pattern, subject, expected", [
-    ("*", "anything", True),
-    ("arn:aws:s3:::b/*", "arn:aws:s3:::b/k.env", True),
-    ("arn:aws:s3:::b/*", "arn:aws:s3:::c/k.env", False),
-    ("arn:aws:logs:*:*:log-group:/ecs/api:*", LOGS, True),  # a pattern subject: every stream of the group
-    ("arn:aws:logs:us-east-1:123456789012:log-group:/ecs/api", LOGS, False),  # the group alone is not its streams
-    ("arn:aws:logs:us-east-1:123456789012:log-group:/ecs/api:log-stream:*", LOGS, False),  # only some of them
-    ("arn:aws:secretsmanager:*:*:secret:db-??????", "arn:aws:secretsmanager:us-east-1:1:secret:db-??????", True),
-    ("arn:aws:secretsmanager:*:*:secret:db-?", "arn:aws:secretsmanager:us-east-1:1:secret:db-*", False),
-])
+@pytest.mark.parametrize(
+    "pattern, subject, expected",
+    [
+        ("*", "anything", True),
+        ("arn:aws:s3:::b/*", "arn:aws:s3:::b/k.env", True),
+        ("arn:aws:s3:::b/*", "arn:aws:s3:::c/k.env", False),
+        ("arn:aws:logs:*:*:log-group:/ecs/api:*", LOGS, True),  # a pattern subject: every stream of the group
+        ("arn:aws:logs:us-east-1:123456789012:log-group:/ecs/api", LOGS, False),  # the group alone is not its streams
+        ("arn:aws:logs:us-east-1:123456789012:log-group:/ecs/api:log-stream:*", LOGS, False),  # only some of them
+        ("arn:aws:secretsmanager:*:*:secret:db-??????", "arn:aws:secretsmanager:us-east-1:1:secret:db-??????", True),
+        ("arn:aws:secretsmanager:*:*:secret:db-?", "arn:aws:secretsmanager:us-east-1:1:secret:db-*", False),
+    ],
+)
 def test_covers_means_every_string_the_subject_stands_for(pattern: str, subject: str, expected: bool) -> None:
     assert covers(pattern, subject) is expected
 
 
-@pytest.mark.parametrize("a, b, expected", [
-    ("arn:aws:s3:::b/*", "arn:aws:s3:::b/x", True),
-    ("arn:aws:s3:::b/*.env", "arn:aws:s3:::b/app.*", True),
-    ("arn:aws:s3:::b/a?", "arn:aws:s3:::b/abc", False),
-    ("*", "", True),
-    ("a*b", "c*", False),
-])
+@pytest.mark.parametrize(
+    "a, b, expected",
+    [
+        ("arn:aws:s3:::b/*", "arn:aws:s3:::b/x", True),
+        ("arn:aws:s3:::b/*.env", "arn:aws:s3:::b/app.*", True),
+        ("arn:aws:s3:::b/a?", "arn:aws:s3:::b/abc", False),
+        ("*", "", True),
+        ("a*b", "c*", False),
+    ],
+)
 def test_overlaps(a: str, b: str, expected: bool) -> None:
     assert overlaps(a, b) is expected and overlaps(b, a) is expected
 
@@ -54,8 +60,10 @@ def test_allow_with_wildcards_actions_ignore_case() -> None:
     docs = [policy(allow("SecretsManager:Get*", "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-*"))]
     assert evaluate(docs, Request("secretsmanager:GetSecretValue", SECRET)) is Decision.ALLOWED
     assert evaluate(docs, Request("secretsmanager:PutSecretValue", SECRET)) is Decision.NOT_ALLOWED
-    assert evaluate(docs, Request("secretsmanager:GetSecretValue", SECRET.replace("db-", "other-"))) \
+    assert (
+        evaluate(docs, Request("secretsmanager:GetSecretValue", SECRET.replace("db-", "other-")))
         is Decision.NOT_ALLOWED
+    )
 
 
 def test_explicit_deny_wins_over_any_allow() -> None:
@@ -79,8 +87,9 @@ def test_not_action_and_not_resource() -> None:
 
 
 def test_conditions_decided_from_the_context_else_maybe() -> None:
-    scoped = allow("elasticfilesystem:ClientMount", "*",
-                   Condition={"StringEquals": {"elasticfilesystem:AccessPointArn": AP}})
+    scoped = allow(
+        "elasticfilesystem:ClientMount", "*", Condition={"StringEquals": {"elasticfilesystem:AccessPointArn": AP}}
+    )
     context = (("elasticfilesystem:AccessPointArn", AP),)
     assert evaluate([policy(scoped)], Request("elasticfilesystem:ClientMount", "fs", context)) is Decision.ALLOWED
     other = (("elasticfilesystem:AccessPointArn", AP + "x"),)
@@ -133,8 +142,13 @@ def test_trust_policy_of_ecs_tasks() -> None:
 
 def test_trust_conditions_ecs_documents() -> None:
     base = {"Effect": "Allow", "Principal": {"Service": ECS}, "Action": "sts:AssumeRole"}
-    same = {**base, "Condition": {"StringEquals": {"aws:SourceAccount": "123456789012"},
-                                  "ArnLike": {"aws:SourceArn": "arn:aws:ecs:us-east-1:123456789012:*"}}}
+    same = {
+        **base,
+        "Condition": {
+            "StringEquals": {"aws:SourceAccount": "123456789012"},
+            "ArnLike": {"aws:SourceArn": "arn:aws:ecs:us-east-1:123456789012:*"},
+        },
+    }
     assert trusts_service(trust(same), ECS, SOURCE) is Decision.ALLOWED
     other = {**base, "Condition": {"StringEquals": {"aws:SourceAccount": "210987654321"}}}
     assert trusts_service(trust(other), ECS, SOURCE) is Decision.NOT_ALLOWED

@@ -26,8 +26,11 @@ def test_region_order(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_target_from_the_command_line() -> None:
     plan = Plan("api", "prod", "api.yaml", "us-east-1", {}, "api/prod")
     target = target_for(plan, Options(role_arn="arn:aws:iam::123456789012:role/deploy"))
-    assert (target.environment, target.region, target.role_arn) == ("prod", "us-east-1",
-                                                                     "arn:aws:iam::123456789012:role/deploy")
+    assert (target.environment, target.region, target.role_arn) == (
+        "prod",
+        "us-east-1",
+        "arn:aws:iam::123456789012:role/deploy",
+    )
     assert target_for(plan, Options(region="eu-west-1")).region == "eu-west-1"
     assert target.session_name(plan.root) == "ecsform-api-prod"
 
@@ -36,18 +39,21 @@ def client_error(code: str) -> bx.ClientError:
     return bx.ClientError({"Error": {"Code": code, "Message": "m"}}, "DescribeSecret")
 
 
-@pytest.mark.parametrize("exc, rule", [
-    (bx.NoCredentialsError(), "AWS-CREDENTIALS"),
-    (client_error("ExpiredTokenException"), "AWS-CREDENTIALS"),
-    (client_error("InvalidClientTokenId"), "AWS-CREDENTIALS"),
-    (bx.NoRegionError(), "AWS-REGION"),
-    (client_error("AccessDeniedException"), "AWS-ACCESS-DENIED"),
-    (client_error("AccessDenied"), "AWS-ACCESS-DENIED"),
-    (client_error("ThrottlingException"), "AWS-THROTTLED"),
-    (client_error("RequestLimitExceeded"), "AWS-THROTTLED"),
-    (bx.EndpointConnectionError(endpoint_url="https://sts.example"), "AWS-ENDPOINT"),
-    (client_error("InternalFailure"), "AWS-ERROR"),
-])
+@pytest.mark.parametrize(
+    "exc, rule",
+    [
+        (bx.NoCredentialsError(), "AWS-CREDENTIALS"),
+        (client_error("ExpiredTokenException"), "AWS-CREDENTIALS"),
+        (client_error("InvalidClientTokenId"), "AWS-CREDENTIALS"),
+        (bx.NoRegionError(), "AWS-REGION"),
+        (client_error("AccessDeniedException"), "AWS-ACCESS-DENIED"),
+        (client_error("AccessDenied"), "AWS-ACCESS-DENIED"),
+        (client_error("ThrottlingException"), "AWS-THROTTLED"),
+        (client_error("RequestLimitExceeded"), "AWS-THROTTLED"),
+        (bx.EndpointConnectionError(endpoint_url="https://sts.example"), "AWS-ENDPOINT"),
+        (client_error("InternalFailure"), "AWS-ERROR"),
+    ],
+)
 def test_aws_errors_are_findings_with_a_rule_and_a_hint(exc: Exception, rule: str) -> None:
     f = aws_finding(exc, "secretsmanager:DescribeSecret on db", ("containerDefinitions", 0, "secrets", 0, "valueFrom"))
     assert f.rule == rule and f.hint and f.message.startswith("secretsmanager:DescribeSecret on db: ")

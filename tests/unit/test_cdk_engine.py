@@ -37,8 +37,9 @@ def env_with(**changes: str | None) -> dict[str, str]:
 def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """specs/ and the fixtures through the CDK engine, with the default package (cdktn), without ecsform.yaml."""
     out = tmp_path_factory.mktemp("cdk-a") / "out"
-    proc = ecsform("synth", "--engine", "cdk", *SOURCES, "--out", str(out), NO_CONFIG,
-                   env=env_with(ECSFORM_CDK_PACKAGE=None))
+    proc = ecsform(
+        "synth", "--engine", "cdk", *SOURCES, "--out", str(out), NO_CONFIG, env=env_with(ECSFORM_CDK_PACKAGE=None)
+    )
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr and "!!" not in proc.stderr
     return out
@@ -88,8 +89,9 @@ def test_output_is_byte_identical_across_runs_folders_and_packages(synthesized: 
             assert not string.startswith((f"{synthesized.parents[1]}/", f"{REPO}/")), (name, string)
     other = tmp_path / "out"
     assert len(other.parts) == len(synthesized.parts)
-    proc = ecsform("synth", "--engine", "cdk", *SOURCES, "--out", str(other), NO_CONFIG,
-                   env=env_with(ECSFORM_CDK_PACKAGE="cdktf"))
+    proc = ecsform(
+        "synth", "--engine", "cdk", *SOURCES, "--out", str(other), NO_CONFIG, env=env_with(ECSFORM_CDK_PACKAGE="cdktf")
+    )
     assert proc.returncode == 0, proc.stderr
     assert tree(other) == a, "cdktf and cdktn write different roots"
     again = ecsform("synth", "--engine", "cdk", *SOURCES, "--out", str(other), NO_CONFIG)
@@ -140,26 +142,51 @@ def test_a_broken_node_or_jsii_runtime_is_a_finding(tmp_path: Path) -> None:
     node = tmp_path / "node"
     node.write_text("#!/bin/sh\necho 'node: cannot start' >&2\nexit 9\n")
     node.chmod(0o755)
-    proc = ecsform("synth", "--engine", "cdk", "specs/financial-api.json", "--out", str(tmp_path / "a"),
-                   env=env_with(JSII_NODE=str(node)))
+    proc = ecsform(
+        "synth",
+        "--engine",
+        "cdk",
+        "specs/financial-api.json",
+        "--out",
+        str(tmp_path / "a"),
+        env=env_with(JSII_NODE=str(node)),
+    )
     assert proc.returncode == 2
     assert "CDK-RUNTIME" in proc.stderr and "failed (exit 9): node: cannot start" in proc.stderr
     _no_traceback(proc)
-    proc = ecsform("synth", "--engine", "cdk", "specs/financial-api.json", "--out", str(tmp_path / "b"),
-                   env=env_with(JSII_RUNTIME=str(tmp_path / "missing-runtime.js")))
+    proc = ecsform(
+        "synth",
+        "--engine",
+        "cdk",
+        "specs/financial-api.json",
+        "--out",
+        str(tmp_path / "b"),
+        env=env_with(JSII_RUNTIME=str(tmp_path / "missing-runtime.js")),
+    )
     assert proc.returncode == 2
     assert "CDK-RUNTIME" in proc.stderr and "did not start" in proc.stderr
     assert "Traceback" not in proc.stderr
-    proc = ecsform("synth", "--engine", "cdk", "specs", "--out", str(tmp_path / "c"),
-                   env=env_with(ECSFORM_CDK_PACKAGE="aws-cdk-lib"))
+    proc = ecsform(
+        "synth",
+        "--engine",
+        "cdk",
+        "specs",
+        "--out",
+        str(tmp_path / "c"),
+        env=env_with(ECSFORM_CDK_PACKAGE="aws-cdk-lib"),
+    )
     assert proc.returncode == 2 and "CDK-PACKAGE" in proc.stderr
 
 
 def _cli_env(outdir: Path) -> dict[str, str]:
     """What the cdktf CLI sets when it runs cdktf.json's app (cli-core synth-stack.ts)."""
-    return env_with(CDKTF_OUTDIR=str(outdir), CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS="true",
-                    CDKTF_CONTEXT_JSON=json.dumps({"cdktfRelativeModules": []}), SYNTH_HCL_OUTPUT="false",
-                    NODE_OPTIONS="--max-old-space-size=4096")
+    return env_with(
+        CDKTF_OUTDIR=str(outdir),
+        CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS="true",
+        CDKTF_CONTEXT_JSON=json.dumps({"cdktfRelativeModules": []}),
+        SYNTH_HCL_OUTPUT="false",
+        NODE_OPTIONS="--max-old-space-size=4096",
+    )
 
 
 def _comparable(config: dict[str, Any]) -> dict[str, Any]:
@@ -179,8 +206,9 @@ def test_cdk_app_runs_the_way_the_cdktf_cli_runs_it(synthesized: Path, configure
     app = json.loads((REPO / "cdktf.json").read_text())["app"]
     for extra, expected in (("", configured), (f" {NO_CONFIG}", synthesized)):
         outdir = tmp_path / f"cdktf.out{extra.strip()}"
-        proc = subprocess.run(app + extra, shell=True, cwd=REPO, env=_cli_env(outdir), capture_output=True,
-                              text=True, timeout=300)
+        proc = subprocess.run(
+            app + extra, shell=True, cwd=REPO, env=_cli_env(outdir), capture_output=True, text=True, timeout=300
+        )
         assert proc.returncode == 0, proc.stderr
         manifest = json.loads((outdir / "manifest.json").read_text())
         roots = json.loads((expected / "manifest.json").read_text())["roots"]
@@ -229,10 +257,16 @@ def test_configured_roots_carry_the_target_and_backend_of_the_hcl_roots(configur
         assert mine["default_tags"] == provider["default_tags"]
         assert backend["s3"]["key"] == root["state"]["key"] == f"ecsform/{root['path']}/terraform.tfstate"
     prod = next(r for r in roots if r["path"] == "financial-api-stages/prod")
-    assert prod["target"] == {"environment": "prod", "accountId": "222222222222", "region": "eu-west-1",
-                              "roleArn": "arn:aws:iam::222222222222:role/ecsform-deploy"}
+    assert prod["target"] == {
+        "environment": "prod",
+        "accountId": "222222222222",
+        "region": "eu-west-1",
+        "roleArn": "arn:aws:iam::222222222222:role/ecsform-deploy",
+    }
     other = tmp_path / "cdktf"
-    proc = ecsform("synth", "--engine", "cdk", str(SPECS), "--out", str(other), env=env_with(ECSFORM_CDK_PACKAGE="cdktf"))
+    proc = ecsform(
+        "synth", "--engine", "cdk", str(SPECS), "--out", str(other), env=env_with(ECSFORM_CDK_PACKAGE="cdktf")
+    )
     assert proc.returncode == 0, proc.stderr
     assert tree(other) == tree(configured), "cdktf and cdktn write different configured roots"
 
@@ -248,8 +282,14 @@ def cdktf_cli() -> str:
 def test_cdktf_cli_synth(configured: Path, tmp_path: Path) -> None:
     """The real `cdktf synth` runs cdktf.json's app; its stacks are the ones `cdk-app` writes (with ecsform.yaml)."""
     outdir = tmp_path / "cdktf.out"
-    proc = subprocess.run([cdktf_cli(), "synth", "--output", str(outdir)], cwd=REPO, capture_output=True,
-                          text=True, timeout=600, env=env_with(CHECKPOINT_DISABLE="1", CI="1"))
+    proc = subprocess.run(
+        [cdktf_cli(), "synth", "--output", str(outdir)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=env_with(CHECKPOINT_DISABLE="1", CI="1"),
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     manifest = json.loads((outdir / "manifest.json").read_text())
     assert "financial-api-stages--prod" in manifest["stacks"]
@@ -260,6 +300,7 @@ def test_cdktf_cli_synth(configured: Path, tmp_path: Path) -> None:
 
 
 # --- the construct in a team's own app ------------------------------------------------------------------
+
 
 def _synth(build: Any, tmp_path: Path) -> dict[str, Any]:
     from generators import cdk
@@ -278,7 +319,9 @@ def test_construct_in_a_teams_stack(synthesized: Path, tmp_path: Path) -> None:
 
     def build(cdk: Any, stack: Any) -> None:
         image = cdk.cdk.TerraformVariable(stack, "api_image", type="string")
-        api = cdk.EcsTaskDefinition(stack, "api", spec=str(SPECS / "financial-api.json"), images={"api": image.string_value})
+        api = cdk.EcsTaskDefinition(
+            stack, "api", spec=str(SPECS / "financial-api.json"), images={"api": image.string_value}
+        )
         cdk.EcsTaskDefinition(stack, "copy", spec=spec)
         worker = cdk.EcsTaskDefinition(stack, "orders", spec=FIXTURES / "features" / "all-features.yaml")
         cdk.cdk.TerraformOutput(stack, "api_arn", value=api.arn)
@@ -286,23 +329,31 @@ def test_construct_in_a_teams_stack(synthesized: Path, tmp_path: Path) -> None:
 
     config = _synth(build, tmp_path)
     modules = config["module"]
-    assert sorted(modules) == ["api_task_definition", "copy_task_definition", "orders_efs_data", "orders_secrets",
-                               "orders_task_definition"]
+    assert sorted(modules) == [
+        "api_task_definition",
+        "copy_task_definition",
+        "orders_efs_data",
+        "orders_secrets",
+        "orders_task_definition",
+    ]
     assert config["output"]["api_arn"]["value"] == "${module.api_task_definition.arn}"
     assert config["output"]["worker_role"]["value"] == "${module.orders_task_definition.execution_role_arn}"
     assert modules["api_task_definition"]["container_definitions"][0]["image"] == "${var.api_image}"
     assert "orders_secret_legacy_key" in config["data"]["aws_secretsmanager_secret"]
     worker = modules["orders_task_definition"]
-    assert worker["secret_arns"] == {"arn:aws:secretsmanager:us-east-1:123456789012:secret:legacy-key":
-                                     "${data.aws_secretsmanager_secret.orders_secret_legacy_key.arn}"}
+    assert worker["secret_arns"] == {
+        "arn:aws:secretsmanager:us-east-1:123456789012:secret:legacy-key": "${data.aws_secretsmanager_secret.orders_secret_legacy_key.arn}"
+    }
     assert worker["kms_key_arns"].endswith("values(module.orders_secrets.kms_key_arns))}")
-    assert worker["volumes"][0]["efs_volume_configuration"]["file_system_id"] == "${module.orders_efs_data.file_system_id}"
+    assert (
+        worker["volumes"][0]["efs_volume_configuration"]["file_system_id"] == "${module.orders_efs_data.file_system_id}"
+    )
     # the same inputs as the ecsform root, apart from the names and where the modules and images come from
     root = json.loads((synthesized / "orders-worker" / "cdk.tf.json").read_text())["module"]
 
     def same(call: dict[str, Any]) -> str:
         text = json.dumps({k: v for k, v in call.items() if k not in ("//", "source")}, sort_keys=True)
-        return text.replace("orders_", "").replace('${var.api_image}', "")
+        return text.replace("orders_", "").replace("${var.api_image}", "")
 
     for name in ("task_definition", "secrets", "efs_data"):
         mine = json.loads(same(modules[f"orders_{name}"]))
@@ -316,16 +367,28 @@ def test_construct_in_a_teams_stack(synthesized: Path, tmp_path: Path) -> None:
 
 def test_secrets_by_name_are_looked_up_by_name(tmp_path: Path) -> None:
     """Repository credentials given by a secret's name resolve through the data source's `name`, as in HCL."""
-    spec = {"family": "private-registry", "networkMode": "awsvpc", "requiresCompatibilities": ["FARGATE"],
-            "cpu": "256", "memory": "512", "x-ecsform": {"region": "us-east-1"},
-            "containerDefinitions": [{"name": "app", "image": "registry.example.com/team/app:1.0",
-                                      "readonlyRootFilesystem": True,
-                                      "repositoryCredentials": {"credentialsParameter": "registry-creds"}}]}
+    spec = {
+        "family": "private-registry",
+        "networkMode": "awsvpc",
+        "requiresCompatibilities": ["FARGATE"],
+        "cpu": "256",
+        "memory": "512",
+        "x-ecsform": {"region": "us-east-1"},
+        "containerDefinitions": [
+            {
+                "name": "app",
+                "image": "registry.example.com/team/app:1.0",
+                "readonlyRootFilesystem": True,
+                "repositoryCredentials": {"credentialsParameter": "registry-creds"},
+            }
+        ],
+    }
     config = _synth(lambda cdk, stack: cdk.EcsTaskDefinition(stack, "app", spec=spec), tmp_path)
     [(name, data)] = config["data"]["aws_secretsmanager_secret"].items()
     assert name.startswith("app_secret_") and data["name"] == "registry-creds" and "arn" not in data
     assert config["module"]["app_task_definition"]["secret_arns"] == {
-        "registry-creds": f"${{data.aws_secretsmanager_secret.{name}.arn}}"}
+        "registry-creds": f"${{data.aws_secretsmanager_secret.{name}.arn}}"
+    }
     hcl = tmp_path / "hcl"
     (tmp_path / "spec.json").write_text(json.dumps(spec))
     assert ecsform("synth", str(tmp_path / "spec.json"), "--out", str(hcl)).returncode == 0
@@ -344,8 +407,13 @@ def test_construct_errors(tmp_path: Path) -> None:
         cdk.EcsTaskDefinition(stack, "api", spec=SPECS / "financial-api.json", images={"nope": "x:1"})
     with pytest.raises(EcsformError, match="SPEC-REQUIRED"):
         cdk.EcsTaskDefinition(stack, "bad", spec={"family": "x"})
-    prod = cdk.EcsTaskDefinition(stack, "prod", spec=SPECS / "financial-api-stages.yaml", environment="prod",
-                                 module_source="git::https://example.com/ecsform.git//modules?ref=v1")
+    prod = cdk.EcsTaskDefinition(
+        stack,
+        "prod",
+        spec=SPECS / "financial-api-stages.yaml",
+        environment="prod",
+        module_source="git::https://example.com/ecsform.git//modules?ref=v1",
+    )
     assert prod.plan.family == "financial-api-prod"
     assert prod.task_definition.source == "git::https://example.com/ecsform.git//modules/ecs-task-definition?ref=v1"
 
@@ -354,7 +422,11 @@ def test_references_are_renamed_outside_string_literals_only() -> None:
     from generators.cdk import rename_references
 
     text = 'concat(["arn:x:module.secrets.y", "\\"module.efs_a"], values(module.secrets.kms_key_arns))'
-    assert rename_references(text, "api_") == \
-        'concat(["arn:x:module.secrets.y", "\\"module.efs_a"], values(module.api_secrets.kms_key_arns))'
-    assert rename_references('data.aws_secretsmanager_secret.secret_x.arn', "p_") == \
-        "data.aws_secretsmanager_secret.p_secret_x.arn"
+    assert (
+        rename_references(text, "api_")
+        == 'concat(["arn:x:module.secrets.y", "\\"module.efs_a"], values(module.api_secrets.kms_key_arns))'
+    )
+    assert (
+        rename_references("data.aws_secretsmanager_secret.secret_x.arn", "p_")
+        == "data.aws_secretsmanager_secret.p_secret_x.arn"
+    )

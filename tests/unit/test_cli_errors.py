@@ -50,8 +50,18 @@ def test_three_errors_one_run_exit_2_nothing_written(tmp_path: Path) -> None:
     assert len(lines) == 3, proc.stderr
     want = [
         (*where('"portMapping"'), "SPEC-UNKNOWN-FIELD", "containerDefinitions[0].portMapping", "unknown field"),
-        (*where('"eighty"'), "SPEC-TYPE", "containerDefinitions[1].portMappings[0].containerPort", "expected an integer"),
-        (*where('"tcpx"'), "SPEC-ENUM", "containerDefinitions[1].portMappings[0].protocol", "'tcpx' is not one of: tcp, udp"),
+        (
+            *where('"eighty"'),
+            "SPEC-TYPE",
+            "containerDefinitions[1].portMappings[0].containerPort",
+            "expected an integer",
+        ),
+        (
+            *where('"tcpx"'),
+            "SPEC-ENUM",
+            "containerDefinitions[1].portMappings[0].protocol",
+            "'tcpx' is not one of: tcp, udp",
+        ),
     ]
     for line, (ln, col, rule, path, text) in zip(lines, want):
         assert line.startswith(f"{spec}:{ln}:{col}: error {rule}: {path}: "), line

@@ -89,6 +89,7 @@ def where(text: str, needle: str, offset: int = 0) -> str:
 
 # --- finding the file ------------------------------------------------------------------------------------
 
+
 def test_found_from_a_subfolder_up_to_the_repository_root(tmp_path: Path) -> None:
     repo = project(tmp_path / "repo")
     (tmp_path / "ecsform.yaml").write_text("defaults: {region: ap-south-1}\n")  # above the repository: ignored
@@ -120,21 +121,45 @@ def test_the_cli_reads_the_nearest_and_flags_choose_another_or_none(tmp_path: Pa
 
 MISTAKES = [
     # (what to change in CONFIG, rule, text of the place the finding points at, offset, words of the message)
-    (("  region: us-east-1\n  tags", "  regoin: us-east-1\n  tags"), "CONFIG-UNKNOWN-FIELD", "regoin", 0,
-     "did you mean 'region'?"),
-    (('accountId: "111111111111"', "accountId: 111111111111"), "CONFIG-INVALID", "111111111111", 0,
-     "quote it"),
+    (
+        ("  region: us-east-1\n  tags", "  regoin: us-east-1\n  tags"),
+        "CONFIG-UNKNOWN-FIELD",
+        "regoin",
+        0,
+        "did you mean 'region'?",
+    ),
+    (('accountId: "111111111111"', "accountId: 111111111111"), "CONFIG-INVALID", "111111111111", 0, "quote it"),
     (('accountId: "222222222222"', 'accountId: "2222"'), "CONFIG-INVALID", '"2222"', 0, "not an AWS account id"),
     (("backend:\n  s3:", "backend:\n  local: {}\n  s3:"), "CONFIG-BACKEND", "s3:", 0, "two backends"),
-    (("bucket: tfstate-{accountId}", "bucket: tfstate-{acountId}"), "CONFIG-PLACEHOLDER", "tfstate-", 0,
-     "did you mean {accountId}?"),
-    (("key: ecsform/{root}/terraform.tfstate", "key: ecsform/{root/terraform.tfstate"), "CONFIG-PLACEHOLDER",
-     "ecsform/{root", 0, "a brace that opens or closes no placeholder"),
-    (("key: ecsform/{root}/terraform.tfstate", "key: /ecsform/{root}/terraform.tfstate"), "CONFIG-INVALID",
-     "/ecsform/", 0, "starts or ends with '/'"),
+    (
+        ("bucket: tfstate-{accountId}", "bucket: tfstate-{acountId}"),
+        "CONFIG-PLACEHOLDER",
+        "tfstate-",
+        0,
+        "did you mean {accountId}?",
+    ),
+    (
+        ("key: ecsform/{root}/terraform.tfstate", "key: ecsform/{root/terraform.tfstate"),
+        "CONFIG-PLACEHOLDER",
+        "ecsform/{root",
+        0,
+        "a brace that opens or closes no placeholder",
+    ),
+    (
+        ("key: ecsform/{root}/terraform.tfstate", "key: /ecsform/{root}/terraform.tfstate"),
+        "CONFIG-INVALID",
+        "/ecsform/",
+        0,
+        "starts or ends with '/'",
+    ),
     (("bucket: tfstate-{accountId}", "bucket: TFState"), "CONFIG-INVALID", "TFState", 0, "not an S3 bucket name"),
-    (("roleArn: arn:aws:iam::222222222222:role/deploy", "roleArn: arn:aws:iam::111111111111:role/deploy"),
-     "CONFIG-ACCOUNT-MISMATCH", "arn:aws:iam::111111111111:role/deploy\nbackend", 0, "allowed_account_ids"),
+    (
+        ("roleArn: arn:aws:iam::222222222222:role/deploy", "roleArn: arn:aws:iam::111111111111:role/deploy"),
+        "CONFIG-ACCOUNT-MISMATCH",
+        "arn:aws:iam::111111111111:role/deploy\nbackend",
+        0,
+        "allowed_account_ids",
+    ),
     (("    bucket: tfstate-{accountId}\n", ""), "CONFIG-REQUIRED", "    key:", 4, "needs bucket"),
 ]
 
@@ -154,23 +179,35 @@ def test_each_mistake_is_located(tmp_path: Path, change, rule, at, offset, words
 def test_a_mistake_stops_every_command_and_nothing_is_written(tmp_path: Path) -> None:
     text = CONFIG.replace(*MISTAKES[0][0])
     repo = project(tmp_path, text)
-    for command in (["synth", "specs", "--out", "build"], ["synth", "--engine", "cdk", "specs", "--out", "build"],
-                    ["validate", "specs"], ["render", "specs/shop.yaml", "--env", "dev"]):
+    for command in (
+        ["synth", "specs", "--out", "build"],
+        ["synth", "--engine", "cdk", "specs", "--out", "build"],
+        ["validate", "specs"],
+        ["render", "specs/shop.yaml", "--env", "dev"],
+    ):
         proc = ecsform(*command, cwd=repo)
         assert proc.returncode == 2, proc.stderr
-        assert f"ecsform.yaml:{where(text, 'regoin')}: error CONFIG-UNKNOWN-FIELD: defaults.regoin: unknown key " \
-               "'regoin'\n    hint: did you mean 'region'?" in proc.stderr
+        assert (
+            f"ecsform.yaml:{where(text, 'regoin')}: error CONFIG-UNKNOWN-FIELD: defaults.regoin: unknown key "
+            "'regoin'\n    hint: did you mean 'region'?" in proc.stderr
+        )
         assert "Traceback" not in proc.stderr and proc.stdout == ""
     assert sorted(p.name for p in repo.iterdir()) == [".git", "ecsform.yaml", "specs"]
 
 
 def test_every_mistake_at_once(tmp_path: Path) -> None:
-    text = CONFIG.replace("  region: us-east-1\n  tags", "  regoin: us-east-1\n  tags") \
-        .replace('accountId: "222222222222"', 'accountId: "2222"').replace("{accountId}", "{acount}")
+    text = (
+        CONFIG.replace("  region: us-east-1\n  tags", "  regoin: us-east-1\n  tags")
+        .replace('accountId: "222222222222"', 'accountId: "2222"')
+        .replace("{accountId}", "{acount}")
+    )
     with pytest.raises(EcsformError) as err:
         project_config.load(project(tmp_path, text) / "ecsform.yaml")
-    assert sorted({f.rule for f in err.value.findings}) == ["CONFIG-INVALID", "CONFIG-PLACEHOLDER",
-                                                            "CONFIG-UNKNOWN-FIELD"]
+    assert sorted({f.rule for f in err.value.findings}) == [
+        "CONFIG-INVALID",
+        "CONFIG-PLACEHOLDER",
+        "CONFIG-UNKNOWN-FIELD",
+    ]
     assert len([f for f in err.value.findings if f.rule == "CONFIG-PLACEHOLDER"]) == 2  # bucket and roleArn
 
 
@@ -179,43 +216,66 @@ def test_an_overlay_must_name_a_declared_environment(tmp_path: Path) -> None:
     repo = project(tmp_path, spec=spec)
     proc = ecsform("synth", "specs", "--out", "build", cwd=repo)
     assert proc.returncode == 2
-    assert f"specs/shop.yaml:{where(spec, 'prd:')}: error CONFIG-ENV-UNDECLARED: [environment prd] environments.prd: " \
-           "environment 'prd' is not declared in ecsform.yaml" in proc.stderr
+    assert (
+        f"specs/shop.yaml:{where(spec, 'prd:')}: error CONFIG-ENV-UNDECLARED: [environment prd] environments.prd: "
+        "environment 'prd' is not declared in ecsform.yaml" in proc.stderr
+    )
     assert "did you mean 'prod'?" in proc.stderr
     assert not (repo / "build").exists()
     # a configuration that declares no environments accepts any overlay (the defaults target them all)
-    assert ecsform("validate", "specs", cwd=project(tmp_path / "b", "defaults: {tags: {team: shop}}\n",
-                                                   spec)).returncode == 0
+    assert (
+        ecsform("validate", "specs", cwd=project(tmp_path / "b", "defaults: {tags: {team: shop}}\n", spec)).returncode
+        == 0
+    )
 
 
 def test_a_placeholder_the_root_cannot_fill_and_shared_state(tmp_path: Path) -> None:
     no_account = CONFIG.replace('  accountId: "123456789012"\n', "").replace(
-        '    accountId: "111111111111"\n    roleArn: arn:aws:iam::111111111111:role/deploy\n', "")
+        '    accountId: "111111111111"\n    roleArn: arn:aws:iam::111111111111:role/deploy\n', ""
+    )
     repo = project(tmp_path, no_account)
     proc = ecsform("synth", "specs", "--out", "build", cwd=repo)
     assert proc.returncode == 2
-    assert f"ecsform.yaml:{where(no_account, 'tfstate-')}: error CONFIG-PLACEHOLDER: [environment dev] " \
-           "backend.s3.bucket: root shop/dev: {accountId} has no value" in proc.stderr
-    shared = CONFIG.replace("key: ecsform/{root}/terraform.tfstate", "key: ecsform/terraform.tfstate") \
-        .replace("tfstate-{accountId}", "tfstate").replace("{accountId}:role/state", "123456789012:role/state")
+    assert (
+        f"ecsform.yaml:{where(no_account, 'tfstate-')}: error CONFIG-PLACEHOLDER: [environment dev] "
+        "backend.s3.bucket: root shop/dev: {accountId} has no value" in proc.stderr
+    )
+    shared = (
+        CONFIG.replace("key: ecsform/{root}/terraform.tfstate", "key: ecsform/terraform.tfstate")
+        .replace("tfstate-{accountId}", "tfstate")
+        .replace("{accountId}:role/state", "123456789012:role/state")
+    )
     repo = project(tmp_path / "b", shared)
     proc = ecsform("synth", "specs", "--out", "build", cwd=repo)
     assert proc.returncode == 2 and not (repo / "build").exists()
-    assert "error CONFIG-STATE-SHARED: [environment prod] backend.s3.key: roots shop/dev and shop/prod would keep " \
-           "their state in the same object s3://tfstate/ecsform/terraform.tfstate" in proc.stderr
+    assert (
+        "error CONFIG-STATE-SHARED: [environment prod] backend.s3.key: roots shop/dev and shop/prod would keep "
+        "their state in the same object s3://tfstate/ecsform/terraform.tfstate" in proc.stderr
+    )
     checked = ecsform("validate", "specs", cwd=repo)  # validate says what synth says, before any output
-    assert checked.returncode == 2 and "error CONFIG-STATE-SHARED: [environment prod] backend.s3.key: roots shop/dev " \
-        "and shop/prod would keep their state in the same object" in checked.stderr, checked.stderr
+    assert (
+        checked.returncode == 2
+        and "error CONFIG-STATE-SHARED: [environment prod] backend.s3.key: roots shop/dev "
+        "and shop/prod would keep their state in the same object"
+        in checked.stderr
+    ), checked.stderr
 
 
 # --- targets ----------------------------------------------------------------------------------------------
 
+
 def test_the_target_is_the_defaults_with_the_environment_over_them(tmp_path: Path) -> None:
     cfg = project_config.load(project(tmp_path) / "ecsform.yaml")
-    assert cfg.target(None) == Target(None, "123456789012", "us-east-1", None,
-                                      {"cost-center": "42", "managed-by": "ecsform"})
-    assert cfg.target("dev") == Target("dev", "111111111111", "us-east-1", "arn:aws:iam::111111111111:role/deploy",
-                                       {"cost-center": "42", "environment": "development", "managed-by": "ecsform"})
+    assert cfg.target(None) == Target(
+        None, "123456789012", "us-east-1", None, {"cost-center": "42", "managed-by": "ecsform"}
+    )
+    assert cfg.target("dev") == Target(
+        "dev",
+        "111111111111",
+        "us-east-1",
+        "arn:aws:iam::111111111111:role/deploy",
+        {"cost-center": "42", "environment": "development", "managed-by": "ecsform"},
+    )
     assert cfg.target("prod").region == "eu-west-1" and cfg.target("prod").tags == cfg.target(None).tags
     assert cfg.target("qa") == cfg.target(None)  # not declared: the defaults (and CONFIG-ENV-UNDECLARED)
     assert cfg.policy_node is not None and cfg.policy_node.mark == (20, 9)
@@ -229,7 +289,9 @@ def test_roots_carry_backend_and_targeted_provider(tmp_path: Path) -> None:
     proc = ecsform("synth", "specs", "--out", "build", cwd=repo)
     assert proc.returncode == 0, proc.stderr
     prod = repo / "build" / "shop" / "prod"
-    assert (prod / "providers.tf").read_text().split("\n", 2)[2] == """\
+    assert (
+        (prod / "providers.tf").read_text().split("\n", 2)[2]
+        == """\
 provider "aws" {
   region              = "eu-west-1"
   allowed_account_ids = ["222222222222"]
@@ -247,7 +309,10 @@ provider "aws" {
   }
 }
 """
-    assert (prod / "backend.tf").read_text().split("\n", 2)[2] == """\
+    )
+    assert (
+        (prod / "backend.tf").read_text().split("\n", 2)[2]
+        == """\
 terraform {
   backend "s3" {
     bucket       = "tfstate-222222222222"
@@ -262,14 +327,24 @@ terraform {
   }
 }
 """
+    )
     manifest = json.loads((repo / "build" / "manifest.json").read_text())
     dev = manifest["roots"][0]
-    assert dev["target"] == {"environment": "dev", "accountId": "111111111111", "region": "us-east-1",
-                             "roleArn": "arn:aws:iam::111111111111:role/deploy"}
-    assert dev["state"] == {"backend": "s3", "bucket": "tfstate-111111111111",
-                            "key": "ecsform/shop/dev/terraform.tfstate", "region": "us-east-1", "encrypt": True,
-                            "use_lockfile": True, "assume_role": {"role_arn": "arn:aws:iam::111111111111:role/state",
-                                                                  "session_name": "ecsform-shop-dev"}}
+    assert dev["target"] == {
+        "environment": "dev",
+        "accountId": "111111111111",
+        "region": "us-east-1",
+        "roleArn": "arn:aws:iam::111111111111:role/deploy",
+    }
+    assert dev["state"] == {
+        "backend": "s3",
+        "bucket": "tfstate-111111111111",
+        "key": "ecsform/shop/dev/terraform.tfstate",
+        "region": "us-east-1",
+        "encrypt": True,
+        "use_lockfile": True,
+        "assume_role": {"role_arn": "arn:aws:iam::111111111111:role/state", "session_name": "ecsform-shop-dev"},
+    }
     # the dev secret is in the dev account; prod's overlay names its own: no TARGET-* warning
     assert "TARGET-" not in proc.stderr
 
@@ -281,8 +356,12 @@ def test_tags_are_default_tags_once_and_render_shows_what_aws_registers(tmp_path
     tags = re.search(r"\n  tags = \{\n(.*?)\n  \}\n", main, re.S)
     assert tags and tags.group(1) == '    team = "shop"'  # managed-by: ecsform is already a default tag
     rendered = json.loads(ecsform("render", "specs/shop.yaml", "--env", "dev", cwd=repo).stdout)
-    assert rendered["tags"] == [{"key": "cost-center", "value": "42"}, {"key": "environment", "value": "development"},
-                                {"key": "managed-by", "value": "ecsform"}, {"key": "team", "value": "shop"}]
+    assert rendered["tags"] == [
+        {"key": "cost-center", "value": "42"},
+        {"key": "environment", "value": "development"},
+        {"key": "managed-by", "value": "ecsform"},
+        {"key": "team", "value": "shop"},
+    ]
 
 
 def test_regions_precedence_and_the_target_rules(tmp_path: Path) -> None:
@@ -291,8 +370,9 @@ def test_regions_precedence_and_the_target_rules(tmp_path: Path) -> None:
     proc = ecsform("validate", "specs", cwd=repo)
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr.count("warning TARGET-REGION") == 2  # x-ecsform.region, for dev and for prod
-    assert "x-ecsform.region is us-west-2, but its target (environment prod in ecsform.yaml) is eu-west-1" \
-        in proc.stderr
+    assert (
+        "x-ecsform.region is us-west-2, but its target (environment prod in ecsform.yaml) is eu-west-1" in proc.stderr
+    )
     render = lambda *a: json.loads(ecsform("render", "specs/shop.yaml", "--env", "prod", *a, cwd=repo).stdout)  # noqa: E731
     assert render("--region", "eu-west-1")["family"] == "shop-prod"
     assert ecsform("synth", "specs", "--out", "build", cwd=repo).returncode == 0
@@ -301,23 +381,30 @@ def test_regions_precedence_and_the_target_rules(tmp_path: Path) -> None:
     assert 'region              = "us-east-1"' in (repo / "b2/shop/dev/providers.tf").read_text()
     crossed = SPEC.replace("111111111111:secret:shop/db-AbCdEf", "333333333333:secret:shop/db-AbCdEf")
     proc = ecsform("validate", "specs", cwd=project(tmp_path / "b", spec=crossed))
-    assert "warning TARGET-ACCOUNT: [environment dev] containerDefinitions[0].secrets[0].valueFrom: the secret " \
-           "arn:aws:secretsmanager:us-east-1:333333333333:secret:shop/db-AbCdEf is in account 333333333333, but " \
-           "its target (environment dev in ecsform.yaml) is account 111111111111" in proc.stderr
+    assert (
+        "warning TARGET-ACCOUNT: [environment dev] containerDefinitions[0].secrets[0].valueFrom: the secret "
+        "arn:aws:secretsmanager:us-east-1:333333333333:secret:shop/db-AbCdEf is in account 333333333333, but "
+        "its target (environment dev in ecsform.yaml) is account 111111111111" in proc.stderr
+    )
     assert "123456789012.dkr.ecr" not in proc.stderr  # the shared registry's image: silent
 
 
 def test_module_source_from_the_configuration(tmp_path: Path) -> None:
     repo = project(tmp_path)
-    (repo / "ecsform.yaml").write_text(CONFIG.replace("defaults:\n", "defaults:\n  moduleSource: ./vendor/modules\n")
-                                       .replace("    tags: {environment: development}\n",
-                                                "    tags: {environment: development}\n"
-                                                "    moduleSource: git::https://git.example.com/m.git//modules?ref=v2\n"))
+    (repo / "ecsform.yaml").write_text(
+        CONFIG.replace("defaults:\n", "defaults:\n  moduleSource: ./vendor/modules\n").replace(
+            "    tags: {environment: development}\n",
+            "    tags: {environment: development}\n"
+            "    moduleSource: git::https://git.example.com/m.git//modules?ref=v2\n",
+        )
+    )
     assert ecsform("synth", "specs", "--out", "out/roots", cwd=repo).returncode == 0
     prod = (repo / "out/roots/shop/prod/main.tf").read_text()
     assert 'source = "../../../../vendor/modules/ecs-task-definition"' in prod
-    assert 'source = "git::https://git.example.com/m.git//modules/ecs-task-definition?ref=v2"' in \
-        (repo / "out/roots/shop/dev/main.tf").read_text()
+    assert (
+        'source = "git::https://git.example.com/m.git//modules/ecs-task-definition?ref=v2"'
+        in (repo / "out/roots/shop/dev/main.tf").read_text()
+    )
     assert ecsform("synth", "specs", "--out", "o2", "--module-source", "git::https://x//m", cwd=repo).returncode == 0
     assert 'source = "git::https://x//m/ecs-task-definition"' in (repo / "o2/shop/prod/main.tf").read_text()
 
@@ -341,6 +428,7 @@ def test_partial_backend_and_local_backend(tmp_path: Path) -> None:
 
 # --- without a configuration: the output of before -----------------------------------------------------
 
+
 def test_without_a_configuration_nothing_changes(tmp_path: Path) -> None:
     """--no-config in a project with an ecsform.yaml writes exactly what a project without one writes: no
     backend.tf, the provider with its region only, manifest entries without target or state."""
@@ -349,8 +437,13 @@ def test_without_a_configuration_nothing_changes(tmp_path: Path) -> None:
     outs = []
     for repo, args in ((with_file, [NO_CONFIG]), (without, [])):
         assert ecsform("synth", "specs", "--out", "build", *args, cwd=repo).returncode == 0
-        outs.append({p.relative_to(repo / "build").as_posix(): p.read_bytes()
-                     for p in sorted((repo / "build").rglob("*")) if p.is_file()})
+        outs.append(
+            {
+                p.relative_to(repo / "build").as_posix(): p.read_bytes()
+                for p in sorted((repo / "build").rglob("*"))
+                if p.is_file()
+            }
+        )
     assert outs[0] == outs[1]
     assert not [name for name in outs[0] if name.endswith("backend.tf")]
     roots = json.loads(outs[0]["manifest.json"])["roots"]
@@ -365,6 +458,7 @@ def test_in_process_callers_get_no_configuration(tmp_path: Path) -> None:
 
 
 # --- the repository's own configuration and the schema ------------------------------------------------------
+
 
 def test_schema_command_prints_the_committed_schema_and_the_bundled_file_satisfies_it() -> None:
     proc = ecsform("schema", "--config")

@@ -8,20 +8,35 @@ import pytest
 
 from generators import pipeline
 
-BASE = {"family": "a", "networkMode": "awsvpc", "requiresCompatibilities": ["FARGATE"], "cpu": "256", "memory": "512",
-        "containerDefinitions": [{"name": "x", "image": "y", "readonlyRootFilesystem": True}]}
+BASE = {
+    "family": "a",
+    "networkMode": "awsvpc",
+    "requiresCompatibilities": ["FARGATE"],
+    "cpu": "256",
+    "memory": "512",
+    "containerDefinitions": [{"name": "x", "image": "y", "readonlyRootFilesystem": True}],
+}
 
 
-@pytest.mark.parametrize("extra,path", [
-    ({"tags": [{"value": "v"}]}, "tags[0]"),
-    ({"proxyConfiguration": {"containerName": "x", "properties": [{"value": "1"}]}}, "proxyConfiguration.properties[0]"),
-    ({"proxyConfiguration": {"containerName": "x", "properties": [{"name": "IgnoredUID"}]}},
-     "proxyConfiguration.properties[0]"),
-])
+@pytest.mark.parametrize(
+    "extra,path",
+    [
+        ({"tags": [{"value": "v"}]}, "tags[0]"),
+        (
+            {"proxyConfiguration": {"containerName": "x", "properties": [{"value": "1"}]}},
+            "proxyConfiguration.properties[0]",
+        ),
+        (
+            {"proxyConfiguration": {"containerName": "x", "properties": [{"name": "IgnoredUID"}]}},
+            "proxyConfiguration.properties[0]",
+        ),
+    ],
+)
 def test_required_beyond_the_model(extra: dict, path: str) -> None:
     findings = pipeline.check_text(json.dumps({**BASE, **extra}))
-    assert any(f.rule == "SPEC-REQUIRED" and f.format().split(": ")[2] == path for f in findings), \
-        [f.format() for f in findings]
+    assert any(f.rule == "SPEC-REQUIRED" and f.format().split(": ")[2] == path for f in findings), [
+        f.format() for f in findings
+    ]
 
 
 def test_environment_entries_need_no_value_field() -> None:

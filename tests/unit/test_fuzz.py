@@ -24,19 +24,63 @@ for _path in spec_files() + sorted((REPO / "tests" / "fixtures" / "features").gl
     _text = _path.read_text()
     SEEDS.append(json.loads(_text) if _path.suffix == ".json" else YAML(typ="safe").load(_text))
 
-FIELD_NAMES = sorted(set(input_shape().members) | set(container_shape().members)
-                     | {"x-ecsform", "environments", "name", "valueFrom", "containerPort", "hostPort", "condition",
-                        "containerName", "sourceVolume", "options", "logDriver", "efsVolumeConfiguration",
-                        "fileSystemId", "authorizationConfig", "accessPointId", "secrets", "region"})
+FIELD_NAMES = sorted(
+    set(input_shape().members)
+    | set(container_shape().members)
+    | {
+        "x-ecsform",
+        "environments",
+        "name",
+        "valueFrom",
+        "containerPort",
+        "hostPort",
+        "condition",
+        "containerName",
+        "sourceVolume",
+        "options",
+        "logDriver",
+        "efsVolumeConfiguration",
+        "fileSystemId",
+        "authorizationConfig",
+        "accessPointId",
+        "secrets",
+        "region",
+    }
+)
 
-SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-5, 70000), st.floats(allow_nan=False, width=32),
-                    st.text(max_size=12), st.sampled_from(["awsvpc", "FARGATE", "EC2", "HEALTHY", "awslogs", "tcp",
-                                                           "ENABLED", "ecsform:secret/x", "ecsform:efs/x",
-                                                           "arn:aws:secretsmanager:us-east-1:123456789012:secret:x",
-                                                           "256", "512", "1 vCPU", "WINDOWS_SERVER_2022_CORE"]))
-VALUES = st.recursive(SCALARS, lambda inner: st.lists(inner, max_size=3)
-                      | st.dictionaries(st.sampled_from(FIELD_NAMES) | st.text(max_size=6), inner, max_size=3),
-                      max_leaves=6)
+SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-5, 70000),
+    st.floats(allow_nan=False, width=32),
+    st.text(max_size=12),
+    st.sampled_from(
+        [
+            "awsvpc",
+            "FARGATE",
+            "EC2",
+            "HEALTHY",
+            "awslogs",
+            "tcp",
+            "ENABLED",
+            "ecsform:secret/x",
+            "ecsform:efs/x",
+            "arn:aws:secretsmanager:us-east-1:123456789012:secret:x",
+            "256",
+            "512",
+            "1 vCPU",
+            "WINDOWS_SERVER_2022_CORE",
+        ]
+    ),
+)
+VALUES = st.recursive(
+    SCALARS,
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(st.sampled_from(FIELD_NAMES) | st.text(max_size=6), inner, max_size=3)
+    ),
+    max_leaves=6,
+)
 
 
 def from_shape(shape: Any, depth: int = 0) -> st.SearchStrategy[Any]:
@@ -61,8 +105,10 @@ def from_shape(shape: Any, depth: int = 0) -> st.SearchStrategy[Any]:
     return SCALARS
 
 
-TYPED = {**{k: from_shape(v) for k, v in input_shape().members.items()},
-         **{k: from_shape(v) for k, v in container_shape().members.items()}}
+TYPED = {
+    **{k: from_shape(v) for k, v in input_shape().members.items()},
+    **{k: from_shape(v) for k, v in container_shape().members.items()},
+}
 
 
 def _paths(doc: Any, path: tuple = ()) -> list[tuple]:
@@ -118,8 +164,12 @@ def _check(text: str) -> None:
     assert not internal, internal
 
 
-FUZZ = settings(max_examples=2000, deadline=None, derandomize=True,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+FUZZ = settings(
+    max_examples=2000,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 
 @FUZZ
@@ -134,7 +184,11 @@ def test_text_mutations_never_escape(text: str, data: st.DataObject) -> None:
     for _ in range(data.draw(st.integers(1, 3))):
         at = data.draw(st.integers(0, len(text)))
         cut = data.draw(st.integers(0, 5))
-        text = text[:at] + data.draw(st.text(max_size=4) | st.sampled_from(["{", "[", "&a", "*a", ": ", "\t", "!!", "---", '"'])) + text[at + cut:]
+        text = (
+            text[:at]
+            + data.draw(st.text(max_size=4) | st.sampled_from(["{", "[", "&a", "*a", ": ", "\t", "!!", "---", '"']))
+            + text[at + cut :]
+        )
     try:
         load_text(text, "fuzz.yaml")
     except EcsformError:
@@ -142,8 +196,12 @@ def test_text_mutations_never_escape(text: str, data: st.DataObject) -> None:
     _check(text)
 
 
-@settings(max_examples=400, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=400,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 @given(mutated())
 def test_synth_never_escapes(doc: Any) -> None:
     with tempfile.TemporaryDirectory() as tmp:

@@ -13,9 +13,38 @@ from hypothesis import strategies as st
 from generators.emit.hcl_syntax import Expr, body, key, quote, value
 
 TRICKY = [
-    "${x}", "%{ if a }b%{ endif }", "$${", "$$${x}", "%%{", "a\"b'c", "back\\slash", "new\nline", "tab\there",
-    "cr\rlf", "ünïcødé 日本 🚀", "<<EOF\nx\nEOF", "", "$", "%", "\\${x}", "\u2028\u2029", "\x01\x7f", "end$", "end%",
-    "${", "$}{", "\\\\${", "$$", "%%", "$%{", "%${", "{}", "#", "//", "/*", "*/",
+    "${x}",
+    "%{ if a }b%{ endif }",
+    "$${",
+    "$$${x}",
+    "%%{",
+    "a\"b'c",
+    "back\\slash",
+    "new\nline",
+    "tab\there",
+    "cr\rlf",
+    "ünïcødé 日本 🚀",
+    "<<EOF\nx\nEOF",
+    "",
+    "$",
+    "%",
+    "\\${x}",
+    "\u2028\u2029",
+    "\x01\x7f",
+    "end$",
+    "end%",
+    "${",
+    "$}{",
+    "\\\\${",
+    "$$",
+    "%%",
+    "$%{",
+    "%${",
+    "{}",
+    "#",
+    "//",
+    "/*",
+    "*/",
 ]
 
 
@@ -43,8 +72,9 @@ def test_alignment_follows_terraform_fmt() -> None:
 
 def _console_roundtrip(strings: list[str], work: Path, tf_env: dict[str, str]) -> list[str]:
     """Write the strings as HCL, let terraform evaluate them, and read them back as JSON."""
-    (work / "main.tf").write_text("locals {\n" + body([("strs", strings)], 1) + "}\n\n"
-                                  'output "strs" {\n  value = local.strs\n}\n')
+    (work / "main.tf").write_text(
+        "locals {\n" + body([("strs", strings)], 1) + '}\n\noutput "strs" {\n  value = local.strs\n}\n'
+    )
     terraform(["fmt", "-check", "-diff", "."], work, tf_env)
     terraform(["init", "-input=false"], work, tf_env)
     terraform(["apply", "-auto-approve", "-input=false"], work, tf_env)

@@ -20,14 +20,24 @@ def _limits() -> None:
 
 
 def run_validate(path: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, str(REPO / "main.py"), "validate", str(path)], capture_output=True,
-                          text=True, preexec_fn=_limits, timeout=120, cwd=REPO)
+    return subprocess.run(
+        [sys.executable, str(REPO / "main.py"), "validate", str(path)],
+        capture_output=True,
+        text=True,
+        preexec_fn=_limits,
+        timeout=120,
+        cwd=REPO,
+    )
 
 
-BILLION_LAUGHS = "\n".join(
-    ["a: &a [x, x, x, x, x, x, x, x, x, x]"]
-    + [f"{chr(98 + i)}: &{chr(98 + i)} [" + ", ".join([f"*{chr(97 + i)}"] * 10) + "]" for i in range(8)]
-    + ["family: *i"]) + "\n"
+BILLION_LAUGHS = (
+    "\n".join(
+        ["a: &a [x, x, x, x, x, x, x, x, x, x]"]
+        + [f"{chr(98 + i)}: &{chr(98 + i)} [" + ", ".join([f"*{chr(97 + i)}"] * 10) + "]" for i in range(8)]
+        + ["family: *i"]
+    )
+    + "\n"
+)
 
 CASES: dict[str, tuple[bytes, str, int]] = {
     # name: (content, rule, line)
@@ -37,7 +47,7 @@ CASES: dict[str, tuple[bytes, str, int]] = {
     "only-comments": (b"# nothing here\n", "SPEC-EMPTY", 1),
     "top-level-list": (b"- family: x\n", "SPEC-NOT-MAPPING", 1),
     "scalar": (b"just a string\n", "SPEC-NOT-MAPPING", 1),
-    "invalid-utf8": (b"family: ok\nimage: \"caf\xe9\"\n", "YAML-ENCODING", 2),
+    "invalid-utf8": (b'family: ok\nimage: "caf\xe9"\n', "YAML-ENCODING", 2),
     "nul-byte": (b"family: a\x00b\n", "YAML-ENCODING", 1),
     "alias-bomb": (BILLION_LAUGHS.encode(), "YAML-TOO-LARGE", 6),
     "deep-flow": (b"family: " + b"[" * 100_000 + b"]" * 100_000 + b"\n", "YAML-TOO-DEEP", 1),

@@ -141,16 +141,21 @@ SEED_CASES = {
     "seed-example-1": {"source": IMPORT_FIXTURES / "seed-example-1.json"},
     "seed-example-2": {"source": IMPORT_FIXTURES / "seed-example-2.json"},
     "seed-example-3": {"source": IMPORT_FIXTURES / "seed-example-3.json"},
-    "seed-example-4": {"environments": f"dev={IMPORT_FIXTURES / 'seed-example-4-dev.json'},"
-                                       f"prod={IMPORT_FIXTURES / 'seed-example-4-prod.json'}"},
+    "seed-example-4": {
+        "environments": f"dev={IMPORT_FIXTURES / 'seed-example-4-dev.json'},"
+        f"prod={IMPORT_FIXTURES / 'seed-example-4-prod.json'}"
+    },
 }
 
 
 @pytest.mark.parametrize("name", list(SEED_CASES))
 def test_seed_examples_import_to_the_golden_yaml(name: str) -> None:
     case = SEED_CASES[name]
-    text, warnings = importer.import_spec(str(case["source"])) if "source" in case else \
-        importer.import_spec(environments=case["environments"])
+    text, warnings = (
+        importer.import_spec(str(case["source"]))
+        if "source" in case
+        else importer.import_spec(environments=case["environments"])
+    )
     assert not warnings
     golden = GOLDEN / f"{name}.yaml"
     if UPDATE:
@@ -179,8 +184,9 @@ def test_seed_example_4_inputs_are_example_1_with_example_4_applied() -> None:
     """The seed's Example 4 is two fragments; the inputs are Example 1 with their cpu, memory and environment."""
     example_1 = json.loads((IMPORT_FIXTURES / "seed-example-1.json").read_text())
     for env, family, cpu, memory, values in (
-            ("dev", "financial-api-dev", "256", "512", {"ENVIRONMENT": "development", "DEBUG": "true"}),
-            ("prod", "financial-api-prod", "1024", "2048", {"ENVIRONMENT": "production", "DEBUG": "false"})):
+        ("dev", "financial-api-dev", "256", "512", {"ENVIRONMENT": "development", "DEBUG": "true"}),
+        ("prod", "financial-api-prod", "1024", "2048", {"ENVIRONMENT": "production", "DEBUG": "false"}),
+    ):
         task = json.loads((IMPORT_FIXTURES / f"seed-example-4-{env}.json").read_text())
         want = copy.deepcopy(example_1)
         want.update(family=family, cpu=cpu, memory=memory)
@@ -197,14 +203,19 @@ def described(task: dict[str, Any], tags: list[dict[str, str]] | None = None) ->
     """What `aws ecs describe-task-definition --include TAGS` prints for a registered task (the read-only
     fields and the empty lists AWS adds)."""
     td = copy.deepcopy(task)
-    td.update({
-        "taskDefinitionArn": f"arn:aws:ecs:us-east-1:123456789012:task-definition/{task['family']}:7",
-        "revision": 7, "status": "ACTIVE",
-        "requiresAttributes": [{"name": "com.amazonaws.ecs.capability.task-iam-role"}],
-        "compatibilities": ["EC2", "FARGATE"], "registeredAt": "2025-06-01T10:00:00.000000+00:00",
-        "registeredBy": "arn:aws:sts::123456789012:assumed-role/deployer/ci", "placementConstraints": [],
-        "volumes": task.get("volumes", []),
-    })
+    td.update(
+        {
+            "taskDefinitionArn": f"arn:aws:ecs:us-east-1:123456789012:task-definition/{task['family']}:7",
+            "revision": 7,
+            "status": "ACTIVE",
+            "requiresAttributes": [{"name": "com.amazonaws.ecs.capability.task-iam-role"}],
+            "compatibilities": ["EC2", "FARGATE"],
+            "registeredAt": "2025-06-01T10:00:00.000000+00:00",
+            "registeredBy": "arn:aws:sts::123456789012:assumed-role/deployer/ci",
+            "placementConstraints": [],
+            "volumes": task.get("volumes", []),
+        }
+    )
     for c in td["containerDefinitions"]:
         for key in ("mountPoints", "volumesFrom", "systemControls"):
             c.setdefault(key, [])
@@ -227,8 +238,9 @@ def test_describe_output_keeps_what_aws_filled_in_and_the_tags(tmp_path: Path) -
     text = import_file(doc)
     spec = importer.loaded_tasks(text)[None]
     assert spec["containerDefinitions"][0]["cpu"] == 0
-    assert spec["containerDefinitions"][0]["portMappings"] == [{"containerPort": 8000, "hostPort": 8000,
-                                                               "protocol": "tcp"}]
+    assert spec["containerDefinitions"][0]["portMappings"] == [
+        {"containerPort": 8000, "hostPort": 8000, "protocol": "tcp"}
+    ]
     assert spec["tags"] == [{"key": "team", "value": "payments"}, {"key": "on", "value": ""}]
     assert text.endswith("tags:\n  - key: team\n    value: payments\n  - key: 'on'\n    value: ''\n")
     for field in importer.read_only_fields():
@@ -237,33 +249,112 @@ def test_describe_output_keeps_what_aws_filled_in_and_the_tags(tmp_path: Path) -
 
 
 def test_read_only_fields_come_from_the_model() -> None:
-    assert importer.read_only_fields() >= {"taskDefinitionArn", "revision", "status", "requiresAttributes",
-                                            "compatibilities", "registeredAt", "registeredBy", "deregisteredAt"}
+    assert importer.read_only_fields() >= {
+        "taskDefinitionArn",
+        "revision",
+        "status",
+        "requiresAttributes",
+        "compatibilities",
+        "registeredAt",
+        "registeredBy",
+        "deregisteredAt",
+    }
     assert not importer.read_only_fields() & {"family", "containerDefinitions", "cpu", "requiresCompatibilities"}
 
 
 # --- strings YAML would misread -------------------------------------------------------------------------------
 
-HOSTILE = ["yes", "no", "on", "off", "Y", "null", "Null", "~", "", "0123", "0o17", "0x1F", "1e3", ".5", "-.5",
-           "+1", "1_000", "12:30", ".inf", ".NaN", "<<", "=", "true", "FALSE", " lead", "trail ", "a: b", "a:b",
-           "#x", "a #b", "- x", "-", "? x", "[x]", "{x}", "x, y", "*a", "&a", "!a", "%a", "@a", "`a", "'a'", '"a"',
-           "|", ">", "${x}", "%{x}", "a\\nb", "multi\nline", "multi\nline\n", "two\n\n", "\nlead", "  indented\nx",
-           "trail \nx", "tab\tx", "\tx", "cr\r\nlf", "nel\x85x", "ls\u2028x", "bom\ufeffx", "nul\x00x", "del\x7f",
-           "é ✓ 😀", "---", "...", "x" * 300, "0", "1.0", "0.5 vCPU", "1 GB"]
+HOSTILE = [
+    "yes",
+    "no",
+    "on",
+    "off",
+    "Y",
+    "null",
+    "Null",
+    "~",
+    "",
+    "0123",
+    "0o17",
+    "0x1F",
+    "1e3",
+    ".5",
+    "-.5",
+    "+1",
+    "1_000",
+    "12:30",
+    ".inf",
+    ".NaN",
+    "<<",
+    "=",
+    "true",
+    "FALSE",
+    " lead",
+    "trail ",
+    "a: b",
+    "a:b",
+    "#x",
+    "a #b",
+    "- x",
+    "-",
+    "? x",
+    "[x]",
+    "{x}",
+    "x, y",
+    "*a",
+    "&a",
+    "!a",
+    "%a",
+    "@a",
+    "`a",
+    "'a'",
+    '"a"',
+    "|",
+    ">",
+    "${x}",
+    "%{x}",
+    "a\\nb",
+    "multi\nline",
+    "multi\nline\n",
+    "two\n\n",
+    "\nlead",
+    "  indented\nx",
+    "trail \nx",
+    "tab\tx",
+    "\tx",
+    "cr\r\nlf",
+    "nel\x85x",
+    "ls\u2028x",
+    "bom\ufeffx",
+    "nul\x00x",
+    "del\x7f",
+    "é ✓ 😀",
+    "---",
+    "...",
+    "x" * 300,
+    "0",
+    "1.0",
+    "0.5 vCPU",
+    "1 GB",
+]
 
 
 def test_hostile_strings_round_trip_in_every_position(tmp_path: Path) -> None:
     task = {
         "family": "hostile",
-        "containerDefinitions": [{
-            "name": "app", "image": "nginx",
-            "command": HOSTILE, "entryPoint": ["a: b", "c"],
-            "environment": [{"name": f"V{i}", "value": s} for i, s in enumerate(HOSTILE)]
-            + [{"name": s, "value": s} for s in HOSTILE if s],
-            "dockerLabels": {s: s for s in HOSTILE},
-            "logConfiguration": {"logDriver": "awslogs", "options": {s or "k": s for s in HOSTILE}},
-            "healthCheck": {"command": ["CMD-SHELL", "curl -f http://x:8000/ || exit 1"]},
-        }],
+        "containerDefinitions": [
+            {
+                "name": "app",
+                "image": "nginx",
+                "command": HOSTILE,
+                "entryPoint": ["a: b", "c"],
+                "environment": [{"name": f"V{i}", "value": s} for i, s in enumerate(HOSTILE)]
+                + [{"name": s, "value": s} for s in HOSTILE if s],
+                "dockerLabels": {s: s for s in HOSTILE},
+                "logConfiguration": {"logDriver": "awslogs", "options": {s or "k": s for s in HOSTILE}},
+                "healthCheck": {"command": ["CMD-SHELL", "curl -f http://x:8000/ || exit 1"]},
+            }
+        ],
         "tags": [{"key": s or "k", "value": s} for s in HOSTILE],
     }
     text = importer.dump_yaml(importer.to_spec(importer.extract(task)[0]))
@@ -294,23 +385,44 @@ def test_multi_line_strings_are_literal_blocks() -> None:
 # --- shorthands, order ----------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("field, value, written", [
-    ("cpu", "256", "0.25 vCPU"), ("cpu", "512", "0.5 vCPU"), ("cpu", "1024", "1 vCPU"), ("cpu", "4096", "4 vCPU"),
-    ("cpu", "100", 100), ("cpu", "0", 0), ("cpu", "0512", "0512"), ("cpu", " 512", " 512"), ("cpu", "1 vCPU", "1 vCPU"),
-    ("memory", "512", "0.5 GB"), ("memory", "2048", "2 GB"), ("memory", "3584", "3.5 GB"), ("memory", "700", 700),
-    ("memory", "30720", "30 GB"), ("memory", "abc", "abc"),
-])
+@pytest.mark.parametrize(
+    "field, value, written",
+    [
+        ("cpu", "256", "0.25 vCPU"),
+        ("cpu", "512", "0.5 vCPU"),
+        ("cpu", "1024", "1 vCPU"),
+        ("cpu", "4096", "4 vCPU"),
+        ("cpu", "100", 100),
+        ("cpu", "0", 0),
+        ("cpu", "0512", "0512"),
+        ("cpu", " 512", " 512"),
+        ("cpu", "1 vCPU", "1 vCPU"),
+        ("memory", "512", "0.5 GB"),
+        ("memory", "2048", "2 GB"),
+        ("memory", "3584", "3.5 GB"),
+        ("memory", "700", 700),
+        ("memory", "30720", "30 GB"),
+        ("memory", "abc", "abc"),
+    ],
+)
 def test_task_size_shorthand_only_when_it_loads_back_the_same(field: str, value: str, written: Any) -> None:
     assert importer.size_shorthand(value, field) == written
 
 
 def test_shorthands_only_where_lossless() -> None:
-    task = {"family": "x", "containerDefinitions": [
-        {"name": "a", "image": "i", "portMappings": [{"containerPort": 80}, {"containerPort": 81, "protocol": "udp"}],
-         "environment": [{"name": "A", "value": "1"}, {"name": "A", "value": "2"}],  # repeated: stays a list
-         "secrets": [{"name": "S", "valueFrom": "arn:x"}]},
-        {"name": "b", "image": "i", "environment": [{"name": "B"}]},  # no value: stays a list
-    ]}
+    task = {
+        "family": "x",
+        "containerDefinitions": [
+            {
+                "name": "a",
+                "image": "i",
+                "portMappings": [{"containerPort": 80}, {"containerPort": 81, "protocol": "udp"}],
+                "environment": [{"name": "A", "value": "1"}, {"name": "A", "value": "2"}],  # repeated: stays a list
+                "secrets": [{"name": "S", "valueFrom": "arn:x"}],
+            },
+            {"name": "b", "image": "i", "environment": [{"name": "B"}]},  # no value: stays a list
+        ],
+    }
     spec = importer.to_spec(task)
     a, b = spec["containerDefinitions"]
     assert a["portMappings"] == [80, {"containerPort": 81, "protocol": "udp"}]
@@ -320,10 +432,23 @@ def test_shorthands_only_where_lossless() -> None:
 
 
 def test_keys_in_a_readable_order() -> None:
-    task = {"tags": [{"key": "a", "value": "b"}], "volumes": [{"name": "v"}], "memory": "512",
-            "containerDefinitions": [{"logConfiguration": {"options": {"z": "1", "a": "2"}, "logDriver": "awslogs"},
-                                      "essential": True, "image": "i", "name": "c", "cpu": 10}],
-            "cpu": "256", "networkMode": "awsvpc", "family": "f"}
+    task = {
+        "tags": [{"key": "a", "value": "b"}],
+        "volumes": [{"name": "v"}],
+        "memory": "512",
+        "containerDefinitions": [
+            {
+                "logConfiguration": {"options": {"z": "1", "a": "2"}, "logDriver": "awslogs"},
+                "essential": True,
+                "image": "i",
+                "name": "c",
+                "cpu": 10,
+            }
+        ],
+        "cpu": "256",
+        "networkMode": "awsvpc",
+        "family": "f",
+    }
     spec = importer.to_spec(task)
     assert list(spec) == ["family", "networkMode", "cpu", "memory", "containerDefinitions", "volumes", "tags"]
     container = spec["containerDefinitions"][0]
@@ -333,18 +458,29 @@ def test_keys_in_a_readable_order() -> None:
 
 
 def test_nulls_and_empties_are_dropped_but_meaningful_empties_kept() -> None:
-    task = {"family": "x", "containerDefinitions": [{"name": "a", "image": "i", "cpu": None, "mountPoints": [],
-                                                     "portMappings": [{}], "dockerLabels": {}}],
-            "volumes": [{"name": "docker", "dockerVolumeConfiguration": {}}, {"name": "bind", "host": {}}],
-            "placementConstraints": []}
+    task = {
+        "family": "x",
+        "containerDefinitions": [
+            {"name": "a", "image": "i", "cpu": None, "mountPoints": [], "portMappings": [{}], "dockerLabels": {}}
+        ],
+        "volumes": [{"name": "docker", "dockerVolumeConfiguration": {}}, {"name": "bind", "host": {}}],
+        "placementConstraints": [],
+    }
     got, warnings = importer.extract(task)
     # an empty item of a list stays (it is an item); fields holding nothing go; `command: []` is kept because
     # healthCheck requires a command and validation tells an empty one from none
-    assert got == {"family": "x", "containerDefinitions": [{"name": "a", "image": "i", "portMappings": [{}]}],
-                   "volumes": [{"name": "docker", "dockerVolumeConfiguration": {}}, {"name": "bind"}]}
+    assert got == {
+        "family": "x",
+        "containerDefinitions": [{"name": "a", "image": "i", "portMappings": [{}]}],
+        "volumes": [{"name": "docker", "dockerVolumeConfiguration": {}}, {"name": "bind"}],
+    }
     assert not warnings
-    kept, _ = importer.extract({"family": "x", "containerDefinitions": [
-        {"name": "a", "image": "i", "healthCheck": {"command": [], "interval": 5}}]})
+    kept, _ = importer.extract(
+        {
+            "family": "x",
+            "containerDefinitions": [{"name": "a", "image": "i", "healthCheck": {"command": [], "interval": 5}}],
+        }
+    )
     assert kept["containerDefinitions"][0]["healthCheck"] == {"command": [], "interval": 5}
 
 
@@ -395,14 +531,23 @@ def test_overlays_hold_only_the_differences() -> None:
     # the base holds only what both share; each overlay says its own value of what differs
     assert spec["environments"]["dev"] == {
         "cpu": "0.25 vCPU",
-        "containerDefinitions": [{"name": "api",
-                                  "logConfiguration": {"options": {"awslogs-group": "/ecs/financial-api"}},
-                                  "healthCheck": {"retries": 3}}],
+        "containerDefinitions": [
+            {
+                "name": "api",
+                "logConfiguration": {"options": {"awslogs-group": "/ecs/financial-api"}},
+                "healthCheck": {"retries": 3},
+            }
+        ],
     }
     assert spec["environments"]["prod"] == {
         "cpu": "1 vCPU",
-        "containerDefinitions": [{"name": "api", "logConfiguration": {"options": {"awslogs-group": "/ecs/prod"}},
-                                  "healthCheck": {"retries": 5}}],
+        "containerDefinitions": [
+            {
+                "name": "api",
+                "logConfiguration": {"options": {"awslogs-group": "/ecs/prod"}},
+                "healthCheck": {"retries": 5},
+            }
+        ],
         "volumes": [{"name": "data", "efsVolumeConfiguration": {"fileSystemId": "fs-1"}}],
     }
     base = spec["containerDefinitions"][0]
@@ -438,22 +583,27 @@ def test_identical_inputs_give_empty_overlays() -> None:
 # --- invalid input: findings, exit code 2, no traceback ---------------------------------------------------------
 
 
-@pytest.mark.parametrize("content, rule", [
-    ('{"family": "x", ', "JSON-SYNTAX"),
-    ("family: x\ncontainerDefinitions: [unclosed", "YAML-SYNTAX"),
-    ("[1, 2]", "SPEC-NOT-MAPPING"),
-    ('"just a string"', "SPEC-NOT-MAPPING"),
-    ("", "IMPORT-INPUT"),
-    ('{"foo": 1}', "IMPORT-INPUT"),
-    ('{"taskDefinition": [1]}', "IMPORT-INPUT"),
-    ('{"taskDefinition": {"family": "x", "containerDefinitions": []}, "nextToken": "x"}', "SPEC-UNKNOWN-FIELD"),
-    ('{"family": "x", "containerDefinitions": [{"name": "a", "image": "b", "portMapping": []}]}',
-     "SPEC-UNKNOWN-FIELD"),
-    ('{"family": "x", "containerDefinitions": [{"name": "a", "image": "b", "essential": "true"}]}', "SPEC-TYPE"),
-    ('{"family": "x", "cpu": 512, "containerDefinitions": [{"name": "a", "image": "b"}]}', "SPEC-TYPE"),
-    ('{"family": "x", "containerDefinitions": [], "x-ecsform": {}}', "IMPORT-INPUT"),
-    ("\xff", "YAML-ENCODING"),
-])
+@pytest.mark.parametrize(
+    "content, rule",
+    [
+        ('{"family": "x", ', "JSON-SYNTAX"),
+        ("family: x\ncontainerDefinitions: [unclosed", "YAML-SYNTAX"),
+        ("[1, 2]", "SPEC-NOT-MAPPING"),
+        ('"just a string"', "SPEC-NOT-MAPPING"),
+        ("", "IMPORT-INPUT"),
+        ('{"foo": 1}', "IMPORT-INPUT"),
+        ('{"taskDefinition": [1]}', "IMPORT-INPUT"),
+        ('{"taskDefinition": {"family": "x", "containerDefinitions": []}, "nextToken": "x"}', "SPEC-UNKNOWN-FIELD"),
+        (
+            '{"family": "x", "containerDefinitions": [{"name": "a", "image": "b", "portMapping": []}]}',
+            "SPEC-UNKNOWN-FIELD",
+        ),
+        ('{"family": "x", "containerDefinitions": [{"name": "a", "image": "b", "essential": "true"}]}', "SPEC-TYPE"),
+        ('{"family": "x", "cpu": 512, "containerDefinitions": [{"name": "a", "image": "b"}]}', "SPEC-TYPE"),
+        ('{"family": "x", "containerDefinitions": [], "x-ecsform": {}}', "IMPORT-INPUT"),
+        ("\xff", "YAML-ENCODING"),
+    ],
+)
 def test_invalid_input_gives_findings_and_exit_2(content: str, rule: str, tmp_path: Path) -> None:
     source = tmp_path / ("input.yaml" if rule == "YAML-SYNTAX" else "input.json")
     source.write_bytes(content.encode("latin-1") if content == "\xff" else content.encode())
@@ -473,8 +623,10 @@ def test_invalid_input_in_a_real_process() -> None:
 
 
 def test_unknown_fields_are_located_in_the_input() -> None:
-    text = '{\n  "taskDefinition": {\n    "family": "x",\n    "containerDefinitions": [\n' \
-           '      {"name": "a", "image": "b", "hostname": "h", "portMapping": [80]}\n    ]\n  }\n}\n'
+    text = (
+        '{\n  "taskDefinition": {\n    "family": "x",\n    "containerDefinitions": [\n'
+        '      {"name": "a", "image": "b", "hostname": "h", "portMapping": [80]}\n    ]\n  }\n}\n'
+    )
     result = cli("import", "-", input=text)
     assert result.exit_code == 2
     line = text.splitlines()[4]
@@ -491,19 +643,22 @@ def test_other_model_findings_are_warnings_and_the_spec_is_written() -> None:
     assert result.stdout == "family: x\npidMode: hots\ncontainerDefinitions:\n  - image: b\n"
 
 
-@pytest.mark.parametrize("args, rule", [
-    ([], "CLI-IMPORT-SOURCE"),
-    (["a.json", "--from-aws", "x"], "CLI-IMPORT-SOURCE"),
-    (["a.json", "--family", "x"], "CLI-IMPORT-SOURCE"),
-    (["--environments", "dev"], "CLI-ENVIRONMENTS"),
-    (["--environments", "dev=a.json,dev=b.json"], "CLI-ENVIRONMENTS"),
-    (["--environments", "d e v=a.json"], "CLI-ENVIRONMENTS"),
-    (["--environments", "dev=missing.json"], "SPEC-READ"),
-    (["--from-aws", "not a family"], "IMPORT-AWS"),
-    (["--from-aws", "api:0"], "IMPORT-AWS"),
-    (["missing.json"], "SPEC-READ"),
-    ([str(IMPORT_FIXTURES / "seed-example-1.json"), "--out", "/nonexistent/folder/x.yaml"], "OUT-IO"),
-])
+@pytest.mark.parametrize(
+    "args, rule",
+    [
+        ([], "CLI-IMPORT-SOURCE"),
+        (["a.json", "--from-aws", "x"], "CLI-IMPORT-SOURCE"),
+        (["a.json", "--family", "x"], "CLI-IMPORT-SOURCE"),
+        (["--environments", "dev"], "CLI-ENVIRONMENTS"),
+        (["--environments", "dev=a.json,dev=b.json"], "CLI-ENVIRONMENTS"),
+        (["--environments", "d e v=a.json"], "CLI-ENVIRONMENTS"),
+        (["--environments", "dev=missing.json"], "SPEC-READ"),
+        (["--from-aws", "not a family"], "IMPORT-AWS"),
+        (["--from-aws", "api:0"], "IMPORT-AWS"),
+        (["missing.json"], "SPEC-READ"),
+        ([str(IMPORT_FIXTURES / "seed-example-1.json"), "--out", "/nonexistent/folder/x.yaml"], "OUT-IO"),
+    ],
+)
 def test_usage_errors(args: list[str], rule: str) -> None:
     result = cli("import", *args)
     assert result.exit_code == 2, result.output

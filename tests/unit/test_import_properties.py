@@ -28,8 +28,9 @@ from generators.loader import load_text
 
 # 200 examples per property in the unit run; ECSFORM_IMPORT_EXAMPLES=5000 for a long run
 EXAMPLES = int(os.environ.get("ECSFORM_IMPORT_EXAMPLES", "200"))
-PROPERTY = settings(max_examples=EXAMPLES, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+PROPERTY = settings(
+    max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
 
 
 def variants_of(text: str) -> list[specs.Variant]:
@@ -53,20 +54,30 @@ def rendered(variant: specs.Variant) -> str:
 def same_json(a: str, b: str) -> bool:
     """Two `rendered` texts hold the same JSON values; the order of keys in objects aside (an overlay's keys of a
     mapping such as dockerLabels come after the base's when merged: the same mapping for ECS and Terraform)."""
+
     def norm(text: str) -> list[str]:
-        return [line if line.startswith("render fails") else json.dumps(json.loads(line), sort_keys=True)
-                for line in text.split("\n", 1)]
+        return [
+            line if line.startswith("render fails") else json.dumps(json.loads(line), sort_keys=True)
+            for line in text.split("\n", 1)
+        ]
+
     return norm(a) == norm(b)
 
 
 def errors(variant: specs.Variant) -> set[tuple[str, str, str]]:
-    return {(f.rule, format_path(f.path), f.message) for f in pipeline.check(variant).findings
-            if f.severity is Severity.ERROR}
+    return {
+        (f.rule, format_path(f.path), f.message)
+        for f in pipeline.check(variant).findings
+        if f.severity is Severity.ERROR
+    }
 
 
 def text_errors(text: str) -> set[tuple[str, str, str, str | None]]:
-    return {(f.rule, format_path(f.path), f.message, f.environment) for f in pipeline.check_text(text)
-            if f.severity is Severity.ERROR}
+    return {
+        (f.rule, format_path(f.path), f.message, f.environment)
+        for f in pipeline.check_text(text)
+        if f.severity is Severity.ERROR
+    }
 
 
 def has_empties(value: Any) -> bool:
@@ -94,9 +105,14 @@ def test_the_generator_covers_every_container_field() -> None:
 @PROPERTY
 @given(S.tasks())
 @example(S.full_task())
-@example({"family": "x", "containerDefinitions": [{"name": "a", "image": "i",
-                                                   "environment": [{"name": "on", "value": "0123"}]}],
-          "cpu": "0512", "memory": "1 GB"})
+@example(
+    {
+        "family": "x",
+        "containerDefinitions": [{"name": "a", "image": "i", "environment": [{"name": "on", "value": "0123"}]}],
+        "cpu": "0512",
+        "memory": "1 GB",
+    }
+)
 def test_render_import_render_over_generated_task_definitions(task: dict[str, Any]) -> None:
     original_text = S.as_json(task)
     [original] = variants_of(original_text)
@@ -178,8 +194,10 @@ def mutate(task: dict[str, Any], data: st.DataObject) -> dict[str, Any]:
 @PROPERTY
 @given(S.tasks(max_containers=2), st.data())
 def test_environments_import_gives_back_each_environment(task: dict[str, Any], data: st.DataObject) -> None:
-    envs = data.draw(st.lists(st.sampled_from(["dev", "staging", "prod", "eu"]), min_size=1, max_size=3,
-                              unique=True), label="environments")
+    envs = data.draw(
+        st.lists(st.sampled_from(["dev", "staging", "prod", "eu"]), min_size=1, max_size=3, unique=True),
+        label="environments",
+    )
     stem = data.draw(st.sampled_from(["api", "svc_x", "a-b"]), label="stem")
     inputs: dict[str, dict[str, Any]] = {}
     for env in envs:

@@ -18,13 +18,53 @@ from generators.tfexpr import TfExpr
 TOKEN_DOUBLE = struct.unpack("<d", struct.pack("<Q", (0xFDFF << 48) | 7))[0]  # how cdktn/cdktf encode number token 7
 
 TRICKY = [
-    "${x}", "%{ if a }b%{ endif }", "$${", "$$${x}", "%%{", "a\"b'c", "back\\slash", "new\nline", "tab\there",
-    "cr\rlf", "ünïcødé 日本 🚀", "<<EOF\nx\nEOF", "", "$", "%", "\\${x}", "\u2028\u2029", "\x01\x7f", "end$", "end%",
-    "${", "$}{", "\\\\${", "$$", "%%", "$%{", "%${", "{}", "#", "//", "/*", "*/",
+    "${x}",
+    "%{ if a }b%{ endif }",
+    "$${",
+    "$$${x}",
+    "%%{",
+    "a\"b'c",
+    "back\\slash",
+    "new\nline",
+    "tab\there",
+    "cr\rlf",
+    "ünïcødé 日本 🚀",
+    "<<EOF\nx\nEOF",
+    "",
+    "$",
+    "%",
+    "\\${x}",
+    "\u2028\u2029",
+    "\x01\x7f",
+    "end$",
+    "end%",
+    "${",
+    "$}{",
+    "\\\\${",
+    "$$",
+    "%%",
+    "$%{",
+    "%${",
+    "{}",
+    "#",
+    "//",
+    "/*",
+    "*/",
     # cdktn/cdktf token markers and placeholders: literal text to Terraform
-    "${TfToken[TOKEN.1]}", "#{TfToken[TOKEN.2]}", "&{TfToken[TOKEN.3]}", "x${TfToken[A]}y", "TfToken[", "{TfToken[",
-    "String Map Token Value", "Any Map Token Value", repr(TOKEN_DOUBLE), f"v={TOKEN_DOUBLE!r};", "1e5", "2e-3x",
-    "${null}", '${""}',
+    "${TfToken[TOKEN.1]}",
+    "#{TfToken[TOKEN.2]}",
+    "&{TfToken[TOKEN.3]}",
+    "x${TfToken[A]}y",
+    "TfToken[",
+    "{TfToken[",
+    "String Map Token Value",
+    "Any Map Token Value",
+    repr(TOKEN_DOUBLE),
+    f"v={TOKEN_DOUBLE!r};",
+    "1e5",
+    "2e-3x",
+    "${null}",
+    '${""}',
 ]
 
 
@@ -51,7 +91,9 @@ def test_values() -> None:
     assert value({"${k}": [1, True, 1.5, "%{v}"]}) == {"$${k}": [1, True, 1.5, "%%{v}"]}
     assert value(-123456789) == "${-123456789}"  # Token.NUMBER_MAP_TOKEN_VALUE
     assert value(Raw('${local.images["a"]}')) == '${local.images["a"]}'
-    assert expression(TfExpr.ref('module.secrets.arns["db"]', ":key::${x}")) == '${module.secrets.arns["db"]}:key::$${x}'
+    assert (
+        expression(TfExpr.ref('module.secrets.arns["db"]', ":key::${x}")) == '${module.secrets.arns["db"]}:key::$${x}'
+    )
     assert expression(TfExpr.ref("module.efs_data.file_system_id")) == "${module.efs_data.file_system_id}"
 
 
@@ -83,8 +125,33 @@ def test_terraform_reads_tricky_strings_back_exactly(tmp_path: Path, tf_env: dic
 
 @st.composite
 def hostile(draw: st.DrawFn) -> str:
-    pieces = st.sampled_from(["${", "%{", "$", "%", "{", "}", "\\", '"', "'", "\n", "\t", "TfToken[", "#{", "&{",
-                              "]}", "e", "1", "-", ".", "+", "<<", "a", "é"])
+    pieces = st.sampled_from(
+        [
+            "${",
+            "%{",
+            "$",
+            "%",
+            "{",
+            "}",
+            "\\",
+            '"',
+            "'",
+            "\n",
+            "\t",
+            "TfToken[",
+            "#{",
+            "&{",
+            "]}",
+            "e",
+            "1",
+            "-",
+            ".",
+            "+",
+            "<<",
+            "a",
+            "é",
+        ]
+    )
     return "".join(draw(st.lists(st.one_of(pieces, st.text(max_size=3)), max_size=12)))
 
 
@@ -94,8 +161,9 @@ def hostile(draw: st.DrawFn) -> str:
 @given(st.lists(hostile(), min_size=300, max_size=300))
 def test_terraform_reads_generated_strings_back_exactly(tmp_path_factory, tf_env, strings: list[str]) -> None:
     # One synth and one terraform apply check 300 generated strings at once.
-    strings = list(dict.fromkeys(s for s in strings if "\x00" not in s
-                                 and not any(0xD800 <= ord(c) <= 0xDFFF for c in s)))
+    strings = list(
+        dict.fromkeys(s for s in strings if "\x00" not in s and not any(0xD800 <= ord(c) <= 0xDFFF for c in s))
+    )
     back, keys = _roundtrip(strings, tmp_path_factory.mktemp("cdk-strings"), tf_env)
     assert back == strings
     assert keys == {s: str(i) for i, s in enumerate(strings)}

@@ -62,19 +62,22 @@ def finding(lines: list[str], rule: str) -> tuple[str, str | None]:
     for i, line in enumerate(lines):
         if f" {rule}: " in line:
             hint = lines[i + 1].strip() if i + 1 < len(lines) and lines[i + 1].startswith("    hint: ") else None
-            return line, hint[len("hint: "):] if hint else None
+            return line, hint[len("hint: ") :] if hint else None
     raise AssertionError(f"{rule} not reported:\n" + "\n".join(lines))
 
 
 def test_example_4_pasted_into_a_json_file(tmp_path: Path) -> None:
     assert "// Development" in SEED.read_text() and "// Production" in SEED.read_text()
     spec, lines = run(tmp_path, "financial-api.json", EXAMPLE_4)
-    assert lines[0] == (f"{spec}:1:1: error JSON-SYNTAX: line 1 holds a comment, which JSON does not allow; a second "
-                        "JSON document starts at line 13")
+    assert lines[0] == (
+        f"{spec}:1:1: error JSON-SYNTAX: line 1 holds a comment, which JSON does not allow; a second "
+        "JSON document starts at line 13"
+    )
     assert lines[1] == (
         "    hint: a spec file holds one task definition: put each document in a file of its own (dev.json, prod.json) "
         "and run `python main.py import --environments dev=dev.json,prod=prod.json --out spec.yaml` for one spec "
-        "with an overlay per environment, and leave the comments out (JSON has none; YAML specs take # comments)")
+        "with an overlay per environment, and leave the comments out (JSON has none; YAML specs take # comments)"
+    )
     assert lines[2:] == ["1 error(s), 0 warning(s)"]
 
 
@@ -92,66 +95,95 @@ def test_a_comment_alone_and_a_second_document_alone(tmp_path: Path) -> None:
 def test_port_mappings_as_strings(tmp_path: Path) -> None:
     spec, lines = run(tmp_path, "ports.yaml", CONTAINER + '    portMappings: ["8080", "8443:443/udp"]\n')
     line, hint = finding(lines, "SPEC-TYPE")
-    assert line == (f"{spec}:10:20: error SPEC-TYPE: containerDefinitions[0].portMappings[0]: expected a mapping, "
-                    "got the string '8080'")
+    assert line == (
+        f"{spec}:10:20: error SPEC-TYPE: containerDefinitions[0].portMappings[0]: expected a mapping, "
+        "got the string '8080'"
+    )
     assert hint == "the portMappings shorthand takes integers: write 8080 without quotes, or {containerPort: 8080}"
-    assert lines[2] == (f"{spec}:10:28: error SPEC-TYPE: containerDefinitions[0].portMappings[1]: expected a mapping, "
-                        "got the string '8443:443/udp'")
-    assert lines[3] == ('    hint: ECS does not read Docker\'s "HOST:CONTAINER/PROTOCOL" form: write {containerPort: 443, '
-                        "hostPort: 8443, protocol: udp}")
+    assert lines[2] == (
+        f"{spec}:10:28: error SPEC-TYPE: containerDefinitions[0].portMappings[1]: expected a mapping, "
+        "got the string '8443:443/udp'"
+    )
+    assert lines[3] == (
+        '    hint: ECS does not read Docker\'s "HOST:CONTAINER/PROTOCOL" form: write {containerPort: 443, '
+        "hostPort: 8443, protocol: udp}"
+    )
 
 
 def test_environment_value_as_an_integer_is_a_type_error_not_an_empty_value(tmp_path: Path) -> None:
     spec, lines = run(tmp_path, "env.yaml", CONTAINER + "    environment: {PORT: 8080}\n")
     line, hint = finding(lines, "SPEC-TYPE")
-    assert line == (f"{spec}:10:25: error SPEC-TYPE: containerDefinitions[0].environment[0].value: expected a string, "
-                    "got the integer 8080")
+    assert line == (
+        f"{spec}:10:25: error SPEC-TYPE: containerDefinitions[0].environment[0].value: expected a string, "
+        "got the integer 8080"
+    )
     assert hint == 'environment values are strings: quote it, "8080" (the container reads every variable as text)'
     assert not [x for x in lines if "TF-EMPTY-ENV" in x]
     assert lines[-1] == "1 error(s), 0 warning(s)"
 
 
 def test_a_dedented_secrets_block(tmp_path: Path) -> None:
-    spec, lines = run(tmp_path, "secrets.yaml", CONTAINER + "    secrets:\n  DB_URL: arn:aws:ssm:us-east-1:123456789012:parameter/db\n")
-    assert lines[0] == (f"{spec}:11:3: error YAML-SYNTAX: the indentation of line 11 does not fit the lines above it "
-                        "(YAML parser: while parsing a block collection did not find expected '-' indicator)")
-    assert lines[1] == ("    hint: `secrets:` at line 10 has nothing after the colon, so its value goes on the lines "
-                        "below it, indented more than it (more than 4 spaces; line 11 has 2)")
+    spec, lines = run(
+        tmp_path,
+        "secrets.yaml",
+        CONTAINER + "    secrets:\n  DB_URL: arn:aws:ssm:us-east-1:123456789012:parameter/db\n",
+    )
+    assert lines[0] == (
+        f"{spec}:11:3: error YAML-SYNTAX: the indentation of line 11 does not fit the lines above it "
+        "(YAML parser: while parsing a block collection did not find expected '-' indicator)"
+    )
+    assert lines[1] == (
+        "    hint: `secrets:` at line 10 has nothing after the colon, so its value goes on the lines "
+        "below it, indented more than it (more than 4 spaces; line 11 has 2)"
+    )
     # a container field written at the indentation of the list's `- `
     spec, lines = run(tmp_path, "field.yaml", CONTAINER + "  secrets:\n    DB_URL: /app/db\n")
-    assert lines[1] == ("    hint: line 10 starts at column 3, where the `- ` of the list item at line 7 is: a field "
-                        "of that item lines up with its first key, at column 5")
+    assert lines[1] == (
+        "    hint: line 10 starts at column 3, where the `- ` of the list item at line 7 is: a field "
+        "of that item lines up with its first key, at column 5"
+    )
 
 
 def test_health_check_command_as_a_string(tmp_path: Path) -> None:
     text = CONTAINER + "    healthCheck:\n      command: curl -f http://localhost/ || exit 1\n"
     spec, lines = run(tmp_path, "hc.yaml", text)
     line, hint = finding(lines, "SPEC-TYPE")
-    assert line == (f"{spec}:11:16: error SPEC-TYPE: containerDefinitions[0].healthCheck.command: expected a list, got "
-                    "the string 'curl -f http://localhost/ || exit 1'")
-    assert hint == ('write ["CMD-SHELL", "curl -f http://localhost/ || exit 1"]: CMD-SHELL runs the string in the '
-                    'container\'s shell (or ["CMD", "executable", "arg", ...] runs it without one)')
+    assert line == (
+        f"{spec}:11:16: error SPEC-TYPE: containerDefinitions[0].healthCheck.command: expected a list, got "
+        "the string 'curl -f http://localhost/ || exit 1'"
+    )
+    assert hint == (
+        'write ["CMD-SHELL", "curl -f http://localhost/ || exit 1"]: CMD-SHELL runs the string in the '
+        'container\'s shell (or ["CMD", "executable", "arg", ...] runs it without one)'
+    )
     # the hint is a fix: written as it says, the spec is valid
     fixed = CONTAINER + '    healthCheck:\n      command: ["CMD-SHELL", "curl -f http://localhost/ || exit 1"]\n'
     (tmp_path / "fixed.yaml").write_text(fixed)
     assert ecsform("validate", "--strict", "--region", "us-east-1", str(tmp_path / "fixed.yaml")).returncode == 0
 
 
-@pytest.mark.parametrize("field, value, hint", [
-    ("interval", "30s", "ECS counts interval in seconds, as a plain integer: write 30"),
-    ("timeout", "1m", "ECS counts timeout in seconds, as a plain integer: write 60"),
-])
+@pytest.mark.parametrize(
+    "field, value, hint",
+    [
+        ("interval", "30s", "ECS counts interval in seconds, as a plain integer: write 30"),
+        ("timeout", "1m", "ECS counts timeout in seconds, as a plain integer: write 60"),
+    ],
+)
 def test_seconds_with_a_unit(tmp_path: Path, field: str, value: str, hint: str) -> None:
     text = CONTAINER + f'    healthCheck:\n      command: ["CMD", "true"]\n      {field}: {value}\n'
     spec, lines = run(tmp_path, "hc.yaml", text)
     line, got = finding(lines, "SPEC-TYPE")
-    assert line == (f"{spec}:12:{9 + len(field)}: error SPEC-TYPE: containerDefinitions[0].healthCheck.{field}: "
-                    f"expected an integer, got the string '{value}'")
+    assert line == (
+        f"{spec}:12:{9 + len(field)}: error SPEC-TYPE: containerDefinitions[0].healthCheck.{field}: "
+        f"expected an integer, got the string '{value}'"
+    )
     assert got == hint
 
 
 def test_command_as_a_string(tmp_path: Path) -> None:
     spec, lines = run(tmp_path, "cmd.yaml", CONTAINER + "    command: npm run start\n")
     _, hint = finding(lines, "SPEC-TYPE")
-    assert hint == ('write a list: ["npm", "run", "start"] (ECS does not split a string into arguments; for the shell, '
-                    '["sh", "-c", "npm run start"])')
+    assert hint == (
+        'write a list: ["npm", "run", "start"] (ECS does not split a string into arguments; for the shell, '
+        '["sh", "-c", "npm run start"])'
+    )

@@ -24,8 +24,9 @@ def test_a_second_run_gives_up_after_its_timeout_naming_the_holder(tmp_path: Pat
         proc = ecsform("synth", str(SPECS), "--out", str(out), "--lock-timeout", "0.2")
     assert proc.returncode == 2, proc.stderr
     line = next(line for line in proc.stderr.splitlines() if "OUT-LOCKED" in line)
-    assert line == (f"{out}:1:1: error OUT-LOCKED: another ecsform run (pid {os.getpid()}) is writing {out}; "
-                    "gave up after 0.2 s")
+    assert line == (
+        f"{out}:1:1: error OUT-LOCKED: another ecsform run (pid {os.getpid()}) is writing {out}; gave up after 0.2 s"
+    )
     assert "--lock-timeout SECONDS" in proc.stderr and "Traceback" not in proc.stderr and "bug" not in proc.stderr
     assert not out.exists() and not debris(out)  # and the lock file went with the lock
 
@@ -33,9 +34,21 @@ def test_a_second_run_gives_up_after_its_timeout_naming_the_holder(tmp_path: Pat
 def test_a_second_run_waits_for_the_first(tmp_path: Path) -> None:
     out = tmp_path / "out"
     with writer.output_lock(out):
-        run = subprocess.Popen([sys.executable, str(REPO / "main.py"), "synth", str(SPECS / "financial-api.json"),
-                                "--out", str(out), "--lock-timeout", "120"], stderr=subprocess.PIPE, text=True,
-                               cwd=REPO)
+        run = subprocess.Popen(
+            [
+                sys.executable,
+                str(REPO / "main.py"),
+                "synth",
+                str(SPECS / "financial-api.json"),
+                "--out",
+                str(out),
+                "--lock-timeout",
+                "120",
+            ],
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=REPO,
+        )
         assert run.stderr is not None
         first = run.stderr.readline()  # blocks until synth says it waits
         assert first == f"waiting for {out}: another ecsform run (pid {os.getpid()}) is writing it ...\n"
@@ -62,7 +75,9 @@ def test_a_killed_holder_leaves_no_stale_lock(tmp_path: Path) -> None:
 def test_import_out_takes_the_lock(tmp_path: Path) -> None:
     spec = tmp_path / "api.yaml"
     with writer.output_lock(spec):
-        proc = ecsform("import", str(FIXTURES / "import" / "seed-example-1.json"), "--out", str(spec), "--lock-timeout", "0")
+        proc = ecsform(
+            "import", str(FIXTURES / "import" / "seed-example-1.json"), "--out", str(spec), "--lock-timeout", "0"
+        )
     assert proc.returncode == 2 and f"{spec}:1:1: error OUT-LOCKED: " in proc.stderr, proc.stderr
     assert not spec.exists()
 
@@ -77,12 +92,21 @@ def test_eight_concurrent_synths_leave_the_output_of_one(tmp_path: Path) -> None
             write_spec(folder, f"svc-{i:02d}.json", f"svc-{i:02d}", image=f"registry.example.com/svc:{k}.{i % 3}")
         sets.append(folder)
     out = tmp_path / "shared" / "out"
-    runs = [subprocess.Popen([sys.executable, str(REPO / "main.py"), "synth", str(s), "--out", str(out), NO_CONFIG],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=REPO) for s in sets]
+    runs = [
+        subprocess.Popen(
+            [sys.executable, str(REPO / "main.py"), "synth", str(s), "--out", str(out), NO_CONFIG],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=REPO,
+        )
+        for s in sets
+    ]
     results = [(run.wait(timeout=600), run.stderr.read() if run.stderr else "") for run in runs]
     for code, stderr in results:
-        assert code == 0 or (code == 2 and "error OUT-LOCKED: another ecsform run (pid " in stderr
-                             and stderr.count(" error ") == 1), stderr
+        assert code == 0 or (
+            code == 2 and "error OUT-LOCKED: another ecsform run (pid " in stderr and stderr.count(" error ") == 1
+        ), stderr
         assert "Traceback" not in stderr and "internal error" not in stderr
     assert any(code == 0 for code, _ in results)
     found = snapshot(out, mtimes=False)

@@ -46,8 +46,15 @@ def tmpfs(folder: Path, size: str) -> Iterator[bool]:
     """A tmpfs of `size` mounted on `folder` when this process may mount one (True), else a plain folder (False)."""
     folder.mkdir(parents=True)
     mount = shutil.which("mount")
-    proc = subprocess.run([mount, "-t", "tmpfs", "-o", f"size={size},mode=0755", "tmpfs", str(folder)],
-                          capture_output=True, timeout=30) if mount and os.geteuid() == 0 else None
+    proc = (
+        subprocess.run(
+            [mount, "-t", "tmpfs", "-o", f"size={size},mode=0755", "tmpfs", str(folder)],
+            capture_output=True,
+            timeout=30,
+        )
+        if mount and os.geteuid() == 0
+        else None
+    )
     mounted = proc is not None and proc.returncode == 0
     try:
         yield mounted
@@ -70,6 +77,7 @@ def _first_write(err: int) -> Any:
     def before(index: int, name: str, path: str) -> None:
         if name == "write":
             raise OSError(err, os.strerror(err))
+
     return before
 
 
@@ -124,15 +132,28 @@ def test_permission_denied(tmp_path: Path, where: str) -> None:
     folder = parent if where == "parent" else out
     folder.chmod(0o555)
     try:
-        proc = subprocess.run([*_unprivileged(), sys.executable, str(REPO / "main.py"), "synth",
-                               str(SPECS / "financial-etl.json"), "--out", str(out)],
-                              capture_output=True, text=True, cwd=REPO, timeout=300)
+        proc = subprocess.run(
+            [
+                *_unprivileged(),
+                sys.executable,
+                str(REPO / "main.py"),
+                "synth",
+                str(SPECS / "financial-etl.json"),
+                "--out",
+                str(out),
+            ],
+            capture_output=True,
+            text=True,
+            cwd=REPO,
+            timeout=300,
+        )
     finally:
         folder.chmod(0o755)
     assert proc.returncode == 2, proc.stderr
     blamed = parent / ".out.ecsform.lock" if where == "parent" else out  # (it cannot create its staging folder)
-    assert f"{blamed}:1:1: error OUT-DENIED: " in proc.stderr and "Permission denied (EACCES)" in proc.stderr, \
+    assert f"{blamed}:1:1: error OUT-DENIED: " in proc.stderr and "Permission denied (EACCES)" in proc.stderr, (
         proc.stderr
+    )
     assert "Traceback" not in proc.stderr and "bug" not in proc.stderr
     assert snapshot(out) == before and not debris(out)
 
@@ -160,7 +181,9 @@ def test_a_name_too_long(tmp_path: Path) -> None:
 
 
 def test_import_out_into_a_folder_that_is_missing_or_denied(tmp_path: Path) -> None:
-    result = cli("import", str(FIXTURES / "import" / "seed-example-1.json"), "--out", str(tmp_path / "missing" / "x.yaml"))
+    result = cli(
+        "import", str(FIXTURES / "import" / "seed-example-1.json"), "--out", str(tmp_path / "missing" / "x.yaml")
+    )
     assert_finding(result, "OUT-IO", tmp_path / "missing" / ".x.yaml.ecsform.lock", "No such file or directory")
     assert "create it" in result.stderr
     result = cli("import", str(FIXTURES / "import" / "seed-example-1.json"), "--out", str(tmp_path))

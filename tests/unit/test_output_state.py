@@ -95,8 +95,10 @@ def test_prune_removes_what_holds_no_state_and_refuses_state_without_force(appli
     (applied / "financial-etl" / "terraform.tfstate").write_text(DESTROYED)  # terraform destroy
     (applied / "financial-etl" / "images.auto.tfvars.json").write_text("{}")
     _, findings = pipeline.synth([str(SPECS / "financial-api.json")], applied)
-    assert "files ecsform did not write (.terraform, .terraform.lock.hcl, images.auto.tfvars.json, ...)" in \
-        warnings(findings)[f"{applied}/financial-etl"]
+    assert (
+        "files ecsform did not write (.terraform, .terraform.lock.hcl, images.auto.tfvars.json, ...)"
+        in warnings(findings)[f"{applied}/financial-etl"]
+    )
     before = snapshot(applied)
     with pytest.raises(EcsformError) as refused:
         pipeline.synth([str(SPECS / "financial-api.json")], applied, pipeline.Options(prune=True))
@@ -110,12 +112,15 @@ def test_prune_removes_what_holds_no_state_and_refuses_state_without_force(appli
     assert roots(applied) == (["financial-api"], [])
 
 
-@pytest.mark.parametrize("held, what", [
-    ({"terraform.tfstate.d/staging/terraform.tfstate": STATE}, "terraform.tfstate.d/staging/terraform.tfstate"),
-    ({".terraform/terraform.tfstate": '{"backend": {"type": "s3", "config": {}}}'}, ".terraform (backend s3)"),
-    ({".terraform.tfstate.lock.info": "{}", "terraform.tfstate": DESTROYED}, ".terraform.tfstate.lock.info"),
-    ({"terraform.tfstate": "{not json"}, "terraform.tfstate"),
-])
+@pytest.mark.parametrize(
+    "held, what",
+    [
+        ({"terraform.tfstate.d/staging/terraform.tfstate": STATE}, "terraform.tfstate.d/staging/terraform.tfstate"),
+        ({".terraform/terraform.tfstate": '{"backend": {"type": "s3", "config": {}}}'}, ".terraform (backend s3)"),
+        ({".terraform.tfstate.lock.info": "{}", "terraform.tfstate": DESTROYED}, ".terraform.tfstate.lock.info"),
+        ({"terraform.tfstate": "{not json"}, "terraform.tfstate"),
+    ],
+)
 def test_what_counts_as_state(tmp_path: Path, held: dict[str, str], what: str) -> None:
     out = tmp_path / "build"
     pipeline.synth([str(SPECS / "financial-api.json"), str(SPECS / "financial-etl.json")], out)
@@ -161,8 +166,16 @@ def test_files_a_root_no_longer_has_are_removed_and_state_kept(tmp_path: Path) -
 
 
 def test_make_clean_never_deletes_state(applied: Path, tmp_path: Path) -> None:
-    make = ["make", "--no-print-directory", "-f", str(REPO / "Makefile"), "-C", str(tmp_path), "clean",
-            f"OUT={applied.name}"]
+    make = [
+        "make",
+        "--no-print-directory",
+        "-f",
+        str(REPO / "Makefile"),
+        "-C",
+        str(tmp_path),
+        "clean",
+        f"OUT={applied.name}",
+    ]
     proc = subprocess.run(make, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert (applied / "financial-etl" / "terraform.tfstate").read_text() == STATE

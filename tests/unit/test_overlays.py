@@ -41,7 +41,9 @@ def plans(text: str, tmp_path: Path, env: str | None = None):
 
 
 def test_each_environment_is_merged_onto_the_base(tmp_path: Path) -> None:
-    text = BASE + """\
+    text = (
+        BASE
+        + """\
 environments:
   dev: {}
   prod:
@@ -53,6 +55,7 @@ environments:
         environment: {B: prod-b, C: prod-c}
         dockerLabels: {tier: edge}
 """
+    )
     got = plans(text, tmp_path)
     assert set(got) == {"dev", "prod"}
     dev, prod = got["dev"], got["prod"]
@@ -60,15 +63,20 @@ environments:
     assert (prod["family"], prod["cpu"], prod["memory"]) == ("shop-prod", "1024", "2048")
     web = {c["name"]: c for c in prod["containerDefinitions"]}["web"]
     assert web["command"] == ["nginx"]  # other lists are replaced
-    assert web["environment"] == [{"name": "A", "value": "base-a"}, {"name": "B", "value": "prod-b"},
-                                  {"name": "C", "value": "prod-c"}]  # merged by name
+    assert web["environment"] == [
+        {"name": "A", "value": "base-a"},
+        {"name": "B", "value": "prod-b"},
+        {"name": "C", "value": "prod-c"},
+    ]  # merged by name
     assert web["secrets"] == [{"name": "S", "valueFrom": "/shop/s"}]
     assert web["dockerLabels"] == {"team": "web", "tier": "edge"}  # mappings merge deeply
     assert {c["name"] for c in prod["containerDefinitions"]} == {"web", "worker"}
 
 
 def test_overlay_family_and_null_removal(tmp_path: Path) -> None:
-    text = BASE + """\
+    text = (
+        BASE
+        + """\
 environments:
   prod:
     family: shop-production
@@ -76,6 +84,7 @@ environments:
       - name: web
         dockerLabels: {team: null}
 """
+    )
     prod = plans(text, tmp_path)["prod"]
     assert prod["family"] == "shop-production"
     web = prod["containerDefinitions"][0]
@@ -107,7 +116,9 @@ def test_env_option_limits_synth_and_render(tmp_path: Path) -> None:
     out = tmp_path / "out"
     assert ecsform("synth", str(spec), "--out", str(out), "--env", "prod").returncode == 0
     manifest = json.loads((out / "manifest.json").read_text())
-    assert [(r["family"], r["environment"], r["path"]) for r in manifest["roots"]] == [("shop-prod", "prod", "shop/prod")]
+    assert [(r["family"], r["environment"], r["path"]) for r in manifest["roots"]] == [
+        ("shop-prod", "prod", "shop/prod")
+    ]
     proc = ecsform("render", str(spec), "--env", "dev")
     assert proc.returncode == 0 and json.loads(proc.stdout)["family"] == "shop-dev"
     proc = ecsform("render", str(spec))

@@ -51,6 +51,7 @@ def stderr_lines(proc) -> list[str]:  # noqa: ANN001
 
 # --- ECS semantics and the default level (warn) -------------------------------------------------------------
 
+
 def test_the_default_policy_warns_and_adds_nothing(tmp_path: Path) -> None:
     spec = write(tmp_path, SPEC)
     proc = ecsform("validate", str(spec))
@@ -67,8 +68,11 @@ def test_the_default_policy_warns_and_adds_nothing(tmp_path: Path) -> None:
     assert "readonlyRootFilesystem" not in rendered["containerDefinitions"][0]
     # ECS's own defaults, written out so the plan after apply stays clean: nothing a container sees changes
     assert rendered["volumes"][0]["efsVolumeConfiguration"] == {
-        "fileSystemId": "fs-0123456789abcdef0", "rootDirectory": "/", "transitEncryption": "DISABLED",
-        "authorizationConfig": {"iam": "DISABLED"}}
+        "fileSystemId": "fs-0123456789abcdef0",
+        "rootDirectory": "/",
+        "transitEncryption": "DISABLED",
+        "authorizationConfig": {"iam": "DISABLED"},
+    }
 
 
 def test_the_readonly_hint_names_the_paths_a_known_image_writes(tmp_path: Path) -> None:
@@ -79,30 +83,43 @@ def test_the_readonly_hint_names_the_paths_a_known_image_writes(tmp_path: Path) 
         "only a `name` is task storage that lives as long as the task); this image writes /var/cache/nginx, /var/run: "
         "volumes: [{name: var-cache-nginx}, {name: var-run}] and, in the container, mountPoints: [{sourceVolume: "
         "var-cache-nginx, containerPath: /var/cache/nginx}, {sourceVolume: var-run, containerPath: /var/run}]. Or "
-        "write readonlyRootFilesystem: false to keep ECS's writable root (checkov: CKV_AWS_336)")
+        "write readonlyRootFilesystem: false to keep ECS's writable root (checkov: CKV_AWS_336)"
+    )
 
 
 # --- require and default-true -------------------------------------------------------------------------------
 
+
 def test_require_fails_at_the_container(tmp_path: Path) -> None:
-    spec = write(tmp_path, SPEC + "  policy:\n    readonlyRootFilesystem: require\n    efsTransitEncryption: require\n"
-                                  "    nonRootUser: require\n")
+    spec = write(
+        tmp_path,
+        SPEC + "  policy:\n    readonlyRootFilesystem: require\n    efsTransitEncryption: require\n"
+        "    nonRootUser: require\n",
+    )
     proc = ecsform("validate", str(spec))
     assert proc.returncode == 2
     lines = stderr_lines(proc)
-    assert lines[0] == (f"{spec}:{APP_LINE}:5: error SEC-NON-ROOT: containerDefinitions[0]: container 'app' does not set "
-                        "`user`: it runs as the image's USER, often root, and the policy requires a non-root user")
-    assert lines[1] == (f"{spec}:{APP_LINE}:5: error SEC-READONLY-ROOT: containerDefinitions[0]: container 'app' does not "
-                        "set readonlyRootFilesystem: the policy requires a read-only root filesystem")
-    assert lines[3] == (f"{spec}:{EFS_LINE}:5: error SEC-EFS-TRANSIT: volumes[0].efsVolumeConfiguration: volume 'data' "
-                        "mounts EFS without transit encryption: the policy requires transitEncryption: ENABLED")
+    assert lines[0] == (
+        f"{spec}:{APP_LINE}:5: error SEC-NON-ROOT: containerDefinitions[0]: container 'app' does not set "
+        "`user`: it runs as the image's USER, often root, and the policy requires a non-root user"
+    )
+    assert lines[1] == (
+        f"{spec}:{APP_LINE}:5: error SEC-READONLY-ROOT: containerDefinitions[0]: container 'app' does not "
+        "set readonlyRootFilesystem: the policy requires a read-only root filesystem"
+    )
+    assert lines[3] == (
+        f"{spec}:{EFS_LINE}:5: error SEC-EFS-TRANSIT: volumes[0].efsVolumeConfiguration: volume 'data' "
+        "mounts EFS without transit encryption: the policy requires transitEncryption: ENABLED"
+    )
     assert lines[-1] == "3 error(s), 1 warning(s)"
     assert ecsform("synth", str(spec), "--out", str(tmp_path / "out")).returncode == 2
     assert not (tmp_path / "out").exists()
 
 
 def test_default_true_writes_the_value_and_render_shows_it(tmp_path: Path) -> None:
-    spec = write(tmp_path, SPEC + "  policy: {readonlyRootFilesystem: default-true, efsTransitEncryption: default-true}\n")
+    spec = write(
+        tmp_path, SPEC + "  policy: {readonlyRootFilesystem: default-true, efsTransitEncryption: default-true}\n"
+    )
     proc = ecsform("render", str(spec))
     assert proc.returncode == 0, proc.stderr
     rendered = json.loads(proc.stdout)
@@ -121,13 +138,23 @@ def test_default_true_writes_the_value_and_render_shows_it(tmp_path: Path) -> No
 
 
 def test_default_true_leaves_windows_containers_alone() -> None:
-    text = SPEC.replace("volumes:\n  - name: data\n    efsVolumeConfiguration: {fileSystemId: fs-0123456789abcdef0}\n", "")
-    text = text.replace("cpu: 256\nmemory: 512\n", "cpu: 1024\nmemory: 2048\nruntimePlatform: "
-                        "{operatingSystemFamily: WINDOWS_SERVER_2022_CORE, cpuArchitecture: X86_64}\n")
+    text = SPEC.replace(
+        "volumes:\n  - name: data\n    efsVolumeConfiguration: {fileSystemId: fs-0123456789abcdef0}\n", ""
+    )
+    text = text.replace(
+        "cpu: 256\nmemory: 512\n",
+        "cpu: 1024\nmemory: 2048\nruntimePlatform: "
+        "{operatingSystemFamily: WINDOWS_SERVER_2022_CORE, cpuArchitecture: X86_64}\n",
+    )
     text = text.replace("public.ecr.aws/nginx/nginx:1.27", "mcr.microsoft.com/windows/servercore/iis")
     text = text.replace("    stopTimeout: 150\n", "")
-    task = json.loads(json.dumps(pipeline.build_plans_from_text(
-        text + "  policy: {readonlyRootFilesystem: default-true}\n", "w.yaml", pipeline.Options())[0][0].register))
+    task = json.loads(
+        json.dumps(
+            pipeline.build_plans_from_text(
+                text + "  policy: {readonlyRootFilesystem: default-true}\n", "w.yaml", pipeline.Options()
+            )[0][0].register
+        )
+    )
     assert "readonlyRootFilesystem" not in task["containerDefinitions"][0]
 
 
@@ -140,14 +167,19 @@ def test_off_says_nothing(tmp_path: Path) -> None:
 def test_non_root_user_warns_where_the_spec_runs_as_root(tmp_path: Path) -> None:
     spec = write(tmp_path, SPEC.replace("    stopTimeout: 150\n", '    user: "0:0"\n'))
     lines = stderr_lines(ecsform("validate", str(spec)))
-    assert f"{spec}:9:11: warning SEC-NON-ROOT: containerDefinitions[0].user: container 'app' runs as root " \
-           "(user '0:0')" in lines
+    assert (
+        f"{spec}:9:11: warning SEC-NON-ROOT: containerDefinitions[0].user: container 'app' runs as root "
+        "(user '0:0')" in lines
+    )
 
 
 # --- --policy FILE and the layers ---------------------------------------------------------------------------
 
+
 def test_a_policy_file_applies_and_the_spec_overrides_it_field_by_field(tmp_path: Path) -> None:
-    file = write(tmp_path, "readonlyRootFilesystem: require\nrules:\n  ECS-F9: error\n  ECS-C14: 'off'\n", "policy.yaml")
+    file = write(
+        tmp_path, "readonlyRootFilesystem: require\nrules:\n  ECS-F9: error\n  ECS-C14: 'off'\n", "policy.yaml"
+    )
     spec = write(tmp_path, SPEC)
     proc = ecsform("validate", str(spec), "--policy", str(file))
     assert proc.returncode == 2
@@ -162,9 +194,12 @@ def test_a_policy_file_applies_and_the_spec_overrides_it_field_by_field(tmp_path
 
 
 def test_policy_file_errors_are_located_in_the_file(tmp_path: Path) -> None:
-    file = write(tmp_path, "readOnlyRootFilesystem: require\nefsTransitEncryption: on\nlogRetentionDays: 100\n"
-                           "rules:\n  ECS-F10: error\n  SEC-READONLY-ROOT: 'off'\n  ECS-A6: 'off'\n  ECS-F9: warn\n",
-                 "policy.yaml")
+    file = write(
+        tmp_path,
+        "readOnlyRootFilesystem: require\nefsTransitEncryption: on\nlogRetentionDays: 100\n"
+        "rules:\n  ECS-F10: error\n  SEC-READONLY-ROOT: 'off'\n  ECS-A6: 'off'\n  ECS-F9: warn\n",
+        "policy.yaml",
+    )
     proc = ecsform("validate", str(write(tmp_path, SPEC)), "--policy", str(file))
     assert proc.returncode == 2
     assert proc.stderr.splitlines() == [
@@ -196,8 +231,10 @@ def test_an_x_ecsform_policy_error_is_located_in_the_spec(tmp_path: Path) -> Non
     spec = write(tmp_path, SPEC + "  policy:\n    nonRootUser: default-true\n")
     proc = ecsform("validate", str(spec))
     assert proc.returncode == 2
-    assert (f"{spec}:19:18: error POLICY-INVALID: x-ecsform.policy.nonRootUser: 'default-true' is not one of 'off', "
-            "'warn' or 'require'") in proc.stderr.splitlines()
+    assert (
+        f"{spec}:19:18: error POLICY-INVALID: x-ecsform.policy.nonRootUser: 'default-true' is not one of 'off', "
+        "'warn' or 'require'"
+    ) in proc.stderr.splitlines()
 
 
 def test_layers_combine_field_by_field() -> None:
@@ -205,8 +242,11 @@ def test_layers_combine_field_by_field() -> None:
     file = policies.Policy.model_validate({"logRetentionDays": 731, "rules": {"ECS-C14": "off"}})
     spec = policies.Policy.model_validate({"readonlyRootFilesystem": "warn", "rules": {"ECS-F9": "off"}})
     combined = policies.combine(project, file, spec)
-    assert (combined.readonly_root_filesystem, combined.non_root_user, combined.log_retention_days) == \
-        ("warn", "warn", 731)
+    assert (combined.readonly_root_filesystem, combined.non_root_user, combined.log_retention_days) == (
+        "warn",
+        "warn",
+        731,
+    )
     assert combined.rules == {"ECS-C14": "off", "ECS-F9": "off"}
     assert policies.combine() == policies.DEFAULT
 
@@ -218,7 +258,8 @@ def test_from_node_gives_located_findings_for_a_policy_inside_another_file() -> 
     layer, findings = policies.from_node(node, "ecsform.yaml", ("policy",))
     assert layer is None
     assert [(f.rule, f.line, f.col, format_path(f.path)) for f in findings] == [
-        ("POLICY-INVALID", 3, 27, "policy.readonlyRootFilesystem")]
+        ("POLICY-INVALID", 3, 27, "policy.readonlyRootFilesystem")
+    ]
     good = load_text("policy:\n  logRetentionDays: 400\n", "ecsform.yaml").value["policy"]
     layer, findings = policies.from_node(good, "ecsform.yaml", ("policy",))
     assert findings == [] and layer is not None and layer.log_retention_days == 400
@@ -285,8 +326,11 @@ def test_a_suppression_without_a_reason_is_an_error_and_one_that_matches_nothing
 
 
 def test_a_suppression_of_the_base_is_unmatched_only_when_no_environment_uses_it(tmp_path: Path) -> None:
-    text = SPEC.replace("    stopTimeout: 150\n", "") + IGNORE.split("    - rule: SEC-READONLY-ROOT")[0] + \
-        "environments:\n  dev: {}\n  prod:\n    containerDefinitions:\n      - name: app\n        stopTimeout: 150\n"
+    text = (
+        SPEC.replace("    stopTimeout: 150\n", "")
+        + IGNORE.split("    - rule: SEC-READONLY-ROOT")[0]
+        + "environments:\n  dev: {}\n  prod:\n    containerDefinitions:\n      - name: app\n        stopTimeout: 150\n"
+    )
     spec = write(tmp_path, text)
     proc = ecsform("validate", str(spec))
     assert "IGNORE-UNMATCHED" not in proc.stderr, proc.stderr
@@ -299,8 +343,10 @@ def test_a_suppression_of_the_base_is_unmatched_only_when_no_environment_uses_it
     proc = ecsform("validate", str(spec))
     unmatched = [x for x in stderr_lines(proc) if "IGNORE-UNMATCHED" in x]
     line = spec.read_text().splitlines().index("    - rule: ECS-F9") + 1
-    assert unmatched == [f"{spec}:{line}:7: warning IGNORE-UNMATCHED: x-ecsform.ignore[0]: the suppression of ECS-F9 at "
-                         "containerDefinitions[0].stopTimeout matches no finding"]
+    assert unmatched == [
+        f"{spec}:{line}:7: warning IGNORE-UNMATCHED: x-ecsform.ignore[0]: the suppression of ECS-F9 at "
+        "containerDefinitions[0].stopTimeout matches no finding"
+    ]
 
 
 @pytest.mark.parametrize("rule", ["ECS-A8", "SPEC-TYPE", "REGION-UNSET"])
@@ -326,4 +372,5 @@ def test_a_policy_file_with_a_policy_key_says_to_drop_it(tmp_path: Path) -> None
     assert proc.returncode == 2
     assert proc.stderr.splitlines()[:2] == [
         f"{file}:1:1: error POLICY-UNKNOWN-FIELD: policy: unknown field 'policy'",
-        "    hint: a policy file holds the policy block itself: remove the `policy:` level"]
+        "    hint: a policy file holds the policy block itself: remove the `policy:` level",
+    ]

@@ -16,8 +16,17 @@ from project_copy import project_files
 
 pytestmark = pytest.mark.install
 
-GIT = ["git", "-c", "user.name=ecsform tests", "-c", "user.email=tests@ecsform.invalid", "-c", "commit.gpgsign=false",
-       "-c", "init.defaultBranch=main"]
+GIT = [
+    "git",
+    "-c",
+    "user.name=ecsform tests",
+    "-c",
+    "user.email=tests@ecsform.invalid",
+    "-c",
+    "commit.gpgsign=false",
+    "-c",
+    "init.defaultBranch=main",
+]
 
 MODULE_PIN = "defaults:\n  moduleSource: git::https://example.com/platform/ecsform.git//modules?ref=v0.1.0\n"
 
@@ -53,9 +62,14 @@ def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def try_repo(hook_repo: Path, hook: str, fixture: Path, home: Path) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")}
     env.update({"PRE_COMMIT_HOME": str(home), "PRE_COMMIT_COLOR": "never", "GIT_CONFIG_NOSYSTEM": "1"})
-    return subprocess.run([sys.executable, "-m", "pre_commit", "try-repo", str(hook_repo), hook, "--all-files",
-                           "--show-diff-on-failure"],
-                          cwd=fixture, env=env, capture_output=True, text=True, timeout=900)
+    return subprocess.run(
+        [sys.executable, "-m", "pre_commit", "try-repo", str(hook_repo), hook, "--all-files", "--show-diff-on-failure"],
+        cwd=fixture,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
 
 
 def test_hooks_on_a_fixture_repository(hook_repo: Path, tmp_path: Path) -> None:

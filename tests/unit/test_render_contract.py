@@ -49,8 +49,14 @@ def register_shape() -> Any:
 
 def test_every_spec_and_fixture_is_covered() -> None:
     names = {p.name for p in SPECS_AND_FIXTURES}
-    assert {"financial-api.json", "financial-etl.json", "literal-strings.yaml", "execution-role.yaml",
-            "ec2-bridge.yaml", "multi-container.yaml"} <= names
+    assert {
+        "financial-api.json",
+        "financial-etl.json",
+        "literal-strings.yaml",
+        "execution-role.yaml",
+        "ec2-bridge.yaml",
+        "multi-container.yaml",
+    } <= names
 
 
 @pytest.mark.parametrize("spec", SPECS_AND_FIXTURES, ids=_ids)
@@ -89,12 +95,12 @@ def hcl_literal(source: str) -> str:
                 i += 2
             elif marker in "uU":
                 width = 4 if marker == "u" else 8
-                out.append(chr(int(text[i + 2:i + 2 + width], 16)))
+                out.append(chr(int(text[i + 2 : i + 2 + width], 16)))
                 i += 2 + width
             else:
-                raise AssertionError(f"invalid escape {text[i:i + 2]!r} in {source!r}")
+                raise AssertionError(f"invalid escape {text[i : i + 2]!r} in {source!r}")
         elif text.startswith(("$${", "%%{"), i):
-            out.append(text[i + 1:i + 3])
+            out.append(text[i + 1 : i + 3])
             i += 3
         elif text.startswith(("${", "%{"), i):
             raise AssertionError(f"template sequence at {i} in {source!r}: the value would not reach AWS literally")
@@ -116,7 +122,7 @@ def _literal(value: Any) -> Any:
 
 
 def test_hcl_literal_decoder() -> None:
-    assert hcl_literal(r'"a\"b\\c\nd\u00e9\U0001F680"') == 'a"b\\c\nd\u00e9\U0001F680'
+    assert hcl_literal(r'"a\"b\\c\nd\u00e9\U0001F680"') == 'a"b\\c\nd\u00e9\U0001f680'
     assert hcl_literal('"$$${x} $${y} %%{z} $$ { a$"') == "$${x} ${y} %{z} $$ { a$"
     with pytest.raises(AssertionError):
         hcl_literal('"${x}"')

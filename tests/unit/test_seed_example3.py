@@ -47,8 +47,10 @@ EXAMPLE_3 = """\
 }
 """
 
-ERROR_LINE = re.compile(r"^(?P<file>.+):(?P<line>\d+):(?P<col>\d+): (?P<severity>error|warning) (?P<rule>\S+): "
-                        r"(?P<path>[^:]+): ")
+ERROR_LINE = re.compile(
+    r"^(?P<file>.+):(?P<line>\d+):(?P<col>\d+): (?P<severity>error|warning) (?P<rule>\S+): "
+    r"(?P<path>[^:]+): "
+)
 
 
 def where(text: str, start: int = 0) -> tuple[int, int]:

@@ -50,10 +50,17 @@ def test_shorthand_and_native_give_the_same_task(tmp_path: Path) -> None:
     assert register(SHORT, tmp_path) == register(NATIVE, tmp_path)
 
 
-@pytest.mark.parametrize("cpu,memory,want", [
-    ("512", "1024", ("512", "1024")), ("256", "0.5 GB", ("256", "512")), (".25 vCPU", "512", ("256", "512")),
-    ("1 vcpu", "2GB", ("1024", "2048")), ("2 vCPU", "4096 MiB", ("2048", "4096")), (1024, 3072, ("1024", "3072")),
-])
+@pytest.mark.parametrize(
+    "cpu,memory,want",
+    [
+        ("512", "1024", ("512", "1024")),
+        ("256", "0.5 GB", ("256", "512")),
+        (".25 vCPU", "512", ("256", "512")),
+        ("1 vcpu", "2GB", ("1024", "2048")),
+        ("2 vCPU", "4096 MiB", ("2048", "4096")),
+        (1024, 3072, ("1024", "3072")),
+    ],
+)
 def test_task_size_forms(cpu, memory, want, tmp_path: Path) -> None:
     text = NATIVE.replace('cpu: "512"', f"cpu: {cpu!r}" if isinstance(cpu, str) else f"cpu: {cpu}")
     text = text.replace('memory: "1024"', f"memory: {memory!r}" if isinstance(memory, str) else f"memory: {memory}")

@@ -48,7 +48,9 @@ def test_module_source_option(tmp_path: Path) -> None:
     url = "git::https://git.example.com/platform/ecsform.git//modules?ref=v1.2.0"
     assert ecsform("synth", "specs/financial-api.json", "--out", str(out), "--module-source", url).returncode == 0
     main = (out / "financial-api" / "main.tf").read_text()
-    assert 'source = "git::https://git.example.com/platform/ecsform.git//modules/ecs-task-definition?ref=v1.2.0"' in main
+    assert (
+        'source = "git::https://git.example.com/platform/ecsform.git//modules/ecs-task-definition?ref=v1.2.0"' in main
+    )
 
 
 def test_resynth_keeps_terraform_working_files_and_drops_stale_roots(tmp_path: Path) -> None:
@@ -106,10 +108,15 @@ x-ecsform: {region: us-east-1}
 """)
     assert ecsform("synth", str(spec), "--out", str(tmp_path / "a")).returncode == 0
     main = (tmp_path / "a" / "rc" / "main.tf").read_text()
-    assert 'data "aws_secretsmanager_secret" "secret_legacy" {\n  arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:legacy"\n}' in main
+    assert (
+        'data "aws_secretsmanager_secret" "secret_legacy" {\n  arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:legacy"\n}'
+        in main
+    )
     assert 'data "aws_secretsmanager_secret" "secret_registry_login" {\n  name = "registry-login"\n}' in main
-    assert "full-AbCdEf\" = data" not in main  # a full ARN needs no lookup
-    brought = spec.read_text().replace("family: rc\n", "family: rc\nexecutionRoleArn: arn:aws:iam::123456789012:role/exec\n")
+    assert 'full-AbCdEf" = data' not in main  # a full ARN needs no lookup
+    brought = spec.read_text().replace(
+        "family: rc\n", "family: rc\nexecutionRoleArn: arn:aws:iam::123456789012:role/exec\n"
+    )
     spec.write_text(brought)
     assert ecsform("synth", str(spec), "--out", str(tmp_path / "b")).returncode == 0
     assert "aws_secretsmanager_secret" not in (tmp_path / "b" / "rc" / "main.tf").read_text()

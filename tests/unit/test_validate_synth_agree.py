@@ -15,8 +15,9 @@ from conftest import FIXTURES, NO_CONFIG, REPO, SPECS, ecsform
 from generators import pipeline
 from generators.errors import EcsformError
 
-FILES = sorted(p for root in (SPECS, FIXTURES) for p in root.rglob("*")
-               if p.suffix in (".json", ".yaml", ".yml") and p.is_file())
+FILES = sorted(
+    p for root in (SPECS, FIXTURES) for p in root.rglob("*") if p.suffix in (".json", ".yaml", ".yml") and p.is_file()
+)
 
 
 def _synth(path: Path, out: Path, options: pipeline.Options) -> tuple[list, bool]:
@@ -43,25 +44,32 @@ def test_every_kind_of_fixture_is_compared() -> None:
     assert len([p for p in FILES if p.is_relative_to(SPECS)]) >= 4
 
 
-@pytest.mark.parametrize("name, rule, anchor", [
-    ("secret-in-another-region.yaml", "SECRET-UNRESOLVED", "arn:aws:secretsmanager:eu-west-1"),
-    ("logs-in-another-region.yaml", "LOGS-REGION", "eu-west-1"),
-    ("regions-ambiguous.yaml", "REGION-AMBIGUOUS", "eu-west-1"),
-])
+@pytest.mark.parametrize(
+    "name, rule, anchor",
+    [
+        ("secret-in-another-region.yaml", "SECRET-UNRESOLVED", "arn:aws:secretsmanager:eu-west-1"),
+        ("logs-in-another-region.yaml", "LOGS-REGION", "eu-west-1"),
+        ("regions-ambiguous.yaml", "REGION-AMBIGUOUS", "eu-west-1"),
+    ],
+)
 def test_the_plan_checks_fail_validate_at_the_value(name: str, rule: str, anchor: str, tmp_path: Path) -> None:
     """The errors only the plan can see stop `validate` (exit 2), located at the value that causes them."""
     spec = FIXTURES / "invalid" / name
     text = spec.read_text()
     index = text.index(anchor)
     line, col = text.count("\n", 0, index) + 1, index - text.rfind("\n", 0, index)
-    for proc in (ecsform("validate", str(spec), NO_CONFIG),
-                 ecsform("synth", str(spec), "--out", str(tmp_path / "out"), NO_CONFIG)):
+    for proc in (
+        ecsform("validate", str(spec), NO_CONFIG),
+        ecsform("synth", str(spec), "--out", str(tmp_path / "out"), NO_CONFIG),
+    ):
         assert proc.returncode == 2, proc.stderr
         assert proc.stderr.startswith(f"{spec.relative_to(REPO)}:{line}:{col}: error {rule}: "), proc.stderr
     assert not (tmp_path / "out").exists()
     # --region answers the ambiguity for both commands, as x-ecsform.region does
     if rule == "REGION-AMBIGUOUS":
-        assert ecsform("validate", str(spec), "--region", "us-east-1", NO_CONFIG).returncode == 2  # eu-west-1 logs: LOGS-REGION
+        assert (
+            ecsform("validate", str(spec), "--region", "us-east-1", NO_CONFIG).returncode == 2
+        )  # eu-west-1 logs: LOGS-REGION
         fixed = tmp_path / name
         fixed.write_text(text.replace("awslogs-region: eu-west-1", "awslogs-region: us-east-1"))
         assert ecsform("validate", "--strict", str(fixed), NO_CONFIG).returncode == 0

@@ -35,8 +35,13 @@ BASE_EC2: dict[str, Any] = {
     "networkMode": "bridge",
     "requiresCompatibilities": ["EC2"],
     "containerDefinitions": [
-        {"name": "app", "image": "public.ecr.aws/nginx/nginx:1.27", "essential": True, "memory": 256,
-         "readonlyRootFilesystem": True},
+        {
+            "name": "app",
+            "image": "public.ecr.aws/nginx/nginx:1.27",
+            "essential": True,
+            "memory": 256,
+            "readonlyRootFilesystem": True,
+        },
     ],
 }
 
@@ -86,8 +91,9 @@ class Case:
         return f"{self.rule}{'-' + self.id if self.id else ''}"
 
 
-def findings(spec: dict[str, Any], extension: dict[str, Any] | None = None,
-             target: Target | None = None) -> list[Finding]:
+def findings(
+    spec: dict[str, Any], extension: dict[str, Any] | None = None, target: Target | None = None
+) -> list[Finding]:
     doc = dict(spec)
     if extension is not None:
         doc["x-ecsform"] = extension

@@ -21,42 +21,66 @@ def _findings(name: str) -> list[tuple]:
 
 
 def _partial(name: str, index: int, line: int) -> tuple:
-    return ("ECS-H5", Severity.WARNING, line, 34, ("containerDefinitions", 0, "secrets", index, "valueFrom"),
-            f"'{SECRET}{name}' is a partial ARN: the secret name '{name}' lacks the '-' and 6 characters Secrets "
-            "Manager appends; ECS resolves it, but an IAM policy that names this ARN matches nothing",
-            f"the policy of {ROLE} must allow {SECRET}{name}-?????? (the '??????' match the suffix), or write the "
-            f"full ARN that `aws secretsmanager describe-secret --secret-id {name}` prints")
+    return (
+        "ECS-H5",
+        Severity.WARNING,
+        line,
+        34,
+        ("containerDefinitions", 0, "secrets", index, "valueFrom"),
+        f"'{SECRET}{name}' is a partial ARN: the secret name '{name}' lacks the '-' and 6 characters Secrets "
+        "Manager appends; ECS resolves it, but an IAM policy that names this ARN matches nothing",
+        f"the policy of {ROLE} must allow {SECRET}{name}-?????? (the '??????' match the suffix), or write the "
+        f"full ARN that `aws secretsmanager describe-secret --secret-id {name}` prints",
+    )
 
 
 def _readonly(name: str, line: int) -> tuple:
-    return ("SEC-READONLY-ROOT", Severity.WARNING, line, 9, ("containerDefinitions", 0),
-            f"container '{name}' does not set readonlyRootFilesystem: ECS gives it a writable root filesystem",
-            "set readonlyRootFilesystem: true and mount a task volume at each path the image writes (a volume with "
-            "only a `name` is task storage that lives as long as the task); most programs also write /tmp. Or write "
-            "readonlyRootFilesystem: false to keep ECS's writable root (checkov: CKV_AWS_336)")
+    return (
+        "SEC-READONLY-ROOT",
+        Severity.WARNING,
+        line,
+        9,
+        ("containerDefinitions", 0),
+        f"container '{name}' does not set readonlyRootFilesystem: ECS gives it a writable root filesystem",
+        "set readonlyRootFilesystem: true and mount a task volume at each path the image writes (a volume with "
+        "only a `name` is task storage that lives as long as the task); most programs also write /tmp. Or write "
+        "readonlyRootFilesystem: false to keep ECS's writable root (checkov: CKV_AWS_336)",
+    )
 
 
 def test_example_1_exact_warnings() -> None:
     assert _findings("financial-api.json") == [
-        ("ECS-H9", Severity.WARNING, 5, 25, ("executionRoleArn",),
-         f"ecsform cannot see the policy of execution role {ROLE}; to start the task it needs "
-         f"secretsmanager:GetSecretValue on {SECRET}db-connection-??????, {SECRET}openai-key-??????",
-         'make sure its policy has [{"Effect": "Allow", "Action": ["secretsmanager:GetSecretValue"], "Resource": '
-         f'["{SECRET}db-connection-??????", "{SECRET}openai-key-??????"]}}], plus kms:Decrypt on the key if a '
-         "customer-managed KMS key encrypts them; or remove executionRoleArn to let ecsform create the role"),
-        ("ECS-M4", Severity.WARNING, 5, 25, ("executionRoleArn",),
-         f"ecsform cannot see the policy of execution role {ROLE}; to pull the images and write the logs it needs "
-         "ecr:GetAuthorizationToken on *; ecr:BatchCheckLayerAvailability, ecr:BatchGetImage, "
-         "ecr:GetDownloadUrlForLayer on arn:aws:ecr:us-east-1:123456789012:repository/financial-api; "
-         "logs:CreateLogStream, logs:PutLogEvents on "
-         "arn:aws:logs:us-east-1:123456789012:log-group:/ecs/financial-api:*",
-         'make sure its policy has [{"Effect": "Allow", "Action": ["ecr:GetAuthorizationToken"], "Resource": "*"}, '
-         '{"Effect": "Allow", "Action": ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", '
-         '"ecr:GetDownloadUrlForLayer"], "Resource": "arn:aws:ecr:us-east-1:123456789012:repository/financial-api"}, '
-         '{"Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"], "Resource": '
-         '"arn:aws:logs:us-east-1:123456789012:log-group:/ecs/financial-api:*"}] (the AWS managed policy '
-         'AmazonECSTaskExecutionRolePolicy covers them on "*"); or remove executionRoleArn to let ecsform create '
-         "the role"),
+        (
+            "ECS-H9",
+            Severity.WARNING,
+            5,
+            25,
+            ("executionRoleArn",),
+            f"ecsform cannot see the policy of execution role {ROLE}; to start the task it needs "
+            f"secretsmanager:GetSecretValue on {SECRET}db-connection-??????, {SECRET}openai-key-??????",
+            'make sure its policy has [{"Effect": "Allow", "Action": ["secretsmanager:GetSecretValue"], "Resource": '
+            f'["{SECRET}db-connection-??????", "{SECRET}openai-key-??????"]}}], plus kms:Decrypt on the key if a '
+            "customer-managed KMS key encrypts them; or remove executionRoleArn to let ecsform create the role",
+        ),
+        (
+            "ECS-M4",
+            Severity.WARNING,
+            5,
+            25,
+            ("executionRoleArn",),
+            f"ecsform cannot see the policy of execution role {ROLE}; to pull the images and write the logs it needs "
+            "ecr:GetAuthorizationToken on *; ecr:BatchCheckLayerAvailability, ecr:BatchGetImage, "
+            "ecr:GetDownloadUrlForLayer on arn:aws:ecr:us-east-1:123456789012:repository/financial-api; "
+            "logs:CreateLogStream, logs:PutLogEvents on "
+            "arn:aws:logs:us-east-1:123456789012:log-group:/ecs/financial-api:*",
+            'make sure its policy has [{"Effect": "Allow", "Action": ["ecr:GetAuthorizationToken"], "Resource": "*"}, '
+            '{"Effect": "Allow", "Action": ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", '
+            '"ecr:GetDownloadUrlForLayer"], "Resource": "arn:aws:ecr:us-east-1:123456789012:repository/financial-api"}, '
+            '{"Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"], "Resource": '
+            '"arn:aws:logs:us-east-1:123456789012:log-group:/ecs/financial-api:*"}] (the AWS managed policy '
+            'AmazonECSTaskExecutionRolePolicy covers them on "*"); or remove executionRoleArn to let ecsform create '
+            "the role",
+        ),
         _readonly("api", 11),
         _partial("db-connection", 0, 28),
         _partial("openai-key", 1, 32),
@@ -65,9 +89,13 @@ def test_example_1_exact_warnings() -> None:
 
 def test_example_2_warnings_only() -> None:
     found = _findings("financial-etl.json")
-    assert [(f[0], f[1]) for f in found] == [("ECS-H9", Severity.WARNING), ("ECS-M4", Severity.WARNING),
-                                              ("SEC-READONLY-ROOT", Severity.WARNING), ("ECS-H5", Severity.WARNING),
-                                              ("SEC-EFS-TRANSIT", Severity.WARNING)]
+    assert [(f[0], f[1]) for f in found] == [
+        ("ECS-H9", Severity.WARNING),
+        ("ECS-M4", Severity.WARNING),
+        ("SEC-READONLY-ROOT", Severity.WARNING),
+        ("ECS-H5", Severity.WARNING),
+        ("SEC-EFS-TRANSIT", Severity.WARNING),
+    ]
     assert found[3] == _partial("db-connection", 0, 22)
     assert found[2] == _readonly("etl", 11)
     assert f"{SECRET}db-connection-??????" in found[0][5]
@@ -82,10 +110,14 @@ def test_a_managed_role_gets_no_permission_warnings(tmp_path: Path) -> None:
     text = text.replace(f'"executionRoleArn": "{ROLE}",', "")
     found = pipeline.check_text(text, "api.json")
     assert [(f.rule, bool(f.suppressed)) for f in found] == [
-        ("SEC-READONLY-ROOT", True), ("IGNORE-UNMATCHED", False), ("IGNORE-UNMATCHED", False),
-        ("IGNORE-UNMATCHED", False)]
+        ("SEC-READONLY-ROOT", True),
+        ("IGNORE-UNMATCHED", False),
+        ("IGNORE-UNMATCHED", False),
+        ("IGNORE-UNMATCHED", False),
+    ]
     assert [f.message for f in found[1:]] == [
         "the suppression of ECS-H9 at executionRoleArn matches no finding",
         "the suppression of ECS-M4 at executionRoleArn matches no finding",
-        "the suppression of ECS-H5 at containerDefinitions[0].secrets matches no finding"]
+        "the suppression of ECS-H5 at containerDefinitions[0].secrets matches no finding",
+    ]
     assert [format_path(f.path) for f in found[1:]] == [f"x-ecsform.ignore[{i}]" for i in range(3)]
