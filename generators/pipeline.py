@@ -766,26 +766,29 @@ def _render(p: planner.Plan, source: Callable[[str], str], engine: str) -> dict[
 
 
 def _check_nesting(roots: list[dict[str, Any]]) -> None:
-    paths = sorted(r["path"] for r in roots)
-    for a in paths:
-        for b in paths:
-            if a != b and b.startswith(a + "/"):
-                owner = next(r for r in roots if r["path"] == b)
-                raise EcsformError(
-                    [
-                        Finding(
-                            "ROOT-NESTED",
-                            Severity.ERROR,
-                            f"root {b} would sit inside root {a}",
-                            ("family",),
-                            "give the spec with environments a family of its own",
-                            owner["spec"],
-                            1,
-                            1,
-                            owner["environment"],
-                        )
-                    ]
-                )
+    """ROOT-NESTED for the first root (in path order) that another root's folder would hold; linear in the roots."""
+    paths = {r["path"] for r in roots}
+    nested = sorted(
+        (parent, path)
+        for path in paths
+        for parent in ("/".join(path.split("/")[:i]) for i in range(1, path.count("/") + 1))
+        if parent in paths
+    )
+    if nested:
+        a, b = nested[0]
+        owner = next(r for r in roots if r["path"] == b)
+        finding = Finding(
+            "ROOT-NESTED",
+            Severity.ERROR,
+            f"root {b} would sit inside root {a}",
+            ("family",),
+            "give the spec with environments a family of its own",
+            owner["spec"],
+            1,
+            1,
+            owner["environment"],
+        )
+        raise EcsformError([finding])
 
 
 def render(path: str, options: Options | None = None) -> list[planner.Plan]:

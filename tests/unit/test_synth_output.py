@@ -120,3 +120,28 @@ x-ecsform: {region: us-east-1}
     spec.write_text(brought)
     assert ecsform("synth", str(spec), "--out", str(tmp_path / "b")).returncode == 0
     assert "aws_secretsmanager_secret" not in (tmp_path / "b" / "rc" / "main.tf").read_text()
+
+
+def test_a_root_inside_another_root_is_refused(tmp_path: Path) -> None:
+    """ROOT-NESTED: a spec with environments writes <family>/<env>/, which must not sit inside another spec's root
+    (found among thousands of roots without comparing every pair)."""
+    from generators import pipeline
+    from generators.errors import EcsformError
+
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    container = "containerDefinitions:\n  - {name: app, image: nginx, memory: 128}\n"
+    (specs / "a.yaml").write_text("family: api\n" + container + "environments:\n  dev: {}\n")
+    (specs / "b.yaml").write_text("family: api\n" + container)
+    for i in range(300):  # unrelated roots around them, some sharing the prefix
+        (specs / f"c{i:03d}.yaml").write_text(f"family: api-{i}\n" + container)
+    out = tmp_path / "out"
+    try:
+        pipeline.synth([str(specs)], out, pipeline.Options(region="us-east-1"))
+    except EcsformError as exc:
+        assert [(f.rule, f.message, Path(f.file).name, f.environment) for f in exc.findings] == [
+            ("ROOT-NESTED", "root api/dev would sit inside root api", "a.yaml", "dev")
+        ]
+    else:
+        raise AssertionError("synth accepted a root inside another root")
+    assert not out.exists()
