@@ -37,6 +37,7 @@ def _cdk(plan: Plan) -> dict[str, Any]:
     return json.loads(cdk.render(plan, _source)[cdk.STACK_FILE])
 
 
+@pytest.mark.terraform
 def test_an_output_added_to_the_description_appears_in_both_engines(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, tf_env: dict[str, str]
 ) -> None:
