@@ -240,17 +240,14 @@ def _provider(stack: Any, described: root.Provider, requirement: root.ProviderRe
     return provider
 
 
-def _s3_backend(stack: Any, plan: Plan) -> None:
+def _s3_backend(stack: Any, described: root.BackendBlock) -> None:
     """backend "s3": every argument written as an override, so that cdktn and cdktf (whose S3Backend lacks
     use_lockfile) write the same JSON; a partial backend is an empty block."""
-    assert plan.backend is not None
     backend = cdk.S3Backend(stack, bucket="-", key="-")
     for name in ("bucket", "key"):
         backend.add_override(name, None)
-    for name, value in plan.backend.written:
-        backend.add_override(name, json_syntax.template(value) if isinstance(value, str) else value)
-    if plan.backend.assume_role and not plan.backend.partial:
-        backend.add_override("assume_role", {k: json_syntax.template(v) for k, v in plan.backend.assume_role})
+    for name, value in described.arguments:
+        backend.add_override(name, json_syntax.value(value))
 
 
 class EcsformStack(cdk.TerraformStack):
@@ -277,8 +274,8 @@ class EcsformStack(cdk.TerraformStack):
         self.plan = plan
         described = root.describe(plan)
         self.header = described.header
-        if plan.backend is not None and plan.backend.type == "s3":
-            _s3_backend(self, plan)
+        if described.backend is not None and described.backend.type == "s3":
+            _s3_backend(self, described.backend)
         elif state_path is not None:
             cdk.LocalBackend(self, path=state_path)
         self.add_override("terraform.required_version", described.required_version)

@@ -9,7 +9,6 @@ templates) writes it as .tf files, the CDK engine (generators/cdk.py) builds its
 Values are plain data and the typed expressions of generators/tfexpr.py (`Ref`, `Call`, `For`, `Template`), never
 text in one engine's syntax. An output, a variable or an input added here appears in both engines' roots. What
 stays engine-specific is layout: comments (HCL only: `comment` fields), construct ids, and the JSON syntax's escapes.
-The backend comes from the plan (`plan.backend`, ecsform.yaml) and is written by each engine from there.
 """
 
 from __future__ import annotations
@@ -40,6 +39,16 @@ class Provider:
     name: str
     arguments: tuple[tuple[str, Any], ...] = ()
     blocks: tuple[tuple[str, tuple[tuple[str, Any], ...]], ...] = ()
+
+
+@dataclass(frozen=True)
+class BackendBlock:
+    """`backend "<type>" { ... }`: its arguments in order (none for a partial backend, whose settings
+    `terraform init -backend-config` gives)."""
+
+    type: str
+    arguments: tuple[tuple[str, Any], ...]
+    partial: bool
 
 
 @dataclass(frozen=True)
@@ -92,7 +101,7 @@ class Root:
     required_version: str
     required_providers: tuple[ProviderRequirement, ...]
     provider: Provider
-    backend: Backend | None
+    backend: BackendBlock | None  # None: no backend block (the CDK engine then writes its local default)
     variables: list[Variable] = field(default_factory=list)
     locals: list[Local] = field(default_factory=list)
     data: list[DataSource] = field(default_factory=list)
@@ -127,6 +136,16 @@ def provider(plan: Plan) -> Provider:
     if t is not None and t.tags:
         blocks.append(("default_tags", (("tags", dict(t.tags)),)))
     return Provider("aws", tuple(arguments), tuple(blocks))
+
+
+def backend(b: Backend | None) -> BackendBlock | None:
+    """The state backend from ecsform.yaml (plan.backend), with the S3 backend's nested assume_role."""
+    if b is None:
+        return None
+    arguments: list[tuple[str, Any]] = list(b.written)
+    if b.assume_role and not b.partial:
+        arguments.append(("assume_role", dict(b.assume_role)))
+    return BackendBlock(b.type, tuple(arguments), b.partial)
 
 
 def images_variable(plan: Plan) -> Variable:
@@ -220,7 +239,7 @@ def describe(plan: Plan) -> Root:
         required_version=REQUIRED_TERRAFORM,
         required_providers=(AWS,),
         provider=provider(plan),
-        backend=plan.backend,
+        backend=backend(plan.backend),
         variables=[images_variable(plan)],
         locals=[
             Local(

@@ -57,12 +57,12 @@ def render(plan: Plan, source: Callable[[str], str]) -> dict[str, str]:
         "provider_body": provider_body(plan, described.provider),
     }
     names = FILES
-    if plan.backend is not None:
+    if described.backend is not None:
         names += (BACKEND_FILE,)
         context |= {
-            "backend_type": plan.backend.type,
-            "backend_partial": plan.backend.partial,
-            "backend_body": backend_body(plan),
+            "backend_type": described.backend.type,
+            "backend_partial": described.backend.partial,
+            "backend_body": hcl_syntax.body(described.backend.arguments, 2),
         }
     return {name: env.get_template(name + ".j2").render(context) for name in names}
 
@@ -95,14 +95,6 @@ def provider_body(plan: Plan, provider: root.Provider) -> str:
             0, "  # No region in ecsform.yaml or the spec: the provider reads AWS_REGION (or AWS_DEFAULT_REGION).\n"
         )
     return "\n".join(parts)
-
-
-def backend_body(plan: Plan) -> str:
-    assert plan.backend is not None
-    args: list[tuple[str, object]] = list(plan.backend.written)
-    if plan.backend.assume_role and not plan.backend.partial:
-        args.append(("assume_role", dict(plan.backend.assume_role)))
-    return hcl_syntax.body(args, 2) if args else ""
 
 
 def _module_body(source: str, args: list[tuple[str, object]]) -> str:
