@@ -31,7 +31,7 @@ from . import cdk_compat, pipeline, root
 from .emit import json_syntax
 from .emit.json_syntax import Raw
 from .errors import EcsformError, Finding, Severity, shown
-from .plan import Plan
+from .plan import SECRETS_MODULE, TASK_MODULE, Plan, efs_module
 from .tfexpr import is_expression, renamed
 
 cdk = cdk_compat.load()
@@ -150,9 +150,9 @@ class EcsTaskDefinition(Construct):
             source.override_logical_id(self.name_prefix + d.name)
             self.secret_lookups[ref] = source
         calls = {m.name: self._module(m) for m in modules}
-        self.secrets = calls.get("secrets")
-        self.efs = {key: calls[f"efs_{key}"] for key in self.plan.managed_efs}
-        self.task_definition = calls["task_definition"]
+        self.secrets = calls.get(SECRETS_MODULE)
+        self.efs = {key: calls[efs_module(key)] for key in self.plan.managed_efs}
+        self.task_definition = calls[TASK_MODULE]
 
     def _source_function(self, module_source: ModuleSource) -> Callable[[str], str]:
         if callable(module_source):

@@ -241,15 +241,30 @@ def _log_regions(task: dict[str, Any], region: str | None, ext: Extension) -> li
 # --- references to managed resources and partial secret ARNs ------------------------------------------------
 
 
+# the names of the module calls of a root: generators/root.py declares them, the plan's references point at them
+SECRETS_MODULE = "secrets"
+TASK_MODULE = "task_definition"
+SECRET_DATA = "aws_secretsmanager_secret"  # the data sources that look up partial secret ARNs (plan.secret_lookups)
+
+
+def efs_module(key: str) -> str:
+    return f"efs_{key}"
+
+
+def module_ref(name: str, *attributes: str | Key) -> Ref:
+    """A reference to an output of one of the root's module calls: `module.<name>.<attribute>...`."""
+    return Ref("module", name, *attributes)
+
+
 def secret_expr(ref: references.Ref) -> Ref | Template:
-    arn = Ref("module", "secrets", "arns", Key(ref.key))
+    arn = module_ref(SECRETS_MODULE, "arns", Key(ref.key))
     return Template(arn, ref.suffix) if ref.suffix else arn
 
 
 def efs_expr(ref: references.Ref) -> Ref:
     if ref.kind == "access-point":
-        return Ref("module", f"efs_{ref.key}", "access_point_ids", Key(ref.access_point or ""))
-    return Ref("module", f"efs_{ref.key}", "file_system_id")
+        return module_ref(efs_module(ref.key), "access_point_ids", Key(ref.access_point or ""))
+    return module_ref(efs_module(ref.key), "file_system_id")
 
 
 def resolve(value: Any) -> Any:
@@ -393,7 +408,7 @@ def module_inputs(plan: Plan, ext: Extension, policy: Policy | None = None) -> l
     inputs += _role_inputs("execution", ext.execution_role)
     kms: Any = list(ext.execution_role.kms_key_arns)
     if plan.managed_secrets:
-        managed = Call("values", Ref("module", "secrets", "kms_key_arns"))
+        managed = Call("values", module_ref(SECRETS_MODULE, "kms_key_arns"))
         kms = Call("concat", kms, managed) if kms else managed
     if kms:
         inputs.append(("kms_key_arns", kms))
@@ -401,10 +416,7 @@ def module_inputs(plan: Plan, ext: Extension, policy: Policy | None = None) -> l
         inputs.append(
             (
                 "secret_arns",
-                {
-                    arn: Ref("data", "aws_secretsmanager_secret", name, "arn")
-                    for arn, name in plan.secret_lookups.items()
-                },
+                {arn: Ref("data", SECRET_DATA, name, "arn") for arn, name in plan.secret_lookups.items()},
             )
         )
     inputs += _role_inputs("task", ext.task_role)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-from .plan import Plan
+from .plan import SECRET_DATA, SECRETS_MODULE, TASK_MODULE, Plan, efs_module, module_ref
 from .target import Backend
 from .tfexpr import Call, For, Key, Ref
 
@@ -170,7 +170,7 @@ def resources(plan: Plan, images: Mapping[str, Any]) -> tuple[list[DataSource], 
     expression)."""
     data = [
         DataSource(
-            "aws_secretsmanager_secret",
+            SECRET_DATA,
             name,
             (("arn" if ref.startswith("arn:") else "name", ref),),
             f"{ref} names no random suffix: the execution role policy needs the secret's full ARN.",
@@ -180,22 +180,20 @@ def resources(plan: Plan, images: Mapping[str, Any]) -> tuple[list[DataSource], 
     modules = []
     if plan.managed_secrets:
         inputs = [("secrets", plan.managed_secrets)] + ([("tags", plan.tags)] if plan.tags else [])
-        modules.append(ModuleCall("secrets", "secrets", tuple(inputs)))
-    modules += [ModuleCall(f"efs_{key}", "efs", tuple(inputs)) for key, inputs in plan.managed_efs.items()]
+        modules.append(ModuleCall(SECRETS_MODULE, "secrets", tuple(inputs)))
+    modules += [ModuleCall(efs_module(key), "efs", tuple(inputs)) for key, inputs in plan.managed_efs.items()]
     task = []
     for name, value in plan.module_inputs:
         if name == "container_definitions":
             value = [{**c, "image": images[c["name"]]} for c in value]
         task.append((name, value))
-    modules.append(ModuleCall("task_definition", "ecs-task-definition", tuple(task)))
+    modules.append(ModuleCall(TASK_MODULE, "ecs-task-definition", tuple(task)))
     return data, modules
 
 
 def outputs(plan: Plan) -> list[Output]:
-    task = Ref("module", "task_definition")
-
     def attribute(name: str) -> Ref:
-        return Ref(*task.parts, name)
+        return module_ref(TASK_MODULE, name)
 
     out = [
         Output("task_definition_arn", "ARN of the registered task definition, with its revision.", attribute("arn")),
@@ -214,16 +212,16 @@ def outputs(plan: Plan) -> list[Output]:
             Output(
                 "secret_arns",
                 "Full ARNs of the secrets ecsform created, by key (put their values before the first task starts).",
-                Ref("module", "secrets", "arns"),
+                module_ref(SECRETS_MODULE, "arns"),
             )
         )
     for key in sorted(plan.managed_efs):
         out.append(
             Output(
-                f"efs_{key}",
+                efs_module(key),
                 f"The EFS file system {key}: id, access point ids, mount target security group.",
                 {
-                    a: Ref("module", f"efs_{key}", a)
+                    a: module_ref(efs_module(key), a)
                     for a in ("file_system_id", "access_point_ids", "security_group_id")
                 },
             )
