@@ -103,6 +103,8 @@ class EcsTaskDefinition(Construct):
                    from the stack's folder in the app's outdir to this checkout's modules/
     images         container name -> image, overriding the spec's (a string or a token of your app)
     name_prefix    prefix of the Terraform names (default: the construct id and `_`)
+    described      the data sources and module calls to declare, from a root's description (what EcsformStack
+                   passes: root.describe(plan).data and .modules); default: root.resources(plan, images)
     """
 
     def __init__(
@@ -117,6 +119,7 @@ class EcsTaskDefinition(Construct):
         images: Mapping[str, Any] | None = None,
         name_prefix: str | None = None,
         strict: bool = False,
+        described: tuple[list[root.DataSource], list[root.ModuleCall]] | None = None,
     ) -> None:
         super().__init__(scope, id)
         self.plan, findings = plan_for(spec, environment=environment, region=region, strict=strict)
@@ -141,7 +144,7 @@ class EcsTaskDefinition(Construct):
             )
         self.images: dict[str, Any] = {**self.plan.images, **{k: _image(v) for k, v in (images or {}).items()}}
 
-        data, modules = root.resources(self.plan, self.images)
+        data, modules = described if described is not None else root.resources(self.plan, self.images)
         self.secret_lookups: dict[str, Any] = {}
         for ref, d in zip(self.plan.secret_lookups, data):  # a partial ARN, or a secret's name
             source = cdk.TerraformDataSource(self, d.name, terraform_resource_type=d.type)
@@ -301,8 +304,7 @@ class EcsformStack(cdk.TerraformStack):
             value = cdk.TerraformLocal(self, f"local_{local.name}", json_syntax.value(local.value))
             value.override_logical_id(local.name)  # local.images beside var.images (construct ids must differ)
 
-        # the data sources and module calls: the construct builds them from root.resources, with the images of
-        # the description (local.images["<container>"]), so they are the description's own
+        # the description's data sources and module calls (images: local.images["<container>"]), in the construct
         self.task = EcsTaskDefinition(
             self,
             "task",
@@ -310,6 +312,7 @@ class EcsformStack(cdk.TerraformStack):
             module_source=module_source,
             name_prefix="",
             images={name: root.image_ref(name) for name in plan.images},
+            described=(described.data, described.modules),
         )
         for f in shown(findings):
             cdk.Annotations.of(self.task).add_warning(f.format())

@@ -68,10 +68,14 @@ def render(plan: Plan, source: Callable[[str], str]) -> dict[str, str]:
 
 
 def _locals_body(locals_: list[root.Local]) -> str:
-    return "".join(
-        (f"  # {local.comment}\n" if local.comment else "") + hcl_syntax.body([(local.name, local.value)], 1)
-        for local in locals_
-    )
+    """The locals, aligned as terraform fmt aligns them (a comment line starts a new group)."""
+    text, group = "", []
+    for local in locals_:
+        if local.comment:
+            text += hcl_syntax.body(group, 1) + f"  # {local.comment}\n"
+            group = []
+        group.append((local.name, local.value))
+    return text + hcl_syntax.body(group, 1)
 
 
 def _variable_body(v: root.Variable) -> str:

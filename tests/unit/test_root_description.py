@@ -116,3 +116,34 @@ def test_both_engines_write_what_the_description_holds(spec: Path) -> None:
     assert [c["image"] for c in config["module"]["task_definition"]["container_definitions"]] == [
         f'${{local.images["{name}"]}}' for name in plan.images
     ]
+
+
+@pytest.mark.terraform
+def test_a_module_call_and_a_local_added_to_the_description_appear_in_both_engines(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, tf_env: dict[str, str]
+) -> None:
+    """The CDK stack declares the description's own module calls and locals (not a second derivation of them)."""
+    describe = root.describe
+
+    def more(plan: Plan) -> root.Root:
+        described = describe(plan)
+        described.locals.append(root.Local("first_image", Call("lookup", root.LOCAL_IMAGES, "api", None)))
+        described.locals.append(root.Local("n", 1))
+        described.modules.append(root.ModuleCall("extra", "efs", (("name", "x"), ("tags", {"a${b}": "c"}))))
+        return described
+
+    monkeypatch.setattr(root, "describe", more)
+    plan = _plan(SPECS / "financial-api.json")
+    files = hcl.render(plan, _source)
+    main = files["main.tf"]
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    terraform(["fmt", "-check", "-diff", "."], tmp_path, tf_env)
+    assert '  first_image = lookup(local.images, "api", null)\n  n           = 1\n}\n' in main
+    assert main.endswith(
+        'module "extra" {\n  source = "../modules/efs"\n\n  name = "x"\n  tags = {\n    "a$${b}" = "c"\n  }\n}\n'
+    )
+    config = _cdk(plan)
+    assert config["locals"]["first_image"] == '${lookup(local.images, "api", null)}' and config["locals"]["n"] == 1
+    extra = {k: v for k, v in config["module"]["extra"].items() if k != "//"}
+    assert extra == {"source": "../modules/efs", "name": "x", "tags": {"a$${b}": "c"}}
