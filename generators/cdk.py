@@ -27,12 +27,12 @@ import re
 from pathlib import Path
 from typing import Any, Callable, Mapping, Union
 
-from . import cdk_compat, pipeline
-from .emit import hcl_syntax, json_syntax
+from . import cdk_compat, pipeline, root
+from .emit import json_syntax
 from .emit.json_syntax import Raw
 from .errors import EcsformError, Finding, Severity, shown
-from .plan import Plan, hcl_list
-from .tfexpr import TfExpr, Traversal
+from .plan import SECRETS_MODULE, TASK_MODULE, Plan, efs_module
+from .tfexpr import is_expression, renamed
 
 cdk = cdk_compat.load()
 from constructs import Construct  # noqa: E402  (jsii: after the CDK package, which loads the runtime)
@@ -41,8 +41,6 @@ PACKAGE = cdk.__name__
 SpecInput = Union[str, os.PathLike, Mapping[str, Any], Plan]
 ModuleSource = Union[str, Callable[[str], str], None]
 STATE_FILE = "terraform.tfstate"
-REQUIRED_TERRAFORM = ">= 1.5"
-AWS_PROVIDER = ("hashicorp/aws", ">= 5.0")
 
 
 def plan_for(
@@ -84,51 +82,8 @@ def terraform_name(construct_id: str) -> str:
     return name if re.match(r"[A-Za-z_]", name) else "_" + name
 
 
-def _segments(text: str) -> list[tuple[str, bool]]:
-    """An HCL expression split into (text, is_quoted_string) segments."""
-    out: list[tuple[str, bool]] = []
-    i = start = 0
-    while i < len(text):
-        if text[i] == '"':
-            out.append((text[start:i], False))
-            j = i + 1
-            while j < len(text) and text[j] != '"':
-                j += 2 if text[j] == "\\" else 1
-            out.append((text[i : j + 1], True))
-            i = start = j + 1
-        else:
-            i += 1
-    out.append((text[start:], False))
-    return out
-
-
-_REFERENCE = re.compile(r"(?<![\w.-])(module|data\.aws_secretsmanager_secret)\.([A-Za-z_][A-Za-z0-9_-]*)")
-
-
-def renamed(value: Any, prefix: str) -> Any:
-    """A plan value whose references to ecsform's modules and data sources carry `prefix` in their names."""
-    if not prefix:
-        return value
-    if isinstance(value, TfExpr):
-        return TfExpr(
-            tuple(Traversal(rename_references(p, prefix)) if isinstance(p, Traversal) else p for p in value.parts)
-        )
-    if isinstance(value, dict):
-        return {k: renamed(v, prefix) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [renamed(v, prefix) for v in value]
-    return value
-
-
-def rename_references(expression: str, prefix: str) -> str:
-    return "".join(
-        seg if quoted else _REFERENCE.sub(lambda m: f"{m.group(1)}.{prefix}{m.group(2)}", seg)
-        for seg, quoted in _segments(expression)
-    )
-
-
 def _image(value: Any) -> Any:
-    if isinstance(value, (Raw, TfExpr)):
+    if isinstance(value, Raw) or is_expression(value):
         return value
     if isinstance(value, str) and cdk.Token.is_unresolved(value):
         return Raw(value)  # a token of the user's app (a variable, another resource's attribute)
@@ -148,6 +103,8 @@ class EcsTaskDefinition(Construct):
                    from the stack's folder in the app's outdir to this checkout's modules/
     images         container name -> image, overriding the spec's (a string or a token of your app)
     name_prefix    prefix of the Terraform names (default: the construct id and `_`)
+    described      the data sources and module calls to declare, from a root's description (what EcsformStack
+                   passes: root.describe(plan).data and .modules); default: root.resources(plan, images)
     """
 
     def __init__(
@@ -162,6 +119,7 @@ class EcsTaskDefinition(Construct):
         images: Mapping[str, Any] | None = None,
         name_prefix: str | None = None,
         strict: bool = False,
+        described: tuple[list[root.DataSource], list[root.ModuleCall]] | None = None,
     ) -> None:
         super().__init__(scope, id)
         self.plan, findings = plan_for(spec, environment=environment, region=region, strict=strict)
@@ -186,26 +144,18 @@ class EcsTaskDefinition(Construct):
             )
         self.images: dict[str, Any] = {**self.plan.images, **{k: _image(v) for k, v in (images or {}).items()}}
 
+        data, modules = described if described is not None else root.resources(self.plan, self.images)
         self.secret_lookups: dict[str, Any] = {}
-        for ref, name in self.plan.secret_lookups.items():  # a partial ARN, or a secret's name
-            data = cdk.TerraformDataSource(self, name, terraform_resource_type="aws_secretsmanager_secret")
-            data.add_override("arn" if ref.startswith("arn:") else "name", json_syntax.template(ref))
-            data.override_logical_id(self.name_prefix + name)
-            self.secret_lookups[ref] = data
-        self.secrets = None
-        if self.plan.managed_secrets:
-            self.secrets = self._module(
-                "secrets",
-                "secrets",
-                [("secrets", self.plan.managed_secrets)] + ([("tags", self.plan.tags)] if self.plan.tags else []),
-            )
-        self.efs = {key: self._module(f"efs_{key}", "efs", inputs) for key, inputs in self.plan.managed_efs.items()}
-        arguments = []
-        for name, value in self.plan.module_inputs:
-            if name == "container_definitions":
-                value = [{**c, "image": self.images[c["name"]]} for c in value]
-            arguments.append((name, value))
-        self.task_definition = self._module("task_definition", "ecs-task-definition", arguments)
+        for ref, d in zip(self.plan.secret_lookups, data):  # a partial ARN, or a secret's name
+            source = cdk.TerraformDataSource(self, d.name, terraform_resource_type=d.type)
+            for argument, value in d.arguments:
+                source.add_override(argument, json_syntax.value(value))
+            source.override_logical_id(self.name_prefix + d.name)
+            self.secret_lookups[ref] = source
+        calls = {m.name: self._module(m) for m in modules}
+        self.secrets = calls.get(SECRETS_MODULE)
+        self.efs = {key: calls[efs_module(key)] for key in self.plan.managed_efs}
+        self.task_definition = calls[TASK_MODULE]
 
     def _source_function(self, module_source: ModuleSource) -> Callable[[str], str]:
         if callable(module_source):
@@ -230,16 +180,20 @@ class EcsTaskDefinition(Construct):
         folder = Path(cdk.App.of(self).outdir).absolute() / "stacks" / stack.node.id  # the stack's working folder
 
         def relative(module: str) -> str:
-            return Path(os.path.relpath(pipeline.MODULES / module, folder)).as_posix()
+            return root.relative_source(pipeline.MODULES / module, folder)
 
         return relative
 
-    def _module(self, name: str, module: str, inputs: list[tuple[str, Any]]) -> Any:
-        variables = {key: json_syntax.value(renamed(value, self.name_prefix)) for key, value in inputs}
+    def _module(self, m: root.ModuleCall) -> Any:
+        variables = {key: json_syntax.value(renamed(value, self.name_prefix)) for key, value in m.inputs}
         call = cdk.TerraformHclModule(
-            self, name, source=self._source(module), variables=variables, skip_asset_creation_from_local_modules=True
+            self,
+            m.name,
+            source=self._source(m.module),
+            variables=variables,
+            skip_asset_creation_from_local_modules=True,
         )
-        call.override_logical_id(self.name_prefix + name)
+        call.override_logical_id(self.name_prefix + m.name)
         return call
 
     @property
@@ -270,47 +224,33 @@ class _AwsProvider(cdk.TerraformProvider):
     """The hashicorp/aws provider without generated bindings: `provider "aws" { region = ... }`."""
 
 
-def header(plan: Plan) -> str:
-    env = f", environment {plan.environment}" if plan.environment else ""
-    return f"Generated by ecsform from {plan.file}{env}. Do not edit: change the spec and run `make synth`."
+def _provider(stack: Any, described: root.Provider, requirement: root.ProviderRequirement) -> Any:
+    """The provider block of the description: its arguments, then its blocks (each a list of one object, as
+    Terraform's JSON syntax writes a nested block)."""
+    provider = _AwsProvider(
+        stack,
+        described.name,
+        terraform_resource_type=described.name,
+        terraform_provider_source=requirement.source,
+        terraform_generator_metadata=cdk.TerraformProviderGeneratorMetadata(
+            provider_name=requirement.name, provider_version_constraint=requirement.version
+        ),
+    )
+    for name, value in described.arguments:
+        provider.add_override(name, json_syntax.value(value))
+    for name, arguments in described.blocks:
+        provider.add_override(name, [{key: json_syntax.value(value) for key, value in arguments}])
+    return provider
 
 
-def _target(provider: Any, plan: Plan) -> None:
-    """The deploy target's provider arguments, as the HCL engine writes them (generators/emit/hcl.py)."""
-    t = plan.target
-    if t is None:
-        return
-    if t.account_id:
-        provider.add_override("allowed_account_ids", [json_syntax.template(t.account_id)])
-    if t.role_arn:
-        provider.add_override(
-            "assume_role",
-            [
-                {
-                    "role_arn": json_syntax.template(t.role_arn),
-                    "session_name": json_syntax.template(t.session_name(plan.root)),
-                }
-            ],
-        )
-    if t.tags:
-        provider.add_override("default_tags", [{"tags": {k: json_syntax.template(v) for k, v in t.tags.items()}}])
-
-
-def _s3_backend(stack: Any, plan: Plan) -> None:
+def _s3_backend(stack: Any, described: root.BackendBlock) -> None:
     """backend "s3": every argument written as an override, so that cdktn and cdktf (whose S3Backend lacks
     use_lockfile) write the same JSON; a partial backend is an empty block."""
-    assert plan.backend is not None
     backend = cdk.S3Backend(stack, bucket="-", key="-")
     for name in ("bucket", "key"):
         backend.add_override(name, None)
-    for name, value in plan.backend.written:
-        backend.add_override(name, json_syntax.template(value) if isinstance(value, str) else value)
-    if plan.backend.assume_role and not plan.backend.partial:
-        backend.add_override("assume_role", {k: json_syntax.template(v) for k, v in plan.backend.assume_role})
-
-
-def _reference(traversal: str) -> str:
-    return "${" + traversal + "}"
+    for name, value in described.arguments:
+        backend.add_override(name, json_syntax.value(value))
 
 
 class EcsformStack(cdk.TerraformStack):
@@ -335,106 +275,53 @@ class EcsformStack(cdk.TerraformStack):
         super().__init__(scope, id)
         plan, findings = plan_for(spec, environment=environment, region=region, strict=strict)
         self.plan = plan
-        self.header = header(plan)
-        if plan.backend is not None and plan.backend.type == "s3":
-            _s3_backend(self, plan)
+        described = root.describe(plan)
+        self.header = described.header
+        if described.backend is not None and described.backend.type == "s3":
+            _s3_backend(self, described.backend)
         elif state_path is not None:
             cdk.LocalBackend(self, path=state_path)
-        self.add_override("terraform.required_version", REQUIRED_TERRAFORM)
-        source, version = AWS_PROVIDER
-        provider = _AwsProvider(
-            self,
-            "aws",
-            terraform_resource_type="aws",
-            terraform_provider_source=source,
-            terraform_generator_metadata=cdk.TerraformProviderGeneratorMetadata(
-                provider_name="aws", provider_version_constraint=version
-            ),
-        )
-        if plan.region:
-            provider.add_override("region", json_syntax.template(plan.region))
-        _target(provider, plan)
+        self.add_override("terraform.required_version", described.required_version)
+        [requirement] = [r for r in described.required_providers if r.name == described.provider.name]
+        _provider(self, described.provider, requirement)
 
-        names = list(plan.images)
-        cdk.TerraformVariable(
-            self,
-            "images",
-            type="map(string)",
-            default={},
-            description=json_syntax.template(
-                "Container images by container name, overriding the spec's images (a pipeline deploys a new image "
-                f'with -var \'images={{"{names[0]}":"REPOSITORY:TAG"}}\').'
-            ),
-            validation=[
-                cdk.TerraformVariableValidationConfig(
-                    condition=_reference(
-                        f"alltrue([for name in keys(var.images) : contains({hcl_list(names)}, name)])"
-                    ),
-                    error_message=json_syntax.template(
-                        f"images may only name containers of this task definition: {', '.join(names)}."
-                    ),
-                )
-            ],
-        )
-        spec_images = (
-            "{" + ", ".join(f"{hcl_syntax.quote(k)} = {hcl_syntax.quote(v)}" for k, v in plan.images.items()) + "}"
-        )
-        images = cdk.TerraformLocal(
-            self, "local_images", json_syntax.hide_cdk_markers(_reference(f"merge({spec_images}, var.images)"))
-        )
-        images.override_logical_id("images")  # local.images, beside var.images (construct ids must differ)
+        for v in described.variables:
+            cdk.TerraformVariable(
+                self,
+                v.name,
+                type=v.type,
+                default=json_syntax.value(v.default),
+                description=json_syntax.template(v.description),
+                validation=[
+                    cdk.TerraformVariableValidationConfig(
+                        condition=json_syntax.value(check.condition),
+                        error_message=json_syntax.template(check.error_message),
+                    )
+                    for check in v.validations
+                ],
+            )
+        for local in described.locals:
+            value = cdk.TerraformLocal(self, f"local_{local.name}", json_syntax.value(local.value))
+            value.override_logical_id(local.name)  # local.images beside var.images (construct ids must differ)
 
+        # the description's data sources and module calls (images: local.images["<container>"]), in the construct
         self.task = EcsTaskDefinition(
             self,
             "task",
             spec=plan,
             module_source=module_source,
             name_prefix="",
-            images={name: Raw(_reference(f"local.images[{hcl_syntax.quote(name)}]")) for name in names},
+            images={name: root.image_ref(name) for name in plan.images},
+            described=(described.data, described.modules),
         )
         for f in shown(findings):
             cdk.Annotations.of(self.task).add_warning(f.format())
 
-        for name, description, value in (
-            (
-                "task_definition_arn",
-                "ARN of the registered task definition, with its revision.",
-                "module.task_definition.arn",
-            ),
-            ("family", "Family of the task definition.", "module.task_definition.family"),
-            ("revision", "Revision of the task definition.", "module.task_definition.revision"),
-            (
-                "execution_role_arn",
-                "ARN of the execution role (null when the task needs none).",
-                "module.task_definition.execution_role_arn",
-            ),
-            (
-                "task_role_arn",
-                "ARN of the task role (null when the task needs none).",
-                "module.task_definition.task_role_arn",
-            ),
-            ("images", "The images the task definition runs, by container name.", "local.images"),
-        ):
-            output = cdk.TerraformOutput(self, f"output_{name}", description=description, value=_reference(value))
-            output.override_logical_id(name)  # output.images beside var.images and local.images
-        if plan.managed_secrets:
-            cdk.TerraformOutput(
+        for o in described.outputs:
+            output = cdk.TerraformOutput(
                 self,
-                "secret_arns",
-                value=_reference("module.secrets.arns"),
-                description=(
-                    "Full ARNs of the secrets ecsform created, by key (put their values before the first task starts)."
-                ),
+                f"output_{o.name}",
+                description=json_syntax.template(o.description),
+                value=json_syntax.value(o.value),
             )
-        for key in sorted(plan.managed_efs):
-            cdk.TerraformOutput(
-                self,
-                f"efs_{key}",
-                description=json_syntax.template(
-                    f"The EFS file system {key}: id, access point ids, mount target security group."
-                ),
-                value={
-                    attribute: _reference(f"module.efs_{key}.{attribute}")
-                    for attribute in ("file_system_id", "access_point_ids", "security_group_id")
-                },
-            )
+            output.override_logical_id(o.name)  # output.images beside var.images and local.images

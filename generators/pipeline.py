@@ -24,6 +24,7 @@ from . import policy as policies
 from . import spec as specs
 from .errors import EcsformError, Finding, Severity, errors_in, sorted_findings
 from .loader import SPEC_SUFFIXES
+from .root import relative_source
 from .rules import Context
 from .rules import run as run_rules
 from .rules.fields import check_task
@@ -423,8 +424,7 @@ def module_source_from(folder: Path, options: Options, module: str, environment:
     configured = options.config.module_source(environment) if options.config is not None else None
     if isinstance(configured, str):
         return module_address(configured, module)
-    rel = os.path.relpath((configured or MODULES) / module, folder)
-    return Path(rel).as_posix()
+    return relative_source((configured or MODULES) / module, folder)
 
 
 def synth(paths: list[str], out: str | Path, options: Options | None = None) -> tuple[dict[str, Any], list[Finding]]:

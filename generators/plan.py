@@ -17,7 +17,7 @@ from .policy import DEFAULT as DEFAULT_POLICY
 from .policy import Policy
 from .spec import Variant
 from .target import Backend, Target
-from .tfexpr import TfExpr, index
+from .tfexpr import Call, Key, Ref, Template
 
 
 @dataclass
@@ -241,14 +241,30 @@ def _log_regions(task: dict[str, Any], region: str | None, ext: Extension) -> li
 # --- references to managed resources and partial secret ARNs ------------------------------------------------
 
 
-def secret_expr(ref: references.Ref) -> TfExpr:
-    return TfExpr.ref(f"module.secrets.arns{index(ref.key)}", ref.suffix)
+# the names of the module calls of a root: generators/root.py declares them, the plan's references point at them
+SECRETS_MODULE = "secrets"
+TASK_MODULE = "task_definition"
+SECRET_DATA = "aws_secretsmanager_secret"  # the data sources that look up partial secret ARNs (plan.secret_lookups)
 
 
-def efs_expr(ref: references.Ref) -> TfExpr:
+def efs_module(key: str) -> str:
+    return f"efs_{key}"
+
+
+def module_ref(name: str, *attributes: str | Key) -> Ref:
+    """A reference to an output of one of the root's module calls: `module.<name>.<attribute>...`."""
+    return Ref("module", name, *attributes)
+
+
+def secret_expr(ref: references.Ref) -> Ref | Template:
+    arn = module_ref(SECRETS_MODULE, "arns", Key(ref.key))
+    return Template(arn, ref.suffix) if ref.suffix else arn
+
+
+def efs_expr(ref: references.Ref) -> Ref:
     if ref.kind == "access-point":
-        return TfExpr.ref(f"module.efs_{ref.key}.access_point_ids{index(ref.access_point or '')}")
-    return TfExpr.ref(f"module.efs_{ref.key}.file_system_id")
+        return module_ref(efs_module(ref.key), "access_point_ids", Key(ref.access_point or ""))
+    return module_ref(efs_module(ref.key), "file_system_id")
 
 
 def resolve(value: Any) -> Any:
@@ -372,13 +388,6 @@ def _statement(s: Any) -> dict[str, Any]:
     return out
 
 
-def hcl_list(strings: list[str]) -> str:
-    """A list of string literals in Terraform's expression syntax (the same inside HCL and JSON "${...}")."""
-    from .emit.hcl_syntax import quote
-
-    return "[" + ", ".join(quote(x) for x in strings) + "]"
-
-
 def log_retention(ext: Extension, policy: Policy | None) -> int:
     """x-ecsform.logs.retentionInDays when the spec writes it, else the policy's logRetentionDays (default 365)."""
     if "retention_in_days" in ext.logs.model_fields_set:
@@ -399,18 +408,15 @@ def module_inputs(plan: Plan, ext: Extension, policy: Policy | None = None) -> l
     inputs += _role_inputs("execution", ext.execution_role)
     kms: Any = list(ext.execution_role.kms_key_arns)
     if plan.managed_secrets:
-        managed = "values(module.secrets.kms_key_arns)"
-        kms = TfExpr.ref(f"concat({hcl_list(kms)}, {managed})" if kms else managed)
+        managed = Call("values", module_ref(SECRETS_MODULE, "kms_key_arns"))
+        kms = Call("concat", kms, managed) if kms else managed
     if kms:
         inputs.append(("kms_key_arns", kms))
     if plan.secret_lookups:
         inputs.append(
             (
                 "secret_arns",
-                {
-                    arn: TfExpr.ref(f"data.aws_secretsmanager_secret.{name}.arn")
-                    for arn, name in plan.secret_lookups.items()
-                },
+                {arn: Ref("data", SECRET_DATA, name, "arn") for arn, name in plan.secret_lookups.items()},
             )
         )
     inputs += _role_inputs("task", ext.task_role)

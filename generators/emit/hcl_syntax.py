@@ -2,7 +2,9 @@
 
 - `quote(s)`: any Python string -> an HCL string literal that Terraform reads back as exactly `s`
   (`${` and `%{` are escaped so they stay literal; control characters become escapes).
-- `value(v, indent)`: dicts, lists, strings, numbers, booleans and `Expr` as HCL expressions.
+- `value(v, indent)`: dicts, lists, strings, numbers, booleans, `Expr` and the typed expressions of
+  generators/tfexpr.py (`Ref`, `Call`, `For`, `Template`) as HCL expressions.
+- `inline(v)`: the same on one line (what goes inside `${...}` in Terraform's JSON syntax).
 - `body(pairs, indent)`: attribute lines with `=` aligned as `terraform fmt` aligns them: consecutive
   single-line attributes form a group aligned on the longest key; a multi-line value ends the group.
 """
@@ -12,7 +14,7 @@ from __future__ import annotations
 import re
 from typing import Any, Iterable
 
-from ..tfexpr import TfExpr, Traversal
+from ..tfexpr import Call, For, Key, Ref, Template, is_expression
 
 _ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 _SPECIAL = re.compile(r'[\\"\n\r\t\x00-\x1f\x7f\u2028\u2029]|\$\{|%\{')
@@ -40,15 +42,44 @@ def quote(text: str) -> str:
     return '"' + _SPECIAL.sub(_escape, text) + '"'
 
 
-def expression(expr: TfExpr) -> str:
-    """A plan's Terraform expression in HCL: a bare reference, or a template joining references and text."""
-    if expr.is_single_reference:
-        return str(expr.parts[0])
-    return (
-        '"'
-        + "".join("${" + p + "}" if isinstance(p, Traversal) else _SPECIAL.sub(_escape, p) for p in expr.parts)
-        + '"'
-    )
+def reference(ref: Ref) -> str:
+    """`module.secrets.arns["db"]`."""
+    out = ""
+    for part in ref.parts:
+        out += "[" + quote(part.name) + "]" if isinstance(part, Key) else ("." if out else "") + part
+    return out
+
+
+def expression(expr: Any, indent: int = 0, one_line: bool = False) -> str:
+    """A typed expression (generators/tfexpr.py) in HCL; `one_line` writes its plain values on one line."""
+    write = (lambda v: inline(v)) if one_line else (lambda v: value(v, indent))
+    if isinstance(expr, Ref):
+        return reference(expr)
+    if isinstance(expr, Call):
+        return expr.function + "(" + ", ".join(write(a) for a in expr.args) + ")"
+    if isinstance(expr, For):
+        return f"[for {expr.name} in {write(expr.collection)} : {write(expr.body)}]"
+    if isinstance(expr, Template):
+        return (
+            '"'
+            + "".join(
+                "${" + expression(p, one_line=True) + "}" if is_expression(p) else _SPECIAL.sub(_escape, p)
+                for p in expr.parts
+            )
+            + '"'
+        )
+    raise TypeError(f"not an expression: {type(expr).__name__}")  # pragma: no cover
+
+
+def inline(v: Any) -> str:
+    """A value as a one-line HCL expression (object keys always quoted)."""
+    if is_expression(v):
+        return expression(v, one_line=True)
+    if isinstance(v, dict):
+        return "{" + ", ".join(f"{quote(k)} = {inline(x)}" for k, x in v.items()) + "}"
+    if isinstance(v, (list, tuple)):
+        return "[" + ", ".join(inline(x) for x in v) + "]"
+    return value(v)
 
 
 def key(name: str) -> str:
@@ -62,8 +93,8 @@ def value(v: Any, indent: int = 0) -> str:
     pad = "  " * indent
     if isinstance(v, Expr):
         return str(v)
-    if isinstance(v, TfExpr):
-        return expression(v)
+    if is_expression(v):
+        return expression(v, indent)
     if isinstance(v, bool):
         return "true" if v else "false"
     if v is None:

@@ -4,8 +4,9 @@ In Terraform's JSON syntax every string (object keys included) is a template, li
 and `%{` start an interpolation or a directive, `$${` and `%%{` stand for them literally. So:
 
 - `template(s)`: any Python string -> the JSON string value that Terraform reads back as exactly `s`.
-- `expression(expr)`: a plan's `TfExpr` -> `"${module.secrets.arns[\"db\"]}:key::"`, a real interpolation.
-- `value(v)`: dicts (keys are templates too), lists, strings, numbers, booleans, None, `TfExpr` and `Raw`.
+- `expression(expr)`: a typed expression (generators/tfexpr.py) -> `"${module.secrets.arns[\"db\"]}:key::"`: a
+  real interpolation, the expression inside `${...}` written in HCL's native syntax by `hcl_syntax.inline`.
+- `value(v)`: dicts (keys are templates too), lists, strings, numbers, booleans, None, expressions and `Raw`.
 
 The CDK packages add a second reader before Terraform: their token system looks for its own markers inside
 every string (`${TfToken[...]}`, `#{TfToken[...]}`, `&{TfToken[...]}`, numbers that encode tokens, two map
@@ -20,7 +21,8 @@ import re
 import struct
 from typing import Any
 
-from ..tfexpr import TfExpr, Traversal
+from ..tfexpr import Template, is_expression
+from .hcl_syntax import inline
 
 _TEMPLATE = re.compile(r"\$\{|%\{")
 _EMPTY = '${""}'  # an interpolation of the empty string: changes nothing for Terraform
@@ -83,9 +85,13 @@ def template(text: str) -> str:
     return hide_cdk_markers(_TEMPLATE.sub(lambda m: "$${" if m.group(0) == "${" else "%%{", text))
 
 
-def expression(expr: TfExpr) -> str:
-    """A plan's Terraform expression: `${reference}` alone (its value keeps its type), or a template."""
-    return hide_cdk_markers("".join("${" + p + "}" if isinstance(p, Traversal) else template(p) for p in expr.parts))
+def expression(expr: Any) -> str:
+    """A typed expression: `${...}` alone (its value keeps its type), or a template joining text and `${...}`."""
+    if isinstance(expr, Template):
+        return hide_cdk_markers(
+            "".join("${" + inline(p) + "}" if is_expression(p) else template(p) for p in expr.parts)
+        )
+    return hide_cdk_markers("${" + inline(expr) + "}")
 
 
 def number(v: int | float) -> Any:
@@ -98,7 +104,7 @@ def value(v: Any) -> Any:
     """A plan value in Terraform's JSON syntax (JSON-ready Python objects)."""
     if isinstance(v, Raw):
         return str(v)
-    if isinstance(v, TfExpr):
+    if is_expression(v):
         return expression(v)
     if v is None:
         return "${null}"  # cdktn/cdktf drop None; Terraform reads this as null

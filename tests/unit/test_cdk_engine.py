@@ -421,18 +421,28 @@ def test_construct_errors(tmp_path: Path) -> None:
     assert prod.task_definition.source == "git::https://example.com/ecsform.git//modules/ecs-task-definition?ref=v1"
 
 
-def test_references_are_renamed_outside_string_literals_only() -> None:
-    from generators.cdk import rename_references
+def test_references_to_modules_and_data_sources_are_renamed_as_values_not_text() -> None:
+    """A construct's name prefix reaches the references to its modules and data sources, structurally: string
+    literals that look like references, variables and locals stay as they are."""
+    from generators.tfexpr import Call, Key, Ref, Template, renamed
 
-    text = 'concat(["arn:x:module.secrets.y", "\\"module.efs_a"], values(module.secrets.kms_key_arns))'
-    assert (
-        rename_references(text, "api_")
-        == 'concat(["arn:x:module.secrets.y", "\\"module.efs_a"], values(module.api_secrets.kms_key_arns))'
-    )
-    assert (
-        rename_references("data.aws_secretsmanager_secret.secret_x.arn", "p_")
-        == "data.aws_secretsmanager_secret.p_secret_x.arn"
-    )
+    value = {
+        "kms": Call(
+            "concat", ["arn:x:module.secrets.y", '"module.efs_a'], Call("values", Ref("module", "secrets", "k"))
+        ),
+        "arn": Template(Ref("module", "secrets", "arns", Key("module.db")), ":password::"),
+        "data": Ref("data", "aws_secretsmanager_secret", "secret_x", "arn"),
+        "image": Ref("local", "images", Key("api")),
+    }
+    assert renamed(value, "api_") == {
+        "kms": Call(
+            "concat", ["arn:x:module.secrets.y", '"module.efs_a'], Call("values", Ref("module", "api_secrets", "k"))
+        ),
+        "arn": Template(Ref("module", "api_secrets", "arns", Key("module.db")), ":password::"),
+        "data": Ref("data", "aws_secretsmanager_secret", "api_secret_x", "arn"),
+        "image": Ref("local", "images", Key("api")),
+    }
+    assert renamed(value, "") is value
 
 
 def test_the_node_notice_is_text_not_python_bytes(tmp_path: Path) -> None:

@@ -10,7 +10,8 @@ from conftest import terraform
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generators.emit.hcl_syntax import Expr, body, key, quote, value
+from generators.emit.hcl_syntax import Expr, body, inline, key, quote, value
+from generators.tfexpr import Call, For, Key, Ref, Template
 
 TRICKY = [
     "${x}",
@@ -68,6 +69,31 @@ def test_alignment_follows_terraform_fmt() -> None:
     text = body([("a", 1), ("long_name", "x"), ("obj", {"k": 1}), ("b", True)], 1)
     assert text == '  a         = 1\n  long_name = "x"\n  obj = {\n    k = 1\n  }\n  b = true\n'
     assert value(Expr('local.images["api"]')) == 'local.images["api"]'
+
+
+@pytest.mark.terraform
+def test_typed_expressions_are_written_as_terraform_fmt_writes_them(tmp_path: Path, tf_env: dict[str, str]) -> None:
+    """The plan's and the root description's expressions (generators/tfexpr.py) in HCL: references, calls (a
+    multi-line object argument, a list too long for one line), for expressions and templates; fmt-clean."""
+    arns = [f"arn:aws:kms:us-east-1:123456789012:key/{i:036d}" for i in range(3)]
+    pairs = [
+        ("images", Call("merge", {"api": "nginx:1", "side-car": "x:${y}"}, Ref("var", "images"))),
+        ("kms", Call("concat", arns, Call("values", Ref("module", "secrets", "kms_key_arns")))),
+        (
+            "ok",
+            Call("alltrue", For("name", Call("keys", Ref("var", "images")), Call("contains", ["api"], Ref("name")))),
+        ),
+        ("secret", Template(Ref("module", "secrets", "arns", Key('d"b')), ":password::${literal}")),
+        ("image", Ref("local", "images", Key("api"))),
+    ]
+    text = body(pairs, 1)
+    assert '  images = merge({\n    api        = "nginx:1"\n    "side-car" = "x:$${y}"\n  }, var.images)\n' in text
+    assert '  ok     = alltrue([for name in keys(var.images) : contains(["api"], name)])\n' in text
+    assert '  secret = "${module.secrets.arns["d\\"b"]}:password::$${literal}"\n' in text
+    assert '  image  = local.images["api"]\n' in text
+    assert inline(pairs[0][1]) == 'merge({"api" = "nginx:1", "side-car" = "x:$${y}"}, var.images)'
+    (tmp_path / "main.tf").write_text("locals {\n" + text + "}\n")
+    terraform(["fmt", "-check", "-diff", "."], tmp_path, tf_env)
 
 
 def _console_roundtrip(strings: list[str], work: Path, tf_env: dict[str, str]) -> list[str]:

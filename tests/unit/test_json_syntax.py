@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from generators.emit.json_syntax import Raw, expression, hide_cdk_markers, is_token_double, template, value
-from generators.tfexpr import TfExpr
+from generators.tfexpr import Call, For, Key, Ref, Template
 
 TOKEN_DOUBLE = struct.unpack("<d", struct.pack("<Q", (0xFDFF << 48) | 7))[0]  # how cdktn/cdktf encode number token 7
 
@@ -92,9 +92,19 @@ def test_values() -> None:
     assert value(-123456789) == "${-123456789}"  # Token.NUMBER_MAP_TOKEN_VALUE
     assert value(Raw('${local.images["a"]}')) == '${local.images["a"]}'
     assert (
-        expression(TfExpr.ref('module.secrets.arns["db"]', ":key::${x}")) == '${module.secrets.arns["db"]}:key::$${x}'
+        expression(Template(Ref("module", "secrets", "arns", Key("db")), ":key::${x}"))
+        == '${module.secrets.arns["db"]}:key::$${x}'
     )
-    assert expression(TfExpr.ref("module.efs_data.file_system_id")) == "${module.efs_data.file_system_id}"
+    assert expression(Ref("module", "efs_data", "file_system_id")) == "${module.efs_data.file_system_id}"
+    # calls and for expressions: HCL's native syntax inside ${...}, its string literals escaped as HCL templates
+    assert (
+        expression(Call("merge", {"a": "x:${1}", "b c": "y"}, Ref("var", "images")))
+        == '${merge({"a" = "x:$${1}", "b c" = "y"}, var.images)}'
+    )
+    assert (
+        expression(Call("alltrue", For("n", Call("keys", Ref("var", "m")), Call("contains", ["a"], Ref("n")))))
+        == '${alltrue([for n in keys(var.m) : contains(["a"], n)])}'
+    )
 
 
 def _roundtrip(strings: list[str], work: Path, tf_env: dict[str, str]) -> tuple[list[str], dict[str, str]]:
