@@ -35,8 +35,10 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_camel
 
+from . import policy as policies
 from .errors import Finding, Severity
 from .policy import Policy
+from .text import did_you_mean
 
 KEY = "x-ecsform"
 REF_PREFIX = "ecsform:"
@@ -304,14 +306,13 @@ def _extra_checks(ext: Extension) -> list[Finding]:
     return out
 
 
-def validate(raw: Any) -> tuple[Extension | None, list[Finding]]:
-    """The parsed extension block (None when invalid) and the findings, with paths under `x-ecsform`."""
-    from . import policy as policies
-
+def validate(raw: Any, *, catalog: policies.RuleCatalog) -> tuple[Extension | None, list[Finding]]:
+    """The parsed extension block (None when invalid) and the findings, with paths under `x-ecsform`; `catalog`
+    (generators.rules) names the rule ids its policy block may set."""
     layer, policy_findings = None, []
     if isinstance(raw, dict) and "policy" in raw:  # its own findings (POLICY-*), the same as a --policy FILE's
         raw = dict(raw)
-        layer, policy_findings = policies.parse(raw.pop("policy"), (KEY, "policy"))
+        layer, policy_findings = policies.parse(raw.pop("policy"), (KEY, "policy"), catalog=catalog)
     ext, findings = _validate(raw)
     if ext is not None and layer is not None:
         ext = ext.model_copy(update={"policy": layer})
@@ -319,8 +320,6 @@ def validate(raw: Any) -> tuple[Extension | None, list[Finding]]:
 
 
 def _validate(raw: Any) -> tuple[Extension | None, list[Finding]]:
-    from .rules.fields import did_you_mean
-
     try:
         ext = Extension.model_validate(raw if raw is not None else {})
     except ValidationError as exc:

@@ -33,7 +33,7 @@ from .canonical import SORTED_BY_NAME
 from .ecs_model import Shape, input_shape, shape
 from .errors import EcsformError, Finding, Path, Severity
 from .loader import MAX_BYTES, Node, SourceMap, _resolve_plain, load_text, plain
-from .overlay import NAME_KEYED, merged_variant
+from .overlay import NAME_KEYED
 from .rules.fields import check_structure
 from .shorthands import task_size
 
@@ -748,7 +748,7 @@ def loaded_tasks(text: str, file: str = "<import>") -> dict[str | None, dict[str
     spec = specs.split(load_text(text, file), file)
     if not spec.environments:
         return {None: specs.variants(spec)[0].task}
-    return {name: merged_variant(spec, name).task for name in spec.environments}
+    return {name: specs.merged_variant(spec, name).task for name in spec.environments}
 
 
 def verify(text: str, expected: dict[str | None, dict[str, Any]]) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 
 from .extensions import Extension
 from .rules import Context
-from .rules import _aws as needs_of
+from .rules._brought_roles import brought_role_needs
 from .target import Target
 
 EXECUTION, TASK = "executionRoleArn", "taskRoleArn"
@@ -71,7 +71,7 @@ def derive(
     for ecs_field, is_created in created.items():
         if is_created:
             shaped[ecs_field] = _synthetic_role(account)
-    needs = needs_of.brought_role_needs(Context(shaped, ext, environment, target=target))
+    needs = brought_role_needs(Context(shaped, ext, environment, target=target))
     out: dict[str, list[Permission]] = {}
     for ecs_field, found in needs.items():
         if created[ecs_field] and ecs_field == TASK:

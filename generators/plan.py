@@ -16,8 +16,8 @@ from .extensions import Extension
 from .policy import DEFAULT as DEFAULT_POLICY
 from .policy import Policy
 from .spec import Variant
+from .syntax.tfexpr import TfExpr, index
 from .target import Backend, Target
-from .tfexpr import TfExpr, index
 
 
 @dataclass
@@ -374,7 +374,7 @@ def _statement(s: Any) -> dict[str, Any]:
 
 def hcl_list(strings: list[str]) -> str:
     """A list of string literals in Terraform's expression syntax (the same inside HCL and JSON "${...}")."""
-    from .emit.hcl_syntax import quote
+    from .syntax.hcl_syntax import quote
 
     return "[" + ", ".join(quote(x) for x in strings) + "]"
 

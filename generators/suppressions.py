@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable
 
 from .errors import Finding, Path, Severity
+from .text import did_you_mean
 
 KEY = "ignore"
 _SEGMENT = re.compile(r"([^.\[\]]+)((?:\[\d+\])*)")
@@ -56,7 +57,6 @@ def entries(ignore: Iterable[Any], prefix: Path) -> tuple[list[Entry], list[Find
     """The valid entries of an x-ecsform.ignore list (already typed by the extension model) and the findings about
     the others, with paths under `prefix` (x-ecsform.ignore)."""
     from .rules import configurable, known_ids
-    from .rules.fields import did_you_mean
 
     good: list[Entry] = []
     findings: list[Finding] = []

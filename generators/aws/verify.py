@@ -29,6 +29,7 @@ from .. import arns, references
 from ..errors import Finding, Path, Severity
 from ..rules import Context
 from ..rules import _aws as needs_of
+from ..rules._brought_roles import brought_role_needs
 from . import iam
 from .session import Aws, aws_finding, error_code, is_aws_error
 
@@ -461,7 +462,7 @@ class Verifier:
 
     # roles
     def roles(self) -> None:
-        needed = needs_of.brought_role_needs(self.ctx)
+        needed = brought_role_needs(self.ctx)
         extra = self.extra_needs
         if extra and "executionRoleArn" in needed:
             needed["executionRoleArn"] = needs_of.merge(needed["executionRoleArn"] + extra)

@@ -18,8 +18,9 @@ import tempfile
 from pathlib import Path
 from typing import Any, Callable
 
-from .. import pipeline
+from .. import validation
 from ..errors import EcsformError, Finding, Severity
+from ..options import Options, module_source_from
 from ..plan import Plan
 
 STACK_FILE = "cdk.tf.json"
@@ -69,14 +70,14 @@ def render(plan: Plan, source: Callable[[str], str]) -> dict[str, str]:
         return {STACK_FILE: _normalize(Path(tmp), {name: stack})[name]}
 
 
-def app(paths: list[str], options: pipeline.Options, outdir: str | Path | None = None) -> list[Finding]:
+def app(paths: list[str], options: Options, outdir: str | Path | None = None) -> list[Finding]:
     """The `cdk-app` command: one stack per root in OUTDIR (default CDKTF_OUTDIR, else cdktf.out) for the cdktf CLI.
 
     Module sources are relative to each stack's folder (OUTDIR/stacks/<name>) unless --module-source is given;
     the local state lives in the project folder as terraform.<name>.tfstate, as cdktf's default backend keeps it,
     written as a path relative to the stack's folder.
     """
-    plans, findings = pipeline.build_plans(paths, options)
+    plans, findings = validation.build_plans(paths, options)
     out = Path(outdir if outdir is not None else os.environ.get("CDKTF_OUTDIR") or "cdktf.out")
     names: dict[str, Plan] = {}
     for p in plans:
@@ -108,7 +109,7 @@ def app(paths: list[str], options: pipeline.Options, outdir: str | Path | None =
         environment = p.target.environment if p.target else None
 
         def source(module: str, folder: Path = folder, environment: str | None = environment) -> str:
-            return pipeline.module_source_from(folder, options, module, environment)
+            return module_source_from(folder, options, module, environment)
 
         state = Path(os.path.relpath(Path.cwd() / f"terraform.{name}.tfstate", folder)).as_posix()
         stacks[name] = cdk.EcsformStack(application, name, spec=p, module_source=source, state_path=state)

@@ -13,8 +13,8 @@ from typing import Callable
 import jinja2
 
 from ..plan import Plan
-from . import hcl_syntax
-from .hcl_syntax import Expr
+from ..syntax import hcl_syntax
+from ..syntax.hcl_syntax import Expr
 
 TEMPLATES = Path(__file__).parent / "templates" / "hcl"
 FILES = ("main.tf", "variables.tf", "versions.tf", "providers.tf", "outputs.tf")

@@ -7,8 +7,8 @@ from typing import Iterator
 from .. import references
 from ..errors import Finding, Severity
 from ..extensions import KEY
-from . import Context, Rule, rule
-from .fields import did_you_mean
+from ..text import did_you_mean
+from .registry import Context, Rule, rule
 
 E, W = Severity.ERROR, Severity.WARNING
 

@@ -8,9 +8,9 @@ from typing import Any, Iterator
 
 from ..errors import Finding, Severity
 from ..policy import level as policy_level
-from . import Context, Rule, rule
 from ._util import label
 from ._write_paths import write_paths
+from .registry import Context, Rule, rule
 
 E, W = Severity.ERROR, Severity.WARNING
 

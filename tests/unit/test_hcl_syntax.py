@@ -10,7 +10,7 @@ from conftest import terraform
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generators.emit.hcl_syntax import Expr, body, key, quote, value
+from generators.syntax.hcl_syntax import Expr, body, key, quote, value
 
 TRICKY = [
     "${x}",

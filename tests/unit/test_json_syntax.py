@@ -12,8 +12,8 @@ from conftest import terraform
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generators.emit.json_syntax import Raw, expression, hide_cdk_markers, is_token_double, template, value
-from generators.tfexpr import TfExpr
+from generators.syntax.json_syntax import Raw, expression, hide_cdk_markers, is_token_double, template, value
+from generators.syntax.tfexpr import TfExpr
 
 TOKEN_DOUBLE = struct.unpack("<d", struct.pack("<Q", (0xFDFF << 48) | 7))[0]  # how cdktn/cdktf encode number token 7
 

@@ -20,7 +20,7 @@ import re
 import struct
 from typing import Any
 
-from ..tfexpr import TfExpr, Traversal
+from .tfexpr import TfExpr, Traversal
 
 _TEMPLATE = re.compile(r"\$\{|%\{")
 _EMPTY = '${""}'  # an interpolation of the empty string: changes nothing for Terraform
