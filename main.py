@@ -421,7 +421,7 @@ def graph(
     ] = GraphFormat.mermaid,
 ) -> None:
     """Print the diagram of a root's task (containers, dependsOn, ports, volumes, secrets, roles), as README.md shows it."""
-    from generators import diagram
+    from generators.emit import diagram
 
     def action() -> list[Finding]:
         found = project_config.for_command(config, no_config)
@@ -604,7 +604,7 @@ def schema(
     if config:
         sys.stdout.write(project_config.schema_text())
         return
-    from generators import schema as spec_schema
+    from generators.spec import schema as spec_schema
 
     sys.stdout.write(spec_schema.text())
 
@@ -645,7 +645,8 @@ def import_command(
     """Turn an existing task definition into a spec (YAML): read-only fields dropped, shorthands where lossless."""
 
     def action() -> list[Finding]:
-        from generators import importer, writer
+        from generators import writer
+        from generators.aws import importer
 
         text, warnings = importer.import_spec(
             source, from_aws=from_aws, environments=environments, family=family, region=region

@@ -52,8 +52,8 @@ from pydantic.alias_generators import to_camel
 
 from . import arns
 from .errors import EcsformError, Finding, Severity, errors_in, sorted_findings
-from .loader import Node, SourceMap, load_file, plain
 from .locations import display_path
+from .spec.loader import Node, SourceMap, load_file, plain
 from .target import Backend, Target
 from .text import did_you_mean, suggest
 

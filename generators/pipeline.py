@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from . import plan as planner
-from . import spec as specs
 from .errors import EcsformError, Finding, Severity, sorted_findings
 from .options import Options, module_folder, module_source
 from .rules import Context
+from .spec import document as specs
 from .validation import build_plans, checked_plans, plan_checked, validate
 
 if TYPE_CHECKING:

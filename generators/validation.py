@@ -19,17 +19,18 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import extensions, permissions, rules, suppressions
+from . import permissions, rules
 from . import plan as planner
-from . import policy as policies
-from . import spec as specs
 from .errors import EcsformError, Finding, Severity, errors_in, sorted_findings
-from .loader import SPEC_SUFFIXES
 from .locations import display_path
 from .options import Options
-from .rules import Context
+from .rules import Context, suppressions
 from .rules import run as run_rules
 from .rules.fields import check_task
+from .spec import document as specs
+from .spec import extensions
+from .spec import policy as policies
+from .spec.loader import SPEC_SUFFIXES
 from .target import Backend, Target
 
 if TYPE_CHECKING:
@@ -159,7 +160,7 @@ def check_text(
 ) -> list[Finding]:
     """Every finding for one spec given as text (YAML or JSON), deployed to `target` (else to ecsform.yaml's
     target in `options`), suppressed ones included; for tests and editors."""
-    from .loader import load_text
+    from .spec.loader import load_text
 
     options = options or Options(env=env)
     try:
@@ -335,7 +336,7 @@ def build_plans(paths: list[str], options: Options) -> tuple[list[planner.Plan],
 
 def build_plans_from_text(text: str, file: str, options: Options) -> tuple[list[planner.Plan], list[Finding]]:
     """`build_plans` for one spec given as text (YAML or JSON), e.g. a spec mapping a CDK app builds in code."""
-    from .loader import load_text
+    from .spec.loader import load_text
 
     base = base_policy(options)
     try:

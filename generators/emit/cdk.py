@@ -1,4 +1,4 @@
-"""The CDK engine: one CDK stack per plan (generators/cdk.py's EcsformStack), synthesized by cdktn or cdktf.
+"""The CDK engine: one CDK stack per plan (generators/emit/constructs.py's EcsformStack), synthesized by cdktn or cdktf.
 
     render(plan, source)        -> {"cdk.tf.json": text}   (synth --engine cdk, one root at a time)
     app(paths, options, outdir) -> the `cdk-app` command: every root as a stack of one app, the way the cdktf
@@ -27,8 +27,8 @@ STACK_FILE = "cdk.tf.json"
 
 
 def _constructs() -> Any:
-    """generators.cdk, imported on first use: importing it starts the CDK runtime (Node.js)."""
-    from .. import cdk
+    """generators.emit.constructs, imported on first use: importing it starts the CDK runtime (Node.js)."""
+    from . import constructs as cdk
 
     return cdk
 

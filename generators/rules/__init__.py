@@ -245,7 +245,7 @@ NOT_CONFIGURABLE = frozenset(
 
 
 # the modules of this package that hold no rules
-NOT_RULE_MODULES = frozenset({"fields", "registry"})
+NOT_RULE_MODULES = frozenset({"fields", "registry", "suppressions"})
 _loaded = False
 
 

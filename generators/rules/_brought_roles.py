@@ -3,7 +3,7 @@ and ECS-J8 print, gathered from the rule modules that derive them (roles, secret
 checks a brought role's real policies against these, and each root's README.md shows them (generators/permissions.py).
 
 Not a rule module (the leading underscore keeps it out of the registry); it sits above the rule modules it reads,
-which read generators/rules/_aws.py below them.
+which read generators/rules/_needs.py below them.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from . import logging, roles, secrets, volumes
-from ._aws import Need, merge, role_account
+from ._needs import Need, merge, role_account
 
 if TYPE_CHECKING:
     from .registry import Context

@@ -10,8 +10,8 @@ import json
 import re
 from typing import Any, Iterator
 
-from ..ecs_model import Shape, container_shape, input_shape
 from ..errors import Finding, Path, Severity
+from ..spec.ecs_model import Shape, container_shape, input_shape
 from ..text import did_you_mean, suggest
 
 E = Severity.ERROR

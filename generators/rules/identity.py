@@ -11,8 +11,8 @@ import re
 import unicodedata
 from typing import Iterator
 
-from ..canonical import register_input
 from ..errors import Finding, Severity
+from ..spec.canonical import register_input
 from ._util import NAME, label
 from .registry import Context, Rule, items, rule
 

@@ -8,7 +8,7 @@ from typing import Any, Iterator
 
 from ..errors import Finding, Path, Severity
 from ..text import did_you_mean
-from . import _aws as aws
+from . import _needs as aws
 from .registry import Context, Rule, rule
 
 E, W = Severity.ERROR, Severity.WARNING

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 from ..errors import Finding, Path, Severity
 
 if TYPE_CHECKING:
-    from ..extensions import Extension
-    from ..policy import Policy
+    from ..spec.extensions import Extension
+    from ..spec.policy import Policy
     from ..target import Target
 
 Check = Callable[["Context"], Iterable[Finding]]
@@ -69,12 +69,12 @@ class Context:
         target: "Target | None" = None,
         policy: "Policy | None" = None,
     ) -> None:
-        from ..extensions import Extension
+        from ..spec.extensions import Extension
 
         self.task = task
         self.ext: Extension = ext if ext is not None else Extension()
         if policy is None:
-            from ..policy import DEFAULT as policy
+            from ..spec.policy import DEFAULT as policy
         self.policy: Policy = policy
         self.environment = environment
         self.target = target  # where the task deploys (ecsform.yaml); None without a configuration
@@ -179,10 +179,10 @@ class Context:
         return cached
 
     def references(self) -> list[tuple[Path, str, str | None]]:
-        """Every `ecsform:` reference in the task (see generators/references.py), computed once per task."""
+        """Every `ecsform:` reference in the task (see generators/spec/references.py), computed once per task."""
         cached = self.__dict__.get("_references")
         if cached is None:
-            from .. import references
+            from ..spec import references
 
             cached = list(references.find(self.task))
             self.__dict__["_references"] = cached

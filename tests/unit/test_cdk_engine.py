@@ -103,7 +103,7 @@ def test_output_is_byte_identical_across_runs_folders_and_packages(synthesized: 
 
 
 def test_both_packages_are_installed_and_chosen_by_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    from generators import cdk_compat
+    from generators.emit import cdk_compat
 
     monkeypatch.delenv(cdk_compat.ENV_VAR, raising=False)
     assert cdk_compat.package_name() == "cdktn"
@@ -306,7 +306,7 @@ def test_cdktf_cli_synth(configured: Path, tmp_path: Path) -> None:
 
 
 def _synth(build: Any, tmp_path: Path) -> dict[str, Any]:
-    from generators import cdk
+    from generators.emit import constructs as cdk
 
     app = cdk.cdk.App(outdir=str(tmp_path / "cdktf.out"))
     stack = cdk.cdk.TerraformStack(app, "team")
@@ -399,7 +399,7 @@ def test_secrets_by_name_are_looked_up_by_name(tmp_path: Path) -> None:
 
 
 def test_construct_errors(tmp_path: Path) -> None:
-    from generators import cdk
+    from generators.emit import constructs as cdk
     from generators.errors import EcsformError
 
     app = cdk.cdk.App(outdir=str(tmp_path))
@@ -422,7 +422,7 @@ def test_construct_errors(tmp_path: Path) -> None:
 
 
 def test_references_are_renamed_outside_string_literals_only() -> None:
-    from generators.cdk import rename_references
+    from generators.emit.constructs import rename_references
 
     text = 'concat(["arn:x:module.secrets.y", "\\"module.efs_a"], values(module.secrets.kms_key_arns))'
     assert (

@@ -15,9 +15,9 @@ from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
 from generators import pipeline, validation
-from generators.ecs_model import container_shape, input_shape
 from generators.errors import EcsformError
-from generators.loader import load_text
+from generators.spec.ecs_model import container_shape, input_shape
+from generators.spec.loader import load_text
 
 SEEDS: list[dict[str, Any]] = []
 for _path in spec_files() + sorted((REPO / "tests" / "fixtures" / "features").glob("*.yaml")):

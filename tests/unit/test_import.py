@@ -18,11 +18,12 @@ from typing import Any
 import pytest
 from conftest import FIXTURES, NO_CONFIG, REPO, SPECS, ecsform
 
-from generators import importer, pipeline, validation
-from generators import spec as specs
+from generators import pipeline, validation
+from generators.aws import importer
 from generators.errors import EcsformError
-from generators.loader import load_text
 from generators.options import Options
+from generators.spec import document as specs
+from generators.spec.loader import load_text
 
 IMPORT_FIXTURES = FIXTURES / "import"
 GOLDEN = REPO / "tests" / "golden" / "import"

@@ -19,12 +19,14 @@ import ecs_strategies as S
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
-from generators import canonical, importer, validation
 from generators import plan as planner
-from generators import spec as specs
-from generators.ecs_model import Shape, container_shape, input_shape
+from generators import validation
+from generators.aws import importer
 from generators.errors import EcsformError, Severity, format_path
-from generators.loader import load_text
+from generators.spec import canonical
+from generators.spec import document as specs
+from generators.spec.ecs_model import Shape, container_shape, input_shape
+from generators.spec.loader import load_text
 
 # 200 examples per property in the unit run; ECSFORM_IMPORT_EXAMPLES=5000 for a long run
 EXAMPLES = int(os.environ.get("ECSFORM_IMPORT_EXAMPLES", "200"))

@@ -99,7 +99,7 @@ def test_values() -> None:
 
 def _roundtrip(strings: list[str], work: Path, tf_env: dict[str, str]) -> tuple[list[str], dict[str, str]]:
     """The strings as list items and as keys, through cdktn's resolution (a real synth) and terraform apply."""
-    from generators import cdk
+    from generators.emit import constructs as cdk
 
     app = cdk.cdk.App(outdir=str(work / "cdktf.out"))
     stack = cdk.cdk.TerraformStack(app, "roundtrip")

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from conftest import ecsform
 
-from generators import policy as policies
 from generators import rules, validation
 from generators.errors import Severity, format_path
-from generators.loader import load_text
 from generators.options import Options
+from generators.spec import policy as policies
+from generators.spec.loader import load_text
 
 SPEC = """\
 family: orders

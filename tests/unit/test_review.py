@@ -12,8 +12,8 @@ import pytest
 from conftest import NO_CONFIG, REPO, ecsform
 
 from generators import config as project_config
-from generators import diagram, validation
-from generators.emit import readme
+from generators import validation
+from generators.emit import diagram, readme
 from generators.options import Options
 
 # pydot 4.0.1 calls pyparsing names that pyparsing 3.3 deprecates

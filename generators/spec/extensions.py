@@ -35,10 +35,10 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_camel
 
+from ..errors import Finding, Severity
+from ..text import did_you_mean
 from . import policy as policies
-from .errors import Finding, Severity
 from .policy import Policy
-from .text import did_you_mean
 
 KEY = "x-ecsform"
 REF_PREFIX = "ecsform:"
@@ -170,7 +170,7 @@ class ManagedEfs(_Model):
 
 
 class Ignore(_Model):
-    """One reasoned suppression (see generators/suppressions.py)."""
+    """One reasoned suppression (see generators/rules/suppressions.py)."""
 
     rule: str = Field(description="The rule id, e.g. ECS-F9.")
     path: str = Field(description="The field path as findings print it; a finding at or below it matches.")

@@ -1,6 +1,6 @@
-"""ecsform as CDK constructs (CDK Terrain `cdktn` by default, or `cdktf`; see generators/cdk_compat.py).
+"""ecsform as CDK constructs (CDK Terrain `cdktn` by default, or `cdktf`; see generators/emit/cdk_compat.py).
 
-    from generators.cdk import EcsTaskDefinition
+    from generators.emit.constructs import EcsTaskDefinition
 
     api = EcsTaskDefinition(stack, "api", spec="specs/financial-api.json")   # or spec={...} (a spec mapping)
     TerraformOutput(stack, "api_arn", value=api.arn)
@@ -27,13 +27,14 @@ import re
 from pathlib import Path
 from typing import Any, Callable, Mapping, Union
 
-from . import cdk_compat, locations, validation
-from .errors import EcsformError, Finding, Severity, shown
-from .options import Options
-from .plan import Plan, hcl_list
-from .syntax import hcl_syntax, json_syntax
-from .syntax.json_syntax import Raw
-from .syntax.tfexpr import TfExpr, Traversal
+from .. import locations, validation
+from ..errors import EcsformError, Finding, Severity, shown
+from ..options import Options
+from ..plan import Plan, hcl_list
+from ..syntax import hcl_syntax, json_syntax
+from ..syntax.json_syntax import Raw
+from ..syntax.tfexpr import TfExpr, Traversal
+from . import cdk_compat
 
 cdk = cdk_compat.load()
 from constructs import Construct  # noqa: E402  (jsii: after the CDK package, which loads the runtime)

@@ -5,14 +5,14 @@ Mappings merge deeply; `containerDefinitions` merge by container `name`; the oth
 A `null` in an overlay removes the key from the base. The merged result is validated like any spec, and each
 value keeps the line and column where it was written (in the base or in the overlay).
 
-Only the merging of nodes: generators/spec.py makes the variant of each environment with it.
+Only the merging of nodes: generators/spec/document.py makes the variant of each environment with it.
 """
 
 from __future__ import annotations
 
-from .errors import Finding, Severity
+from ..errors import Finding, Severity
+from ..text import suggest
 from .loader import Node
-from .text import suggest
 
 NAME_KEYED = frozenset({"containerDefinitions", "environment", "secrets", "volumes", "ulimits", "secretOptions"})
 

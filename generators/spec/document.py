@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path as FsPath
 from typing import Any
 
+from ..errors import EcsformError, Finding, Severity
+from ..text import suggest
 from . import overlay, shorthands
-from .errors import EcsformError, Finding, Severity
 from .loader import Node, SourceMap, load_file, plain
-from .text import suggest
 
 EXTENSION_KEY = "x-ecsform"
 ENVIRONMENTS_KEY = "environments"

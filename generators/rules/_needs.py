@@ -29,7 +29,7 @@ from ..arns import (  # noqa: F401
     ssm_parameter_arn,
 )
 from ..errors import Path
-from ..references import is_reference as is_ref  # noqa: F401
+from ..spec.references import is_reference as is_ref  # noqa: F401
 
 if TYPE_CHECKING:
     from .registry import Context

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from .. import references
 from ..errors import Finding, Severity
-from ..extensions import KEY
+from ..spec import references
+from ..spec.extensions import KEY
 from ..text import did_you_mean
 from .registry import Context, Rule, rule
 

@@ -35,8 +35,8 @@ from typing import Any, Iterable, Literal, Protocol
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_camel
 
-from .errors import EcsformError, Finding, Path, Severity
-from .text import did_you_mean
+from ..errors import EcsformError, Finding, Path, Severity
+from ..text import did_you_mean
 
 Level = Literal["off", "warn", "require", "default-true"]
 UserLevel = Literal["off", "warn", "require"]
