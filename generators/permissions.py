@@ -1,6 +1,6 @@
 """The IAM permissions of a root's roles, for reviewers (the root's README.md).
 
-Not a second derivation: the statements come from generators/rules/_needs.py's `brought_role_needs`, the one Python
+Not a second derivation: the statements come from generators/rules/_brought_roles.py's `brought_role_needs`, the one Python
 derivation of what modules/ecs-task-definition grants (ECS-M4, ECS-H9, ECS-H13, ECS-I11 and ECS-J8 print it for
 roles a spec brings, and `verify` checks brought roles against it). For the roles the module creates, the same
 derivation runs with the role in the target's account (the module's aws_caller_identity), plus what the module

@@ -10,7 +10,7 @@ found is returned as notes (a partial secret ARN with the full ARN it resolves t
                  customer-managed KMS keys that encrypt the secrets
     kms          the keys x-ecsform names exist and are enabled
     roles        brought roles exist, trust ecs-tasks.amazonaws.com, and their inline, attached and boundary
-                 policies allow what the task needs (generators/rules/_needs.py: brought_role_needs; iam.py evaluates)
+                 policies allow what the task needs (generators/rules/_brought_roles.py; iam.py evaluates)
     logs         a log group ecsform will not create exists; one it would create does not (else: synth --adopt)
     secrets      managed secrets (x-ecsform.secrets) that exist already (synth --adopt)
     efs          file systems and access points the volumes name; subnets, security groups and the VPC of
