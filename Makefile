@@ -85,9 +85,10 @@ fmt: $(VENV)/.dev ## terraform fmt the modules, ruff format the Python
 	terraform fmt -recursive modules
 	$(BIN)/ruff format .
 
-lint: $(VENV)/.dev ## ruff check and ruff format --check (make test runs them too, in tests/unit/test_lint.py)
+lint: $(VENV)/.dev ## ruff check, ruff format --check and lint-imports (make test runs them too: test_lint.py, test_architecture.py)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 # the peer the synth benchmark compares with (hand-written CDK for Terraform); only `make bench` installs it
 PEER_VENV ?= .venv-peer

@@ -15,9 +15,10 @@ from typing import Annotated, Callable, Optional, TextIO
 
 import typer
 
-from generators import about, pipeline, report
+from generators import about, pipeline, report, validation
 from generators import config as project_config
 from generators.errors import EcsformError, Finding, Severity
+from generators.options import ENGINES, Options
 
 # What the imports built lives as long as the process: keep it out of the cyclic collector's passes (a run over
 # many specs allocates a lot and triggers many), and out of copy-on-write in validate's forked workers.
@@ -171,10 +172,10 @@ def validate(
 
     def action() -> list[Finding]:
         found = project_config.for_command(config, no_config)
-        findings = pipeline.validate_findings(
-            paths, pipeline.Options(env=env, region=region, strict=strict, policy=policy, config=found)
+        findings = validation.validate_findings(
+            paths, Options(env=env, region=region, strict=strict, policy=policy, config=found)
         )
-        if pipeline.failing(findings, strict):
+        if validation.failing(findings, strict):
             raise EcsformError(findings)
         return findings
 
@@ -239,7 +240,7 @@ def synth(
 
     def action() -> list[Finding]:
         nonlocal stale
-        if engine not in pipeline.ENGINES:
+        if engine not in ENGINES:
             raise EcsformError(
                 [
                     Finding(
@@ -282,7 +283,7 @@ def synth(
                 ]
             )
         found = project_config.for_command(config, no_config)
-        options = pipeline.Options(
+        options = Options(
             env=env,
             region=region,
             engine=engine,
@@ -354,7 +355,7 @@ def cdk_app(
         found = project_config.for_command(config, no_config)
         return cdk.app(
             paths,
-            pipeline.Options(
+            Options(
                 env=env,
                 region=region,
                 engine="cdk",
@@ -381,9 +382,7 @@ def render(
 
     def action() -> list[Finding]:
         found = project_config.for_command(config, no_config)
-        plans, findings = pipeline.build_plans(
-            [spec], pipeline.Options(env=env, region=region, config=found, policy=policy)
-        )
+        plans, findings = validation.build_plans([spec], Options(env=env, region=region, config=found, policy=policy))
         if len(plans) > 1:
             raise EcsformError(
                 [
@@ -422,13 +421,11 @@ def graph(
     ] = GraphFormat.mermaid,
 ) -> None:
     """Print the diagram of a root's task (containers, dependsOn, ports, volumes, secrets, roles), as README.md shows it."""
-    from generators import diagram
+    from generators.emit import diagram
 
     def action() -> list[Finding]:
         found = project_config.for_command(config, no_config)
-        plans, findings = pipeline.build_plans(
-            [spec], pipeline.Options(env=env, region=region, config=found, policy=policy)
-        )
+        plans, findings = validation.build_plans([spec], Options(env=env, region=region, config=found, policy=policy))
         if len(plans) > 1:
             raise EcsformError(
                 [
@@ -464,12 +461,10 @@ def verify(
 
     def action() -> list[Finding]:
         found = project_config.for_command(config, no_config)
-        notes, findings = pipeline.verify(
-            paths, pipeline.Options(env=env, region=region, role_arn=role_arn, config=found)
-        )
+        notes, findings = pipeline.verify(paths, Options(env=env, region=region, role_arn=role_arn, config=found))
         for line in notes:
             print(line, file=_notes_stream(output_format.value))
-        if pipeline.failing(findings, strict):
+        if validation.failing(findings, strict):
             raise EcsformError(findings)
         return findings
 
@@ -497,7 +492,7 @@ def diff(
         nonlocal differ
         found = project_config.for_command(config, no_config)
         lines, differ, findings = pipeline.diff(
-            paths, pipeline.Options(env=env, region=region, role_arn=role_arn, config=found), revision
+            paths, Options(env=env, region=region, role_arn=role_arn, config=found), revision
         )
         for line in lines:
             print(line, file=_notes_stream(output_format.value))
@@ -576,9 +571,7 @@ def changed(
             )
         found = project_config.for_command(config, no_config)
         outs = out.as_posix()
-        result = compare.changed(
-            paths or ["specs"], since, outs, pipeline.Options(env=env, config=found), config, no_config
-        )
+        result = compare.changed(paths or ["specs"], since, outs, Options(env=env, config=found), config, no_config)
         if format == "json":
             print(json.dumps(compare.as_json(result, outs), indent=2))
         elif format == "github-matrix":
@@ -611,7 +604,7 @@ def schema(
     if config:
         sys.stdout.write(project_config.schema_text())
         return
-    from generators import schema as spec_schema
+    from generators.spec import schema as spec_schema
 
     sys.stdout.write(spec_schema.text())
 
@@ -652,7 +645,8 @@ def import_command(
     """Turn an existing task definition into a spec (YAML): read-only fields dropped, shorthands where lossless."""
 
     def action() -> list[Finding]:
-        from generators import importer, writer
+        from generators import writer
+        from generators.aws import importer
 
         text, warnings = importer.import_spec(
             source, from_aws=from_aws, environments=environments, family=family, region=region

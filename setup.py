@@ -1,5 +1,5 @@
 """The wheel carries the Terraform modules: modules/ is copied into the package as generators/modules, where
-generators.pipeline.MODULES finds it once installed (in a checkout it uses modules/ itself). Everything else is in
+generators.locations.MODULES finds it once installed (in a checkout it uses modules/ itself). Everything else is in
 pyproject.toml."""
 
 from __future__ import annotations

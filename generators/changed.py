@@ -32,8 +32,9 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Iterator
 
 from . import config as project_config
-from . import pipeline
+from . import locations, pipeline, validation
 from .errors import EcsformError, Finding, Severity, errors_in, sorted_findings
+from .options import Options, module_source_from
 
 E = Severity.ERROR
 
@@ -96,7 +97,7 @@ def _inside(path: Path, folder: Path) -> Path | None:
         return None
 
 
-def roots(paths: list[str], out: str, options: pipeline.Options) -> dict[str, Root]:
+def roots(paths: list[str], out: str, options: Options) -> dict[str, Root]:
     """The roots synth would write, by path, with their hashes (nothing written)."""
     _, manifest, _ = pipeline.synth_tree(paths, out, options)
     return {r["path"]: Root(r["path"], r["environment"], r["spec"], r["hash"]) for r in manifest["roots"]}
@@ -123,16 +124,16 @@ class _Tree:
         cwd = Path.cwd()
         here = self.tree / (_inside(cwd, self.top) or Path())
         here.mkdir(parents=True, exist_ok=True)
-        ours, source = pipeline.MODULES, pipeline.module_source
+        ours, source = locations.MODULES, pipeline.module_source
         os.chdir(here)
         try:
             modules = _inside(ours, self.top)
             if modules is not None:
-                pipeline.MODULES = self.tree / modules
+                locations.MODULES = self.tree / modules
             pipeline.module_source = self._module_source
             yield
         finally:
-            pipeline.MODULES, pipeline.module_source = ours, source
+            locations.MODULES, pipeline.module_source = ours, source
             os.chdir(cwd)
 
     def _back(self, path: Path) -> Path:
@@ -143,7 +144,7 @@ class _Tree:
         self,
         out: Path,
         root: str,
-        options: pipeline.Options,
+        options: Options,
         module: str = "ecs-task-definition",
         *,
         environment: str | None = None,
@@ -151,8 +152,8 @@ class _Tree:
         """A relative module source as the root at its place in the working tree writes it: the same text on both
         sides for the same module folder, also when that folder lies outside the repository."""
         folder = (Path(out) / root).absolute()
-        text = pipeline.module_source_from(folder, options, module, environment)
-        if not pipeline._is_local_source(text):
+        text = module_source_from(folder, options, module, environment)
+        if not locations.is_local_source(text):
             return text
         target = Path(os.path.normpath(folder / text))
         return Path(os.path.relpath(self._back(target), self._back(folder))).as_posix()
@@ -173,11 +174,11 @@ class _Tree:
         if path is None:
             return None
         with self.entered():
-            return project_config.load(path, config if config is not None else pipeline.display_path(path))
+            return project_config.load(path, config if config is not None else locations.display_path(path))
 
 
 def _old_roots(
-    old: _Tree, paths: list[str], out: str, options: pipeline.Options, config: str | None, no_config: bool
+    old: _Tree, paths: list[str], out: str, options: Options, config: str | None, no_config: bool
 ) -> dict[str, Root] | list[Finding]:
     """REF's roots of the specs `paths` (those REF has), or the findings that stop them."""
     try:
@@ -207,7 +208,7 @@ def _digest(folder: Path) -> bytes:
     return pipeline._module_digest(folder, {}) if folder.is_dir() else b"missing"
 
 
-def _same_inputs(old: _Tree, options: pipeline.Options, config: str | None, no_config: bool) -> bool:
+def _same_inputs(old: _Tree, options: Options, config: str | None, no_config: bool) -> bool:
     """True when REF and the working tree differ in their specs at most: the same ecsform.yaml (at the same place)
     and the same module folders. Then a spec whose bytes are the same in both gives the same roots in both."""
     new = options.config
@@ -215,7 +216,7 @@ def _same_inputs(old: _Tree, options: pipeline.Options, config: str | None, no_c
     old_path = old.config_path(config, no_config)
     if (new_path is None) != (old_path is None):
         return False
-    folders = {pipeline.MODULES}
+    folders = {locations.MODULES}
     if new is not None and new_path is not None and old_path is not None:
         if old.mapped(new_path) != str(old_path) or new_path.read_bytes() != old_path.read_bytes():
             return False
@@ -232,12 +233,12 @@ def _same_inputs(old: _Tree, options: pipeline.Options, config: str | None, no_c
 
 def _spec_bytes(paths: list[str]) -> dict[str, bytes]:
     """The spec files `paths` name (display path -> bytes), from the working folder."""
-    files, _ = pipeline.collect(paths)
-    return {pipeline.display_path(f): f.read_bytes() for f in files}
+    files, _ = validation.collect(paths)
+    return {locations.display_path(f): f.read_bytes() for f in files}
 
 
 def _by_spec(
-    old: _Tree, paths: list[str], out: str, options: pipeline.Options, config: str | None, no_config: bool, since: str
+    old: _Tree, paths: list[str], out: str, options: Options, config: str | None, no_config: bool, since: str
 ) -> tuple[dict[str, Root], dict[str, Root]]:
     """Only the specs that differ are synthesized, on both sides; every spec of the working tree is validated
     (in parallel, as validate does), so its errors are reported as validate reports them."""
@@ -245,7 +246,7 @@ def _by_spec(
     with old.entered():
         old_specs = _spec_bytes([p for p in map(old.mapped, paths) if Path(p).exists()])
     differ = sorted(d for d in set(new_specs) | set(old_specs) if new_specs.get(d) != old_specs.get(d))
-    findings = pipeline.validate_findings(paths, options)
+    findings = validation.validate_findings(paths, options)
     if errors_in(findings):
         raise EcsformError(findings)
     theirs = [d for d in differ if d in old_specs]
@@ -257,14 +258,14 @@ def _by_spec(
 
 
 def _everything(
-    old: _Tree, paths: list[str], out: str, options: pipeline.Options, config: str | None, no_config: bool, since: str
+    old: _Tree, paths: list[str], out: str, options: Options, config: str | None, no_config: bool, since: str
 ) -> tuple[dict[str, Root], dict[str, Root]]:
     """Every spec synthesized on both sides: REF's in a forked process while this one does the working tree's."""
     global _job
     _job = (old, paths, out, options, config, no_config)
     new_findings: list[Finding] = []
     try:
-        if "fork" in multiprocessing.get_all_start_methods() and pipeline._jobs() > 1:
+        if "fork" in multiprocessing.get_all_start_methods() and validation._jobs() > 1:
             with multiprocessing.get_context("fork").Pool(1) as pool:
                 pending = pool.apply_async(_run_old)
                 try:
@@ -293,7 +294,7 @@ def changed(
     paths: list[str],
     since: str,
     out: str,
-    options: pipeline.Options,
+    options: Options,
     config: str | None = None,
     no_config: bool = False,
 ) -> Result:

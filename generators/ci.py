@@ -506,13 +506,14 @@ def gitlab_child(config: Config, changed_file: str, apply: bool) -> str:
 def atlantis(config: Config) -> str:
     """atlantis.yaml (version 3): one project per root, planned when the root's files, its spec, ecsform.yaml or a
     local module it calls change (paths relative to the project's folder)."""
-    from . import pipeline
+    from . import validation
+    from .options import Options, module_source_from
 
     ci = settings(config)
     repo = config.folder
-    options = pipeline.Options(config=config)
+    options = Options(config=config)
     paths = [str(repo / s) for s in ci.specs]
-    plans, _ = pipeline.build_plans(paths, options)
+    plans, _ = validation.build_plans(paths, options)
     config_file = repo / "ecsform.yaml"
     projects = []
     for p in sorted(plans, key=lambda p: p.root):
@@ -523,7 +524,7 @@ def atlantis(config: Config) -> str:
 
         watched = ["*.tf*", rel(p.file), rel(config_file)]
         environment = p.target.environment if p.target else None
-        for source in module_sources(p, lambda m: pipeline.module_source_from(folder, options, m, environment)):
+        for source in module_sources(p, lambda m: module_source_from(folder, options, m, environment)):
             if not _is_address(source):
                 watched.append(source.rstrip("/") + "/**/*.tf")
         projects.append(

@@ -52,8 +52,10 @@ from pydantic.alias_generators import to_camel
 
 from . import arns
 from .errors import EcsformError, Finding, Severity, errors_in, sorted_findings
-from .loader import Node, SourceMap, load_file, plain
+from .locations import display_path
+from .spec.loader import Node, SourceMap, load_file, plain
 from .target import Backend, Target
+from .text import did_you_mean, suggest
 
 FILE_NAME = "ecsform.yaml"
 PLACEHOLDERS = ("accountId", "region", "environment", "family", "root")
@@ -315,8 +317,6 @@ class Config:
         spec = variant.spec
         overlay = spec.environments_node.value.get(environment) if spec.environments_node is not None else None
         key_mark = (overlay.key_mark or overlay.mark) if overlay is not None else spec.root.mark
-        from .rules.fields import suggest
-
         close = suggest(environment, declared)
         hint = (
             f"did you mean {close!r}? " if close else ""
@@ -456,8 +456,6 @@ def _names(text: str) -> list[str]:
 
 def _placeholder_problems(text: str) -> list[str]:
     """What is wrong with the placeholders of a string: unknown names (with a did-you-mean), stray braces."""
-    from .rules.fields import suggest
-
     problems = []
     for name in _names(text):
         if name not in PLACEHOLDERS:
@@ -514,8 +512,6 @@ def discover(start: Path | None = None) -> Path | None:
 
 def for_command(config: str | None, no_config: bool) -> Config | None:
     """What a command uses: --config FILE, nothing with --no-config, else the ecsform.yaml `discover` finds."""
-    from .pipeline import display_path
-
     if no_config:
         if config is not None:
             raise EcsformError(
@@ -621,8 +617,6 @@ def _inner_model(annotation: Any) -> Any:
 
 
 def _validation_findings(exc: ValidationError) -> list[Finding]:
-    from .rules.fields import did_you_mean
-
     out = []
     for err in exc.errors(include_url=False):
         loc = tuple(err["loc"])
@@ -786,8 +780,6 @@ def _account_mismatches(model: ProjectConfig) -> list[Finding]:
 
 def _ci_checks(ci: CiConfig, declared: list[str]) -> list[Finding]:
     """What the types of the ci block cannot say: formats, and environments ecsform.yaml declares."""
-    from .rules.fields import suggest
-
     out: list[Finding] = []
 
     def check(ok: bool, path: tuple, message: str, hint: str) -> None:

@@ -1,6 +1,6 @@
 """The IAM permissions of a root's roles, for reviewers (the root's README.md).
 
-Not a second derivation: the statements come from generators/rules/_aws.py's `brought_role_needs`, the one Python
+Not a second derivation: the statements come from generators/rules/_brought_roles.py's `brought_role_needs`, the one Python
 derivation of what modules/ecs-task-definition grants (ECS-M4, ECS-H9, ECS-H13, ECS-I11 and ECS-J8 print it for
 roles a spec brings, and `verify` checks brought roles against it). For the roles the module creates, the same
 derivation runs with the role in the target's account (the module's aws_caller_identity), plus what the module
@@ -13,9 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .extensions import Extension
 from .rules import Context
-from .rules import _aws as needs_of
+from .rules._brought_roles import brought_role_needs
+from .spec.extensions import Extension
 from .target import Target
 
 EXECUTION, TASK = "executionRoleArn", "taskRoleArn"
@@ -71,7 +71,7 @@ def derive(
     for ecs_field, is_created in created.items():
         if is_created:
             shaped[ecs_field] = _synthetic_role(account)
-    needs = needs_of.brought_role_needs(Context(shaped, ext, environment, target=target))
+    needs = brought_role_needs(Context(shaped, ext, environment, target=target))
     out: dict[str, list[Permission]] = {}
     for ecs_field, found in needs.items():
         if created[ecs_field] and ecs_field == TASK:

@@ -10,14 +10,15 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import arns, canonical, references
+from . import arns
 from .errors import Finding, Severity
-from .extensions import Extension
-from .policy import DEFAULT as DEFAULT_POLICY
-from .policy import Policy
-from .spec import Variant
+from .spec import canonical, references
+from .spec.document import Variant
+from .spec.extensions import Extension
+from .spec.policy import DEFAULT as DEFAULT_POLICY
+from .spec.policy import Policy
+from .syntax.tfexpr import Call, Key, Ref, Template
 from .target import Backend, Target
-from .tfexpr import Call, Key, Ref, Template
 
 
 @dataclass

@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from .plan import SECRET_DATA, SECRETS_MODULE, TASK_MODULE, Plan, efs_module, module_ref
+from .syntax.tfexpr import Call, For, Key, Ref
 from .target import Backend
-from .tfexpr import Call, For, Key, Ref
 
 REQUIRED_TERRAFORM = ">= 1.5"
 

@@ -17,7 +17,7 @@ sys.path.insert(0, str(REPO))
 
 from generators import config as project_config  # noqa: E402
 from generators import rules  # noqa: E402
-from generators import schema as spec_schema  # noqa: E402
+from generators.spec import schema as spec_schema  # noqa: E402
 from scripts import tfdocs  # noqa: E402
 
 

@@ -8,6 +8,7 @@
                  the AWS provider compares them
     adopt.py     `synth --adopt`: `import` blocks for what a root would create but the account already has
     ecs.py       describe-task-definition (diff, import --from-aws) and the defaults ECS fills in
+    importer.py  `ecsform import`: existing task definitions (describe output, register input, --from-aws) -> specs
 
 The flow (generators/pipeline.py) calls these parts; they never call the flow.
 """

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..emit.hcl_syntax import quote
 from ..errors import EcsformError, Finding, Severity
 from ..plan import Plan
+from ..syntax.hcl_syntax import quote
 from .session import Aws, aws_finding, error_code, is_aws_error
 
 FILE = "imports.tf"

@@ -24,9 +24,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from .. import references
-from ..extensions import Extension
 from ..plan import Plan
+from ..spec import references
+from ..spec.extensions import Extension
 from .ecs import API_TASK_ADDED, VOLUME_DEFAULTS
 
 HEALTH_CHECK_DEFAULTS = {"interval": 30, "retries": 3, "timeout": 5}

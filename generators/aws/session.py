@@ -21,7 +21,7 @@ from ..errors import EcsformError, Finding, Path, Severity
 from ..target import Target
 
 if TYPE_CHECKING:
-    from ..pipeline import Options
+    from ..options import Options
     from ..plan import Plan
 
 E = Severity.ERROR

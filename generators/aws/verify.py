@@ -10,7 +10,7 @@ found is returned as notes (a partial secret ARN with the full ARN it resolves t
                  customer-managed KMS keys that encrypt the secrets
     kms          the keys x-ecsform names exist and are enabled
     roles        brought roles exist, trust ecs-tasks.amazonaws.com, and their inline, attached and boundary
-                 policies allow what the task needs (generators/rules/_aws.py: brought_role_needs; iam.py evaluates)
+                 policies allow what the task needs (generators/rules/_brought_roles.py; iam.py evaluates)
     logs         a log group ecsform will not create exists; one it would create does not (else: synth --adopt)
     secrets      managed secrets (x-ecsform.secrets) that exist already (synth --adopt)
     efs          file systems and access points the volumes name; subnets, security groups and the VPC of
@@ -25,10 +25,12 @@ import urllib.parse
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from .. import arns, references
+from .. import arns
 from ..errors import Finding, Path, Severity
 from ..rules import Context
-from ..rules import _aws as needs_of
+from ..rules import _needs as needs_of
+from ..rules._brought_roles import brought_role_needs
+from ..spec import references
 from . import iam
 from .session import Aws, aws_finding, error_code, is_aws_error
 
@@ -461,7 +463,7 @@ class Verifier:
 
     # roles
     def roles(self) -> None:
-        needed = needs_of.brought_role_needs(self.ctx)
+        needed = brought_role_needs(self.ctx)
         extra = self.extra_needs
         if extra and "executionRoleArn" in needed:
             needed["executionRoleArn"] = needs_of.merge(needed["executionRoleArn"] + extra)

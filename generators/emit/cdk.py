@@ -1,4 +1,4 @@
-"""The CDK engine: one CDK stack per plan (generators/cdk.py's EcsformStack), synthesized by cdktn or cdktf.
+"""The CDK engine: one CDK stack per plan (generators/emit/constructs.py's EcsformStack), synthesized by cdktn or cdktf.
 
     render(plan, source)        -> {"cdk.tf.json": text}   (synth --engine cdk, one root at a time)
     app(paths, options, outdir) -> the `cdk-app` command: every root as a stack of one app, the way the cdktf
@@ -18,16 +18,17 @@ import tempfile
 from pathlib import Path
 from typing import Any, Callable
 
-from .. import pipeline
+from .. import validation
 from ..errors import EcsformError, Finding, Severity
+from ..options import Options, module_source_from
 from ..plan import Plan
 
 STACK_FILE = "cdk.tf.json"
 
 
 def _constructs() -> Any:
-    """generators.cdk, imported on first use: importing it starts the CDK runtime (Node.js)."""
-    from .. import cdk
+    """generators.emit.constructs, imported on first use: importing it starts the CDK runtime (Node.js)."""
+    from . import constructs as cdk
 
     return cdk
 
@@ -69,14 +70,14 @@ def render(plan: Plan, source: Callable[[str], str]) -> dict[str, str]:
         return {STACK_FILE: _normalize(Path(tmp), {name: stack})[name]}
 
 
-def app(paths: list[str], options: pipeline.Options, outdir: str | Path | None = None) -> list[Finding]:
+def app(paths: list[str], options: Options, outdir: str | Path | None = None) -> list[Finding]:
     """The `cdk-app` command: one stack per root in OUTDIR (default CDKTF_OUTDIR, else cdktf.out) for the cdktf CLI.
 
     Module sources are relative to each stack's folder (OUTDIR/stacks/<name>) unless --module-source is given;
     the local state lives in the project folder as terraform.<name>.tfstate, as cdktf's default backend keeps it,
     written as a path relative to the stack's folder.
     """
-    plans, findings = pipeline.build_plans(paths, options)
+    plans, findings = validation.build_plans(paths, options)
     out = Path(outdir if outdir is not None else os.environ.get("CDKTF_OUTDIR") or "cdktf.out")
     names: dict[str, Plan] = {}
     for p in plans:
@@ -108,7 +109,7 @@ def app(paths: list[str], options: pipeline.Options, outdir: str | Path | None =
         environment = p.target.environment if p.target else None
 
         def source(module: str, folder: Path = folder, environment: str | None = environment) -> str:
-            return pipeline.module_source_from(folder, options, module, environment)
+            return module_source_from(folder, options, module, environment)
 
         state = Path(os.path.relpath(Path.cwd() / f"terraform.{name}.tfstate", folder)).as_posix()
         stacks[name] = cdk.EcsformStack(application, name, spec=p, module_source=source, state_path=state)

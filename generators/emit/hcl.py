@@ -14,8 +14,8 @@ import jinja2
 
 from .. import root
 from ..plan import Plan
-from . import hcl_syntax
-from .hcl_syntax import Expr
+from ..syntax import hcl_syntax
+from ..syntax.hcl_syntax import Expr
 
 TEMPLATES = Path(__file__).parent / "templates" / "hcl"
 FILES = ("main.tf", "variables.tf", "versions.tf", "providers.tf", "outputs.tf")

@@ -2,16 +2,16 @@
 request), the IAM permissions its roles get, where it deploys and whether a deploy keeps the old revision.
 
 Written for both engines (beside main.tf or cdk.tf.json). Every user-written value is escaped for Markdown here
-(`md`) and for Mermaid in generators/diagram.py; the file is byte-identical for the same plan.
+(`md`) and for Mermaid in generators/emit/diagram.py; the file is byte-identical for the same plan.
 """
 
 from __future__ import annotations
 
 import re
 
-from .. import diagram
 from ..permissions import EXECUTION, TASK
 from ..plan import Plan
+from . import diagram
 
 FILE = "README.md"
 

@@ -6,7 +6,7 @@ import re
 from typing import Any, Iterable, Iterator
 
 from ..errors import Path
-from . import Context, items
+from .registry import Context, items
 
 NAME = re.compile(r"^[A-Za-z0-9_-]{1,255}$")  # container, volume and link names
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 from typing import Any, Iterator
 
 from ..errors import Finding, Path, Severity
-from . import Context, Rule, items, rule
+from ..text import did_you_mean
 from ._util import integer, label, names_known, shortest_path, strongly_connected
-from .fields import did_you_mean
+from .registry import Context, Rule, items, rule
 
 E, W = Severity.ERROR, Severity.WARNING
 

@@ -6,7 +6,7 @@ import json
 from typing import Any, Iterator
 
 from ..errors import Finding, Path, Severity
-from . import Context, Rule, rule
+from .registry import Context, Rule, rule
 
 E, W = Severity.ERROR, Severity.WARNING
 

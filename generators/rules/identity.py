@@ -11,10 +11,10 @@ import re
 import unicodedata
 from typing import Iterator
 
-from ..canonical import register_input
 from ..errors import Finding, Severity
-from . import Context, Rule, items, rule
+from ..spec.canonical import register_input
 from ._util import NAME, label
+from .registry import Context, Rule, items, rule
 
 E, W = Severity.ERROR, Severity.WARNING
 _NAME = re.compile(r"^[A-Za-z0-9_-]{1,255}$")

@@ -6,8 +6,8 @@ import re
 from typing import Any, Iterator
 
 from ..errors import Finding, Path, Severity
-from . import Context, Rule, items, rule
-from .fields import suggest
+from ..text import suggest
+from .registry import Context, Rule, items, rule
 
 E, W = Severity.ERROR, Severity.WARNING
 

@@ -7,9 +7,9 @@ import re
 from typing import Any, Iterator
 
 from ..errors import Finding, Path, Severity
-from . import Context, Rule, rule
-from . import _aws as aws
-from .fields import did_you_mean
+from ..text import did_you_mean
+from . import _needs as aws
+from .registry import Context, Rule, rule
 
 E, W = Severity.ERROR, Severity.WARNING
 

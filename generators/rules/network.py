@@ -13,9 +13,9 @@ import re
 from typing import Any, Iterator
 
 from ..errors import Finding, Path, Severity
-from . import Context, Rule, items, rule
+from ..text import did_you_mean
 from ._util import fargate_path, integer, label, names_known, port_mappings, shortest_path, strongly_connected
-from .fields import did_you_mean
+from .registry import Context, Rule, items, rule
 
 E, W = Severity.ERROR, Severity.WARNING
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from ..errors import Finding, Severity
-from . import Context, Rule, rule
+from .registry import Context, Rule, rule
 
 E, W = Severity.ERROR, Severity.WARNING
 

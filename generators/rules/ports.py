@@ -9,8 +9,8 @@ import re
 from typing import Any, Iterator
 
 from ..errors import Finding, Path, Severity
-from . import Context, Rule, items, rule
 from ._util import integer, label, port_mappings
+from .registry import Context, Rule, items, rule
 
 E, W = Severity.ERROR, Severity.WARNING
 

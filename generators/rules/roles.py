@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Iterator
 
 from ..errors import Finding, Path, Severity
-from . import Context, Rule, items, rule
-from . import _aws as aws
+from . import _needs as aws
+from .registry import Context, Rule, items, rule
 
 E, W = Severity.ERROR, Severity.WARNING
 

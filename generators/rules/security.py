@@ -1,5 +1,5 @@
 """SEC. Hardening the user decides: ecsform never changes what a container runs with on its own; it says where a
-task leaves a setting to ECS's default, and the policy block (generators/policy.py) says how loudly: off, warn
+task leaves a setting to ECS's default, and the policy block (generators/spec/policy.py) says how loudly: off, warn
 (a warning), require (an error), or default-true (ecsform writes the hardened value, shown in render)."""
 
 from __future__ import annotations
@@ -7,10 +7,10 @@ from __future__ import annotations
 from typing import Any, Iterator
 
 from ..errors import Finding, Severity
-from ..policy import level as policy_level
-from . import Context, Rule, rule
+from ..spec.policy import level as policy_level
 from ._util import label
 from ._write_paths import write_paths
+from .registry import Context, Rule, rule
 
 E, W = Severity.ERROR, Severity.WARNING
 

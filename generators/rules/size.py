@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Any, Iterator
 
 from ..errors import Finding, Severity
-from . import Context, Rule, rule
 from ._util import fargate_path, int_string, integer, label, nearest, words
+from .registry import Context, Rule, rule
 
 E, W = Severity.ERROR, Severity.WARNING
 

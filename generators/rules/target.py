@@ -19,8 +19,8 @@ from __future__ import annotations
 from typing import Iterator
 
 from ..errors import Finding, Path, Severity
-from . import Context, Rule, items, rule
-from . import _aws as aws
+from . import _needs as aws
+from .registry import Context, Rule, items, rule
 
 W = Severity.WARNING
 _CREDENTIAL_SPEC_PREFIXES = ("credentialspec:", "credentialspecdomainless:")

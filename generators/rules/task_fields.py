@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Iterator
 
 from ..errors import Finding, Severity
-from . import Context, Rule, items, rule
-from .fields import did_you_mean
+from ..text import did_you_mean
+from .registry import Context, Rule, items, rule
 
 E, W = Severity.ERROR, Severity.WARNING
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from ..errors import Finding, Severity
-from . import Context, Rule, items, rule
+from .registry import Context, Rule, items, rule
 
 E = Severity.ERROR
 

@@ -6,8 +6,8 @@ import re
 from typing import Any, Iterator
 
 from ..errors import Finding, Path, Severity
-from . import Context, Rule, items, rule
-from . import _aws as aws
+from . import _needs as aws
+from .registry import Context, Rule, items, rule
 
 E, W = Severity.ERROR, Severity.WARNING
 

@@ -53,11 +53,11 @@ class Case:
 
 def cases() -> list[Case]:
     """One case per root ecsform writes: every spec and fixture, every environment it declares."""
-    from generators import pipeline, plan
+    from generators import plan, validation
 
     out = []
     for spec in [*spec_files(), *fixture_specs()]:
-        variants, findings = pipeline.load([str(spec)])
+        variants, findings = validation.load([str(spec)])
         assert not findings, findings
         out.extend(Case(spec, v.environment, plan.root_path(v)) for v in variants)
     return out
@@ -269,12 +269,13 @@ class TestApply:
         """The README's IAM table (generators/permissions.py) says exactly what the module granted the execution
         role it created: the same actions, and each resource the one applied (ACCOUNT and REGION filled in, a
         managed secret's ?????? suffix matching its ARN, a managed key by name)."""
-        from generators import pipeline
+        from generators import validation
+        from generators.options import Options
         from generators.permissions import EXECUTION
 
         if "executionRoleArn" in deployed.rendered:
             return  # a brought role: the table lists what it needs, which verify checks (test_live_checks.py)
-        plans, _ = pipeline.build_plans([str(deployed.case.spec)], pipeline.Options(env=deployed.case.environment))
+        plans, _ = validation.build_plans([str(deployed.case.spec)], Options(env=deployed.case.environment))
         table: dict[str, list[str]] = {}
         for permission in (plans[0].permissions or {}).get(EXECUTION, []):
             for action in permission.actions:

@@ -49,11 +49,12 @@ class Root:
 
 
 def _roots() -> list[Root]:
-    from generators import pipeline
+    from generators import validation
+    from generators.options import Options
 
     out = []
     for spec in FILES:
-        (plan,), _ = pipeline.build_plans([str(spec)], pipeline.Options())
+        (plan,), _ = validation.build_plans([str(spec)], Options())
         out.append(Root(spec, plan.family, plan.region))
     return out
 
@@ -146,7 +147,8 @@ def applied(
     request: pytest.FixtureRequest, aws_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
 ) -> Applied:
     """synth -> wrapper -> init -> validate -> apply, for one group of corpus roots on this worker's moto server."""
-    from generators import pipeline
+    from generators import validation
+    from generators.options import Options
 
     roots = GROUPS[request.param]
     base = tmp_path_factory.mktemp(request.param)
@@ -156,7 +158,7 @@ def applied(
     _wrapper(roots, out, mods, wrapper)
     group = Applied(request.param, roots, wrapper, aws_env)
     for root in roots:  # render's output, in process (what `ecsform render` prints)
-        (plan,), _ = pipeline.build_plans([str(root.spec)], pipeline.Options())
+        (plan,), _ = validation.build_plans([str(root.spec)], Options())
         group.rendered[root.family] = plan.register
 
     def destroy_if_left() -> None:

@@ -15,7 +15,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from generators.ecs_model import Shape, container_shape, input_shape
+from generators.spec.ecs_model import Shape, container_shape, input_shape
 
 HOSTILE = [
     "yes",
@@ -131,7 +131,7 @@ def integers(shp: Shape) -> st.SearchStrategy[int]:
 
 @functools.lru_cache(maxsize=None)
 def for_shape(name: str) -> st.SearchStrategy[Any]:
-    from generators.ecs_model import shape
+    from generators.spec.ecs_model import shape
 
     return _build(shape(name))
 

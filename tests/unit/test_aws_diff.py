@@ -4,8 +4,8 @@ definitions (internal/service/ecs/container_definitions.go), and changes printed
 from __future__ import annotations
 
 from generators.aws.diff import ABSENT, Match, compare, expected, reduce_task, registered
-from generators.extensions import Extension
 from generators.plan import Plan
+from generators.spec.extensions import Extension
 
 
 def task(*containers: dict, **fields: object) -> dict:

@@ -6,7 +6,7 @@ import botocore.exceptions as bx
 import pytest
 
 from generators.aws.session import aws_finding, resolve_region, target_for
-from generators.pipeline import Options
+from generators.options import Options
 from generators.plan import Plan
 from generators.rules import catalog
 

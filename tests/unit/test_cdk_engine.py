@@ -103,7 +103,7 @@ def test_output_is_byte_identical_across_runs_folders_and_packages(synthesized: 
 
 
 def test_both_packages_are_installed_and_chosen_by_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    from generators import cdk_compat
+    from generators.emit import cdk_compat
 
     monkeypatch.delenv(cdk_compat.ENV_VAR, raising=False)
     assert cdk_compat.package_name() == "cdktn"
@@ -306,7 +306,7 @@ def test_cdktf_cli_synth(configured: Path, tmp_path: Path) -> None:
 
 
 def _synth(build: Any, tmp_path: Path) -> dict[str, Any]:
-    from generators import cdk
+    from generators.emit import constructs as cdk
 
     app = cdk.cdk.App(outdir=str(tmp_path / "cdktf.out"))
     stack = cdk.cdk.TerraformStack(app, "team")
@@ -399,7 +399,7 @@ def test_secrets_by_name_are_looked_up_by_name(tmp_path: Path) -> None:
 
 
 def test_construct_errors(tmp_path: Path) -> None:
-    from generators import cdk
+    from generators.emit import constructs as cdk
     from generators.errors import EcsformError
 
     app = cdk.cdk.App(outdir=str(tmp_path))
@@ -424,7 +424,7 @@ def test_construct_errors(tmp_path: Path) -> None:
 def test_references_to_modules_and_data_sources_are_renamed_as_values_not_text() -> None:
     """A construct's name prefix reaches the references to its modules and data sources, structurally: string
     literals that look like references, variables and locals stay as they are."""
-    from generators.tfexpr import Call, Key, Ref, Template, renamed
+    from generators.syntax.tfexpr import Call, Key, Ref, Template, renamed
 
     value = {
         "kms": Call(

@@ -16,6 +16,7 @@ from generators import changed as compare
 from generators import config as project_config
 from generators import pipeline, writer
 from generators.errors import EcsformError
+from generators.options import Options
 
 CONFIG = """\
 defaults:
@@ -106,7 +107,7 @@ def run_changed(
     out: str = "build",
 ) -> tuple[list[str], list[str]]:
     found = project_config.for_command(config, no_config)
-    result = compare.changed(paths or ["specs"], since, out, pipeline.Options(config=found), config, no_config)
+    result = compare.changed(paths or ["specs"], since, out, Options(config=found), config, no_config)
     return [r.root for r in result.changed], [r.root for r in result.removed]
 
 
@@ -120,9 +121,7 @@ def edit(path: Path, old: str, new: str) -> None:
 
 
 def test_manifest_names_config_entries_modules_and_hash(repo: Path) -> None:
-    files, manifest, _ = pipeline.synth_tree(
-        ["specs"], "build", pipeline.Options(config=project_config.load("ecsform.yaml"))
-    )
+    files, manifest, _ = pipeline.synth_tree(["specs"], "build", Options(config=project_config.load("ecsform.yaml")))
     roots = {r["path"]: r for r in manifest["roots"]}
     assert sorted(roots) == ["vault", "web/dev", "web/prod"]
     assert roots["web/prod"]["environment"] == "prod"
@@ -138,15 +137,13 @@ def test_manifest_names_config_entries_modules_and_hash(repo: Path) -> None:
             assert Path(os.path.normpath(repo / "build" / root["path"] / module / "main.tf")).is_file()
         assert root["hash"].startswith("sha256:") and len(root["hash"]) == 7 + 64
     assert len({r["hash"] for r in roots.values()}) == 3
-    again = pipeline.synth_tree(["specs"], "build", pipeline.Options(config=project_config.load("ecsform.yaml")))
+    again = pipeline.synth_tree(["specs"], "build", Options(config=project_config.load("ecsform.yaml")))
     assert again[0] == files and again[1] == manifest
 
 
 def test_the_hash_covers_the_modules_a_root_calls_and_no_other(repo: Path) -> None:
     def hashes() -> dict[str, str]:
-        _, manifest, _ = pipeline.synth_tree(
-            ["specs"], "build", pipeline.Options(config=project_config.load("ecsform.yaml"))
-        )
+        _, manifest, _ = pipeline.synth_tree(["specs"], "build", Options(config=project_config.load("ecsform.yaml")))
         return {r["path"]: r["hash"] for r in manifest["roots"]}
 
     before = hashes()

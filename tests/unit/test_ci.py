@@ -17,9 +17,10 @@ import pytest
 from conftest import FIXTURES, MODULES, REPO, ecsform
 from ruamel.yaml import YAML
 
-from generators import ci, pipeline
+from generators import ci, pipeline, validation
 from generators import config as project_config
 from generators.errors import EcsformError
+from generators.options import Options
 
 BIN = Path(sys.executable).parent
 ATLANTIS_SCHEMA = json.loads((FIXTURES / "ci" / "atlantis.schema.json").read_text())
@@ -156,7 +157,7 @@ def test_bundled_configuration_pipelines_pass_their_linters(kind: str, tmp_path:
 
 def test_bundled_gitlab_child_pipelines_pass_the_gitlab_schema(tmp_path: Path) -> None:
     cfg = project_config.load(REPO / "ecsform.yaml")
-    plans, _ = pipeline.build_plans([str(REPO / "specs")], pipeline.Options(config=cfg))
+    plans, _ = validation.build_plans([str(REPO / "specs")], Options(config=cfg))
     cases = {
         "plan": (_changed(plans), False),
         "apply": (_changed(plans, ("gone/prod",)), True),
@@ -209,7 +210,7 @@ def test_three_environments_every_pipeline_passes_its_linter(multi: Path, tmp_pa
     terraform = {s["uses"]: s.get("with") for s in plan["steps"] if "uses" in s}[ci.SETUP_TERRAFORM]
     assert terraform["terraform_version"] == "1.10.5"
 
-    plans, _ = pipeline.build_plans([str(multi / "services"), str(multi / "platform")], pipeline.Options(config=cfg))
+    plans, _ = validation.build_plans([str(multi / "services"), str(multi / "platform")], Options(config=cfg))
     assert len(plans) == 8  # 2 specs x 3 environments, vault and worker
     changed = tmp_path / "changed.json"
     changed.write_text(json.dumps(_changed(plans, ("old/dev",))))
@@ -229,7 +230,7 @@ def test_atlantis_projects_are_the_roots_synth_writes_and_watch_what_they_are_ma
     data = YAML(typ="safe").load(proc.stdout)
     cfg = project_config.load(multi / "ecsform.yaml")
     out = multi / "generated" / "roots"
-    manifest, _ = pipeline.synth([str(multi / "services"), str(multi / "platform")], out, pipeline.Options(config=cfg))
+    manifest, _ = pipeline.synth([str(multi / "services"), str(multi / "platform")], out, Options(config=cfg))
     roots = {r["path"]: r for r in manifest["roots"]}
     assert [p["dir"] for p in data["projects"]] == [f"generated/roots/{r}" for r in sorted(roots)]
     assert len({(p["dir"], p["workspace"]) for p in data["projects"]}) == len(data["projects"])

@@ -178,7 +178,7 @@ def test_node_notice_is_printed_as_text(monkeypatch: pytest.MonkeyPatch) -> None
     import base64
     import json
 
-    from generators import cdk_compat
+    from generators.emit import cdk_compat
 
     class Stream(io.StringIO):
         buffer: io.BytesIO
@@ -205,7 +205,7 @@ def test_the_sink_replaces_jsiis() -> None:
     """jsii still names the thread's function `stderr_sink` (an upgrade that moves it fails here)."""
     from jsii._kernel.providers import process
 
-    from generators import cdk_compat
+    from generators.emit import cdk_compat
 
     assert callable(process.stderr_sink)
     cdk_compat._decode_node_stderr()

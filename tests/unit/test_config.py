@@ -15,8 +15,9 @@ from conftest import NO_CONFIG, REPO, SPECS, ecsform
 from ruamel.yaml import YAML
 
 from generators import config as project_config
-from generators import pipeline
+from generators import validation
 from generators.errors import EcsformError
+from generators.options import Options
 from generators.target import Target
 
 SPEC = """\
@@ -454,7 +455,7 @@ def test_without_a_configuration_nothing_changes(tmp_path: Path) -> None:
 
 def test_in_process_callers_get_no_configuration(tmp_path: Path) -> None:
     """The library (tests, the CDK construct) reads no ecsform.yaml unless given one in Options."""
-    plans, _ = pipeline.build_plans([str(SPECS / "financial-api-stages.yaml")], pipeline.Options())
+    plans, _ = validation.build_plans([str(SPECS / "financial-api-stages.yaml")], Options())
     assert {p.target for p in plans} == {None} and {p.backend for p in plans} == {None}
 
 

@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURES, REPO
 
-from generators import pipeline
+from generators import validation
 from generators.errors import EcsformError, Severity
+from generators.options import Options
 
 CORPUS = FIXTURES / "corpus"
 FILES = sorted(p for p in CORPUS.iterdir() if p.suffix in (".json", ".yaml", ".yml"))
@@ -24,7 +25,7 @@ FILES = sorted(p for p in CORPUS.iterdir() if p.suffix in (".json", ".yaml", ".y
 
 def test_the_corpus_has_forty_patterns_or_more() -> None:
     assert len(FILES) >= 40, [p.name for p in FILES]
-    families = [pipeline.load([str(p)])[0][0].task["family"] for p in FILES]
+    families = [validation.load([str(p)])[0][0].task["family"] for p in FILES]
     assert len(set(families)) == len(families), "every corpus file registers its own family"
     assert all(f.startswith("corpus-") for f in families), families
 
@@ -47,11 +48,11 @@ def test_no_file_uses_x_ecsform() -> None:
 
 @pytest.mark.parametrize("path", FILES, ids=[p.name for p in FILES])
 def test_validates_and_plans_with_zero_errors(path: Path) -> None:
-    findings = pipeline.validate_findings([str(path)])
+    findings = validation.validate_findings([str(path)])
     errors = [f.format() for f in findings if f.severity is Severity.ERROR]
     assert not errors, "\n".join(errors)
     try:  # what synth checks on top of validate (regions, secrets to resolve), without writing anything
-        plans, _ = pipeline.build_plans([str(path)], pipeline.Options())
+        plans, _ = validation.build_plans([str(path)], Options())
     except EcsformError as exc:
         pytest.fail("\n".join(f.format() for f in exc.findings))
     assert len(plans) == 1
@@ -79,9 +80,9 @@ def test_issue_11_gpu_task_is_accepted_as_written() -> None:
     """memlock -1 (unlimited), devices, sharedMemorySize and GPUs on EC2: no finding about any of them, and the
     registered form keeps -1."""
     path = CORPUS / "gpu-training-ec2.json"
-    findings = pipeline.validate_findings([str(path)])
+    findings = validation.validate_findings([str(path)])
     assert not [f.format() for f in findings if f.rule in ("ECS-K7", "ECS-K2", "ECS-K5", "ECS-L3")]
-    (plan,), _ = pipeline.build_plans([str(path)], pipeline.Options())
+    (plan,), _ = validation.build_plans([str(path)], Options())
     container = plan.register["containerDefinitions"][0]
     assert {"name": "memlock", "softLimit": -1, "hardLimit": -1} in container["ulimits"]
     written = json.loads(path.read_text(encoding="utf-8"))["containerDefinitions"][0]
@@ -109,7 +110,7 @@ def test_strict_passes_once_each_warning_is_answered(path: Path, tmp_path: Path)
         answered.write_text(json.dumps({**json.loads(text), "x-ecsform": block}, indent=2))
     else:  # appended as a top-level key, so every line of the file keeps its number
         answered.write_text(text + "x-ecsform: " + json.dumps(block) + "\n", encoding="utf-8")
-    findings = pipeline.validate_findings([str(answered)], pipeline.Options(strict=True))
+    findings = validation.validate_findings([str(answered)], Options(strict=True))
     shown = [f.format() for f in findings if f.suppressed is None]
     assert not shown, "\n".join(shown)
     assert sum(1 for f in findings if f.suppressed is not None) >= len(answers)

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from generators import pipeline
+from generators import validation
 
 BASE = {
     "family": "a",
@@ -33,7 +33,7 @@ BASE = {
     ],
 )
 def test_required_beyond_the_model(extra: dict, path: str) -> None:
-    findings = pipeline.check_text(json.dumps({**BASE, **extra}))
+    findings = validation.check_text(json.dumps({**BASE, **extra}))
     assert any(f.rule == "SPEC-REQUIRED" and f.format().split(": ")[2] == path for f in findings), [
         f.format() for f in findings
     ]
@@ -41,4 +41,4 @@ def test_required_beyond_the_model(extra: dict, path: str) -> None:
 
 def test_environment_entries_need_no_value_field() -> None:
     spec = {**BASE, "containerDefinitions": [{**BASE["containerDefinitions"][0], "environment": [{"name": "A"}]}]}
-    assert not [f for f in pipeline.check_text(json.dumps(spec)) if f.rule == "SPEC-REQUIRED"]
+    assert not [f for f in validation.check_text(json.dumps(spec)) if f.rule == "SPEC-REQUIRED"]

@@ -14,10 +14,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
-from generators import pipeline
-from generators.ecs_model import container_shape, input_shape
+from generators import pipeline, validation
 from generators.errors import EcsformError
-from generators.loader import load_text
+from generators.spec.ecs_model import container_shape, input_shape
+from generators.spec.loader import load_text
 
 SEEDS: list[dict[str, Any]] = []
 for _path in spec_files() + sorted((REPO / "tests" / "fixtures" / "features").glob("*.yaml")):
@@ -159,7 +159,7 @@ def mutated(draw: st.DrawFn) -> Any:
 
 
 def _check(text: str) -> None:
-    findings = pipeline.check_text(text, "fuzz.yaml")
+    findings = validation.check_text(text, "fuzz.yaml")
     internal = [f.format() for f in findings if f.rule == "ECSFORM-INTERNAL"]
     assert not internal, internal
 

@@ -10,8 +10,8 @@ from conftest import terraform
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generators.emit.hcl_syntax import Expr, body, inline, key, quote, value
-from generators.tfexpr import Call, For, Key, Ref, Template
+from generators.syntax.hcl_syntax import Expr, body, inline, key, quote, value
+from generators.syntax.tfexpr import Call, For, Key, Ref, Template
 
 TRICKY = [
     "${x}",

@@ -18,10 +18,12 @@ from typing import Any
 import pytest
 from conftest import FIXTURES, NO_CONFIG, REPO, SPECS, ecsform
 
-from generators import importer, pipeline
-from generators import spec as specs
+from generators import pipeline, validation
+from generators.aws import importer
 from generators.errors import EcsformError
-from generators.loader import load_text
+from generators.options import Options
+from generators.spec import document as specs
+from generators.spec.loader import load_text
 
 IMPORT_FIXTURES = FIXTURES / "import"
 GOLDEN = REPO / "tests" / "golden" / "import"
@@ -37,7 +39,7 @@ def spec_paths() -> list[Path]:
 
 
 def rendered(path: Path, env: str | None = None) -> dict[str, Any]:
-    plans = pipeline.render(str(path), pipeline.Options(env=env))
+    plans = pipeline.render(str(path), Options(env=env))
     assert len(plans) == 1
     return plans[0].register
 
@@ -161,7 +163,7 @@ def test_seed_examples_import_to_the_golden_yaml(name: str) -> None:
     if UPDATE:
         golden.write_text(text)
     assert text == golden.read_text(), f"regenerate with ECSFORM_UPDATE_GOLDEN=1 if the change is intended:\n{text}"
-    found = pipeline.check_text(text, golden.name)
+    found = validation.check_text(text, golden.name)
     errors = [f.rule for f in found if f.severity.value == "error"]
     # the seed's Example 3 imports as written, mistakes included: the validator then names them (ECS registers the
     # HEALTHY dependency on a container without a health check, so ECS-F5 is a warning; see docs/rule-audit.md)
@@ -571,7 +573,7 @@ def test_different_containers_go_whole_into_each_overlay() -> None:
     spec, text = spec_for({"dev": dev, "prod": prod})
     assert "containerDefinitions" not in spec
     assert [c["name"] for c in spec["environments"]["prod"]["containerDefinitions"]] == ["api", "xray"]
-    assert not [f for f in pipeline.check_text(text) if f.severity.value == "error"]
+    assert not [f for f in validation.check_text(text) if f.severity.value == "error"]
 
 
 def test_identical_inputs_give_empty_overlays() -> None:

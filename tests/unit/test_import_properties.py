@@ -19,12 +19,14 @@ import ecs_strategies as S
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
-from generators import canonical, importer, pipeline
 from generators import plan as planner
-from generators import spec as specs
-from generators.ecs_model import Shape, container_shape, input_shape
+from generators import validation
+from generators.aws import importer
 from generators.errors import EcsformError, Severity, format_path
-from generators.loader import load_text
+from generators.spec import canonical
+from generators.spec import document as specs
+from generators.spec.ecs_model import Shape, container_shape, input_shape
+from generators.spec.loader import load_text
 
 # 200 examples per property in the unit run; ECSFORM_IMPORT_EXAMPLES=5000 for a long run
 EXAMPLES = int(os.environ.get("ECSFORM_IMPORT_EXAMPLES", "200"))
@@ -67,7 +69,7 @@ def same_json(a: str, b: str) -> bool:
 def errors(variant: specs.Variant) -> set[tuple[str, str, str]]:
     return {
         (f.rule, format_path(f.path), f.message)
-        for f in pipeline.check(variant).findings
+        for f in validation.check(variant).findings
         if f.severity is Severity.ERROR
     }
 
@@ -75,7 +77,7 @@ def errors(variant: specs.Variant) -> set[tuple[str, str, str]]:
 def text_errors(text: str) -> set[tuple[str, str, str, str | None]]:
     return {
         (f.rule, format_path(f.path), f.message, f.environment)
-        for f in pipeline.check_text(text)
+        for f in validation.check_text(text)
         if f.severity is Severity.ERROR
     }
 
@@ -131,7 +133,7 @@ def test_render_import_render_over_generated_task_definitions(task: dict[str, An
     else:
         assert rendered(again) == rendered(original)
 
-    # the imported spec fails validation exactly where the original fails (pipeline.check_text error findings,
+    # the imported spec fails validation exactly where the original fails (validation.check_text error findings,
     # positions aside: paths are native paths and list items keep their positions), so it passes whenever the
     # original passes; only fields holding an empty list or mapping (dropped) may take findings away
     before, after = text_errors(original_text), text_errors(spec_text)

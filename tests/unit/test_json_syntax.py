@@ -12,8 +12,8 @@ from conftest import terraform
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generators.emit.json_syntax import Raw, expression, hide_cdk_markers, is_token_double, template, value
-from generators.tfexpr import Call, For, Key, Ref, Template
+from generators.syntax.json_syntax import Raw, expression, hide_cdk_markers, is_token_double, template, value
+from generators.syntax.tfexpr import Call, For, Key, Ref, Template
 
 TOKEN_DOUBLE = struct.unpack("<d", struct.pack("<Q", (0xFDFF << 48) | 7))[0]  # how cdktn/cdktf encode number token 7
 
@@ -109,7 +109,7 @@ def test_values() -> None:
 
 def _roundtrip(strings: list[str], work: Path, tf_env: dict[str, str]) -> tuple[list[str], dict[str, str]]:
     """The strings as list items and as keys, through cdktn's resolution (a real synth) and terraform apply."""
-    from generators import cdk
+    from generators.emit import constructs as cdk
 
     app = cdk.cdk.App(outdir=str(work / "cdktf.out"))
     stack = cdk.cdk.TerraformStack(app, "roundtrip")

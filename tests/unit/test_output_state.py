@@ -15,6 +15,7 @@ from output_faults import debris, snapshot, write_spec
 
 from generators import pipeline
 from generators.errors import EcsformError
+from generators.options import Options
 
 STATE = '{"version": 4, "serial": 3, "resources": [{"mode": "managed", "type": "aws_ecs_task_definition"}]}'
 DESTROYED = '{"version": 4, "serial": 4, "resources": []}'
@@ -101,12 +102,12 @@ def test_prune_removes_what_holds_no_state_and_refuses_state_without_force(appli
     )
     before = snapshot(applied)
     with pytest.raises(EcsformError) as refused:
-        pipeline.synth([str(SPECS / "financial-api.json")], applied, pipeline.Options(prune=True))
+        pipeline.synth([str(SPECS / "financial-api.json")], applied, Options(prune=True))
     [finding] = refused.value.findings  # the one with state; nothing written, not even what could go
     assert (finding.rule, finding.file) == ("OUT-PRUNE-STATE", f"{applied}/financial-api-stages/prod")
     assert "terraform.tfstate" in finding.message and "terraform destroy), then prune again; --force" in finding.hint
     assert snapshot(applied) == before
-    _, findings = pipeline.synth([str(SPECS / "financial-api.json")], applied, pipeline.Options(prune=True, force=True))
+    _, findings = pipeline.synth([str(SPECS / "financial-api.json")], applied, Options(prune=True, force=True))
     assert not warnings(findings)
     assert sorted(p.name for p in applied.iterdir()) == ["financial-api", "manifest.json"]
     assert roots(applied) == (["financial-api"], [])
@@ -128,7 +129,7 @@ def test_what_counts_as_state(tmp_path: Path, held: dict[str, str], what: str) -
         (out / "financial-etl" / rel).parent.mkdir(parents=True, exist_ok=True)
         (out / "financial-etl" / rel).write_text(text)
     with pytest.raises(EcsformError) as refused:
-        pipeline.synth([str(SPECS / "financial-api.json")], out, pipeline.Options(prune=True))
+        pipeline.synth([str(SPECS / "financial-api.json")], out, Options(prune=True))
     assert refused.value.findings[0].message.endswith(f"holds Terraform state ({what})")
 
 
@@ -147,7 +148,7 @@ def test_a_root_that_gains_environments_keeps_the_old_root_and_its_state(tmp_pat
     assert {k: v for k, v in snapshot(out / "x").items() if not k.startswith(("dev", "prod"))} == old
     assert (out / "x" / "dev" / "main.tf").is_file() and (out / "x" / "prod" / "main.tf").is_file()
     assert roots(out) == (["x/dev", "x/prod"], ["x"])
-    pipeline.synth([str(spec)], out, pipeline.Options(prune=True, force=True))  # destroyed: the old root goes
+    pipeline.synth([str(spec)], out, Options(prune=True, force=True))  # destroyed: the old root goes
     assert sorted(p.name for p in (out / "x").iterdir()) == ["dev", "prod"]
     assert roots(out) == (["x/dev", "x/prod"], [])
 

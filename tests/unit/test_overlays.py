@@ -9,7 +9,8 @@ from pathlib import Path
 
 from conftest import NO_CONFIG, ecsform
 
-from generators import pipeline
+from generators import validation
+from generators.options import Options
 
 BASE = """\
 family: shop
@@ -36,7 +37,7 @@ containerDefinitions:
 def plans(text: str, tmp_path: Path, env: str | None = None):
     spec = tmp_path / "shop.yaml"
     spec.write_text(text)
-    result, _ = pipeline.build_plans([str(spec)], pipeline.Options(env=env))
+    result, _ = validation.build_plans([str(spec)], Options(env=env))
     return {p.environment: p.register for p in result}
 
 

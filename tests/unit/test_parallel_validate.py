@@ -8,7 +8,7 @@ from pathlib import Path
 
 from conftest import SPECS, ecsform
 
-from generators import pipeline
+from generators import validation
 
 
 def _specs(folder: Path, count: int) -> None:
@@ -29,7 +29,7 @@ def _specs(folder: Path, count: int) -> None:
 
 
 def test_forked_workers_report_what_one_process_reports(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
-    count = 3 * pipeline.MIN_FILES_PER_JOB
+    count = 3 * validation.MIN_FILES_PER_JOB
     _specs(tmp_path, count)
     runs = {jobs: ecsform("validate", str(tmp_path), env={**os.environ, "ECSFORM_JOBS": jobs}) for jobs in ("1", "3")}
     serial, forked = runs["1"], runs["3"]
@@ -41,4 +41,4 @@ def test_forked_workers_report_what_one_process_reports(tmp_path: Path, monkeypa
     assert duplicate.startswith(f"{tmp_path / f'spec-{count - 1:03d}.json'}:") and "spec-000.json" in duplicate
     # the in-process API gives the same findings as the checked-variants path synth uses (no fork inside pytest)
     monkeypatch.setenv("ECSFORM_JOBS", "1")
-    assert pipeline.validate_findings([str(tmp_path)]) == pipeline.validate([str(tmp_path)])[1]
+    assert validation.validate_findings([str(tmp_path)]) == validation.validate([str(tmp_path)])[1]

@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 from conftest import ecsform
 
-from generators import pipeline
-from generators import policy as policies
+from generators import rules, validation
 from generators.errors import Severity, format_path
-from generators.loader import load_text
+from generators.options import Options
+from generators.spec import policy as policies
+from generators.spec.loader import load_text
 
 SPEC = """\
 family: orders
@@ -150,8 +151,8 @@ def test_default_true_leaves_windows_containers_alone() -> None:
     text = text.replace("    stopTimeout: 150\n", "")
     task = json.loads(
         json.dumps(
-            pipeline.build_plans_from_text(
-                text + "  policy: {readonlyRootFilesystem: default-true}\n", "w.yaml", pipeline.Options()
+            validation.build_plans_from_text(
+                text + "  policy: {readonlyRootFilesystem: default-true}\n", "w.yaml", Options()
             )[0][0].register
         )
     )
@@ -255,13 +256,13 @@ def test_from_node_gives_located_findings_for_a_policy_inside_another_file() -> 
     """What the project file (ecsform.yaml) will call with its `policy:` entry."""
     text = "targets: {}\npolicy:\n  readonlyRootFilesystem: requier\n  logRetentionDays: 400\n"
     node = load_text(text, "ecsform.yaml").value["policy"]
-    layer, findings = policies.from_node(node, "ecsform.yaml", ("policy",))
+    layer, findings = policies.from_node(node, "ecsform.yaml", ("policy",), catalog=rules)
     assert layer is None
     assert [(f.rule, f.line, f.col, format_path(f.path)) for f in findings] == [
         ("POLICY-INVALID", 3, 27, "policy.readonlyRootFilesystem")
     ]
     good = load_text("policy:\n  logRetentionDays: 400\n", "ecsform.yaml").value["policy"]
-    layer, findings = policies.from_node(good, "ecsform.yaml", ("policy",))
+    layer, findings = policies.from_node(good, "ecsform.yaml", ("policy",), catalog=rules)
     assert findings == [] and layer is not None and layer.log_retention_days == 400
 
 
@@ -357,12 +358,12 @@ def test_what_ecsform_relies_on_cannot_be_suppressed(tmp_path: Path, rule: str) 
 
 
 def test_rule_settings_keep_severities_and_suppressed_findings_in_the_api() -> None:
-    found = pipeline.check_text(SPEC + "  policy: {rules: {ECS-F9: error}}\n", "orders.yaml")
+    found = validation.check_text(SPEC + "  policy: {rules: {ECS-F9: error}}\n", "orders.yaml")
     assert {f.rule: f.severity for f in found}["ECS-F9"] is Severity.ERROR
-    assert pipeline.failing(found, strict=False)
-    found = pipeline.check_text(SPEC + "  policy: {rules: {ECS-F9: 'off'}}\n", "orders.yaml")
+    assert validation.failing(found, strict=False)
+    found = validation.check_text(SPEC + "  policy: {rules: {ECS-F9: 'off'}}\n", "orders.yaml")
     assert {f.rule: f.suppressed for f in found}["ECS-F9"] == "rules: {ECS-F9: off} in the policy"
-    assert not pipeline.failing(found, strict=False) and pipeline.failing(found, strict=True)  # two warnings left
+    assert not validation.failing(found, strict=False) and validation.failing(found, strict=True)  # two warnings left
 
 
 def test_a_policy_file_with_a_policy_key_says_to_drop_it(tmp_path: Path) -> None:

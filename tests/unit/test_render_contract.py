@@ -28,9 +28,9 @@ def _ids(path: Path) -> str:
 
 def environments(spec: Path) -> list[str | None]:
     """The environments a spec declares (None when it has none), read with the project's own loader."""
-    from generators import pipeline
+    from generators import validation
 
-    variants, findings = pipeline.load([str(spec)])
+    variants, findings = validation.load([str(spec)])
     assert not findings, findings
     return [v.environment for v in variants]
 

@@ -12,8 +12,9 @@ import pytest
 from conftest import NO_CONFIG, REPO, ecsform
 
 from generators import config as project_config
-from generators import diagram, pipeline
-from generators.emit import readme
+from generators import validation
+from generators.emit import diagram, readme
+from generators.options import Options
 
 # pydot 4.0.1 calls pyparsing names that pyparsing 3.3 deprecates
 pytestmark = pytest.mark.filterwarnings("ignore:.setParseAction. deprecated")
@@ -67,7 +68,7 @@ def plans(tmp_path: Path, spec: str = SPEC, config: str | None = None, env: str 
     if config is not None:
         (tmp_path / "ecsform.yaml").write_text(config)
         found = project_config.load(tmp_path / "ecsform.yaml")
-    result, _ = pipeline.build_plans([str(tmp_path / "shop.yaml")], pipeline.Options(env=env, config=found))
+    result, _ = validation.build_plans([str(tmp_path / "shop.yaml")], Options(env=env, config=found))
     return result
 
 

@@ -14,7 +14,7 @@ from conftest import FIXTURES, SPECS, terraform
 from generators import pipeline, root
 from generators.emit import hcl
 from generators.plan import Plan
-from generators.tfexpr import Call, Key, Ref, Template
+from generators.syntax.tfexpr import Call, Key, Ref, Template
 
 pytestmark = pytest.mark.cdk
 

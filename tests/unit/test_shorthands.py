@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from generators import pipeline
+from generators import validation
+from generators.options import Options
 
 NATIVE = """\
 family: app
@@ -42,7 +43,7 @@ containerDefinitions:
 def register(text: str, tmp_path: Path) -> dict:
     spec = tmp_path / "app.yaml"
     spec.write_text(text)
-    plans, _ = pipeline.build_plans([str(spec)], pipeline.Options())
+    plans, _ = validation.build_plans([str(spec)], Options())
     return plans[0].register
 
 
@@ -70,7 +71,7 @@ def test_task_size_forms(cpu, memory, want, tmp_path: Path) -> None:
 
 def test_values_are_never_coerced(tmp_path: Path) -> None:
     text = SHORT.replace('environment: {B: "2", A: "1"}', "environment: {DEBUG: true, COUNT: 3}")
-    findings = pipeline.check_text(text, "app.yaml")
+    findings = validation.check_text(text, "app.yaml")
     types = [f for f in findings if f.rule == "SPEC-TYPE"]
     assert len(types) == 2
     assert all("quote it" in (f.hint or "") for f in types)

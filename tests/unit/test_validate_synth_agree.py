@@ -12,15 +12,16 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURES, NO_CONFIG, REPO, SPECS, ecsform
 
-from generators import pipeline
+from generators import pipeline, validation
 from generators.errors import EcsformError
+from generators.options import Options
 
 FILES = sorted(
     p for root in (SPECS, FIXTURES) for p in root.rglob("*") if p.suffix in (".json", ".yaml", ".yml") and p.is_file()
 )
 
 
-def _synth(path: Path, out: Path, options: pipeline.Options) -> tuple[list, bool]:
+def _synth(path: Path, out: Path, options: Options) -> tuple[list, bool]:
     try:
         _, findings = pipeline.synth([str(path)], out, options)
         return findings, True
@@ -30,11 +31,11 @@ def _synth(path: Path, out: Path, options: pipeline.Options) -> tuple[list, bool
 
 @pytest.mark.parametrize("path", FILES, ids=[p.relative_to(REPO).as_posix() for p in FILES])
 def test_validate_and_synth_agree(path: Path, tmp_path: Path) -> None:
-    for options in (pipeline.Options(), pipeline.Options(strict=True)):
-        validated = pipeline.validate_findings([str(path)], options)
+    for options in (Options(), Options(strict=True)):
+        validated = validation.validate_findings([str(path)], options)
         synthesized, wrote = _synth(path, tmp_path / f"out-{options.strict}", options)
         assert [(f.format(), f.suppressed) for f in synthesized] == [(f.format(), f.suppressed) for f in validated]
-        assert wrote is not pipeline.failing(validated, options.strict)
+        assert wrote is not validation.failing(validated, options.strict)
         assert (tmp_path / f"out-{options.strict}").exists() is wrote
 
 

@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from generators import pipeline
+from generators import validation
 from generators.errors import Finding
 from generators.target import Target
 
@@ -97,4 +97,4 @@ def findings(
     doc = dict(spec)
     if extension is not None:
         doc["x-ecsform"] = extension
-    return pipeline.check_text(json.dumps(doc, indent=2), "case.json", target=target)
+    return validation.check_text(json.dumps(doc, indent=2), "case.json", target=target)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from generators import pipeline
+from generators import validation
 from generators.errors import Severity, format_path
 
 REPO = Path(__file__).resolve().parents[3]
@@ -15,7 +15,7 @@ SECRET = "arn:aws:secretsmanager:us-east-1:123456789012:secret:"
 
 
 def _findings(name: str) -> list[tuple]:
-    _, findings = pipeline.validate([str(REPO / "specs" / name)])
+    _, findings = validation.validate([str(REPO / "specs" / name)])
     assert all(f.suppressed for f in findings), [f.format() for f in findings if not f.suppressed]
     return [(f.rule, f.severity, f.line, f.col, f.path, f.message, f.hint) for f in findings]
 
@@ -108,7 +108,7 @@ def test_a_managed_role_gets_no_permission_warnings(tmp_path: Path) -> None:
     itself: no H9, M4 or H5 remains, and the spec's suppressions written for them are reported as unmatched."""
     text = (REPO / "specs" / "financial-api.json").read_text()
     text = text.replace(f'"executionRoleArn": "{ROLE}",', "")
-    found = pipeline.check_text(text, "api.json")
+    found = validation.check_text(text, "api.json")
     assert [(f.rule, bool(f.suppressed)) for f in found] == [
         ("SEC-READONLY-ROOT", True),
         ("IGNORE-UNMATCHED", False),

@@ -35,7 +35,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_camel
 
-from .errors import Finding, Severity
+from ..errors import Finding, Severity
+from ..text import did_you_mean
+from . import policy as policies
 from .policy import Policy
 
 KEY = "x-ecsform"
@@ -168,7 +170,7 @@ class ManagedEfs(_Model):
 
 
 class Ignore(_Model):
-    """One reasoned suppression (see generators/suppressions.py)."""
+    """One reasoned suppression (see generators/rules/suppressions.py)."""
 
     rule: str = Field(description="The rule id, e.g. ECS-F9.")
     path: str = Field(description="The field path as findings print it; a finding at or below it matches.")
@@ -304,14 +306,13 @@ def _extra_checks(ext: Extension) -> list[Finding]:
     return out
 
 
-def validate(raw: Any) -> tuple[Extension | None, list[Finding]]:
-    """The parsed extension block (None when invalid) and the findings, with paths under `x-ecsform`."""
-    from . import policy as policies
-
+def validate(raw: Any, *, catalog: policies.RuleCatalog) -> tuple[Extension | None, list[Finding]]:
+    """The parsed extension block (None when invalid) and the findings, with paths under `x-ecsform`; `catalog`
+    (generators.rules) names the rule ids its policy block may set."""
     layer, policy_findings = None, []
     if isinstance(raw, dict) and "policy" in raw:  # its own findings (POLICY-*), the same as a --policy FILE's
         raw = dict(raw)
-        layer, policy_findings = policies.parse(raw.pop("policy"), (KEY, "policy"))
+        layer, policy_findings = policies.parse(raw.pop("policy"), (KEY, "policy"), catalog=catalog)
     ext, findings = _validate(raw)
     if ext is not None and layer is not None:
         ext = ext.model_copy(update={"policy": layer})
@@ -319,8 +320,6 @@ def validate(raw: Any) -> tuple[Extension | None, list[Finding]]:
 
 
 def _validate(raw: Any) -> tuple[Extension | None, list[Finding]]:
-    from .rules.fields import did_you_mean
-
     try:
         ext = Extension.model_validate(raw if raw is not None else {})
     except ValidationError as exc:

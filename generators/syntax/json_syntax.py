@@ -21,8 +21,8 @@ import re
 import struct
 from typing import Any
 
-from ..tfexpr import Template, is_expression
 from .hcl_syntax import inline
+from .tfexpr import Template, is_expression
 
 _TEMPLATE = re.compile(r"\$\{|%\{")
 _EMPTY = '${""}'  # an interpolation of the empty string: changes nothing for Terraform

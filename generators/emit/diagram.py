@@ -14,8 +14,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from . import references
-from .plan import Plan
+from ..plan import Plan
+from ..spec import references
 
 
 class Node(NamedTuple):

@@ -15,7 +15,7 @@ resulting task with its input, so an import that would lose or change anything f
 Readable order: task fields `family`, roles, network mode, compatibilities and size first, then
 `containerDefinitions`, then the rest in the order of the ECS API model, `tags` last; inside a container `name`,
 `image`, `essential`, then the model's order; every other structure in the model's order; mappings (labels, log
-options, environment variables) in the order they came in. Shorthands (generators/shorthands.py) are used only
+options, environment variables) in the order they came in. Shorthands (generators/spec/shorthands.py) are used only
 where loading them gives back exactly the native value.
 """
 
@@ -28,14 +28,14 @@ import sys
 from decimal import Decimal
 from typing import Any, Callable, Iterable
 
-from . import spec as specs
-from .canonical import SORTED_BY_NAME
-from .ecs_model import Shape, input_shape, shape
-from .errors import EcsformError, Finding, Path, Severity
-from .loader import MAX_BYTES, Node, SourceMap, _resolve_plain, load_text, plain
-from .overlay import NAME_KEYED, merged_variant
-from .rules.fields import check_structure
-from .shorthands import task_size
+from ..errors import EcsformError, Finding, Path, Severity
+from ..rules.fields import check_structure
+from ..spec import document as specs
+from ..spec.canonical import SORTED_BY_NAME
+from ..spec.ecs_model import Shape, input_shape, shape
+from ..spec.loader import MAX_BYTES, Node, SourceMap, _resolve_plain, load_text, plain
+from ..spec.overlay import NAME_KEYED
+from ..spec.shorthands import task_size
 
 E = Severity.ERROR
 
@@ -165,7 +165,7 @@ def read_source(source: str, stdin: Callable[[], bytes] | None = None) -> tuple[
 def fetch_from_aws(ref: str, region: str | None = None, client: Any = None) -> dict[str, Any]:
     """describe_task_definition(include=["TAGS"]) for FAMILY, FAMILY:REVISION or a task definition ARN, with the
     AWS credentials as found and the region from --region, AWS_REGION or AWS_DEFAULT_REGION (generators/aws)."""
-    from .aws import ecs, session
+    from . import ecs, session
 
     where = f"aws:{ref}"
     family, _, revision = ref.partition(":")
@@ -579,7 +579,7 @@ def base_family(families: dict[str, str | None]) -> str | None:
 
 def to_spec_environments(tasks: dict[str, dict[str, Any]], family: str | None = None) -> dict[str, Any]:
     """Several native tasks, one per environment -> one spec: the base holds what they all share, each overlay
-    under `environments:` what its environment adds or changes (generators/overlay.py semantics)."""
+    under `environments:` what its environment adds or changes (generators/spec/overlay.py semantics)."""
     envs = list(tasks)
     fam = family if family is not None else base_family({e: tasks[e].get("family") for e in envs})
     if fam is None:
@@ -748,7 +748,7 @@ def loaded_tasks(text: str, file: str = "<import>") -> dict[str | None, dict[str
     spec = specs.split(load_text(text, file), file)
     if not spec.environments:
         return {None: specs.variants(spec)[0].task}
-    return {name: merged_variant(spec, name).task for name in spec.environments}
+    return {name: specs.merged_variant(spec, name).task for name in spec.environments}
 
 
 def verify(text: str, expected: dict[str | None, dict[str, Any]]) -> None:

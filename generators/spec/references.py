@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterator
 
-from . import arns
+from .. import arns
 
 PREFIX = "ecsform:"
 _SECRET = re.compile(r"^ecsform:secret/([A-Za-z0-9_-]{1,64})((?::[^:]*){3})?$")

@@ -18,7 +18,7 @@ from typing import Any, Iterator
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
-from .errors import EcsformError, Finding, Path, Severity
+from ..errors import EcsformError, Finding, Path, Severity
 
 MAX_BYTES = 1024 * 1024  # a registered task definition is at most 64 KiB; overlays multiply that a few times
 MAX_DEPTH = 64

@@ -12,9 +12,9 @@ import json
 import re
 from typing import Any
 
+from .document import ENVIRONMENTS_KEY, SCHEMA_KEY
 from .ecs_model import Shape, input_shape
 from .extensions import KEY, Extension
-from .spec import ENVIRONMENTS_KEY, SCHEMA_KEY
 
 SCHEMA_ID = "https://ecsform.dev/schemas/spec.schema.json"
 _TAGS = re.compile(r"<[^>]+>")

@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path as FsPath
 from typing import Any
 
+from ..errors import EcsformError, Finding, Severity
+from ..text import suggest
 from . import overlay, shorthands
-from .errors import EcsformError, Finding, Severity
 from .loader import Node, SourceMap, load_file, plain
 
 EXTENSION_KEY = "x-ecsform"
@@ -92,7 +93,7 @@ def split(root: Node, file: str) -> SpecFile:
                 ]
             )
         for name, node in environments_node.value.items():
-            environments[name] = overlay.normalize_overlay(node)
+            environments[name] = normalize_overlay(node)
     return SpecFile(file, root, task, extension, environments, environments_node)
 
 
@@ -117,6 +118,97 @@ def variants(spec: SpecFile, only: str | None = None) -> list[Variant]:
     names = list(spec.environments)
     if only is not None:
         if only not in spec.environments:
-            raise EcsformError([overlay.unknown_environment(spec, only)])
+            raise EcsformError([unknown_environment(spec, only)])
         names = [only]
-    return [overlay.merged_variant(spec, name) for name in names]
+    return [merged_variant(spec, name) for name in names]
+
+
+def normalize_overlay(node: Node) -> Node:
+    """Rewrite shorthands inside an overlay (the same ones as in the base)."""
+    if type(node.value) is not dict:
+        return node
+    items = {k: v for k, v in node.value.items() if k != EXTENSION_KEY}
+    out = shorthands.normalize_task(Node(items, node.mark, node.key_mark))
+    if EXTENSION_KEY in node.value:
+        out.value[EXTENSION_KEY] = node.value[EXTENSION_KEY]
+    return out
+
+
+def unknown_environment(spec: SpecFile, name: str) -> Finding:
+    known = list(spec.environments)
+    close = suggest(name, known)
+    mark = spec.environments_node.mark if spec.environments_node else spec.root.mark
+    return Finding(
+        "ENV-UNKNOWN",
+        Severity.ERROR,
+        f"no environment named {name!r} in this spec",
+        ("environments",),
+        f"did you mean {close!r}?" if close else f"environments: {', '.join(known)}",
+        spec.file,
+        *mark,
+    )
+
+
+def merged_variant(spec: SpecFile, name: str) -> Variant:
+    over = spec.environments[name]
+    prefix = (ENVIRONMENTS_KEY, name)
+    if type(over.value) is not dict:
+        raise EcsformError(
+            [
+                Finding(
+                    "ENV-SHAPE",
+                    Severity.ERROR,
+                    "an environment overlay must be a mapping",
+                    prefix,
+                    "for example: prod: {cpu: '1024', memory: '2048'}",
+                    spec.file,
+                    *over.mark,
+                    name,
+                )
+            ]
+        )
+    problems: list[Finding] = []
+    for bad in (ENVIRONMENTS_KEY,):
+        if bad in over.value:
+            problems.append(
+                Finding(
+                    "ENV-NESTED",
+                    Severity.ERROR,
+                    "an overlay cannot declare environments",
+                    prefix + (bad,),
+                    None,
+                    spec.file,
+                    *over.value[bad].key_mark,
+                    name,
+                )
+            )
+    overlay_task = Node({k: v for k, v in over.value.items() if k not in (EXTENSION_KEY, ENVIRONMENTS_KEY)}, over.mark)
+    task = overlay.merge(spec.task, overlay_task, None, problems, prefix) or Node({}, spec.task.mark)
+    if "family" not in over.value and "family" in task.value and isinstance(task.value["family"].value, str):
+        fam = task.value["family"]
+        task.value["family"] = Node(f"{fam.value}-{name}", fam.mark, fam.key_mark)
+    ext_over = over.value.get(EXTENSION_KEY)
+    extension = spec.extension
+    if ext_over is not None:
+        extension = overlay.merge(spec.extension, ext_over, EXTENSION_KEY, problems, prefix + (EXTENSION_KEY,))
+    if problems:
+        located = []
+        for f in problems:
+            mark = _mark_at(over, f.path[len(prefix) :])
+            located.append(Finding(f.rule, f.severity, f.message, f.path, f.hint, spec.file, *mark, name))
+        raise EcsformError(located)
+    return make_variant(spec, name, task, extension)
+
+
+def _mark_at(node: Node, path: tuple) -> tuple[int, int]:
+    cur = node
+    for part in path:
+        nxt = None
+        if type(cur.value) is dict and isinstance(part, str):
+            nxt = cur.value.get(part)
+        elif type(cur.value) is list and isinstance(part, int) and part < len(cur.value):
+            nxt = cur.value[part]
+        if nxt is None:
+            break
+        cur = nxt
+    return cur.mark

@@ -29,10 +29,10 @@ from ..arns import (  # noqa: F401
     ssm_parameter_arn,
 )
 from ..errors import Path
-from ..references import is_reference as is_ref  # noqa: F401
+from ..spec.references import is_reference as is_ref  # noqa: F401
 
 if TYPE_CHECKING:
-    from . import Context
+    from .registry import Context
 
 # --- region and account of the task ----------------------------------------------------------------------------
 
@@ -193,30 +193,3 @@ def placeholders_note(needs: list[Need]) -> str:
     if not unknown:
         return ""
     return f" ({' and '.join(unknown)}: the task's {' and '.join(u.lower() for u in unknown)})"
-
-
-# --- what brought roles need, in one place ----------------------------------------------------------------------
-
-
-def brought_role_needs(ctx: "Context") -> dict[str, list[Need]]:
-    """ECS field of each role the spec brings -> the statements it needs: the same derivation the warnings
-    ECS-M4, ECS-H9, ECS-H13, ECS-I11 and ECS-J8 print (and the module grants a role ecsform creates).
-    `verify` checks the role's real policies against these."""
-    from . import logging, roles, secrets, volumes
-
-    out: dict[str, list[Need]] = {}
-    execution = ctx.execution_role_arn
-    if execution is not None:
-        out["executionRoleArn"] = merge(
-            roles._execution_needs(ctx, execution)
-            + secrets._execution_needs(ctx)
-            + secrets._environment_file_needs(ctx)
-            + logging._firelens_config_needs(ctx)
-        )
-    task = ctx.task_role_arn
-    if task is not None:
-        account, partition = role_account(task)
-        out["taskRoleArn"] = merge(
-            volumes._efs_needs(ctx, task) + logging._destination_needs(ctx, account, partition)[0]
-        )
-    return {field: needs for field, needs in out.items() if needs}

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from .. import references
 from ..errors import Finding, Severity
-from ..extensions import KEY
-from . import Context, Rule, rule
-from .fields import did_you_mean
+from ..spec import references
+from ..spec.extensions import KEY
+from ..text import did_you_mean
+from .registry import Context, Rule, rule
 
 E, W = Severity.ERROR, Severity.WARNING
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from typing import Any, Iterable
 
-from ..tfexpr import Call, For, Key, Ref, Template, is_expression
+from .tfexpr import Call, For, Key, Ref, Template, is_expression
 
 _ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 _SPECIAL = re.compile(r'[\\"\n\r\t\x00-\x1f\x7f\u2028\u2029]|\$\{|%\{')

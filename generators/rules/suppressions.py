@@ -24,7 +24,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from .errors import Finding, Path, Severity
+from ..errors import Finding, Path, Severity
+from ..text import did_you_mean
 
 KEY = "ignore"
 _SEGMENT = re.compile(r"([^.\[\]]+)((?:\[\d+\])*)")
@@ -55,8 +56,7 @@ class Entry:
 def entries(ignore: Iterable[Any], prefix: Path) -> tuple[list[Entry], list[Finding]]:
     """The valid entries of an x-ecsform.ignore list (already typed by the extension model) and the findings about
     the others, with paths under `prefix` (x-ecsform.ignore)."""
-    from .rules import configurable, known_ids
-    from .rules.fields import did_you_mean
+    from . import configurable, known_ids
 
     good: list[Entry] = []
     findings: list[Finding] = []
@@ -143,6 +143,6 @@ def apply(findings: list[Finding], active: list[Entry], prefix: Path) -> tuple[l
 
 
 def _text(path: Path) -> str:
-    from .errors import format_path
+    from ..errors import format_path
 
     return format_path(path)

@@ -30,12 +30,13 @@ its file, line and column.
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Literal
+from typing import Any, Iterable, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_camel
 
-from .errors import EcsformError, Finding, Path, Severity
+from ..errors import EcsformError, Finding, Path, Severity
+from ..text import did_you_mean
 
 Level = Literal["off", "warn", "require", "default-true"]
 UserLevel = Literal["off", "warn", "require"]
@@ -132,11 +133,17 @@ def _aliases() -> list[str]:
     return [f.alias or name for name, f in Policy.model_fields.items()]
 
 
-def parse(raw: Any, prefix: Path = ()) -> tuple[Policy | None, list[Finding]]:
-    """One policy layer from a plain mapping; findings carry paths under `prefix` (not yet located)."""
-    from .rules import configurable, known_ids
-    from .rules.fields import did_you_mean
+class RuleCatalog(Protocol):
+    """The rule ids the policy's `rules:` (and x-ecsform.ignore) may name: generators.rules itself, handed in by the
+    flow (the rules read the policy, so the policy does not import them)."""
 
+    def known_ids(self) -> frozenset[str]: ...
+
+    def configurable(self, rule_id: str) -> str | None: ...
+
+
+def parse(raw: Any, prefix: Path = (), *, catalog: RuleCatalog) -> tuple[Policy | None, list[Finding]]:
+    """One policy layer from a plain mapping; findings carry paths under `prefix` (not yet located)."""
     if raw is None:
         return None, []
     if not isinstance(raw, dict):
@@ -180,7 +187,7 @@ def parse(raw: Any, prefix: Path = ()) -> tuple[Policy | None, list[Finding]]:
                 f"use one of {', '.join(map(str, LOG_RETENTION_DAYS))}",
             )
         )
-    known = known_ids()
+    known = catalog.known_ids()
     for rule_id in layer.rules:
         where = prefix + ("rules", rule_id)
         if rule_id in LEVEL_RULES:
@@ -205,7 +212,7 @@ def parse(raw: Any, prefix: Path = ()) -> tuple[Policy | None, list[Finding]]:
                     at_key=True,
                 )
             )
-        elif (reason := configurable(rule_id)) is not None:
+        elif (reason := catalog.configurable(rule_id)) is not None:
             findings.append(
                 Finding(
                     "POLICY-INVALID",
@@ -236,13 +243,13 @@ def _hint(err: dict[str, Any], loc: tuple[Any, ...]) -> str | None:
     return None
 
 
-def from_node(node: Any, file: str, prefix: Path = ()) -> tuple[Policy | None, list[Finding]]:
+def from_node(node: Any, file: str, prefix: Path = (), *, catalog: RuleCatalog) -> tuple[Policy | None, list[Finding]]:
     """One policy layer from a located node as the loader gives it (a --policy FILE, or the project file's
     `policy:` entry with prefix ("policy",)): (the layer, or None when it is invalid, and the located findings)."""
     from .loader import plain
 
     data, smap = plain(node, file, prefix)
-    layer, findings = parse(data, prefix)
+    layer, findings = parse(data, prefix, catalog=catalog)
     return layer, [_locate(smap, f, file) for f in findings]
 
 
@@ -251,7 +258,7 @@ def _locate(smap: Any, f: Finding, file: str) -> Finding:
     return f.located(file, line, col)
 
 
-def load_file(path: str) -> tuple[Policy | None, list[Finding]]:
+def load_file(path: str, *, catalog: RuleCatalog) -> tuple[Policy | None, list[Finding]]:
     """A --policy FILE (YAML or JSON holding the policy block itself). Errors come back as findings."""
     from .loader import load_file as load
 
@@ -272,7 +279,7 @@ def load_file(path: str) -> tuple[Policy | None, list[Finding]]:
             )
             for f in exc.findings
         ]
-    return from_node(node, path)
+    return from_node(node, path, catalog=catalog)
 
 
 _LEVEL_FIELDS = {

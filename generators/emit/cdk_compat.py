@@ -27,7 +27,7 @@ import subprocess
 import sys
 from types import ModuleType
 
-from .errors import EcsformError, Finding, Severity
+from ..errors import EcsformError, Finding, Severity
 
 ENV_VAR = "ECSFORM_CDK_PACKAGE"
 PACKAGES = ("cdktn", "cdktf")

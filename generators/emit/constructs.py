@@ -1,6 +1,6 @@
-"""ecsform as CDK constructs (CDK Terrain `cdktn` by default, or `cdktf`; see generators/cdk_compat.py).
+"""ecsform as CDK constructs (CDK Terrain `cdktn` by default, or `cdktf`; see generators/emit/cdk_compat.py).
 
-    from generators.cdk import EcsTaskDefinition
+    from generators.emit.constructs import EcsTaskDefinition
 
     api = EcsTaskDefinition(stack, "api", spec="specs/financial-api.json")   # or spec={...} (a spec mapping)
     TerraformOutput(stack, "api_arn", value=api.arn)
@@ -27,12 +27,14 @@ import re
 from pathlib import Path
 from typing import Any, Callable, Mapping, Union
 
-from . import cdk_compat, pipeline, root
-from .emit import json_syntax
-from .emit.json_syntax import Raw
-from .errors import EcsformError, Finding, Severity, shown
-from .plan import SECRETS_MODULE, TASK_MODULE, Plan, efs_module
-from .tfexpr import is_expression, renamed
+from .. import locations, root, validation
+from ..errors import EcsformError, Finding, Severity, shown
+from ..options import Options
+from ..plan import SECRETS_MODULE, TASK_MODULE, Plan, efs_module
+from ..syntax import json_syntax
+from ..syntax.json_syntax import Raw
+from ..syntax.tfexpr import is_expression, renamed
+from . import cdk_compat
 
 cdk = cdk_compat.load()
 from constructs import Construct  # noqa: E402  (jsii: after the CDK package, which loads the runtime)
@@ -49,16 +51,16 @@ def plan_for(
     """Validate and plan one spec (a file, or a spec mapping) for one environment. Raises EcsformError."""
     if isinstance(spec, Plan):
         return spec, []
-    options = pipeline.Options(env=environment, region=region, strict=strict)
+    options = Options(env=environment, region=region, strict=strict)
     if isinstance(spec, Mapping):
         text = json.dumps(spec, indent=2, ensure_ascii=False)
-        plans, findings = pipeline.build_plans_from_text(text, "<spec>", options)
+        plans, findings = validation.build_plans_from_text(text, "<spec>", options)
         where = "<spec>"
     else:
         where = os.fspath(spec)
         if not Path(where).is_file():
             raise EcsformError([Finding("SPEC-READ", Severity.ERROR, "no such spec file", file=where, line=1, col=1)])
-        plans, findings = pipeline.build_plans([where], options)
+        plans, findings = validation.build_plans([where], options)
     if len(plans) != 1:
         names = ", ".join(p.environment or "" for p in plans)
         raise EcsformError(
@@ -161,14 +163,14 @@ class EcsTaskDefinition(Construct):
         if callable(module_source):
             return module_source
         if isinstance(module_source, str):
-            return lambda module: pipeline.module_address(module_source, module)
-        if not pipeline.MODULES.is_dir():
+            return lambda module: locations.module_address(module_source, module)
+        if not locations.MODULES.is_dir():
             raise EcsformError(
                 [
                     Finding(
                         "CDK-MODULE-SOURCE",
                         Severity.ERROR,
-                        f"{pipeline.MODULES} does not exist, so module_source= is required",
+                        f"{locations.MODULES} does not exist, so module_source= is required",
                         hint="e.g. module_source='git::https://example.com/ecsform.git//modules?ref=v1'",
                         file=self.plan.file,
                         line=1,
@@ -180,7 +182,7 @@ class EcsTaskDefinition(Construct):
         folder = Path(cdk.App.of(self).outdir).absolute() / "stacks" / stack.node.id  # the stack's working folder
 
         def relative(module: str) -> str:
-            return root.relative_source(pipeline.MODULES / module, folder)
+            return root.relative_source(locations.MODULES / module, folder)
 
         return relative
 

@@ -1,0 +1,43 @@
+"""Where things are: the Terraform modules roots call (the checkout's modules/, or the copy a wheel carries), module
+addresses under a --module-source base, and paths as messages show them.
+
+Below everything that names a file or a module: the flow, the emitters, ecsform.yaml and the CDK constructs read
+these, never the other way round.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _modules() -> Path:
+    """The Terraform modules roots call: the copy an installed wheel carries (generators/modules, written by
+    setup.py's build step), else the checkout's modules/ beside generators/."""
+    packaged = Path(__file__).resolve().parent / "modules"
+    return packaged if packaged.is_dir() else REPO / "modules"
+
+
+MODULES = _modules()
+
+
+def display_path(path: Path) -> str:
+    """The path as messages and manifest.json show it: relative to the working folder when under it."""
+    absolute = os.path.abspath(path)
+    cwd = os.getcwd()
+    if absolute == cwd or absolute.startswith(cwd.rstrip(os.sep) + os.sep):
+        return Path(os.path.relpath(absolute, cwd)).as_posix()
+    return Path(absolute).as_posix()
+
+
+def module_address(base: str, module: str) -> str:
+    """One module under a --module-source base (a folder, git URL or registry address; a `?query` stays last)."""
+    head, sep, query = base.partition("?")
+    return head.rstrip("/") + "/" + module + sep + query
+
+
+def is_local_source(source: str) -> bool:
+    """A module source that is a folder on this machine (what Terraform reads as a local path)."""
+    return source.startswith("./") or source.startswith("../")

@@ -1,0 +1,68 @@
+"""What a run is asked for (`Options`: environment, region, engine, module source, ecsform.yaml, ...), and where
+the roots it writes find the Terraform modules.
+
+Read by the flow (generators/pipeline.py and generators/validation.py), the engines and constructs in emit/, and
+aws/; it reads only generators/locations.py (modules/ and module addresses) and, for its type, ecsform.yaml's Config.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable
+
+from . import locations
+from .root import relative_source
+
+if TYPE_CHECKING:
+    from .config import Config
+
+ENGINES = ("hcl", "cdk")
+
+
+@dataclass
+class Options:
+    env: str | None = None
+    region: str | None = None
+    engine: str = "hcl"
+    module_source: str | None = None  # default: relative path from each root to modules/
+    strict: bool = False
+    config: "Config | None" = None  # ecsform.yaml (generators/config.py): targets and state of the roots
+    role_arn: str | None = None  # verify, diff, synth --adopt: assume this role (until ecsform.yaml names one)
+    adopt: bool = False  # synth --adopt: imports.tf for what the account already has
+    lock_timeout: float | None = None  # seconds synth waits for another run's lock on --out (None: the default)
+    prune: bool = False  # remove roots no spec produces any more even when they hold files ecsform did not write
+    force: bool = False  # ... and even when they hold Terraform state
+    on_wait: Callable[[str], None] | None = None  # told once when synth waits for another run's lock
+    policy: str | None = None  # --policy FILE
+
+
+def module_source(
+    out: Path, root: str, options: Options, module: str = "ecs-task-definition", *, environment: str | None = None
+) -> str:
+    """Where a root at OUT/root finds one of the modules: a relative path, or under --module-source."""
+    return module_source_from((out / root).absolute(), options, module, environment)
+
+
+def module_source_from(folder: Path, options: Options, module: str, environment: str | None = None) -> str:
+    """Where a root in `folder` finds one of the modules: under --module-source, else under ecsform.yaml's
+    moduleSource (of the root's environment, else the defaults), else the relative path to this checkout's modules/."""
+    if options.module_source:
+        return locations.module_address(options.module_source, module)
+    configured = options.config.module_source(environment) if options.config is not None else None
+    if isinstance(configured, str):
+        return locations.module_address(configured, module)
+    return relative_source((configured or locations.MODULES) / module, folder)
+
+
+def module_folder(
+    folder: Path, source: str, options: Options, module: str, environment: str | None = None
+) -> Path | None:
+    """The folder on this machine of a module a root in `folder` calls by `source` (None for a module address)."""
+    if not locations.is_local_source(source):
+        return None
+    configured = options.config.module_source(environment) if options.config is not None else None
+    if options.module_source or isinstance(configured, str):
+        return Path(os.path.normpath(folder.absolute() / source))
+    return (configured or locations.MODULES) / module

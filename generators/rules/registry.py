@@ -1,0 +1,215 @@
+"""The rule registry: `@rule` registers a check (id, severity, summary, source) as the rule modules are imported,
+and `Context` is what a rule sees. The rule modules import this module; generators/rules/__init__.py imports the
+rule modules (and runs what they registered), so the registry never imports a rule.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
+
+from ..errors import Finding, Path, Severity
+
+if TYPE_CHECKING:
+    from ..spec.extensions import Extension
+    from ..spec.policy import Policy
+    from ..target import Target
+
+Check = Callable[["Context"], Iterable[Finding]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    severity: Severity
+    summary: str
+    source: str
+    fn: Callable[..., Iterable[Finding]]  # fn(rule, ctx)
+
+    def check(self, ctx: "Context") -> Iterable[Finding]:
+        return self.fn(self, ctx)
+
+    def finding(
+        self,
+        message: str,
+        path: Path,
+        hint: str | None = None,
+        *,
+        at_key: bool = False,
+        severity: Severity | None = None,
+    ) -> Finding:
+        return Finding(self.id, severity or self.severity, message, path, hint, at_key=at_key)
+
+
+REGISTRY: dict[str, Rule] = {}
+
+
+def rule(id: str, severity: Severity, summary: str, source: str = "") -> Callable[[Callable[..., Any]], Rule]:
+    """Register a check. The function takes (rule, ctx) and yields findings made with `rule.finding(...)`."""
+
+    def wrap(fn: Callable[..., Iterable[Finding]]) -> Rule:
+        if id in REGISTRY:
+            raise RuntimeError(f"rule {id} registered twice")
+        r = Rule(id, severity, summary, source, fn)
+        REGISTRY[id] = r
+        return r
+
+    return wrap
+
+
+class Context:
+    """What a rule sees: the task (well-typed), the extension block, and helpers for the common questions."""
+
+    def __init__(
+        self,
+        task: dict[str, Any],
+        ext: "Extension | None" = None,
+        environment: str | None = None,
+        reported: Iterable[Path] = (),
+        target: "Target | None" = None,
+        policy: "Policy | None" = None,
+    ) -> None:
+        from ..spec.extensions import Extension
+
+        self.task = task
+        self.ext: Extension = ext if ext is not None else Extension()
+        if policy is None:
+            from ..spec.policy import DEFAULT as policy
+        self.policy: Policy = policy
+        self.environment = environment
+        self.target = target  # where the task deploys (ecsform.yaml); None without a configuration
+        # paths the field checks already reported (a badly typed value there was removed from `task`)
+        self.reported: frozenset[Path] = frozenset(tuple(p) for p in reported)
+
+    def written(self, path: Path) -> bool:
+        """True when the spec sets `path`, even to a value the field checks removed (so that a rule does not
+        report as missing what SPEC-TYPE already reported as badly typed)."""
+        if path in self.reported:
+            return True
+        value: Any = self.task
+        for part in path:
+            if isinstance(part, int):
+                if not isinstance(value, list) or not -len(value) <= part < len(value):
+                    return False
+            elif not isinstance(value, dict) or part not in value:
+                return False
+            value = value[part]
+        return True
+
+    # --- roles ---------------------------------------------------------------------------------------------
+    @property
+    def execution_role_arn(self) -> str | None:
+        arn = self.task.get("executionRoleArn")
+        return arn if isinstance(arn, str) else None
+
+    @property
+    def task_role_arn(self) -> str | None:
+        arn = self.task.get("taskRoleArn")
+        return arn if isinstance(arn, str) else None
+
+    @property
+    def execution_role_possible(self) -> bool:
+        """True when the task will have an execution role: one is named, or ecsform may create one."""
+        return self.execution_role_arn is not None or self.ext.execution_role.create is not False
+
+    @property
+    def execution_role_managed(self) -> bool:
+        """True when ecsform creates the execution role (so it grants exactly what the task references)."""
+        return self.execution_role_arn is None and self.ext.execution_role.create is not False
+
+    @property
+    def task_role_possible(self) -> bool:
+        return self.task_role_arn is not None or self.ext.task_role.create is not False
+
+    @property
+    def task_role_managed(self) -> bool:
+        return self.task_role_arn is None and self.ext.task_role.create is not False
+
+    # --- task-level facts ------------------------------------------------------------------------------
+    @property
+    def compatibilities(self) -> list[str]:
+        return [c for c in self.task.get("requiresCompatibilities", []) if isinstance(c, str)]
+
+    @property
+    def is_fargate(self) -> bool:
+        return "FARGATE" in self.compatibilities
+
+    @property
+    def is_ec2(self) -> bool:
+        return "EC2" in self.compatibilities or not self.compatibilities
+
+    @property
+    def is_external(self) -> bool:
+        return "EXTERNAL" in self.compatibilities
+
+    @property
+    def network_mode(self) -> str | None:
+        """The mode written, else the one ECS applies: awsvpc when Fargate requires it, else bridge on Linux."""
+        mode = self.task.get("networkMode")
+        if isinstance(mode, str):
+            return mode
+        if self.is_fargate:
+            return None  # rule D2 reports the missing mode; other rules treat the task as awsvpc
+        return None if self.is_windows else "bridge"
+
+    @property
+    def effective_network_mode(self) -> str | None:
+        return self.network_mode or ("awsvpc" if self.is_fargate else None)
+
+    @property
+    def os_family(self) -> str:
+        platform = self.task.get("runtimePlatform") or {}
+        return platform.get("operatingSystemFamily") or "LINUX"
+
+    @property
+    def is_windows(self) -> bool:
+        return self.os_family.startswith("WINDOWS")
+
+    # --- containers --------------------------------------------------------------------------------------
+    def containers(self) -> list[tuple[Path, dict[str, Any]]]:
+        """(path, container) for every container that is a mapping (computed once per task)."""
+        cached = self.__dict__.get("_containers")
+        if cached is None:
+            cached = [
+                (("containerDefinitions", i), c)
+                for i, c in enumerate(self.task.get("containerDefinitions", []))
+                if isinstance(c, dict)
+            ]
+            self.__dict__["_containers"] = cached
+        return cached
+
+    def references(self) -> list[tuple[Path, str, str | None]]:
+        """Every `ecsform:` reference in the task (see generators/spec/references.py), computed once per task."""
+        cached = self.__dict__.get("_references")
+        if cached is None:
+            from ..spec import references
+
+            cached = list(references.find(self.task))
+            self.__dict__["_references"] = cached
+        return cached
+
+    def container_names(self) -> list[str]:
+        return [c["name"] for _, c in self.containers() if isinstance(c.get("name"), str)]
+
+    def container(self, name: str) -> tuple[Path, dict[str, Any]] | None:
+        for path, c in self.containers():
+            if c.get("name") == name:
+                return path, c
+        return None
+
+    def volumes(self) -> list[tuple[Path, dict[str, Any]]]:
+        return list(self._volumes())
+
+    def _volumes(self) -> Iterator[tuple[Path, dict[str, Any]]]:
+        for i, v in enumerate(self.task.get("volumes", [])):
+            if isinstance(v, dict):
+                yield ("volumes", i), v
+
+
+def items(obj: dict[str, Any], key: str, path: Path) -> Iterator[tuple[Path, Any]]:
+    """(path, item) for the non-null items of the list obj[key]."""
+    value = obj.get(key)
+    if isinstance(value, list):
+        for i, item in enumerate(value):
+            if item is not None:
+                yield path + (key, i), item

@@ -1,0 +1,375 @@
+"""The flow's first half: specs in, checked variants and their plans out (loader -> model -> rules -> plan).
+
+files   = collect(paths)                      # spec files, sorted
+spec    = spec.read(file)                     # loader: nodes with line/column; shorthands rewritten
+vars    = spec.variants(spec, env)            # overlays merged: one variant per environment
+checked = check(variant, policy, region)      # policy defaults, field checks (botocore model), extension
+                                              # model, rules, the plan's own checks; rule settings, ignores
+plans   = build_plans(paths, options)         # plan.build(variant) for every variant, when nothing failed
+
+`validate` and `ecsform render` stop here; generators/pipeline.py takes the plans on to the emitters and the writer,
+and the CDK constructs (generators/emit/) take one plan each into a CDK app.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from . import permissions, rules
+from . import plan as planner
+from .errors import EcsformError, Finding, Severity, errors_in, sorted_findings
+from .locations import display_path
+from .options import Options
+from .rules import Context, suppressions
+from .rules import run as run_rules
+from .rules.fields import check_task
+from .spec import document as specs
+from .spec import extensions
+from .spec import policy as policies
+from .spec.loader import SPEC_SUFFIXES
+from .target import Backend, Target
+
+if TYPE_CHECKING:
+    from .config import Config
+
+
+@dataclass
+class Checked:
+    variant: specs.Variant
+    findings: list[Finding]
+    extension: extensions.Extension | None
+    task: dict[str, Any] = field(default_factory=dict)  # well-typed task the rules saw
+    target: Target | None = None  # where the variant deploys (ecsform.yaml), None without one
+    policy: policies.Policy = policies.DEFAULT  # the policy that applies to this variant (all layers combined)
+    # each x-ecsform.ignore entry: its place in the file, and its IGNORE-UNMATCHED warning (None when it matched)
+    ignores: list[tuple[tuple[int, int], Finding | None]] = field(default_factory=list)
+    region: str | None = None  # the region the root's provider uses (None until the plan's checks ran)
+
+
+def collect(paths: list[str]) -> tuple[list[Path], list[Finding]]:
+    """Spec files named directly, and every .yaml/.yml/.json under named folders, sorted and de-duplicated."""
+    files: dict[str, Path] = {}
+    problems = []
+    for p in paths:
+        path = Path(p)
+        if path.is_dir():
+            for f in sorted(path.rglob("*")):
+                if (
+                    f.is_file()
+                    and f.suffix.lower() in SPEC_SUFFIXES
+                    and not any(part.startswith(".") for part in f.relative_to(path).parts)
+                ):
+                    files.setdefault(display_path(f), f)
+        elif path.is_file():
+            files.setdefault(display_path(path), path)
+        else:
+            problems.append(Finding("SPEC-READ", Severity.ERROR, "no such file or folder", file=p, line=1, col=1))
+    if not files and not problems:
+        problems.append(
+            Finding(
+                "SPEC-NONE",
+                Severity.ERROR,
+                "no spec files (.yaml, .yml, .json) found",
+                file=" ".join(paths) or ".",
+                line=1,
+                col=1,
+            )
+        )
+    return [files[k] for k in sorted(files)], problems
+
+
+def base_policy(options: Options) -> policies.Policy:
+    """The policy below every spec's own x-ecsform.policy: ecsform's defaults < ecsform.yaml's `policy:` <
+    --policy FILE. Raises EcsformError on a bad block or file."""
+    layers: list[policies.Policy | None] = []
+    problems: list[Finding] = []
+    config = options.config
+    if config is not None and config.policy_node is not None:
+        layer, found = policies.from_node(config.policy_node, config.file, ("policy",), catalog=rules)
+        layers.append(layer)
+        problems += found
+    if options.policy:
+        layer, found = policies.load_file(options.policy, catalog=rules)
+        layers.append(layer)
+        problems += found
+    if problems:
+        raise EcsformError(sorted_findings(problems))
+    return policies.combine(*layers)
+
+
+def check(
+    variant: specs.Variant, base: policies.Policy | None = None, region: str | None = None, target: Target | None = None
+) -> Checked:
+    """Every finding about one variant deployed to `target`, in one place for validate and synth: the x-ecsform
+    block (its policy layer included), the policy's defaults, the field checks, the rules, and (when those leave no
+    error) the checks of what the plan decides; then the policy's rule settings and the spec's suppressions."""
+    ext, ext_findings = extensions.validate(variant.extension, catalog=rules)
+    layer = ext.policy if ext is not None else None
+    policy = policies.combine(base, layer) if layer is not None or base is None else base
+    task = policies.apply_defaults(variant.task, policy)
+    if task is not variant.task:  # a default-true level wrote values: the variant is what will be registered
+        variant = replace(variant, task=task)
+    field_findings, task = check_task(variant.task)
+    ctx = Context(
+        task, ext, variant.environment, reported=[f.path for f in field_findings], target=target, policy=policy
+    )
+    found = variant.locate(field_findings + ext_findings)
+    found += policies.configure(variant.locate(run_rules(ctx)), policy)
+    ignores: list[tuple[tuple[int, int], Finding | None]] = []
+    if ext is not None and ext.ignore:
+        prefix = (extensions.KEY, suppressions.KEY)
+        entries, problems = suppressions.entries(ext.ignore, prefix)
+        found, unmatched = suppressions.apply(found + variant.locate(problems), entries, prefix)
+        by_index = {f.path[-1]: f for f in variant.locate(unmatched)}
+        ignores = [(variant.smap.locate(prefix + (e.index,)), by_index.get(e.index)) for e in entries]
+    chosen = None
+    if ext is not None and not errors_in(found):  # the plan's checks need a valid task
+        chosen, more = planner.checks(variant, ext, region, target)
+        found += variant.locate(more)
+    return Checked(variant, found, ext, task, target, policy, ignores, chosen)
+
+
+def load(paths: list[str], env: str | None = None) -> tuple[list[specs.Variant], list[Finding]]:
+    files, findings = collect(paths)
+    variants, more = _load_files(files, env)
+    return variants, findings + more
+
+
+def _load_files(files: list[Path], env: str | None) -> tuple[list[specs.Variant], list[Finding]]:
+    variants: list[specs.Variant] = []
+    findings: list[Finding] = []
+    for f in files:
+        try:
+            spec = specs.read(f, display_path(f))
+            variants.extend(specs.variants(spec, env))
+        except EcsformError as exc:
+            findings.extend(exc.findings)
+    return variants, findings
+
+
+def check_text(
+    text: str,
+    file: str = "<spec>",
+    env: str | None = None,
+    options: Options | None = None,
+    target: Target | None = None,
+) -> list[Finding]:
+    """Every finding for one spec given as text (YAML or JSON), deployed to `target` (else to ecsform.yaml's
+    target in `options`), suppressed ones included; for tests and editors."""
+    from .spec.loader import load_text
+
+    options = options or Options(env=env)
+    try:
+        spec = specs.split(load_text(text, file), file)
+        variants = specs.variants(spec, options.env)
+    except EcsformError as exc:
+        return exc.findings
+    return _validate_variants(variants, [], base_policy(options), options, target)[1]
+
+
+def validate(paths: list[str], options: Options | None = None) -> tuple[list[Checked], list[Finding]]:
+    """Load and check every spec; return the checked variants and every finding (sorted)."""
+    options = options or Options()
+    base = base_policy(options)
+    variants, findings = load(paths, options.env)
+    return _validate_variants(variants, findings, base, options)
+
+
+def _validate_variants(
+    variants: list[specs.Variant],
+    findings: list[Finding],
+    base: policies.Policy,
+    options: Options,
+    target: Target | None = None,
+) -> tuple[list[Checked], list[Finding]]:
+    checked, found, declared = _check_variants(variants, base, options.region, options.config, target)
+    return checked, sorted_findings(findings + found + _cross_spec(declared, options.config))
+
+
+def _check_variants(
+    variants: list[specs.Variant],
+    base: policies.Policy,
+    region: str | None,
+    config: "Config | None" = None,
+    target: Target | None = None,
+) -> tuple[list[Checked], list[Finding], list[Declared]]:
+    """Check each variant for its deploy target: ecsform.yaml's for its environment, else `target`."""
+    checked = [check(v, base, region, config.target(v.environment) if config else target) for v in variants]
+    found = [f for c in checked for f in c.findings] + _unmatched_ignores(checked)
+    declared = [d for c in checked if (d := _declared(c))]
+    if config is not None:
+        found += [f for v in variants for f in config.undeclared(v)]
+        for i, d in enumerate(declared):
+            c = next(c for c in checked if c.variant.file == d.file and c.variant.environment == d.environment)
+            if not errors_in(c.findings):
+                backend, more = config.backend(
+                    root=planner.root_path(c.variant),
+                    family=c.variant.family,
+                    environment=c.variant.environment,
+                    target=c.target,
+                    region=c.region,
+                )
+                found += more
+                declared[i] = replace(d, state=(planner.root_path(c.variant), c.variant.environment, backend))
+    return checked, found, declared
+
+
+def _unmatched_ignores(checked: list[Checked]) -> list[Finding]:
+    """IGNORE-UNMATCHED for each x-ecsform.ignore entry that matched nothing in every variant that has it. When only
+    some environments of a spec were checked (--env), an entry may be meant for another one: nothing is said."""
+    by_file: dict[str, list[Checked]] = {}
+    for c in checked:
+        by_file.setdefault(c.variant.file, []).append(c)
+    out = []
+    for group in by_file.values():
+        if len(group) != max(1, len(group[0].variant.spec.environments)):
+            continue
+        states: dict[tuple[int, int], list[Finding | None]] = {}
+        for c in group:
+            for where, unmatched in c.ignores:
+                states.setdefault(where, []).append(unmatched)
+        for found in states.values():
+            if all(f is not None for f in found):
+                first = found[0]
+                assert first is not None
+                out.append(replace(first, environment=None) if len(found) > 1 else first)
+    return out
+
+
+# Below this many files per process, forking costs more than it saves.
+MIN_FILES_PER_JOB = 50
+
+
+def validate_findings(paths: list[str], options: Options | None = None) -> list[Finding]:
+    """What `validate` finds, without the checked variants (the validate command). Many files are loaded and
+    checked by one forked process per core (ECSFORM_JOBS sets how many): the findings are the same, sorted."""
+    options = options or Options()
+    base = base_policy(options)
+    files, findings = collect(paths)
+    jobs = min(_jobs(), len(files) // MIN_FILES_PER_JOB)
+    if jobs < 2:
+        parts = [_check_files(files, options.env, base, options.region, options.config)]
+    else:
+        size = -(-len(files) // jobs)  # contiguous chunks keep the files' order for the check across specs
+        chunks = [
+            (files[i : i + size], options.env, base, options.region, options.config) for i in range(0, len(files), size)
+        ]
+        with multiprocessing.get_context("fork").Pool(len(chunks)) as pool:
+            parts = pool.starmap(_check_files, chunks)
+    declared: list[Declared] = []
+    for found, roots in parts:
+        findings.extend(found)
+        declared.extend(roots)
+    return sorted_findings(findings + _cross_spec(declared, options.config))
+
+
+def _jobs() -> int:
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    configured = os.environ.get("ECSFORM_JOBS", "")
+    if configured.isdigit() and int(configured) > 0:
+        return int(configured)
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def _check_files(
+    files: list[Path], env: str | None, base: policies.Policy, region: str | None, config: "Config | None" = None
+) -> tuple[list[Finding], list[Declared]]:
+    """Load and check some files: their findings and the families they declare (what a worker sends back)."""
+    variants, findings = _load_files(files, env)
+    _, found, declared = _check_variants(variants, base, region, config)
+    return findings + found, declared
+
+
+@dataclass(frozen=True)
+class Declared:
+    """A family a root registers, where it is written, and the finding that reports it declared twice."""
+
+    family: str
+    where: str
+    duplicate: Finding  # located at the variant's family; the message is written when a second one turns up
+    file: str = ""
+    environment: str | None = None
+    state: "tuple[str, str | None, Backend] | None" = None  # (root, environment, backend) with an ecsform.yaml
+
+
+def _declared(c: Checked) -> Declared | None:
+    v = c.variant
+    if not v.family:
+        return None
+    where = f"{v.file}" + (f" (environment {v.environment})" if v.environment else "")
+    duplicate = Finding(
+        "FAMILY-DUPLICATE", Severity.ERROR, "", ("family",), "each root registers its own family; rename one of them"
+    )
+    return Declared(v.family, where, v.locate([duplicate])[0], v.file, v.environment)
+
+
+def _cross_spec(declared: list[Declared], config: "Config | None" = None) -> list[Finding]:
+    """Two roots may not register the same family, nor keep their state in the same place."""
+    seen: dict[str, Declared] = {}
+    problems = []
+    for d in declared:
+        if d.family in seen:
+            message = f"family {d.family!r} is also declared by {seen[d.family].where}"
+            problems.append(replace(d.duplicate, message=message))
+        else:
+            seen[d.family] = d
+    if config is not None:
+        problems += config.shared_state(d.state for d in declared if d.state is not None)
+    return problems
+
+
+def failing(findings: list[Finding], strict: bool) -> bool:
+    """True when a run stops: an error, or with --strict any finding (suppressed ones never count)."""
+    return bool(errors_in(findings)) or (strict and any(f.suppressed is None for f in findings))
+
+
+def build_plans(paths: list[str], options: Options) -> tuple[list[planner.Plan], list[Finding]]:
+    """Validate everything, then plan every variant. Raises EcsformError when anything fails."""
+    checked, findings = validate(paths, options)
+    return plan_checked(checked, findings, options)
+
+
+def build_plans_from_text(text: str, file: str, options: Options) -> tuple[list[planner.Plan], list[Finding]]:
+    """`build_plans` for one spec given as text (YAML or JSON), e.g. a spec mapping a CDK app builds in code."""
+    from .spec.loader import load_text
+
+    base = base_policy(options)
+    try:
+        variants = specs.variants(specs.split(load_text(text, file), file), options.env)
+    except EcsformError as exc:
+        raise EcsformError(sorted_findings(exc.findings)) from None
+    checked, findings = _validate_variants(variants, [], base, options)
+    return plan_checked(checked, findings, options)
+
+
+def plan_checked(
+    checked: list[Checked], findings: list[Finding], options: Options
+) -> tuple[list[planner.Plan], list[Finding]]:
+    if failing(findings, options.strict):
+        raise EcsformError(findings)
+    # check() ran the plan's own checks (planner.checks) already: what build finds again is the same
+    plans = [
+        planner.build(c.variant, c.extension, region=options.region, target=c.target, policy=c.policy)[0]
+        for c in checked
+    ]
+    for c, p in zip(checked, plans):  # the roles' permissions, for each root's README.md
+        p.permissions = permissions.derive(c.task, c.extension, c.variant.environment, c.target)
+    if options.config is not None:  # validate reported the backends' problems (CONFIG-PLACEHOLDER, -STATE-SHARED)
+        for p in plans:
+            p.backend = options.config.backend(
+                root=p.root, family=p.family, environment=p.environment, target=p.target, region=p.region
+            )[0]
+    return plans, findings
+
+
+def checked_plans(paths: list[str], options: Options) -> list[tuple[Checked, planner.Plan]]:
+    """Validate and plan every variant, keeping each plan with what it was checked from. Raises EcsformError
+    when a spec has errors; the spec's warnings are validate's to report."""
+    checked, findings = validate(paths, options)
+    plans, _ = plan_checked(checked, findings, replace(options, strict=False))
+    return list(zip(checked, plans))
