@@ -295,6 +295,9 @@ class Declared:
     file: str = ""
     environment: str | None = None
     state: "tuple[str, str | None, Backend] | None" = None  # (root, environment, backend) with an ecsform.yaml
+    account: str | None = None  # the target's account (ecsform.yaml), None when nothing says
+    root: str = ""  # the root's folder under OUT
+    region: str | None = None
 
 
 def _declared(c: Checked) -> Declared | None:
@@ -305,22 +308,54 @@ def _declared(c: Checked) -> Declared | None:
     duplicate = Finding(
         "FAMILY-DUPLICATE", Severity.ERROR, "", ("family",), "each root registers its own family; rename one of them"
     )
-    return Declared(v.family, where, v.locate([duplicate])[0], v.file, v.environment)
+    account = c.target.account_id if c.target else None
+    return Declared(
+        v.family,
+        where,
+        v.locate([duplicate])[0],
+        v.file,
+        v.environment,
+        account=account,
+        region=c.region,
+        root=planner.root_path(v),
+    )
 
 
 def _cross_spec(declared: list[Declared], config: "Config | None" = None) -> list[Finding]:
     """Two roots may not register the same family, nor keep their state in the same place."""
-    seen: dict[str, Declared] = {}
+    seen: dict[str, list[Declared]] = {}
     problems = []
     for d in declared:
-        if d.family in seen:
-            message = f"family {d.family!r} is also declared by {seen[d.family].where}"
-            problems.append(replace(d.duplicate, message=message))
+        same = [s for s in seen.get(d.family, []) if s.root == d.root or not _apart(s, d)]
+        seen.setdefault(d.family, []).append(d)
+        if not same:
+            continue
+        first = same[0]
+        message = f"family {d.family!r} is also declared by {first.where}"
+        if first.file == d.file and first.environment != d.environment:
+            # two environments of one spec: two roots (two folders), one family in what may be one account and
+            # region; ECS accepts it, and each root's applies add revisions the other does not know
+            problems.append(
+                replace(
+                    d.duplicate,
+                    severity=Severity.WARNING,
+                    message=message + ", possibly in the same account and region",
+                    hint="give the environments families of their own, or targets in different accounts or regions "
+                    "(ecsform.yaml)",
+                )
+            )
         else:
-            seen[d.family] = d
+            problems.append(replace(d.duplicate, message=message))
     if config is not None:
         problems += config.shared_state(d.state for d in declared if d.state is not None)
     return problems
+
+
+def _apart(a: Declared, b: Declared) -> bool:
+    """True when two roots register in different accounts or regions, as far as anything says."""
+    return (a.account is not None and b.account is not None and a.account != b.account) or (
+        a.region is not None and b.region is not None and a.region != b.region
+    )
 
 
 def failing(findings: list[Finding], strict: bool) -> bool:

@@ -43,7 +43,11 @@ BUILTIN: list[tuple[str, Severity, str]] = [
     ("ENV-NESTED", Severity.ERROR, "An overlay declares environments of its own."),
     ("ENV-UNKNOWN", Severity.ERROR, "--env names an environment the spec does not have."),
     ("ENV-UNKNOWN-CONTAINER", Severity.ERROR, "An overlay names a container the base spec lacks."),
-    ("FAMILY-DUPLICATE", Severity.ERROR, "Two roots would register the same family."),
+    (
+        "FAMILY-DUPLICATE",
+        Severity.ERROR,
+        "Two roots would register the same family in the same account and region (between two environments of one spec: a warning).",
+    ),
     ("ROOT-NESTED", Severity.ERROR, "One root's folder would sit inside another's."),
     ("REGION-AMBIGUOUS", Severity.ERROR, "The spec points at several regions and sets none."),
     ("REGION-UNSET", Severity.WARNING, "No region in the spec; the provider reads AWS_REGION."),
