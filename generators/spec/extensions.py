@@ -38,7 +38,7 @@ from pydantic.alias_generators import to_camel
 from ..errors import Finding, Severity
 from ..text import did_you_mean
 from . import policy as policies
-from .policy import Policy
+from .policy import LOG_RETENTION_DAYS, Policy
 
 KEY = "x-ecsform"
 REF_PREFIX = "ecsform:"
@@ -47,30 +47,6 @@ _ARN = r"^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:(\d{12})?:.+$"
 _KMS_ARN = r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)/.+$"
 _ROLE_PREFIX = r"^[A-Za-z0-9+=,.@_-]{1,32}$"
 _NAME = r"^[A-Za-z0-9_-]{1,64}$"
-LOG_RETENTION_DAYS = (
-    1,
-    3,
-    5,
-    7,
-    14,
-    30,
-    60,
-    90,
-    120,
-    150,
-    180,
-    365,
-    400,
-    545,
-    731,
-    1096,
-    1827,
-    2192,
-    2557,
-    2922,
-    3288,
-    3653,
-)
 
 
 class _Model(BaseModel):
