@@ -53,6 +53,7 @@ from pydantic.alias_generators import to_camel
 from . import arns
 from .errors import EcsformError, Finding, Severity, errors_in, sorted_findings
 from .locations import display_path
+from .spec.fields import known_keys
 from .spec.loader import Node, SourceMap, load_file, plain
 from .target import Backend, Target
 from .text import did_you_mean, suggest
@@ -589,42 +590,13 @@ def _as_config_finding(f: Finding) -> Finding:
     return Finding(rule, f.severity, message, f.path, hint, f.file, f.line, f.col)
 
 
-def _aliases(model: type[BaseModel]) -> list[str]:
-    return [f.alias or name for name, f in model.model_fields.items()]
-
-
-def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
-    """The model that holds the key at `loc` (dict keys of dict[str, Model] fields are skipped)."""
-    model: Any = ProjectConfig
-    for part in loc:
-        if not (isinstance(model, type) and issubclass(model, BaseModel)):
-            return None
-        field = next((f for n, f in model.model_fields.items() if (f.alias or n) == part), None)
-        if field is None:
-            continue
-        model = _inner_model(field.annotation)
-    return model if isinstance(model, type) and issubclass(model, BaseModel) else None
-
-
-def _inner_model(annotation: Any) -> Any:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in getattr(annotation, "__args__", ()) or ():
-        inner = _inner_model(arg)
-        if isinstance(inner, type) and issubclass(inner, BaseModel):
-            return inner
-    return annotation
-
-
 def _validation_findings(exc: ValidationError) -> list[Finding]:
     out = []
     for err in exc.errors(include_url=False):
         loc = tuple(err["loc"])
         if err["type"] == "extra_forbidden":
-            parent = _model_at(loc[:-1])
-            known = _aliases(parent) if parent else []
-            known = [k for k in known if k != "$schema"]
-            hint = did_you_mean(str(loc[-1]), known) if parent else None
+            known = [k for k in known_keys(ProjectConfig, loc) if k != "$schema"]
+            hint = did_you_mean(str(loc[-1]), known) if known else None
             out.append(
                 Finding(
                     "CONFIG-UNKNOWN-FIELD",

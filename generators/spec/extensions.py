@@ -38,6 +38,7 @@ from pydantic.alias_generators import to_camel
 from ..errors import Finding, Severity
 from ..text import did_you_mean
 from . import policy as policies
+from .fields import known_keys
 from .policy import LOG_RETENTION_DAYS, Policy
 
 KEY = "x-ecsform"
@@ -179,33 +180,6 @@ class Extension(_Model):
     ignore: list[Ignore] = Field(default_factory=list, description="Reasoned suppressions of single findings.")
 
 
-def _aliases(model: type[BaseModel]) -> list[str]:
-    return [f.alias or name for name, f in model.model_fields.items()]
-
-
-def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
-    model: Any = Extension
-    for part in loc:
-        if not (isinstance(model, type) and issubclass(model, BaseModel)):
-            return None
-        field = next((f for n, f in model.model_fields.items() if (f.alias or n) == part), None)
-        if field is None:
-            # a key of a dict[str, Model] field
-            continue
-        model = _inner_model(field.annotation)
-    return model if isinstance(model, type) and issubclass(model, BaseModel) else None
-
-
-def _inner_model(annotation: Any) -> Any:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in getattr(annotation, "__args__", ()) or ():
-        inner = _inner_model(arg)
-        if isinstance(inner, type) and issubclass(inner, BaseModel):
-            return inner
-    return annotation
-
-
 def _extra_checks(ext: Extension) -> list[Finding]:
     out = []
     if ext.logs.retention_in_days not in LOG_RETENTION_DAYS:
@@ -304,15 +278,15 @@ def _validate(raw: Any) -> tuple[Extension | None, list[Finding]]:
             loc = tuple(err["loc"])
             path = (KEY,) + loc
             if err["type"] == "extra_forbidden":
-                parent = _model_at(loc[:-1])
-                hint = did_you_mean(str(loc[-1]), _aliases(parent)) if parent else None
+                known = known_keys(Extension, loc)
+                hint = did_you_mean(str(loc[-1]), known) if known else None
                 findings.append(
                     Finding(
                         "X-UNKNOWN-FIELD",
                         Severity.ERROR,
                         f"unknown field {loc[-1]!r}",
                         path,
-                        hint or (f"known fields: {', '.join(_aliases(parent))}" if parent else None),
+                        hint or (f"known fields: {', '.join(known)}" if known else None),
                         at_key=True,
                     )
                 )

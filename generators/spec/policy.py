@@ -37,6 +37,7 @@ from pydantic.alias_generators import to_camel
 
 from ..errors import EcsformError, Finding, Path, Severity
 from ..text import did_you_mean
+from .fields import aliases
 
 Level = Literal["off", "warn", "require", "default-true"]
 UserLevel = Literal["off", "warn", "require"]
@@ -129,10 +130,6 @@ def combine(*layers: Policy | None) -> Policy:
     return Policy.model_construct(**values, rules=dict(sorted(rules.items())))
 
 
-def _aliases() -> list[str]:
-    return [f.alias or name for name, f in Policy.model_fields.items()]
-
-
 class RuleCatalog(Protocol):
     """The rule ids the policy's `rules:` (and x-ecsform.ignore) may name: generators.rules itself, handed in by the
     flow (the rules read the policy, so the policy does not import them)."""
@@ -164,7 +161,8 @@ def parse(raw: Any, prefix: Path = (), *, catalog: RuleCatalog) -> tuple[Policy 
             loc = tuple(err["loc"])
             path = prefix + loc
             if err["type"] == "extra_forbidden":
-                hint = did_you_mean(str(loc[-1]), _aliases()) or f"known fields: {', '.join(_aliases())}"
+                known = aliases(Policy)
+                hint = did_you_mean(str(loc[-1]), known) or f"known fields: {', '.join(known)}"
                 if loc == ("policy",) and not prefix:
                     hint = "a policy file holds the policy block itself: remove the `policy:` level"
                 findings.append(

@@ -187,3 +187,15 @@ def test_command_as_a_string(tmp_path: Path) -> None:
         'write a list: ["npm", "run", "start"] (ECS does not split a string into arguments; for the shell, '
         '["sh", "-c", "npm run start"])'
     )
+
+
+def test_a_misspelt_key_in_x_ecsform_names_the_key_it_meant(tmp_path: Path) -> None:
+    # the hint comes from the model that holds the key, also under a dict of models (x-ecsform.secrets.<name>)
+    text = CONTAINER + "x-ecsform:\n  logs:\n    retentionDay: 30\n  secrets:\n    db:\n      nmae: orders-db\n"
+    spec, lines = run(tmp_path, "x.yaml", text)
+    line, hint = finding(lines, "X-UNKNOWN-FIELD")
+    assert line == f"{spec}:12:5: error X-UNKNOWN-FIELD: x-ecsform.logs.retentionDay: unknown field 'retentionDay'"
+    assert hint == "did you mean 'retentionInDays'?"
+    second = lines.index(line) + 2
+    assert lines[second] == f"{spec}:15:7: error X-UNKNOWN-FIELD: x-ecsform.secrets.db.nmae: unknown field 'nmae'"
+    assert lines[second + 1] == "    hint: did you mean 'name'?"
