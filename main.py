@@ -19,6 +19,7 @@ from generators import about, pipeline, report, validation
 from generators import config as project_config
 from generators.errors import EcsformError, Finding, Severity
 from generators.options import ENGINES, Options
+from generators.plan import Plan
 
 # What the imports built lives as long as the process: keep it out of the cyclic collector's passes (a run over
 # many specs allocates a lot and triggers many), and out of copy-on-write in validate's forked workers.
@@ -141,6 +142,21 @@ def _run(action: Callable[[], list[Finding]], fmt: str = "text") -> None:
     _report(warnings, fmt)
 
 
+def _flag_error(rule: str, message: str, flag: str, hint: str | None) -> EcsformError:
+    """A finding about a command-line flag, located at the flag (no file holds it)."""
+    return EcsformError([Finding(rule, Severity.ERROR, message, hint=hint, file=flag, line=1, col=1)])
+
+
+def _one_plan(spec: str, options: Options) -> tuple[Plan, list[Finding]]:
+    """The one root a single-spec command (render, graph) shows: a spec with environments needs --env."""
+    plans, findings = validation.build_plans([spec], options)
+    if len(plans) > 1:
+        choices = ", ".join(p.environment or "" for p in plans)
+        message = f"the spec has {len(plans)} environments; choose one with --env ({choices})"
+        raise EcsformError([Finding("CLI-ENV-REQUIRED", Severity.ERROR, message, file=spec, line=1, col=1)])
+    return plans[0], findings
+
+
 def _print_version(value: bool) -> None:
     if value:
         print(f"{about.NAME} {about.version()}")
@@ -241,46 +257,16 @@ def synth(
     def action() -> list[Finding]:
         nonlocal stale
         if engine not in ENGINES:
-            raise EcsformError(
-                [
-                    Finding(
-                        "CLI-ENGINE",
-                        Severity.ERROR,
-                        f"unknown engine {engine!r}",
-                        hint="use --engine hcl or --engine cdk",
-                        file="--engine",
-                        line=1,
-                        col=1,
-                    )
-                ]
+            raise _flag_error(
+                "CLI-ENGINE", f"unknown engine {engine!r}", "--engine", "use --engine hcl or --engine cdk"
             )
         if force and not prune:
-            raise EcsformError(
-                [
-                    Finding(
-                        "CLI-FORCE",
-                        Severity.ERROR,
-                        "--force only goes with --prune",
-                        hint="add --prune, or leave out --force",
-                        file="--force",
-                        line=1,
-                        col=1,
-                    )
-                ]
+            raise _flag_error(
+                "CLI-FORCE", "--force only goes with --prune", "--force", "add --prune, or leave out --force"
             )
         if check and prune:
-            raise EcsformError(
-                [
-                    Finding(
-                        "CLI-CHECK",
-                        Severity.ERROR,
-                        "--check writes nothing: it cannot --prune",
-                        hint="leave out --prune (and --force)",
-                        file="--check",
-                        line=1,
-                        col=1,
-                    )
-                ]
+            raise _flag_error(
+                "CLI-CHECK", "--check writes nothing: it cannot --prune", "--check", "leave out --prune (and --force)"
             )
         found = project_config.for_command(config, no_config)
         options = Options(
@@ -382,22 +368,8 @@ def render(
 
     def action() -> list[Finding]:
         found = project_config.for_command(config, no_config)
-        plans, findings = validation.build_plans([spec], Options(env=env, region=region, config=found, policy=policy))
-        if len(plans) > 1:
-            raise EcsformError(
-                [
-                    Finding(
-                        "CLI-ENV-REQUIRED",
-                        Severity.ERROR,
-                        f"the spec has {len(plans)} environments; choose one with --env "
-                        f"({', '.join(p.environment or '' for p in plans)})",
-                        file=spec,
-                        line=1,
-                        col=1,
-                    )
-                ]
-            )
-        sys.stdout.write(json.dumps(plans[0].register, indent=2, ensure_ascii=False) + "\n")
+        plan, findings = _one_plan(spec, Options(env=env, region=region, config=found, policy=policy))
+        sys.stdout.write(json.dumps(plan.register, indent=2, ensure_ascii=False) + "\n")
         return findings
 
     _run(action)
@@ -425,22 +397,8 @@ def graph(
 
     def action() -> list[Finding]:
         found = project_config.for_command(config, no_config)
-        plans, findings = validation.build_plans([spec], Options(env=env, region=region, config=found, policy=policy))
-        if len(plans) > 1:
-            raise EcsformError(
-                [
-                    Finding(
-                        "CLI-ENV-REQUIRED",
-                        Severity.ERROR,
-                        f"the spec has {len(plans)} environments; choose one with --env "
-                        f"({', '.join(p.environment or '' for p in plans)})",
-                        file=spec,
-                        line=1,
-                        col=1,
-                    )
-                ]
-            )
-        sys.stdout.write(diagram.RENDERERS[format.value](diagram.model(plans[0])))
+        plan, findings = _one_plan(spec, Options(env=env, region=region, config=found, policy=policy))
+        sys.stdout.write(diagram.RENDERERS[format.value](diagram.model(plan)))
         return findings
 
     _run(action)
@@ -542,32 +500,15 @@ def changed(
         from generators import changed as compare
 
         if format not in ("text", "json", "github-matrix", "paths"):
-            raise EcsformError(
-                [
-                    Finding(
-                        "CHANGED-FORMAT",
-                        Severity.ERROR,
-                        f"unknown format {format!r}",
-                        file="--format",
-                        line=1,
-                        col=1,
-                        hint="one of: text, json, github-matrix, paths",
-                    )
-                ]
+            raise _flag_error(
+                "CHANGED-FORMAT", f"unknown format {format!r}", "--format", "one of: text, json, github-matrix, paths"
             )
         if not since:
-            raise EcsformError(
-                [
-                    Finding(
-                        "CHANGED-SINCE",
-                        Severity.ERROR,
-                        "changed needs --since REF",
-                        file="--since",
-                        line=1,
-                        col=1,
-                        hint="the git revision to compare with, e.g. --since origin/main",
-                    )
-                ]
+            raise _flag_error(
+                "CHANGED-SINCE",
+                "changed needs --since REF",
+                "--since",
+                "the git revision to compare with, e.g. --since origin/main",
             )
         found = project_config.for_command(config, no_config)
         outs = out.as_posix()
