@@ -87,6 +87,11 @@ def tf_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     tfrc.write(config)
     env = dict(os.environ)
     env.update({"TF_CLI_CONFIG_FILE": str(config), "CHECKPOINT_DISABLE": "1", "TF_IN_AUTOMATION": "1", "TF_INPUT": "0"})
+    # The Go runtime of terraform and of the provider it starts: no garbage collection below 2 GiB of heap. Loading
+    # the AWS provider's schema, which every plan, apply and show pays, then costs about a quarter less CPU (measured:
+    # 2.8 s instead of 3.8 s); each process peaks near 750 MB instead of 320 MB. Values in the environment win.
+    env.setdefault("GOGC", "off")
+    env.setdefault("GOMEMLIMIT", "2GiB")
     return env
 
 
