@@ -9,7 +9,8 @@ moto's default account); tests/e2e/test_deploy_targets.py applies the repository
 
 Then, on the same worker, the CDK engine's root of the same spec (`synth --engine cdk`, cdk.tf.json, synthesized
 once per worker): its plan must equal the HCL root's, resource by resource and value by value (checkov, which read
-the HCL plan, needs no second run on an equal plan), and then it goes through every step above too (TestApplyCdk).
+the HCL plan, needs no second run on an equal plan), and then it goes through every step above too (TestApplyCdk),
+but for the new image, which one CDK root deploys (the variable's path is the same in every CDK root).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from .expect import (
 pytestmark = [pytest.mark.e2e, pytest.mark.terraform]
 
 NEW_IMAGE_TAG = "1.4.3"
+CDK_IMAGE_ROOT = "financial-app-suite"  # the CDK root that also deploys a new image (see TestApplyCdk)
 ROOT_FILE = {"hcl": "main.tf", "cdk": "cdk.tf.json"}
 
 
@@ -452,7 +454,14 @@ class TestApplyCdk:
         TestApply.test_execution_role_names_exactly_what_the_task_references
     )
     test_second_plan_is_empty = TestApply.test_second_plan_is_empty
-    test_pipeline_deploys_a_new_image_without_drift = TestApply.test_pipeline_deploys_a_new_image_without_drift
+
+    def test_pipeline_deploys_a_new_image_without_drift(self, deployed: Deployed, aws: Any) -> None:
+        """The images variable reaches the module the same way in every CDK root (the root's TerraformVariable, the
+        module's own merge): one root of three containers proves it; each HCL root deploys its own new image."""
+        if deployed.case.id != CDK_IMAGE_ROOT:
+            return
+        TestApply.test_pipeline_deploys_a_new_image_without_drift(self, deployed, aws)
+
     test_destroy = TestApply.test_destroy
 
 
@@ -460,3 +469,5 @@ def test_every_spec_and_fixture_has_a_root() -> None:
     covered = {c.spec for c in CASES}
     assert covered == set(spec_files()) | set(fixture_specs())
     assert len(fixture_specs()) >= 4 and all(p.is_relative_to(REPO) for p in covered)
+    cdk_image_root = next(c for c in CASES if c.id == CDK_IMAGE_ROOT)  # the CDK new-image deploy has its root
+    assert len(json.loads(cdk_image_root.spec.read_text())["containerDefinitions"]) > 1
