@@ -30,9 +30,9 @@ def run(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> subpro
 def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A fresh virtual environment with the wheel and its pinned dependencies installed; its bin/ folder.
 
-    The wheel is built with the project's pinned setuptools (no isolated build environment to download), and the
-    project's pip installs into the new environment (`pip --python`), so the environment holds only the wheel and
-    what it depends on, as the index serves them."""
+    The wheel is built by pip with the project's pinned setuptools (no isolated build environment to download), and
+    the project's uv installs it into the new environment (`uv pip install --python`, as make setup installs), so the
+    environment holds only the wheel and what it depends on, as the index serves them."""
     work = tmp_path_factory.mktemp("wheel")
     src = project_files(work / "src")
     pip = [sys.executable, "-m", "pip", "--disable-pip-version-check"]
@@ -43,12 +43,14 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     wheels = sorted((work / "dist").glob("ecsform-*.whl"))
     assert len(wheels) == 1, wheels
     run([sys.executable, "-m", "venv", "--without-pip", str(work / "venv")], work)
+    uv = str(Path(sys.executable).with_name("uv"))  # the project's installer (make setup), pinned in constraints.txt
     run(
         [
-            *pip,
+            uv,
+            "pip",
+            "install",
             "--python",
             str(work / "venv" / "bin" / "python"),
-            "install",
             "--quiet",
             "-c",
             str(REPO / "requirements" / "constraints.txt"),

@@ -2,7 +2,7 @@
 installs ecsform from a git repository of the project's files into its own environment (from the package index),
 as it does for a team that adds the hooks; a bad spec fails the hook with its finding. pre-commit-uv (a dev
 dependency) has pre-commit make that environment with uv instead of virtualenv and pip: the same packages, a quarter
-of the time.
+of the time."""
 
 from __future__ import annotations
 
