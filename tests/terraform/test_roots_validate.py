@@ -2,10 +2,11 @@
 `terraform init` + `terraform validate` with the real hashicorp/aws provider.
 
 specs/ is synthesized twice: with the repository's ecsform.yaml (what `make synth` writes: backend.tf and targeted
-providers) and without one (what the e2e suite applies); the fixtures without one. The roots the e2e suites
-initialise and validate on their way to `apply` (tests/e2e/test_apply.py without a configuration, the two
-financial-api-stages roots in tests/e2e/test_deploy_targets.py with it) are not validated again here, so no root
-pays the provider start-up twice."""
+providers) and without one (what the e2e suite applies); the fixtures without one. The roots the e2e suites plan on
+their way to `apply` (tests/e2e/test_apply.py without a configuration, the two financial-api-stages roots in
+tests/e2e/test_deploy_targets.py with it) are not validated again here: `terraform plan` runs validate's walk
+before it plans (TF_LOG=trace: "backend/local: running validation operation") and fails on what validate reports,
+so no root pays the provider start-up twice."""
 
 from __future__ import annotations
 
@@ -74,3 +75,39 @@ def test_configured_roots_validate(configured: tuple[Path, list[dict]], tf_env: 
         if root is of_the_defaults[0]:
             terraform(["init", "-backend=false", "-input=false"], folder, tf_env)
             assert "Success" in terraform(["validate"], folder, tf_env).stdout
+
+
+INVALID_ROOT = """\
+terraform {
+  required_providers {
+    aws = { source = "hashicorp/aws", version = "5.100.0" }
+  }
+}
+
+provider "aws" {
+  region                      = "us-east-1"
+  access_key                  = "not-used"
+  secret_key                  = "not-used"
+  skip_credentials_validation = true
+  skip_requesting_account_id  = true
+  skip_metadata_api_check     = true
+}
+
+resource "aws_cloudwatch_log_group" "this" {
+  name              = "/ecs/validated"
+  retention_in_days = 2
+}
+"""
+
+
+def test_plan_fails_on_what_validate_reports(tmp_path: Path, tf_env: dict[str, str]) -> None:
+    """What lets the e2e suites skip a separate `terraform validate` before their plans: a root that validate rejects
+    (here for a value only the provider's own validation knows) fails `terraform plan` with the same diagnostic,
+    before anything is asked of AWS."""
+    (tmp_path / "main.tf").write_text(INVALID_ROOT)
+    terraform(["init", "-backend=false", "-input=false"], tmp_path, tf_env)
+    validate = terraform(["validate"], tmp_path, tf_env, check=False)
+    plan = terraform(["plan", "-input=false"], tmp_path, tf_env, check=False)
+    assert validate.returncode == 1 and plan.returncode == 1
+    diagnostic = "Error: expected retention_in_days to be one of"
+    assert diagnostic in validate.stderr and diagnostic in plan.stderr, (validate.stderr, plan.stderr)
