@@ -24,9 +24,11 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export NO_MKDOCS_2_WARNING := 1
 
 # uv installs the pinned packages (pip bootstraps it, at the version constraints.txt pins): the environments come up
-# in seconds instead of minutes. Modules are byte-compiled on first import, as pip's --no-compile would leave them.
+# in a fraction of pip's time. --compile-bytecode writes the .pyc files at install time, as pip does: where
+# PYTHONDONTWRITEBYTECODE is set (it is here), nothing else would, and every process would compile what it imports.
 UV  := $(VENV)/bin/uv
-PIP  = $(UV) pip install --quiet --python $(1) -c requirements/constraints.txt
+UV_INSTALL := $(UV) pip install --quiet --compile-bytecode
+PIP  = $(UV_INSTALL) --python $(1) -c requirements/constraints.txt
 # checkov lives in its own virtual environment: its pinned dependencies clash with the project's
 CHECKOV_VENV ?= .venv-checkov
 
@@ -55,7 +57,7 @@ $(VENV)/.dev: $(VENV)/.base
 
 $(CHECKOV_VENV)/.installed: requirements/checkov.txt $(UV)
 	@test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
-	$(UV) pip install --quiet --python $(CHECKOV_VENV)/bin/python -r requirements/checkov.txt
+	$(UV_INSTALL) --python $(CHECKOV_VENV)/bin/python -r requirements/checkov.txt
 	@touch $@
 
 # the cdktf CLI, for the test that runs `cdktf synth` on cdktf.json (versions pinned in package-lock.json)
@@ -101,7 +103,7 @@ lint: $(VENV)/.dev ## ruff check, ruff format --check and lint-imports (make tes
 PEER_VENV ?= .venv-peer
 $(PEER_VENV)/.installed: requirements/peer.txt $(UV)
 	@test -x $(PEER_VENV)/bin/python || $(PYTHON) -m venv $(PEER_VENV)
-	$(UV) pip install --quiet --python $(PEER_VENV)/bin/python -r requirements/peer.txt
+	$(UV_INSTALL) --python $(PEER_VENV)/bin/python -r requirements/peer.txt
 	@touch $@
 
 bench: $(VENV)/.base $(PEER_VENV)/.installed ## time validate and synth on generated specs, synth beside hand-written CDK, the writer's fsync cost
