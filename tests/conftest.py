@@ -108,6 +108,10 @@ def terraform(
         # role is in no state: it is deleted, and the next apply creates the role under a new generated name.
         # Anything else fails as before.
         _delete_role(retried_role.group(1), env)
+        saved = [a for a in args[1:] if not a.startswith("-")]
+        if saved:  # the first apply changed the state: its saved plan is stale, so the plan is made again
+            replan = ["terraform", "plan", "-input=false", f"-out={saved[0]}", "-no-color"]
+            subprocess.run(replan, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=True)
         proc = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
     if check and proc.returncode != 0:
         raise AssertionError(
