@@ -108,8 +108,10 @@ def terraform(
         # role is in no state: it is deleted, and the next apply creates the role under a new generated name.
         # Anything else fails as before.
         _delete_role(retried_role.group(1), env)
-        saved = [a for a in args[1:] if not a.startswith("-")]
-        if saved:  # the first apply changed the state: its saved plan is stale, so the plan is made again
+        # a saved plan is the apply's file argument (a -var's value is no file); the first apply changed the state,
+        # so that plan is stale and is made again
+        saved = [a for a in args[1:] if not a.startswith("-") and (cwd / a).is_file()]
+        if saved:
             replan = ["terraform", "plan", "-input=false", f"-out={saved[0]}", "-no-color"]
             subprocess.run(replan, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=True)
         proc = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
