@@ -99,6 +99,18 @@ PolicyOpt = Annotated[
 ]
 
 
+JobsOpt = Annotated[
+    Optional[int],
+    typer.Option(
+        "--jobs",
+        "-j",
+        metavar="N",
+        min=1,
+        help="Processes that load, check and render specs (default: ECSFORM_JOBS, else one per core; one process below 50 spec files each).",
+    ),
+]
+
+
 FormatOpt = Annotated[
     report.Format,
     typer.Option(
@@ -183,13 +195,14 @@ def validate(
     config: ConfigOpt = None,
     no_config: NoConfigOpt = False,
     output_format: FormatOpt = report.Format.text,
+    jobs: JobsOpt = None,
 ) -> None:
     """Check specs against the ECS API model and every rule; print each problem as FILE:LINE:COL."""
 
     def action() -> list[Finding]:
         found = project_config.for_command(config, no_config)
         findings = validation.validate_findings(
-            paths, Options(env=env, region=region, strict=strict, policy=policy, config=found)
+            paths, Options(env=env, region=region, strict=strict, policy=policy, config=found, jobs=jobs)
         )
         if validation.failing(findings, strict):
             raise EcsformError(findings)
@@ -250,6 +263,18 @@ def synth(
             help="Write nothing: exit 1 listing the roots that are stale, missing or extra when OUT is not what synth would write, 0 when it is.",
         ),
     ] = False,
+    jobs: JobsOpt = None,
+    cache_dir: Annotated[
+        Optional[Path],
+        typer.Option(
+            "--cache-dir",
+            metavar="DIR",
+            help="The render cache: a spec whose inputs did not change is not rendered again (default: ECSFORM_CACHE_DIR, else $XDG_CACHE_HOME/ecsform or ~/.cache/ecsform; never inside --out).",
+        ),
+    ] = None,
+    no_cache: Annotated[
+        bool, typer.Option("--no-cache", help="Render every spec, and neither read nor write the render cache.")
+    ] = False,
 ) -> None:
     """Validate every spec, then write Terraform roots and OUT/manifest.json (nothing is written on error)."""
     stale = False
@@ -270,6 +295,8 @@ def synth(
             )
         found = project_config.for_command(config, no_config)
         options = Options(
+            jobs=jobs,
+            cache=_cache_folder(cache_dir, no_cache, out),
             env=env,
             region=region,
             engine=engine,
@@ -295,6 +322,25 @@ def synth(
     _run(action, output_format.value)
     if stale:
         raise typer.Exit(EXIT_DIFFERENT)
+
+
+def _cache_folder(cache_dir: Optional[Path], no_cache: bool, out: Path) -> Optional[Path]:
+    """synth's render cache: --cache-dir, else the default (None with --no-cache); never inside the output."""
+    from generators import cache
+
+    if no_cache:
+        if cache_dir is not None:
+            raise _flag_error("CLI-CACHE", "--cache-dir and --no-cache contradict each other", "--no-cache", "keep one")
+        return None
+    folder = cache_dir if cache_dir is not None else cache.default_folder()
+    if cache.inside(folder, out):
+        raise _flag_error(
+            "CLI-CACHE",
+            f"the render cache {folder} lies inside the output {out}",
+            "--cache-dir" if cache_dir is not None else cache.ENV_VAR,
+            "choose a cache folder outside --out (--cache-dir DIR or ECSFORM_CACHE_DIR), or --no-cache",
+        )
+    return folder
 
 
 def _print_check(changes, out: str) -> bool:  # type: ignore[no-untyped-def]

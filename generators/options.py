@@ -36,6 +36,8 @@ class Options:
     force: bool = False  # ... and even when they hold Terraform state
     on_wait: Callable[[str], None] | None = None  # told once when synth waits for another run's lock
     policy: str | None = None  # --policy FILE
+    jobs: int | None = None  # --jobs: processes that load, check and render (None: ECSFORM_JOBS, else the cores)
+    cache: Path | None = None  # synth's render cache folder (generators/cache.py); None: no cache
 
 
 def module_source(

@@ -187,7 +187,7 @@ def _validate_variants(
     target: Target | None = None,
 ) -> tuple[list[Checked], list[Finding]]:
     checked, found, declared = _check_variants(variants, base, options.region, options.config, target)
-    return checked, sorted_findings(findings + found + _cross_spec(declared, options.config))
+    return checked, sorted_findings(findings + found + cross_spec(declared, options.config))
 
 
 def _check_variants(
@@ -250,7 +250,7 @@ def validate_findings(paths: list[str], options: Options | None = None) -> list[
     options = options or Options()
     base = base_policy(options)
     files, findings = collect(paths)
-    jobs = min(_jobs(), len(files) // MIN_FILES_PER_JOB)
+    jobs = min(job_count(options), len(files) // MIN_FILES_PER_JOB)
     if jobs < 2:
         parts = [_check_files(files, options.env, base, options.region, options.config)]
     else:
@@ -264,12 +264,16 @@ def validate_findings(paths: list[str], options: Options | None = None) -> list[
     for found, roots in parts:
         findings.extend(found)
         declared.extend(roots)
-    return sorted_findings(findings + _cross_spec(declared, options.config))
+    return sorted_findings(findings + cross_spec(declared, options.config))
 
 
-def _jobs() -> int:
+def job_count(options: Options | None = None) -> int:
+    """How many processes may check (and synth: render) specs: --jobs, else ECSFORM_JOBS, else the cores this
+    process may run on; 1 where processes cannot be forked."""
     if "fork" not in multiprocessing.get_all_start_methods():
         return 1
+    if options is not None and options.jobs:
+        return max(1, options.jobs)
     configured = os.environ.get("ECSFORM_JOBS", "")
     if configured.isdigit() and int(configured) > 0:
         return int(configured)
@@ -283,6 +287,16 @@ def _check_files(
     variants, findings = _load_files(files, env)
     _, found, declared = _check_variants(variants, base, region, config)
     return findings + found, declared
+
+
+def check_file(
+    file: Path, env: str | None, base: policies.Policy, region: str | None, config: "Config | None" = None
+) -> tuple[list[Checked], list[Finding], list[Declared]]:
+    """Load and check one spec file (what synth does for each file, in whichever process): its checked variants,
+    its findings (those of its suppressions included) and the families it declares, for `cross_spec`."""
+    variants, findings = _load_files([file], env)
+    checked, found, declared = _check_variants(variants, base, region, config)
+    return checked, findings + found, declared
 
 
 @dataclass(frozen=True)
@@ -321,7 +335,7 @@ def _declared(c: Checked) -> Declared | None:
     )
 
 
-def _cross_spec(declared: list[Declared], config: "Config | None" = None) -> list[Finding]:
+def cross_spec(declared: list[Declared], config: "Config | None" = None) -> list[Finding]:
     """Two roots may not register the same family, nor keep their state in the same place."""
     seen: dict[str, list[Declared]] = {}
     problems = []
@@ -387,6 +401,11 @@ def plan_checked(
 ) -> tuple[list[planner.Plan], list[Finding]]:
     if failing(findings, options.strict):
         raise EcsformError(findings)
+    return plan_each(checked, options), findings
+
+
+def plan_each(checked: list[Checked], options: Options) -> list[planner.Plan]:
+    """The plan of each checked variant (none of them has errors)."""
     # check() ran the plan's own checks (planner.checks) already: what build finds again is the same
     plans = [
         planner.build(c.variant, c.extension, region=options.region, target=c.target, policy=c.policy)[0]
@@ -399,7 +418,7 @@ def plan_checked(
             p.backend = options.config.backend(
                 root=p.root, family=p.family, environment=p.environment, target=p.target, region=p.region
             )[0]
-    return plans, findings
+    return plans
 
 
 def checked_plans(paths: list[str], options: Options) -> list[tuple[Checked, planner.Plan]]:

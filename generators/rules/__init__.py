@@ -85,6 +85,11 @@ BUILTIN: list[tuple[str, Severity, str]] = [
         "import: not exactly one of FILE, --from-aws and --environments, or --family without --environments.",
     ),
     ("CLI-CHECK", Severity.ERROR, "synth --check with --prune: --check writes nothing."),
+    (
+        "CLI-CACHE",
+        Severity.ERROR,
+        "synth: the render cache folder lies inside --out, or --cache-dir comes with --no-cache.",
+    ),
     ("CHANGED-SINCE", Severity.ERROR, "ecsform changed without --since REF."),
     ("CHANGED-FORMAT", Severity.ERROR, "ecsform changed --format: not text, json, github-matrix or paths."),
     ("CHANGED-GIT", Severity.ERROR, "ecsform changed: not in a git repository, no such revision, or git failed."),
