@@ -7,19 +7,43 @@ Thin commands over `generators.pipeline`; each maps the project's own error type
 from __future__ import annotations
 
 import gc
+import importlib.util
 import json
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Callable, Optional, TextIO
+from types import ModuleType
+from typing import TYPE_CHECKING, Annotated, Callable, Optional, TextIO
 
 import typer
 
-from generators import about, pipeline, report, validation
-from generators import config as project_config
+from generators import about, report
 from generators.errors import EcsformError, Finding, Severity
 from generators.options import ENGINES, Options
-from generators.plan import Plan
+
+if TYPE_CHECKING:
+    from generators.plan import Plan
+
+
+def _lazy(name: str) -> ModuleType:
+    """The module `name`, imported when a command first uses it (importlib's LazyLoader): `ecsform --help` and the
+    commands that need neither never load the flow, the rules, the pydantic models or the botocore model."""
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.find_spec(name)
+    assert spec is not None and spec.loader is not None, name
+    spec.loader = importlib.util.LazyLoader(spec.loader)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    parent, _, child = name.rpartition(".")
+    setattr(sys.modules[parent], child, module)  # `from generators import pipeline` finds it, as after an import
+    spec.loader.exec_module(module)
+    return module
+
+
+pipeline = _lazy("generators.pipeline")
+validation = _lazy("generators.validation")
+project_config = _lazy("generators.config")
 
 # What the imports built lives as long as the process: keep it out of the cyclic collector's passes (a run over
 # many specs allocates a lot and triggers many), and out of copy-on-write in validate's forked workers.

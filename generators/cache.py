@@ -22,7 +22,6 @@ import functools
 import hashlib
 import json
 import os
-import sqlite3
 import sys
 import time
 import zlib
@@ -270,15 +269,18 @@ class Store:
     def __init__(self, folder: Path) -> None:
         self.folder = Path(folder)
         self.path = self.folder / FILE_NAME
-        self._db: sqlite3.Connection | None = None
+        self._db: Any = None  # sqlite3.Connection (sqlite3 is imported when the cache is used)
         self._pid = 0
-        self._broken = False
+        self._unreadable = False
+        self._rebuilt = False
 
-    def _connect(self, *, write: bool) -> sqlite3.Connection | None:
+    def _connect(self, *, write: bool) -> Any:
+        import sqlite3
+
         if self._db is not None and self._pid == os.getpid():
             return self._db
         self._db = None  # a connection made before a fork is the parent's
-        if self._broken or (not write and not self.path.is_file()):
+        if not write and (self._unreadable or not self.path.is_file()):
             return None
         try:
             if write:
@@ -293,16 +295,16 @@ class Store:
             )
             db.execute("SELECT key, sha, blob, used FROM entries LIMIT 0")
         except (sqlite3.Error, OSError):
-            if not write or not self._rebuild():
-                self._broken = True
+            if not write:
+                self._unreadable = True  # (the process that writes makes it again)
                 return None
-            return self._connect(write=write)
+            return self._connect(write=True) if self._rebuild() else None
         self._db, self._pid = db, os.getpid()
         return db
 
     def _rebuild(self) -> bool:
         """A database that cannot be read as this cache's: removed, to be made again (once)."""
-        if getattr(self, "_rebuilt", False):
+        if self._rebuilt:
             return False
         self._rebuilt = True
         for suffix in ("", "-wal", "-shm"):
@@ -315,6 +317,8 @@ class Store:
         return True
 
     def get(self, entry_key: str) -> Outcome | None:
+        import sqlite3
+
         db = self._connect(write=False)
         if db is None:
             return None
@@ -341,6 +345,8 @@ class Store:
         self._write("DELETE FROM entries WHERE used < ?", [(today - KEEP_DAYS,)])
 
     def _write(self, statement: str, rows: list[tuple[Any, ...]]) -> None:
+        import sqlite3
+
         if not rows:
             return
         db = self._connect(write=True)
@@ -368,11 +374,15 @@ class Store:
 
 
 class _quiet:
+    """Ignore what fails while tidying up (a rollback, a close, the tag file)."""
+
     def __enter__(self) -> None:
         return None
 
-    def __exit__(self, *exc: object) -> bool:
-        return exc[0] is not None and issubclass(exc[0], (sqlite3.Error, OSError))  # type: ignore[arg-type]
+    def __exit__(self, kind: Any, *_: object) -> bool:
+        import sqlite3
+
+        return kind is not None and issubclass(kind, (sqlite3.Error, OSError))
 
 
 _TAG = (

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from . import locations
-from .root import relative_source
 
 if TYPE_CHECKING:
     from .config import Config
@@ -55,6 +54,8 @@ def module_source_from(folder: Path, options: Options, module: str, environment:
     configured = options.config.module_source(environment) if options.config is not None else None
     if isinstance(configured, str):
         return locations.module_address(configured, module)
+    from .root import relative_source  # (root.py reads the plans: not for what only builds Options)
+
     return relative_source((configured or locations.MODULES) / module, folder)
 
 

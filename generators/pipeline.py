@@ -11,7 +11,6 @@ none of them imports it.
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
@@ -195,8 +194,12 @@ class _Run:
         """Each spec file's outcome in order, with its cache key and, when it was made now, the entry to store."""
         global _run_in_worker
         o = self.options
-        serial = o.adopt or o.engine == "cdk" or multiprocessing.current_process().daemon
-        jobs = 1 if serial else min(job_count(o), len(self.files) // MIN_FILES_PER_JOB)
+        jobs = 1
+        if len(self.files) >= 2 * MIN_FILES_PER_JOB and not (o.adopt or o.engine == "cdk"):
+            import multiprocessing  # (only where there are processes to start)
+
+            if not multiprocessing.current_process().daemon:  # (a worker of `ecsform changed` starts none)
+                jobs = min(job_count(o), len(self.files) // MIN_FILES_PER_JOB)
         if jobs < 2:
             for f in self.files:
                 yield self.outcome(f)

@@ -13,7 +13,6 @@ and the CDK constructs (generators/emit/) take one plan each into a CDK app.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -250,7 +249,7 @@ def validate_findings(paths: list[str], options: Options | None = None) -> list[
     options = options or Options()
     base = base_policy(options)
     files, findings = collect(paths)
-    jobs = min(job_count(options), len(files) // MIN_FILES_PER_JOB)
+    jobs = min(job_count(options), len(files) // MIN_FILES_PER_JOB) if len(files) >= 2 * MIN_FILES_PER_JOB else 1
     if jobs < 2:
         parts = [_check_files(files, options.env, base, options.region, options.config)]
     else:
@@ -258,6 +257,8 @@ def validate_findings(paths: list[str], options: Options | None = None) -> list[
         chunks = [
             (files[i : i + size], options.env, base, options.region, options.config) for i in range(0, len(files), size)
         ]
+        import multiprocessing  # (only where there are processes to start: start-up is most of a small run)
+
         with multiprocessing.get_context("fork").Pool(len(chunks)) as pool:
             parts = pool.starmap(_check_files, chunks)
     declared: list[Declared] = []
@@ -270,6 +271,8 @@ def validate_findings(paths: list[str], options: Options | None = None) -> list[
 def job_count(options: Options | None = None) -> int:
     """How many processes may check (and synth: render) specs: --jobs, else ECSFORM_JOBS, else the cores this
     process may run on; 1 where processes cannot be forked."""
+    import multiprocessing
+
     if "fork" not in multiprocessing.get_all_start_methods():
         return 1
     if options is not None and options.jobs:

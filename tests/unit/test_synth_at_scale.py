@@ -1,0 +1,336 @@
+"""synth at scale: the same output and findings whatever the worker processes and the render cache; the cache
+renders only what changed and trusts nothing it cannot check; roots stream to the writer; start-up loads only what
+a command uses; durability costs the same for 30 files as for 120."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import zlib
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import REPO, SPECS
+from output_faults import at_steps, snapshot, write_spec
+
+from generators import cache, pipeline, writer
+from generators import config as project_config
+from generators.errors import EcsformError
+from generators.options import Options
+
+
+def _specs(folder: Path, count: int) -> list[Path]:
+    """Copies of the bundled specs with families of their own, and one spec with two environments."""
+    sources = sorted(p for p in SPECS.glob("*.json"))
+    folder.mkdir(parents=True, exist_ok=True)
+    made = []
+    for i in range(count):
+        data = json.loads(sources[i % len(sources)].read_text())
+        data["family"] = f"{data['family']}-{i}"
+        made.append(folder / f"spec-{i:03d}.json")
+        made[-1].write_text(json.dumps(data, indent=2))
+    twins = json.loads((SPECS / "financial-api.json").read_text())
+    twins.update(family="twins", environments={"dev": {}, "prod": {}})
+    made.append(folder / "twins.json")
+    made[-1].write_text(json.dumps(twins, indent=2))
+    return made
+
+
+class Spy:
+    """Where `_Run.make` ran (the processes) and for which spec files."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, log: Path) -> None:
+        self.log = log
+        real = pipeline._Run.make
+
+        def make(run: Any, file: Path) -> Any:
+            with open(log, "a") as fh:  # appends from forked workers too
+                fh.write(f"{os.getpid()} {file.name}\n")
+            return real(run, file)
+
+        monkeypatch.setattr(pipeline._Run, "make", make)
+
+    def take(self) -> list[tuple[int, str]]:
+        lines = self.log.read_text().splitlines() if self.log.exists() else []
+        self.log.unlink(missing_ok=True)
+        return [(int(pid), name) for pid, name in (line.split() for line in lines)]
+
+
+@pytest.fixture()
+def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Workers from 2 files each, taking 3 at a time: a few dozen specs spread over every worker."""
+    monkeypatch.setattr(pipeline, "MIN_FILES_PER_JOB", 2)
+    monkeypatch.setattr(pipeline, "_CHUNK", 3)
+
+
+@pytest.mark.usefixtures("small_chunks")
+def test_output_and_findings_are_the_same_whatever_the_workers_and_the_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    specs = tmp_path / "specs"
+    _specs(specs, 20)
+    spy = Spy(monkeypatch, tmp_path / "made.log")
+    store = tmp_path / "cache"
+    runs = {
+        "serial": Options(jobs=1),
+        "2 workers": Options(jobs=2),
+        "3 workers, cache cold": Options(jobs=3, cache=store),
+        "serial, cache warm": Options(jobs=1, cache=store),
+        "2 workers, cache warm": Options(jobs=2, cache=store),
+    }
+    seen = {}
+    for name, options in runs.items():
+        out = tmp_path / name.replace(" ", "-").replace(",", "") / "out"  # the same depth for every run
+        seen[name] = pipeline.synth_tree([str(specs)], out, options)
+        made = spy.take()
+        pids = {pid for pid, _ in made}
+        if "warm" in name:
+            assert made == [], name  # nothing rendered again
+        elif options.jobs == 1:
+            assert len(made) == 21 and pids == {os.getpid()}, name
+        else:  # in the workers only (each takes 3 files at a time: most likely all of them)
+            assert len(made) == 21 and os.getpid() not in pids and len(pids) >= 2, (name, pids)
+        written, _ = pipeline.synth([str(specs)], out, options)
+        assert written == seen[name][1]
+        files = {rel: data for rel, data in snapshot(out, mtimes=False).items() if data != ("dir",)}
+        assert files == {**seen[name][0], "manifest.json": (json.dumps(written, indent=2) + "\n").encode()}
+        spy.take()
+    first = seen["serial"]
+    for name, result in seen.items():
+        assert result == first, name
+    assert first[2] and len(first[1]["roots"]) == 22  # (the specs' findings are suppressed by their ignores)
+
+    # the same errors, in the same order, from every run (the one across specs between two cached entries too)
+    broken = json.loads((specs / "spec-007.json").read_text())
+    broken["containerDefinitions"][0]["memory"] = "lots"
+    (specs / "spec-007.json").write_text(json.dumps(broken))
+    (specs / "spec-019.json").write_text((specs / "spec-001.json").read_text())  # FAMILY-DUPLICATE, both cached
+    errors = {}
+    for name, options in runs.items():
+        with pytest.raises(EcsformError) as caught:
+            pipeline.synth_tree([str(specs)], tmp_path / "e" / "out", options)
+        errors[name] = caught.value.findings
+        spy.take()
+    for name, found in errors.items():
+        assert found == errors["serial"], name
+    shown = [(f.rule, Path(f.file).name) for f in errors["serial"] if f.severity.value == "error"]
+    assert shown == [("SPEC-TYPE", "spec-007.json"), ("FAMILY-DUPLICATE", "spec-019.json")]
+
+
+def test_the_cache_renders_only_what_changed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One spec changed renders one; an ecsform.yaml environment renders the specs that have it; a module, the
+    policy file or a root's input file renders the specs that use it; the checks across specs still see all."""
+    project = tmp_path / "project"
+    shutil.copytree(REPO / "modules", project / "modules", ignore=shutil.ignore_patterns(".*"))
+    (project / "ecsform.yaml").write_text(
+        "defaults:\n  region: us-east-1\n  moduleSource: ./modules\n"
+        "environments:\n  dev:\n    tags: {environment: development}\n  prod:\n    tags: {environment: production}\n"
+    )
+    specs = project / "specs"
+    for i in range(4):
+        write_spec(specs, f"svc-{i}.json", f"svc-{i}", region="us-east-1")
+        data = json.loads((specs / f"svc-{i}.json").read_text())
+        del data["x-ecsform"]
+        if i >= 2:
+            data["environments"] = {"dev": {"family": f"svc-{i}-dev"}, "prod": {"family": f"svc-{i}-prod"}}
+        (specs / f"svc-{i}.json").write_text(json.dumps(data, indent=2))
+    policy = tmp_path / "policy.yaml"
+    policy.write_text("logRetentionDays: 30\n")
+    inputs: dict[str, Path] = {}
+    monkeypatch.setattr(pipeline, "root_inputs", lambda out, root: [inputs[root]] if root in inputs else [])
+    spy = Spy(monkeypatch, tmp_path / "made.log")
+    monkeypatch.chdir(project)
+
+    def synth() -> list[str]:
+        options = Options(config=project_config.load("ecsform.yaml"), policy=str(policy), cache=tmp_path / "cache")
+        pipeline.synth(["specs"], "build", options)
+        return sorted(name for _, name in spy.take())
+
+    everything = [f"svc-{i}.json" for i in range(4)]
+    assert synth() == everything
+    assert synth() == []
+    spec = specs / "svc-1.json"
+    spec.write_text(spec.read_text().replace('"512"', '"1024"'))
+    assert synth() == ["svc-1.json"]
+    assert 'memory                   = "1024"' in (project / "build" / "svc-1" / "main.tf").read_text()
+    config = project / "ecsform.yaml"
+    config.write_text(config.read_text().replace("environment: production", "environment: live"))
+    assert synth() == ["svc-2.json", "svc-3.json"]  # the specs with a prod overlay
+    assert "live" in (project / "build" / "svc-3" / "prod" / "providers.tf").read_text()
+    config.write_text(config.read_text() + "ci:\n  specs: [specs]\n")  # no root uses the ci block
+    assert synth() == []
+    variables = project / "modules" / "ecs-task-definition" / "variables.tf"
+    variables.write_text(variables.read_text() + "\n")
+    assert synth() == everything  # every root calls it (manifest.json's hash names its files)
+    policy.write_text("logRetentionDays: 90\n")
+    assert synth() == everything
+    inputs["svc-3/dev"] = tmp_path / "images-svc-3-dev.json"
+    assert synth() == []  # (the hook is read when a spec is rendered: the entries made before do not name it)
+    spec = specs / "svc-3.json"
+    spec.write_text(spec.read_text() + "\n")
+    assert synth() == ["svc-3.json"]
+    inputs["svc-3/dev"].write_text('{"api": "registry.example.com/app:2"}')  # a file that was missing
+    assert synth() == ["svc-3.json"]
+    assert synth() == []
+    # a new spec with the family of a cached one: the check across specs sees both
+    shutil.copy(specs / "svc-0.json", specs / "svc-9.json")
+    with pytest.raises(EcsformError) as caught:
+        synth()
+    errors = [(f.rule, Path(f.file).name) for f in caught.value.findings if f.severity.value == "error"]
+    assert errors == [("FAMILY-DUPLICATE", "svc-9.json")]
+
+
+def _rows(store: Path) -> list[tuple[str, str, bytes]]:
+    with sqlite3.connect(store / cache.FILE_NAME) as db:
+        return db.execute("SELECT key, sha, blob FROM entries ORDER BY key").fetchall()
+
+
+def test_a_corrupt_foreign_or_tampered_cache_is_never_trusted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    specs = tmp_path / "specs"
+    for i in range(3):
+        write_spec(specs, f"svc-{i}.json", f"svc-{i}")
+    store = tmp_path / "cache"
+    spy = Spy(monkeypatch, tmp_path / "made.log")
+    out = tmp_path / "build"
+
+    def synth() -> list[str]:
+        pipeline.synth([str(specs)], out, Options(cache=store))
+        return sorted(name for _, name in spy.take())
+
+    everything = ["svc-0.json", "svc-1.json", "svc-2.json"]
+    assert synth() == everything
+    clean = snapshot(out, mtimes=False)
+    (key0, sha0, blob0), (key1, _, _), _ = _rows(store)
+    payload = json.loads(zlib.decompress(blob0))
+    for root in payload["roots"]:
+        for name in root["files"]:
+            root["files"][name] = "# not what ecsform renders\n"
+    forged = zlib.compress(json.dumps(payload).encode())
+    with sqlite3.connect(store / cache.FILE_NAME) as db:
+        # one entry's bytes changed under its checksum; another's bytes and checksum moved to a third key
+        db.execute("UPDATE entries SET blob = ? WHERE key = ?", (forged, key0))
+        db.execute("DELETE FROM entries WHERE key = ?", (key1,))
+        db.execute("INSERT INTO entries VALUES (?, ?, ?, 0)", (key1, sha0, blob0))
+    made = synth()
+    assert len(made) == 2 and snapshot(out, mtimes=False) == clean
+    assert synth() == []  # both made again and stored
+    for garbage in (b"SQLite format 3\x00" + os.urandom(4000), b"not a database at all\n" * 100):
+        (store / cache.FILE_NAME).write_bytes(garbage)
+        for suffix in ("-wal", "-shm"):
+            Path(f"{store / cache.FILE_NAME}{suffix}").unlink(missing_ok=True)
+        shutil.rmtree(out)
+        assert synth() == everything
+        assert snapshot(out, mtimes=False) == clean
+        assert synth() == []  # the database was made again
+    assert (store / "CACHEDIR.TAG").read_text().startswith("Signature: 8a477f597d28d172789f06886806bc55")
+
+
+def test_roots_stream_to_the_writer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first root is staged before the last spec is loaded: no one holds every root."""
+    specs = tmp_path / "specs"
+    _specs(specs, 6)
+    events: list[str] = []
+    real_make, real_add = pipeline._Run.make, writer.Publication.add
+
+    def make(run: Any, file: Path) -> Any:
+        events.append(f"make {file.name}")
+        return real_make(run, file)
+
+    def add(pub: writer.Publication, root: str | None, files: Any) -> None:
+        events.append(f"stage {root}")
+        real_add(pub, root, files)
+
+    monkeypatch.setattr(pipeline._Run, "make", make)
+    monkeypatch.setattr(writer.Publication, "add", add)
+    pipeline.synth([str(specs)], tmp_path / "out", Options(jobs=1))
+    assert events.index("stage financial-api-0") < events.index("make twins.json")
+
+
+def test_a_synth_whose_specs_all_fail_creates_nothing(tmp_path: Path) -> None:
+    """The output's lock (and the folders to it) are taken when the first root is ready."""
+    spec = write_spec(tmp_path / "specs", "bad.json", "bad")
+    spec.write_text(spec.read_text().replace('"cpu": "256"', '"cpu": "lots"'))
+    with pytest.raises(EcsformError):
+        pipeline.synth([str(spec)], tmp_path / "a" / "b" / "out")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["specs"]
+
+
+def _publish_steps(tmp_path: Path, roots: int) -> list[tuple[str, str]]:
+    specs = tmp_path / f"specs-{roots}"
+    for i in range(roots):
+        write_spec(specs, f"svc-{i:02d}.json", f"svc-{i:02d}")
+    out = tmp_path / f"o{roots}" / "out"
+    files, manifest, _ = pipeline.synth_tree([str(specs)], out)
+    with writer.output_lock(out, 0, parents=True), at_steps(lambda *_: None) as trace:
+        writer.write_tree(out, files, manifest)
+    return list(trace)
+
+
+def test_durability_costs_the_same_for_few_files_and_many(tmp_path: Path) -> None:
+    """One syncfs makes every staged file durable before the journal names them (then the journal's fsyncs, one
+    syncfs for the renames, the commit's fsync): the same number of calls for 30 files as for 120."""
+    counts = []
+    for roots in (5, 20):
+        steps = _publish_steps(tmp_path, roots)
+        syncs = [i for i, (step, _) in enumerate(steps) if step in ("fsync", "syncfs")]
+        counts.append(len(syncs))
+        first_sync = syncs[0]
+        journal = next(i for i, (step, path) in enumerate(steps) if step == "open" and path.endswith("journal.tmp"))
+        last_staged = max(i for i, (step, path) in enumerate(steps[:journal]) if step == "write")
+        assert steps[first_sync][0] == "syncfs" and last_staged < first_sync < journal
+        assert [s for s, _ in steps].count("write") == 6 * roots + 2  # every file, the manifest and the journal
+    assert counts[0] == counts[1] == 5
+
+
+def _imported(*args: str) -> set[str]:
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", str(REPO / "main.py"), *args],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=120,
+    )
+    return {line.split("|")[-1].strip() for line in proc.stderr.splitlines() if line.startswith("import time:")}
+
+
+def test_start_up_imports_only_what_the_command_uses(tmp_path: Path) -> None:
+    """(main.py loads generators.pipeline, .validation and .config when a command first uses them: what they
+    import shows that they were loaded.)"""
+    heavy = {"boto3", "botocore.session", "generators.rules", "generators.emit.hcl", "pydantic", "jinja2"}
+    assert not _imported("--help") & heavy
+    used = _imported("validate", str(SPECS / "financial-api.json"))
+    assert {"generators.rules", "pydantic"} <= used and not used & {"boto3", "jinja2", "multiprocessing"}
+    used = _imported("synth", str(SPECS / "financial-api.json"), "--out", str(tmp_path / "out"), "--no-cache")
+    assert {"generators.emit.hcl", "jinja2"} <= used and not used & {"boto3", "multiprocessing", "sqlite3"}
+
+
+def test_the_cache_and_jobs_flags(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from main import app
+
+    def cli(*args: str) -> Any:
+        return CliRunner().invoke(app, [*args, "--no-config"])
+
+    monkeypatch.setenv(cache.ENV_VAR, str(tmp_path / "cache"))
+    spec, out = str(SPECS / "financial-api.json"), tmp_path / "out"
+    result = cli("synth", spec, "--out", str(out), "--no-cache", "--jobs", "2")
+    assert result.exit_code == 0 and not (tmp_path / "cache").exists(), result.output
+    result = cli("synth", spec, "--out", str(out))
+    assert result.exit_code == 0 and (tmp_path / "cache" / cache.FILE_NAME).is_file(), result.output
+    assert cli("validate", spec, "-j", "3").exit_code == 0
+    for args, where in (
+        (["--cache-dir", str(out / "cache")], "--cache-dir"),
+        (["--cache-dir", str(tmp_path), "--no-cache"], "--no-cache"),
+    ):
+        result = cli("synth", spec, "--out", str(out), *args)
+        assert result.exit_code == 2 and f"{where}:1:1: error CLI-CACHE: " in result.stderr, result.output
+    monkeypatch.setenv(cache.ENV_VAR, str(out / "financial-api" / ".cache"))
+    result = cli("synth", spec, "--out", str(out))
+    assert result.exit_code == 2 and f"{cache.ENV_VAR}:1:1: error CLI-CACHE: the render cache " in result.stderr
+    assert not (out / "financial-api" / ".cache").exists()
