@@ -59,7 +59,7 @@ def synth(paths: list[str], out: str | Path, options: Options | None = None) -> 
                 opened.append(stack.enter_context(writer.publication(out)))
             return opened[0]
 
-        manifest, findings = _synthesize(paths, out, options, lambda root, files: publication().add(root, files))
+        manifest, findings = _synthesize(paths, out, options, lambda *root: publication().add(*root), compare=True)
         result = publication().finish(manifest, prune=options.prune, force=options.force)
     return result.manifest, sorted_findings(findings + result.findings)
 
@@ -73,7 +73,7 @@ def synth_check(paths: list[str], out: str | Path, options: Options | None = Non
     timeout = writer.DEFAULT_LOCK_TIMEOUT if options.lock_timeout is None else options.lock_timeout
     with writer.output_lock(out, timeout, shared=True, on_wait=options.on_wait):
         with writer.publication(out, write=False) as pub:
-            manifest, findings = _synthesize(paths, out, options, pub.add)
+            manifest, findings = _synthesize(paths, out, options, pub.add, compare=True)
             return pub.finish(manifest).changes, findings
 
 
@@ -83,19 +83,29 @@ def synth_tree(
     """What synth writes under `out`, without writing it: the roots' files (relative path -> bytes), the manifest
     ("roots") and the warnings. `writer.changes(out, files, manifest)` compares them with the disk."""
     files: dict[str, bytes] = {}
-    manifest, findings = _synthesize(paths, out, options or Options(), lambda _root, rendered: files.update(rendered))
+
+    def keep(_root: str, rendered: dict[str, bytes], _same: dict[str, Any]) -> list[str]:
+        files.update(rendered)
+        return []
+
+    manifest, findings = _synthesize(paths, out, options or Options(), keep)
     return files, manifest, findings
 
 
+Sink = Callable[[str, dict[str, bytes], dict[str, Any]], list[str]]
+
+
 def _synthesize(
-    paths: list[str], out: str | Path, options: Options, sink: Callable[[str, dict[str, bytes]], None]
+    paths: list[str], out: str | Path, options: Options, sink: Sink, *, compare: bool = False
 ) -> tuple[dict[str, Any], list[Finding]]:
     """Every spec loaded, checked, planned and rendered (by worker processes when there are many; from the render
-    cache when it has them), each root handed to `sink(root, files)` in the order of the manifest, which is
-    returned with the findings. Raises EcsformError, once every spec was checked, when anything fails (the
-    checks across specs included); the roots of a spec with errors are not rendered, and once any spec failed
-    no root goes to `sink` any more."""
-    run = _Run(paths, Path(out), options)
+    cache when it has them), each root handed to `sink(root, files, same)` in the order of the manifest, which is
+    returned with the findings. With `compare`, the processes that render compare each file with the output
+    already: `same` holds those found unchanged (writer.unchanged's tokens), `files` the others; the sink returns
+    those that changed since, and gets their bytes. Raises EcsformError, once every spec was checked, when
+    anything fails (the checks across specs included); the roots of a spec with errors are not rendered, and once
+    any spec failed no root goes to `sink` any more."""
+    run = _Run(paths, Path(out), options, compare=compare)
     findings = list(run.findings)
     declared: list[Declared] = []
     entries: list[dict[str, Any]] = []
@@ -104,7 +114,7 @@ def _synthesize(
     used: list[str] = []
     try:
         with contextlib.closing(run.outcomes()) as outcomes:  # closed (its workers stopped) when the sink fails
-            for outcome, key, blob in outcomes:
+            for file, outcome, key, blob in outcomes:
                 findings += outcome.findings
                 declared += outcome.declared
                 if key is not None:
@@ -115,7 +125,10 @@ def _synthesize(
                 if stopped:
                     continue
                 for root in outcome.roots:
-                    sink(root.path, root.files)
+                    stale = sink(root.path, root.files, root.same)
+                    if stale:  # changed between the worker's look and the lock: its bytes, from this process
+                        again = next(r for r in run.outcome(file, compare=False)[0].roots if r.path == root.path)
+                        sink(root.path, {rel: again.files[rel] for rel in stale}, {})
                     entries.append(root.entry)
     finally:
         run.keep(stored, used, last=True)
@@ -128,7 +141,7 @@ def _synthesize(
     return {"roots": entries}, findings
 
 
-def _adopted(run: "_Run", sink: Callable[[str, dict[str, bytes]], None]) -> list[dict[str, Any]]:
+def _adopted(run: "_Run", sink: Sink) -> list[dict[str, Any]]:
     """synth --adopt, once every spec passed: each root rendered with the imports.tf of what its target account
     already has (the specs' plans were kept for it: `_Run.make` renders nothing with --adopt)."""
     plans = [p for plans, _ in run.adopting for p in plans]
@@ -137,7 +150,7 @@ def _adopted(run: "_Run", sink: Callable[[str, dict[str, bytes]], None]) -> list
     entries = []
     for p in plans:
         root = run.render(p, adopted.get((p.file, p.environment)))
-        sink(root.path, root.files)
+        sink(root.path, root.files, {})
         entries.append(root.entry)
     return entries
 
@@ -160,8 +173,8 @@ class _Run:
     """One synth's inputs and what every process that renders for it needs: the spec files, the base policy, the
     render cache and the parts of its keys, and (per process) the digests of what entries depend on."""
 
-    def __init__(self, paths: list[str], out: Path, options: Options) -> None:
-        self.out, self.options = out, options
+    def __init__(self, paths: list[str], out: Path, options: Options, *, compare: bool = False) -> None:
+        self.out, self.options, self.compare = out, options, compare
         self.files, self.findings = collect(paths)
         self.base = base_policy(options)
         self.digests: dict[Path, bytes] = {}  # each module folder's files, read once per process
@@ -190,7 +203,7 @@ class _Run:
             parts.append(f"config={o.config.file}:{os.path.relpath(o.config.folder, out)}")
         return parts
 
-    def outcomes(self) -> Iterator[tuple[cache.Outcome, str | None, bytes | None]]:
+    def outcomes(self) -> Iterator[tuple[Path, cache.Outcome, str | None, bytes | None]]:
         """Each spec file's outcome in order, with its cache key and, when it was made now, the entry to store."""
         global _run_in_worker
         o = self.options
@@ -202,7 +215,7 @@ class _Run:
                 jobs = min(job_count(o), len(self.files) // MIN_FILES_PER_JOB)
         if jobs < 2:
             for f in self.files:
-                yield self.outcome(f)
+                yield (f, *self.outcome(f))
             return
         bounds = [(i, min(i + _CHUNK, len(self.files))) for i in range(0, len(self.files), _CHUNK)]
         _run_in_worker = self
@@ -213,9 +226,22 @@ class _Run:
         finally:
             _run_in_worker = None
 
-    def outcome(self, file: Path) -> tuple[cache.Outcome, str | None, bytes | None]:
+    def outcome(self, file: Path, compare: bool | None = None) -> tuple[cache.Outcome, str | None, bytes | None]:
         """One spec file's outcome: from the cache when an entry has its key and its dependencies are unchanged,
-        else made (and returned with the entry to store)."""
+        else made (and returned with the entry to store); its files compared with the output (`compare`)."""
+        found, key, blob = self._outcome(file)
+        if self.compare if compare is None else compare:
+            from . import writer
+
+            for root in found.roots:
+                for rel in list(root.files):
+                    token = writer.unchanged(self.out, rel, root.files[rel])
+                    if token is not None:
+                        root.same[rel] = token
+                        del root.files[rel]
+        return found, key, blob
+
+    def _outcome(self, file: Path) -> tuple[cache.Outcome, str | None, bytes | None]:
         if self.store is None:
             return self.make(file), None, None
         try:
@@ -318,11 +344,11 @@ class _Run:
             self.store.close()
 
 
-def _work(bounds: tuple[int, int]) -> list[tuple[cache.Outcome, str | None, bytes | None]]:
+def _work(bounds: tuple[int, int]) -> list[tuple[Path, cache.Outcome, str | None, bytes | None]]:
     """In a forked worker: the outcomes of some spec files of the run it was forked for."""
     run = _run_in_worker
     assert run is not None
-    return [run.outcome(f) for f in run.files[bounds[0] : bounds[1]]]
+    return [(f, *run.outcome(f)) for f in run.files[bounds[0] : bounds[1]]]
 
 
 def _config_used(config: "Config | None", p: planner.Plan) -> dict[str, Any]:

@@ -322,25 +322,48 @@ def _safe(rel: str) -> bool:
 def _same(path: str, data: bytes) -> bool | None:
     """True when the file at `path` holds exactly `data`, False when it differs (or is not a regular file), None
     when there is none. One open, one fstat and one read: a synth compares every file it would write."""
+    return _compare(path, data)[0]
+
+
+Token = tuple[int, int, int, int, int]
+
+
+def _token(st: os.stat_result) -> Token:
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+def unchanged(out: str | Path, rel: str, data: bytes) -> Token | None:
+    """When OUT/rel holds exactly `data`, a token of the file as it is (device, inode, size, mtime, ctime), which
+    `Publication.add` confirms with one stat instead of reading the file again: a worker process compares, the
+    writer confirms under the lock. None when the file differs, is not there or cannot be read (the writer then
+    compares it itself, and reports what the file system says)."""
+    try:
+        same, st = _compare(os.path.join(os.path.abspath(out), rel), data)
+    except OSError:
+        return None
+    return _token(st) if same and st is not None else None
+
+
+def _compare(path: str, data: bytes) -> tuple[bool | None, os.stat_result | None]:
     try:
         fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK)  # O_NONBLOCK: a FIFO there does not block
     except (FileNotFoundError, NotADirectoryError):
-        return None
+        return None, None
     except OSError as exc:
         if exc.errno == errno.ENXIO:  # a socket (or a FIFO without a writer): something, not this file
-            return False
+            return False, None
         raise
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode) or st.st_size != len(data):
-            return False
+            return False, st
         view = memoryview(data)
         while view:
             chunk = os.read(fd, len(view) + 1)
             if not chunk or view[: len(chunk)] != chunk:
-                return False
+                return False, st
             view = view[len(chunk) :]
-        return not os.read(fd, 1)
+        return not os.read(fd, 1), st
     finally:
         os.close(fd)
 
@@ -397,14 +420,25 @@ class Publication:
             self.isdir[rel] = os.path.isdir(p) if os.path.lexists(p) else None
         return self.isdir[rel]
 
-    def add(self, root: str | None, files: Mapping[str, bytes]) -> None:
+    def add(self, root: str | None, files: Mapping[str, bytes], same: Mapping[str, Token] | None = None) -> list[str]:
         """The files of one root (paths relative to the output, under `root`): those whose bytes differ from the
-        disk's are staged now; unchanged ones are left alone (bytes, inode and mtime)."""
+        disk's are staged now; unchanged ones are left alone (bytes, inode and mtime). `same`: files found
+        unchanged already (`unchanged`'s tokens), confirmed with a stat each; returns those that changed since,
+        whose bytes the caller adds again."""
+        stale = []
         try:
+            for rel, token in (same or {}).items():
+                try:
+                    now: Token | None = _token(os.stat(f"{self.base}/{rel}"))
+                except OSError:
+                    now = None
+                if now != token:
+                    stale.append(rel)
             for rel in sorted(files):
                 self._file(root, rel, files[rel])
         except OSError as exc:
             raise self._failed(exc) from None
+        return sorted(stale)
 
     def _file(self, root: str | None, rel: str, data: bytes) -> None:
         same = _same(f"{self.base}/{rel}", data)
@@ -493,7 +527,7 @@ class Publication:
                     removals.append(("remove", rel))
         for r in roots:
             if r in self.touched:
-                present = any(os.path.lexists(out / r / n) for n in names[r])
+                present = kind(r) is True and any(os.path.lexists(f"{self.base}/{r}/{n}") for n in names[r])
                 (changes.stale if present else changes.missing).append(r)
 
         # roots the specs no longer produce: removed when they hold only what ecsform wrote, else kept

@@ -241,14 +241,37 @@ def test_roots_stream_to_the_writer(tmp_path: Path, monkeypatch: pytest.MonkeyPa
         events.append(f"make {file.name}")
         return real_make(run, file)
 
-    def add(pub: writer.Publication, root: str | None, files: Any) -> None:
+    def add(pub: writer.Publication, root: str | None, *files: Any) -> list[str]:
         events.append(f"stage {root}")
-        real_add(pub, root, files)
+        return real_add(pub, root, *files)
 
     monkeypatch.setattr(pipeline._Run, "make", make)
     monkeypatch.setattr(writer.Publication, "add", add)
     pipeline.synth([str(specs)], tmp_path / "out", Options(jobs=1))
     assert events.index("stage financial-api-0") < events.index("make twins.json")
+
+
+def test_a_file_changed_after_a_worker_compared_it_is_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The processes that render compare files with the output before the writer holds its lock; the writer
+    confirms each file they found unchanged (a stat), and writes what changed in between."""
+    specs, out = tmp_path / "specs", tmp_path / "out"
+    for i in range(3):
+        write_spec(specs, f"svc-{i}.json", f"svc-{i}")
+    pipeline.synth([str(specs)], out)
+    clean = snapshot(out)
+    real = pipeline._Run.outcome
+
+    def outcome(run: Any, file: Path, compare: bool | None = None) -> Any:
+        found = real(run, file, compare)
+        if file.name == "svc-1.json" and run.compare and compare is None:
+            assert "svc-1/main.tf" in found[0].roots[0].same
+            (out / "svc-1" / "main.tf").write_text("# edited after the comparison\n")
+        return found
+
+    monkeypatch.setattr(pipeline._Run, "outcome", outcome)
+    pipeline.synth([str(specs)], out)
+    after = snapshot(out)
+    assert after.pop("svc-1/main.tf")[0] == clean.pop("svc-1/main.tf")[0] and after == clean
 
 
 def test_a_synth_whose_specs_all_fail_creates_nothing(tmp_path: Path) -> None:
