@@ -131,12 +131,14 @@ def key(parts: Iterable[str], spec_bytes: bytes) -> str:
 
 @dataclass
 class Rendered:
-    """One root: its manifest.json entry and its files (paths relative to the output); `same`, files found to be on
-    disk as they are already, by their writer tokens (kept out of `files` on the way to the writer)."""
+    """One root: its manifest.json entry and its files (paths relative to the output). On the way to the writer:
+    `same`, the files found on disk as they are already (by their writer tokens, kept out of `files`), and
+    `text`, the entry as manifest.json writes it."""
 
     entry: dict[str, Any]
     files: dict[str, bytes]
     same: dict[str, Any] = field(default_factory=dict)
+    text: str = ""
 
     @property
     def path(self) -> str:

@@ -59,8 +59,11 @@ def synth(paths: list[str], out: str | Path, options: Options | None = None) -> 
                 opened.append(stack.enter_context(writer.publication(out)))
             return opened[0]
 
-        manifest, findings = _synthesize(paths, out, options, lambda *root: publication().add(*root), compare=True)
-        result = publication().finish(manifest, prune=options.prune, force=options.force)
+        texts: list[str] = []
+        manifest, findings = _synthesize(
+            paths, out, options, lambda *root: publication().add(*root), compare=True, texts=texts
+        )
+        result = publication().finish(manifest, prune=options.prune, force=options.force, texts=texts)
     return result.manifest, sorted_findings(findings + result.findings)
 
 
@@ -73,8 +76,9 @@ def synth_check(paths: list[str], out: str | Path, options: Options | None = Non
     timeout = writer.DEFAULT_LOCK_TIMEOUT if options.lock_timeout is None else options.lock_timeout
     with writer.output_lock(out, timeout, shared=True, on_wait=options.on_wait):
         with writer.publication(out, write=False) as pub:
-            manifest, findings = _synthesize(paths, out, options, pub.add, compare=True)
-            return pub.finish(manifest).changes, findings
+            texts: list[str] = []
+            manifest, findings = _synthesize(paths, out, options, pub.add, compare=True, texts=texts)
+            return pub.finish(manifest, texts=texts).changes, findings
 
 
 def synth_tree(
@@ -96,15 +100,21 @@ Sink = Callable[[str, dict[str, bytes], dict[str, Any]], list[str]]
 
 
 def _synthesize(
-    paths: list[str], out: str | Path, options: Options, sink: Sink, *, compare: bool = False
+    paths: list[str],
+    out: str | Path,
+    options: Options,
+    sink: Sink,
+    *,
+    compare: bool = False,
+    texts: list[str] | None = None,
 ) -> tuple[dict[str, Any], list[Finding]]:
     """Every spec loaded, checked, planned and rendered (by worker processes when there are many; from the render
     cache when it has them), each root handed to `sink(root, files, same)` in the order of the manifest, which is
     returned with the findings. With `compare`, the processes that render compare each file with the output
     already: `same` holds those found unchanged (writer.unchanged's tokens), `files` the others; the sink returns
-    those that changed since, and gets their bytes. Raises EcsformError, once every spec was checked, when
-    anything fails (the checks across specs included); the roots of a spec with errors are not rendered, and once
-    any spec failed no root goes to `sink` any more."""
+    those that changed since, and gets their bytes; `texts` gets each root's entry as manifest.json writes it.
+    Raises EcsformError, once every spec was checked, when anything fails (the checks across specs included); the
+    roots of a spec with errors are not rendered, and once any spec failed no root goes to `sink` any more."""
     run = _Run(paths, Path(out), options, compare=compare)
     findings = list(run.findings)
     declared: list[Declared] = []
@@ -130,6 +140,8 @@ def _synthesize(
                         again = next(r for r in run.outcome(file, compare=False)[0].roots if r.path == root.path)
                         sink(root.path, {rel: again.files[rel] for rel in stale}, {})
                     entries.append(root.entry)
+                    if texts is not None:
+                        texts.append(root.text)
     finally:
         run.keep(stored, used, last=True)
     findings = sorted_findings(findings + cross_spec(declared, options.config))
@@ -137,6 +149,8 @@ def _synthesize(
         raise EcsformError(findings)
     if options.adopt:
         entries = _adopted(run, sink)
+        if texts is not None:
+            texts[:] = []  # (the writer encodes the manifest)
     _check_nesting(entries)
     return {"roots": entries}, findings
 
@@ -234,6 +248,7 @@ class _Run:
             from . import writer
 
             for root in found.roots:
+                root.text = writer.entry_text(root.entry)
                 for rel in list(root.files):
                     token = writer.unchanged(self.out, rel, root.files[rel])
                     if token is not None:

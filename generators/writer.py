@@ -489,11 +489,14 @@ class Publication:
             _backup(f"{self.base}/{rel}", f"{old}/{rel}")
             self.staged += 1
 
-    def finish(self, manifest: dict[str, Any], *, prune: bool = False, force: bool = False) -> Result:
+    def finish(
+        self, manifest: dict[str, Any], *, prune: bool = False, force: bool = False, texts: list[str] | None = None
+    ) -> Result:
         """Plan the removals and the manifest (its "roots" name each root's path and files), then publish
-        everything staged, all together or not at all; for a comparison (write=False), only plan."""
+        everything staged, all together or not at all; for a comparison (write=False), only plan. `texts`: each
+        root's entry as manifest.json writes it (`entry_text`), made where the roots were rendered."""
         try:
-            findings, refused, written, removed = self._plan_rest(manifest, prune=prune, force=force)
+            findings, refused, written, removed = self._plan_rest(manifest, prune=prune, force=force, texts=texts)
             if refused:
                 raise EcsformError(refused)
             extra = self._publish() if self.write and self.ops else []
@@ -505,7 +508,7 @@ class Publication:
         return Result(written, self.changes, removed, findings + extra)
 
     def _plan_rest(
-        self, manifest: dict[str, Any], *, prune: bool, force: bool
+        self, manifest: dict[str, Any], *, prune: bool, force: bool, texts: list[str] | None
     ) -> tuple[list[Finding], list[Finding], dict[str, Any], list[str]]:
         out, display, changes, kind = self.out, self.display, self.changes, self.kind
         roots = [r["path"] for r in manifest.get("roots", [])]
@@ -600,7 +603,7 @@ class Publication:
         written = dict(manifest)
         if kept:
             written["orphaned"] = sorted(kept, key=lambda r: r["path"])
-        data = (json.dumps(written, indent=2) + "\n").encode()
+        data = manifest_text(written, texts).encode()
         same = _same(f"{self.base}/{MANIFEST}", data)
         if not same:
             changes.manifest = True
@@ -682,6 +685,28 @@ class Publication:
             else f"; {self.display} is half-written: the next ecsform run that writes it puts the previous output back"
         )
         return EcsformError([replace(finding, message=finding.message + note)])
+
+
+def entry_text(entry: dict[str, Any]) -> str:
+    """A root's entry as manifest.json writes it (inside "roots"), made where the root was rendered: a manifest of
+    ten thousand roots is then joined, not encoded, by the writer."""
+    return "\n".join("    " + line for line in json.dumps(entry, indent=2).split("\n"))
+
+
+def manifest_text(written: dict[str, Any], texts: list[str] | None = None) -> str:
+    """manifest.json: `json.dumps(written, indent=2)` and a newline, its roots joined from their `texts` when given."""
+    roots = written.get("roots")
+    if (
+        texts is None
+        or not texts
+        or not isinstance(roots, list)
+        or len(texts) != len(roots)
+        or next(iter(written)) != "roots"
+    ):
+        return json.dumps(written, indent=2) + "\n"
+    rest = json.dumps({k: v for k, v in written.items() if k != "roots"}, indent=2)
+    tail = "\n" + rest[2:-2] if len(written) > 1 else ""  # its entries, indented as they are inside the whole
+    return '{\n  "roots": [\n' + ",\n".join(texts) + "\n  ]" + ("," + tail if tail else "") + "\n}\n"
 
 
 def _names(entry: dict[str, Any]) -> set[str]:

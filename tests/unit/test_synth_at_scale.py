@@ -357,3 +357,19 @@ def test_the_cache_and_jobs_flags(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     result = cli("synth", spec, "--out", str(out))
     assert result.exit_code == 2 and f"{cache.ENV_VAR}:1:1: error CLI-CACHE: the render cache " in result.stderr
     assert not (out / "financial-api" / ".cache").exists()
+
+
+def test_the_manifest_joined_from_entries_is_what_json_writes(tmp_path: Path) -> None:
+    """The writer joins manifest.json from each root's entry text (made where the root was rendered)."""
+    specs = tmp_path / "specs"
+    _specs(specs, 3)
+    _, manifest, _ = pipeline.synth_tree([str(specs)], tmp_path / "out")
+    entries = manifest["roots"]
+    for written in (
+        manifest,
+        {"roots": entries, "orphaned": entries[:2]},
+        {"roots": []},
+        {"roots": [], "orphaned": entries[:1]},
+    ):
+        texts = [writer.entry_text(e) for e in written["roots"]]
+        assert writer.manifest_text(written, texts) == json.dumps(written, indent=2) + "\n"
