@@ -122,6 +122,12 @@ def best_of(repeat: int, make: Callable[[int], list[str]], env: dict[str, str] |
     return Run(best.wall, best.user, best.sys, max(r.peak_mib for r in runs))
 
 
+def settle() -> None:
+    """Let the disk finish what earlier runs wrote and removed before the next figure."""
+    os.sync()
+    time.sleep(1)
+
+
 def ecsform(*args: str) -> list[str]:
     return [sys.executable, str(REPO / "main.py"), *args]
 
@@ -237,10 +243,17 @@ def sizes(tmp: Path, table: Table, counts: list[int], repeat: int, jobs: list[st
             out, cache = tmp / f"out-{count}-{i}", tmp / f"cache-{count}-{i}"
             return ecsform("synth", str(folder), "--no-config", "--out", str(out), "--cache-dir", str(cache), *jobs)
 
+        def uncached(i: int, count: int = count, folder: Path = folder) -> list[str]:
+            return ecsform(
+                "synth", str(folder), "--no-config", "--out", str(tmp / f"out-{count}-n{i}"), "--no-cache", *jobs
+            )
+
         table.add("ecsform cold: new folder, empty cache", best_of(runs, cold), count)
+        table.add("ecsform cold: new folder, --no-cache", best_of(runs, uncached), count)
         for i in range(runs):  # the disk's space: the next sizes are larger
-            shutil.rmtree(tmp / f"out-{count}-{i}", ignore_errors=True)
-            shutil.rmtree(tmp / f"cache-{count}-{i}", ignore_errors=True)
+            for name in (f"out-{count}-{i}", f"cache-{count}-{i}", f"out-{count}-n{i}"):
+                shutil.rmtree(tmp / name, ignore_errors=True)
+        settle()
     if counts:
         specs = str(tmp / f"specs-{counts[0]}")
         table.add("validate", best_of(repeat, lambda i: ecsform("validate", specs, "--no-config", *jobs)), counts[0])
