@@ -233,6 +233,9 @@ class _Run:
             return
         bounds = [(i, min(i + _CHUNK, len(self.files))) for i in range(0, len(self.files), _CHUNK)]
         _run_in_worker = self
+        import gc
+
+        gc.freeze()  # what is loaded by now lives as long as the workers: out of their collector's passes
         try:
             with multiprocessing.get_context("fork").Pool(jobs) as pool:
                 for part in pool.imap(_work, bounds):

@@ -257,8 +257,10 @@ def validate_findings(paths: list[str], options: Options | None = None) -> list[
         chunks = [
             (files[i : i + size], options.env, base, options.region, options.config) for i in range(0, len(files), size)
         ]
+        import gc
         import multiprocessing  # (only where there are processes to start: start-up is most of a small run)
 
+        gc.freeze()  # what is loaded by now (main.py loads this module lazily) stays out of the workers' collector
         with multiprocessing.get_context("fork").Pool(len(chunks)) as pool:
             parts = pool.starmap(_check_files, chunks)
     declared: list[Declared] = []
