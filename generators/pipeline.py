@@ -252,6 +252,8 @@ class _Run:
 
             for root in found.roots:
                 root.text = writer.entry_text(root.entry)
+                if not os.path.isdir(os.path.join(self.out, root.path)):
+                    continue  # a new root: nothing to compare
                 for rel in list(root.files):
                     token = writer.unchanged(self.out, rel, root.files[rel])
                     if token is not None:

@@ -441,11 +441,7 @@ class Publication:
         return sorted(stale)
 
     def _file(self, root: str | None, rel: str, data: bytes) -> None:
-        same = _same(f"{self.base}/{rel}", data)
-        if same:
-            return
-        self.touched.add(rel if root is None else root)
-        top = None
+        top = None  # the first folder on the way that does not exist (then neither does the file)
         for a in _ancestors(rel):
             k = self.kind(a)
             if k is None:
@@ -453,6 +449,10 @@ class Publication:
                 break
             if k is False:
                 raise OSError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), f"{self.base}/{a}")
+        same = None if top is not None else _same(f"{self.base}/{rel}", data)
+        if same:
+            return
+        self.touched.add(rel if root is None else root)
         if top is not None:
             if top not in self.added:
                 self.added.add(top)
