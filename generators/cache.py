@@ -12,7 +12,7 @@ The entries live in one SQLite database (`renders-v1.sqlite3`) in the cache fold
 $ECSFORM_CACHE_DIR, else $XDG_CACHE_HOME/ecsform (~/.cache/ecsform), never inside the output. Each entry carries
 the sha256 of its bytes and its own key: a corrupt, truncated or foreign entry, a database that cannot be read, a
 schema from another version are ignored (missed, and written again), never trusted. Entries are JSON (read back
-without running anything), compressed; a run marks the entries it used, and entries unused for
+without running anything); a run marks the entries it used, and entries unused for
 `KEEP_DAYS` days are removed, so that a CI cache stays the size of the repository.
 """
 
@@ -24,7 +24,6 @@ import json
 import os
 import sys
 import time
-import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
@@ -228,7 +227,8 @@ def _undeclared(d: dict[str, Any]) -> Declared:
 
 
 def encode(entry_key: str, outcome: Outcome) -> bytes:
-    """An Outcome as the cache keeps it: compressed JSON that names its key."""
+    """An Outcome as the cache keeps it: JSON that names its key (not compressed: compressing cost more time than
+    the bytes it saved, and CI caches compress what they store)."""
     payload = {
         "format": FORMAT,
         "key": entry_key,
@@ -240,13 +240,13 @@ def encode(entry_key: str, outcome: Outcome) -> bytes:
         ],
         "deps": outcome.deps,
     }
-    return zlib.compress(json.dumps(payload, separators=(",", ":")).encode(), 1)
+    return json.dumps(payload, separators=(",", ":")).encode()
 
 
 def decode(entry_key: str, blob: bytes) -> Outcome | None:
     """The Outcome an entry holds; None when it is not one this ecsform wrote for this key."""
     try:
-        payload = json.loads(zlib.decompress(blob))
+        payload = json.loads(blob)
         if payload["format"] != FORMAT or payload["key"] != entry_key:
             return None
         return Outcome(
@@ -258,7 +258,7 @@ def decode(entry_key: str, blob: bytes) -> Outcome | None:
             ],
             [[str(kind), str(name), str(digest)] for kind, name, digest in payload["deps"]],
         )
-    except (ValueError, KeyError, TypeError, AttributeError, zlib.error, UnicodeError):
+    except (ValueError, KeyError, TypeError, AttributeError, UnicodeError):
         return None
 
 
@@ -292,7 +292,7 @@ class Store:
                 _tag(self.folder)
             db = sqlite3.connect(self.path, timeout=_BUSY_MS / 1000, isolation_level=None)
             db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=NORMAL")  # a cache need not survive a power cut: it is checked on read
+            db.execute("PRAGMA synchronous=OFF")  # a cache need not survive a power cut: every entry is checked on read
             db.execute(
                 "CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, sha TEXT NOT NULL, blob BLOB NOT NULL, "
                 "used INTEGER NOT NULL)"
