@@ -807,6 +807,15 @@ TaskDefinitionOpt = Annotated[
         help="This revision (of the root's family) instead of the one the root registered (terraform output).",
     ),
 ]
+DeployTaskDefinitionOpt = Annotated[
+    Optional[str],
+    typer.Option(
+        "--task-definition",
+        metavar="ARN",
+        envvar="ECSFORM_TASK_DEFINITION",
+        help="This revision (of the root's family) instead of the one the root registered (terraform output).",
+    ),
+]
 
 
 @app.command()
@@ -822,7 +831,7 @@ def deploy(
         Optional[str], typer.Option("--root", metavar="ROOT", help="Only this root (as manifest.json names it).")
     ] = None,
     out: OutRootsOpt = Path("build"),
-    task_definition: TaskDefinitionOpt = None,
+    task_definition: DeployTaskDefinitionOpt = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Say what would change; change nothing.")] = False,
     rollback: Annotated[
         bool,
@@ -936,9 +945,14 @@ app.add_typer(revisions_app, name="revisions")
 
 @revisions_app.command("prune")
 def revisions_prune(
-    spec: Annotated[str, typer.Argument(metavar="SPEC", help="The spec file whose roots' families to prune.")],
+    paths: Annotated[
+        list[str], typer.Argument(metavar="SPEC...", help="The spec files (or folders) whose roots' families to prune.")
+    ],
     keep: Annotated[int, typer.Option("--keep", metavar="N", min=1, help="Keep the newest N ACTIVE revisions.")],
     env: EnvOpt = None,
+    root: Annotated[
+        Optional[str], typer.Option("--root", metavar="ROOT", help="Only this root (as manifest.json names it).")
+    ] = None,
     delete: Annotated[
         bool,
         typer.Option("--delete", help="Then delete the INACTIVE revisions no service runs (DeleteTaskDefinitions)."),
@@ -959,10 +973,10 @@ def revisions_prune(
         from generators import operations
 
         operations.prune(
-            spec,
-            env,
+            paths,
             _options(config, no_config, env, region=region, role_arn=role_arn),
             lambda line: print(line, flush=True),
+            root=root,
             keep=keep,
             delete=delete,
             dry_run=dry_run,

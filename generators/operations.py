@@ -150,6 +150,8 @@ def record(
     config = require_config(options, "image set")
     root = planner.root_path(variant)
     path = images.path_for(config, root)
+    if not chosen:
+        return Recorded(root, images.display_path(path), [], False), []
     names = {c["name"] for _, c in images.containers(variant.task)}
     unknown = [name for name in chosen if name not in names]
     if unknown:
@@ -295,7 +297,8 @@ def image_promote(
                 for n in missing
             ]
         )
-    chosen = {n: (runs[n], reasons.get(n)) for n in wanted}
+    now = _running(destination, images.read(config, planner.root_path(destination)))
+    chosen = {n: (runs[n], reasons.get(n)) for n in wanted if now.get(n) != runs[n]}  # what differs
     where = {n: f"--from {source}" for n in wanted}
     done, warnings = record(destination, chosen, options, where, lock_timeout)
     lines = _recorded_lines(done)
@@ -877,8 +880,7 @@ def run(
 
 
 def prune(
-    spec: str,
-    env: str | None,
+    paths: list[str],
     options: Options,
     say: Callable[[str], None],
     *,
@@ -886,13 +888,13 @@ def prune(
     delete: bool = False,
     dry_run: bool = False,
     clusters: list[str] | None = None,
+    root: str | None = None,
 ) -> None:
     """`ecsform revisions prune`: deregister the ACTIVE revisions of each root's family but the newest `keep` and
     those a service of the bound clusters runs; with `delete`, delete the INACTIVE ones no service runs."""
     from .aws import revisions, session
 
-    found = variants_of(spec, env)
-    roots = bound([spec], replace(options, env=env)) if found else []
+    roots = bound(paths, options, root)
     sessions = session.Sessions(options.region)
     problems: list[Finding] = []
     work = []
@@ -938,6 +940,8 @@ def prune(
                 why = f"runs in {', '.join(used[arn])}" if arn in used else f"one of the newest {keep}"
                 say(f"{head}: keeps {short(arn)} ({why})")
             verb = "would deregister" if dry_run else "deregisters"
+            if not drop:
+                say(f"{head}: nothing to deregister ({len(active)} ACTIVE)")
             for arn in drop:
                 say(f"{head}: {verb} {short(arn)}")
                 if not dry_run:
@@ -953,8 +957,6 @@ def prune(
                 if inactive and not dry_run:
                     for arn, reason in revisions.delete(ecs, inactive):
                         say(f"{head}: ECS did not delete {short(arn)}: {reason}")
-            if not drop:
-                say(f"{head}: nothing to deregister ({len(active)} ACTIVE)")
         except EcsformError:
             raise
         except Exception as exc:

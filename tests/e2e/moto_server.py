@@ -35,9 +35,10 @@ exits 0):
    CreateService and UpdateService (a new task definition, or forceNewDeployment) start a deployment IN_PROGRESS,
    and each DescribeServices moves the scheduler one step (the new tasks run, the old deployment drains, then
    COMPLETED). MOTO_ECS_SERVICE_RUNNING no longer applies.
-5. deploymentConfiguration. CreateService's deploymentConfiguration (the circuit breaker among it) is returned by
-   DescribeServices, with ECS's defaults when none is sent (maximumPercent 200, minimumHealthyPercent 100, the
-   circuit breaker off: API reference, DeploymentConfiguration); moto drops it.
+5. What CreateService is sent, DescribeServices returns: deploymentConfiguration (the circuit breaker among it),
+   with ECS's defaults when none is sent (maximumPercent 200, minimumHealthyPercent 100, the circuit breaker off:
+   API reference, DeploymentConfiguration), and availabilityZoneRebalancing (API reference, CreateService); moto
+   drops both, so a service's second plan is never clean.
 6. Failed tasks and the circuit breaker. A service's task whose essential container cannot start or exits is
    stopped and counted in the deployment's failedTasks; its startedBy is the deployment's id (API reference,
    Task.startedBy). With the circuit breaker on, the deployment goes FAILED once failedTasks reaches
@@ -291,11 +292,14 @@ _create_service = responses.EC2ContainerServiceResponse.create_service
 
 
 def _create(self: responses.EC2ContainerServiceResponse) -> Any:
-    """Patch 5: deploymentConfiguration as sent, over ECS's defaults."""
+    """Patch 5: deploymentConfiguration (over ECS's defaults) and availabilityZoneRebalancing as sent."""
     result = _create_service(self)
     sent = self._get_param("deploymentConfiguration")
     if sent:
         result.result["service"].deployment_configuration = {**DEFAULT_DEPLOYMENT_CONFIGURATION, **sent}
+    rebalancing = self._get_param("availabilityZoneRebalancing")
+    if rebalancing is not None:
+        result.result["service"].availability_zone_rebalancing = rebalancing
     return result
 
 
