@@ -414,7 +414,7 @@ class Bound:
                 env = v.environment if v.environment in config.model.environments else None
                 layer = config.model.environments[env].deploy if env else None
                 base = ("environments", env) if layer is not None and snake in layer.model_fields_set else ("defaults",)
-                located = config.finding(f.rule, f.severity, f.message, base + ("deploy", field), f.hint)
+                located = config.finding(f.rule, f.severity, f.message, base + ("deploy",) + tuple(path[2:]), f.hint)
                 return replace(located, environment=v.environment)
         return v.locate([f if f.path else replace(f, path=("family",))])[0]
 
@@ -422,6 +422,19 @@ class Bound:
 def bound(paths: list[str], options: Options, root: str | None = None) -> list[Bound]:
     """The roots of `paths` (only `root` when given), validated and planned as synth does, with their bindings."""
     pairs = validation.checked_plans(paths, options)
+    if options.env is not None:  # a spec without environments has no root in one: it is not chosen
+        pairs = [(c, p) for c, p in pairs if p.environment == options.env]
+        if not pairs:
+            raise EcsformError(
+                [
+                    _cli(
+                        "ENV-UNKNOWN",
+                        f"no root of these specs is in environment {options.env!r}",
+                        "--env",
+                        "name an environment the specs' overlays have, or leave out --env",
+                    )
+                ]
+            )
     if root is not None:
         chosen = [(c, p) for c, p in pairs if p.root == root]
         if not chosen:

@@ -76,6 +76,7 @@ def services(ecs: Any, cluster: str, names: list[str], where: str) -> tuple[dict
             raise
         for failure in response.get("failures", []):
             name = failure.get("arn", "").rsplit("/", 1)[-1]
+            at = names.index(name) if name in names else None
             known = _names(pages(ecs.list_services, "serviceArns", cluster=cluster))
             close = suggest(name, known)
             problems.append(
@@ -83,7 +84,7 @@ def services(ecs: Any, cluster: str, names: list[str], where: str) -> tuple[dict
                     "DEPLOY-SERVICE",
                     E,
                     f"no service {name!r} in cluster {cluster} ({where}): {failure.get('reason', 'MISSING')}",
-                    ("x-ecsform", "deploy", "services"),
+                    ("x-ecsform", "deploy", "services") + ((at,) if at is not None else ()),
                     (f"did you mean {close!r}? " if close else "")
                     + (f"the cluster's services: {', '.join(sorted(known)[:20])}" if known else "the cluster has none"),
                 )

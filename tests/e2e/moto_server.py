@@ -10,7 +10,8 @@ through boto3 in tests/e2e/test_moto_fidelity.py. A valid spec is never changed 
    one or both of memory or memoryReservation in a container definition" (API reference, ContainerDefinition.
    memoryReservation); the error when neither is set reads "Invalid setting for container 'X'. At least one of
    'memory' or 'memoryReservation' must be specified." moto also refuses an EC2 container that sets only
-   memoryReservation, which ECS accepts (bridge-dynamic-ports.yaml, firelens-s3-config-ec2.yaml).
+   memoryReservation, which ECS accepts (bridge-dynamic-ports.yaml, firelens-s3-config-ec2.yaml), and fails RunTask
+   (an internal error) for a task whose containers are sized by the task's memory alone (the seed's ETL job).
 2. networkMode as sent. ECS keeps the mode the request names and, when it names none, applies bridge (Linux) or the
    Windows default mode without writing a mode into the task definition: DescribeTaskDefinition returns no
    networkMode (aws/amazon-cloudwatch-agent#330 and #335, which had to read a missing NetworkMode as bridge;
@@ -81,6 +82,25 @@ def _validate_container_defs(
         sizes = [cd.get(k) for k in ("memory", "Memory", "memoryReservation", "MemoryReservation")]
         if not memory and not any(sizes):
             raise TaskDefinitionMemoryError(cd.get("name", cd.get("Name")))
+
+
+_resources = models.EC2ContainerServiceBackend._calculate_task_resource_requirements
+
+
+def _task_resources(task_definition: models.TaskDefinition) -> dict[str, Any]:
+    """Patch 1: a container without memory of its own (the task's memory sizes it) counts as none."""
+    sized = [
+        cd
+        if any(cd.get(k) for k in ("memory", "Memory", "memoryReservation", "MemoryReservation"))
+        else {**cd, "memory": 0}
+        for cd in task_definition.container_definitions
+    ]
+    original = task_definition.container_definitions
+    task_definition.container_definitions = sized
+    try:
+        return _resources(task_definition)
+    finally:
+        task_definition.container_definitions = original
 
 
 _task_definition_init = models.TaskDefinition.__init__
@@ -179,7 +199,7 @@ def _stopped_task(
         cluster,
         td,
         None,
-        backend._calculate_task_resource_requirements(td),
+        None,  # a stopped task holds no resources
         backend=backend,
         group=f"service:{service.name}",
         launch_type=service.launch_type or "",
@@ -380,6 +400,7 @@ def _tasks(self: models.EC2ContainerServiceBackend, cluster: str, tasks: list[st
 
 def patch() -> None:
     models.EC2ContainerServiceBackend._validate_container_defs = staticmethod(_validate_container_defs)
+    models.EC2ContainerServiceBackend._calculate_task_resource_requirements = staticmethod(_task_resources)
     models.TaskDefinition.__init__ = _task_definition  # type: ignore[method-assign]
     responses.EC2ContainerServiceResponse.register_task_definition = _register  # type: ignore[method-assign]
     models.Service.__init__ = _service  # type: ignore[method-assign]
