@@ -1,7 +1,8 @@
 """`ecsform deploy`, `ecsform run` and `ecsform revisions prune` against this worker's moto server (issue 20,
-items 3-5), each command in its own process as a user runs it; only the environment points boto3 at moto.
+items 3-5); only the environment points boto3 at moto.
 
-The project is the repository's ecsform.yaml with a deploy block for the shared account (the cluster `dt-apps`,
+Each command runs through the CLI's own app (typer's runner, in the test's process: exit codes and streams as a
+user sees them). The project is the repository's ecsform.yaml with a deploy block for the shared account (the cluster `dt-apps`,
 the services named after the family, RunTask on Fargate in the default VPC's subnets) and two specs: the seed's
 ETL job (specs/financial-etl.json, as it is) and a web service. The revisions are registered from `ecsform render`
 (the same input the roots' task definitions are made of) and named with --task-definition; the path through
@@ -16,11 +17,12 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import REPO, ecsform
+from conftest import REPO
 
 from generators.aws import actions
 
@@ -46,10 +48,30 @@ TAGS = ["1.0.0", "1.0.1", "1.0.2", "1.0.3", "1.0.1"]
 CRASH = 5  # revision 5 runs a pushed image whose command exits at once
 
 
-def _run(*args: str, env: dict[str, str], cwd: Path) -> Any:
-    proc = ecsform(*args, cwd=cwd, env=env)
-    assert "Traceback" not in proc.stderr + proc.stdout, proc.stderr
-    return proc
+@dataclass(frozen=True)
+class Ran:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def _run(*args: str, env: dict[str, str], cwd: Path) -> Ran:
+    """The CLI's own app, run in this process with typer's runner (the exit code and the two streams as a user
+    sees them, without a process start per command): in `cwd`, with exactly the AWS variables of `env`."""
+    from typer.testing import CliRunner
+
+    import main
+
+    unset: dict[str, str | None] = {k: None for k in os.environ if k.startswith("AWS_") and k not in env}
+    before = os.getcwd()
+    os.chdir(cwd)
+    try:
+        result = CliRunner().invoke(main.app, list(args), env={**unset, **env}, catch_exceptions=False)
+    finally:
+        os.chdir(before)
+    ran = Ran(result.exit_code, result.stdout, result.stderr)
+    assert "Traceback" not in ran.stdout + ran.stderr, ran.stderr
+    return ran
 
 
 @pytest.fixture(scope="module")
@@ -232,6 +254,7 @@ def test_run_the_seeds_etl_job_and_exit_with_its_code(project: dict[str, Any], a
 
 def test_bad_input_is_a_finding_and_changes_nothing(project: dict[str, Any], aws: Any) -> None:
     work, env, arns, ecs = project["work"], project["env"], project["arns"], project["ecs"]
+
     for name, text in (
         ("cluster.yaml", "defaults: {accountId: '123456789012', region: us-east-1, deploy: {cluster: dt-aps}}\n"),
         ("service.yaml", "defaults: {accountId: '123456789012', region: us-east-1, deploy: {cluster: dt-apps}}\n"),
@@ -312,16 +335,8 @@ def test_bad_input_is_a_finding_and_changes_nothing(project: dict[str, Any], aws
     registered = aws("ecs").register_task_definition(
         family="dt-wb", containerDefinitions=[{"name": "web", "image": "x", "memory": 64}]
     )
-    typo = _run(
-        "deploy",
-        "specs/typo.yaml",
-        "--config",
-        "service.yaml",
-        "--task-definition",
-        registered["taskDefinition"]["taskDefinitionArn"],
-        env=env,
-        cwd=work,
-    )
+    arn = registered["taskDefinition"]["taskDefinitionArn"]
+    typo = _run("deploy", "specs/typo.yaml", "--config", "service.yaml", "--task-definition", arn, env=env, cwd=work)
     assert (
         typo.returncode == 2
         and "specs/typo.yaml:11:23: error DEPLOY-SERVICE: x-ecsform.deploy.services[0]: no service 'dt-wbe'"

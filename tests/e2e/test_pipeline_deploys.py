@@ -201,8 +201,10 @@ def test_dispatch_apply_deploy_then_a_spec_change_keeps_the_image_and_promote_mo
     items = matrix(path, env, settings, "HEAD~1")
     assert [i["root"] for i in items] == [f"{FAMILY}/dev", f"{FAMILY}/prod"]
     dev = job(env, settings, items[0])
-    shown = run(ci.commands("plan", settings), path, dev)
-    assert "Plan: 1 to add" in shown  # a new revision (the replaced one stays ACTIVE: skipDestroy)
+    plan_job = ci.commands("plan", settings)
+    assert plan_job[-1].startswith('terraform -chdir="$ECSFORM_DIR" show -no-color')
+    planned_text = run(plan_job[:-1], path, dev)  # the plan job up to its summary, which the JSON below replaces
+    assert "Plan: 1 to add" in planned_text  # a new revision (the replaced one stays ACTIVE: skipDestroy)
     plan = json.loads(run(['terraform -chdir="$ECSFORM_DIR" show -json tfplan'], path, dev))
     registered = [c["change"]["after"] for c in plan["resource_changes"] if c["type"] == "aws_ecs_task_definition"]
     assert len(registered) == 1
