@@ -1,16 +1,19 @@
 """Deployed images (issue 20, item 1): images/<root>.yaml beside ecsform.yaml, written by `ecsform image set` and
 `image promote`, listed by `image show`, applied by synth over the spec's images before the rules run, and treated
-by `ecsform changed` like any other change (exactly the root it names). Real git repositories, real processes."""
+by `ecsform changed` like any other change (exactly the root it names). Real git repositories; the commands run
+through the CLI's own app."""
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import REPO, ecsform
+from conftest import REPO
 
 from generators import changed as compare
 from generators import config as project_config
@@ -59,6 +62,28 @@ containerDefinitions:
 """
 
 NEW = "123456789012.dkr.ecr.us-east-1.amazonaws.com/web:1.1.0"
+
+
+@dataclass(frozen=True)
+class Ran:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def ecsform(*args: str, cwd: Path) -> Ran:
+    """The CLI's own app in this process (typer's runner: the exit code and both streams as a user sees them)."""
+    from typer.testing import CliRunner
+
+    import main
+
+    before = os.getcwd()
+    os.chdir(cwd)
+    try:
+        result = CliRunner().invoke(main.app, list(args), catch_exceptions=False)
+    finally:
+        os.chdir(before)
+    return Ran(result.exit_code, result.stdout, result.stderr)
 
 
 def git(repo: Path, *args: str) -> str:
