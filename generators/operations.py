@@ -10,6 +10,7 @@ the sessions, targets and AWS-* findings of generators/aws/session.py.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from . import images, validation
 from . import plan as planner
 from .errors import EcsformError, Finding, Severity, errors_in, sorted_findings
+from .locations import display_path
 from .options import Options
 from .spec import document as specs
 from .spec.extensions import Deploy
@@ -151,7 +153,7 @@ def record(
     root = planner.root_path(variant)
     path = images.path_for(config, root)
     if not chosen:
-        return Recorded(root, images.display_path(path), [], False), []
+        return Recorded(root, display_path(path), [], False), []
     names = {c["name"] for _, c in images.containers(variant.task)}
     unknown = [name for name in chosen if name not in names]
     if unknown:
@@ -172,6 +174,28 @@ def record(
             ]
         )
     timeout = writer.DEFAULT_LOCK_TIMEOUT if lock_timeout is None else lock_timeout
+    made = [d for d in (path.parent, *path.parent.parents) if not d.exists()]  # the folders the lock creates
+    try:
+        return _record_locked(variant, chosen, options, where, config, root, path, timeout)
+    except EcsformError:
+        for folder in made:  # nothing is left behind by a refused deploy, empty folders included
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        raise
+
+
+def _record_locked(
+    variant: specs.Variant,
+    chosen: dict[str, tuple[str, str | None]],
+    options: Options,
+    where: dict[str, str],
+    config: "Config",
+    root: str,
+    path: Path,
+    timeout: float,
+) -> tuple[Recorded, list[Finding]]:
+    from . import writer
+
     with writer.output_lock(path, timeout, parents=True, on_wait=options.on_wait):
         current = images.read(config, root)
         before = _running(variant, current)
@@ -191,12 +215,11 @@ def record(
             proposed,
         )
         about = [f for f in checked.findings if f.file == current.file]
-        marks = {(e.mark[0], e.container): e for e in proposed.entries.values()}
         lines = {e.mark[0]: e.container for e in proposed.entries.values()}
         located = []
         for f in about:  # what is wrong with a new line is said at its argument: the file is not written yet
             name = lines.get(f.line)
-            if name in chosen and (f.line, name) in marks:
+            if name is not None and name in chosen:
                 located.append(replace(f, file=where.get(name, name), line=1, col=len(name) + 2))
             else:
                 located.append(f)

@@ -213,7 +213,7 @@ def _validate_variants(
     target: Target | None = None,
 ) -> tuple[list[Checked], list[Finding]]:
     checked, found, declared = _check_variants(variants, base, options.region, options.config, target)
-    return checked, sorted_findings(findings + found + _cross_spec(declared, options.config))
+    return checked, sorted_findings(findings + found + _cross_spec(declared, options.config, options.env))
 
 
 def _check_variants(
@@ -296,7 +296,7 @@ def validate_findings(paths: list[str], options: Options | None = None) -> list[
     for found, roots in parts:
         findings.extend(found)
         declared.extend(roots)
-    return sorted_findings(findings + _cross_spec(declared, options.config))
+    return sorted_findings(findings + _cross_spec(declared, options.config, options.env))
 
 
 def _jobs() -> int:
@@ -353,8 +353,9 @@ def _declared(c: Checked) -> Declared | None:
     )
 
 
-def _cross_spec(declared: list[Declared], config: "Config | None" = None) -> list[Finding]:
-    """Two roots may not register the same family, nor keep their state in the same place."""
+def _cross_spec(declared: list[Declared], config: "Config | None" = None, env: str | None = None) -> list[Finding]:
+    """Two roots may not register the same family, nor keep their state in the same place; with every spec of the
+    project read (every environment), no images file may name a root none of them produces."""
     seen: dict[str, list[Declared]] = {}
     problems = []
     for d in declared:
@@ -380,7 +381,7 @@ def _cross_spec(declared: list[Declared], config: "Config | None" = None) -> lis
             problems.append(replace(d.duplicate, message=message))
     if config is not None:
         problems += config.shared_state(d.state for d in declared if d.state is not None)
-        if covers_project({d.file for d in declared}, config):
+        if env is None and covers_project({d.file for d in declared}, config):
             problems += images.orphans(config, {d.root for d in declared})
     return problems
 

@@ -197,6 +197,13 @@ def test_image_set_refuses_bad_input_and_writes_nothing(repo: Path) -> None:
         assert hint is None or hint in proc.stderr, (args, proc.stderr)
         assert "Traceback" not in proc.stderr
     assert not (repo / "images").exists()
+    # a spec synth would refuse: nothing is recorded (not even the folder)
+    spec = repo / "specs" / "web.yaml"
+    spec.write_text(spec.read_text().replace("cpu: 256", "cpu: 300"))
+    proc = ecsform("image", "set", "specs/web.yaml", "--env", "dev", f"app={NEW}", cwd=repo)
+    assert proc.returncode == 2 and "specs/web.yaml:2:6: error ECS-C10" in proc.stderr, proc.stderr
+    assert not (repo / "images").exists()
+    spec.write_text(WEB)
     # without an ecsform.yaml there is no images folder
     (repo / "ecsform.yaml").unlink()
     proc = ecsform("image", "set", "specs/job.yaml", "etl=x:1", cwd=repo)
@@ -272,8 +279,11 @@ def test_a_file_no_root_claims_is_an_error_when_every_spec_is_read(repo: Path) -
     assert proc.returncode == 2
     assert "images/web/prd.yaml:1:1: error IMAGES-ROOT: no spec produces root web/prd" in proc.stderr
     assert "did you mean 'web/prod'?" in proc.stderr
-    # a run over one spec cannot tell: the file may belong to a spec it did not read
+    # a run over one spec, or one environment, cannot tell: the file may belong to a root it did not read
     assert ecsform("validate", "specs/job.yaml", cwd=repo).returncode == 0
+    (repo / "images" / "web" / "prd.yaml").rename(repo / "images" / "web" / "prod.yaml")
+    assert ecsform("validate", "specs", "--env", "dev", cwd=repo).returncode == 0
+    (repo / "images" / "web" / "prod.yaml").rename(repo / "images" / "web" / "prd.yaml")
     assert ecsform("synth", "specs", "--out", "build", cwd=repo).returncode == 2
     assert not (repo / "build").exists()
 
