@@ -751,10 +751,7 @@ def _roll_back(
     ECS's circuit breaker started), and wait for that."""
     from .aws import deploy as ecs_deploy
 
-    described = {
-        s["serviceName"]: s
-        for s in live.ecs.describe_services(cluster=cluster, services=[w.service for w in watches])["services"]
-    }
+    described = ecs_deploy.describe(live.ecs, cluster, [w.service for w in watches])
     back = []
     for w in watches:
         service = described[w.service]

@@ -163,6 +163,7 @@ class Watch:
     previous: str  # the revision the service ran before (what --rollback restores)
     last: str = ""  # the last progress line said
     failed_seen: set[str] = field(default_factory=set)  # stopped tasks already reported
+    failed_count: int = 0  # the deployment's failedTasks when its stopped tasks were last listed
 
 
 @dataclass(frozen=True)
@@ -171,9 +172,23 @@ class Outcome:
     message: str
 
 
+def running_before(service: dict[str, Any], arn: str) -> str:
+    """The revision a service runs before a deploy of `arn`: its PRIMARY deployment's, or, while a deployment of
+    `arn` is already under way, the older one it replaces."""
+    p = primary(service) or {}
+    if p.get("taskDefinition") == arn:
+        older = [
+            d for d in service.get("deployments", []) if d.get("status") == "ACTIVE" and d.get("taskDefinition") != arn
+        ]
+        if older:
+            return str(older[0].get("taskDefinition"))
+    return str(p.get("taskDefinition") or service.get("taskDefinition", ""))
+
+
 def start(ecs: Any, cluster: str, service: dict[str, Any], arn: str, *, previous: str | None = None) -> Watch:
-    """UpdateService to `arn`: the watch of the deployment it starts."""
-    before = previous or (primary(service) or {}).get("taskDefinition") or service.get("taskDefinition", "")
+    """UpdateService to `arn`: the watch of the deployment it starts (ECS starts none when the service's
+    deployment of `arn` is under way already: that one is watched)."""
+    before = previous or running_before(service, arn)
     updated = ecs.update_service(cluster=cluster, service=service["serviceName"], taskDefinition=arn)["service"]
     mine = next(
         (d for d in updated.get("deployments", []) if d.get("status") == "PRIMARY" and d.get("taskDefinition") == arn),
@@ -254,6 +269,15 @@ def evaluate(service: dict[str, Any], watch: Watch) -> Outcome | None:
     return None
 
 
+def describe(ecs: Any, cluster: str, names: list[str]) -> dict[str, dict[str, Any]]:
+    """DescribeServices of `names` (ten at a time), by name."""
+    out: dict[str, dict[str, Any]] = {}
+    for i in range(0, len(names), DESCRIBE_SERVICES_MAX):
+        response = ecs.describe_services(cluster=cluster, services=names[i : i + DESCRIBE_SERVICES_MAX])
+        out.update({s["serviceName"]: s for s in response.get("services", [])})
+    return out
+
+
 def stopped_tasks(ecs: Any, cluster: str, deployment: str, seen: set[str]) -> list[str]:
     """What the tasks a deployment started and ECS stopped say (not those in `seen`, which get added)."""
     if not deployment:
@@ -309,20 +333,20 @@ def wait(
         for w in pending:
             by_cluster.setdefault(w.cluster, []).append(w)
         for cluster, group in by_cluster.items():
-            names = [w.service for w in group]
-            described = {}
-            for i in range(0, len(names), DESCRIBE_SERVICES_MAX):
-                response = ecs.describe_services(cluster=cluster, services=names[i : i + DESCRIBE_SERVICES_MAX])
-                described.update({s["serviceName"]: s for s in response.get("services", [])})
+            described = describe(ecs, cluster, [w.service for w in group])
             for w in group:
                 service = described.get(w.service, {"deployments": []})
                 line = progress(service, w)
                 if line != w.last:
                     say(f"{w.service}: {line}")
                     w.last = line
-                for text in stopped_tasks(ecs, cluster, w.deployment, w.failed_seen):
-                    say(f"{w.service}: {text}")
                 outcome = evaluate(service, w)
+                mine = next((d for d in service.get("deployments", []) if d.get("id") == w.deployment), {})
+                failed = int(mine.get("failedTasks", 0))
+                if failed > w.failed_count or (outcome is not None and not outcome.ok):  # ListTasks only then
+                    w.failed_count = failed
+                    for text in stopped_tasks(ecs, cluster, w.deployment, w.failed_seen):
+                        say(f"{w.service}: {text}")
                 if outcome is not None:
                     outcomes[(w.cluster, w.service)] = outcome
         pending = [w for w in pending if (w.cluster, w.service) not in outcomes]

@@ -172,6 +172,11 @@ def test_deploy_rolls_out_fails_rolls_back_and_prune_keeps_what_runs(project: di
     assert running(ecs) == {FAMILY: (f"{FAMILY}:2",), f"{FAMILY}-cb": (f"{FAMILY}:2",)}
     assert "already runs" in deploy(2).stdout  # again: nothing to do, no new deployment
 
+    # a rollout that does not finish in time fails too (and is rolled back): the deployment goes on in ECS otherwise
+    late = deploy(4, "--timeout", "1", "--poll-interval", "2", "--rollback")
+    assert late.returncode == 1 and f"{FAMILY}: FAILED: not done after 1 s (last: {FAMILY}:4 IN_PROGRESS" in late.stdout
+    assert running(ecs) == {FAMILY: (f"{FAMILY}:2",), f"{FAMILY}-cb": (f"{FAMILY}:2",)}
+
     # revision 4's image was never pushed: the tasks cannot start, the rollout fails, --rollback restores revision 2
     failed = deploy(4, "--rollback")
     assert failed.returncode == 1, failed.stdout + failed.stderr

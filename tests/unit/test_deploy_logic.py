@@ -98,30 +98,6 @@ def test_failed_tasks_without_a_circuit_breaker_stop_the_wait_at_its_threshold()
     assert ecs_deploy.evaluate({**failing, **service(*failing["deployments"], breaker=True)}, WATCH) is None
 
 
-def test_wait_says_each_step_once_and_times_out() -> None:
-    said: list[str] = []
-    now = [0.0]
-
-    class Ecs:  # the two calls `wait` makes, answered from data
-        def describe_services(self, cluster: str, services: list[str]) -> dict:
-            return {"services": [service(deployment("ecs-svc/new", NEW, running=1))]}
-
-        def list_tasks(self, **_: object) -> dict:
-            return {"taskArns": []}
-
-    outcomes = ecs_deploy.wait(
-        Ecs(),
-        [ecs_deploy.Watch("apps", "web", "ecs-svc/new", NEW, OLD)],
-        30,
-        10,
-        said.append,
-        clock=lambda: now[0],
-        sleep=lambda s: now.__setitem__(0, now[0] + s),
-    )
-    assert said == ["web: web:4 IN_PROGRESS: 1/2 running, 0 pending, 0 failed"]
-    assert not outcomes[("apps", "web")].ok and "not done after 30 s" in outcomes[("apps", "web")].message
-
-
 def test_stopped_tasks_read_as_people_read_them() -> None:
     lines = ecs_deploy.task_lines(
         {
