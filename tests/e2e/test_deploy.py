@@ -332,6 +332,10 @@ def test_bad_input_is_a_finding_and_changes_nothing(project: dict[str, Any], aws
         assert proc.returncode == 2, (args, proc.stdout, proc.stderr)
         assert expected in proc.stderr, (args, proc.stderr)
         assert hint is None or hint in proc.stderr, (args, proc.stderr)
+    # a root no service is bound to: a no-op that says so (the job's binding has a cluster, no services)
+    idle = _run("deploy", "specs/financial-etl.json", "--config", "service.yaml", env=env, cwd=work)
+    assert idle.returncode == 0, idle.stderr
+    assert "financial-etl: no service is bound to it: nothing to deploy" in idle.stdout
     # an unknown service, with the cluster's services as the hint
     typo = _run(
         "deploy", "specs/typo.yaml", "--config", "service.yaml", "--task-definition", arns[2], env=env, cwd=work
