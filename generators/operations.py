@@ -11,6 +11,7 @@ the sessions, targets and AWS-* findings of generators/aws/session.py.
 from __future__ import annotations
 
 import contextlib
+import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
@@ -429,7 +430,7 @@ class Bound:
         path = f.path
         if len(path) >= 3 and path[:2] == ("x-ecsform", "deploy"):
             field = str(path[2])
-            snake = {"services": "services", "cluster": "cluster", "network": "network"}.get(field, field)
+            snake = re.sub(r"(?<!^)(?=[A-Z])", "_", field).lower()  # launchType -> launch_type, as the model names it
             ext = self.checked.extension
             spec_sets = ext is not None and ext.deploy is not None and snake in ext.deploy.model_fields_set
             config = options.config
