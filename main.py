@@ -111,8 +111,8 @@ FormatOpt = Annotated[
 ]
 
 
-def _report(findings: list[Finding], fmt: str = "text") -> None:
-    report.emit(findings, fmt)
+def _report(findings: list[Finding], fmt: str = "text", notes: bool = False) -> None:
+    report.emit(findings, fmt, notes=notes)
 
 
 def _notes_stream(fmt: str) -> TextIO:
@@ -120,12 +120,12 @@ def _notes_stream(fmt: str) -> TextIO:
     return sys.stdout if fmt == "text" else sys.stderr
 
 
-def _run(action: Callable[[], list[Finding]], fmt: str = "text") -> None:
+def _run(action: Callable[[], list[Finding]], fmt: str = "text", notes: bool = False) -> None:
     """Run a command body: report findings, map EcsformError to exit 2 and anything else to exit 70."""
     try:
         warnings = action()
     except EcsformError as exc:
-        _report(exc.findings, fmt)
+        _report(exc.findings, fmt, notes)
         raise typer.Exit(EXIT_INVALID)
     except (typer.Exit, typer.Abort):
         raise
@@ -139,7 +139,7 @@ def _run(action: Callable[[], list[Finding]], fmt: str = "text") -> None:
             file=sys.stderr,
         )
         raise typer.Exit(EXIT_INTERNAL)
-    _report(warnings, fmt)
+    _report(warnings, fmt, notes)
 
 
 def _flag_error(rule: str, message: str, flag: str, hint: str | None) -> EcsformError:
@@ -183,6 +183,14 @@ def validate(
     config: ConfigOpt = None,
     no_config: NoConfigOpt = False,
     output_format: FormatOpt = report.Format.text,
+    notes: Annotated[
+        bool,
+        typer.Option(
+            "--notes",
+            help="Also print the notes (hardening advice such as a writable root filesystem, and information), "
+            "which are otherwise only counted; json and sarif always hold them.",
+        ),
+    ] = False,
 ) -> None:
     """Check specs against the ECS API model and every rule; print each problem as FILE:LINE:COL."""
 
@@ -195,7 +203,7 @@ def validate(
             raise EcsformError(findings)
         return findings
 
-    _run(action, output_format.value)
+    _run(action, output_format.value, notes)
 
 
 @app.command()

@@ -50,7 +50,7 @@ BUILTIN: list[tuple[str, Severity, str]] = [
     ),
     ("ROOT-NESTED", Severity.ERROR, "One root's folder would sit inside another's."),
     ("REGION-AMBIGUOUS", Severity.ERROR, "The spec points at several regions and sets none."),
-    ("REGION-UNSET", Severity.WARNING, "No region in the spec; the provider reads AWS_REGION."),
+    ("REGION-UNSET", Severity.NOTE, "No region in the spec; the provider reads AWS_REGION."),
     ("LOGS-REGION", Severity.ERROR, "awslogs writes to another region than the one ecsform creates its log group in."),
     ("SECRET-UNRESOLVED", Severity.ERROR, "A partial secret ARN in another region cannot be resolved to its full ARN."),
     ("OUT-NOT-ECSFORM", Severity.ERROR, "--out names a folder ecsform did not write."),

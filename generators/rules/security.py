@@ -1,6 +1,7 @@
 """SEC. Hardening the user decides: ecsform never changes what a container runs with on its own; it says where a
-task leaves a setting to ECS's default, and the policy block (generators/spec/policy.py) says how loudly: off, warn
-(a warning), require (an error), or default-true (ecsform writes the hardened value, shown in render)."""
+task leaves a setting to ECS's default, and the policy block (generators/spec/policy.py) says how loudly: off, note
+(hardening advice, the default: counted, listed by `ecsform validate --notes`), warn (a warning), require (an
+error), or default-true (ecsform writes the hardened value, shown in render)."""
 
 from __future__ import annotations
 
@@ -12,11 +13,16 @@ from ._util import label
 from ._write_paths import write_paths
 from .registry import Context, Rule, rule
 
-E, W = Severity.ERROR, Severity.WARNING
+E, W, N = Severity.ERROR, Severity.WARNING, Severity.NOTE
 
 
 def _level(ctx: Context, rule_id: str) -> str:
     return policy_level(ctx.policy, rule_id)
+
+
+def _advice(level: str) -> Severity:
+    """What a level that does not require gives: a note (the default), or a warning when the policy says warn."""
+    return W if level == "warn" else N
 
 
 def _mounted(c: dict[str, Any]) -> set[str]:
@@ -52,9 +58,9 @@ def _readonly_hint(c: dict[str, Any]) -> str:
 
 @rule(
     "SEC-READONLY-ROOT",
-    W,
+    N,
     "A Linux container does not set readonlyRootFilesystem, so ECS gives it a writable root filesystem "
-    "(policy readonlyRootFilesystem: warn, the default; require makes it an error unless true).",
+    "(policy readonlyRootFilesystem: note, the default; warn makes it a warning, require an error unless true).",
     "BC ContainerDefinition.readonlyRootFilesystem; checkov CKV_AWS_336; docker-library/docs nginx",
 )
 def readonly_root(r: Rule, ctx: Context) -> Iterator[Finding]:
@@ -80,6 +86,7 @@ def readonly_root(r: Rule, ctx: Context) -> Iterator[Finding]:
                 "writable root filesystem",
                 path,
                 _readonly_hint(c),
+                severity=_advice(level),
             )
 
 
@@ -89,9 +96,9 @@ def _root(user: Any) -> bool:
 
 @rule(
     "SEC-NON-ROOT",
-    W,
-    "A Linux container runs as root: its `user` is root or 0 (policy nonRootUser: warn, the default); with "
-    "require, every Linux container writes a non-root `user`.",
+    N,
+    "A Linux container runs as root: its `user` is root or 0 (policy nonRootUser: note, the default; warn makes "
+    "it a warning); with require, every Linux container writes a non-root `user`.",
     'BC ContainerDefinition.user ("We recommend using a non-root user for better security.")',
 )
 def non_root_user(r: Rule, ctx: Context) -> Iterator[Finding]:
@@ -109,7 +116,7 @@ def non_root_user(r: Rule, ctx: Context) -> Iterator[Finding]:
                 f"container {label(c, path)} runs as root (user {user!r})",
                 path + ("user",),
                 hint,
-                severity=E if level == "require" else W,
+                severity=E if level == "require" else _advice(level),
             )
         elif level == "require" and "user" not in c and not ctx.written(path + ("user",)):
             yield r.finding(
@@ -128,9 +135,9 @@ def _needs_tls(efs: dict[str, Any]) -> bool:
 
 @rule(
     "SEC-EFS-TRANSIT",
-    W,
+    N,
     "An EFS volume does not set transitEncryption, so ECS mounts it without TLS (policy efsTransitEncryption: "
-    "warn, the default; require makes it an error unless ENABLED).",
+    "note, the default; warn makes it a warning, require an error unless ENABLED).",
     "BC EFSVolumeConfiguration.transitEncryption; checkov CKV_AWS_97",
 )
 def efs_transit(r: Rule, ctx: Context) -> Iterator[Finding]:
@@ -156,11 +163,12 @@ def efs_transit(r: Rule, ctx: Context) -> Iterator[Finding]:
                 severity=E,
                 at_key=value is None,
             )
-        elif level == "warn" and value is None and not ctx.written(where + ("transitEncryption",)):
+        elif level in ("note", "warn") and value is None and not ctx.written(where + ("transitEncryption",)):
             yield r.finding(
                 f"volume {v.get('name', '')!r} does not set transitEncryption: ECS mounts the file system "
                 "without TLS (DISABLED)",
                 where,
                 hint,
                 at_key=True,
+                severity=_advice(level),
             )

@@ -37,7 +37,7 @@ def _partial(name: str, index: int, line: int) -> tuple:
 def _readonly(name: str, line: int) -> tuple:
     return (
         "SEC-READONLY-ROOT",
-        Severity.WARNING,
+        Severity.NOTE,
         line,
         9,
         ("containerDefinitions", 0),
@@ -92,9 +92,9 @@ def test_example_2_warnings_only() -> None:
     assert [(f[0], f[1]) for f in found] == [
         ("ECS-H9", Severity.WARNING),
         ("ECS-M4", Severity.WARNING),
-        ("SEC-READONLY-ROOT", Severity.WARNING),
+        ("SEC-READONLY-ROOT", Severity.NOTE),
         ("ECS-H5", Severity.WARNING),
-        ("SEC-EFS-TRANSIT", Severity.WARNING),
+        ("SEC-EFS-TRANSIT", Severity.NOTE),
     ]
     assert found[3] == _partial("db-connection", 0, 22)
     assert found[2] == _readonly("etl", 11)
