@@ -412,6 +412,68 @@ def graph(
     _run(action)
 
 
+class IamFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
+@app.command("iam")
+def iam_command(
+    paths: PathsArg,
+    env: EnvOpt = None,
+    region: RegionOpt = None,
+    policy: PolicyOpt = None,
+    config: ConfigOpt = None,
+    no_config: NoConfigOpt = False,
+    format: Annotated[
+        IamFormat,
+        typer.Option("--format", help="text (a policy document per role) or json (one document for every root)."),
+    ] = IamFormat.text,
+) -> None:
+    """Print the IAM permissions of each root's roles: what a role the spec brings must allow (ECS-M4's warning
+    counts them), what a role ecsform creates is given. Nothing is asked of AWS: `ecsform verify` checks brought
+    roles there."""
+    from generators import permissions
+
+    def action() -> list[Finding]:
+        found = project_config.for_command(config, no_config)
+        options = Options(env=env, region=region, config=found, policy=policy)
+        plans, findings = validation.build_plans(paths, options)
+        roots = [
+            {
+                "file": p.file,
+                "environment": p.environment,
+                "family": p.family,
+                "roles": permissions.roles(
+                    p.permissions,
+                    {f: p.register[f] for f in (permissions.EXECUTION, permissions.TASK) if f in p.register},
+                ),
+            }
+            for p in plans
+        ]
+        if format is IamFormat.json:
+            sys.stdout.write(json.dumps({"version": 1, "roots": roots}, indent=2, ensure_ascii=False) + "\n")
+            return findings
+        for root in roots:
+            where = root["file"] + (f" (environment {root['environment']})" if root["environment"] else "")
+            print(f"{where}: family {root['family']}")
+            if not root["roles"]:
+                print("  no role needs a permission: the task references nothing that needs one")
+            for role in root["roles"]:
+                name = "execution role" if role["field"] == permissions.EXECUTION else "task role"
+                if role["brought"]:
+                    print(f"  {name} {role['role']} ({role['field']}, brought): its policies must allow")
+                else:
+                    print(f"  {name} (created by the root): it is given")
+                document = json.dumps(role["policy"], indent=2, ensure_ascii=False)
+                print("\n".join("    " + line for line in document.splitlines()))
+                for arn in role["managedPolicyArns"]:
+                    print(f"    and the managed policy {arn}")
+        return findings
+
+    _run(action)
+
+
 @app.command()
 def verify(
     paths: PathsArg,

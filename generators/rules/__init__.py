@@ -248,6 +248,19 @@ NOT_CONFIGURABLE = frozenset(
 )
 
 
+# Ids that are no longer rules, and what reports their findings now: a policy's `rules:` or an x-ecsform.ignore entry
+# that names one is an error whose hint says where to go (POLICY-INVALID, IGNORE-INVALID).
+RETIRED = {
+    "ECS-H9": "ECS-M4 (one warning per brought role) now says what the execution role must allow for secrets",
+    "ECS-H13": "ECS-M4 (one warning per brought role) now says what the execution role must allow for environment files",
+}
+
+
+def retired(rule_id: str) -> str | None:
+    """Where the findings of a retired rule id went (None for an id that was never retired)."""
+    return RETIRED.get(rule_id)
+
+
 # the modules of this package that hold no rules
 NOT_RULE_MODULES = frozenset({"fields", "registry", "suppressions"})
 _loaded = False

@@ -392,34 +392,19 @@ def _firelens_config_needs(ctx: Context) -> list[aws.Need]:
 @rule(
     "ECS-I11",
     W,
-    "FireLens permissions: a brought execution role reads an S3 configuration file; the task role "
-    "writes to the AWS outputs the awsfirelens options name (the warning lists the statements).",
+    "FireLens writes to the AWS outputs the awsfirelens options name with the task role: the task has one, and "
+    "a role ecsform creates is given those permissions in x-ecsform.taskRole.statements (a brought role: ECS-M4).",
     "docs I11; DG23 using_firelens.md",
 )
 def firelens_permissions(r: Rule, ctx: Context) -> Iterator[Finding]:
-    exec_role = ctx.execution_role_arn
-    needs = _firelens_config_needs(ctx)
-    if exec_role is not None and needs:
-        yield r.finding(
-            f"ecsform cannot see the policy of execution role {exec_role}; to read the FireLens "
-            f"configuration it needs {aws.describe_needs(needs)}",
-            ("executionRoleArn",),
-            f"make sure its policy has {aws.policy_json(needs)}",
-        )
-    task_role = ctx.task_role_arn
-    account, partition = aws.role_account(task_role or ctx.execution_role_arn)
+    if ctx.task_role_arn is not None:
+        return  # a brought task role: ECS-M4 says what it must allow
+    account, partition = aws.role_account(ctx.execution_role_arn)
     needs, where = _destination_needs(ctx, account or next(iter(aws.spec_accounts(ctx)), None), partition)
     if not needs:
         return
     what = f"{aws.describe_needs(needs)}{aws.placeholders_note(needs)}"
-    if task_role is not None:
-        yield r.finding(
-            f"ecsform cannot see the policy of task role {task_role}; FireLens writes the logs with it "
-            f"and needs {what}",
-            ("taskRoleArn",),
-            f"make sure its policy has {aws.policy_json(needs)}",
-        )
-    elif not ctx.task_role_possible:
+    if not ctx.task_role_possible:
         yield r.finding(
             f"the task has no task role (x-ecsform.taskRole.create is false), so FireLens cannot write "
             f"the logs; it needs {what}",

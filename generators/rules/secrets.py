@@ -290,29 +290,6 @@ def _execution_needs(ctx: Context) -> list[aws.Need]:
 
 
 @rule(
-    "ECS-H9",
-    W,
-    "A brought execution role must allow reading every secret, parameter and repository "
-    "credential the task references (the warning lists the statements).",
-    "docs H9; DG23 task_execution_IAM_role.md",
-)
-def execution_role_secret_permissions(r: Rule, ctx: Context) -> Iterator[Finding]:
-    role = ctx.execution_role_arn
-    if role is None:
-        return  # ecsform creates the role and grants exactly these
-    needs = _execution_needs(ctx)
-    if needs:
-        yield r.finding(
-            f"ecsform cannot see the policy of execution role {role}; to start the task it needs "
-            f"{aws.describe_needs(needs)}{aws.placeholders_note(needs)}",
-            ("executionRoleArn",),
-            f"make sure its policy has {aws.policy_json(needs)}, plus kms:Decrypt on the key if a "
-            "customer-managed KMS key encrypts them; or remove executionRoleArn to let ecsform create "
-            "the role",
-        )
-
-
-@rule(
     "ECS-H11",
     W,
     "repositoryCredentials.credentialsParameter is a Secrets Manager secret, ARN or name in the "
@@ -385,25 +362,3 @@ def _environment_file_needs(ctx: Context) -> list[aws.Need]:
         aws.Need(("s3:GetObject",), tuple(objects)),
         aws.Need(("s3:GetBucketLocation",), tuple(sorted({aws.s3_bucket_arn(o) for o in objects}))),
     ]
-
-
-@rule(
-    "ECS-H13",
-    W,
-    "A brought execution role must allow s3:GetObject on every environment file and "
-    "s3:GetBucketLocation on its bucket.",
-    "docs H13; DG23 taskdef-envfiles.md",
-)
-def environment_files_permissions(r: Rule, ctx: Context) -> Iterator[Finding]:
-    role = ctx.execution_role_arn
-    if role is None:
-        return
-    needs = _environment_file_needs(ctx)
-    if needs:
-        yield r.finding(
-            f"ecsform cannot see the policy of execution role {role}; to read the environment files "
-            f"it needs {aws.describe_needs(needs)}",
-            ("executionRoleArn",),
-            f"make sure its policy has {aws.policy_json(needs)}; or remove executionRoleArn to let "
-            "ecsform create the role",
-        )

@@ -283,8 +283,8 @@ def efs_fields(r: Rule, ctx: Context) -> Iterator[Finding]:
 @rule(
     "ECS-J8",
     W,
-    "EFS support: not on EXTERNAL or Windows; with IAM authorization, a brought task role must "
-    "allow elasticfilesystem:ClientMount (and ClientWrite unless read-only).",
+    "EFS volumes are not supported on EXTERNAL instances or for Windows containers (what a brought task role "
+    "must allow for IAM authorization: ECS-M4).",
     "docs J8; DG23 efs-volumes.md; BC EFSAuthorizationConfig.iam",
 )
 def efs_support(r: Rule, ctx: Context) -> Iterator[Finding]:
@@ -302,16 +302,6 @@ def efs_support(r: Rule, ctx: Context) -> Iterator[Finding]:
                 path,
                 "use an FSx for Windows File Server volume",
                 at_key=True,
-            )
-    role = ctx.task_role_arn
-    if role is not None:
-        needs = _efs_needs(ctx, role)
-        if needs:
-            yield r.finding(
-                f"ecsform cannot see the policy of task role {role}; ECS mounts the IAM-authorized EFS "
-                f"volumes with it and needs {aws.describe_needs(needs)}{aws.placeholders_note(needs)}",
-                ("taskRoleArn",),
-                f"make sure its policy has {aws.policy_json(needs)}",
             )
 
 

@@ -140,6 +140,8 @@ class RuleCatalog(Protocol):
 
     def configurable(self, rule_id: str) -> str | None: ...
 
+    def retired(self, rule_id: str) -> str | None: ...
+
 
 def parse(raw: Any, prefix: Path = (), *, catalog: RuleCatalog) -> tuple[Policy | None, list[Finding]]:
     """One policy layer from a plain mapping; findings carry paths under `prefix` (not yet located)."""
@@ -208,7 +210,9 @@ def parse(raw: Any, prefix: Path = (), *, catalog: RuleCatalog) -> tuple[Policy 
                     Severity.ERROR,
                     f"no rule {rule_id!r}",
                     where,
-                    did_you_mean(rule_id, sorted(known)) or "`python main.py rules` lists every rule",
+                    catalog.retired(rule_id)
+                    or did_you_mean(rule_id, sorted(known))
+                    or "`python main.py rules` lists every rule",
                     at_key=True,
                 )
             )

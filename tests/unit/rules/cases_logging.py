@@ -139,10 +139,11 @@ CASES = [
         id="s3-arn",
     ),
     Case(
-        "ECS-I11",
+        "ECS-M4",
         good=firelens({"Name": "stdout"}, taskRoleArn=TASK_ROLE),
         bad=firelens(CW_OUTPUT, taskRoleArn=TASK_ROLE),
         path=("taskRoleArn",),
+        id="firelens-output",
     ),
     Case(
         "ECS-I11",
@@ -162,7 +163,7 @@ CASES = [
         id="managed-role",
     ),
     Case(
-        "ECS-I11",
+        "ECS-M4",
         good=firelens(router_options={"config-file-type": "s3", "config-file-value": S3_CONFIG}, base=BASE_EC2),
         bad=firelens(
             router_options={"config-file-type": "s3", "config-file-value": S3_CONFIG},
@@ -170,7 +171,7 @@ CASES = [
             executionRoleArn=EXECUTION_ROLE,
         ),
         path=("executionRoleArn",),
-        id="s3-config",
+        id="firelens-s3-config",
     ),
     Case(
         "ECS-I12",

@@ -106,11 +106,12 @@ CASES = [
         id="credentials",
     ),
     Case(
-        "ECS-H9",
+        "ECS-M4",
         good=secrets(SECRET, PARAM),
         bad=secrets(SECRET, "db-url", role=EXECUTION_ROLE),
         path=("executionRoleArn",),
-        note="good: ecsform creates the role",
+        note="good: ecsform creates the role; bad: the brought role must read the secret and the parameter",
+        id="secrets",
     ),
     Case(
         "ECS-H11",
@@ -138,12 +139,13 @@ CASES = [
         id="extension",
     ),
     Case(
-        "ECS-H13",
+        "ECS-M4",
         good=with_containers(container(environmentFiles=[{"type": "s3", "value": ENV_FILE}])),
         bad=with_containers(
             container(environmentFiles=[{"type": "s3", "value": ENV_FILE}]), executionRoleArn=EXECUTION_ROLE
         ),
         path=("executionRoleArn",),
+        id="environment-files",
     ),
     Case(
         "ECS-H6",

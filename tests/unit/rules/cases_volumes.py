@@ -118,10 +118,11 @@ CASES = [
         extension={"efs": {"shared": {}}},
     ),
     Case(
-        "ECS-J8",
+        "ECS-M4",
         good=vol(efs({"iam": "ENABLED"})),
         bad=vol(efs({"iam": "ENABLED"}), taskRoleArn=TASK_ROLE),
         path=("taskRoleArn",),
+        id="efs-iam",
     ),
     Case(
         "ECS-J8",
