@@ -37,6 +37,8 @@ def services(needs: list[aws.Need]) -> list[str]:
 def brought_role_permissions(r: Rule, ctx: Context) -> Iterator[Finding]:
     for field, needs in brought_role_needs(ctx).items():
         role = ctx.task[field]
+        if not (aws.ROLE_ARN.match(role) or aws.ROLE_NAME.match(role)):
+            continue  # not a role: ECS-M1 reports the value, one finding for one cause
         statements = [aws.statement(n) for n in needs]
         finding = r.finding(
             f"ecsform cannot see the policy of {_ROLE[field]} {role}; the task needs {len(statements)} "

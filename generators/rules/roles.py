@@ -52,10 +52,10 @@ def role_arn_format(r: Rule, ctx: Context) -> Iterator[Finding]:
 
 @rule(
     "ECS-M2",
-    W,
-    "A brought role can be assumed by ecs-tasks.amazonaws.com: never a service-linked role (run time: "
-    "the task cannot assume it).",
-    "docs M2; DG23 task_execution_IAM_role.md; IAM service-linked roles",
+    E,
+    "A brought role can be assumed by ecs-tasks.amazonaws.com: never a service-linked role (ECS registers it; "
+    'the task never launches: "ECS was unable to assume the role").',
+    "docs M2; DG23 task_execution_IAM_role.md; IAM service-linked roles; aws-samples/aws-modern-application-workshop#88",
 )
 def role_trust(r: Rule, ctx: Context) -> Iterator[Finding]:
     for field, value in _roles(ctx):

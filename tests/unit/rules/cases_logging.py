@@ -60,7 +60,7 @@ CASES = [
         good=logs("awslogs", dict(AWSLOGS, **{"awslogs-create-group": "true"})),
         bad=logs("awslogs", dict(AWSLOGS, **{"awslogs-create-group": "yes"})),
         path=("containerDefinitions", 0, "logConfiguration", "options", "awslogs-create-group"),
-        severity="warning",
+        severity="error",
     ),
     # the driver reads the option with strconv.ParseBool: the ADOT collector's ECS examples write "True"
     Case(
@@ -75,6 +75,15 @@ CASES = [
         good=logs("awslogs", dict(AWSLOGS, mode="non-blocking", **{"max-buffer-size": "25m"})),
         bad=logs("awslogs", dict(AWSLOGS, mode="blocking", **{"max-buffer-size": "25m"})),
         id="buffer",
+    ),
+    Case(
+        "ECS-I5",
+        good=logs("awslogs", dict(AWSLOGS, mode="non-blocking", **{"max-buffer-size": "25m"}), base=BASE_EC2),
+        bad=logs("awslogs", dict(AWSLOGS, mode="blocking", **{"max-buffer-size": "25m"}), base=BASE_EC2),
+        path=("containerDefinitions", 0, "logConfiguration", "options", "max-buffer-size"),
+        note="Docker refuses the pair (daemon/logger ValidateLogOpts): the container never starts on EC2",
+        severity="error",
+        id="buffer-ec2",
     ),
     Case(
         "ECS-I5",

@@ -152,7 +152,7 @@ CASES = [
         good=secrets(PARAM),
         bad=secrets("arn:aws:s3:::config-bucket/db-url"),
         path=("containerDefinitions", 0, "secrets", 0, "valueFrom"),
-        severity="warning",
+        severity="error",
         id="registered",
     ),
     Case(
@@ -160,7 +160,7 @@ CASES = [
         good=secrets(f"{SECRET}:password::"),
         bad=secrets(f"{PARAM}:password::"),
         path=("containerDefinitions", 0, "secrets", 0, "valueFrom"),
-        severity="warning",
+        severity="error",
         id="registered",
     ),
     Case(
@@ -168,7 +168,7 @@ CASES = [
         good=with_containers(container(repositoryCredentials={"credentialsParameter": SECRET})),
         bad=with_containers(container(repositoryCredentials={"credentialsParameter": PARAM})),
         path=("containerDefinitions", 0, "repositoryCredentials", "credentialsParameter"),
-        severity="warning",
+        severity="error",
         id="registered",
     ),
     Case(
@@ -176,7 +176,7 @@ CASES = [
         good=with_containers(container(environmentFiles=[{"type": "s3", "value": ENV_FILE}])),
         bad=with_containers(container(environmentFiles=[{"type": "s3", "value": "s3://config-bucket/app/prod.env"}])),
         path=("containerDefinitions", 0, "environmentFiles", 0, "value"),
-        severity="warning",
+        severity="error",
         id="registered",
     ),
     Case(

@@ -214,7 +214,7 @@ CASES = [
         good=vol(),
         bad=vol(mounts=[{"sourceVolume": "data", "containerPath": "data"}]),
         path=("containerDefinitions", 0, "mountPoints", 0, "containerPath"),
-        severity="warning",
+        severity="error",
         id="registered",
     ),
     # the ID formats are run time (a warning); rootDirectory with an access point is refused at registration
@@ -223,7 +223,7 @@ CASES = [
         good=vol({"efsVolumeConfiguration": EFS}),
         bad=vol({"efsVolumeConfiguration": {"fileSystemId": "my-file-system"}}),
         path=("volumes", 0, "efsVolumeConfiguration", "fileSystemId"),
-        severity="warning",
+        severity="error",
         id="id-format",
     ),
     Case(

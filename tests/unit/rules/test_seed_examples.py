@@ -69,6 +69,20 @@ def _statements(name: str) -> list:
     return m4.data["statements"]
 
 
+def _image(app: str) -> tuple:
+    return (
+        "SEC-IMAGE-TAG",
+        Severity.NOTE,
+        13,
+        22,
+        ("containerDefinitions", 0, "image"),
+        f"image '123456789012.dkr.ecr.us-east-1.amazonaws.com/financial-{app}:latest' is tagged latest: each start "
+        "may pull a different image",
+        "pin a release tag or a digest (name@sha256:...); ecsform's deployed images (var.images) let CI move it "
+        "without drift",
+    )
+
+
 def _expected(app: str, *secrets: str) -> list:
     """What the shared execution role must allow: the ECR pull and awslogs writes, and the secrets by partial ARN."""
     resources = [f"{SECRET}{s}-??????" for s in secrets]
@@ -96,6 +110,7 @@ def test_example_1_exact_warnings() -> None:
     assert _findings("financial-api.json") == [
         _brought(),
         _readonly("api", 11),
+        _image("api"),
         _partial("db-connection", 0, 28),
         _partial("openai-key", 1, 32),
     ]
@@ -107,11 +122,13 @@ def test_example_2_warnings_only() -> None:
     assert [(f[0], f[1]) for f in found] == [
         ("ECS-M4", Severity.WARNING),
         ("SEC-READONLY-ROOT", Severity.NOTE),
+        ("SEC-IMAGE-TAG", Severity.NOTE),
         ("ECS-H5", Severity.WARNING),
         ("SEC-EFS-TRANSIT", Severity.NOTE),
     ]
     assert found[0] == _brought()
-    assert found[2] == _partial("db-connection", 0, 22)
+    assert found[2] == _image("etl")
+    assert found[3] == _partial("db-connection", 0, 22)
     assert found[1] == _readonly("etl", 11)
     assert _statements("financial-etl.json") == _expected("etl", "db-connection")
 
@@ -124,11 +141,12 @@ def test_a_managed_role_gets_no_permission_warnings(tmp_path: Path) -> None:
     found = validation.check_text(text, "api.json")
     assert [(f.rule, bool(f.suppressed)) for f in found] == [
         ("SEC-READONLY-ROOT", True),
+        ("SEC-IMAGE-TAG", True),
         ("IGNORE-UNMATCHED", False),
         ("IGNORE-UNMATCHED", False),
     ]
-    assert [f.message for f in found[1:]] == [
+    assert [f.message for f in found[2:]] == [
         "the suppression of ECS-M4 at executionRoleArn matches no finding",
         "the suppression of ECS-H5 at containerDefinitions[0].secrets matches no finding",
     ]
-    assert [format_path(f.path) for f in found[1:]] == [f"x-ecsform.ignore[{i}]" for i in range(2)]
+    assert [format_path(f.path) for f in found[2:]] == [f"x-ecsform.ignore[{i}]" for i in range(2)]
