@@ -110,9 +110,9 @@ def _region(variant: Variant, override: str | None, target: Target | None = None
                 )
             ]
     return None, [
-        Finding(
+        Finding(  # a note: the root works as written wherever AWS_REGION is set, and Terraform names it otherwise
             "REGION-UNSET",
-            Severity.WARNING,
+            Severity.NOTE,
             "no region in the spec; the provider will take it from AWS_REGION",
             ("family",),
             "set x-ecsform.region, or pass --region",

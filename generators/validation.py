@@ -406,8 +406,10 @@ def _apart(a: Declared, b: Declared) -> bool:
 
 
 def failing(findings: list[Finding], strict: bool) -> bool:
-    """True when a run stops: an error, or with --strict any finding (suppressed ones never count)."""
-    return bool(errors_in(findings)) or (strict and any(f.suppressed is None for f in findings))
+    """True when a run stops: an error, or with --strict any warning (suppressed findings and notes never count)."""
+    return bool(errors_in(findings)) or (
+        strict and any(f.suppressed is None and f.severity is not Severity.NOTE for f in findings)
+    )
 
 
 def build_plans(paths: list[str], options: Options) -> tuple[list[planner.Plan], list[Finding]]:

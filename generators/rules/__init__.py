@@ -50,7 +50,7 @@ BUILTIN: list[tuple[str, Severity, str]] = [
     ),
     ("ROOT-NESTED", Severity.ERROR, "One root's folder would sit inside another's."),
     ("REGION-AMBIGUOUS", Severity.ERROR, "The spec points at several regions and sets none."),
-    ("REGION-UNSET", Severity.WARNING, "No region in the spec; the provider reads AWS_REGION."),
+    ("REGION-UNSET", Severity.NOTE, "No region in the spec; the provider reads AWS_REGION."),
     ("LOGS-REGION", Severity.ERROR, "awslogs writes to another region than the one ecsform creates its log group in."),
     ("SECRET-UNRESOLVED", Severity.ERROR, "A partial secret ARN in another region cannot be resolved to its full ARN."),
     ("OUT-NOT-ECSFORM", Severity.ERROR, "--out names a folder ecsform did not write."),
@@ -295,6 +295,19 @@ NOT_CONFIGURABLE = frozenset(
         "X-REF-VOLUME",
     }
 )
+
+
+# Ids that are no longer rules, and what reports their findings now: a policy's `rules:` or an x-ecsform.ignore entry
+# that names one is an error whose hint says where to go (POLICY-INVALID, IGNORE-INVALID).
+RETIRED = {
+    "ECS-H9": "ECS-M4 (one warning per brought role) now says what the execution role must allow for secrets",
+    "ECS-H13": "ECS-M4 (one warning per brought role) now says what the execution role must allow for environment files",
+}
+
+
+def retired(rule_id: str) -> str | None:
+    """Where the findings of a retired rule id went (None for an id that was never retired)."""
+    return RETIRED.get(rule_id)
 
 
 # the modules of this package that hold no rules
