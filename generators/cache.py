@@ -168,6 +168,7 @@ def _finding(f: Finding) -> dict[str, Any]:
         "environment": f.environment,
         "at_key": f.at_key,
         "suppressed": f.suppressed,
+        "data": f.data,
     }
 
 
@@ -184,6 +185,7 @@ def _unfinding(d: dict[str, Any]) -> Finding:
         d["environment"],
         bool(d["at_key"]),
         d["suppressed"],
+        d.get("data"),
     )
 
 

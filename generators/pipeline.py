@@ -15,7 +15,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
-from . import cache, locations
+from . import cache, images, locations
 from . import plan as planner
 from .errors import EcsformError, Finding, Severity, sorted_findings
 from .locations import display_path
@@ -169,11 +169,11 @@ def _adopted(run: "_Run", sink: Sink) -> list[dict[str, Any]]:
     return entries
 
 
-def root_inputs(out: Path, root: str) -> list[Path]:
-    """The files besides the spec, ecsform.yaml and the modules whose bytes decide a root's (`root` under `out`).
-    Each is a dependency of its spec's render-cache entry: changing, adding or removing one renders the spec again.
-    (Issue 20's deployed-images file is one line here.)"""
-    return []
+def root_inputs(options: Options, root: str) -> list[Path]:
+    """The files besides the spec, ecsform.yaml and the modules whose bytes decide a root's (the root as
+    manifest.json names it). Each is a dependency of its spec's render-cache entry: changing, adding or removing one
+    renders the spec again. The root's deployed images file (generators/images.py), with an ecsform.yaml."""
+    return [images.path_for(options.config, root)] if options.config is not None else []
 
 
 # Below this many spec files per process, forking costs more than it saves (as for validate).
@@ -281,7 +281,7 @@ class _Run:
         checked, findings, declared = check_file(file, o.env, self.base, o.region, o.config)
         outcome = cache.Outcome(findings, declared)
         if o.config is not None:
-            names = ["file", "defaults", "backend", "policy"]
+            names = ["file", "defaults", "backend", "policy", "images"]
             names += sorted({f"environments.{c.variant.environment}" for c in checked if c.variant.environment})
             outcome.deps += [["config", name, self.digest("config", name)] for name in names]
         if failing(findings, o.strict):
@@ -294,7 +294,8 @@ class _Run:
         for p in plans:
             root = self.render(p, None, modules)
             outcome.roots.append(root)
-            outcome.deps += [["file", str(f), self.digest("file", str(f))] for f in root_inputs(self.out, p.root)]
+            inputs = [display_path(f) for f in root_inputs(o, p.root)]
+            outcome.deps += [["file", f, self.digest("file", f)] for f in inputs]
         outcome.deps += [["module", m, self.digest("module", m)] for m in sorted(modules)]
         return outcome
 
@@ -324,6 +325,7 @@ class _Run:
             "spec": p.file,
             "files": sorted(rendered),
             **_config_used(options.config, p),
+            **({"images": p.images_file} if p.images_file else {}),
             "modules": [text for text, _ in local],
             "hash": root_hash(encoded, local, self.digests),
             **_deployment(p),

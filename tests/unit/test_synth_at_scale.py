@@ -102,6 +102,8 @@ def test_output_and_findings_are_the_same_whatever_the_workers_and_the_cache(
     first = seen["serial"]
     for name, result in seen.items():
         assert result == first, name
+        assert [f.data for f in result[2]] == [f.data for f in first[2]], name  # (not part of a finding's ==)
+    assert any(f.data for f in first[2])  # ECS-M4's statements
     assert first[2] and len(first[1]["roots"]) == 22  # (the specs' findings are suppressed by their ignores)
 
     # the same errors, in the same order, from every run (the one across specs between two cached entries too)
@@ -123,7 +125,8 @@ def test_output_and_findings_are_the_same_whatever_the_workers_and_the_cache(
 
 def test_the_cache_renders_only_what_changed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """One spec changed renders one; an ecsform.yaml environment renders the specs that have it; a module, the
-    policy file or a root's input file renders the specs that use it; the checks across specs still see all."""
+    policy file or a root's deployed images file renders the specs that use it; the checks across specs still see
+    all."""
     project = tmp_path / "project"
     shutil.copytree(REPO / "modules", project / "modules", ignore=shutil.ignore_patterns(".*"))
     (project / "ecsform.yaml").write_text(
@@ -140,8 +143,6 @@ def test_the_cache_renders_only_what_changed(tmp_path: Path, monkeypatch: pytest
         (specs / f"svc-{i}.json").write_text(json.dumps(data, indent=2))
     policy = tmp_path / "policy.yaml"
     policy.write_text("logRetentionDays: 30\n")
-    inputs: dict[str, Path] = {}
-    monkeypatch.setattr(pipeline, "root_inputs", lambda out, root: [inputs[root]] if root in inputs else [])
     spy = Spy(monkeypatch, tmp_path / "made.log")
     monkeypatch.chdir(project)
 
@@ -168,12 +169,12 @@ def test_the_cache_renders_only_what_changed(tmp_path: Path, monkeypatch: pytest
     assert synth() == everything  # every root calls it (manifest.json's hash names its files)
     policy.write_text("logRetentionDays: 90\n")
     assert synth() == everything
-    inputs["svc-3/dev"] = tmp_path / "images-svc-3-dev.json"
-    assert synth() == []  # (the hook is read when a spec is rendered: the entries made before do not name it)
-    spec = specs / "svc-3.json"
-    spec.write_text(spec.read_text() + "\n")
+    deployed = project / "images" / "svc-3" / "dev.yaml"  # the root's deployed images (ecsform image set)
+    deployed.parent.mkdir(parents=True)
+    deployed.write_text("app: registry.example.com/app:2.0\n")  # a file that was missing
     assert synth() == ["svc-3.json"]
-    inputs["svc-3/dev"].write_text('{"api": "registry.example.com/app:2"}')  # a file that was missing
+    assert "registry.example.com/app:2.0" in (project / "build" / "svc-3" / "dev" / "README.md").read_text()
+    deployed.write_text("app: registry.example.com/app:2.1\n")
     assert synth() == ["svc-3.json"]
     assert synth() == []
     # a new spec with the family of a cached one: the check across specs sees both
