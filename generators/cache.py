@@ -279,6 +279,7 @@ class Store:
         self._pid = 0
         self._unreadable = False
         self._rebuilt = False
+        self._busy = False
 
     def _connect(self, *, write: bool) -> Any:
         import sqlite3
@@ -286,8 +287,9 @@ class Store:
         if self._db is not None and self._pid == os.getpid():
             return self._db
         self._db = None  # a connection made before a fork is the parent's
-        if not write and (self._unreadable or not self.path.is_file()):
+        if (not write and (self._unreadable or not self.path.is_file())) or (write and self._busy):
             return None
+        db = None
         try:
             if write:
                 self.folder.mkdir(parents=True, exist_ok=True)
@@ -300,9 +302,15 @@ class Store:
                 "used INTEGER NOT NULL)"
             )
             db.execute("SELECT key, sha, blob, used FROM entries LIMIT 0")
-        except (sqlite3.Error, OSError):
+        except (sqlite3.Error, OSError) as exc:
+            if db is not None:
+                with _quiet():
+                    db.close()
             if not write:
                 self._unreadable = True  # (the process that writes makes it again)
+                return None
+            if _is_busy(exc):  # another run is writing it: this run stores nothing (it never waits twice)
+                self._busy = True
                 return None
             return self._connect(write=True) if self._rebuild() else None
         self._db, self._pid = db, os.getpid()
@@ -362,21 +370,26 @@ class Store:
             db.execute("BEGIN IMMEDIATE")
             db.executemany(statement, rows)
             db.execute("COMMIT")
-        except sqlite3.DatabaseError:  # not a database, or a corrupt one: made again, once
+        except sqlite3.Error as exc:
             with _quiet():
                 db.execute("ROLLBACK")
-            if self._rebuild():
-                self._db = None
+            if _is_busy(exc) or not isinstance(exc, sqlite3.DatabaseError):
+                self._busy = True  # another run held it longer than we wait: these entries are not kept
+            elif self._rebuild():  # not a database, or a corrupt one: made again, once
+                self.close()
                 self._write(statement, rows)
-        except sqlite3.Error:  # busy: another run held it longer than we wait; these entries are not kept
-            with _quiet():
-                db.execute("ROLLBACK")
 
     def close(self) -> None:
         if self._db is not None and self._pid == os.getpid():
             with _quiet():
                 self._db.close()
         self._db = None
+
+
+def _is_busy(exc: BaseException) -> bool:
+    """SQLITE_BUSY or SQLITE_LOCKED: another connection holds the database (not a fault of the database)."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    return isinstance(code, int) and code & 0xFF in (5, 6)
 
 
 class _quiet:

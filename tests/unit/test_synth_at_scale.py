@@ -230,6 +230,32 @@ def test_a_corrupt_foreign_or_tampered_cache_is_never_trusted(tmp_path: Path, mo
     assert (store / "CACHEDIR.TAG").read_text().startswith("Signature: 8a477f597d28d172789f06886806bc55")
 
 
+def test_a_cache_another_run_is_writing_is_waited_for_then_left_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Busy is not corrupt: a synth that cannot get the cache's write lock in time stores nothing, removes
+    nothing, and writes its output all the same."""
+    specs = tmp_path / "specs"
+    for i in range(3):
+        write_spec(specs, f"svc-{i}.json", f"svc-{i}")
+    store = tmp_path / "cache"
+    pipeline.synth([str(specs)], tmp_path / "first", Options(cache=store))
+    before = _rows(store)
+    monkeypatch.setattr(cache, "_BUSY_MS", 100)
+    write_spec(specs, "svc-9.json", "svc-9")
+    other = sqlite3.connect(store / cache.FILE_NAME, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another ecsform run, writing
+    try:
+        pipeline.synth([str(specs)], tmp_path / "second", Options(cache=store))
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert _rows(store) == before  # nothing stored, nothing removed
+    assert (tmp_path / "second" / "svc-9" / "main.tf").is_file()
+    pipeline.synth([str(specs)], tmp_path / "third", Options(cache=store))
+    assert len(_rows(store)) == 4
+
+
 def test_roots_stream_to_the_writer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The first root is staged before the last spec is loaded: no one holds every root."""
     specs = tmp_path / "specs"
