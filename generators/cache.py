@@ -275,18 +275,25 @@ class Store:
     def __init__(self, folder: Path) -> None:
         self.folder = Path(folder)
         self.path = self.folder / FILE_NAME
-        self._db: Any = None  # sqlite3.Connection (sqlite3 is imported when the cache is used)
+        self._db: dict[bool, Any] = {}  # write? -> sqlite3.Connection (sqlite3 is imported when the cache is used)
         self._pid = 0
         self._unreadable = False
         self._rebuilt = False
         self._busy = False
 
+    def prepare(self) -> None:
+        """Make the database (WAL mode, the table) before worker processes read it: readers only read, so they never
+        wait for one another or for the writer, and no connection crosses a fork."""
+        self._connect(write=True)
+        self.close()
+
     def _connect(self, *, write: bool) -> Any:
         import sqlite3
 
-        if self._db is not None and self._pid == os.getpid():
-            return self._db
-        self._db = None  # a connection made before a fork is the parent's
+        if self._pid != os.getpid():
+            self._db, self._pid = {}, os.getpid()  # connections made before a fork are the parent's
+        if write in self._db:
+            return self._db[write]
         if (not write and (self._unreadable or not self.path.is_file())) or (write and self._busy):
             return None
         db = None
@@ -294,13 +301,17 @@ class Store:
             if write:
                 self.folder.mkdir(parents=True, exist_ok=True)
                 _tag(self.folder)
-            db = sqlite3.connect(self.path, timeout=_BUSY_MS / 1000, isolation_level=None)
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=OFF")  # a cache need not survive a power cut: every entry is checked on read
-            db.execute(
-                "CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, sha TEXT NOT NULL, blob BLOB NOT NULL, "
-                "used INTEGER NOT NULL)"
-            )
+                db = sqlite3.connect(self.path, timeout=_BUSY_MS / 1000, isolation_level=None)
+                db.execute("PRAGMA journal_mode=WAL")
+                db.execute(
+                    "PRAGMA synchronous=OFF"
+                )  # a cache need not survive a power cut: entries are checked on read
+                db.execute(
+                    "CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, sha TEXT NOT NULL, "
+                    "blob BLOB NOT NULL, used INTEGER NOT NULL)"
+                )
+            else:  # read only: no schema, no journal mode (those would wait for the writer)
+                db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=_BUSY_MS / 1000)
             db.execute("SELECT key, sha, blob, used FROM entries LIMIT 0")
         except (sqlite3.Error, OSError) as exc:
             if db is not None:
@@ -313,7 +324,7 @@ class Store:
                 self._busy = True
                 return None
             return self._connect(write=True) if self._rebuild() else None
-        self._db, self._pid = db, os.getpid()
+        self._db[write] = db
         return db
 
     def _rebuild(self) -> bool:
@@ -380,10 +391,11 @@ class Store:
                 self._write(statement, rows)
 
     def close(self) -> None:
-        if self._db is not None and self._pid == os.getpid():
-            with _quiet():
-                self._db.close()
-        self._db = None
+        if self._pid == os.getpid():
+            for db in self._db.values():
+                with _quiet():
+                    db.close()
+        self._db = {}
 
 
 def _is_busy(exc: BaseException) -> bool:

@@ -197,6 +197,8 @@ class _Run:
         usable = options.cache is not None and not options.adopt
         self.store = cache.Store(options.cache) if usable and options.cache is not None else None
         self.parts = self._parts() if self.store is not None else []
+        if self.store is not None:
+            self.store.prepare()
 
     def _parts(self) -> list[str]:
         """What decides every root's bytes besides its spec: ecsform itself, the options, where the modules and
