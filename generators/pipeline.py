@@ -217,6 +217,8 @@ class _Run:
         ]
         if o.config is not None:
             parts.append(f"config={o.config.file}:{os.path.relpath(o.config.folder, out)}")
+        if o.engine == "cdk":  # which CDK package renders (cdk_compat.ENV_VAR; cdktn and cdktf write the same roots)
+            parts.append(f"cdk-package={os.environ.get('ECSFORM_CDK_PACKAGE', '').strip()}")
         return parts
 
     def outcomes(self) -> Iterator[tuple[Path, cache.Outcome, str | None, bytes | None]]:
