@@ -530,7 +530,7 @@ def changed(
                     f"(terraform destroy in its folder, from {since}'s synth) before its state is forgotten",
                     file=sys.stderr,
                 )
-        return []
+        return result.warnings
 
     _run(action)
 

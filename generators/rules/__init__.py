@@ -88,6 +88,12 @@ BUILTIN: list[tuple[str, Severity, str]] = [
     ("CHANGED-SINCE", Severity.ERROR, "ecsform changed without --since REF."),
     ("CHANGED-FORMAT", Severity.ERROR, "ecsform changed --format: not text, json, github-matrix or paths."),
     ("CHANGED-GIT", Severity.ERROR, "ecsform changed: not in a git repository, no such revision, or git failed."),
+    (
+        "CHANGED-BASE",
+        Severity.WARNING,
+        "ecsform changed: a spec (or, for every root, the configuration) does not validate in the revision compared "
+        "with; its roots count as changed.",
+    ),
     ("CDK-RUNTIME", Severity.ERROR, "--engine cdk: the CDK runtime cannot start (Node.js is missing, or jsii fails)."),
     (
         "CDK-PACKAGE",
