@@ -354,7 +354,8 @@ def configurable(rule_id: str) -> str | None:
 def markdown_table() -> str:
     lines = ["| id | severity | rule | source |", "|---|---|---|---|"]
     for rid, sev, summary, source in catalog():
-        cells = [rid, sev, summary, source]
+        # each row anchored by its id: SARIF's helpUri and links point at it (about.rule_uri)
+        cells = [rid, sev, f'<a id="{rid}"></a>{summary}', source]
         lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
     return "\n".join(lines) + "\n"
 
