@@ -414,12 +414,18 @@ def verify(
     config: ConfigOpt = None,
     no_config: NoConfigOpt = False,
     output_format: FormatOpt = report.Format.text,
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out", "-o", help="Where synth writes the roots (a root's local state is read there; default build)."
+        ),
+    ] = Path("build"),
 ) -> None:
     """Check what specs reference against the AWS account (read-only); exit 0 when all is there, 2 when not."""
 
     def action() -> list[Finding]:
         found = project_config.for_command(config, no_config)
-        notes, findings = pipeline.verify(paths, Options(env=env, region=region, role_arn=role_arn, config=found))
+        notes, findings = pipeline.verify(paths, Options(env=env, region=region, role_arn=role_arn, config=found), out)
         for line in notes:
             print(line, file=_notes_stream(output_format.value))
         if validation.failing(findings, strict):

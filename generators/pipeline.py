@@ -205,7 +205,7 @@ def adopt_command(p: planner.Plan, options: Options) -> str:
 
     from . import config
 
-    args = ["python", "main.py", "synth", p.file, "--adopt"]
+    args = ["ecsform", "synth", p.file, "--adopt"]
     for flag, value in (("--env", p.environment), ("--region", options.region), ("--role-arn", options.role_arn)):
         if value:
             args += [flag, value]
@@ -219,14 +219,16 @@ def adopt_command(p: planner.Plan, options: Options) -> str:
     return " ".join(shlex.quote(a) for a in args)
 
 
-def verify(paths: list[str], options: Options) -> tuple[list[str], list[Finding]]:
+def verify(paths: list[str], options: Options, out: Path = Path("build")) -> tuple[list[str], list[Finding]]:
     """`verify`: every variant checked against its target account. Returns (notes, findings): notes say what was
-    found as the spec says, `FILE:LINE:COL: ok: PATH: message`."""
-    from .aws import session
+    found as the spec says, `FILE:LINE:COL: ok: PATH: message`. What a root's state (its backend's, or
+    `<out>/<root>/terraform.tfstate`) holds is no VERIFY-ADOPT."""
+    from .aws import session, state
     from .aws import verify as live
     from .errors import format_path
 
     sessions = session.Sessions(options.region)
+    backends = session.Sessions()  # the state's region is the backend's, whatever --region says
     notes: list[tuple[tuple, str]] = []
     findings: list[Finding] = []
     for c, p in checked_plans(paths, options):
@@ -237,7 +239,8 @@ def verify(paths: list[str], options: Options) -> tuple[list[str], list[Finding]
             findings += v.locate(exc.findings)
             continue
         ctx = Context(c.task, c.extension, v.environment)
-        result = live.verify(aws, ctx, aws.region, p.managed_secrets, adopt_command(p, options))
+        held = state.held(p, out, backends) if p.managed_secrets or ctx.ext.logs.create else None
+        result = live.verify(aws, ctx, aws.region, p.managed_secrets, adopt_command(p, options), held)
         findings += v.locate(result.findings)
         for note in result.notes:
             line, col = v.smap.locate(note.path)

@@ -33,6 +33,7 @@ from ..rules._brought_roles import brought_role_needs
 from ..spec import references
 from . import iam
 from .session import Aws, aws_finding, error_code, is_aws_error
+from .state import Held
 
 E, W = Severity.ERROR, Severity.WARNING
 ECS_TASKS = "ecs-tasks.amazonaws.com"
@@ -81,8 +82,9 @@ NOT_FOUND = {
 
 
 class Verifier:
-    def __init__(self, aws: Aws, ctx: Context, region: str, adopt_command: str) -> None:
+    def __init__(self, aws: Aws, ctx: Context, region: str, adopt_command: str, held: Held | None = None) -> None:
         self.aws = aws
+        self.held = held or Held()  # what the root's state holds already: nothing to adopt there
         self.ctx = ctx
         self.region = region  # the task's region: bare parameter and secret names, log groups, EFS
         self.adopt_command = adopt_command
@@ -123,6 +125,9 @@ class Verifier:
             if finding.rule in ("AWS-CREDENTIALS", "AWS-ENDPOINT"):
                 self.broken = True
             raise _Failed() from None
+
+    def unread(self) -> str:
+        return f" (its state could not be read: {self.held.problem})" if self.held.problem else ""
 
     def guarded(self, check: Callable[[], None]) -> None:
         try:
@@ -630,12 +635,14 @@ class Verifier:
             seen.add((group, region))
             p = path + ("logConfiguration", "options", "awslogs-group")
             exists = self.log_group_exists(p, group, region)
-            if created and exists:
+            if created and exists and self.held.holds("aws_cloudwatch_log_group", group):
+                self.ok(p, f"log group {group!r} exists; the root's state holds it")
+            elif created and exists:
                 self.error(
                     "VERIFY-ADOPT",
                     f"log group {group!r} exists already in {region}: ecsform creates it, and "
                     "the root's first apply stops with ResourceAlreadyExistsException unless the root's state "
-                    "holds it",
+                    "holds it" + self.unread(),
                     p,
                     f"adopt it: {self.adopt_command} (the first apply imports it)",
                     W,
@@ -676,10 +683,13 @@ class Verifier:
                 f"and adopt it ({self.adopt_command}), or name the secret differently",
             )
             return
+        if self.held.holds("aws_secretsmanager_secret", name):
+            self.ok(path, f"secret {name!r} exists; the root's state holds it")
+            return
         self.error(
             "VERIFY-ADOPT",
             f"secret {name!r} exists already ({described['ARN']}): ecsform creates it, and the "
-            "root's first apply stops with ResourceExistsException unless the root's state holds it",
+            "root's first apply stops with ResourceExistsException unless the root's state holds it" + self.unread(),
             path,
             f"adopt it: {self.adopt_command} (the first apply imports it)",
             W,
@@ -849,8 +859,14 @@ def _document(value: Any) -> Any:
 
 
 def verify(
-    aws: Aws, ctx: Context, region: str, managed_secrets: dict[str, dict[str, Any]], adopt_command: str
+    aws: Aws,
+    ctx: Context,
+    region: str,
+    managed_secrets: dict[str, dict[str, Any]],
+    adopt_command: str,
+    held: Held | None = None,
 ) -> Result:
-    """Every check for one variant; findings carry field paths (the flow locates them)."""
-    verifier = Verifier(aws, ctx, region, adopt_command)
+    """Every check for one variant; findings carry field paths (the flow locates them). `held`: what the root's
+    state holds already (aws/state.py), about which VERIFY-ADOPT is silent."""
+    verifier = Verifier(aws, ctx, region, adopt_command, held)
     return verifier.run(managed_secrets, ctx.ext.logs.create)

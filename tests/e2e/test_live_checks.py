@@ -313,7 +313,7 @@ def test_verify_every_check_fails_then_passes(
         f"secret 'lcv/managed' exists already ({managed}): ecsform creates it, and the root's first apply "
         "stops with ResourceExistsException unless the root's state holds it",
     )
-    assert "hint: adopt it: python main.py synth lcv-app.yaml --adopt (the first apply imports it)" in broken.stderr
+    assert "hint: adopt it: ecsform synth lcv-app.yaml --adopt (the first apply imports it)" in broken.stderr
     execution_missing = text[("VERIFY-ROLE-POLICY", "executionRoleArn")][1]
     for needed in (
         "secretsmanager:GetSecretValue",
@@ -543,8 +543,7 @@ def test_example_1_verify_diff_adopt_apply(aws: Any, aws_env: dict[str, str], tm
         ("VERIFY-ADOPT", "warning", "containerDefinitions[0].logConfiguration.options.awslogs-group")
     ]
     assert (
-        "hint: adopt it: python main.py synth specs/financial-api.json --adopt --no-config (the first apply"
-        in seeded.stderr
+        "hint: adopt it: ecsform synth specs/financial-api.json --adopt --no-config (the first apply" in seeded.stderr
     )
     for name, arn in secrets.items():
         assert (
@@ -727,6 +726,17 @@ x-ecsform:
     described = aws("secretsmanager", REGION).describe_secret(SecretId=secret)
     assert {t["Key"]: t["Value"] for t in described.get("Tags", [])} == {"team": "orders"}
     assert tf("plan", "-detailed-exitcode", "-input=false", check=False).returncode == 0
+    # the root's state holds both now: no VERIFY-ADOPT, and verify says why (issue 22 item 8); without the
+    # root's folder (no state there) both are warned about again
+    applied = ecsform("verify", str(spec), "--out", str(out), env=aws_env, cwd=tmp_path)
+    assert "VERIFY-ADOPT" not in applied.stderr, applied.stderr
+    assert "log group '/lcv/adopt' exists; the root's state holds it" in applied.stdout
+    assert "secret 'lcv/adopt-token' exists; the root's state holds it" in applied.stdout
+    elsewhere = ecsform("verify", str(spec), "--out", str(tmp_path / "nothing"), env=aws_env, cwd=tmp_path)
+    assert [p for r, _, p, _ in findings(elsewhere) if r == "VERIFY-ADOPT"] == [
+        "containerDefinitions[0].logConfiguration.options.awslogs-group",
+        "x-ecsform.secrets.token",
+    ], elsewhere.stderr
 
     # a managed secret scheduled for deletion can be neither imported nor created
     sm.delete_secret(SecretId=secret, RecoveryWindowInDays=7)
