@@ -27,8 +27,11 @@ policy: {...}                 # kept as written (located) for the policy model
 images: {folder: images}      # the deployed images: <folder>/<root>.yaml beside this file (generators/images.py)
 ci:                           # `ecsform ci github|gitlab|atlantis` (generators/ci.py)
   roleArn: arn:aws:iam::123456789012:role/ecsform-ci   # the role a pipeline assumes through OIDC
-  environments:               # per ecsform environment (`default`: roots without one)
+  environments:               # per ecsform environment (`default`: roots without one; its gate must be named)
+    default: {githubEnvironment: shared, gitlabEnvironment: shared}
     prod: {roleArn: ..., planRoleArn: ..., githubEnvironment: production, gitlabEnvironment: production}
+  promotion: [dev, prod]      # prod's apply of a root waits for dev's (default: the order of environments)
+  maxJobs: 20                 # more roots than this: several per job
   terraformVersion: 1.11.4
 ```
 
@@ -245,6 +248,20 @@ class CiConfig(_Model):
         ge=1,
         description="After a deploy, deregister the root's ACTIVE revisions but the newest N and those a service "
         "runs (`ecsform revisions prune --keep N`); off by default.",
+    )
+    max_jobs: int = Field(
+        20,
+        ge=1,
+        le=256,
+        description="The most jobs a change plans in (and applies in, per environment): when it touches more roots, "
+        "each job plans several, one environment per job (GitHub runs at most 256 jobs per matrix; 20 is as many as "
+        "GitHub's free plan runs at once).",
+    )
+    promotion: list[str] | None = Field(
+        None,
+        description="The order in which a change reaches the environments: a root's apply waits for the same "
+        "change's apply and deploy in the environments before its own (default: the order of `environments`; [] "
+        "applies them all at once). Environments not listed, and roots without one, wait for none.",
     )
 
     @field_validator("environments", mode="before")
@@ -956,6 +973,30 @@ def _ci_checks(ci: CiConfig, declared: list[str]) -> list[Finding]:
         ("install",),
         "install is not one shell command",
         "for example pip install ecsform",
+    )
+    seen: set[str] = set()
+    for i, name in enumerate(ci.promotion or []):
+        if name not in declared:
+            close = suggest(name, declared)
+            out.append(
+                Finding(
+                    "CONFIG-ENV-UNDECLARED",
+                    E,
+                    f"ci.promotion names {name!r}, which environments does not declare",
+                    ("ci", "promotion", i),
+                    (f"did you mean {close!r}? " if close else "")
+                    + (f"declared: {', '.join(declared)}" if declared else "declare it under environments"),
+                )
+            )
+        check(name not in seen, ("promotion", i), f"ci.promotion names {name!r} twice", "name each environment once")
+        seen.add(name)
+    environments = len({DEFAULT_ENVIRONMENT, *declared})
+    check(
+        ci.max_jobs >= environments,
+        ("maxJobs",),
+        f"maxJobs {ci.max_jobs} is less than the {environments} environments a change may touch "
+        f"({', '.join(sorted({DEFAULT_ENVIRONMENT, *declared}))}): a job plans the roots of one environment",
+        f"at least {environments}",
     )
     return out
 
