@@ -116,8 +116,34 @@ BUILTIN: list[tuple[str, Severity, str]] = [
     (
         "CI-CHANGED",
         Severity.ERROR,
-        "ecsform ci gitlab-child: --changed is missing, or not the JSON `ecsform changed --format json` prints.",
+        "ecsform ci gitlab-child, github-matrix: --changed is missing, or not the JSON `ecsform changed --format "
+        "json` prints.",
     ),
+    ("REVIEW-MISSING", Severity.ERROR, "ecsform review: the root's saved plan has no receipt (the plan job's)."),
+    (
+        "REVIEW-COMMIT",
+        Severity.ERROR,
+        "ecsform review: the saved plan was made at another commit than the one checked out.",
+    ),
+    ("REVIEW-PLAN", Severity.ERROR, "ecsform review: the plan file is missing, or not the one the receipt names."),
+    (
+        "REVIEW-ROOT",
+        Severity.ERROR,
+        "ecsform review: no such root, or the root synthesized here is not the one planned.",
+    ),
+    ("REVIEW-STATE", Severity.ERROR, "ecsform review: the root's state cannot be read (terraform state pull)."),
+    (
+        "REVIEW-STALE",
+        Severity.WARNING,
+        "ecsform review check: the state changed since the plan (someone applied in between): not applied, planned again.",
+    ),
+    (
+        "REVIEW-PROMOTION",
+        Severity.ERROR,
+        "ecsform review check: the same change is not yet applied and deployed in the environments before the root's "
+        "(ci.promotion).",
+    ),
+    ("REVIEW-APPLIED", Severity.ERROR, "ecsform review check: the root's applied mark cannot be read."),
     ("CONFIG-READ", Severity.ERROR, "ecsform.yaml (or --config FILE) cannot be read."),
     ("CONFIG-UNKNOWN-FIELD", Severity.ERROR, "An unknown key in ecsform.yaml (with a did-you-mean)."),
     (
