@@ -524,6 +524,7 @@ def github(config: Config) -> str:
                     "path": LiteralScalarString(f"{out}/**/{PLAN_FILE}\n{out}/**/{RECEIPT_FILE}\n"),
                     "if-no-files-found": "error",
                     "retention-days": ARTIFACT_DAYS,
+                    "overwrite": True,  # a re-run's plans replace the attempt's before
                 },
             },
         ],
@@ -573,6 +574,7 @@ def github(config: Config) -> str:
                         "path": f"{out}/**/{APPLIED_FILE}",
                         "if-no-files-found": "ignore",
                         "retention-days": ARTIFACT_DAYS,
+                        "overwrite": True,
                     },
                 },
                 {
@@ -583,6 +585,7 @@ def github(config: Config) -> str:
                         "name": "ecsform-stale-${{ matrix.chunk }}",
                         "path": STALE_FILE,
                         "if-no-files-found": "ignore",
+                        "overwrite": True,
                     },
                 },
             ],
@@ -656,7 +659,12 @@ def github(config: Config) -> str:
         {
             "name": "Keep the list for the apply jobs",
             "uses": UPLOAD_ARTIFACT,
-            "with": {"name": "ecsform-changed", "path": CHANGED_FILE, "retention-days": ARTIFACT_DAYS},
+            "with": {
+                "name": "ecsform-changed",
+                "path": CHANGED_FILE,
+                "retention-days": ARTIFACT_DAYS,
+                "overwrite": True,
+            },
         },
     ]
     outputs = {"since": "${{ steps.changed.outputs.since }}", "plan": "${{ steps.changed.outputs.plan }}"}
@@ -759,6 +767,8 @@ def github(config: Config) -> str:
             "repository_dispatch": {"types": [DISPATCH_EVENT]},
         },
         "permissions": {"contents": "read"},
+        # bash -eo pipefail: a command that fails inside a pipe fails its step
+        "defaults": {"run": {"shell": "bash"}},
         "jobs": jobs,
     }
     return _dump(workflow, "ci github")
