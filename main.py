@@ -312,7 +312,7 @@ def _print_check(changes, out: str) -> bool:  # type: ignore[no-untyped-def]
     if changes.clean:
         print(f"{out} is up to date", file=sys.stderr)
         return False
-    print(f"{out} is not what synth would write: run `ecsform synth` (make synth)", file=sys.stderr)
+    print(f"{out} is not what synth would write: run `ecsform synth`", file=sys.stderr)
     return True
 
 

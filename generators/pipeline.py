@@ -100,7 +100,6 @@ def synth_tree(
                 **_deployment(p),
             }
         )
-    _check_nesting(roots)
     return files, {"roots": roots}, findings
 
 
@@ -204,7 +203,7 @@ def adopt_command(p: planner.Plan, options: Options) -> str:
 
     from . import config
 
-    args = ["python", "main.py", "synth", p.file, "--adopt"]
+    args = ["ecsform", "synth", p.file, "--adopt"]
     for flag, value in (("--env", p.environment), ("--region", options.region), ("--role-arn", options.role_arn)):
         if value:
             args += [flag, value]
@@ -334,32 +333,6 @@ def _render(p: planner.Plan, source: Callable[[str], str], engine: str) -> dict[
     else:
         files = hcl.render(p, source)
     return {**files, readme.FILE: readme.render(p, hcl.header(p))}
-
-
-def _check_nesting(roots: list[dict[str, Any]]) -> None:
-    """ROOT-NESTED for the first root (in path order) that another root's folder would hold; linear in the roots."""
-    paths = {r["path"] for r in roots}
-    nested = sorted(
-        (parent, path)
-        for path in paths
-        for parent in ("/".join(path.split("/")[:i]) for i in range(1, path.count("/") + 1))
-        if parent in paths
-    )
-    if nested:
-        a, b = nested[0]
-        owner = next(r for r in roots if r["path"] == b)
-        finding = Finding(
-            "ROOT-NESTED",
-            Severity.ERROR,
-            f"root {b} would sit inside root {a}",
-            ("family",),
-            "give the spec with environments a family of its own",
-            owner["spec"],
-            1,
-            1,
-            owner["environment"],
-        )
-        raise EcsformError([finding])
 
 
 def render(path: str, options: Options | None = None) -> list[planner.Plan]:

@@ -346,9 +346,37 @@ def _cross_spec(declared: list[Declared], config: "Config | None" = None) -> lis
             )
         else:
             problems.append(replace(d.duplicate, message=message))
+    problems += _nested(declared)
     if config is not None:
         problems += config.shared_state(d.state for d in declared if d.state is not None)
     return problems
+
+
+def _nested(declared: list[Declared]) -> list[Finding]:
+    """ROOT-NESTED at each root whose folder another root's folder would hold (a spec with environments writes
+    <family>/<environment>/, a spec without writes <family>/): linear in the roots, each root's parents looked up."""
+    roots: dict[str, Declared] = {}
+    for d in declared:
+        roots.setdefault(d.root, d)
+    problems = []
+    for d in declared:
+        parts = d.root.split("/")
+        outer = next((roots["/".join(parts[:i])] for i in range(1, len(parts)) if "/".join(parts[:i]) in roots), None)
+        if outer is None:
+            continue
+        problems.append(
+            replace(
+                d.duplicate,
+                rule="ROOT-NESTED",
+                message=f"root {d.root} ({_source(d)}) would sit inside root {outer.root} ({_source(outer)})",
+                hint="give the spec with environments a family of its own",
+            )
+        )
+    return problems
+
+
+def _source(d: Declared) -> str:
+    return d.file + (f", environment {d.environment}" if d.environment else "")
 
 
 def _apart(a: Declared, b: Declared) -> bool:

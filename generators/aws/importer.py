@@ -1,4 +1,4 @@
-"""Existing task definitions back into specs (`python main.py import`), without losing a field.
+"""Existing task definitions back into specs (`ecsform import`), without losing a field.
 
     doc    = read_source(file) | fetch_from_aws(ref)    # describe-task-definition output or register input
     task   = extract(doc)                               # read-only fields dropped, nulls and empties dropped,
@@ -834,7 +834,7 @@ def import_spec(
     client: Any = None,
     stdin: Callable[[], bytes] | None = None,
 ) -> tuple[str, list[Finding]]:
-    """What `python main.py import` does: the spec's YAML text and the warnings. Exactly one of `source`,
+    """What `ecsform import` does: the spec's YAML text and the warnings. Exactly one of `source`,
     `from_aws` and `environments` is given."""
     given = [
         name
@@ -849,7 +849,7 @@ def import_spec(
                     E,
                     "give exactly one of FILE (or -), --from-aws and "
                     f"--environments{' (got ' + ', '.join(given) + ')' if given else ''}",
-                    hint="python main.py import task.json",
+                    hint="ecsform import task.json",
                     file="import",
                     line=1,
                     col=1,

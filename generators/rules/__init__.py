@@ -3,7 +3,7 @@
 A rule receives a `Context` (the task, well-typed: the field checks have already removed badly typed values)
 and yields findings. Rules live in one module per area of the catalog (identity, size, network, ports...), each
 registering itself with generators/rules/registry.py; this package loads them all, runs them, and lists them:
-`python main.py rules` and docs/rules.md come from that list.
+`ecsform rules` and docs/rules.md come from that list.
 """
 
 from __future__ import annotations
@@ -276,7 +276,7 @@ def catalog() -> list[tuple[str, str, str, str]]:
 
 
 def known_ids() -> frozenset[str]:
-    """Every id `python main.py rules` lists."""
+    """Every id `ecsform rules` lists."""
     global _known
     if _known is None:
         _known = frozenset(r[0] for r in catalog())

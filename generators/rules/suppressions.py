@@ -71,7 +71,7 @@ def entries(ignore: Iterable[Any], prefix: Path) -> tuple[list[Entry], list[Find
                     Severity.ERROR,
                     f"no rule {item.rule!r}",
                     where + ("rule",),
-                    did_you_mean(item.rule, sorted(known)) or "`python main.py rules` lists every rule",
+                    did_you_mean(item.rule, sorted(known)) or "`ecsform rules` lists every rule",
                 )
             )
             ok = False

@@ -206,7 +206,7 @@ def parse(raw: Any, prefix: Path = (), *, catalog: RuleCatalog) -> tuple[Policy 
                     Severity.ERROR,
                     f"no rule {rule_id!r}",
                     where,
-                    did_you_mean(rule_id, sorted(known)) or "`python main.py rules` lists every rule",
+                    did_you_mean(rule_id, sorted(known)) or "`ecsform rules` lists every rule",
                     at_key=True,
                 )
             )

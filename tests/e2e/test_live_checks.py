@@ -313,7 +313,7 @@ def test_verify_every_check_fails_then_passes(
         f"secret 'lcv/managed' exists already ({managed}): ecsform creates it, and the root's first apply "
         "stops with ResourceExistsException unless the root's state holds it",
     )
-    assert "hint: adopt it: python main.py synth lcv-app.yaml --adopt (the first apply imports it)" in broken.stderr
+    assert "hint: adopt it: ecsform synth lcv-app.yaml --adopt (the first apply imports it)" in broken.stderr
     execution_missing = text[("VERIFY-ROLE-POLICY", "executionRoleArn")][1]
     for needed in (
         "secretsmanager:GetSecretValue",
@@ -543,8 +543,7 @@ def test_example_1_verify_diff_adopt_apply(aws: Any, aws_env: dict[str, str], tm
         ("VERIFY-ADOPT", "warning", "containerDefinitions[0].logConfiguration.options.awslogs-group")
     ]
     assert (
-        "hint: adopt it: python main.py synth specs/financial-api.json --adopt --no-config (the first apply"
-        in seeded.stderr
+        "hint: adopt it: ecsform synth specs/financial-api.json --adopt --no-config (the first apply" in seeded.stderr
     )
     for name, arn in secrets.items():
         assert (
