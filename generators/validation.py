@@ -145,6 +145,7 @@ def _load_files(files: list[Path], env: str | None) -> tuple[list[specs.Variant]
     for f in files:
         try:
             spec = specs.read(f, display_path(f))
+            findings.extend(spec.notes)
             variants.extend(specs.variants(spec, env))
         except EcsformError as exc:
             findings.extend(exc.findings)
@@ -160,15 +161,20 @@ def check_text(
 ) -> list[Finding]:
     """Every finding for one spec given as text (YAML or JSON), deployed to `target` (else to ecsform.yaml's
     target in `options`), suppressed ones included; for tests and editors."""
-    from .spec.loader import load_text
-
     options = options or Options(env=env)
     try:
-        spec = specs.split(load_text(text, file), file)
-        variants = specs.variants(spec, options.env)
+        variants, notes = _from_text(text, file, options.env)
     except EcsformError as exc:
         return exc.findings
-    return _validate_variants(variants, [], base_policy(options), options, target)[1]
+    return _validate_variants(variants, notes, base_policy(options), options, target)[1]
+
+
+def _from_text(text: str, file: str, env: str | None) -> tuple[list[specs.Variant], list[Finding]]:
+    """The variants of one spec given as text, and what reading it noticed (describe output, unset values)."""
+    from .spec.loader import load_text
+
+    spec = specs.split(load_text(text, file), file)
+    return specs.variants(spec, env), spec.notes
 
 
 def validate(paths: list[str], options: Options | None = None) -> tuple[list[Checked], list[Finding]]:
@@ -399,14 +405,12 @@ def build_plans(paths: list[str], options: Options) -> tuple[list[planner.Plan],
 
 def build_plans_from_text(text: str, file: str, options: Options) -> tuple[list[planner.Plan], list[Finding]]:
     """`build_plans` for one spec given as text (YAML or JSON), e.g. a spec mapping a CDK app builds in code."""
-    from .spec.loader import load_text
-
     base = base_policy(options)
     try:
-        variants = specs.variants(specs.split(load_text(text, file), file), options.env)
+        variants, notes = _from_text(text, file, options.env)
     except EcsformError as exc:
         raise EcsformError(sorted_findings(exc.findings)) from None
-    checked, findings = _validate_variants(variants, [], base, options)
+    checked, findings = _validate_variants(variants, notes, base, options)
     return plan_checked(checked, findings, options)
 
 

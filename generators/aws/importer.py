@@ -31,17 +31,15 @@ from typing import Any, Callable, Iterable
 from ..errors import EcsformError, Finding, Path, Severity
 from ..rules.fields import check_structure
 from ..spec import document as specs
+from ..spec import ecosystem
 from ..spec.canonical import SORTED_BY_NAME
-from ..spec.ecs_model import Shape, input_shape, shape
-from ..spec.loader import MAX_BYTES, Node, SourceMap, _resolve_plain, load_text, plain
+from ..spec.ecosystem import WRAPPER_EXTRA, WRAPPER_KEY, read_only_fields
+from ..spec.ecs_model import Shape, input_shape
+from ..spec.loader import MAX_BYTES, Node, SourceMap, _resolve_plain, from_plain, load_text, plain
 from ..spec.overlay import NAME_KEYED
 from ..spec.shorthands import task_size
 
 E = Severity.ERROR
-
-# Keys of the describe-task-definition / register-task-definition response beside `taskDefinition`.
-WRAPPER_KEY = "taskDefinition"
-WRAPPER_EXTRA = ("tags", "ResponseMetadata")  # ResponseMetadata: what boto3 adds to every response
 
 # Refused: the input does not have the shape of a task definition. Other model findings (a missing required
 # field, an enum value this botocore does not know, a value out of range) are imported as they are and reported
@@ -79,11 +77,6 @@ class _Missing:
 
 
 MISSING: Any = _Missing()
-
-
-def read_only_fields() -> frozenset[str]:
-    """What describe-task-definition returns but RegisterTaskDefinition does not take (revision, status, ...)."""
-    return frozenset(shape("TaskDefinition").members) - frozenset(input_shape().members)
 
 
 # --- reading --------------------------------------------------------------------------------------------------
@@ -273,6 +266,8 @@ def extract(doc: Any, file: str = "<input>", smap: SourceMap | None = None) -> t
     read_only = read_only_fields()
     for key in [k for k in task if k in read_only]:
         del task[key]
+    # nulls, and the values that mean "not set" ("" in an optional enum), left out as the spec loader leaves them out
+    task = plain(ecosystem.drop_unset(from_plain(task, (1, 1)), file)[0], file)[0]
     if "containerDefinitions" not in task:
         raise EcsformError([_not_a_task("not a task definition: there is no containerDefinitions", file, at(prefix))])
 

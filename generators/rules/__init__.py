@@ -36,6 +36,17 @@ BUILTIN: list[tuple[str, Severity, str]] = [
     ("SPEC-ENUM", Severity.ERROR, "A value outside the ECS API's enum for its field."),
     ("SPEC-REQUIRED", Severity.ERROR, "A field the ECS API requires is missing."),
     ("SPEC-LIMIT", Severity.ERROR, "A value outside the length or range the ECS API model gives."),
+    (
+        "SPEC-DESCRIBE-OUTPUT",
+        Severity.WARNING,
+        "describe-task-definition output: the taskDefinition wrapper and the read-only fields (taskDefinitionArn, "
+        "revision, status, ...) are left out, in one finding that names them (`ecsform import` writes the spec).",
+    ),
+    (
+        "SPEC-UNSET",
+        Severity.WARNING,
+        'An empty string in an optional enum or ARN field, or networkMode "default": read as not set.',
+    ),
     ("X-UNKNOWN-FIELD", Severity.ERROR, "An unknown field in the x-ecsform block."),
     ("X-REQUIRED", Severity.ERROR, "A required field of the x-ecsform block is missing."),
     ("X-INVALID", Severity.ERROR, "A value of the x-ecsform block is invalid."),
