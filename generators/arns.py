@@ -132,3 +132,25 @@ def implied_regions(task: dict[str, Any]) -> list[list[str]]:
         if repo:
             ecr.add(repo[1])
     return [sorted(tier) for tier in (logs, arns, ecr)]
+
+
+def implied_accounts(task: dict[str, Any]) -> list[str]:
+    """Accounts the task's roles and its secrets' and parameters' ARNs name, sorted (ECR images aside: a registry
+    often lives in a shared account, not where the task runs)."""
+    found: set[str] = set()
+    for field in ("taskRoleArn", "executionRoleArn"):
+        m = ROLE_ARN.match(task.get(field) or "") if isinstance(task.get(field), str) else None
+        if m:
+            found.add(m.group(2))
+    containers = task.get("containerDefinitions")
+    for c in containers if isinstance(containers, list) else []:
+        if not isinstance(c, dict):
+            continue
+        log = c.get("logConfiguration") if isinstance(c.get("logConfiguration"), dict) else {}
+        for holder in (c.get("secrets"), log.get("secretOptions")):
+            for item in holder if isinstance(holder, list) else []:
+                value = item.get("valueFrom") if isinstance(item, dict) else None
+                m = _ARN_ACCOUNT.match(value) if isinstance(value, str) else None
+                if m:
+                    found.add(m.group(2))
+    return sorted(found)

@@ -7,7 +7,7 @@ The plan is engine-neutral: the HCL engine, the CDK engine and `render` all read
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from . import arns
@@ -82,6 +82,26 @@ def _tags(task: dict[str, Any], extension_tags: dict[str, str]) -> dict[str, str
     for t in task.get("tags", []):
         tags[t["key"]] = t.get("value", "")
     return dict(sorted(tags.items()))
+
+
+def deploy_target(variant: Variant, override: str | None, target: Target | None) -> Target | None:
+    """The deploy target of a variant with its region settled: --region and an environment's region in
+    ecsform.yaml win over the spec; the spec's own region (x-ecsform.region, else the one region its values name)
+    wins over ecsform.yaml's `defaults` (docs/config.md, "Which value wins")."""
+    if target is None or override or not target.region_is_default:
+        return target
+    own = _own_region(variant)
+    return replace(target, region=own, region_is_default=False) if own else target
+
+
+def _own_region(variant: Variant) -> str | None:
+    """The region the spec itself states: x-ecsform.region, else the one region of the strongest tier its values
+    name (None when that tier names several)."""
+    ext_region = variant.extension.get("region") if isinstance(variant.extension, dict) else None
+    if isinstance(ext_region, str) and ext_region:
+        return ext_region
+    tier = next((tier for tier in arns.implied_regions(variant.task) if tier), [])
+    return tier[0] if len(tier) == 1 else None
 
 
 def _region(variant: Variant, override: str | None, target: Target | None = None) -> tuple[str | None, list[Finding]]:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import permissions, rules
+from . import arns, permissions, rules
 from . import plan as planner
 from .errors import EcsformError, Finding, Severity, errors_in, sorted_findings
 from .locations import display_path
@@ -107,6 +107,7 @@ def check(
     """Every finding about one variant deployed to `target`, in one place for validate and synth: the x-ecsform
     block (its policy layer included), the policy's defaults, the field checks, the rules, and (when those leave no
     error) the checks of what the plan decides; then the policy's rule settings and the spec's suppressions."""
+    target = planner.deploy_target(variant, region, target)
     ext, ext_findings = extensions.validate(variant.extension, catalog=rules)
     layer = ext.policy if ext is not None else None
     policy = policies.combine(base, layer) if layer is not None or base is None else base
@@ -218,6 +219,7 @@ def _check_variants(
                     environment=c.variant.environment,
                     target=c.target,
                     region=c.region,
+                    accounts=arns.implied_accounts(c.task),
                 )
                 found += more
                 declared[i] = replace(d, state=(planner.root_path(c.variant), c.variant.environment, backend))
@@ -427,9 +429,14 @@ def plan_checked(
     for c, p in zip(checked, plans):  # the roles' permissions, for each root's README.md
         p.permissions = permissions.derive(c.task, c.extension, c.variant.environment, c.target)
     if options.config is not None:  # validate reported the backends' problems (CONFIG-PLACEHOLDER, -STATE-SHARED)
-        for p in plans:
+        for c, p in zip(checked, plans):
             p.backend = options.config.backend(
-                root=p.root, family=p.family, environment=p.environment, target=p.target, region=p.region
+                root=p.root,
+                family=p.family,
+                environment=p.environment,
+                target=p.target,
+                region=p.region,
+                accounts=arns.implied_accounts(c.task),
             )[0]
     return plans, findings
 
