@@ -120,8 +120,8 @@ def implied_regions(task: dict[str, Any]) -> list[list[str]]:
             continue
         log = c.get("logConfiguration") if isinstance(c.get("logConfiguration"), dict) else {}
         options = log.get("options") if isinstance(log.get("options"), dict) else {}
-        if isinstance(options.get("awslogs-region"), str):
-            logs.add(options["awslogs-region"])
+        if isinstance(options.get("awslogs-region"), str) and "${" not in options["awslogs-region"]:
+            logs.add(options["awslogs-region"])  # a target value (${target.region}) names no region of its own
         for holder in (c.get("secrets"), log.get("secretOptions")):
             for item in holder if isinstance(holder, list) else []:
                 value = item.get("valueFrom") if isinstance(item, dict) else None

@@ -55,7 +55,7 @@ from .errors import EcsformError, Finding, Severity, errors_in, sorted_findings
 from .locations import display_path
 from .spec.fields import known_keys
 from .spec.loader import Node, SourceMap, load_file, plain
-from .target import Backend, Target
+from .target import DEFAULT_ENVIRONMENT, Backend, Target
 from .text import did_you_mean, suggest
 
 FILE_NAME = "ecsform.yaml"
@@ -63,7 +63,6 @@ PLACEHOLDERS = ("accountId", "region", "environment", "family", "root")
 # Roots an ecsform.yaml targets are deployed by pipelines: keep the replaced revision ACTIVE for a rollback
 # (README: "Deploys that can roll back").
 DEFAULT_SKIP_DESTROY = True
-DEFAULT_ENVIRONMENT = "default"  # what {environment} stands for in a root that has no environment
 SCHEMA_ID = "https://ecsform.dev/schemas/config.schema.json"
 
 E = Severity.ERROR

@@ -19,7 +19,7 @@ from .errors import EcsformError, Finding, Severity, sorted_findings
 from .options import Options, module_folder, module_source
 from .rules import Context
 from .spec import document as specs
-from .validation import build_plans, checked_plans, plan_checked, validate
+from .validation import bound_to, build_plans, checked_plans, plan_checked, validate
 
 if TYPE_CHECKING:
     from .config import Config
@@ -234,6 +234,7 @@ def verify(paths: list[str], options: Options) -> tuple[list[str], list[Finding]
         except EcsformError as exc:
             findings += v.locate(exc.findings)
             continue
+        c, p = bound_to(c, p, aws.account, aws.region)  # ${target.*} no target named: the session's account
         ctx = Context(c.task, c.extension, v.environment)
         result = live.verify(aws, ctx, aws.region, p.managed_secrets, adopt_command(p, options))
         findings += v.locate(result.findings)
@@ -270,6 +271,7 @@ def diff(paths: list[str], options: Options, revision: int | None = None) -> tup
         title = f"{p.file}" + (f" [environment {p.environment}]" if p.environment else "")
         try:
             aws = sessions.get(target, p.root)
+            c, p = bound_to(c, p, aws.account, aws.region)  # ${target.*} no target named: the session's account
             if revision is None:
                 ref = ecs.latest_active(aws.client("ecs"), p.family) or ""
                 if not ref:

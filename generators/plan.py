@@ -12,7 +12,7 @@ from typing import Any
 
 from . import arns
 from .errors import Finding, Severity
-from .spec import canonical, references
+from .spec import canonical, references, targets
 from .spec.document import Variant
 from .spec.extensions import Extension
 from .spec.policy import DEFAULT as DEFAULT_POLICY
@@ -44,6 +44,9 @@ class Plan:
     skip_destroy: bool | None = None
     # the roles' IAM permissions by ECS role field (generators/permissions.py), for the root's README.md
     permissions: dict[str, list[Any]] | None = None
+    # target values no target names: stand-in -> name. The plan's values hold the stand-ins (the root resolves them
+    # with data sources, generators/root.py); `register` shows them as the spec's ${target.*}
+    unknown: dict[str, str] = field(default_factory=dict)
 
     @property
     def containers(self) -> list[dict[str, Any]]:
@@ -97,11 +100,66 @@ def deploy_target(variant: Variant, override: str | None, target: Target | None)
 def _own_region(variant: Variant) -> str | None:
     """The region the spec itself states: x-ecsform.region, else the one region of the strongest tier its values
     name (None when that tier names several)."""
-    ext_region = variant.extension.get("region") if isinstance(variant.extension, dict) else None
-    if isinstance(ext_region, str) and ext_region:
+    ext_region = _ext_region(variant)
+    if ext_region:
         return ext_region
-    tier = next((tier for tier in arns.implied_regions(variant.task) if tier), [])
+    tier = next((tier for tier in _implied_regions(variant) if tier), [])
     return tier[0] if len(tier) == 1 else None
+
+
+def _ext_region(variant: Variant) -> str | None:
+    """x-ecsform.region, unless it is a target value (which names the region the root deploys to, not its own)."""
+    value = variant.extension.get("region") if isinstance(variant.extension, dict) else None
+    if not isinstance(value, str) or not value or targets.uses(value) or value in variant.unknown:
+        return None
+    return value
+
+
+def _implied_regions(variant: Variant) -> list[list[str]]:
+    """The regions the variant's values name (arns.implied_regions), without the stand-in of an unknown
+    ${target.region}: that is the region the root deploys to, not one of its own."""
+    return [[r for r in tier if r not in variant.unknown] for tier in arns.implied_regions(variant.task)]
+
+
+def bind_targets(variant: Variant, override: str | None, target: Target | None) -> tuple[Variant, list[Finding]]:
+    """The variant with its target values bound (generators/spec/targets.py) for its deploy target and the region
+    its root deploys to, and the TARGET-VALUE findings: a name that is no target value, and an unknown value where
+    ecsform needs the text when it writes the root (the family, a container's name)."""
+    if not (targets.uses(variant.task) or targets.uses(variant.extension)):
+        return variant, []
+    chosen, _ = _region(variant, override, target)
+    b = targets.binding(target, chosen, variant.environment, [variant.task, variant.extension])
+    problems: list[Finding] = []
+    task = targets.bind(variant.task, b, (), problems)
+    extension = targets.bind(variant.extension, b, ("x-ecsform",), problems)
+    used = targets.data_sources([task, extension], b.unknown)
+    unknown = {s: n for s, n in b.unknown.items() if n in used}
+    containers = task.get("containerDefinitions")
+    named = [("family",)] + [
+        ("containerDefinitions", i, "name") for i in range(len(containers) if isinstance(containers, list) else 0)
+    ]
+    for path in named:
+        value: Any = task
+        for part in path:
+            value = value.get(part) if isinstance(value, dict) else value[part] if isinstance(value, list) else None
+        names = targets.data_sources(value, unknown) if isinstance(value, str) else []
+        if names:
+            problems.append(
+                Finding(
+                    "TARGET-VALUE",
+                    Severity.ERROR,
+                    f"{targets.shown(value, unknown)!r}: ecsform writes the root with this name, and nothing gives "
+                    f"{', '.join('${target.' + n + '}' for n in names)} before Terraform runs",
+                    path,
+                    "; ".join(
+                        "set accountId in ecsform.yaml (defaults or the environment)"
+                        if n == "accountId"
+                        else "name the region (ecsform.yaml, x-ecsform.region or --region)"
+                        for n in dict.fromkeys("accountId" if n == "accountId" else "region" for n in names)
+                    ),
+                )
+            )
+    return replace(variant, task=task, extension=extension, unknown=unknown), problems
 
 
 def _region(variant: Variant, override: str | None, target: Target | None = None) -> tuple[str | None, list[Finding]]:
@@ -109,10 +167,10 @@ def _region(variant: Variant, override: str | None, target: Target | None = None
         return override, []
     if target is not None and target.region:
         return target.region, []  # the spec's regions that differ are reported by the TARGET-REGION rule
-    ext_region = variant.extension.get("region") if isinstance(variant.extension, dict) else None
+    ext_region = _ext_region(variant)
     if ext_region:
         return ext_region, []
-    for tier in arns.implied_regions(variant.task):
+    for tier in _implied_regions(variant):
         if len(tier) == 1:
             return tier[0], []
         if len(tier) > 1:
@@ -218,6 +276,9 @@ def build(
     if creates_execution_role(variant.task, ext):
         plan.secret_lookups, _ = _secret_lookups(variant.task, chosen)
     plan.module_inputs = module_inputs(plan, ext, policy)
+    if variant.unknown:  # what render prints: Terraform fills these in
+        plan.unknown = dict(variant.unknown)
+        plan.register = targets.shown(register, plan.unknown)
     return plan, findings
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from .plan import SECRET_DATA, SECRETS_MODULE, TASK_MODULE, Plan, efs_module, module_ref
+from .spec import targets
 from .syntax.tfexpr import Call, For, Key, Ref
 from .target import Backend
 
@@ -167,28 +168,52 @@ def images_variable(plan: Plan) -> Variable:
 
 def resources(plan: Plan, images: Mapping[str, Any]) -> tuple[list[DataSource], list[ModuleCall]]:
     """The data sources and module calls of a plan; `images` gives each container's image (a string or an
-    expression)."""
+    expression). Target values no target names (`plan.unknown`) are read from the aws_caller_identity, aws_region
+    and aws_partition data sources."""
     data = [
+        DataSource(
+            targets.DATA[name][0],
+            targets.DATA_NAME,
+            (),
+            f"${{target.{name}}} in {plan.file}: no target in ecsform.yaml names it, so Terraform reads it here.",
+        )
+        for name in targets.data_sources(
+            [plan.module_inputs, dict(images), plan.managed_secrets, plan.managed_efs, list(plan.secret_lookups)],
+            plan.unknown,
+        )
+    ]
+    data += [
         DataSource(
             SECRET_DATA,
             name,
-            (("arn" if ref.startswith("arn:") else "name", ref),),
-            f"{ref} names no random suffix: the execution role policy needs the secret's full ARN.",
+            (("arn" if ref.startswith("arn:") else "name", _resolved(ref, plan)),),
+            f"{targets.shown(ref, plan.unknown)} names no random suffix: the execution role policy needs the secret's "
+            "full ARN.",
         )
         for ref, name in plan.secret_lookups.items()  # a partial ARN, or a secret's name
     ]
     modules = []
     if plan.managed_secrets:
         inputs = [("secrets", plan.managed_secrets)] + ([("tags", plan.tags)] if plan.tags else [])
-        modules.append(ModuleCall(SECRETS_MODULE, "secrets", tuple(inputs)))
-    modules += [ModuleCall(efs_module(key), "efs", tuple(inputs)) for key, inputs in plan.managed_efs.items()]
+        modules.append(ModuleCall(SECRETS_MODULE, "secrets", _all_resolved(inputs, plan)))
+    modules += [
+        ModuleCall(efs_module(key), "efs", _all_resolved(inputs, plan)) for key, inputs in plan.managed_efs.items()
+    ]
     task = []
     for name, value in plan.module_inputs:
         if name == "container_definitions":
             value = [{**c, "image": images[c["name"]]} for c in value]
         task.append((name, value))
-    modules.append(ModuleCall(TASK_MODULE, "ecs-task-definition", tuple(task)))
+    modules.append(ModuleCall(TASK_MODULE, "ecs-task-definition", _all_resolved(task, plan)))
     return data, modules
+
+
+def _resolved(value: Any, plan: Plan) -> Any:
+    return targets.resolve(value, plan.unknown)
+
+
+def _all_resolved(inputs: list[tuple[str, Any]], plan: Plan) -> tuple[tuple[str, Any], ...]:
+    return tuple((name, _resolved(value, plan)) for name, value in inputs)
 
 
 def outputs(plan: Plan) -> list[Output]:
@@ -242,7 +267,7 @@ def describe(plan: Plan) -> Root:
         locals=[
             Local(
                 "images",
-                Call("merge", dict(plan.images), IMAGES),
+                Call("merge", _resolved(dict(plan.images), plan), IMAGES),
                 "Images from the spec; `-var 'images={...}'` overrides any of them (see variables.tf).",
             )
         ],

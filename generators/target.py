@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+DEFAULT_ENVIRONMENT = "default"  # the environment name of a root that has none ({environment}, ${target.environment})
+
 
 @dataclass(frozen=True)
 class Target:

@@ -28,7 +28,7 @@ from .rules import Context, suppressions
 from .rules import run as run_rules
 from .rules.fields import check_task
 from .spec import document as specs
-from .spec import extensions
+from .spec import extensions, targets
 from .spec import policy as policies
 from .spec.loader import SPEC_SUFFIXES
 from .target import Backend, Target
@@ -48,6 +48,7 @@ class Checked:
     # each x-ecsform.ignore entry: its place in the file, and its IGNORE-UNMATCHED warning (None when it matched)
     ignores: list[tuple[tuple[int, int], Finding | None]] = field(default_factory=list)
     region: str | None = None  # the region the root's provider uses (None until the plan's checks ran)
+    source: specs.Variant | None = None  # the variant as written, its target values not bound (verify, diff)
 
 
 def collect(paths: list[str]) -> tuple[list[Path], list[Finding]]:
@@ -107,7 +108,9 @@ def check(
     """Every finding about one variant deployed to `target`, in one place for validate and synth: the x-ecsform
     block (its policy layer included), the policy's defaults, the field checks, the rules, and (when those leave no
     error) the checks of what the plan decides; then the policy's rule settings and the spec's suppressions."""
+    source = variant
     target = planner.deploy_target(variant, region, target)
+    variant, bound = planner.bind_targets(variant, region, target)
     ext, ext_findings = extensions.validate(variant.extension, catalog=rules)
     layer = ext.policy if ext is not None else None
     policy = policies.combine(base, layer) if layer is not None or base is None else base
@@ -118,7 +121,7 @@ def check(
     ctx = Context(
         task, ext, variant.environment, reported=[f.path for f in field_findings], target=target, policy=policy
     )
-    found = variant.locate(field_findings + ext_findings)
+    found = variant.locate(bound + field_findings + ext_findings)
     found += policies.configure(variant.locate(run_rules(ctx)), policy)
     ignores: list[tuple[tuple[int, int], Finding | None]] = []
     if ext is not None and ext.ignore:
@@ -131,7 +134,8 @@ def check(
     if ext is not None and not errors_in(found):  # the plan's checks need a valid task
         chosen, more = planner.checks(variant, ext, region, target)
         found += variant.locate(more)
-    return Checked(variant, found, ext, task, target, policy, ignores, chosen)
+    found = [targets.shown_finding(f, variant.unknown) for f in found]
+    return Checked(variant, found, ext, task, target, policy, ignores, chosen, source)
 
 
 def load(paths: list[str], env: str | None = None) -> tuple[list[specs.Variant], list[Finding]]:
@@ -427,7 +431,11 @@ def plan_checked(
         for c in checked
     ]
     for c, p in zip(checked, plans):  # the roles' permissions, for each root's README.md
-        p.permissions = permissions.derive(c.task, c.extension, c.variant.environment, c.target)
+        derived = permissions.derive(c.task, c.extension, c.variant.environment, c.target)
+        p.permissions = {
+            role: [replace(n, resources=targets.shown(n.resources, p.unknown)) for n in found]
+            for role, found in derived.items()
+        }
     if options.config is not None:  # validate reported the backends' problems (CONFIG-PLACEHOLDER, -STATE-SHARED)
         for c, p in zip(checked, plans):
             p.backend = options.config.backend(
@@ -439,6 +447,17 @@ def plan_checked(
                 accounts=arns.implied_accounts(c.task),
             )[0]
     return plans, findings
+
+
+def bound_to(c: Checked, p: planner.Plan, account: str, region: str) -> tuple[Checked, planner.Plan]:
+    """A checked variant and its plan with the target values no target named (Terraform's to resolve: the plan's
+    `unknown`) bound to the account and region a session reached, as the applied root has them (verify, diff)."""
+    if not p.unknown or c.source is None:
+        return c, p
+    target = replace(c.target or Target(environment=c.variant.environment), account_id=account, region=region)
+    bound = check(c.source, c.policy, region, target)
+    plan = planner.build(bound.variant, bound.extension, region=region, target=bound.target, policy=bound.policy)[0]
+    return bound, replace(plan, target=p.target, backend=p.backend, permissions=p.permissions)
 
 
 def checked_plans(paths: list[str], options: Options) -> list[tuple[Checked, planner.Plan]]:

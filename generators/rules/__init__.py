@@ -47,6 +47,12 @@ BUILTIN: list[tuple[str, Severity, str]] = [
         Severity.WARNING,
         'An empty string in an optional enum or ARN field, or networkMode "default": read as not set.',
     ),
+    (
+        "TARGET-VALUE",
+        Severity.ERROR,
+        "${target.NAME} names no target value (accountId, region, partition, environment), or one nothing gives "
+        "before Terraform runs where ecsform needs the text (the family, a container's name).",
+    ),
     ("X-UNKNOWN-FIELD", Severity.ERROR, "An unknown field in the x-ecsform block."),
     ("X-REQUIRED", Severity.ERROR, "A required field of the x-ecsform block is missing."),
     ("X-INVALID", Severity.ERROR, "A value of the x-ecsform block is invalid."),

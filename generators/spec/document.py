@@ -45,6 +45,8 @@ class Variant:
     task: dict[str, Any]  # plain RegisterTaskDefinition input (native form)
     extension: Any  # plain `x-ecsform` block ({} when absent; checked by the extension model)
     smap: SourceMap
+    # the target values no target names, which Terraform resolves: stand-in -> name (generators/spec/targets.py)
+    unknown: dict[str, str] = field(default_factory=dict)
 
     @property
     def file(self) -> str:
