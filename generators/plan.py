@@ -99,11 +99,13 @@ def deploy_target(variant: Variant, override: str | None, target: Target | None)
 
 def _own_region(variant: Variant) -> str | None:
     """The region the spec itself states: x-ecsform.region, else the one region of the strongest tier its values
-    name (None when that tier names several)."""
+    name: its awslogs-regions, else its secrets' ARNs (None when that tier names several). Not the region of an ECR
+    image: a registry shared across regions is the usual setup, and says nothing of where the task runs."""
     ext_region = _ext_region(variant)
     if ext_region:
         return ext_region
-    tier = next((tier for tier in _implied_regions(variant) if tier), [])
+    logs, secrets, _images = _implied_regions(variant)
+    tier = logs or secrets
     return tier[0] if len(tier) == 1 else None
 
 
