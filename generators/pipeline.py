@@ -236,7 +236,8 @@ def verify(paths: list[str], options: Options) -> tuple[list[str], list[Finding]
             continue
         c, p = bound_to(c, p, aws.account, aws.region)  # ${target.*} no target named: the session's account
         ctx = Context(c.task, c.extension, v.environment)
-        result = live.verify(aws, ctx, aws.region, p.managed_secrets, adopt_command(p, options))
+        named = planner.role_names(c.variant.task)
+        result = live.verify(aws, ctx, aws.region, p.managed_secrets, adopt_command(p, options), named)
         findings += v.locate(result.findings)
         for note in result.notes:
             line, col = v.smap.locate(note.path)

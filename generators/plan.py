@@ -33,6 +33,8 @@ class Plan:
     images: dict[str, str] = field(default_factory=dict)  # container name -> image from the spec
     # partial Secrets Manager ARNs resolved with the aws_secretsmanager_secret data source: ARN -> data name
     secret_lookups: dict[str, str] = field(default_factory=dict)
+    # roles the task names by name, read with the aws_iam_role data source: role name -> data name
+    role_lookups: dict[str, str] = field(default_factory=dict)
     # modules/secrets input (key -> settings), and modules/efs calls (key -> inputs)
     managed_secrets: dict[str, dict[str, Any]] = field(default_factory=dict)
     managed_efs: dict[str, list[tuple[str, Any]]] = field(default_factory=dict)
@@ -123,19 +125,34 @@ def _implied_regions(variant: Variant) -> list[list[str]]:
     return [[r for r in tier if r not in variant.unknown] for tier in arns.implied_regions(variant.task)]
 
 
-def bind_targets(variant: Variant, override: str | None, target: Target | None) -> tuple[Variant, list[Finding]]:
+ROLE_FIELDS = ("taskRoleArn", "executionRoleArn")
+
+
+def role_names(task: dict[str, Any]) -> dict[str, str]:
+    """The roles a task names by name (AWS takes "the short name or full ARN of the IAM role"): field -> name."""
+    return {f: v for f in ROLE_FIELDS if isinstance(v := task.get(f), str) and arns.ROLE_NAME.match(v) and ":" not in v}
+
+
+def bind_targets(
+    variant: Variant, override: str | None, target: Target | None
+) -> tuple[Variant, list[Finding], dict[str, str]]:
     """The variant with its target values bound (generators/spec/targets.py) for its deploy target and the region
-    its root deploys to, and the TARGET-VALUE findings: a name that is no target value, and an unknown value where
-    ecsform needs the text when it writes the root (the family, a container's name)."""
-    if not (targets.uses(variant.task) or targets.uses(variant.extension)):
-        return variant, []
+    its root deploys to; the TARGET-VALUE findings (a name that is no target value, an unknown value where ecsform
+    needs the text when it writes the root: the family, a container's name); and what the checks see for each
+    role the task names by name: the role's ARN in the target's account (the root reads its real ARN, with its
+    path, from the aws_iam_role data source)."""
+    names = role_names(variant.task)
+    if not (names or targets.uses(variant.task) or targets.uses(variant.extension)):
+        return variant, [], {}
     chosen, _ = _region(variant, override, target)
     b = targets.binding(target, chosen, variant.environment, [variant.task, variant.extension])
     problems: list[Finding] = []
     task = targets.bind(variant.task, b, (), problems)
     extension = targets.bind(variant.extension, b, ("x-ecsform",), problems)
-    used = targets.data_sources([task, extension], b.unknown)
-    unknown = {s: n for s, n in b.unknown.items() if n in used}
+    checked_as = {
+        f: targets.bind(f"arn:${{target.partition}}:iam::${{target.accountId}}:role/{n}", b) for f, n in names.items()
+    }
+    unknown = b.unknown
     containers = task.get("containerDefinitions")
     named = [("family",)] + [
         ("containerDefinitions", i, "name") for i in range(len(containers) if isinstance(containers, list) else 0)
@@ -144,24 +161,24 @@ def bind_targets(variant: Variant, override: str | None, target: Target | None) 
         value: Any = task
         for part in path:
             value = value.get(part) if isinstance(value, dict) else value[part] if isinstance(value, list) else None
-        names = targets.data_sources(value, unknown) if isinstance(value, str) else []
-        if names:
+        needed = targets.data_sources(value, unknown) if isinstance(value, str) else []
+        if needed:
             problems.append(
                 Finding(
                     "TARGET-VALUE",
                     Severity.ERROR,
                     f"{targets.shown(value, unknown)!r}: ecsform writes the root with this name, and nothing gives "
-                    f"{', '.join('${target.' + n + '}' for n in names)} before Terraform runs",
+                    f"{', '.join('${target.' + n + '}' for n in needed)} before Terraform runs",
                     path,
                     "; ".join(
                         "set accountId in ecsform.yaml (defaults or the environment)"
                         if n == "accountId"
                         else "name the region (ecsform.yaml, x-ecsform.region or --region)"
-                        for n in dict.fromkeys("accountId" if n == "accountId" else "region" for n in names)
+                        for n in dict.fromkeys("accountId" if n == "accountId" else "region" for n in needed)
                     ),
                 )
             )
-    return replace(variant, task=task, extension=extension, unknown=unknown), problems
+    return replace(variant, task=task, extension=extension, unknown=unknown), problems, checked_as
 
 
 def _region(variant: Variant, override: str | None, target: Target | None = None) -> tuple[str | None, list[Finding]]:
@@ -277,6 +294,7 @@ def build(
     plan.managed_efs = {key: _efs_inputs(register["family"], key, fs, tags) for key, fs in ext.efs.items()}
     if creates_execution_role(variant.task, ext):
         plan.secret_lookups, _ = _secret_lookups(variant.task, chosen)
+    plan.role_lookups = _role_lookups(list(role_names(register).values()))
     plan.module_inputs = module_inputs(plan, ext, policy)
     if variant.unknown:  # what render prints: Terraform fills these in
         plan.unknown = dict(variant.unknown)
@@ -329,6 +347,22 @@ def _log_regions(task: dict[str, Any], region: str | None, ext: Extension) -> li
 SECRETS_MODULE = "secrets"
 TASK_MODULE = "task_definition"
 SECRET_DATA = "aws_secretsmanager_secret"  # the data sources that look up partial secret ARNs (plan.secret_lookups)
+ROLE_DATA = "aws_iam_role"  # the data sources that read the ARN of a role named by its name (plan.role_lookups)
+
+
+def _role_lookups(names: list[str]) -> dict[str, str]:
+    """Role name -> the name of its data source: role_<name> in Terraform's characters (IAM role names are unique
+    regardless of case; two that differ only in +=,.@- get a number)."""
+    out: dict[str, str] = {}
+    taken: set[str] = set()
+    for role in sorted(set(names)):
+        base = "role_" + re.sub(r"[^a-z0-9_]", "_", role.lower())
+        candidate, n = base, 2
+        while candidate in taken:
+            candidate, n = f"{base}_{n}", n + 1
+        taken.add(candidate)
+        out[role] = candidate
+    return out
 
 
 def efs_module(key: str) -> str:
@@ -486,6 +520,9 @@ def module_inputs(plan: Plan, ext: Extension, policy: Policy | None = None) -> l
     for ecs_field, variable, convert in _TASK_INPUTS:
         if ecs_field in register:
             value = register[ecs_field]
+            if ecs_field in ROLE_FIELDS and value in plan.role_lookups:  # by name: the role's ARN, with its path
+                inputs.append((variable, Ref("data", ROLE_DATA, plan.role_lookups[value], "arn")))
+                continue
             inputs.append((variable, resolve(convert(value) if convert else value)))
     if plan.skip_destroy is not None:
         inputs.append(("skip_destroy", plan.skip_destroy))

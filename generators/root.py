@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-from .plan import SECRET_DATA, SECRETS_MODULE, TASK_MODULE, Plan, efs_module, module_ref
+from .plan import ROLE_DATA, SECRET_DATA, SECRETS_MODULE, TASK_MODULE, Plan, efs_module, module_ref
 from .spec import targets
 from .syntax.tfexpr import Call, For, Key, Ref
 from .target import Backend
@@ -191,6 +191,16 @@ def resources(plan: Plan, images: Mapping[str, Any]) -> tuple[list[DataSource], 
             "full ARN.",
         )
         for ref, name in plan.secret_lookups.items()  # a partial ARN, or a secret's name
+    ]
+    data += [
+        DataSource(
+            ROLE_DATA,
+            name,
+            (("name", role),),
+            f"{role}: the task names the role by its name; the task definition takes its ARN (a missing role fails the "
+            "plan here, by name).",
+        )
+        for role, name in plan.role_lookups.items()
     ]
     modules = []
     if plan.managed_secrets:

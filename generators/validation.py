@@ -110,7 +110,7 @@ def check(
     error) the checks of what the plan decides; then the policy's rule settings and the spec's suppressions."""
     source = variant
     target = planner.deploy_target(variant, region, target)
-    variant, bound = planner.bind_targets(variant, region, target)
+    variant, bound, checked_as = planner.bind_targets(variant, region, target)
     ext, ext_findings = extensions.validate(variant.extension, catalog=rules)
     layer = ext.policy if ext is not None else None
     policy = policies.combine(base, layer) if layer is not None or base is None else base
@@ -118,6 +118,7 @@ def check(
     if task is not variant.task:  # a default-true level wrote values: the variant is what will be registered
         variant = replace(variant, task=task)
     field_findings, task = check_task(variant.task)
+    task = {**task, **checked_as}  # a role named by its name is that role of the target's account (plan: aws_iam_role)
     ctx = Context(
         task, ext, variant.environment, reported=[f.path for f in field_findings], target=target, policy=policy
     )
@@ -134,7 +135,8 @@ def check(
     if ext is not None and not errors_in(found):  # the plan's checks need a valid task
         chosen, more = planner.checks(variant, ext, region, target)
         found += variant.locate(more)
-    found = [targets.shown_finding(f, variant.unknown) for f in found]
+    written = {targets.shown(a, variant.unknown): variant.task[f] for f, a in checked_as.items()}
+    found = [targets.shown_finding(f, variant.unknown, written) for f in found]
     return Checked(variant, found, ext, task, target, policy, ignores, chosen, source)
 
 

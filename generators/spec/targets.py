@@ -159,12 +159,20 @@ def shown(value: Any, unknown: Mapping[str, str]) -> Any:
     return value
 
 
-def shown_finding(f: Finding, unknown: Mapping[str, str]) -> Finding:
-    if not unknown:
+def shown_finding(f: Finding, unknown: Mapping[str, str], written: Mapping[str, str] | None = None) -> Finding:
+    """A finding with each stand-in shown as the spec's ${target.*}, and each text of `written` (what the checks
+    saw -> what the spec wrote: a role's ARN for the role's name) as written."""
+    if not unknown and not written:
         return f
     from dataclasses import replace
 
-    return replace(f, message=shown(f.message, unknown), hint=shown(f.hint, unknown) if f.hint else f.hint)
+    def text(s: str) -> str:
+        s = shown(s, unknown)
+        for seen, spec in (written or {}).items():
+            s = s.replace(seen, spec)
+        return s
+
+    return replace(f, message=text(f.message), hint=text(f.hint) if f.hint else f.hint)
 
 
 def data_sources(value: Any, unknown: Mapping[str, str]) -> list[str]:

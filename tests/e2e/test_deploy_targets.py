@@ -325,6 +325,21 @@ def bound(deployed: dict[str, Any], aws: Any) -> dict[str, Any]:
     roots["bare"] = bare / "orders-api" / "dev"
     for root in roots.values():
         terraform(["init", "-input=false"], root, deployed["env"])
+    # the task role, named by its name: a role that does not exist fails the plan, naming it
+    missing = terraform(["plan", "-input=false"], roots["bare"], deployed["env"], check=False)
+    assert missing.returncode == 1 and 'data "aws_iam_role" "role_orders_api_task"' in missing.stderr, missing.stderr
+    assert "orders-api-task" in missing.stderr
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"}
+        ],
+    }
+    for account in (SHARED, DEV, PROD):  # with a path: the task definition gets the role's whole ARN
+        session_in(aws, account)("iam").create_role(
+            RoleName="orders-api-task", Path="/app/", AssumeRolePolicyDocument=json.dumps(trust)
+        )
+    for root in roots.values():
         terraform(["apply", "-auto-approve", "-input=false"], root, deployed["env"])
     return {"roots": roots, "out": out, "env": deployed["env"]}
 
@@ -335,7 +350,7 @@ def test_target_values_bind_each_arn_to_its_own_account(bound: dict[str, Any], a
         clients = session_in(aws, account)
         family = "orders-api-dev" if env == "bare" else f"orders-api-{env}"
         td = clients("ecs", region).describe_task_definition(taskDefinition=family)["taskDefinition"]
-        assert td["taskRoleArn"] == f"arn:aws:iam::{account}:role/orders-api-task"
+        assert td["taskRoleArn"] == f"arn:aws:iam::{account}:role/app/orders-api-task"
         [container] = td["containerDefinitions"]
         assert container["secrets"] == [
             {"name": "DB_URL", "valueFrom": DB_SECRET.format(region=region, account=account)}

@@ -167,3 +167,55 @@ def test_partitions_follow_the_region() -> None:
     assert json.dumps(targets.bind({"k": ["$${target.region}", "${target.region}"]}, b)) == (
         '{"k": ["${target.region}", "cn-north-1"]}'
     )
+
+
+# --- role names (issue 21, item 2) ---------------------------------------------------------------------------------
+
+NAMED = SPEC.replace(
+    "taskRoleArn: arn:${target.partition}:iam::${target.accountId}:role/tv-task", "taskRoleArn: tv-task"
+)
+NAMED += "executionRoleArn: ecsTaskExecutionRole\n"
+
+
+def test_a_role_named_by_its_name_is_read_with_the_aws_iam_role_data_source(tmp_path: Path) -> None:
+    [plan] = plans(NAMED, tmp_path, region="us-east-1").values()
+    assert plan.register["taskRoleArn"] == "tv-task"  # type: ignore[attr-defined]  # render: as written, AWS takes it
+    described = root.describe(plan)  # type: ignore[arg-type]
+    assert [(d.type, d.name, d.arguments) for d in described.data if d.type == "aws_iam_role"] == [
+        ("aws_iam_role", "role_ecstaskexecutionrole", (("name", "ecsTaskExecutionRole"),)),
+        ("aws_iam_role", "role_tv_task", (("name", "tv-task"),)),
+    ]
+    task = dict(described.modules[-1].inputs)
+    assert task["task_role_arn"] == Ref("data", "aws_iam_role", "role_tv_task", "arn")
+    assert task["execution_role_arn"] == Ref("data", "aws_iam_role", "role_ecstaskexecutionrole", "arn")
+    main = hcl.render(plan, lambda module: f"../modules/{module}")["main.tf"]  # type: ignore[arg-type]
+    assert 'data "aws_iam_role" "role_tv_task" {\n  name = "tv-task"\n}' in main
+    assert "execution_role_arn       = data.aws_iam_role.role_ecstaskexecutionrole.arn" in main
+
+
+def test_the_checks_see_a_named_role_as_that_role_of_the_target_s_account() -> None:
+    found = validation.check_text(
+        NAMED.replace("environment:\n", "environment:\n      X: y\n"), "tv.yaml", options=Options(region="us-east-1")
+    )
+    assert not [f for f in found if f.rule == "ECS-M1"]
+    [h9] = [f for f in found if f.rule == "ECS-H9"]
+    assert h9.message.startswith("ecsform cannot see the policy of execution role ecsTaskExecutionRole;")  # as written
+    stages = validation.check_text(
+        STAGES.replace("taskRoleArn: arn:${target.partition}:iam::${target.accountId}:role/tv-task", "")
+        + "executionRoleArn: ecsTaskExecutionRole\n",
+        "tv.yaml",
+        options=Options(config=CONFIG),
+    )
+    [prod] = [f for f in stages if f.rule == "ECS-H9" and f.environment == "prod"]
+    assert "arn:aws:secretsmanager:eu-west-1:222222222222:secret:tv/db-AbCdEf" in prod.message
+    assert not [f for f in stages if f.rule == "TARGET-ACCOUNT"]
+
+
+def test_diff_expects_the_arn_of_a_named_role(tmp_path: Path) -> None:
+    from generators.aws import diff
+    from generators.spec.extensions import Extension
+
+    [plan] = plans(NAMED, tmp_path, region="us-east-1").values()
+    expected = diff.expected(plan, Extension(), {}, False, False)  # type: ignore[arg-type]
+    assert expected["taskRoleArn"].matches("arn:aws:iam::123456789012:role/app/tv-task")
+    assert not expected["taskRoleArn"].matches("arn:aws:iam::123456789012:role/other")
