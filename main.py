@@ -575,7 +575,11 @@ def import_command(
     ] = None,
     family: Annotated[
         Optional[str],
-        typer.Option("--family", help="Base family for --environments (default: the families' common prefix)."),
+        typer.Option(
+            "--family",
+            help="The spec's family: the base family for --environments (default: the families' common prefix), or "
+            "the family of FILE (for a template whose family is a placeholder).",
+        ),
     ] = None,
     region: Annotated[
         Optional[str],

@@ -28,7 +28,7 @@ from .rules import Context, suppressions
 from .rules import run as run_rules
 from .rules.fields import check_task
 from .spec import document as specs
-from .spec import extensions, targets
+from .spec import extensions, placeholders, targets
 from .spec import policy as policies
 from .spec.loader import SPEC_SUFFIXES
 from .target import Backend, Target
@@ -135,6 +135,7 @@ def check(
     if ext is not None and not errors_in(found):  # the plan's checks need a valid task
         chosen, more = planner.checks(variant, ext, region, target)
         found += variant.locate(more)
+    found = placeholders.collapse(found, variant)
     written = {targets.shown(a, variant.unknown): variant.task[f] for f, a in checked_as.items()}
     found = [targets.shown_finding(f, variant.unknown, written) for f in found]
     return Checked(variant, found, ext, task, target, policy, ignores, chosen, source)

@@ -31,7 +31,7 @@ from typing import Any, Callable, Iterable
 from ..errors import EcsformError, Finding, Path, Severity
 from ..rules.fields import check_structure
 from ..spec import document as specs
-from ..spec import ecosystem
+from ..spec import ecosystem, placeholders
 from ..spec.canonical import SORTED_BY_NAME
 from ..spec.ecosystem import WRAPPER_EXTRA, WRAPPER_KEY, read_only_fields
 from ..spec.ecs_model import Shape, input_shape
@@ -276,6 +276,9 @@ def extract(doc: Any, file: str = "<input>", smap: SourceMap | None = None) -> t
         line, col = smap.locate(path, key=f.at_key)
         return Finding(f.rule, f.severity, f.message, f.path, f.hint, file, line, col, None, f.at_key)
 
+    for size in ("cpu", "memory"):  # the spec's units and integers, as the spec loader converts them
+        if isinstance(task.get(size), (str, int)) and not isinstance(task.get(size), bool):
+            task[size] = task_size(Node(task[size], (1, 1)), size).value
     findings = [f for f in check_structure(task, input_shape(), ()) if not _null_finding(f)]
     refused = [where(f) for f in findings if f.rule in REFUSED]
     if refused:
@@ -293,11 +296,7 @@ def extract(doc: Any, file: str = "<input>", smap: SourceMap | None = None) -> t
         )
         for f in map(where, findings)
     ]
-    task = _prune(task)
-    for size in ("cpu", "memory"):
-        if isinstance(task.get(size), str):
-            task[size] = task_size(Node(task[size], (1, 1)), size).value
-    return task, warnings
+    return _prune(task), warnings
 
 
 def _null_finding(f: Finding) -> bool:
@@ -812,11 +811,97 @@ def parse_environments(value: str) -> dict[str, str]:
 def load_task(
     source: str, region: str | None = None, client: Any = None, stdin: Callable[[], bytes] | None = None
 ) -> tuple[dict[str, Any], list[Finding]]:
-    """A native task from a file, `-` (standard input) or `aws:FAMILY[:REVISION]`."""
+    """A native task from a file, `-` (standard input) or `aws:FAMILY[:REVISION]`, its placeholders mapped to what
+    ecsform offers (`map_placeholders`)."""
     if source.startswith("aws:"):
-        return extract(fetch_from_aws(source[4:], region, client), source)
+        task, warnings = extract(fetch_from_aws(source[4:], region, client), source)
+        return map_placeholders(task, source, SourceMap(source), warnings)
     doc, smap, file = read_source(source, stdin)
-    return extract(doc, file, smap)
+    task, warnings = extract(doc, file, smap)
+    prefix: Path = (WRAPPER_KEY,) if isinstance(doc, dict) and WRAPPER_KEY in doc else ()
+    return map_placeholders(task, file, smap, warnings, prefix)
+
+
+# --- placeholders -----------------------------------------------------------------------------------------------
+
+# where a string is a shell's or a program's to expand when the container runs: its placeholders are left alone
+_RUN_TIME = ("command", "entryPoint")
+_TARGET = {"account": "${target.accountId}", "region": "${target.region}", "partition": "${target.partition}"}
+
+
+def _run_time(path: Path) -> bool:
+    return any(part in _RUN_TIME for part in path if isinstance(part, str)) or path[-3:-1] == ("healthCheck", "command")
+
+
+def map_placeholders(
+    task: dict[str, Any], file: str, smap: SourceMap, warnings: list[Finding], prefix: Path = ()
+) -> tuple[dict[str, Any], list[Finding]]:
+    """The task with the placeholders of templating tools (generators/spec/placeholders.py) mapped to what ecsform
+    offers: an account, region or partition to its target value, an environment's name to ${target.environment}
+    (and out of the end of the family, which each environment's overlay gives), an execution role that is a
+    placeholder left out (ecsform creates the role). What it cannot map it keeps, with an IMPORT-PLACEHOLDER
+    warning per placeholder naming its lines and what to write instead. Text that reads as a target value is
+    escaped ($${target...}), so that it stays text. Commands and entry points are the container's to expand."""
+    unmapped: dict[str, tuple[placeholders.Placeholder, list[tuple[Path, tuple[int, int]]]]] = {}
+
+    def walk(value: Any, path: Path) -> Any:
+        if isinstance(value, dict):
+            out = {}
+            for k, v in value.items():
+                mapped = walk(v, path + (k,))
+                if mapped is not _DROP:
+                    out[k] = mapped
+            return out
+        if isinstance(value, list):
+            return [walk(v, path + (i,)) for i, v in enumerate(value)]
+        if not isinstance(value, str):
+            return value
+        text = value.replace("${target.", "$${target.")
+        if _run_time(path):
+            return text
+        found = placeholders.find(value)
+        if path in (("executionRoleArn",),) and len(found) == 1 and found[0].text == value:
+            return _DROP  # a role the template fills in: ecsform creates the execution role from what the task uses
+        out, at = "", 0
+        for p in found:
+            out += value[at : p.start].replace("${target.", "$${target.")
+            at = p.end
+            if p.kind in _TARGET:
+                out += _TARGET[p.kind]
+            elif p.kind == "environment":
+                if path == ("family",) and (p.start == 0 or p.end == len(value)):
+                    out = out.rstrip("-_") if p.end == len(value) else out
+                    if p.start == 0:  # leading: drop the separator after it
+                        at = p.end + (1 if value[p.end : p.end + 1] in ("-", "_") else 0)
+                    continue
+                out += "${target.environment}"
+            else:
+                out += p.text
+                where = unmapped.setdefault(p.text, (p, []))
+                where[1].append((path, smap.locate(prefix + path)))
+        return out + value[at:].replace("${target.", "$${target.")
+
+    mapped = walk(task, ())
+    for text, (p, where) in unmapped.items():
+        path, (line, col) = where[0]
+        lines = sorted({mark[0] for _, mark in where})
+        warnings.append(
+            Finding(
+                "IMPORT-PLACEHOLDER",
+                Severity.WARNING,
+                f"{text} is a placeholder ({p.style}) ecsform cannot fill in: imported as it is, at line"
+                f"{'s' if len(lines) > 1 else ''} {', '.join(map(str, lines))}",
+                path,
+                placeholders.offer(p, path),
+                file,
+                line,
+                col,
+            )
+        )
+    return mapped, warnings
+
+
+_DROP: Any = object()
 
 
 def import_spec(
@@ -851,19 +936,6 @@ def import_spec(
                 )
             ]
         )
-    if family is not None and environments is None:
-        raise EcsformError(
-            [
-                Finding(
-                    "CLI-IMPORT-SOURCE",
-                    E,
-                    "--family names the base family of --environments",
-                    file="--family",
-                    line=1,
-                    col=1,
-                )
-            ]
-        )
     if environments is not None:
         tasks: dict[str, dict[str, Any]] = {}
         warnings: list[Finding] = []
@@ -883,6 +955,9 @@ def import_spec(
     else:
         single = f"aws:{from_aws}" if from_aws is not None else str(source)
         task, warnings = load_task(single, region, client, stdin)
+        if family is not None:  # the family a template leaves to its tool (IMPORT-PLACEHOLDER says so)
+            task["family"] = family
+            warnings = [w for w in warnings if w.path != ("family",)]
         result = to_spec(task)
         expected = {None: task}
     text = dump_yaml(result)

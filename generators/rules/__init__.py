@@ -48,6 +48,13 @@ BUILTIN: list[tuple[str, Severity, str]] = [
         'An empty string in an optional enum or ARN field, or networkMode "default": read as not set.',
     ),
     (
+        "SPEC-PLACEHOLDER",
+        Severity.ERROR,
+        'A placeholder of a templating tool ({{ must_env "X" }}, ${X}, <X>, $$$X$$$, ACCOUNT_ID in an ARN, ...): '
+        "one finding per placeholder, as severe as the findings it replaces (a warning where AWS registers the value), "
+        "with what ecsform offers instead.",
+    ),
+    (
         "TARGET-VALUE",
         Severity.ERROR,
         "${target.NAME} names no target value (accountId, region, partition, environment), or one nothing gives "
@@ -99,7 +106,7 @@ BUILTIN: list[tuple[str, Severity, str]] = [
     (
         "CLI-IMPORT-SOURCE",
         Severity.ERROR,
-        "import: not exactly one of FILE, --from-aws and --environments, or --family without --environments.",
+        "import: not exactly one of FILE, --from-aws and --environments.",
     ),
     ("CLI-CHECK", Severity.ERROR, "synth --check with --prune: --check writes nothing."),
     ("CHANGED-SINCE", Severity.ERROR, "ecsform changed without --since REF."),
@@ -122,6 +129,12 @@ BUILTIN: list[tuple[str, Severity, str]] = [
     ("ECSFORM-INTERNAL", Severity.ERROR, "A rule failed on the input (a bug in ecsform)."),
     ("IMPORT-INPUT", Severity.ERROR, "import: the input is not a task definition (describe output or register input)."),
     ("IMPORT-AWS", Severity.ERROR, "import --from-aws: the task definition cannot be read from AWS."),
+    (
+        "IMPORT-PLACEHOLDER",
+        Severity.WARNING,
+        "import: a placeholder of a templating tool ecsform cannot fill in (an image, a name): imported as it is, "
+        "with its lines and what to write instead.",
+    ),
     ("IMPORT-FAMILY", Severity.ERROR, "import --environments: the families share no prefix and --family is not given."),
     ("CI-KIND", Severity.ERROR, "ecsform ci: an unknown CI engine, or options of another one."),
     (
