@@ -226,11 +226,16 @@ def _check_variants(
                     environment=c.variant.environment,
                     target=c.target,
                     region=c.region,
-                    accounts=arns.implied_accounts(c.task),
+                    accounts=_spec_accounts(c),
                 )
                 found += more
                 declared[i] = replace(d, state=(planner.root_path(c.variant), c.variant.environment, backend))
     return checked, found, declared
+
+
+def _spec_accounts(c: Checked) -> list[str]:
+    """The accounts the variant's roles and secrets name (not the stand-in of an account Terraform resolves)."""
+    return [a for a in arns.implied_accounts(c.task) if a not in c.variant.unknown]
 
 
 def _unmatched_ignores(checked: list[Checked]) -> list[Finding]:
@@ -447,7 +452,7 @@ def plan_checked(
                 environment=p.environment,
                 target=p.target,
                 region=p.region,
-                accounts=arns.implied_accounts(c.task),
+                accounts=_spec_accounts(c),
             )[0]
     return plans, findings
 
