@@ -130,7 +130,7 @@ ROLE_FIELDS = ("taskRoleArn", "executionRoleArn")
 
 def role_names(task: dict[str, Any]) -> dict[str, str]:
     """The roles a task names by name (AWS takes "the short name or full ARN of the IAM role"): field -> name."""
-    return {f: v for f in ROLE_FIELDS if isinstance(v := task.get(f), str) and arns.ROLE_NAME.match(v) and ":" not in v}
+    return {f: v for f in ROLE_FIELDS if isinstance(v := task.get(f), str) and arns.ROLE_NAME.match(v)}
 
 
 def bind_targets(
@@ -171,10 +171,9 @@ def bind_targets(
                     f"{', '.join('${target.' + n + '}' for n in needed)} before Terraform runs",
                     path,
                     "; ".join(
-                        "set accountId in ecsform.yaml (defaults or the environment)"
-                        if n == "accountId"
-                        else "name the region (ecsform.yaml, x-ecsform.region or --region)"
-                        for n in dict.fromkeys("accountId" if n == "accountId" else "region" for n in needed)
+                        ["set accountId in ecsform.yaml (defaults or the environment)"] * ("accountId" in needed)
+                        + ["name the region (ecsform.yaml, x-ecsform.region or --region)"]
+                        * bool(set(needed) - {"accountId"})
                     ),
                 )
             )

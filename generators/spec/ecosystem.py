@@ -27,7 +27,8 @@ from .ecs_model import Shape, input_shape, shape
 from .loader import Node
 
 WRAPPER_KEY = "taskDefinition"
-WRAPPER_EXTRA = ("tags", "ResponseMetadata")  # beside the wrapper: the tags include=["TAGS"] returns; boto3's metadata
+RESPONSE_METADATA = "ResponseMetadata"  # what boto3 adds to every response
+WRAPPER_EXTRA = ("tags", RESPONSE_METADATA)  # beside the wrapper: the tags include=["TAGS"] returns, and boto3's
 NETWORK_MODE_DEFAULT = "default"
 
 W = Severity.WARNING
@@ -69,7 +70,7 @@ def unwrap(root: Node, file: str) -> tuple[Node, list[Finding]]:
         assert wrapped is not None
         prefix = (WRAPPER_KEY,)
         inner = dict(wrapped.value)
-        beside = {k: v for k, v in items.items() if k != WRAPPER_KEY and k not in WRAPPER_EXTRA[1:]}
+        beside = {k: v for k, v in items.items() if k not in (WRAPPER_KEY, RESPONSE_METADATA)}
         tags = beside.pop("tags", None)
         if tags is not None and tags.value not in (None, []):
             if "tags" in inner:
@@ -97,7 +98,8 @@ def unwrap(root: Node, file: str) -> tuple[Node, list[Finding]]:
         [f"the read-only fields {', '.join(read_only)}"] if read_only else []
     )
     first = min((items[k].key_mark or items[k].mark for k in read_only), default=None)
-    assert wrapped is not None or first is not None
+    if first is None and wrapped is not None:
+        first = wrapped.key_mark or wrapped.mark
     notice = Finding(
         "SPEC-DESCRIBE-OUTPUT",
         W,
@@ -106,7 +108,7 @@ def unwrap(root: Node, file: str) -> tuple[Node, list[Finding]]:
         prefix + ((read_only[0],) if read_only else ()),
         f"`ecsform import {file} --out SPEC.yaml` writes the spec without them",
         file,
-        *(first or wrapped.key_mark or wrapped.mark),  # type: ignore[union-attr]
+        *(first or root.mark),
         at_key=True,
     )
     return Node({k: v for k, v in items.items() if k not in read_only}, root.mark, root.key_mark), [notice]
