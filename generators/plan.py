@@ -153,6 +153,18 @@ def bind_targets(
         f: targets.bind(f"arn:${{target.partition}}:iam::${{target.accountId}}:role/{n}", b) for f, n in names.items()
     }
     unknown = b.unknown
+    base = variant.spec.task.get("family")
+    if variant.spec.environments and base is not None and targets.uses(base.value):
+        problems.append(
+            Finding(
+                "TARGET-VALUE",
+                Severity.ERROR,
+                "the base family of a spec with environments names the roots' folder (<family>/<environment>) and "
+                "each environment's family (<family>-<environment>): it cannot hold a target value",
+                ("family",),
+                "write the family without ${target.*}; an overlay may give its environment a family of its own",
+            )
+        )
     containers = task.get("containerDefinitions")
     named = [("family",)] + [
         ("containerDefinitions", i, "name") for i in range(len(containers) if isinstance(containers, list) else 0)

@@ -219,3 +219,20 @@ def test_diff_expects_the_arn_of_a_named_role(tmp_path: Path) -> None:
     expected = diff.expected(plan, Extension(), {}, False, False)  # type: ignore[arg-type]
     assert expected["taskRoleArn"].matches("arn:aws:iam::123456789012:role/app/tv-task")
     assert not expected["taskRoleArn"].matches("arn:aws:iam::123456789012:role/other")
+
+
+def test_the_base_family_of_a_spec_with_environments_holds_no_target_value() -> None:
+    """It names the roots' folders and each environment's family (<family>-<environment>): a target value there would
+    be a folder named ${target...} and a family twice suffixed; an overlay's own family may use one."""
+    text = STAGES.replace("family: tv\n", "family: tv-${target.environment}\n")
+    found = [
+        f for f in validation.check_text(text, "tv.yaml", options=Options(config=CONFIG)) if f.rule == "TARGET-VALUE"
+    ]
+    assert [(f.environment, f.path, f.line) for f in found] == [("dev", ("family",), 1), ("prod", ("family",), 1)]
+    overlay = STAGES.replace("  prod: {}\n", "  prod: {family: 'tv-${target.accountId}'}\n")
+    [prod] = [
+        p
+        for p in validation.build_plans_from_text(overlay, "tv.yaml", Options(config=CONFIG))[0]
+        if p.environment == "prod"
+    ]
+    assert prod.family == "tv-222222222222" and prod.root == "tv/prod"
