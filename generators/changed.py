@@ -10,8 +10,9 @@ local modules they call): an overlay change touches only the environments whose 
 ecsform.yaml change only the roots whose output changed, and a module change every root that calls it.
 
 Two ways, the same answer:
-- only specs differ (the usual pull request: same ecsform.yaml, same module folders): a spec with the same bytes
-  gives the same roots on both sides, so only the specs that differ are synthesized, on both sides; every spec of
+- only specs and deployed images differ (the usual pull request: same ecsform.yaml, same module folders): a spec
+  with the same bytes and the same images files gives the same roots on both sides, so only the specs that differ,
+  and those whose roots' images files differ (generators/images.py), are synthesized, on both sides; every spec of
   the working tree is still validated (in parallel, as `validate` does) for its errors.
 - otherwise every spec is synthesized on both sides, REF's in a forked process while this one does the working
   tree's.
@@ -32,7 +33,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Iterator
 
 from . import config as project_config
-from . import locations, pipeline, validation
+from . import images, locations, pipeline, validation
+from . import plan as planner
 from .errors import EcsformError, Finding, Severity, errors_in, sorted_findings
 from .options import Options, module_source_from
 
@@ -246,6 +248,11 @@ def _by_spec(
     with old.entered():
         old_specs = _spec_bytes([p for p in map(old.mapped, paths) if Path(p).exists()])
     differ = sorted(d for d in set(new_specs) | set(old_specs) if new_specs.get(d) != old_specs.get(d))
+    deployed = _images_differ(old, options, config, no_config)
+    if deployed:  # a deploy (an images file) changes the roots of a spec whose bytes are the same
+        variants, _ = validation.load(paths, options.env)
+        producing = {planner.root_path(v): v.file for v in variants if v.family}
+        differ = sorted(set(differ) | {producing[r] for r in deployed if producing.get(r) in old_specs})
     findings = validation.validate_findings(paths, options)
     if errors_in(findings):
         raise EcsformError(findings)
@@ -255,6 +262,17 @@ def _by_spec(
         raise EcsformError(sorted_findings([replace(f, file=f"{since}:{f.file}") for f in before]))
     ours = [d for d in differ if d in new_specs]
     return before, roots(ours, out, options) if ours else {}
+
+
+def _images_differ(old: _Tree, options: Options, config: str | None, no_config: bool) -> set[str]:
+    """The roots whose images file (generators/images.py) differs between REF and the working tree."""
+    ours = {root: path.read_bytes() for root, path in images.files(options.config)} if options.config else {}
+    theirs: dict[str, bytes] = {}
+    old_config = old.config(config, no_config)
+    if old_config is not None:
+        with old.entered():
+            theirs = {root: path.read_bytes() for root, path in images.files(old_config)}
+    return {root for root in set(ours) | set(theirs) if ours.get(root) != theirs.get(root)}
 
 
 def _everything(

@@ -10,7 +10,8 @@ defaults:                     # every root, unless its environment says otherwis
   moduleSource: ./modules     # a folder (relative to this file), or git::https://...//modules?ref=v1.2.0
 environments:                 # deploy targets: each overlay of a spec names one of them
   dev:  {accountId: "111111111111", roleArn: arn:aws:iam::111111111111:role/deploy}
-  prod: {accountId: "222222222222", region: eu-west-1, roleArn: arn:aws:iam::222222222222:role/deploy}
+  prod: {accountId: "222222222222", region: eu-west-1, roleArn: arn:aws:iam::222222222222:role/deploy,
+         deploy: {cluster: apps-prod, services: ["{family}"]}}   # what `ecsform deploy` and `run` act on
 backend:                      # exactly one of: local, s3
   s3:
     bucket: acme-tfstate      # placeholders: {accountId} {region} {environment} {family} {root}
@@ -23,6 +24,7 @@ backend:                      # exactly one of: local, s3
     roleArn: null             # assumed for the state bucket
     partial: false            # true: `backend "s3" {}`, the pipeline passes -backend-config
 policy: {...}                 # kept as written (located) for the policy model
+images: {folder: images}      # the deployed images: <folder>/<root>.yaml beside this file (generators/images.py)
 ci:                           # `ecsform ci github|gitlab|atlantis` (generators/ci.py)
   roleArn: arn:aws:iam::123456789012:role/ecsform-ci   # the role a pipeline assumes through OIDC
   environments:               # per ecsform environment (`default`: roots without one)
@@ -44,8 +46,8 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Iterable
+from pathlib import Path, PurePosixPath
+from typing import Any, Iterable, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic.alias_generators import to_camel
@@ -53,6 +55,7 @@ from pydantic.alias_generators import to_camel
 from . import arns
 from .errors import EcsformError, Finding, Severity, errors_in, sorted_findings
 from .locations import display_path
+from .spec.extensions import Deploy, deploy_checks
 from .spec.fields import known_keys
 from .spec.loader import Node, SourceMap, load_file, plain
 from .target import DEFAULT_ENVIRONMENT, Backend, Target
@@ -116,6 +119,12 @@ class Settings(_Model):
         description="Keep the replaced revision ACTIVE when a deploy registers "
         "a new one (the task definition's skip_destroy), so a failed deployment has a "
         "revision to roll back to (default: true); x-ecsform.skipDestroy wins over it.",
+    )
+    deploy: Deploy | None = Field(
+        None,
+        description="What `ecsform deploy` and `ecsform run` act on: cluster, services, RunTask's network and "
+        "launch type (an environment's fields win over the defaults', a spec's x-ecsform.deploy over both); "
+        "cluster and services may hold the placeholders {family} {environment} {root} {accountId} {region}.",
     )
 
 
@@ -224,6 +233,18 @@ class CiConfig(_Model):
     )
     out: str = Field("build", description="The output folder synth writes (relative to ecsform.yaml).")
     install: str = Field("pip install ecsform", description="The shell command that installs ecsform in a job.")
+    image_deploys: Literal["commit", "pull-request"] = Field(
+        "commit",
+        description="How the workflow records an image another repository's CI sends (workflow_dispatch, "
+        "repository_dispatch, GitLab trigger variables): commit it to the default branch and apply it, or open a "
+        "pull request with it.",
+    )
+    prune_keep: int | None = Field(
+        None,
+        ge=1,
+        description="After a deploy, deregister the root's ACTIVE revisions but the newest N and those a service "
+        "runs (`ecsform revisions prune --keep N`); off by default.",
+    )
 
     @field_validator("environments", mode="before")
     @classmethod
@@ -231,6 +252,12 @@ class CiConfig(_Model):
         if isinstance(value, dict):
             return {k: ({} if v is None else v) for k, v in value.items()}
         return value
+
+
+class ImagesConfig(_Model):
+    """The deployed images: one committed file per root, `<folder>/<root>.yaml` (generators/images.py)."""
+
+    folder: str = Field("images", description="The folder of the images files, relative to ecsform.yaml.")
 
 
 class ProjectConfig(_Model):
@@ -248,6 +275,10 @@ class ProjectConfig(_Model):
     policy: dict[str, Any] | None = Field(None, description="The policy block (checked by the policy model).")
     ci: CiConfig | None = Field(
         None, description="The pipelines `ecsform ci` writes (GitHub Actions, GitLab CI, Atlantis)."
+    )
+    images: ImagesConfig = Field(
+        default_factory=ImagesConfig,
+        description="The deployed images (`ecsform image set`): files synth applies over the specs' images.",
     )
 
     @field_validator("environments", mode="before")
@@ -334,6 +365,42 @@ class Config:
                 True,
             )
         ]
+
+    # --- deploy bindings ---------------------------------------------------------------------------------
+    def binding(
+        self, environment: str | None, spec: Deploy | None, *, family: str, root: str, region: str | None
+    ) -> Deploy:
+        """What `ecsform deploy` and `ecsform run` act on for one root: the defaults' deploy block, its
+        environment's over it, the spec's x-ecsform.deploy over both (field by field), with the placeholders of
+        cluster and services filled in. An empty Deploy when nothing binds the root."""
+        declared = environment if environment in self.model.environments else None
+        env = self.model.environments.get(declared) if declared else None
+        values = {
+            "accountId": self.target(environment).account_id or "",
+            "region": region or "",
+            "environment": environment or DEFAULT_ENVIRONMENT,
+            "family": family,
+            "root": root,
+        }
+        fields: dict[str, Any] = {}
+
+        def over(layer: Deploy | None) -> None:
+            if layer is None:
+                return
+            for key in layer.model_fields_set:
+                fields[key] = getattr(layer, key)
+                exclusive = {"launch_type": "capacity_provider_strategy", "capacity_provider_strategy": "launch_type"}
+                if key in exclusive and fields[key] is not None:  # a layer's choice replaces the other one
+                    fields.pop(exclusive[key], None)
+
+        over(self.model.defaults.deploy)
+        over(env.deploy if env is not None else None)
+        if fields.get("cluster") is not None:
+            fields["cluster"] = _PLACEHOLDER.sub(lambda m: values[m.group(1)], fields["cluster"])
+        if fields.get("services") is not None:
+            fields["services"] = [_PLACEHOLDER.sub(lambda m: values[m.group(1)], v) for v in fields["services"]]
+        over(spec)
+        return Deploy.model_construct(_fields_set=set(fields), **fields)
 
     # --- state -------------------------------------------------------------------------------------------
     def backend(
@@ -652,7 +719,36 @@ def _checks(model: ProjectConfig) -> list[Finding]:
         out += _backend_checks(model.backend)
     if model.ci is not None:
         out += _ci_checks(model.ci, list(model.environments))
+    out += _images_checks(model.images, model.ci.specs if model.ci else ["specs"])
     return out
+
+
+def _images_checks(images: ImagesConfig, specs: list[str]) -> list[Finding]:
+    if not _relative(images.folder):
+        return [
+            Finding(
+                "CONFIG-INVALID",
+                E,
+                f"images.folder {images.folder!r} is not a relative path inside the repository",
+                ("images", "folder"),
+                "for example images",
+            )
+        ]
+    folder = PurePosixPath(os.path.normpath(images.folder))
+    for spec in specs:
+        where = PurePosixPath(os.path.normpath(spec))
+        if folder == where or where in folder.parents or folder in where.parents:
+            return [
+                Finding(
+                    "CONFIG-INVALID",
+                    E,
+                    f"images.folder {images.folder!r} and the specs folder {spec!r} overlap: synth would read "
+                    "images files as specs, or specs as images files",
+                    ("images", "folder"),
+                    "keep them apart, e.g. specs/ and images/ side by side",
+                )
+            ]
+    return []
 
 
 def _section_checks(data: Any) -> list[Finding]:
@@ -665,6 +761,7 @@ def _section_checks(data: Any) -> list[Finding]:
         sections += [(("environments", n), Settings, v) for n, v in environments.items()]
     sections.append((("backend",), BackendConfig, data.get("backend")))
     sections.append((("ci",), CiConfig, data.get("ci")))
+    sections.append((("images",), ImagesConfig, data.get("images")))
     out: list[Finding] = []
     parsed_settings: dict[tuple, Settings] = {}
     for path, model, value in sections:
@@ -681,6 +778,8 @@ def _section_checks(data: Any) -> list[Finding]:
             out += _settings_checks(path, parsed)
         elif isinstance(parsed, CiConfig):
             out += _ci_checks(parsed, list(environments) if isinstance(environments, dict) else [])
+        elif isinstance(parsed, ImagesConfig):
+            out += _images_checks(parsed, [])
         else:
             out += _backend_checks(parsed)
     if ("defaults",) in parsed_settings:
@@ -730,6 +829,22 @@ def _settings_checks(path: tuple, s: Settings) -> list[Finding]:
             out.append(Finding("CONFIG-INVALID", E, problem, path + ("tags", key), at_key=True))
     if s.module_source is not None and not s.module_source.strip():
         out.append(Finding("CONFIG-INVALID", E, "moduleSource is empty", path + ("moduleSource",)))
+    if s.deploy is not None:
+        out += deploy_checks(s.deploy, path + ("deploy",), "CONFIG-INVALID")
+        texts = [(("cluster",), s.deploy.cluster)] + [
+            (("services", i), v) for i, v in enumerate(s.deploy.services or [])
+        ]
+        for where, text in texts:
+            for problem in _placeholder_problems(text or ""):
+                out.append(
+                    Finding(
+                        "CONFIG-PLACEHOLDER",
+                        E,
+                        f"{text!r}: {problem}",
+                        path + ("deploy",) + where,
+                        f"placeholders: {', '.join('{' + p + '}' for p in PLACEHOLDERS)}",
+                    )
+                )
     return out
 
 

@@ -95,6 +95,7 @@ def synth_tree(
                 "spec": p.file,
                 "files": sorted(rendered),
                 **_config_used(options.config, p),
+                **({"images": p.images_file} if p.images_file else {}),
                 "modules": modules,
                 "hash": root_hash(encoded, local, digests),
                 **_deployment(p),

@@ -30,7 +30,7 @@ class Plan:
     register: dict[str, Any]  # canonical RegisterTaskDefinition input (what `render` prints)
     root: str = ""  # folder of the root under the output folder: <family> or <base family>/<environment>
     module_inputs: list[tuple[str, Any]] = field(default_factory=list)  # ordered (variable, value)
-    images: dict[str, str] = field(default_factory=dict)  # container name -> image from the spec
+    images: dict[str, str] = field(default_factory=dict)  # container name -> image: the spec's, or the deployed one
     # partial Secrets Manager ARNs resolved with the aws_secretsmanager_secret data source: ARN -> data name
     secret_lookups: dict[str, str] = field(default_factory=dict)
     # roles the task names by name, read with the aws_iam_role data source: role name -> data name
@@ -49,6 +49,7 @@ class Plan:
     # target values no target names: stand-in -> name. The plan's values hold the stand-ins (the root resolves them
     # with data sources, generators/root.py); `register` shows them as the spec's ${target.*}
     unknown: dict[str, str] = field(default_factory=dict)
+    images_file: str | None = None  # the root's deployed images file (generators/images.py), when there is one
 
     @property
     def containers(self) -> list[dict[str, Any]]:
@@ -217,9 +218,9 @@ def _region(variant: Variant, override: str | None, target: Target | None = None
                 )
             ]
     return None, [
-        Finding(
+        Finding(  # a note: the root works as written wherever AWS_REGION is set, and Terraform names it otherwise
             "REGION-UNSET",
-            Severity.WARNING,
+            Severity.NOTE,
             "no region in the spec; the provider will take it from AWS_REGION",
             ("family",),
             "set x-ecsform.region, or pass --region",

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import arns, permissions, rules
+from . import arns, images, permissions, rules
 from . import plan as planner
 from .errors import EcsformError, Finding, Severity, errors_in, sorted_findings
 from .locations import display_path
@@ -49,6 +49,7 @@ class Checked:
     ignores: list[tuple[tuple[int, int], Finding | None]] = field(default_factory=list)
     region: str | None = None  # the region the root's provider uses (None until the plan's checks ran)
     source: specs.Variant | None = None  # the variant as written, its target values not bound (verify, diff)
+    deployed: images.Deployed | None = None  # the root's images file that was applied (with an ecsform.yaml)
 
 
 def collect(paths: list[str]) -> tuple[list[Path], list[Finding]]:
@@ -141,6 +142,31 @@ def check(
     return Checked(variant, found, ext, task, target, policy, ignores, chosen, source)
 
 
+def check_deployed(
+    variant: specs.Variant,
+    base: policies.Policy | None,
+    region: str | None,
+    target: Target | None,
+    config: "Config",
+    deployed: images.Deployed | None = None,
+) -> Checked:
+    """`check` of a variant with the deployed images of its root applied over the spec's (its images file, or
+    `deployed` when given: what `image set` is about to write). Findings about a deployed image point at its line
+    in the images file."""
+    if deployed is None:
+        try:
+            deployed = images.read(config, planner.root_path(variant))
+        except EcsformError as exc:
+            c = check(variant, base, region, target)
+            c.findings = c.findings + [replace(f, environment=variant.environment) for f in exc.findings]
+            return c
+    applied, found, replaced = images.apply(variant, deployed, target)
+    c = check(applied, base, region, target)
+    c.findings = images.relocate(c.findings, deployed, replaced) + found
+    c.deployed = deployed
+    return c
+
+
 def load(paths: list[str], env: str | None = None) -> tuple[list[specs.Variant], list[Finding]]:
     files, findings = collect(paths)
     variants, more = _load_files(files, env)
@@ -201,7 +227,7 @@ def _validate_variants(
     target: Target | None = None,
 ) -> tuple[list[Checked], list[Finding]]:
     checked, found, declared = _check_variants(variants, base, options.region, options.config, target)
-    return checked, sorted_findings(findings + found + _cross_spec(declared, options.config))
+    return checked, sorted_findings(findings + found + _cross_spec(declared, options.config, options.env))
 
 
 def _check_variants(
@@ -211,8 +237,14 @@ def _check_variants(
     config: "Config | None" = None,
     target: Target | None = None,
 ) -> tuple[list[Checked], list[Finding], list[Declared]]:
-    """Check each variant for its deploy target: ecsform.yaml's for its environment, else `target`."""
-    checked = [check(v, base, region, config.target(v.environment) if config else target) for v in variants]
+    """Check each variant for its deploy target: ecsform.yaml's for its environment, else `target`; with an
+    ecsform.yaml, with the deployed images of its root applied (generators/images.py)."""
+    checked = [
+        check_deployed(v, base, region, config.target(v.environment), config)
+        if config
+        else check(v, base, region, target)
+        for v in variants
+    ]
     found = [f for c in checked for f in c.findings] + _unmatched_ignores(checked)
     declared = [d for c in checked if (d := _declared(c))]
     if config is not None:
@@ -284,7 +316,7 @@ def validate_findings(paths: list[str], options: Options | None = None) -> list[
     for found, roots in parts:
         findings.extend(found)
         declared.extend(roots)
-    return sorted_findings(findings + _cross_spec(declared, options.config))
+    return sorted_findings(findings + _cross_spec(declared, options.config, options.env))
 
 
 def _jobs() -> int:
@@ -341,8 +373,9 @@ def _declared(c: Checked) -> Declared | None:
     )
 
 
-def _cross_spec(declared: list[Declared], config: "Config | None" = None) -> list[Finding]:
-    """Two roots may not register the same family, nor keep their state in the same place."""
+def _cross_spec(declared: list[Declared], config: "Config | None" = None, env: str | None = None) -> list[Finding]:
+    """Two roots may not register the same family, nor keep their state in the same place; with every spec of the
+    project read (every environment), no images file may name a root none of them produces."""
     seen: dict[str, list[Declared]] = {}
     problems = []
     for d in declared:
@@ -369,6 +402,8 @@ def _cross_spec(declared: list[Declared], config: "Config | None" = None) -> lis
     problems += _nested(declared)
     if config is not None:
         problems += config.shared_state(d.state for d in declared if d.state is not None)
+        if env is None and covers_project({d.file for d in declared}, config):
+            problems += images.orphans(config, {d.root for d in declared})
     return problems
 
 
@@ -399,6 +434,18 @@ def _source(d: Declared) -> str:
     return d.file + (f", environment {d.environment}" if d.environment else "")
 
 
+def project_specs(config: "Config") -> list[str]:
+    """The specs of the project an ecsform.yaml holds: its ci.specs (default specs/), relative to it."""
+    return [str(config.folder / s) for s in (config.model.ci.specs if config.model.ci else ["specs"])]
+
+
+def covers_project(spec_files: set[str], config: "Config") -> bool:
+    """True when a run read every spec of the project (then an images file no root of it claims is an orphan;
+    a run over some specs cannot tell)."""
+    files, problems = collect(project_specs(config))
+    return not problems and bool(files) and {display_path(f) for f in files} <= spec_files
+
+
 def _apart(a: Declared, b: Declared) -> bool:
     """True when two roots register in different accounts or regions, as far as anything says."""
     return (a.account is not None and b.account is not None and a.account != b.account) or (
@@ -407,8 +454,10 @@ def _apart(a: Declared, b: Declared) -> bool:
 
 
 def failing(findings: list[Finding], strict: bool) -> bool:
-    """True when a run stops: an error, or with --strict any finding (suppressed ones never count)."""
-    return bool(errors_in(findings)) or (strict and any(f.suppressed is None for f in findings))
+    """True when a run stops: an error, or with --strict any warning (suppressed findings and notes never count)."""
+    return bool(errors_in(findings)) or (
+        strict and any(f.suppressed is None and f.severity is not Severity.NOTE for f in findings)
+    )
 
 
 def build_plans(paths: list[str], options: Options) -> tuple[list[planner.Plan], list[Finding]]:
@@ -444,6 +493,8 @@ def plan_checked(
             role: [replace(n, resources=targets.shown(n.resources, p.unknown)) for n in found]
             for role, found in derived.items()
         }
+        if c.deployed is not None and c.deployed.exists:
+            p.images_file = c.deployed.file
     if options.config is not None:  # validate reported the backends' problems (CONFIG-PLACEHOLDER, -STATE-SHARED)
         for c, p in zip(checked, plans):
             p.backend = options.config.backend(

@@ -125,8 +125,9 @@ class EcsTaskDefinition(Construct):
     ) -> None:
         super().__init__(scope, id)
         self.plan, findings = plan_for(spec, environment=environment, region=region, strict=strict)
-        for f in shown(findings):
-            cdk.Annotations.of(self).add_warning(f.format())
+        for f in shown(findings):  # notes (hardening advice, information) as info, not warnings
+            annotate = cdk.Annotations.of(self)
+            (annotate.add_info if f.severity is Severity.NOTE else annotate.add_warning)(f.format())
         self.name_prefix = f"{terraform_name(id)}_" if name_prefix is None else name_prefix
         self._source = self._source_function(module_source)
         unknown = sorted(set(images or {}) - set(self.plan.images))
@@ -321,7 +322,8 @@ class EcsformStack(cdk.TerraformStack):
             described=(described.data, described.modules),
         )
         for f in shown(findings):
-            cdk.Annotations.of(self.task).add_warning(f.format())
+            annotate = cdk.Annotations.of(self.task)
+            (annotate.add_info if f.severity is Severity.NOTE else annotate.add_warning)(f.format())
 
         for o in described.outputs:
             output = cdk.TerraformOutput(

@@ -74,7 +74,7 @@ BUILTIN: list[tuple[str, Severity, str]] = [
     ),
     ("ROOT-NESTED", Severity.ERROR, "One root's folder would sit inside another's."),
     ("REGION-AMBIGUOUS", Severity.ERROR, "The spec points at several regions and sets none."),
-    ("REGION-UNSET", Severity.WARNING, "No region in the spec; the provider reads AWS_REGION."),
+    ("REGION-UNSET", Severity.NOTE, "No region in the spec; the provider reads AWS_REGION."),
     ("LOGS-REGION", Severity.ERROR, "awslogs writes to another region than the one ecsform creates its log group in."),
     ("SECRET-UNRESOLVED", Severity.ERROR, "A partial secret ARN in another region cannot be resolved to its full ARN."),
     ("OUT-NOT-ECSFORM", Severity.ERROR, "--out names a folder ecsform did not write."),
@@ -256,6 +256,55 @@ BUILTIN: list[tuple[str, Severity, str]] = [
         "An x-ecsform.ignore entry names a rule that does not exist or cannot be suppressed, or a malformed path.",
     ),
     ("IGNORE-UNMATCHED", Severity.WARNING, "An x-ecsform.ignore entry suppresses nothing."),
+    # the deployed images (generators/images.py) and what acts on AWS after the apply (generators/operations.py)
+    (
+        "IMAGES-CONFIG",
+        Severity.ERROR,
+        "image set, promote and show need an ecsform.yaml (the images folder is beside it).",
+    ),
+    ("IMAGES-READ", Severity.ERROR, "An images file cannot be read."),
+    (
+        "IMAGES-VALUE",
+        Severity.ERROR,
+        "An images file is not a mapping of container names to images (or {image, reason}).",
+    ),
+    ("IMAGES-CONTAINER", Severity.ERROR, "An images file (or image set) names a container the root's task lacks."),
+    (
+        "IMAGES-ACCOUNT",
+        Severity.WARNING,
+        "A deployed image is in a private ECR repository of an account that is neither the root's nor the spec's registry's, and its line gives no reason.",
+    ),
+    ("IMAGES-ROOT", Severity.ERROR, "An images file names a root no spec of the project produces."),
+    ("CLI-IMAGE", Severity.ERROR, "image set: an argument is not CONTAINER=IMAGE, or names a container twice."),
+    ("CLI-SPEC", Severity.ERROR, "A command that takes one spec file was given a folder."),
+    ("CLI-FORMAT", Severity.ERROR, "image show --format: not text or json."),
+    ("CLI-TASK-DEFINITION", Severity.ERROR, "deploy --task-definition with more than one root."),
+    ("DEPLOY-ROOT", Severity.ERROR, "deploy --root names a root the specs do not produce."),
+    (
+        "DEPLOY-REVISION",
+        Severity.ERROR,
+        "The revision to deploy or run cannot be found: the root is not applied, the ARN is malformed, in another account or region, does not exist or is INACTIVE.",
+    ),
+    ("DEPLOY-FAMILY", Severity.ERROR, "--task-definition names a revision of another family than the root's."),
+    ("DEPLOY-CLUSTER", Severity.ERROR, "The bound cluster does not exist in the root's account and region."),
+    ("DEPLOY-SERVICE", Severity.ERROR, "A bound service does not exist in its cluster, or is not ACTIVE."),
+    (
+        "DEPLOY-CONTROLLER",
+        Severity.ERROR,
+        "A bound service is deployed by CodeDeploy or an external controller, which UpdateService cannot move.",
+    ),
+    (
+        "RUN-OVERRIDE",
+        Severity.ERROR,
+        "run --override: not [CONTAINER.]command=VALUE or [CONTAINER.]environment.NAME=VALUE.",
+    ),
+    ("RUN-NETWORK", Severity.ERROR, "run: an awsvpc task and no network binding (subnets, security groups)."),
+    (
+        "RUN-LAUNCH-TYPE",
+        Severity.ERROR,
+        "run: no launch type or capacity provider strategy, the cluster has no default, and the task does not run on EC2.",
+    ),
+    ("PRUNE-CLUSTER", Severity.ERROR, "revisions prune: the root is bound to no cluster (and no --cluster is given)."),
 ]
 
 # Rules whose findings ecsform itself relies on to write a root that Terraform accepts: they cannot be turned off
@@ -276,6 +325,19 @@ NOT_CONFIGURABLE = frozenset(
         "X-REF-VOLUME",
     }
 )
+
+
+# Ids that are no longer rules, and what reports their findings now: a policy's `rules:` or an x-ecsform.ignore entry
+# that names one is an error whose hint says where to go (POLICY-INVALID, IGNORE-INVALID).
+RETIRED = {
+    "ECS-H9": "ECS-M4 (one warning per brought role) now says what the execution role must allow for secrets",
+    "ECS-H13": "ECS-M4 (one warning per brought role) now says what the execution role must allow for environment files",
+}
+
+
+def retired(rule_id: str) -> str | None:
+    """Where the findings of a retired rule id went (None for an id that was never retired)."""
+    return RETIRED.get(rule_id)
 
 
 # the modules of this package that hold no rules

@@ -1,4 +1,5 @@
-"""M. Roles: their ARNs, whether ECS can assume them, when the task needs them, and what brought roles must allow."""
+"""M. Roles: their ARNs, whether ECS can assume them, and when the task needs them (what brought roles must allow:
+brought.py, ECS-M4)."""
 
 from __future__ import annotations
 
@@ -44,10 +45,10 @@ def role_arn_format(r: Rule, ctx: Context) -> Iterator[Finding]:
 
 @rule(
     "ECS-M2",
-    W,
-    "A brought role can be assumed by ecs-tasks.amazonaws.com: never a service-linked role (run time: "
-    "the task cannot assume it).",
-    "docs M2; DG23 task_execution_IAM_role.md; IAM service-linked roles",
+    E,
+    "A brought role can be assumed by ecs-tasks.amazonaws.com: never a service-linked role (ECS registers it; "
+    'the task never launches: "ECS was unable to assume the role").',
+    "docs M2; DG23 task_execution_IAM_role.md; IAM service-linked roles; aws-samples/aws-modern-application-workshop#88",
 )
 def role_trust(r: Rule, ctx: Context) -> Iterator[Finding]:
     for field, value in _roles(ctx):
@@ -136,29 +137,6 @@ def _execution_needs(ctx: Context, role: str) -> list[aws.Need]:
     if create:
         needs.append(aws.Need(("logs:CreateLogGroup",), tuple(sorted(create))))
     return needs
-
-
-@rule(
-    "ECS-M4",
-    W,
-    "A brought execution role must allow pulling the task's private ECR images and writing its "
-    "awslogs log groups (the warning lists the statements).",
-    "docs M4; DG23 task_execution_IAM_role.md, using_awslogs.md",
-)
-def execution_role_permissions(r: Rule, ctx: Context) -> Iterator[Finding]:
-    role = ctx.execution_role_arn
-    if role is None:
-        return  # ecsform creates the role and grants exactly these
-    needs = _execution_needs(ctx, role)
-    if needs:
-        yield r.finding(
-            f"ecsform cannot see the policy of execution role {role}; to pull the images and write the "
-            f"logs it needs {aws.describe_needs(needs)}{aws.placeholders_note(needs)}",
-            ("executionRoleArn",),
-            f"make sure its policy has {aws.policy_json(needs)} (the AWS managed policy "
-            'AmazonECSTaskExecutionRolePolicy covers them on "*"); or remove executionRoleArn to let '
-            "ecsform create the role",
-        )
 
 
 @rule(

@@ -9,7 +9,7 @@ Top level of a spec:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path as FsPath
 from typing import Any
 
@@ -61,9 +61,7 @@ class Variant:
         out = []
         for f in findings:
             line, col = self.smap.locate(f.path, key=f.at_key)
-            out.append(
-                Finding(f.rule, f.severity, f.message, f.path, f.hint, self.file, line, col, self.environment, f.at_key)
-            )
+            out.append(replace(f, file=self.file, line=line, col=col, environment=self.environment))
         return out
 
 

@@ -161,7 +161,7 @@ def shown(value: Any, unknown: Mapping[str, str]) -> Any:
 
 def shown_finding(f: Finding, unknown: Mapping[str, str], written: Mapping[str, str] | None = None) -> Finding:
     """A finding with each stand-in shown as the spec's ${target.*}, and each text of `written` (what the checks
-    saw -> what the spec wrote: a role's ARN for the role's name) as written."""
+    saw -> what the spec wrote: a role's ARN for the role's name) as written, in its message, hint and data."""
     if not unknown and not written:
         return f
     from dataclasses import replace
@@ -172,7 +172,18 @@ def shown_finding(f: Finding, unknown: Mapping[str, str], written: Mapping[str, 
             s = s.replace(seen, spec)
         return s
 
-    return replace(f, message=text(f.message), hint=text(f.hint) if f.hint else f.hint)
+    def walk(value: Any) -> Any:  # the finding's data (a brought role's statements) as the spec wrote it too
+        if isinstance(value, str):
+            return text(value)
+        if isinstance(value, dict):
+            return {walk(k): walk(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return type(value)(walk(v) for v in value)
+        return value
+
+    return replace(
+        f, message=text(f.message), hint=text(f.hint) if f.hint else f.hint, data=walk(f.data) if f.data else f.data
+    )
 
 
 def data_sources(value: Any, unknown: Mapping[str, str]) -> list[str]:

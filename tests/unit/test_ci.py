@@ -197,7 +197,23 @@ def test_three_environments_every_pipeline_passes_its_linter(multi: Path, tmp_pa
     assert (multi / ".gitlab" / "ecsform.gitlab-ci.yml").is_file() and (multi / "atlantis.yaml").is_file()
 
     workflow = YAML(typ="safe").load((multi / ".github" / "workflows" / "ecsform.yml").read_text())
-    assert workflow["on"] == {"pull_request": {"branches": ["trunk"]}, "push": {"branches": ["trunk"]}}
+    assert {k: v for k, v in workflow["on"].items() if k in ("pull_request", "push")} == {
+        "pull_request": {"branches": ["trunk"]},
+        "push": {"branches": ["trunk"]},
+    }
+    # a service's CI deploys through workflow_dispatch or repository_dispatch: spec, environment, container, image
+    assert sorted(workflow["on"]["workflow_dispatch"]["inputs"]) == ["container", "environment", "image", "spec"]
+    assert workflow["on"]["repository_dispatch"] == {"types": [ci.DISPATCH_EVENT]}
+    record = workflow["jobs"]["record"]
+    script = "\n".join(s.get("run", "") for s in record["steps"])
+    assert "${{" not in script  # untrusted inputs reach the shell only through env: (actionlint: script injection)
+    assert record["steps"][-1]["env"]["ECSFORM_IMAGE"] == (
+        "${{ github.event.inputs.image || github.event.client_payload.image }}"
+    )
+    assert record["permissions"] == {"contents": "write"} and "git push" in script and "ecsform image set" in script
+    assert workflow["jobs"]["apply"]["needs"] == ["record", "changed"]
+    deploy = [s for s in workflow["jobs"]["apply"]["steps"] if s.get("run", "").startswith("ecsform deploy")]
+    assert [s["run"] for s in deploy] == ci.commands("deploy", ci.settings(cfg))  # after the apply, same gate
     apply = workflow["jobs"]["apply"]
     gates = json.loads(apply["environment"].split("fromJSON('")[1].split("')")[0])
     assert gates == {"default": "shared", "dev": "dev", "prod": "production", "staging": "Staging (EU)"}
@@ -222,6 +238,15 @@ def test_three_environments_every_pipeline_passes_its_linter(multi: Path, tmp_pa
     assert jobs["apply orders/staging"]["environment"] == {"name": "review/staging"}
     assert jobs["apply worker"]["environment"] == {"name": "shared"}
     assert jobs["plan orders/prod"]["variables"]["ECSFORM_DIR"] == "generated/roots/orders/prod"
+    # the services move right after the apply, behind the same GitLab environment, with the revision it registered
+    deploy = jobs["deploy orders/staging"]
+    assert deploy["needs"] == ["apply orders/staging"] and deploy["environment"] == {"name": "review/staging"}
+    assert deploy["script"] == ci.commands("deploy", ci.settings(cfg))
+    assert jobs["apply orders/staging"]["script"][-1] == ci.REVISION_TO_DOTENV
+    assert jobs["apply orders/staging"]["artifacts"] == {"reports": {"dotenv": ci.DEPLOY_DOTENV}}
+    gitlab = YAML(typ="safe").load((multi / ".gitlab" / "ecsform.gitlab-ci.yml").read_text())
+    assert gitlab["ecsform-record"]["rules"][0]["if"].endswith("&& $ECSFORM_IMAGE")
+    assert gitlab["ecsform-record"]["script"][-1].startswith("for attempt in 1 2 3 4 5; do git push")
 
 
 def test_atlantis_projects_are_the_roots_synth_writes_and_watch_what_they_are_made_of(multi: Path) -> None:
@@ -243,6 +268,9 @@ def test_atlantis_projects_are_the_roots_synth_writes_and_watch_what_they_are_ma
         spec = (folder / watched[1]).resolve()
         assert spec == (multi / roots[project["name"]]["spec"]).resolve() and spec.is_file()
         assert (folder / watched[2]).resolve() == (multi / "ecsform.yaml").resolve()
+        # its deployed images, whether or not the file exists yet: a pull request that deploys changes only it
+        assert (folder / watched[3]).resolve() == (multi / "images" / f"{project['name']}.yaml").resolve()
+        watched = watched[:3] + watched[4:]
         for pattern in watched[3:]:  # every module folder the root's main.tf calls, and only those
             assert (folder / pattern.removesuffix("/**/*.tf")).resolve().is_dir()
         called = {
@@ -252,7 +280,7 @@ def test_atlantis_projects_are_the_roots_synth_writes_and_watch_what_they_are_ma
         }
         assert {w.removesuffix("/**/*.tf") for w in watched[3:]} == called
     vault = next(p for p in data["projects"] if p["name"] == "vault")["autoplan"]["when_modified"]
-    assert vault[3:] == ["../../../modules/secrets/**/*.tf", "../../../modules/ecs-task-definition/**/*.tf"]
+    assert vault[4:] == ["../../../modules/secrets/**/*.tf", "../../../modules/ecs-task-definition/**/*.tf"]
 
 
 def test_every_job_runs_the_commands_of_commands(multi: Path, tmp_path: Path) -> None:
@@ -263,7 +291,7 @@ def test_every_job_runs_the_commands_of_commands(multi: Path, tmp_path: Path) ->
     for kind in ("plan", "apply"):
         runs = [s["run"] for s in workflow["jobs"][kind]["steps"] if "run" in s][1:]  # after the install
         runs = runs[1:]  # the plugin cache folder
-        expected = ci.commands(kind, settings)
+        expected = ci.commands(kind, settings) + (ci.commands("deploy", settings) if kind == "apply" else [])
         assert len(runs) == len(expected)
         for run, command in zip(runs, expected):
             assert command in run
@@ -273,7 +301,8 @@ def test_every_job_runs_the_commands_of_commands(multi: Path, tmp_path: Path) ->
     changed.write_text(json.dumps({"changed": [{"root": "orders/prod", "environment": "prod"}], "removed": []}))
     child = YAML(typ="safe").load(ci.gitlab_child(cfg, str(changed), apply=True))
     assert child["plan orders/prod"]["script"] == ci.commands("plan", settings, synth=False)
-    assert child["apply orders/prod"]["script"] == ci.commands("apply", settings, synth=False)
+    assert child["apply orders/prod"]["script"] == ci.commands("apply", settings, synth=False) + [ci.REVISION_TO_DOTENV]
+    assert child["deploy orders/prod"]["script"] == ci.commands("deploy", settings)
     assert ci.job_environment(settings, "orders/prod", "prod") == {
         "ECSFORM_ROOT": "orders/prod",
         "ECSFORM_ENVIRONMENT": "prod",

@@ -430,7 +430,8 @@ def test_the_spec_s_own_region_wins_over_the_defaults_and_an_environment_s_over_
     (specs / "x.yaml").write_text(
         WHICH_REGION.format(family="x", logs="eu-west-1") + "x-ecsform: {region: eu-west-1}\n"
     )
-    (specs / "none.yaml").write_text(WHICH_REGION.format(family="none", logs="us-east-1").replace("awslogs", "splunk"))
+    no_region = WHICH_REGION.format(family="none", logs="us-east-1").split("    logConfiguration:")[0]
+    (specs / "none.yaml").write_text(no_region)  # names no region: the defaults' region
     (specs / "prod.yaml").write_text(WHICH_REGION.format(family="p", logs="ap-south-1") + "environments: {prod: {}}\n")
     proc = ecsform("synth", "specs", "--out", "build", cwd=repo)
     assert proc.returncode == 0, proc.stderr

@@ -104,7 +104,10 @@ def test_rules_see_the_bound_value_and_messages_show_the_spec_s(tmp_path: Path) 
     found = validation.check_text(other, "tv.yaml", options=Options(region="us-east-1"))
     [m4] = [f for f in found if f.rule == "ECS-M4"]
     assert "arn:aws:iam::${target.accountId}:role/exec" in m4.message  # the stand-in never shows
-    assert "arn:aws:logs:us-east-1:${target.accountId}:log-group:/ecs/tv-default:*" in m4.message
+    assert m4.data["role"] == "arn:aws:iam::${target.accountId}:role/exec"  # the statements too (json, sarif)
+    resources = json.dumps(m4.data["statements"])
+    assert "arn:aws:logs:us-east-1:${target.accountId}:log-group:/ecs/tv-default:*" in resources
+    assert "000000000000" not in resources
     assert not [f for f in found if f.severity.value == "error"], [f.format() for f in found]
     # with a target: TARGET-ACCOUNT is silent on a target value, and speaks on a literal other account
     crossed = STAGES.replace("role/tv-task", "role/tv-task\nexecutionRoleArn: arn:aws:iam::333333333333:role/x")
@@ -198,16 +201,17 @@ def test_the_checks_see_a_named_role_as_that_role_of_the_target_s_account() -> N
         NAMED.replace("environment:\n", "environment:\n      X: y\n"), "tv.yaml", options=Options(region="us-east-1")
     )
     assert not [f for f in found if f.rule == "ECS-M1"]
-    [h9] = [f for f in found if f.rule == "ECS-H9"]
-    assert h9.message.startswith("ecsform cannot see the policy of execution role ecsTaskExecutionRole;")  # as written
+    [m4] = [f for f in found if f.rule == "ECS-M4"]
+    assert m4.message.startswith("ecsform cannot see the policy of execution role ecsTaskExecutionRole;")  # as written
+    assert m4.data["role"] == "ecsTaskExecutionRole"
     stages = validation.check_text(
         STAGES.replace("taskRoleArn: arn:${target.partition}:iam::${target.accountId}:role/tv-task", "")
         + "executionRoleArn: ecsTaskExecutionRole\n",
         "tv.yaml",
         options=Options(config=CONFIG),
     )
-    [prod] = [f for f in stages if f.rule == "ECS-H9" and f.environment == "prod"]
-    assert "arn:aws:secretsmanager:eu-west-1:222222222222:secret:tv/db-AbCdEf" in prod.message
+    [prod] = [f for f in stages if f.rule == "ECS-M4" and f.environment == "prod"]
+    assert "arn:aws:secretsmanager:eu-west-1:222222222222:secret:tv/db-AbCdEf" in json.dumps(prod.data["statements"])
     assert not [f for f in stages if f.rule == "TARGET-ACCOUNT"]
 
 

@@ -80,7 +80,7 @@ CASES = [
         good=task(taskRoleArn=TASK_ROLE),
         bad=task(taskRoleArn=f"arn:aws:iam::{ACCOUNT}:role/aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS"),
         path=("taskRoleArn",),
-        severity="warning",
+        severity="error",
         id="registered",
     ),
 ]
