@@ -160,7 +160,8 @@ def check_deployed(
             c = check(variant, base, region, target)
             c.findings = c.findings + [replace(f, environment=variant.environment) for f in exc.findings]
             return c
-    applied, found, replaced = images.apply(variant, deployed, target)
+    seen = planner.bind_targets(variant, region, planner.deploy_target(variant, region, target))[0]
+    applied, found, replaced = images.apply(variant, deployed, target, seen)
     c = check(applied, base, region, target)
     c.findings = images.relocate(c.findings, deployed, replaced) + found
     c.deployed = deployed
@@ -514,9 +515,12 @@ def bound_to(c: Checked, p: planner.Plan, account: str, region: str) -> tuple[Ch
     if not p.unknown or c.source is None:
         return c, p
     target = replace(c.target or Target(environment=c.variant.environment), account_id=account, region=region)
-    bound = check(c.source, c.policy, region, target)
+    bound = check(c.source, c.policy, region, target)  # the source holds the deployed images (check_deployed)
+    bound.deployed = c.deployed
     plan = planner.build(bound.variant, bound.extension, region=region, target=bound.target, policy=bound.policy)[0]
-    return bound, replace(plan, target=p.target, backend=p.backend, permissions=p.permissions)
+    return bound, replace(
+        plan, target=p.target, backend=p.backend, permissions=p.permissions, images_file=p.images_file
+    )
 
 
 def checked_plans(paths: list[str], options: Options) -> list[tuple[Checked, planner.Plan]]:

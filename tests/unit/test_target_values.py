@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import REPO
+from conftest import REPO, ecsform
 
 from generators import config as project_config
 from generators import root, validation
@@ -213,6 +213,35 @@ def test_the_checks_see_a_named_role_as_that_role_of_the_target_s_account() -> N
     [prod] = [f for f in stages if f.rule == "ECS-M4" and f.environment == "prod"]
     assert "arn:aws:secretsmanager:eu-west-1:222222222222:secret:tv/db-AbCdEf" in json.dumps(prod.data["statements"])
     assert not [f for f in stages if f.rule == "TARGET-ACCOUNT"]
+
+
+def test_ecsform_iam_shows_a_named_role_as_written_and_its_statements_bound(tmp_path: Path) -> None:
+    """`ecsform iam` (issue 21b) on a spec with a role named by its name and target values: the role as the spec
+    writes it, each statement's resources with the target's account and region (ecsform.yaml), or ${target.*}
+    where Terraform resolves them (never a stand-in)."""
+    spec = tmp_path / "tv.yaml"
+    spec.write_text(
+        STAGES.replace("taskRoleArn: arn:${target.partition}:iam::${target.accountId}:role/tv-task", "")
+        + "executionRoleArn: ecsTaskExecutionRole\n"
+    )
+    proc = ecsform("iam", "--config", str(REPO / "ecsform.yaml"), "--format", "json", str(spec))
+    assert proc.returncode == 0, proc.stderr
+    got = {r["environment"]: r["roles"] for r in json.loads(proc.stdout)["roots"]}
+    for env, account, region in (("dev", "111111111111", "us-east-1"), ("prod", "222222222222", "eu-west-1")):
+        [role] = got[env]
+        assert (role["role"], role["brought"]) == ("ecsTaskExecutionRole", True)
+        resources = json.dumps(role["policy"])
+        assert f"arn:aws:secretsmanager:{region}:{account}:secret:tv/db-AbCdEf" in resources
+        assert f"arn:aws:logs:{region}:{account}:log-group:/ecs/tv-{env}:*" in resources
+    spec.write_text(NAMED)
+    proc = ecsform("iam", "--no-config", "--region", "us-east-1", "--format", "json", str(spec))
+    assert proc.returncode == 0, proc.stderr
+    [root_] = json.loads(proc.stdout)["roots"]
+    roles = {r["field"]: r for r in root_["roles"]}
+    assert roles["executionRoleArn"]["role"] == "ecsTaskExecutionRole"
+    resources = json.dumps(roles["executionRoleArn"]["policy"])
+    assert "arn:aws:secretsmanager:us-east-1:${target.accountId}:secret:tv/db-AbCdEf" in resources
+    assert "000000000000" not in proc.stdout
 
 
 def test_diff_expects_the_arn_of_a_named_role(tmp_path: Path) -> None:
