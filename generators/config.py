@@ -368,15 +368,23 @@ class Config:
 
     # --- deploy bindings ---------------------------------------------------------------------------------
     def binding(
-        self, environment: str | None, spec: Deploy | None, *, family: str, root: str, region: str | None
+        self,
+        environment: str | None,
+        spec: Deploy | None,
+        *,
+        family: str,
+        root: str,
+        region: str | None,
+        account: str | None = None,
     ) -> Deploy:
         """What `ecsform deploy` and `ecsform run` act on for one root: the defaults' deploy block, its
         environment's over it, the spec's x-ecsform.deploy over both (field by field), with the placeholders of
-        cluster and services filled in. An empty Deploy when nothing binds the root."""
+        cluster and services filled in ({accountId}: the target's, else `account`, the session's). An empty Deploy
+        when nothing binds the root."""
         declared = environment if environment in self.model.environments else None
         env = self.model.environments.get(declared) if declared else None
         values = {
-            "accountId": self.target(environment).account_id or "",
+            "accountId": self.target(environment).account_id or account or "",
             "region": region or "",
             "environment": environment or DEFAULT_ENVIRONMENT,
             "family": family,
