@@ -660,14 +660,21 @@ def import_command(
     no_config: NoConfigOpt = False,
 ) -> None:
     """Turn an existing task definition into a spec (YAML): read-only fields dropped, shorthands where lossless.
-    Read from AWS into --out, with an ecsform.yaml: the images it runs are recorded too (images/<root>.yaml)."""
+    Read from AWS into --out, with an ecsform.yaml: the images it runs are recorded too (images/<root>.yaml); an
+    image a template's tool fills in is reported with the `ecsform image set` that records its deploys."""
 
     def action() -> list[Finding]:
         from generators import writer
         from generators.aws import importer
 
+        found = project_config.for_command(config, no_config)
         text, warnings = importer.import_spec(
-            source, from_aws=from_aws, environments=environments, family=family, region=region
+            source,
+            from_aws=from_aws,
+            environments=environments,
+            family=family,
+            region=region,
+            deploys_to=(str(out) if out is not None else "SPEC") if found is not None else None,
         )
         if out is None:
             sys.stdout.write(text)
@@ -678,8 +685,7 @@ def import_command(
             live = from_aws is not None or any(
                 part.partition("=")[2].startswith("aws:") for part in (environments or "").split(",")
             )
-            found = project_config.for_command(config, no_config) if live else None
-            if found is not None:
+            if live and found is not None:
                 from generators import operations
 
                 options = Options(config=found, on_wait=_waiting)

@@ -104,11 +104,17 @@ def base_policy(options: Options) -> policies.Policy:
 
 
 def check(
-    variant: specs.Variant, base: policies.Policy | None = None, region: str | None = None, target: Target | None = None
+    variant: specs.Variant,
+    base: policies.Policy | None = None,
+    region: str | None = None,
+    target: Target | None = None,
+    *,
+    project: bool = False,
 ) -> Checked:
     """Every finding about one variant deployed to `target`, in one place for validate and synth: the x-ecsform
     block (its policy layer included), the policy's defaults, the field checks, the rules, and (when those leave no
-    error) the checks of what the plan decides; then the policy's rule settings and the spec's suppressions."""
+    error) the checks of what the plan decides; then the policy's rule settings and the spec's suppressions.
+    `project`: an ecsform.yaml keeps the root's deployed images (what a placeholder's hint offers)."""
     source = variant
     target = planner.deploy_target(variant, region, target)
     variant, bound, checked_as = planner.bind_targets(variant, region, target)
@@ -136,7 +142,7 @@ def check(
     if ext is not None and not errors_in(found):  # the plan's checks need a valid task
         chosen, more = planner.checks(variant, ext, region, target)
         found += variant.locate(more)
-    found = placeholders.collapse(found, variant)
+    found = placeholders.collapse(found, variant, project)
     written = {targets.shown(a, variant.unknown): variant.task[f] for f, a in checked_as.items()}
     found = [targets.shown_finding(f, variant.unknown, written) for f in found]
     return Checked(variant, found, ext, task, target, policy, ignores, chosen, source)
@@ -157,12 +163,12 @@ def check_deployed(
         try:
             deployed = images.read(config, planner.root_path(variant))
         except EcsformError as exc:
-            c = check(variant, base, region, target)
+            c = check(variant, base, region, target, project=True)
             c.findings = c.findings + [replace(f, environment=variant.environment) for f in exc.findings]
             return c
     seen = planner.bind_targets(variant, region, planner.deploy_target(variant, region, target))[0]
     applied, found, replaced = images.apply(variant, deployed, target, seen)
-    c = check(applied, base, region, target)
+    c = check(applied, base, region, target, project=True)
     c.findings = images.relocate(c.findings, deployed, replaced) + found
     c.deployed = deployed
     return c

@@ -25,6 +25,7 @@ import functools
 import json
 import re
 import sys
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Callable, Iterable
 
@@ -809,17 +810,21 @@ def parse_environments(value: str) -> dict[str, str]:
 
 
 def load_task(
-    source: str, region: str | None = None, client: Any = None, stdin: Callable[[], bytes] | None = None
+    source: str,
+    region: str | None = None,
+    client: Any = None,
+    stdin: Callable[[], bytes] | None = None,
+    deploys: Deploys | None = None,
 ) -> tuple[dict[str, Any], list[Finding]]:
     """A native task from a file, `-` (standard input) or `aws:FAMILY[:REVISION]`, its placeholders mapped to what
     ecsform offers (`map_placeholders`)."""
     if source.startswith("aws:"):
         task, warnings = extract(fetch_from_aws(source[4:], region, client), source)
-        return map_placeholders(task, source, SourceMap(source), warnings)
+        return map_placeholders(task, source, SourceMap(source), warnings, deploys=deploys)
     doc, smap, file = read_source(source, stdin)
     task, warnings = extract(doc, file, smap)
     prefix: Path = (WRAPPER_KEY,) if isinstance(doc, dict) and WRAPPER_KEY in doc else ()
-    return map_placeholders(task, file, smap, warnings, prefix)
+    return map_placeholders(task, file, smap, warnings, prefix, deploys)
 
 
 # --- placeholders -----------------------------------------------------------------------------------------------
@@ -833,15 +838,32 @@ def _run_time(path: Path) -> bool:
     return any(part in _RUN_TIME for part in path if isinstance(part, str)) or path[-3:-1] == ("healthCheck", "command")
 
 
+@dataclass(frozen=True)
+class Deploys:
+    """Where the deploys of an imported spec's images are recorded: an ecsform.yaml keeps each root's deployed
+    images (generators/images.py), so an image the template's tool fills in maps to the `ecsform image set` that
+    records it. `spec`: the spec file as the command names it; `environment`: the input's (--environments)."""
+
+    spec: str
+    environment: str | None = None
+
+
 def map_placeholders(
-    task: dict[str, Any], file: str, smap: SourceMap, warnings: list[Finding], prefix: Path = ()
+    task: dict[str, Any],
+    file: str,
+    smap: SourceMap,
+    warnings: list[Finding],
+    prefix: Path = (),
+    deploys: Deploys | None = None,
 ) -> tuple[dict[str, Any], list[Finding]]:
     """The task with the placeholders of templating tools (generators/spec/placeholders.py) mapped to what ecsform
     offers: an account, region or partition to its target value, an environment's name to ${target.environment}
     (and out of the end of the family, which each environment's overlay gives), an execution role that is a
     placeholder left out (ecsform creates the role). What it cannot map it keeps, with an IMPORT-PLACEHOLDER
-    warning per placeholder naming its lines and what to write instead. Text that reads as a target value is
-    escaped ($${target...}), so that it stays text. Commands and entry points are the container's to expand."""
+    warning per placeholder naming its lines and what to write instead: for an image, a tag of the repository the
+    spec writes (the image a root runs until its first deploy) and, with `deploys` (an ecsform.yaml), the `ecsform
+    image set` that records each deploy's image. Text that reads as a target value is escaped ($${target...}), so
+    that it stays text. Commands and entry points are the container's to expand."""
     unmapped: dict[str, tuple[placeholders.Placeholder, list[tuple[Path, tuple[int, int]]]]] = {}
 
     def walk(value: Any, path: Path) -> Any:
@@ -882,9 +904,32 @@ def map_placeholders(
         return out + value[at:].replace("${target.", "$${target.")
 
     mapped = walk(task, ())
+
+    def at(path: Path) -> Any:
+        value: Any = mapped
+        for part in path:
+            value = value.get(part) if isinstance(value, dict) else value[part] if isinstance(value, list) else None
+        return value
+
     for text, (p, where) in unmapped.items():
         path, (line, col) = where[0]
         lines = sorted({mark[0] for _, mark in where})
+        repositories = {
+            at(q[:2])["name"]: placeholders.repository_of(at(q), p)
+            for q, _ in where
+            if len(q) == 3
+            and q[0] == "containerDefinitions"
+            and q[2] == "image"
+            and isinstance(at(q[:2]), dict)
+            and isinstance(at(q[:2]).get("name"), str)
+            and isinstance(at(q), str)
+        }
+        deploy = (
+            placeholders.image_set_command(deploys.spec, deploys.environment, repositories)
+            if deploys is not None and repositories
+            else None
+        )
+        first = at(path)
         warnings.append(
             Finding(
                 "IMPORT-PLACEHOLDER",
@@ -892,7 +937,7 @@ def map_placeholders(
                 f"{text} is a placeholder ({p.style}) ecsform cannot fill in: imported as it is, at line"
                 f"{'s' if len(lines) > 1 else ''} {', '.join(map(str, lines))}",
                 path,
-                placeholders.offer(p, path),
+                placeholders.offer(p, path, first if isinstance(first, str) else None, deploy),
                 file,
                 line,
                 col,
@@ -913,9 +958,11 @@ def import_spec(
     region: str | None = None,
     client: Any = None,
     stdin: Callable[[], bytes] | None = None,
+    deploys_to: str | None = None,
 ) -> tuple[str, list[Finding]]:
     """What `ecsform import` does: the spec's YAML text and the warnings. Exactly one of `source`,
-    `from_aws` and `environments` is given."""
+    `from_aws` and `environments` is given. `deploys_to`: the spec file the `ecsform image set` of a templated
+    image names, when an ecsform.yaml keeps the deployed images (`Deploys`)."""
     given = [
         name
         for name, v in (("FILE", source), ("--from-aws", from_aws), ("--environments", environments))
@@ -942,7 +989,9 @@ def import_spec(
         problems: list[Finding] = []
         for env, src in parse_environments(environments).items():
             try:
-                task, found = load_task(src, region, client, stdin)
+                task, found = load_task(
+                    src, region, client, stdin, Deploys(deploys_to, env) if deploys_to is not None else None
+                )
             except EcsformError as exc:
                 problems.extend(exc.findings)
                 continue
@@ -954,7 +1003,9 @@ def import_spec(
         expected: dict[str | None, dict[str, Any]] = dict(tasks)
     else:
         single = f"aws:{from_aws}" if from_aws is not None else str(source)
-        task, warnings = load_task(single, region, client, stdin)
+        task, warnings = load_task(
+            single, region, client, stdin, Deploys(deploys_to) if deploys_to is not None else None
+        )
         if family is not None:  # the family a template leaves to its tool (IMPORT-PLACEHOLDER says so)
             task["family"] = family
             warnings = [w for w in warnings if w.path != ("family",)]

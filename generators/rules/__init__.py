@@ -38,21 +38,23 @@ BUILTIN: list[tuple[str, Severity, str]] = [
     ("SPEC-LIMIT", Severity.ERROR, "A value outside the length or range the ECS API model gives."),
     (
         "SPEC-DESCRIBE-OUTPUT",
-        Severity.WARNING,
+        Severity.NOTE,
         "describe-task-definition output: the taskDefinition wrapper and the read-only fields (taskDefinitionArn, "
-        "revision, status, ...) are left out, in one finding that names them (`ecsform import` writes the spec).",
+        "revision, status, ...) are left out, in one note that names them (`ecsform import` writes the spec).",
     ),
     (
         "SPEC-UNSET",
-        Severity.WARNING,
-        'An empty string in an optional enum or ARN field, or networkMode "default": read as not set.',
+        Severity.NOTE,
+        'An empty string in an optional enum or ARN field, or networkMode "default": read as not set (a note: the '
+        "Go SDK and the provider send nothing for it either).",
     ),
     (
         "SPEC-PLACEHOLDER",
         Severity.ERROR,
         'A placeholder of a templating tool ({{ must_env "X" }}, ${X}, <X>, $$$X$$$, ACCOUNT_ID in an ARN, ...): '
-        "one finding per placeholder, as severe as the findings it replaces (a warning where AWS registers the value), "
-        "with what ecsform offers instead.",
+        "one finding per placeholder, as severe as the findings it replaces (an error where AWS refuses the value, "
+        "an image included; a warning where ECS registers it and the task cannot use it), with what ecsform offers "
+        "instead (for an image, the `ecsform image set` that records a deploy).",
     ),
     (
         "TARGET-VALUE",

@@ -4,14 +4,17 @@
   `ResponseMetadata`): the wrapper is taken off (the tags beside it become the task's `tags`), and the read-only
   fields (taskDefinitionArn, revision, status, requiresAttributes, compatibilities, registeredAt, ...: what the
   TaskDefinition shape has and the RegisterTaskDefinition input does not) are left out, with one
-  SPEC-DESCRIBE-OUTPUT warning that names them and the `ecsform import` that writes the spec without them.
+  SPEC-DESCRIBE-OUTPUT note that names them and the `ecsform import` that writes the spec without them.
 - `null`: not set, as the SDKs send an absent member (dropped at any depth of the ECS fields, silently; in an
   overlay `null` keeps its meaning, it removes the base's value).
 - `""` in an optional enum member (pidMode, ipcMode, appProtocol, ...) or an optional ARN member (taskRoleArn,
-  executionRoleArn), and `networkMode: default`: not set, with a SPEC-UNSET warning at each. The Go SDK v2, which
+  executionRoleArn), and `networkMode: default`: not set, with a SPEC-UNSET note at each. The Go SDK v2, which
   ecspresso and Copilot register with, leaves an empty enum out of the request (`if len(v.PidMode) > 0`), and the
   Terraform provider sends none of these when they are "" (`d.GetOk`); the ECS documentation calls the mode a task
   gets without networkMode "default" on Windows, and boto3 takes it as leaving networkMode out (docs/rule-audit.md).
+
+Both are notes (the severity doctrine, docs/rule-audit.md): the file works as written, as every tool that registers
+it reads it; what the note says is information (`ecsform validate --notes` lists them).
 
 Both the spec loader (generators/spec/document.py) and `ecsform import` (generators/aws/importer.py) read input
 through these, so a file means the same to validate, synth, render and import.
@@ -31,7 +34,7 @@ RESPONSE_METADATA = "ResponseMetadata"  # what boto3 adds to every response
 WRAPPER_EXTRA = ("tags", RESPONSE_METADATA)  # beside the wrapper: the tags include=["TAGS"] returns, and boto3's
 NETWORK_MODE_DEFAULT = "default"
 
-W = Severity.WARNING
+N = Severity.NOTE  # information: the file works as written (docs/rule-audit.md)
 
 
 @functools.lru_cache(maxsize=1)
@@ -61,7 +64,7 @@ def unset_reason(name: str, value: Any, member: Shape, required: bool, top: bool
 
 def unwrap(root: Node, file: str) -> tuple[Node, list[Finding]]:
     """The task mapping of a spec file's top level: describe output's wrapper taken off and its read-only fields
-    left out (one SPEC-DESCRIBE-OUTPUT warning). Anything else is returned as it is."""
+    left out (one SPEC-DESCRIBE-OUTPUT note). Anything else is returned as it is."""
     items = dict(root.value)
     wrapped = items.get(WRAPPER_KEY)
     is_wrapped = wrapped is not None and wrapped.is_map and "containerDefinitions" not in items
@@ -102,7 +105,7 @@ def unwrap(root: Node, file: str) -> tuple[Node, list[Finding]]:
         first = wrapped.key_mark or wrapped.mark
     notice = Finding(
         "SPEC-DESCRIBE-OUTPUT",
-        W,
+        N,
         "this is describe-task-definition output: ecsform reads the task definition in it and leaves out "
         f"{' and '.join(parts)}, which RegisterTaskDefinition does not take",
         prefix + ((read_only[0],) if read_only else ()),
@@ -136,7 +139,7 @@ def drop_unset(node: Node, file: str, environment: str | None = None) -> tuple[N
                     found.append(
                         Finding(
                             "SPEC-UNSET",
-                            W,
+                            N,
                             reason,
                             path + (k,),
                             f"remove `{k}` from the spec",

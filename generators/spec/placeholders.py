@@ -145,8 +145,29 @@ def _value(variant: Any, path: Path) -> Any:
     return value
 
 
-def offer(p: Placeholder, path: Path) -> str:
-    """What ecsform offers instead of a placeholder found at `path`."""
+def repository_of(image: str, p: Placeholder) -> str | None:
+    """The repository of an image whose placeholder `p` is in its tag alone (`repo:{{ must_env "TAG" }}`), else
+    None (the repository itself is not written)."""
+    name = image.partition("@")[0]
+    slash, colon = name.rfind("/"), name.rfind(":")
+    if colon > slash and p.text in name[colon + 1 :] and not find(name[:colon]):
+        return name[:colon]
+    return None
+
+
+def image_set_command(spec: str, environment: str | None, repositories: dict[str, str | None]) -> str:
+    """The `ecsform image set` that records a deploy of the containers whose images hold a placeholder (container ->
+    its repository when the spec writes it), for a root of an ecsform.yaml project (generators/images.py)."""
+    images = " ".join(
+        f"{name}={repo + ':TAG' if repo and '$' not in repo else 'IMAGE'}" for name, repo in repositories.items()
+    )
+    return f"ecsform image set {spec}" + (f" --env {environment}" if environment else "") + f" {images}"
+
+
+def offer(p: Placeholder, path: Path, value: str | None = None, deploy: str | None = None) -> str:
+    """What ecsform offers instead of a placeholder found at `path` in `value`. In an image: the spec's image is
+    the one a root runs until a deploy records another in its images file (issue 20): `deploy` is the `ecsform
+    image set` command that does, when an ecsform.yaml keeps those files (else the hint says it takes one)."""
     field = path[-1] if path else ""
     if p.kind in ("account", "region", "partition"):
         target = {"account": "accountId", "region": "region", "partition": "partition"}[p.kind]
@@ -161,9 +182,13 @@ def offer(p: Placeholder, path: Path) -> str:
             "them from each environment's rendered file)"
         )
     if field == "image":
+        repo = repository_of(value, p) if value else None
+        what = f"a tag of {repo}" if repo else "the image's repository and tag"
+        text = f"write {what} in the spec (the image the root runs until a deploy records another)"
+        if deploy:
+            return text + f"; a deploy records its image in the root's images file, not the spec: `{deploy}`"
         return (
-            "write the image's repository and tag in the spec; a pipeline deploys a new tag without editing it, "
-            "through the root's `images` variable (images.auto.tfvars.json)"
+            text + "; with an ecsform.yaml, `ecsform image set` records each deploy's image beside it (docs/deploy.md)"
         )
     if path == ("family",):
         return "write the family's name (`ecsform import FILE --family NAME` writes it)"
@@ -175,9 +200,33 @@ def offer(p: Placeholder, path: Path) -> str:
     return "write the value, or the value of each environment in its overlay under `environments:`"
 
 
-def collapse(findings: list[Finding], variant: Any) -> list[Finding]:
+_RANK = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.NOTE: 2}
+_CONSEQUENCE = {
+    Severity.ERROR: "as written, AWS refuses it or the task never starts",
+    Severity.WARNING: "as written, ECS registers it and the task cannot use it",
+    Severity.NOTE: "as written, AWS registers it",
+}
+
+
+def _image_deploy(items: list[tuple[Finding, Placeholder]], variant: Any) -> str | None:
+    """The `ecsform image set` for the containers whose image holds the placeholder (None: in no image)."""
+    repositories: dict[str, str | None] = {}
+    for f, p in items:
+        if len(f.path) == 3 and f.path[0] == "containerDefinitions" and f.path[2] == "image":
+            container = _value(variant, f.path[:2])
+            image = _value(variant, f.path)
+            if isinstance(container, dict) and isinstance(container.get("name"), str):
+                repo = repository_of(image, p) if isinstance(image, str) else None
+                stand_ins = getattr(variant, "unknown", {})  # a value Terraform resolves: not one a shell can take
+                repositories[container["name"]] = None if repo and any(s in repo for s in stand_ins) else repo
+    return image_set_command(variant.file, variant.environment, repositories) if repositories else None
+
+
+def collapse(findings: list[Finding], variant: Any, project: bool = False) -> list[Finding]:
     """The findings with those about values that hold placeholders replaced by one SPEC-PLACEHOLDER per placeholder
-    (as severe as the worst it replaces, located at the first), naming it and what ecsform offers instead."""
+    (as severe as the worst it replaces, a note when it replaces notes alone; located at the first), naming it and
+    what ecsform offers instead. `project`: an ecsform.yaml keeps the deployed images (the hint of an image names
+    the `ecsform image set` that records one)."""
     groups: dict[str, list[tuple[Finding, Placeholder]]] = {}
     kept: list[Finding] = []
     for f in findings:
@@ -191,26 +240,28 @@ def collapse(findings: list[Finding], variant: Any) -> list[Finding]:
     for text, items in groups.items():
         items.sort(key=lambda item: (item[0].line, item[0].col))
         first, p = items[0]
-        severity = Severity.ERROR if any(f.severity is Severity.ERROR for f, _ in items) else Severity.WARNING
+        severity = min((f.severity for f, _ in items), key=_RANK.__getitem__)
         others = [format_path(q) for q in dict.fromkeys(f.path for f, _ in items) if q != first.path]
         more = ""
         if others:
             listed = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
             more = f"; also in {listed}"
         rules = ", ".join(sorted({f.rule for f, _ in items}))
-        consequence = (
-            "as written, AWS refuses it"
-            if severity is Severity.ERROR
-            else "as written, ECS registers it and the task cannot use it"
-        )
+        value = _value(variant, first.path)
         kept.append(
             replace(
                 first,
                 rule=RULE,
                 severity=severity,
-                message=f"{text} is a placeholder ({p.style}), not a value: {consequence} ({rules}){more}",
-                hint=offer(p, first.path),
+                message=f"{text} is a placeholder ({p.style}), not a value: {_CONSEQUENCE[severity]} ({rules}){more}",
+                hint=offer(
+                    p,
+                    first.path,
+                    value if isinstance(value, str) else None,
+                    _image_deploy(items, variant) if project else None,
+                ),
                 at_key=False,
+                data=None,
             )
         )
     return kept

@@ -4,7 +4,7 @@ project) as a new user brings them: `validate` as they are, and `ecsform import`
 - aws-accepted/ (registered by AWS): zero errors, as they are and imported;
 - real/ and real-yaml/: zero errors, as they are and imported, except the files tests/fixtures/shared-corpus.yaml
   lists, each with its reason and source: those AWS refuses (exactly their listed errors), and the templates whose
-  family, container name or task role only their tool fills in (after import, exactly SPEC-PLACEHOLDER for those
+  family, container name, task role or image only their tool fills in (after import, exactly SPEC-PLACEHOLDER for those
   placeholders). As they are, a template's only other error is SPEC-PLACEHOLDER, once per placeholder.
 
 `make corpus` runs these (`.ci/run` does when the folder is there); `make test` and `make unit` leave them out, and

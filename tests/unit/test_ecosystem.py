@@ -2,9 +2,10 @@
 synth, render and import alike (generators/spec/ecosystem.py).
 
 - describe-task-definition output, bare or wrapped (with the tags beside the wrapper, boto3's ResponseMetadata):
-  the read-only fields are left out with ONE SPEC-DESCRIBE-OUTPUT warning naming them and `ecsform import`;
+  the read-only fields are left out with ONE SPEC-DESCRIBE-OUTPUT note naming them and `ecsform import`;
 - `null` is "not set";
-- `""` in an optional enum or ARN field, and `networkMode: default`, are "not set" with a SPEC-UNSET warning.
+- `""` in an optional enum or ARN field, and `networkMode: default`, are "not set" with a SPEC-UNSET note.
+Both are notes (the severity doctrine): the file works as written; they are information.
 """
 
 from __future__ import annotations
@@ -55,12 +56,12 @@ def registered(doc: object) -> dict:
     return plans[0].register
 
 
-def test_bare_describe_output_is_one_warning_naming_the_read_only_fields() -> None:
+def test_bare_describe_output_is_one_note_naming_the_read_only_fields() -> None:
     found = findings({**TASK, **READ_ONLY})
     assert found == [
         (
             "SPEC-DESCRIBE-OUTPUT",
-            "warning",
+            "note",
             "this is describe-task-definition output: ecsform reads the task definition in it and leaves out the "
             "read-only fields taskDefinitionArn, revision, status, requiresAttributes, compatibilities, "
             "registeredAt, registeredBy, which RegisterTaskDefinition does not take",
@@ -85,7 +86,7 @@ def test_wrapped_output_with_the_tags_beside_it_registers_those_tags() -> None:
     tags = [{"key": "team", "value": "orders"}]
     doc = {"taskDefinition": {**TASK, **READ_ONLY}, "tags": tags, "ResponseMetadata": {"HTTPStatusCode": 200}}
     [(rule, severity, message)] = findings(doc)
-    assert (rule, severity) == ("SPEC-DESCRIBE-OUTPUT", "warning")
+    assert (rule, severity) == ("SPEC-DESCRIBE-OUTPUT", "note")
     assert message.startswith(
         "this is describe-task-definition output: ecsform reads the task definition in it and "
         "leaves out the taskDefinition wrapper and the read-only fields taskDefinitionArn,"
@@ -96,7 +97,7 @@ def test_wrapped_output_with_the_tags_beside_it_registers_those_tags() -> None:
 
 def test_what_is_neither_the_task_nor_the_response_beside_the_wrapper_is_an_unknown_field() -> None:
     found = findings({"version": 1, "taskDefinition": TASK})
-    assert [(r, s) for r, s, _ in found] == [("SPEC-UNKNOWN-FIELD", "error"), ("SPEC-DESCRIBE-OUTPUT", "warning")]
+    assert [(r, s) for r, s, _ in found] == [("SPEC-UNKNOWN-FIELD", "error"), ("SPEC-DESCRIBE-OUTPUT", "note")]
     both = findings({"taskDefinition": {**TASK, "tags": [{"key": "a", "value": "b"}]}, "tags": [{"key": "c"}]})
     assert [(r, s) for r, s, _ in both] == [("YAML-DUPLICATE-KEY", "error")]
 
@@ -123,11 +124,11 @@ def test_null_means_not_set_at_any_depth() -> None:
     assert registered(doc) == registered(TASK)
 
 
-def test_an_empty_optional_enum_or_role_is_not_set_with_a_warning_at_each() -> None:
+def test_an_empty_optional_enum_or_role_is_not_set_with_a_note_at_each() -> None:
     container = {**TASK["containerDefinitions"][0], "portMappings": [{"containerPort": 80, "appProtocol": ""}]}
     doc = {**TASK, "pidMode": "", "ipcMode": "", "taskRoleArn": "", "containerDefinitions": [container]}
     found = findings(doc)
-    assert [(r, s) for r, s, _ in found] == [("SPEC-UNSET", "warning")] * 4
+    assert [(r, s) for r, s, _ in found] == [("SPEC-UNSET", "note")] * 4
     assert [m.split(" ")[0] for _, _, m in found] == ["appProtocol", "pidMode", "ipcMode", "taskRoleArn"]
     assert found[1][2] == (
         "pidMode is empty: an empty optional enum field means not set (the Go SDK and the Terraform provider leave "
@@ -141,7 +142,7 @@ def test_an_empty_optional_enum_or_role_is_not_set_with_a_warning_at_each() -> N
 def test_network_mode_default_is_the_mode_a_task_gets_without_one() -> None:
     ec2 = {k: v for k, v in TASK.items() if k not in ("networkMode", "requiresCompatibilities")}
     found = findings({**ec2, "networkMode": "default"})
-    assert [(r, s) for r, s, _ in found] == [("SPEC-UNSET", "warning")]
+    assert [(r, s) for r, s, _ in found] == [("SPEC-UNSET", "note")]
     assert "networkMode 'default'" in found[0][2]
     assert "networkMode" not in registered({**ec2, "networkMode": "default"})
 
@@ -176,7 +177,9 @@ def test_validate_synth_and_render_accept_describe_output(tmp_path: Path) -> Non
     source.write_text(json.dumps({"taskDefinition": {**TASK, **READ_ONLY}, "tags": []}))
     validate = ecsform("validate", NO_CONFIG, "--region", "us-east-1", str(source))
     assert validate.returncode == 0, validate.stderr
-    assert "warning SPEC-DESCRIBE-OUTPUT" in validate.stderr
+    assert "SPEC-DESCRIBE-OUTPUT" not in validate.stderr and "1 note(s) not shown" in validate.stderr
+    notes = ecsform("validate", NO_CONFIG, "--notes", "--region", "us-east-1", str(source))
+    assert notes.returncode == 0 and "note SPEC-DESCRIBE-OUTPUT" in notes.stderr, notes.stderr
     render = ecsform("render", NO_CONFIG, "--region", "us-east-1", str(source))
     assert render.returncode == 0 and not set(READ_ONLY) & set(json.loads(render.stdout))
     synth = ecsform("synth", NO_CONFIG, "--region", "us-east-1", str(source), "--out", str(tmp_path / "out"))

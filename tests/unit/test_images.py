@@ -290,7 +290,7 @@ def test_images_account_compares_the_spec_s_registry_with_its_target_values_boun
         ("app: [\n", "images/web/dev.yaml:2:1: error YAML-SYNTAX"),
         (
             "app: 'bad image'\n",
-            "images/web/dev.yaml:1:6: warning ECS-A9: [environment dev] containerDefinitions[0].image",
+            "images/web/dev.yaml:1:6: error ECS-A9: [environment dev] containerDefinitions[0].image",
         ),
     ],
 )

@@ -121,12 +121,18 @@ def test_one_finding_per_placeholder_instead_of_the_cascade() -> None:
     env = by["${environment}"]
     assert env.severity.value == "error"  # a family AWS refuses; the parameter names alone would be a warning
     assert env.message.endswith(
-        "not a value: as written, AWS refuses it (ECS-A1, ECS-H6); also in containerDefinitions[0].secrets[0]."
+        "not a value: as written, AWS refuses it or the task never starts (ECS-A1, ECS-H6); also in "
+        "containerDefinitions[0].secrets[0]."
         "valueFrom, containerDefinitions[0].secrets[1].valueFrom"
     )
     assert env.hint.startswith("write ${target.environment}")  # type: ignore[union-attr]
-    assert by["<IMAGE_TAG>"].severity.value == "warning"  # ECS registers any image string
-    assert "images.auto.tfvars.json" in (by["<IMAGE_TAG>"].hint or "")
+    # RegisterTaskDefinition refuses an image with '<' (ECS-A9: "Container.image contains invalid characters")
+    assert by["<IMAGE_TAG>"].severity.value == "error"
+    assert "(ECS-A9)" in by["<IMAGE_TAG>"].message
+    assert by["<IMAGE_TAG>"].hint == (  # no ecsform.yaml here: it says what keeps deploys, not a command
+        "write the image's repository and tag in the spec (the image the root runs until a deploy records "
+        "another); with an ecsform.yaml, `ecsform image set` records each deploy's image beside it (docs/deploy.md)"
+    )
     assert "${target.accountId}" in (by["ACCOUNT_ID"].hint or "")
     assert "leave taskRoleArn out" in (by["<TASK_ROLE_ARN>"].hint or "")
     # nothing else about the values that hold them; the shell command and ${NOT_A_TARGET} are not reported
@@ -190,7 +196,10 @@ def test_import_maps_accounts_regions_and_environments(tmp_path: Path) -> None:
         for f in validation.validate_findings([str(result)], Options(region="us-east-1"))
         if f.severity.value == "error"
     ]
-    assert [(f.rule, f.message.split(" ")[0]) for f in errors] == [("SPEC-PLACEHOLDER", "<TASK_ROLE_ARN>")]
+    assert [(f.rule, f.message.split(" ")[0]) for f in errors] == [
+        ("SPEC-PLACEHOLDER", "<TASK_ROLE_ARN>"),
+        ("SPEC-PLACEHOLDER", "<IMAGE_TAG>"),  # AWS refuses the image until a tag or a deploy fills it in
+    ]
 
 
 def test_import_family_names_a_template_s_family(tmp_path: Path) -> None:
@@ -221,3 +230,107 @@ def test_import_keeps_text_that_reads_as_a_target_value_as_text(tmp_path: Path) 
     plans, _ = validation.build_plans_from_text(text, "s.yaml", Options(region="eu-west-1"))
     assert plans[0].register["containerDefinitions"][0]["environment"] == [{"name": "X", "value": "${target.region}"}]
     assert not [f for f in found if f.severity.value == "error"]
+
+
+IMAGES = """\
+family: shop
+cpu: 256
+memory: 512
+networkMode: awsvpc
+requiresCompatibilities: [FARGATE]
+containerDefinitions:
+  - name: web
+    image: "123456789012.dkr.ecr.us-east-1.amazonaws.com/shop:{{ must_env `TAG` }}"
+    readonlyRootFilesystem: true
+  - name: worker
+    image: "{{ must_env `TAG` }}"
+    readonlyRootFilesystem: true
+  - name: proxy
+    image: <PROXY_IMAGE>
+    readonlyRootFilesystem: true
+environments:
+  dev: {}
+"""
+
+
+def test_an_image_placeholder_maps_to_the_image_set_that_records_a_deploy(tmp_path: Path) -> None:
+    """Issue 20's deployed images: the spec's image is what a root runs until a deploy records another in its images
+    file. With an ecsform.yaml, validate's SPEC-PLACEHOLDER names the `ecsform image set` for the containers the
+    placeholder stands in (the repository the spec writes, with TAG); a recorded image replaces the placeholder,
+    so the finding goes."""
+    from generators import config as project_config
+
+    (tmp_path / "ecsform.yaml").write_text("defaults: {region: us-east-1}\n")
+    (tmp_path / "specs").mkdir()
+    spec = tmp_path / "specs" / "shop.yaml"
+    spec.write_text(IMAGES)
+    options = Options(config=project_config.load(tmp_path / "ecsform.yaml"))
+    found = [f for f in validation.validate_findings([str(spec)], options) if f.rule == "SPEC-PLACEHOLDER"]
+    tag, proxy = sorted(found, key=lambda f: f.line)
+    assert tag.severity.value == "error" and tag.message.startswith("{{ must_env `TAG` }} is a placeholder")
+    assert tag.hint.endswith(  # type: ignore[union-attr]
+        f"`ecsform image set {spec.as_posix()} --env dev "
+        "web=123456789012.dkr.ecr.us-east-1.amazonaws.com/shop:TAG worker=IMAGE`"
+    )
+    assert tag.hint.startswith("write a tag of 123456789012.dkr.ecr.us-east-1.amazonaws.com/shop in the spec")  # type: ignore[union-attr]
+    assert proxy.hint.startswith("write the image's repository and tag in the spec")  # type: ignore[union-attr]
+    assert proxy.hint.endswith(f"`ecsform image set {spec.as_posix()} --env dev proxy=IMAGE`")  # type: ignore[union-attr]
+    (tmp_path / "images" / "shop").mkdir(parents=True)
+    (tmp_path / "images" / "shop" / "dev.yaml").write_text(
+        "proxy: public.ecr.aws/nginx/nginx:1.27\nweb: 123456789012.dkr.ecr.us-east-1.amazonaws.com/shop:1.0\n"
+        "worker: 123456789012.dkr.ecr.us-east-1.amazonaws.com/shop:1.0\n"
+    )
+    after = validation.validate_findings([str(spec)], options)
+    assert not [f for f in after if f.rule == "SPEC-PLACEHOLDER" or f.severity.value == "error"], after
+
+
+def test_import_names_the_image_set_command_with_an_ecsform_yaml(tmp_path: Path) -> None:
+    """`ecsform import` with an ecsform.yaml: a templated image's IMPORT-PLACEHOLDER names the spec's repository
+    (a tag of it is what the root runs until a deploy) and the `ecsform image set` that records each deploy; without
+    one, the tag alone and where deploys would be kept."""
+    from conftest import ecsform
+
+    source = tmp_path / "task.json"
+    source.write_text(
+        json.dumps(
+            {
+                "family": "shop",
+                "containerDefinitions": [
+                    {"name": "web", "image": "ACCOUNT_ID.dkr.ecr.us-east-1.amazonaws.com/shop:<TAG>", "memory": 128}
+                ],
+            }
+        )
+    )
+    (tmp_path / ".git").mkdir()  # the project's root: no ecsform.yaml above it is read
+    (tmp_path / "specs").mkdir()
+    bare = ecsform("import", str(source), "--out", "specs/shop.yaml", cwd=tmp_path)
+    assert bare.returncode == 0, bare.stderr
+    assert (
+        "hint: write a tag of ${target.accountId}.dkr.ecr.us-east-1.amazonaws.com/shop in the spec (the image the root "
+        "runs until a deploy records another); with an ecsform.yaml, `ecsform image set` records each deploy's image "
+        "beside it (docs/deploy.md)" in bare.stderr
+    )
+    (tmp_path / "ecsform.yaml").write_text("defaults: {region: us-east-1}\n")
+    project = ecsform("import", str(source), "--out", "specs/shop.yaml", cwd=tmp_path)
+    assert project.returncode == 0, project.stderr
+    assert "not the spec: `ecsform image set specs/shop.yaml web=IMAGE`" in project.stderr  # ${...}: no shell word
+    printed = ecsform("import", str(source), cwd=tmp_path)
+    assert "`ecsform image set SPEC web=IMAGE`" in printed.stderr
+    envs = ecsform("import", "--environments", f"dev={source},prod={source}", "--out", "specs/shop.yaml", cwd=tmp_path)
+    assert "`ecsform image set specs/shop.yaml --env dev web=IMAGE`" in envs.stderr
+    assert "`ecsform image set specs/shop.yaml --env prod web=IMAGE`" in envs.stderr
+
+
+def test_a_placeholder_that_only_notes_speak_of_is_a_note() -> None:
+    """The doctrine's three severities: SPEC-PLACEHOLDER is as severe as the worst finding it replaces, a note
+    when it replaces notes alone (hardening advice about a value that is not written yet)."""
+    from generators.errors import Finding, Severity
+
+    [variant], _ = validation._from_text(IMAGES.split("environments:")[0], "s.yaml", None)
+    path = ("containerDefinitions", 2, "image")
+    note = Finding("SEC-IMAGE-TAG", Severity.NOTE, "no tag", path, file="s.yaml", line=15, col=12)
+    [one] = placeholders.collapse([note], variant)
+    assert (one.rule, one.severity, one.line) == ("SPEC-PLACEHOLDER", Severity.NOTE, 15)
+    assert one.message.endswith("not a value: as written, AWS registers it (SEC-IMAGE-TAG)")
+    warning = Finding("ECS-X", Severity.WARNING, "w", path, file="s.yaml", line=15, col=12)
+    assert [f.severity for f in placeholders.collapse([note, warning], variant)] == [Severity.WARNING]
