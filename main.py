@@ -111,8 +111,8 @@ FormatOpt = Annotated[
 ]
 
 
-def _report(findings: list[Finding], fmt: str = "text") -> None:
-    report.emit(findings, fmt)
+def _report(findings: list[Finding], fmt: str = "text", notes: bool = False) -> None:
+    report.emit(findings, fmt, notes=notes)
 
 
 def _notes_stream(fmt: str) -> TextIO:
@@ -120,12 +120,12 @@ def _notes_stream(fmt: str) -> TextIO:
     return sys.stdout if fmt == "text" else sys.stderr
 
 
-def _run(action: Callable[[], list[Finding]], fmt: str = "text") -> None:
+def _run(action: Callable[[], list[Finding]], fmt: str = "text", notes: bool = False) -> None:
     """Run a command body: report findings, map EcsformError to exit 2 and anything else to exit 70."""
     try:
         warnings = action()
     except EcsformError as exc:
-        _report(exc.findings, fmt)
+        _report(exc.findings, fmt, notes)
         raise typer.Exit(EXIT_INVALID)
     except (typer.Exit, typer.Abort):
         raise
@@ -139,7 +139,7 @@ def _run(action: Callable[[], list[Finding]], fmt: str = "text") -> None:
             file=sys.stderr,
         )
         raise typer.Exit(EXIT_INTERNAL)
-    _report(warnings, fmt)
+    _report(warnings, fmt, notes)
 
 
 def _flag_error(rule: str, message: str, flag: str, hint: str | None) -> EcsformError:
@@ -183,6 +183,14 @@ def validate(
     config: ConfigOpt = None,
     no_config: NoConfigOpt = False,
     output_format: FormatOpt = report.Format.text,
+    notes: Annotated[
+        bool,
+        typer.Option(
+            "--notes",
+            help="Also print the notes (hardening advice such as a writable root filesystem, and information), "
+            "which are otherwise only counted; json and sarif always hold them.",
+        ),
+    ] = False,
 ) -> None:
     """Check specs against the ECS API model and every rule; print each problem as FILE:LINE:COL."""
 
@@ -195,7 +203,7 @@ def validate(
             raise EcsformError(findings)
         return findings
 
-    _run(action, output_format.value)
+    _run(action, output_format.value, notes)
 
 
 @app.command()
@@ -312,7 +320,7 @@ def _print_check(changes, out: str) -> bool:  # type: ignore[no-untyped-def]
     if changes.clean:
         print(f"{out} is up to date", file=sys.stderr)
         return False
-    print(f"{out} is not what synth would write: run `ecsform synth` (make synth)", file=sys.stderr)
+    print(f"{out} is not what synth would write: run `ecsform synth`", file=sys.stderr)
     return True
 
 
@@ -399,6 +407,68 @@ def graph(
         found = project_config.for_command(config, no_config)
         plan, findings = _one_plan(spec, Options(env=env, region=region, config=found, policy=policy))
         sys.stdout.write(diagram.RENDERERS[format.value](diagram.model(plan)))
+        return findings
+
+    _run(action)
+
+
+class IamFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
+@app.command("iam")
+def iam_command(
+    paths: PathsArg,
+    env: EnvOpt = None,
+    region: RegionOpt = None,
+    policy: PolicyOpt = None,
+    config: ConfigOpt = None,
+    no_config: NoConfigOpt = False,
+    format: Annotated[
+        IamFormat,
+        typer.Option("--format", help="text (a policy document per role) or json (one document for every root)."),
+    ] = IamFormat.text,
+) -> None:
+    """Print the IAM permissions of each root's roles: what a role the spec brings must allow (ECS-M4's warning
+    counts them), what a role ecsform creates is given. Nothing is asked of AWS: `ecsform verify` checks brought
+    roles there."""
+    from generators import permissions
+
+    def action() -> list[Finding]:
+        found = project_config.for_command(config, no_config)
+        options = Options(env=env, region=region, config=found, policy=policy)
+        plans, findings = validation.build_plans(paths, options)
+        roots = [
+            {
+                "file": p.file,
+                "environment": p.environment,
+                "family": p.family,
+                "roles": permissions.roles(
+                    p.permissions,
+                    {f: p.register[f] for f in (permissions.EXECUTION, permissions.TASK) if f in p.register},
+                ),
+            }
+            for p in plans
+        ]
+        if format is IamFormat.json:
+            sys.stdout.write(json.dumps({"version": 1, "roots": roots}, indent=2, ensure_ascii=False) + "\n")
+            return findings
+        for root in roots:
+            where = root["file"] + (f" (environment {root['environment']})" if root["environment"] else "")
+            print(f"{where}: family {root['family']}")
+            if not root["roles"]:
+                print("  no role needs a permission: the task references nothing that needs one")
+            for role in root["roles"]:
+                name = "execution role" if role["field"] == permissions.EXECUTION else "task role"
+                if role["brought"]:
+                    print(f"  {name} {role['role']} ({role['field']}, brought): its policies must allow")
+                else:
+                    print(f"  {name} (created by the root): it is given")
+                document = json.dumps(role["policy"], indent=2, ensure_ascii=False)
+                print("\n".join("    " + line for line in document.splitlines()))
+                for arn in role["managedPolicyArns"]:
+                    print(f"    and the managed policy {arn}")
         return findings
 
     _run(action)
@@ -581,7 +651,11 @@ def import_command(
     ] = None,
     family: Annotated[
         Optional[str],
-        typer.Option("--family", help="Base family for --environments (default: the families' common prefix)."),
+        typer.Option(
+            "--family",
+            help="The spec's family: the base family for --environments (default: the families' common prefix), or "
+            "the family of FILE (for a template whose family is a placeholder).",
+        ),
     ] = None,
     region: Annotated[
         Optional[str],
@@ -592,14 +666,21 @@ def import_command(
     no_config: NoConfigOpt = False,
 ) -> None:
     """Turn an existing task definition into a spec (YAML): read-only fields dropped, shorthands where lossless.
-    Read from AWS into --out, with an ecsform.yaml: the images it runs are recorded too (images/<root>.yaml)."""
+    Read from AWS into --out, with an ecsform.yaml: the images it runs are recorded too (images/<root>.yaml); an
+    image a template's tool fills in is reported with the `ecsform image set` that records its deploys."""
 
     def action() -> list[Finding]:
         from generators import writer
         from generators.aws import importer
 
+        found = project_config.for_command(config, no_config)
         text, warnings = importer.import_spec(
-            source, from_aws=from_aws, environments=environments, family=family, region=region
+            source,
+            from_aws=from_aws,
+            environments=environments,
+            family=family,
+            region=region,
+            deploys_to=(str(out) if out is not None else "SPEC") if found is not None else None,
         )
         if out is None:
             sys.stdout.write(text)
@@ -610,8 +691,7 @@ def import_command(
             live = from_aws is not None or any(
                 part.partition("=")[2].startswith("aws:") for part in (environments or "").split(",")
             )
-            found = project_config.for_command(config, no_config) if live else None
-            if found is not None:
+            if live and found is not None:
                 from generators import operations
 
                 options = Options(config=found, on_wait=_waiting)

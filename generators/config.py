@@ -61,7 +61,7 @@ from .locations import display_path
 from .spec.extensions import Deploy, deploy_checks
 from .spec.fields import known_keys
 from .spec.loader import Node, SourceMap, load_file, plain
-from .target import Backend, Target
+from .target import DEFAULT_ENVIRONMENT, Backend, Target
 from .text import did_you_mean, suggest
 
 FILE_NAME = "ecsform.yaml"
@@ -69,7 +69,6 @@ PLACEHOLDERS = ("accountId", "region", "environment", "family", "root")
 # Roots an ecsform.yaml targets are deployed by pipelines: keep the replaced revision ACTIVE for a rollback
 # (README: "Deploys that can roll back").
 DEFAULT_SKIP_DESTROY = True
-DEFAULT_ENVIRONMENT = "default"  # what {environment} stands for in a root that has no environment
 SCHEMA_ID = "https://ecsform.dev/schemas/config.schema.json"
 
 E = Severity.ERROR
@@ -99,8 +98,8 @@ class Settings(_Model):
     )
     region: str | None = Field(
         None,
-        description="The provider's region (wins over x-ecsform.region and the "
-        "region derived from the spec; --region wins over it).",
+        description="The provider's region: an environment's wins over x-ecsform.region and the region the "
+        "spec's values name, which win over the defaults' (--region wins over all).",
         json_schema_extra={"pattern": _REGION},
     )
     role_arn: str | None = Field(
@@ -386,15 +385,23 @@ class Config:
 
     # --- deploy bindings ---------------------------------------------------------------------------------
     def binding(
-        self, environment: str | None, spec: Deploy | None, *, family: str, root: str, region: str | None
+        self,
+        environment: str | None,
+        spec: Deploy | None,
+        *,
+        family: str,
+        root: str,
+        region: str | None,
+        account: str | None = None,
     ) -> Deploy:
         """What `ecsform deploy` and `ecsform run` act on for one root: the defaults' deploy block, its
         environment's over it, the spec's x-ecsform.deploy over both (field by field), with the placeholders of
-        cluster and services filled in. An empty Deploy when nothing binds the root."""
+        cluster and services filled in ({accountId}: the target's, else `account`, the session's). An empty Deploy
+        when nothing binds the root."""
         declared = environment if environment in self.model.environments else None
         env = self.model.environments.get(declared) if declared else None
         values = {
-            "accountId": self.target(environment).account_id or "",
+            "accountId": self.target(environment).account_id or account or "",
             "region": region or "",
             "environment": environment or DEFAULT_ENVIRONMENT,
             "family": family,
@@ -422,15 +429,24 @@ class Config:
 
     # --- state -------------------------------------------------------------------------------------------
     def backend(
-        self, *, root: str, family: str, environment: str | None, target: Target | None, region: str | None
+        self,
+        *,
+        root: str,
+        family: str,
+        environment: str | None,
+        target: Target | None,
+        region: str | None,
+        accounts: list[str] | None = None,
     ) -> tuple[Backend, list[Finding]]:
-        """The resolved backend of one root (placeholders filled in), and what is wrong with it."""
+        """The resolved backend of one root (placeholders filled in), and what is wrong with it. {accountId} is the
+        target's account, else the one account the spec's roles and secrets name (`accounts`)."""
         chosen = self.model.backend
         if chosen is None or chosen.s3 is None:
             return Backend("local"), []
         s3 = chosen.s3
+        implied = accounts[0] if accounts and len(accounts) == 1 else None
         values = {
-            "accountId": target.account_id if target else None,
+            "accountId": target.account_id if target and target.account_id else implied,
             "region": region,
             "environment": environment or DEFAULT_ENVIRONMENT,
             "family": family,
@@ -446,14 +462,19 @@ class Config:
             path = ("backend", "s3", to_camel(name))
             missing = [p for p in _names(text) if values.get(p) is None]
             if missing:
-                why = {"accountId": "its target has no accountId", "region": "it has no region"}
+                why = {
+                    "accountId": "its target has no accountId, and the spec's roles and secrets name "
+                    + (f"several accounts ({', '.join(accounts or [])})" if accounts else "none"),
+                    "region": "it has no region",
+                }
+                where = f"environments.{environment}" if environment in self.model.environments else "defaults"
                 findings.append(
                     self.finding(
                         "CONFIG-PLACEHOLDER",
                         E,
                         f"root {root}: {{{missing[0]}}} has no value ({why.get(missing[0], 'unset')})",
                         path,
-                        "set it under defaults or the environment, or drop the placeholder",
+                        f"set {missing[0]} under {where} in {self.file}, or drop the placeholder",
                         environment=environment,
                     )
                 )
@@ -524,6 +545,7 @@ def _target(defaults: Settings, env: Settings | None, name: str | None) -> Targe
         pick("role_arn"),
         dict(sorted(tags.items())),
         DEFAULT_SKIP_DESTROY if skip is None else skip,
+        region_is_default=(env is None or env.region is None) and defaults.region is not None,
     )
 
 

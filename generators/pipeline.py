@@ -19,7 +19,7 @@ from .errors import EcsformError, Finding, Severity, sorted_findings
 from .options import Options, module_folder, module_source
 from .rules import Context
 from .spec import document as specs
-from .validation import build_plans, checked_plans, plan_checked, validate
+from .validation import bound_to, build_plans, checked_plans, plan_checked, validate
 
 if TYPE_CHECKING:
     from .config import Config
@@ -101,7 +101,6 @@ def synth_tree(
                 **_deployment(p),
             }
         )
-    _check_nesting(roots)
     return files, {"roots": roots}, findings
 
 
@@ -238,9 +237,11 @@ def verify(paths: list[str], options: Options, out: Path = Path("build")) -> tup
         except EcsformError as exc:
             findings += v.locate(exc.findings)
             continue
+        c, p = bound_to(c, p, aws.account, aws.region)  # ${target.*} no target named: the session's account
         ctx = Context(c.task, c.extension, v.environment)
         held = state.held(p, out, backends) if p.managed_secrets or ctx.ext.logs.create else None
-        result = live.verify(aws, ctx, aws.region, p.managed_secrets, adopt_command(p, options), held)
+        named = planner.role_names(c.variant.task)
+        result = live.verify(aws, ctx, aws.region, p.managed_secrets, adopt_command(p, options), held, named)
         findings += v.locate(result.findings)
         for note in result.notes:
             line, col = v.smap.locate(note.path)
@@ -275,6 +276,7 @@ def diff(paths: list[str], options: Options, revision: int | None = None) -> tup
         title = f"{p.file}" + (f" [environment {p.environment}]" if p.environment else "")
         try:
             aws = sessions.get(target, p.root)
+            c, p = bound_to(c, p, aws.account, aws.region)  # ${target.*} no target named: the session's account
             if revision is None:
                 ref = ecs.latest_active(aws.client("ecs"), p.family) or ""
                 if not ref:
@@ -338,32 +340,6 @@ def _render(p: planner.Plan, source: Callable[[str], str], engine: str) -> dict[
     else:
         files = hcl.render(p, source)
     return {**files, readme.FILE: readme.render(p, hcl.header(p))}
-
-
-def _check_nesting(roots: list[dict[str, Any]]) -> None:
-    """ROOT-NESTED for the first root (in path order) that another root's folder would hold; linear in the roots."""
-    paths = {r["path"] for r in roots}
-    nested = sorted(
-        (parent, path)
-        for path in paths
-        for parent in ("/".join(path.split("/")[:i]) for i in range(1, path.count("/") + 1))
-        if parent in paths
-    )
-    if nested:
-        a, b = nested[0]
-        owner = next(r for r in roots if r["path"] == b)
-        finding = Finding(
-            "ROOT-NESTED",
-            Severity.ERROR,
-            f"root {b} would sit inside root {a}",
-            ("family",),
-            "give the spec with environments a family of its own",
-            owner["spec"],
-            1,
-            1,
-            owner["environment"],
-        )
-        raise EcsformError([finding])
 
 
 def render(path: str, options: Options | None = None) -> list[planner.Plan]:

@@ -94,6 +94,7 @@ class Verifier:
         self.secret_keys: list[tuple[Path, str, str]] = []  # (path, secret ARN, KMS key id) of referenced secrets
         self._policies: dict[str, Any] = {}
         self.extra_needs: list[needs_of.Need] = []  # kms:Decrypt on the keys of referenced secrets
+        self.named_roles: dict[str, str] = {}  # role fields the spec gives by name: field -> name
 
     # --- plumbing -------------------------------------------------------------------------------------------
     def error(self, rule: str, message: str, path: Path, hint: str | None = None, severity: Severity = E) -> None:
@@ -475,12 +476,15 @@ class Verifier:
         elif extra and self.ctx.execution_role_arn is not None:
             needed["executionRoleArn"] = needs_of.merge(extra)
         for field_name in ("executionRoleArn", "taskRoleArn"):
-            arn = self.ctx.task.get(field_name)
+            arn = self.named_roles.get(field_name) or self.ctx.task.get(field_name)
             if isinstance(arn, str):
                 self.guarded(lambda: self.role((field_name,), arn, needed.get(field_name, [])))
 
     def role(self, path: Path, arn: str, needs: list[needs_of.Need]) -> None:
         m = arns.ROLE_ARN.match(arn)
+        if not m and arns.ROLE_NAME.match(arn):  # by name: the role of that name in the task's account
+            self.named_role(path, arn, needs)
+            return
         if not m:
             return  # ECS-M1
         partition, account, _, name = m.groups()
@@ -511,6 +515,28 @@ class Verifier:
                 f"write {role.get('Arn')}",
             )
             return
+        self.trusted_role(path, arn, role, needs, partition, account)
+
+    def named_role(self, path: Path, name: str, needs: list[needs_of.Need]) -> None:
+        account = self.aws.account
+        try:
+            role = self.call(path, "iam", "get_role", RoleName=name)["Role"]
+        except _Missing:
+            self.error(
+                "VERIFY-ROLE",
+                f"role {name!r} does not exist in account {account} (the task names it by its name: ECS and the "
+                "root's aws_iam_role data source look for it there)",
+                path,
+                "create it, or remove the field to let ecsform create the role",
+            )
+            return
+        arn = role.get("Arn", "")
+        partition = arn.split(":")[1] if arn.count(":") >= 5 else "aws"
+        self.trusted_role(path, arn, role, needs, partition, account)
+
+    def trusted_role(
+        self, path: Path, arn: str, role: dict[str, Any], needs: list[needs_of.Need], partition: str, account: str
+    ) -> None:
         trust = _document(role.get("AssumeRolePolicyDocument"))
         context = {"aws:SourceAccount": account, "aws:SourceArn": f"arn:{partition}:ecs:{self.region}:{account}:*"}
         decision = iam.trusts_service(trust, ECS_TASKS, context)
@@ -865,8 +891,11 @@ def verify(
     managed_secrets: dict[str, dict[str, Any]],
     adopt_command: str,
     held: Held | None = None,
+    named_roles: dict[str, str] | None = None,
 ) -> Result:
     """Every check for one variant; findings carry field paths (the flow locates them). `held`: what the root's
-    state holds already (aws/state.py), about which VERIFY-ADOPT is silent."""
+    state holds already (aws/state.py), about which VERIFY-ADOPT is silent. `named_roles`: the role fields the spec
+    gives by name (field -> name), which the checks see as that role's ARN."""
     verifier = Verifier(aws, ctx, region, adopt_command, held)
+    verifier.named_roles = dict(named_roles or {})
     return verifier.run(managed_secrets, ctx.ext.logs.create)

@@ -3,7 +3,7 @@
 A rule receives a `Context` (the task, well-typed: the field checks have already removed badly typed values)
 and yields findings. Rules live in one module per area of the catalog (identity, size, network, ports...), each
 registering itself with generators/rules/registry.py; this package loads them all, runs them, and lists them:
-`python main.py rules` and docs/rules.md come from that list.
+`ecsform rules` and docs/rules.md come from that list.
 """
 
 from __future__ import annotations
@@ -36,6 +36,32 @@ BUILTIN: list[tuple[str, Severity, str]] = [
     ("SPEC-ENUM", Severity.ERROR, "A value outside the ECS API's enum for its field."),
     ("SPEC-REQUIRED", Severity.ERROR, "A field the ECS API requires is missing."),
     ("SPEC-LIMIT", Severity.ERROR, "A value outside the length or range the ECS API model gives."),
+    (
+        "SPEC-DESCRIBE-OUTPUT",
+        Severity.NOTE,
+        "describe-task-definition output: the taskDefinition wrapper and the read-only fields (taskDefinitionArn, "
+        "revision, status, ...) are left out, in one note that names them (`ecsform import` writes the spec).",
+    ),
+    (
+        "SPEC-UNSET",
+        Severity.NOTE,
+        'An empty string in an optional enum or ARN field, or networkMode "default": read as not set (a note: the '
+        "Go SDK and the provider send nothing for it either).",
+    ),
+    (
+        "SPEC-PLACEHOLDER",
+        Severity.ERROR,
+        'A placeholder of a templating tool ({{ must_env "X" }}, ${X}, <X>, $$$X$$$, ACCOUNT_ID in an ARN, ...): '
+        "one finding per placeholder, as severe as the findings it replaces (an error where AWS refuses the value, "
+        "an image included; a warning where ECS registers it and the task cannot use it), with what ecsform offers "
+        "instead (for an image, the `ecsform image set` that records a deploy).",
+    ),
+    (
+        "TARGET-VALUE",
+        Severity.ERROR,
+        "${target.NAME} names no target value (accountId, region, partition, environment), or one nothing gives "
+        "before Terraform runs where ecsform needs the text (the family, a container's name).",
+    ),
     ("X-UNKNOWN-FIELD", Severity.ERROR, "An unknown field in the x-ecsform block."),
     ("X-REQUIRED", Severity.ERROR, "A required field of the x-ecsform block is missing."),
     ("X-INVALID", Severity.ERROR, "A value of the x-ecsform block is invalid."),
@@ -50,7 +76,7 @@ BUILTIN: list[tuple[str, Severity, str]] = [
     ),
     ("ROOT-NESTED", Severity.ERROR, "One root's folder would sit inside another's."),
     ("REGION-AMBIGUOUS", Severity.ERROR, "The spec points at several regions and sets none."),
-    ("REGION-UNSET", Severity.WARNING, "No region in the spec; the provider reads AWS_REGION."),
+    ("REGION-UNSET", Severity.NOTE, "No region in the spec; the provider reads AWS_REGION."),
     ("LOGS-REGION", Severity.ERROR, "awslogs writes to another region than the one ecsform creates its log group in."),
     ("SECRET-UNRESOLVED", Severity.ERROR, "A partial secret ARN in another region cannot be resolved to its full ARN."),
     ("OUT-NOT-ECSFORM", Severity.ERROR, "--out names a folder ecsform did not write."),
@@ -82,7 +108,7 @@ BUILTIN: list[tuple[str, Severity, str]] = [
     (
         "CLI-IMPORT-SOURCE",
         Severity.ERROR,
-        "import: not exactly one of FILE, --from-aws and --environments, or --family without --environments.",
+        "import: not exactly one of FILE, --from-aws and --environments.",
     ),
     ("CLI-CHECK", Severity.ERROR, "synth --check with --prune: --check writes nothing."),
     ("CHANGED-SINCE", Severity.ERROR, "ecsform changed without --since REF."),
@@ -111,6 +137,12 @@ BUILTIN: list[tuple[str, Severity, str]] = [
     ("ECSFORM-INTERNAL", Severity.ERROR, "A rule failed on the input (a bug in ecsform)."),
     ("IMPORT-INPUT", Severity.ERROR, "import: the input is not a task definition (describe output or register input)."),
     ("IMPORT-AWS", Severity.ERROR, "import --from-aws: the task definition cannot be read from AWS."),
+    (
+        "IMPORT-PLACEHOLDER",
+        Severity.WARNING,
+        "import: a placeholder of a templating tool ecsform cannot fill in (an image, a name): imported as it is, "
+        "with its lines and what to write instead.",
+    ),
     ("IMPORT-FAMILY", Severity.ERROR, "import --environments: the families share no prefix and --family is not given."),
     ("CI-KIND", Severity.ERROR, "ecsform ci: an unknown CI engine, or options of another one."),
     (
@@ -329,6 +361,19 @@ NOT_CONFIGURABLE = frozenset(
 )
 
 
+# Ids that are no longer rules, and what reports their findings now: a policy's `rules:` or an x-ecsform.ignore entry
+# that names one is an error whose hint says where to go (POLICY-INVALID, IGNORE-INVALID).
+RETIRED = {
+    "ECS-H9": "ECS-M4 (one warning per brought role) now says what the execution role must allow for secrets",
+    "ECS-H13": "ECS-M4 (one warning per brought role) now says what the execution role must allow for environment files",
+}
+
+
+def retired(rule_id: str) -> str | None:
+    """Where the findings of a retired rule id went (None for an id that was never retired)."""
+    return RETIRED.get(rule_id)
+
+
 # the modules of this package that hold no rules
 NOT_RULE_MODULES = frozenset({"fields", "registry", "suppressions"})
 _loaded = False
@@ -357,7 +402,7 @@ def catalog() -> list[tuple[str, str, str, str]]:
 
 
 def known_ids() -> frozenset[str]:
-    """Every id `python main.py rules` lists."""
+    """Every id `ecsform rules` lists."""
     global _known
     if _known is None:
         _known = frozenset(r[0] for r in catalog())
