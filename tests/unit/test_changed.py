@@ -291,6 +291,35 @@ def test_a_broken_base_on_the_slow_path_and_a_broken_base_configuration(repo: Pa
     assert "every root counts as changed" in result.warnings[0].message
 
 
+def test_a_base_an_ecsform_upgrade_made_invalid(repo: Path) -> None:
+    """The case item 2 is for: REF was valid for the ecsform that wrote it, and issue 21 made ecsform stricter. A
+    dependsOn cycle was a warning and is an error now (ECS-F6); ECS-H13 is retired, so a policy naming it no longer
+    loads. The pull request that upgrades and fixes them plans the fixed roots, naming REF's errors."""
+    cycle = SECRETS.replace(
+        "    secrets:", "    dependsOn: [{containerName: log, condition: START}]\n    secrets:"
+    ).replace(
+        "x-ecsform:",
+        "  - name: log\n    image: public.ecr.aws/nginx/nginx:1.27\n    readonlyRootFilesystem: false\n"
+        "    essential: false\n    dependsOn: [{containerName: app, condition: START}]\nx-ecsform:",
+    )
+    (repo / "specs" / "vault.yaml").write_text(cycle)
+    commit(repo, "a start-order cycle: a warning before issue 21")
+    edit(repo / "specs" / "vault.yaml", "    dependsOn: [{containerName: app, condition: START}]\n", "")
+    result = compare.changed(["specs"], "HEAD", "build", Options(config=project_config.for_command(None, False)))
+    assert [r.root for r in result.changed] == ["vault"] and result.removed == []  # web: the same bytes
+    assert [(w.rule, w.file) for w in result.warnings] == [("CHANGED-BASE", "HEAD:specs/vault.yaml")]
+    assert "(ECS-F6: start-order cycle: app -> log -> app" in result.warnings[0].message
+    commit(repo, "no cycle")
+    (repo / "ecsform.yaml").write_text(CONFIG + "policy: {rules: {ECS-H13: off}}\n")
+    commit(repo, "a policy naming ECS-H13, retired by issue 21")
+    (repo / "ecsform.yaml").write_text(CONFIG + "policy: {rules: {ECS-M4: off}}\n")
+    result = compare.changed(["specs"], "HEAD", "build", Options(config=project_config.for_command(None, False)))
+    assert [r.root for r in result.changed] == ["vault", "web/dev", "web/prod"] and result.removed == []
+    assert [(w.rule, w.file) for w in result.warnings] == [("CHANGED-BASE", "HEAD:ecsform.yaml")]
+    assert "(POLICY-INVALID: no rule 'ECS-H13')" in result.warnings[0].message
+    assert "every root counts as changed" in result.warnings[0].message
+
+
 def test_git_problems_are_findings(repo: Path, tmp_path: Path) -> None:
     proc = ecsform("changed", "--since", "no-such-ref", cwd=repo)
     assert proc.returncode == 2 and "CHANGED-GIT" in proc.stderr and "no commit 'no-such-ref'" in proc.stderr
