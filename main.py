@@ -390,7 +390,7 @@ def _print_check(changes, out: str) -> bool:  # type: ignore[no-untyped-def]
     if changes.clean:
         print(f"{out} is up to date", file=sys.stderr)
         return False
-    print(f"{out} is not what synth would write: run `ecsform synth` (make synth)", file=sys.stderr)
+    print(f"{out} is not what synth would write: run `ecsform synth`", file=sys.stderr)
     return True
 
 
@@ -554,12 +554,18 @@ def verify(
     config: ConfigOpt = None,
     no_config: NoConfigOpt = False,
     output_format: FormatOpt = report.Format.text,
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out", "-o", help="Where synth writes the roots (a root's local state is read there; default build)."
+        ),
+    ] = Path("build"),
 ) -> None:
     """Check what specs reference against the AWS account (read-only); exit 0 when all is there, 2 when not."""
 
     def action() -> list[Finding]:
         found = project_config.for_command(config, no_config)
-        notes, findings = pipeline.verify(paths, Options(env=env, region=region, role_arn=role_arn, config=found))
+        notes, findings = pipeline.verify(paths, Options(env=env, region=region, role_arn=role_arn, config=found), out)
         for line in notes:
             print(line, file=_notes_stream(output_format.value))
         if validation.failing(findings, strict):
@@ -670,7 +676,7 @@ def changed(
                     f"(terraform destroy in its folder, from {since}'s synth) before its state is forgotten",
                     file=sys.stderr,
                 )
-        return []
+        return result.warnings
 
     _run(action)
 
@@ -715,7 +721,11 @@ def import_command(
     ] = None,
     family: Annotated[
         Optional[str],
-        typer.Option("--family", help="Base family for --environments (default: the families' common prefix)."),
+        typer.Option(
+            "--family",
+            help="The spec's family: the base family for --environments (default: the families' common prefix), or "
+            "the family of FILE (for a template whose family is a placeholder).",
+        ),
     ] = None,
     region: Annotated[
         Optional[str],
@@ -726,14 +736,21 @@ def import_command(
     no_config: NoConfigOpt = False,
 ) -> None:
     """Turn an existing task definition into a spec (YAML): read-only fields dropped, shorthands where lossless.
-    Read from AWS into --out, with an ecsform.yaml: the images it runs are recorded too (images/<root>.yaml)."""
+    Read from AWS into --out, with an ecsform.yaml: the images it runs are recorded too (images/<root>.yaml); an
+    image a template's tool fills in is reported with the `ecsform image set` that records its deploys."""
 
     def action() -> list[Finding]:
         from generators import writer
         from generators.aws import importer
 
+        found = project_config.for_command(config, no_config)
         text, warnings = importer.import_spec(
-            source, from_aws=from_aws, environments=environments, family=family, region=region
+            source,
+            from_aws=from_aws,
+            environments=environments,
+            family=family,
+            region=region,
+            deploys_to=(str(out) if out is not None else "SPEC") if found is not None else None,
         )
         if out is None:
             sys.stdout.write(text)
@@ -744,8 +761,7 @@ def import_command(
             live = from_aws is not None or any(
                 part.partition("=")[2].startswith("aws:") for part in (environments or "").split(",")
             )
-            found = project_config.for_command(config, no_config) if live else None
-            if found is not None:
+            if live and found is not None:
                 from generators import operations
 
                 options = Options(config=found, on_wait=_waiting)
@@ -761,7 +777,8 @@ def ci_command(
     kind: Annotated[
         str,
         typer.Argument(
-            metavar="github|gitlab|atlantis|gitlab-child", help="The CI engine whose configuration to write."
+            metavar="github|gitlab|atlantis|gitlab-child|github-matrix",
+            help="The CI engine whose configuration to write (gitlab-child and github-matrix: the jobs of a change).",
         ),
     ],
     out: Annotated[
@@ -775,7 +792,11 @@ def ci_command(
     ] = None,
     changed: Annotated[
         Optional[str],
-        typer.Option("--changed", metavar="FILE", help="gitlab-child: the output of `ecsform changed --format json`."),
+        typer.Option(
+            "--changed",
+            metavar="FILE",
+            help="gitlab-child, github-matrix: the output of `ecsform changed --format json`.",
+        ),
     ] = None,
     apply: Annotated[
         bool,
@@ -1122,6 +1143,99 @@ def revisions_prune(
             dry_run=dry_run,
             clusters=cluster or [],
         )
+        return []
+
+    _run(action)
+
+
+# --- reviewed plans (generators/review.py) ------------------------------------------------------------------------
+
+review_app = typer.Typer(
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    help="The plan reviewers saw is the plan that is applied: record a saved plan's receipt, check it before the apply.",
+)
+app.add_typer(review_app, name="review")
+
+ReviewRootArg = Annotated[str, typer.Argument(metavar="ROOT", help="The root, as manifest.json names it.")]
+ReviewOutOpt = Annotated[
+    Path,
+    typer.Option("--out", "-o", help="The output folder synth wrote (the root's folder holds tfplan and its receipt)."),
+]
+CommitOpt = Annotated[
+    Optional[str],
+    typer.Option("--commit", metavar="REV", help="The commit the pipeline planned and applies (default: HEAD)."),
+]
+
+
+@review_app.command("record")
+def review_record(
+    root: ReviewRootArg,
+    out: ReviewOutOpt = Path("build"),
+    commit: CommitOpt = None,
+    lock_timeout: LockTimeoutOpt = DEFAULT_LOCK_TIMEOUT,
+) -> None:
+    """After `terraform plan -out tfplan`: write the plan's receipt (ecsform-plan.json beside it): the commit, the
+    plan's sha256, the root's hash and the state it was planned against."""
+
+    def action() -> list[Finding]:
+        from generators import review
+
+        receipt = review.record(root, out, commit, lock_timeout)
+        state = receipt.state
+        print(
+            f"{root}: plan {receipt.plan[:19]}... at {receipt.commit[:12]}, against "
+            + (f"state serial {state['serial']}" if state else "no state yet"),
+            file=sys.stderr,
+        )
+        return []
+
+    _run(action)
+
+
+@review_app.command("check")
+def review_check(
+    root: ReviewRootArg,
+    out: ReviewOutOpt = Path("build"),
+    commit: CommitOpt = None,
+    changed: Annotated[
+        Optional[str],
+        typer.Option(
+            "--changed",
+            metavar="FILE",
+            help="The change's roots (`ecsform changed --format json`): the root waits for its earlier environments (ci.promotion).",
+        ),
+    ] = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Before `terraform apply tfplan`: print apply (it is the plan reviewed for this commit), applied (applied
+    already) or stale (its state changed since the plan: plan again); exit 2 when it is not the reviewed plan."""
+
+    def action() -> list[Finding]:
+        from generators import review
+
+        found = project_config.for_command(config, False)
+        verdict, warnings = review.check(root, out, found, commit, changed)
+        print(verdict)
+        return warnings
+
+    _run(action)
+
+
+@review_app.command("applied")
+def review_applied(
+    root: ReviewRootArg,
+    out: ReviewOutOpt = Path("build"),
+    commit: CommitOpt = None,
+    lock_timeout: LockTimeoutOpt = DEFAULT_LOCK_TIMEOUT,
+) -> None:
+    """After the apply and the deploy: mark the root's reviewed plan applied at this commit (ecsform-applied.json),
+    which the next environment's check reads."""
+
+    def action() -> list[Finding]:
+        from generators import review
+
+        review.applied(root, out, commit, lock_timeout)
         return []
 
     _run(action)

@@ -27,8 +27,11 @@ policy: {...}                 # kept as written (located) for the policy model
 images: {folder: images}      # the deployed images: <folder>/<root>.yaml beside this file (generators/images.py)
 ci:                           # `ecsform ci github|gitlab|atlantis` (generators/ci.py)
   roleArn: arn:aws:iam::123456789012:role/ecsform-ci   # the role a pipeline assumes through OIDC
-  environments:               # per ecsform environment (`default`: roots without one)
+  environments:               # per ecsform environment (`default`: roots without one; its gate must be named)
+    default: {githubEnvironment: shared, gitlabEnvironment: shared}
     prod: {roleArn: ..., planRoleArn: ..., githubEnvironment: production, gitlabEnvironment: production}
+  promotion: [dev, prod]      # prod's apply of a root waits for dev's (default: the order of environments)
+  maxJobs: 20                 # more roots than this: several per job
   terraformVersion: 1.11.4
 ```
 
@@ -58,7 +61,7 @@ from .locations import display_path
 from .spec.extensions import Deploy, deploy_checks
 from .spec.fields import known_keys
 from .spec.loader import Node, SourceMap, load_file, plain
-from .target import Backend, Target
+from .target import DEFAULT_ENVIRONMENT, Backend, Target
 from .text import did_you_mean, suggest
 
 FILE_NAME = "ecsform.yaml"
@@ -66,7 +69,6 @@ PLACEHOLDERS = ("accountId", "region", "environment", "family", "root")
 # Roots an ecsform.yaml targets are deployed by pipelines: keep the replaced revision ACTIVE for a rollback
 # (README: "Deploys that can roll back").
 DEFAULT_SKIP_DESTROY = True
-DEFAULT_ENVIRONMENT = "default"  # what {environment} stands for in a root that has no environment
 SCHEMA_ID = "https://ecsform.dev/schemas/config.schema.json"
 
 E = Severity.ERROR
@@ -96,8 +98,8 @@ class Settings(_Model):
     )
     region: str | None = Field(
         None,
-        description="The provider's region (wins over x-ecsform.region and the "
-        "region derived from the spec; --region wins over it).",
+        description="The provider's region: an environment's wins over x-ecsform.region and the region the "
+        "spec's values name, which win over the defaults' (--region wins over all).",
         json_schema_extra={"pattern": _REGION},
     )
     role_arn: str | None = Field(
@@ -246,6 +248,20 @@ class CiConfig(_Model):
         description="After a deploy, deregister the root's ACTIVE revisions but the newest N and those a service "
         "runs (`ecsform revisions prune --keep N`); off by default.",
     )
+    max_jobs: int = Field(
+        20,
+        ge=1,
+        le=256,
+        description="The most jobs a change plans in (and applies in, per environment): when it touches more roots, "
+        "each job plans several, one environment per job (GitHub runs at most 256 jobs per matrix; 20 is as many as "
+        "GitHub's free plan runs at once).",
+    )
+    promotion: list[str] | None = Field(
+        None,
+        description="The order in which a change reaches the environments: a root's apply waits for the same "
+        "change's apply and deploy in the environments before its own (default: the order of `environments`; [] "
+        "applies them all at once). Environments not listed, and roots without one, wait for none.",
+    )
 
     @field_validator("environments", mode="before")
     @classmethod
@@ -369,15 +385,23 @@ class Config:
 
     # --- deploy bindings ---------------------------------------------------------------------------------
     def binding(
-        self, environment: str | None, spec: Deploy | None, *, family: str, root: str, region: str | None
+        self,
+        environment: str | None,
+        spec: Deploy | None,
+        *,
+        family: str,
+        root: str,
+        region: str | None,
+        account: str | None = None,
     ) -> Deploy:
         """What `ecsform deploy` and `ecsform run` act on for one root: the defaults' deploy block, its
         environment's over it, the spec's x-ecsform.deploy over both (field by field), with the placeholders of
-        cluster and services filled in. An empty Deploy when nothing binds the root."""
+        cluster and services filled in ({accountId}: the target's, else `account`, the session's). An empty Deploy
+        when nothing binds the root."""
         declared = environment if environment in self.model.environments else None
         env = self.model.environments.get(declared) if declared else None
         values = {
-            "accountId": self.target(environment).account_id or "",
+            "accountId": self.target(environment).account_id or account or "",
             "region": region or "",
             "environment": environment or DEFAULT_ENVIRONMENT,
             "family": family,
@@ -405,15 +429,24 @@ class Config:
 
     # --- state -------------------------------------------------------------------------------------------
     def backend(
-        self, *, root: str, family: str, environment: str | None, target: Target | None, region: str | None
+        self,
+        *,
+        root: str,
+        family: str,
+        environment: str | None,
+        target: Target | None,
+        region: str | None,
+        accounts: list[str] | None = None,
     ) -> tuple[Backend, list[Finding]]:
-        """The resolved backend of one root (placeholders filled in), and what is wrong with it."""
+        """The resolved backend of one root (placeholders filled in), and what is wrong with it. {accountId} is the
+        target's account, else the one account the spec's roles and secrets name (`accounts`)."""
         chosen = self.model.backend
         if chosen is None or chosen.s3 is None:
             return Backend("local"), []
         s3 = chosen.s3
+        implied = accounts[0] if accounts and len(accounts) == 1 else None
         values = {
-            "accountId": target.account_id if target else None,
+            "accountId": target.account_id if target and target.account_id else implied,
             "region": region,
             "environment": environment or DEFAULT_ENVIRONMENT,
             "family": family,
@@ -429,14 +462,19 @@ class Config:
             path = ("backend", "s3", to_camel(name))
             missing = [p for p in _names(text) if values.get(p) is None]
             if missing:
-                why = {"accountId": "its target has no accountId", "region": "it has no region"}
+                why = {
+                    "accountId": "its target has no accountId, and the spec's roles and secrets name "
+                    + (f"several accounts ({', '.join(accounts or [])})" if accounts else "none"),
+                    "region": "it has no region",
+                }
+                where = f"environments.{environment}" if environment in self.model.environments else "defaults"
                 findings.append(
                     self.finding(
                         "CONFIG-PLACEHOLDER",
                         E,
                         f"root {root}: {{{missing[0]}}} has no value ({why.get(missing[0], 'unset')})",
                         path,
-                        "set it under defaults or the environment, or drop the placeholder",
+                        f"set {missing[0]} under {where} in {self.file}, or drop the placeholder",
                         environment=environment,
                     )
                 )
@@ -507,6 +545,7 @@ def _target(defaults: Settings, env: Settings | None, name: str | None) -> Targe
         pick("role_arn"),
         dict(sorted(tags.items())),
         DEFAULT_SKIP_DESTROY if skip is None else skip,
+        region_is_default=(env is None or env.region is None) and defaults.region is not None,
     )
 
 
@@ -956,6 +995,30 @@ def _ci_checks(ci: CiConfig, declared: list[str]) -> list[Finding]:
         ("install",),
         "install is not one shell command",
         "for example pip install ecsform",
+    )
+    seen: set[str] = set()
+    for i, name in enumerate(ci.promotion or []):
+        if name not in declared:
+            close = suggest(name, declared)
+            out.append(
+                Finding(
+                    "CONFIG-ENV-UNDECLARED",
+                    E,
+                    f"ci.promotion names {name!r}, which environments does not declare",
+                    ("ci", "promotion", i),
+                    (f"did you mean {close!r}? " if close else "")
+                    + (f"declared: {', '.join(declared)}" if declared else "declare it under environments"),
+                )
+            )
+        check(name not in seen, ("promotion", i), f"ci.promotion names {name!r} twice", "name each environment once")
+        seen.add(name)
+    environments = len({DEFAULT_ENVIRONMENT, *declared})
+    check(
+        ci.max_jobs >= environments,
+        ("maxJobs",),
+        f"maxJobs {ci.max_jobs} is less than the {environments} environments a change may touch "
+        f"({', '.join(sorted({DEFAULT_ENVIRONMENT, *declared}))}): a job plans the roots of one environment",
+        f"at least {environments}",
     )
     return out
 

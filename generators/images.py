@@ -200,12 +200,16 @@ def containers(task: dict[str, Any]) -> list[tuple[int, dict[str, Any]]]:
 
 
 def apply(
-    variant: "Variant", deployed: Deployed, target: "Target | None"
+    variant: "Variant", deployed: Deployed, target: "Target | None", seen: "Variant | None" = None
 ) -> tuple["Variant", list[Finding], dict[int, Entry]]:
     """The variant with the deployed images over the spec's, the findings about the file (IMAGES-CONTAINER,
-    IMAGES-ACCOUNT), and which container indexes now hold a deployed image (for `relocate`)."""
+    IMAGES-ACCOUNT), and which container indexes now hold a deployed image (for `relocate`). `seen` is the variant
+    as the checks see it, its target values bound (generators/spec/targets.py): IMAGES-ACCOUNT compares accounts,
+    so it reads the spec's registry there."""
     if not deployed.entries:
         return variant, [], {}
+    bound = dict(containers((seen or variant).task))
+    unknown = set(seen.unknown) if seen is not None else set()
     by_name = {c["name"]: (i, c) for i, c in containers(variant.task)}
     findings: list[Finding] = []
     replaced: dict[int, Entry] = {}
@@ -234,8 +238,8 @@ def apply(
             )
             continue
         i, container = by_name[name]
-        spec_image = container.get("image")
-        problem = _foreign_account(entry, spec_image if isinstance(spec_image, str) else None, target)
+        spec_image = bound.get(i, container).get("image")
+        problem = _foreign_account(entry, spec_image if isinstance(spec_image, str) else None, target, unknown)
         if problem:
             findings.append(
                 Finding(
@@ -257,10 +261,13 @@ def apply(
     return replace(variant, task=task), findings, replaced
 
 
-def _foreign_account(entry: Entry, spec_image: str | None, target: "Target | None") -> str | None:
+def _foreign_account(
+    entry: Entry, spec_image: str | None, target: "Target | None", unknown: set[str] | None = None
+) -> str | None:
     """Why a deployed image from a private ECR repository deserves a reason: its account is neither the root's
     target account nor the account of the registry the spec's image names (a shared registry is the usual setup,
-    and TARGET-ACCOUNT does not look at images for that reason)."""
+    and TARGET-ACCOUNT does not look at images for that reason). `spec_image` has its target values bound; a
+    registry in the account Terraform resolves (a stand-in of `unknown`) cannot be compared: nothing is said."""
     if entry.reason:
         return None
     repo = arns.ecr_repository(entry.image)
@@ -269,6 +276,8 @@ def _foreign_account(entry: Entry, spec_image: str | None, target: "Target | Non
     allowed = {a for a in (target.account_id if target else None,) if a}
     spec_repo = arns.ecr_repository(spec_image) if spec_image else None
     if spec_repo is not None:
+        if spec_repo[0] in (unknown or set()):
+            return None
         allowed.add(spec_repo[0])
     if not allowed or repo[0] in allowed:
         return None

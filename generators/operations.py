@@ -477,15 +477,24 @@ def bound(paths: list[str], options: Options, root: str | None = None) -> list[B
                 ]
             )
         pairs = chosen
-    out = []
-    for c, p in pairs:
-        spec = c.extension.deploy if c.extension is not None else None
-        if options.config is not None:
-            binding = options.config.binding(p.environment, spec, family=p.family, root=p.root, region=p.region)
-        else:
-            binding = spec or Deploy()
-        out.append(Bound(c, p, binding))
-    return out
+    return [Bound(c, p, _binding(c, p, options)) for c, p in pairs]
+
+
+def _binding(c: validation.Checked, p: planner.Plan, options: Options, account: str | None = None) -> Deploy:
+    """ecsform.yaml's deploy blocks < the spec's x-ecsform.deploy; `account` fills in {accountId} where no target
+    names one (the session's)."""
+    spec = c.extension.deploy if c.extension is not None else None
+    if options.config is None:
+        return spec or Deploy()
+    return options.config.binding(p.environment, spec, family=p.family, root=p.root, region=p.region, account=account)
+
+
+def in_account(b: Bound, account: str, region: str, options: Options) -> Bound:
+    """The root as the session that reached its account sees it: the target values nothing named at synth (the
+    plan's `unknown`, which the applied root read from its data sources) bound to that account and region, and
+    its binding read again from them (a cluster ARN with ${target.accountId}, ecsform.yaml's {accountId})."""
+    c, p = validation.bound_to(b.checked, b.plan, account, region)
+    return Bound(c, p, _binding(c, p, options, account))
 
 
 def registered_revision(out: Path, root: str) -> str:
@@ -592,6 +601,7 @@ def _connect(b: Bound, options: Options, sessions: Any, arn: str, flag: str) -> 
         aws = sessions.get(session.target_for(b.plan, options), b.root)
     except EcsformError as exc:
         return None, [b.locate(f, options) for f in exc.findings]
+    b = in_account(b, aws.account, aws.region, options)
     where = f"account {aws.account}, {aws.region}"
     problems = check_revision(arn, b, aws.account, aws.region, flag)
     if problems:
@@ -681,6 +691,8 @@ def deploy(
         problems += found
         if live is None:
             continue
+        b = live.bound  # its target values bound in the session's account
+        services = list(b.binding.services or [])
         cluster = b.binding.cluster or "default"
         try:
             described, found = ecs_deploy.services(live.ecs, cluster, services, live.where)
@@ -805,6 +817,7 @@ def run(
     live, problems = _connect(b, options, session.Sessions(options.region), arn, flag)
     if live is None:
         raise EcsformError(sorted_findings(problems))
+    b = live.bound  # its target values bound in the session's account
     td = live.task_definition
     names = [c["name"] for c in td.get("containerDefinitions", [])]
     essential = tasks.essential(td)
@@ -933,8 +946,7 @@ def prune(
     problems: list[Finding] = []
     work = []
     for b in roots:
-        watched = [c for c in [b.binding.cluster, *(clusters or [])] if c]
-        if not watched:
+        if not (b.binding.cluster or clusters):
             problems.append(
                 b.locate(
                     Finding(
@@ -954,7 +966,8 @@ def prune(
         except EcsformError as exc:
             problems += [b.locate(f, options) for f in exc.findings]
             continue
-        work.append((b, aws, watched))
+        b = in_account(b, aws.account, aws.region, options)  # its target values bound in the session's account
+        work.append((b, aws, [c for c in [b.binding.cluster, *(clusters or [])] if c]))
     if problems:
         raise EcsformError(sorted_findings(problems))
     for b, aws, watched in work:

@@ -26,6 +26,7 @@ from .validation import MIN_FILES_PER_JOB as MIN_FILES_PER_VALIDATE_JOB
 from .validation import (
     Declared,
     base_policy,
+    bound_to,
     build_plans,
     check_file,
     checked_plans,
@@ -144,14 +145,13 @@ def _synthesize(
                         texts.append(root.text)
     finally:
         run.keep(stored, used, last=True)
-    findings = sorted_findings(findings + cross_spec(declared, options.config))
+    findings = sorted_findings(findings + cross_spec(declared, options.config, options.env))
     if failing(findings, options.strict):
         raise EcsformError(findings)
     if options.adopt:
         entries = _adopted(run, sink)
         if texts is not None:
             texts[:] = []  # (the writer encodes the manifest)
-    _check_nesting(entries)
     return {"roots": entries}, findings
 
 
@@ -477,7 +477,7 @@ def adopt_command(p: planner.Plan, options: Options) -> str:
 
     from . import config
 
-    args = ["python", "main.py", "synth", p.file, "--adopt"]
+    args = ["ecsform", "synth", p.file, "--adopt"]
     for flag, value in (("--env", p.environment), ("--region", options.region), ("--role-arn", options.role_arn)):
         if value:
             args += [flag, value]
@@ -491,14 +491,16 @@ def adopt_command(p: planner.Plan, options: Options) -> str:
     return " ".join(shlex.quote(a) for a in args)
 
 
-def verify(paths: list[str], options: Options) -> tuple[list[str], list[Finding]]:
+def verify(paths: list[str], options: Options, out: Path = Path("build")) -> tuple[list[str], list[Finding]]:
     """`verify`: every variant checked against its target account. Returns (notes, findings): notes say what was
-    found as the spec says, `FILE:LINE:COL: ok: PATH: message`."""
-    from .aws import session
+    found as the spec says, `FILE:LINE:COL: ok: PATH: message`. What a root's state (its backend's, or
+    `<out>/<root>/terraform.tfstate`) holds is no VERIFY-ADOPT."""
+    from .aws import session, state
     from .aws import verify as live
     from .errors import format_path
 
     sessions = session.Sessions(options.region)
+    backends = session.Sessions()  # the state's region is the backend's, whatever --region says
     notes: list[tuple[tuple, str]] = []
     findings: list[Finding] = []
     for c, p in checked_plans(paths, options):
@@ -508,8 +510,11 @@ def verify(paths: list[str], options: Options) -> tuple[list[str], list[Finding]
         except EcsformError as exc:
             findings += v.locate(exc.findings)
             continue
+        c, p = bound_to(c, p, aws.account, aws.region)  # ${target.*} no target named: the session's account
         ctx = Context(c.task, c.extension, v.environment)
-        result = live.verify(aws, ctx, aws.region, p.managed_secrets, adopt_command(p, options))
+        held = state.held(p, out, backends) if p.managed_secrets or ctx.ext.logs.create else None
+        named = planner.role_names(c.variant.task)
+        result = live.verify(aws, ctx, aws.region, p.managed_secrets, adopt_command(p, options), held, named)
         findings += v.locate(result.findings)
         for note in result.notes:
             line, col = v.smap.locate(note.path)
@@ -544,6 +549,7 @@ def diff(paths: list[str], options: Options, revision: int | None = None) -> tup
         title = f"{p.file}" + (f" [environment {p.environment}]" if p.environment else "")
         try:
             aws = sessions.get(target, p.root)
+            c, p = bound_to(c, p, aws.account, aws.region)  # ${target.*} no target named: the session's account
             if revision is None:
                 ref = ecs.latest_active(aws.client("ecs"), p.family) or ""
                 if not ref:
@@ -607,32 +613,6 @@ def _render(p: planner.Plan, source: Callable[[str], str], engine: str) -> dict[
     else:
         files = hcl.render(p, source)
     return {**files, readme.FILE: readme.render(p, hcl.header(p))}
-
-
-def _check_nesting(roots: list[dict[str, Any]]) -> None:
-    """ROOT-NESTED for the first root (in path order) that another root's folder would hold; linear in the roots."""
-    paths = {r["path"] for r in roots}
-    nested = sorted(
-        (parent, path)
-        for path in paths
-        for parent in ("/".join(path.split("/")[:i]) for i in range(1, path.count("/") + 1))
-        if parent in paths
-    )
-    if nested:
-        a, b = nested[0]
-        owner = next(r for r in roots if r["path"] == b)
-        finding = Finding(
-            "ROOT-NESTED",
-            Severity.ERROR,
-            f"root {b} would sit inside root {a}",
-            ("family",),
-            "give the spec with environments a family of its own",
-            owner["spec"],
-            1,
-            1,
-            owner["environment"],
-        )
-        raise EcsformError([finding])
 
 
 def render(path: str, options: Options | None = None) -> list[planner.Plan]:

@@ -177,19 +177,24 @@ def _level(severity: Severity) -> str:
     return severity.value
 
 
-def _rule_descriptor(rule_id: str, catalog: dict[str, tuple[str, str, str]], hints: list[str]) -> Any:
+def _rule_descriptor(rule_id: str, catalog: dict[str, tuple[str, str, str]]) -> Any:
+    """The rule as SARIF describes it: its own summary and source, and its row of the rules reference (helpUri);
+    what to do about one finding is in that result's message (its hint), never in the rule."""
     import sarif_om as sarif
 
+    from . import about
+
     severity, summary, source = catalog.get(rule_id, ("error", rule_id, ""))
+    known = rule_id in catalog
     text_parts = [summary]
     markdown_parts = [summary]
-    if hints:
-        text_parts.append("How to fix: " + " / ".join(hints))
-        markdown_parts.append("**How to fix**\n\n" + "\n".join(f"- {h}" for h in hints))
     if source:
         text_parts.append(f"Source: {source}")
         markdown_parts.append(f"**Source**: {source}")
-    help_uri = source if source.startswith(("https://", "http://")) else None
+    help_uri = about.rule_uri(rule_id) if known else None
+    if help_uri:
+        text_parts.append(f"Rules reference: {help_uri}")
+        markdown_parts.append(f"[Rules reference: {rule_id}]({help_uri})")
     return sarif.ReportingDescriptor(
         id=rule_id,
         short_description=sarif.MultiformatMessageString(text=summary),
@@ -252,9 +257,7 @@ def sarif_log(findings: Iterable[Finding], root: Path | None = None) -> dict[str
     catalog = {rid: (sev, summary, source) for rid, sev, summary, source in rules.catalog()}
     ids = sorted({f.rule for f in ordered})
     index = {rid: i for i, rid in enumerate(ids)}
-    descriptors = [
-        _rule_descriptor(rid, catalog, sorted({f.hint for f in ordered if f.rule == rid and f.hint})) for rid in ids
-    ]
+    descriptors = [_rule_descriptor(rid, catalog) for rid in ids]
     driver = sarif.ToolComponent(
         name=about.NAME,
         version=about.version(),

@@ -25,29 +25,22 @@ def _roles(ctx: Context) -> Iterator[tuple[str, str]]:
 @rule(
     "ECS-M1",
     E,
-    "taskRoleArn and executionRoleArn are full IAM role ARNs (the provider rejects role names).",
-    "docs M1; TF verify.ValidARN",
+    "taskRoleArn and executionRoleArn are IAM role ARNs or role names (AWS takes either; the root reads a named "
+    "role's ARN with the aws_iam_role data source, so the checks see a name as that role of the target's account).",
+    "docs M1; BC RegisterTaskDefinition taskRoleArn; TF verify.ValidARN",
 )
 def role_arn_format(r: Rule, ctx: Context) -> Iterator[Finding]:
     for field, value in _roles(ctx):
-        if aws.ROLE_ARN.match(value):
+        if aws.ROLE_ARN.match(value) or aws.ROLE_NAME.match(value):
             continue
-        if aws.ROLE_NAME.match(value):
-            accounts = aws.spec_accounts(ctx)
-            account = accounts[0] if len(accounts) == 1 else "ACCOUNT_ID"
-            yield r.finding(
-                f"{value!r} is a role name; the Terraform provider accepts only ARNs",
-                (field,),
-                f"write arn:aws:iam::{account}:role/{value}",
-            )
-        else:
-            arn = aws.parse_arn(value)
-            what = f"an ARN of {arn.service}:{arn.resource.split('/', 1)[0]}" if arn else "not an ARN"
-            yield r.finding(
-                f"{value!r} is {what}, not an IAM role ARN",
-                (field,),
-                "write arn:aws:iam::ACCOUNT_ID:role/ROLE_NAME (with the role's path, if any, before the name)",
-            )
+        arn = aws.parse_arn(value)
+        what = f"an ARN of {arn.service}:{arn.resource.split('/', 1)[0]}" if arn else "neither an ARN nor a role name"
+        yield r.finding(
+            f"{value!r} is {what}, not an IAM role",
+            (field,),
+            "write the role's name, or arn:aws:iam::ACCOUNT_ID:role/ROLE_NAME (with the role's path, if any, "
+            "before the name)",
+        )
 
 
 @rule(

@@ -71,9 +71,7 @@ def entries(ignore: Iterable[Any], prefix: Path) -> tuple[list[Entry], list[Find
                     Severity.ERROR,
                     f"no rule {item.rule!r}",
                     where + ("rule",),
-                    retired(item.rule)
-                    or did_you_mean(item.rule, sorted(known))
-                    or "`python main.py rules` lists every rule",
+                    retired(item.rule) or did_you_mean(item.rule, sorted(known)) or "`ecsform rules` lists every rule",
                 )
             )
             ok = False

@@ -212,7 +212,7 @@ def parse(raw: Any, prefix: Path = (), *, catalog: RuleCatalog) -> tuple[Policy 
                     where,
                     catalog.retired(rule_id)
                     or did_you_mean(rule_id, sorted(known))
-                    or "`python main.py rules` lists every rule",
+                    or "`ecsform rules` lists every rule",
                     at_key=True,
                 )
             )

@@ -4,12 +4,13 @@ role assumed through moto's STS), a service spec bound to a service in each acco
 generated GitHub workflow run in order, as its jobs run them (generators/ci.py's commands):
 
 1. a service's CI dispatches an image for dev: the `record` job (ecsform image set, commit, push to the default
-   branch of the repository's origin), then `changed` on that commit names exactly the dev root, and its `apply`
-   job applies it and deploys it: the dev service runs the revision with the new image once its rollout completed;
+   branch of the repository's origin), then `changed` on that commit names exactly the dev root, its `plan` job
+   plans it, and its `apply` job applies that reviewed plan and deploys it: the dev service runs the revision with
+   the new image once its rollout completed;
 2. the spec's environment variable changes: both roots change, and the dev plan changes the variable and keeps the
    deployed image (the plan's JSON says what the task definition becomes);
 3. `ecsform image promote --from dev --to prod`: exactly the prod root is planned, applied and deployed, with
-   exactly dev's image.
+   exactly dev's image (a change of prod alone: nothing of it for prod to wait for in dev).
 
 The revision `ecsform deploy` moves the services to is the one each root registered (its task_definition_arn
 output, read by `terraform output` in the job).
@@ -90,7 +91,7 @@ def repo(aws_env: dict[str, str], aws: Any, tmp_path_factory: pytest.TempPathFac
     shutil.copy(REPO / "ecsform.yaml", repo / "ecsform.yaml")  # the bundled configuration, as it is
     (repo / "specs" / f"{FAMILY}.yaml").write_text(SPEC)
     shutil.copytree(REPO / "modules", repo / "modules", ignore=shutil.ignore_patterns(".*"))
-    (repo / ".gitignore").write_text("build/\n")
+    (repo / ".gitignore").write_text(f"build/\n{ci.CHANGED_FILE}\nsummary.md\n")
     subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(origin)], check=True)
     git(repo, "init", "-q", "-b", "main")
     git(repo, "add", "-A")
@@ -138,11 +139,21 @@ def repo(aws_env: dict[str, str], aws: Any, tmp_path_factory: pytest.TempPathFac
 
 
 def job(env: dict[str, str], settings: Any, item: dict[str, Any]) -> dict[str, str]:
-    return {**env, **ci.job_environment(settings, item["root"], item["environment"])}
+    return {**env, **ci.job_environment(settings, item["roots"].split(), item["environment"])}
 
 
 def matrix(repo: Path, env: dict[str, str], settings: Any, since: str) -> list[dict[str, Any]]:
-    return json.loads(run(ci.commands("changed", settings), repo, {**env, "ECSFORM_SINCE": since}))["include"]
+    """The changed job: its plan matrix (the apply jobs take the same chunks, by environment)."""
+    run(ci.commands("changed", settings), repo, {**env, "ECSFORM_SINCE": since})
+    outputs = run([f"ecsform ci github-matrix --changed {ci.CHANGED_FILE}"], repo, env)
+    return json.loads(outputs.splitlines()[0].removeprefix("plan="))["include"]
+
+
+def plan_and_apply(repo: Path, env: dict[str, str], settings: Any, item: dict[str, Any]) -> str:
+    """The plan job (the plan saved with its receipt), then, after the approval, the apply job: exactly that plan
+    applied, then deployed (one checkout here: the plan is where the artifact would bring it)."""
+    run(ci.commands("plan", settings), repo, job(env, settings, item))
+    return run(ci.commands("apply", settings), repo, job(env, settings, item))
 
 
 def service(aws: Any, env: str) -> tuple[str, dict[str, Any]]:
@@ -185,8 +196,8 @@ def test_dispatch_apply_deploy_then_a_spec_change_keeps_the_image_and_promote_mo
     )
     assert (path / "images" / FAMILY / "dev.yaml").read_text().splitlines()[-1] == f"web: {NEW}"
     items = matrix(path, env, settings, since)
-    assert items == [{"root": f"{FAMILY}/dev", "environment": "dev", "dir": f"build/{FAMILY}/dev"}]
-    out = run(ci.commands("apply", settings) + ci.commands("deploy", settings), path, job(env, settings, items[0]))
+    assert items == [{"chunk": "dev-1", "environment": "dev", "roots": f"{FAMILY}/dev"}]
+    out = plan_and_apply(path, env, settings, items[0])
     assert "Apply complete!" in out
     assert f"{FAMILY}: healthy: {FAMILY}-dev:2 COMPLETED: 1/1 running, service stable" in out
     arn, container = service(aws, "dev")
@@ -199,13 +210,13 @@ def test_dispatch_apply_deploy_then_a_spec_change_keeps_the_image_and_promote_mo
     spec.write_text(spec.read_text().replace("LOG_LEVEL: INFO", "LOG_LEVEL: DEBUG"))
     git(path, "commit", "-qam", "log level debug")
     items = matrix(path, env, settings, "HEAD~1")
-    assert [i["root"] for i in items] == [f"{FAMILY}/dev", f"{FAMILY}/prod"]
+    assert [i["roots"] for i in items] == [f"{FAMILY}/dev", f"{FAMILY}/prod"]
     dev = job(env, settings, items[0])
-    plan_job = ci.commands("plan", settings)
-    assert plan_job[-1].startswith('terraform -chdir="$ECSFORM_DIR" show -no-color')
-    planned_text = run(plan_job[:-1], path, dev)  # the plan job up to its summary, which the JSON below replaces
+    summary = path / "summary.md"
+    run(ci.commands("plan", settings), path, {**dev, "GITHUB_STEP_SUMMARY": str(summary)})
+    planned_text = summary.read_text()
     assert "Plan: 1 to add" in planned_text  # a new revision (the replaced one stays ACTIVE: skipDestroy)
-    plan = json.loads(run(['terraform -chdir="$ECSFORM_DIR" show -json tfplan'], path, dev))
+    plan = json.loads(run([f'terraform -chdir="build/{FAMILY}/dev" show -json tfplan'], path, dev))
     registered = [c["change"]["after"] for c in plan["resource_changes"] if c["type"] == "aws_ecs_task_definition"]
     assert len(registered) == 1
     planned = json.loads(registered[0]["container_definitions"])[0]
@@ -225,8 +236,8 @@ def test_dispatch_apply_deploy_then_a_spec_change_keeps_the_image_and_promote_mo
     git(path, "commit", "-qm", "promote dev to prod")
     assert git(path, "show", "--format=", "--name-only", "HEAD").split() == [f"images/{FAMILY}/prod.yaml"]
     items = matrix(path, env, settings, "HEAD~1")
-    assert items == [{"root": f"{FAMILY}/prod", "environment": "prod", "dir": f"build/{FAMILY}/prod"}]
-    out = run(ci.commands("apply", settings) + ci.commands("deploy", settings), path, job(env, settings, items[0]))
+    assert items == [{"chunk": "prod-1", "environment": "prod", "roots": f"{FAMILY}/prod"}]
+    out = plan_and_apply(path, env, settings, items[0])  # promoted: prod's change alone, nothing to wait for
     assert f"{FAMILY}: healthy: {FAMILY}-prod:2 COMPLETED" in out
     arn, container = service(aws, "prod")
     assert arn.startswith("arn:aws:ecs:eu-west-1:222222222222:task-definition/dp-web-prod:2")

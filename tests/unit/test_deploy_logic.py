@@ -231,6 +231,47 @@ def test_bindings_layer_defaults_environment_and_spec(tmp_path: Path) -> None:
     assert (job.cluster, job.services, job.launch_type) == ("jobs", [], "FARGATE")
 
 
+TARGETED = """\
+family: web
+networkMode: awsvpc
+requiresCompatibilities: [FARGATE]
+cpu: 256
+memory: 512
+containerDefinitions:
+  - {name: app, image: "public.ecr.aws/nginx/nginx:1.27", readonlyRootFilesystem: true}
+x-ecsform:
+  deploy:
+    cluster: "arn:${target.partition}:ecs:${target.region}:${target.accountId}:cluster/apps"
+    services: ["web-${target.environment}"]
+"""
+
+
+def test_a_binding_s_target_values_take_the_session_s_account_and_region(tmp_path: Path) -> None:
+    """`deploy`, `run` and `prune` act in the account their session reached: a target value nothing named at synth
+    (Terraform read it from its data sources) is that account's and region's in the binding, never a stand-in;
+    ecsform.yaml's {accountId} too where no target names one."""
+    from generators import operations
+    from generators.options import Options
+
+    spec = tmp_path / "web.yaml"
+    spec.write_text(TARGETED)
+    [b] = operations.bound([str(spec)], Options(region="eu-west-1"))
+    assert b.plan.unknown and "${target" not in (b.binding.cluster or "")  # a stand-in, before a session
+    there = operations.in_account(b, "999999999999", "eu-west-1", Options(region="eu-west-1"))
+    assert there.binding.cluster == "arn:aws:ecs:eu-west-1:999999999999:cluster/apps"
+    assert there.binding.services == ["web-default"]
+    assert not there.plan.unknown and there.plan.family == "web"
+    (tmp_path / "ecsform.yaml").write_text(
+        "defaults: {region: us-east-1, deploy: {cluster: 'arn:aws:ecs:us-east-1:{accountId}:cluster/c'}}\n"
+    )
+    spec.write_text(TARGETED.split("x-ecsform:")[0])
+    options = Options(config=project_config.load(tmp_path / "ecsform.yaml"))
+    [b] = operations.bound([str(spec)], options)
+    assert b.binding.cluster == "arn:aws:ecs:us-east-1::cluster/c"  # no target names the account
+    there = operations.in_account(b, "999999999999", "us-east-1", options)
+    assert there.binding.cluster == "arn:aws:ecs:us-east-1:999999999999:cluster/c"
+
+
 @pytest.mark.parametrize(
     ("body", "expected"),
     [

@@ -243,6 +243,36 @@ def test_another_accounts_repository_needs_a_reason(repo: Path) -> None:
     ]
 
 
+def test_images_account_compares_the_spec_s_registry_with_its_target_values_bound(repo: Path) -> None:
+    """IMAGES-ACCOUNT reads the spec's registry as the checks see it: ${target.region} in the spec's image is bound,
+    so a deploy from the spec's own registry account needs no reason; a registry in ${target.accountId} is the
+    root's account (dev: 111111111111 from ecsform.yaml)."""
+    shared = WEB.replace(
+        "123456789012.dkr.ecr.us-east-1.amazonaws.com/web:1.0.0",
+        "123456789012.dkr.ecr.${target.region}.amazonaws.com/web:1.0.0",
+    )
+    (repo / "specs" / "web.yaml").write_text(shared)
+    same = "123456789012.dkr.ecr.us-east-1.amazonaws.com/web:1.1.0"
+    proc = ecsform("image", "set", "specs/web.yaml", "--env", "dev", f"app={same}", cwd=repo)
+    assert proc.returncode == 0 and "IMAGES-ACCOUNT" not in proc.stderr, proc.stderr
+    own = shared.replace("123456789012.dkr.ecr.${target.region}", "${target.accountId}.dkr.ecr.${target.region}")
+    (repo / "specs" / "web.yaml").write_text(own)
+    proc = ecsform("image", "set", "specs/web.yaml", "--env", "dev", f"app={same}", cwd=repo)
+    assert proc.returncode == 0, proc.stderr
+    assert "account 123456789012, which is neither the root's account nor the account of the spec's registry " in (
+        proc.stderr
+    )
+    assert "(111111111111)" in proc.stderr  # the bound value, once: the root's account is the registry's
+    home = "111111111111.dkr.ecr.us-east-1.amazonaws.com/web:1.2.0"
+    proc = ecsform("image", "set", "specs/web.yaml", "--env", "dev", f"app={home}", cwd=repo)
+    assert proc.returncode == 0 and "IMAGES-ACCOUNT" not in proc.stderr, proc.stderr
+    # no account anywhere: the registry is in the account Terraform resolves, which nothing here can compare
+    (repo / "ecsform.yaml").write_text("defaults: {region: us-east-1, moduleSource: ./modules}\n")
+    (repo / "specs" / "web.yaml").write_text(own.split("environments:")[0])
+    proc = ecsform("image", "set", "specs/web.yaml", f"app={same}", cwd=repo)
+    assert proc.returncode == 0 and "IMAGES-ACCOUNT" not in proc.stderr, proc.stderr
+
+
 # --- the file, edited by hand ---------------------------------------------------------------------------------
 
 
@@ -260,7 +290,7 @@ def test_another_accounts_repository_needs_a_reason(repo: Path) -> None:
         ("app: [\n", "images/web/dev.yaml:2:1: error YAML-SYNTAX"),
         (
             "app: 'bad image'\n",
-            "images/web/dev.yaml:1:6: warning ECS-A9: [environment dev] containerDefinitions[0].image",
+            "images/web/dev.yaml:1:6: error ECS-A9: [environment dev] containerDefinitions[0].image",
         ),
     ],
 )

@@ -599,7 +599,7 @@ def test_identical_inputs_give_empty_overlays() -> None:
             "SPEC-UNKNOWN-FIELD",
         ),
         ('{"family": "x", "containerDefinitions": [{"name": "a", "image": "b", "essential": "true"}]}', "SPEC-TYPE"),
-        ('{"family": "x", "cpu": 512, "containerDefinitions": [{"name": "a", "image": "b"}]}', "SPEC-TYPE"),
+        ('{"family": "x", "cpu": true, "containerDefinitions": [{"name": "a", "image": "b"}]}', "SPEC-TYPE"),
         ('{"family": "x", "containerDefinitions": [], "x-ecsform": {}}', "IMPORT-INPUT"),
         ("\xff", "YAML-ENCODING"),
     ],
@@ -648,7 +648,7 @@ def test_other_model_findings_are_warnings_and_the_spec_is_written() -> None:
     [
         ([], "CLI-IMPORT-SOURCE"),
         (["a.json", "--from-aws", "x"], "CLI-IMPORT-SOURCE"),
-        (["a.json", "--family", "x"], "CLI-IMPORT-SOURCE"),
+        (["a.json", "--family", "x"], "SPEC-READ"),  # --family names FILE's family (a template's placeholder)
         (["--environments", "dev"], "CLI-ENVIRONMENTS"),
         (["--environments", "dev=a.json,dev=b.json"], "CLI-ENVIRONMENTS"),
         (["--environments", "d e v=a.json"], "CLI-ENVIRONMENTS"),

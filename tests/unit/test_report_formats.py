@@ -14,7 +14,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import ecsform
+from conftest import REPO, ecsform
 from sarif import loader
 
 from generators import about, report
@@ -117,7 +117,14 @@ def test_sarif_three_results_with_locations_read_back_by_sarif_tools(repo: Path,
         assert rule["shortDescription"]["text"] and rule["fullDescription"]["text"]
         assert rule["help"]["text"] and rule["help"]["markdown"]
         assert rule["defaultConfiguration"]["level"] == "error"
-    assert "did you mean 'portMappings'?" in rules["SPEC-UNKNOWN-FIELD"]["help"]["markdown"]
+    # the rule's own help, one per rule (issue 22 item 8): what one finding should do is in its result, not here
+    unknown = rules["SPEC-UNKNOWN-FIELD"]
+    assert "did you mean" not in unknown["help"]["text"] + unknown["help"]["markdown"]
+    for rid, rule in rules.items():
+        assert rule["helpUri"] == f"https://ecsform.dev/rules/#{rid}" and rule["helpUri"] in rule["help"]["markdown"]
+        assert rule["help"]["text"].startswith(rule["shortDescription"]["text"])
+    anchors = (REPO / "docs" / "rules.md").read_text()
+    assert all(f'<a id="{rid}"></a>' in anchors for rid in rules)  # the row helpUri points at
     results = run_["results"]
     assert len(results) == 3
     for result, (line, col, rule, path) in zip(results, WANT):
@@ -129,6 +136,7 @@ def test_sarif_three_results_with_locations_read_back_by_sarif_tools(repo: Path,
         assert physical["artifactLocation"] == {"uri": "specs/bad%20spec.json", "uriBaseId": "%SRCROOT%"}
         assert physical["region"] == {"startLine": line, "startColumn": col}
         assert result["properties"]["path"] == path
+    assert any("did you mean 'portMappings'?" in r["message"]["text"] for r in results)  # the finding's own hint
 
     # a SARIF consumer reads every result back, at its place
     path = tmp_path / "ecsform.sarif"
