@@ -32,7 +32,7 @@ PIP  = $(UV_INSTALL) --python $(1) -c requirements/constraints.txt
 # checkov lives in its own virtual environment: its pinned dependencies clash with the project's
 CHECKOV_VENV ?= .venv-checkov
 
-.PHONY: help setup synth test unit corpus e2e tfrc fmt lint site docs bench bench-concurrent clean
+.PHONY: help setup synth test unit corpus e2e tfrc fmt lint typecheck site docs bench bench-concurrent clean
 
 # every target has a description after "## " (tests/unit/test_cli_surface.py checks that `make help` lists them all)
 help: ## list the targets
@@ -102,6 +102,9 @@ lint: $(VENV)/.dev ## ruff check, ruff format --check and lint-imports (make tes
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-cache
+
+typecheck: $(VENV)/.dev ## mypy as pyproject.toml configures it (basic everywhere, strict after the rules)
+	$(BIN)/mypy
 
 # the peer the synth benchmark compares with (hand-written CDK for Terraform); only `make bench` installs it
 PEER_VENV ?= .venv-peer
