@@ -581,6 +581,7 @@ def import_command(
         Optional[str],
         typer.Option("--region", help="AWS region for --from-aws and aws: inputs (default: the AWS configuration)."),
     ] = None,
+    role_arn: RoleOpt = None,
     lock_timeout: LockTimeoutOpt = DEFAULT_LOCK_TIMEOUT,
 ) -> None:
     """Turn an existing task definition into a spec (YAML): read-only fields dropped, shorthands where lossless."""
@@ -590,7 +591,7 @@ def import_command(
         from generators.aws import importer
 
         text, warnings = importer.import_spec(
-            source, from_aws=from_aws, environments=environments, family=family, region=region
+            source, from_aws=from_aws, environments=environments, family=family, region=region, role_arn=role_arn
         )
         if out is None:
             sys.stdout.write(text)

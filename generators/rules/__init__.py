@@ -85,6 +85,11 @@ BUILTIN: list[tuple[str, Severity, str]] = [
         "import: not exactly one of FILE, --from-aws and --environments, or --family without --environments.",
     ),
     ("CLI-CHECK", Severity.ERROR, "synth --check with --prune: --check writes nothing."),
+    (
+        "CLI-ROLE-ARN",
+        Severity.ERROR,
+        "import --role-arn: not an IAM role ARN, or given without an input read from AWS.",
+    ),
     ("CHANGED-SINCE", Severity.ERROR, "ecsform changed without --since REF."),
     ("CHANGED-FORMAT", Severity.ERROR, "ecsform changed --format: not text, json, github-matrix or paths."),
     ("CHANGED-GIT", Severity.ERROR, "ecsform changed: not in a git repository, no such revision, or git failed."),
