@@ -18,6 +18,7 @@ import typer
 from generators import about, pipeline, report, validation
 from generators import config as project_config
 from generators.errors import EcsformError, Finding, Severity
+from generators.locations import display_path
 from generators.options import ENGINES, Options
 from generators.plan import Plan
 
@@ -645,6 +646,58 @@ def ci_command(
         else:
             ci.write(text, target, lock_timeout, _waiting)
             print(f"wrote {target}", file=sys.stderr)
+        return []
+
+    _run(action)
+
+
+@app.command("lock")
+def lock_command(
+    config: ConfigOpt = None,
+    fs_mirror: Annotated[
+        Optional[str],
+        typer.Option("--fs-mirror", metavar="DIR", help="Read the provider from this filesystem mirror (offline)."),
+    ] = None,
+    net_mirror: Annotated[
+        Optional[str],
+        typer.Option("--net-mirror", metavar="URL", help="Read the provider from this network mirror."),
+    ] = None,
+    lock_timeout: LockTimeoutOpt = DEFAULT_LOCK_TIMEOUT,
+) -> None:
+    """Write ecsform.lock.hcl: hashicorp/aws locked for ecsform.yaml's terraform.lockPlatforms (synth copies it into every root)."""
+
+    def action() -> list[Finding]:
+        found = project_config.for_command(config, False)
+        if found is None:
+            raise _flag_error(
+                "CONFIG-READ",
+                "ecsform lock needs an ecsform.yaml (its terraform: block)",
+                "--config",
+                "run it where ecsform.yaml is, or give --config FILE",
+            )
+        written = pipeline.write_lock(found, fs_mirror=fs_mirror, net_mirror=net_mirror, lock_timeout=lock_timeout)
+        print(f"wrote {display_path(written)}", file=sys.stderr)
+        return []
+
+    _run(action)
+
+
+modules_app = typer.Typer(no_args_is_help=True, help="The Terraform modules the roots call.")
+app.add_typer(modules_app, name="modules")
+
+
+@modules_app.command("export")
+def modules_export(
+    out: Annotated[
+        Path, typer.Argument(metavar="DIR", help="The folder to write them to (new, or written by ecsform).")
+    ],
+    lock_timeout: LockTimeoutOpt = DEFAULT_LOCK_TIMEOUT,
+) -> None:
+    """Write the modules (DIR/<module>/) for a repository that commits them; name DIR with moduleSource in ecsform.yaml."""
+
+    def action() -> list[Finding]:
+        names = pipeline.export_modules(out, lock_timeout)
+        print(f"wrote {len(names)} module(s) to {out}: {', '.join(names)}", file=sys.stderr)
         return []
 
     _run(action)

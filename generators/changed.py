@@ -152,7 +152,8 @@ class _Tree:
         """A relative module source as the root at its place in the working tree writes it: the same text on both
         sides for the same module folder, also when that folder lies outside the repository."""
         folder = (Path(out) / root).absolute()
-        text = module_source_from(folder, options, module, environment)
+        vendored = (Path(out) / locations.VENDORED).absolute()
+        text = module_source_from(folder, options, module, environment, vendored=vendored)
         if not locations.is_local_source(text):
             return text
         target = Path(os.path.normpath(folder / text))

@@ -172,6 +172,15 @@ def _require_roles(config: Config) -> None:
         )
 
 
+def _unlocked_cache(config: Config) -> dict[str, str]:
+    """Without lock files (no terraform.lockPlatforms), fresh roots may take the provider from the plugin cache
+    unchecked; with them, Terraform checks the cached provider against each root's .terraform.lock.hcl, and the
+    variable would only weaken that."""
+    if config.model.terraform.lock_platforms:
+        return {}
+    return {"TF_PLUGIN_CACHE_MAY_BREAK_DEPENDENCY_LOCK_FILE": "true"}
+
+
 # --- YAML ---------------------------------------------------------------------------------------------------
 
 
@@ -291,8 +300,7 @@ def github(config: Config) -> str:
                     "ECSFORM_DIR": ci.out + "/${{ matrix.root }}",
                     "TF_IN_AUTOMATION": "true",
                     "TF_PLUGIN_CACHE_DIR": "${{ github.workspace }}/.terraform.d/plugin-cache",
-                    # fresh roots have no lock file yet: let them take providers from the cache
-                    "TF_PLUGIN_CACHE_MAY_BREAK_DEPENDENCY_LOCK_FILE": "true",
+                    **_unlocked_cache(config),
                 },
                 "steps": steps,
             }
@@ -444,7 +452,7 @@ def gitlab_child(config: Config, changed_file: str, apply: bool) -> str:
                 "AWS_WEB_IDENTITY_TOKEN_FILE": "$CI_PROJECT_DIR/.ecsform-web-identity-token",
                 "TF_IN_AUTOMATION": "true",
                 "TF_PLUGIN_CACHE_DIR": "$CI_PROJECT_DIR/.terraform.d/plugin-cache",
-                "TF_PLUGIN_CACHE_MAY_BREAK_DEPENDENCY_LOCK_FILE": "true",
+                **_unlocked_cache(config),
             },
             # Terraform's AWS SDK reads AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE: OIDC without the AWS CLI
             "before_script": [

@@ -50,7 +50,7 @@ from typing import Any, Iterable
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic.alias_generators import to_camel
 
-from . import arns
+from . import arns, providers
 from .errors import EcsformError, Finding, Severity, errors_in, sorted_findings
 from .locations import display_path
 from .spec.fields import known_keys
@@ -234,6 +234,23 @@ class CiConfig(_Model):
         return value
 
 
+class TerraformConfig(_Model):
+    """The provider the roots require and the lock file that pins it."""
+
+    provider_version: str = Field(
+        providers.TESTED,
+        description="The hashicorp/aws version constraint every root requires (default: the range the modules are "
+        "tested with; a constraint outside it leaves terraform init no version to choose).",
+    )
+    lock_platforms: list[str] | None = Field(
+        None,
+        description="Lock the provider for these platforms (OS_ARCH, e.g. linux_amd64, darwin_arm64): `ecsform lock` "
+        "writes ecsform.lock.hcl beside this file, synth copies it into every root as .terraform.lock.hcl "
+        "(default: no lock file; terraform init writes one per root).",
+        json_schema_extra={"minItems": 1},
+    )
+
+
 class ProjectConfig(_Model):
     """Top level of ecsform.yaml."""
 
@@ -249,6 +266,10 @@ class ProjectConfig(_Model):
     policy: dict[str, Any] | None = Field(None, description="The policy block (checked by the policy model).")
     ci: CiConfig | None = Field(
         None, description="The pipelines `ecsform ci` writes (GitHub Actions, GitLab CI, Atlantis)."
+    )
+    terraform: TerraformConfig = Field(
+        default_factory=TerraformConfig,
+        description="The hashicorp/aws version the roots require and the platforms its lock file covers.",
     )
 
     @field_validator("environments", mode="before")
@@ -307,6 +328,46 @@ class Config:
         if value is None:
             return None
         return (self.folder / value).resolve() if _is_local(value) else value
+
+    @property
+    def provider_version(self) -> str:
+        """The hashicorp/aws constraint the roots require (terraform.providerVersion)."""
+        return self.model.terraform.provider_version
+
+    @property
+    def lock_path(self) -> Path:
+        """ecsform.lock.hcl beside this file (`ecsform lock` writes it, synth copies it into every root)."""
+        return self.folder / providers.PROJECT_LOCK
+
+    def lock(self) -> providers.LockFile | None:
+        """The lock file every root gets (None when terraform.lockPlatforms asks for none). Raises EcsformError
+        (CONFIG-LOCK, at terraform.lockPlatforms) when it is missing, unreadable or written for other settings."""
+        platforms = self.model.terraform.lock_platforms
+        if not platforms:
+            return None
+        shown = os.path.join(os.path.dirname(self.file), providers.PROJECT_LOCK)
+        try:
+            found = providers.LockFile.parse(self.lock_path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            problem = f"{shown} does not exist"
+        except (OSError, UnicodeDecodeError) as exc:
+            problem = f"cannot read {shown}: {getattr(exc, 'strerror', None) or exc}"
+        else:
+            why = found.problem(self.provider_version, platforms)
+            if why is None:
+                return found
+            problem = f"{shown} is out of date: {why}"
+        raise EcsformError(
+            [
+                self.finding(
+                    "CONFIG-LOCK",
+                    E,
+                    f"terraform.lockPlatforms asks for a lock file: {problem}",
+                    ("terraform", "lockPlatforms"),
+                    "run `ecsform lock` (it writes the lock file for these platforms; commit it)",
+                )
+            ]
+        )
 
     def undeclared(self, variant: Any) -> list[Finding]:
         """A spec variant whose overlay names no environment of ecsform.yaml (when it declares any), located at the
@@ -573,6 +634,8 @@ def load(path: str | os.PathLike[str], display: str | None = None) -> Config:
         model = None
         config_findings = _validation_findings(exc) + _section_checks(data)
     config = Config(file, path.absolute().parent, model or ProjectConfig(), root, smap)
+    if model is not None:
+        config_findings += _module_source_checks(model, config.folder)
     located = [config.finding(f.rule, f.severity, f.message, f.path, f.hint, at_key=f.at_key) for f in config_findings]
     if errors_in(located):
         raise EcsformError(sorted_findings(located))
@@ -638,6 +701,44 @@ def _checks(model: ProjectConfig) -> list[Finding]:
         out += _backend_checks(model.backend)
     if model.ci is not None:
         out += _ci_checks(model.ci, list(model.environments))
+    out += _terraform_checks(model.terraform)
+    return out
+
+
+def _terraform_checks(terraform: TerraformConfig) -> list[Finding]:
+    out = []
+    problem = providers.constraint_problem(terraform.provider_version)
+    if problem:
+        out.append(
+            Finding(
+                "CONFIG-INVALID",
+                E,
+                f"providerVersion {problem}",
+                ("terraform", "providerVersion"),
+                f'for example "{providers.TESTED}" (the range the modules are tested with)',
+            )
+        )
+    if terraform.lock_platforms == []:
+        out.append(
+            Finding(
+                "CONFIG-INVALID",
+                E,
+                "lockPlatforms is empty",
+                ("terraform", "lockPlatforms"),
+                "name the platforms that run terraform (linux_amd64, darwin_arm64, ...), or leave it out",
+            )
+        )
+    for i, platform in enumerate(terraform.lock_platforms or []):
+        if not providers.PLATFORM.match(platform):
+            out.append(
+                Finding(
+                    "CONFIG-INVALID",
+                    E,
+                    f"lockPlatforms entry {platform!r} is not a Terraform platform",
+                    ("terraform", "lockPlatforms", i),
+                    "OS_ARCH, for example linux_amd64 or darwin_arm64",
+                )
+            )
     return out
 
 
@@ -651,6 +752,7 @@ def _section_checks(data: Any) -> list[Finding]:
         sections += [(("environments", n), Settings, v) for n, v in environments.items()]
     sections.append((("backend",), BackendConfig, data.get("backend")))
     sections.append((("ci",), CiConfig, data.get("ci")))
+    sections.append((("terraform",), TerraformConfig, data.get("terraform")))
     out: list[Finding] = []
     parsed_settings: dict[tuple, Settings] = {}
     for path, model, value in sections:
@@ -667,6 +769,8 @@ def _section_checks(data: Any) -> list[Finding]:
             out += _settings_checks(path, parsed)
         elif isinstance(parsed, CiConfig):
             out += _ci_checks(parsed, list(environments) if isinstance(environments, dict) else [])
+        elif isinstance(parsed, TerraformConfig):
+            out += _terraform_checks(parsed)
         else:
             out += _backend_checks(parsed)
     if ("defaults",) in parsed_settings:
@@ -716,6 +820,36 @@ def _settings_checks(path: tuple, s: Settings) -> list[Finding]:
             out.append(Finding("CONFIG-INVALID", E, problem, path + ("tags", key), at_key=True))
     if s.module_source is not None and not s.module_source.strip():
         out.append(Finding("CONFIG-INVALID", E, "moduleSource is empty", path + ("moduleSource",)))
+    return out
+
+
+def _module_source_checks(model: ProjectConfig, folder: Path) -> list[Finding]:
+    """A moduleSource folder (relative to ecsform.yaml) that is not there, or holds no ecs-task-definition module:
+    every root would call a folder that does not exist, and only `terraform init` would say so."""
+    out = []
+    layers = [(("defaults",), model.defaults)] + [(("environments", n), s) for n, s in model.environments.items()]
+    for path, s in layers:
+        value = s.module_source
+        if value is None or not value.strip() or not _is_local(value):
+            continue
+        where = (folder / value).resolve()
+        if not where.is_dir():
+            problem = f"moduleSource {value!r} names a folder that does not exist (relative to ecsform.yaml)"
+        elif not (where / "ecs-task-definition").is_dir():
+            problem = f"moduleSource {value!r} holds no ecs-task-definition module (relative to ecsform.yaml)"
+        else:
+            continue
+        out.append(
+            Finding(
+                "CONFIG-MODULE-SOURCE",
+                E,
+                problem,
+                path + ("moduleSource",),
+                "write the modules there with `ecsform modules export "
+                + value.rstrip("/")
+                + "` (and commit them), or leave moduleSource out: synth then copies the modules into its output",
+            )
+        )
     return out
 
 

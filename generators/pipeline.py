@@ -14,9 +14,10 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
+from . import locations, providers
 from . import plan as planner
 from .errors import EcsformError, Finding, Severity, sorted_findings
-from .options import Options, module_folder, module_source
+from .options import Options, module_folder, module_source, vendors
 from .rules import Context
 from .spec import document as specs
 from .validation import build_plans, checked_plans, plan_checked, validate
@@ -63,15 +64,18 @@ def synth_tree(
     files: dict[str, bytes] = {}
     roots = []
     digests: dict[Path, bytes] = {}  # each module folder's files, read once per run
+    vendored: dict[str, dict[str, bytes]] = {}  # the modules roots call from OUT/modules: name -> file -> bytes
+    lock = options.config.lock() if options.config is not None else None  # every root's .terraform.lock.hcl
     for key in sorted(checked, key=lambda k: (k[0], k[1] or "")):
         p = checked[key]
         variant_root = p.root
+        environment = p.target.environment if p.target else None
         called: dict[str, tuple[str, Path | None]] = {}  # module -> its source and folder, as the emitter asks
 
         def source(
             module: str,
             root: str = variant_root,
-            environment: str | None = p.target.environment if p.target else None,
+            environment: str | None = environment,
             called: dict[str, tuple[str, Path | None]] = called,
         ) -> str:
             text = module_source(out, root, options, module, environment=environment)
@@ -81,11 +85,21 @@ def synth_tree(
         rendered = _render(p, source, options.engine)
         if key in adopted:
             rendered["imports.tf"] = adopted[key]
+        if lock is not None:
+            rendered[providers.LOCK_FILE] = lock.text
         encoded = {name: rendered[name].encode() for name in sorted(rendered)}
         for name, content in encoded.items():
             files[f"{variant_root}/{name}"] = content
-        local = sorted((text, folder) for text, folder in called.values() if folder is not None)
-        modules = [text for text, _ in local]
+        local: list[tuple[str, bytes]] = []
+        for module, (text, folder) in sorted(called.items()):
+            if folder is None:
+                continue
+            if vendors(options, environment):
+                if module not in vendored:
+                    vendored[module] = _vendor(folder)
+                local.append((text, _files_digest(vendored[module])))
+            else:
+                local.append((text, _module_digest(folder, digests) if folder.is_dir() else b"missing"))
         roots.append(
             {
                 "family": p.family,
@@ -95,13 +109,136 @@ def synth_tree(
                 "spec": p.file,
                 "files": sorted(rendered),
                 **_config_used(options.config, p),
-                "modules": modules,
-                "hash": root_hash(encoded, local, digests),
+                "modules": sorted(text for text, _ in local),
+                "hash": root_hash(encoded, local),
                 **_deployment(p),
             }
         )
     _check_nesting(roots)
-    return files, {"roots": roots}, findings
+    manifest: dict[str, Any] = {"roots": roots}
+    if vendored:
+        _check_vendored(roots)
+        manifest["modules"] = []
+        for module, content in sorted(vendored.items()):
+            path = f"{locations.VENDORED}/{module}"
+            for name, data in content.items():
+                files[f"{path}/{name}"] = data
+            manifest["modules"].append(
+                {"path": path, "files": sorted(content), "hash": "sha256:" + _files_digest(content).hex()}
+            )
+    return files, manifest, findings
+
+
+def _vendor(folder: Path) -> dict[str, bytes]:
+    """The files of one module synth copies into OUT/modules (locations.module_files), by name."""
+    try:
+        return {name: (folder / name).read_bytes() for name in locations.module_files(folder)}
+    except OSError as exc:  # an installation without its modules: say which folder
+        raise EcsformError(
+            [
+                Finding(
+                    "OUT-MODULES",
+                    Severity.ERROR,
+                    f"cannot read the module {folder.name} that roots call: {exc.strerror or exc}",
+                    hint="reinstall ecsform (the package carries its modules), or name them with --module-source",
+                    file=locations.display_path(folder),
+                    line=1,
+                    col=1,
+                )
+            ]
+        ) from None
+
+
+def _check_vendored(roots: list[dict[str, Any]]) -> None:
+    """A root whose folder would be (or hold) OUT/modules, where synth copies the modules."""
+    clash = sorted(r["path"] for r in roots if r["path"].split("/")[0] == locations.VENDORED)
+    if clash:
+        owner = next(r for r in roots if r["path"] == clash[0])
+        raise EcsformError(
+            [
+                Finding(
+                    "ROOT-NESTED",
+                    Severity.ERROR,
+                    f"root {clash[0]} would sit in {locations.VENDORED}/, where synth copies the modules its roots call",
+                    ("family",),
+                    f"rename the family, or give the modules a folder of their own (`ecsform modules export DIR` "
+                    f"and moduleSource in {'ecsform.yaml'})",
+                    owner["spec"],
+                    1,
+                    1,
+                    owner["environment"],
+                )
+            ]
+        )
+
+
+def write_lock(
+    config: "Config", *, fs_mirror: str | None = None, net_mirror: str | None = None, lock_timeout: float | None = None
+) -> Path:
+    """`ecsform lock`: ecsform.lock.hcl beside ecsform.yaml, for the platforms terraform.lockPlatforms names, from
+    `terraform providers lock` (the registry, or a mirror). Returns where it was written."""
+    from . import writer
+
+    platforms = config.model.terraform.lock_platforms
+    if not platforms:
+        raise EcsformError(
+            [
+                config.finding(
+                    "CONFIG-REQUIRED",
+                    Severity.ERROR,
+                    "ecsform lock needs terraform.lockPlatforms: the platforms the lock file covers",
+                    ("terraform",) if config.model.model_fields_set & {"terraform"} else (),
+                    "terraform: {lockPlatforms: [linux_amd64, darwin_arm64]} (the machines that run terraform)",
+                )
+            ]
+        )
+    configured = config.module_source(None)
+    folder = (configured if isinstance(configured, Path) else locations.MODULES) / "ecs-task-definition"
+    try:
+        text = providers.lock(
+            config.provider_version,
+            platforms,
+            (folder / "versions.tf").read_text(encoding="utf-8"),
+            fs_mirror=fs_mirror,
+            net_mirror=net_mirror,
+        )
+    except (providers.LockError, OSError) as exc:
+        raise EcsformError(
+            [
+                Finding(
+                    "LOCK-TERRAFORM",
+                    Severity.ERROR,
+                    f"terraform providers lock failed: {exc}",
+                    hint="terraform must be on PATH and reach the registry; offline, give a provider mirror "
+                    "(--fs-mirror DIR or --net-mirror URL) that holds every platform of terraform.lockPlatforms",
+                    file=locations.display_path(config.lock_path),
+                    line=1,
+                    col=1,
+                )
+            ]
+        ) from None
+    timeout = writer.DEFAULT_LOCK_TIMEOUT if lock_timeout is None else lock_timeout
+    with writer.output_lock(config.lock_path, timeout):
+        writer.write_file(config.lock_path, text.encode())
+    return config.lock_path
+
+
+def export_modules(out: str | Path, lock_timeout: float | None = None) -> list[str]:
+    """`ecsform modules export DIR`: the modules this ecsform's roots call, as synth copies them (DIR/<module>/...,
+    and DIR/manifest.json), for teams that commit them and name them with moduleSource. Returns the modules."""
+    from . import writer
+
+    files: dict[str, bytes] = {}
+    entries = []
+    names = sorted(p.name for p in locations.MODULES.iterdir() if (p / "versions.tf").is_file())
+    for name in names:
+        content = _vendor(locations.MODULES / name)
+        files.update({f"{name}/{rel}": data for rel, data in content.items()})
+        entries.append({"path": name, "files": sorted(content), "hash": "sha256:" + _files_digest(content).hex()})
+    timeout = writer.DEFAULT_LOCK_TIMEOUT if lock_timeout is None else lock_timeout
+    with writer.output_lock(out, timeout, parents=True):
+        writer.write_tree(out, files, {"roots": [], "modules": entries})
+    return names
 
 
 def _config_used(config: "Config | None", p: planner.Plan) -> dict[str, Any]:
@@ -114,44 +251,51 @@ def _config_used(config: "Config | None", p: planner.Plan) -> dict[str, Any]:
     environment = p.target.environment if p.target else None
     if environment is not None and environment in config.model.environments:
         entries.append(f"environments.{environment}")
-    entries += [key for key in ("backend", "policy") if key in present]
+    entries += [key for key in ("backend", "policy", "terraform") if key in present]
     return {"config": {"file": config.file, "entries": entries}}
+
+
+def _files_digest(files: dict[str, bytes]) -> bytes:
+    """sha256 over files (path relative to their folder -> bytes): each as its path, length and bytes, in sorted
+    order."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for rel in sorted(files):
+        data = files[rel]
+        digest.update(f"{rel}\0{len(data)}\0".encode())
+        digest.update(data)
+    return digest.digest()
 
 
 def _module_digest(folder: Path, cache: dict[Path, bytes]) -> bytes:
     """sha256 over a module folder's files (every file below it, hidden ones such as .terraform/ aside), each as its
     path relative to the folder and its bytes, in sorted order; computed once per folder and `cache` (one run)."""
     if folder not in cache:
-        import hashlib
-
-        digest = hashlib.sha256()
-        found = []
+        found = {}
         for dirpath, dirnames, filenames in os.walk(folder):
             dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
             for name in filenames:
                 if not name.startswith("."):
                     path = Path(dirpath) / name
-                    found.append((path.relative_to(folder).as_posix(), path))
-        for rel, path in sorted(found):
-            data = path.read_bytes()
-            digest.update(f"{rel}\0{len(data)}\0".encode())
-            digest.update(data)
-        cache[folder] = digest.digest()
+                    found[path.relative_to(folder).as_posix()] = path.read_bytes()
+        cache[folder] = _files_digest(found)
     return cache[folder]
 
 
-def root_hash(files: dict[str, bytes], modules: list[tuple[str, Path]], cache: dict[Path, bytes] | None = None) -> str:
+def root_hash(files: dict[str, bytes], modules: list[tuple[str, bytes]]) -> str:
     """manifest.json's `hash` of a root: sha256 over its files (name, length, bytes, in sorted order), then each
-    local module it calls (its source as the root writes it, and the digest of the module folder's files)."""
+    local module it calls (its source as the root writes it, and the digest of the module's files: those vendored
+    into OUT/modules, or every file of a moduleSource folder; b"missing" for a folder that is not there)."""
     import hashlib
 
     digest = hashlib.sha256()
     for name in sorted(files):
         digest.update(f"file\0{name}\0{len(files[name])}\0".encode())
         digest.update(files[name])
-    for source, folder in sorted(modules):
+    for source, module_digest in sorted(modules):
         digest.update(f"module\0{source}\0".encode())
-        digest.update(_module_digest(folder, {} if cache is None else cache) if folder.is_dir() else b"missing")
+        digest.update(module_digest)
     return "sha256:" + digest.hexdigest()
 
 

@@ -44,6 +44,9 @@ class Plan:
     skip_destroy: bool | None = None
     # the roles' IAM permissions by ECS role field (generators/permissions.py), for the root's README.md
     permissions: dict[str, list[Any]] | None = None
+    # the hashicorp/aws constraint the root requires: ecsform.yaml's terraform.providerVersion (None: the range the
+    # modules are tested with, generators/providers.py)
+    provider_version: str | None = None
 
     @property
     def containers(self) -> list[dict[str, Any]]:

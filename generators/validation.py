@@ -399,6 +399,7 @@ def plan_checked(
             p.backend = options.config.backend(
                 root=p.root, family=p.family, environment=p.environment, target=p.target, region=p.region
             )[0]
+            p.provider_version = options.config.provider_version
     return plans, findings
 
 

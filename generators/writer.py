@@ -286,6 +286,12 @@ def _entries(data: dict[str, Any], key: str) -> list[dict[str, Any]]:
     ]
 
 
+def generated_entries(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """The folders a manifest says ecsform wrote, each with its `path` and `files`: the roots, then the modules
+    synth copies beside them (`modules`: OUT/modules/<name>)."""
+    return _entries(data, "roots") + _entries(data, "modules")
+
+
 def _safe(rel: str) -> bool:
     """A relative path inside the output (a manifest edited by hand could name anything)."""
     parts = rel.split("/")
@@ -345,8 +351,9 @@ def _plan(
     out: Path, display: str, files: dict[str, bytes], manifest: dict[str, Any], *, prune: bool, force: bool
 ) -> _Plan:
     old = read_manifest(out)
-    roots = [r["path"] for r in manifest.get("roots", [])]
-    names = {r["path"]: list(r.get("files", [])) for r in manifest.get("roots", [])}
+    entries = generated_entries(manifest)
+    roots = [r["path"] for r in entries]
+    names = {r["path"]: list(r.get("files", [])) for r in entries}
     current = set(roots)
     below: dict[str, list[str]] = {}  # folder -> the roots under it
     for r in roots:
@@ -391,7 +398,7 @@ def _plan(
             if kind(rel) is True:
                 raise OSError(errno.EISDIR, os.strerror(errno.EISDIR), str(out / rel))
             ops.append(("put", rel, same is not None))
-    previous = {r["path"]: r for r in _entries(old, "orphaned") + _entries(old, "roots")}
+    previous = {r["path"]: r for r in _entries(old, "orphaned") + generated_entries(old)}
     removals: list[tuple[Any, ...]] = []
     for path in sorted(current & set(previous)):  # files a root no longer has (e.g. another --engine)
         for name in sorted(_names(previous[path]) - set(names[path])):
