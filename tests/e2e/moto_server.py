@@ -22,15 +22,31 @@ through boto3 in tests/e2e/test_moto_fidelity.py. A valid spec is never changed 
    enableFaultInjection: "Enables fault injection and allows for fault injection requests to be accepted from the
    task's containers"), returned by DescribeTaskDefinition. moto drops it, so the provider reads false after
    applying true and plans a replacement forever (fault-injection-fargate.yaml).
+
+Two more patch moto's IAM policy evaluation, which the bootstrap test (tests/e2e/test_bootstrap.py) turns on
+(moto's /moto-api/reset-auth) to run a pipeline with nothing but the roles `ecsform bootstrap` creates:
+
+4. Role principals match their sessions. IAM: a role ARN in a trust policy's Principal grants the role's sessions
+   (the caller of AssumeRole is `arn:aws:sts::ACCOUNT:assumed-role/NAME/SESSION`), and an account principal
+   (`ACCOUNT` or `arn:aws:iam::ACCOUNT:root`) delegates to the account's own policies ("AWS JSON policy elements:
+   Principal", IAM User Guide: IAM role principals, role session principals, AWS account principals). moto compares
+   the session ARN with the role ARN as strings, so a role could never assume another role of its account.
+5. Resources moto cannot name. IAM evaluates a statement's Resource against the ARN of what the request acts on
+   ("Policy evaluation logic", IAM User Guide). moto names that ARN only for S3 (bucket, object), IAM roles and
+   sts:AssumeRole, and passes "*" for every other request, which no scoped Resource pattern matches: a policy that
+   scopes logs:CreateLogGroup to `arn:aws:logs:*:ACCOUNT:log-group:*` was denied. Where moto has no ARN, a
+   statement is matched on its actions alone (so the resource scoping of those services is not tested on moto).
 """
 
 from __future__ import annotations
 
+import re
 import sys
 from typing import Any
 
 from moto.ecs import models, responses
 from moto.ecs.exceptions import TaskDefinitionMemoryError, TaskDefinitionMissingPropertyError
+from moto.iam import access_control
 
 
 def _validate_container_defs(
@@ -71,7 +87,41 @@ def _register(self: responses.EC2ContainerServiceResponse) -> Any:
     return result
 
 
+def _check_principal(self: Any, principal: str) -> bool:
+    """Patch 4: a role ARN (any path) or the account matches the role's sessions, as IAM reads a trust policy."""
+    if _original_check_principal(self, principal):
+        return True
+    expected = (self._statement.get("Principal") or {}).get("AWS")
+    if expected is None:
+        return False
+    listed = [expected] if isinstance(expected, str) else list(expected)
+    session = re.match(r"^arn:([\w-]+):sts::(\d{12}):assumed-role/([^/]+)/", principal)
+    if not session:
+        return False
+    partition, account, role = session.groups()
+    for name in listed:
+        if name in (account, f"arn:{partition}:iam::{account}:root"):
+            return True
+        if re.match(rf"^arn:{partition}:iam::{account}:role/(?:.*/)?{re.escape(role)}$", name):
+            return True
+    return False
+
+
+def _is_action_permitted(self: Any, action: str, resource: str = "*", *args: Any, **kwargs: Any) -> Any:
+    """Patch 5: where moto passes "*" (it has no ARN for the request), a statement matches on its actions."""
+    if resource == "*" and self._statement.get("Resource") not in (None, "*", ["*"]):
+        statement = {**self._statement, "Resource": "*"}
+        return _original_is_action_permitted(type(self)(statement), action, resource, *args, **kwargs)
+    return _original_is_action_permitted(self, action, resource, *args, **kwargs)
+
+
+_original_check_principal = access_control.IAMPolicyStatement._check_principal
+_original_is_action_permitted = access_control.IAMPolicyStatement.is_action_permitted
+
+
 def patch() -> None:
+    access_control.IAMPolicyStatement._check_principal = _check_principal  # type: ignore[method-assign]
+    access_control.IAMPolicyStatement.is_action_permitted = _is_action_permitted  # type: ignore[method-assign]
     models.EC2ContainerServiceBackend._validate_container_defs = staticmethod(_validate_container_defs)
     models.TaskDefinition.__init__ = _task_definition  # type: ignore[method-assign]
     responses.EC2ContainerServiceResponse.register_task_definition = _register  # type: ignore[method-assign]
