@@ -251,6 +251,13 @@ def synth(
             help="Write nothing: exit 1 listing the roots that are stale, missing or extra when OUT is not what synth would write, 0 when it is.",
         ),
     ] = False,
+    plan_role: Annotated[
+        bool,
+        typer.Option(
+            "--plan-role",
+            help="Roots assume each target's planRoleArn (read-only) instead of roleArn: for pull-request plans, never applied.",
+        ),
+    ] = False,
 ) -> None:
     """Validate every spec, then write Terraform roots and OUT/manifest.json (nothing is written on error)."""
     stale = False
@@ -284,6 +291,7 @@ def synth(
             prune=prune,
             force=force,
             on_wait=_waiting,
+            plan_role=plan_role,
         )
         if check:
             changes, findings = pipeline.synth_check(paths, out, options)
@@ -646,6 +654,35 @@ def ci_command(
         else:
             ci.write(text, target, lock_timeout, _waiting)
             print(f"wrote {target}", file=sys.stderr)
+        return []
+
+    _run(action)
+
+
+@app.command("bootstrap")
+def bootstrap_command(
+    kind: Annotated[str, typer.Argument(metavar="github|gitlab", help="The CI whose OIDC tokens the roles trust.")],
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Where to write the root (OUT/pipeline, with OUT/manifest.json).")
+    ] = Path("bootstrap"),
+    config: ConfigOpt = None,
+    lock_timeout: LockTimeoutOpt = DEFAULT_LOCK_TIMEOUT,
+) -> None:
+    """Write the Terraform root that creates what the pipelines need in each account: state bucket, OIDC provider, pipeline, deploy, plan and state roles."""
+
+    def action() -> list[Finding]:
+        from generators import bootstrap
+
+        found = project_config.for_command(config, False)
+        if found is None:
+            raise _flag_error(
+                "CONFIG-READ",
+                "ecsform bootstrap needs an ecsform.yaml (its targets, backend and ci: block)",
+                "--config",
+                "run it where ecsform.yaml is, or give --config FILE",
+            )
+        root = bootstrap.write(found, kind, out, lock_timeout)
+        print(f"wrote {display_path(root)}: terraform init && terraform apply there", file=sys.stderr)
         return []
 
     _run(action)

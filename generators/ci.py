@@ -65,7 +65,8 @@ def commands(kind: str, ci: CiConfig, *, synth: bool = True) -> list[str]:
     ecsform.yaml), with ecsform and terraform on PATH.
 
     - changed: prints `{"include": [{"root", "environment", "dir"}, ...]}` (the GitHub matrix) on standard output.
-    - plan: synthesizes every root, then init, plan -out tfplan, and show (the text reviewers read).
+    - plan: synthesizes every root (`--plan-role`: each root assumes its target's read-only planRoleArn, where
+      ecsform.yaml names one), then init, plan -out tfplan, and show (the text reviewers read).
     - apply: synthesizes every root, then init, plan -out tfplan, and apply of exactly that plan.
     With synth=False the leading `ecsform synth` is left out (GitLab: the parent job synthesizes once and hands the
     roots to the child jobs as an artifact).
@@ -76,7 +77,7 @@ def commands(kind: str, ci: CiConfig, *, synth: bool = True) -> list[str]:
     if kind == "changed":
         return [f'ecsform changed {specs} --since "$ECSFORM_SINCE" --format github-matrix']
     if kind == "plan":
-        return synthesize + [
+        return [f"{s} --plan-role" for s in synthesize] + [
             f"{tf} init -input=false",
             f"{tf} plan -input=false -lock-timeout={LOCK_TIMEOUT} -out={PLAN_FILE}",
             f"{tf} show -no-color {PLAN_FILE}",
@@ -355,7 +356,8 @@ def gitlab(config: Config) -> str:
     on_default_branch = f'$CI_PIPELINE_SOURCE == "push" && $CI_COMMIT_BRANCH == "{ci.default_branch}"'
     script = [
         ci.install,
-        commands("plan", ci)[0],  # the roots, handed to the child jobs as an artifact
+        # the roots, handed to the child jobs as an artifact: a merge request's assume the plan roles
+        commands("apply", ci)[0] + " $ECSFORM_SYNTH_ARGS",
         f'ecsform changed {specs} --since "$ECSFORM_SINCE" --format json > {CHANGED_FILE}',
         f"ecsform ci gitlab-child --changed {CHANGED_FILE} $ECSFORM_CHILD_ARGS --out {CHILD_FILE}",
     ]
@@ -366,11 +368,19 @@ def gitlab(config: Config) -> str:
             "rules": [
                 {
                     "if": on_merge_request,
-                    "variables": {"ECSFORM_SINCE": "$CI_MERGE_REQUEST_DIFF_BASE_SHA", "ECSFORM_CHILD_ARGS": ""},
+                    "variables": {
+                        "ECSFORM_SINCE": "$CI_MERGE_REQUEST_DIFF_BASE_SHA",
+                        "ECSFORM_CHILD_ARGS": "",
+                        "ECSFORM_SYNTH_ARGS": "--plan-role",
+                    },
                 },
                 {
                     "if": on_default_branch,
-                    "variables": {"ECSFORM_SINCE": "$CI_COMMIT_BEFORE_SHA", "ECSFORM_CHILD_ARGS": "--apply"},
+                    "variables": {
+                        "ECSFORM_SINCE": "$CI_COMMIT_BEFORE_SHA",
+                        "ECSFORM_CHILD_ARGS": "--apply",
+                        "ECSFORM_SYNTH_ARGS": "",
+                    },
                 },
             ],
             "variables": {"GIT_DEPTH": "0"},  # `changed` synthesizes the revision it compares with

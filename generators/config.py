@@ -102,6 +102,12 @@ class Settings(_Model):
         description="Role the provider assumes (its session name names the root).",
         json_schema_extra={"pattern": _ROLE_ARN},
     )
+    plan_role_arn: str | None = Field(
+        None,
+        description="A read-only role in the same account that pull-request plans assume instead of roleArn "
+        "(`synth --plan-role`; `ecsform bootstrap` creates it).",
+        json_schema_extra={"pattern": _ROLE_ARN},
+    )
     tags: dict[str, str] = Field(
         default_factory=dict,
         description="The provider's default_tags: on every resource of the root (x-ecsform.tags win on the same key).",
@@ -225,6 +231,14 @@ class CiConfig(_Model):
     )
     out: str = Field("build", description="The output folder synth writes (relative to ecsform.yaml).")
     install: str = Field("pip install ecsform", description="The shell command that installs ecsform in a job.")
+    repository: str | None = Field(
+        None,
+        description="The repository whose pipelines may assume the roles (GitHub owner/name, GitLab group/project): "
+        "the OIDC trust of the roles `ecsform bootstrap` creates.",
+    )
+    gitlab_url: str = Field(
+        "https://gitlab.com", description="The GitLab instance that issues the pipeline's OIDC tokens (bootstrap)."
+    )
 
     @field_validator("environments", mode="before")
     @classmethod
@@ -501,6 +515,7 @@ def _target(defaults: Settings, env: Settings | None, name: str | None) -> Targe
         pick("role_arn"),
         dict(sorted(tags.items())),
         DEFAULT_SKIP_DESTROY if skip is None else skip,
+        pick("plan_role_arn"),
     )
 
 
@@ -804,16 +819,17 @@ def _settings_checks(path: tuple, s: Settings) -> list[Finding]:
                 "for example us-east-1 or eu-west-1",
             )
         )
-    if s.role_arn is not None and not arns.ROLE_ARN.match(s.role_arn):
-        out.append(
-            Finding(
-                "CONFIG-INVALID",
-                E,
-                f"roleArn {s.role_arn!r} is not an IAM role ARN",
-                path + ("roleArn",),
-                "arn:aws:iam::ACCOUNT:role/NAME",
+    for key, role in (("roleArn", s.role_arn), ("planRoleArn", s.plan_role_arn)):
+        if role is not None and not arns.ROLE_ARN.match(role):
+            out.append(
+                Finding(
+                    "CONFIG-INVALID",
+                    E,
+                    f"{key} {role!r} is not an IAM role ARN",
+                    path + (key,),
+                    "arn:aws:iam::ACCOUNT:role/NAME",
+                )
             )
-        )
     for key, value in s.tags.items():
         problem = _tag_problem(key, value)
         if problem:
@@ -861,26 +877,30 @@ def _account_mismatches(model: ProjectConfig) -> list[Finding]:
     for name, path in targets:
         env = model.environments.get(name) if name else None
         target = _target(model.defaults, env, name)
-        m = arns.ROLE_ARN.match(target.role_arn or "")
-        if (
-            not m
-            or not target.account_id
-            or not re.match(_ACCOUNT, target.account_id)
-            or m.group(2) == target.account_id
+        for key, field, role in (
+            ("roleArn", "role_arn", target.role_arn),
+            ("planRoleArn", "plan_role_arn", target.plan_role_arn),
         ):
-            continue
-        role_from = path if env is not None and env.role_arn else ("defaults",)
-        where = f"environment {name}" if name else "defaults"
-        out.append(
-            Finding(
-                "CONFIG-ACCOUNT-MISMATCH",
-                E,
-                f"{where}: roleArn is in account {m.group(2)} but accountId is {target.account_id}: the "
-                "provider would run in the role's account and allowed_account_ids would refuse it",
-                role_from + ("roleArn",),
-                "give the environment a role in its own account",
+            m = arns.ROLE_ARN.match(role or "")
+            if (
+                not m
+                or not target.account_id
+                or not re.match(_ACCOUNT, target.account_id)
+                or m.group(2) == target.account_id
+            ):
+                continue
+            role_from = path if env is not None and getattr(env, field) else ("defaults",)
+            where = f"environment {name}" if name else "defaults"
+            out.append(
+                Finding(
+                    "CONFIG-ACCOUNT-MISMATCH",
+                    E,
+                    f"{where}: {key} is in account {m.group(2)} but accountId is {target.account_id}: the "
+                    "provider would run in the role's account and allowed_account_ids would refuse it",
+                    role_from + (key,),
+                    "give the environment a role in its own account",
+                )
             )
-        )
     return out
 
 
@@ -969,6 +989,19 @@ def _ci_checks(ci: CiConfig, declared: list[str]) -> list[Finding]:
         )
     check(
         _relative(ci.out), ("out",), f"out {ci.out!r} is not a relative path inside the repository", "for example build"
+    )
+    if ci.repository is not None:
+        check(
+            bool(re.match(r"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)+$", ci.repository)),
+            ("repository",),
+            f"repository {ci.repository!r} is not OWNER/NAME (GitHub) or GROUP/PROJECT (GitLab)",
+            "for example acme/platform",
+        )
+    check(
+        bool(re.match(r"^https://[A-Za-z0-9.-]+(:\d+)?$", ci.gitlab_url)),
+        ("gitlabUrl",),
+        f"gitlabUrl {ci.gitlab_url!r} is not an https:// address of a GitLab instance",
+        "for example https://gitlab.com",
     )
     check(
         bool(ci.install.strip()) and "\n" not in ci.install,

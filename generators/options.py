@@ -36,6 +36,7 @@ class Options:
     force: bool = False  # ... and even when they hold Terraform state
     on_wait: Callable[[str], None] | None = None  # told once when synth waits for another run's lock
     policy: str | None = None  # --policy FILE
+    plan_role: bool = False  # synth --plan-role: roots assume each target's planRoleArn (read-only plans)
 
 
 def module_source(

@@ -19,6 +19,7 @@ class Target:
     role_arn: str | None = None  # assumed by the provider (and by verify/diff/adopt) when set
     tags: dict[str, str] = field(default_factory=dict)  # default_tags of the provider
     skip_destroy: bool | None = None  # keep replaced task definition revisions ACTIVE (None: the module's default)
+    plan_role_arn: str | None = None  # the read-only role pull-request plans assume instead (synth --plan-role)
 
     def session_name(self, root: str) -> str:
         """The STS session name that names the root (AWS allows [\\w+=,.@-], at most 64 characters)."""

@@ -400,6 +400,8 @@ def plan_checked(
                 root=p.root, family=p.family, environment=p.environment, target=p.target, region=p.region
             )[0]
             p.provider_version = options.config.provider_version
+            if options.plan_role and p.target is not None and p.target.plan_role_arn:
+                p.target = replace(p.target, role_arn=p.target.plan_role_arn)  # a pull request's read-only plan
     return plans, findings
 
 

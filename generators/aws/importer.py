@@ -919,7 +919,7 @@ def _assumed_client(role_arn: str, region: str | None, reads_aws: bool) -> Any:
     if not arns.ROLE_ARN.match(role_arn):
         raise bad(f"{role_arn!r} is not an IAM role ARN", "arn:aws:iam::ACCOUNT:role/NAME")
     try:
-        aws = session.connect(Target(role_arn=role_arn), "import", region)
+        aws = session.connect(Target(role_arn=role_arn), "import", region, "import")
     except EcsformError as exc:
         raise EcsformError([f.located("--role-arn", 1, 1) for f in exc.findings]) from None
     return aws.client("ecs")

@@ -153,6 +153,11 @@ BUILTIN: list[tuple[str, Severity, str]] = [
         "terraform.lockPlatforms asks for ecsform.lock.hcl and it is missing, or written for another providerVersion or other platforms.",
     ),
     (
+        "BOOTSTRAP-CONFIG",
+        Severity.ERROR,
+        "ecsform bootstrap: ecsform.yaml lacks what it creates (a target's accountId or roleArn, ci.roleArn, ci.repository, backend.s3), or an unknown CI.",
+    ),
+    (
         "LOCK-TERRAFORM",
         Severity.ERROR,
         "ecsform lock: terraform providers lock failed (no terraform, no registry or mirror, a platform missing).",

@@ -268,7 +268,12 @@ def test_every_job_runs_the_commands_of_commands(multi: Path, tmp_path: Path) ->
         for run, command in zip(runs, expected):
             assert command in run
     assert ci.commands("changed", settings)[0] in workflow["jobs"]["changed"]["steps"][-1]["run"]
-    assert ci.commands("plan", settings)[0] == "ecsform synth services platform/worker.yaml --out generated/roots"
+    synth = "ecsform synth services platform/worker.yaml --out generated/roots"
+    assert ci.commands("plan", settings)[0] == synth + " --plan-role"  # pull requests plan with the plan roles
+    assert ci.commands("apply", settings)[0] == synth
+    gitlab = YAML(typ="safe").load(ci.gitlab(cfg))["ecsform-changed"]
+    assert synth + " $ECSFORM_SYNTH_ARGS" in gitlab["script"]
+    assert [r["variables"]["ECSFORM_SYNTH_ARGS"] for r in gitlab["rules"]] == ["--plan-role", ""]
     changed = tmp_path / "changed.json"
     changed.write_text(json.dumps({"changed": [{"root": "orders/prod", "environment": "prod"}], "removed": []}))
     child = YAML(typ="safe").load(ci.gitlab_child(cfg, str(changed), apply=True))
