@@ -197,26 +197,30 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "diff": ("ecs:ListTaskDefinitions", "ecs:DescribeTaskDefinition"),
     "synth --adopt": ("logs:DescribeLogGroups", "secretsmanager:DescribeSecret"),
     "import": ("ecs:DescribeTaskDefinition",),
-    # issue 20's commands, as its issue describes them (they hold themselves to these rows once they use
-    # aws/session.py's Sessions with their name)
+    # issue 20's commands: the actions its branch lists for them (generators/aws/actions.py there, not merged yet);
+    # once merged, bootstrap reads that table for these rows and they go from here
     "deploy": (
-        "ecs:DescribeServices",
-        "ecs:UpdateService",
         "ecs:DescribeTaskDefinition",
+        "ecs:DescribeServices",
+        "ecs:ListServices",
+        "ecs:ListClusters",
+        "ecs:UpdateService",
+        "iam:PassRole",
         "ecs:ListTasks",
         "ecs:DescribeTasks",
-        "iam:PassRole",
     ),
     "run": (
-        "ecs:RunTask",
-        "ecs:DescribeTasks",
         "ecs:DescribeTaskDefinition",
-        "logs:GetLogEvents",
+        "ecs:DescribeClusters",
+        "ecs:ListClusters",
+        "ecs:RunTask",
         "iam:PassRole",
+        "ecs:DescribeTasks",
     ),
     "revisions prune": (
         "ecs:ListTaskDefinitions",
-        "ecs:DescribeTaskDefinition",
+        "ecs:DescribeClusters",
+        "ecs:ListClusters",
         "ecs:ListServices",
         "ecs:DescribeServices",
         "ecs:DeregisterTaskDefinition",

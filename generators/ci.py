@@ -26,6 +26,7 @@ from typing import Any, Callable
 from ruamel.yaml import YAML
 from ruamel.yaml.scalarstring import LiteralScalarString
 
+from . import locations
 from .config import DEFAULT_ENVIRONMENT, CiConfig, Config
 from .errors import EcsformError, Finding, Severity
 
@@ -542,7 +543,10 @@ def atlantis(config: Config) -> str:
 
         watched = ["*.tf*", rel(p.file), rel(config_file)]
         environment = p.target.environment if p.target else None
-        for source in module_sources(p, lambda m: module_source_from(folder, options, m, environment)):
+        vendored = (repo / ci.out / locations.VENDORED).absolute()  # the copy synth writes without moduleSource
+        for source in module_sources(
+            p, lambda m: module_source_from(folder, options, m, environment, vendored=vendored)
+        ):
             if not _is_address(source):
                 watched.append(source.rstrip("/") + "/**/*.tf")
         projects.append(

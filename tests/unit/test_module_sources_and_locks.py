@@ -312,3 +312,17 @@ def test_the_repositorys_lock_file_fits_its_ecsform_yaml() -> None:
     lock = config.lock()
     assert lock is not None and lock.version == "5.100.0" and lock.platforms == ("linux_amd64",)
     assert os.path.basename(config.lock_path) == providers.PROJECT_LOCK
+
+
+def test_atlantis_watches_the_copy_the_roots_call(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without moduleSource, each Atlantis project watches the modules synth copies into the output (committed with
+    the roots), by a path relative to the project's folder."""
+    from ruamel.yaml import YAML
+
+    repo = project(tmp_path / "p", "ci: {roleArn: 'arn:aws:iam::123456789012:role/ci'}\n", lock=False)
+    monkeypatch.chdir(repo)
+    config = project_config.load(repo / "ecsform.yaml", "ecsform.yaml")
+    projects = YAML(typ="safe").load(ci.generate("atlantis", config))["projects"]
+    assert [p["dir"] for p in projects] == ["build/shop/dev", "build/shop/prod"]
+    for p in projects:
+        assert "../../modules/ecs-task-definition/**/*.tf" in p["autoplan"]["when_modified"], p
