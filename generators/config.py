@@ -6,8 +6,10 @@ defaults:                     # every root, unless its environment says otherwis
   accountId: "123456789012"   # the provider refuses other accounts (allowed_account_ids)
   region: us-east-1
   roleArn: arn:aws:iam::123456789012:role/deploy    # assumed by the provider (session name: the root)
+  planRoleArn: arn:aws:iam::123456789012:role/plan  # read-only, assumed instead by `synth --plan-role` roots
   tags: {managed-by: ecsform} # the provider's default_tags (environment tags are merged over these)
-  moduleSource: ./modules     # a folder (relative to this file), or git::https://...//modules?ref=v1.2.0
+  moduleSource: ./modules     # a folder (relative to this file; it must exist: CONFIG-MODULE-SOURCE), or
+                              # git::https://...//modules?ref=v1.2.0 (default: the copy synth writes into OUT/modules)
 environments:                 # deploy targets: each overlay of a spec names one of them
   dev:  {accountId: "111111111111", roleArn: arn:aws:iam::111111111111:role/deploy}
   prod: {accountId: "222222222222", region: eu-west-1, roleArn: arn:aws:iam::222222222222:role/deploy}
@@ -28,6 +30,10 @@ ci:                           # `ecsform ci github|gitlab|atlantis` (generators/
   environments:               # per ecsform environment (`default`: roots without one)
     prod: {roleArn: ..., planRoleArn: ..., githubEnvironment: production, gitlabEnvironment: production}
   terraformVersion: 1.11.4
+  repository: acme/platform   # whose pipelines the roles `ecsform bootstrap` creates trust (OIDC)
+terraform:                    # the provider every root requires (generators/providers.py)
+  providerVersion: ">= 5.100.0, < 6.0.0"   # default: the range the modules are tested with
+  lockPlatforms: [linux_amd64, darwin_arm64]  # ecsform.lock.hcl (`ecsform lock`) copied into every root
 ```
 
 Found from the working folder upward: the first folder holding an ecsform.yaml, searching no higher than the root
