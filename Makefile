@@ -32,7 +32,7 @@ PIP  = $(UV_INSTALL) --python $(1) -c requirements/constraints.txt
 # checkov lives in its own virtual environment: its pinned dependencies clash with the project's
 CHECKOV_VENV ?= .venv-checkov
 
-.PHONY: help setup synth test unit e2e tfrc fmt lint site docs bench bench-concurrent clean
+.PHONY: help setup synth test unit corpus e2e tfrc fmt lint site docs bench bench-concurrent clean
 
 # every target has a description after "## " (tests/unit/test_cli_surface.py checks that `make help` lists them all)
 help: ## list the targets
@@ -80,11 +80,15 @@ SETUP := $(MAKE) --no-print-directory -j3 setup
 test: ## run every test: unit, golden, terraform (fmt/validate/test), checkov, e2e against moto
 	@$(SETUP)
 	@command -v terraform >/dev/null || { echo "terraform is not on PATH" >&2; exit 1; }
-	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup --durations=20
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup --durations=20 -m "not corpus"
 
 unit: ## the fast tests only (no terraform, no moto)
 	@$(SETUP)
-	$(BIN)/python -m pytest -n $(JOBS) -m "not terraform and not e2e and not cdk and not install"
+	$(BIN)/python -m pytest -n $(JOBS) -m "not terraform and not e2e and not cdk and not install and not corpus"
+
+corpus: ## validate and import the task definitions of ../shared/corpus (when it is there; .ci/run runs it)
+	@$(SETUP)
+	$(BIN)/python -m pytest -n $(JOBS) -m corpus tests/corpus
 
 e2e: ## apply every root against a local moto server
 	@$(SETUP)

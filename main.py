@@ -112,8 +112,8 @@ FormatOpt = Annotated[
 ]
 
 
-def _report(findings: list[Finding], fmt: str = "text") -> None:
-    report.emit(findings, fmt)
+def _report(findings: list[Finding], fmt: str = "text", notes: bool = False) -> None:
+    report.emit(findings, fmt, notes=notes)
 
 
 def _notes_stream(fmt: str) -> TextIO:
@@ -121,12 +121,12 @@ def _notes_stream(fmt: str) -> TextIO:
     return sys.stdout if fmt == "text" else sys.stderr
 
 
-def _run(action: Callable[[], list[Finding]], fmt: str = "text") -> None:
+def _run(action: Callable[[], list[Finding]], fmt: str = "text", notes: bool = False) -> None:
     """Run a command body: report findings, map EcsformError to exit 2 and anything else to exit 70."""
     try:
         warnings = action()
     except EcsformError as exc:
-        _report(exc.findings, fmt)
+        _report(exc.findings, fmt, notes)
         raise typer.Exit(EXIT_INVALID)
     except (typer.Exit, typer.Abort):
         raise
@@ -140,7 +140,7 @@ def _run(action: Callable[[], list[Finding]], fmt: str = "text") -> None:
             file=sys.stderr,
         )
         raise typer.Exit(EXIT_INTERNAL)
-    _report(warnings, fmt)
+    _report(warnings, fmt, notes)
 
 
 def _flag_error(rule: str, message: str, flag: str, hint: str | None) -> EcsformError:
@@ -184,6 +184,14 @@ def validate(
     config: ConfigOpt = None,
     no_config: NoConfigOpt = False,
     output_format: FormatOpt = report.Format.text,
+    notes: Annotated[
+        bool,
+        typer.Option(
+            "--notes",
+            help="Also print the notes (hardening advice such as a writable root filesystem, and information), "
+            "which are otherwise only counted; json and sarif always hold them.",
+        ),
+    ] = False,
 ) -> None:
     """Check specs against the ECS API model and every rule; print each problem as FILE:LINE:COL."""
 
@@ -196,7 +204,7 @@ def validate(
             raise EcsformError(findings)
         return findings
 
-    _run(action, output_format.value)
+    _run(action, output_format.value, notes)
 
 
 @app.command()
@@ -321,7 +329,7 @@ def _print_check(changes, out: str) -> bool:  # type: ignore[no-untyped-def]
     if changes.clean:
         print(f"{out} is up to date", file=sys.stderr)
         return False
-    print(f"{out} is not what synth would write: run `ecsform synth` (make synth)", file=sys.stderr)
+    print(f"{out} is not what synth would write: run `ecsform synth`", file=sys.stderr)
     return True
 
 
@@ -413,6 +421,68 @@ def graph(
     _run(action)
 
 
+class IamFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
+@app.command("iam")
+def iam_command(
+    paths: PathsArg,
+    env: EnvOpt = None,
+    region: RegionOpt = None,
+    policy: PolicyOpt = None,
+    config: ConfigOpt = None,
+    no_config: NoConfigOpt = False,
+    format: Annotated[
+        IamFormat,
+        typer.Option("--format", help="text (a policy document per role) or json (one document for every root)."),
+    ] = IamFormat.text,
+) -> None:
+    """Print the IAM permissions of each root's roles: what a role the spec brings must allow (ECS-M4's warning
+    counts them), what a role ecsform creates is given. Nothing is asked of AWS: `ecsform verify` checks brought
+    roles there."""
+    from generators import permissions
+
+    def action() -> list[Finding]:
+        found = project_config.for_command(config, no_config)
+        options = Options(env=env, region=region, config=found, policy=policy)
+        plans, findings = validation.build_plans(paths, options)
+        roots = [
+            {
+                "file": p.file,
+                "environment": p.environment,
+                "family": p.family,
+                "roles": permissions.roles(
+                    p.permissions,
+                    {f: p.register[f] for f in (permissions.EXECUTION, permissions.TASK) if f in p.register},
+                ),
+            }
+            for p in plans
+        ]
+        if format is IamFormat.json:
+            sys.stdout.write(json.dumps({"version": 1, "roots": roots}, indent=2, ensure_ascii=False) + "\n")
+            return findings
+        for root in roots:
+            where = root["file"] + (f" (environment {root['environment']})" if root["environment"] else "")
+            print(f"{where}: family {root['family']}")
+            if not root["roles"]:
+                print("  no role needs a permission: the task references nothing that needs one")
+            for role in root["roles"]:
+                name = "execution role" if role["field"] == permissions.EXECUTION else "task role"
+                if role["brought"]:
+                    print(f"  {name} {role['role']} ({role['field']}, brought): its policies must allow")
+                else:
+                    print(f"  {name} (created by the root): it is given")
+                document = json.dumps(role["policy"], indent=2, ensure_ascii=False)
+                print("\n".join("    " + line for line in document.splitlines()))
+                for arn in role["managedPolicyArns"]:
+                    print(f"    and the managed policy {arn}")
+        return findings
+
+    _run(action)
+
+
 @app.command()
 def verify(
     paths: PathsArg,
@@ -423,12 +493,18 @@ def verify(
     config: ConfigOpt = None,
     no_config: NoConfigOpt = False,
     output_format: FormatOpt = report.Format.text,
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out", "-o", help="Where synth writes the roots (a root's local state is read there; default build)."
+        ),
+    ] = Path("build"),
 ) -> None:
     """Check what specs reference against the AWS account (read-only); exit 0 when all is there, 2 when not."""
 
     def action() -> list[Finding]:
         found = project_config.for_command(config, no_config)
-        notes, findings = pipeline.verify(paths, Options(env=env, region=region, role_arn=role_arn, config=found))
+        notes, findings = pipeline.verify(paths, Options(env=env, region=region, role_arn=role_arn, config=found), out)
         for line in notes:
             print(line, file=_notes_stream(output_format.value))
         if validation.failing(findings, strict):
@@ -539,7 +615,7 @@ def changed(
                     f"(terraform destroy in its folder, from {since}'s synth) before its state is forgotten",
                     file=sys.stderr,
                 )
-        return []
+        return result.warnings
 
     _run(action)
 
@@ -584,7 +660,11 @@ def import_command(
     ] = None,
     family: Annotated[
         Optional[str],
-        typer.Option("--family", help="Base family for --environments (default: the families' common prefix)."),
+        typer.Option(
+            "--family",
+            help="The spec's family: the base family for --environments (default: the families' common prefix), or "
+            "the family of FILE (for a template whose family is a placeholder).",
+        ),
     ] = None,
     region: Annotated[
         Optional[str],
@@ -592,15 +672,26 @@ def import_command(
     ] = None,
     role_arn: RoleOpt = None,
     lock_timeout: LockTimeoutOpt = DEFAULT_LOCK_TIMEOUT,
+    config: ConfigOpt = None,
+    no_config: NoConfigOpt = False,
 ) -> None:
-    """Turn an existing task definition into a spec (YAML): read-only fields dropped, shorthands where lossless."""
+    """Turn an existing task definition into a spec (YAML): read-only fields dropped, shorthands where lossless.
+    Read from AWS into --out, with an ecsform.yaml: the images it runs are recorded too (images/<root>.yaml); an
+    image a template's tool fills in is reported with the `ecsform image set` that records its deploys."""
 
     def action() -> list[Finding]:
         from generators import writer
         from generators.aws import importer
 
+        found = project_config.for_command(config, no_config)
         text, warnings = importer.import_spec(
-            source, from_aws=from_aws, environments=environments, family=family, region=region, role_arn=role_arn
+            source,
+            from_aws=from_aws,
+            environments=environments,
+            family=family,
+            region=region,
+            role_arn=role_arn,
+            deploys_to=(str(out) if out is not None else "SPEC") if found is not None else None,
         )
         if out is None:
             sys.stdout.write(text)
@@ -608,6 +699,15 @@ def import_command(
             with writer.output_lock(out, lock_timeout, on_wait=_waiting):
                 writer.write_file(out, text.encode())
             print(f"wrote {out}", file=sys.stderr)
+            live = from_aws is not None or any(
+                part.partition("=")[2].startswith("aws:") for part in (environments or "").split(",")
+            )
+            if live and found is not None:
+                from generators import operations
+
+                options = Options(config=found, on_wait=_waiting)
+                for line in operations.record_imported(text, str(out), options, lock_timeout):
+                    print(line, file=sys.stderr)
         return warnings
 
     _run(action)
@@ -618,7 +718,8 @@ def ci_command(
     kind: Annotated[
         str,
         typer.Argument(
-            metavar="github|gitlab|atlantis|gitlab-child", help="The CI engine whose configuration to write."
+            metavar="github|gitlab|atlantis|gitlab-child|github-matrix",
+            help="The CI engine whose configuration to write (gitlab-child and github-matrix: the jobs of a change).",
         ),
     ],
     out: Annotated[
@@ -632,7 +733,11 @@ def ci_command(
     ] = None,
     changed: Annotated[
         Optional[str],
-        typer.Option("--changed", metavar="FILE", help="gitlab-child: the output of `ecsform changed --format json`."),
+        typer.Option(
+            "--changed",
+            metavar="FILE",
+            help="gitlab-child, github-matrix: the output of `ecsform changed --format json`.",
+        ),
     ] = None,
     apply: Annotated[
         bool,
@@ -735,6 +840,424 @@ def modules_export(
     def action() -> list[Finding]:
         names = pipeline.export_modules(out, lock_timeout)
         print(f"wrote {len(names)} module(s) to {out}: {', '.join(names)}", file=sys.stderr)
+        return []
+
+    _run(action)
+
+
+# --- deployed images, deploys, jobs, revisions (generators/operations.py) ----------------------------------------
+
+image_app = typer.Typer(
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    help="The deployed images: one committed file per root beside ecsform.yaml (images/<root>.yaml) that synth applies.",
+)
+app.add_typer(image_app, name="image")
+
+
+def _options(config: str | None, no_config: bool, env: str | None = None, **more) -> Options:  # type: ignore[no-untyped-def]
+    return Options(env=env, config=project_config.for_command(config, no_config), on_wait=_waiting, **more)
+
+
+@image_app.command("set")
+def image_set(
+    spec: Annotated[str, typer.Argument(metavar="SPEC", help="The spec file of the root.")],
+    assignments: Annotated[
+        list[str], typer.Argument(metavar="CONTAINER=IMAGE...", help="The image each container now runs.")
+    ],
+    env: EnvOpt = None,
+    reason: Annotated[
+        Optional[str],
+        typer.Option("--reason", metavar="TEXT", help="Why an image comes from another account's private repository."),
+    ] = None,
+    config: ConfigOpt = None,
+    lock_timeout: LockTimeoutOpt = DEFAULT_LOCK_TIMEOUT,
+) -> None:
+    """Record a deploy: the image of each container of one root, in images/<root>.yaml (checked as synth checks it)."""
+
+    def action() -> list[Finding]:
+        from generators import operations
+
+        lines, warnings = operations.image_set(
+            spec, env, assignments, _options(config, False), reason=reason, lock_timeout=lock_timeout
+        )
+        for line in lines:
+            print(line)
+        return warnings
+
+    _run(action)
+
+
+@image_app.command("promote")
+def image_promote(
+    spec: Annotated[str, typer.Argument(metavar="SPEC", help="The spec file with both environments.")],
+    source: Annotated[str, typer.Option("--from", metavar="ENV", help="The environment whose images are copied.")],
+    target: Annotated[str, typer.Option("--to", metavar="ENV", help="The environment that gets them.")],
+    container: Annotated[
+        Optional[list[str]],
+        typer.Option("--container", metavar="NAME", help="Only these containers (default: every one both have)."),
+    ] = None,
+    config: ConfigOpt = None,
+    lock_timeout: LockTimeoutOpt = DEFAULT_LOCK_TIMEOUT,
+) -> None:
+    """Copy what one environment runs (its deployed images, else the spec's) to another: images/<root>.yaml of --to."""
+
+    def action() -> list[Finding]:
+        from generators import operations
+
+        lines, warnings = operations.image_promote(
+            spec, source, target, _options(config, False), containers=container, lock_timeout=lock_timeout
+        )
+        for line in lines:
+            print(line)
+        return warnings
+
+    _run(action)
+
+
+@image_app.command("show")
+def image_show(
+    paths: Annotated[
+        Optional[list[str]],
+        typer.Argument(
+            metavar="[PATH]...", help="Spec files or folders (default: ecsform.yaml's ci.specs, else specs)."
+        ),
+    ] = None,
+    env: EnvOpt = None,
+    format: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
+    config: ConfigOpt = None,
+) -> None:
+    """List what each root runs, per container: the deployed image (and its file and line) or the spec's."""
+
+    def action() -> list[Finding]:
+        from generators import operations
+
+        if format not in ("text", "json"):
+            raise _flag_error("CLI-FORMAT", f"unknown format {format!r}", "--format", "text or json")
+        rows, problems = operations.image_show(paths or [], _options(config, False, env))
+        if format == "json":
+            print(
+                json.dumps(
+                    [
+                        {
+                            "root": r.root,
+                            "environment": r.environment,
+                            "spec": r.spec,
+                            "container": r.container,
+                            "image": r.image,
+                            "deployed": r.file is not None,
+                            "file": r.file,
+                            "line": r.line,
+                            "reason": r.reason,
+                        }
+                        for r in rows
+                    ],
+                    indent=2,
+                )
+            )
+        else:
+            for r in rows:
+                where = f"{r.file}:{r.line}" if r.file else f"spec ({r.spec})"
+                print(f"{r.root}  {r.container}  {r.image}  {where}")
+        if problems:
+            raise EcsformError(problems)
+        return []
+
+    _run(action)
+
+
+PollOpt = Annotated[
+    float,
+    typer.Option(
+        "--poll-interval",
+        metavar="SECONDS",
+        min=0.1,
+        envvar="ECSFORM_POLL_INTERVAL",
+        help="Seconds between two looks at ECS while waiting.",
+    ),
+]
+OutRootsOpt = Annotated[
+    Path,
+    typer.Option(
+        "--out", "-o", help="The output folder synth wrote: the revision is the root's task_definition_arn output."
+    ),
+]
+TaskDefinitionOpt = Annotated[
+    Optional[str],
+    typer.Option(
+        "--task-definition",
+        metavar="ARN",
+        help="This revision (of the root's family) instead of the one the root registered (terraform output).",
+    ),
+]
+DeployTaskDefinitionOpt = Annotated[
+    Optional[str],
+    typer.Option(
+        "--task-definition",
+        metavar="ARN",
+        envvar="ECSFORM_TASK_DEFINITION",
+        help="This revision (of the root's family) instead of the one the root registered (terraform output).",
+    ),
+]
+
+
+@app.command()
+def deploy(
+    paths: Annotated[
+        Optional[list[str]],
+        typer.Argument(
+            metavar="[PATH]...", help="Spec files or folders (default: ecsform.yaml's ci.specs, else specs)."
+        ),
+    ] = None,
+    env: EnvOpt = None,
+    root: Annotated[
+        Optional[str], typer.Option("--root", metavar="ROOT", help="Only this root (as manifest.json names it).")
+    ] = None,
+    out: OutRootsOpt = Path("build"),
+    task_definition: DeployTaskDefinitionOpt = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Say what would change; change nothing.")] = False,
+    rollback: Annotated[
+        bool,
+        typer.Option(
+            "--rollback", help="When a rollout fails, point the services back at the revision they ran before."
+        ),
+    ] = False,
+    wait: Annotated[
+        bool, typer.Option("--wait/--no-wait", help="Wait until ECS says each rollout completed (default).")
+    ] = True,
+    timeout: Annotated[
+        float, typer.Option("--timeout", metavar="SECONDS", min=1, help="How long to wait for each rollout.")
+    ] = 600.0,
+    poll_interval: PollOpt = 10.0,
+    region: AwsRegionOpt = None,
+    role_arn: RoleOpt = None,
+    config: ConfigOpt = None,
+    no_config: NoConfigOpt = False,
+) -> None:
+    """Point the ECS services bound to each root at the revision it registered, and wait until they are healthy.
+
+    Exit 0 when every rollout completed (or nothing is bound), 1 when one failed (rolled back with --rollback), 2 on
+    bad input or an AWS error before anything changed."""
+    failed = False
+
+    def action() -> list[Finding]:
+        nonlocal failed
+        from generators import operations
+
+        options = _options(config, no_config, env, region=region, role_arn=role_arn)
+        specs = paths or (operations.validation.project_specs(options.config) if options.config else ["specs"])
+        ok = operations.deploy(
+            specs,
+            options,
+            lambda line: print(line, flush=True),
+            root=root,
+            out=out,
+            task_definition=task_definition,
+            dry_run=dry_run,
+            rollback=rollback,
+            wait=wait,
+            timeout=timeout,
+            interval=poll_interval,
+        )
+        failed = not ok
+        return []
+
+    _run(action)
+    if failed:
+        print("deploy failed: a rollout did not complete (see above)", file=sys.stderr)
+        raise typer.Exit(EXIT_DIFFERENT)
+
+
+@app.command("run")
+def run_command(
+    spec: Annotated[str, typer.Argument(metavar="SPEC", help="The spec file of the task.")],
+    env: EnvOpt = None,
+    out: OutRootsOpt = Path("build"),
+    task_definition: TaskDefinitionOpt = None,
+    override: Annotated[
+        Optional[list[str]],
+        typer.Option(
+            "--override",
+            metavar="[CONTAINER.]command=VALUE|[CONTAINER.]environment.NAME=VALUE",
+            help="Override a container's command (a JSON list, or shell words) or one environment variable.",
+        ),
+    ] = None,
+    wait: Annotated[bool, typer.Option("--wait/--no-wait", help="Wait until the task stops (default).")] = True,
+    timeout: Annotated[
+        Optional[float],
+        typer.Option("--timeout", metavar="SECONDS", min=1, help="Stop waiting after this long (default: no limit)."),
+    ] = None,
+    poll_interval: PollOpt = 10.0,
+    region: AwsRegionOpt = None,
+    role_arn: RoleOpt = None,
+    config: ConfigOpt = None,
+    no_config: NoConfigOpt = False,
+) -> None:
+    """Run the root's task once (RunTask with its binding), wait until it stops, and exit with the essential
+    container's exit code; print the stopped reason and where the logs are."""
+    code = 0
+
+    def action() -> list[Finding]:
+        nonlocal code
+        from generators import operations
+
+        code = operations.run(
+            spec,
+            env,
+            _options(config, no_config, env, region=region, role_arn=role_arn),
+            lambda line: print(line, flush=True),
+            out=out,
+            task_definition=task_definition,
+            overrides=override or [],
+            wait=wait,
+            timeout=timeout,
+            interval=poll_interval,
+        )
+        return []
+
+    _run(action)
+    if code:
+        raise typer.Exit(code)
+
+
+revisions_app = typer.Typer(
+    no_args_is_help=True, rich_markup_mode=None, help="The task definition revisions of a root's family."
+)
+app.add_typer(revisions_app, name="revisions")
+
+
+@revisions_app.command("prune")
+def revisions_prune(
+    paths: Annotated[
+        list[str], typer.Argument(metavar="SPEC...", help="The spec files (or folders) whose roots' families to prune.")
+    ],
+    keep: Annotated[int, typer.Option("--keep", metavar="N", min=1, help="Keep the newest N ACTIVE revisions.")],
+    env: EnvOpt = None,
+    root: Annotated[
+        Optional[str], typer.Option("--root", metavar="ROOT", help="Only this root (as manifest.json names it).")
+    ] = None,
+    delete: Annotated[
+        bool,
+        typer.Option("--delete", help="Then delete the INACTIVE revisions no service runs (DeleteTaskDefinitions)."),
+    ] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="List what would go; change nothing.")] = False,
+    cluster: Annotated[
+        Optional[list[str]],
+        typer.Option("--cluster", metavar="NAME", help="Another cluster whose services' revisions are kept."),
+    ] = None,
+    region: AwsRegionOpt = None,
+    role_arn: RoleOpt = None,
+    config: ConfigOpt = None,
+    no_config: NoConfigOpt = False,
+) -> None:
+    """Deregister a family's ACTIVE revisions but the newest N and those a service of the bound clusters runs."""
+
+    def action() -> list[Finding]:
+        from generators import operations
+
+        operations.prune(
+            paths,
+            _options(config, no_config, env, region=region, role_arn=role_arn),
+            lambda line: print(line, flush=True),
+            root=root,
+            keep=keep,
+            delete=delete,
+            dry_run=dry_run,
+            clusters=cluster or [],
+        )
+        return []
+
+    _run(action)
+
+
+# --- reviewed plans (generators/review.py) ------------------------------------------------------------------------
+
+review_app = typer.Typer(
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    help="The plan reviewers saw is the plan that is applied: record a saved plan's receipt, check it before the apply.",
+)
+app.add_typer(review_app, name="review")
+
+ReviewRootArg = Annotated[str, typer.Argument(metavar="ROOT", help="The root, as manifest.json names it.")]
+ReviewOutOpt = Annotated[
+    Path,
+    typer.Option("--out", "-o", help="The output folder synth wrote (the root's folder holds tfplan and its receipt)."),
+]
+CommitOpt = Annotated[
+    Optional[str],
+    typer.Option("--commit", metavar="REV", help="The commit the pipeline planned and applies (default: HEAD)."),
+]
+
+
+@review_app.command("record")
+def review_record(
+    root: ReviewRootArg,
+    out: ReviewOutOpt = Path("build"),
+    commit: CommitOpt = None,
+    lock_timeout: LockTimeoutOpt = DEFAULT_LOCK_TIMEOUT,
+) -> None:
+    """After `terraform plan -out tfplan`: write the plan's receipt (ecsform-plan.json beside it): the commit, the
+    plan's sha256, the root's hash and the state it was planned against."""
+
+    def action() -> list[Finding]:
+        from generators import review
+
+        receipt = review.record(root, out, commit, lock_timeout)
+        state = receipt.state
+        print(
+            f"{root}: plan {receipt.plan[:19]}... at {receipt.commit[:12]}, against "
+            + (f"state serial {state['serial']}" if state else "no state yet"),
+            file=sys.stderr,
+        )
+        return []
+
+    _run(action)
+
+
+@review_app.command("check")
+def review_check(
+    root: ReviewRootArg,
+    out: ReviewOutOpt = Path("build"),
+    commit: CommitOpt = None,
+    changed: Annotated[
+        Optional[str],
+        typer.Option(
+            "--changed",
+            metavar="FILE",
+            help="The change's roots (`ecsform changed --format json`): the root waits for its earlier environments (ci.promotion).",
+        ),
+    ] = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Before `terraform apply tfplan`: print apply (it is the plan reviewed for this commit), applied (applied
+    already) or stale (its state changed since the plan: plan again); exit 2 when it is not the reviewed plan."""
+
+    def action() -> list[Finding]:
+        from generators import review
+
+        found = project_config.for_command(config, False)
+        verdict, warnings = review.check(root, out, found, commit, changed)
+        print(verdict)
+        return warnings
+
+    _run(action)
+
+
+@review_app.command("applied")
+def review_applied(
+    root: ReviewRootArg,
+    out: ReviewOutOpt = Path("build"),
+    commit: CommitOpt = None,
+    lock_timeout: LockTimeoutOpt = DEFAULT_LOCK_TIMEOUT,
+) -> None:
+    """After the apply and the deploy: mark the root's reviewed plan applied at this commit (ecsform-applied.json),
+    which the next environment's check reads."""
+
+    def action() -> list[Finding]:
+        from generators import review
+
+        review.applied(root, out, commit, lock_timeout)
         return []
 
     _run(action)

@@ -9,6 +9,14 @@ from __future__ import annotations
 import functools
 
 NAME = "ecsform"
+# The documentation site (mkdocs.yml's site_url; the JSON Schemas' ids live under it too). A rule's page is the
+# rules reference, at the rule's own anchor: what SARIF's helpUri names.
+DOCS_URL = "https://ecsform.dev/"
+
+
+def rule_uri(rule_id: str) -> str:
+    """The rule's row in the rules reference (docs/rules.md, each row anchored by its id)."""
+    return f"{DOCS_URL}rules/#{rule_id}"
 
 
 @functools.lru_cache(maxsize=None)

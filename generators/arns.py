@@ -8,7 +8,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Iterator
 
 ACCOUNT = re.compile(r"^\d{12}$")
 REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
@@ -114,21 +114,48 @@ def implied_regions(task: dict[str, Any]) -> list[list[str]]:
     logs: set[str] = set()
     arns: set[str] = set()
     ecr: set[str] = set()
-    containers = task.get("containerDefinitions")
-    for c in containers if isinstance(containers, list) else []:
-        if not isinstance(c, dict):
-            continue
-        log = c.get("logConfiguration") if isinstance(c.get("logConfiguration"), dict) else {}
+    for c, log in _containers(task):
         options = log.get("options") if isinstance(log.get("options"), dict) else {}
-        if isinstance(options.get("awslogs-region"), str):
-            logs.add(options["awslogs-region"])
-        for holder in (c.get("secrets"), log.get("secretOptions")):
-            for item in holder if isinstance(holder, list) else []:
-                value = item.get("valueFrom") if isinstance(item, dict) else None
-                m = _ARN_REGION.match(value) if isinstance(value, str) else None
-                if m:
-                    arns.add(m.group(1))
+        if isinstance(options.get("awslogs-region"), str) and "${" not in options["awslogs-region"]:
+            logs.add(options["awslogs-region"])  # a target value (${target.region}) names no region of its own
+        for value in _value_froms(c, log):
+            m = _ARN_REGION.match(value)
+            if m:
+                arns.add(m.group(1))
         repo = ecr_repository(c["image"]) if isinstance(c.get("image"), str) else None
         if repo:
             ecr.add(repo[1])
     return [sorted(tier) for tier in (logs, arns, ecr)]
+
+
+def _containers(task: dict[str, Any]) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
+    """(container, its logConfiguration or {}) for each container that is a mapping."""
+    containers = task.get("containerDefinitions")
+    for c in containers if isinstance(containers, list) else []:
+        if isinstance(c, dict):
+            yield c, c["logConfiguration"] if isinstance(c.get("logConfiguration"), dict) else {}
+
+
+def _value_froms(container: dict[str, Any], log: dict[str, Any]) -> Iterator[str]:
+    """The valueFrom of a container's secrets and of its log configuration's secretOptions."""
+    for holder in (container.get("secrets"), log.get("secretOptions")):
+        for item in holder if isinstance(holder, list) else []:
+            value = item.get("valueFrom") if isinstance(item, dict) else None
+            if isinstance(value, str):
+                yield value
+
+
+def implied_accounts(task: dict[str, Any]) -> list[str]:
+    """Accounts the task's roles and its secrets' and parameters' ARNs name, sorted (ECR images aside: a registry
+    often lives in a shared account, not where the task runs)."""
+    found: set[str] = set()
+    for field in ("taskRoleArn", "executionRoleArn"):
+        m = ROLE_ARN.match(task.get(field) or "") if isinstance(task.get(field), str) else None
+        if m:
+            found.add(m.group(2))
+    for c, log in _containers(task):
+        for value in _value_froms(c, log):
+            m = _ARN_ACCOUNT.match(value)
+            if m:
+                found.add(m.group(2))
+    return sorted(found)

@@ -5,16 +5,17 @@ from ecsform.yaml. Nothing by hand before the first pipeline run.
                        encrypted (SSE-KMS with backend.s3.kmsKeyId, else SSE-S3), public access blocked
     OIDC provider      GitHub's or GitLab's, in the account of the pipeline's roles
     pipeline roles     ci.roleArn (and ci.environments.E.roleArn): trusted by the OIDC provider for the default
-                       branch's applies (GitHub: the environment's gate; GitLab: the default branch); may assume the
-                       deploy roles of its environments and the state role. ci.planRoleArn: trusted for pull requests
-                       (merge requests); may assume the plan roles and the state role
+                       branch's plans and applies (GitHub: the default branch's jobs and the environment's gate;
+                       GitLab: the default branch); may assume the deploy roles of its environments and the state
+                       role. ci.planRoleArn: trusted for pull requests (merge requests); may assume the plan roles
+                       and the state role
     deploy roles       each target's roleArn, which the roots assume: what the roots apply and plan, and what
-                       verify, diff, synth --adopt, deploy, run and revisions prune call (generators/actions.py)
+                       verify, diff, synth --adopt, deploy, run and revisions prune call (generators/aws/actions.py)
     plan roles         each target's planRoleArn (optional): what the roots plan and the read-only commands call;
                        `synth --plan-role` makes the roots of a pull request's plan assume them
     state role         backend.s3.roleArn: the state objects under the key's fixed prefix, and the bucket's listing
 
-Every policy is made from generators/actions.py's rows for the resource and data source types the modules and
+Every policy is made from generators/aws/actions.py's rows for the resource and data source types the modules and
 roots declare (read from modules/*.tf): the bootstrap root changes when a module gains a resource, never by hand.
 The root keeps its own state locally (it creates the bucket the others keep theirs in); each account is a provider
 alias, reached with the credentials as they are, or through `var.admin_role_name` in every account.
@@ -28,11 +29,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import actions, arns, ci, locations, providers
+from . import arns, ci, locations, providers
+from .aws import actions
 from .config import DEFAULT_ENVIRONMENT, Config
 from .errors import EcsformError, Finding, Severity
-from .plan import SECRET_DATA
+from .plan import ROLE_DATA, SECRET_DATA
 from .root import REQUIRED_TERRAFORM
+from .spec import targets
 from .syntax import hcl_syntax
 from .syntax.hcl_syntax import Expr
 
@@ -85,9 +88,10 @@ class Bucket:
 
 
 def module_types() -> list[str]:
-    """The resource and data source types of the modules (modules/*/*.tf) and of the roots (root.py's data
-    sources): `aws_x` for a resource, `data.aws_x` for a data source."""
-    found = {f"data.{SECRET_DATA}"}
+    """The resource and data source types of the modules (modules/*/*.tf) and of the roots (the data sources
+    root.py declares: partial secret ARNs, roles named by their name, and the target values no target names):
+    `aws_x` for a resource, `data.aws_x` for a data source."""
+    found = {f"data.{SECRET_DATA}", f"data.{ROLE_DATA}", *(f"data.{source}" for source, _ in targets.DATA.values())}
     for path in sorted(locations.MODULES.glob("*/*.tf")):
         for kind, name in re.findall(r'^(resource|data) "([a-z0-9_]+)"', path.read_text(encoding="utf-8"), re.M):
             found.add(name if kind == "resource" else f"data.{name}")
@@ -99,15 +103,28 @@ def _problem(config: Config, message: str, path: tuple, hint: str) -> Finding:
 
 
 def _subjects(kind: str, config: Config, environment: str, *, plan: bool) -> list[str]:
-    """The OIDC `sub` values of the jobs that assume a pipeline role: GitHub's apply jobs run in the environment's
-    gate (`repo:OWNER/NAME:environment:GATE`), its plan jobs on pull requests (`repo:OWNER/NAME:pull_request`);
-    GitLab's applies on the default branch, its plans on any branch of the project (merge request pipelines)."""
+    """The OIDC `sub` values of the jobs that assume a pipeline role (the jobs `ecsform ci` writes).
+
+    GitHub (docs.github.com, "OpenID Connect reference": a job that names an environment has
+    `repo:OWNER/NAME:environment:NAME`; a pull request's, `repo:OWNER/NAME:pull_request`; any other job,
+    `repo:OWNER/NAME:ref:refs/heads/BRANCH`): the plan identity serves pull requests' plans; the apply identity the
+    apply jobs behind the environment's gate (they deploy and prune too) and the default branch's plan jobs (pushes,
+    dispatches and re-plans run on it without an environment), whose plans are the ones applied, made with the
+    deploy roles. The record job and the others assume no role.
+
+    GitLab (docs.gitlab.com, "OpenID Connect (OIDC) Authentication Using ID Tokens": `project_path:GROUP/PROJECT:
+    ref_type:branch:ref:BRANCH`, the environment is no part of it): the apply identity serves every job of a
+    pipeline on the default branch (its plans and its applies, which GitLab's protected environment gates), the plan
+    identity merge request pipelines (any branch of the project)."""
     settings = ci.settings(config)
     repo = settings.repository or ""
     if kind == "github":
         if plan:
             return [f"repo:{repo}:pull_request"]
-        return [f"repo:{repo}:environment:{ci.github_gate(settings, environment)}"]
+        return [
+            f"repo:{repo}:environment:{ci.github_gate(settings, environment)}",
+            f"repo:{repo}:ref:refs/heads/{settings.default_branch}",
+        ]
     if plan:
         return [f"project_path:{repo}:ref_type:branch:ref:*"]
     return [f"project_path:{repo}:ref_type:branch:ref:{settings.default_branch}"]
@@ -240,6 +257,20 @@ def model(config: Config, kind: str) -> tuple[dict[str, Role], list[Bucket], dic
                 identity.assumes.add(state.arn)
             elif (bucket_name, prefix) not in identity.state:
                 identity.state.append((bucket_name, prefix))
+    shared = sorted(arn for arn, r in roles.items() if {"ci-apply", "ci-plan"} <= set(r.kind.split("+")))
+    if shared:  # pull requests run the workflow they bring: their role must never reach a deploy role
+        raise EcsformError(
+            [
+                _problem(
+                    config,
+                    f"{shared[0]} would serve both pull requests' plans and the default branch's applies: a pull "
+                    "request, which runs the workflow it brings, could then assume the deploy roles",
+                    ("ci",) if config.model.ci is not None else (),
+                    "give pull requests a role of their own: ci.planRoleArn (and ci.environments.E.planRoleArn "
+                    "where an environment names its own roleArn)",
+                )
+            ]
+        )
     for r in roles.values():
         accounts.setdefault(r.account, settings.region or config.model.defaults.region or "us-east-1")
     return dict(sorted(roles.items())), sorted(buckets.values(), key=lambda b: b.name), dict(sorted(accounts.items()))

@@ -10,12 +10,17 @@ local modules they call): an overlay change touches only the environments whose 
 ecsform.yaml change only the roots whose output changed, and a module change every root that calls it.
 
 Two ways, the same answer:
-- only specs differ (the usual pull request: same ecsform.yaml, same module folders): a spec with the same bytes
-  gives the same roots on both sides, so only the specs that differ are synthesized, on both sides; every spec of
+- only specs and deployed images differ (the usual pull request: same ecsform.yaml, same module folders): a spec
+  with the same bytes and the same images files gives the same roots on both sides, so only the specs that differ,
+  and those whose roots' images files differ (generators/images.py), are synthesized, on both sides; every spec of
   the working tree is still validated (in parallel, as `validate` does) for its errors.
 - otherwise every spec is synthesized on both sides, REF's in a forked process while this one does the working
   tree's.
 
+REF may be broken (the pull request that fixes a broken main, or an ecsform upgrade that adds a rule REF does not
+pass): a spec that does not validate in REF is left out of REF's side, so its roots count as changed, each with a
+CHANGED-BASE warning naming REF's first error; when REF fails as a whole (its ecsform.yaml, an images file), every
+root counts as changed. Only errors in the working tree fail the command.
 """
 
 from __future__ import annotations
@@ -27,12 +32,13 @@ import os
 import subprocess
 import tarfile
 import tempfile
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any, Iterator
 
 from . import config as project_config
-from . import locations, pipeline, validation
+from . import images, locations, pipeline, validation
+from . import plan as planner
 from .errors import EcsformError, Finding, Severity, errors_in, sorted_findings
 from .options import Options, module_source_from
 
@@ -51,6 +57,17 @@ class Root:
 class Result:
     changed: list[Root]
     removed: list[Root]
+    warnings: list[Finding] = field(default_factory=list)  # CHANGED-BASE: REF's errors, which make roots changed
+
+
+@dataclass
+class _Base:
+    """REF's side: the roots it synthesized, the errors of the specs left out of it (their roots count as
+    changed), and `whole` when REF could not be synthesized at all (every root counts as changed)."""
+
+    roots: dict[str, Root]
+    broken: list[Finding] = field(default_factory=list)
+    whole: bool = False
 
 
 def _git(args: list[str], cwd: str, what: str) -> bytes:
@@ -178,31 +195,80 @@ class _Tree:
             return project_config.load(path, config if config is not None else locations.display_path(path))
 
 
-def _old_roots(
-    old: _Tree, paths: list[str], out: str, options: Options, config: str | None, no_config: bool
-) -> dict[str, Root] | list[Finding]:
-    """REF's roots of the specs `paths` (those REF has), or the findings that stop them."""
+# how many times REF's side is synthesized again without the specs that stopped it (a spec left out can only
+# remove findings about the specs it clashed with: two rounds settle every case but a pathological one)
+_BASE_ROUNDS = 3
+
+
+def _old_roots(old: _Tree, paths: list[str], out: str, options: Options, config: str | None, no_config: bool) -> _Base:
+    """REF's roots of the specs `paths` (those REF has). A spec with an error in REF is left out (its error kept);
+    when REF fails in anything but its specs (its ecsform.yaml, an images file), `whole` says so."""
     try:
         found = old.config(config, no_config)
         with old.entered():
             existing = [p for p in map(old.mapped, paths) if Path(p).exists()]
-            if not existing:
-                return {}
-            try:
-                return roots(existing, old.mapped(out), replace(options, config=found))
-            except EcsformError as exc:
-                if {f.rule for f in exc.findings} == {"SPEC-NONE"}:
-                    return {}
-                raise
+            files, _ = validation.collect(existing)
+            remaining = {locations.display_path(f): str(f) for f in files}
+            broken: list[Finding] = []
+            for _ in range(_BASE_ROUNDS):
+                if not remaining:
+                    return _Base({}, broken)
+                try:
+                    return _Base(
+                        roots(list(remaining.values()), old.mapped(out), replace(options, config=found)), broken
+                    )
+                except EcsformError as exc:
+                    errors = errors_in(exc.findings)
+                    stopped = {f.file for f in errors}
+                    if not errors or not stopped <= set(remaining):
+                        return _Base({}, broken + (errors or exc.findings), whole=True)
+                    broken += errors
+                    remaining = {d: f for d, f in remaining.items() if d not in stopped}
+            return _Base({}, broken, whole=True)
     except EcsformError as exc:
-        return exc.findings
+        return _Base({}, errors_in(exc.findings) or exc.findings, whole=True)
 
 
 _job: tuple[Any, ...] = ()
 
 
-def _run_old() -> dict[str, Root] | list[Finding]:
+def _run_old() -> _Base:
     return _old_roots(*_job)
+
+
+def _base_warnings(base: _Base, since: str) -> list[Finding]:
+    """One CHANGED-BASE warning per file of REF with errors, at its first error, naming it."""
+    by_file: dict[str, list[Finding]] = {}
+    for f in sorted_findings(base.broken):
+        by_file.setdefault(f.file or "", []).append(f)
+    out = []
+    for file, found in by_file.items():
+        first = found[0]
+        more = f", and {len(found) - 1} more error{'s' if len(found) > 2 else ''}" if len(found) > 1 else ""
+        where = "every root counts as changed" if base.whole else "its roots count as changed"
+        out.append(
+            Finding(
+                "CHANGED-BASE",
+                Severity.WARNING,
+                f"{since} does not validate here ({first.rule}: {first.message}{more}): {where}",
+                first.path,
+                f"the working tree is compared with what {since} would be if it were valid: fix it on {since}'s "
+                "branch, or let this change fix it",
+                f"{since}:{file}",
+                first.line,
+                first.col,
+                first.environment,
+                first.at_key,
+            )
+        )
+    return out
+
+
+def _bytes(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
 
 
 def _digest(folder: Path) -> bytes:
@@ -211,7 +277,8 @@ def _digest(folder: Path) -> bytes:
 
 def _same_inputs(old: _Tree, options: Options, config: str | None, no_config: bool) -> bool:
     """True when REF and the working tree differ in their specs at most: the same ecsform.yaml (at the same place)
-    and the same module folders. Then a spec whose bytes are the same in both gives the same roots in both."""
+    and its lock file (ecsform.lock.hcl, which synth copies into every root), and the same module folders. Then a
+    spec whose bytes are the same in both gives the same roots in both."""
     new = options.config
     new_path = Path(os.path.abspath(new.file)) if new is not None else None
     old_path = old.config_path(config, no_config)
@@ -220,6 +287,8 @@ def _same_inputs(old: _Tree, options: Options, config: str | None, no_config: bo
     folders = {locations.MODULES}
     if new is not None and new_path is not None and old_path is not None:
         if old.mapped(new_path) != str(old_path) or new_path.read_bytes() != old_path.read_bytes():
+            return False
+        if _bytes(new.lock_path) != _bytes(old_path.parent / new.lock_path.name):
             return False
         for environment in [None, *new.environments]:
             source = new.module_source(environment)
@@ -240,27 +309,43 @@ def _spec_bytes(paths: list[str]) -> dict[str, bytes]:
 
 def _by_spec(
     old: _Tree, paths: list[str], out: str, options: Options, config: str | None, no_config: bool, since: str
-) -> tuple[dict[str, Root], dict[str, Root]]:
+) -> tuple[_Base, dict[str, Root]]:
     """Only the specs that differ are synthesized, on both sides; every spec of the working tree is validated
     (in parallel, as validate does), so its errors are reported as validate reports them."""
     new_specs = _spec_bytes(paths)
     with old.entered():
         old_specs = _spec_bytes([p for p in map(old.mapped, paths) if Path(p).exists()])
     differ = sorted(d for d in set(new_specs) | set(old_specs) if new_specs.get(d) != old_specs.get(d))
+    deployed = _images_differ(old, options, config, no_config)
+    if deployed:  # a deploy (an images file) changes the roots of a spec whose bytes are the same
+        variants, _ = validation.load(paths, options.env)
+        producing = {planner.root_path(v): v.file for v in variants if v.family}
+        differ = sorted(set(differ) | {producing[r] for r in deployed if producing.get(r) in old_specs})
     findings = validation.validate_findings(paths, options)
     if errors_in(findings):
         raise EcsformError(findings)
     theirs = [d for d in differ if d in old_specs]
-    before = _old_roots(old, theirs, out, options, config, no_config) if theirs else {}
-    if isinstance(before, list):
-        raise EcsformError(sorted_findings([replace(f, file=f"{since}:{f.file}") for f in before]))
+    before = _old_roots(old, theirs, out, options, config, no_config) if theirs else _Base({})
+    if before.whole:  # every root counts as changed: all of the working tree's
+        return before, roots(paths, out, options)
     ours = [d for d in differ if d in new_specs]
     return before, roots(ours, out, options) if ours else {}
 
 
+def _images_differ(old: _Tree, options: Options, config: str | None, no_config: bool) -> set[str]:
+    """The roots whose images file (generators/images.py) differs between REF and the working tree."""
+    ours = {root: path.read_bytes() for root, path in images.files(options.config)} if options.config else {}
+    theirs: dict[str, bytes] = {}
+    old_config = old.config(config, no_config)
+    if old_config is not None:
+        with old.entered():
+            theirs = {root: path.read_bytes() for root, path in images.files(old_config)}
+    return {root for root in set(ours) | set(theirs) if ours.get(root) != theirs.get(root)}
+
+
 def _everything(
     old: _Tree, paths: list[str], out: str, options: Options, config: str | None, no_config: bool, since: str
-) -> tuple[dict[str, Root], dict[str, Root]]:
+) -> tuple[_Base, dict[str, Root]]:
     """Every spec synthesized on both sides: REF's in a forked process while this one does the working tree's."""
     global _job
     _job = (old, paths, out, options, config, no_config)
@@ -282,12 +367,8 @@ def _everything(
                 new, new_findings = {}, exc.findings
     finally:
         _job = ()
-    problems = list(new_findings)
-    if isinstance(before, list):
-        problems += [replace(f, file=f"{since}:{f.file}") for f in before]
-    if problems:
-        raise EcsformError(sorted_findings(problems))
-    assert isinstance(before, dict)
+    if new_findings:  # only the working tree's errors stop the command
+        raise EcsformError(sorted_findings(new_findings))
     return before, new
 
 
@@ -300,7 +381,7 @@ def changed(
     no_config: bool = False,
 ) -> Result:
     """Compare the roots of the working tree with those of the git revision `since`. Raises EcsformError with the
-    findings of either side (REF's named `REF:FILE`)."""
+    working tree's errors; REF's errors are CHANGED-BASE warnings (named `REF:FILE`) and make roots changed."""
     cwd = os.getcwd()
     top = Path(_git(["rev-parse", "--show-toplevel"], cwd, "not a git repository").decode().strip())
     sha = (
@@ -333,9 +414,11 @@ def changed(
         old = _Tree(tree, top)
         compare = _by_spec if _same_inputs(old, options, config, no_config) else _everything
         before, new = compare(old, paths, out, options, config, no_config, since)
+    old_roots = before.roots
     return Result(
-        [r for path, r in sorted(new.items()) if path not in before or before[path].hash != r.hash],
-        [r for path, r in sorted(before.items()) if path not in new],
+        [r for path, r in sorted(new.items()) if path not in old_roots or old_roots[path].hash != r.hash],
+        [r for path, r in sorted(old_roots.items()) if path not in new],
+        _base_warnings(before, since),
     )
 
 

@@ -12,7 +12,8 @@ defaults:                     # every root, unless its environment says otherwis
                               # git::https://...//modules?ref=v1.2.0 (default: the copy synth writes into OUT/modules)
 environments:                 # deploy targets: each overlay of a spec names one of them
   dev:  {accountId: "111111111111", roleArn: arn:aws:iam::111111111111:role/deploy}
-  prod: {accountId: "222222222222", region: eu-west-1, roleArn: arn:aws:iam::222222222222:role/deploy}
+  prod: {accountId: "222222222222", region: eu-west-1, roleArn: arn:aws:iam::222222222222:role/deploy,
+         deploy: {cluster: apps-prod, services: ["{family}"]}}   # what `ecsform deploy` and `run` act on
 backend:                      # exactly one of: local, s3
   s3:
     bucket: acme-tfstate      # placeholders: {accountId} {region} {environment} {family} {root}
@@ -25,10 +26,14 @@ backend:                      # exactly one of: local, s3
     roleArn: null             # assumed for the state bucket
     partial: false            # true: `backend "s3" {}`, the pipeline passes -backend-config
 policy: {...}                 # kept as written (located) for the policy model
+images: {folder: images}      # the deployed images: <folder>/<root>.yaml beside this file (generators/images.py)
 ci:                           # `ecsform ci github|gitlab|atlantis` (generators/ci.py)
   roleArn: arn:aws:iam::123456789012:role/ecsform-ci   # the role a pipeline assumes through OIDC
-  environments:               # per ecsform environment (`default`: roots without one)
+  environments:               # per ecsform environment (`default`: roots without one; its gate must be named)
+    default: {githubEnvironment: shared, gitlabEnvironment: shared}
     prod: {roleArn: ..., planRoleArn: ..., githubEnvironment: production, gitlabEnvironment: production}
+  promotion: [dev, prod]      # prod's apply of a root waits for dev's (default: the order of environments)
+  maxJobs: 20                 # more roots than this: several per job
   terraformVersion: 1.11.4
   repository: acme/platform   # whose pipelines the roles `ecsform bootstrap` creates trust (OIDC)
 terraform:                    # the provider every root requires (generators/providers.py)
@@ -50,8 +55,8 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Iterable
+from pathlib import Path, PurePosixPath
+from typing import Any, Iterable, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic.alias_generators import to_camel
@@ -59,9 +64,10 @@ from pydantic.alias_generators import to_camel
 from . import arns, providers
 from .errors import EcsformError, Finding, Severity, errors_in, sorted_findings
 from .locations import display_path
+from .spec.extensions import Deploy, deploy_checks
 from .spec.fields import known_keys
 from .spec.loader import Node, SourceMap, load_file, plain
-from .target import Backend, Target
+from .target import DEFAULT_ENVIRONMENT, Backend, Target
 from .text import did_you_mean, suggest
 
 FILE_NAME = "ecsform.yaml"
@@ -69,7 +75,6 @@ PLACEHOLDERS = ("accountId", "region", "environment", "family", "root")
 # Roots an ecsform.yaml targets are deployed by pipelines: keep the replaced revision ACTIVE for a rollback
 # (README: "Deploys that can roll back").
 DEFAULT_SKIP_DESTROY = True
-DEFAULT_ENVIRONMENT = "default"  # what {environment} stands for in a root that has no environment
 SCHEMA_ID = "https://ecsform.dev/schemas/config.schema.json"
 
 E = Severity.ERROR
@@ -99,8 +104,8 @@ class Settings(_Model):
     )
     region: str | None = Field(
         None,
-        description="The provider's region (wins over x-ecsform.region and the "
-        "region derived from the spec; --region wins over it).",
+        description="The provider's region: an environment's wins over x-ecsform.region and the region the "
+        "spec's values name, which win over the defaults' (--region wins over all).",
         json_schema_extra={"pattern": _REGION},
     )
     role_arn: str | None = Field(
@@ -129,6 +134,12 @@ class Settings(_Model):
         description="Keep the replaced revision ACTIVE when a deploy registers "
         "a new one (the task definition's skip_destroy), so a failed deployment has a "
         "revision to roll back to (default: true); x-ecsform.skipDestroy wins over it.",
+    )
+    deploy: Deploy | None = Field(
+        None,
+        description="What `ecsform deploy` and `ecsform run` act on: cluster, services, RunTask's network and "
+        "launch type (an environment's fields win over the defaults', a spec's x-ecsform.deploy over both); "
+        "cluster and services may hold the placeholders {family} {environment} {root} {accountId} {region}.",
     )
 
 
@@ -245,6 +256,32 @@ class CiConfig(_Model):
     gitlab_url: str = Field(
         "https://gitlab.com", description="The GitLab instance that issues the pipeline's OIDC tokens (bootstrap)."
     )
+    image_deploys: Literal["commit", "pull-request"] = Field(
+        "commit",
+        description="How the workflow records an image another repository's CI sends (workflow_dispatch, "
+        "repository_dispatch, GitLab trigger variables): commit it to the default branch and apply it, or open a "
+        "pull request with it.",
+    )
+    prune_keep: int | None = Field(
+        None,
+        ge=1,
+        description="After a deploy, deregister the root's ACTIVE revisions but the newest N and those a service "
+        "runs (`ecsform revisions prune --keep N`); off by default.",
+    )
+    max_jobs: int = Field(
+        20,
+        ge=1,
+        le=256,
+        description="The most jobs a change plans in (and applies in, per environment): when it touches more roots, "
+        "each job plans several, one environment per job (GitHub runs at most 256 jobs per matrix; 20 is as many as "
+        "GitHub's free plan runs at once).",
+    )
+    promotion: list[str] | None = Field(
+        None,
+        description="The order in which a change reaches the environments: a root's apply waits for the same "
+        "change's apply and deploy in the environments before its own (default: the order of `environments`; [] "
+        "applies them all at once). Environments not listed, and roots without one, wait for none.",
+    )
 
     @field_validator("environments", mode="before")
     @classmethod
@@ -271,6 +308,12 @@ class TerraformConfig(_Model):
     )
 
 
+class ImagesConfig(_Model):
+    """The deployed images: one committed file per root, `<folder>/<root>.yaml` (generators/images.py)."""
+
+    folder: str = Field("images", description="The folder of the images files, relative to ecsform.yaml.")
+
+
 class ProjectConfig(_Model):
     """Top level of ecsform.yaml."""
 
@@ -290,6 +333,10 @@ class ProjectConfig(_Model):
     terraform: TerraformConfig = Field(
         default_factory=TerraformConfig,
         description="The hashicorp/aws version the roots require and the platforms its lock file covers.",
+    )
+    images: ImagesConfig = Field(
+        default_factory=ImagesConfig,
+        description="The deployed images (`ecsform image set`): files synth applies over the specs' images.",
     )
 
     @field_validator("environments", mode="before")
@@ -417,17 +464,70 @@ class Config:
             )
         ]
 
+    # --- deploy bindings ---------------------------------------------------------------------------------
+    def binding(
+        self,
+        environment: str | None,
+        spec: Deploy | None,
+        *,
+        family: str,
+        root: str,
+        region: str | None,
+        account: str | None = None,
+    ) -> Deploy:
+        """What `ecsform deploy` and `ecsform run` act on for one root: the defaults' deploy block, its
+        environment's over it, the spec's x-ecsform.deploy over both (field by field), with the placeholders of
+        cluster and services filled in ({accountId}: the target's, else `account`, the session's). An empty Deploy
+        when nothing binds the root."""
+        declared = environment if environment in self.model.environments else None
+        env = self.model.environments.get(declared) if declared else None
+        values = {
+            "accountId": self.target(environment).account_id or account or "",
+            "region": region or "",
+            "environment": environment or DEFAULT_ENVIRONMENT,
+            "family": family,
+            "root": root,
+        }
+        fields: dict[str, Any] = {}
+
+        def over(layer: Deploy | None) -> None:
+            if layer is None:
+                return
+            for key in layer.model_fields_set:
+                fields[key] = getattr(layer, key)
+                exclusive = {"launch_type": "capacity_provider_strategy", "capacity_provider_strategy": "launch_type"}
+                if key in exclusive and fields[key] is not None:  # a layer's choice replaces the other one
+                    fields.pop(exclusive[key], None)
+
+        over(self.model.defaults.deploy)
+        over(env.deploy if env is not None else None)
+        if fields.get("cluster") is not None:
+            fields["cluster"] = _PLACEHOLDER.sub(lambda m: values[m.group(1)], fields["cluster"])
+        if fields.get("services") is not None:
+            fields["services"] = [_PLACEHOLDER.sub(lambda m: values[m.group(1)], v) for v in fields["services"]]
+        over(spec)
+        return Deploy.model_construct(_fields_set=set(fields), **fields)
+
     # --- state -------------------------------------------------------------------------------------------
     def backend(
-        self, *, root: str, family: str, environment: str | None, target: Target | None, region: str | None
+        self,
+        *,
+        root: str,
+        family: str,
+        environment: str | None,
+        target: Target | None,
+        region: str | None,
+        accounts: list[str] | None = None,
     ) -> tuple[Backend, list[Finding]]:
-        """The resolved backend of one root (placeholders filled in), and what is wrong with it."""
+        """The resolved backend of one root (placeholders filled in), and what is wrong with it. {accountId} is the
+        target's account, else the one account the spec's roles and secrets name (`accounts`)."""
         chosen = self.model.backend
         if chosen is None or chosen.s3 is None:
             return Backend("local"), []
         s3 = chosen.s3
+        implied = accounts[0] if accounts and len(accounts) == 1 else None
         values = {
-            "accountId": target.account_id if target else None,
+            "accountId": target.account_id if target and target.account_id else implied,
             "region": region,
             "environment": environment or DEFAULT_ENVIRONMENT,
             "family": family,
@@ -443,14 +543,19 @@ class Config:
             path = ("backend", "s3", to_camel(name))
             missing = [p for p in _names(text) if values.get(p) is None]
             if missing:
-                why = {"accountId": "its target has no accountId", "region": "it has no region"}
+                why = {
+                    "accountId": "its target has no accountId, and the spec's roles and secrets name "
+                    + (f"several accounts ({', '.join(accounts or [])})" if accounts else "none"),
+                    "region": "it has no region",
+                }
+                where = f"environments.{environment}" if environment in self.model.environments else "defaults"
                 findings.append(
                     self.finding(
                         "CONFIG-PLACEHOLDER",
                         E,
                         f"root {root}: {{{missing[0]}}} has no value ({why.get(missing[0], 'unset')})",
                         path,
-                        "set it under defaults or the environment, or drop the placeholder",
+                        f"set {missing[0]} under {where} in {self.file}, or drop the placeholder",
                         environment=environment,
                     )
                 )
@@ -522,6 +627,7 @@ def _target(defaults: Settings, env: Settings | None, name: str | None) -> Targe
         dict(sorted(tags.items())),
         DEFAULT_SKIP_DESTROY if skip is None else skip,
         pick("plan_role_arn"),
+        region_is_default=(env is None or env.region is None) and defaults.region is not None,
     )
 
 
@@ -722,6 +828,7 @@ def _checks(model: ProjectConfig) -> list[Finding]:
         out += _backend_checks(model.backend)
     if model.ci is not None:
         out += _ci_checks(model.ci, list(model.environments))
+    out += _images_checks(model.images, model.ci.specs if model.ci else ["specs"])
     out += _terraform_checks(model.terraform)
     return out
 
@@ -763,6 +870,34 @@ def _terraform_checks(terraform: TerraformConfig) -> list[Finding]:
     return out
 
 
+def _images_checks(images: ImagesConfig, specs: list[str]) -> list[Finding]:
+    if not _relative(images.folder):
+        return [
+            Finding(
+                "CONFIG-INVALID",
+                E,
+                f"images.folder {images.folder!r} is not a relative path inside the repository",
+                ("images", "folder"),
+                "for example images",
+            )
+        ]
+    folder = PurePosixPath(os.path.normpath(images.folder))
+    for spec in specs:
+        where = PurePosixPath(os.path.normpath(spec))
+        if folder == where or where in folder.parents or folder in where.parents:
+            return [
+                Finding(
+                    "CONFIG-INVALID",
+                    E,
+                    f"images.folder {images.folder!r} and the specs folder {spec!r} overlap: synth would read "
+                    "images files as specs, or specs as images files",
+                    ("images", "folder"),
+                    "keep them apart, e.g. specs/ and images/ side by side",
+                )
+            ]
+    return []
+
+
 def _section_checks(data: Any) -> list[Finding]:
     """The checks of `_checks` on each section that is well typed, when another one is not (every mistake at once)."""
     if not isinstance(data, dict):
@@ -774,6 +909,7 @@ def _section_checks(data: Any) -> list[Finding]:
     sections.append((("backend",), BackendConfig, data.get("backend")))
     sections.append((("ci",), CiConfig, data.get("ci")))
     sections.append((("terraform",), TerraformConfig, data.get("terraform")))
+    sections.append((("images",), ImagesConfig, data.get("images")))
     out: list[Finding] = []
     parsed_settings: dict[tuple, Settings] = {}
     for path, model, value in sections:
@@ -792,6 +928,8 @@ def _section_checks(data: Any) -> list[Finding]:
             out += _ci_checks(parsed, list(environments) if isinstance(environments, dict) else [])
         elif isinstance(parsed, TerraformConfig):
             out += _terraform_checks(parsed)
+        elif isinstance(parsed, ImagesConfig):
+            out += _images_checks(parsed, [])
         else:
             out += _backend_checks(parsed)
     if ("defaults",) in parsed_settings:
@@ -842,6 +980,22 @@ def _settings_checks(path: tuple, s: Settings) -> list[Finding]:
             out.append(Finding("CONFIG-INVALID", E, problem, path + ("tags", key), at_key=True))
     if s.module_source is not None and not s.module_source.strip():
         out.append(Finding("CONFIG-INVALID", E, "moduleSource is empty", path + ("moduleSource",)))
+    if s.deploy is not None:
+        out += deploy_checks(s.deploy, path + ("deploy",), "CONFIG-INVALID")
+        texts = [(("cluster",), s.deploy.cluster)] + [
+            (("services", i), v) for i, v in enumerate(s.deploy.services or [])
+        ]
+        for where, text in texts:
+            for problem in _placeholder_problems(text or ""):
+                out.append(
+                    Finding(
+                        "CONFIG-PLACEHOLDER",
+                        E,
+                        f"{text!r}: {problem}",
+                        path + ("deploy",) + where,
+                        f"placeholders: {', '.join('{' + p + '}' for p in PLACEHOLDERS)}",
+                    )
+                )
     return out
 
 
@@ -1014,6 +1168,30 @@ def _ci_checks(ci: CiConfig, declared: list[str]) -> list[Finding]:
         ("install",),
         "install is not one shell command",
         "for example pip install ecsform",
+    )
+    seen: set[str] = set()
+    for i, name in enumerate(ci.promotion or []):
+        if name not in declared:
+            close = suggest(name, declared)
+            out.append(
+                Finding(
+                    "CONFIG-ENV-UNDECLARED",
+                    E,
+                    f"ci.promotion names {name!r}, which environments does not declare",
+                    ("ci", "promotion", i),
+                    (f"did you mean {close!r}? " if close else "")
+                    + (f"declared: {', '.join(declared)}" if declared else "declare it under environments"),
+                )
+            )
+        check(name not in seen, ("promotion", i), f"ci.promotion names {name!r} twice", "name each environment once")
+        seen.add(name)
+    environments = len({DEFAULT_ENVIRONMENT, *declared})
+    check(
+        ci.max_jobs >= environments,
+        ("maxJobs",),
+        f"maxJobs {ci.max_jobs} is less than the {environments} environments a change may touch "
+        f"({', '.join(sorted({DEFAULT_ENVIRONMENT, *declared}))}): a job plans the roots of one environment",
+        f"at least {environments}",
     )
     return out
 

@@ -8,14 +8,19 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field, replace
-from typing import Callable, Iterable
+from typing import Any, Callable, Iterable
 
 Path = tuple[str | int, ...]
 
 
 class Severity(str, enum.Enum):
+    """The doctrine (docs/rule-audit.md): an error is what AWS refuses to register or what can never start; a
+    warning is what may fail depending on what ecsform cannot see; a note is what works as written (hardening
+    advice, information): counted in the summary, listed by `ecsform validate --notes`, raised by the policy."""
+
     ERROR = "error"
     WARNING = "warning"
+    NOTE = "note"
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +38,9 @@ class Finding:
     # Why the finding is not shown: an x-ecsform.ignore entry's reason, or the policy's `rules: {ID: off}`.
     # A suppressed finding never fails a run; the summary line counts it.
     suppressed: str | None = None
+    # Structured detail that --format json and sarif carry beside the message (the IAM statements a brought role
+    # needs); not part of a finding's identity.
+    data: Any = field(default=None, compare=False)
 
     def located(self, file: str, line: int, col: int) -> "Finding":
         return replace(self, file=file, line=line, col=col)
@@ -88,26 +96,50 @@ class EcsformError(Exception):
         return f"{errors} error(s)" if errors else "invalid input"
 
     def __str__(self) -> str:
-        return "\n".join(f.format() for f in shown(self.findings)) or self.summary()
+        return "\n".join(f.format() for f in listed(self.findings)) or self.summary()
 
 
 def shown(findings: Iterable[Finding]) -> list[Finding]:
-    """The findings a user sees: all but the suppressed ones."""
+    """The findings a user sees: all but the suppressed ones (notes included: they are counted)."""
     return [f for f in findings if f.suppressed is None]
+
+
+def listed(findings: Iterable[Finding], notes: bool = False) -> list[Finding]:
+    """The findings printed one by one: the shown errors and warnings, and the notes only when asked (--notes)."""
+    return [f for f in shown(findings) if notes or f.severity is not Severity.NOTE]
 
 
 def errors_in(findings: Iterable[Finding]) -> list[Finding]:
     return [f for f in findings if f.severity is Severity.ERROR and f.suppressed is None]
 
 
-def summary_line(findings: Iterable[Finding]) -> str:
-    """ "2 error(s), 1 warning(s)", with ", 3 suppressed" when findings were suppressed."""
+# What the summary line says when notes were counted but not printed: the command that lists them.
+NOTES_COMMAND = "ecsform validate --notes"
+
+
+def counts(findings: Iterable[Finding]) -> dict[str, int]:
+    """errors, warnings and notes shown, and the findings suppressed."""
     findings = list(findings)
     visible = shown(findings)
-    errors = sum(1 for f in visible if f.severity is Severity.ERROR)
-    text = f"{errors} error(s), {len(visible) - errors} warning(s)"
-    suppressed = len(findings) - len(visible)
-    return text + (f", {suppressed} suppressed" if suppressed else "")
+    out = {s.value: 0 for s in Severity}
+    for f in visible:
+        out[f.severity.value] += 1
+    return {
+        "errors": out["error"],
+        "warnings": out["warning"],
+        "notes": out["note"],
+        "suppressed": len(findings) - len(visible),
+    }
+
+
+def summary_line(findings: Iterable[Finding], notes: bool = False) -> str:
+    """ "2 error(s), 1 warning(s)", with ", 3 suppressed" when findings were suppressed, and the notes: counted, and
+    when they were not printed (`notes` false), the command that lists them."""
+    n = counts(findings)
+    text = f"{n['errors']} error(s), {n['warnings']} warning(s)"
+    if n["notes"]:
+        text += f", {n['notes']} note(s)" + ("" if notes else f" not shown ({NOTES_COMMAND} lists them)")
+    return text + (f", {n['suppressed']} suppressed" if n["suppressed"] else "")
 
 
 def sorted_findings(findings: Iterable[Finding]) -> list[Finding]:

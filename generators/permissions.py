@@ -1,8 +1,8 @@
 """The IAM permissions of a root's roles, for reviewers (the root's README.md).
 
 Not a second derivation: the statements come from generators/rules/_brought_roles.py's `brought_role_needs`, the one Python
-derivation of what modules/ecs-task-definition grants (ECS-M4, ECS-H9, ECS-H13, ECS-I11 and ECS-J8 print it for
-roles a spec brings, and `verify` checks brought roles against it). For the roles the module creates, the same
+derivation of what modules/ecs-task-definition grants (ECS-M4's warning carries it for roles a spec brings, `ecsform
+iam` prints it, and `verify` checks brought roles against it). For the roles the module creates, the same
 derivation runs with the role in the target's account (the module's aws_caller_identity), plus what the module
 takes from x-ecsform as given (kmsKeyArns, enableExecuteCommand, taskRole.statements and managedPolicyArns).
 tests/e2e checks the table against the policies the applied roots really hold.
@@ -26,7 +26,11 @@ class Permission:
     actions: tuple[str, ...]
     resources: tuple[str, ...]
     why: str
-    condition: tuple[tuple[str, str, str], ...] = ()
+    condition: tuple[tuple[str, str, tuple[str, ...]], ...] = ()  # (test, key, values)
+    effect: str = "Allow"
+
+
+MANAGED_POLICY = "(managed policy)"  # the action of a Permission that stands for an attached managed policy
 
 
 # why a statement is there: the first action names the field of the spec that asks for it
@@ -77,7 +81,10 @@ def derive(
         if created[ecs_field] and ecs_field == TASK:
             # the module derives EFS permissions for the task role; FireLens outputs it leaves to taskRole.statements
             found = [n for n in found if n.actions[0].startswith("elasticfilesystem:")]
-        out[ecs_field] = [Permission(n.actions, n.resources, _why(n.actions), n.condition) for n in found]
+        out[ecs_field] = [
+            Permission(n.actions, n.resources, _why(n.actions), tuple((t, k, (v,)) for t, k, v in n.condition))
+            for n in found
+        ]
     if created[EXECUTION]:
         keys = list(ext.execution_role.kms_key_arns) + [
             f"the key of managed secret {k} (created by this root)" for k in sorted(ext.secrets)
@@ -112,11 +119,54 @@ def derive(
                     tuple(s.actions),
                     tuple(s.resources),
                     what,
-                    tuple((c.test, c.variable, ", ".join(c.values)) for c in s.conditions),
+                    tuple((c.test, c.variable, tuple(c.values)) for c in s.conditions),
+                    s.effect,
                 )
             )
         for arn in ext.task_role.managed_policy_arns:
-            extra.append(Permission(("(managed policy)",), (arn,), "x-ecsform.taskRole.managedPolicyArns"))
+            extra.append(Permission((MANAGED_POLICY,), (arn,), "x-ecsform.taskRole.managedPolicyArns"))
         if extra:
             out[TASK] = out.get(TASK, []) + extra
     return {k: v for k, v in out.items() if v}
+
+
+def policy_document(perms: list[Permission]) -> dict[str, Any]:
+    """The permissions as an IAM policy document (the managed policies, attached rather than written, left out)."""
+    statements = []
+    for p in perms:
+        if p.actions == (MANAGED_POLICY,):
+            continue
+        statement: dict[str, Any] = {
+            "Effect": p.effect,
+            "Action": list(p.actions) if len(p.actions) > 1 else p.actions[0],
+            "Resource": list(p.resources) if len(p.resources) > 1 else p.resources[0],
+        }
+        if p.condition:
+            condition: dict[str, dict[str, Any]] = {}
+            for test, key, values in p.condition:
+                condition.setdefault(test, {})[key] = list(values) if len(values) > 1 else values[0]
+            statement["Condition"] = condition
+        statements.append(statement)
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def roles(permissions: dict[str, list[Permission]] | None, brought: dict[str, str]) -> list[dict[str, Any]]:
+    """What `ecsform iam` shows for one root: per role field that needs something, the role (its ARN when the spec
+    brings it, else None: the root creates it), whether it is brought, the policy document it must allow (brought) or
+    is given (created), the managed policies attached, and why each statement is there."""
+    out = []
+    for ecs_field in (EXECUTION, TASK):
+        perms = (permissions or {}).get(ecs_field, [])
+        if not perms:
+            continue
+        out.append(
+            {
+                "field": ecs_field,
+                "role": brought.get(ecs_field),
+                "brought": ecs_field in brought,
+                "policy": policy_document(perms),
+                "managedPolicyArns": [r for p in perms if p.actions == (MANAGED_POLICY,) for r in p.resources],
+                "why": [p.why for p in perms if p.actions != (MANAGED_POLICY,)],
+            }
+        )
+    return out

@@ -20,7 +20,7 @@ from .errors import EcsformError, Finding, Severity, sorted_findings
 from .options import Options, module_folder, module_source, vendors
 from .rules import Context
 from .spec import document as specs
-from .validation import build_plans, checked_plans, plan_checked, validate
+from .validation import bound_to, build_plans, checked_plans, plan_checked, validate
 
 if TYPE_CHECKING:
     from .config import Config
@@ -109,15 +109,14 @@ def synth_tree(
                 "spec": p.file,
                 "files": sorted(rendered),
                 **_config_used(options.config, p),
+                **({"images": p.images_file} if p.images_file else {}),
                 "modules": sorted(text for text, _ in local),
                 "hash": root_hash(encoded, local),
                 **_deployment(p),
             }
         )
-    _check_nesting(roots)
     manifest: dict[str, Any] = {"roots": roots}
-    if vendored:
-        _check_vendored(roots)
+    if vendored:  # a root in OUT/modules is ROOT-NESTED (validation)
         manifest["modules"] = []
         for module, content in sorted(vendored.items()):
             path = f"{locations.VENDORED}/{module}"
@@ -147,29 +146,6 @@ def _vendor(folder: Path) -> dict[str, bytes]:
                 )
             ]
         ) from None
-
-
-def _check_vendored(roots: list[dict[str, Any]]) -> None:
-    """A root whose folder would be (or hold) OUT/modules, where synth copies the modules."""
-    clash = sorted(r["path"] for r in roots if r["path"].split("/")[0] == locations.VENDORED)
-    if clash:
-        owner = next(r for r in roots if r["path"] == clash[0])
-        raise EcsformError(
-            [
-                Finding(
-                    "ROOT-NESTED",
-                    Severity.ERROR,
-                    f"root {clash[0]} would sit in {locations.VENDORED}/, where synth copies the modules its roots call",
-                    ("family",),
-                    f"rename the family, or give the modules a folder of their own (`ecsform modules export DIR` "
-                    f"and moduleSource in {'ecsform.yaml'})",
-                    owner["spec"],
-                    1,
-                    1,
-                    owner["environment"],
-                )
-            ]
-        )
 
 
 def write_lock(
@@ -348,7 +324,7 @@ def adopt_command(p: planner.Plan, options: Options) -> str:
 
     from . import config
 
-    args = ["python", "main.py", "synth", p.file, "--adopt"]
+    args = ["ecsform", "synth", p.file, "--adopt"]
     for flag, value in (("--env", p.environment), ("--region", options.region), ("--role-arn", options.role_arn)):
         if value:
             args += [flag, value]
@@ -362,14 +338,16 @@ def adopt_command(p: planner.Plan, options: Options) -> str:
     return " ".join(shlex.quote(a) for a in args)
 
 
-def verify(paths: list[str], options: Options) -> tuple[list[str], list[Finding]]:
+def verify(paths: list[str], options: Options, out: Path = Path("build")) -> tuple[list[str], list[Finding]]:
     """`verify`: every variant checked against its target account. Returns (notes, findings): notes say what was
-    found as the spec says, `FILE:LINE:COL: ok: PATH: message`."""
-    from .aws import session
+    found as the spec says, `FILE:LINE:COL: ok: PATH: message`. What a root's state (its backend's, or
+    `<out>/<root>/terraform.tfstate`) holds is no VERIFY-ADOPT."""
+    from .aws import session, state
     from .aws import verify as live
     from .errors import format_path
 
     sessions = session.Sessions(options.region, "verify")
+    backends = session.Sessions(command="verify")  # the state's region is the backend's, whatever --region says
     notes: list[tuple[tuple, str]] = []
     findings: list[Finding] = []
     for c, p in checked_plans(paths, options):
@@ -379,8 +357,11 @@ def verify(paths: list[str], options: Options) -> tuple[list[str], list[Finding]
         except EcsformError as exc:
             findings += v.locate(exc.findings)
             continue
+        c, p = bound_to(c, p, aws.account, aws.region)  # ${target.*} no target named: the session's account
         ctx = Context(c.task, c.extension, v.environment)
-        result = live.verify(aws, ctx, aws.region, p.managed_secrets, adopt_command(p, options))
+        held = state.held(p, out, backends) if p.managed_secrets or ctx.ext.logs.create else None
+        named = planner.role_names(c.variant.task)
+        result = live.verify(aws, ctx, aws.region, p.managed_secrets, adopt_command(p, options), held, named)
         findings += v.locate(result.findings)
         for note in result.notes:
             line, col = v.smap.locate(note.path)
@@ -415,6 +396,7 @@ def diff(paths: list[str], options: Options, revision: int | None = None) -> tup
         title = f"{p.file}" + (f" [environment {p.environment}]" if p.environment else "")
         try:
             aws = sessions.get(target, p.root)
+            c, p = bound_to(c, p, aws.account, aws.region)  # ${target.*} no target named: the session's account
             if revision is None:
                 ref = ecs.latest_active(aws.client("ecs"), p.family) or ""
                 if not ref:
@@ -478,32 +460,6 @@ def _render(p: planner.Plan, source: Callable[[str], str], engine: str) -> dict[
     else:
         files = hcl.render(p, source)
     return {**files, readme.FILE: readme.render(p, hcl.header(p))}
-
-
-def _check_nesting(roots: list[dict[str, Any]]) -> None:
-    """ROOT-NESTED for the first root (in path order) that another root's folder would hold; linear in the roots."""
-    paths = {r["path"] for r in roots}
-    nested = sorted(
-        (parent, path)
-        for path in paths
-        for parent in ("/".join(path.split("/")[:i]) for i in range(1, path.count("/") + 1))
-        if parent in paths
-    )
-    if nested:
-        a, b = nested[0]
-        owner = next(r for r in roots if r["path"] == b)
-        finding = Finding(
-            "ROOT-NESTED",
-            Severity.ERROR,
-            f"root {b} would sit inside root {a}",
-            ("family",),
-            "give the spec with environments a family of its own",
-            owner["spec"],
-            1,
-            1,
-            owner["environment"],
-        )
-        raise EcsformError([finding])
 
 
 def render(path: str, options: Options | None = None) -> list[planner.Plan]:

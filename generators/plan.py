@@ -7,12 +7,12 @@ The plan is engine-neutral: the HCL engine, the CDK engine and `render` all read
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from . import arns
 from .errors import Finding, Severity
-from .spec import canonical, references
+from .spec import canonical, references, targets
 from .spec.document import Variant
 from .spec.extensions import Extension
 from .spec.policy import DEFAULT as DEFAULT_POLICY
@@ -30,9 +30,11 @@ class Plan:
     register: dict[str, Any]  # canonical RegisterTaskDefinition input (what `render` prints)
     root: str = ""  # folder of the root under the output folder: <family> or <base family>/<environment>
     module_inputs: list[tuple[str, Any]] = field(default_factory=list)  # ordered (variable, value)
-    images: dict[str, str] = field(default_factory=dict)  # container name -> image from the spec
+    images: dict[str, str] = field(default_factory=dict)  # container name -> image: the spec's, or the deployed one
     # partial Secrets Manager ARNs resolved with the aws_secretsmanager_secret data source: ARN -> data name
     secret_lookups: dict[str, str] = field(default_factory=dict)
+    # roles the task names by name, read with the aws_iam_role data source: role name -> data name
+    role_lookups: dict[str, str] = field(default_factory=dict)
     # modules/secrets input (key -> settings), and modules/efs calls (key -> inputs)
     managed_secrets: dict[str, dict[str, Any]] = field(default_factory=dict)
     managed_efs: dict[str, list[tuple[str, Any]]] = field(default_factory=dict)
@@ -47,6 +49,10 @@ class Plan:
     # the hashicorp/aws constraint the root requires: ecsform.yaml's terraform.providerVersion (None: the range the
     # modules are tested with, generators/providers.py)
     provider_version: str | None = None
+    # target values no target names: stand-in -> name. The plan's values hold the stand-ins (the root resolves them
+    # with data sources, generators/root.py); `register` shows them as the spec's ${target.*}
+    unknown: dict[str, str] = field(default_factory=dict)
+    images_file: str | None = None  # the root's deployed images file (generators/images.py), when there is one
 
     @property
     def containers(self) -> list[dict[str, Any]]:
@@ -87,15 +93,118 @@ def _tags(task: dict[str, Any], extension_tags: dict[str, str]) -> dict[str, str
     return dict(sorted(tags.items()))
 
 
+def deploy_target(variant: Variant, override: str | None, target: Target | None) -> Target | None:
+    """The deploy target of a variant with its region settled: --region and an environment's region in
+    ecsform.yaml win over the spec; the spec's own region (x-ecsform.region, else the one region its values name)
+    wins over ecsform.yaml's `defaults` (docs/config.md, "Which value wins")."""
+    if target is None or override or not target.region_is_default:
+        return target
+    own = _own_region(variant)
+    return replace(target, region=own, region_is_default=False) if own else target
+
+
+def _own_region(variant: Variant) -> str | None:
+    """The region the spec itself states: x-ecsform.region, else the one region of the strongest tier its values
+    name: its awslogs-regions, else its secrets' ARNs (None when that tier names several). Not the region of an ECR
+    image: a registry shared across regions is the usual setup, and says nothing of where the task runs."""
+    ext_region = _ext_region(variant)
+    if ext_region:
+        return ext_region
+    logs, secrets, _images = _implied_regions(variant)
+    tier = logs or secrets
+    return tier[0] if len(tier) == 1 else None
+
+
+def _ext_region(variant: Variant) -> str | None:
+    """x-ecsform.region, unless it is a target value (which names the region the root deploys to, not its own)."""
+    value = variant.extension.get("region") if isinstance(variant.extension, dict) else None
+    if not isinstance(value, str) or not value or targets.uses(value) or value in variant.unknown:
+        return None
+    return value
+
+
+def _implied_regions(variant: Variant) -> list[list[str]]:
+    """The regions the variant's values name (arns.implied_regions), without the stand-in of an unknown
+    ${target.region}: that is the region the root deploys to, not one of its own."""
+    return [[r for r in tier if r not in variant.unknown] for tier in arns.implied_regions(variant.task)]
+
+
+ROLE_FIELDS = ("taskRoleArn", "executionRoleArn")
+
+
+def role_names(task: dict[str, Any]) -> dict[str, str]:
+    """The roles a task names by name (AWS takes "the short name or full ARN of the IAM role"): field -> name."""
+    return {f: v for f in ROLE_FIELDS if isinstance(v := task.get(f), str) and arns.ROLE_NAME.match(v)}
+
+
+def bind_targets(
+    variant: Variant, override: str | None, target: Target | None
+) -> tuple[Variant, list[Finding], dict[str, str]]:
+    """The variant with its target values bound (generators/spec/targets.py) for its deploy target and the region
+    its root deploys to; the TARGET-VALUE findings (a name that is no target value, an unknown value where ecsform
+    needs the text when it writes the root: the family, a container's name); and what the checks see for each
+    role the task names by name: the role's ARN in the target's account (the root reads its real ARN, with its
+    path, from the aws_iam_role data source)."""
+    names = role_names(variant.task)
+    if not (names or targets.uses(variant.task) or targets.uses(variant.extension)):
+        return variant, [], {}
+    chosen, _ = _region(variant, override, target)
+    b = targets.binding(target, chosen, variant.environment, [variant.task, variant.extension])
+    problems: list[Finding] = []
+    task = targets.bind(variant.task, b, (), problems)
+    extension = targets.bind(variant.extension, b, ("x-ecsform",), problems)
+    checked_as = {
+        f: targets.bind(f"arn:${{target.partition}}:iam::${{target.accountId}}:role/{n}", b) for f, n in names.items()
+    }
+    unknown = b.unknown
+    base = variant.spec.task.get("family")
+    if variant.spec.environments and base is not None and targets.uses(base.value):
+        problems.append(
+            Finding(
+                "TARGET-VALUE",
+                Severity.ERROR,
+                "the base family of a spec with environments names the roots' folder (<family>/<environment>) and "
+                "each environment's family (<family>-<environment>): it cannot hold a target value",
+                ("family",),
+                "write the family without ${target.*}; an overlay may give its environment a family of its own",
+            )
+        )
+    containers = task.get("containerDefinitions")
+    named = [("family",)] + [
+        ("containerDefinitions", i, "name") for i in range(len(containers) if isinstance(containers, list) else 0)
+    ]
+    for path in named:
+        value: Any = task
+        for part in path:
+            value = value.get(part) if isinstance(value, dict) else value[part] if isinstance(value, list) else None
+        needed = targets.data_sources(value, unknown) if isinstance(value, str) else []
+        if needed:
+            problems.append(
+                Finding(
+                    "TARGET-VALUE",
+                    Severity.ERROR,
+                    f"{targets.shown(value, unknown)!r}: ecsform writes the root with this name, and nothing gives "
+                    f"{', '.join('${target.' + n + '}' for n in needed)} before Terraform runs",
+                    path,
+                    "; ".join(
+                        ["set accountId in ecsform.yaml (defaults or the environment)"] * ("accountId" in needed)
+                        + ["name the region (ecsform.yaml, x-ecsform.region or --region)"]
+                        * bool(set(needed) - {"accountId"})
+                    ),
+                )
+            )
+    return replace(variant, task=task, extension=extension, unknown=unknown), problems, checked_as
+
+
 def _region(variant: Variant, override: str | None, target: Target | None = None) -> tuple[str | None, list[Finding]]:
     if override:
         return override, []
     if target is not None and target.region:
         return target.region, []  # the spec's regions that differ are reported by the TARGET-REGION rule
-    ext_region = variant.extension.get("region") if isinstance(variant.extension, dict) else None
+    ext_region = _ext_region(variant)
     if ext_region:
         return ext_region, []
-    for tier in arns.implied_regions(variant.task):
+    for tier in _implied_regions(variant):
         if len(tier) == 1:
             return tier[0], []
         if len(tier) > 1:
@@ -112,9 +221,9 @@ def _region(variant: Variant, override: str | None, target: Target | None = None
                 )
             ]
     return None, [
-        Finding(
+        Finding(  # a note: the root works as written wherever AWS_REGION is set, and Terraform names it otherwise
             "REGION-UNSET",
-            Severity.WARNING,
+            Severity.NOTE,
             "no region in the spec; the provider will take it from AWS_REGION",
             ("family",),
             "set x-ecsform.region, or pass --region",
@@ -200,7 +309,11 @@ def build(
     plan.managed_efs = {key: _efs_inputs(register["family"], key, fs, tags) for key, fs in ext.efs.items()}
     if creates_execution_role(variant.task, ext):
         plan.secret_lookups, _ = _secret_lookups(variant.task, chosen)
+    plan.role_lookups = _role_lookups(list(role_names(register).values()))
     plan.module_inputs = module_inputs(plan, ext, policy)
+    if variant.unknown:  # what render prints: Terraform fills these in
+        plan.unknown = dict(variant.unknown)
+        plan.register = targets.shown(register, plan.unknown)
     return plan, findings
 
 
@@ -249,6 +362,22 @@ def _log_regions(task: dict[str, Any], region: str | None, ext: Extension) -> li
 SECRETS_MODULE = "secrets"
 TASK_MODULE = "task_definition"
 SECRET_DATA = "aws_secretsmanager_secret"  # the data sources that look up partial secret ARNs (plan.secret_lookups)
+ROLE_DATA = "aws_iam_role"  # the data sources that read the ARN of a role named by its name (plan.role_lookups)
+
+
+def _role_lookups(names: list[str]) -> dict[str, str]:
+    """Role name -> the name of its data source: role_<name> in Terraform's characters (IAM role names are unique
+    regardless of case; two that differ only in +=,.@- get a number)."""
+    out: dict[str, str] = {}
+    taken: set[str] = set()
+    for role in sorted(set(names)):
+        base = "role_" + re.sub(r"[^a-z0-9_]", "_", role.lower())
+        candidate, n = base, 2
+        while candidate in taken:
+            candidate, n = f"{base}_{n}", n + 1
+        taken.add(candidate)
+        out[role] = candidate
+    return out
 
 
 def efs_module(key: str) -> str:
@@ -406,6 +535,9 @@ def module_inputs(plan: Plan, ext: Extension, policy: Policy | None = None) -> l
     for ecs_field, variable, convert in _TASK_INPUTS:
         if ecs_field in register:
             value = register[ecs_field]
+            if ecs_field in ROLE_FIELDS and value in plan.role_lookups:  # by name: the role's ARN, with its path
+                inputs.append((variable, Ref("data", ROLE_DATA, plan.role_lookups[value], "arn")))
+                continue
             inputs.append((variable, resolve(convert(value) if convert else value)))
     if plan.skip_destroy is not None:
         inputs.append(("skip_destroy", plan.skip_destroy))

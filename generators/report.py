@@ -1,15 +1,21 @@
 """Findings as the user asked to see them: `--format text|json|sarif|github`.
 
-- text (the default): one `FILE:LINE:COL: SEVERITY RULE: ...` line per finding and its hint, then the summary line,
-  on standard error, as every ecsform command has printed them. Colour only when standard error is a terminal;
-  `NO_COLOR` (any non-empty value) turns it off, `FORCE_COLOR` (any non-empty value) turns it on elsewhere.
+- text (the default): one `FILE:LINE:COL: SEVERITY RULE: ...` line per error and warning and its hint, then the
+  summary line, on standard error, as every ecsform command has printed them. Notes (hardening advice, information)
+  are counted in the summary line, which names the command that lists them, and printed one by one with `notes`
+  (`ecsform validate --notes`). Colour only when standard error is a terminal; `NO_COLOR` (any non-empty value)
+  turns it off, `FORCE_COLOR` (any non-empty value) turns it on elsewhere.
 - json: one document on standard output, `{"version": 1, "summary": {...}, "findings": [...]}`, the findings
-  sorted by file, environment, line, column, rule and message; suppressed findings are included with their reason.
+  sorted by file, environment, line, column, rule and message; notes and suppressed findings are included (a
+  suppressed one with its reason), and a finding with structured detail carries it (`data`: the IAM statements a
+  brought role needs).
 - sarif: a SARIF 2.1.0 log on standard output for GitHub code scanning (and other SARIF consumers), built with
-  sarif-om: the rules that have results (summary, help, source, default level) and one result per finding, its
-  location relative to the repository root (`uriBaseId` %SRCROOT%); suppressed findings carry `suppressions`.
+  sarif-om: the rules that have results (summary, help, source, default level) and one result per finding (notes
+  at level `note`), its location relative to the repository root (`uriBaseId` %SRCROOT%); suppressed findings carry
+  `suppressions`, and structured detail goes into the result's properties.
 - github: GitHub Actions workflow commands on standard output (`::error file=F,line=L,col=C,title=RULE::MESSAGE`),
-  which the runner turns into annotations on the pull request; suppressed findings are left out.
+  which the runner turns into annotations on the pull request; suppressed findings are left out, and notes too
+  unless they are asked for (`::notice`).
 
 In every format the summary line goes to standard error, so standard output holds only the document.
 """
@@ -24,7 +30,7 @@ from pathlib import Path
 from typing import IO, Any, Iterable
 from urllib.parse import quote
 
-from .errors import Finding, Severity, format_path, shown, sorted_findings, summary_line
+from .errors import Finding, Severity, counts, format_path, listed, sorted_findings, summary_line
 
 
 class Format(str, enum.Enum):
@@ -58,6 +64,7 @@ _STYLES = {
     "where": {"bold": True},
     "error": {"fg": "red", "bold": True},
     "warning": {"fg": "yellow", "bold": True},
+    "note": {"fg": "blue"},
     "rule": {"fg": "cyan"},
     "hint": {"fg": "green"},
 }
@@ -69,12 +76,13 @@ def _style(part: str, text: str) -> str:
     return click.style(text, **_STYLES.get(part, {}))
 
 
-def text(findings: Iterable[Finding], *, color: bool = False) -> str:
-    """What the user sees on a terminal: the shown findings in the order given, then the summary line."""
+def text(findings: Iterable[Finding], *, color: bool = False, notes: bool = False) -> str:
+    """What the user sees on a terminal: the listed findings in the order given (notes only with `notes`), then
+    the summary line."""
     findings = list(findings)
-    lines = [f.format(_style if color else None) for f in shown(findings)]
+    lines = [f.format(_style if color else None) for f in listed(findings, notes)]
     if findings:
-        lines.append(summary_line(findings))
+        lines.append(summary_line(findings, notes))
     return "".join(line + "\n" for line in lines)
 
 
@@ -93,18 +101,13 @@ def finding_json(f: Finding) -> dict[str, Any]:
         "hint": f.hint,
         "environment": f.environment,
         "suppressed": f.suppressed,
+        **({"data": f.data} if f.data is not None else {}),
     }
-
-
-def _counts(findings: list[Finding]) -> dict[str, int]:
-    visible = shown(findings)
-    errors = sum(1 for f in visible if f.severity is Severity.ERROR)
-    return {"errors": errors, "warnings": len(visible) - errors, "suppressed": len(findings) - len(visible)}
 
 
 def json_document(findings: Iterable[Finding]) -> str:
     ordered = sorted_findings(findings)
-    doc = {"version": JSON_VERSION, "summary": _counts(ordered), "findings": [finding_json(f) for f in ordered]}
+    doc = {"version": JSON_VERSION, "summary": counts(ordered), "findings": [finding_json(f) for f in ordered]}
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 
 
@@ -170,29 +173,35 @@ def _plain(obj: Any) -> Any:
 
 
 def _level(severity: Severity) -> str:
-    return "error" if severity is Severity.ERROR else "warning"
+    """SARIF's level (error, warning, note), which is also the name of the GitHub workflow command but for notes."""
+    return severity.value
 
 
-def _rule_descriptor(rule_id: str, catalog: dict[str, tuple[str, str, str]], hints: list[str]) -> Any:
+def _rule_descriptor(rule_id: str, catalog: dict[str, tuple[str, str, str]]) -> Any:
+    """The rule as SARIF describes it: its own summary and source, and its row of the rules reference (helpUri);
+    what to do about one finding is in that result's message (its hint), never in the rule."""
     import sarif_om as sarif
 
+    from . import about
+
     severity, summary, source = catalog.get(rule_id, ("error", rule_id, ""))
+    known = rule_id in catalog
     text_parts = [summary]
     markdown_parts = [summary]
-    if hints:
-        text_parts.append("How to fix: " + " / ".join(hints))
-        markdown_parts.append("**How to fix**\n\n" + "\n".join(f"- {h}" for h in hints))
     if source:
         text_parts.append(f"Source: {source}")
         markdown_parts.append(f"**Source**: {source}")
-    help_uri = source if source.startswith(("https://", "http://")) else None
+    help_uri = about.rule_uri(rule_id) if known else None
+    if help_uri:
+        text_parts.append(f"Rules reference: {help_uri}")
+        markdown_parts.append(f"[Rules reference: {rule_id}]({help_uri})")
     return sarif.ReportingDescriptor(
         id=rule_id,
         short_description=sarif.MultiformatMessageString(text=summary),
         full_description=sarif.MultiformatMessageString(text=summary),
         help=sarif.MultiformatMessageString(text="\n\n".join(text_parts), markdown="\n\n".join(markdown_parts)),
         help_uri=help_uri,
-        default_configuration=sarif.ReportingConfiguration(level="error" if severity == "error" else "warning"),
+        default_configuration=sarif.ReportingConfiguration(level=severity),
     )
 
 
@@ -213,7 +222,7 @@ def _result(f: Finding, index: int, root: Path) -> Any:
             sarif.Location(physical_location=sarif.PhysicalLocation(artifact_location=artifact, region=region))
         ]
     properties = None
-    if f.environment or f.path or f.hint:
+    if f.environment or f.path or f.hint or f.data is not None:
         properties = sarif.PropertyBag()
         if f.environment:
             properties.environment = f.environment
@@ -221,6 +230,8 @@ def _result(f: Finding, index: int, root: Path) -> Any:
             properties.path = format_path(f.path)
         if f.hint:
             properties.hint = f.hint
+        if f.data is not None:
+            properties.data = f.data
     suppressions = (
         [sarif.Suppression(kind="inSource", justification=f.suppressed)] if f.suppressed is not None else None
     )
@@ -246,9 +257,7 @@ def sarif_log(findings: Iterable[Finding], root: Path | None = None) -> dict[str
     catalog = {rid: (sev, summary, source) for rid, sev, summary, source in rules.catalog()}
     ids = sorted({f.rule for f in ordered})
     index = {rid: i for i, rid in enumerate(ids)}
-    descriptors = [
-        _rule_descriptor(rid, catalog, sorted({f.hint for f in ordered if f.rule == rid and f.hint})) for rid in ids
-    ]
+    descriptors = [_rule_descriptor(rid, catalog) for rid in ids]
     driver = sarif.ToolComponent(
         name=about.NAME,
         version=about.version(),
@@ -282,11 +291,12 @@ def _escape_property(value: str) -> str:
     return _escape_data(value).replace(":", "%3A").replace(",", "%2C")
 
 
-def github_commands(findings: Iterable[Finding], root: Path | None = None) -> str:
-    """One `::error` or `::warning` workflow command per shown finding, in sorted order."""
+def github_commands(findings: Iterable[Finding], root: Path | None = None, *, notes: bool = False) -> str:
+    """One `::error` or `::warning` workflow command per listed finding (a `::notice` per note, with `notes`), in
+    sorted order."""
     root = root if root is not None else repository_root()
     lines = []
-    for f in shown(sorted_findings(findings)):
+    for f in listed(sorted_findings(findings), notes):
         props: list[tuple[str, str]] = []
         if _located(f):
             relative = _relative(f, root)
@@ -299,20 +309,29 @@ def github_commands(findings: Iterable[Finding], root: Path | None = None) -> st
         if not _located(f) and f.file:
             message = f"{f.file}: {message}"
         head = ",".join(f"{k}={_escape_property(v)}" for k, v in props)
-        lines.append(f"::{_level(f.severity)} {head}::{_escape_data(message)}")
+        command = "notice" if f.severity is Severity.NOTE else _level(f.severity)
+        lines.append(f"::{command} {head}::{_escape_data(message)}")
     return "".join(line + "\n" for line in lines)
 
 
 # --- the one entry point the CLI calls -----------------------------------------------------------------------
 
 
-def emit(findings: list[Finding], fmt: str, *, stdout: IO[str] | None = None, stderr: IO[str] | None = None) -> None:
+def emit(
+    findings: list[Finding],
+    fmt: str,
+    *,
+    stdout: IO[str] | None = None,
+    stderr: IO[str] | None = None,
+    notes: bool = False,
+) -> None:
     """Print the findings in `fmt`: text on standard error; the json, sarif and github documents on standard
-    output (always, even with no finding: an empty document), and their summary line on standard error."""
+    output (always, even with no finding: an empty document), and their summary line on standard error. Notes are
+    printed one by one in text and github only with `notes`; json and sarif always hold them."""
     out = stdout or sys.stdout
     err = stderr or sys.stderr
     if fmt == "text":
-        err.write(text(findings, color=use_color(err)))
+        err.write(text(findings, color=use_color(err), notes=notes))
         err.flush()
         return
     if fmt == "json":
@@ -320,10 +339,10 @@ def emit(findings: list[Finding], fmt: str, *, stdout: IO[str] | None = None, st
     elif fmt == "sarif":
         out.write(sarif_document(findings))
     elif fmt == "github":
-        out.write(github_commands(findings))
+        out.write(github_commands(findings, notes=notes))
     else:  # the CLI's option only lets the four through
         raise ValueError(f"unknown format {fmt!r}")
     out.flush()
     if findings:
-        err.write(summary_line(findings) + "\n")
+        err.write(summary_line(findings, notes or fmt in ("json", "sarif")) + "\n")
         err.flush()

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+DEFAULT_ENVIRONMENT = "default"  # the environment name of a root that has none ({environment}, ${target.environment})
+
 
 @dataclass(frozen=True)
 class Target:
@@ -20,6 +22,8 @@ class Target:
     tags: dict[str, str] = field(default_factory=dict)  # default_tags of the provider
     skip_destroy: bool | None = None  # keep replaced task definition revisions ACTIVE (None: the module's default)
     plan_role_arn: str | None = None  # the read-only role pull-request plans assume instead (synth --plan-role)
+    # the region is ecsform.yaml's `defaults` (no environment names one): a region the spec states wins over it
+    region_is_default: bool = False
 
     def session_name(self, root: str) -> str:
         """The STS session name that names the root (AWS allows [\\w+=,.@-], at most 64 characters)."""

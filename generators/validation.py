@@ -19,16 +19,16 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import permissions, rules
+from . import arns, images, permissions, rules
 from . import plan as planner
 from .errors import EcsformError, Finding, Severity, errors_in, sorted_findings
-from .locations import display_path
-from .options import Options
+from .locations import VENDORED, display_path
+from .options import Options, vendors
 from .rules import Context, suppressions
 from .rules import run as run_rules
 from .rules.fields import check_task
 from .spec import document as specs
-from .spec import extensions
+from .spec import extensions, placeholders, targets
 from .spec import policy as policies
 from .spec.loader import SPEC_SUFFIXES
 from .target import Backend, Target
@@ -48,6 +48,8 @@ class Checked:
     # each x-ecsform.ignore entry: its place in the file, and its IGNORE-UNMATCHED warning (None when it matched)
     ignores: list[tuple[tuple[int, int], Finding | None]] = field(default_factory=list)
     region: str | None = None  # the region the root's provider uses (None until the plan's checks ran)
+    source: specs.Variant | None = None  # the variant as written, its target values not bound (verify, diff)
+    deployed: images.Deployed | None = None  # the root's images file that was applied (with an ecsform.yaml)
 
 
 def collect(paths: list[str]) -> tuple[list[Path], list[Finding]]:
@@ -102,11 +104,20 @@ def base_policy(options: Options) -> policies.Policy:
 
 
 def check(
-    variant: specs.Variant, base: policies.Policy | None = None, region: str | None = None, target: Target | None = None
+    variant: specs.Variant,
+    base: policies.Policy | None = None,
+    region: str | None = None,
+    target: Target | None = None,
+    *,
+    project: bool = False,
 ) -> Checked:
     """Every finding about one variant deployed to `target`, in one place for validate and synth: the x-ecsform
     block (its policy layer included), the policy's defaults, the field checks, the rules, and (when those leave no
-    error) the checks of what the plan decides; then the policy's rule settings and the spec's suppressions."""
+    error) the checks of what the plan decides; then the policy's rule settings and the spec's suppressions.
+    `project`: an ecsform.yaml keeps the root's deployed images (what a placeholder's hint offers)."""
+    source = variant
+    target = planner.deploy_target(variant, region, target)
+    variant, bound, checked_as = planner.bind_targets(variant, region, target)
     ext, ext_findings = extensions.validate(variant.extension, catalog=rules)
     layer = ext.policy if ext is not None else None
     policy = policies.combine(base, layer) if layer is not None or base is None else base
@@ -114,10 +125,11 @@ def check(
     if task is not variant.task:  # a default-true level wrote values: the variant is what will be registered
         variant = replace(variant, task=task)
     field_findings, task = check_task(variant.task)
+    task = {**task, **checked_as}  # a role named by its name is that role of the target's account (plan: aws_iam_role)
     ctx = Context(
         task, ext, variant.environment, reported=[f.path for f in field_findings], target=target, policy=policy
     )
-    found = variant.locate(field_findings + ext_findings)
+    found = variant.locate(bound + field_findings + ext_findings)
     found += policies.configure(variant.locate(run_rules(ctx)), policy)
     ignores: list[tuple[tuple[int, int], Finding | None]] = []
     if ext is not None and ext.ignore:
@@ -130,7 +142,36 @@ def check(
     if ext is not None and not errors_in(found):  # the plan's checks need a valid task
         chosen, more = planner.checks(variant, ext, region, target)
         found += variant.locate(more)
-    return Checked(variant, found, ext, task, target, policy, ignores, chosen)
+    found = placeholders.collapse(found, variant, project)
+    written = {targets.shown(a, variant.unknown): variant.task[f] for f, a in checked_as.items()}
+    found = [targets.shown_finding(f, variant.unknown, written) for f in found]
+    return Checked(variant, found, ext, task, target, policy, ignores, chosen, source)
+
+
+def check_deployed(
+    variant: specs.Variant,
+    base: policies.Policy | None,
+    region: str | None,
+    target: Target | None,
+    config: "Config",
+    deployed: images.Deployed | None = None,
+) -> Checked:
+    """`check` of a variant with the deployed images of its root applied over the spec's (its images file, or
+    `deployed` when given: what `image set` is about to write). Findings about a deployed image point at its line
+    in the images file."""
+    if deployed is None:
+        try:
+            deployed = images.read(config, planner.root_path(variant))
+        except EcsformError as exc:
+            c = check(variant, base, region, target, project=True)
+            c.findings = c.findings + [replace(f, environment=variant.environment) for f in exc.findings]
+            return c
+    seen = planner.bind_targets(variant, region, planner.deploy_target(variant, region, target))[0]
+    applied, found, replaced = images.apply(variant, deployed, target, seen)
+    c = check(applied, base, region, target, project=True)
+    c.findings = images.relocate(c.findings, deployed, replaced) + found
+    c.deployed = deployed
+    return c
 
 
 def load(paths: list[str], env: str | None = None) -> tuple[list[specs.Variant], list[Finding]]:
@@ -145,6 +186,7 @@ def _load_files(files: list[Path], env: str | None) -> tuple[list[specs.Variant]
     for f in files:
         try:
             spec = specs.read(f, display_path(f))
+            findings.extend(spec.notes)
             variants.extend(specs.variants(spec, env))
         except EcsformError as exc:
             findings.extend(exc.findings)
@@ -160,15 +202,20 @@ def check_text(
 ) -> list[Finding]:
     """Every finding for one spec given as text (YAML or JSON), deployed to `target` (else to ecsform.yaml's
     target in `options`), suppressed ones included; for tests and editors."""
-    from .spec.loader import load_text
-
     options = options or Options(env=env)
     try:
-        spec = specs.split(load_text(text, file), file)
-        variants = specs.variants(spec, options.env)
+        variants, notes = _from_text(text, file, options.env)
     except EcsformError as exc:
         return exc.findings
-    return _validate_variants(variants, [], base_policy(options), options, target)[1]
+    return _validate_variants(variants, notes, base_policy(options), options, target)[1]
+
+
+def _from_text(text: str, file: str, env: str | None) -> tuple[list[specs.Variant], list[Finding]]:
+    """The variants of one spec given as text, and what reading it noticed (describe output, unset values)."""
+    from .spec.loader import load_text
+
+    spec = specs.split(load_text(text, file), file)
+    return specs.variants(spec, env), spec.notes
 
 
 def validate(paths: list[str], options: Options | None = None) -> tuple[list[Checked], list[Finding]]:
@@ -187,7 +234,9 @@ def _validate_variants(
     target: Target | None = None,
 ) -> tuple[list[Checked], list[Finding]]:
     checked, found, declared = _check_variants(variants, base, options.region, options.config, target)
-    return checked, sorted_findings(findings + found + _cross_spec(declared, options.config))
+    return checked, sorted_findings(
+        findings + found + _cross_spec(declared, options.config, options.env) + _in_vendored(declared, options)
+    )
 
 
 def _check_variants(
@@ -197,8 +246,14 @@ def _check_variants(
     config: "Config | None" = None,
     target: Target | None = None,
 ) -> tuple[list[Checked], list[Finding], list[Declared]]:
-    """Check each variant for its deploy target: ecsform.yaml's for its environment, else `target`."""
-    checked = [check(v, base, region, config.target(v.environment) if config else target) for v in variants]
+    """Check each variant for its deploy target: ecsform.yaml's for its environment, else `target`; with an
+    ecsform.yaml, with the deployed images of its root applied (generators/images.py)."""
+    checked = [
+        check_deployed(v, base, region, config.target(v.environment), config)
+        if config
+        else check(v, base, region, target)
+        for v in variants
+    ]
     found = [f for c in checked for f in c.findings] + _unmatched_ignores(checked)
     declared = [d for c in checked if (d := _declared(c))]
     if config is not None:
@@ -212,10 +267,16 @@ def _check_variants(
                     environment=c.variant.environment,
                     target=c.target,
                     region=c.region,
+                    accounts=_spec_accounts(c),
                 )
                 found += more
                 declared[i] = replace(d, state=(planner.root_path(c.variant), c.variant.environment, backend))
     return checked, found, declared
+
+
+def _spec_accounts(c: Checked) -> list[str]:
+    """The accounts the variant's roles and secrets name (not the stand-in of an account Terraform resolves)."""
+    return [a for a in arns.implied_accounts(c.task) if a not in c.variant.unknown]
 
 
 def _unmatched_ignores(checked: list[Checked]) -> list[Finding]:
@@ -264,7 +325,9 @@ def validate_findings(paths: list[str], options: Options | None = None) -> list[
     for found, roots in parts:
         findings.extend(found)
         declared.extend(roots)
-    return sorted_findings(findings + _cross_spec(declared, options.config))
+    return sorted_findings(
+        findings + _cross_spec(declared, options.config, options.env) + _in_vendored(declared, options)
+    )
 
 
 def _jobs() -> int:
@@ -321,8 +384,9 @@ def _declared(c: Checked) -> Declared | None:
     )
 
 
-def _cross_spec(declared: list[Declared], config: "Config | None" = None) -> list[Finding]:
-    """Two roots may not register the same family, nor keep their state in the same place."""
+def _cross_spec(declared: list[Declared], config: "Config | None" = None, env: str | None = None) -> list[Finding]:
+    """Two roots may not register the same family, nor keep their state in the same place; with every spec of the
+    project read (every environment), no images file may name a root none of them produces."""
     seen: dict[str, list[Declared]] = {}
     problems = []
     for d in declared:
@@ -346,9 +410,70 @@ def _cross_spec(declared: list[Declared], config: "Config | None" = None) -> lis
             )
         else:
             problems.append(replace(d.duplicate, message=message))
+    problems += _nested(declared)
     if config is not None:
         problems += config.shared_state(d.state for d in declared if d.state is not None)
+        if env is None and covers_project({d.file for d in declared}, config):
+            problems += images.orphans(config, {d.root for d in declared})
     return problems
+
+
+def _nested(declared: list[Declared]) -> list[Finding]:
+    """ROOT-NESTED at each root whose folder another root's folder would hold (a spec with environments writes
+    <family>/<environment>/, a spec without writes <family>/): linear in the roots, each root's parents looked up."""
+    roots: dict[str, Declared] = {}
+    for d in declared:
+        roots.setdefault(d.root, d)
+    problems = []
+    for d in declared:
+        parts = d.root.split("/")
+        outer = next((roots["/".join(parts[:i])] for i in range(1, len(parts)) if "/".join(parts[:i]) in roots), None)
+        if outer is None:
+            continue
+        problems.append(
+            replace(
+                d.duplicate,
+                rule="ROOT-NESTED",
+                message=f"root {d.root} ({_source(d)}) would sit inside root {outer.root} ({_source(outer)})",
+                hint="give the spec with environments a family of its own",
+            )
+        )
+    return problems
+
+
+def _in_vendored(declared: list[Declared], options: Options) -> list[Finding]:
+    """ROOT-NESTED at each root whose folder would be (or sit in) OUT/modules, where synth copies the modules the
+    roots call when no moduleSource names them (generators/options.py `vendors`)."""
+    if not any(vendors(options, d.environment) for d in declared):
+        return []
+    return [
+        replace(
+            d.duplicate,
+            rule="ROOT-NESTED",
+            message=f"root {d.root} ({_source(d)}) would sit in {VENDORED}/, where synth copies the modules its roots "
+            "call",
+            hint="rename the family, or give the modules a folder of their own (`ecsform modules export DIR` and "
+            "moduleSource in ecsform.yaml)",
+        )
+        for d in declared
+        if d.root.split("/")[0] == VENDORED
+    ]
+
+
+def _source(d: Declared) -> str:
+    return d.file + (f", environment {d.environment}" if d.environment else "")
+
+
+def project_specs(config: "Config") -> list[str]:
+    """The specs of the project an ecsform.yaml holds: its ci.specs (default specs/), relative to it."""
+    return [str(config.folder / s) for s in (config.model.ci.specs if config.model.ci else ["specs"])]
+
+
+def covers_project(spec_files: set[str], config: "Config") -> bool:
+    """True when a run read every spec of the project (then an images file no root of it claims is an orphan;
+    a run over some specs cannot tell)."""
+    files, problems = collect(project_specs(config))
+    return not problems and bool(files) and {display_path(f) for f in files} <= spec_files
 
 
 def _apart(a: Declared, b: Declared) -> bool:
@@ -359,8 +484,10 @@ def _apart(a: Declared, b: Declared) -> bool:
 
 
 def failing(findings: list[Finding], strict: bool) -> bool:
-    """True when a run stops: an error, or with --strict any finding (suppressed ones never count)."""
-    return bool(errors_in(findings)) or (strict and any(f.suppressed is None for f in findings))
+    """True when a run stops: an error, or with --strict any warning (suppressed findings and notes never count)."""
+    return bool(errors_in(findings)) or (
+        strict and any(f.suppressed is None and f.severity is not Severity.NOTE for f in findings)
+    )
 
 
 def build_plans(paths: list[str], options: Options) -> tuple[list[planner.Plan], list[Finding]]:
@@ -371,14 +498,12 @@ def build_plans(paths: list[str], options: Options) -> tuple[list[planner.Plan],
 
 def build_plans_from_text(text: str, file: str, options: Options) -> tuple[list[planner.Plan], list[Finding]]:
     """`build_plans` for one spec given as text (YAML or JSON), e.g. a spec mapping a CDK app builds in code."""
-    from .spec.loader import load_text
-
     base = base_policy(options)
     try:
-        variants = specs.variants(specs.split(load_text(text, file), file), options.env)
+        variants, notes = _from_text(text, file, options.env)
     except EcsformError as exc:
         raise EcsformError(sorted_findings(exc.findings)) from None
-    checked, findings = _validate_variants(variants, [], base, options)
+    checked, findings = _validate_variants(variants, notes, base, options)
     return plan_checked(checked, findings, options)
 
 
@@ -393,16 +518,41 @@ def plan_checked(
         for c in checked
     ]
     for c, p in zip(checked, plans):  # the roles' permissions, for each root's README.md
-        p.permissions = permissions.derive(c.task, c.extension, c.variant.environment, c.target)
+        derived = permissions.derive(c.task, c.extension, c.variant.environment, c.target)
+        p.permissions = {
+            role: [replace(n, resources=targets.shown(n.resources, p.unknown)) for n in found]
+            for role, found in derived.items()
+        }
+        if c.deployed is not None and c.deployed.exists:
+            p.images_file = c.deployed.file
     if options.config is not None:  # validate reported the backends' problems (CONFIG-PLACEHOLDER, -STATE-SHARED)
-        for p in plans:
+        for c, p in zip(checked, plans):
             p.backend = options.config.backend(
-                root=p.root, family=p.family, environment=p.environment, target=p.target, region=p.region
+                root=p.root,
+                family=p.family,
+                environment=p.environment,
+                target=p.target,
+                region=p.region,
+                accounts=_spec_accounts(c),
             )[0]
             p.provider_version = options.config.provider_version
             if options.plan_role and p.target is not None and p.target.plan_role_arn:
                 p.target = replace(p.target, role_arn=p.target.plan_role_arn)  # a pull request's read-only plan
     return plans, findings
+
+
+def bound_to(c: Checked, p: planner.Plan, account: str, region: str) -> tuple[Checked, planner.Plan]:
+    """A checked variant and its plan with the target values no target named (Terraform's to resolve: the plan's
+    `unknown`) bound to the account and region a session reached, as the applied root has them (verify, diff)."""
+    if not p.unknown or c.source is None:
+        return c, p
+    target = replace(c.target or Target(environment=c.variant.environment), account_id=account, region=region)
+    bound = check(c.source, c.policy, region, target)  # the source holds the deployed images (check_deployed)
+    bound.deployed = c.deployed
+    plan = planner.build(bound.variant, bound.extension, region=region, target=bound.target, policy=bound.policy)[0]
+    return bound, replace(
+        plan, target=p.target, backend=p.backend, permissions=p.permissions, images_file=p.images_file
+    )
 
 
 def checked_plans(paths: list[str], options: Options) -> list[tuple[Checked, planner.Plan]]:

@@ -181,6 +181,12 @@ def expected(
         ("executionRoleArn", execution_role_managed, ext.execution_role, "exec"),
         ("taskRoleArn", task_role_managed, ext.task_role, "task"),
     ):
+        named = out.get(field_name)
+        if isinstance(named, str) and named in plan.role_lookups:  # by name: the root registers the role's ARN
+            out[field_name] = Match(
+                r"arn:aws[a-z-]*:iam::\d{12}:role/(?:[\x21-\x7e]+/)?" + re.escape(named), f"(the ARN of role {named})"
+            )
+            continue
         if field_name in out or not managed:
             continue
         prefix = f"{role.name_prefix or plan.family[:32]}-{kind}-"

@@ -1,4 +1,4 @@
-"""Existing task definitions back into specs (`python main.py import`), without losing a field.
+"""Existing task definitions back into specs (`ecsform import`), without losing a field.
 
     doc    = read_source(file) | fetch_from_aws(ref)    # describe-task-definition output or register input
     task   = extract(doc)                               # read-only fields dropped, nulls and empties dropped,
@@ -25,23 +25,22 @@ import functools
 import json
 import re
 import sys
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Callable, Iterable
 
 from ..errors import EcsformError, Finding, Path, Severity
 from ..rules.fields import check_structure
 from ..spec import document as specs
+from ..spec import ecosystem, placeholders
 from ..spec.canonical import SORTED_BY_NAME
-from ..spec.ecs_model import Shape, input_shape, shape
-from ..spec.loader import MAX_BYTES, Node, SourceMap, _resolve_plain, load_text, plain
+from ..spec.ecosystem import WRAPPER_EXTRA, WRAPPER_KEY, read_only_fields
+from ..spec.ecs_model import Shape, input_shape
+from ..spec.loader import MAX_BYTES, Node, SourceMap, _resolve_plain, from_plain, load_text, plain
 from ..spec.overlay import NAME_KEYED
 from ..spec.shorthands import task_size
 
 E = Severity.ERROR
-
-# Keys of the describe-task-definition / register-task-definition response beside `taskDefinition`.
-WRAPPER_KEY = "taskDefinition"
-WRAPPER_EXTRA = ("tags", "ResponseMetadata")  # ResponseMetadata: what boto3 adds to every response
 
 # Refused: the input does not have the shape of a task definition. Other model findings (a missing required
 # field, an enum value this botocore does not know, a value out of range) are imported as they are and reported
@@ -79,11 +78,6 @@ class _Missing:
 
 
 MISSING: Any = _Missing()
-
-
-def read_only_fields() -> frozenset[str]:
-    """What describe-task-definition returns but RegisterTaskDefinition does not take (revision, status, ...)."""
-    return frozenset(shape("TaskDefinition").members) - frozenset(input_shape().members)
 
 
 # --- reading --------------------------------------------------------------------------------------------------
@@ -273,6 +267,8 @@ def extract(doc: Any, file: str = "<input>", smap: SourceMap | None = None) -> t
     read_only = read_only_fields()
     for key in [k for k in task if k in read_only]:
         del task[key]
+    # nulls, and the values that mean "not set" ("" in an optional enum), left out as the spec loader leaves them out
+    task = plain(ecosystem.drop_unset(from_plain(task, (1, 1)), file)[0], file)[0]
     if "containerDefinitions" not in task:
         raise EcsformError([_not_a_task("not a task definition: there is no containerDefinitions", file, at(prefix))])
 
@@ -281,6 +277,9 @@ def extract(doc: Any, file: str = "<input>", smap: SourceMap | None = None) -> t
         line, col = smap.locate(path, key=f.at_key)
         return Finding(f.rule, f.severity, f.message, f.path, f.hint, file, line, col, None, f.at_key)
 
+    for size in ("cpu", "memory"):  # the spec's units and integers, as the spec loader converts them
+        if isinstance(task.get(size), (str, int)) and not isinstance(task.get(size), bool):
+            task[size] = task_size(Node(task[size], (1, 1)), size).value
     findings = [f for f in check_structure(task, input_shape(), ()) if not _null_finding(f)]
     refused = [where(f) for f in findings if f.rule in REFUSED]
     if refused:
@@ -298,11 +297,7 @@ def extract(doc: Any, file: str = "<input>", smap: SourceMap | None = None) -> t
         )
         for f in map(where, findings)
     ]
-    task = _prune(task)
-    for size in ("cpu", "memory"):
-        if isinstance(task.get(size), str):
-            task[size] = task_size(Node(task[size], (1, 1)), size).value
-    return task, warnings
+    return _prune(task), warnings
 
 
 def _null_finding(f: Finding) -> bool:
@@ -815,13 +810,143 @@ def parse_environments(value: str) -> dict[str, str]:
 
 
 def load_task(
-    source: str, region: str | None = None, client: Any = None, stdin: Callable[[], bytes] | None = None
+    source: str,
+    region: str | None = None,
+    client: Any = None,
+    stdin: Callable[[], bytes] | None = None,
+    deploys: Deploys | None = None,
 ) -> tuple[dict[str, Any], list[Finding]]:
-    """A native task from a file, `-` (standard input) or `aws:FAMILY[:REVISION]`."""
+    """A native task from a file, `-` (standard input) or `aws:FAMILY[:REVISION]`, its placeholders mapped to what
+    ecsform offers (`map_placeholders`)."""
     if source.startswith("aws:"):
-        return extract(fetch_from_aws(source[4:], region, client), source)
+        task, warnings = extract(fetch_from_aws(source[4:], region, client), source)
+        return map_placeholders(task, source, SourceMap(source), warnings, deploys=deploys)
     doc, smap, file = read_source(source, stdin)
-    return extract(doc, file, smap)
+    task, warnings = extract(doc, file, smap)
+    prefix: Path = (WRAPPER_KEY,) if isinstance(doc, dict) and WRAPPER_KEY in doc else ()
+    return map_placeholders(task, file, smap, warnings, prefix, deploys)
+
+
+# --- placeholders -----------------------------------------------------------------------------------------------
+
+# where a string is a shell's or a program's to expand when the container runs: its placeholders are left alone
+_RUN_TIME = ("command", "entryPoint")
+_TARGET = {"account": "${target.accountId}", "region": "${target.region}", "partition": "${target.partition}"}
+
+
+def _run_time(path: Path) -> bool:
+    return any(part in _RUN_TIME for part in path if isinstance(part, str)) or path[-3:-1] == ("healthCheck", "command")
+
+
+@dataclass(frozen=True)
+class Deploys:
+    """Where the deploys of an imported spec's images are recorded: an ecsform.yaml keeps each root's deployed
+    images (generators/images.py), so an image the template's tool fills in maps to the `ecsform image set` that
+    records it. `spec`: the spec file as the command names it; `environment`: the input's (--environments)."""
+
+    spec: str
+    environment: str | None = None
+
+
+def map_placeholders(
+    task: dict[str, Any],
+    file: str,
+    smap: SourceMap,
+    warnings: list[Finding],
+    prefix: Path = (),
+    deploys: Deploys | None = None,
+) -> tuple[dict[str, Any], list[Finding]]:
+    """The task with the placeholders of templating tools (generators/spec/placeholders.py) mapped to what ecsform
+    offers: an account, region or partition to its target value, an environment's name to ${target.environment}
+    (and out of the end of the family, which each environment's overlay gives), an execution role that is a
+    placeholder left out (ecsform creates the role). What it cannot map it keeps, with an IMPORT-PLACEHOLDER
+    warning per placeholder naming its lines and what to write instead: for an image, a tag of the repository the
+    spec writes (the image a root runs until its first deploy) and, with `deploys` (an ecsform.yaml), the `ecsform
+    image set` that records each deploy's image. Text that reads as a target value is escaped ($${target...}), so
+    that it stays text. Commands and entry points are the container's to expand."""
+    unmapped: dict[str, tuple[placeholders.Placeholder, list[tuple[Path, tuple[int, int]]]]] = {}
+
+    def walk(value: Any, path: Path) -> Any:
+        if isinstance(value, dict):
+            out = {}
+            for k, v in value.items():
+                mapped = walk(v, path + (k,))
+                if mapped is not _DROP:
+                    out[k] = mapped
+            return out
+        if isinstance(value, list):
+            return [walk(v, path + (i,)) for i, v in enumerate(value)]
+        if not isinstance(value, str):
+            return value
+        text = value.replace("${target.", "$${target.")
+        if _run_time(path):
+            return text
+        found = placeholders.find(value)
+        if path in (("executionRoleArn",),) and len(found) == 1 and found[0].text == value:
+            return _DROP  # a role the template fills in: ecsform creates the execution role from what the task uses
+        out, at = "", 0
+        for p in found:
+            out += value[at : p.start].replace("${target.", "$${target.")
+            at = p.end
+            if p.kind in _TARGET:
+                out += _TARGET[p.kind]
+            elif p.kind == "environment":
+                if path == ("family",) and (p.start == 0 or p.end == len(value)):
+                    out = out.rstrip("-_") if p.end == len(value) else out
+                    if p.start == 0:  # leading: drop the separator after it
+                        at = p.end + (1 if value[p.end : p.end + 1] in ("-", "_") else 0)
+                    continue
+                out += "${target.environment}"
+            else:
+                out += p.text
+                where = unmapped.setdefault(p.text, (p, []))
+                where[1].append((path, smap.locate(prefix + path)))
+        return out + value[at:].replace("${target.", "$${target.")
+
+    mapped = walk(task, ())
+
+    def at(path: Path) -> Any:
+        value: Any = mapped
+        for part in path:
+            value = value.get(part) if isinstance(value, dict) else value[part] if isinstance(value, list) else None
+        return value
+
+    for text, (p, where) in unmapped.items():
+        path, (line, col) = where[0]
+        lines = sorted({mark[0] for _, mark in where})
+        repositories = {
+            at(q[:2])["name"]: placeholders.repository_of(at(q), p)
+            for q, _ in where
+            if len(q) == 3
+            and q[0] == "containerDefinitions"
+            and q[2] == "image"
+            and isinstance(at(q[:2]), dict)
+            and isinstance(at(q[:2]).get("name"), str)
+            and isinstance(at(q), str)
+        }
+        deploy = (
+            placeholders.image_set_command(deploys.spec, deploys.environment, repositories)
+            if deploys is not None and repositories
+            else None
+        )
+        first = at(path)
+        warnings.append(
+            Finding(
+                "IMPORT-PLACEHOLDER",
+                Severity.WARNING,
+                f"{text} is a placeholder ({p.style}) ecsform cannot fill in: imported as it is, at line"
+                f"{'s' if len(lines) > 1 else ''} {', '.join(map(str, lines))}",
+                path,
+                placeholders.offer(p, path, first if isinstance(first, str) else None, deploy),
+                file,
+                line,
+                col,
+            )
+        )
+    return mapped, warnings
+
+
+_DROP: Any = object()
 
 
 def import_spec(
@@ -834,9 +959,12 @@ def import_spec(
     client: Any = None,
     stdin: Callable[[], bytes] | None = None,
     role_arn: str | None = None,
+    deploys_to: str | None = None,
 ) -> tuple[str, list[Finding]]:
-    """What `ecsform import` does: the spec's YAML text and the warnings. Exactly one of `source`, `from_aws` and
-    `environments` is given; `role_arn` is assumed for what is read from AWS (as verify's --role-arn)."""
+    """What `ecsform import` does: the spec's YAML text and the warnings. Exactly one of `source`,
+    `from_aws` and `environments` is given; `role_arn` is assumed for what is read from AWS (as verify's
+    --role-arn). `deploys_to`: the spec file the `ecsform image set` of a templated image names, when an
+    ecsform.yaml keeps the deployed images (`Deploys`)."""
     given = [
         name
         for name, v in (("FILE", source), ("--from-aws", from_aws), ("--environments", environments))
@@ -850,21 +978,8 @@ def import_spec(
                     E,
                     "give exactly one of FILE (or -), --from-aws and "
                     f"--environments{' (got ' + ', '.join(given) + ')' if given else ''}",
-                    hint="python main.py import task.json",
+                    hint="ecsform import task.json",
                     file="import",
-                    line=1,
-                    col=1,
-                )
-            ]
-        )
-    if family is not None and environments is None:
-        raise EcsformError(
-            [
-                Finding(
-                    "CLI-IMPORT-SOURCE",
-                    E,
-                    "--family names the base family of --environments",
-                    file="--family",
                     line=1,
                     col=1,
                 )
@@ -881,7 +996,9 @@ def import_spec(
         problems: list[Finding] = []
         for env, src in parse_environments(environments).items():
             try:
-                task, found = load_task(src, region, client, stdin)
+                task, found = load_task(
+                    src, region, client, stdin, Deploys(deploys_to, env) if deploys_to is not None else None
+                )
             except EcsformError as exc:
                 problems.extend(exc.findings)
                 continue
@@ -893,7 +1010,12 @@ def import_spec(
         expected: dict[str | None, dict[str, Any]] = dict(tasks)
     else:
         single = f"aws:{from_aws}" if from_aws is not None else str(source)
-        task, warnings = load_task(single, region, client, stdin)
+        task, warnings = load_task(
+            single, region, client, stdin, Deploys(deploys_to) if deploys_to is not None else None
+        )
+        if family is not None:  # the family a template leaves to its tool (IMPORT-PLACEHOLDER says so)
+            task["family"] = family
+            warnings = [w for w in warnings if w.path != ("family",)]
         result = to_spec(task)
         expected = {None: task}
     text = dump_yaml(result)
@@ -919,7 +1041,7 @@ def _assumed_client(role_arn: str, region: str | None, reads_aws: bool) -> Any:
     if not arns.ROLE_ARN.match(role_arn):
         raise bad(f"{role_arn!r} is not an IAM role ARN", "arn:aws:iam::ACCOUNT:role/NAME")
     try:
-        aws = session.connect(Target(role_arn=role_arn), "import", region, "import")
+        aws = session.connect(Target(role_arn=role_arn), "import", region, "import --from-aws")
     except EcsformError as exc:
         raise EcsformError([f.located("--role-arn", 1, 1) for f in exc.findings]) from None
     return aws.client("ecs")

@@ -168,7 +168,7 @@ def is_aws_error(exc: BaseException) -> bool:
 @dataclass
 class Aws:
     """One session for one target: clients per (service, region), the caller's account and partition. With a
-    `command`, every call is held to that command's row of generators/actions.py: the roles `ecsform bootstrap`
+    `command`, every call is held to that command's row of generators/aws/actions.py: the roles `ecsform bootstrap`
     makes allow exactly those actions, so a call outside the row is a bug of ecsform, stopped here."""
 
     session: Any  # boto3.session.Session
@@ -212,11 +212,11 @@ class Aws:
 
 
 def _held_to(command: str) -> Any:
-    """A botocore before-call handler that lets through only the actions generators/actions.py lists for
+    """A botocore before-call handler that lets through only the actions generators/aws/actions.py lists for
     `command`."""
-    from .. import actions
+    from . import actions
 
-    allowed = set(actions.COMMANDS[command]) | actions.UNGOVERNED
+    allowed = actions.actions(command) | actions.UNGOVERNED
 
     def check(model: Any, **_: Any) -> None:
         action = actions.iam_action(model.service_model.signing_name, model.name)
@@ -226,7 +226,7 @@ def _held_to(command: str) -> Any:
                     Finding(
                         "ECSFORM-INTERNAL",
                         E,
-                        f"{command} called {action}, which generators/actions.py does not list for it (the roles "
+                        f"{command} called {action}, which generators/aws/actions.py does not list for it (the roles "
                         "ecsform bootstrap makes would refuse it)",
                         ("family",),
                         "a bug in ecsform: please report it with this message",
@@ -320,7 +320,7 @@ class Sessions:
 
     def __init__(self, region: str | None = None, command: str | None = None) -> None:
         self.region = region
-        self.command = command  # the row of generators/actions.py its calls are held to
+        self.command = command  # the row of generators/aws/actions.py its calls are held to
         self._cache: dict[tuple[str | None, str | None, str | None], Aws | EcsformError] = {}
 
     def get(self, target: Target, root: str) -> Aws:

@@ -33,6 +33,7 @@ from ..rules._brought_roles import brought_role_needs
 from ..spec import references
 from . import iam
 from .session import Aws, aws_finding, error_code, is_aws_error
+from .state import Held
 
 E, W = Severity.ERROR, Severity.WARNING
 ECS_TASKS = "ecs-tasks.amazonaws.com"
@@ -81,8 +82,9 @@ NOT_FOUND = {
 
 
 class Verifier:
-    def __init__(self, aws: Aws, ctx: Context, region: str, adopt_command: str) -> None:
+    def __init__(self, aws: Aws, ctx: Context, region: str, adopt_command: str, held: Held | None = None) -> None:
         self.aws = aws
+        self.held = held or Held()  # what the root's state holds already: nothing to adopt there
         self.ctx = ctx
         self.region = region  # the task's region: bare parameter and secret names, log groups, EFS
         self.adopt_command = adopt_command
@@ -92,6 +94,7 @@ class Verifier:
         self.secret_keys: list[tuple[Path, str, str]] = []  # (path, secret ARN, KMS key id) of referenced secrets
         self._policies: dict[str, Any] = {}
         self.extra_needs: list[needs_of.Need] = []  # kms:Decrypt on the keys of referenced secrets
+        self.named_roles: dict[str, str] = {}  # role fields the spec gives by name: field -> name
 
     # --- plumbing -------------------------------------------------------------------------------------------
     def error(self, rule: str, message: str, path: Path, hint: str | None = None, severity: Severity = E) -> None:
@@ -123,6 +126,9 @@ class Verifier:
             if finding.rule in ("AWS-CREDENTIALS", "AWS-ENDPOINT"):
                 self.broken = True
             raise _Failed() from None
+
+    def unread(self) -> str:
+        return f" (its state could not be read: {self.held.problem})" if self.held.problem else ""
 
     def guarded(self, check: Callable[[], None]) -> None:
         try:
@@ -470,12 +476,15 @@ class Verifier:
         elif extra and self.ctx.execution_role_arn is not None:
             needed["executionRoleArn"] = needs_of.merge(extra)
         for field_name in ("executionRoleArn", "taskRoleArn"):
-            arn = self.ctx.task.get(field_name)
+            arn = self.named_roles.get(field_name) or self.ctx.task.get(field_name)
             if isinstance(arn, str):
                 self.guarded(lambda: self.role((field_name,), arn, needed.get(field_name, [])))
 
     def role(self, path: Path, arn: str, needs: list[needs_of.Need]) -> None:
         m = arns.ROLE_ARN.match(arn)
+        if not m and arns.ROLE_NAME.match(arn):  # by name: the role of that name in the task's account
+            self.named_role(path, arn, needs)
+            return
         if not m:
             return  # ECS-M1
         partition, account, _, name = m.groups()
@@ -506,6 +515,28 @@ class Verifier:
                 f"write {role.get('Arn')}",
             )
             return
+        self.trusted_role(path, arn, role, needs, partition, account)
+
+    def named_role(self, path: Path, name: str, needs: list[needs_of.Need]) -> None:
+        account = self.aws.account
+        try:
+            role = self.call(path, "iam", "get_role", RoleName=name)["Role"]
+        except _Missing:
+            self.error(
+                "VERIFY-ROLE",
+                f"role {name!r} does not exist in account {account} (the task names it by its name: ECS and the "
+                "root's aws_iam_role data source look for it there)",
+                path,
+                "create it, or remove the field to let ecsform create the role",
+            )
+            return
+        arn = role.get("Arn", "")
+        partition = arn.split(":")[1] if arn.count(":") >= 5 else "aws"
+        self.trusted_role(path, arn, role, needs, partition, account)
+
+    def trusted_role(
+        self, path: Path, arn: str, role: dict[str, Any], needs: list[needs_of.Need], partition: str, account: str
+    ) -> None:
         trust = _document(role.get("AssumeRolePolicyDocument"))
         context = {"aws:SourceAccount": account, "aws:SourceArn": f"arn:{partition}:ecs:{self.region}:{account}:*"}
         decision = iam.trusts_service(trust, ECS_TASKS, context)
@@ -630,12 +661,14 @@ class Verifier:
             seen.add((group, region))
             p = path + ("logConfiguration", "options", "awslogs-group")
             exists = self.log_group_exists(p, group, region)
-            if created and exists:
+            if created and exists and self.held.holds("aws_cloudwatch_log_group", group):
+                self.ok(p, f"log group {group!r} exists; the root's state holds it")
+            elif created and exists:
                 self.error(
                     "VERIFY-ADOPT",
                     f"log group {group!r} exists already in {region}: ecsform creates it, and "
                     "the root's first apply stops with ResourceAlreadyExistsException unless the root's state "
-                    "holds it",
+                    "holds it" + self.unread(),
                     p,
                     f"adopt it: {self.adopt_command} (the first apply imports it)",
                     W,
@@ -676,10 +709,13 @@ class Verifier:
                 f"and adopt it ({self.adopt_command}), or name the secret differently",
             )
             return
+        if self.held.holds("aws_secretsmanager_secret", name):
+            self.ok(path, f"secret {name!r} exists; the root's state holds it")
+            return
         self.error(
             "VERIFY-ADOPT",
             f"secret {name!r} exists already ({described['ARN']}): ecsform creates it, and the "
-            "root's first apply stops with ResourceExistsException unless the root's state holds it",
+            "root's first apply stops with ResourceExistsException unless the root's state holds it" + self.unread(),
             path,
             f"adopt it: {self.adopt_command} (the first apply imports it)",
             W,
@@ -849,8 +885,17 @@ def _document(value: Any) -> Any:
 
 
 def verify(
-    aws: Aws, ctx: Context, region: str, managed_secrets: dict[str, dict[str, Any]], adopt_command: str
+    aws: Aws,
+    ctx: Context,
+    region: str,
+    managed_secrets: dict[str, dict[str, Any]],
+    adopt_command: str,
+    held: Held | None = None,
+    named_roles: dict[str, str] | None = None,
 ) -> Result:
-    """Every check for one variant; findings carry field paths (the flow locates them)."""
-    verifier = Verifier(aws, ctx, region, adopt_command)
+    """Every check for one variant; findings carry field paths (the flow locates them). `held`: what the root's
+    state holds already (aws/state.py), about which VERIFY-ADOPT is silent. `named_roles`: the role fields the spec
+    gives by name (field -> name), which the checks see as that role's ARN."""
+    verifier = Verifier(aws, ctx, region, adopt_command, held)
+    verifier.named_roles = dict(named_roles or {})
     return verifier.run(managed_secrets, ctx.ext.logs.create)

@@ -30,7 +30,7 @@ from typing import Any, Callable, Mapping, Union
 from .. import locations, root, validation
 from ..errors import EcsformError, Finding, Severity, shown
 from ..options import Options
-from ..plan import SECRETS_MODULE, TASK_MODULE, Plan, efs_module
+from ..plan import SECRET_DATA, SECRETS_MODULE, TASK_MODULE, Plan, efs_module
 from ..syntax import json_syntax
 from ..syntax.json_syntax import Raw
 from ..syntax.tfexpr import is_expression, renamed
@@ -125,8 +125,9 @@ class EcsTaskDefinition(Construct):
     ) -> None:
         super().__init__(scope, id)
         self.plan, findings = plan_for(spec, environment=environment, region=region, strict=strict)
-        for f in shown(findings):
-            cdk.Annotations.of(self).add_warning(f.format())
+        for f in shown(findings):  # notes (hardening advice, information) as info, not warnings
+            annotate = cdk.Annotations.of(self)
+            (annotate.add_info if f.severity is Severity.NOTE else annotate.add_warning)(f.format())
         self.name_prefix = f"{terraform_name(id)}_" if name_prefix is None else name_prefix
         self._source = self._source_function(module_source)
         unknown = sorted(set(images or {}) - set(self.plan.images))
@@ -148,12 +149,16 @@ class EcsTaskDefinition(Construct):
 
         data, modules = described if described is not None else root.resources(self.plan, self.images)
         self.secret_lookups: dict[str, Any] = {}
-        for ref, d in zip(self.plan.secret_lookups, data):  # a partial ARN, or a secret's name
-            source = cdk.TerraformDataSource(self, d.name, terraform_resource_type=d.type)
+        looked_up = {name: ref for ref, name in self.plan.secret_lookups.items()}  # a partial ARN, or a secret's name
+        for d in data:
+            source = cdk.TerraformDataSource(
+                self, d.name if d.type == SECRET_DATA else d.type, terraform_resource_type=d.type
+            )
             for argument, value in d.arguments:
-                source.add_override(argument, json_syntax.value(value))
+                source.add_override(argument, json_syntax.value(renamed(value, self.name_prefix)))
             source.override_logical_id(self.name_prefix + d.name)
-            self.secret_lookups[ref] = source
+            if d.type == SECRET_DATA:
+                self.secret_lookups[looked_up[d.name]] = source
         calls = {m.name: self._module(m) for m in modules}
         self.secrets = calls.get(SECRETS_MODULE)
         self.efs = {key: calls[efs_module(key)] for key in self.plan.managed_efs}
@@ -317,7 +322,8 @@ class EcsformStack(cdk.TerraformStack):
             described=(described.data, described.modules),
         )
         for f in shown(findings):
-            cdk.Annotations.of(self.task).add_warning(f.format())
+            annotate = cdk.Annotations.of(self.task)
+            (annotate.add_info if f.severity is Severity.NOTE else annotate.add_warning)(f.format())
 
         for o in described.outputs:
             output = cdk.TerraformOutput(

@@ -55,7 +55,7 @@ def _permission_rows(plan: Plan) -> list[str]:
     for ecs_field, role in ((EXECUTION, "execution role"), (TASK, "task role")):
         for p in (plan.permissions or {}).get(ecs_field, []):
             whose = role if ecs_field not in plan.register else f"{role} (brought: needs)"
-            condition = "".join(f"<br>if {md(t)} {md(k)} = {md(v)}" for t, k, v in p.condition)
+            condition = "".join(f"<br>if {md(t)} {md(k)} = {md(', '.join(v))}" for t, k, v in p.condition)
             rows.append(
                 f"| {whose} | {'<br>'.join(md(a) for a in p.actions)} | "
                 f"{'<br>'.join(md(r) for r in p.resources)}{condition} | {md(p.why)} |"

@@ -3,7 +3,7 @@
 A rule receives a `Context` (the task, well-typed: the field checks have already removed badly typed values)
 and yields findings. Rules live in one module per area of the catalog (identity, size, network, ports...), each
 registering itself with generators/rules/registry.py; this package loads them all, runs them, and lists them:
-`python main.py rules` and docs/rules.md come from that list.
+`ecsform rules` and docs/rules.md come from that list.
 """
 
 from __future__ import annotations
@@ -36,6 +36,32 @@ BUILTIN: list[tuple[str, Severity, str]] = [
     ("SPEC-ENUM", Severity.ERROR, "A value outside the ECS API's enum for its field."),
     ("SPEC-REQUIRED", Severity.ERROR, "A field the ECS API requires is missing."),
     ("SPEC-LIMIT", Severity.ERROR, "A value outside the length or range the ECS API model gives."),
+    (
+        "SPEC-DESCRIBE-OUTPUT",
+        Severity.NOTE,
+        "describe-task-definition output: the taskDefinition wrapper and the read-only fields (taskDefinitionArn, "
+        "revision, status, ...) are left out, in one note that names them (`ecsform import` writes the spec).",
+    ),
+    (
+        "SPEC-UNSET",
+        Severity.NOTE,
+        'An empty string in an optional enum or ARN field, or networkMode "default": read as not set (a note: the '
+        "Go SDK and the provider send nothing for it either).",
+    ),
+    (
+        "SPEC-PLACEHOLDER",
+        Severity.ERROR,
+        'A placeholder of a templating tool ({{ must_env "X" }}, ${X}, <X>, $$$X$$$, ACCOUNT_ID in an ARN, ...): '
+        "one finding per placeholder, as severe as the findings it replaces (an error where AWS refuses the value, "
+        "an image included; a warning where ECS registers it and the task cannot use it), with what ecsform offers "
+        "instead (for an image, the `ecsform image set` that records a deploy).",
+    ),
+    (
+        "TARGET-VALUE",
+        Severity.ERROR,
+        "${target.NAME} names no target value (accountId, region, partition, environment), or one nothing gives "
+        "before Terraform runs where ecsform needs the text (the family, a container's name).",
+    ),
     ("X-UNKNOWN-FIELD", Severity.ERROR, "An unknown field in the x-ecsform block."),
     ("X-REQUIRED", Severity.ERROR, "A required field of the x-ecsform block is missing."),
     ("X-INVALID", Severity.ERROR, "A value of the x-ecsform block is invalid."),
@@ -50,7 +76,7 @@ BUILTIN: list[tuple[str, Severity, str]] = [
     ),
     ("ROOT-NESTED", Severity.ERROR, "One root's folder would sit inside another's."),
     ("REGION-AMBIGUOUS", Severity.ERROR, "The spec points at several regions and sets none."),
-    ("REGION-UNSET", Severity.WARNING, "No region in the spec; the provider reads AWS_REGION."),
+    ("REGION-UNSET", Severity.NOTE, "No region in the spec; the provider reads AWS_REGION."),
     ("LOGS-REGION", Severity.ERROR, "awslogs writes to another region than the one ecsform creates its log group in."),
     ("SECRET-UNRESOLVED", Severity.ERROR, "A partial secret ARN in another region cannot be resolved to its full ARN."),
     ("OUT-NOT-ECSFORM", Severity.ERROR, "--out names a folder ecsform did not write."),
@@ -82,7 +108,7 @@ BUILTIN: list[tuple[str, Severity, str]] = [
     (
         "CLI-IMPORT-SOURCE",
         Severity.ERROR,
-        "import: not exactly one of FILE, --from-aws and --environments, or --family without --environments.",
+        "import: not exactly one of FILE, --from-aws and --environments.",
     ),
     ("CLI-CHECK", Severity.ERROR, "synth --check with --prune: --check writes nothing."),
     (
@@ -93,6 +119,12 @@ BUILTIN: list[tuple[str, Severity, str]] = [
     ("CHANGED-SINCE", Severity.ERROR, "ecsform changed without --since REF."),
     ("CHANGED-FORMAT", Severity.ERROR, "ecsform changed --format: not text, json, github-matrix or paths."),
     ("CHANGED-GIT", Severity.ERROR, "ecsform changed: not in a git repository, no such revision, or git failed."),
+    (
+        "CHANGED-BASE",
+        Severity.WARNING,
+        "ecsform changed: a spec (or, for every root, the configuration) does not validate in the revision compared "
+        "with; its roots count as changed.",
+    ),
     ("CDK-RUNTIME", Severity.ERROR, "--engine cdk: the CDK runtime cannot start (Node.js is missing, or jsii fails)."),
     (
         "CDK-PACKAGE",
@@ -110,13 +142,45 @@ BUILTIN: list[tuple[str, Severity, str]] = [
     ("ECSFORM-INTERNAL", Severity.ERROR, "A rule failed on the input (a bug in ecsform)."),
     ("IMPORT-INPUT", Severity.ERROR, "import: the input is not a task definition (describe output or register input)."),
     ("IMPORT-AWS", Severity.ERROR, "import --from-aws: the task definition cannot be read from AWS."),
+    (
+        "IMPORT-PLACEHOLDER",
+        Severity.WARNING,
+        "import: a placeholder of a templating tool ecsform cannot fill in (an image, a name): imported as it is, "
+        "with its lines and what to write instead.",
+    ),
     ("IMPORT-FAMILY", Severity.ERROR, "import --environments: the families share no prefix and --family is not given."),
     ("CI-KIND", Severity.ERROR, "ecsform ci: an unknown CI engine, or options of another one."),
     (
         "CI-CHANGED",
         Severity.ERROR,
-        "ecsform ci gitlab-child: --changed is missing, or not the JSON `ecsform changed --format json` prints.",
+        "ecsform ci gitlab-child, github-matrix: --changed is missing, or not the JSON `ecsform changed --format "
+        "json` prints.",
     ),
+    ("REVIEW-MISSING", Severity.ERROR, "ecsform review: the root's saved plan has no receipt (the plan job's)."),
+    (
+        "REVIEW-COMMIT",
+        Severity.ERROR,
+        "ecsform review: the saved plan was made at another commit than the one checked out.",
+    ),
+    ("REVIEW-PLAN", Severity.ERROR, "ecsform review: the plan file is missing, or not the one the receipt names."),
+    (
+        "REVIEW-ROOT",
+        Severity.ERROR,
+        "ecsform review: no such root, or the root synthesized here is not the one planned.",
+    ),
+    ("REVIEW-STATE", Severity.ERROR, "ecsform review: the root's state cannot be read (terraform state pull)."),
+    (
+        "REVIEW-STALE",
+        Severity.WARNING,
+        "ecsform review check: the state changed since the plan (someone applied in between): not applied, planned again.",
+    ),
+    (
+        "REVIEW-PROMOTION",
+        Severity.ERROR,
+        "ecsform review check: the same change is not yet applied and deployed in the environments before the root's "
+        "(ci.promotion).",
+    ),
+    ("REVIEW-APPLIED", Severity.ERROR, "ecsform review check: the root's applied mark cannot be read."),
     ("CONFIG-READ", Severity.ERROR, "ecsform.yaml (or --config FILE) cannot be read."),
     ("CONFIG-UNKNOWN-FIELD", Severity.ERROR, "An unknown key in ecsform.yaml (with a did-you-mean)."),
     (
@@ -155,7 +219,7 @@ BUILTIN: list[tuple[str, Severity, str]] = [
     (
         "BOOTSTRAP-CONFIG",
         Severity.ERROR,
-        "ecsform bootstrap: ecsform.yaml lacks what it creates (a target's accountId or roleArn, ci.roleArn, ci.repository, backend.s3), or an unknown CI.",
+        "ecsform bootstrap: ecsform.yaml lacks what it creates (a target's accountId or roleArn, ci.roleArn, ci.repository, backend.s3), one pipeline role serves both pull requests and applies, or an unknown CI.",
     ),
     (
         "LOCK-TERRAFORM",
@@ -256,6 +320,55 @@ BUILTIN: list[tuple[str, Severity, str]] = [
         "An x-ecsform.ignore entry names a rule that does not exist or cannot be suppressed, or a malformed path.",
     ),
     ("IGNORE-UNMATCHED", Severity.WARNING, "An x-ecsform.ignore entry suppresses nothing."),
+    # the deployed images (generators/images.py) and what acts on AWS after the apply (generators/operations.py)
+    (
+        "IMAGES-CONFIG",
+        Severity.ERROR,
+        "image set, promote and show need an ecsform.yaml (the images folder is beside it).",
+    ),
+    ("IMAGES-READ", Severity.ERROR, "An images file cannot be read."),
+    (
+        "IMAGES-VALUE",
+        Severity.ERROR,
+        "An images file is not a mapping of container names to images (or {image, reason}).",
+    ),
+    ("IMAGES-CONTAINER", Severity.ERROR, "An images file (or image set) names a container the root's task lacks."),
+    (
+        "IMAGES-ACCOUNT",
+        Severity.WARNING,
+        "A deployed image is in a private ECR repository of an account that is neither the root's nor the spec's registry's, and its line gives no reason.",
+    ),
+    ("IMAGES-ROOT", Severity.ERROR, "An images file names a root no spec of the project produces."),
+    ("CLI-IMAGE", Severity.ERROR, "image set: an argument is not CONTAINER=IMAGE, or names a container twice."),
+    ("CLI-SPEC", Severity.ERROR, "A command that takes one spec file was given a folder."),
+    ("CLI-FORMAT", Severity.ERROR, "image show --format: not text or json."),
+    ("CLI-TASK-DEFINITION", Severity.ERROR, "deploy --task-definition with more than one root."),
+    ("DEPLOY-ROOT", Severity.ERROR, "deploy --root names a root the specs do not produce."),
+    (
+        "DEPLOY-REVISION",
+        Severity.ERROR,
+        "The revision to deploy or run cannot be found: the root is not applied, the ARN is malformed, in another account or region, does not exist or is INACTIVE.",
+    ),
+    ("DEPLOY-FAMILY", Severity.ERROR, "--task-definition names a revision of another family than the root's."),
+    ("DEPLOY-CLUSTER", Severity.ERROR, "The bound cluster does not exist in the root's account and region."),
+    ("DEPLOY-SERVICE", Severity.ERROR, "A bound service does not exist in its cluster, or is not ACTIVE."),
+    (
+        "DEPLOY-CONTROLLER",
+        Severity.ERROR,
+        "A bound service is deployed by CodeDeploy or an external controller, which UpdateService cannot move.",
+    ),
+    (
+        "RUN-OVERRIDE",
+        Severity.ERROR,
+        "run --override: not [CONTAINER.]command=VALUE or [CONTAINER.]environment.NAME=VALUE.",
+    ),
+    ("RUN-NETWORK", Severity.ERROR, "run: an awsvpc task and no network binding (subnets, security groups)."),
+    (
+        "RUN-LAUNCH-TYPE",
+        Severity.ERROR,
+        "run: no launch type or capacity provider strategy, the cluster has no default, and the task does not run on EC2.",
+    ),
+    ("PRUNE-CLUSTER", Severity.ERROR, "revisions prune: the root is bound to no cluster (and no --cluster is given)."),
 ]
 
 # Rules whose findings ecsform itself relies on to write a root that Terraform accepts: they cannot be turned off
@@ -276,6 +389,19 @@ NOT_CONFIGURABLE = frozenset(
         "X-REF-VOLUME",
     }
 )
+
+
+# Ids that are no longer rules, and what reports their findings now: a policy's `rules:` or an x-ecsform.ignore entry
+# that names one is an error whose hint says where to go (POLICY-INVALID, IGNORE-INVALID).
+RETIRED = {
+    "ECS-H9": "ECS-M4 (one warning per brought role) now says what the execution role must allow for secrets",
+    "ECS-H13": "ECS-M4 (one warning per brought role) now says what the execution role must allow for environment files",
+}
+
+
+def retired(rule_id: str) -> str | None:
+    """Where the findings of a retired rule id went (None for an id that was never retired)."""
+    return RETIRED.get(rule_id)
 
 
 # the modules of this package that hold no rules
@@ -306,7 +432,7 @@ def catalog() -> list[tuple[str, str, str, str]]:
 
 
 def known_ids() -> frozenset[str]:
-    """Every id `python main.py rules` lists."""
+    """Every id `ecsform rules` lists."""
     global _known
     if _known is None:
         _known = frozenset(r[0] for r in catalog())
@@ -329,7 +455,8 @@ def configurable(rule_id: str) -> str | None:
 def markdown_table() -> str:
     lines = ["| id | severity | rule | source |", "|---|---|---|---|"]
     for rid, sev, summary, source in catalog():
-        cells = [rid, sev, summary, source]
+        # each row anchored by its id: SARIF's helpUri and links point at it (about.rule_uri)
+        cells = [rid, sev, f'<a id="{rid}"></a>{summary}', source]
         lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
     return "\n".join(lines) + "\n"
 

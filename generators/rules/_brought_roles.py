@@ -1,6 +1,7 @@
-"""What the roles a spec brings need, in one place: the statements the warnings ECS-M4, ECS-H9, ECS-H13, ECS-I11
-and ECS-J8 print, gathered from the rule modules that derive them (roles, secrets, logging, volumes). `verify`
-checks a brought role's real policies against these, and each root's README.md shows them (generators/permissions.py).
+"""What the roles a spec brings need, in one place: the statements ECS-M4's one warning per brought role carries
+(brought.py), gathered from the rule modules that derive them (roles, secrets, logging, volumes). `verify` checks a
+brought role's real policies against these, `ecsform iam` prints them, and each root's README.md shows them
+(generators/permissions.py).
 
 Not a rule module (the leading underscore keeps it out of the registry); it sits above the rule modules it reads,
 which read generators/rules/_needs.py below them.
@@ -18,8 +19,8 @@ if TYPE_CHECKING:
 
 
 def brought_role_needs(ctx: "Context") -> dict[str, list[Need]]:
-    """ECS field of each role the spec brings -> the statements it needs: the same derivation the warnings
-    ECS-M4, ECS-H9, ECS-H13, ECS-I11 and ECS-J8 print (and the module grants a role ecsform creates).
+    """ECS field of each role the spec brings -> the statements it needs: the derivation ECS-M4's warning carries
+    (and the module grants a role ecsform creates).
     `verify` checks the role's real policies against these."""
     out: dict[str, list[Need]] = {}
     execution = ctx.execution_role_arn

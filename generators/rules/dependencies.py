@@ -86,10 +86,11 @@ def complete_not_essential(r: Rule, ctx: Context) -> Iterator[Finding]:
 
 @rule(
     "ECS-F5",
-    W,
-    "A HEALTHY dependency targets a container with a healthCheck (run time: the dependency waits for "
-    "a health status no check reports).",
-    "docs F5; BC ContainerDependency.condition; AGENT dependencygraph/graph.go; catalog 3.2",
+    E,
+    "A HEALTHY dependency targets a container with a healthCheck (ECS registers it; the ECS agent refuses to "
+    "start the task: the dependency can never resolve).",
+    "docs F5; BC ContainerDependency.condition; AGENT dependencygraph/graph.go (containerOrderingDependenciesCanResolve, "
+    "ValidDependencies), docker_task_engine.go (AddTask)",
 )
 def healthy_needs_check(r: Rule, ctx: Context) -> Iterator[Finding]:
     for _, c, dpath, d in _dependencies(ctx):
@@ -100,9 +101,9 @@ def healthy_needs_check(r: Rule, ctx: Context) -> Iterator[Finding]:
         if found and not ctx.written(found[0] + ("healthCheck",)):
             yield r.finding(
                 f"container {label(c, dpath[:2])} waits for {target!r} to be HEALTHY, but {target!r} "
-                'has no healthCheck: ECS registers it, but AWS documents that HEALTHY "requires that the '
-                'dependent container has health checks configured", and the ECS agent waits for a health '
-                "status nothing reports, so the container does not start",
+                'has no healthCheck: ECS registers it, but HEALTHY "requires that the dependent container has '
+                'health checks configured" (AWS), and the ECS agent finds the dependency can never resolve and '
+                'stops the task before it starts ("Task has circular dependencies; unable to start")',
                 dpath + ("condition",),
                 f'add a healthCheck to {target!r}, e.g. {{"command": ["CMD-SHELL", '
                 '"curl -f http://localhost/ || exit 1"]}, or depend on START',
@@ -143,9 +144,9 @@ def _target(field: str, entry: Any) -> str | None:
 
 @rule(
     "ECS-F6",
-    W,
-    "dependsOn, links and volumesFrom form no cycle (run time: the ECS agent refuses to start the task).",
-    "docs F6; AGENT dependencygraph/graph.go, docker_task_engine.go; catalog 3.1",
+    E,
+    "dependsOn, links and volumesFrom form no cycle (ECS registers it; the ECS agent refuses to start the task).",
+    "docs F6; AGENT dependencygraph/graph.go (ValidDependencies), docker_task_engine.go (AddTask)",
 )
 def no_cycles(r: Rule, ctx: Context) -> Iterator[Finding]:
     names, graph, edges = _graph(ctx)

@@ -165,34 +165,45 @@ def image_required(r: Rule, ctx: Context) -> Iterator[Finding]:
 
 @rule(
     "ECS-A9",
-    W,
-    "An image is `name[:tag]` (at most 255 of A-Z a-z 0-9 - _ : . / #) or `name@sha256:<64 hex>`.",
-    "docs A9; botocore ContainerDefinition.image",
+    E,
+    "An image is `name[:tag]` (at most 255 of A-Z a-z 0-9 - _ : . / #; AWS refuses other characters and longer "
+    "names) or `name@sha256:<64 hex>` (a digest of another form: warning).",
+    'docs A9; botocore ContainerDefinition.image; ECS ClientException "Container.image contains invalid '
+    'characters" (OctopusDeploy/Issues#10033, aws-actions/amazon-ecs-render-task-definition#49) and "Container.image '
+    'should be 255 characters or less" (hashicorp/terraform-provider-aws#22629)',
 )
 def image_reference(r: Rule, ctx: Context) -> Iterator[Finding]:
     for path, c in ctx.containers():
         image = c.get("image")
         if not isinstance(image, str) or not image.strip():
             continue  # A8
-        problem = _image_problem(image)
+        problem, severity = _image_problem(image)
         if problem:
             yield r.finding(
                 f"image {image!r}: {problem}",
                 path + ("image",),
                 "write repository-url/image:tag or repository-url/image@sha256:<64 hex digits>",
+                severity=severity,
             )
 
 
-def _image_problem(image: str) -> str | None:
+def _image_problem(image: str) -> tuple[str | None, Severity]:
+    """What is wrong with an image reference, and how severe: RegisterTaskDefinition refuses characters outside
+    the model's set and a name over 255 ("Container.image contains invalid characters", "... should be 255
+    characters or less"); what it does with a digest of another form is not known (a warning)."""
     name, at, digest = image.partition("@")
     if at and not _DIGEST.match(digest):
-        return "the digest after '@' must be sha256: followed by exactly 64 hexadecimal digits"
+        return "the digest after '@' must be sha256: followed by exactly 64 hexadecimal digits", W
     if _IMAGE_CHARS.match(name):
-        return None
+        return None, E
     if len(name) > 255:
-        return f"{'the part before @' if at else 'the reference'} is {len(name)} characters long (at most 255)"
+        return (
+            f"{'the part before @' if at else 'the reference'} is {len(name)} characters long (at most 255: "
+            "AWS refuses it)",
+            E,
+        )
     bad = "".join(sorted({ch for ch in name if not _IMAGE_CHARS.match(ch)}))
-    return f"characters {bad!r} are not allowed"
+    return f"characters {bad!r} are not allowed (AWS refuses it: Container.image contains invalid characters)", E
 
 
 @rule(

@@ -268,10 +268,10 @@ def shm_and_tmpfs(r: Rule, ctx: Context) -> Iterator[Finding]:
 
 @rule(
     "ECS-K7",
-    W,
-    "ulimits: -1 (unlimited) or 0 and more, and softLimit not above hardLimit (run time: Docker "
-    "refuses to start the container).",
-    "docs K7; BC Ulimit; Docker --ulimit (-1 is unlimited)",
+    E,
+    "ulimits: softLimit not above hardLimit (ECS registers it; setrlimit refuses it and the container never "
+    "starts); -1 (unlimited) or 0 and more (a value below -1: warning).",
+    "docs K7; BC Ulimit; Docker --ulimit (-1 is unlimited); setrlimit(2) (EINVAL when soft > hard)",
 )
 def ulimits(r: Rule, ctx: Context) -> Iterator[Finding]:
     for path, c in ctx.containers():
@@ -286,6 +286,7 @@ def ulimits(r: Rule, ctx: Context) -> Iterator[Finding]:
                         "unlimited)",
                         p + (field,),
                         "use -1 for unlimited (Docker's convention), or 0 and more",
+                        severity=W,
                     )
             if (
                 isinstance(soft, int)
@@ -436,8 +437,8 @@ def credential_specs(r: Rule, ctx: Context) -> Iterator[Finding]:
 @rule(
     "ECS-K13",
     W,
-    "user is user, user:group, uid or uid:gid, and not root with host networking (run time: the "
-    "container cannot start as a user it cannot resolve).",
+    "user is user, user:group, uid or uid:gid (run time: the container cannot start as a user it cannot "
+    "resolve; root with host networking: SEC-HOST-ROOT).",
     "docs K13; BC user",
 )
 def user_format(r: Rule, ctx: Context) -> Iterator[Finding]:
@@ -452,14 +453,6 @@ def user_format(r: Rule, ctx: Context) -> Iterator[Finding]:
                 "container runtime cannot resolve it and the container does not start",
                 path + ("user",),
                 "write e.g. 1000:1000 or app",
-            )
-        elif parts[0] in ("0", "root") and ctx.network_mode == "host":
-            yield r.finding(
-                f"user {user!r} is root with network mode host: the container can reach the "
-                "instance's network stack as root (AWS: \"When using the host network mode, you should not run "
-                'containers using the root user (UID 0).")',
-                path + ("user",),
-                "run as a non-root user",
             )
 
 

@@ -118,13 +118,16 @@ def awslogs_allowed_options(r: Rule, ctx: Context) -> Iterator[Finding]:
 
 @rule(
     "ECS-I5",
-    W,
-    "awslogs option values: create-group a boolean, mode blocking/non-blocking, a buffer size "
-    "only with non-blocking, not both datetime-format and multiline-pattern (run time: the log driver "
-    "refuses to start the container).",
-    "docs I5; BC LogConfiguration.options; moby daemon/logger/awslogs (strconv.ParseBool); CDK aws-log-driver.ts",
+    E,
+    "awslogs option values: create-group a boolean, not both datetime-format and multiline-pattern (ECS "
+    "registers them; the log driver refuses them and the container never starts); mode blocking/non-blocking and "
+    "a buffer size only with non-blocking (Docker refuses them on EC2 and EXTERNAL; on Fargate alone: warning).",
+    "docs I5; BC LogConfiguration.options; moby daemon/logger/awslogs New (strconv.ParseBool, "
+    "parseMultilineOptions), daemon/logger/factory.go ValidateLogOpts; shim-loggers-for-containerd logger/awslogs "
+    "(Fargate: the same New)",
 )
 def awslogs_option_values(r: Rule, ctx: Context) -> Iterator[Finding]:
+    docker = E if ctx.is_ec2 or ctx.is_external else W  # Docker's ValidateLogOpts: mode and max-buffer-size
     for path, _, driver, options in _logging(ctx):
         if driver != "awslogs":
             continue
@@ -143,21 +146,24 @@ def awslogs_option_values(r: Rule, ctx: Context) -> Iterator[Finding]:
                 f"mode {mode!r} is not blocking or non-blocking: ECS registers it, but the container does not start",
                 where + ("mode",),
                 'write "non-blocking" (ECS\'s default) or "blocking"',
+                severity=docker,
             )
         size = options.get("max-buffer-size")
         if size is not None:
             if mode == "blocking":
                 yield r.finding(
-                    "max-buffer-size applies only with mode non-blocking: with blocking the buffer is "
-                    "never used (AWS CDK refuses the pair)",
+                    "max-buffer-size applies only with mode non-blocking: ECS registers the pair, but Docker "
+                    "refuses it (\"max-buffer-size option is only supported with 'mode=non-blocking'\")",
                     where + ("max-buffer-size",),
                     "remove max-buffer-size, or set mode to non-blocking",
+                    severity=docker,
                 )
             elif not _BUFFER_SIZE.match(size):
                 yield r.finding(
                     f"max-buffer-size {size!r} is not a size: ECS registers it, but the container does not start",
                     where + ("max-buffer-size",),
                     'write a size such as "25m" (default 10m)',
+                    severity=docker,
                 )
         if "awslogs-datetime-format" in options and "awslogs-multiline-pattern" in options:
             yield r.finding(
@@ -191,9 +197,10 @@ def awslogs_needs_execution_role(r: Rule, ctx: Context) -> Iterator[Finding]:
 
 @rule(
     "ECS-I7",
-    W,
-    "splunk needs splunk-url and splunk-token (the token may come from secretOptions).",
-    "docs I7; BC LogConfiguration.options",
+    E,
+    "splunk needs splunk-url and splunk-token (the token may come from secretOptions): ECS registers the task, "
+    "and the splunk driver refuses to start the container without them.",
+    'docs I7; BC LogConfiguration.options; moby daemon/logger/splunk New ("splunk-url is expected")',
 )
 def splunk_options(r: Rule, ctx: Context) -> Iterator[Finding]:
     for path, c, driver, options in _logging(ctx):
@@ -392,34 +399,19 @@ def _firelens_config_needs(ctx: Context) -> list[aws.Need]:
 @rule(
     "ECS-I11",
     W,
-    "FireLens permissions: a brought execution role reads an S3 configuration file; the task role "
-    "writes to the AWS outputs the awsfirelens options name (the warning lists the statements).",
+    "FireLens writes to the AWS outputs the awsfirelens options name with the task role: the task has one, and "
+    "a role ecsform creates is given those permissions in x-ecsform.taskRole.statements (a brought role: ECS-M4).",
     "docs I11; DG23 using_firelens.md",
 )
 def firelens_permissions(r: Rule, ctx: Context) -> Iterator[Finding]:
-    exec_role = ctx.execution_role_arn
-    needs = _firelens_config_needs(ctx)
-    if exec_role is not None and needs:
-        yield r.finding(
-            f"ecsform cannot see the policy of execution role {exec_role}; to read the FireLens "
-            f"configuration it needs {aws.describe_needs(needs)}",
-            ("executionRoleArn",),
-            f"make sure its policy has {aws.policy_json(needs)}",
-        )
-    task_role = ctx.task_role_arn
-    account, partition = aws.role_account(task_role or ctx.execution_role_arn)
+    if ctx.task_role_arn is not None:
+        return  # a brought task role: ECS-M4 says what it must allow
+    account, partition = aws.role_account(ctx.execution_role_arn)
     needs, where = _destination_needs(ctx, account or next(iter(aws.spec_accounts(ctx)), None), partition)
     if not needs:
         return
     what = f"{aws.describe_needs(needs)}{aws.placeholders_note(needs)}"
-    if task_role is not None:
-        yield r.finding(
-            f"ecsform cannot see the policy of task role {task_role}; FireLens writes the logs with it "
-            f"and needs {what}",
-            ("taskRoleArn",),
-            f"make sure its policy has {aws.policy_json(needs)}",
-        )
-    elif not ctx.task_role_possible:
+    if not ctx.task_role_possible:
         yield r.finding(
             f"the task has no task role (x-ecsform.taskRole.create is false), so FireLens cannot write "
             f"the logs; it needs {what}",

@@ -1,4 +1,5 @@
-"""M. Roles: their ARNs, whether ECS can assume them, when the task needs them, and what brought roles must allow."""
+"""M. Roles: their ARNs, whether ECS can assume them, and when the task needs them (what brought roles must allow:
+brought.py, ECS-M4)."""
 
 from __future__ import annotations
 
@@ -24,37 +25,30 @@ def _roles(ctx: Context) -> Iterator[tuple[str, str]]:
 @rule(
     "ECS-M1",
     E,
-    "taskRoleArn and executionRoleArn are full IAM role ARNs (the provider rejects role names).",
-    "docs M1; TF verify.ValidARN",
+    "taskRoleArn and executionRoleArn are IAM role ARNs or role names (AWS takes either; the root reads a named "
+    "role's ARN with the aws_iam_role data source, so the checks see a name as that role of the target's account).",
+    "docs M1; BC RegisterTaskDefinition taskRoleArn; TF verify.ValidARN",
 )
 def role_arn_format(r: Rule, ctx: Context) -> Iterator[Finding]:
     for field, value in _roles(ctx):
-        if aws.ROLE_ARN.match(value):
+        if aws.ROLE_ARN.match(value) or aws.ROLE_NAME.match(value):
             continue
-        if aws.ROLE_NAME.match(value):
-            accounts = aws.spec_accounts(ctx)
-            account = accounts[0] if len(accounts) == 1 else "ACCOUNT_ID"
-            yield r.finding(
-                f"{value!r} is a role name; the Terraform provider accepts only ARNs",
-                (field,),
-                f"write arn:aws:iam::{account}:role/{value}",
-            )
-        else:
-            arn = aws.parse_arn(value)
-            what = f"an ARN of {arn.service}:{arn.resource.split('/', 1)[0]}" if arn else "not an ARN"
-            yield r.finding(
-                f"{value!r} is {what}, not an IAM role ARN",
-                (field,),
-                "write arn:aws:iam::ACCOUNT_ID:role/ROLE_NAME (with the role's path, if any, before the name)",
-            )
+        arn = aws.parse_arn(value)
+        what = f"an ARN of {arn.service}:{arn.resource.split('/', 1)[0]}" if arn else "neither an ARN nor a role name"
+        yield r.finding(
+            f"{value!r} is {what}, not an IAM role",
+            (field,),
+            "write the role's name, or arn:aws:iam::ACCOUNT_ID:role/ROLE_NAME (with the role's path, if any, "
+            "before the name)",
+        )
 
 
 @rule(
     "ECS-M2",
-    W,
-    "A brought role can be assumed by ecs-tasks.amazonaws.com: never a service-linked role (run time: "
-    "the task cannot assume it).",
-    "docs M2; DG23 task_execution_IAM_role.md; IAM service-linked roles",
+    E,
+    "A brought role can be assumed by ecs-tasks.amazonaws.com: never a service-linked role (ECS registers it; "
+    'the task never launches: "ECS was unable to assume the role").',
+    "docs M2; DG23 task_execution_IAM_role.md; IAM service-linked roles; aws-samples/aws-modern-application-workshop#88",
 )
 def role_trust(r: Rule, ctx: Context) -> Iterator[Finding]:
     for field, value in _roles(ctx):
@@ -143,29 +137,6 @@ def _execution_needs(ctx: Context, role: str) -> list[aws.Need]:
     if create:
         needs.append(aws.Need(("logs:CreateLogGroup",), tuple(sorted(create))))
     return needs
-
-
-@rule(
-    "ECS-M4",
-    W,
-    "A brought execution role must allow pulling the task's private ECR images and writing its "
-    "awslogs log groups (the warning lists the statements).",
-    "docs M4; DG23 task_execution_IAM_role.md, using_awslogs.md",
-)
-def execution_role_permissions(r: Rule, ctx: Context) -> Iterator[Finding]:
-    role = ctx.execution_role_arn
-    if role is None:
-        return  # ecsform creates the role and grants exactly these
-    needs = _execution_needs(ctx, role)
-    if needs:
-        yield r.finding(
-            f"ecsform cannot see the policy of execution role {role}; to pull the images and write the "
-            f"logs it needs {aws.describe_needs(needs)}{aws.placeholders_note(needs)}",
-            ("executionRoleArn",),
-            f"make sure its policy has {aws.policy_json(needs)} (the AWS managed policy "
-            'AmazonECSTaskExecutionRolePolicy covers them on "*"); or remove executionRoleArn to let '
-            "ecsform create the role",
-        )
 
 
 @rule(

@@ -108,6 +108,7 @@ def _partial_hint(ctx: Context, ref: aws.SecretRef) -> str:
     "docs H5; AGENT asmsecret.go",
 )
 def secretsmanager_arn(r: Rule, ctx: Context) -> Iterator[Finding]:
+    partial: dict[str, list[tuple]] = {}  # base ARN -> where it is referenced: one warning per secret, not per value
     for path, value, _ in _secretsmanager_refs(ctx):
         ref = aws.secret_ref(value)
         assert ref is not None
@@ -143,14 +144,18 @@ def secretsmanager_arn(r: Rule, ctx: Context) -> Iterator[Finding]:
         elif ref.partial and not ctx.execution_role_managed:
             # when ecsform creates the execution role, it resolves the full ARN itself (a data source at plan time;
             # SECRET-UNRESOLVED when it cannot): the policy names the real secret, so there is nothing to warn about
-            yield r.finding(
-                f"{ref.base!r} is a partial ARN: the secret name {ref.name!r} lacks the '-' and 6 "
-                "characters Secrets Manager appends; ECS resolves it, but an IAM policy that names this "
-                "ARN matches nothing",
-                path,
-                _partial_hint(ctx, ref),
-                severity=W,
-            )
+            partial.setdefault(ref.base, []).append((path, ref))
+    for base, uses in partial.items():
+        path, ref = uses[0]
+        more = f" (and {len(uses) - 1} more reference(s) to it)" if len(uses) > 1 else ""
+        yield r.finding(
+            f"{base!r} is a partial ARN: the secret name {ref.name!r} lacks the '-' and 6 "
+            "characters Secrets Manager appends; ECS resolves it, but an IAM policy that names this "
+            f"ARN matches nothing{more}",
+            path,
+            _partial_hint(ctx, ref),
+            severity=W,
+        )
 
 
 def _ssm_arn_ok(value: str) -> bool:
@@ -172,10 +177,11 @@ def _selectors(value: str) -> bool:
 
 @rule(
     "ECS-H6",
-    W,
-    "A secret valueFrom is a Secrets Manager ARN, an SSM parameter ARN or an SSM parameter name (run "
-    "time: the task fails to start when the agent reads it).",
-    "docs H6; BC Secret.valueFrom",
+    E,
+    "A secret valueFrom is a Secrets Manager ARN, an SSM parameter ARN or an SSM parameter name (ECS registers "
+    "others; the agent reads them as SSM parameters, which they cannot be, and the task never starts).",
+    "docs H6; BC Secret.valueFrom; AGENT taskresource/ssmsecret (Create), ssm/ssm.go (GetSecretsFromSSM: invalid "
+    "parameters)",
 )
 def ssm_value_from(r: Rule, ctx: Context) -> Iterator[Finding]:
     for path, c in ctx.containers():
@@ -187,7 +193,8 @@ def ssm_value_from(r: Rule, ctx: Context) -> Iterator[Finding]:
                 service = f" of service {arn.service!r}" if arn else ""
                 yield r.finding(
                     f"{value!r} is an ARN{service}; ECS reads secrets only from Secrets Manager and "
-                    "SSM Parameter Store: it registers the value, and the task fails to start",
+                    "SSM Parameter Store: it registers the value, reads it as an SSM parameter name, and the task "
+                    "never starts",
                     p,
                     "write arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME "
                     "or arn:aws:ssm:REGION:ACCOUNT:parameter/NAME",
@@ -209,10 +216,10 @@ def ssm_value_from(r: Rule, ctx: Context) -> Iterator[Finding]:
 
 @rule(
     "ECS-H7",
-    W,
-    "json-key, version-stage and version-id selectors only work on Secrets Manager ARNs (run time: "
-    "the task fails to start when the agent reads the secret).",
-    "docs H7; DG23 specifying-sensitive-data-secrets.md; AGENT taskresource/ssmsecret",
+    E,
+    "json-key, version-stage and version-id selectors only work on Secrets Manager ARNs (ECS registers them "
+    "elsewhere; the agent asks SSM or Secrets Manager for a name that cannot exist, and the task never starts).",
+    "docs H7; DG23 specifying-sensitive-data-secrets.md; AGENT taskresource/ssmsecret, taskresource/asmauth",
 )
 def selectors_need_secretsmanager(r: Rule, ctx: Context) -> Iterator[Finding]:
     for path, c in ctx.containers():
@@ -290,34 +297,12 @@ def _execution_needs(ctx: Context) -> list[aws.Need]:
 
 
 @rule(
-    "ECS-H9",
-    W,
-    "A brought execution role must allow reading every secret, parameter and repository "
-    "credential the task references (the warning lists the statements).",
-    "docs H9; DG23 task_execution_IAM_role.md",
-)
-def execution_role_secret_permissions(r: Rule, ctx: Context) -> Iterator[Finding]:
-    role = ctx.execution_role_arn
-    if role is None:
-        return  # ecsform creates the role and grants exactly these
-    needs = _execution_needs(ctx)
-    if needs:
-        yield r.finding(
-            f"ecsform cannot see the policy of execution role {role}; to start the task it needs "
-            f"{aws.describe_needs(needs)}{aws.placeholders_note(needs)}",
-            ("executionRoleArn",),
-            f"make sure its policy has {aws.policy_json(needs)}, plus kms:Decrypt on the key if a "
-            "customer-managed KMS key encrypts them; or remove executionRoleArn to let ecsform create "
-            "the role",
-        )
-
-
-@rule(
     "ECS-H11",
-    W,
+    E,
     "repositoryCredentials.credentialsParameter is a Secrets Manager secret, ARN or name in the "
-    "task's region (run time: the image pull fails).",
-    "docs H11; BC RepositoryCredentials",
+    "task's region (ECS registers an ARN of another service; the agent reads it from Secrets Manager, the image "
+    "pull fails and the task never starts).",
+    "docs H11; BC RepositoryCredentials; AGENT taskresource/asmauth",
 )
 def repository_credentials_format(r: Rule, ctx: Context) -> Iterator[Finding]:
     for path, c in ctx.containers():
@@ -338,8 +323,9 @@ def repository_credentials_format(r: Rule, ctx: Context) -> Iterator[Finding]:
 @rule(
     "ECS-H12",
     E,
-    "environmentFiles: at most 10 per container; each an S3 object ARN with the .env extension (warnings: run time).",
-    "docs H12; BC EnvironmentFile",
+    "environmentFiles: at most 10 per container; each an S3 object ARN (ECS registers other values; the agent "
+    "cannot parse them and the task never starts); the .env extension (warning).",
+    "docs H12; BC EnvironmentFile; AGENT taskresource/envFiles/envfile.go (s3.ParseS3ARN)",
 )
 def environment_files_format(r: Rule, ctx: Context) -> Iterator[Finding]:
     for path, c in ctx.containers():
@@ -358,11 +344,10 @@ def environment_files_format(r: Rule, ctx: Context) -> Iterator[Finding]:
                 if value.startswith("s3://"):
                     hint = f"write arn:aws:s3:::{value[len('s3://') :]}"
                 yield r.finding(
-                    f"{value!r} is not an S3 object ARN: ECS registers it, and the task fails to start "
-                    "when the agent fetches the file",
+                    f"{value!r} is not an S3 object ARN: ECS registers it, and the task never starts (the agent "
+                    '"unable to parse bucket and key from s3 ARN specified in environmentFile")',
                     p,
                     hint,
-                    severity=W,
                 )
             elif not value.endswith(".env"):
                 yield r.finding(
@@ -385,25 +370,3 @@ def _environment_file_needs(ctx: Context) -> list[aws.Need]:
         aws.Need(("s3:GetObject",), tuple(objects)),
         aws.Need(("s3:GetBucketLocation",), tuple(sorted({aws.s3_bucket_arn(o) for o in objects}))),
     ]
-
-
-@rule(
-    "ECS-H13",
-    W,
-    "A brought execution role must allow s3:GetObject on every environment file and "
-    "s3:GetBucketLocation on its bucket.",
-    "docs H13; DG23 taskdef-envfiles.md",
-)
-def environment_files_permissions(r: Rule, ctx: Context) -> Iterator[Finding]:
-    role = ctx.execution_role_arn
-    if role is None:
-        return
-    needs = _environment_file_needs(ctx)
-    if needs:
-        yield r.finding(
-            f"ecsform cannot see the policy of execution role {role}; to read the environment files "
-            f"it needs {aws.describe_needs(needs)}",
-            ("executionRoleArn",),
-            f"make sure its policy has {aws.policy_json(needs)}; or remove executionRoleArn to let "
-            "ecsform create the role",
-        )

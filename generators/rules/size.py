@@ -189,21 +189,29 @@ def ec2_container_memory(r: Rule, ctx: Context) -> Iterator[Finding]:
         )
 
 
+def _docker(ctx: Context) -> bool:
+    """True when the task may run on an instance's Docker daemon (EC2, EXTERNAL), whose checks are known; Fargate's
+    runtime is not Docker, and what it refuses is not documented."""
+    return ctx.is_ec2 or ctx.is_external
+
+
 @rule(
     "ECS-C14",
-    W,
-    "A container's memory (hard limit) is not below its memoryReservation.",
-    "docs C14; botocore memory; CDK container-definition.ts; catalog 3.3",
+    E,
+    "A container's memory (hard limit) is not below its memoryReservation (Docker refuses to create the "
+    "container on EC2 and EXTERNAL; on Fargate alone: warning).",
+    "docs C14; botocore memory; moby daemon/daemon_unix.go verifyPlatformContainerResources",
 )
 def memory_above_reservation(r: Rule, ctx: Context) -> Iterator[Finding]:
     for path, c in ctx.containers():
         memory, reservation = integer(c.get("memory")), integer(c.get("memoryReservation"))
-        if memory is not None and reservation is not None and memory < reservation:
+        if memory is not None and reservation is not None and 0 < memory < reservation:
             yield r.finding(
-                f"memoryReservation {reservation} MiB is above memory {memory} MiB",
+                f"memoryReservation {reservation} MiB is above memory {memory} MiB: Docker refuses to create the "
+                'container ("Minimum memory limit can not be less than memory reservation limit")',
                 path + ("memoryReservation",),
-                "raise memory (the hard limit) or lower memoryReservation (the soft limit): Docker "
-                "refuses a reservation above the limit",
+                "raise memory (the hard limit) or lower memoryReservation (the soft limit)",
+                severity=E if _docker(ctx) else W,
             )
 
 
@@ -263,10 +271,12 @@ def _reserved(c: dict[str, Any]) -> int:
 
 @rule(
     "ECS-C17",
-    W,
-    "Container memory and memoryReservation are at least 6 MiB (run time: Docker 20.10 and later "
-    "refuses to create the container).",
-    "docs C17; BC ContainerDefinition.memory/memoryReservation",
+    E,
+    "Container memory and memoryReservation are at least 6 MiB: ECS registers less, and Docker 20.10 and later "
+    "refuses to create the container (EC2, EXTERNAL); on Fargate alone, and a memory of 0 (no limit to the agent): "
+    "warning.",
+    "docs C17; BC ContainerDefinition.memory/memoryReservation; AGENT api/task/task.go getDockerResources (raises "
+    "memory below 4 MiB to 4 MiB); moby daemon/daemon_unix.go verifyPlatformContainerResources",
 )
 def container_memory_floor(r: Rule, ctx: Context) -> Iterator[Finding]:
     for path, c in ctx.containers():
@@ -275,6 +285,8 @@ def container_memory_floor(r: Rule, ctx: Context) -> Iterator[Finding]:
             if value is None or (field == "memoryReservation" and value == 0):
                 continue  # a 0 reservation means none
             if value < DOCKER_MIN_MEMORY:
+                # the agent passes a memory of 0 as no limit, and raises 1-3 MiB to 4 MiB, still under Docker's 6
+                certain = _docker(ctx) and value > 0
                 yield r.finding(
                     f"{field} {value} MiB is below the {DOCKER_MIN_MEMORY} MiB Docker reserves for a "
                     "container: ECS registers it, but Docker 20.10 and later refuses to create the "
@@ -282,6 +294,7 @@ def container_memory_floor(r: Rule, ctx: Context) -> Iterator[Finding]:
                     path + (field,),
                     f"use at least {DOCKER_MIN_MEMORY} MiB (Docker 20.10 and later refuses less; "
                     "the value is in MiB, not GB)",
+                    severity=E if certain else W,
                 )
 
 

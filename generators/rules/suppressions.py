@@ -56,7 +56,7 @@ class Entry:
 def entries(ignore: Iterable[Any], prefix: Path) -> tuple[list[Entry], list[Finding]]:
     """The valid entries of an x-ecsform.ignore list (already typed by the extension model) and the findings about
     the others, with paths under `prefix` (x-ecsform.ignore)."""
-    from . import configurable, known_ids
+    from . import configurable, known_ids, retired
 
     good: list[Entry] = []
     findings: list[Finding] = []
@@ -71,7 +71,7 @@ def entries(ignore: Iterable[Any], prefix: Path) -> tuple[list[Entry], list[Find
                     Severity.ERROR,
                     f"no rule {item.rule!r}",
                     where + ("rule",),
-                    did_you_mean(item.rule, sorted(known)) or "`python main.py rules` lists every rule",
+                    retired(item.rule) or did_you_mean(item.rule, sorted(known)) or "`ecsform rules` lists every rule",
                 )
             )
             ok = False

@@ -19,8 +19,8 @@ VOLUME_TYPES = (
     "fsxWindowsFileServerVolumeConfiguration",
     "configuredAtLaunch",
 )
-_EFS_ID = re.compile(r"^fs-[0-9a-f]{8,40}$")
-_ACCESS_POINT_ID = re.compile(r"^fsap-[0-9a-f]{8,40}$")
+_EFS_ID = re.compile(r"^fs-[0-9a-f]{8,40}$", re.IGNORECASE)  # DNS names: the case does not matter
+_ACCESS_POINT_ID = re.compile(r"^fsap-[0-9a-f]{8,40}$", re.IGNORECASE)
 _WINDOWS_PATH = re.compile(r"^[A-Za-z]:[\\/]")
 
 
@@ -94,10 +94,10 @@ def mount_points_reference_volumes(r: Rule, ctx: Context) -> Iterator[Finding]:
 
 @rule(
     "ECS-J3",
-    W,
-    "containerPath of mount points and tmpfs is absolute (Linux: /path; Windows: C:\\path); run "
-    "time: Docker refuses a relative mount path.",
-    "docs J3; BC MountPoint, Tmpfs",
+    E,
+    "containerPath of mount points and tmpfs is absolute (Linux: /path; Windows: C:\\path): ECS registers a "
+    "relative one, and Docker refuses the mount, so the container never starts.",
+    "docs J3; BC MountPoint, Tmpfs; moby volume/mounts (errNotAbsPath), ValidateTmpfsMountDestination",
 )
 def container_path_absolute(r: Rule, ctx: Context) -> Iterator[Finding]:
     windows = ctx.is_windows
@@ -222,8 +222,8 @@ def host_source_path(r: Rule, ctx: Context) -> Iterator[Finding]:
     "ECS-J7",
     E,
     "EFS volumes: with an access point or IAM authorization, rootDirectory / and transitEncryption "
-    "ENABLED (not DISABLED, nor left out); transitEncryptionPort 1-65535 (errors); file system and "
-    "access point IDs (warnings: run time).",
+    "ENABLED (not DISABLED, nor left out); transitEncryptionPort 1-65535; fs-... and fsap-... IDs (ECS registers "
+    "others; the mount never succeeds).",
     "docs J7; BC EFSVolumeConfiguration; aws/aws-cdk#10683; TF IsPortNumber",
 )
 def efs_fields(r: Rule, ctx: Context) -> Iterator[Finding]:
@@ -235,7 +235,6 @@ def efs_fields(r: Rule, ctx: Context) -> Iterator[Finding]:
                 "fails when the task starts",
                 path + ("fileSystemId",),
                 "write fs-0123456789abcdef0 (or ecsform:efs/NAME for a file system ecsform creates)",
-                severity=W,
             )
         auth = efs.get("authorizationConfig") if isinstance(efs.get("authorizationConfig"), dict) else {}
         ap = auth.get("accessPointId")
@@ -245,7 +244,6 @@ def efs_fields(r: Rule, ctx: Context) -> Iterator[Finding]:
                 "fails when the task starts",
                 path + ("authorizationConfig", "accessPointId"),
                 "write fsap-0123456789abcdef0",
-                severity=W,
             )
         root = efs.get("rootDirectory")
         if ap is not None and isinstance(root, str) and root != "/":
@@ -283,8 +281,8 @@ def efs_fields(r: Rule, ctx: Context) -> Iterator[Finding]:
 @rule(
     "ECS-J8",
     W,
-    "EFS support: not on EXTERNAL or Windows; with IAM authorization, a brought task role must "
-    "allow elasticfilesystem:ClientMount (and ClientWrite unless read-only).",
+    "EFS volumes are not supported on EXTERNAL instances or for Windows containers (what a brought task role "
+    "must allow for IAM authorization: ECS-M4).",
     "docs J8; DG23 efs-volumes.md; BC EFSAuthorizationConfig.iam",
 )
 def efs_support(r: Rule, ctx: Context) -> Iterator[Finding]:
@@ -302,16 +300,6 @@ def efs_support(r: Rule, ctx: Context) -> Iterator[Finding]:
                 path,
                 "use an FSx for Windows File Server volume",
                 at_key=True,
-            )
-    role = ctx.task_role_arn
-    if role is not None:
-        needs = _efs_needs(ctx, role)
-        if needs:
-            yield r.finding(
-                f"ecsform cannot see the policy of task role {role}; ECS mounts the IAM-authorized EFS "
-                f"volumes with it and needs {aws.describe_needs(needs)}{aws.placeholders_note(needs)}",
-                ("taskRoleArn",),
-                f"make sure its policy has {aws.policy_json(needs)}",
             )
 
 
@@ -348,10 +336,11 @@ def _efs_needs(ctx: Context, role: str) -> list[aws.Need]:
 
 @rule(
     "ECS-J9",
-    W,
-    "FSx for Windows File Server credentials come from a Secrets Manager or SSM ARN; domain is "
-    "not blank (run time: the file share is not mounted).",
-    "docs J9; BC FSxWindowsFileServerAuthorizationConfig",
+    E,
+    "FSx for Windows File Server credentials come from a Secrets Manager or SSM ARN (ECS registers others; the "
+    "agent refuses them and the task never starts); domain is not blank (warning).",
+    "docs J9; BC FSxWindowsFileServerAuthorizationConfig; AGENT taskresource/fsxwindowsfileserver "
+    "(retrieveCredentials)",
 )
 def fsx_credentials(r: Rule, ctx: Context) -> Iterator[Finding]:
     for path, v in ctx.volumes():
@@ -376,6 +365,7 @@ def fsx_credentials(r: Rule, ctx: Context) -> Iterator[Finding]:
                 "domain is blank: ECS registers it, and the share is not mounted when the task starts",
                 where + ("domain",),
                 "give the Active Directory domain name",
+                severity=W,
             )
 
 

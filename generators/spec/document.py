@@ -9,13 +9,13 @@ Top level of a spec:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path as FsPath
 from typing import Any
 
 from ..errors import EcsformError, Finding, Severity
 from ..text import suggest
-from . import overlay, shorthands
+from . import ecosystem, overlay, shorthands
 from .loader import Node, SourceMap, load_file, plain
 
 EXTENSION_KEY = "x-ecsform"
@@ -32,6 +32,8 @@ class SpecFile:
     extension: Node | None
     environments: dict[str, Node] = field(default_factory=dict)  # overlays, shorthands rewritten
     environments_node: Node | None = None
+    # what reading the file as a spec noticed (generators/spec/ecosystem.py): describe output, values meaning unset
+    notes: list[Finding] = field(default_factory=list)
 
 
 @dataclass
@@ -43,6 +45,8 @@ class Variant:
     task: dict[str, Any]  # plain RegisterTaskDefinition input (native form)
     extension: Any  # plain `x-ecsform` block ({} when absent; checked by the extension model)
     smap: SourceMap
+    # the target values no target names, which Terraform resolves: stand-in -> name (generators/spec/targets.py)
+    unknown: dict[str, str] = field(default_factory=dict)
 
     @property
     def file(self) -> str:
@@ -57,13 +61,12 @@ class Variant:
         out = []
         for f in findings:
             line, col = self.smap.locate(f.path, key=f.at_key)
-            out.append(
-                Finding(f.rule, f.severity, f.message, f.path, f.hint, self.file, line, col, self.environment, f.at_key)
-            )
+            out.append(replace(f, file=self.file, line=line, col=col, environment=self.environment))
         return out
 
 
 def split(root: Node, file: str) -> SpecFile:
+    root, notes = ecosystem.unwrap(root, file)
     task_items: dict[str, Node] = {}
     extension = environments_node = None
     for key, node in root.value.items():
@@ -75,7 +78,9 @@ def split(root: Node, file: str) -> SpecFile:
             continue
         else:
             task_items[key] = node
-    task = shorthands.normalize_task(Node(task_items, root.mark))
+    native, unset = ecosystem.drop_unset(Node(task_items, root.mark), file)
+    notes += unset
+    task = shorthands.normalize_task(native)
     environments: dict[str, Node] = {}
     if environments_node is not None:
         if type(environments_node.value) is not dict:
@@ -93,8 +98,10 @@ def split(root: Node, file: str) -> SpecFile:
                 ]
             )
         for name, node in environments_node.value.items():
-            environments[name] = normalize_overlay(node)
-    return SpecFile(file, root, task, extension, environments, environments_node)
+            over, unset = ecosystem.drop_unset(node, file, name)
+            notes += unset
+            environments[name] = normalize_overlay(over)
+    return SpecFile(file, root, task, extension, environments, environments_node, notes)
 
 
 def read(path: str | FsPath, display: str | None = None) -> SpecFile:

@@ -20,6 +20,11 @@ x-ecsform:
       accessPoints: {app: {posixUser: {uid: 1000, gid: 1000}, rootDirectory: {path: /app}}}
   policy: {readonlyRootFilesystem: require, rules: {ECS-H5: off}}   # see policy.py
   ignore: [{rule: ECS-F9, path: containerDefinitions[0].stopTimeout, reason: ...}]   # see suppressions.py
+  deploy:                                # what `ecsform deploy` and `ecsform run` act on (over ecsform.yaml's)
+    cluster: apps-prod
+    services: [orders-api]               # UpdateService targets; [] for a task that runs as a job
+    network: {subnets: [subnet-...], securityGroups: [sg-...], assignPublicIp: DISABLED}   # RunTask (awsvpc)
+    launchType: FARGATE                  # or capacityProviderStrategy: [{capacityProvider: FARGATE_SPOT, weight: 1}]
 ```
 
 ECS fields refer to managed resources explicitly, with references that are never valid ECS values:
@@ -154,6 +159,49 @@ class Ignore(_Model):
     reason: str | None = Field(None, description="Why the finding does not apply here (required).")
 
 
+class AwsVpc(_Model):
+    """RunTask's awsvpc network configuration (ECS API AwsVpcConfiguration: up to 16 subnets, 5 security groups)."""
+
+    subnets: list[str] = Field(min_length=1, max_length=16, description="Subnets the task's network interface uses.")
+    security_groups: list[str] = Field(
+        default_factory=list, max_length=5, description="Security groups of the task (default: the VPC's default)."
+    )
+    assign_public_ip: Literal["ENABLED", "DISABLED"] | None = Field(
+        None, description="ENABLED gives the task a public IP (Fargate in a public subnet); ECS's default: DISABLED."
+    )
+
+
+class CapacityProviderItem(_Model):
+    """One item of a capacity provider strategy (ECS API CapacityProviderStrategyItem)."""
+
+    capacity_provider: str = Field(min_length=1, max_length=255, description="FARGATE, FARGATE_SPOT or a provider.")
+    weight: int | None = Field(None, ge=0, le=1000)
+    base: int | None = Field(None, ge=0, le=100000)
+
+
+class Deploy(_Model):
+    """What a root is deployed to after the apply: the cluster, the services `ecsform deploy` updates, and how
+    `ecsform run` starts the task. ecsform.yaml gives it per environment (defaults < environment); a spec's
+    x-ecsform.deploy (base < overlay) wins over it, field by field."""
+
+    cluster: str | None = Field(
+        None, min_length=1, max_length=2048, description="The cluster's name or ARN (ECS's default: default)."
+    )
+    services: list[str] | None = Field(
+        None,
+        description="The services that run this root's task definition: `ecsform deploy` points them at the "
+        "revision the root registered. [] for a task run as a job (`ecsform run`).",
+    )
+    network: AwsVpc | None = Field(None, description="RunTask's awsvpcConfiguration (tasks in awsvpc mode).")
+    launch_type: Literal["EC2", "FARGATE", "EXTERNAL", "MANAGED_INSTANCES"] | None = Field(
+        None, description="RunTask's launch type (not with capacityProviderStrategy; default: the cluster's)."
+    )
+    capacity_provider_strategy: list[CapacityProviderItem] | None = Field(
+        None, min_length=1, max_length=20, description="RunTask's capacity provider strategy (not with launchType)."
+    )
+    platform_version: str | None = Field(None, min_length=1, description="Fargate platform version (RunTask).")
+
+
 class Extension(_Model):
     """Top level of `x-ecsform`."""
 
@@ -178,6 +226,9 @@ class Extension(_Model):
     efs: dict[str, ManagedEfs] = Field(default_factory=dict)
     policy: Policy | None = Field(None, description="This spec's policy layer (over the project's and --policy).")
     ignore: list[Ignore] = Field(default_factory=list, description="Reasoned suppressions of single findings.")
+    deploy: Deploy | None = Field(
+        None, description="The cluster, services and RunTask settings of `ecsform deploy` and `ecsform run`."
+    )
 
 
 def _extra_checks(ext: Extension) -> list[Finding]:
@@ -223,6 +274,8 @@ def _extra_checks(ext: Extension) -> list[Finding]:
                     at_key=True,
                 )
             )
+    if ext.deploy is not None:
+        out += deploy_checks(ext.deploy, (KEY, "deploy"))
     for name, fs in ext.efs.items():
         if fs.throughput_mode == "provisioned" and fs.provisioned_throughput_in_mibps is None:
             out.append(
@@ -253,6 +306,26 @@ def _extra_checks(ext: Extension) -> list[Finding]:
                     "add vpcId",
                 )
             )
+    return out
+
+
+def deploy_checks(deploy: Deploy, path: tuple, rule: str = "X-INVALID") -> list[Finding]:
+    """What the types of a deploy block cannot say (x-ecsform.deploy; ecsform.yaml's deploy with CONFIG-INVALID)."""
+    out = []
+    if deploy.launch_type is not None and deploy.capacity_provider_strategy is not None:
+        out.append(
+            Finding(
+                rule,
+                Severity.ERROR,
+                "launchType and capacityProviderStrategy exclude each other (RunTask takes one of them)",
+                path + ("capacityProviderStrategy",),
+                "keep one of them",
+                at_key=True,
+            )
+        )
+    for i, name in enumerate(deploy.services or []):
+        if not name.strip():
+            out.append(Finding(rule, Severity.ERROR, "a service name is empty", path + ("services", i)))
     return out
 
 

@@ -266,8 +266,8 @@ def _build(events: Iterator[Any]) -> Node | None:
                     "YAML-MULTI-DOC",
                     "a spec file holds one document; found a second",
                     _mark(ev),
-                    "split the documents into separate files; for one task in several environments, `python "
-                    "main.py import --environments dev=dev.yaml,prod=prod.yaml` makes one spec with overlays",
+                    "split the documents into separate files; for one task in several environments, `ecsform "
+                    "import --environments dev=dev.yaml,prod=prod.yaml` makes one spec with overlays",
                 )
         if count > MAX_NODES:
             raise _Stop("YAML-TOO-LARGE", f"more than {MAX_NODES} values", _mark(ev))
@@ -487,7 +487,7 @@ def _json_problem(text: str) -> tuple[str, Mark, str] | None:
     if several:
         hint = (
             "a spec file holds one task definition: put each document in a file of its own (dev.json, prod.json) "
-            "and run `python main.py import --environments dev=dev.json,prod=prod.json --out spec.yaml` for one "
+            "and run `ecsform import --environments dev=dev.json,prod=prod.json --out spec.yaml` for one "
             "spec with an overlay per environment"
         )
         if comment is not None:

@@ -2,15 +2,17 @@
 
 ```yaml
 policy:                               # x-ecsform.policy in a spec, or the whole of a --policy FILE
-  readonlyRootFilesystem: warn        # off | warn | require | default-true
-  nonRootUser: warn                   # off | warn | require
-  efsTransitEncryption: warn          # off | warn | require | default-true
+  readonlyRootFilesystem: note        # off | note | warn | require | default-true
+  nonRootUser: note                   # off | note | warn | require
+  efsTransitEncryption: note          # off | note | warn | require | default-true
   logRetentionDays: 365               # retention of the log groups ecsform creates (CloudWatch's allowed values)
-  rules: {ECS-H5: off, ECS-F9: error} # off | warning | error, per rule id
+  rules: {ECS-H5: off, ECS-F9: error} # off | note | warning | error, per rule id
 ```
 
 Levels (the rules SEC-READONLY-ROOT, SEC-NON-ROOT and SEC-EFS-TRANSIT read them):
 - `off`: no finding;
+- `note` (the default): hardening advice, counted in the summary and listed by `ecsform validate --notes`, where
+  `warn` would warn;
 - `warn`: a warning where the spec leaves the setting to ECS's default (readonlyRootFilesystem not written; an EFS
   volume without transitEncryption), or, for nonRootUser, where the spec runs a container as root (`user` root or
   0): ecsform cannot see an image's USER, so a container without `user` is not known to run as root;
@@ -39,9 +41,9 @@ from ..errors import EcsformError, Finding, Path, Severity
 from ..text import did_you_mean
 from .fields import aliases
 
-Level = Literal["off", "warn", "require", "default-true"]
-UserLevel = Literal["off", "warn", "require"]
-RuleSetting = Literal["off", "warning", "error"]
+Level = Literal["off", "note", "warn", "require", "default-true"]
+UserLevel = Literal["off", "note", "warn", "require"]
+RuleSetting = Literal["off", "note", "warning", "error"]
 
 # CloudWatch Logs' allowed retention periods (PutRetentionPolicy, retentionInDays).
 LOG_RETENTION_DAYS = (
@@ -86,30 +88,30 @@ class Policy(BaseModel):
 
     readonly_root_filesystem: Level | None = Field(
         None,
-        description="Containers that do not write readonlyRootFilesystem (SEC-READONLY-ROOT): off | warn "
-        "(default) | require | default-true.",
+        description="Containers that do not write readonlyRootFilesystem (SEC-READONLY-ROOT): off | note "
+        "(default) | warn | require | default-true.",
     )
     non_root_user: UserLevel | None = Field(
         None,
-        description="Containers that run as root (SEC-NON-ROOT): off | warn (a `user` of root or 0; the "
-        "default) | require (every Linux container writes a non-root `user`).",
+        description="Containers that run as root (SEC-NON-ROOT): off | note (the default) | warn (a `user` of "
+        "root or 0) | require (every Linux container writes a non-root `user`).",
     )
     efs_transit_encryption: Level | None = Field(
         None,
-        description="EFS volumes without transitEncryption ENABLED (SEC-EFS-TRANSIT): off | warn (default) | "
-        "require | default-true.",
+        description="EFS volumes without transitEncryption ENABLED (SEC-EFS-TRANSIT): off | note (default) | "
+        "warn | require | default-true.",
     )
     log_retention_days: int | None = Field(
         None,
         description="Retention of the log groups ecsform creates, unless x-ecsform.logs.retentionInDays says "
         "otherwise (default 365).",
     )
-    rules: dict[str, RuleSetting] = Field(default_factory=dict, description="Rule id -> off | warning | error.")
+    rules: dict[str, RuleSetting] = Field(default_factory=dict, description="Rule id -> off | note | warning | error.")
 
 
-# What applies where no layer says anything.
+# What applies where no layer says anything: hardening advice is a note (docs/rule-audit.md, the doctrine).
 DEFAULT = Policy.model_validate(
-    {"readonlyRootFilesystem": "warn", "nonRootUser": "warn", "efsTransitEncryption": "warn", "logRetentionDays": 365}
+    {"readonlyRootFilesystem": "note", "nonRootUser": "note", "efsTransitEncryption": "note", "logRetentionDays": 365}
 )
 
 _FIELDS = ("readonly_root_filesystem", "non_root_user", "efs_transit_encryption", "log_retention_days")
@@ -137,6 +139,8 @@ class RuleCatalog(Protocol):
     def known_ids(self) -> frozenset[str]: ...
 
     def configurable(self, rule_id: str) -> str | None: ...
+
+    def retired(self, rule_id: str) -> str | None: ...
 
 
 def parse(raw: Any, prefix: Path = (), *, catalog: RuleCatalog) -> tuple[Policy | None, list[Finding]]:
@@ -195,7 +199,7 @@ def parse(raw: Any, prefix: Path = (), *, catalog: RuleCatalog) -> tuple[Policy 
                     Severity.ERROR,
                     f"{rule_id} is set by the policy's {LEVEL_RULES[rule_id]} level",
                     where,
-                    f"write {LEVEL_RULES[rule_id]}: off, warn or require instead",
+                    f"write {LEVEL_RULES[rule_id]}: off, note, warn or require instead",
                     at_key=True,
                 )
             )
@@ -206,7 +210,9 @@ def parse(raw: Any, prefix: Path = (), *, catalog: RuleCatalog) -> tuple[Policy 
                     Severity.ERROR,
                     f"no rule {rule_id!r}",
                     where,
-                    did_you_mean(rule_id, sorted(known)) or "`python main.py rules` lists every rule",
+                    catalog.retired(rule_id)
+                    or did_you_mean(rule_id, sorted(known))
+                    or "`ecsform rules` lists every rule",
                     at_key=True,
                 )
             )
@@ -237,7 +243,7 @@ def _hint(err: dict[str, Any], loc: tuple[Any, ...]) -> str | None:
     if loc and loc[0] == "rules" and value in ("warn", "warnings"):
         return "write warning"
     if loc and loc[0] != "rules" and value in ("warning", "error", "on", "true", True, False):
-        return "the levels are off, warn, require and default-true"
+        return "the levels are off, note, warn, require and default-true"
     return None
 
 
@@ -288,7 +294,7 @@ _LEVEL_FIELDS = {
 
 
 def level(policy: Policy, rule_id: str) -> str:
-    """The level (off | warn | require | default-true) the policy gives one of the LEVEL_RULES."""
+    """The level (off | note | warn | require | default-true) the policy gives one of the LEVEL_RULES."""
     return getattr(policy, _LEVEL_FIELDS[rule_id])
 
 

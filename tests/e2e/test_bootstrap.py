@@ -6,7 +6,7 @@ identities, the state bucket and its role, and the target of specs without envir
 moto server of this module's own (an administrator's credentials reach each account through
 `-var admin_role_name=...`, as OrganizationAccountAccessRole would), it creates the state bucket (versioned,
 encrypted, public access blocked), GitHub's OIDC provider, the pipeline's apply and plan identities, the
-state role, and each target account's deploy and plan roles, with the policies generators/actions.py derives.
+state role, and each target account's deploy and plan roles, with the policies generators/aws/actions.py derives.
 
 Then the server checks every request against IAM policies (moto's /moto-api/reset-auth; tests/e2e/moto_server.py's
 patches 4 and 5 make its evaluation follow IAM's where the suite relies on it) and the pipeline runs as CI would,

@@ -101,7 +101,9 @@ def test_one_provider_install_serves_both_roots(deployed: dict[str, Any]) -> Non
 
 
 def test_state_lives_in_the_bucket_under_the_generated_keys(deployed: dict[str, Any], aws: Any) -> None:
-    keys = sorted(o["Key"] for o in aws("s3").list_objects_v2(Bucket=deployed["bucket"])["Contents"])
+    # the bucket is the bundled config's, which other tests on this server share: these roots' keys, .tflock included
+    listed = aws("s3").list_objects_v2(Bucket=deployed["bucket"], Prefix="ecsform/financial-api-stages/")
+    keys = sorted(o["Key"] for o in listed["Contents"])
     expected = sorted(f"ecsform/{path}/terraform.tfstate" for path in ROOTS.values())
     assert keys == expected  # no .tflock left behind: every lock was released
     assert [deployed["manifest"][env]["state"]["key"] for env in ROOTS] == [
@@ -121,7 +123,10 @@ def _ours(clients: Any, region: str) -> dict[str, set[str]]:
     families = set()
     for arn in ecs.list_task_definitions(status="ACTIVE")["taskDefinitionArns"]:  # familyPrefix is a whole family
         described = ecs.describe_task_definition(taskDefinition=arn, include=["TAGS"])
-        if {"key": MARK[0], "value": MARK[1]} in described.get("tags", []):
+        # other tests on this server apply roots of the same config (same tag): these roots' families only
+        if {"key": MARK[0], "value": MARK[1]} in described.get("tags", []) and described["taskDefinition"][
+            "family"
+        ].startswith("financial-api"):
             families.add(described["taskDefinition"]["family"])
     groups = {
         g["logGroupName"]
@@ -313,3 +318,76 @@ def test_a_partial_backend_takes_its_settings_from_backend_config(deployed: dict
     listed = terraform(["state", "list"], root, deployed["env"]).stdout.split()
     assert "module.task_definition.aws_ecs_task_definition.this" in listed
     assert os.path.exists(root / ".terraform" / "terraform.tfstate")  # the backend configuration, not the state
+
+
+# --- target values (issue 21): one spec, every ARN written once, bound per account ----------------------------------
+
+TARGET_VALUES = REPO / "tests" / "fixtures" / "targets" / "orders-api.yaml"
+DB_SECRET = "arn:aws:secretsmanager:{region}:{account}:secret:orders/db-AbCdEf"
+
+
+@pytest.fixture(scope="module")
+def bound(deployed: dict[str, Any], aws: Any) -> dict[str, Any]:
+    """The target-values spec synthesized with the repository's ecsform.yaml (dev and prod: their accounts and
+    regions bound at synth) and without one (Terraform reads the account), each root applied once. After the
+    tests above: these roots carry the same default tag, which `_ours` counts."""
+    out = deployed["work"] / "target-values"
+    assert ecsform("synth", str(TARGET_VALUES), "--out", str(out)).returncode == 0
+    bare = deployed["work"] / "target-values-bare"
+    proc = ecsform("synth", str(TARGET_VALUES), "--no-config", "--env", "dev", "--out", str(bare))
+    assert proc.returncode == 0, proc.stderr
+    roots = {env: out / f"orders-api/{env}" for env in ("dev", "prod")}
+    roots["bare"] = bare / "orders-api" / "dev"
+    for root in roots.values():
+        terraform(["init", "-input=false"], root, deployed["env"])
+    # the task role, named by its name: a role that does not exist fails the plan, naming it
+    missing = terraform(["plan", "-input=false"], roots["bare"], deployed["env"], check=False)
+    assert missing.returncode == 1 and 'data "aws_iam_role" "role_orders_api_task"' in missing.stderr, missing.stderr
+    assert "orders-api-task" in missing.stderr
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"}
+        ],
+    }
+    for account in (SHARED, DEV, PROD):  # with a path: the task definition gets the role's whole ARN
+        session_in(aws, account)("iam").create_role(
+            RoleName="orders-api-task", Path="/app/", AssumeRolePolicyDocument=json.dumps(trust)
+        )
+    for root in roots.values():
+        terraform(["apply", "-auto-approve", "-input=false"], root, deployed["env"])
+    return {"roots": roots, "out": out, "env": deployed["env"]}
+
+
+def test_target_values_bind_each_arn_to_its_own_account(bound: dict[str, Any], aws: Any) -> None:
+    where = {**WHERE, "bare": (SHARED, "us-east-1")}  # without ecsform.yaml: moto's account, the image's region
+    for env, (account, region) in where.items():
+        clients = session_in(aws, account)
+        family = "orders-api-dev" if env == "bare" else f"orders-api-{env}"
+        td = clients("ecs", region).describe_task_definition(taskDefinition=family)["taskDefinition"]
+        assert td["taskRoleArn"] == f"arn:aws:iam::{account}:role/app/orders-api-task"
+        [container] = td["containerDefinitions"]
+        assert container["secrets"] == [
+            {"name": "DB_URL", "valueFrom": DB_SECRET.format(region=region, account=account)}
+        ]
+        assert container["logConfiguration"]["options"]["awslogs-region"] == region
+        variables = {e["name"]: e["value"] for e in container["environment"]}
+        stage = "dev" if env == "bare" else env
+        # a `${` that is no target value, and the escape, reach ECS byte for byte
+        assert variables == {"STAGE": stage, "LITERAL": "${NOT_A_TARGET}", "ESCAPED": "${target.region}"}
+        role = td["executionRoleArn"].rsplit("/", 1)[1]
+        assert td["executionRoleArn"].startswith(f"arn:aws:iam::{account}:role/")
+        document = clients("iam").get_role_policy(RoleName=role, PolicyName="ecsform-execution")["PolicyDocument"]
+        document = json.loads(document) if isinstance(document, str) else document
+        granted = policy_permissions(document)
+        assert granted["secretsmanager:GetSecretValue"] == {DB_SECRET.format(region=region, account=account)}
+        assert granted["logs:PutLogEvents"] == {f"arn:aws:logs:{region}:{account}:log-group:/ecs/orders-api-{stage}:*"}
+    main = (bound["roots"]["bare"] / "main.tf").read_text()
+    assert 'data "aws_caller_identity" "current"' in main and "111111111111" not in main
+    assert 'data "aws_caller_identity"' not in (bound["roots"]["prod"] / "main.tf").read_text()
+
+
+def test_target_values_plan_clean_the_second_time(bound: dict[str, Any]) -> None:
+    for name, root in bound["roots"].items():
+        proc = terraform(["plan", "-detailed-exitcode", "-input=false"], root, bound["env"], check=False)
+        assert proc.returncode == 0, f"{name}: the second plan is not empty:\n{proc.stdout}\n{proc.stderr}"

@@ -146,3 +146,35 @@ def test_import_from_aws_then_render_gives_back_what_is_registered(
         assert "readonlyRootFilesystem" not in rendered.stdout
     finally:
         ecs.deregister_task_definition(taskDefinition=registered["taskDefinitionArn"])
+
+
+def test_import_from_aws_records_the_images_the_service_runs(aws: Any, aws_env: dict[str, str], tmp_path: Path) -> None:
+    """Adopting a running service (issue 20): with an ecsform.yaml, `import --from-aws --out` also records the images
+    the live revision runs in images/<root>.yaml, so a later edit of the spec's image does not redeploy it."""
+    family = "ecsform-import-web"
+    live = "public.ecr.aws/nginx/nginx:1.27.3"
+    ecs = aws("ecs", "us-east-1")
+    ecs.register_task_definition(
+        family=family,
+        requiresCompatibilities=["FARGATE"],
+        networkMode="awsvpc",
+        cpu="256",
+        memory="512",
+        containerDefinitions=[{"name": "web", "image": live, "readonlyRootFilesystem": True}],
+    )
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "specs").mkdir()
+    (tmp_path / "ecsform.yaml").write_text('defaults: {accountId: "123456789012", region: us-east-1}\n')
+    proc = ecsform(
+        "import", "--from-aws", family, "--region", "us-east-1", "--out", "specs/web.yaml", env=aws_env, cwd=tmp_path
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert f"wrote images/{family}.yaml: the images root {family} runs" in proc.stderr
+    assert (tmp_path / "images" / f"{family}.yaml").read_text().splitlines()[-1] == f"web: {live}"
+    spec = tmp_path / "specs" / "web.yaml"
+    spec.write_text(spec.read_text().replace(live, "public.ecr.aws/nginx/nginx:latest"))  # a later hand edit
+    rendered = ecsform("render", "specs/web.yaml", env=aws_env, cwd=tmp_path)
+    assert rendered.returncode == 0, rendered.stderr
+    assert json.loads(rendered.stdout)["containerDefinitions"][0]["image"] == live  # what runs stays
+    for arn in ecs.list_task_definitions(familyPrefix=family)["taskDefinitionArns"]:
+        ecs.deregister_task_definition(taskDefinition=arn)

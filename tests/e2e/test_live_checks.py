@@ -313,7 +313,7 @@ def test_verify_every_check_fails_then_passes(
         f"secret 'lcv/managed' exists already ({managed}): ecsform creates it, and the root's first apply "
         "stops with ResourceExistsException unless the root's state holds it",
     )
-    assert "hint: adopt it: python main.py synth lcv-app.yaml --adopt (the first apply imports it)" in broken.stderr
+    assert "hint: adopt it: ecsform synth lcv-app.yaml --adopt (the first apply imports it)" in broken.stderr
     execution_missing = text[("VERIFY-ROLE-POLICY", "executionRoleArn")][1]
     for needed in (
         "secretsmanager:GetSecretValue",
@@ -543,8 +543,7 @@ def test_example_1_verify_diff_adopt_apply(aws: Any, aws_env: dict[str, str], tm
         ("VERIFY-ADOPT", "warning", "containerDefinitions[0].logConfiguration.options.awslogs-group")
     ]
     assert (
-        "hint: adopt it: python main.py synth specs/financial-api.json --adopt --no-config (the first apply"
-        in seeded.stderr
+        "hint: adopt it: ecsform synth specs/financial-api.json --adopt --no-config (the first apply" in seeded.stderr
     )
     for name, arn in secrets.items():
         assert (
@@ -727,6 +726,17 @@ x-ecsform:
     described = aws("secretsmanager", REGION).describe_secret(SecretId=secret)
     assert {t["Key"]: t["Value"] for t in described.get("Tags", [])} == {"team": "orders"}
     assert tf("plan", "-detailed-exitcode", "-input=false", check=False).returncode == 0
+    # the root's state holds both now: no VERIFY-ADOPT, and verify says why (issue 22 item 8); without the
+    # root's folder (no state there) both are warned about again
+    applied = ecsform("verify", str(spec), "--out", str(out), env=aws_env, cwd=tmp_path)
+    assert "VERIFY-ADOPT" not in applied.stderr, applied.stderr
+    assert "log group '/lcv/adopt' exists; the root's state holds it" in applied.stdout
+    assert "secret 'lcv/adopt-token' exists; the root's state holds it" in applied.stdout
+    elsewhere = ecsform("verify", str(spec), "--out", str(tmp_path / "nothing"), env=aws_env, cwd=tmp_path)
+    assert [p for r, _, p, _ in findings(elsewhere) if r == "VERIFY-ADOPT"] == [
+        "containerDefinitions[0].logConfiguration.options.awslogs-group",
+        "x-ecsform.secrets.token",
+    ], elsewhere.stderr
 
     # a managed secret scheduled for deletion can be neither imported nor created
     sm.delete_secret(SecretId=secret, RecoveryWindowInDays=7)
@@ -768,3 +778,45 @@ def test_the_target_account_and_role(aws_env: dict[str, str], monkeypatch: pytes
     )
     assert other.account == "210987654321" and other.region == REGION
     assert other.identity()["arn"].endswith(":assumed-role/deploy/ecsform-api-prod")
+
+
+def test_verify_a_role_named_by_its_name(aws: Any, aws_env: dict[str, str], tmp_path: Path, cleanup: Cleanup) -> None:
+    """Issue 21: a role the spec names by its name (as AWS allows) is that role of the account verify runs in: its
+    existence, trust and policies are checked as for an ARN, whatever its path."""
+    spec = tmp_path / "named.yaml"
+    spec.write_text(
+        f"""\
+family: lcv-named
+executionRoleArn: lcv-named-exec
+containerDefinitions:
+  - name: app
+    image: public.ecr.aws/nginx/nginx:1.27
+    memory: 128
+    readonlyRootFilesystem: true
+    logConfiguration:
+      logDriver: awslogs
+      options: {{awslogs-group: /lcv/named, awslogs-region: {REGION}, awslogs-stream-prefix: app}}
+x-ecsform: {{region: {REGION}, logs: {{create: false}}}}
+"""
+    )
+    missing = ecsform("verify", NO_CONFIG, str(spec), env=aws_env, cwd=tmp_path)
+    assert ("VERIFY-ROLE", "executionRoleArn") in rules_at(missing), missing.stderr
+    assert f"role 'lcv-named-exec' does not exist in account {ACCOUNT} (the task names it by its name" in missing.stderr
+    iam = aws("iam")
+    arn = iam.create_role(RoleName="lcv-named-exec", Path="/svc/", AssumeRolePolicyDocument=json.dumps(ECS_TRUST))
+    cleanup.add(lambda: iam.delete_role(RoleName="lcv-named-exec"))
+    group = f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/lcv/named:*"
+    allow = {"Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"], "Resource": group}
+    iam.put_role_policy(
+        RoleName="lcv-named-exec",
+        PolicyName="logs",
+        PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [allow]}),
+    )
+    cleanup.add(lambda: iam.delete_role_policy(RoleName="lcv-named-exec", PolicyName="logs"))
+    logs = aws("logs", REGION)
+    logs.create_log_group(logGroupName="/lcv/named")
+    cleanup.add(lambda: logs.delete_log_group(logGroupName="/lcv/named"))
+    passed = ecsform("verify", NO_CONFIG, str(spec), env=aws_env, cwd=tmp_path)
+    assert passed.returncode == 0, passed.stderr
+    assert arn["Role"]["Arn"] == f"arn:aws:iam::{ACCOUNT}:role/svc/lcv-named-exec"
+    assert f"ok: executionRoleArn: role {arn['Role']['Arn']}" in passed.stdout, passed.stdout

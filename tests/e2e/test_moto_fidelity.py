@@ -126,7 +126,177 @@ def test_enable_fault_injection_is_returned_as_registered(aws: Any) -> None:
     assert off["enableFaultInjection"] is False
 
 
-# --- IAM policy evaluation (patches 4 and 5), with moto's authorization turned on for the test's duration ---------
+# --- patches 4-7: services, deployments, tasks ---------------------------------------------------------------------
+
+FARGATE = {"requiresCompatibilities": ["FARGATE"], "networkMode": "awsvpc", "cpu": "256", "memory": "512"}
+
+
+@pytest.fixture(scope="module")
+def cluster(aws: Any) -> dict[str, Any]:
+    """A cluster and the default VPC's network, for the services and tasks below."""
+    ec2, ecs = aws("ec2"), aws("ecs")
+    subnets = [s["SubnetId"] for s in ec2.describe_subnets()["Subnets"] if s.get("DefaultForAz")][:1]
+    group = ec2.describe_security_groups(GroupNames=["default"])["SecurityGroups"][0]["GroupId"]
+    ecs.create_cluster(clusterName="fidelity")
+    network = {"awsvpcConfiguration": {"subnets": subnets, "securityGroups": [group]}}
+    return {"ecs": ecs, "network": network}
+
+
+def _revision(ecs: Any, family: str, **container: Any) -> str:
+    td = ecs.register_task_definition(family=family, containerDefinitions=[{**CONTAINER, **container}], **FARGATE)
+    return td["taskDefinition"]["taskDefinitionArn"]
+
+
+def _service(cluster: dict[str, Any], name: str, arn: str, breaker: bool = False) -> dict[str, Any]:
+    return cluster["ecs"].create_service(
+        cluster="fidelity",
+        serviceName=name,
+        taskDefinition=arn,
+        desiredCount=2,
+        launchType="FARGATE",
+        networkConfiguration=cluster["network"],
+        deploymentConfiguration={"deploymentCircuitBreaker": {"enable": breaker, "rollback": breaker}},
+    )["service"]
+
+
+def _deployments(ecs: Any, name: str) -> list[tuple[str, str, str, int]]:
+    s = ecs.describe_services(cluster="fidelity", services=[name])["services"][0]
+    return [
+        (d["status"], d["rolloutState"], d["taskDefinition"].rsplit(":", 1)[1], d["failedTasks"])
+        for d in s["deployments"]
+    ]
+
+
+def test_update_service_starts_a_deployment_that_completes_and_drains_the_old_one(cluster: dict[str, Any]) -> None:
+    """Patch 4: a new PRIMARY deployment, the old one ACTIVE until drained, IN_PROGRESS -> COMPLETED."""
+    ecs = cluster["ecs"]
+    first, second = (
+        _revision(ecs, "fidelity-svc"),
+        _revision(ecs, "fidelity-svc", image="public.ecr.aws/nginx/nginx:1.27"),
+    )
+    created = _service(cluster, "rolling", first)
+    assert [(d["status"], d["rolloutState"], d["runningCount"]) for d in created["deployments"]] == [
+        ("PRIMARY", "IN_PROGRESS", 0)
+    ]
+    assert _deployments(ecs, "rolling") == [("PRIMARY", "IN_PROGRESS", "1", 0)]  # its tasks start
+    assert _deployments(ecs, "rolling") == [("PRIMARY", "COMPLETED", "1", 0)]
+    updated = ecs.update_service(cluster="fidelity", service="rolling", taskDefinition=second)["service"]
+    assert [(d["status"], d["taskDefinition"]) for d in updated["deployments"]] == [
+        ("PRIMARY", second),
+        ("ACTIVE", first),
+    ]
+    assert updated["taskDefinition"] == second
+    assert _deployments(ecs, "rolling") == [("PRIMARY", "IN_PROGRESS", "2", 0), ("ACTIVE", "COMPLETED", "1", 0)]
+    assert _deployments(ecs, "rolling") == [("PRIMARY", "COMPLETED", "2", 0)]
+    assert (
+        ecs.update_service(cluster="fidelity", service="rolling", desiredCount=2)["service"]["deployments"][0][
+            "taskDefinition"
+        ]
+        == second
+    )
+    assert len(_deployments(ecs, "rolling")) == 1  # no change of task definition, no new deployment
+
+
+def test_create_service_keeps_its_deployment_configuration(cluster: dict[str, Any]) -> None:
+    """Patch 5: what CreateService is sent, with ECS's defaults."""
+    ecs = cluster["ecs"]
+    created = _service(cluster, "configured", _revision(ecs, "fidelity-conf"), breaker=True)
+    plain = ecs.create_service(
+        cluster="fidelity", serviceName="plain", desiredCount=0, availabilityZoneRebalancing="DISABLED"
+    )["service"]
+    assert plain["availabilityZoneRebalancing"] == "DISABLED"
+    assert plain["deploymentConfiguration"]["deploymentCircuitBreaker"] == {"enable": False, "rollback": False}
+    assert created["deploymentConfiguration"] == {
+        "maximumPercent": 200,
+        "minimumHealthyPercent": 100,
+        "deploymentCircuitBreaker": {"enable": True, "rollback": True},
+    }
+
+
+def test_failed_tasks_trip_the_circuit_breaker_which_rolls_back(cluster: dict[str, Any]) -> None:
+    """Patch 6 (with 7): tasks that exit are stopped and counted; at 3 (0.5 * 2, at least 3) the breaker sets the
+    deployment FAILED and ECS deploys the last completed task definition again. The tasks carry the deployment's id."""
+    ecs = cluster["ecs"]
+    good, bad = _revision(ecs, "fidelity-cb"), _revision(ecs, "fidelity-cb", command=["sh", "-c", "exit 2"])
+    _service(cluster, "breaker", good, breaker=True)
+    _deployments(ecs, "breaker"), _deployments(ecs, "breaker")
+    deployment = ecs.update_service(cluster="fidelity", service="breaker", taskDefinition=bad)["service"][
+        "deployments"
+    ][0]["id"]
+    assert _deployments(ecs, "breaker")[0] == ("PRIMARY", "IN_PROGRESS", "2", 1)
+    assert _deployments(ecs, "breaker")[0] == ("PRIMARY", "IN_PROGRESS", "2", 2)
+    assert _deployments(ecs, "breaker")[:2] == [("PRIMARY", "IN_PROGRESS", "1", 0), ("ACTIVE", "FAILED", "2", 3)]
+    assert _deployments(ecs, "breaker")[:1] == [("PRIMARY", "IN_PROGRESS", "1", 0)]
+    assert _deployments(ecs, "breaker") == [("PRIMARY", "COMPLETED", "1", 0)]
+    stopped = ecs.list_tasks(cluster="fidelity", startedBy=deployment, desiredStatus="STOPPED")["taskArns"]
+    assert len(stopped) == 3
+    task = ecs.describe_tasks(cluster="fidelity", tasks=stopped[:1])["tasks"][0]
+    assert (task["stopCode"], task["stoppedReason"], task["startedBy"]) == (
+        "EssentialContainerExited",
+        "Essential container in task exited",
+        deployment,
+    )
+    assert [(c["name"], c["exitCode"]) for c in task["containers"]] == [("app", 2)]
+
+
+def test_a_task_lists_its_containers_and_ends_as_they_do(cluster: dict[str, Any], aws: Any) -> None:
+    """Patch 7: every container; `exit N` exits with N; an image a private repository of the server lacks cannot be
+    pulled; any other container of a task run alone exits 0. (Patch 1: RunTask of a task whose containers the
+    task's memory sizes.)"""
+    ecs = cluster["ecs"]
+    registry = "123456789012.dkr.ecr.us-east-1.amazonaws.com/fidelity-missing"
+    arn = ecs.register_task_definition(
+        family="fidelity-task",
+        containerDefinitions=[
+            {**CONTAINER, "name": "main", "command": ["sh", "-c", "exit 4"]},
+            {**CONTAINER, "name": "side", "essential": False},
+        ],
+        **FARGATE,
+    )["taskDefinition"]["taskDefinitionArn"]
+
+    def ran(task_definition: str, **overrides: Any) -> dict[str, Any]:
+        started = ecs.run_task(
+            cluster="fidelity",
+            taskDefinition=task_definition,
+            launchType="FARGATE",
+            networkConfiguration=cluster["network"],
+            **overrides,
+        )["tasks"][0]
+        assert [c["name"] for c in started["containers"]] == [
+            c["name"]
+            for c in ecs.describe_task_definition(taskDefinition=task_definition)["taskDefinition"][
+                "containerDefinitions"
+            ]
+        ]
+        for _ in range(10):
+            task = ecs.describe_tasks(cluster="fidelity", tasks=[started["taskArn"]])["tasks"][0]
+            if task["lastStatus"] == "STOPPED":
+                return task
+        raise AssertionError(task)
+
+    task = ran(arn)
+    assert task["desiredStatus"] == "STOPPED" and task["stopCode"] == "EssentialContainerExited"
+    assert {c["name"]: c.get("exitCode") for c in task["containers"]} == {"main": 4, "side": 0}
+    task = ran(arn, overrides={"containerOverrides": [{"name": "main", "command": ["true"]}]})
+    assert {c["name"]: c.get("exitCode") for c in task["containers"]} == {"main": 0, "side": 0}
+    missing = _revision(ecs, "fidelity-pull", image=f"{registry}:1")
+    task = ran(missing)
+    assert task["stopCode"] == "TaskFailedToStart"
+    assert (
+        task["stoppedReason"].startswith("CannotPullContainerError:")
+        and f"{registry}:1: not found" in task["stoppedReason"]
+    )
+    assert "exitCode" not in task["containers"][0]
+    aws("ecr").create_repository(repositoryName="fidelity-missing")
+    aws("ecr").put_image(
+        repositoryName="fidelity-missing",
+        imageTag="1",
+        imageManifest='{"schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json"}',
+    )
+    assert ran(missing)["containers"][0]["exitCode"] == 0  # pushed: it runs
+
+
+# --- IAM policy evaluation (patches 8 and 9), with moto's authorization turned on for the test's duration ---------
 
 
 @contextmanager
@@ -173,7 +343,7 @@ def _as(aws: Any, creds: dict[str, str]) -> Any:
 
 
 def test_a_role_arn_in_a_trust_policy_lets_that_roles_sessions_assume_it(aws: Any) -> None:
-    """Patch 4: a trust policy naming a role (or the account) admits the role's sessions; another role's do not."""
+    """Patch 8: a trust policy naming a role (or the account) admits the role's sessions; another role's do not."""
     account = "123456789012"
     caller = _role(aws, "fidelity-caller", f"arn:aws:iam::{account}:root", ["sts:AssumeRole"])
     by_role = _role(aws, "fidelity-by-role", caller, [])
@@ -192,7 +362,7 @@ def test_a_role_arn_in_a_trust_policy_lets_that_roles_sessions_assume_it(aws: An
 
 
 def test_a_statement_scoped_to_arns_allows_its_actions_where_moto_names_no_resource(aws: Any) -> None:
-    """Patch 5: logs:CreateLogGroup scoped to the account's log groups is allowed (moto passes "*" for logs
+    """Patch 9: logs:CreateLogGroup scoped to the account's log groups is allowed (moto passes "*" for logs
     requests), and an action the policy does not list is still denied."""
     arn = _role(
         aws,

@@ -1,5 +1,5 @@
 """`ecsform bootstrap` (issue 22 item 7): the root it writes from ecsform.yaml, the policies it derives from
-generators/actions.py, and the table held to the code that calls AWS. tests/e2e/test_bootstrap.py applies the root
+generators/aws/actions.py, and the table held to the code that calls AWS. tests/e2e/test_bootstrap.py applies the root
 on moto and runs the pipeline with nothing but its roles; tests/terraform/test_roots_validate.py checks it is
 fmt-clean and valid."""
 
@@ -14,9 +14,9 @@ import boto3
 import pytest
 from conftest import REPO, ecsform
 
-from generators import actions, bootstrap, locations
+from generators import bootstrap, locations
 from generators import config as project_config
-from generators.aws import session
+from generators.aws import actions, session
 from generators.errors import EcsformError
 
 SHARED, DEV, PROD = "123456789012", "111111111111", "222222222222"
@@ -32,6 +32,23 @@ def test_every_resource_and_data_source_of_the_modules_has_a_row_and_no_row_is_s
     declared = set(bootstrap.module_types())
     assert {"aws_ecs_task_definition", "aws_efs_mount_target", "data.aws_secretsmanager_secret"} <= declared
     assert declared == set(actions.TERRAFORM)
+
+
+def test_every_data_source_a_root_declares_has_a_row(tmp_path: Path) -> None:
+    """The roots declare data sources of their own (issue 21: target values no target names, roles named by their
+    name; partial secret ARNs): every type the synthesized roots hold is one module_types() lists, and so has a
+    row. Roots of the target-values fixture without ecsform.yaml (the account, region and partition unknown) and of
+    the feature fixture (partial secret ARNs, every module)."""
+    found = set()
+    for i, spec in enumerate(("tests/fixtures/targets/orders-api.yaml", "tests/fixtures/features")):
+        proc = ecsform("synth", spec, "--no-config", "--out", str(tmp_path / str(i)))
+        assert proc.returncode == 0, proc.stderr
+    for path in tmp_path.rglob("*.tf"):
+        for kind, name in re.findall(r'^(resource|data) "([a-z0-9_]+)"', path.read_text(), re.M):
+            found.add(name if kind == "resource" else f"data.{name}")
+    roots = {"data.aws_caller_identity", "data.aws_region", "data.aws_partition", "data.aws_iam_role"}
+    assert roots | {"data.aws_secretsmanager_secret"} <= found
+    assert found <= set(bootstrap.module_types()) and found <= set(actions.TERRAFORM)
 
 
 def test_the_roles_follow_ecsform_yaml(config: project_config.Config) -> None:
@@ -61,7 +78,10 @@ def test_the_roles_follow_ecsform_yaml(config: project_config.Config) -> None:
         f"arn:aws:iam::{SHARED}:role/ecsform-state"
     }
     assert ci_plan.subjects == {"repo:acme/platform:pull_request"}
-    assert ci_role.subjects == {f"repo:acme/platform:environment:{e}" for e in ("default", "development", "production")}
+    # the apply jobs behind each environment's gate, and the default branch's plans (applied as planned)
+    assert ci_role.subjects == {
+        f"repo:acme/platform:environment:{e}" for e in ("shared-services", "development", "production")
+    } | {"repo:acme/platform:ref:refs/heads/main"}
     state = roles[f"arn:aws:iam::{SHARED}:role/ecsform-state"]
     assert state.trusted_by == {ci_role.arn, ci_plan.arn} and state.state == [
         ("ecsform-tfstate-123456789012", "ecsform/")
@@ -89,7 +109,9 @@ def test_least_privilege_by_role(config: project_config.Config) -> None:
         "logs:CreateLogGroup"
     }
     assert "logs:CreateLogGroup" not in plan
-    assert set(actions.COMMANDS["deploy"]) <= deploy and set(actions.COMMANDS["revisions prune"]) <= deploy
+    assert set(actions.command_actions(actions.WRITE_COMMANDS)) <= deploy  # deploy, run, prune: issue 20's rows
+    assert "ecs:UpdateService" in deploy and "ecs:RunTask" in deploy and "ecs:UpdateService" not in plan
+    assert not {a for a in deploy | plan if a.startswith("sts:")}  # the pipeline identities chain, not these
     assert granted(f"arn:aws:iam::{SHARED}:role/ecsform-ci") == {"sts:AssumeRole"}
     assert granted(f"arn:aws:iam::{SHARED}:role/ecsform-ci-plan") == {"sts:AssumeRole"}
     state = documents[f"arn:aws:iam::{SHARED}:role/ecsform-state"]["Statement"]
@@ -156,6 +178,10 @@ def test_the_root_is_deterministic_and_names_what_it_creates(tmp_path: Path) -> 
             lambda t: t.replace("bucket: ecsform-tfstate-123456789012", "bucket: tfstate-{root}"),
             "error BOOTSTRAP-CONFIG: backend.s3.bucket: bucket 'tfstate-{root}' names a {family} or {root}",
         ),
+        (  # without ci.planRoleArn, pull requests would assume the apply identity
+            lambda t: t.replace("  planRoleArn: arn:aws:iam::123456789012:role/ecsform-ci-plan", ""),
+            "error BOOTSTRAP-CONFIG: ci: arn:aws:iam::123456789012:role/ecsform-ci would serve both pull requests'",
+        ),
     ],
 )
 def test_what_bootstrap_cannot_make_is_a_finding_at_its_line(tmp_path: Path, change, expected: str) -> None:  # noqa: ANN001
@@ -216,7 +242,14 @@ def test_each_command_is_held_to_its_row() -> None:
         model=boto3.client("sts", region_name="us-east-1").meta.service_model.operation_model("GetCallerIdentity")
     )
     efs = boto3.client("efs", region_name="us-east-1").meta.service_model
-    assert actions.iam_action(efs.signing_name, "DescribeFileSystems") in actions.COMMANDS["verify"]
+    assert actions.iam_action(efs.signing_name, "DescribeFileSystems") in actions.actions("verify")
+    # issue 20's commands too: run may start a task, not move a service; prune may not start a task
+    session._held_to("run")(model=ecs.meta.service_model.operation_model("RunTask"))
+    session._held_to("deploy")(model=ecs.meta.service_model.operation_model("UpdateService"))
+    for command, operation in (("run", "UpdateService"), ("revisions prune", "RunTask"), ("deploy", "RunTask")):
+        with pytest.raises(EcsformError) as caught:
+            session._held_to(command)(model=ecs.meta.service_model.operation_model(operation))
+        assert f"{command} called ecs:{operation}" in caught.value.findings[0].message
 
 
 def test_the_policies_fit_in_an_inline_role_policy(config: project_config.Config) -> None:

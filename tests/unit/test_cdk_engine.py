@@ -400,6 +400,40 @@ def test_secrets_by_name_are_looked_up_by_name(tmp_path: Path) -> None:
     assert 'name = "registry-creds"' in (hcl / "private-registry" / "main.tf").read_text()
 
 
+def test_roles_by_name_and_target_values_in_a_team_s_stack(tmp_path: Path) -> None:
+    """Issue 21: the construct declares every data source of the root's description (aws_iam_role for a role named
+    by its name, aws_caller_identity for ${target.accountId} no target names), under the construct's prefix, and
+    the task definition's inputs refer to them."""
+    spec = {
+        "family": "named",
+        "networkMode": "awsvpc",
+        "requiresCompatibilities": ["FARGATE"],
+        "cpu": "256",
+        "memory": "512",
+        "executionRoleArn": "ecsTaskExecutionRole",
+        "x-ecsform": {"region": "us-east-1"},
+        "containerDefinitions": [
+            {
+                "name": "app",
+                "image": "${target.accountId}.dkr.ecr.us-east-1.amazonaws.com/app:1.0",
+                "readonlyRootFilesystem": True,
+            }
+        ],
+    }
+    config = _synth(lambda cdk, stack: cdk.EcsTaskDefinition(stack, "app", spec=spec), tmp_path)
+    assert config["data"]["aws_iam_role"] == {
+        "app_role_ecstaskexecutionrole": {
+            "//": config["data"]["aws_iam_role"]["app_role_ecstaskexecutionrole"]["//"],
+            "name": "ecsTaskExecutionRole",
+        }
+    }
+    assert list(config["data"]["aws_caller_identity"]) == ["app_current"]
+    task = config["module"]["app_task_definition"]
+    assert task["execution_role_arn"] == "${data.aws_iam_role.app_role_ecstaskexecutionrole.arn}"
+    image = task["container_definitions"][0]["image"]
+    assert image == "${data.aws_caller_identity.app_current.account_id}.dkr.ecr.us-east-1.amazonaws.com/app:1.0"
+
+
 def test_construct_errors(tmp_path: Path) -> None:
     from generators.emit import constructs as cdk
     from generators.errors import EcsformError

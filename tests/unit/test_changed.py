@@ -212,6 +212,18 @@ def test_a_module_change_touches_every_root_that_calls_it(repo: Path) -> None:
     assert run_changed() == (["vault", "web/dev", "web/prod"], [])
 
 
+def test_a_new_lock_file_touches_every_root(repo: Path) -> None:
+    """ecsform.lock.hcl is copied into every root (terraform.lockPlatforms): another lock file (`ecsform lock` after
+    a provider release) changes them all, although ecsform.yaml, the modules and the specs are the same."""
+    edit(repo / "ecsform.yaml", "environments:\n", "terraform: {lockPlatforms: [linux_amd64]}\nenvironments:\n")
+    shutil.copy(REPO / "ecsform.lock.hcl", repo / "ecsform.lock.hcl")
+    commit(repo, "a lock file")
+    assert run_changed() == ([], [])
+    lock = repo / "ecsform.lock.hcl"
+    lock.write_text(lock.read_text() + "# locked again\n")
+    assert run_changed() == (["vault", "web/dev", "web/prod"], [])
+
+
 def test_removed_roots_new_roots_and_a_dropped_environment(repo: Path) -> None:
     (repo / "specs" / "vault.yaml").unlink()
     (repo / "specs" / "api.yaml").write_text(STAGES.replace("family: web", "family: api"))
@@ -246,19 +258,78 @@ def test_from_a_subfolder_with_relative_paths(repo: Path, monkeypatch: pytest.Mo
     assert run_changed(["."], out="../build") == (["web/dev", "web/prod"], [])
 
 
-def test_errors_in_either_revision_are_reported_and_the_old_one_is_named(repo: Path) -> None:
+def test_errors_in_the_working_tree_stop_it_and_a_broken_base_makes_its_roots_changed(repo: Path) -> None:
+    """Issue 22 item 2: only the working tree's errors fail `changed`; a spec that does not validate in REF counts
+    as changed (every environment), with a CHANGED-BASE warning at REF's first error."""
     good = (repo / "specs" / "web.yaml").read_text()
     edit(repo / "specs" / "web.yaml", "cpu: 256", "cpu: 257")
     with pytest.raises(EcsformError) as new:
         run_changed()
     assert [f.file for f in new.value.findings if f.severity.value == "error"] == ["specs/web.yaml"]
     commit(repo)
-    (repo / "specs" / "web.yaml").write_text(good)
-    with pytest.raises(EcsformError) as old:
-        run_changed()
-    assert {f.file for f in old.value.findings if f.severity.value == "error"} == {"HEAD:specs/web.yaml"}
-    proc = ecsform("changed", "--since", "HEAD", cwd=repo)
-    assert proc.returncode == 2 and "HEAD:specs/web.yaml:2:6: error " in proc.stderr, proc.stderr
+    (repo / "specs" / "web.yaml").write_text(good)  # the change that fixes the broken base
+    found = project_config.for_command(None, False)
+    result = compare.changed(["specs"], "HEAD", "build", Options(config=found))
+    assert [r.root for r in result.changed] == ["web/dev", "web/prod"] and result.removed == []
+    assert [(w.rule, w.severity.value, w.file, w.line, w.col) for w in result.warnings] == [
+        ("CHANGED-BASE", "warning", "HEAD:specs/web.yaml", 2, 6)
+    ]
+    assert "(ECS-C10: " in result.warnings[0].message and "its roots count as changed" in result.warnings[0].message
+    proc = ecsform("changed", "--since", "HEAD", "--format", "github-matrix", cwd=repo)
+    assert proc.returncode == 0, proc.stderr
+    assert [i["root"] for i in json.loads(proc.stdout)["include"]] == ["web/dev", "web/prod"]
+    assert "HEAD:specs/web.yaml:2:6: warning CHANGED-BASE: " in proc.stderr, proc.stderr
+
+
+def test_a_broken_base_on_the_slow_path_and_a_broken_base_configuration(repo: Path) -> None:
+    """The same when ecsform.yaml differs too (every spec synthesized on both sides): the broken spec's roots count
+    as changed, the others are compared; a base whose ecsform.yaml does not load makes every root changed."""
+    edit(repo / "specs" / "vault.yaml", "cpu: 256", "cpu: 257")
+    commit(repo, "a broken vault")
+    edit(repo / "specs" / "vault.yaml", "cpu: 257", "cpu: 256")
+    edit(repo / "ecsform.yaml", "tags: {managed-by: ecsform}", "tags: {managed-by: ecsform, team: web}")
+    found = project_config.for_command(None, False)
+    result = compare.changed(["specs"], "HEAD", "build", Options(config=found))
+    assert [r.root for r in result.changed] == ["vault", "web/dev", "web/prod"]  # web: the new tag
+    assert [w.file for w in result.warnings] == ["HEAD:specs/vault.yaml"]
+    commit(repo, "fixed, and a tag")
+    assert run_changed() == ([], [])
+    (repo / "ecsform.yaml").write_text(CONFIG + "defaults: {}\n")  # a duplicate key: the file does not load
+    commit(repo, "a broken configuration")
+    (repo / "ecsform.yaml").write_text(CONFIG)
+    result = compare.changed(["specs"], "HEAD", "build", Options(config=project_config.for_command(None, False)))
+    assert [r.root for r in result.changed] == ["vault", "web/dev", "web/prod"] and result.removed == []
+    assert [(w.rule, w.file) for w in result.warnings] == [("CHANGED-BASE", "HEAD:ecsform.yaml")]
+    assert "every root counts as changed" in result.warnings[0].message
+
+
+def test_a_base_an_ecsform_upgrade_made_invalid(repo: Path) -> None:
+    """The case item 2 is for: REF was valid for the ecsform that wrote it, and issue 21 made ecsform stricter. A
+    dependsOn cycle was a warning and is an error now (ECS-F6); ECS-H13 is retired, so a policy naming it no longer
+    loads. The pull request that upgrades and fixes them plans the fixed roots, naming REF's errors."""
+    cycle = SECRETS.replace(
+        "    secrets:", "    dependsOn: [{containerName: log, condition: START}]\n    secrets:"
+    ).replace(
+        "x-ecsform:",
+        "  - name: log\n    image: public.ecr.aws/nginx/nginx:1.27\n    readonlyRootFilesystem: false\n"
+        "    essential: false\n    dependsOn: [{containerName: app, condition: START}]\nx-ecsform:",
+    )
+    (repo / "specs" / "vault.yaml").write_text(cycle)
+    commit(repo, "a start-order cycle: a warning before issue 21")
+    edit(repo / "specs" / "vault.yaml", "    dependsOn: [{containerName: app, condition: START}]\n", "")
+    result = compare.changed(["specs"], "HEAD", "build", Options(config=project_config.for_command(None, False)))
+    assert [r.root for r in result.changed] == ["vault"] and result.removed == []  # web: the same bytes
+    assert [(w.rule, w.file) for w in result.warnings] == [("CHANGED-BASE", "HEAD:specs/vault.yaml")]
+    assert "(ECS-F6: start-order cycle: app -> log -> app" in result.warnings[0].message
+    commit(repo, "no cycle")
+    (repo / "ecsform.yaml").write_text(CONFIG + "policy: {rules: {ECS-H13: off}}\n")
+    commit(repo, "a policy naming ECS-H13, retired by issue 21")
+    (repo / "ecsform.yaml").write_text(CONFIG + "policy: {rules: {ECS-M4: off}}\n")
+    result = compare.changed(["specs"], "HEAD", "build", Options(config=project_config.for_command(None, False)))
+    assert [r.root for r in result.changed] == ["vault", "web/dev", "web/prod"] and result.removed == []
+    assert [(w.rule, w.file) for w in result.warnings] == [("CHANGED-BASE", "HEAD:ecsform.yaml")]
+    assert "(POLICY-INVALID: no rule 'ECS-H13')" in result.warnings[0].message
+    assert "every root counts as changed" in result.warnings[0].message
 
 
 def test_git_problems_are_findings(repo: Path, tmp_path: Path) -> None:

@@ -15,7 +15,21 @@ from pathlib import Path
 import pytest
 from conftest import REPO, ecsform
 
-COMMANDS = ["validate", "synth", "cdk-app", "render", "verify", "diff", "schema", "import", "rules"]
+COMMANDS = [
+    "validate",
+    "synth",
+    "cdk-app",
+    "render",
+    "verify",
+    "diff",
+    "schema",
+    "import",
+    "rules",
+    "image",
+    "deploy",
+    "run",
+    "revisions",
+]
 BAD = "family: web\ncontainerDefinitions:\n  - name: web\n    image: nginx:1.27\n    memry: 5\n"
 
 

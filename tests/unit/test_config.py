@@ -234,7 +234,11 @@ def test_a_placeholder_the_root_cannot_fill_and_shared_state(tmp_path: Path) -> 
     no_account = CONFIG.replace('  accountId: "123456789012"\n', "").replace(
         '    accountId: "111111111111"\n    roleArn: arn:aws:iam::111111111111:role/deploy\n', ""
     )
-    repo = project(tmp_path, no_account)
+    repo = project(tmp_path, no_account)  # dev's account: the one its secret's ARN names
+    assert ecsform("synth", "specs", "--out", "build", cwd=repo).returncode == 0
+    assert "tfstate-111111111111" in (repo / "build/shop/dev/backend.tf").read_text()
+    by_name = SPEC.replace("arn:aws:secretsmanager:us-east-1:111111111111:secret:shop/db-AbCdEf", "/shop/db")
+    repo = project(tmp_path / "a", no_account, by_name)
     proc = ecsform("synth", "specs", "--out", "build", cwd=repo)
     assert proc.returncode == 2
     assert (
@@ -268,7 +272,13 @@ def test_a_placeholder_the_root_cannot_fill_and_shared_state(tmp_path: Path) -> 
 def test_the_target_is_the_defaults_with_the_environment_over_them(tmp_path: Path) -> None:
     cfg = project_config.load(project(tmp_path) / "ecsform.yaml")
     assert cfg.target(None) == Target(
-        None, "123456789012", "us-east-1", None, {"cost-center": "42", "managed-by": "ecsform"}, skip_destroy=True
+        None,
+        "123456789012",
+        "us-east-1",
+        None,
+        {"cost-center": "42", "managed-by": "ecsform"},
+        skip_destroy=True,
+        region_is_default=True,  # the spec's own region wins over it
     )
     assert cfg.target("dev") == Target(
         "dev",
@@ -277,8 +287,10 @@ def test_the_target_is_the_defaults_with_the_environment_over_them(tmp_path: Pat
         "arn:aws:iam::111111111111:role/deploy",
         {"cost-center": "42", "environment": "development", "managed-by": "ecsform"},
         skip_destroy=True,
+        region_is_default=True,
     )  # targeted roots keep replaced revisions ACTIVE
     assert cfg.target("prod").region == "eu-west-1" and cfg.target("prod").tags == cfg.target(None).tags
+    assert not cfg.target("prod").region_is_default  # the environment's region wins over the spec's
     assert cfg.target("qa") == cfg.target(None)  # not declared: the defaults (and CONFIG-ENV-UNDECLARED)
     assert cfg.policy_node is not None and cfg.policy_node.mark == (20, 9)
     assert cfg.policy_node.value["readonlyRootFilesystem"].value == "warn"
@@ -367,11 +379,14 @@ def test_tags_are_default_tags_once_and_render_shows_what_aws_registers(tmp_path
 
 
 def test_regions_precedence_and_the_target_rules(tmp_path: Path) -> None:
-    spec = SPEC.replace("x-ecsform:\n", "x-ecsform:\n  region: us-west-2\n")
+    spec = SPEC.replace(
+        "          options: {awslogs-region: eu-west-1}\n",
+        "          options: {awslogs-region: eu-west-1}\n    x-ecsform: {region: us-west-2}\n",
+    )
     repo = project(tmp_path, spec=spec)
     proc = ecsform("validate", "specs", cwd=repo)
     assert proc.returncode == 0, proc.stderr
-    assert proc.stderr.count("warning TARGET-REGION") == 2  # x-ecsform.region, for dev and for prod
+    assert proc.stderr.count("warning TARGET-REGION") == 1  # prod's x-ecsform.region: the environment's region wins
     assert (
         "x-ecsform.region is us-west-2, but its target (environment prod in ecsform.yaml) is eu-west-1" in proc.stderr
     )
@@ -389,6 +404,69 @@ def test_regions_precedence_and_the_target_rules(tmp_path: Path) -> None:
         "its target (environment dev in ecsform.yaml) is account 111111111111" in proc.stderr
     )
     assert "123456789012.dkr.ecr" not in proc.stderr  # the shared registry's image: silent
+
+
+WHICH_REGION = """\
+family: {family}
+containerDefinitions:
+  - name: app
+    image: nginx
+    memory: 128
+    readonlyRootFilesystem: true
+    logConfiguration:
+      logDriver: awslogs
+      options: {{awslogs-group: /ecs/{family}, awslogs-region: {logs}, awslogs-stream-prefix: app}}
+"""
+
+
+def test_the_spec_s_own_region_wins_over_the_defaults_and_an_environment_s_over_the_spec(tmp_path: Path) -> None:
+    """docs/config.md, "Which value wins": --region > the environment's region > the spec's own region
+    (x-ecsform.region, else the one region its values name) > defaults.region. A repository of single-region specs
+    in several regions takes an ecsform.yaml with a default region without a LOGS-REGION error on each."""
+    repo = project(tmp_path, "defaults: {region: us-east-1}\nenvironments:\n  prod: {region: ap-south-1}\n")
+    specs = repo / "specs"
+    (specs / "shop.yaml").unlink()
+    (specs / "eu.yaml").write_text(WHICH_REGION.format(family="eu", logs="eu-west-1"))
+    (specs / "x.yaml").write_text(
+        WHICH_REGION.format(family="x", logs="eu-west-1") + "x-ecsform: {region: eu-west-1}\n"
+    )
+    no_region = WHICH_REGION.format(family="none", logs="us-east-1").split("    logConfiguration:")[0]
+    (specs / "none.yaml").write_text(no_region)  # names no region: the defaults' region
+    (specs / "prod.yaml").write_text(WHICH_REGION.format(family="p", logs="ap-south-1") + "environments: {prod: {}}\n")
+    proc = ecsform("synth", "specs", "--out", "build", cwd=repo)
+    assert proc.returncode == 0, proc.stderr
+    assert "LOGS-REGION" not in proc.stderr and "TARGET-REGION" not in proc.stderr
+    roots = {r["path"]: r["target"]["region"] for r in json.loads((repo / "build/manifest.json").read_text())["roots"]}
+    assert roots == {"eu": "eu-west-1", "x": "eu-west-1", "none": "us-east-1", "p/prod": "ap-south-1"}
+    assert 'region = "eu-west-1"' in (repo / "build/eu/providers.tf").read_text()
+    (specs / "prod.yaml").write_text(WHICH_REGION.format(family="p", logs="eu-west-1") + "environments: {prod: {}}\n")
+    proc = ecsform("validate", "specs/prod.yaml", cwd=repo)  # the environment's region wins over the spec's
+    assert "error LOGS-REGION: [environment prod]" in proc.stderr and "(ap-south-1)" in proc.stderr, proc.stderr
+    proc = ecsform("validate", "--region", "eu-west-1", "specs/prod.yaml", cwd=repo)  # --region over everything
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_account_placeholders_resolve_for_specs_without_environments(tmp_path: Path) -> None:
+    """{accountId} in the backend of a root whose target names no account: the one account the spec's roles and
+    secrets name; several or none is a CONFIG-PLACEHOLDER with a hint that says where to set it."""
+    config = (
+        "defaults: {region: us-east-1}\nenvironments:\n  dev: {accountId: '111111111111'}\n"
+        "backend:\n  s3: {bucket: 'tfstate-{accountId}', key: 'ecsform/{root}/terraform.tfstate', region: us-east-1}\n"
+    )
+    spec = WHICH_REGION.format(family="a", logs="us-east-1") + "executionRoleArn: arn:aws:iam::333333333333:role/exec\n"
+    repo = project(tmp_path, config, spec)
+    proc = ecsform("synth", "specs", "--out", "build", cwd=repo)
+    assert proc.returncode == 0, proc.stderr
+    assert 'bucket       = "tfstate-333333333333"' in (repo / "build/a/backend.tf").read_text()
+    # a role named by its name is in the account the root deploys to: it names none ecsform knows
+    (repo / "specs" / "shop.yaml").write_text(spec.replace("arn:aws:iam::333333333333:role/exec", "exec"))
+    proc = ecsform("validate", "specs", cwd=repo)
+    assert proc.returncode == 2
+    assert (
+        "error CONFIG-PLACEHOLDER: backend.s3.bucket: root a: {accountId} has no value (its target has no "
+        "accountId, and the spec's roles and secrets name none)\n    hint: set accountId under defaults in "
+        "ecsform.yaml, or drop the placeholder" in proc.stderr
+    ), proc.stderr
 
 
 def test_module_source_from_the_configuration(tmp_path: Path) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import ecsform
+from conftest import REPO, ecsform
 
 SEED = Path("/work/shared/seed/aws-ecs-task-definitions.md")
 
@@ -75,7 +75,7 @@ def test_example_4_pasted_into_a_json_file(tmp_path: Path) -> None:
     )
     assert lines[1] == (
         "    hint: a spec file holds one task definition: put each document in a file of its own (dev.json, prod.json) "
-        "and run `python main.py import --environments dev=dev.json,prod=prod.json --out spec.yaml` for one spec "
+        "and run `ecsform import --environments dev=dev.json,prod=prod.json --out spec.yaml` for one spec "
         "with an overlay per environment, and leave the comments out (JSON has none; YAML specs take # comments)"
     )
     assert lines[2:] == ["1 error(s), 0 warning(s)"]
@@ -199,3 +199,14 @@ def test_a_misspelt_key_in_x_ecsform_names_the_key_it_meant(tmp_path: Path) -> N
     second = lines.index(line) + 2
     assert lines[second] == f"{spec}:15:7: error X-UNKNOWN-FIELD: x-ecsform.secrets.db.nmae: unknown field 'nmae'"
     assert lines[second + 1] == "    hint: did you mean 'name'?"
+
+
+def test_hints_and_headers_speak_to_the_installed_command() -> None:
+    """A user of the installed `ecsform` has no main.py and no Makefile: no message, hint or generated header says
+    `python main.py` or `make synth` (issue 21)."""
+    from generators import root
+
+    for path in sorted((REPO / "generators").rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        assert "python main.py" not in text and "make synth" not in text, path
+    assert "run `ecsform synth`" in root.header(type("P", (), {"file": "a.yaml", "environment": None})())

@@ -139,7 +139,10 @@ def test_a_family_named_modules_cannot_take_the_modules_folder(tmp_path: Path) -
     spec.write_text(SPEC.replace("family: shop", "family: modules"))
     proc = ecsform("synth", str(spec), "--out", str(tmp_path / "out"), NO_CONFIG)
     assert proc.returncode == 2 and not (tmp_path / "out").exists()
-    assert "error ROOT-NESTED: [environment dev] family: root modules/dev would sit in modules/" in proc.stderr
+    assert "error ROOT-NESTED: [environment dev] family: root modules/dev (" in proc.stderr
+    assert ", environment dev) would sit in modules/, where synth copies the modules" in proc.stderr
+    validate = ecsform("validate", str(spec), NO_CONFIG)  # validate says what synth refuses (issue 21)
+    assert validate.returncode == 2 and "would sit in modules/, where synth copies" in validate.stderr
     with_source = ecsform("synth", str(spec), "--out", str(tmp_path / "o2"), "--module-source", "git::https://x//m")
     assert with_source.returncode == 0, with_source.stderr  # no copy: the name is free
 
@@ -295,16 +298,26 @@ def test_lock_needs_lockPlatforms(tmp_path: Path) -> None:
 
 
 def test_workflows_trust_the_plugin_cache_only_without_lock_files(tmp_path: Path) -> None:
-    role = "ci: {roleArn: 'arn:aws:iam::123456789012:role/ci'}\n"
+    """issue 22a's GitHub job env and GitLab job template: the variable only without lock files; with them, the
+    plugin cache is keyed on the lock file too."""
+    from ruamel.yaml import YAML
+
+    role = (
+        "ci: {roleArn: 'arn:aws:iam::123456789012:role/ci',\n"
+        "     environments: {default: {githubEnvironment: shared, gitlabEnvironment: shared}}}\n"
+    )
     for body, unlocked in ((role, True), (role + "terraform: {lockPlatforms: [linux_amd64]}\n", False)):
         (tmp_path / "ecsform.yaml").write_text(body)
         config = project_config.load(tmp_path / "ecsform.yaml", "ecsform.yaml")
-        for kind in ("github", "gitlab-child"):
-            changed = tmp_path / "changed.json"
-            changed.write_text('{"changed": [{"root": "a", "environment": null}], "removed": []}')
-            text = ci.generate(kind, config, changed=str(changed) if kind == "gitlab-child" else None)
-            assert ("TF_PLUGIN_CACHE_MAY_BREAK_DEPENDENCY_LOCK_FILE" in text) is unlocked, (kind, body)
-            assert "TF_PLUGIN_CACHE_DIR" in text
+        changed = tmp_path / "changed.json"
+        changed.write_text('{"changed": [{"root": "a", "environment": null}], "removed": []}')
+        jobs = YAML(typ="safe").load(ci.generate("github", config))["jobs"]
+        child = YAML(typ="safe").load(ci.generate("gitlab-child", config, changed=str(changed), apply=True))
+        for env in (jobs["plan"]["env"], jobs["apply"]["env"], child[".ecsform-job"]["variables"]):
+            assert ("TF_PLUGIN_CACHE_MAY_BREAK_DEPENDENCY_LOCK_FILE" in env) is unlocked, (env, body)
+            assert "TF_PLUGIN_CACHE_DIR" in env
+        cache = next(s for s in jobs["plan"]["steps"] if s.get("uses", "").startswith("actions/cache"))
+        assert ("'ecsform.lock.hcl'" in cache["with"]["key"]) is not unlocked
 
 
 def test_the_repositorys_lock_file_fits_its_ecsform_yaml() -> None:
@@ -326,3 +339,10 @@ def test_atlantis_watches_the_copy_the_roots_call(tmp_path: Path, monkeypatch: p
     assert [p["dir"] for p in projects] == ["build/shop/dev", "build/shop/prod"]
     for p in projects:
         assert "../../modules/ecs-task-definition/**/*.tf" in p["autoplan"]["when_modified"], p
+        assert ".terraform.lock.hcl" not in p["autoplan"]["when_modified"]
+    # with a lock file: the root's copy and ecsform.lock.hcl, which synth copies into it
+    locked = project(tmp_path / "q", CONFIG + "ci: {roleArn: 'arn:aws:iam::123456789012:role/ci'}\n")
+    monkeypatch.chdir(locked)
+    config = project_config.load(locked / "ecsform.yaml", "ecsform.yaml")
+    for p in YAML(typ="safe").load(ci.generate("atlantis", config))["projects"]:
+        assert {".terraform.lock.hcl", "../../../ecsform.lock.hcl"} <= set(p["autoplan"]["when_modified"]), p

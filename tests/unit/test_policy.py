@@ -50,20 +50,37 @@ def stderr_lines(proc) -> list[str]:  # noqa: ANN001
     return [line for line in proc.stderr.splitlines() if not line.startswith("    hint: ")]
 
 
-# --- ECS semantics and the default level (warn) -------------------------------------------------------------
+# --- ECS semantics and the default level (note) -------------------------------------------------------------
 
 
-def test_the_default_policy_warns_and_adds_nothing(tmp_path: Path) -> None:
+def test_the_default_policy_counts_hardening_notes_and_adds_nothing(tmp_path: Path) -> None:
+    """Hardening advice is a note: counted in the summary, which names the command that lists them; --notes lists
+    them; `warn` raises them to warnings."""
     spec = write(tmp_path, SPEC)
     proc = ecsform("validate", str(spec))
     assert proc.returncode == 0, proc.stderr
     assert stderr_lines(proc) == [
-        f"{spec}:{APP_LINE}:5: warning SEC-READONLY-ROOT: containerDefinitions[0]: container 'app' does not set "
+        f"{spec}:9:18: warning ECS-F9: containerDefinitions[0].stopTimeout: " + F9_MESSAGE,
+        "0 error(s), 1 warning(s), 2 note(s) not shown (ecsform validate --notes lists them)",
+    ]
+    notes = [
+        f"{spec}:{APP_LINE}:5: note SEC-READONLY-ROOT: containerDefinitions[0]: container 'app' does not set "
         "readonlyRootFilesystem: ECS gives it a writable root filesystem",
         f"{spec}:9:18: warning ECS-F9: containerDefinitions[0].stopTimeout: " + F9_MESSAGE,
-        f"{spec}:{EFS_LINE}:5: warning SEC-EFS-TRANSIT: volumes[0].efsVolumeConfiguration: volume 'data' does not set "
+        f"{spec}:{EFS_LINE}:5: note SEC-EFS-TRANSIT: volumes[0].efsVolumeConfiguration: volume 'data' does not set "
         "transitEncryption: ECS mounts the file system without TLS (DISABLED)",
-        "0 error(s), 3 warning(s)",
+    ]
+    proc = ecsform("validate", "--notes", str(spec))
+    assert proc.returncode == 0, proc.stderr
+    assert stderr_lines(proc) == notes + ["0 error(s), 1 warning(s), 2 note(s)"]
+    # notes never fail --strict: only the warning does
+    assert ecsform("validate", "--strict", str(spec)).returncode == 2
+    raised = write(tmp_path, SPEC.replace("stopTimeout: 150", "stopTimeout: 100"), "raised.yaml")
+    assert ecsform("validate", "--strict", str(raised)).returncode == 0
+    policy = write(tmp_path, "readonlyRootFilesystem: warn\nefsTransitEncryption: warn\n", "policy.yaml")
+    proc = ecsform("validate", "--policy", str(policy), str(spec))
+    assert stderr_lines(proc) == [line.replace(" note SEC-", " warning SEC-") for line in notes] + [
+        "0 error(s), 3 warning(s)"
     ]
     rendered = json.loads(ecsform("render", str(spec)).stdout)
     assert "readonlyRootFilesystem" not in rendered["containerDefinitions"][0]
@@ -78,7 +95,7 @@ def test_the_default_policy_warns_and_adds_nothing(tmp_path: Path) -> None:
 
 def test_the_readonly_hint_names_the_paths_a_known_image_writes(tmp_path: Path) -> None:
     spec = write(tmp_path, SPEC)
-    hint = ecsform("validate", str(spec)).stderr.splitlines()[1]
+    hint = ecsform("validate", "--notes", str(spec)).stderr.splitlines()[1]
     assert hint == (
         "    hint: set readonlyRootFilesystem: true and mount a task volume at each path the image writes (a volume with "
         "only a `name` is task storage that lives as long as the task); this image writes /var/cache/nginx, /var/run: "
@@ -165,8 +182,14 @@ def test_off_says_nothing(tmp_path: Path) -> None:
     assert [x for x in stderr_lines(proc) if "SEC-" in x] == []
 
 
-def test_non_root_user_warns_where_the_spec_runs_as_root(tmp_path: Path) -> None:
+def test_non_root_user_notes_where_the_spec_runs_as_root(tmp_path: Path) -> None:
     spec = write(tmp_path, SPEC.replace("    stopTimeout: 150\n", '    user: "0:0"\n'))
+    lines = stderr_lines(ecsform("validate", "--notes", str(spec)))
+    assert (
+        f"{spec}:9:11: note SEC-NON-ROOT: containerDefinitions[0].user: container 'app' runs as root "
+        "(user '0:0')" in lines
+    )
+    spec = write(tmp_path, spec.read_text() + "  policy: {nonRootUser: warn}\n")
     lines = stderr_lines(ecsform("validate", str(spec)))
     assert (
         f"{spec}:9:11: warning SEC-NON-ROOT: containerDefinitions[0].user: container 'app' runs as root "
@@ -191,7 +214,9 @@ def test_a_policy_file_applies_and_the_spec_overrides_it_field_by_field(tmp_path
     spec = write(tmp_path, SPEC + "  policy: {readonlyRootFilesystem: warn, rules: {ECS-F9: 'off'}}\n", "spec.yaml")
     proc = ecsform("validate", str(spec), "--policy", str(file))
     assert proc.returncode == 0, proc.stderr
-    assert proc.stderr.endswith("0 error(s), 2 warning(s), 1 suppressed\n"), proc.stderr
+    assert proc.stderr.endswith(
+        "0 error(s), 1 warning(s), 1 note(s) not shown (ecsform validate --notes lists them), 1 suppressed\n"
+    ), proc.stderr
 
 
 def test_policy_file_errors_are_located_in_the_file(tmp_path: Path) -> None:
@@ -206,10 +231,10 @@ def test_policy_file_errors_are_located_in_the_file(tmp_path: Path) -> None:
     assert proc.stderr.splitlines() == [
         f"{file}:1:1: error POLICY-UNKNOWN-FIELD: readOnlyRootFilesystem: unknown field 'readOnlyRootFilesystem'",
         "    hint: did you mean 'readonlyRootFilesystem'?",
-        f"{file}:2:23: error POLICY-INVALID: efsTransitEncryption: 'on' is not one of 'off', 'warn', 'require' or "
-        "'default-true'",
-        "    hint: the levels are off, warn, require and default-true",
-        f"{file}:8:11: error POLICY-INVALID: rules.ECS-F9: 'warn' is not one of 'off', 'warning' or 'error'",
+        f"{file}:2:23: error POLICY-INVALID: efsTransitEncryption: 'on' is not one of 'off', 'note', 'warn', "
+        "'require' or 'default-true'",
+        "    hint: the levels are off, note, warn, require and default-true",
+        f"{file}:8:11: error POLICY-INVALID: rules.ECS-F9: 'warn' is not one of 'off', 'note', 'warning' or 'error'",
         "    hint: write warning",
         "3 error(s), 0 warning(s)",
     ]
@@ -234,7 +259,7 @@ def test_an_x_ecsform_policy_error_is_located_in_the_spec(tmp_path: Path) -> Non
     assert proc.returncode == 2
     assert (
         f"{spec}:19:18: error POLICY-INVALID: x-ecsform.policy.nonRootUser: 'default-true' is not one of 'off', "
-        "'warn' or 'require'"
+        "'note', 'warn' or 'require'"
     ) in proc.stderr.splitlines()
 
 
@@ -245,7 +270,7 @@ def test_layers_combine_field_by_field() -> None:
     combined = policies.combine(project, file, spec)
     assert (combined.readonly_root_filesystem, combined.non_root_user, combined.log_retention_days) == (
         "warn",
-        "warn",
+        "note",
         731,
     )
     assert combined.rules == {"ECS-C14": "off", "ECS-F9": "off"}
@@ -310,11 +335,11 @@ def test_a_suppression_without_a_reason_is_an_error_and_one_that_matches_nothing
     text += "    - {rule: ECS-C14, path: 'containerDefinitions[0]'}\n    - {rule: ECS-G1, path: 'containerDefinitions[0].healthCheck', reason: old}\n"
     text += "    - {rule: ECS-X1, path: family, reason: typo}\n    - {rule: ECS-F8, path: 'containers[0', reason: x}\n"
     spec = write(tmp_path, text)
-    proc = ecsform("validate", str(spec))
+    proc = ecsform("validate", "--notes", str(spec))
     assert proc.returncode == 2
     lines = stderr_lines(proc)
     assert [x.split(": ", 1)[1] for x in lines[:-1]] == [
-        "warning SEC-EFS-TRANSIT: volumes[0].efsVolumeConfiguration: volume 'data' does not set transitEncryption: "
+        "note SEC-EFS-TRANSIT: volumes[0].efsVolumeConfiguration: volume 'data' does not set transitEncryption: "
         "ECS mounts the file system without TLS (DISABLED)",
         "error IGNORE-REASON: x-ecsform.ignore[2]: the suppression of SEC-EFS-TRANSIT gives no reason",
         "error IGNORE-REASON: x-ecsform.ignore[3]: the suppression of ECS-C14 gives no reason",
@@ -323,7 +348,7 @@ def test_a_suppression_without_a_reason_is_an_error_and_one_that_matches_nothing
         "error IGNORE-INVALID: x-ecsform.ignore[5].rule: no rule 'ECS-X1'",
         "error IGNORE-INVALID: x-ecsform.ignore[6].path: 'containers[0' is not a field path",
     ]
-    assert lines[-1] == "4 error(s), 2 warning(s), 2 suppressed"
+    assert lines[-1] == "4 error(s), 1 warning(s), 1 note(s), 2 suppressed"
 
 
 def test_a_suppression_of_the_base_is_unmatched_only_when_no_environment_uses_it(tmp_path: Path) -> None:
@@ -363,7 +388,10 @@ def test_rule_settings_keep_severities_and_suppressed_findings_in_the_api() -> N
     assert validation.failing(found, strict=False)
     found = validation.check_text(SPEC + "  policy: {rules: {ECS-F9: 'off'}}\n", "orders.yaml")
     assert {f.rule: f.suppressed for f in found}["ECS-F9"] == "rules: {ECS-F9: off} in the policy"
-    assert not validation.failing(found, strict=False) and validation.failing(found, strict=True)  # two warnings left
+    assert not validation.failing(found, strict=True)  # two notes left: --strict fails on warnings only
+    found = validation.check_text(SPEC + "  policy: {rules: {ECS-F9: note}, efsTransitEncryption: warn}\n", "x.yaml")
+    assert {f.rule: f.severity for f in found}["ECS-F9"] is Severity.NOTE
+    assert not validation.failing(found, strict=False) and validation.failing(found, strict=True)  # one warning
 
 
 def test_a_policy_file_with_a_policy_key_says_to_drop_it(tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import ecsform
+from conftest import REPO, ecsform
 from sarif import loader
 
 from generators import about, report
@@ -78,7 +78,7 @@ def test_json_one_object_per_finding_sorted_on_stdout(repo: Path) -> None:
     assert proc.returncode == 2, proc.stderr
     doc = json.loads(proc.stdout)
     assert doc["version"] == report.JSON_VERSION
-    assert doc["summary"] == {"errors": 3, "warnings": 0, "suppressed": 0}
+    assert doc["summary"] == {"errors": 3, "warnings": 0, "notes": 0, "suppressed": 0}
     got = [(f["line"], f["column"], f["rule"], f["path"]) for f in doc["findings"]]
     assert got == WANT
     first = doc["findings"][0]
@@ -117,7 +117,14 @@ def test_sarif_three_results_with_locations_read_back_by_sarif_tools(repo: Path,
         assert rule["shortDescription"]["text"] and rule["fullDescription"]["text"]
         assert rule["help"]["text"] and rule["help"]["markdown"]
         assert rule["defaultConfiguration"]["level"] == "error"
-    assert "did you mean 'portMappings'?" in rules["SPEC-UNKNOWN-FIELD"]["help"]["markdown"]
+    # the rule's own help, one per rule (issue 22 item 8): what one finding should do is in its result, not here
+    unknown = rules["SPEC-UNKNOWN-FIELD"]
+    assert "did you mean" not in unknown["help"]["text"] + unknown["help"]["markdown"]
+    for rid, rule in rules.items():
+        assert rule["helpUri"] == f"https://ecsform.dev/rules/#{rid}" and rule["helpUri"] in rule["help"]["markdown"]
+        assert rule["help"]["text"].startswith(rule["shortDescription"]["text"])
+    anchors = (REPO / "docs" / "rules.md").read_text()
+    assert all(f'<a id="{rid}"></a>' in anchors for rid in rules)  # the row helpUri points at
     results = run_["results"]
     assert len(results) == 3
     for result, (line, col, rule, path) in zip(results, WANT):
@@ -129,6 +136,7 @@ def test_sarif_three_results_with_locations_read_back_by_sarif_tools(repo: Path,
         assert physical["artifactLocation"] == {"uri": "specs/bad%20spec.json", "uriBaseId": "%SRCROOT%"}
         assert physical["region"] == {"startLine": line, "startColumn": col}
         assert result["properties"]["path"] == path
+    assert any("did you mean 'portMappings'?" in r["message"]["text"] for r in results)  # the finding's own hint
 
     # a SARIF consumer reads every result back, at its place
     path = tmp_path / "ecsform.sarif"
@@ -176,7 +184,7 @@ def test_suppressed_findings_json_and_sarif_keep_them_github_and_text_do_not(tmp
     gone = Finding("SEC-Y", Severity.WARNING, "gone", file=str(spec), line=1, col=1).suppress("accepted: reason")
     doc = json.loads(report.json_document([kept, gone]))
     assert [f["suppressed"] for f in doc["findings"]] == [None, "accepted: reason"]
-    assert doc["summary"] == {"errors": 0, "warnings": 1, "suppressed": 1}
+    assert doc["summary"] == {"errors": 0, "warnings": 1, "notes": 0, "suppressed": 1}
     log = report.sarif_log([kept, gone], root=tmp_path)
     results = log["runs"][0]["results"]
     assert "suppressions" not in results[0]
@@ -184,6 +192,34 @@ def test_suppressed_findings_json_and_sarif_keep_them_github_and_text_do_not(tmp
     assert results[0]["level"] == "warning"
     assert report.github_commands([kept, gone], root=tmp_path).count("::warning") == 1
     assert "gone" not in report.text([kept, gone])
+
+
+def test_notes_are_counted_in_text_and_github_and_kept_in_json_and_sarif(tmp_path: Path) -> None:
+    """A note (hardening advice) is not printed one by one unless asked: the summary line counts it and names the
+    command that lists it; json and sarif (level note) always hold it, with its structured data."""
+    spec = tmp_path / "s.yaml"
+    spec.write_text("x\n")
+    warning = Finding("ECS-X", Severity.WARNING, "may fail", file=str(spec), line=1, col=1)
+    note = Finding("SEC-X", Severity.NOTE, "advice", file=str(spec), line=1, col=1, data={"k": ["v"]})
+    shown = report.text([warning, note])
+    assert "advice" not in shown and "may fail" in shown
+    assert (
+        shown.splitlines()[-1] == "0 error(s), 1 warning(s), 1 note(s) not shown (ecsform validate --notes lists them)"
+    )
+    listed = report.text([warning, note], notes=True)
+    assert f"{spec}:1:1: note SEC-X: advice" in listed.splitlines()
+    assert listed.splitlines()[-1] == "0 error(s), 1 warning(s), 1 note(s)"
+    assert report.github_commands([warning, note], root=tmp_path).startswith("::warning ")
+    assert report.github_commands([warning, note], root=tmp_path).count("\n") == 1
+    assert "::notice file=s.yaml,line=1,col=1,title=SEC-X::advice" in report.github_commands(
+        [warning, note], root=tmp_path, notes=True
+    )
+    doc = json.loads(report.json_document([warning, note]))
+    assert doc["summary"] == {"errors": 0, "warnings": 1, "notes": 1, "suppressed": 0}
+    assert [(f["severity"], f.get("data")) for f in doc["findings"]] == [("warning", None), ("note", {"k": ["v"]})]
+    log = report.sarif_log([warning, note], root=tmp_path)
+    assert [r["level"] for r in log["runs"][0]["results"]] == ["warning", "note"]
+    assert log["runs"][0]["results"][1]["properties"]["data"] == {"k": ["v"]}
 
 
 def test_a_finding_about_an_option_has_no_location() -> None:
@@ -215,7 +251,7 @@ def test_no_findings_give_empty_documents(repo: Path, tmp_path: Path) -> None:
     assert ok.returncode == 0, ok.stderr
     assert json.loads(ok.stdout) == {
         "version": 1,
-        "summary": {"errors": 0, "warnings": 0, "suppressed": 0},
+        "summary": {"errors": 0, "warnings": 0, "notes": 0, "suppressed": 0},
         "findings": [],
     }
     assert ok.stderr == ""

@@ -134,6 +134,10 @@ def hostile_spec() -> str:
                 {"name": "side", "image": HOSTILE, "essential": False, "readonlyRootFilesystem": True},
             ],
             "volumes": [{"name": "v", "host": {"sourcePath": f"/{HOSTILE}"}}],
+            # no SSM parameter can have this name (ECS-H6: the task would never start) and AWS refuses this image
+            # (ECS-A9); the policy lowers the errors, as a team's may, so that the hostile string reaches the
+            # diagram and the README
+            "x-ecsform": {"policy": {"rules": {"ECS-H6": "warning", "ECS-A9": "warning"}}},
         }
     )
 

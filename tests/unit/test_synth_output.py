@@ -125,7 +125,7 @@ x-ecsform: {region: us-east-1}
 def test_a_root_inside_another_root_is_refused(tmp_path: Path) -> None:
     """ROOT-NESTED: a spec with environments writes <family>/<env>/, which must not sit inside another spec's root
     (found among thousands of roots without comparing every pair)."""
-    from generators import pipeline
+    from generators import pipeline, validation
     from generators.errors import EcsformError
 
     specs = tmp_path / "specs"
@@ -139,9 +139,23 @@ def test_a_root_inside_another_root_is_refused(tmp_path: Path) -> None:
     try:
         pipeline.synth([str(specs)], out, pipeline.Options(region="us-east-1"))
     except EcsformError as exc:
-        assert [(f.rule, f.message, Path(f.file).name, f.environment) for f in exc.findings] == [
-            ("ROOT-NESTED", "root api/dev would sit inside root api", "a.yaml", "dev")
+        errors = [f for f in exc.findings if f.severity.value == "error"]
+        assert [(f.rule, f.message, Path(f.file).name, f.line, f.environment) for f in errors] == [
+            (
+                "ROOT-NESTED",
+                f"root api/dev ({specs / 'a.yaml'}, environment dev) would sit inside root api ({specs / 'b.yaml'})",
+                "a.yaml",
+                1,
+                "dev",
+            )
         ]
     else:
         raise AssertionError("synth accepted a root inside another root")
     assert not out.exists()
+    # validate is the same gate: it reports what synth refuses, naming both specs
+    pair = [str(specs / "a.yaml"), str(specs / "b.yaml")]
+    found = validation.validate_findings(pair, pipeline.Options(region="us-east-1"))
+    assert [f.format().splitlines()[0] for f in found if f.rule == "ROOT-NESTED"] == [
+        f"{specs / 'a.yaml'}:1:9: error ROOT-NESTED: [environment dev] family: root api/dev ({specs / 'a.yaml'}, "
+        f"environment dev) would sit inside root api ({specs / 'b.yaml'})"
+    ]

@@ -136,7 +136,7 @@ CASES = [
         good=_pair(container("api", healthCheck=CHECK), condition="HEALTHY"),
         bad=_pair(container("api"), condition="HEALTHY"),
         path=("containerDefinitions", 1, "dependsOn", 0, "condition"),
-        severity="warning",
+        severity="error",
         id="registered",
     ),
     Case(
@@ -144,7 +144,7 @@ CASES = [
         good=with_containers(container("a", dependsOn=_dep("b", "START")), container("b")),
         bad=with_containers(container("a", dependsOn=_dep("b", "START")), container("b", dependsOn=_dep("a", "START"))),
         path=("containerDefinitions", 0, "dependsOn", 0),
-        severity="warning",
+        severity="error",
         id="registered",
     ),
 ]

@@ -86,7 +86,7 @@ CASES = [
         good=ec2(ulimits=[{"name": "nofile", "softLimit": 1024, "hardLimit": 4096}]),
         bad=ec2(ulimits=[{"name": "nofile", "softLimit": 8192, "hardLimit": 4096}]),
         path=("containerDefinitions", 0, "ulimits", 0, "softLimit"),
-        severity="warning",
+        severity="error",
     ),
     # -1 is unlimited (Docker's convention; the EFA/GPU guides and AWS Batch use memlock -1): issue 11's false positive
     Case(
@@ -99,7 +99,7 @@ CASES = [
         ),
         bad=ec2(ulimits=[{"name": "memlock", "softLimit": -1, "hardLimit": 65536}]),
         path=("containerDefinitions", 0, "ulimits", 0, "softLimit"),
-        severity="warning",
+        severity="error",
         id="unlimited",
     ),
     Case(
@@ -156,12 +156,6 @@ CASES = [
         id="count",
     ),
     Case("ECS-K13", good=ec2(user="1000:1000"), bad=ec2(user="app:app:app"), path=("containerDefinitions", 0, "user")),
-    Case(
-        "ECS-K13",
-        good=task(ec2(user="1000"), networkMode="host"),
-        bad=task(ec2(user="root"), networkMode="host"),
-        id="root-host",
-    ),
     Case(
         "ECS-K14",
         good=windows(readonlyRootFilesystem=False),

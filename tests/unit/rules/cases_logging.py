@@ -60,7 +60,7 @@ CASES = [
         good=logs("awslogs", dict(AWSLOGS, **{"awslogs-create-group": "true"})),
         bad=logs("awslogs", dict(AWSLOGS, **{"awslogs-create-group": "yes"})),
         path=("containerDefinitions", 0, "logConfiguration", "options", "awslogs-create-group"),
-        severity="warning",
+        severity="error",
     ),
     # the driver reads the option with strconv.ParseBool: the ADOT collector's ECS examples write "True"
     Case(
@@ -75,6 +75,15 @@ CASES = [
         good=logs("awslogs", dict(AWSLOGS, mode="non-blocking", **{"max-buffer-size": "25m"})),
         bad=logs("awslogs", dict(AWSLOGS, mode="blocking", **{"max-buffer-size": "25m"})),
         id="buffer",
+    ),
+    Case(
+        "ECS-I5",
+        good=logs("awslogs", dict(AWSLOGS, mode="non-blocking", **{"max-buffer-size": "25m"}), base=BASE_EC2),
+        bad=logs("awslogs", dict(AWSLOGS, mode="blocking", **{"max-buffer-size": "25m"}), base=BASE_EC2),
+        path=("containerDefinitions", 0, "logConfiguration", "options", "max-buffer-size"),
+        note="Docker refuses the pair (daemon/logger ValidateLogOpts): the container never starts on EC2",
+        severity="error",
+        id="buffer-ec2",
     ),
     Case(
         "ECS-I5",
@@ -139,10 +148,11 @@ CASES = [
         id="s3-arn",
     ),
     Case(
-        "ECS-I11",
+        "ECS-M4",
         good=firelens({"Name": "stdout"}, taskRoleArn=TASK_ROLE),
         bad=firelens(CW_OUTPUT, taskRoleArn=TASK_ROLE),
         path=("taskRoleArn",),
+        id="firelens-output",
     ),
     Case(
         "ECS-I11",
@@ -162,7 +172,7 @@ CASES = [
         id="managed-role",
     ),
     Case(
-        "ECS-I11",
+        "ECS-M4",
         good=firelens(router_options={"config-file-type": "s3", "config-file-value": S3_CONFIG}, base=BASE_EC2),
         bad=firelens(
             router_options={"config-file-type": "s3", "config-file-value": S3_CONFIG},
@@ -170,7 +180,7 @@ CASES = [
             executionRoleArn=EXECUTION_ROLE,
         ),
         path=("executionRoleArn",),
-        id="s3-config",
+        id="firelens-s3-config",
     ),
     Case(
         "ECS-I12",

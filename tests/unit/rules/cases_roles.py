@@ -17,7 +17,10 @@ ENV_FILES = [{"type": "s3", "value": "arn:aws:s3:::config-bucket/app.env"}]
 MOUNT = [{"sourceVolume": "data", "containerPath": "/data"}]
 
 CASES = [
-    Case("ECS-M1", good=task(taskRoleArn=TASK_ROLE), bad=task(taskRoleArn="app-task"), path=("taskRoleArn",)),
+    Case("ECS-M1", good=task(taskRoleArn=TASK_ROLE), bad=task(taskRoleArn="roles/app-task"), path=("taskRoleArn",)),
+    Case(
+        "ECS-M1", good=task(taskRoleArn="app-task"), bad=task(taskRoleArn="app task"), path=("taskRoleArn",), id="name"
+    ),
     Case(
         "ECS-M1",
         good=task(executionRoleArn=f"arn:aws:iam::{ACCOUNT}:role/service/app-execution"),
@@ -77,7 +80,7 @@ CASES = [
         good=task(taskRoleArn=TASK_ROLE),
         bad=task(taskRoleArn=f"arn:aws:iam::{ACCOUNT}:role/aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS"),
         path=("taskRoleArn",),
-        severity="warning",
+        severity="error",
         id="registered",
     ),
 ]

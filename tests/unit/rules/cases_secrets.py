@@ -106,11 +106,12 @@ CASES = [
         id="credentials",
     ),
     Case(
-        "ECS-H9",
+        "ECS-M4",
         good=secrets(SECRET, PARAM),
         bad=secrets(SECRET, "db-url", role=EXECUTION_ROLE),
         path=("executionRoleArn",),
-        note="good: ecsform creates the role",
+        note="good: ecsform creates the role; bad: the brought role must read the secret and the parameter",
+        id="secrets",
     ),
     Case(
         "ECS-H11",
@@ -138,19 +139,20 @@ CASES = [
         id="extension",
     ),
     Case(
-        "ECS-H13",
+        "ECS-M4",
         good=with_containers(container(environmentFiles=[{"type": "s3", "value": ENV_FILE}])),
         bad=with_containers(
             container(environmentFiles=[{"type": "s3", "value": ENV_FILE}]), executionRoleArn=EXECUTION_ROLE
         ),
         path=("executionRoleArn",),
+        id="environment-files",
     ),
     Case(
         "ECS-H6",
         good=secrets(PARAM),
         bad=secrets("arn:aws:s3:::config-bucket/db-url"),
         path=("containerDefinitions", 0, "secrets", 0, "valueFrom"),
-        severity="warning",
+        severity="error",
         id="registered",
     ),
     Case(
@@ -158,7 +160,7 @@ CASES = [
         good=secrets(f"{SECRET}:password::"),
         bad=secrets(f"{PARAM}:password::"),
         path=("containerDefinitions", 0, "secrets", 0, "valueFrom"),
-        severity="warning",
+        severity="error",
         id="registered",
     ),
     Case(
@@ -166,7 +168,7 @@ CASES = [
         good=with_containers(container(repositoryCredentials={"credentialsParameter": SECRET})),
         bad=with_containers(container(repositoryCredentials={"credentialsParameter": PARAM})),
         path=("containerDefinitions", 0, "repositoryCredentials", "credentialsParameter"),
-        severity="warning",
+        severity="error",
         id="registered",
     ),
     Case(
@@ -174,7 +176,7 @@ CASES = [
         good=with_containers(container(environmentFiles=[{"type": "s3", "value": ENV_FILE}])),
         bad=with_containers(container(environmentFiles=[{"type": "s3", "value": "s3://config-bucket/app/prod.env"}])),
         path=("containerDefinitions", 0, "environmentFiles", 0, "value"),
-        severity="warning",
+        severity="error",
         id="registered",
     ),
     Case(

@@ -85,6 +85,15 @@ CASES = [
         good=_ec2(container(memory=512, memoryReservation=256)),
         bad=_ec2(container(memory=256, memoryReservation=512)),
         path=("containerDefinitions", 0, "memoryReservation"),
+        severity="error",
+    ),
+    Case(
+        "ECS-C14",
+        good=with_containers(container(memory=512, memoryReservation=256)),
+        bad=with_containers(container(memory=256, memoryReservation=512)),
+        path=("containerDefinitions", 0, "memoryReservation"),
+        note="Fargate alone: its runtime is not Docker, and what it refuses is not documented",
+        id="fargate",
     ),
     Case(
         "ECS-C15",
@@ -148,7 +157,7 @@ CASES = [
         good=_ec2(container(memory=6)),
         bad=_ec2(container(memoryReservation=4)),
         path=("containerDefinitions", 0, "memoryReservation"),
-        severity="warning",
+        severity="error",
         id="registered",
     ),
 ]

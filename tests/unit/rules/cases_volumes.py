@@ -118,10 +118,11 @@ CASES = [
         extension={"efs": {"shared": {}}},
     ),
     Case(
-        "ECS-J8",
+        "ECS-M4",
         good=vol(efs({"iam": "ENABLED"})),
         bad=vol(efs({"iam": "ENABLED"}), taskRoleArn=TASK_ROLE),
         path=("taskRoleArn",),
+        id="efs-iam",
     ),
     Case(
         "ECS-J8",
@@ -213,7 +214,7 @@ CASES = [
         good=vol(),
         bad=vol(mounts=[{"sourceVolume": "data", "containerPath": "data"}]),
         path=("containerDefinitions", 0, "mountPoints", 0, "containerPath"),
-        severity="warning",
+        severity="error",
         id="registered",
     ),
     # the ID formats are run time (a warning); rootDirectory with an access point is refused at registration
@@ -222,7 +223,7 @@ CASES = [
         good=vol({"efsVolumeConfiguration": EFS}),
         bad=vol({"efsVolumeConfiguration": {"fileSystemId": "my-file-system"}}),
         path=("volumes", 0, "efsVolumeConfiguration", "fileSystemId"),
-        severity="warning",
+        severity="error",
         id="id-format",
     ),
     Case(

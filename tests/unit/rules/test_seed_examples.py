@@ -37,7 +37,7 @@ def _partial(name: str, index: int, line: int) -> tuple:
 def _readonly(name: str, line: int) -> tuple:
     return (
         "SEC-READONLY-ROOT",
-        Severity.WARNING,
+        Severity.NOTE,
         line,
         9,
         ("containerDefinitions", 0),
@@ -48,76 +48,105 @@ def _readonly(name: str, line: int) -> tuple:
     )
 
 
+def _brought() -> tuple:
+    """ECS-M4: one short line for the brought execution role; the statements are the finding's data."""
+    return (
+        "ECS-M4",
+        Severity.WARNING,
+        5,
+        25,
+        ("executionRoleArn",),
+        f"ecsform cannot see the policy of execution role {ROLE}; the task needs 4 statement(s) from it (ecr, logs, "
+        "secretsmanager)",
+        "`ecsform iam` on this spec prints them and `ecsform verify` checks the role in AWS; or remove "
+        "executionRoleArn to let ecsform create the role",
+    )
+
+
+def _statements(name: str) -> list:
+    (m4,) = [f for f in validation.validate([str(REPO / "specs" / name)])[1] if f.rule == "ECS-M4"]
+    assert m4.data["field"] == "executionRoleArn" and m4.data["role"] == ROLE
+    return m4.data["statements"]
+
+
+def _image(app: str) -> tuple:
+    return (
+        "SEC-IMAGE-TAG",
+        Severity.NOTE,
+        13,
+        22,
+        ("containerDefinitions", 0, "image"),
+        f"image '123456789012.dkr.ecr.us-east-1.amazonaws.com/financial-{app}:latest' is tagged latest: each start "
+        "may pull a different image",
+        "pin a release tag or a digest (name@sha256:...); ecsform's deployed images (var.images) let CI move it "
+        "without drift",
+    )
+
+
+def _expected(app: str, *secrets: str) -> list:
+    """What the shared execution role must allow: the ECR pull and awslogs writes, and the secrets by partial ARN."""
+    resources = [f"{SECRET}{s}-??????" for s in secrets]
+    return [
+        {"Effect": "Allow", "Action": ["ecr:GetAuthorizationToken"], "Resource": "*"},
+        {
+            "Effect": "Allow",
+            "Action": ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+            "Resource": f"arn:aws:ecr:us-east-1:123456789012:repository/financial-{app}",
+        },
+        {
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": f"arn:aws:logs:us-east-1:123456789012:log-group:/ecs/financial-{app}:*",
+        },
+        {
+            "Effect": "Allow",
+            "Action": ["secretsmanager:GetSecretValue"],
+            "Resource": resources if len(resources) > 1 else resources[0],
+        },
+    ]
+
+
 def test_example_1_exact_warnings() -> None:
     assert _findings("financial-api.json") == [
-        (
-            "ECS-H9",
-            Severity.WARNING,
-            5,
-            25,
-            ("executionRoleArn",),
-            f"ecsform cannot see the policy of execution role {ROLE}; to start the task it needs "
-            f"secretsmanager:GetSecretValue on {SECRET}db-connection-??????, {SECRET}openai-key-??????",
-            'make sure its policy has [{"Effect": "Allow", "Action": ["secretsmanager:GetSecretValue"], "Resource": '
-            f'["{SECRET}db-connection-??????", "{SECRET}openai-key-??????"]}}], plus kms:Decrypt on the key if a '
-            "customer-managed KMS key encrypts them; or remove executionRoleArn to let ecsform create the role",
-        ),
-        (
-            "ECS-M4",
-            Severity.WARNING,
-            5,
-            25,
-            ("executionRoleArn",),
-            f"ecsform cannot see the policy of execution role {ROLE}; to pull the images and write the logs it needs "
-            "ecr:GetAuthorizationToken on *; ecr:BatchCheckLayerAvailability, ecr:BatchGetImage, "
-            "ecr:GetDownloadUrlForLayer on arn:aws:ecr:us-east-1:123456789012:repository/financial-api; "
-            "logs:CreateLogStream, logs:PutLogEvents on "
-            "arn:aws:logs:us-east-1:123456789012:log-group:/ecs/financial-api:*",
-            'make sure its policy has [{"Effect": "Allow", "Action": ["ecr:GetAuthorizationToken"], "Resource": "*"}, '
-            '{"Effect": "Allow", "Action": ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", '
-            '"ecr:GetDownloadUrlForLayer"], "Resource": "arn:aws:ecr:us-east-1:123456789012:repository/financial-api"}, '
-            '{"Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"], "Resource": '
-            '"arn:aws:logs:us-east-1:123456789012:log-group:/ecs/financial-api:*"}] (the AWS managed policy '
-            'AmazonECSTaskExecutionRolePolicy covers them on "*"); or remove executionRoleArn to let ecsform create '
-            "the role",
-        ),
+        _brought(),
         _readonly("api", 11),
+        _image("api"),
         _partial("db-connection", 0, 28),
         _partial("openai-key", 1, 32),
     ]
+    assert _statements("financial-api.json") == _expected("api", "db-connection", "openai-key")
 
 
 def test_example_2_warnings_only() -> None:
     found = _findings("financial-etl.json")
     assert [(f[0], f[1]) for f in found] == [
-        ("ECS-H9", Severity.WARNING),
         ("ECS-M4", Severity.WARNING),
-        ("SEC-READONLY-ROOT", Severity.WARNING),
+        ("SEC-READONLY-ROOT", Severity.NOTE),
+        ("SEC-IMAGE-TAG", Severity.NOTE),
         ("ECS-H5", Severity.WARNING),
-        ("SEC-EFS-TRANSIT", Severity.WARNING),
+        ("SEC-EFS-TRANSIT", Severity.NOTE),
     ]
+    assert found[0] == _brought()
+    assert found[2] == _image("etl")
     assert found[3] == _partial("db-connection", 0, 22)
-    assert found[2] == _readonly("etl", 11)
-    assert f"{SECRET}db-connection-??????" in found[0][5]
-    assert "arn:aws:ecr:us-east-1:123456789012:repository/financial-etl" in found[1][5]
-    assert "arn:aws:logs:us-east-1:123456789012:log-group:/ecs/financial-etl:*" in found[1][5]
+    assert found[1] == _readonly("etl", 11)
+    assert _statements("financial-etl.json") == _expected("etl", "db-connection")
 
 
 def test_a_managed_role_gets_no_permission_warnings(tmp_path: Path) -> None:
     """Without executionRoleArn, ecsform creates the role with exactly these grants and resolves the partial ARNs
-    itself: no H9, M4 or H5 remains, and the spec's suppressions written for them are reported as unmatched."""
+    itself: no M4 or H5 remains, and the spec's suppressions written for them are reported as unmatched."""
     text = (REPO / "specs" / "financial-api.json").read_text()
     text = text.replace(f'"executionRoleArn": "{ROLE}",', "")
     found = validation.check_text(text, "api.json")
     assert [(f.rule, bool(f.suppressed)) for f in found] == [
         ("SEC-READONLY-ROOT", True),
-        ("IGNORE-UNMATCHED", False),
+        ("SEC-IMAGE-TAG", True),
         ("IGNORE-UNMATCHED", False),
         ("IGNORE-UNMATCHED", False),
     ]
-    assert [f.message for f in found[1:]] == [
-        "the suppression of ECS-H9 at executionRoleArn matches no finding",
+    assert [f.message for f in found[2:]] == [
         "the suppression of ECS-M4 at executionRoleArn matches no finding",
         "the suppression of ECS-H5 at containerDefinitions[0].secrets matches no finding",
     ]
-    assert [format_path(f.path) for f in found[1:]] == [f"x-ecsform.ignore[{i}]" for i in range(3)]
+    assert [format_path(f.path) for f in found[2:]] == [f"x-ecsform.ignore[{i}]" for i in range(2)]

@@ -1,0 +1,164 @@
+"""Task definitions as the tools around ECS write them, read as the RegisterTaskDefinition input they stand for.
+
+- describe-task-definition output, bare or wrapped (`{"taskDefinition": {...}, "tags": [...]}`, with boto3's
+  `ResponseMetadata`): the wrapper is taken off (the tags beside it become the task's `tags`), and the read-only
+  fields (taskDefinitionArn, revision, status, requiresAttributes, compatibilities, registeredAt, ...: what the
+  TaskDefinition shape has and the RegisterTaskDefinition input does not) are left out, with one
+  SPEC-DESCRIBE-OUTPUT note that names them and the `ecsform import` that writes the spec without them.
+- `null`: not set, as the SDKs send an absent member (dropped at any depth of the ECS fields, silently; in an
+  overlay `null` keeps its meaning, it removes the base's value).
+- `""` in an optional enum member (pidMode, ipcMode, appProtocol, ...) or an optional ARN member (taskRoleArn,
+  executionRoleArn), and `networkMode: default`: not set, with a SPEC-UNSET note at each. The Go SDK v2, which
+  ecspresso and Copilot register with, leaves an empty enum out of the request (`if len(v.PidMode) > 0`), and the
+  Terraform provider sends none of these when they are "" (`d.GetOk`); the ECS documentation calls the mode a task
+  gets without networkMode "default" on Windows, and boto3 takes it as leaving networkMode out (docs/rule-audit.md).
+
+Both are notes (the severity doctrine, docs/rule-audit.md): the file works as written, as every tool that registers
+it reads it; what the note says is information (`ecsform validate --notes` lists them).
+
+Both the spec loader (generators/spec/document.py) and `ecsform import` (generators/aws/importer.py) read input
+through these, so a file means the same to validate, synth, render and import.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from ..errors import EcsformError, Finding, Path, Severity
+from .ecs_model import Shape, input_shape, shape
+from .loader import Node
+
+WRAPPER_KEY = "taskDefinition"
+RESPONSE_METADATA = "ResponseMetadata"  # what boto3 adds to every response
+WRAPPER_EXTRA = ("tags", RESPONSE_METADATA)  # beside the wrapper: the tags include=["TAGS"] returns, and boto3's
+NETWORK_MODE_DEFAULT = "default"
+
+N = Severity.NOTE  # information: the file works as written (docs/rule-audit.md)
+
+
+@functools.lru_cache(maxsize=1)
+def read_only_fields() -> frozenset[str]:
+    """What describe-task-definition returns but RegisterTaskDefinition does not take (revision, status, ...)."""
+    return frozenset(shape("TaskDefinition").members) - frozenset(input_shape().members)
+
+
+def unset_reason(name: str, value: Any, member: Shape, required: bool, top: bool) -> str | None:
+    """Why a written value means "not set" (the text of SPEC-UNSET), or None when it is a value."""
+    if required or not isinstance(value, str):
+        return None
+    if value == "" and (member.enum is not None or name.endswith("Arn")):
+        kind = "enum" if member.enum is not None else "ARN"
+        return (
+            f"{name} is empty: an empty optional {kind} field means not set (the Go SDK and the Terraform provider "
+            "leave it out of the request), so ecsform leaves it out"
+        )
+    if top and name == "networkMode" and value == NETWORK_MODE_DEFAULT:
+        return (
+            "networkMode 'default' is what the ECS documentation calls the mode a task gets without networkMode "
+            "(bridge on Linux, the default NAT network on Windows): ecsform leaves networkMode out, as ECS's API "
+            "and the Terraform provider take no 'default'"
+        )
+    return None
+
+
+def unwrap(root: Node, file: str) -> tuple[Node, list[Finding]]:
+    """The task mapping of a spec file's top level: describe output's wrapper taken off and its read-only fields
+    left out (one SPEC-DESCRIBE-OUTPUT note). Anything else is returned as it is."""
+    items = dict(root.value)
+    wrapped = items.get(WRAPPER_KEY)
+    is_wrapped = wrapped is not None and wrapped.is_map and "containerDefinitions" not in items
+    prefix: Path = ()
+    if is_wrapped:
+        assert wrapped is not None
+        prefix = (WRAPPER_KEY,)
+        inner = dict(wrapped.value)
+        beside = {k: v for k, v in items.items() if k not in (WRAPPER_KEY, RESPONSE_METADATA)}
+        tags = beside.pop("tags", None)
+        if tags is not None and tags.value not in (None, []):
+            if "tags" in inner:
+                raise EcsformError(
+                    [
+                        Finding(
+                            "YAML-DUPLICATE-KEY",
+                            Severity.ERROR,
+                            "tags are given twice: beside taskDefinition and inside it",
+                            ("tags",),
+                            "keep one of them",
+                            file,
+                            *(tags.key_mark or tags.mark),
+                            at_key=True,
+                        )
+                    ]
+                )
+            inner["tags"] = tags
+        items = {**inner, **beside}
+        root = Node(items, wrapped.mark, wrapped.key_mark)
+    read_only = [k for k in items if k in read_only_fields()]
+    if not is_wrapped and not read_only:
+        return root, []
+    parts = (["the taskDefinition wrapper"] if is_wrapped else []) + (
+        [f"the read-only fields {', '.join(read_only)}"] if read_only else []
+    )
+    first = min((items[k].key_mark or items[k].mark for k in read_only), default=None)
+    if first is None and wrapped is not None:
+        first = wrapped.key_mark or wrapped.mark
+    notice = Finding(
+        "SPEC-DESCRIBE-OUTPUT",
+        N,
+        "this is describe-task-definition output: ecsform reads the task definition in it and leaves out "
+        f"{' and '.join(parts)}, which RegisterTaskDefinition does not take",
+        prefix + ((read_only[0],) if read_only else ()),
+        f"`ecsform import {file} --out SPEC.yaml` writes the spec without them",
+        file,
+        *(first or root.mark),
+        at_key=True,
+    )
+    return Node({k: v for k, v in items.items() if k not in read_only}, root.mark, root.key_mark), [notice]
+
+
+def drop_unset(node: Node, file: str, environment: str | None = None) -> tuple[Node, list[Finding]]:
+    """The ECS fields of a task (or of an overlay, `environment` given) without what means not set: nulls (in the
+    base only: in an overlay a null removes the base's value) and the values `unset_reason` names (in an overlay
+    they become nulls, so that they remove the base's value too)."""
+    found: list[Finding] = []
+
+    def walk(n: Node, shp: Shape | None, path: Path, top: bool = False) -> Node:
+        v = n.value
+        if type(v) is dict and shp is not None and shp.type == "structure":
+            out: dict[str, Node] = {}
+            for k, child in v.items():
+                member = shp.members.get(k)
+                if member is None:
+                    out[k] = child
+                    continue
+                if child.value is None and environment is None:
+                    continue
+                reason = unset_reason(k, child.value, member, k in shp.required, top)
+                if reason is not None:
+                    found.append(
+                        Finding(
+                            "SPEC-UNSET",
+                            N,
+                            reason,
+                            path + (k,),
+                            f"remove `{k}` from the spec",
+                            file,
+                            *child.mark,
+                            environment,
+                        )
+                    )
+                    if environment is not None:
+                        out[k] = Node(None, child.mark, child.key_mark)
+                    continue
+                out[k] = walk(child, member, path + (k,))
+            return Node(out, n.mark, n.key_mark)
+        if type(v) is dict and shp is not None and shp.type == "map":
+            return Node({k: walk(c, shp.value, path + (k,)) for k, c in v.items()}, n.mark, n.key_mark)
+        if type(v) is list and shp is not None and shp.type == "list":
+            return Node([walk(c, shp.member, path + (i,)) for i, c in enumerate(v)], n.mark, n.key_mark)
+        return n
+
+    prefix: Path = ("environments", environment) if environment is not None else ()
+    out = walk(node, input_shape(), prefix, top=True) if node.is_map else node
+    return out, found
