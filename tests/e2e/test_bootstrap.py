@@ -9,18 +9,21 @@ encrypted, public access blocked), GitHub's OIDC provider, the pipeline's apply 
 state role, and each target account's deploy and plan roles, with the policies generators/aws/actions.py derives.
 
 Then the server checks every request against IAM policies (moto's /moto-api/reset-auth; tests/e2e/moto_server.py's
-patches 4 and 5 make its evaluation follow IAM's where the suite relies on it) and the pipeline runs as CI would,
-with the credentials of the identities alone (moto's AssumeRoleWithWebIdentity stands in for GitHub's token):
-the apply identity synthesizes, initialises (the state through the state role), plans and applies the dev root
-through the deploy role, and runs `verify`; the plan identity plans the prod root through the plan role
-(`synth --plan-role`). Least privilege: the plan role cannot register a task definition, the deploy role cannot
-create an IAM user, the state role cannot read outside the state prefix or delete the bucket, the plan identity
-cannot assume a deploy role.
+patches 8 and 9 make its evaluation follow IAM's where the suite relies on it) and the pipeline runs as CI would,
+with the credentials of the identities alone (moto's AssumeRoleWithWebIdentity stands in for GitHub's token): as
+the default branch's plan and apply jobs, the apply identity synthesizes, initialises (the state through the state
+role), plans and applies the dev root through the deploy role, runs `verify` (the root's state read through the
+state role), then, as the apply job does after the apply, `ecsform deploy` (the bound service moves to the
+revision the root registered) and `ecsform revisions prune`; as a pull request's plan job, the plan identity plans
+the prod root through the plan role (`synth --plan-role`). Least privilege: the plan role cannot register a task
+definition, the deploy role cannot create an IAM user, the state role cannot read outside the state prefix or
+delete the bucket, the plan identity cannot assume a deploy role.
 
-moto's limits (reported): it evaluates Resource only for S3, IAM roles and sts:AssumeRole (patch 5 matches the rest
+moto's limits (reported): it evaluates Resource only for S3, IAM roles and sts:AssumeRole (patch 9 matches the rest
 on actions alone), it checks no trust policy across accounts (only within one) and no Condition of a permissions
-policy (iam:PassedToService), and it checks no OIDC token or `sub`; issue 20's deploy, run and revisions prune do
-not exist yet, so their rows of the table are granted but not exercised here.
+policy (iam:PassedToService; nor iam:PassRole on UpdateService), and it checks no OIDC token or `sub` (the `sub`
+values are checked as written, against GitHub's documented formats, in tests/unit/test_bootstrap.py); `ecsform run`
+is granted but not exercised here.
 """
 
 from __future__ import annotations
@@ -118,6 +121,15 @@ def bootstrapped(server: str, aws_env: dict[str, str], tmp_path_factory: pytest.
     shutil.copy(REPO / SPEC, project / SPEC)
     for name in ("ecsform.yaml", "ecsform.lock.hcl"):
         shutil.copy(REPO / name, project / name)
+    config_file = project / "ecsform.yaml"  # dev's root deploys to a service (ecsform deploy after its apply)
+    text = config_file.read_text()
+    assert text.count("    tags: {environment: development}\n") == 1
+    config_file.write_text(
+        text.replace(
+            "    tags: {environment: development}\n",
+            '    tags: {environment: development}\n    deploy: {cluster: apps-dev, services: ["{family}"]}\n',
+        )
+    )
     shutil.copytree(REPO / "modules", project / "modules", ignore=shutil.ignore_patterns(".*"))
     proc = ecsform("bootstrap", "github", cwd=project)
     assert proc.returncode == 0, proc.stderr
@@ -168,10 +180,11 @@ def test_bootstrap_creates_the_state_bucket_the_oidc_provider_and_the_roles_in_e
     trust = iam.get_role(RoleName="ecsform-ci")["Role"]["AssumeRolePolicyDocument"]
     trust = json.loads(trust) if isinstance(trust, str) else trust
     assert trust["Statement"][0]["Condition"]["StringLike"] == {
-        "token.actions.githubusercontent.com:sub": [
-            "repo:acme/platform:environment:default",
+        "token.actions.githubusercontent.com:sub": [  # the apply jobs' gates; the default branch's plans
             "repo:acme/platform:environment:development",
             "repo:acme/platform:environment:production",
+            "repo:acme/platform:environment:shared-services",
+            "repo:acme/platform:ref:refs/heads/main",
         ]
     }
     # the second plan of the bootstrap root is clean
@@ -188,8 +201,29 @@ def test_the_pipeline_runs_with_only_the_roles_bootstrap_created(bootstrapped: d
     url, project, base = bootstrapped["url"], bootstrapped["project"], bootstrapped["env"]
     apply_identity = assumed(url, role(SHARED, "ecsform-ci"), web=True)
     plan_identity = assumed(url, role(SHARED, "ecsform-ci-plan"), web=True)
-    apply_env = env_of(base, url, apply_identity)
+    apply_env = {**env_of(base, url, apply_identity), "ECSFORM_POLL_INTERVAL": "0.1"}
     plan_env = env_of(base, url, plan_identity)
+    # the service dev's root deploys to, running a revision registered before the root's
+    admin = clients(url, assumed(url, role(DEV, "OrganizationAccountAccessRole")))
+    subnets = [s["SubnetId"] for s in admin("ec2").describe_subnets()["Subnets"] if s.get("DefaultForAz")][:1]
+    group = admin("ec2").describe_security_groups(GroupNames=["default"])["SecurityGroups"][0]["GroupId"]
+    first = admin("ecs").register_task_definition(
+        family="financial-api-dev",
+        containerDefinitions=[{"name": "api", "image": "public.ecr.aws/nginx/nginx:1.27"}],
+        requiresCompatibilities=["FARGATE"],
+        networkMode="awsvpc",
+        cpu="256",
+        memory="512",
+    )["taskDefinition"]["taskDefinitionArn"]
+    admin("ecs").create_cluster(clusterName="apps-dev")
+    admin("ecs").create_service(
+        cluster="apps-dev",
+        serviceName="financial-api-dev",
+        taskDefinition=first,
+        desiredCount=1,
+        launchType="FARGATE",
+        networkConfiguration={"awsvpcConfiguration": {"subnets": subnets, "securityGroups": [group]}},
+    )
     enforce(url, b"0")
     try:
         # the apply job: synth, init (the state through the state role), plan, apply through the deploy role
@@ -200,10 +234,31 @@ def test_the_pipeline_runs_with_only_the_roles_bootstrap_created(bootstrapped: d
         applied = terraform(["apply", "-input=false", "tfplan"], dev, apply_env)
         assert "Apply complete! Resources: 4 added" in applied.stdout, applied.stdout
         # verify, through the deploy role: every check runs (what it finds missing is the fixture's, not a denial)
+        # (the log group the root created is no VERIFY-ADOPT: verify read the root's state through the state role)
         checked = ecsform("verify", SPEC, "--env", "dev", cwd=project, env=apply_env)
         rules = set(re.findall(r" (?:error|warning) ([A-Z0-9-]+): ", checked.stderr))
-        assert rules == {"VERIFY-IMAGE", "VERIFY-SECRET", "VERIFY-ADOPT"}, checked.stderr
+        assert rules == {"VERIFY-IMAGE", "VERIFY-SECRET"}, checked.stderr
         assert f"no secret named 'financial/db-connection-Xy12Ab' in account {DEV}" in checked.stderr
+        assert "log group '/ecs/financial-api-dev' exists; the root's state holds it" in checked.stdout, checked.stdout
+
+        # the apply job deploys and prunes after the apply, through the deploy role (the image is pushed now: the
+        # service's new tasks pull it)
+        enforce(url, b"inf")
+        ecr = clients(url, assumed(url, role(SHARED, "OrganizationAccountAccessRole")))("ecr")
+        ecr.create_repository(repositoryName="financial-api")
+        manifest = {
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+            "config": {"digest": "sha256:financial-api-1.8.0"},
+        }
+        ecr.put_image(repositoryName="financial-api", imageManifest=json.dumps(manifest), imageTag="1.8.0")
+        enforce(url, b"0")
+        deployed = ecsform("deploy", SPEC, "--env", "dev", "--out", "build", cwd=project, env=apply_env)
+        assert deployed.returncode == 0, deployed.stdout + deployed.stderr
+        assert "financial-api-dev: financial-api-dev:1 -> financial-api-dev:2" in deployed.stdout, deployed.stdout
+        assert "healthy: financial-api-dev:2 COMPLETED" in deployed.stdout, deployed.stdout
+        pruned = ecsform("revisions", "prune", SPEC, "--env", "dev", "--keep", "1", cwd=project, env=apply_env)
+        assert pruned.returncode == 0, pruned.stdout + pruned.stderr
 
         # a pull request's plan: the plan identity, the roots assuming the plan role
         proc = ecsform("synth", SPEC, "--out", "build-pr", "--plan-role", cwd=project, env=plan_env)
@@ -238,7 +293,10 @@ def test_the_pipeline_runs_with_only_the_roles_bootstrap_created(bootstrapped: d
         denied(lambda: clients(url, apply_identity)("ecs").list_task_definitions())  # the identity only chains
     finally:
         enforce(url, b"inf")
-    described = clients(url, assumed(url, role(DEV, "OrganizationAccountAccessRole")))("ecs").describe_task_definition(
-        taskDefinition="financial-api-dev"
-    )
+    described = admin("ecs").describe_task_definition(taskDefinition="financial-api-dev")
     assert described["taskDefinition"]["taskDefinitionArn"].startswith(f"arn:aws:ecs:us-east-1:{DEV}:")
+    assert described["taskDefinition"]["revision"] == 2
+    service = admin("ecs").describe_services(cluster="apps-dev", services=["financial-api-dev"])["services"][0]
+    assert service["taskDefinition"].endswith("financial-api-dev:2")
+    old = admin("ecs").describe_task_definition(taskDefinition=first)["taskDefinition"]
+    assert old["status"] == "INACTIVE"  # pruned: the newest kept, what the service runs kept
