@@ -221,7 +221,8 @@ class CiConfig(_Model):
     )
     plan_role_arn: str | None = Field(
         None,
-        description="The role pull-request plans assume (default: roleArn).",
+        description="The role pull-request plans assume (default: roleArn; `ecsform bootstrap` needs a role of its "
+        "own: a pull request runs the workflow it brings).",
         json_schema_extra={"pattern": _ROLE_ARN},
     )
     region: str | None = Field(

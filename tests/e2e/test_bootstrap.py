@@ -12,7 +12,8 @@ Then the server checks every request against IAM policies (moto's /moto-api/rese
 patches 8 and 9 make its evaluation follow IAM's where the suite relies on it) and the pipeline runs as CI would,
 with the credentials of the identities alone (moto's AssumeRoleWithWebIdentity stands in for GitHub's token): as
 the default branch's plan and apply jobs, the apply identity synthesizes, initialises (the state through the state
-role), plans and applies the dev root through the deploy role, runs `verify` (the root's state read through the
+role), plans the dev root through the deploy role, records and checks the plan's receipt (`ecsform review`: the
+state read through the state role), applies the plan, runs `verify` (the root's state read through the
 state role), then, as the apply job does after the apply, `ecsform deploy` (the bound service moves to the
 revision the root registered) and `ecsform revisions prune`; as a pull request's plan job, the plan identity plans
 the prod root through the plan role (`synth --plan-role`). Least privilege: the plan role cannot register a task
@@ -31,6 +32,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import subprocess
 import urllib.request
 from typing import Any, Iterator
 
@@ -117,7 +119,6 @@ def bootstrapped(server: str, aws_env: dict[str, str], tmp_path_factory: pytest.
     work = tmp_path_factory.mktemp("bootstrap")
     project = work / "project"
     (project / "specs").mkdir(parents=True)
-    (project / ".git").mkdir()
     shutil.copy(REPO / SPEC, project / SPEC)
     for name in ("ecsform.yaml", "ecsform.lock.hcl"):
         shutil.copy(REPO / name, project / name)
@@ -131,6 +132,10 @@ def bootstrapped(server: str, aws_env: dict[str, str], tmp_path_factory: pytest.
         )
     )
     shutil.copytree(REPO / "modules", project / "modules", ignore=shutil.ignore_patterns(".*"))
+    (project / ".gitignore").write_text("bootstrap/\nbuild/\nbuild-pr/\n")
+    git = ["git", "-c", "user.name=e2e", "-c", "user.email=e2e@example.com"]
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "the platform"]):  # what the jobs check out
+        subprocess.run([*git, *args], cwd=project, check=True, capture_output=True)
     proc = ecsform("bootstrap", "github", cwd=project)
     assert proc.returncode == 0, proc.stderr
     root = project / "bootstrap" / "pipeline"
@@ -231,6 +236,12 @@ def test_the_pipeline_runs_with_only_the_roles_bootstrap_created(bootstrapped: d
         dev = project / "build" / "financial-api-stages" / "dev"
         terraform(["init", "-input=false"], dev, apply_env)
         terraform(["plan", "-input=false", "-out=tfplan"], dev, apply_env)
+        # the plan's receipt and the apply job's check read the state (terraform state pull) through the state role
+        root = "financial-api-stages/dev"
+        recorded = ecsform("review", "record", root, "--out", "build", cwd=project, env=apply_env)
+        assert recorded.returncode == 0, recorded.stderr
+        verdict = ecsform("review", "check", root, "--out", "build", cwd=project, env=apply_env)
+        assert (verdict.returncode, verdict.stdout.strip()) == (0, "apply"), verdict.stderr
         applied = terraform(["apply", "-input=false", "tfplan"], dev, apply_env)
         assert "Apply complete! Resources: 4 added" in applied.stdout, applied.stdout
         # verify, through the deploy role: every check runs (what it finds missing is the fixture's, not a denial)
