@@ -110,7 +110,7 @@ $(PEER_VENV)/.installed: requirements/peer.txt $(UV)
 	$(UV_INSTALL) --python $(PEER_VENV)/bin/python -r requirements/peer.txt
 	@touch $@
 
-bench: $(VENV)/.base $(PEER_VENV)/.installed ## time validate and synth on generated specs, synth beside hand-written CDK, the writer's fsync cost
+bench: $(VENV)/.base $(PEER_VENV)/.installed ## one table: start-up, synth beside hand-written CDK (cold, warm, unchanged), 1,000-10,000 specs, the writer beside the disk's floor, changed
 	$(BIN)/python scripts/bench.py $(BENCH_ARGS)
 
 bench-concurrent: $(VENV)/.base ## eight concurrent synths of 3,000 specs into one folder: waits, locks, and the result checked

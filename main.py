@@ -7,20 +7,44 @@ Thin commands over `generators.pipeline`; each maps the project's own error type
 from __future__ import annotations
 
 import gc
+import importlib.util
 import json
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Callable, Optional, TextIO
+from types import ModuleType
+from typing import TYPE_CHECKING, Annotated, Callable, Optional, TextIO
 
 import typer
 
-from generators import about, pipeline, report, validation
-from generators import config as project_config
+from generators import about, report
 from generators.errors import EcsformError, Finding, Severity
 from generators.locations import display_path
 from generators.options import ENGINES, Options
-from generators.plan import Plan
+
+if TYPE_CHECKING:
+    from generators.plan import Plan
+
+
+def _lazy(name: str) -> ModuleType:
+    """The module `name`, imported when a command first uses it (importlib's LazyLoader): `ecsform --help` and the
+    commands that need neither never load the flow, the rules, the pydantic models or the botocore model."""
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.find_spec(name)
+    assert spec is not None and spec.loader is not None, name
+    spec.loader = importlib.util.LazyLoader(spec.loader)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    parent, _, child = name.rpartition(".")
+    setattr(sys.modules[parent], child, module)  # `from generators import pipeline` finds it, as after an import
+    spec.loader.exec_module(module)
+    return module
+
+
+pipeline = _lazy("generators.pipeline")
+validation = _lazy("generators.validation")
+project_config = _lazy("generators.config")
 
 # What the imports built lives as long as the process: keep it out of the cyclic collector's passes (a run over
 # many specs allocates a lot and triggers many), and out of copy-on-write in validate's forked workers.
@@ -96,6 +120,18 @@ PolicyOpt = Annotated[
         "--policy",
         metavar="FILE",
         help="A policy file (YAML/JSON): readonlyRootFilesystem, nonRootUser, efsTransitEncryption, logRetentionDays, rules; a spec's x-ecsform.policy overrides it.",
+    ),
+]
+
+
+JobsOpt = Annotated[
+    Optional[int],
+    typer.Option(
+        "--jobs",
+        "-j",
+        metavar="N",
+        min=1,
+        help="Processes that load, check and render specs (default: ECSFORM_JOBS, else one per core; one process below 50 spec files each).",
     ),
 ]
 
@@ -192,13 +228,14 @@ def validate(
             "which are otherwise only counted; json and sarif always hold them.",
         ),
     ] = False,
+    jobs: JobsOpt = None,
 ) -> None:
     """Check specs against the ECS API model and every rule; print each problem as FILE:LINE:COL."""
 
     def action() -> list[Finding]:
         found = project_config.for_command(config, no_config)
         findings = validation.validate_findings(
-            paths, Options(env=env, region=region, strict=strict, policy=policy, config=found)
+            paths, Options(env=env, region=region, strict=strict, policy=policy, config=found, jobs=jobs)
         )
         if validation.failing(findings, strict):
             raise EcsformError(findings)
@@ -266,6 +303,18 @@ def synth(
             help="Roots assume each target's planRoleArn (read-only) instead of roleArn: for pull-request plans, never applied.",
         ),
     ] = False,
+    jobs: JobsOpt = None,
+    cache_dir: Annotated[
+        Optional[Path],
+        typer.Option(
+            "--cache-dir",
+            metavar="DIR",
+            help="The render cache: a spec whose inputs did not change is not rendered again (default: ECSFORM_CACHE_DIR, else $XDG_CACHE_HOME/ecsform or ~/.cache/ecsform; never inside --out).",
+        ),
+    ] = None,
+    no_cache: Annotated[
+        bool, typer.Option("--no-cache", help="Render every spec, and neither read nor write the render cache.")
+    ] = False,
 ) -> None:
     """Validate every spec, then write Terraform roots and OUT/manifest.json (nothing is written on error)."""
     stale = False
@@ -286,6 +335,8 @@ def synth(
             )
         found = project_config.for_command(config, no_config)
         options = Options(
+            jobs=jobs,
+            cache=_cache_folder(cache_dir, no_cache, out),
             env=env,
             region=region,
             engine=engine,
@@ -312,6 +363,25 @@ def synth(
     _run(action, output_format.value)
     if stale:
         raise typer.Exit(EXIT_DIFFERENT)
+
+
+def _cache_folder(cache_dir: Optional[Path], no_cache: bool, out: Path) -> Optional[Path]:
+    """synth's render cache: --cache-dir, else the default (None with --no-cache); never inside the output."""
+    from generators import cache
+
+    if no_cache:
+        if cache_dir is not None:
+            raise _flag_error("CLI-CACHE", "--cache-dir and --no-cache contradict each other", "--no-cache", "keep one")
+        return None
+    folder = cache_dir if cache_dir is not None else cache.default_folder()
+    if cache.inside(folder, out):
+        raise _flag_error(
+            "CLI-CACHE",
+            f"the render cache {folder} lies inside the output {out}",
+            "--cache-dir" if cache_dir is not None else cache.ENV_VAR,
+            "choose a cache folder outside --out (--cache-dir DIR or ECSFORM_CACHE_DIR), or --no-cache",
+        )
+    return folder
 
 
 def _print_check(changes, out: str) -> bool:  # type: ignore[no-untyped-def]

@@ -351,7 +351,7 @@ def _everything(
     _job = (old, paths, out, options, config, no_config)
     new_findings: list[Finding] = []
     try:
-        if "fork" in multiprocessing.get_all_start_methods() and validation._jobs() > 1:
+        if "fork" in multiprocessing.get_all_start_methods() and validation.job_count(options) > 1:
             with multiprocessing.get_context("fork").Pool(1) as pool:
                 pending = pool.apply_async(_run_old)
                 try:

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from . import locations
-from .root import relative_source
 
 if TYPE_CHECKING:
     from .config import Config
@@ -37,6 +36,8 @@ class Options:
     on_wait: Callable[[str], None] | None = None  # told once when synth waits for another run's lock
     policy: str | None = None  # --policy FILE
     plan_role: bool = False  # synth --plan-role: roots assume each target's planRoleArn (read-only plans)
+    jobs: int | None = None  # --jobs: processes that load, check and render (None: ECSFORM_JOBS, else the cores)
+    cache: Path | None = None  # synth's render cache folder (generators/cache.py); None: no cache
 
 
 def module_source(
@@ -60,6 +61,8 @@ def module_source_from(
     configured = options.config.module_source(environment) if options.config is not None else None
     if isinstance(configured, str):
         return locations.module_address(configured, module)
+    from .root import relative_source  # (root.py reads the plans: not for what only builds Options)
+
     return relative_source((configured or vendored or locations.MODULES) / module, folder)
 
 

@@ -10,31 +10,62 @@ none of them imports it.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
-from . import locations, providers
+from . import cache, images, locations, providers
 from . import plan as planner
 from .errors import EcsformError, Finding, Severity, sorted_findings
+from .locations import display_path
 from .options import Options, module_folder, module_source, vendors
 from .rules import Context
 from .spec import document as specs
-from .validation import bound_to, build_plans, checked_plans, plan_checked, validate
+from .validation import MIN_FILES_PER_JOB as MIN_FILES_PER_VALIDATE_JOB
+from .validation import (
+    Declared,
+    base_policy,
+    bound_to,
+    build_plans,
+    check_file,
+    checked_plans,
+    collect,
+    cross_spec,
+    failing,
+    in_vendored,
+    job_count,
+    plan_each,
+)
 
 if TYPE_CHECKING:
     from .config import Config
 
 
 def synth(paths: list[str], out: str | Path, options: Options | None = None) -> tuple[dict[str, Any], list[Finding]]:
-    """Write one Terraform root per variant under `out`, plus manifest.json. Returns (manifest, warnings)."""
+    """Write one Terraform root per variant under `out`, plus manifest.json. Returns (manifest, warnings).
+
+    The roots stream to the writer as they are rendered (no one holds them all): the output's lock is taken when
+    the first root is ready (a run whose specs all fail takes none and writes nothing), each root is compared with
+    the disk and what differs is staged; the publication is all or nothing, after every spec was checked."""
     from . import writer
 
     options = options or Options()
-    files, manifest, findings = synth_tree(paths, out, options)
     timeout = writer.DEFAULT_LOCK_TIMEOUT if options.lock_timeout is None else options.lock_timeout
-    with writer.output_lock(out, timeout, parents=True, on_wait=options.on_wait):
-        result = writer.write_tree(out, files, manifest, prune=options.prune, force=options.force)
+    with contextlib.ExitStack() as stack:
+        opened: list[writer.Publication] = []
+
+        def publication() -> writer.Publication:
+            if not opened:
+                stack.enter_context(writer.output_lock(out, timeout, parents=True, on_wait=options.on_wait))
+                opened.append(stack.enter_context(writer.publication(out)))
+            return opened[0]
+
+        texts: list[str] = []
+        manifest, findings = _synthesize(
+            paths, out, options, lambda *root: publication().add(*root), compare=True, texts=texts
+        )
+        result = publication().finish(manifest, prune=options.prune, force=options.force, texts=texts)
     return result.manifest, sorted_findings(findings + result.findings)
 
 
@@ -44,10 +75,12 @@ def synth_check(paths: list[str], out: str | Path, options: Options | None = Non
     from . import writer
 
     options = options or Options()
-    files, manifest, findings = synth_tree(paths, out, options)
     timeout = writer.DEFAULT_LOCK_TIMEOUT if options.lock_timeout is None else options.lock_timeout
     with writer.output_lock(out, timeout, shared=True, on_wait=options.on_wait):
-        return writer.changes(out, files, manifest), findings
+        with writer.publication(out, write=False) as pub:
+            texts: list[str] = []
+            manifest, findings = _synthesize(paths, out, options, pub.add, compare=True, texts=texts)
+            return pub.finish(manifest, texts=texts).changes, findings
 
 
 def synth_tree(
@@ -55,77 +88,102 @@ def synth_tree(
 ) -> tuple[dict[str, bytes], dict[str, Any], list[Finding]]:
     """What synth writes under `out`, without writing it: the roots' files (relative path -> bytes), the manifest
     ("roots") and the warnings. `writer.changes(out, files, manifest)` compares them with the disk."""
-    options = options or Options()
-    out = Path(out)
-    validated, found = validate(paths, options)
-    plans, findings = plan_checked(validated, found, options)
-    checked = {(p.file, p.environment): p for p in plans}
-    adopted = _adopt(plans, [c.variant for c in validated], options) if options.adopt else {}
     files: dict[str, bytes] = {}
-    roots = []
-    digests: dict[Path, bytes] = {}  # each module folder's files, read once per run
-    vendored: dict[str, dict[str, bytes]] = {}  # the modules roots call from OUT/modules: name -> file -> bytes
-    lock = options.config.lock() if options.config is not None else None  # every root's .terraform.lock.hcl
-    for key in sorted(checked, key=lambda k: (k[0], k[1] or "")):
-        p = checked[key]
-        variant_root = p.root
-        environment = p.target.environment if p.target else None
-        called: dict[str, tuple[str, Path | None]] = {}  # module -> its source and folder, as the emitter asks
 
-        def source(
-            module: str,
-            root: str = variant_root,
-            environment: str | None = environment,
-            called: dict[str, tuple[str, Path | None]] = called,
-        ) -> str:
-            text = module_source(out, root, options, module, environment=environment)
-            called[module] = (text, module_folder(out / root, text, options, module, environment))
-            return text
+    def keep(_root: str, rendered: dict[str, bytes], _same: dict[str, Any]) -> list[str]:
+        files.update(rendered)
+        return []
 
-        rendered = _render(p, source, options.engine)
-        if key in adopted:
-            rendered["imports.tf"] = adopted[key]
-        if lock is not None:
-            rendered[providers.LOCK_FILE] = lock.text
-        encoded = {name: rendered[name].encode() for name in sorted(rendered)}
-        for name, content in encoded.items():
-            files[f"{variant_root}/{name}"] = content
-        local: list[tuple[str, bytes]] = []
-        for module, (text, folder) in sorted(called.items()):
-            if folder is None:
-                continue
-            if vendors(options, environment):
-                if module not in vendored:
-                    vendored[module] = _vendor(folder)
-                local.append((text, _files_digest(vendored[module])))
-            else:
-                local.append((text, _module_digest(folder, digests) if folder.is_dir() else b"missing"))
-        roots.append(
-            {
-                "family": p.family,
-                "environment": p.environment,
-                "path": variant_root,
-                "engine": options.engine,
-                "spec": p.file,
-                "files": sorted(rendered),
-                **_config_used(options.config, p),
-                **({"images": p.images_file} if p.images_file else {}),
-                "modules": sorted(text for text, _ in local),
-                "hash": root_hash(encoded, local),
-                **_deployment(p),
-            }
-        )
-    manifest: dict[str, Any] = {"roots": roots}
-    if vendored:  # a root in OUT/modules is ROOT-NESTED (validation)
+    manifest, findings = _synthesize(paths, out, options or Options(), keep)
+    return files, manifest, findings
+
+
+Sink = Callable[[str, dict[str, bytes], dict[str, Any]], list[str]]
+
+
+def _synthesize(
+    paths: list[str],
+    out: str | Path,
+    options: Options,
+    sink: Sink,
+    *,
+    compare: bool = False,
+    texts: list[str] | None = None,
+) -> tuple[dict[str, Any], list[Finding]]:
+    """Every spec loaded, checked, planned and rendered (by worker processes when there are many; from the render
+    cache when it has them), each root handed to `sink(root, files, same)` in the order of the manifest, which is
+    returned with the findings. With `compare`, the processes that render compare each file with the output
+    already: `same` holds those found unchanged (writer.unchanged's tokens), `files` the others; the sink returns
+    those that changed since, and gets their bytes; `texts` gets each root's entry as manifest.json writes it.
+    Raises EcsformError, once every spec was checked, when anything fails (the checks across specs included); the
+    roots of a spec with errors are not rendered, and once any spec failed no root goes to `sink` any more."""
+    run = _Run(paths, Path(out), options, compare=compare)
+    findings = list(run.findings)
+    declared: list[Declared] = []
+    entries: list[dict[str, Any]] = []
+    stopped = failing(findings, options.strict)
+    stored: list[tuple[str, bytes]] = []
+    used: list[str] = []
+    try:
+        with contextlib.closing(run.outcomes()) as outcomes:  # closed (its workers stopped) when the sink fails
+            for file, outcome, key, blob in outcomes:
+                findings += outcome.findings
+                declared += outcome.declared
+                if key is not None:
+                    (stored.append((key, blob)) if blob is not None else used.append(key))
+                    if len(stored) >= _STORE_BATCH:
+                        run.keep(stored)
+                stopped = stopped or failing(outcome.findings, options.strict)
+                if stopped:
+                    continue
+                for root in outcome.roots:
+                    stale = sink(root.path, root.files, root.same)
+                    if stale:  # changed between the worker's look and the lock: its bytes, from this process
+                        again = next(r for r in run.outcome(file, compare=False)[0].roots if r.path == root.path)
+                        sink(root.path, {rel: again.files[rel] for rel in stale}, {})
+                    entries.append(root.entry)
+                    if texts is not None:
+                        texts.append(root.text)
+    finally:
+        run.keep(stored, used, last=True)
+    findings = sorted_findings(
+        findings + cross_spec(declared, options.config, options.env) + in_vendored(declared, options)
+    )
+    if failing(findings, options.strict):
+        raise EcsformError(findings)
+    if options.adopt:
+        entries = _adopted(run, sink)
+        if texts is not None:
+            texts[:] = []  # (the writer encodes the manifest)
+    manifest: dict[str, Any] = {"roots": entries}
+    vendored = _vendored(entries, options)
+    if vendored:  # after the roots, through the same sink: one publication (a root in OUT/modules is ROOT-NESTED)
         manifest["modules"] = []
-        for module, content in sorted(vendored.items()):
+        for module in vendored:
             path = f"{locations.VENDORED}/{module}"
-            for name, data in content.items():
-                files[f"{path}/{name}"] = data
+            content = _vendor(locations.MODULES / module)
+            sink(path, {f"{path}/{name}": data for name, data in content.items()}, {})
             manifest["modules"].append(
                 {"path": path, "files": sorted(content), "hash": "sha256:" + _files_digest(content).hex()}
             )
-    return files, manifest, findings
+    return manifest, findings
+
+
+def _vendored(entries: list[dict[str, Any]], options: Options) -> list[str]:
+    """The modules synth copies into OUT/modules: those the roots call there (a root's `modules` as it writes them,
+    read from its folder), for roots that vendor (no --module-source, no moduleSource for their environment). Read
+    from the manifest's entries, so that a root from the render cache or a worker counts as one rendered here."""
+    import posixpath
+
+    found = set()
+    for entry in entries:
+        if not vendors(options, entry.get("environment")):
+            continue
+        for text in entry.get("modules", []):
+            where = posixpath.normpath(posixpath.join(entry["path"], text)).split("/")
+            if len(where) == 2 and where[0] == locations.VENDORED:
+                found.add(where[1])
+    return sorted(found)
 
 
 def _vendor(folder: Path) -> dict[str, bytes]:
@@ -146,6 +204,20 @@ def _vendor(folder: Path) -> dict[str, bytes]:
                 )
             ]
         ) from None
+
+
+def _adopted(run: "_Run", sink: Sink) -> list[dict[str, Any]]:
+    """synth --adopt, once every spec passed: each root rendered with the imports.tf of what its target account
+    already has (the specs' plans were kept for it: `_Run.make` renders nothing with --adopt)."""
+    plans = [p for plans, _ in run.adopting for p in plans]
+    variants = [v for _, variants in run.adopting for v in variants]
+    adopted = _adopt(plans, variants, run.options)
+    entries = []
+    for p in plans:
+        root = run.render(p, adopted.get((p.file, p.environment)))
+        sink(root.path, root.files, {})
+        entries.append(root.entry)
+    return entries
 
 
 def write_lock(
@@ -215,6 +287,235 @@ def export_modules(out: str | Path, lock_timeout: float | None = None) -> list[s
     with writer.output_lock(out, timeout, parents=True):
         writer.write_tree(out, files, {"roots": [], "modules": entries})
     return names
+
+
+def root_inputs(options: Options, root: str) -> list[Path]:
+    """The files besides the spec, ecsform.yaml and the modules whose bytes decide a root's (the root as
+    manifest.json names it). Each is a dependency of its spec's render-cache entry: changing, adding or removing one
+    renders the spec again. The root's deployed images file (generators/images.py), with an ecsform.yaml."""
+    return [images.path_for(options.config, root)] if options.config is not None else []
+
+
+# Below this many spec files per process, forking costs more than it saves (as for validate).
+MIN_FILES_PER_JOB = MIN_FILES_PER_VALIDATE_JOB
+_STORE_BATCH = 256  # cache entries written at a time (no one holds them all)
+_CHUNK = 32  # spec files a worker takes at a time: small enough that roots stream in order, large enough to be cheap
+_run_in_worker: "_Run | None" = None  # the run a forked worker serves (set before the fork, inherited)
+
+
+class _Run:
+    """One synth's inputs and what every process that renders for it needs: the spec files, the base policy, the
+    render cache and the parts of its keys, and (per process) the digests of what entries depend on."""
+
+    def __init__(self, paths: list[str], out: Path, options: Options, *, compare: bool = False) -> None:
+        self.out, self.options, self.compare = out, options, compare
+        self.files, self.findings = collect(paths)
+        self.base = base_policy(options)
+        # every root's .terraform.lock.hcl: read (and checked, CONFIG-LOCK) once, before any worker starts
+        self.lock = options.config.lock() if options.config is not None else None
+        self.digests: dict[Path, bytes] = {}  # each module folder's files, read once per process
+        self.vendored: dict[Path, bytes] = {}  # the digest of each module as synth copies it into OUT/modules
+        self.known: dict[tuple[str, str], str] = {}  # each dependency's digest, computed once per process
+        self.adopting: list[tuple[list[planner.Plan], list[specs.Variant]]] = []  # --adopt: plans, for _adopted
+        usable = options.cache is not None and not options.adopt
+        self.store = cache.Store(options.cache) if usable and options.cache is not None else None
+        self.parts = self._parts() if self.store is not None else []
+        if self.store is not None:
+            self.store.prepare()
+
+    def _parts(self) -> list[str]:
+        """What decides every root's bytes besides its spec: ecsform itself, the options, where the modules and
+        ecsform.yaml are from the output (the relative module sources), the policy file, which ecsform.yaml. (Not
+        the output's own path: a synth into a new folder at the same depth uses the entries of the last one.)"""
+        o, out = self.options, os.path.abspath(self.out)
+        parts = [
+            cache.build_id(o.engine),
+            f"env={o.env}",
+            f"region={o.region}",
+            f"engine={o.engine}",
+            f"module-source={o.module_source}",
+            f"strict={o.strict}",
+            f"plan-role={o.plan_role}",
+            f"modules={os.path.relpath(locations.MODULES, out)}",
+            f"policy={o.policy}:{cache.file_digest(o.policy) if o.policy else ''}",
+        ]
+        if o.config is not None:
+            parts.append(f"config={o.config.file}:{os.path.relpath(o.config.folder, out)}")
+            # the lock file every root gets (its bytes; ecsform.lock.hcl is no ecsform.yaml entry)
+            lock = self.lock.text if self.lock is not None else None
+            parts.append(f"lock={cache.key([], lock.encode()) if lock is not None else None}")
+        if o.engine == "cdk":  # which CDK package renders (cdk_compat.ENV_VAR; cdktn and cdktf write the same roots)
+            parts.append(f"cdk-package={os.environ.get('ECSFORM_CDK_PACKAGE', '').strip()}")
+        return parts
+
+    def outcomes(self) -> Iterator[tuple[Path, cache.Outcome, str | None, bytes | None]]:
+        """Each spec file's outcome in order, with its cache key and, when it was made now, the entry to store."""
+        global _run_in_worker
+        o = self.options
+        jobs = 1
+        if len(self.files) >= 2 * MIN_FILES_PER_JOB and not (o.adopt or o.engine == "cdk"):
+            import multiprocessing  # (only where there are processes to start)
+
+            if not multiprocessing.current_process().daemon:  # (a worker of `ecsform changed` starts none)
+                jobs = min(job_count(o), len(self.files) // MIN_FILES_PER_JOB)
+        if jobs < 2:
+            for f in self.files:
+                yield (f, *self.outcome(f))
+            return
+        bounds = [(i, min(i + _CHUNK, len(self.files))) for i in range(0, len(self.files), _CHUNK)]
+        _run_in_worker = self
+        import gc
+
+        gc.freeze()  # what is loaded by now lives as long as the workers: out of their collector's passes
+        try:
+            with multiprocessing.get_context("fork").Pool(jobs) as pool:
+                for part in pool.imap(_work, bounds):
+                    yield from part
+        finally:
+            _run_in_worker = None
+
+    def outcome(self, file: Path, compare: bool | None = None) -> tuple[cache.Outcome, str | None, bytes | None]:
+        """One spec file's outcome: from the cache when an entry has its key and its dependencies are unchanged,
+        else made (and returned with the entry to store); its files compared with the output (`compare`)."""
+        found, key, blob = self._outcome(file)
+        if self.compare if compare is None else compare:
+            from . import writer
+
+            for root in found.roots:
+                root.text = writer.entry_text(root.entry)
+                if not os.path.isdir(os.path.join(self.out, root.path)):
+                    continue  # a new root: nothing to compare
+                for rel in list(root.files):
+                    token = writer.unchanged(self.out, rel, root.files[rel])
+                    if token is not None:
+                        root.same[rel] = token
+                        del root.files[rel]
+        return found, key, blob
+
+    def _outcome(self, file: Path) -> tuple[cache.Outcome, str | None, bytes | None]:
+        if self.store is None:
+            return self.make(file), None, None
+        try:
+            data = file.read_bytes()
+        except OSError:
+            return self.make(file), None, None  # the loader says why
+        key = cache.key([*self.parts, display_path(file)], data)
+        found = self.store.get(key)
+        if found is not None and all(self.digest(kind, name) == digest for kind, name, digest in found.deps):
+            return found, key, None
+        made = self.make(file)
+        return made, key, cache.encode(key, made)
+
+    def make(self, file: Path) -> cache.Outcome:
+        """Load, check, plan and render one spec file."""
+        o = self.options
+        checked, findings, declared = check_file(file, o.env, self.base, o.region, o.config)
+        outcome = cache.Outcome(findings, declared)
+        if o.config is not None:
+            names = ["file", "defaults", "backend", "policy", "images", "terraform"]
+            names += sorted({f"environments.{c.variant.environment}" for c in checked if c.variant.environment})
+            outcome.deps += [["config", name, self.digest("config", name)] for name in names]
+        if failing(findings, o.strict):
+            return outcome
+        plans = sorted(plan_each(checked, o), key=lambda p: p.environment or "")
+        if o.adopt:
+            self.adopting.append((plans, [c.variant for c in checked]))
+            return outcome
+        modules: set[str] = set()
+        for p in plans:
+            root = self.render(p, None, modules)
+            outcome.roots.append(root)
+            inputs = [display_path(f) for f in root_inputs(o, p.root)]
+            outcome.deps += [["file", f, self.digest("file", f)] for f in inputs]
+        outcome.deps += [["module", m, self.digest("module", m)] for m in sorted(modules)]
+        return outcome
+
+    def render(self, p: planner.Plan, imports: str | None = None, modules: set[str] | None = None) -> cache.Rendered:
+        """One root: its files and its manifest.json entry (`modules`: the module folders it calls are added)."""
+        out, options = self.out, self.options
+        called: dict[str, tuple[str, Path | None]] = {}  # module -> its source and folder, as the emitter asks
+        environment = p.target.environment if p.target else None
+
+        def source(module: str) -> str:
+            text = module_source(out, p.root, options, module, environment=environment)
+            called[module] = (text, module_folder(out / p.root, text, options, module, environment))
+            return text
+
+        rendered = _render(p, source, options.engine)
+        if imports is not None:
+            rendered["imports.tf"] = imports
+        if self.lock is not None:
+            rendered[providers.LOCK_FILE] = self.lock.text
+        encoded = {name: rendered[name].encode() for name in sorted(rendered)}
+        local = sorted((text, folder) for text, folder in called.values() if folder is not None)
+        if modules is not None:
+            modules.update(display_path(folder) for _, folder in local)
+        copied = vendors(options, environment)
+        digests = [(text, self._copied(folder) if copied else self._folder(folder)) for text, folder in local]
+        entry = {
+            "family": p.family,
+            "environment": p.environment,
+            "path": p.root,
+            "engine": options.engine,
+            "spec": p.file,
+            "files": sorted(rendered),
+            **_config_used(options.config, p),
+            **({"images": p.images_file} if p.images_file else {}),
+            "modules": [text for text, _ in local],
+            "hash": root_hash(encoded, digests),
+            **_deployment(p),
+        }
+        return cache.Rendered(entry, {f"{p.root}/{name}": data for name, data in encoded.items()})
+
+    def _copied(self, folder: Path) -> bytes:
+        """A vendored module's digest: its files as synth copies them into OUT/modules (the manifest's hash of it)."""
+        if folder not in self.vendored:
+            self.vendored[folder] = _files_digest(_vendor(folder))
+        return self.vendored[folder]
+
+    def _folder(self, folder: Path) -> bytes:
+        """A moduleSource folder's digest: every file of it (b"missing" when it is not there)."""
+        return _module_digest(folder, self.digests) if folder.is_dir() else b"missing"
+
+    def digest(self, kind: str, name: str) -> str:
+        """A dependency's digest now: an ecsform.yaml entry, a module folder, an input file."""
+        if (kind, name) not in self.known:
+            self.known[(kind, name)] = self._digest(kind, name)
+        return self.known[(kind, name)]
+
+    def _digest(self, kind: str, name: str) -> str:
+        config = self.options.config
+        if kind == "config" and config is not None:
+            if name == "file":
+                return cache.key([config.file, *config.environments], b"")
+            head, _, environment = name.partition(".")
+            node = config.root.get(head) if config.root.is_map else None
+            if environment and node is not None:
+                node = node.get(environment)
+            return cache.node_digest(node)
+        if kind == "module":
+            folder = Path(name)
+            return _module_digest(folder, self.digests).hex() if folder.is_dir() else "missing"
+        if kind == "file":
+            return cache.file_digest(name)
+        return "unknown"  # an entry naming what this ecsform does not know: never equal, so made again
+
+    def keep(self, stored: list[tuple[str, bytes]], used: Iterable[str] = (), last: bool = False) -> None:
+        """Store the entries made (and empty `stored`); at the end, mark those used. Only this process writes."""
+        if self.store is None:
+            return
+        self.store.put(stored)
+        stored.clear()
+        if last:
+            self.store.used(used)
+            self.store.close()
+
+
+def _work(bounds: tuple[int, int]) -> list[tuple[Path, cache.Outcome, str | None, bytes | None]]:
+    """In a forked worker: the outcomes of some spec files of the run it was forked for."""
+    run = _run_in_worker
+    assert run is not None
+    return [(f, *run.outcome(f)) for f in run.files[bounds[0] : bounds[1]]]
 
 
 def _config_used(config: "Config | None", p: planner.Plan) -> dict[str, Any]:
@@ -300,7 +601,7 @@ def _adopt(
     from .aws import adopt, session
     from .emit.hcl import header
 
-    sessions = session.Sessions(options.region, "synth --adopt")
+    sessions = session.Sessions(options.region)
     out: dict[tuple[str, str | None], str] = {}
     problems: list[Finding] = []
     located = {(v.file, v.environment): v for v in variants}
@@ -346,8 +647,8 @@ def verify(paths: list[str], options: Options, out: Path = Path("build")) -> tup
     from .aws import verify as live
     from .errors import format_path
 
-    sessions = session.Sessions(options.region, "verify")
-    backends = session.Sessions(command="verify")  # the state's region is the backend's, whatever --region says
+    sessions = session.Sessions(options.region)
+    backends = session.Sessions()  # the state's region is the backend's, whatever --region says
     notes: list[tuple[tuple, str]] = []
     findings: list[Finding] = []
     for c, p in checked_plans(paths, options):
@@ -385,7 +686,7 @@ def diff(paths: list[str], options: Options, revision: int | None = None) -> tup
     from .aws import diff as compare
     from .aws import ecs, session
 
-    sessions = session.Sessions(options.region, "diff")
+    sessions = session.Sessions(options.region)
     lines: list[str] = []
     differ = False
     findings: list[Finding] = []

@@ -13,7 +13,6 @@ and the CDK constructs (generators/emit/) take one plan each into a CDK app.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -235,7 +234,7 @@ def _validate_variants(
 ) -> tuple[list[Checked], list[Finding]]:
     checked, found, declared = _check_variants(variants, base, options.region, options.config, target)
     return checked, sorted_findings(
-        findings + found + _cross_spec(declared, options.config, options.env) + _in_vendored(declared, options)
+        findings + found + cross_spec(declared, options.config, options.env) + in_vendored(declared, options)
     )
 
 
@@ -311,7 +310,7 @@ def validate_findings(paths: list[str], options: Options | None = None) -> list[
     options = options or Options()
     base = base_policy(options)
     files, findings = collect(paths)
-    jobs = min(_jobs(), len(files) // MIN_FILES_PER_JOB)
+    jobs = min(job_count(options), len(files) // MIN_FILES_PER_JOB) if len(files) >= 2 * MIN_FILES_PER_JOB else 1
     if jobs < 2:
         parts = [_check_files(files, options.env, base, options.region, options.config)]
     else:
@@ -319,6 +318,10 @@ def validate_findings(paths: list[str], options: Options | None = None) -> list[
         chunks = [
             (files[i : i + size], options.env, base, options.region, options.config) for i in range(0, len(files), size)
         ]
+        import gc
+        import multiprocessing  # (only where there are processes to start: start-up is most of a small run)
+
+        gc.freeze()  # what is loaded by now (main.py loads this module lazily) stays out of the workers' collector
         with multiprocessing.get_context("fork").Pool(len(chunks)) as pool:
             parts = pool.starmap(_check_files, chunks)
     declared: list[Declared] = []
@@ -326,13 +329,19 @@ def validate_findings(paths: list[str], options: Options | None = None) -> list[
         findings.extend(found)
         declared.extend(roots)
     return sorted_findings(
-        findings + _cross_spec(declared, options.config, options.env) + _in_vendored(declared, options)
+        findings + cross_spec(declared, options.config, options.env) + in_vendored(declared, options)
     )
 
 
-def _jobs() -> int:
+def job_count(options: Options | None = None) -> int:
+    """How many processes may check (and synth: render) specs: --jobs, else ECSFORM_JOBS, else the cores this
+    process may run on; 1 where processes cannot be forked."""
+    import multiprocessing
+
     if "fork" not in multiprocessing.get_all_start_methods():
         return 1
+    if options is not None and options.jobs:
+        return max(1, options.jobs)
     configured = os.environ.get("ECSFORM_JOBS", "")
     if configured.isdigit() and int(configured) > 0:
         return int(configured)
@@ -346,6 +355,16 @@ def _check_files(
     variants, findings = _load_files(files, env)
     _, found, declared = _check_variants(variants, base, region, config)
     return findings + found, declared
+
+
+def check_file(
+    file: Path, env: str | None, base: policies.Policy, region: str | None, config: "Config | None" = None
+) -> tuple[list[Checked], list[Finding], list[Declared]]:
+    """Load and check one spec file (what synth does for each file, in whichever process): its checked variants,
+    its findings (those of its suppressions included) and the families it declares, for `cross_spec`."""
+    variants, findings = _load_files([file], env)
+    checked, found, declared = _check_variants(variants, base, region, config)
+    return checked, findings + found, declared
 
 
 @dataclass(frozen=True)
@@ -384,7 +403,7 @@ def _declared(c: Checked) -> Declared | None:
     )
 
 
-def _cross_spec(declared: list[Declared], config: "Config | None" = None, env: str | None = None) -> list[Finding]:
+def cross_spec(declared: list[Declared], config: "Config | None" = None, env: str | None = None) -> list[Finding]:
     """Two roots may not register the same family, nor keep their state in the same place; with every spec of the
     project read (every environment), no images file may name a root none of them produces."""
     seen: dict[str, list[Declared]] = {}
@@ -441,7 +460,7 @@ def _nested(declared: list[Declared]) -> list[Finding]:
     return problems
 
 
-def _in_vendored(declared: list[Declared], options: Options) -> list[Finding]:
+def in_vendored(declared: list[Declared], options: Options) -> list[Finding]:
     """ROOT-NESTED at each root whose folder would be (or sit in) OUT/modules, where synth copies the modules the
     roots call when no moduleSource names them (generators/options.py `vendors`)."""
     if not any(vendors(options, d.environment) for d in declared):
@@ -512,6 +531,11 @@ def plan_checked(
 ) -> tuple[list[planner.Plan], list[Finding]]:
     if failing(findings, options.strict):
         raise EcsformError(findings)
+    return plan_each(checked, options), findings
+
+
+def plan_each(checked: list[Checked], options: Options) -> list[planner.Plan]:
+    """The plan of each checked variant (none of them has errors)."""
     # check() ran the plan's own checks (planner.checks) already: what build finds again is the same
     plans = [
         planner.build(c.variant, c.extension, region=options.region, target=c.target, policy=c.policy)[0]
@@ -538,7 +562,7 @@ def plan_checked(
             p.provider_version = options.config.provider_version
             if options.plan_role and p.target is not None and p.target.plan_role_arn:
                 p.target = replace(p.target, role_arn=p.target.plan_role_arn)  # a pull request's read-only plan
-    return plans, findings
+    return plans
 
 
 def bound_to(c: Checked, p: planner.Plan, account: str, region: str) -> tuple[Checked, planner.Plan]:

@@ -25,11 +25,12 @@ import errno
 import fcntl
 import json
 import os
+import stat
 import time
 import types
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from .errors import EcsformError, Finding, Severity
 
@@ -39,6 +40,31 @@ STAGING_PREFIX = ".ecsform-staging-"
 JOURNAL = "journal.json"
 _LOCK_POLL = 0.05
 _SYNC_THREADS = 8  # fsyncs of many files overlap: the file system commits them together
+_SYNCFS_MIN = 16  # from this many files and folders to make durable, one syncfs instead of an fsync each
+
+
+def _syncfs(fd: int) -> None:
+    """syncfs(2): commit everything written to the file system that holds `fd` (file contents, folder entries,
+    renames) at once. Raises OSError(ENOSYS) where the C library has no syncfs (not Linux)."""
+    global _libc_syncfs
+    if _libc_syncfs is None:
+        import ctypes
+
+        try:
+            _libc_syncfs = ctypes.CDLL(None, use_errno=True).syncfs
+        except (AttributeError, OSError):
+            _libc_syncfs = False
+    if _libc_syncfs is False:
+        raise OSError(errno.ENOSYS, os.strerror(errno.ENOSYS))
+    if _libc_syncfs(fd) != 0:
+        import ctypes
+
+        code = ctypes.get_errno()
+        raise OSError(code, os.strerror(code))
+
+
+_libc_syncfs: Any = None
+
 
 # Every call by which the writer changes the file system. Tests replace these to inject a fault at each step.
 fs = types.SimpleNamespace(
@@ -52,6 +78,7 @@ fs = types.SimpleNamespace(
     replace=os.replace,
     unlink=os.unlink,
     rmdir=os.rmdir,
+    syncfs=_syncfs,
 )
 
 
@@ -298,18 +325,53 @@ def _safe(rel: str) -> bool:
     return bool(rel) and not rel.startswith("/") and all(p not in ("", ".", "..") for p in parts)
 
 
-def _same(path: Path, data: bytes) -> bool | None:
-    """True when the file at `path` holds exactly `data`, False when it differs, None when there is none."""
+def _same(path: str, data: bytes) -> bool | None:
+    """True when the file at `path` holds exactly `data`, False when it differs (or is not a regular file), None
+    when there is none. One open, one fstat and one read: a synth compares every file it would write."""
+    return _compare(path, data)[0]
+
+
+Token = tuple[int, int, int, int, int]
+
+
+def _token(st: os.stat_result) -> Token:
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+def unchanged(out: str | Path, rel: str, data: bytes) -> Token | None:
+    """When OUT/rel holds exactly `data`, a token of the file as it is (device, inode, size, mtime, ctime), which
+    `Publication.add` confirms with one stat instead of reading the file again: a worker process compares, the
+    writer confirms under the lock. None when the file differs, is not there or cannot be read (the writer then
+    compares it itself, and reports what the file system says)."""
     try:
-        st = os.stat(path)
-    except (FileNotFoundError, NotADirectoryError):
+        same, st = _compare(os.path.join(os.path.abspath(out), rel), data)
+    except OSError:
         return None
-    if not os.path.isfile(path):
-        return False
-    if st.st_size != len(data):
-        return False
-    with open(path, "rb") as fh:
-        return fh.read() == data
+    return _token(st) if same and st is not None else None
+
+
+def _compare(path: str, data: bytes) -> tuple[bool | None, os.stat_result | None]:
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK)  # O_NONBLOCK: a FIFO there does not block
+    except (FileNotFoundError, NotADirectoryError):
+        return None, None
+    except OSError as exc:
+        if exc.errno == errno.ENXIO:  # a socket (or a FIFO without a writer): something, not this file
+            return False, None
+        raise
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_size != len(data):
+            return False, st
+        view = memoryview(data)
+        while view:
+            chunk = os.read(fd, len(view) + 1)
+            if not chunk or view[: len(chunk)] != chunk:
+                return False, st
+            view = view[len(chunk) :]
+        return not os.read(fd, 1), st
+    finally:
+        os.close(fd)
 
 
 def _ancestors(rel: str) -> list[str]:
@@ -336,158 +398,322 @@ class Changes:
         return not (self.missing or self.stale or self.extra or self.manifest or self.interrupted)
 
 
-@dataclass
-class _Plan:
-    ops: list[tuple[Any, ...]]  # ("put", rel, existed) ("add", rel) ("remove", rel) ("rmdir", rel)
-    new_files: dict[str, bytes]  # rel -> content, every file to stage (under "put"/"add")
-    changes: Changes
-    findings: list[Finding]  # OUT-ORPHANED warnings
-    refused: list[Finding]  # OUT-PRUNE-STATE errors
-    manifest: dict[str, Any]  # as it will be written
-    removed: list[str]  # roots removed
+class Publication:
+    """One write of an output, root by root: `add` compares each file with the disk at once and stages what differs
+    at once (so no one holds every root's bytes); `finish(manifest)` plans what goes (roots no spec produces any
+    more, files a root no longer has), stages the manifest and publishes it all together. With `write=False` it
+    writes nothing and only tells what would change (synth --check). Made by `publication()`, which removes what
+    was staged when the run stops before `finish` (an error, Ctrl-C): the output is then as it was."""
 
+    def __init__(self, out: Path, display: str, *, write: bool = True) -> None:
+        self.out, self.base, self.display, self.write = out, str(out), display, write
+        self.old = read_manifest(out)
+        self.ops: list[tuple[Any, ...]] = []  # ("put", rel, existed) ("add", rel) ("remove", rel) ("rmdir", rel)
+        self.changes = Changes()
+        self.isdir: dict[str, bool | None] = {}
+        self.added: set[str] = set()  # new folders, staged whole and renamed in once
+        self.touched: set[str] = set()  # roots with a file to write
+        self.staging: str | None = None  # OUT/.ecsform-staging-<pid>-<random>, made with the first file staged
+        self.created = False  # the output folder did not exist: made for the staging folder
+        self.staged = 0  # files and links in the staging folder
+        self.made: dict[str, set[str]] = {"new": set(), "old": set()}
+        self.done = False
 
-def _plan(
-    out: Path, display: str, files: dict[str, bytes], manifest: dict[str, Any], *, prune: bool, force: bool
-) -> _Plan:
-    old = read_manifest(out)
-    entries = generated_entries(manifest)
-    roots = [r["path"] for r in entries]
-    names = {r["path"]: list(r.get("files", [])) for r in entries}
-    current = set(roots)
-    below: dict[str, list[str]] = {}  # folder -> the roots under it
-    for r in roots:
-        for a in _ancestors(r):
-            below.setdefault(a, []).append(r)
-    ancestors = set(below)
-    ops: list[tuple[Any, ...]] = []
-    new_files: dict[str, bytes] = {}
-    changes = Changes()
-    isdir: dict[str, bool | None] = {}
+    def kind(self, rel: str) -> bool | None:
+        """True: a folder, False: something else, None: nothing (cached; each path is read once)."""
+        if rel not in self.isdir:
+            p = f"{self.base}/{rel}"
+            self.isdir[rel] = os.path.isdir(p) if os.path.lexists(p) else None
+        return self.isdir[rel]
 
-    def kind(rel: str) -> bool | None:
-        """True: a folder, False: something else, None: nothing (cached; the plan reads each path once)."""
-        if rel not in isdir:
-            p = out / rel
-            isdir[rel] = p.is_dir() if os.path.lexists(p) else None
-        return isdir[rel]
+    def add(self, root: str | None, files: Mapping[str, bytes], same: Mapping[str, Token] | None = None) -> list[str]:
+        """The files of one root (paths relative to the output, under `root`): those whose bytes differ from the
+        disk's are staged now; unchanged ones are left alone (bytes, inode and mtime). `same`: files found
+        unchanged already (`unchanged`'s tokens), confirmed with a stat each; returns those that changed since,
+        whose bytes the caller adds again."""
+        stale = []
+        try:
+            for rel, token in (same or {}).items():
+                try:
+                    now: Token | None = _token(os.stat(f"{self.base}/{rel}"))
+                except OSError:
+                    now = None
+                if now != token:
+                    stale.append(rel)
+            for rel in sorted(files):
+                self._file(root, rel, files[rel])
+        except OSError as exc:
+            raise self._failed(exc) from None
+        return sorted(stale)
 
-    # 1. the files to write: unchanged ones are left alone; a new folder is staged whole and renamed in once
-    added: set[str] = set()
-    touched: set[str] = set()
-    for rel in sorted(files):
-        data = files[rel]
-        same = _same(out / rel, data)
-        if same:
-            continue
-        touched.add(next((a for a in reversed(_ancestors(rel)) if a in current), rel))
-        new_files[rel] = data
-        top = None
+    def _file(self, root: str | None, rel: str, data: bytes) -> None:
+        top = None  # the first folder on the way that does not exist (then neither does the file)
         for a in _ancestors(rel):
-            k = kind(a)
+            k = self.kind(a)
             if k is None:
                 top = a
                 break
             if k is False:
-                raise OSError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(out / a))
+                raise OSError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), f"{self.base}/{a}")
+        same = None if top is not None else _same(f"{self.base}/{rel}", data)
+        if same:
+            return
+        self.touched.add(rel if root is None else root)
         if top is not None:
-            if top not in added:
-                added.add(top)
-                ops.append(("add", top))
+            if top not in self.added:
+                self.added.add(top)
+                self.ops.append(("add", top))
         else:
-            if kind(rel) is True:
-                raise OSError(errno.EISDIR, os.strerror(errno.EISDIR), str(out / rel))
-            ops.append(("put", rel, same is not None))
-    previous = {r["path"]: r for r in _entries(old, "orphaned") + generated_entries(old)}
-    removals: list[tuple[Any, ...]] = []
-    for path in sorted(current & set(previous)):  # files a root no longer has (e.g. another --engine)
-        for name in sorted(_names(previous[path]) - set(names[path])):
-            rel = f"{path}/{name}"
-            if _safe(rel) and kind(rel) is False:
-                touched.add(path)
-                removals.append(("remove", rel))
-    for r in roots:
-        if r in touched:
-            present = any(os.path.lexists(out / r / n) for n in names[r])
-            (changes.stale if present else changes.missing).append(r)
+            if self.kind(rel) is True:
+                raise OSError(errno.EISDIR, os.strerror(errno.EISDIR), f"{self.base}/{rel}")
+            self.ops.append(("put", rel, same is not None))
+        if self.write:
+            self._stage(rel, data, keep=top is None and same is not None)
 
-    # 2. roots the specs no longer produce: removed when they hold only what ecsform wrote, else kept
-    findings: list[Finding] = []
-    refused: list[Finding] = []
-    kept: list[dict[str, Any]] = []
-    removed: list[str] = []
-    gone: set[str] = set()  # removed as a whole
-    new_specs = {r.get("spec") for r in manifest.get("roots", [])}
-    for path in sorted(previous):
-        entry = previous[path]
-        if path in current or kind(path) is not True or any(a in gone for a in _ancestors(path)):
-            continue
-        changes.extra.append(path)
-        generated = _names(entry)
-        inside = [r[len(path) + 1 :] for r in below.get(path, [])]  # new roots within it
-        leading = {a for r in inside for a in _ancestors(r)}
-        others = _foreign(out / path, generated, set(inside), leading)
-        state = held_state(out / path, others)
-        where = f"{display}/{path}"
-        if others and not prune:
-            changes.kept.append(path)
-            kept.append(entry)
-            held = (
-                f"Terraform state ({', '.join(state)})"
-                if state
-                else f"files ecsform did not write ({', '.join(others[:3])}{', ...' if len(others) > 3 else ''})"
-            )
-            findings.append(
-                _finding(
-                    "OUT-ORPHANED",
-                    f"kept: this run does not produce it ({_why(entry, new_specs)}), and it holds {held}",
-                    where,
-                    _orphan_hint(where, state),
-                    Severity.WARNING,
-                )
-            )
-            continue
-        if state and not force:
-            refused.append(
-                _finding(
-                    "OUT-PRUNE-STATE",
-                    f"--prune would remove a root that holds Terraform state ({', '.join(state)})",
-                    where,
-                    f"destroy what it manages first (cd {where} && terraform destroy), then prune again"
-                    + (" with --force (ecsform cannot see a backend's state)" if _remote(state) else "")
-                    + "; --force removes it and its state as they are; without --prune it is kept",
-                )
-            )
-            continue
-        removed.append(path)
-        if not inside:
-            gone.add(path)
-            removals.append(("remove", path))
-        else:  # new roots live inside it: remove what is its own, keep the way to them
-            for name in sorted(os.listdir(out / path)):
-                if name not in inside and name not in leading:
-                    removals.append(("remove", f"{path}/{name}"))
-    ops.extend(removals)
-    # folders left empty by the removals go too (not those that hold or will hold a root)
-    going = {op[1] for op in removals}
-    for folder in sorted({a for rel in going for a in _ancestors(rel)}, key=lambda a: (-a.count("/"), a)):
-        if folder in current or folder in ancestors or (folder in previous and folder not in going):
-            continue
-        if all(f"{folder}/{n}" in going for n in os.listdir(out / folder)):
-            going.add(folder)
-            ops.append(("rmdir", folder))
+    def _folders(self) -> tuple[str, str, str]:
+        """The staging folder and its new/ and old/, made on first use (and the output folder, when new)."""
+        if self.staging is None:
+            self.created = not os.path.lexists(self.base)
+            self.staging = f"{self.base}/{STAGING_PREFIX}{os.getpid()}-{os.urandom(4).hex()}"
+            if self.created:
+                fs.mkdir(self.base)
+            for folder in (self.staging, f"{self.staging}/new", f"{self.staging}/old"):
+                fs.mkdir(folder)
+        return self.staging, f"{self.staging}/new", f"{self.staging}/old"
 
-    # 3. the manifest, last; it lists the roots kept for their state so that the next run knows their files
-    written = dict(manifest)
-    if kept:
-        written["orphaned"] = sorted(kept, key=lambda r: r["path"])
-    data = (json.dumps(written, indent=2) + "\n").encode()
-    same = _same(out / MANIFEST, data)
-    if not same:
-        changes.manifest = True
-        new_files[MANIFEST] = data
-        ops.append(("put", MANIFEST, same is not None))
-    return _Plan(ops, new_files, changes, findings, refused, written, removed)
+    def _stage(self, rel: str, data: bytes, *, keep: bool) -> None:
+        """Stage a file's new bytes, and keep the file it replaces (`keep`) for an undo."""
+        _, new, old = self._folders()
+        parent = rel.rpartition("/")[0]
+        if parent:
+            _mkdirs(new, parent, self.made["new"])
+        _write_new(f"{new}/{rel}", data)
+        self.staged += 1
+        if keep:
+            if parent:
+                _mkdirs(old, parent, self.made["old"])
+            _backup(f"{self.base}/{rel}", f"{old}/{rel}")
+            self.staged += 1
+
+    def finish(
+        self, manifest: dict[str, Any], *, prune: bool = False, force: bool = False, texts: list[str] | None = None
+    ) -> Result:
+        """Plan the removals and the manifest (its "roots" name each root's path and files), then publish
+        everything staged, all together or not at all; for a comparison (write=False), only plan. `texts`: each
+        root's entry as manifest.json writes it (`entry_text`), made where the roots were rendered."""
+        try:
+            findings, refused, written, removed = self._plan_rest(manifest, prune=prune, force=force, texts=texts)
+            if refused:
+                raise EcsformError(refused)
+            extra = self._publish() if self.write and self.ops else []
+        except OSError as exc:
+            raise self._failed(exc) from None
+        if not self.write:
+            self.changes.interrupted = _interrupted(self.out)
+        self.done = True
+        return Result(written, self.changes, removed, findings + extra)
+
+    def _plan_rest(
+        self, manifest: dict[str, Any], *, prune: bool, force: bool, texts: list[str] | None
+    ) -> tuple[list[Finding], list[Finding], dict[str, Any], list[str]]:
+        out, display, changes, kind = self.out, self.display, self.changes, self.kind
+        entries = generated_entries(manifest)
+        roots = [r["path"] for r in entries]
+        names = {r["path"]: list(r.get("files", [])) for r in entries}
+        current = set(roots)
+        below: dict[str, list[str]] = {}  # folder -> the roots under it
+        for r in roots:
+            for a in _ancestors(r):
+                below.setdefault(a, []).append(r)
+        ancestors = set(below)
+        old = self.old
+        previous = {r["path"]: r for r in _entries(old, "orphaned") + generated_entries(old)}
+        removals: list[tuple[Any, ...]] = []
+        for path in sorted(current & set(previous)):  # files a root no longer has (e.g. another --engine)
+            for name in sorted(_names(previous[path]) - set(names[path])):
+                rel = f"{path}/{name}"
+                if _safe(rel) and kind(rel) is False:
+                    self.touched.add(path)
+                    removals.append(("remove", rel))
+        for r in roots:
+            if r in self.touched:
+                present = kind(r) is True and any(os.path.lexists(f"{self.base}/{r}/{n}") for n in names[r])
+                (changes.stale if present else changes.missing).append(r)
+
+        # roots the specs no longer produce: removed when they hold only what ecsform wrote, else kept
+        findings: list[Finding] = []
+        refused: list[Finding] = []
+        kept: list[dict[str, Any]] = []
+        removed: list[str] = []
+        gone: set[str] = set()  # removed as a whole
+        new_specs = {r.get("spec") for r in manifest.get("roots", [])}
+        for path in sorted(previous):
+            entry = previous[path]
+            if path in current or kind(path) is not True or any(a in gone for a in _ancestors(path)):
+                continue
+            changes.extra.append(path)
+            generated = _names(entry)
+            inside = [r[len(path) + 1 :] for r in below.get(path, [])]  # new roots within it
+            leading = {a for r in inside for a in _ancestors(r)}
+            others = _foreign(out / path, generated, set(inside), leading)
+            state = held_state(out / path, others)
+            where = f"{display}/{path}"
+            if others and not prune:
+                changes.kept.append(path)
+                kept.append(entry)
+                held = (
+                    f"Terraform state ({', '.join(state)})"
+                    if state
+                    else f"files ecsform did not write ({', '.join(others[:3])}{', ...' if len(others) > 3 else ''})"
+                )
+                findings.append(
+                    _finding(
+                        "OUT-ORPHANED",
+                        f"kept: this run does not produce it ({_why(entry, new_specs)}), and it holds {held}",
+                        where,
+                        _orphan_hint(where, state),
+                        Severity.WARNING,
+                    )
+                )
+                continue
+            if state and not force:
+                refused.append(
+                    _finding(
+                        "OUT-PRUNE-STATE",
+                        f"--prune would remove a root that holds Terraform state ({', '.join(state)})",
+                        where,
+                        f"destroy what it manages first (cd {where} && terraform destroy), then prune again"
+                        + (" with --force (ecsform cannot see a backend's state)" if _remote(state) else "")
+                        + "; --force removes it and its state as they are; without --prune it is kept",
+                    )
+                )
+                continue
+            removed.append(path)
+            if not inside:
+                gone.add(path)
+                removals.append(("remove", path))
+            else:  # new roots live inside it: remove what is its own, keep the way to them
+                for name in sorted(os.listdir(out / path)):
+                    if name not in inside and name not in leading:
+                        removals.append(("remove", f"{path}/{name}"))
+        self.ops.extend(removals)
+        # folders left empty by the removals go too (not those that hold or will hold a root)
+        going = {op[1] for op in removals}
+        for folder in sorted({a for rel in going for a in _ancestors(rel)}, key=lambda a: (-a.count("/"), a)):
+            if folder in current or folder in ancestors or (folder in previous and folder not in going):
+                continue
+            if all(f"{folder}/{n}" in going for n in os.listdir(out / folder)):
+                going.add(folder)
+                self.ops.append(("rmdir", folder))
+
+        # the manifest, last; it lists the roots kept for their state so that the next run knows their files
+        written = dict(manifest)
+        if kept:
+            written["orphaned"] = sorted(kept, key=lambda r: r["path"])
+        data = manifest_text(written, texts).encode()
+        same = _same(f"{self.base}/{MANIFEST}", data)
+        if not same:
+            changes.manifest = True
+            self.ops.append(("put", MANIFEST, same is not None))
+            if self.write and not refused:
+                self._stage(MANIFEST, data, keep=same is not None)
+        return findings, refused, written, removed
+
+    def _publish(self) -> list[Finding]:
+        """Make the staging durable, journal, apply, commit. On any failure before the commit, undo and remove the
+        staging folder; an exception raised here has `restored` set to whether the previous output is back."""
+        staging, _, old = self._folders()
+        ops = self.ops
+        try:
+            for op in ops:
+                parent = op[1].rpartition("/")[0]
+                if op[0] == "remove" and parent:
+                    _mkdirs(old, parent, self.made["old"])
+            _settle(self.base, staging, self.staged + len(self.made["new"]) + len(self.made["old"]))
+            journal = f"{staging}/{JOURNAL}"
+            _write_new(f"{staging}/journal.tmp", json.dumps({"ops": ops}).encode())
+            _sync([f"{staging}/journal.tmp"])
+            fs.rename(f"{staging}/journal.tmp", journal)
+            _sync(folders=[staging])
+            for op in ops:  # from here until the journal is gone, a run that dies is undone by the next one
+                _apply(self.out, Path(staging), op)
+            _sync_folders(self.base, _touched(self.out, ops))
+            fs.unlink(journal)  # the commit
+        except BaseException as exc:
+            restored = self.abandon()
+            if isinstance(exc, OSError):
+                exc.restored = restored  # type: ignore[attr-defined]
+            raise
+        self.done = True
+        try:
+            _sync(folders=[staging])
+            _rmtree(Path(staging))
+        except OSError as exc:  # published all the same; the next run removes what is left
+            name = os.path.basename(staging)
+            return [
+                replace(
+                    fault(exc, os.path.join(self.display, name), "remove this staging folder (the next run will)"),
+                    severity=Severity.WARNING,
+                )
+            ]
+        return []
+
+    def abandon(self) -> bool:
+        """Undo a publication that stopped before its commit and remove its staging folder. False when that failed
+        too (then the next run that takes the lock finishes the job: the journal says what to undo)."""
+        self.done = True
+        if self.staging is None:
+            return True
+        staging = Path(self.staging)
+        try:
+            if os.path.lexists(staging / JOURNAL):
+                _undo(self.out, staging, self.ops)
+            if os.path.lexists(staging):
+                _rmtree(staging)
+            if self.created and os.path.isdir(self.out) and not os.listdir(self.out):
+                fs.rmdir(self.out)
+        except OSError:
+            return False
+        return True
+
+    def _failed(self, exc: OSError) -> EcsformError:
+        """An OSError while comparing, staging or publishing, as the finding the user sees, once what was staged
+        is gone (or, when even that failed, saying that the next run puts the previous output back)."""
+        where = _where(exc, self.out, self.display)
+        if not self.write:
+            return EcsformError([fault(exc, where, f"read {self.display}")])
+        restored = getattr(exc, "restored", None)
+        if restored is None:
+            restored = self.abandon()
+        finding = fault(exc, where, "write the output")
+        note = (
+            f"; {self.display} is as it was"
+            if restored
+            else f"; {self.display} is half-written: the next ecsform run that writes it puts the previous output back"
+        )
+        return EcsformError([replace(finding, message=finding.message + note)])
+
+
+def entry_text(entry: dict[str, Any]) -> str:
+    """A root's entry as manifest.json writes it (inside "roots"), made where the root was rendered: a manifest of
+    ten thousand roots is then joined, not encoded, by the writer."""
+    return "\n".join("    " + line for line in json.dumps(entry, indent=2).split("\n"))
+
+
+def manifest_text(written: dict[str, Any], texts: list[str] | None = None) -> str:
+    """manifest.json: `json.dumps(written, indent=2)` and a newline, its roots joined from their `texts` when given."""
+    roots = written.get("roots")
+    if (
+        texts is None
+        or not texts
+        or not isinstance(roots, list)
+        or len(texts) != len(roots)
+        or next(iter(written)) != "roots"
+    ):
+        return json.dumps(written, indent=2) + "\n"
+    rest = json.dumps({k: v for k, v in written.items() if k != "roots"}, indent=2)
+    tail = "\n" + rest[2:-2] if len(written) > 1 else ""  # its entries, indented as they are inside the whole
+    return '{\n  "roots": [\n' + ",\n".join(texts) + "\n  ]" + ("," + tail if tail else "") + "\n}\n"
 
 
 def _names(entry: dict[str, Any]) -> set[str]:
@@ -547,18 +773,20 @@ def _remote(state: list[str]) -> bool:
 # --- publishing -------------------------------------------------------------------------------------------------
 
 
-def _mkdirs(base: Path, rel: str, made: set[str]) -> None:
-    """Create base/rel and the folders that lead to it (below base)."""
+def _mkdirs(base: str, rel: str, made: set[str]) -> None:
+    """Create base/rel and the folders that lead to it (below base), each once (`made`: those made already)."""
+    if rel in made:
+        return
     for sub in [*_ancestors(rel), rel]:
         if sub not in made:
             try:
-                fs.mkdir(base / sub)
+                fs.mkdir(f"{base}/{sub}")
             except FileExistsError:
                 pass
             made.add(sub)
 
 
-def _write_new(path: Path, data: bytes) -> None:
+def _write_new(path: str | Path, data: bytes) -> None:
     """Create a file that must not exist yet and write `data` into it."""
     fd = fs.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
     try:
@@ -577,7 +805,7 @@ def _write_new(path: Path, data: bytes) -> None:
         raise
 
 
-def _fsync(path: Path, folder: bool = False) -> None:
+def _fsync(path: str | Path, folder: bool = False) -> None:
     fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | (os.O_DIRECTORY if folder else 0))
     try:
         fs.fsync(fd)
@@ -590,9 +818,9 @@ def _fsync(path: Path, folder: bool = False) -> None:
         os.close(fd)
 
 
-def _sync(files: Iterable[Path] = (), folders: Iterable[Path] = ()) -> None:
-    """Make files' contents, then folders' entries, durable. Many fsyncs overlap in threads: the file system
-    commits them together, so 1,000 files cost a fraction of 1,000 one after the other."""
+def _sync(files: Iterable[str | Path] = (), folders: Iterable[str | Path] = ()) -> None:
+    """Make files' contents, then folders' entries, durable, one fsync each (where syncfs is not to be had, many
+    fsyncs overlap in threads: the file system commits them together)."""
     for batch, folder in ((list(files), False), (sorted(set(folders)), True)):
         if len(batch) < 2 * _SYNC_THREADS:
             for p in batch:
@@ -602,6 +830,42 @@ def _sync(files: Iterable[Path] = (), folders: Iterable[Path] = ()) -> None:
 
             with ThreadPoolExecutor(_SYNC_THREADS) as pool:
                 list(pool.map(lambda p: _fsync(p, folder), batch))
+
+
+def _syncfs_of(folder: str) -> bool:
+    """One syncfs of the file system that holds `folder`; False where there is no syncfs (then fsync each)."""
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        fs.syncfs(fd)
+    except OSError as exc:
+        if exc.errno in (errno.ENOSYS, errno.ENOTSUP, errno.EINVAL):
+            return False
+        exc.filename = exc.filename or folder
+        raise
+    finally:
+        os.close(fd)
+    return True
+
+
+def _settle(out: str, staging: str, count: int) -> None:
+    """Make what is staged (`count` files, links and folders) durable before the journal names it: one syncfs of
+    the output's file system when there is much (the cost of a run, not of a file), else an fsync of each file and
+    folder in the staging folder."""
+    if count >= _SYNCFS_MIN and _syncfs_of(out):
+        return
+    files, folders = [], []
+    for dirpath, _, filenames in os.walk(staging):
+        folders.append(dirpath)
+        files += [os.path.join(dirpath, n) for n in filenames]
+    _sync(files, folders)
+
+
+def _sync_folders(out: str, folders: Iterable[str | Path]) -> None:
+    """Make folders' entries durable (the renames of a publication, or of its undo): one syncfs when many."""
+    folders = sorted({str(f) for f in folders})
+    if len(folders) >= _SYNCFS_MIN and _syncfs_of(out):
+        return
+    _sync(folders=folders)
 
 
 def _backup(src: Path, dst: Path) -> None:
@@ -614,7 +878,6 @@ def _backup(src: Path, dst: Path) -> None:
         st = os.lstat(src)
         _write_new(dst, Path(src).read_bytes())
         os.utime(dst, ns=(st.st_atime_ns, st.st_mtime_ns))
-        _sync([dst])
 
 
 def _apply(out: Path, staging: Path, op: tuple[Any, ...]) -> None:
@@ -649,7 +912,7 @@ def _undo(out: Path, staging: Path, ops: list[tuple[Any, ...]]) -> None:
             fs.rename(old / rel, out / rel)
         elif kind == "rmdir" and not os.path.lexists(out / rel):
             fs.mkdir(out / rel)
-    _sync(folders=_touched(out, ops))
+    _sync_folders(str(out), _touched(out, ops))
 
 
 def _touched(out: Path, ops: list[tuple[Any, ...]]) -> set[Path]:
@@ -670,76 +933,6 @@ def _rmtree(path: Path) -> None:
         else:
             fs.unlink(e.path)
     fs.rmdir(path)
-
-
-def _publish(out: Path, plan: _Plan, display: str) -> list[Finding]:
-    """Stage, journal, apply, commit. On any failure before the commit, undo and remove the staging folder;
-    an exception raised here has `restored` set to whether the previous output is back."""
-    created = not os.path.lexists(out)
-    staging = out / f"{STAGING_PREFIX}{os.getpid()}-{os.urandom(4).hex()}"
-    new, old = staging / "new", staging / "old"
-    try:
-        if created:
-            fs.mkdir(out)
-        for folder in (staging, new, old):
-            fs.mkdir(folder)
-        made_new: set[str] = set()
-        made_old: set[str] = set()
-        for rel, data in sorted(plan.new_files.items()):
-            parent = rel.rpartition("/")[0]
-            if parent:
-                _mkdirs(new, parent, made_new)
-            _write_new(new / rel, data)
-        for op in plan.ops:
-            parent = op[1].rpartition("/")[0]
-            if op[0] in ("put", "remove") and parent and (op[0] == "remove" or op[2]):
-                _mkdirs(old, parent, made_old)
-            if op[0] == "put" and op[2]:
-                _backup(out / op[1], old / op[1])
-        _sync(
-            files=[new / rel for rel in sorted(plan.new_files)],
-            folders=[staging, new, old, *(new / d for d in made_new), *(old / d for d in made_old)],
-        )
-        journal = staging / JOURNAL
-        _write_new(staging / "journal.tmp", json.dumps({"ops": plan.ops}).encode())
-        _sync([staging / "journal.tmp"])
-        fs.rename(staging / "journal.tmp", journal)
-        _sync(folders=[staging])
-        for op in plan.ops:  # from here until the journal is gone, a run that dies is undone by the next one
-            _apply(out, staging, op)
-        _sync(folders=_touched(out, plan.ops))
-        fs.unlink(journal)  # the commit
-    except BaseException as exc:
-        restored = _abandon(out, staging, plan.ops, created)
-        if isinstance(exc, OSError):
-            exc.restored = restored  # type: ignore[attr-defined]
-        raise
-    try:
-        _sync(folders=[staging])
-        _rmtree(staging)
-    except OSError as exc:  # published all the same; the next run removes what is left
-        return [
-            replace(
-                fault(exc, os.path.join(display, staging.name), "remove this staging folder (the next run will)"),
-                severity=Severity.WARNING,
-            )
-        ]
-    return []
-
-
-def _abandon(out: Path, staging: Path, ops: list[tuple[Any, ...]], created: bool) -> bool:
-    """Undo a publication that failed, remove its staging folder. False when that failed too (then the next run
-    that takes the lock finishes the job: the journal says what to undo)."""
-    try:
-        if os.path.lexists(staging / JOURNAL):
-            _undo(out, staging, ops)
-        if os.path.lexists(staging):
-            _rmtree(staging)
-        if created and os.path.isdir(out) and not os.listdir(out):
-            fs.rmdir(out)
-    except OSError:
-        return False
-    return True
 
 
 def recover(out: str | Path) -> bool:
@@ -820,46 +1013,58 @@ class Result:
     findings: list[Finding]  # warnings: roots kept (OUT-ORPHANED)
 
 
+@contextlib.contextmanager
+def publication(out: str | Path, *, write: bool = True) -> Iterator[Publication]:
+    """A Publication of `out` (the caller holds `output_lock(out)`; for a comparison, `write=False`, it may hold
+    the shared lock so that no write is half done while it reads). What runs that died left is undone first. When
+    the block ends before `finish` (an error of the specs, of the disk, Ctrl-C), what was staged is removed: the
+    output is as it was. Raises EcsformError with OUT-* findings on what the file system refuses."""
+    display = str(out)
+    out = Path(os.path.abspath(out))
+    if write:
+        _require_lock(out)
+    try:
+        if write:
+            recover(out)
+        check_target(out, display)
+        pub = Publication(out, display, write=write)
+    except OSError as exc:
+        where = _where(exc, out, display)
+        if not write:
+            raise EcsformError([fault(exc, where, f"read {display}")]) from None
+        finding = fault(exc, where, "write the output")
+        raise EcsformError([replace(finding, message=finding.message + f"; {display} is as it was")]) from None
+    try:
+        yield pub
+    finally:
+        if not pub.done:
+            pub.abandon()
+
+
 def write_tree(
     out: str | Path, files: dict[str, bytes], manifest: dict[str, Any], *, prune: bool = False, force: bool = False
 ) -> Result:
     """Make `out` hold the roots in `files` (relative posix path -> content) and `manifest` (its "roots" name each
-    root's path and files), changing only what differs, all together or not at all. The caller holds
-    `output_lock(out)`. Raises EcsformError with OUT-* findings on what the file system refuses."""
-    display = str(out)
-    out = Path(os.path.abspath(out))
-    _require_lock(out)
-    try:
-        recover(out)
-        check_target(out, display)
-        plan = _plan(out, display, files, manifest, prune=prune, force=force)
-        if plan.refused:
-            raise EcsformError(plan.refused)
-        extra = _publish(out, plan, display) if plan.ops else []
-    except OSError as exc:
-        restored = getattr(exc, "restored", True)
-        finding = fault(exc, _where(exc, out, display), "write the output")
-        note = (
-            f"; {display} is as it was"
-            if restored
-            else f"; {display} is half-written: the next ecsform run that writes it puts the previous output back"
-        )
-        raise EcsformError([replace(finding, message=finding.message + note)]) from None
-    return Result(plan.manifest, plan.changes, plan.removed, plan.findings + extra)
+    root's path and files), changing only what differs, all together or not at all: a Publication given every
+    root at once. The caller holds `output_lock(out)`."""
+    with publication(out) as pub:
+        _add_all(pub, files, manifest)
+        return pub.finish(manifest, prune=prune, force=force)
+
+
+def _add_all(pub: Publication, files: dict[str, bytes], manifest: dict[str, Any]) -> None:
+    """Every file, in path order, as a file of the root that holds it (the nearest)."""
+    current = {r["path"] for r in generated_entries(manifest)}
+    for rel in sorted(files):
+        root = next((a for a in reversed(_ancestors(rel)) if a in current), None)
+        pub.add(root, {rel: files[rel]})
 
 
 def changes(out: str | Path, files: dict[str, bytes], manifest: dict[str, Any]) -> Changes:
-    """What `write_tree` would change, reading only (the caller may hold `output_lock(out, shared=True)` so that
-    no write is half done while it reads): the roots missing, stale and extra. For `synth --check`."""
-    display = str(out)
-    out = Path(os.path.abspath(out))
-    try:
-        check_target(out, display)
-        found = _plan(out, display, files, manifest, prune=False, force=False).changes
-    except OSError as exc:
-        raise EcsformError([fault(exc, _where(exc, out, display), f"read {display}")]) from None
-    found.interrupted = _interrupted(out)
-    return found
+    """What `write_tree` would change, reading only: the roots missing, stale and extra. For `synth --check`."""
+    with publication(out, write=False) as pub:
+        _add_all(pub, files, manifest)
+        return pub.finish(manifest).changes
 
 
 def write_file(out: str | Path, data: bytes) -> None:

@@ -1,16 +1,26 @@
-"""Benchmarks (not tests): how long validate and synth take on many specs, and synth beside a peer.
+"""Benchmarks (not tests): synth and validate on many specs, beside a peer and beside the disk's floor, in one table.
 
-    python scripts/bench.py [--specs 1000] [--synth 50] [--large 10000] [--peer 300] [--repeat 3] [--write 50,1000]
-                            [--changed 300]
+    python scripts/bench.py [--sizes 1000,4000,10000] [--peer 300] [--warm 3000] [--changed 300] [--repeat 3]
+                            [--floor 1000] [--jobs N]
 
-Specs are copies of the bundled ones with distinct families, written to a temporary folder as JSON. Each figure is
-the best of --repeat runs of the real CLI in a fresh process (Python start-up and imports included), with the
-largest resident set size any run reached (the process and the children it waited for, as wait4 reports it).
+Specs are copies of the bundled ones with distinct families, written to a temporary folder as JSON. Every figure
+but the writer's is the real CLI in a fresh process (Python start-up and imports included): the best wall time of
+--repeat runs (one run from 4,000 specs on), with the user and system CPU time of that run and of the worker
+processes it waited for (wait4), and the peak resident set size of the whole process tree (sampled every 20 ms
+and summed over the processes: pages the workers share with the parent count twice, so it errs high).
 
---peer N compares `synth` of N specs with a hand-written CDK for Terraform app on the prebuilt AWS provider
-bindings (scripts/peer_cdk_app.py), run from .venv-peer (requirements/peer.txt; `make bench` installs it). 0 skips.
-
-The writer's figures time `writer.write_tree` alone, in this process, and the part of it spent in fsync.
+- start-up: `ecsform --help`, `validate` of one spec, `synth` of one spec into a new folder.
+- --peer N: `synth` of N specs by ecsform into a new folder with an empty render cache (cold), and by a hand-written
+  CDK for Terraform app on the prebuilt AWS provider bindings (scripts/peer_cdk_app.py, run from .venv-peer,
+  requirements/peer.txt; `make bench` installs it), which also writes a new folder each run. Then ecsform into a
+  new folder with the cache of a previous run (a CI job that keeps its cache), warm (one spec changed, its render
+  cache present) and unchanged (nothing changed).
+- --sizes: cold synths (new folder, with an empty cache and with --no-cache) of that many specs; ms per spec.
+- --warm N: one spec of N changed, the cache present (the output as the previous synth left it).
+- --floor N: the writer inside a synth of N specs (staging, then the publication: what the writer's calls took,
+  timed in this process) beside the floor: the same files written by a plain loop into a new folder, without and
+  with one syncfs.
+- --changed N: `ecsform changed --since HEAD` in a git repository of N specs with two environments each.
 """
 
 from __future__ import annotations
@@ -18,12 +28,15 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from ruamel.yaml import YAML
 
@@ -45,80 +58,307 @@ def make_specs(folder: Path, count: int) -> None:
         (folder / f"spec-{i:05d}.json").write_text(json.dumps(data))
 
 
+def change_one(folder: Path, count: int) -> None:
+    """Change the image of the spec in the middle of the folder (a new release of one service)."""
+    spec = folder / f"spec-{count // 2:05d}.json"
+    data = json.loads(spec.read_text())
+    container = data["containerDefinitions"][0]
+    container["image"] = container["image"].rsplit(":", 1)[0] + f":bench-{time.monotonic_ns()}"
+    spec.write_text(json.dumps(data))
+
+
 @dataclass(frozen=True)
 class Run:
-    seconds: float
+    wall: float
+    user: float
+    sys: float
     peak_mib: float
 
 
-def measure(command: list[str], env: dict[str, str] | None = None) -> Run:
+def _tree_rss(pid: int) -> int:
+    """Resident set size (KiB) of a process and its descendants, summed."""
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            with open(f"/proc/{p}/status") as fh:
+                total += next((int(line.split()[1]) for line in fh if line.startswith("VmRSS:")), 0)
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children") as fh:
+                    todo += [int(c) for c in fh.read().split()]
+        except (OSError, ValueError):
+            continue
+    return total
+
+
+def measure(command: list[str], env: dict[str, str] | None = None, cwd: Path | None = None) -> Run:
     start = time.perf_counter()
-    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, cwd=cwd)
+    peak = [0]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.is_set():
+            peak[0] = max(peak[0], _tree_rss(proc.pid))
+            done.wait(0.02)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
     assert proc.stderr is not None
     err = proc.stderr.read()
     _, status, usage = os.wait4(proc.pid, 0)
-    seconds = time.perf_counter() - start
+    wall = time.perf_counter() - start
+    done.set()
+    sampler.join()
     proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode != 0:
+    if proc.returncode not in (0, 1):
         raise SystemExit(f"{' '.join(command)} failed:\n{err.decode(errors='replace')[-2000:]}")
-    return Run(seconds, usage.ru_maxrss / 1024)
+    return Run(wall, usage.ru_utime, usage.ru_stime, max(peak[0], usage.ru_maxrss) / 1024)
 
 
-def best_of(repeat: int, command: list[str], env: dict[str, str] | None = None) -> Run:
-    """The best time of `repeat` runs and the largest peak. A `{run}` in an argument is replaced by the run's
-    number, so that each synth writes a new folder (a second synth into the same folder finds nothing to write)."""
-    runs = [measure([a.replace("{run}", str(i)) for a in command], env) for i in range(repeat)]
-    return Run(min(r.seconds for r in runs), max(r.peak_mib for r in runs))
+def best_of(repeat: int, make: Callable[[int], list[str]], env: dict[str, str] | None = None) -> Run:
+    """The run with the best wall time of `repeat` (the command for run i is make(i)), with the largest peak."""
+    runs = [measure(make(i), env) for i in range(repeat)]
+    best = min(runs, key=lambda r: r.wall)
+    return Run(best.wall, best.user, best.sys, max(r.peak_mib for r in runs))
+
+
+def settle() -> None:
+    """Let the disk finish what earlier runs wrote and removed before the next figure."""
+    os.sync()
+    time.sleep(1)
 
 
 def ecsform(*args: str) -> list[str]:
     return [sys.executable, str(REPO / "main.py"), *args]
 
 
-def writer_costs(folder: Path, count: int, repeat: int) -> str:
-    """Publishing `count` specs' roots into a new folder (and the time spent in fsync, measured inside the same
-    runs: two runs apart vary more than what they compare here), then again with nothing changed."""
-    import shutil
+class Table:
+    HEAD = ("what", "specs", "wall s", "user s", "sys s", "peak MiB", "ms/spec")
 
+    def __init__(self) -> None:
+        self.rows: list[tuple[str, ...]] = []
+
+    def add(self, what: str, run: Run | None = None, specs: int | None = None, note: str = "") -> None:
+        if run is None:
+            self.rows.append((what, "", "", "", "", "", note))
+            return
+        per = f"{run.wall / specs * 1000:.2f}" if specs else ""
+        self.rows.append(
+            (
+                what,
+                f"{specs:,}" if specs else "",
+                f"{run.wall:.2f}",
+                f"{run.user:.2f}",
+                f"{run.sys:.2f}",
+                f"{run.peak_mib:.0f}",
+                per + (f"  {note}" if note else ""),
+            )
+        )
+
+    def text(self) -> str:
+        rows = [self.HEAD, *self.rows]
+        widths = [max(len(r[i]) for r in rows) for i in range(len(self.HEAD))]
+        lines = []
+        for n, row in enumerate(rows):
+            cells = [row[0].ljust(widths[0]), *(c.rjust(w) for c, w in zip(row[1:-1], widths[1:-1])), row[-1]]
+            lines.append("| " + " | ".join(cells) + " |")
+            if n == 0:
+                lines.append("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+        return "\n".join(lines)
+
+
+def start_up(tmp: Path, table: Table, repeat: int) -> None:
+    spec = str(REPO / "specs" / "financial-api.json")
+    table.add("ecsform --help", best_of(repeat, lambda i: ecsform("--help")))
+    table.add("validate 1 spec", best_of(repeat, lambda i: ecsform("validate", spec, "--no-config")), 1)
+    cache = str(tmp / "cache-one")
+    out = str(tmp / "out-one")
+    synth = best_of(
+        repeat, lambda i: ecsform("synth", spec, "--no-config", "--out", f"{out}-{i}", "--cache-dir", cache)
+    )
+    table.add("synth 1 spec (new folder)", synth, 1)
+
+
+def peer(tmp: Path, table: Table, count: int, repeat: int, jobs: list[str]) -> None:
+    """ecsform and the hand-written CDK app on the same specs, each into a new folder every run; then warm and
+    unchanged."""
+    if not PEER_PYTHON.exists():
+        raise SystemExit(f"{PEER_PYTHON} is missing: `make bench` installs the peer (requirements/peer.txt)")
+    folder = tmp / "peer-specs"
+    make_specs(folder, count)
+    caches = tmp / "peer-caches"
+
+    def ours(i: int) -> list[str]:
+        return ecsform(
+            "synth",
+            str(folder),
+            "--no-config",
+            "--out",
+            str(tmp / f"out-ours-{i}"),
+            "--cache-dir",
+            f"{caches}/{i}",
+            *jobs,
+        )
+
+    cold = best_of(repeat, ours)
+    env = dict(os.environ, JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION="1")
+    theirs = best_of(
+        repeat,
+        lambda i: [
+            str(PEER_PYTHON),
+            str(REPO / "scripts" / "peer_cdk_app.py"),
+            str(folder),
+            str(tmp / f"out-peer-{i}"),
+        ],
+        env,
+    )
+    cached = best_of(
+        repeat,
+        lambda i: ecsform(
+            "synth",
+            str(folder),
+            "--no-config",
+            "--out",
+            str(tmp / f"out-cached-{i}"),
+            "--cache-dir",
+            f"{caches}/0",
+            *jobs,
+        ),
+    )
+    table.add("peer: hand-written CDK for Terraform, new folder", theirs, count)
+    table.add(
+        "ecsform cold: new folder, empty cache", cold, count, f"{theirs.wall / cold.wall:.0f}x faster than the peer"
+    )
+    table.add(
+        "ecsform new folder, cache present (a CI job)",
+        cached,
+        count,
+        f"{theirs.wall / cached.wall:.0f}x faster than the peer",
+    )
+    warm, unchanged = warm_runs(folder, count, tmp / "out-ours-0", caches / "0", repeat, jobs)
+    table.add("ecsform warm: 1 spec changed, cache present", warm, count)
+    table.add("ecsform unchanged: nothing changed", unchanged, count)
+
+
+def warm_runs(folder: Path, count: int, out: Path, cache: Path, repeat: int, jobs: list[str]) -> tuple[Run, Run]:
+    """One spec changed before each run (the output and the cache as the previous synth left them); then again
+    with nothing changed."""
+    command = ecsform("synth", str(folder), "--no-config", "--out", str(out), "--cache-dir", str(cache), *jobs)
+
+    def changed(i: int) -> list[str]:
+        change_one(folder, count)
+        return command
+
+    return best_of(repeat, changed), best_of(repeat, lambda i: command)
+
+
+def sizes(tmp: Path, table: Table, counts: list[int], repeat: int, jobs: list[str]) -> None:
+    for count in counts:
+        folder = tmp / f"specs-{count}"
+        make_specs(folder, count)
+        runs = repeat if count < 4000 else 1
+
+        def cold(i: int, count: int = count, folder: Path = folder) -> list[str]:
+            out, cache = tmp / f"out-{count}-{i}", tmp / f"cache-{count}-{i}"
+            return ecsform("synth", str(folder), "--no-config", "--out", str(out), "--cache-dir", str(cache), *jobs)
+
+        def uncached(i: int, count: int = count, folder: Path = folder) -> list[str]:
+            return ecsform(
+                "synth", str(folder), "--no-config", "--out", str(tmp / f"out-{count}-n{i}"), "--no-cache", *jobs
+            )
+
+        table.add("ecsform cold: new folder, empty cache", best_of(runs, cold), count)
+        table.add("ecsform cold: new folder, --no-cache", best_of(runs, uncached), count)
+        for i in range(runs):  # the disk's space: the next sizes are larger
+            for name in (f"out-{count}-{i}", f"cache-{count}-{i}", f"out-{count}-n{i}"):
+                shutil.rmtree(tmp / name, ignore_errors=True)
+        settle()
+    if counts:
+        specs = str(tmp / f"specs-{counts[0]}")
+        table.add("validate", best_of(repeat, lambda i: ecsform("validate", specs, "--no-config", *jobs)), counts[0])
+
+
+def warm(tmp: Path, table: Table, count: int, repeat: int, jobs: list[str]) -> None:
+    folder = tmp / f"warm-specs-{count}"
+    make_specs(folder, count)
+    out, cache = tmp / f"warm-out-{count}", tmp / f"warm-cache-{count}"
+    measure(ecsform("synth", str(folder), "--no-config", "--out", str(out), "--cache-dir", str(cache), *jobs))
+    changed, unchanged = warm_runs(folder, count, out, cache, repeat, jobs)
+    table.add("ecsform warm: 1 spec changed, cache present", changed, count)
+    table.add("ecsform unchanged: nothing changed", unchanged, count)
+
+
+def floor(tmp: Path, table: Table, count: int, repeat: int) -> None:
+    """The writer's calls inside a synth of `count` specs (this process, cache off, one process: the writer's
+    share, not the render's), beside the same files written by a plain loop."""
     sys.path.insert(0, str(REPO))
     from generators import pipeline, writer
+    from generators.options import Options
 
-    specs = folder / f"write-{count}"
-    specs.mkdir()
-    make_specs(specs, count)
-    out = folder / "w" / "out"
-    files, manifest, _ = pipeline.synth_tree([str(specs)], out)
-    real_sync = writer._sync
-    synced = [0.0]
+    folder = tmp / f"floor-specs-{count}"
+    make_specs(folder, count)
+    spent = [0.0]
 
-    def timed_sync(*args: object, **kwargs: object) -> None:
-        start = time.perf_counter()
-        try:
-            real_sync(*args, **kwargs)  # type: ignore[arg-type]
-        finally:
-            synced[0] += time.perf_counter() - start
+    def timed(real):  # type: ignore[no-untyped-def]
+        def call(*args, **kwargs):  # type: ignore[no-untyped-def]
+            start = time.perf_counter()
+            try:
+                return real(*args, **kwargs)
+            finally:
+                spent[0] += time.perf_counter() - start
 
-    def publish() -> float:
-        start = time.perf_counter()
-        with writer.output_lock(out, 0, parents=True):
-            writer.write_tree(out, files, manifest)
-        return time.perf_counter() - start
+        return call
 
-    runs = []
-    writer._sync = timed_sync  # type: ignore[assignment]
+    ours = []
+    patched = {name: getattr(writer.Publication, name) for name in ("add", "finish")}
+    for name, real in patched.items():
+        setattr(writer.Publication, name, timed(real))
     try:
-        for _ in range(repeat):
-            shutil.rmtree(out.parent, ignore_errors=True)
-            synced[0] = 0.0
-            total = publish()
-            runs.append((total, synced[0], publish()))
+        for i in range(repeat):
+            spent[0] = 0.0
+            pipeline.synth([str(folder)], tmp / f"floor-ours-{i}" / "out", Options(jobs=1))
+            ours.append(spent[0])
     finally:
-        writer._sync = real_sync  # type: ignore[assignment]
-    total, sync, again = min(runs)
-    return (
-        f"write {count} roots ({len(files)} files) into a new folder: {total:.2f} s, of which fsync "
-        f"{sync:.2f} s ({sync / total:.0%}); again, nothing changed: {min(r[2] for r in runs):.2f} s"
+        for name, real in patched.items():
+            setattr(writer.Publication, name, real)
+    files = [
+        (p.relative_to(tmp / "floor-ours-0" / "out").as_posix(), p.read_bytes())
+        for p in sorted((tmp / "floor-ours-0" / "out").rglob("*"))
+        if p.is_file()
+    ]
+    plain, synced = [], []
+    for i in range(repeat):
+        for sync, results in ((False, plain), (True, synced)):
+            results.append(_plain_loop(tmp / f"floor-plain-{i}-{sync}", files, sync))
+    best, floor_synced = min(ours), min(synced)
+    table.add(f"writer inside a synth of {count:,} specs ({len(files):,} files)", note=f"{best:.2f} s")
+    table.add("floor: a plain loop writes the same files", note=f"{min(plain):.2f} s")
+    table.add(
+        "floor: the same, then one syncfs", note=f"{floor_synced:.2f} s (the writer: {best / floor_synced:.2f}x this)"
     )
+
+
+def _plain_loop(out: Path, files: list[tuple[str, bytes]], sync: bool) -> float:
+    """Create the folders and write the files (open, write, close), then one syncfs of the file system."""
+    start = time.perf_counter()
+    made: set[str] = set()
+    os.mkdir(out)
+    for rel, data in files:
+        parent = rel.rpartition("/")[0]
+        if parent and parent not in made:
+            os.makedirs(out / parent, exist_ok=True)
+            made.add(parent)
+        fd = os.open(out / rel, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        os.write(fd, data)
+        os.close(fd)
+    if sync:
+        import ctypes
+
+        fd = os.open(out, os.O_RDONLY)
+        ctypes.CDLL(None, use_errno=True).syncfs(fd)
+        os.close(fd)
+    return time.perf_counter() - start
 
 
 def stage_specs(folder: Path, count: int) -> None:
@@ -134,12 +374,10 @@ def stage_specs(folder: Path, count: int) -> None:
         (folder / f"svc-{i:04d}.json").write_text(json.dumps(copy, indent=2) + "\n")
 
 
-def changed_cost(folder: Path, count: int, repeat: int) -> str:
+def changed(tmp: Path, table: Table, count: int, repeat: int) -> None:
     """`ecsform changed --since HEAD` in a git repository of `count` specs with two environments each (the bundled
-    ecsform.yaml and modules/ beside them), after one change to one prod overlay: the CLI in a fresh process."""
-    import shutil
-
-    repo = folder / "changed-repo"
+    ecsform.yaml and modules/ beside them), after one change to one prod overlay."""
+    repo = tmp / "changed-repo"
     (repo / "specs").mkdir(parents=True)
     stage_specs(repo / "specs", count)
     shutil.copy(REPO / "ecsform.yaml", repo / "ecsform.yaml")
@@ -151,77 +389,47 @@ def changed_cost(folder: Path, count: int, repeat: int) -> str:
     data = json.loads(spec.read_text())
     data["environments"]["prod"]["cpu"] = "0.5 vCPU"
     spec.write_text(json.dumps(data, indent=2) + "\n")
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        proc = subprocess.run(
-            [sys.executable, str(REPO / "main.py"), "changed", "specs", "--since", "HEAD", "--format", "paths"],
-            cwd=repo,
-            capture_output=True,
-            text=True,
-        )
-        times.append(time.perf_counter() - start)
-        if proc.returncode != 0 or proc.stdout.split() != ["financial-api-stages-7/prod"]:
-            raise SystemExit(f"changed failed or found the wrong roots:\n{proc.stdout}{proc.stderr[-2000:]}")
-    return f"changed --since HEAD on {count} specs x 2 environments (one prod overlay changed): {min(times):.2f} s"
+    command = [sys.executable, str(REPO / "main.py"), "changed", "specs", "--since", "HEAD", "--format", "paths"]
+    proc = subprocess.run(command, cwd=repo, capture_output=True, text=True)
+    if proc.returncode != 0 or proc.stdout.split() != ["financial-api-stages-7/prod"]:
+        raise SystemExit(f"changed failed or found the wrong roots:\n{proc.stdout}{proc.stderr[-2000:]}")
+    runs = [measure(command, cwd=repo) for _ in range(repeat)]
+    table.add(f"changed --since HEAD ({2 * count} roots, 1 changed)", min(runs, key=lambda r: r.wall), count)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--specs", type=int, default=1000, help="specs for validate")
-    parser.add_argument("--synth", type=int, default=50, help="specs for the small synth")
-    parser.add_argument("--large", type=int, default=10000, help="specs for the large synth (0 skips)")
+    parser.add_argument("--sizes", default="1000,4000,10000", help="spec counts for cold synths ('' skips)")
     parser.add_argument("--peer", type=int, default=300, help="specs for synth beside the CDK peer (0 skips)")
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--write", default="50,1000", help="spec counts for the writer's figures")
+    parser.add_argument("--warm", type=int, default=3000, help="specs for the warm synth (0 skips)")
+    parser.add_argument("--floor", type=int, default=1000, help="specs for the writer beside the floor (0 skips)")
     parser.add_argument("--changed", type=int, default=300, help="specs (two environments each) for `changed`")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--jobs", help="synth's and validate's --jobs (default: theirs)")
     args = parser.parse_args()
-    rows: list[str] = []
-    with tempfile.TemporaryDirectory() as tmp_name:
+    jobs = ["--jobs", args.jobs] if args.jobs else []
+    table = Table()
+    load = os.getloadavg()
+    with tempfile.TemporaryDirectory(prefix="ecsform-bench-") as tmp_name:
         tmp = Path(tmp_name)
-        startup = best_of(args.repeat, ecsform("--help"))
-        rows.append(f"ecsform --help (start-up and imports): {startup.seconds:.2f} s, {startup.peak_mib:.0f} MiB")
-        make_specs(tmp / "many", args.specs)
-        run = best_of(args.repeat, ecsform("validate", str(tmp / "many")))
-        rows.append(
-            f"validate {args.specs} specs: {run.seconds:.2f} s "
-            f"({run.seconds / args.specs * 1000:.2f} ms per spec), {run.peak_mib:.0f} MiB"
-        )
-        make_specs(tmp / "few", args.synth)
-        run = best_of(args.repeat, ecsform("synth", str(tmp / "few"), "--out", str(tmp / "out-few-{run}")))
-        rows.append(f"synth {args.synth} specs (into a new folder): {run.seconds:.2f} s, {run.peak_mib:.0f} MiB")
-        if args.large:
-            make_specs(tmp / "large", args.large)
-            run = best_of(1, ecsform("synth", str(tmp / "large"), "--out", str(tmp / "out-large-{run}")))
-            rows.append(f"synth {args.large} specs: {run.seconds:.2f} s, {run.peak_mib:.0f} MiB peak")
+        start_up(tmp, table, args.repeat)
         if args.peer:
-            rows += peer(tmp, args.peer, args.repeat)
-        rows += [writer_costs(tmp, int(n), args.repeat) for n in args.write.split(",") if n]
+            peer(tmp, table, args.peer, args.repeat, jobs)
+        counts = [int(n) for n in args.sizes.split(",") if n]
+        sizes(tmp, table, counts, args.repeat, jobs)
+        if args.warm:
+            warm(tmp, table, args.warm, args.repeat, jobs)
+        if args.floor:
+            floor(tmp, table, args.floor, args.repeat)
         if args.changed:
-            rows.append(changed_cost(tmp, args.changed, args.repeat))
-    print("\n".join(rows))
-    return 0
-
-
-def peer(tmp: Path, count: int, repeat: int) -> list[str]:
-    """synth of `count` specs by ecsform and by the hand-written CDK app, one after the other in this run."""
-    if not PEER_PYTHON.exists():
-        raise SystemExit(f"{PEER_PYTHON} is missing: `make bench` installs the peer (requirements/peer.txt)")
-    folder = tmp / "peer-specs"
-    make_specs(folder, count)
-    ours = best_of(repeat, ecsform("synth", str(folder), "--out", str(tmp / "out-ours-{run}")))
-    env = dict(os.environ, JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION="1")
-    theirs = best_of(
-        repeat,
-        [str(PEER_PYTHON), str(REPO / "scripts" / "peer_cdk_app.py"), str(folder), str(tmp / "out-peer-{run}")],
-        env,
+            changed(tmp, table, args.changed, args.repeat)
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    print(table.text())
+    print(
+        f"\n{cores} cores; load average {load[0]:.2f} before, {os.getloadavg()[0]:.2f} after "
+        "(figures mean something on an idle machine)"
     )
-    return [
-        f"synth {count} specs, ecsform: {ours.seconds:.2f} s, {ours.peak_mib:.0f} MiB peak",
-        f"synth {count} specs, hand-written CDK for Terraform (cdktf-cdktf-provider-aws): "
-        f"{theirs.seconds:.2f} s, {theirs.peak_mib:.0f} MiB peak",
-        f"ecsform is {theirs.seconds / ours.seconds:.1f} times faster",
-    ]
+    return 0
 
 
 if __name__ == "__main__":

@@ -42,6 +42,22 @@ def _silence_jsii_node_warnings() -> None:
 _silence_jsii_node_warnings()
 
 
+def _own_render_cache() -> None:
+    """synth's render cache (on by default in the CLI) is the test session's, not the user's ~/.cache/ecsform: one
+    folder for the session and its workers (they inherit the variable), removed by the process that made it."""
+    if os.environ.get("ECSFORM_CACHE_DIR"):
+        return
+    import atexit
+    import tempfile
+
+    folder = tempfile.mkdtemp(prefix="ecsform-test-cache-")
+    os.environ["ECSFORM_CACHE_DIR"] = folder
+    atexit.register(shutil.rmtree, folder, True)
+
+
+_own_render_cache()
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Keep `--dist loadgroup` grouping by `xdist_group` on pytest >= 9.2.

@@ -29,6 +29,7 @@ def _env() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         autoescape=False,
+        auto_reload=False,  # the templates are the package's: no stat of each template at each root
     )
     env.filters["hcl"] = hcl_syntax.quote
     env.filters["hcl_value"] = lambda v, indent=0: hcl_syntax.value(v, indent)

@@ -116,6 +116,11 @@ BUILTIN: list[tuple[str, Severity, str]] = [
         Severity.ERROR,
         "import --role-arn: not an IAM role ARN, or given without an input read from AWS.",
     ),
+    (
+        "CLI-CACHE",
+        Severity.ERROR,
+        "synth: the render cache folder lies inside --out, or --cache-dir comes with --no-cache.",
+    ),
     ("CHANGED-SINCE", Severity.ERROR, "ecsform changed without --since REF."),
     ("CHANGED-FORMAT", Severity.ERROR, "ecsform changed --format: not text, json, github-matrix or paths."),
     ("CHANGED-GIT", Severity.ERROR, "ecsform changed: not in a git repository, no such revision, or git failed."),

@@ -127,7 +127,7 @@ def test_without_node_the_cdk_engine_says_so_and_hcl_needs_no_node(tmp_path: Pat
     bare.mkdir()  # a PATH without node (python runs by its absolute path)
     env = env_with(PATH=str(bare), JSII_NODE=None)
     out = tmp_path / "out"
-    proc = ecsform("synth", "--engine", "cdk", "specs", "--out", str(out), env=env)
+    proc = ecsform("synth", "--engine", "cdk", "specs", "--out", str(out), "--no-cache", env=env)
     assert proc.returncode == 2, proc.stderr
     assert "--engine:1:1: error CDK-RUNTIME: " in proc.stderr and "`node` is not on PATH" in proc.stderr
     _no_traceback(proc)
@@ -154,6 +154,7 @@ def test_a_broken_node_or_jsii_runtime_is_a_finding(tmp_path: Path) -> None:
         "specs/financial-api.json",
         "--out",
         str(tmp_path / "a"),
+        "--no-cache",  # (the runtime must start: a render cache entry would spare it)
         env=env_with(JSII_NODE=str(node)),
     )
     assert proc.returncode == 2
@@ -166,6 +167,7 @@ def test_a_broken_node_or_jsii_runtime_is_a_finding(tmp_path: Path) -> None:
         "specs/financial-api.json",
         "--out",
         str(tmp_path / "b"),
+        "--no-cache",
         env=env_with(JSII_RUNTIME=str(tmp_path / "missing-runtime.js")),
     )
     assert proc.returncode == 2
@@ -178,6 +180,7 @@ def test_a_broken_node_or_jsii_runtime_is_a_finding(tmp_path: Path) -> None:
         "specs",
         "--out",
         str(tmp_path / "c"),
+        "--no-cache",
         env=env_with(ECSFORM_CDK_PACKAGE="aws-cdk-lib"),
     )
     assert proc.returncode == 2 and "CDK-PACKAGE" in proc.stderr
@@ -495,6 +498,7 @@ def test_the_node_notice_is_text_not_python_bytes(tmp_path: Path) -> None:
         "--out",
         str(tmp_path / "o"),
         NO_CONFIG,
+        "--no-cache",  # (the runtime must start: a render cache entry would spare it)
         env=env,
     )
     assert proc.returncode == 0, proc.stderr
