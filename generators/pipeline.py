@@ -601,7 +601,7 @@ def _adopt(
     from .aws import adopt, session
     from .emit.hcl import header
 
-    sessions = session.Sessions(options.region)
+    sessions = session.Sessions(options.region, "synth --adopt")
     out: dict[tuple[str, str | None], str] = {}
     problems: list[Finding] = []
     located = {(v.file, v.environment): v for v in variants}
@@ -647,8 +647,8 @@ def verify(paths: list[str], options: Options, out: Path = Path("build")) -> tup
     from .aws import verify as live
     from .errors import format_path
 
-    sessions = session.Sessions(options.region)
-    backends = session.Sessions()  # the state's region is the backend's, whatever --region says
+    sessions = session.Sessions(options.region, "verify")
+    backends = session.Sessions(command="verify")  # the state's region is the backend's, whatever --region says
     notes: list[tuple[tuple, str]] = []
     findings: list[Finding] = []
     for c, p in checked_plans(paths, options):
@@ -686,7 +686,7 @@ def diff(paths: list[str], options: Options, revision: int | None = None) -> tup
     from .aws import diff as compare
     from .aws import ecs, session
 
-    sessions = session.Sessions(options.region)
+    sessions = session.Sessions(options.region, "diff")
     lines: list[str] = []
     differ = False
     findings: list[Finding] = []
