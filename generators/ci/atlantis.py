@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
-from .. import images
+from .. import images, locations
 from ..config import Config
 from .environments import settings
 from .output import Node, dump
@@ -37,8 +37,13 @@ def atlantis(config: Config) -> str:
 
         # the root's deployed images too: a pull request that deploys an image changes only that file
         watched = ["*.tf*", rel(p.file), rel(config_file), rel(images.path_for(config, p.root))]
+        if config.model.terraform.lock_platforms:  # the provider's lock: the root's copy, and ecsform.lock.hcl
+            watched += [".terraform.lock.hcl", rel(config.lock_path)]
         environment = p.target.environment if p.target else None
-        for source in module_sources(p, lambda m: module_source_from(folder, options, m, environment)):
+        vendored = (repo / ci.out / locations.VENDORED).absolute()  # the copy synth writes without moduleSource
+        for source in module_sources(
+            p, lambda m: module_source_from(folder, options, m, environment, vendored=vendored)
+        ):
             if not is_address(source):
                 watched.append(source.rstrip("/") + "/**/*.tf")
         projects.append(

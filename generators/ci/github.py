@@ -12,7 +12,16 @@ from ..config import DEFAULT_ENVIRONMENT, CiConfig, Config
 from .chunks import chunks, read_changed
 from .environments import github_gate, label, names, promotion, region, require_gates, require_roles, role, settings
 from .output import Block, Node, dump, script
-from .shell import APPLIED_FILE, ARTIFACT_DAYS, CHANGED_FILE, PLAN_FILE, RECEIPT_FILE, STALE_FILE, commands
+from .shell import (
+    APPLIED_FILE,
+    ARTIFACT_DAYS,
+    CHANGED_FILE,
+    PLAN_FILE,
+    RECEIPT_FILE,
+    STALE_FILE,
+    commands,
+    unlocked_cache,
+)
 
 # GitHub: "A matrix will generate a maximum of 256 jobs per workflow run" (docs.github.com, Running variations of
 # jobs in a workflow); ci.maxJobs is bounded by it (config.py), per matrix: the plan matrix and each apply stage's.
@@ -45,15 +54,17 @@ AFTER_RECORD = "!failure() && !cancelled()"
 PUSH_TOKEN = "${{ secrets.ECSFORM_PUSH_TOKEN || github.token }}"
 ENVIRONMENT_KEY = "matrix.environment || '" + DEFAULT_ENVIRONMENT + "'"  # a matrix item's key in the maps below
 PLAN_ARTIFACT = "ecsform-plan-${{ matrix.chunk }}"
-# what the plan and apply jobs read (the matrix item's roots and environment) and how Terraform runs in them
-JOB_ENV: dict[str, str] = {
-    "ECSFORM_ROOTS": "${{ matrix.roots }}",
-    "ECSFORM_ENVIRONMENT": "${{ matrix.environment }}",
-    "TF_IN_AUTOMATION": "true",
-    "TF_PLUGIN_CACHE_DIR": "${{ github.workspace }}/.terraform.d/plugin-cache",
-    # fresh roots have no lock file yet: let them take providers from the cache
-    "TF_PLUGIN_CACHE_MAY_BREAK_DEPENDENCY_LOCK_FILE": "true",
-}
+
+
+def job_env(config: Config) -> dict[str, str]:
+    """What the plan and apply jobs read (the matrix item's roots and environment) and how Terraform runs in them."""
+    return {
+        "ECSFORM_ROOTS": "${{ matrix.roots }}",
+        "ECSFORM_ENVIRONMENT": "${{ matrix.environment }}",
+        "TF_IN_AUTOMATION": "true",
+        "TF_PLUGIN_CACHE_DIR": "${{ github.workspace }}/.terraform.d/plugin-cache",
+        **unlocked_cache(config),
+    }
 
 
 @dataclass(frozen=True)
@@ -92,11 +103,23 @@ def setup_steps(ci: CiConfig, checkout: Block | None = None) -> list[Node]:
     ]
 
 
-def terraform_steps(config: Config, kind: Literal["plan", "apply"]) -> list[Node]:
-    """The setup of a plan or apply job: ecsform at the recorded commit, Terraform with a provider cache, and AWS
-    credentials of the role the matrix item's environment assumes."""
+def assumed_role(config: Config, kind: Literal["plan", "apply"]) -> str:
+    """The role a job assumes, as a GitHub expression of the matrix item's environment: an apply job, the apply's
+    role; a plan job, the plan role on a pull request, else (the default branch's plans, the ones applied) the
+    apply's role."""
     ci = settings(config)
-    roles = expression_map({e: role(ci, e, plan=kind == "plan") or "" for e in names(config)})
+    applies = expression_map({e: role(ci, e, plan=False) or "" for e in names(config)}) + f"[{ENVIRONMENT_KEY}]"
+    if kind == "apply":
+        return applies
+    plans = expression_map({e: role(ci, e, plan=True) or "" for e in names(config)}) + f"[{ENVIRONMENT_KEY}]"
+    return f"{IS_PR} && {plans} || {applies}"
+
+
+def terraform_steps(config: Config, kind: Literal["plan", "apply"]) -> list[Node]:
+    """The setup of a plan or apply job: ecsform at the recorded commit, Terraform with a provider cache (keyed on
+    ecsform.yaml, and on ecsform.lock.hcl when there is one), and AWS credentials of the role the job assumes."""
+    ci = settings(config)
+    locked = ", 'ecsform.lock.hcl'" if config.model.terraform.lock_platforms else ""
     return setup_steps(ci, {"ref": REF}) + [
         {"uses": SETUP_TERRAFORM, "with": {"terraform_version": ci.terraform_version, "terraform_wrapper": False}},
         {"name": "Provider plugin cache", "run": 'mkdir -p "$TF_PLUGIN_CACHE_DIR"'},
@@ -106,14 +129,16 @@ def terraform_steps(config: Config, kind: Literal["plan", "apply"]) -> list[Node
                 "path": "${{ env.TF_PLUGIN_CACHE_DIR }}",
                 "key": "terraform-plugins-${{ runner.os }}-"
                 + ci.terraform_version
-                + "-${{ hashFiles('ecsform.yaml') }}",
+                + "-${{ hashFiles('ecsform.yaml'"
+                + locked
+                + ") }}",
                 "restore-keys": "terraform-plugins-${{ runner.os }}-" + ci.terraform_version + "-",
             },
         },
         {
             "uses": AWS_CREDENTIALS,
             "with": {
-                "role-to-assume": "${{ " + roles + "[" + ENVIRONMENT_KEY + "] }}",
+                "role-to-assume": "${{ " + assumed_role(config, kind) + " }}",
                 "role-session-name": "ecsform-" + kind + "-${{ github.run_id }}",
                 "aws-region": region(config),
             },
@@ -253,7 +278,9 @@ def plan_job(config: Config) -> Block:
             "group": "ecsform-plan-${{ " + IS_PR + " && github.ref || github.run_id }}-${{ matrix.chunk }}",
             "cancel-in-progress": "${{ " + IS_PR + " }}",
         },
-        "env": dict(JOB_ENV),
+        # a pull request's plan: the pipeline's plan role, its roots assuming the read-only plan roles (--plan-role);
+        # the default branch's: the role that applies them, its roots assuming the deploy roles, as the apply will
+        "env": {**job_env(config), "ECSFORM_SYNTH_ARGS": "${{ " + IS_PR + " && '--plan-role' || '' }}"},
         "steps": terraform_steps(config, "plan")
         + [
             {"name": "Synthesize the roots", "run": synthesize},
@@ -294,7 +321,7 @@ def apply_job(config: Config, stage: Stage, previous: Stage | None) -> Block:
         else "${{ " + gates + "[" + ENVIRONMENT_KEY + "] }}",
         "permissions": {"id-token": "write", "contents": "read"},
         "strategy": {"fail-fast": False, "matrix": "${{ fromJSON(needs.changed.outputs." + stage.output + ") }}"},
-        "env": dict(JOB_ENV),
+        "env": job_env(config),
         "steps": terraform_steps(config, "apply")
         + [
             {"name": "Synthesize the roots", "run": synthesize},

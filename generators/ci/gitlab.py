@@ -20,6 +20,7 @@ from .shell import (
     STALE_FILE,
     commands,
     job_environment,
+    unlocked_cache,
 )
 
 # GitLab: a job `needs` at most 50 others (ci_needs_size_limit, default 50: docs.gitlab.com/administration/cicd,
@@ -40,16 +41,20 @@ def change_rules(ci: CiConfig) -> list[Node]:
     on_merge_request = '$CI_PIPELINE_SOURCE == "merge_request_event"'
     on_default_branch = f'$CI_PIPELINE_SOURCE == "push" && $CI_COMMIT_BRANCH == "{ci.default_branch}"'
     on_replan = f'$ECSFORM_REPLAN && $CI_COMMIT_BRANCH == "{ci.default_branch}"'
+    # a merge request's roots assume the read-only plan roles (--plan-role); the default branch's are planned to be
+    # applied, with the deploy roles
+    applied = {"ECSFORM_CHILD_ARGS": "--apply", "ECSFORM_SYNTH_ARGS": ""}
     return [
         {
             "if": on_merge_request,
-            "variables": {"ECSFORM_SINCE": "$CI_MERGE_REQUEST_DIFF_BASE_SHA", "ECSFORM_CHILD_ARGS": ""},
+            "variables": {
+                "ECSFORM_SINCE": "$CI_MERGE_REQUEST_DIFF_BASE_SHA",
+                "ECSFORM_CHILD_ARGS": "",
+                "ECSFORM_SYNTH_ARGS": "--plan-role",
+            },
         },
-        {"if": on_replan, "variables": {"ECSFORM_SINCE": "$ECSFORM_REPLAN", "ECSFORM_CHILD_ARGS": "--apply"}},
-        {
-            "if": on_default_branch,
-            "variables": {"ECSFORM_SINCE": "$CI_COMMIT_BEFORE_SHA", "ECSFORM_CHILD_ARGS": "--apply"},
-        },
+        {"if": on_replan, "variables": {"ECSFORM_SINCE": "$ECSFORM_REPLAN", **applied}},
+        {"if": on_default_branch, "variables": {"ECSFORM_SINCE": "$CI_COMMIT_BEFORE_SHA", **applied}},
     ]
 
 
@@ -162,7 +167,7 @@ def job_template(config: Config) -> Block:
             "AWS_WEB_IDENTITY_TOKEN_FILE": "$CI_PROJECT_DIR/.ecsform-web-identity-token",
             "TF_IN_AUTOMATION": "true",
             "TF_PLUGIN_CACHE_DIR": "$CI_PROJECT_DIR/.terraform.d/plugin-cache",
-            "TF_PLUGIN_CACHE_MAY_BREAK_DEPENDENCY_LOCK_FILE": "true",
+            **unlocked_cache(config),
         },
         "before_script": [
             'printf \'%s\' "$ECSFORM_ID_TOKEN" > "$AWS_WEB_IDENTITY_TOKEN_FILE"',
@@ -177,9 +182,10 @@ def job_template(config: Config) -> Block:
 PARENT: Block = {"pipeline": "$PARENT_PIPELINE_ID", "job": GITLAB_CHANGED_JOB}  # the roots, synthesized once
 
 
-def plan_job(ci: CiConfig, chunk: Chunk) -> Block:
+def plan_job(ci: CiConfig, chunk: Chunk, apply: bool) -> Block:
     """Plan the chunk's roots; their plans and receipts are the job's artifacts, for the apply job (and for
-    reviewers: browse the job's artifacts)."""
+    reviewers: browse the job's artifacts). A merge request's plan (no `apply`) assumes the plan role; the default
+    branch's, applied as planned, the apply's role."""
     files = [f"{ci.out}/{root}/{name}" for root in chunk.roots for name in (PLAN_FILE, RECEIPT_FILE)]
     return {
         "extends": ".ecsform-job",
@@ -187,7 +193,7 @@ def plan_job(ci: CiConfig, chunk: Chunk) -> Block:
         "needs": [dict(PARENT)],
         "variables": {
             **job_environment(ci, list(chunk.roots), chunk.environment),
-            "AWS_ROLE_ARN": role(ci, chunk.environment, plan=True),
+            "AWS_ROLE_ARN": role(ci, chunk.environment, plan=not apply),
         },
         "script": commands("plan", ci, synth=False),
         "artifacts": {"paths": files, "expire_in": f"{ARTIFACT_DAYS} days"},
@@ -265,7 +271,7 @@ def gitlab_child(config: Config, changed_file: str, apply: bool) -> str:
     planned = chunks(change.changed, min(ci.max_jobs, GITLAB_CHUNKS_MAX), GITLAB_CHUNKS_PER_ENVIRONMENT)
     pipeline: Block = {"stages": ["plan", "apply"], ".ecsform-job": job_template(config)}
     for chunk in planned:
-        pipeline[f"plan {chunk.id}"] = plan_job(ci, chunk)
+        pipeline[f"plan {chunk.id}"] = plan_job(ci, chunk, apply)
         if apply:
             pipeline[f"apply {chunk.id}"] = apply_job(ci, chunk, waits_for(config, chunk, planned))
     if change.removed:

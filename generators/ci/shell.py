@@ -6,6 +6,9 @@ environment variables, which each engine sets in its own syntax:
     ECSFORM_ROOTS        the roots of one job, separated by spaces, as manifest.json writes them (a chunk: several
                          roots of one environment when a change touches more roots than ci.maxJobs)
     ECSFORM_ENVIRONMENT  their ecsform environment ("" for specs without environments)
+    ECSFORM_SYNTH_ARGS   what a plan job adds to `ecsform synth`: `--plan-role` on a pull (merge) request, whose
+                         roots then assume their targets' read-only planRoleArn; nothing on the default branch, whose
+                         plans are the ones the apply jobs apply (made with the roles that apply them)
 
 and, per root inside a job's loop, ECSFORM_ROOT (e.g. financial-api-stages/prod) and ECSFORM_DIR (<ci.out>/<root>).
 For the job that records an image another repository's CI sends (`record`, `push`), the untrusted inputs reach the
@@ -26,7 +29,7 @@ from typing import Literal, get_args
 
 from ruamel.yaml.scalarstring import LiteralScalarString
 
-from ..config import CiConfig
+from ..config import CiConfig, Config
 
 JobKind = Literal["changed", "plan", "apply", "deploy", "record", "push"]
 JOB_KINDS: tuple[JobKind, ...] = get_args(JobKind)
@@ -48,8 +51,9 @@ def commands(
 
     - changed: writes `ecsform changed --format json` to ecsform-changed.json (the roots a change touches, and those
       it removed), which `ecsform ci github-matrix` or `ecsform ci gitlab-child` turns into jobs.
-    - plan: synthesizes every root, then, for each root of ECSFORM_ROOTS, init, plan -out tfplan, its receipt
-      (`ecsform review record`) and its plan's text (in GITHUB_STEP_SUMMARY when set: the text reviewers read).
+    - plan: synthesizes every root (with ECSFORM_SYNTH_ARGS), then, for each root of ECSFORM_ROOTS, init, plan
+      -out tfplan, its receipt (`ecsform review record`) and its plan's text (in GITHUB_STEP_SUMMARY when set: the
+      text reviewers read).
     - apply: synthesizes every root, then, for each root of ECSFORM_ROOTS, init, `ecsform review check` (the saved
       plan is the one reviewed for this commit, and the earlier environments of ci.promotion applied the change)
       and, when it says so, apply of exactly that plan, `ecsform deploy` and `ecsform review applied`; a root whose
@@ -69,7 +73,9 @@ def commands(
     synthesize = [f"ecsform synth {specs} --out {shlex.quote(ci.out)}"] if synth else []
     if kind == "changed":
         return [f'ecsform changed {specs} --since "$ECSFORM_SINCE" --format json > {CHANGED_FILE}']
-    if kind in ("plan", "apply"):
+    if kind == "plan":
+        return [f"{s} ${{ECSFORM_SYNTH_ARGS:-}}" for s in synthesize] + [each_root(ci, root_commands(kind, ci))]
+    if kind == "apply":
         return synthesize + [each_root(ci, root_commands(kind, ci))]
     if kind == "deploy":
         run = [f'ecsform deploy {specs} --root "$ECSFORM_ROOT" --out {shlex.quote(ci.out)}']
@@ -169,3 +175,12 @@ def job_environment(ci: CiConfig, roots: list[str] | str, environment: str | Non
     """The variables `commands` reads, for one job's roots (what the engines set from their matrix or job)."""
     listed = [roots] if isinstance(roots, str) else list(roots)
     return {"ECSFORM_ROOTS": " ".join(listed), "ECSFORM_ENVIRONMENT": environment or ""}
+
+
+def unlocked_cache(config: Config) -> dict[str, str]:
+    """Without lock files (no terraform.lockPlatforms), fresh roots may take the provider from the plugin cache
+    unchecked; with them, Terraform checks the cached provider against each root's .terraform.lock.hcl, and the
+    variable would only weaken that."""
+    if config.model.terraform.lock_platforms:
+        return {}
+    return {"TF_PLUGIN_CACHE_MAY_BREAK_DEPENDENCY_LOCK_FILE": "true"}

@@ -135,5 +135,5 @@ def test_a_changed_state_plans_again_and_asks_again(multi: Path) -> None:
     parent = YAML(typ="safe").load(gitlab.gitlab(project_config.load(multi / "ecsform.yaml")))
     assert {
         "if": '$ECSFORM_REPLAN && $CI_COMMIT_BRANCH == "trunk"',
-        "variables": {"ECSFORM_SINCE": "$ECSFORM_REPLAN", "ECSFORM_CHILD_ARGS": "--apply"},
+        "variables": {"ECSFORM_SINCE": "$ECSFORM_REPLAN", "ECSFORM_CHILD_ARGS": "--apply", "ECSFORM_SYNTH_ARGS": ""},
     } in parent["ecsform-changed"]["rules"]
