@@ -1,6 +1,6 @@
 """What each checked variant declares (its family, its root's folder, its state) and the checks across specs on
 them: FAMILY-DUPLICATE (two roots registering one family where they may meet) and ROOT-NESTED (a root inside
-another's folder). generators/validation.py collects them, in one process or from its workers (and the render
+another's folder, or in the modules synth copies). generators/validation.py collects them, in one process or from its workers (and the render
 cache keeps them, generators/cache.py), and adds the checks that need ecsform.yaml (shared state, orphaned
 images files).
 """
@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from .errors import Finding, Severity
+from .locations import VENDORED
 from .target import Backend
 
 
@@ -77,6 +78,25 @@ def _nested(declared: list[Declared]) -> list[Finding]:
             )
         )
     return problems
+
+
+def in_vendored(declared: list[Declared], vendoring: bool) -> list[Finding]:
+    """ROOT-NESTED at each root whose folder would be (or sit in) OUT/modules, where synth copies the modules the
+    roots call when no moduleSource names them (`vendoring`: some root of the run has them copied)."""
+    if not vendoring:
+        return []
+    return [
+        replace(
+            d.duplicate,
+            rule="ROOT-NESTED",
+            message=f"root {d.root} ({_source(d)}) would sit in {VENDORED}/, where synth copies the modules its roots "
+            "call",
+            hint="rename the family, or give the modules a folder of their own (`ecsform modules export DIR` and "
+            "moduleSource in ecsform.yaml)",
+        )
+        for d in declared
+        if d.root.split("/")[0] == VENDORED
+    ]
 
 
 def _source(d: Declared) -> str:

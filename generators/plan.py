@@ -65,6 +65,9 @@ class Plan:
     skip_destroy: bool | None
     # the roles' IAM permissions by ECS role field (generators/permissions.py), for the root's README.md
     permissions: Mapping[str, tuple[Permission, ...]]
+    # the hashicorp/aws constraint the root requires: ecsform.yaml's terraform.providerVersion (None: the range the
+    # modules are tested with, generators/providers.py)
+    provider_version: str | None
     # target values no target names: stand-in -> name. The plan's values hold the stand-ins (the root resolves them
     # with data sources, generators/root.py); `task` shows them as the spec's ${target.*}
     unknown: Mapping[str, str]
@@ -164,11 +167,15 @@ def build(
     permissions: Mapping[str, Sequence[Permission]],
     backend: Backend | None = None,
     images_file: str | None = None,
+    provider_version: str | None = None,
+    read_only: bool = False,
 ) -> tuple[Plan, list[Finding]]:
     """Plan one variant for its deploy target (already validated and checked, `checks` included; `ext` is its
     parsed x-ecsform block, `policy` the policy that applies to it), complete: the roles' `permissions`
-    (generators/permissions.py, derived from what the rules saw), the state `backend` (ecsform.yaml) and the root's
-    deployed `images_file` are the caller's. The findings are those of `checks`."""
+    (generators/permissions.py, derived from what the rules saw), the state `backend`, the `provider_version`
+    (ecsform.yaml) and the root's deployed `images_file` are the caller's. `read_only` (synth --plan-role): the
+    provider assumes the target's planRoleArn, for a pull request's read-only plan. The findings are those of
+    `checks`."""
     ext = ext or Extension()
     register = canonical.register_input(variant.task)
     spec_tags = _tags(register, ext.tags)
@@ -209,13 +216,16 @@ def build(
         managed_secrets=managed_secrets,
         managed_efs={key: _efs_inputs(family, key, fs, tags) for key, fs in ext.efs.items()},
         tags=tags,
-        target=target,
+        target=replace(target, role_arn=target.plan_role_arn)
+        if read_only and target and target.plan_role_arn
+        else target,
         backend=backend,
         skip_destroy=skip_destroy,
         permissions={
             role: tuple(replace(n, resources=targets.shown(n.resources, unknown)) for n in found)
             for role, found in permissions.items()
         },
+        provider_version=provider_version,
         unknown=unknown,
         images_file=images_file,
     )

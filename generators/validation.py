@@ -23,7 +23,7 @@ from . import plan as planner
 from .declarations import Declared
 from .errors import EcsformError, Finding, Severity, errors_in, sorted_findings
 from .locations import display_path
-from .options import Options
+from .options import Options, vendors
 from .rules import Context, suppressions
 from .rules import run as run_rules
 from .rules.fields import check_task
@@ -44,8 +44,7 @@ class Checked:
     variant: specs.Variant
     findings: list[Finding]
     extension: extensions.Extension | None
-    # the task as the rules saw it (well-typed fields, a role named by its name as its ARN in the target's account):
-    # the rules' view, which the permissions and verify derive from; the plan reads its own typed task definition
+    # the rules' view of the task (a role named by name as its ARN): what the permissions and verify derive from
     task: dict[str, Any] = field(default_factory=dict)
     target: Target | None = None  # where the variant deploys (ecsform.yaml), None without one
     policy: policies.Policy = policies.DEFAULT  # the policy that applies to this variant (all layers combined)
@@ -235,7 +234,9 @@ def _validate_variants(
     target: Target | None = None,
 ) -> tuple[list[Checked], list[Finding]]:
     checked, found, declared = _check_variants(variants, base, options.region, options.config, target)
-    return checked, sorted_findings(findings + found + cross_spec(declared, options.config, options.env))
+    return checked, sorted_findings(
+        findings + found + cross_spec(declared, options.config, options.env) + in_vendored(declared, options)
+    )
 
 
 def _check_variants(
@@ -267,10 +268,8 @@ def _check_variants(
 
 
 def _backend(c: Checked, config: "Config") -> tuple[Backend, list[Finding]]:
-    """The state backend of a checked variant's root (ecsform.yaml), and its problems. {accountId}: the target's
-    account, else the one the spec's roles and secrets name (not the stand-in of an account Terraform resolves)."""
-    accounts = [a for a in arns.implied_accounts(c.task) if a not in c.variant.unknown]
-    v = c.variant
+    """The state backend of a checked variant's root (ecsform.yaml), and its problems."""
+    v, accounts = c.variant, [a for a in arns.implied_accounts(c.task) if a not in c.variant.unknown]
     return config.backend(
         root=planner.root_path(v),
         family=v.family,
@@ -331,7 +330,9 @@ def validate_findings(paths: list[str], options: Options | None = None) -> list[
     for found, roots in parts:
         findings.extend(found)
         declared.extend(roots)
-    return sorted_findings(findings + cross_spec(declared, options.config, options.env))
+    return sorted_findings(
+        findings + cross_spec(declared, options.config, options.env) + in_vendored(declared, options)
+    )
 
 
 def job_count(options: Options | None = None) -> int:
@@ -390,15 +391,19 @@ def _declared(c: Checked) -> Declared | None:
 
 
 def cross_spec(declared: list[Declared], config: "Config | None" = None, env: str | None = None) -> list[Finding]:
-    """Two roots may not register the same family (generators/declarations.py), nor keep their state in the same
-    place; with every spec of the project read (every environment), no images file may name a root none of them
-    produces."""
+    """Across roots: generators/declarations.py's checks, no shared state; with every spec of the project read
+    (every environment), no images file naming a root none of them produces."""
     problems = declarations.across(declared)
     if config is not None:
         problems += config.shared_state(d.state for d in declared if d.state is not None)
         if env is None and covers_project({d.file for d in declared}, config):
             problems += images.orphans(config, {d.root for d in declared})
     return problems
+
+
+def in_vendored(declared: list[Declared], options: Options) -> list[Finding]:
+    """ROOT-NESTED at each root in OUT/modules, where synth copies the modules (generators/options.py `vendors`)."""
+    return declarations.in_vendored(declared, any(vendors(options, d.environment) for d in declared))
 
 
 def project_specs(config: "Config") -> list[str]:
@@ -446,14 +451,12 @@ def plan_checked(
 
 
 def plan_each(checked: list[Checked], options: Options) -> list[planner.Plan]:
-    """The plan of each checked variant (none of them has errors), complete: the roles' permissions (for each
-    root's README.md), the state backend (with an ecsform.yaml; validate reported its problems:
-    CONFIG-PLACEHOLDER, -STATE-SHARED) and the deployed images file."""
-    # check() ran the plan's own checks (planner.checks) already: what build finds again is the same
-    return [_plan(c, options) for c in checked]
+    """The complete plan of each checked variant (none has errors; validate reported the backends' problems)."""
+    return [_plan(c, options) for c in checked]  # build's findings: those check() reported (plan_checks.checks)
 
 
 def _plan(c: Checked, options: Options) -> planner.Plan:
+    config = options.config
     return planner.build(
         c.variant,
         c.extension,
@@ -461,15 +464,16 @@ def _plan(c: Checked, options: Options) -> planner.Plan:
         target=c.target,
         policy=c.policy,
         permissions=permissions.derive(c.task, c.extension, c.variant.environment, c.target),
-        backend=_backend(c, options.config)[0] if options.config is not None else None,
+        backend=_backend(c, config)[0] if config is not None else None,
         images_file=c.deployed.file if c.deployed is not None and c.deployed.exists else None,
+        provider_version=config.provider_version if config is not None else None,
+        read_only=options.plan_role and config is not None,
     )[0]
 
 
 def bound_to(c: Checked, p: planner.Plan, account: str, region: str) -> tuple[Checked, planner.Plan]:
     """A checked variant and its plan with the target values no target named (Terraform's to resolve: the plan's
-    `unknown`) bound to the account and region a session reached, as the applied root has them (verify, diff):
-    the plan keeps the target, the state and the reviewed permissions of `p`."""
+    `unknown`) bound to the account and region a session reached (verify, diff); `p`'s target and permissions kept."""
     if not p.unknown or c.source is None:
         return c, p
     target = replace(c.target or Target(environment=c.variant.environment), account_id=account, region=region)
@@ -483,6 +487,7 @@ def bound_to(c: Checked, p: planner.Plan, account: str, region: str) -> tuple[Ch
         permissions=p.permissions,
         backend=p.backend,
         images_file=p.images_file,
+        provider_version=p.provider_version,
     )[0]
     return bound, replace(plan, target=p.target, permissions=p.permissions)
 
