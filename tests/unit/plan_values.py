@@ -28,6 +28,7 @@ def plan(family: str = "api", task: dict[str, Any] | None = None, **fields: Any)
         "backend": None,
         "skip_destroy": None,
         "permissions": {},
+        "provider_version": None,
         "unknown": {},
         "images_file": None,
     }
