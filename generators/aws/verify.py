@@ -10,7 +10,7 @@ found is returned as notes (a partial secret ARN with the full ARN it resolves t
                  customer-managed KMS keys that encrypt the secrets
     kms          the keys x-ecsform names exist and are enabled
     roles        brought roles exist, trust ecs-tasks.amazonaws.com, and their inline, attached and boundary
-                 policies allow what the task needs (generators/rules/_brought_roles.py; iam.py evaluates)
+                 policies allow what the task needs (generators/access/roles.py; iam.py evaluates)
     logs         a log group ecsform will not create exists; one it would create does not (else: synth --adopt)
     secrets      managed secrets (x-ecsform.secrets) that exist already (synth --adopt)
     efs          file systems and access points the volumes name; subnets, security groups and the VPC of
@@ -26,10 +26,10 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from .. import arns
+from ..access import referenced, statements
+from ..access.roles import brought_role_needs
 from ..errors import Finding, Path, Severity
 from ..rules import Context
-from ..rules import _needs as needs_of
-from ..rules._brought_roles import brought_role_needs
 from ..spec import references
 from . import iam
 from .session import Aws, aws_finding, error_code, is_aws_error
@@ -93,7 +93,7 @@ class Verifier:
         self.resolved: dict[str, str] = {}  # partial secret ARN (policy pattern) -> full ARN
         self.secret_keys: list[tuple[Path, str, str]] = []  # (path, secret ARN, KMS key id) of referenced secrets
         self._policies: dict[str, Any] = {}
-        self.extra_needs: list[needs_of.Need] = []  # kms:Decrypt on the keys of referenced secrets
+        self.extra_needs: list[statements.Need] = []  # kms:Decrypt on the keys of referenced secrets
         self.named_roles: dict[str, str] = {}  # role fields the spec gives by name: field -> name
 
     # --- plumbing -------------------------------------------------------------------------------------------
@@ -142,14 +142,14 @@ class Verifier:
             image = c.get("image")
             if isinstance(image, str):
                 self.guarded(lambda: self.image(path + ("image",), image))
-            for p, value in needs_of.secret_values(c, path):
+            for p, value in referenced.secret_values(c, path):
                 self.guarded(lambda: self.secret_or_parameter(p, value))
-            for p, value in needs_of.repository_credentials(c, path):
+            for p, value in referenced.repository_credentials(c, path):
                 self.guarded(lambda: self.repository_credentials(p, value))
-            for p, value in needs_of.environment_files(c, path):
+            for p, value in referenced.environment_files(c, path):
                 if arns.S3_OBJECT.match(value):
                     self.guarded(lambda: self.s3_object(p, value, "environment file"))
-            config = needs_of.firelens_s3_config(c)
+            config = referenced.firelens_s3_config(c)
             if config and arns.S3_OBJECT.match(config):
                 p = path + ("firelensConfiguration", "options", "config-file-value")
                 self.guarded(lambda: self.s3_object(p, config, "FireLens configuration file"))
@@ -465,22 +465,22 @@ class Verifier:
                     W,
                 )
             elif self.ctx.execution_role_arn is not None:
-                self.extra_needs.append(needs_of.Need(("kms:Decrypt",), (meta["Arn"],)))
+                self.extra_needs.append(statements.Need(("kms:Decrypt",), (meta["Arn"],)))
 
     # roles
     def roles(self) -> None:
         needed = brought_role_needs(self.ctx)
         extra = self.extra_needs
         if extra and "executionRoleArn" in needed:
-            needed["executionRoleArn"] = needs_of.merge(needed["executionRoleArn"] + extra)
+            needed["executionRoleArn"] = statements.merge(needed["executionRoleArn"] + extra)
         elif extra and self.ctx.execution_role_arn is not None:
-            needed["executionRoleArn"] = needs_of.merge(extra)
+            needed["executionRoleArn"] = statements.merge(extra)
         for field_name in ("executionRoleArn", "taskRoleArn"):
             arn = self.named_roles.get(field_name) or self.ctx.task.get(field_name)
             if isinstance(arn, str):
                 self.guarded(lambda: self.role((field_name,), arn, needed.get(field_name, [])))
 
-    def role(self, path: Path, arn: str, needs: list[needs_of.Need]) -> None:
+    def role(self, path: Path, arn: str, needs: list[statements.Need]) -> None:
         m = arns.ROLE_ARN.match(arn)
         if not m and arns.ROLE_NAME.match(arn):  # by name: the role of that name in the task's account
             self.named_role(path, arn, needs)
@@ -517,7 +517,7 @@ class Verifier:
             return
         self.trusted_role(path, arn, role, needs, partition, account)
 
-    def named_role(self, path: Path, name: str, needs: list[needs_of.Need]) -> None:
+    def named_role(self, path: Path, name: str, needs: list[statements.Need]) -> None:
         account = self.aws.account
         try:
             role = self.call(path, "iam", "get_role", RoleName=name)["Role"]
@@ -535,7 +535,7 @@ class Verifier:
         self.trusted_role(path, arn, role, needs, partition, account)
 
     def trusted_role(
-        self, path: Path, arn: str, role: dict[str, Any], needs: list[needs_of.Need], partition: str, account: str
+        self, path: Path, arn: str, role: dict[str, Any], needs: list[statements.Need], partition: str, account: str
     ) -> None:
         trust = _document(role.get("AssumeRolePolicyDocument"))
         context = {"aws:SourceAccount": account, "aws:SourceArn": f"arn:{partition}:ecs:{self.region}:{account}:*"}
@@ -560,7 +560,7 @@ class Verifier:
         self.role_policies(path, arn, role, needs, account)
 
     def role_policies(
-        self, path: Path, arn: str, role: dict[str, Any], needs: list[needs_of.Need], account: str
+        self, path: Path, arn: str, role: dict[str, Any], needs: list[statements.Need], account: str
     ) -> None:
         if not needs:
             self.ok(path, f"role {arn} exists and trusts {ECS_TASKS}")
@@ -575,7 +575,7 @@ class Verifier:
             documents.append(self.managed_policy(path, attached["PolicyArn"]))
         boundary_arn = (role.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn")
         boundary = self.managed_policy(path, boundary_arn) if boundary_arn else None
-        missing: list[needs_of.Need] = []
+        missing: list[statements.Need] = []
         unsure: list[str] = []
         for need in needs:
             context = tuple((key, value) for _, key, value in need.condition)
@@ -592,15 +592,15 @@ class Verifier:
                     elif decision is iam.Decision.MAYBE:
                         unsure.append(f"{action} on {concrete}")
                 if lacking:
-                    missing.append(needs_of.Need(tuple(lacking), (concrete,), need.condition))
-        missing = needs_of.merge(missing)
+                    missing.append(statements.Need(tuple(lacking), (concrete,), need.condition))
+        missing = statements.merge(missing)
         if missing:
             where = " and its permissions boundary" if boundary_arn else ""
             self.error(
                 "VERIFY-ROLE-POLICY",
-                f"role {arn}'s policies{where} do not allow {needs_of.describe_needs(missing)}",
+                f"role {arn}'s policies{where} do not allow {statements.describe_needs(missing)}",
                 path,
-                f"add to its policy: {needs_of.policy_json(missing)}",
+                f"add to its policy: {statements.policy_json(missing)}",
             )
         if unsure:
             self.error(
@@ -651,7 +651,7 @@ class Verifier:
     def log_groups(self, created: bool) -> None:
         seen: set[tuple[str, str]] = set()
         for path, c in self.ctx.containers():
-            driver, options = needs_of.log_options(c)
+            driver, options = referenced.log_options(c)
             group = options.get("awslogs-group")
             if driver != "awslogs" or not group:
                 continue
