@@ -13,8 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
+from .access.roles import brought_role_needs
 from .rules import Context
-from .rules._brought_roles import brought_role_needs
 from .spec.extensions import Extension
 from .target import Target
 
