@@ -100,7 +100,7 @@ def plan_rest(
     for r in names:
         for a in ancestors(r):
             below.setdefault(a, []).append(r)
-    previous = {r.path: r for r in written_entries(old, "orphaned") + written_entries(old, "roots")}
+    previous = {r.path: r for key in ("orphaned", "roots", "modules") for r in written_entries(old, key)}
     rest = Rest()
     for path in sorted(names.keys() & previous.keys()):  # files a root no longer has (e.g. another --engine)
         for name in sorted(previous[path].files - set(names[path])):

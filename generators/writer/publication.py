@@ -21,7 +21,7 @@ from .disk import backup, fs, mkdirs, rmtree, settle, sync, sync_folders, write_
 from .faults import at_path, fault
 from .journal import STAGING_PREFIX, Add, Put, Step
 from .lock import require_lock
-from .manifest import MANIFEST, Manifest, ancestors, manifest_text, read_manifest
+from .manifest import MANIFEST, Manifest, ancestors, generated, manifest_text, read_manifest
 
 
 @dataclass
@@ -263,7 +263,7 @@ def write_tree(
 
 def _add_all(pub: Publication, files: dict[str, bytes], manifest: Manifest) -> None:
     """Every file, in path order, as a file of the root that holds it (the nearest)."""
-    current = {r["path"] for r in manifest["roots"]}
+    current = {r["path"] for r in generated(manifest)}
     for rel in sorted(files):
         root = next((a for a in reversed(ancestors(rel)) if a in current), None)
         pub.add(root, {rel: files[rel]})
