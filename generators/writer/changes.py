@@ -15,7 +15,7 @@ from ..errors import Finding, Severity
 from .compare import same
 from .faults import at_path
 from .journal import Add, Put, Remove, Rmdir, Step
-from .manifest import Manifest, Written, ancestors, generated, is_inside, written_entries
+from .manifest import Manifest, R, Written, ancestors, generated, is_inside, written_entries
 from .state import foreign, held_state, remote
 
 
@@ -84,7 +84,7 @@ class Rest:
 def plan_rest(
     out: Path,
     display: str,
-    manifest: Manifest,
+    manifest: Manifest[R],
     old: Mapping[str, object],
     kinds: Kinds,
     touched: set[str],
@@ -112,7 +112,7 @@ def plan_rest(
         if r in touched:
             present = kinds(r) is True and any(os.path.lexists(f"{kinds.base}/{r}/{n}") for n in files)
             (changes.stale if present else changes.missing).append(r)
-    specs = {r["spec"] for r in manifest["roots"]}
+    specs = _specs(manifest["roots"])
     _orphans(out, display, previous, set(names), below, specs, kinds, changes, rest, prune=prune, force=force)
     rest.steps += _emptied(out, rest.steps, names.keys() | below.keys(), previous)
     return rest
@@ -159,6 +159,17 @@ def _orphans(
                 for name in sorted(os.listdir(out / path)):
                     if name not in inside and name not in leading:
                         rest.steps.append(Remove(f"{path}/{name}"))
+
+
+def _specs(roots: list[R]) -> set[str]:
+    """The specs that produce the roots of this run (roots made from a spec: a bootstrap root is not)."""
+    found = set()
+    for r in roots:
+        entry: Mapping[str, object] = r
+        spec = entry.get("spec")
+        if isinstance(spec, str):
+            found.add(spec)
+    return found
 
 
 def _kept(where: str, entry: Written, specs: set[str], others: list[str], state: list[str]) -> Finding:

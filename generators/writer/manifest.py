@@ -1,15 +1,24 @@
-"""manifest.json: what ecsform wrote in an output, as types. pipeline.py builds a `Manifest` (a `RootEntry` per
-root, a `ModuleEntry` per module folder synth copies beside them); the writer publishes it and reads the one on
-disk back as `Written` folders (a manifest edited by hand could name anything: each entry is checked)."""
+"""manifest.json: what ecsform wrote in an output, as types. pipeline.py builds a `Manifest[RootEntry]` (a
+`RootEntry` per root, a `ModuleEntry` per module folder synth copies beside them), bootstrap.py a
+`Manifest[BootstrapEntry]`; the writer publishes either (it needs of each folder what `Generated` names) and reads
+the one on disk back as `Written` folders (a manifest edited by hand could name anything: each entry is checked)."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping, NotRequired, TypedDict
+from typing import Any, Generic, Mapping, NotRequired, TypedDict, TypeVar
 
 MANIFEST = "manifest.json"
+
+
+class Generated(TypedDict):
+    """What the writer needs of every folder a manifest names: its path in the output and the files it writes there.
+    Every entry below has these two keys (so each is a `Generated`)."""
+
+    path: str  # relative to the output, posix
+    files: list[str]  # the names of the files ecsform writes in it
 
 
 class ConfigUsed(TypedDict):
@@ -65,11 +74,22 @@ class ModuleEntry(TypedDict):
     hash: str
 
 
-class Manifest(TypedDict):
+class BootstrapEntry(TypedDict):
+    """The root `ecsform bootstrap` writes (in "roots"): made from ecsform.yaml, not from a spec."""
+
+    path: str
+    files: list[str]
+    bootstrap: str  # the CI engine it is made for
+
+
+R = TypeVar("R", bound=Generated)  # the kind of root a manifest names
+
+
+class Manifest(TypedDict, Generic[R]):
     """manifest.json. `orphaned`: roots no spec produces any more, kept for their state or files (their entries as
     the manifest before had them), so that the next run knows which of their files ecsform wrote."""
 
-    roots: list[RootEntry]
+    roots: list[R]
     modules: NotRequired[list[ModuleEntry]]
     orphaned: NotRequired[list[Mapping[str, object]]]
 
@@ -85,7 +105,7 @@ class Written:
     entry: Mapping[str, object]
 
 
-def generated(manifest: Manifest) -> list[RootEntry | ModuleEntry]:
+def generated(manifest: Manifest[R]) -> list[Generated]:
     """The folders a manifest this run made says ecsform writes: the roots, then the modules beside them."""
     return [*manifest["roots"], *manifest.get("modules", [])]
 
@@ -135,7 +155,7 @@ def entry_text(entry: RootEntry) -> str:
     return "\n".join("    " + line for line in json.dumps(entry, indent=2).split("\n"))
 
 
-def manifest_text(written: Manifest, texts: list[str] | None = None) -> str:
+def manifest_text(written: Manifest[R], texts: list[str] | None = None) -> str:
     """manifest.json: `json.dumps(written, indent=2)` and a newline, its roots joined from their `texts` when given."""
     roots = written["roots"]
     if texts is None or not texts or len(texts) != len(roots) or next(iter(written)) != "roots":

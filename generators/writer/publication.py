@@ -11,7 +11,7 @@ import contextlib
 import os
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Iterator, Mapping
+from typing import Generic, Iterator, Mapping
 
 from ..errors import EcsformError, Finding, Severity
 from . import journal
@@ -21,12 +21,12 @@ from .disk import backup, fs, mkdirs, rmtree, settle, sync, sync_folders, write_
 from .faults import at_path, fault
 from .journal import STAGING_PREFIX, Add, Put, Step
 from .lock import require_lock
-from .manifest import MANIFEST, Manifest, ancestors, generated, manifest_text, read_manifest
+from .manifest import MANIFEST, Manifest, R, ancestors, generated, manifest_text, read_manifest
 
 
 @dataclass
-class Result:
-    manifest: Manifest  # as written (with "orphaned" when roots were kept)
+class Result(Generic[R]):
+    manifest: Manifest[R]  # as written (with "orphaned" when roots were kept)
     changes: Changes  # what this run changed
     removed: list[str]  # roots removed
     findings: list[Finding]  # warnings: roots kept (OUT-ORPHANED)
@@ -114,8 +114,8 @@ class Publication:
             self.staged += 1
 
     def finish(
-        self, manifest: Manifest, *, prune: bool = False, force: bool = False, texts: list[str] | None = None
-    ) -> Result:
+        self, manifest: Manifest[R], *, prune: bool = False, force: bool = False, texts: list[str] | None = None
+    ) -> Result[R]:
         """Plan the removals and the manifest (its "roots" name each root's path and files), then publish
         everything staged, all together or not at all; for a comparison (write=False), only plan. `texts`: each
         root's entry as manifest.json writes it (`manifest.entry_text`), made where the roots were rendered."""
@@ -251,8 +251,8 @@ def publication(out: str | Path, *, write: bool = True) -> Iterator[Publication]
 
 
 def write_tree(
-    out: str | Path, files: dict[str, bytes], manifest: Manifest, *, prune: bool = False, force: bool = False
-) -> Result:
+    out: str | Path, files: dict[str, bytes], manifest: Manifest[R], *, prune: bool = False, force: bool = False
+) -> Result[R]:
     """Make `out` hold the roots in `files` (relative posix path -> content) and `manifest` (its "roots" name each
     root's path and files), changing only what differs, all together or not at all: a Publication given every
     root at once. The caller holds `output_lock(out)`."""
@@ -261,7 +261,7 @@ def write_tree(
         return pub.finish(manifest, prune=prune, force=force)
 
 
-def _add_all(pub: Publication, files: dict[str, bytes], manifest: Manifest) -> None:
+def _add_all(pub: Publication, files: dict[str, bytes], manifest: Manifest[R]) -> None:
     """Every file, in path order, as a file of the root that holds it (the nearest)."""
     current = {r["path"] for r in generated(manifest)}
     for rel in sorted(files):
@@ -269,7 +269,7 @@ def _add_all(pub: Publication, files: dict[str, bytes], manifest: Manifest) -> N
         pub.add(root, {rel: files[rel]})
 
 
-def changes(out: str | Path, files: dict[str, bytes], manifest: Manifest) -> Changes:
+def changes(out: str | Path, files: dict[str, bytes], manifest: Manifest[R]) -> Changes:
     """What `write_tree` would change, reading only: the roots missing, stale and extra. For `synth --check`."""
     with publication(out, write=False) as pub:
         _add_all(pub, files, manifest)
