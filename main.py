@@ -741,7 +741,7 @@ def import_command(
 
     def action() -> list[Finding]:
         from generators import writer
-        from generators.aws import importer
+        from generators.importer import command as importer
 
         found = project_config.for_command(config, no_config)
         text, warnings = importer.import_spec(
