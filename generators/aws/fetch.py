@@ -4,7 +4,7 @@ included), with AWS errors as IMPORT-AWS or AWS-* findings. generators/importer/
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Mapping, Protocol
 
 from ..errors import EcsformError, Finding, Severity
 
@@ -14,7 +14,13 @@ FAMILY = re.compile(r"^[A-Za-z0-9_-]{1,255}$")
 _REVISION = re.compile(r"^[1-9][0-9]*$")
 
 
-def task_definition(ref: str, region: str | None = None, client: Any = None) -> dict[str, Any]:
+class EcsClient(Protocol):
+    """The one call `import --from-aws` makes on a boto3 ECS client (or a test's stand-in)."""
+
+    def describe_task_definition(self, *, taskDefinition: str, include: list[str]) -> Mapping[str, Any]: ...
+
+
+def task_definition(ref: str, region: str | None = None, client: EcsClient | None = None) -> dict[str, Any]:
     """describe_task_definition(include=["TAGS"]) for FAMILY, FAMILY:REVISION or a task definition ARN, with the
     AWS credentials as found and the region from --region, AWS_REGION or AWS_DEFAULT_REGION (generators/aws)."""
     from . import ecs, session

@@ -55,7 +55,7 @@ def parse_environments(value: str) -> dict[str, str]:
 def load_task(
     source: str,
     region: str | None = None,
-    client: Any = None,
+    client: fetch.EcsClient | None = None,
     stdin: Callable[[], bytes] | None = None,
     deploys: Deploys | None = None,
 ) -> tuple[dict[str, Any], list[Finding]]:
@@ -77,7 +77,7 @@ def import_spec(
     environments: str | None = None,
     family: str | None = None,
     region: str | None = None,
-    client: Any = None,
+    client: fetch.EcsClient | None = None,
     stdin: Callable[[], bytes] | None = None,
     deploys_to: str | None = None,
 ) -> tuple[str, list[Finding]]:

@@ -15,7 +15,7 @@ from .values import MISSING, same
 E = Severity.ERROR
 
 
-def _names(items: list[Any]) -> list[str] | None:
+def _names(items: list[object]) -> list[str] | None:
     """The names of a name-keyed list, or None when an item has no string name or a name repeats."""
     names = [i.get("name") if isinstance(i, dict) else None for i in items]
     if any(not isinstance(n, str) for n in names) or len(set(names)) != len(names):

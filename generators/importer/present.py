@@ -45,7 +45,7 @@ def _ordered_keys(
     return sorted(keys, key=lambda k: (rank.get(k, big), keys.index(k)))
 
 
-def _pairs_shorthand(items: Any, value_key: str) -> dict[str, str] | None:
+def _pairs_shorthand(items: object, value_key: str) -> dict[str, str] | None:
     """[{name: A, value: x}, ...] -> {A: x}, when every item is exactly a name and a string and names are unique."""
     if not isinstance(items, list) or not items:
         return None
@@ -63,7 +63,7 @@ def _pairs_shorthand(items: Any, value_key: str) -> dict[str, str] | None:
     return out
 
 
-def _port_shorthand(item: Any) -> Any:
+def _port_shorthand(item: object) -> object:
     if isinstance(item, dict) and set(item) == {"containerPort"} and type(item["containerPort"]) is int:
         return item["containerPort"]
     return item
@@ -74,7 +74,7 @@ def _decimal_text(value: Decimal) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def size_shorthand(value: Any, field: str) -> Any:
+def size_shorthand(value: object, field: str) -> object:
     """Task cpu/memory as a person writes them ("0.5 vCPU", "2 GB", or a plain number), when loading the
     shorthand gives back exactly the same string; anything else is kept as it is."""
     if not isinstance(value, str) or not _INTEGER.match(value):

@@ -14,11 +14,11 @@ from .source import prune
 from .values import MISSING, same
 
 
-def comparable(task: Any) -> Any:
+def comparable(task: object) -> object:
     """A task for comparison: no empties (but the meaningful ones), lists the rendered form sorts (containers,
     environment, secrets) sorted by name. Everything else as it is, order of other lists included."""
 
-    def walk(v: Any, key: str | None) -> Any:
+    def walk(v: object, key: str | None) -> object:
         if isinstance(v, dict):
             return {k: walk(x, k) for k, x in v.items()}
         if isinstance(v, list):
@@ -54,7 +54,7 @@ def ensure_loads_back(text: str, expected: dict[str | None, dict[str, Any]]) -> 
             raise RuntimeError(f"the imported spec{where} does not give back the task definition: {_first_diff(a, b)}")
 
 
-def _first_diff(a: Any, b: Any, path: str = "") -> str:  # pragma: no cover - error reporting
+def _first_diff(a: object, b: object, path: str = "") -> str:  # pragma: no cover - error reporting
     if isinstance(a, dict) and isinstance(b, dict):
         for k in sorted(set(a) | set(b)):
             if k not in a or k not in b or not same(a[k], b[k]):

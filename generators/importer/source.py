@@ -24,7 +24,7 @@ E = Severity.ERROR
 REFUSED = frozenset({"SPEC-UNKNOWN-FIELD", "SPEC-TYPE"})
 
 
-def read_source(source: str, stdin: Callable[[], bytes] | None = None) -> tuple[Any, SourceMap, str]:
+def read_source(source: str, stdin: Callable[[], bytes] | None = None) -> tuple[object, SourceMap, str]:
     """Read a file (or `-`: standard input) holding JSON or YAML; return the plain document, its source map and
     the name findings use."""
     if source == "-":
@@ -109,7 +109,7 @@ def _not_a_task(message: str, file: str, mark: tuple[int, int] = (1, 1)) -> Find
     )
 
 
-def extract(doc: Any, file: str = "<input>", smap: SourceMap | None = None) -> tuple[dict[str, Any], list[Finding]]:
+def extract(doc: object, file: str = "<input>", smap: SourceMap | None = None) -> tuple[dict[str, Any], list[Finding]]:
     """The native RegisterTaskDefinition input in a describe/register document: read-only fields, nulls and
     empty lists or mappings dropped; cpu/memory unit strings converted as the spec loader converts them.
 

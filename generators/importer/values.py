@@ -16,10 +16,10 @@ class _Missing:
 MISSING: Any = _Missing()
 
 
-def same(a: Any, b: Any) -> bool:
+def same(a: object, b: object) -> bool:
     """Equal values of equal types (True is not 1, 1.0 is not 1)."""
     return json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
 
 
-def empty(value: Any) -> bool:
+def empty(value: object) -> bool:
     return value is None or (isinstance(value, (list, dict)) and not value)

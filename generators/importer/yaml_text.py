@@ -5,13 +5,18 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..spec.loader import _resolve_plain
 
+if TYPE_CHECKING:  # ruamel.yaml is imported when a spec is written, not when ecsform starts
+    from ruamel.yaml.nodes import ScalarNode
+    from ruamel.yaml.representer import BaseRepresenter
+    from ruamel.yaml.resolver import VersionedResolver
+
 
 @functools.lru_cache(maxsize=1)
-def _resolvers() -> tuple[Any, ...]:
+def _resolvers() -> tuple[VersionedResolver, VersionedResolver]:
     from ruamel.yaml.resolver import VersionedResolver
 
     return VersionedResolver(version=(1, 1)), VersionedResolver(version=(1, 2))
@@ -40,7 +45,7 @@ def _literal_ok(text: str) -> bool:
     return not any(line != line.rstrip(" ") for line in text.split("\n"))
 
 
-def _scalar(value: Any) -> Any:
+def _scalar(value: object) -> object:
     from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString, SingleQuotedScalarString
 
     if not isinstance(value, str):
@@ -57,7 +62,7 @@ def _scalar(value: Any) -> Any:
 FLOW_WIDTH = 72
 
 
-def _flow_ok(items: list[Any]) -> bool:
+def _flow_ok(items: list[object]) -> bool:
     """Short lists of one-line scalars read best on one line: [FARGATE], [CMD-SHELL, curl ...]."""
     if not all(isinstance(i, (str, int)) for i in items):
         return False
@@ -66,7 +71,7 @@ def _flow_ok(items: list[Any]) -> bool:
     return sum(len(str(i)) + 4 for i in items) <= FLOW_WIDTH
 
 
-def _flow_scalar(value: Any) -> Any:
+def _flow_scalar(value: object) -> object:
     """A scalar inside [ ... ]: quoted when it holds a flow indicator or a colon (libyaml refuses `a:b` there)."""
     from ruamel.yaml.scalarstring import SingleQuotedScalarString
 
@@ -75,7 +80,7 @@ def _flow_scalar(value: Any) -> Any:
     return _scalar(value)
 
 
-def _to_yaml_tree(value: Any) -> Any:
+def _to_yaml_tree(value: object) -> object:
     from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
     if isinstance(value, dict):
@@ -97,7 +102,7 @@ def _to_yaml_tree(value: Any) -> Any:
     return _scalar(value)
 
 
-def _represent_null(representer: Any, _: None) -> Any:
+def _represent_null(representer: BaseRepresenter, _: None) -> ScalarNode:
     return representer.represent_scalar("tag:yaml.org,2002:null", "null")  # `family: null`, not `family:`
 
 

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import EcsformError, Finding
 from ..options import Options
 from .binding import Bound, in_account
 from .selection import cli_finding
+
+if TYPE_CHECKING:
+    from ..aws.session import Sessions
 
 
 def registered_revision(out: Path, root: str) -> str:
@@ -113,7 +116,7 @@ class Live:
     task_definition: dict[str, Any]
 
 
-def connect(b: Bound, options: Options, sessions: Any, arn: str, flag: str) -> tuple[Live | None, list[Finding]]:
+def connect(b: Bound, options: Options, sessions: Sessions, arn: str, flag: str) -> tuple[Live | None, list[Finding]]:
     """The root's session and its revision described (ACTIVE, of its family, in its account and region)."""
     from ..aws import session
 

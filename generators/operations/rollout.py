@@ -4,13 +4,16 @@ waited for, and rolled back on failure when asked."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from ..errors import EcsformError, Finding, sorted_findings
 from ..options import Options
 from .binding import bound
 from .registered import Live, connect, revision_of, short
 from .selection import cli_finding
+
+if TYPE_CHECKING:
+    from ..aws.deploy import Watch
 
 
 def deploy(
@@ -128,7 +131,7 @@ def deploy(
 def _roll_back(
     live: Live,
     cluster: str,
-    watches: list[Any],
+    watches: list[Watch],
     head: str,
     say: Callable[[str], None],
     timeout: float,
