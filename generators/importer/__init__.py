@@ -1,6 +1,6 @@
 """`ecsform import`: existing task definitions back into specs, without losing a field.
 
-    doc    = source.read_source(file) | aws.fetch.fetch_task_definition(ref)   # describe output or register input
+    doc    = source.read_source(file) | aws.fetch.task_definition(ref)   # describe output or register input
     task   = source.extract(doc)                    # read-only fields dropped, nulls and empties dropped,
                                                     # checked against the ECS API model (unknown fields refused)
     task   = placeholder_mapping.map_placeholders(task, ...)   # a template's placeholders -> target values

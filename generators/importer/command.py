@@ -28,7 +28,7 @@ def parse_environments(value: str) -> dict[str, str]:
         name, source = name.strip(), source.strip()
         if not sep or not name or not source:
             problems.append(f"{part.strip()!r} is not ENV=FILE")
-        elif not fetch.FAMILY.match(name):
+        elif not fetch.FAMILY.match(name):  # an environment is named as a family is: letters, digits, - and _
             problems.append(f"environment name {name!r}: use letters, digits, hyphens and underscores")
         elif name in out:
             problems.append(f"environment {name!r} is given twice")
