@@ -43,10 +43,42 @@ class Finding:
     data: Any = field(default=None, compare=False)
 
     def located(self, file: str, line: int, col: int) -> "Finding":
-        return replace(self, file=file, line=line, col=col)
+        return self.at(file, line, col, self.environment)
+
+    def at(self, file: str, line: int, col: int, environment: str | None) -> "Finding":
+        """The finding at a place of a file (and of an environment of it). What dataclasses.replace would give,
+        built directly: every spec's findings are located, in a third of replace's time (every field is listed:
+        tests/unit/test_findings_copy.py compares these copies with replace's)."""
+        return Finding(
+            self.rule,
+            self.severity,
+            self.message,
+            self.path,
+            self.hint,
+            file,
+            line,
+            col,
+            environment,
+            self.at_key,
+            self.suppressed,
+            self.data,
+        )
 
     def suppress(self, reason: str) -> "Finding":
-        return replace(self, suppressed=reason)
+        return Finding(
+            self.rule,
+            self.severity,
+            self.message,
+            self.path,
+            self.hint,
+            self.file,
+            self.line,
+            self.col,
+            self.environment,
+            self.at_key,
+            reason,
+            self.data,
+        )
 
     def with_severity(self, severity: Severity) -> "Finding":
         return replace(self, severity=severity)

@@ -150,58 +150,94 @@ def _misplaced_hint(name: str, path: Path) -> str | None:
 
 
 def check_value(value: Any, shp: Shape, path: Path) -> Iterator[Finding]:
+    out: list[Finding] = []
+    _check_value(value, shp, path, out)
+    yield from out
+
+
+def check_structure(value: dict[str, Any], shp: Shape, path: Path) -> Iterator[Finding]:
+    out: list[Finding] = []
+    _check_structure(value, shp, path, out)
+    yield from out
+
+
+# The walk below visits every value of every spec: it appends to one list (no generator per value) and takes
+# the plain types by their exact type first (what _type_ok says of them, without asking each isinstance).
+_EXACT = {
+    "string": (str,),
+    "integer": (int,),
+    "long": (int,),
+    "boolean": (bool,),
+    "double": (int, float),
+    "float": (int, float),
+    "list": (list,),
+    "map": (dict,),
+    "structure": (dict,),
+}
+
+
+def _check_value(value: Any, shp: Shape, path: Path, out: list[Finding]) -> None:
     kind = shp.type
     if value is None:
-        yield Finding(
-            "SPEC-TYPE",
-            E,
-            f"expected {_TYPE_WORDS.get(kind, kind)}, got null",
-            path,
-            hint="remove the field to leave it unset",
+        out.append(
+            Finding(
+                "SPEC-TYPE",
+                E,
+                f"expected {_TYPE_WORDS.get(kind, kind)}, got null",
+                path,
+                hint="remove the field to leave it unset",
+            )
         )
         return
-    if not _type_ok(kind, value):
-        yield Finding(
-            "SPEC-TYPE",
-            E,
-            f"expected {_TYPE_WORDS.get(kind, kind)}, got {describe(value)}",
-            path,
-            hint=_field_hint(path, kind, value) or _type_hint(kind, value),
+    if type(value) not in _EXACT.get(kind, ()) and not _type_ok(kind, value):
+        out.append(
+            Finding(
+                "SPEC-TYPE",
+                E,
+                f"expected {_TYPE_WORDS.get(kind, kind)}, got {describe(value)}",
+                path,
+                hint=_field_hint(path, kind, value) or _type_hint(kind, value),
+            )
         )
+        return
+    if kind == "structure":
+        _check_structure(value, shp, path, out)
         return
     raw = shp.raw
     if kind == "string":
         if shp.enum is not None and value not in shp.enum:
             close = suggest(value, shp.enum)
-            yield Finding(
-                "SPEC-ENUM",
-                E,
-                f"{value!r} is not one of: {', '.join(shp.enum)}",
-                path,
-                hint=f"did you mean {close!r}?" if close else None,
+            out.append(
+                Finding(
+                    "SPEC-ENUM",
+                    E,
+                    f"{value!r} is not one of: {', '.join(shp.enum)}",
+                    path,
+                    hint=f"did you mean {close!r}?" if close else None,
+                )
             )
         if "min" in raw and len(value) < raw["min"]:
-            yield Finding("SPEC-LIMIT", E, f"must be at least {raw['min']} character(s) long", path)
+            out.append(Finding("SPEC-LIMIT", E, f"must be at least {raw['min']} character(s) long", path))
         if "max" in raw and len(value) > raw["max"]:
-            yield Finding("SPEC-LIMIT", E, f"must be at most {raw['max']} characters long (is {len(value)})", path)
+            out.append(
+                Finding("SPEC-LIMIT", E, f"must be at most {raw['max']} characters long (is {len(value)})", path)
+            )
     elif kind in ("integer", "long", "double", "float"):
         if "min" in raw and value < raw["min"]:
-            yield Finding("SPEC-LIMIT", E, f"{value} is below the minimum {raw['min']}", path)
+            out.append(Finding("SPEC-LIMIT", E, f"{value} is below the minimum {raw['min']}", path))
         if "max" in raw and value > raw["max"]:
-            yield Finding("SPEC-LIMIT", E, f"{value} is above the maximum {raw['max']}", path)
+            out.append(Finding("SPEC-LIMIT", E, f"{value} is above the maximum {raw['max']}", path))
     elif kind == "list":
         if "max" in raw and len(value) > raw["max"]:
-            yield Finding("SPEC-LIMIT", E, f"at most {raw['max']} entries are allowed (found {len(value)})", path)
+            out.append(Finding("SPEC-LIMIT", E, f"at most {raw['max']} entries are allowed (found {len(value)})", path))
         item = shp.member
         for i, v in enumerate(value):
-            yield from check_value(v, item, path + (i,))
+            _check_value(v, item, path + (i,), out)
     elif kind == "map":
         kshape, vshape = shp.key, shp.value
         for k, v in value.items():
-            yield from check_value(k, kshape, path + (k,))
-            yield from check_value(v, vshape, path + (k,))
-    elif kind == "structure":
-        yield from check_structure(value, shp, path)
+            _check_value(k, kshape, path + (k,), out)
+            _check_value(v, vshape, path + (k,), out)
 
 
 # Members the API needs but the model does not mark required: a tag without a key, a proxy property without a
@@ -212,28 +248,39 @@ _ALSO_REQUIRED: dict[tuple[str | None, str], tuple[str, ...]] = {
 }
 
 
-def check_structure(value: dict[str, Any], shp: Shape, path: Path) -> Iterator[Finding]:
+def _check_structure(value: dict[str, Any], shp: Shape, path: Path, out: list[Finding]) -> None:
     members = shp.members
     for name, v in value.items():
         sub = members.get(name)
         if sub is None:
             hint = did_you_mean(name, list(members)) or _misplaced_hint(name, path)
-            yield Finding(
-                "SPEC-UNKNOWN-FIELD",
-                E,
-                f"unknown field {name!r}",
-                path + (name,),
-                hint=hint or f"known fields here: {', '.join(members)}",
-                at_key=True,
+            out.append(
+                Finding(
+                    "SPEC-UNKNOWN-FIELD",
+                    E,
+                    f"unknown field {name!r}",
+                    path + (name,),
+                    hint=hint or f"known fields here: {', '.join(members)}",
+                    at_key=True,
+                )
             )
             continue
-        yield from check_value(v, sub, path + (name,))
-    parent = next((p for p in reversed(path) if isinstance(p, str)), None)
-    for name in tuple(shp.required) + _ALSO_REQUIRED.get((shp.name, parent or ""), ()):
-        if name not in value:
-            yield Finding(
-                "SPEC-REQUIRED", E, f"required field {name!r} is missing", path, hint=f"add `{name}`", at_key=bool(path)
-            )
+        _check_value(v, sub, path + (name,), out)
+    required = shp.required
+    also = _ALSO_REQUIRED.get((shp.name, next((p for p in reversed(path) if isinstance(p, str)), "")), ())
+    if required or also:
+        for name in (*required, *also):
+            if name not in value:
+                out.append(
+                    Finding(
+                        "SPEC-REQUIRED",
+                        E,
+                        f"required field {name!r} is missing",
+                        path,
+                        hint=f"add `{name}`",
+                        at_key=bool(path),
+                    )
+                )
 
 
 def check_task(task: dict[str, Any]) -> tuple[list[Finding], dict[str, Any]]:

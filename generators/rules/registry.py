@@ -6,6 +6,7 @@ rule modules (and runs what they registered), so the registry never imports a ru
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from ..errors import Finding, Path, Severity
@@ -125,24 +126,24 @@ class Context:
     def task_role_managed(self) -> bool:
         return self.task_role_arn is None and self.ext.task_role.create is not False
 
-    # --- task-level facts ------------------------------------------------------------------------------
-    @property
+    # --- task-level facts (each computed once per task: many rules ask, and no rule changes the task) ------
+    @cached_property
     def compatibilities(self) -> list[str]:
         return [c for c in self.task.get("requiresCompatibilities", []) if isinstance(c, str)]
 
-    @property
+    @cached_property
     def is_fargate(self) -> bool:
         return "FARGATE" in self.compatibilities
 
-    @property
+    @cached_property
     def is_ec2(self) -> bool:
         return "EC2" in self.compatibilities or not self.compatibilities
 
-    @property
+    @cached_property
     def is_external(self) -> bool:
         return "EXTERNAL" in self.compatibilities
 
-    @property
+    @cached_property
     def network_mode(self) -> str | None:
         """The mode written, else the one ECS applies: awsvpc when Fargate requires it, else bridge on Linux."""
         mode = self.task.get("networkMode")
@@ -152,16 +153,16 @@ class Context:
             return None  # rule D2 reports the missing mode; other rules treat the task as awsvpc
         return None if self.is_windows else "bridge"
 
-    @property
+    @cached_property
     def effective_network_mode(self) -> str | None:
         return self.network_mode or ("awsvpc" if self.is_fargate else None)
 
-    @property
+    @cached_property
     def os_family(self) -> str:
         platform = self.task.get("runtimePlatform") or {}
         return platform.get("operatingSystemFamily") or "LINUX"
 
-    @property
+    @cached_property
     def is_windows(self) -> bool:
         return self.os_family.startswith("WINDOWS")
 

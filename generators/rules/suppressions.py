@@ -20,6 +20,7 @@ x-ecsform:
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Any, Iterable
@@ -31,8 +32,10 @@ KEY = "ignore"
 _SEGMENT = re.compile(r"([^.\[\]]+)((?:\[\d+\])*)")
 
 
+@functools.lru_cache(maxsize=4096)
 def parse_path(text: str) -> Path | None:
-    """'containerDefinitions[0].stopTimeout' -> ('containerDefinitions', 0, 'stopTimeout'); None if malformed."""
+    """'containerDefinitions[0].stopTimeout' -> ('containerDefinitions', 0, 'stopTimeout'); None if malformed.
+    (Kept per process: the same entries come back in spec after spec, and the result is an immutable tuple.)"""
     if not text:
         return None
     out: list[str | int] = []

@@ -33,16 +33,21 @@ def _empty(value: Any) -> bool:
     return value is None or (isinstance(value, (list, dict)) and not value)
 
 
+_ORDER: dict[str, dict[str, int]] = {}  # structure shape -> each member's place in the model
+
+
 def _canon(value: Any, shp: Shape | None, key: str | None) -> Any:
     if isinstance(value, dict):
         if shp is not None and shp.type == "structure":
             members = shp.members
+            order = _ORDER.get(shp.name)
+            if order is None:
+                order = _ORDER[shp.name] = {name: i for i, name in enumerate(members)}
             out = {}
-            for name in members:  # model order
-                if name in value:
-                    v = _canon(value[name], members[name], name)
-                    if not _empty(v):
-                        out[name] = v
+            for name in sorted((k for k in value if k in order), key=order.__getitem__):  # model order
+                v = _canon(value[name], members[name], name)
+                if not _empty(v):
+                    out[name] = v
             return out
         vshape = shp.value if shp is not None and shp.type == "map" else None
         return {k: v for k, v in ((k, _canon(v, vshape, None)) for k, v in value.items()) if not _empty(v)}

@@ -9,7 +9,7 @@ Top level of a spec:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path as FsPath
 from typing import Any
 
@@ -61,7 +61,7 @@ class Variant:
         out = []
         for f in findings:
             line, col = self.smap.locate(f.path, key=f.at_key)
-            out.append(replace(f, file=self.file, line=line, col=col, environment=self.environment))
+            out.append(f.at(self.file, line, col, self.environment))
         return out
 
 

@@ -35,26 +35,21 @@ def service_model() -> dict[str, Any]:
 
 
 class Shape:
-    """A read-only view of one shape of the model."""
+    """A read-only view of one shape of the model (its parts resolved once: the field checks walk every value of
+    every spec through these)."""
 
-    __slots__ = ("name", "raw", "_members")
+    __slots__ = ("name", "raw", "type", "enum", "required", "_members", "_member", "_key", "_value")
 
     def __init__(self, name: str, raw: dict[str, Any]) -> None:
         self.name = name
         self.raw = raw
+        self.type: str = raw["type"]
+        self.enum: list[str] | None = raw.get("enum")
+        self.required: list[str] = raw.get("required", [])
         self._members: dict[str, Shape] | None = None
-
-    @property
-    def type(self) -> str:
-        return self.raw["type"]
-
-    @property
-    def enum(self) -> list[str] | None:
-        return self.raw.get("enum")
-
-    @property
-    def required(self) -> list[str]:
-        return self.raw.get("required", [])
+        self._member: Shape | None = None
+        self._key: Shape | None = None
+        self._value: Shape | None = None
 
     @property
     def doc(self) -> str:
@@ -71,15 +66,21 @@ class Shape:
 
     @property
     def member(self) -> "Shape":
-        return shape(self.raw["member"]["shape"])
+        if self._member is None:
+            self._member = shape(self.raw["member"]["shape"])
+        return self._member
 
     @property
     def key(self) -> "Shape":
-        return shape(self.raw["key"]["shape"])
+        if self._key is None:
+            self._key = shape(self.raw["key"]["shape"])
+        return self._key
 
     @property
     def value(self) -> "Shape":
-        return shape(self.raw["value"]["shape"])
+        if self._value is None:
+            self._value = shape(self.raw["value"]["shape"])
+        return self._value
 
     def __repr__(self) -> str:  # pragma: no cover - debugging aid
         return f"Shape({self.name})"

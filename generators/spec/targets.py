@@ -32,6 +32,7 @@ from ..errors import Finding, Path, Severity
 from ..syntax.tfexpr import Call, Ref, Template
 from ..target import DEFAULT_ENVIRONMENT, Target
 from ..text import suggest
+from .references import any_string
 
 NAMES = ("accountId", "region", "partition", "environment")
 # `$${target.x}` (the escape), `${target.x}`: group 1 is the extra `$`, group 2 the name
@@ -64,11 +65,11 @@ def uses(value: Any) -> bool:
     """True when a plain value holds `${target.` anywhere (in a string)."""
     if isinstance(value, str):
         return "${target." in value
-    if isinstance(value, dict):
-        return any(uses(v) for v in value.values())
-    if isinstance(value, list):
-        return any(uses(v) for v in value)
-    return False
+    return any_string(value, _holds_target_value)
+
+
+def _holds_target_value(text: str) -> bool:
+    return "${target." in text
 
 
 @dataclass(frozen=True)

@@ -90,6 +90,25 @@ def key(name: str) -> str:
 
 
 def value(v: Any, indent: int = 0) -> str:
+    kind = type(v)  # the plain types first, by their exact type (subclasses such as Expr and bool take the long way)
+    if kind is str:
+        return '"' + _SPECIAL.sub(_escape, v) + '"'
+    if kind is dict:
+        if not v:
+            return "{}"
+        return "{\n" + body([(key(k), x) for k, x in v.items()], indent + 1) + "  " * indent + "}"
+    if kind is list or kind is tuple:
+        return _list(v, indent)
+    if kind is int:
+        return str(v)
+    if v is None:
+        return "null"
+    if kind is bool:
+        return "true" if v else "false"
+    return _value(v, indent)
+
+
+def _value(v: Any, indent: int) -> str:
     pad = "  " * indent
     if isinstance(v, Expr):
         return str(v)
@@ -110,36 +129,47 @@ def value(v: Any, indent: int = 0) -> str:
             return "{}"
         return "{\n" + body(((key(k), x) for k, x in v.items()), indent + 1) + pad + "}"
     if isinstance(v, (list, tuple)):
-        if not v:
-            return "[]"
-        items = [value(x, indent + 1) for x in v]
-        if all("\n" not in s for s in items) and all(not isinstance(x, (dict, list)) for x in v):
-            one_line = "[" + ", ".join(items) + "]"
-            if len(one_line) + len(pad) <= 100:
-                return one_line
-        inner = "  " * (indent + 1)
-        return "[\n" + "".join(f"{inner}{s},\n" for s in items) + pad + "]"
+        return _list(v, indent)
     raise TypeError(f"cannot write {type(v).__name__} as HCL")  # pragma: no cover
+
+
+def _list(v: Any, indent: int) -> str:
+    if not v:
+        return "[]"
+    pad = "  " * indent
+    items = [value(x, indent + 1) for x in v]
+    one_line = True
+    for s, x in zip(items, v):
+        if "\n" in s or isinstance(x, (dict, list)):
+            one_line = False
+            break
+    if one_line:
+        text = "[" + ", ".join(items) + "]"
+        if len(text) + len(pad) <= 100:
+            return text
+    inner = "  " * (indent + 1)
+    return "[\n" + "".join(f"{inner}{s},\n" for s in items) + pad + "]"
 
 
 def body(pairs: Iterable[tuple[str, Any]], indent: int = 1) -> str:
     """Attribute lines (`key = value`), aligned like terraform fmt. Keys must already be written as HCL."""
     pad = "  " * indent
-    rendered = [(k, value(v, indent)) for k, v in pairs]
     lines: list[str] = []
-    group: list[tuple[str, str]] = []
-
-    def flush() -> None:
-        if group:
-            width = max(len(k) for k, _ in group)
-            lines.extend(f"{pad}{k.ljust(width)} = {s}\n" for k, s in group)
-            group.clear()
-
-    for k, s in rendered:
+    group: list[tuple[str, str]] = []  # consecutive one-line attributes, aligned on the longest key
+    for k, v in pairs:
+        s = value(v, indent)
         if "\n" in s:
-            flush()
+            if group:
+                _aligned(pad, group, lines)
+                group = []
             lines.append(f"{pad}{k} = {s}\n")
         else:
             group.append((k, s))
-    flush()
+    if group:
+        _aligned(pad, group, lines)
     return "".join(lines)
+
+
+def _aligned(pad: str, group: list[tuple[str, str]], lines: list[str]) -> None:
+    width = max([len(k) for k, _ in group])
+    lines += [f"{pad}{k.ljust(width)} = {s}\n" for k, s in group]

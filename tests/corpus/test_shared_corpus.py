@@ -78,3 +78,26 @@ def test_imported(name: str, tmp_path: Path) -> None:
     ]
     template = EXPECTED["templates"].get(name, {})
     assert placeholders_in(found) == sorted(template.get("placeholders", [])), [f.format() for f in found]
+
+
+@pytest.mark.parametrize("name", [f for f in FILES if f.endswith(".json")])
+def test_json_fast_path_reads_as_yaml_does(name: str) -> None:
+    """The loader's fast path for .json files (tests/unit/test_loader_json.py) on files nobody here wrote: the nodes
+    it makes are libyaml's, every line and column, or it leaves the file to the YAML path."""
+    from generators.spec import loader
+
+    text = loader._decode((SHARED_CORPUS / name).read_bytes(), name)
+    fast = loader._json_tree(text)
+    assert fast is not None  # (tabs, CRLF line ends: what these files hold, the fast path reads)
+    assert _tree(fast) == _tree(loader.load_yaml(text, name, strict_json=True))
+
+
+def _tree(node: object) -> object:
+    v = node.value  # type: ignore[attr-defined]
+    if type(v) is dict:
+        v = {k: _tree(c) for k, c in v.items()}
+    elif type(v) is list:
+        v = [_tree(c) for c in v]
+    else:
+        v = (type(v).__name__, repr(v))
+    return (v, node.mark, node.key_mark)  # type: ignore[attr-defined]
