@@ -1,5 +1,6 @@
 """`ecsform import --from-aws`: a registered task definition read from ECS (describe-task-definition, its tags
-included), with AWS errors as IMPORT-AWS or AWS-* findings. generators/importer/ makes the spec of it."""
+included; with --role-arn, in the role's account), with AWS errors as IMPORT-AWS, CLI-ROLE-ARN or AWS-* findings.
+generators/importer/ makes the spec of it."""
 
 from __future__ import annotations
 
@@ -62,3 +63,28 @@ def task_definition(ref: str, region: str | None = None, client: EcsClient | Non
         else:
             finding = session.aws_finding(exc, f"ecs:DescribeTaskDefinition on {ref}", (), region=region)
         raise EcsformError([finding.located(where, 1, 1)]) from None
+
+
+def assumed_client(role_arn: str, region: str | None, reads_aws: bool) -> EcsClient:
+    """The ECS client of `import --role-arn`: the role assumed through aws/session.py (as verify assumes it), its
+    problems located at --role-arn."""
+    from .. import arns
+    from ..target import Target
+    from . import session
+
+    def bad(message: str, hint: str) -> EcsformError:
+        return EcsformError([Finding("CLI-ROLE-ARN", E, message, hint=hint, file="--role-arn", line=1, col=1)])
+
+    if not reads_aws:
+        raise bad(
+            "--role-arn is for what import reads from AWS",
+            "use it with --from-aws FAMILY[:REVISION] or an aws:FAMILY input of --environments",
+        )
+    if not arns.ROLE_ARN.match(role_arn):
+        raise bad(f"{role_arn!r} is not an IAM role ARN", "arn:aws:iam::ACCOUNT:role/NAME")
+    try:
+        aws = session.connect(Target(role_arn=role_arn), "import", region, "import --from-aws")
+    except EcsformError as exc:
+        raise EcsformError([f.located("--role-arn", 1, 1) for f in exc.findings]) from None
+    client: EcsClient = aws.client("ecs")
+    return client

@@ -79,11 +79,13 @@ def import_spec(
     region: str | None = None,
     client: fetch.EcsClient | None = None,
     stdin: Callable[[], bytes] | None = None,
+    role_arn: str | None = None,
     deploys_to: str | None = None,
 ) -> tuple[str, list[Finding]]:
     """What `ecsform import` does: the spec's YAML text and the warnings. Exactly one of `source`,
-    `from_aws` and `environments` is given. `deploys_to`: the spec file the `ecsform image set` of a templated
-    image names, when an ecsform.yaml keeps the deployed images (`Deploys`)."""
+    `from_aws` and `environments` is given; `role_arn` is assumed for what is read from AWS (as verify's
+    --role-arn). `deploys_to`: the spec file the `ecsform image set` of a templated image names, when an
+    ecsform.yaml keeps the deployed images (`Deploys`)."""
     given = [
         name
         for name, v in (("FILE", source), ("--from-aws", from_aws), ("--environments", environments))
@@ -104,6 +106,11 @@ def import_spec(
                 )
             ]
         )
+    if role_arn is not None and client is None:
+        reads_aws = from_aws is not None or (
+            environments is not None and any(v.startswith("aws:") for v in parse_environments(environments).values())
+        )
+        client = fetch.assumed_client(role_arn, region, reads_aws)
     if environments is not None:
         tasks: dict[str, dict[str, Any]] = {}
         warnings: list[Finding] = []

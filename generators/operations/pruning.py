@@ -29,7 +29,7 @@ def prune(
     from ..aws import revisions, session
 
     roots = bound(paths, options, root)
-    sessions = session.Sessions(options.region)
+    sessions = session.Sessions(options.region, "revisions prune")
     problems: list[Finding] = []
     work = []
     for b in roots:

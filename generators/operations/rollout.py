@@ -48,7 +48,7 @@ def deploy(
                 )
             ]
         )
-    sessions = session.Sessions(options.region)
+    sessions = session.Sessions(options.region, "deploy")
     problems: list[Finding] = []
     ready: list[tuple[Live, str, dict[str, dict[str, Any]]]] = []
     for b in roots:

@@ -38,7 +38,7 @@ def run(
     roots = bound([spec], replace(options, env=variant.environment))
     b = roots[0]
     arn, flag = revision_of(b, out, task_definition)
-    live, problems = connect(b, options, session.Sessions(options.region), arn, flag)
+    live, problems = connect(b, options, session.Sessions(options.region, "run"), arn, flag)
     if live is None:
         raise EcsformError(sorted_findings(problems))
     b = live.bound  # its target values bound in the session's account
