@@ -846,7 +846,7 @@ def bootstrap_command(
     """Write the Terraform root that creates what the pipelines need in each account: state bucket, OIDC provider, pipeline, deploy, plan and state roles."""
 
     def action() -> list[Finding]:
-        from generators import bootstrap
+        from generators.bootstrap import files as bootstrap
 
         found = project_config.for_command(config, False)
         if found is None:
