@@ -43,6 +43,8 @@ def _lazy(name: str) -> ModuleType:
 
 
 pipeline = _lazy("generators.pipeline")
+account = _lazy("generators.account")
+vendoring = _lazy("generators.vendoring")
 validation = _lazy("generators.validation")
 project_config = _lazy("generators.config")
 
@@ -574,7 +576,7 @@ def verify(
 
     def action() -> list[Finding]:
         found = project_config.for_command(config, no_config)
-        notes, findings = pipeline.verify(paths, Options(env=env, region=region, role_arn=role_arn, config=found), out)
+        notes, findings = account.verify(paths, Options(env=env, region=region, role_arn=role_arn, config=found), out)
         for line in notes:
             print(line, file=_notes_stream(output_format.value))
         if validation.failing(findings, strict):
@@ -604,7 +606,7 @@ def diff(
     def action() -> list[Finding]:
         nonlocal differ
         found = project_config.for_command(config, no_config)
-        lines, differ, findings = pipeline.diff(
+        lines, differ, findings = account.diff(
             paths, Options(env=env, region=region, role_arn=role_arn, config=found), revision
         )
         for line in lines:
@@ -887,7 +889,7 @@ def lock_command(
                 "--config",
                 "run it where ecsform.yaml is, or give --config FILE",
             )
-        written = pipeline.write_lock(found, fs_mirror=fs_mirror, net_mirror=net_mirror, lock_timeout=lock_timeout)
+        written = vendoring.write_lock(found, fs_mirror=fs_mirror, net_mirror=net_mirror, lock_timeout=lock_timeout)
         print(f"wrote {display_path(written)}", file=sys.stderr)
         return []
 
@@ -908,7 +910,7 @@ def modules_export(
     """Write the modules (DIR/<module>/) for a repository that commits them; name DIR with moduleSource in ecsform.yaml."""
 
     def action() -> list[Finding]:
-        names = pipeline.export_modules(out, lock_timeout)
+        names = vendoring.export_modules(out, lock_timeout)
         print(f"wrote {len(names)} module(s) to {out}: {', '.join(names)}", file=sys.stderr)
         return []
 

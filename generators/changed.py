@@ -37,8 +37,9 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Iterator
 
 from . import config as project_config
-from . import images, locations, pipeline, validation
+from . import images, locations, pipeline, synth_run, validation
 from . import plan as planner
+from .digests import module_digest
 from .errors import EcsformError, Finding, Severity, errors_in, sorted_findings
 from .options import Options, module_source_from
 
@@ -141,16 +142,16 @@ class _Tree:
         cwd = Path.cwd()
         here = self.tree / (_inside(cwd, self.top) or Path())
         here.mkdir(parents=True, exist_ok=True)
-        ours, source = locations.MODULES, pipeline.module_source
+        ours, source = locations.MODULES, synth_run.module_source
         os.chdir(here)
         try:
             modules = _inside(ours, self.top)
             if modules is not None:
                 locations.MODULES = self.tree / modules
-            pipeline.module_source = self._module_source
+            synth_run.module_source = self._module_source
             yield
         finally:
-            locations.MODULES, pipeline.module_source = ours, source
+            locations.MODULES, synth_run.module_source = ours, source
             os.chdir(cwd)
 
     def _back(self, path: Path) -> Path:
@@ -272,7 +273,7 @@ def _bytes(path: Path) -> bytes | None:
 
 
 def _digest(folder: Path) -> bytes:
-    return pipeline._module_digest(folder, {}) if folder.is_dir() else b"missing"
+    return module_digest(folder, {}) if folder.is_dir() else b"missing"
 
 
 def _same_inputs(old: _Tree, options: Options, config: str | None, no_config: bool) -> bool:

@@ -14,6 +14,7 @@ import boto3
 import pytest
 from conftest import REPO, ecsform
 
+from generators import account as account_checks
 from generators import config as project_config
 from generators import locations, pipeline
 from generators.aws import actions, session
@@ -269,8 +270,8 @@ def test_verify_diff_and_adopt_open_their_sessions_with_their_rows(
 
     monkeypatch.setattr(session, "connect", connect)
     spec = [str(REPO / "specs" / "financial-api.json")]
-    pipeline.verify(spec, Options(), tmp_path)
-    pipeline.diff(spec, Options())
+    account_checks.verify(spec, Options(), tmp_path)
+    account_checks.diff(spec, Options())
     pipeline.synth_tree(spec, tmp_path / "out", Options(adopt=True))
     assert seen == ["verify", "diff", "synth --adopt"]
 
