@@ -33,7 +33,7 @@ import subprocess
 import tarfile
 import tempfile
 from dataclasses import dataclass, field, replace
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any, Iterator
 
 from . import config as project_config
@@ -421,40 +421,3 @@ def changed(
         [r for path, r in sorted(old_roots.items()) if path not in new],
         _base_warnings(before, since),
     )
-
-
-def directory(out: str, root: str) -> str:
-    return (PurePosixPath(Path(out).as_posix()) / root).as_posix()
-
-
-def as_json(result: Result, out: str) -> dict[str, Any]:
-    return {
-        "changed": [
-            {"root": r.root, "environment": r.environment, "dir": directory(out, r.root), "spec": r.spec}
-            for r in result.changed
-        ],
-        "removed": [{"root": r.root, "environment": r.environment, "spec": r.spec} for r in result.removed],
-    }
-
-
-def as_matrix(result: Result, out: str) -> dict[str, Any]:
-    return {
-        "include": [
-            {"root": r.root, "environment": r.environment, "dir": directory(out, r.root)} for r in result.changed
-        ]
-    }
-
-
-def as_text(result: Result, since: str) -> list[str]:
-    def env(r: Root) -> str:
-        return f", environment {r.environment}" if r.environment else ""
-
-    lines = [f"changed: {r.root} ({r.spec}{env(r)})" for r in result.changed]
-    lines += [
-        f"removed: {r.root} ({r.spec}{env(r)}): its spec no longer produces it; destroy what it manages "
-        f"before its state is forgotten"
-        for r in result.removed
-    ]
-    if not lines:
-        lines.append(f"no root changed since {since}")
-    return lines
