@@ -39,6 +39,7 @@ from generators.errors import EcsformError, Finding, Severity
 from generators.options import ENGINES, Options
 
 if TYPE_CHECKING:
+    from generators.change_report import Printed
     from generators.config import Config
     from generators.plan import Plan
 
@@ -75,6 +76,13 @@ def _failing_raises(findings: list[Finding], strict: bool) -> list[Finding]:
     if validation.failing(findings, strict):
         raise EcsformError(findings)
     return findings
+
+
+def _print(printed: Printed) -> None:
+    for line in printed.out:
+        print(line)
+    for line in printed.err:
+        print(line, file=sys.stderr)
 
 
 def _print_version(value: bool) -> None:
@@ -233,9 +241,8 @@ def synth(
             from generators import change_report
 
             changes, findings = pipeline.synth_check(paths, out, options)
-            lines, verdict, stale = change_report.check_lines(changes, str(out))
-            print("".join(line + "\n" for line in lines), end="")
-            print(verdict, file=sys.stderr)
+            report, stale = change_report.check_lines(changes, str(out))
+            _print(report)
             return findings
         manifest, findings = pipeline.synth(paths, out, options)
         print(f"wrote {len(manifest['roots'])} root(s) to {out}", file=sys.stderr)
@@ -424,11 +431,7 @@ def changed(
             )
         options = Options(env=env, config=_config(config, no_config))
         result = compare.changed(paths or ["specs"], since, out.as_posix(), options, config, no_config)
-        printed, notes = change_report.lines(result, format, since, out.as_posix())
-        for line in printed:
-            print(line)
-        for line in notes:
-            print(line, file=sys.stderr)
+        _print(change_report.lines(result, format, since, out.as_posix()))
         return result.warnings
 
     running.run(action)

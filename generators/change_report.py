@@ -4,6 +4,7 @@ and, for `synth --check`, the roots of an output that are not what synth would w
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
@@ -13,6 +14,14 @@ if TYPE_CHECKING:
     from .writer import Changes
 
 FORMATS = ("text", "json", "github-matrix", "paths")
+
+
+@dataclass(frozen=True)
+class Printed:
+    """A command's report: lines for standard output, lines for standard error."""
+
+    out: list[str]
+    err: list[str]
 
 
 def directory(out: str, root: str) -> str:
@@ -52,7 +61,7 @@ def as_text(result: Result, since: str) -> list[str]:
     return lines
 
 
-def lines(result: Result, format: str, since: str, out: str) -> tuple[list[str], list[str]]:
+def lines(result: Result, format: str, since: str, out: str) -> Printed:
     """`ecsform changed --format FORMAT`'s lines: those for standard output, and the notes for standard error
     (github-matrix and paths name no removed root on standard output: each gets a note there)."""
     printed: list[str]
@@ -71,12 +80,12 @@ def lines(result: Result, format: str, since: str, out: str) -> tuple[list[str],
             f"(terraform destroy in its folder, from {since}'s synth) before its state is forgotten"
             for r in result.removed
         ]
-    return printed, notes
+    return Printed(printed, notes)
 
 
-def check_lines(changes: Changes, out: str) -> tuple[list[str], str, bool]:
-    """`synth --check`'s report: the lines for standard output, the verdict for standard error, and True when OUT
-    is not what synth would write."""
+def check_lines(changes: Changes, out: str) -> tuple[Printed, bool]:
+    """`synth --check`'s report (the roots on standard output, the verdict on standard error), and True when OUT is
+    not what synth would write."""
     printed = []
     for kind, roots in (("missing", changes.missing), ("stale", changes.stale), ("extra", changes.extra)):
         for root in roots:
@@ -89,5 +98,5 @@ def check_lines(changes: Changes, out: str) -> tuple[list[str], str, bool]:
             f"interrupted: {out}: a synth died while publishing (the next synth puts the previous output back)"
         )
     if changes.clean:
-        return printed, f"{out} is up to date", False
-    return printed, f"{out} is not what synth would write: run `ecsform synth`", True
+        return Printed(printed, [f"{out} is up to date"]), False
+    return Printed(printed, [f"{out} is not what synth would write: run `ecsform synth`"]), True

@@ -7,7 +7,7 @@ from __future__ import annotations
 import importlib.util
 import sys
 from types import ModuleType
-from typing import Any, Callable, TextIO
+from typing import Callable, TextIO
 
 import typer
 
@@ -83,6 +83,19 @@ def flag_error(rule: str, message: str, flag: str, hint: str | None) -> EcsformE
     return EcsformError([Finding(rule, Severity.ERROR, message, hint=hint, file=flag, line=1, col=1)])
 
 
-def options(config: str | None, no_config: bool, env: str | None = None, **more: Any) -> Options:
+def options(
+    config: str | None,
+    no_config: bool,
+    env: str | None = None,
+    *,
+    region: str | None = None,
+    role_arn: str | None = None,
+) -> Options:
     """Options of a command after the apply: ecsform.yaml as --config/--no-config say, waits for the lock said."""
-    return Options(env=env, config=project_config.for_command(config, no_config), on_wait=waiting, **more)
+    return Options(
+        env=env,
+        config=project_config.for_command(config, no_config),
+        on_wait=waiting,
+        region=region,
+        role_arn=role_arn,
+    )
