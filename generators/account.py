@@ -9,6 +9,7 @@ from pathlib import Path
 from . import plan as planner
 from .errors import EcsformError, Finding, Severity, sorted_findings
 from .options import Options
+from .plan_checks import role_names
 from .rules import Context
 from .spec import document as specs
 from .validation import bound_to, checked_plans
@@ -81,8 +82,9 @@ def verify(paths: list[str], options: Options, out: Path = Path("build")) -> tup
         c, p = bound_to(c, p, aws.account, aws.region)  # ${target.*} no target named: the session's account
         ctx = Context(c.task, c.extension, v.environment)
         held = state.held(p, out, backends) if p.managed_secrets or ctx.ext.logs.create else None
-        named = planner.role_names(c.variant.task)
-        result = live.verify(aws, ctx, aws.region, p.managed_secrets, adopt_command(p, options), held, named)
+        named = role_names(c.variant.task)
+        secrets = {key: dict(settings) for key, settings in p.managed_secrets.items()}
+        result = live.verify(aws, ctx, aws.region, secrets, adopt_command(p, options), held, named)
         findings += v.locate(result.findings)
         for note in result.notes:
             line, col = v.smap.locate(note.path)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from .changed import Result, Root
 
 if TYPE_CHECKING:
-    from .writer import Changes
+    from .writer.changes import Changes
 
 FORMATS = ("text", "json", "github-matrix", "paths")
 

@@ -14,8 +14,8 @@ import json
 from dataclasses import dataclass
 from typing import Any, Mapping, Protocol, Sequence
 
+from .access.roles import brought_role_needs
 from .rules import Context
-from .rules._brought_roles import brought_role_needs
 from .spec.extensions import Extension
 from .target import Target
 
@@ -131,7 +131,7 @@ def derive(
     return {k: v for k, v in out.items() if v}
 
 
-def policy_document(perms: list[Permission]) -> dict[str, Any]:
+def policy_document(perms: Sequence[Permission]) -> dict[str, Any]:
     """The permissions as an IAM policy document (the managed policies, attached rather than written, left out)."""
     statements = []
     for p in perms:
@@ -151,13 +151,13 @@ def policy_document(perms: list[Permission]) -> dict[str, Any]:
     return {"Version": "2012-10-17", "Statement": statements}
 
 
-def roles(permissions: dict[str, list[Permission]] | None, brought: dict[str, str]) -> list[dict[str, Any]]:
+def roles(permissions: Mapping[str, Sequence[Permission]] | None, brought: dict[str, str]) -> list[dict[str, Any]]:
     """What `ecsform iam` shows for one root: per role field that needs something, the role (its ARN when the spec
     brings it, else None: the root creates it), whether it is brought, the policy document it must allow (brought) or
     is given (created), the managed policies attached, and why each statement is there."""
     out = []
     for ecs_field in (EXECUTION, TASK):
-        perms = (permissions or {}).get(ecs_field, [])
+        perms = (permissions or {}).get(ecs_field, ())
         if not perms:
             continue
         out.append(
@@ -186,7 +186,7 @@ class IamRoot(Protocol):
     def family(self) -> str: ...
 
     @property
-    def permissions(self) -> dict[str, list[Permission]] | None: ...
+    def permissions(self) -> Mapping[str, Sequence[Permission]] | None: ...
 
     @property
     def register(self) -> Mapping[str, Any]: ...
@@ -195,7 +195,7 @@ class IamRoot(Protocol):
 def iam_report(plans: Sequence[IamRoot], as_json: bool) -> str:
     """What `ecsform iam` prints: each root's roles (`roles`), as one JSON document for every root, or as text (a
     policy document per role, under its spec file and family)."""
-    roots = [(p, roles(p.permissions, {f: p.register[f] for f in (EXECUTION, TASK) if f in p.register})) for p in plans]
+    roots = [(p, roles(p.permissions, _brought(p.register))) for p in plans]
     if as_json:
         document = [
             {"file": p.file, "environment": p.environment, "family": p.family, "roles": found} for p, found in roots
@@ -217,3 +217,8 @@ def iam_report(plans: Sequence[IamRoot], as_json: bool) -> str:
             lines += ["    " + line for line in document_text.splitlines()]
             lines += [f"    and the managed policy {arn}" for arn in role["managedPolicyArns"]]
     return "".join(line + "\n" for line in lines)
+
+
+def _brought(register: Mapping[str, Any]) -> dict[str, str]:
+    """The role fields the task definition names (its roles brought), by field."""
+    return {f: register[f] for f in (EXECUTION, TASK) if f in register}

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Generator, Iterable
+from typing import TYPE_CHECKING, Callable, Generator, Iterable, cast
 
 from . import cache, images, locations, providers
 from . import plan as planner
@@ -21,6 +21,7 @@ from .vendoring import vendor_files
 
 if TYPE_CHECKING:
     from .config import Config
+    from .writer.manifest import ConfigPart, DeploymentPart, ImagesPart, RootEntry
 
 
 def root_inputs(options: Options, root: str) -> list[Path]:
@@ -122,14 +123,15 @@ class SynthRun:
         else made (and returned with the entry to store); its files compared with the output (`compare`)."""
         found, key, blob = self._outcome(file)
         if self.compare if compare is None else compare:
-            from . import writer
+            from .writer.compare import unchanged
+            from .writer.manifest import entry_text
 
             for root in found.roots:
-                root.text = writer.entry_text(root.entry)
+                root.text = entry_text(manifest_entry(root))
                 if not os.path.isdir(os.path.join(self.out, root.path)):
                     continue  # a new root: nothing to compare
                 for rel in list(root.files):
-                    token = writer.unchanged(self.out, rel, root.files[rel])
+                    token = unchanged(self.out, rel, root.files[rel])
                     if token is not None:
                         root.same[rel] = token
                         del root.files[rel]
@@ -195,7 +197,7 @@ class SynthRun:
             modules.update(display_path(folder) for _, folder in local)
         copied = vendors(options, environment)
         digests = [(text, self._copied(folder) if copied else self._folder(folder)) for text, folder in local]
-        entry = {
+        entry: RootEntry = {
             "family": p.family,
             "environment": p.environment,
             "path": p.root,
@@ -203,12 +205,12 @@ class SynthRun:
             "spec": p.file,
             "files": sorted(rendered),
             **_config_used(options.config, p),
-            **({"images": p.images_file} if p.images_file else {}),
+            **_images(p),
             "modules": [text for text, _ in local],
             "hash": root_hash(encoded, digests),
             **_deployment(p),
         }
-        return cache.Rendered(entry, {f"{p.root}/{name}": data for name, data in encoded.items()})
+        return cache.Rendered(dict(entry), {f"{p.root}/{name}": data for name, data in encoded.items()})
 
     def _copied(self, folder: Path) -> bytes:
         """A vendored module's digest: its files as synth copies them into OUT/modules (the manifest's hash of it)."""
@@ -261,7 +263,13 @@ def _work(bounds: tuple[int, int]) -> list[tuple[Path, cache.Outcome, str | None
     return [(f, *run.outcome(f)) for f in run.files[bounds[0] : bounds[1]]]
 
 
-def _config_used(config: "Config | None", p: planner.Plan) -> dict[str, Any]:
+def manifest_entry(root: cache.Rendered) -> RootEntry:
+    """A root's manifest.json entry: the render cache holds it as JSON (the one `SynthRun.render` made, or stored from
+    it under a key that names this ecsform's code)."""
+    return cast("RootEntry", root.entry)
+
+
+def _config_used(config: "Config | None", p: planner.Plan) -> ConfigPart:
     """manifest.json's `config` of a root: the ecsform.yaml and the entries of it that shaped the root (only with
     an ecsform.yaml, like `target` and `state`)."""
     if config is None:
@@ -275,16 +283,21 @@ def _config_used(config: "Config | None", p: planner.Plan) -> dict[str, Any]:
     return {"config": {"file": config.file, "entries": entries}}
 
 
-def _deployment(p: planner.Plan) -> dict[str, Any]:
+def _images(p: planner.Plan) -> ImagesPart:
+    """manifest.json's `images` of a root: its deployed images file, when its spec has one."""
+    return {"images": p.images_file} if p.images_file else {}
+
+
+def _deployment(p: planner.Plan) -> DeploymentPart:
     """What manifest.json says of a root's target and state (only with an ecsform.yaml: otherwise nothing, so the
     manifest stays as it was)."""
     if p.target is None:
         return {}
     t = p.target
     target = {"environment": t.environment, "accountId": t.account_id, "region": p.region, "roleArn": t.role_arn}
-    out: dict[str, Any] = {"target": {k: v for k, v in target.items() if v is not None}}
+    out: DeploymentPart = {"target": {k: v for k, v in target.items() if v is not None}}
     if p.backend is not None:  # the backend's arguments by their Terraform names: what -backend-config takes
-        state: dict[str, Any] = {"backend": p.backend.type, **dict(p.backend.arguments)}
+        state: dict[str, object] = {"backend": p.backend.type, **dict(p.backend.arguments)}
         if p.backend.assume_role:
             state["assume_role"] = dict(p.backend.assume_role)
         if p.backend.partial:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import posixpath
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from . import locations, providers
 from .digests import files_digest
@@ -15,17 +15,23 @@ from .options import Options, vendors
 
 if TYPE_CHECKING:
     from .config import Config
+    from .writer.manifest import Manifest, ModuleEntry, RootEntry
 
 
-def vendored_modules(entries: list[dict[str, Any]], options: Options) -> list[str]:
+def module_entry(path: str, content: dict[str, bytes]) -> ModuleEntry:
+    """manifest.json's entry of a module folder ecsform writes (`content`: its files by name)."""
+    return {"path": path, "files": sorted(content), "hash": "sha256:" + files_digest(content).hex()}
+
+
+def vendored_modules(entries: list[RootEntry], options: Options) -> list[str]:
     """The modules synth copies into OUT/modules: those the roots call there (a root's `modules` as it writes them,
     read from its folder), for roots that vendor (no --module-source, no moduleSource for their environment). Read
     from the manifest's entries, so that a root from the render cache or a worker counts as one rendered here."""
     found = set()
     for entry in entries:
-        if not vendors(options, entry.get("environment")):
+        if not vendors(options, entry["environment"]):
             continue
-        for text in entry.get("modules", []):
+        for text in entry["modules"]:
             where = posixpath.normpath(posixpath.join(entry["path"], text)).split("/")
             if len(where) == 2 and where[0] == locations.VENDORED:
                 found.add(where[1])
@@ -57,7 +63,8 @@ def write_lock(
 ) -> Path:
     """`ecsform lock`: ecsform.lock.hcl beside ecsform.yaml, for the platforms terraform.lockPlatforms names, from
     `terraform providers lock` (the registry, or a mirror). Returns where it was written."""
-    from . import writer
+    from .writer.lock import DEFAULT_LOCK_TIMEOUT, output_lock
+    from .writer.single_file import write_file
 
     platforms = config.model.terraform.lock_platforms
     if not platforms:
@@ -97,25 +104,27 @@ def write_lock(
                 )
             ]
         ) from None
-    timeout = writer.DEFAULT_LOCK_TIMEOUT if lock_timeout is None else lock_timeout
-    with writer.output_lock(config.lock_path, timeout):
-        writer.write_file(config.lock_path, text.encode())
+    timeout = DEFAULT_LOCK_TIMEOUT if lock_timeout is None else lock_timeout
+    with output_lock(config.lock_path, timeout):
+        write_file(config.lock_path, text.encode())
     return config.lock_path
 
 
 def export_modules(out: str | Path, lock_timeout: float | None = None) -> list[str]:
     """`ecsform modules export DIR`: the modules this ecsform's roots call, as synth copies them (DIR/<module>/...,
     and DIR/manifest.json), for teams that commit them and name them with moduleSource. Returns the modules."""
-    from . import writer
+    from .writer.lock import DEFAULT_LOCK_TIMEOUT, output_lock
+    from .writer.publication import write_tree
 
     files: dict[str, bytes] = {}
-    entries = []
+    entries: list[ModuleEntry] = []
     names = sorted(p.name for p in locations.MODULES.iterdir() if (p / "versions.tf").is_file())
     for name in names:
         content = vendor_files(locations.MODULES / name)
         files.update({f"{name}/{rel}": data for rel, data in content.items()})
-        entries.append({"path": name, "files": sorted(content), "hash": "sha256:" + files_digest(content).hex()})
-    timeout = writer.DEFAULT_LOCK_TIMEOUT if lock_timeout is None else lock_timeout
-    with writer.output_lock(out, timeout, parents=True):
-        writer.write_tree(out, files, {"roots": [], "modules": entries})
+        entries.append(module_entry(name, content))
+    timeout = DEFAULT_LOCK_TIMEOUT if lock_timeout is None else lock_timeout
+    with output_lock(out, timeout, parents=True):
+        manifest: Manifest[RootEntry] = {"roots": [], "modules": entries}
+        write_tree(out, files, manifest)
     return names

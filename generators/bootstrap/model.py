@@ -6,8 +6,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .. import arns, ci, locations
+from .. import arns, locations
 from ..aws import actions
+from ..ci import environments as ci
 from ..config import DEFAULT_ENVIRONMENT, Config
 from ..errors import EcsformError, Finding, Severity
 from ..plan import ROLE_DATA, SECRET_DATA

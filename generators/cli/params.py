@@ -60,7 +60,7 @@ AwsRegionOpt = Annotated[
 ]
 
 
-DEFAULT_LOCK_TIMEOUT = 5.0  # generators.writer.DEFAULT_LOCK_TIMEOUT (only commands that write import the writer)
+DEFAULT_LOCK_TIMEOUT = 5.0  # generators.writer.lock.DEFAULT_LOCK_TIMEOUT (only commands that write import the writer)
 
 
 LockTimeoutOpt = Annotated[

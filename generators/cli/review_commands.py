@@ -1,4 +1,4 @@
-"""The reviewed plans' commands (generators/review.py): review record, check and applied. The plan reviewers saw is
+"""The reviewed plans' commands (generators/ci/review.py): review record, check and applied. The plan reviewers saw is
 the plan that is applied."""
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ def review_record(
     plan's sha256, the root's hash and the state it was planned against."""
 
     def action() -> list[Finding]:
-        from generators import review
+        from generators.ci import review
 
         receipt = review.record(root, out, commit, lock_timeout)
         state = receipt.state
@@ -80,7 +80,7 @@ def review_check(
     already) or stale (its state changed since the plan: plan again); exit 2 when it is not the reviewed plan."""
 
     def action() -> list[Finding]:
-        from generators import review
+        from generators.ci import review
 
         found = project_config.for_command(config, False)
         verdict, warnings = review.check(root, out, found, commit, changed)
@@ -101,7 +101,7 @@ def review_applied(
     which the next environment's check reads."""
 
     def action() -> list[Finding]:
-        from generators import review
+        from generators.ci import review
 
         review.applied(root, out, commit, lock_timeout)
         return []

@@ -63,8 +63,9 @@ def import_command(
     image a template's tool fills in is reported with the `ecsform image set` that records its deploys."""
 
     def action() -> list[Finding]:
-        from generators import writer
         from generators.aws import importer
+        from generators.writer.lock import output_lock
+        from generators.writer.single_file import write_file
 
         found = project_config.for_command(config, no_config)
         text, warnings = importer.import_spec(
@@ -79,8 +80,8 @@ def import_command(
         if out is None:
             sys.stdout.write(text)
         else:
-            with writer.output_lock(out, lock_timeout, on_wait=running.waiting):
-                writer.write_file(out, text.encode())
+            with output_lock(out, lock_timeout, on_wait=running.waiting):
+                write_file(out, text.encode())
             print(f"wrote {out}", file=sys.stderr)
             live = from_aws is not None or any(
                 part.partition("=")[2].startswith("aws:") for part in (environments or "").split(",")
@@ -131,15 +132,15 @@ def ci_command(
     """Write the pipeline of a CI engine from ecsform.yaml's ci: block: plan what a change touches, apply after approval."""
 
     def action() -> list[Finding]:
-        from generators import ci
+        from generators.ci import command
 
         found = project_config.for_command(config, False)
-        text = ci.generate(kind, found, changed=changed, apply=apply)
-        target = (None if out == "-" else Path(out)) if out is not None else ci.default_out(kind, found)
+        text = command.generate(kind, found, changed=changed, apply=apply)
+        target = (None if out == "-" else Path(out)) if out is not None else command.default_out(kind, found)
         if target is None:
             sys.stdout.write(text)
         else:
-            ci.write(text, target, lock_timeout, running.waiting)
+            command.write(text, target, lock_timeout, running.waiting)
             print(f"wrote {target}", file=sys.stderr)
         return []
 
