@@ -1,9 +1,8 @@
-"""The commands after the apply (generators/operations.py): the deployed images (image set, promote, show),
+"""The commands after the apply (generators/operations/): the deployed images (image set, promote, show),
 deploy, run and revisions prune."""
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
@@ -40,7 +39,7 @@ def image_set(
     """Record a deploy: the image of each container of one root, in images/<root>.yaml (checked as synth checks it)."""
 
     def action() -> list[Finding]:
-        from generators import operations
+        from generators.operations import image_commands as operations
 
         lines, warnings = operations.image_set(
             spec, env, assignments, running.options(config, False), reason=reason, lock_timeout=lock_timeout
@@ -67,7 +66,7 @@ def image_promote(
     """Copy what one environment runs (its deployed images, else the spec's) to another: images/<root>.yaml of --to."""
 
     def action() -> list[Finding]:
-        from generators import operations
+        from generators.operations import image_commands as operations
 
         lines, warnings = operations.image_promote(
             spec, source, target, running.options(config, False), containers=container, lock_timeout=lock_timeout
@@ -94,35 +93,12 @@ def image_show(
     """List what each root runs, per container: the deployed image (and its file and line) or the spec's."""
 
     def action() -> list[Finding]:
-        from generators import operations
+        from generators.operations import image_commands as operations
 
         if format not in ("text", "json"):
             raise running.flag_error("CLI-FORMAT", f"unknown format {format!r}", "--format", "text or json")
         rows, problems = operations.image_show(paths or [], running.options(config, False, env))
-        if format == "json":
-            print(
-                json.dumps(
-                    [
-                        {
-                            "root": r.root,
-                            "environment": r.environment,
-                            "spec": r.spec,
-                            "container": r.container,
-                            "image": r.image,
-                            "deployed": r.file is not None,
-                            "file": r.file,
-                            "line": r.line,
-                            "reason": r.reason,
-                        }
-                        for r in rows
-                    ],
-                    indent=2,
-                )
-            )
-        else:
-            for r in rows:
-                where = f"{r.file}:{r.line}" if r.file else f"spec ({r.spec})"
-                print(f"{r.root}  {r.container}  {r.image}  {where}")
+        sys.stdout.write(operations.shown_text(rows, as_json=format == "json"))
         if problems:
             raise EcsformError(problems)
         return []
@@ -211,7 +187,7 @@ def deploy(
 
     def action() -> list[Finding]:
         nonlocal failed
-        from generators import operations
+        from generators.operations import rollout as operations
 
         options = running.options(config, no_config, env, region=region, role_arn=role_arn)
         specs = paths or (validation.project_specs(options.config) if options.config else ["specs"])
@@ -267,7 +243,7 @@ def run_command(
 
     def action() -> list[Finding]:
         nonlocal code
-        from generators import operations
+        from generators.operations import run_task as operations
 
         code = operations.run(
             spec,
@@ -320,7 +296,7 @@ def revisions_prune(
     """Deregister a family's ACTIVE revisions but the newest N and those a service of the bound clusters runs."""
 
     def action() -> list[Finding]:
-        from generators import operations
+        from generators.operations import pruning as operations
 
         operations.prune(
             paths,

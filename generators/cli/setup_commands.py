@@ -63,7 +63,7 @@ def import_command(
     image a template's tool fills in is reported with the `ecsform image set` that records its deploys."""
 
     def action() -> list[Finding]:
-        from generators.aws import importer
+        from generators.importer import command as importer
         from generators.writer.lock import output_lock
         from generators.writer.single_file import write_file
 
@@ -87,7 +87,7 @@ def import_command(
                 part.partition("=")[2].startswith("aws:") for part in (environments or "").split(",")
             )
             if live and found is not None:
-                from generators import operations
+                from generators.operations import recording as operations
 
                 options = Options(config=found, on_wait=running.waiting)
                 for line in operations.record_imported(text, str(out), options, lock_timeout):
