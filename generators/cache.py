@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from .errors import Finding, Severity
-from .spec.loader import Node
+from .spec.nodes import Node
 from .target import Backend
 from .validation import Declared
 

@@ -60,7 +60,8 @@ from .errors import EcsformError, Finding, Severity, errors_in, sorted_findings
 from .locations import display_path
 from .spec.extensions import Deploy, deploy_checks
 from .spec.fields import known_keys
-from .spec.loader import Node, SourceMap, load_file, plain
+from .spec.loader import load_file
+from .spec.nodes import Node, SourceMap, plain
 from .target import DEFAULT_ENVIRONMENT, Backend, Target
 from .text import did_you_mean, suggest
 

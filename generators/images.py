@@ -34,7 +34,8 @@ from typing import TYPE_CHECKING, Any
 from . import arns
 from .errors import EcsformError, Finding, Severity, sorted_findings
 from .locations import display_path
-from .spec.loader import Mark, Node, load_file, load_text
+from .spec.loader import load_file, load_text
+from .spec.nodes import Mark, Node
 from .text import suggest
 
 if TYPE_CHECKING:

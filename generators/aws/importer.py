@@ -36,9 +36,11 @@ from ..spec import ecosystem, placeholders
 from ..spec.canonical import SORTED_BY_NAME
 from ..spec.ecosystem import WRAPPER_EXTRA, WRAPPER_KEY, read_only_fields
 from ..spec.ecs_model import Shape, input_shape
-from ..spec.loader import MAX_BYTES, Node, SourceMap, _resolve_plain, from_plain, load_text, plain
+from ..spec.loader import MAX_BYTES, load_text
+from ..spec.nodes import Node, SourceMap, from_plain, plain
 from ..spec.overlay import NAME_KEYED
 from ..spec.shorthands import task_size
+from ..spec.yaml_tree import resolve_plain
 
 E = Severity.ERROR
 
@@ -622,7 +624,7 @@ def misread(text: str) -> bool:
     (YAML 1.2 core schema) or by a YAML 1.1 tool (yes, on, 0123, 12:30, <<...)."""
     from ruamel.yaml.nodes import ScalarNode
 
-    if not isinstance(_resolve_plain(text), str):
+    if not isinstance(resolve_plain(text), str):
         return True
     return any(not str(r.resolve(ScalarNode, text, (True, False))).endswith(":str") for r in _resolvers())
 

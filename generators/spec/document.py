@@ -16,7 +16,8 @@ from typing import Any
 from ..errors import EcsformError, Finding, Severity
 from ..text import suggest
 from . import ecosystem, overlay, shorthands
-from .loader import Node, SourceMap, load_file, plain
+from .loader import load_file
+from .nodes import Node, SourceMap, plain
 
 EXTENSION_KEY = "x-ecsform"
 ENVIRONMENTS_KEY = "environments"

@@ -27,7 +27,7 @@ from typing import Any
 
 from ..errors import EcsformError, Finding, Path, Severity
 from .ecs_model import Shape, input_shape, shape
-from .loader import Node
+from .nodes import Node
 
 WRAPPER_KEY = "taskDefinition"
 RESPONSE_METADATA = "ResponseMetadata"  # what boto3 adds to every response

@@ -250,7 +250,7 @@ def _hint(err: dict[str, Any], loc: tuple[Any, ...]) -> str | None:
 def from_node(node: Any, file: str, prefix: Path = (), *, catalog: RuleCatalog) -> tuple[Policy | None, list[Finding]]:
     """One policy layer from a located node as the loader gives it (a --policy FILE, or the project file's
     `policy:` entry with prefix ("policy",)): (the layer, or None when it is invalid, and the located findings)."""
-    from .loader import plain
+    from .nodes import plain
 
     data, smap = plain(node, file, prefix)
     layer, findings = parse(data, prefix, catalog=catalog)
