@@ -819,15 +819,15 @@ def ci_command(
     """Write the pipeline of a CI engine from ecsform.yaml's ci: block: plan what a change touches, apply after approval."""
 
     def action() -> list[Finding]:
-        from generators import ci
+        from generators.ci import command
 
         found = project_config.for_command(config, False)
-        text = ci.generate(kind, found, changed=changed, apply=apply)
-        target = (None if out == "-" else Path(out)) if out is not None else ci.default_out(kind, found)
+        text = command.generate(kind, found, changed=changed, apply=apply)
+        target = (None if out == "-" else Path(out)) if out is not None else command.default_out(kind, found)
         if target is None:
             sys.stdout.write(text)
         else:
-            ci.write(text, target, lock_timeout, _waiting)
+            command.write(text, target, lock_timeout, _waiting)
             print(f"wrote {target}", file=sys.stderr)
         return []
 
@@ -1240,7 +1240,7 @@ def revisions_prune(
     _run(action)
 
 
-# --- reviewed plans (generators/review.py) ------------------------------------------------------------------------
+# --- reviewed plans (generators/ci/review.py) ------------------------------------------------------------------------
 
 review_app = typer.Typer(
     no_args_is_help=True,
@@ -1271,7 +1271,7 @@ def review_record(
     plan's sha256, the root's hash and the state it was planned against."""
 
     def action() -> list[Finding]:
-        from generators import review
+        from generators.ci import review
 
         receipt = review.record(root, out, commit, lock_timeout)
         state = receipt.state
@@ -1304,7 +1304,7 @@ def review_check(
     already) or stale (its state changed since the plan: plan again); exit 2 when it is not the reviewed plan."""
 
     def action() -> list[Finding]:
-        from generators import review
+        from generators.ci import review
 
         found = project_config.for_command(config, False)
         verdict, warnings = review.check(root, out, found, commit, changed)
@@ -1325,7 +1325,7 @@ def review_applied(
     which the next environment's check reads."""
 
     def action() -> list[Finding]:
-        from generators import review
+        from generators.ci import review
 
         review.applied(root, out, commit, lock_timeout)
         return []

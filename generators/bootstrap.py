@@ -29,8 +29,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import arns, ci, locations, providers
+from . import arns, locations, providers
 from .aws import actions
+from .ci import environments as ci
 from .config import DEFAULT_ENVIRONMENT, Config
 from .errors import EcsformError, Finding, Severity
 from .plan import ROLE_DATA, SECRET_DATA

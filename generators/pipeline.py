@@ -17,14 +17,15 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from . import cache, images, locations, providers
 from . import plan as planner
+from .declarations import Declared
 from .errors import EcsformError, Finding, Severity, sorted_findings
 from .locations import display_path
 from .options import Options, module_folder, module_source, vendors
+from .plan_checks import role_names
 from .rules import Context
 from .spec import document as specs
 from .validation import MIN_FILES_PER_JOB as MIN_FILES_PER_VALIDATE_JOB
 from .validation import (
-    Declared,
     base_policy,
     bound_to,
     build_plans,
@@ -661,8 +662,9 @@ def verify(paths: list[str], options: Options, out: Path = Path("build")) -> tup
         c, p = bound_to(c, p, aws.account, aws.region)  # ${target.*} no target named: the session's account
         ctx = Context(c.task, c.extension, v.environment)
         held = state.held(p, out, backends) if p.managed_secrets or ctx.ext.logs.create else None
-        named = planner.role_names(c.variant.task)
-        result = live.verify(aws, ctx, aws.region, p.managed_secrets, adopt_command(p, options), held, named)
+        named = role_names(c.variant.task)
+        secrets = {key: dict(settings) for key, settings in p.managed_secrets.items()}
+        result = live.verify(aws, ctx, aws.region, secrets, adopt_command(p, options), held, named)
         findings += v.locate(result.findings)
         for note in result.notes:
             line, col = v.smap.locate(note.path)

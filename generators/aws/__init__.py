@@ -2,7 +2,8 @@
 
     session.py   a boto3 session for a `Target` (its role assumed with STS, else the default chain), the region
                  resolution (--region, the target, AWS_REGION, AWS_DEFAULT_REGION) and AWS errors as findings
-    verify.py    `ecsform verify`: what a spec references exists in the account, and brought roles allow it
+    verify/      `ecsform verify`: what a spec references exists in the account, and brought roles allow it
+                 (one module per kind of thing checked; the roles' needs come from generators/access/)
     iam.py       the Allow/Deny evaluator verify uses for brought roles' policies
     diff.py      `ecsform diff`: the spec's task definition against the registered revision, compared the way
                  the AWS provider compares them

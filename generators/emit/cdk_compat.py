@@ -26,17 +26,17 @@ import shutil
 import subprocess
 import sys
 from types import ModuleType
+from typing import IO
 
 from ..errors import EcsformError, Finding, Severity
 
 ENV_VAR = "ECSFORM_CDK_PACKAGE"
 PACKAGES = ("cdktn", "cdktf")
 DEFAULT = "cdktn"
-_WHERE = {"file": "--engine", "line": 1, "col": 1}
 
 
 def _error(rule: str, message: str, hint: str) -> EcsformError:
-    return EcsformError([Finding(rule, Severity.ERROR, message, hint=hint, **_WHERE)])
+    return EcsformError([Finding(rule, Severity.ERROR, message, hint=hint, file="--engine", line=1, col=1)])
 
 
 def _installed(name: str) -> bool:
@@ -111,7 +111,7 @@ def _stop_failed_runtime() -> None:
     for obj in gc.get_objects():
         if isinstance(obj, _NodeProcess):
             atexit.unregister(obj.stop)
-            obj.stop = lambda: None  # also called by __del__
+            obj.stop = lambda: None  # type: ignore[method-assign]  # jsii's own object: __del__ calls stop() too
             process = getattr(obj, "_process", None)
             if process is None:
                 continue
@@ -123,7 +123,7 @@ def _stop_failed_runtime() -> None:
                         pipe.close()
 
 
-def _stderr_sink(reader) -> None:  # noqa: ANN001 (a binary pipe)
+def _stderr_sink(reader: IO[bytes]) -> None:
     """jsii's thread that copies its Node.js process's standard error, writing text: jsii 1.x prints a line that
     is not one of its JSON console records (the Node.js end-of-life notice) with print() on bytes: b'!!...\\n'."""
     for line in iter(reader.readline, b""):
@@ -148,7 +148,7 @@ def _decode_node_stderr() -> None:
     except Exception:  # pragma: no cover - jsii missing: the import below reports it
         return
     if hasattr(process, "stderr_sink"):
-        process.stderr_sink = _stderr_sink
+        process.stderr_sink = _stderr_sink  # type: ignore[assignment]  # jsii declares IO[AnyStr]: it passes bytes
 
 
 @functools.lru_cache(maxsize=None)

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from conftest import ecsform
 
-from generators import ci
 from generators import config as project_config
 from generators.aws import actions, revisions, tasks
 from generators.aws import deploy as ecs_deploy
+from generators.ci import shell
 from generators.config import CiConfig
 from generators.errors import EcsformError
 
@@ -312,16 +312,16 @@ def test_x_ecsform_deploy_is_checked() -> None:
 
 def test_the_deploy_and_record_commands() -> None:
     settings = CiConfig()
-    assert ci.commands("deploy", settings) == ['ecsform deploy specs --root "$ECSFORM_ROOT" --out build']
+    assert shell.commands("deploy", settings) == ['ecsform deploy specs --root "$ECSFORM_ROOT" --out build']
     pruning = CiConfig(pruneKeep=5)
-    assert ci.commands("deploy", pruning)[1] == 'ecsform revisions prune specs --root "$ECSFORM_ROOT" --keep 5'
-    record = ci.commands("record", settings, images="deploys")
+    assert shell.commands("deploy", pruning)[1] == 'ecsform revisions prune specs --root "$ECSFORM_ROOT" --keep 5'
+    record = shell.commands("record", settings, images="deploys")
     assert record[0].startswith('ecsform image set "$ECSFORM_SPEC" ${ECSFORM_DEPLOY_ENVIRONMENT:+--env')
     assert record[1] == "git add -A -- deploys"
-    assert 'git push -q origin "HEAD:$ECSFORM_BRANCH"' in ci.commands("push", settings)[0]
+    assert 'git push -q origin "HEAD:$ECSFORM_BRANCH"' in shell.commands("push", settings)[0]
     requests = CiConfig(imageDeploys="pull-request")
-    assert ci.commands("push", requests)[-1].startswith('gh pr create --base "$ECSFORM_BRANCH"')
-    assert "merge_request.create" in ci.commands("push", requests, engine="gitlab")[0]
+    assert shell.commands("push", requests)[-1].startswith('gh pr create --base "$ECSFORM_BRANCH"')
+    assert "merge_request.create" in shell.commands("push", requests, engine="gitlab")[0]
 
 
 def test_every_action_a_command_calls_is_listed() -> None:

@@ -46,7 +46,7 @@ def rendered(variant: specs.Variant) -> str:
     if errors(variant):
         return canonical_form
     try:
-        register = planner.build(variant)[0].register
+        register = planner.build(variant, permissions={})[0].register
     except Exception as exc:  # a render bug on a spec that validates: the same for the original and the import
         event(f"render fails on a valid spec: {type(exc).__name__} {exc}")
         return f"{canonical_form}\nrender fails: {type(exc).__name__}: {exc}"
