@@ -384,7 +384,7 @@ def _cache_folder(cache_dir: Optional[Path], no_cache: bool, out: Path) -> Optio
     return folder
 
 
-def _print_check(changes, out: str) -> bool:  # type: ignore[no-untyped-def]
+def _print_check(changes, out: str) -> bool:
     """synth --check's report on standard output; True when OUT is not what synth would write."""
     from generators.changed import directory
 
@@ -925,7 +925,7 @@ image_app = typer.Typer(
 app.add_typer(image_app, name="image")
 
 
-def _options(config: str | None, no_config: bool, env: str | None = None, **more) -> Options:  # type: ignore[no-untyped-def]
+def _options(config: str | None, no_config: bool, env: str | None = None, **more) -> Options:
     return Options(env=env, config=project_config.for_command(config, no_config), on_wait=_waiting, **more)
 
 

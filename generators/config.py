@@ -459,10 +459,11 @@ class Config:
                 f"environment {environment!r} is not declared in {self.file}",
                 ("environments", environment),
                 hint,
-                variant.file,
-                *key_mark,
-                environment,
-                True,
+                file=variant.file,
+                line=key_mark[0],
+                col=key_mark[1],
+                environment=environment,
+                at_key=True,
             )
         ]
 
@@ -920,7 +921,7 @@ def _section_checks(data: Any) -> list[Finding]:
         if not isinstance(value, dict):
             continue
         try:
-            parsed = model.model_validate({} if value is None else value)
+            parsed = model.model_validate(value)
         except ValidationError:
             continue  # reported by the whole file's validation
         if isinstance(parsed, Settings):
@@ -932,7 +933,7 @@ def _section_checks(data: Any) -> list[Finding]:
             out += _terraform_checks(parsed)
         elif isinstance(parsed, ImagesConfig):
             out += _images_checks(parsed, [])
-        else:
+        elif isinstance(parsed, BackendConfig):
             out += _backend_checks(parsed)
     if ("defaults",) in parsed_settings:
         partial = ProjectConfig.model_construct(
@@ -1074,7 +1075,10 @@ def _ci_checks(ci: CiConfig, declared: list[str]) -> list[Finding]:
         if not ok:
             out.append(Finding("CONFIG-INVALID", E, message, ("ci",) + path, hint))
 
-    roles = [(("roleArn",), ci.role_arn), (("planRoleArn",), ci.plan_role_arn)]
+    roles: list[tuple[tuple[str, ...], str | None]] = [
+        (("roleArn",), ci.role_arn),
+        (("planRoleArn",), ci.plan_role_arn),
+    ]
     for name, env in ci.environments.items():
         roles += [
             (("environments", name, "roleArn"), env.role_arn),
@@ -1259,9 +1263,9 @@ def _backend_checks(backend: BackendConfig) -> list[Finding]:
                 )
             )
         if not problems:  # with sample values: what is wrong whatever the placeholders become
-            problem = _resolved_problem(name, _PLACEHOLDER.sub(lambda m: _SAMPLES[m.group(1)], text), text)
-            if problem:
-                out.append(Finding("CONFIG-INVALID", E, problem, path, _HINTS.get(name)))
+            resolved = _resolved_problem(name, _PLACEHOLDER.sub(lambda m: _SAMPLES[m.group(1)], text), text)
+            if resolved:
+                out.append(Finding("CONFIG-INVALID", E, resolved, path, _HINTS.get(name)))
     return out
 
 

@@ -13,14 +13,15 @@ from __future__ import annotations
 import contextlib
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Generator, Iterable
 
 from . import cache, images, locations, providers
 from . import plan as planner
 from .declarations import Declared
 from .errors import EcsformError, Finding, Severity, sorted_findings
 from .locations import display_path
-from .options import Options, module_folder, module_source, vendors
+from .options import Options, module_folder, vendors
+from .options import module_source as module_source  # (exported: changed.py swaps it for REF's modules)
 from .plan_checks import role_names
 from .rules import Context
 from .spec import document as specs
@@ -349,7 +350,7 @@ class _Run:
             parts.append(f"cdk-package={os.environ.get('ECSFORM_CDK_PACKAGE', '').strip()}")
         return parts
 
-    def outcomes(self) -> Iterator[tuple[Path, cache.Outcome, str | None, bytes | None]]:
+    def outcomes(self) -> Generator[tuple[Path, cache.Outcome, str | None, bytes | None], None, None]:
         """Each spec file's outcome in order, with its cache key and, when it was made now, the entry to store."""
         global _run_in_worker
         o = self.options
@@ -366,6 +367,7 @@ class _Run:
         bounds = [(i, min(i + _CHUNK, len(self.files))) for i in range(0, len(self.files), _CHUNK)]
         _run_in_worker = self
         import gc
+        import multiprocessing
 
         gc.freeze()  # what is loaded by now lives as long as the workers: out of their collector's passes
         try:
@@ -650,7 +652,7 @@ def verify(paths: list[str], options: Options, out: Path = Path("build")) -> tup
 
     sessions = session.Sessions(options.region, "verify")
     backends = session.Sessions(command="verify")  # the state's region is the backend's, whatever --region says
-    notes: list[tuple[tuple, str]] = []
+    notes: list[tuple[tuple[str, str, int, int], str]] = []
     findings: list[Finding] = []
     for c, p in checked_plans(paths, options):
         v = c.variant
@@ -698,7 +700,11 @@ def diff(paths: list[str], options: Options, revision: int | None = None) -> tup
         ref = f"{p.family}:{revision}" if revision is not None else p.family
         title = f"{p.file}" + (f" [environment {p.environment}]" if p.environment else "")
         try:
-            aws = sessions.get(target, p.root)
+            aws = sessions.get(target, p.root)  # (AWS errors come as EcsformError: session.py's AWS-* findings)
+        except EcsformError as exc:
+            findings += v.locate(exc.findings)
+            continue
+        try:
             c, p = bound_to(c, p, aws.account, aws.region)  # ${target.*} no target named: the session's account
             if revision is None:
                 ref = ecs.latest_active(aws.client("ecs"), p.family) or ""
