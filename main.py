@@ -98,7 +98,7 @@ AwsRegionOpt = Annotated[
     ),
 ]
 
-DEFAULT_LOCK_TIMEOUT = 5.0  # generators.writer.DEFAULT_LOCK_TIMEOUT (only commands that write import the writer)
+DEFAULT_LOCK_TIMEOUT = 5.0  # generators.writer.lock.DEFAULT_LOCK_TIMEOUT (only commands that write import the writer)
 LockTimeoutOpt = Annotated[
     float,
     typer.Option(
@@ -750,8 +750,9 @@ def import_command(
     image a template's tool fills in is reported with the `ecsform image set` that records its deploys."""
 
     def action() -> list[Finding]:
-        from generators import writer
         from generators.aws import importer
+        from generators.writer.lock import output_lock
+        from generators.writer.single_file import write_file
 
         found = project_config.for_command(config, no_config)
         text, warnings = importer.import_spec(
@@ -766,8 +767,8 @@ def import_command(
         if out is None:
             sys.stdout.write(text)
         else:
-            with writer.output_lock(out, lock_timeout, on_wait=_waiting):
-                writer.write_file(out, text.encode())
+            with output_lock(out, lock_timeout, on_wait=_waiting):
+                write_file(out, text.encode())
             print(f"wrote {out}", file=sys.stderr)
             live = from_aws is not None or any(
                 part.partition("=")[2].startswith("aws:") for part in (environments or "").split(",")

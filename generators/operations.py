@@ -4,7 +4,7 @@ revisions prune`).
 
 The flow of each command, in one visible place: the specs are validated and planned as for synth
 (generators/validation.py), the images files are read and checked (generators/images.py) and written through the
-writer (generators/writer.py); what talks to AWS is in generators/aws/ (deploy.py, tasks.py, revisions.py), with
+writer (generators/writer/); what talks to AWS is in generators/aws/ (deploy.py, tasks.py, revisions.py), with
 the sessions, targets and AWS-* findings of generators/aws/session.py.
 """
 
@@ -148,7 +148,7 @@ def record(
     """Record `chosen` (container -> (image, reason)) in the images file of the variant's root: checked as synth
     will check it (nothing written on an error), written through the writer under the file's lock, and only when its
     bytes change. `where` names each container's command-line argument, where findings about it point."""
-    from . import writer
+    from .writer.lock import DEFAULT_LOCK_TIMEOUT
 
     config = require_config(options, "image set")
     root = planner.root_path(variant)
@@ -174,7 +174,7 @@ def record(
                 for name in unknown
             ]
         )
-    timeout = writer.DEFAULT_LOCK_TIMEOUT if lock_timeout is None else lock_timeout
+    timeout = DEFAULT_LOCK_TIMEOUT if lock_timeout is None else lock_timeout
     made = [d for d in (path.parent, *path.parent.parents) if not d.exists()]  # the folders the lock creates
     try:
         return _record_locked(variant, chosen, options, where, config, root, path, timeout)
@@ -195,9 +195,10 @@ def _record_locked(
     path: Path,
     timeout: float,
 ) -> tuple[Recorded, list[Finding]]:
-    from . import writer
+    from .writer.lock import output_lock
+    from .writer.single_file import write_file
 
-    with writer.output_lock(path, timeout, parents=True, on_wait=options.on_wait):
+    with output_lock(path, timeout, parents=True, on_wait=options.on_wait):
         current = images.read(config, root)
         before = _running(variant, current)
         entries = dict(current.entries)
@@ -237,7 +238,7 @@ def _record_locked(
         old_bytes = path.read_bytes() if current.exists else None
         written = old_bytes != text.encode()
         if written:
-            writer.write_file(path, text.encode())
+            write_file(path, text.encode())
     return Recorded(root, current.file, changes, written), sorted_findings(located)
 
 

@@ -65,7 +65,8 @@ def default_out(kind: str, config: Config) -> Path | None:
 def write(text: str, out: Path, lock_timeout: float, on_wait: Callable[[str], None] | None = None) -> None:
     """Write one file all at once through the project's writer (its lock, a file beside it, then a rename); the
     folders leading to it are made first."""
-    from .. import writer
+    from ..writer.lock import output_lock
+    from ..writer.single_file import write_file
 
-    with writer.output_lock(out, lock_timeout, parents=True, on_wait=on_wait):
-        writer.write_file(out, text.encode())
+    with output_lock(out, lock_timeout, parents=True, on_wait=on_wait):
+        write_file(out, text.encode())

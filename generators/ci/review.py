@@ -33,9 +33,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypedDict
 
-from .. import about, writer
+from .. import about
 from ..config import Config
 from ..errors import EcsformError, Finding, Severity
+from ..writer.lock import output_lock
+from ..writer.manifest import MANIFEST, read_manifest
+from ..writer.single_file import write_file
 from .chunks import read_changed
 from .environments import promotion
 from .shell import APPLIED_FILE, PLAN_FILE, RECEIPT_FILE
@@ -113,13 +116,13 @@ def digest(path: Path) -> str:
 
 def root_hash(out: Path, root: str) -> str:
     """The root's hash as the last synth wrote it (manifest.json)."""
-    for entry in writer.read_manifest(out).get("roots", []):
+    for entry in read_manifest(out).get("roots", []):
         if isinstance(entry, dict) and entry.get("path") == root and isinstance(entry.get("hash"), str):
             return str(entry["hash"])
-    known = [e.get("path") for e in writer.read_manifest(out).get("roots", []) if isinstance(e, dict)]
+    known = [e.get("path") for e in read_manifest(out).get("roots", []) if isinstance(e, dict)]
     raise _refuse(
         "REVIEW-ROOT",
-        f"no root {root!r} in {(out / writer.MANIFEST).as_posix()}",
+        f"no root {root!r} in {(out / MANIFEST).as_posix()}",
         root,
         "synthesize first (ecsform synth ... --out "
         + out.as_posix()
@@ -178,8 +181,8 @@ def _read(path: Path, rule: str, hint: str) -> dict[str, Any]:
 
 def _write(path: Path, data: Mapping[str, object], lock_timeout: float) -> None:
     text = json.dumps(data, indent=2, sort_keys=True) + "\n"
-    with writer.output_lock(path, lock_timeout):
-        writer.write_file(path, text.encode())
+    with output_lock(path, lock_timeout):
+        write_file(path, text.encode())
 
 
 def _folder(out: Path, root: str) -> Path:

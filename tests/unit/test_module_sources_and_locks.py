@@ -118,9 +118,9 @@ def test_a_module_change_changes_the_hash_of_every_root_that_calls_it(
     callers = sorted(r["path"] for r in manifest["roots"] if any(m.endswith("/secrets") for m in r["modules"]))
     assert callers and moved == callers
     files, after, _ = pipeline.synth_tree([str(SPECS), str(FEATURES)], out, Options())
-    from generators import writer
+    from generators.writer.publication import changes
 
-    found = writer.changes(out, files, after)
+    found = changes(out, files, after)
     assert found.stale == ["modules/secrets"] and found.manifest and not found.missing
 
 
