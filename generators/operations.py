@@ -143,7 +143,7 @@ def record(
     chosen: dict[str, tuple[str, str | None]],
     options: Options,
     where: dict[str, str],
-    lock_timeout: float,
+    lock_timeout: float | None,
 ) -> tuple[Recorded, list[Finding]]:
     """Record `chosen` (container -> (image, reason)) in the images file of the variant's root: checked as synth
     will check it (nothing written on an error), written through the writer under the file's lock, and only when its
@@ -220,9 +220,9 @@ def _record_locked(
         lines = {e.mark[0]: e.container for e in proposed.entries.values()}
         located = []
         for f in about:  # what is wrong with a new line is said at its argument: the file is not written yet
-            name = lines.get(f.line)
-            if name is not None and name in chosen:
-                located.append(replace(f, file=where.get(name, name), line=1, col=len(name) + 2))
+            container = lines.get(f.line)
+            if container is not None and container in chosen:
+                located.append(replace(f, file=where.get(container, container), line=1, col=len(container) + 2))
             else:
                 located.append(f)
         errors = errors_in(located) or [
@@ -390,7 +390,9 @@ def record_imported(text: str, spec_file: str, options: Options, lock_timeout: f
     lines = []
     spec = specs.split(load_text(text, spec_file), spec_file)
     for variant in specs.variants(spec):
-        chosen = {c["name"]: (c["image"], None) for _, c in images.containers(variant.task) if c.get("image")}
+        chosen: dict[str, tuple[str, str | None]] = {
+            c["name"]: (c["image"], None) for _, c in images.containers(variant.task) if c.get("image")
+        }
         where = {n: spec_file for n in chosen}
         try:
             done, _ = record(variant, chosen, options, where, lock_timeout)

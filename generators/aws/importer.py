@@ -870,12 +870,12 @@ def map_placeholders(
 
     def walk(value: Any, path: Path) -> Any:
         if isinstance(value, dict):
-            out = {}
+            kept = {}
             for k, v in value.items():
                 mapped = walk(v, path + (k,))
                 if mapped is not _DROP:
-                    out[k] = mapped
-            return out
+                    kept[k] = mapped
+            return kept
         if isinstance(value, list):
             return [walk(v, path + (i,)) for i, v in enumerate(value)]
         if not isinstance(value, str):
@@ -910,7 +910,13 @@ def map_placeholders(
     def at(path: Path) -> Any:
         value: Any = mapped
         for part in path:
-            value = value.get(part) if isinstance(value, dict) else value[part] if isinstance(value, list) else None
+            value = (
+                value.get(part)
+                if isinstance(value, dict)
+                else value[part]
+                if isinstance(value, list) and isinstance(part, int)
+                else None
+            )
         return value
 
     for text, (p, where) in unmapped.items():
@@ -1009,7 +1015,7 @@ def import_spec(
         if problems:
             raise EcsformError(problems)
         result = to_spec_environments(tasks, family)
-        expected: dict[str | None, dict[str, Any]] = dict(tasks)
+        expected: dict[str | None, dict[str, Any]] = {env: t for env, t in tasks.items()}
     else:
         single = f"aws:{from_aws}" if from_aws is not None else str(source)
         task, warnings = load_task(
