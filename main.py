@@ -750,7 +750,7 @@ def import_command(
     image a template's tool fills in is reported with the `ecsform image set` that records its deploys."""
 
     def action() -> list[Finding]:
-        from generators.aws import importer
+        from generators.importer import command as importer
         from generators.writer.lock import output_lock
         from generators.writer.single_file import write_file
 
@@ -774,7 +774,7 @@ def import_command(
                 part.partition("=")[2].startswith("aws:") for part in (environments or "").split(",")
             )
             if live and found is not None:
-                from generators import operations
+                from generators.operations import recording as operations
 
                 options = Options(config=found, on_wait=_waiting)
                 for line in operations.record_imported(text, str(out), options, lock_timeout):
@@ -916,7 +916,7 @@ def modules_export(
     _run(action)
 
 
-# --- deployed images, deploys, jobs, revisions (generators/operations.py) ----------------------------------------
+# --- deployed images, deploys, jobs, revisions (generators/operations/) -------------------------------------------
 
 image_app = typer.Typer(
     no_args_is_help=True,
@@ -947,7 +947,7 @@ def image_set(
     """Record a deploy: the image of each container of one root, in images/<root>.yaml (checked as synth checks it)."""
 
     def action() -> list[Finding]:
-        from generators import operations
+        from generators.operations import image_commands as operations
 
         lines, warnings = operations.image_set(
             spec, env, assignments, _options(config, False), reason=reason, lock_timeout=lock_timeout
@@ -974,7 +974,7 @@ def image_promote(
     """Copy what one environment runs (its deployed images, else the spec's) to another: images/<root>.yaml of --to."""
 
     def action() -> list[Finding]:
-        from generators import operations
+        from generators.operations import image_commands as operations
 
         lines, warnings = operations.image_promote(
             spec, source, target, _options(config, False), containers=container, lock_timeout=lock_timeout
@@ -1001,7 +1001,7 @@ def image_show(
     """List what each root runs, per container: the deployed image (and its file and line) or the spec's."""
 
     def action() -> list[Finding]:
-        from generators import operations
+        from generators.operations import image_commands as operations
 
         if format not in ("text", "json"):
             raise _flag_error("CLI-FORMAT", f"unknown format {format!r}", "--format", "text or json")
@@ -1113,10 +1113,10 @@ def deploy(
 
     def action() -> list[Finding]:
         nonlocal failed
-        from generators import operations
+        from generators.operations import rollout as operations
 
         options = _options(config, no_config, env, region=region, role_arn=role_arn)
-        specs = paths or (operations.validation.project_specs(options.config) if options.config else ["specs"])
+        specs = paths or (validation.project_specs(options.config) if options.config else ["specs"])
         ok = operations.deploy(
             specs,
             options,
@@ -1170,7 +1170,7 @@ def run_command(
 
     def action() -> list[Finding]:
         nonlocal code
-        from generators import operations
+        from generators.operations import run_task as operations
 
         code = operations.run(
             spec,
@@ -1224,7 +1224,7 @@ def revisions_prune(
     """Deregister a family's ACTIVE revisions but the newest N and those a service of the bound clusters runs."""
 
     def action() -> list[Finding]:
-        from generators import operations
+        from generators.operations import pruning as operations
 
         operations.prune(
             paths,

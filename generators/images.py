@@ -19,7 +19,7 @@ without a file runs the spec's images. The spec's image stays the default for a 
 ecsform.yaml there is no images folder: synth reads none, and `ecsform image set` asks for an ecsform.yaml.
 
 This module reads, checks and renders the files; writing goes through generators/writer/ (the commands in
-generators/operations.py), which is above it.
+generators/operations/), which is above it.
 """
 
 from __future__ import annotations

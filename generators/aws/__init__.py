@@ -9,7 +9,7 @@
                  the AWS provider compares them
     adopt.py     `synth --adopt`: `import` blocks for what a root would create but the account already has
     ecs.py       describe-task-definition (diff, import --from-aws) and the defaults ECS fills in
-    importer.py  `ecsform import`: existing task definitions (describe output, register input, --from-aws) -> specs
+    fetch.py     `ecsform import --from-aws`: a registered task definition read (generators/importer/ makes the spec)
 
 The flow (generators/pipeline.py) calls these parts; they never call the flow.
 """

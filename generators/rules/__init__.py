@@ -325,7 +325,7 @@ BUILTIN: list[tuple[str, Severity, str]] = [
         "An x-ecsform.ignore entry names a rule that does not exist or cannot be suppressed, or a malformed path.",
     ),
     ("IGNORE-UNMATCHED", Severity.WARNING, "An x-ecsform.ignore entry suppresses nothing."),
-    # the deployed images (generators/images.py) and what acts on AWS after the apply (generators/operations.py)
+    # the deployed images (generators/images.py) and what acts on AWS after the apply (generators/operations/)
     (
         "IMAGES-CONFIG",
         Severity.ERROR,
