@@ -98,10 +98,11 @@ fmt: $(VENV)/.dev ## terraform fmt the modules, ruff format the Python
 	terraform fmt -recursive modules
 	$(BIN)/ruff format .
 
-lint: $(VENV)/.dev ## ruff check, ruff format --check and lint-imports (make test runs them too: test_lint.py, test_architecture.py)
+lint: $(VENV)/.dev ## ruff check, ruff format --check, lint-imports and mypy (make test runs them too: test_lint.py, test_architecture.py, test_types.py)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-cache
+	@$(MAKE) --no-print-directory typecheck
 
 typecheck: $(VENV)/.dev ## mypy as pyproject.toml configures it (basic everywhere, strict after the rules)
 	$(BIN)/mypy

@@ -115,7 +115,7 @@ def implied_regions(task: dict[str, Any]) -> list[list[str]]:
     arns: set[str] = set()
     ecr: set[str] = set()
     for c, log in _containers(task):
-        options = log.get("options") if isinstance(log.get("options"), dict) else {}
+        options: dict[str, Any] = log["options"] if isinstance(log.get("options"), dict) else {}
         if isinstance(options.get("awslogs-region"), str) and "${" not in options["awslogs-region"]:
             logs.add(options["awslogs-region"])  # a target value (${target.region}) names no region of its own
         for value in _value_froms(c, log):

@@ -30,7 +30,7 @@ from typing import Any, Callable, Iterable
 
 from .declarations import Declared
 from .errors import EcsformError, Finding, Severity
-from .spec.loader import Node
+from .spec.nodes import Node
 from .target import Backend
 
 FORMAT = 1

@@ -34,7 +34,8 @@ from typing import TYPE_CHECKING, Any
 from . import arns
 from .errors import EcsformError, Finding, Severity, sorted_findings
 from .locations import display_path
-from .spec.loader import Mark, Node, load_file, load_text
+from .spec.loader import load_file, load_text
+from .spec.nodes import Mark, Node
 from .text import suggest
 
 if TYPE_CHECKING:
@@ -295,7 +296,7 @@ def relocate(findings: list[Finding], deployed: Deployed, replaced: dict[int, En
     for f in findings:
         p = f.path
         if len(p) >= 3 and p[0] == IMAGE_PATH[0] and p[2] == "image" and p[1] in replaced:
-            entry = replaced[p[1]]  # type: ignore[index]
+            entry = replaced[p[1]]
             out.append(replace(f, file=deployed.file, line=entry.mark[0], col=entry.mark[1]))
         else:
             out.append(f)

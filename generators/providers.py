@@ -65,7 +65,8 @@ class LockFile:
 
     @classmethod
     def parse(cls, text: str) -> "LockFile":
-        constraint, platforms = None, ()
+        constraint: str | None = None
+        platforms: tuple[str, ...] = ()
         for line in text.splitlines():
             if line.startswith(_HEADER_CONSTRAINT):
                 constraint = line[len(_HEADER_CONSTRAINT) :].strip()

@@ -27,7 +27,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import IO, Any, Iterable
+from typing import IO, Any, Iterable, TypedDict
 from urllib.parse import quote
 
 from .errors import Finding, Severity, counts, format_path, listed, sorted_findings, summary_line
@@ -60,7 +60,14 @@ def use_color(stream: IO[str]) -> bool:
     return bool(isatty and isatty()) and os.environ.get("TERM") != "dumb"
 
 
-_STYLES = {
+class _Style(TypedDict, total=False):
+    """The click.style arguments a part of a finding is shown with."""
+
+    fg: str
+    bold: bool
+
+
+_STYLES: dict[str, _Style] = {
     "where": {"bold": True},
     "error": {"fg": "red", "bold": True},
     "warning": {"fg": "yellow", "bold": True},
@@ -164,7 +171,8 @@ def _plain(obj: Any) -> Any:
     for name, value in vars(obj).items():
         a = fields.get(name)
         if a is not None:
-            default = a.default.factory() if isinstance(a.default, attr.Factory) else a.default  # type: ignore[attr-defined]
+            # (attr.Factory is a class at run time, typed as a function)
+            default = a.default.factory() if isinstance(a.default, attr.Factory) else a.default  # type: ignore[arg-type]
             if value is None or (value == default and name not in _ALWAYS):
                 continue
             name = a.metadata.get("schema_property_name", name)

@@ -301,8 +301,8 @@ def floor(tmp: Path, table: Table, count: int, repeat: int) -> None:
     make_specs(folder, count)
     spent = [0.0]
 
-    def timed(real):  # type: ignore[no-untyped-def]
-        def call(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def timed(real):
+        def call(*args, **kwargs):
             start = time.perf_counter()
             try:
                 return real(*args, **kwargs)
@@ -328,7 +328,8 @@ def floor(tmp: Path, table: Table, count: int, repeat: int) -> None:
         for p in sorted((tmp / "floor-ours-0" / "out").rglob("*"))
         if p.is_file()
     ]
-    plain, synced = [], []
+    plain: list[float] = []
+    synced: list[float] = []
     for i in range(repeat):
         for sync, results in ((False, plain), (True, synced)):
             results.append(_plain_loop(tmp / f"floor-plain-{i}-{sync}", files, sync))

@@ -102,10 +102,10 @@ def run(work: Path, args: argparse.Namespace) -> int:
         f"  exit 0: {ok}; waited for the lock: {waited}; gave up with OUT-LOCKED: {locked}; other failures: "
         f"{len(other)}"
     )
-    for k, (code, err, t) in enumerate(results):
+    for k, (code, err, seconds) in enumerate(results):
         state = "waited, " if "waiting for " in err else ""
         print(
-            f"  run {k} (set-{k}): exit {code} after {t:.1f} s ({state}"
+            f"  run {k} (set-{k}): exit {code} after {seconds:.1f} s ({state}"
             f"{'OUT-LOCKED' if 'error OUT-LOCKED' in err else 'published' if code == 0 else 'failed'})"
         )
     for code, err in other:

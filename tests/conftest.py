@@ -171,6 +171,17 @@ def ecsform(
     )
 
 
+def env_with(**changes: str | None) -> dict[str, str]:
+    """This process's environment with `changes` (None: the variable removed)."""
+    env = dict(os.environ)
+    for k, v in changes.items():
+        if v is None:
+            env.pop(k, None)
+        else:
+            env[k] = v
+    return env
+
+
 def checkov_bin() -> Path:
     path = Path(os.environ.get("ECSFORM_CHECKOV", REPO / ".venv-checkov" / "bin" / "checkov"))
     if not path.exists():

@@ -190,10 +190,11 @@ def start(ecs: Any, cluster: str, service: dict[str, Any], arn: str, *, previous
     deployment of `arn` is under way already: that one is watched)."""
     before = previous or running_before(service, arn)
     updated = ecs.update_service(cluster=cluster, service=service["serviceName"], taskDefinition=arn)["service"]
-    mine = next(
-        (d for d in updated.get("deployments", []) if d.get("status") == "PRIMARY" and d.get("taskDefinition") == arn),
-        None,
-    ) or next((d for d in updated.get("deployments", []) if d.get("taskDefinition") == arn), {})
+    deployments: list[dict[str, Any]] = updated.get("deployments", [])
+    primary_of_arn = next(
+        (d for d in deployments if d.get("status") == "PRIMARY" and d.get("taskDefinition") == arn), None
+    )
+    mine = primary_of_arn or next((d for d in deployments if d.get("taskDefinition") == arn), {})
     return Watch(cluster, service["serviceName"], mine.get("id", ""), arn, before)
 
 
@@ -341,7 +342,9 @@ def wait(
                     say(f"{w.service}: {line}")
                     w.last = line
                 outcome = evaluate(service, w)
-                mine = next((d for d in service.get("deployments", []) if d.get("id") == w.deployment), {})
+                mine: dict[str, Any] = next(
+                    (d for d in service.get("deployments", []) if d.get("id") == w.deployment), {}
+                )
                 failed = int(mine.get("failedTasks", 0))
                 if failed > w.failed_count or (outcome is not None and not outcome.ok):  # ListTasks only then
                     w.failed_count = failed

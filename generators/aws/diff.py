@@ -40,7 +40,7 @@ class _Absent:
 ABSENT: Any = _Absent()
 
 
-class Keyed(dict):  # type: ignore[type-arg]
+class Keyed(dict[str, Any]):
     """A list keyed by name (containers, environment, secrets, volumes, tags): paths show `[name]`."""
 
 

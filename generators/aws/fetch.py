@@ -44,7 +44,7 @@ def task_definition(ref: str, region: str | None = None, client: EcsClient | Non
         )
     try:
         if client is None:
-            import boto3  # type: ignore[import-untyped]  # no boto3 stubs pinned yet (session.py imports it the same way)
+            import boto3
 
             chosen = session.resolve_region(region)
             client = boto3.client("ecs", region_name=chosen) if chosen else boto3.client("ecs")

@@ -11,7 +11,8 @@ from pydantic import ValidationError
 from ..errors import EcsformError, Finding, Severity, errors_in, sorted_findings
 from ..locations import display_path
 from ..spec.fields import known_keys
-from ..spec.loader import Node, load_file, plain
+from ..spec.loader import load_file
+from ..spec.nodes import Node, plain
 from ..text import did_you_mean
 from .checks import checks, module_source_checks, section_checks
 from .model import FILE_NAME, ProjectConfig

@@ -36,9 +36,9 @@ DEFAULT_SKIP_DESTROY = True
 
 
 class _Model(BaseModel):
-    # the pydantic plugin cannot see the aliases to_camel gives; every field is read by its alias (populate_by_name
-    # is off), which the plugin's check of required dynamic aliases is about
-    model_config = ConfigDict(  # type: ignore[pydantic-alias]
+    # every field is read by its alias (populate_by_name is off); pyproject.toml turns off the pydantic plugin's
+    # check of required dynamic aliases, which cannot see the aliases to_camel gives
+    model_config = ConfigDict(
         extra="forbid", strict=True, alias_generator=to_camel, populate_by_name=False, frozen=True
     )
 

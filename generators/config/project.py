@@ -12,7 +12,7 @@ from pydantic.alias_generators import to_camel
 from .. import providers
 from ..errors import EcsformError, Finding, Severity
 from ..spec.extensions import Deploy
-from ..spec.loader import Node, SourceMap
+from ..spec.nodes import Node, SourceMap
 from ..target import DEFAULT_ENVIRONMENT, Backend, Target
 from ..text import suggest
 from .model import ProjectConfig, is_local, target_of

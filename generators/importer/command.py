@@ -8,7 +8,7 @@ from typing import Any, Callable
 from ..aws import fetch
 from ..errors import EcsformError, Finding, Path, Severity
 from ..spec.ecosystem import WRAPPER_KEY
-from ..spec.loader import SourceMap
+from ..spec.nodes import SourceMap
 from .environments import to_spec_environments
 from .placeholder_mapping import Deploys, map_placeholders
 from .present import to_spec

@@ -9,7 +9,7 @@ from typing import Any
 
 from ..errors import Finding, Path, Severity
 from ..spec import placeholders
-from ..spec.loader import SourceMap
+from ..spec.nodes import SourceMap
 
 # where a string is a shell's or a program's to expand when the container runs: its placeholders are left alone
 _RUN_TIME = ("command", "entryPoint")

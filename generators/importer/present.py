@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any, Iterable
 
 from ..spec.ecs_model import Shape, input_shape
-from ..spec.loader import Node
+from ..spec.nodes import Node
 from ..spec.shorthands import task_size
 
 TASK_HEAD = (

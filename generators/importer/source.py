@@ -12,7 +12,8 @@ from ..spec import document as specs
 from ..spec import ecosystem
 from ..spec.ecosystem import WRAPPER_EXTRA, WRAPPER_KEY, read_only_fields
 from ..spec.ecs_model import Shape, input_shape
-from ..spec.loader import MAX_BYTES, Node, SourceMap, from_plain, load_text, plain
+from ..spec.loader import MAX_BYTES, load_text
+from ..spec.nodes import Node, SourceMap, from_plain, plain
 from ..spec.shorthands import task_size
 from .values import empty
 

@@ -7,7 +7,7 @@ import functools
 import re
 from typing import TYPE_CHECKING, Any
 
-from ..spec.loader import _resolve_plain
+from ..spec.yaml_tree import resolve_plain
 
 if TYPE_CHECKING:  # ruamel.yaml is imported when a spec is written, not when ecsform starts
     from ruamel.yaml.nodes import ScalarNode
@@ -27,7 +27,7 @@ def misread(text: str) -> bool:
     (YAML 1.2 core schema) or by a YAML 1.1 tool (yes, on, 0123, 12:30, <<...)."""
     from ruamel.yaml.nodes import ScalarNode
 
-    if not isinstance(_resolve_plain(text), str):
+    if not isinstance(resolve_plain(text), str):
         return True
     return any(not str(r.resolve(ScalarNode, text, (True, False))).endswith(":str") for r in _resolvers())
 

@@ -127,8 +127,8 @@ def _graph(ctx: Context) -> tuple[list[str], dict[str, list[str]], dict[tuple[st
             for ipath, entry in items(c, field, cpath):
                 target = _target(field, entry)
                 if target in known:
-                    graph.setdefault(own, []).append(target)  # type: ignore[arg-type]
-                    key = (own, target)  # type: ignore[assignment]
+                    graph.setdefault(own, []).append(target)
+                    key = (own, target)
                     if key not in edges or edges[key][0] == "links":  # prefer a non-link edge
                         edges[key] = (field, ipath)
     return names, graph, edges

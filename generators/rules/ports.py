@@ -94,7 +94,7 @@ def host_port_once(r: Rule, ctx: Context) -> Iterator[Finding]:
         host = _host_port(mode, m)
         if host is None:
             continue
-        protocol = m.get("protocol") if isinstance(m.get("protocol"), str) else "tcp"
+        protocol: str = m["protocol"] if isinstance(m.get("protocol"), str) else "tcp"
         port = integer(m.get("containerPort"))
         first = seen.get((protocol, host))
         if first is None:

@@ -343,7 +343,7 @@ def log_blocking(r: Rule, ctx: Context) -> Iterator[Finding]:
     for path, c in ctx.containers():
         log = c.get("logConfiguration")
         options = log.get("options") if isinstance(log, dict) else None
-        if isinstance(options, dict) and options.get("mode") == "blocking":
+        if isinstance(log, dict) and isinstance(options, dict) and options.get("mode") == "blocking":
             yield r.finding(
                 f"container {label(c, path)} logs in blocking mode: if {log.get('logDriver', 'the driver')} cannot "
                 "deliver, the application stops at its next write",

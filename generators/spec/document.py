@@ -16,7 +16,8 @@ from typing import Any
 from ..errors import EcsformError, Finding, Severity
 from ..text import suggest
 from . import ecosystem, overlay, shorthands
-from .loader import Node, SourceMap, load_file, plain
+from .loader import load_file
+from .nodes import Node, SourceMap, plain
 
 EXTENSION_KEY = "x-ecsform"
 ENVIRONMENTS_KEY = "environments"
@@ -184,9 +185,10 @@ def merged_variant(spec: SpecFile, name: str) -> Variant:
                     "an overlay cannot declare environments",
                     prefix + (bad,),
                     None,
-                    spec.file,
-                    *over.value[bad].key_mark,
-                    name,
+                    file=spec.file,
+                    line=over.value[bad].key_mark[0],
+                    col=over.value[bad].key_mark[1],
+                    environment=name,
                 )
             )
     overlay_task = Node({k: v for k, v in over.value.items() if k not in (EXTENSION_KEY, ENVIRONMENTS_KEY)}, over.mark)

@@ -27,7 +27,7 @@ from typing import Any
 
 from ..errors import EcsformError, Finding, Path, Severity
 from .ecs_model import Shape, input_shape, shape
-from .loader import Node
+from .nodes import Node
 
 WRAPPER_KEY = "taskDefinition"
 RESPONSE_METADATA = "ResponseMetadata"  # what boto3 adds to every response
@@ -85,8 +85,9 @@ def unwrap(root: Node, file: str) -> tuple[Node, list[Finding]]:
                             "tags are given twice: beside taskDefinition and inside it",
                             ("tags",),
                             "keep one of them",
-                            file,
-                            *(tags.key_mark or tags.mark),
+                            file=file,
+                            line=(tags.key_mark or tags.mark)[0],
+                            col=(tags.key_mark or tags.mark)[1],
                             at_key=True,
                         )
                     ]
@@ -110,8 +111,9 @@ def unwrap(root: Node, file: str) -> tuple[Node, list[Finding]]:
         f"{' and '.join(parts)}, which RegisterTaskDefinition does not take",
         prefix + ((read_only[0],) if read_only else ()),
         f"`ecsform import {file} --out SPEC.yaml` writes the spec without them",
-        file,
-        *(first or root.mark),
+        file=file,
+        line=(first or root.mark)[0],
+        col=(first or root.mark)[1],
         at_key=True,
     )
     return Node({k: v for k, v in items.items() if k not in read_only}, root.mark, root.key_mark), [notice]
@@ -143,9 +145,10 @@ def drop_unset(node: Node, file: str, environment: str | None = None) -> tuple[N
                             reason,
                             path + (k,),
                             f"remove `{k}` from the spec",
-                            file,
-                            *child.mark,
-                            environment,
+                            file=file,
+                            line=child.mark[0],
+                            col=child.mark[1],
+                            environment=environment,
                         )
                     )
                     if environment is not None:

@@ -332,7 +332,8 @@ def deploy_checks(deploy: Deploy, path: tuple, rule: str = "X-INVALID") -> list[
 def validate(raw: Any, *, catalog: policies.RuleCatalog) -> tuple[Extension | None, list[Finding]]:
     """The parsed extension block (None when invalid) and the findings, with paths under `x-ecsform`; `catalog`
     (generators.rules) names the rule ids its policy block may set."""
-    layer, policy_findings = None, []
+    layer: policies.Policy | None = None
+    policy_findings: list[Finding] = []
     if isinstance(raw, dict) and "policy" in raw:  # its own findings (POLICY-*), the same as a --policy FILE's
         raw = dict(raw)
         layer, policy_findings = policies.parse(raw.pop("policy"), (KEY, "policy"), catalog=catalog)

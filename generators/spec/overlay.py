@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from ..errors import Finding, Severity
 from ..text import suggest
-from .loader import Node
+from .nodes import Node
 
 NAME_KEYED = frozenset({"containerDefinitions", "environment", "secrets", "volumes", "ulimits", "secretOptions"})
 

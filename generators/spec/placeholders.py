@@ -97,9 +97,9 @@ def find(text: str) -> list[Placeholder]:
     for pattern, style in _STYLES:
         for m in pattern.finditer(text):
             add(m.start(), m.end(), m.group(1), style)
-    m = _UNCLOSED.match(text)
-    if m:
-        add(0, len(text), m.group(1), "a template's stand-in: <...>")
+    unclosed = _UNCLOSED.match(text)
+    if unclosed:
+        add(0, len(text), unclosed.group(1), "a template's stand-in: <...>")
     if _TOKEN.match(text) and kind(text) in ("account", "region", "partition"):  # awslogs-region: YOUR_REGION
         add(0, len(text), text, "a word standing for an account or a region")
     for start, end in _stand_in_fields(text):

@@ -36,6 +36,7 @@ from typing import Any, Iterable, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_camel
+from pydantic_core import ErrorDetails
 
 from ..errors import EcsformError, Finding, Path, Severity
 from ..text import did_you_mean
@@ -120,7 +121,7 @@ _FIELDS = ("readonly_root_filesystem", "non_root_user", "efs_transit_encryption"
 def combine(*layers: Policy | None) -> Policy:
     """Layers from the weakest to the strongest, field by field (`rules` entry by entry), over DEFAULT."""
     values: dict[str, Any] = {name: getattr(DEFAULT, name) for name in _FIELDS}
-    rules: dict[str, str] = {}
+    rules: dict[str, RuleSetting] = {}
     for layer in layers:
         if layer is None:
             continue
@@ -165,8 +166,8 @@ def parse(raw: Any, prefix: Path = (), *, catalog: RuleCatalog) -> tuple[Policy 
             loc = tuple(err["loc"])
             path = prefix + loc
             if err["type"] == "extra_forbidden":
-                known = aliases(Policy)
-                hint = did_you_mean(str(loc[-1]), known) or f"known fields: {', '.join(known)}"
+                names = aliases(Policy)
+                hint = did_you_mean(str(loc[-1]), names) or f"known fields: {', '.join(names)}"
                 if loc == ("policy",) and not prefix:
                     hint = "a policy file holds the policy block itself: remove the `policy:` level"
                 findings.append(
@@ -230,7 +231,7 @@ def parse(raw: Any, prefix: Path = (), *, catalog: RuleCatalog) -> tuple[Policy 
     return (None if findings else layer), findings
 
 
-def _message(err: dict[str, Any]) -> str:
+def _message(err: ErrorDetails) -> str:
     shown = err.get("input")
     if err["type"] == "literal_error":
         expected = err.get("ctx", {}).get("expected", "")
@@ -238,7 +239,7 @@ def _message(err: dict[str, Any]) -> str:
     return f"{err['msg']} (got {shown!r})"[:300]
 
 
-def _hint(err: dict[str, Any], loc: tuple[Any, ...]) -> str | None:
+def _hint(err: ErrorDetails, loc: tuple[Any, ...]) -> str | None:
     value = err.get("input")
     if loc and loc[0] == "rules" and value in ("warn", "warnings"):
         return "write warning"
@@ -250,7 +251,7 @@ def _hint(err: dict[str, Any], loc: tuple[Any, ...]) -> str | None:
 def from_node(node: Any, file: str, prefix: Path = (), *, catalog: RuleCatalog) -> tuple[Policy | None, list[Finding]]:
     """One policy layer from a located node as the loader gives it (a --policy FILE, or the project file's
     `policy:` entry with prefix ("policy",)): (the layer, or None when it is invalid, and the located findings)."""
-    from .loader import plain
+    from .nodes import plain
 
     data, smap = plain(node, file, prefix)
     layer, findings = parse(data, prefix, catalog=catalog)

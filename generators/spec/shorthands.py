@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
-from .loader import Node
+from .nodes import Node
 
 _CPU = re.compile(r"^\s*(\d+(?:\.\d+)?|\.\d+)\s*vcpus?\s*$", re.IGNORECASE)
 _MEMORY = re.compile(r"^\s*(\d+(?:\.\d+)?|\.\d+)\s*(gb|gib|mb|mib)\s*$", re.IGNORECASE)

@@ -48,7 +48,7 @@ def _js_parse_float(text: str) -> float:
     return float(m.group(0).replace("Infinity", "inf"))
 
 
-def is_token_double(number: float) -> bool:
+def is_token_double(number: object) -> bool:
     """Whether cdktn/cdktf would read this number as an encoded token."""
     if isinstance(number, bool) or not isinstance(number, (int, float)) or math.isnan(number):
         return False

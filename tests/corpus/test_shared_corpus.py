@@ -85,9 +85,10 @@ def test_json_fast_path_reads_as_yaml_does(name: str) -> None:
     """The loader's fast path for .json files (tests/unit/test_loader_json.py) on files nobody here wrote: the nodes
     it makes are libyaml's, every line and column, or it leaves the file to the YAML path."""
     from generators.spec import loader
+    from generators.spec.json_tree import json_tree
 
     text = loader._decode((SHARED_CORPUS / name).read_bytes(), name)
-    fast = loader._json_tree(text)
+    fast = json_tree(text)
     assert fast is not None  # (tabs, CRLF line ends: what these files hold, the fast path reads)
     assert _tree(fast) == _tree(loader.load_yaml(text, name, strict_json=True))
 

@@ -1,6 +1,7 @@
 """The CDK engine (issue #6): deterministic cdk.tf.json roots from either CDK package, the cdk-app command run the
-way the cdktf CLI runs it, clear errors without Node.js, and the EcsTaskDefinition construct in a team's own app.
-The Terraform-level proofs (plans equal to the HCL roots', apply against moto) are in tests/e2e."""
+way the cdktf CLI runs it, and the EcsTaskDefinition construct in a team's own app. Its runtime (packages, Node.js,
+jsii) is tested in test_cdk_runtime.py; the Terraform-level proofs (plans equal to the HCL roots', apply against
+moto) are in tests/e2e."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import FIXTURES, NO_CONFIG, REPO, SPECS, ecsform
+from conftest import FIXTURES, NO_CONFIG, REPO, SPECS, ecsform, env_with
 
 pytestmark = pytest.mark.cdk
 
@@ -21,16 +22,6 @@ SOURCES = [str(SPECS), str(FIXTURES / "valid"), str(FIXTURES / "features")]
 
 def tree(root: Path) -> dict[str, bytes]:
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
-
-
-def env_with(**changes: str | None) -> dict[str, str]:
-    env = dict(os.environ)
-    for k, v in changes.items():
-        if v is None:
-            env.pop(k, None)
-        else:
-            env[k] = v
-    return env
 
 
 @pytest.fixture(scope="module")
@@ -102,88 +93,6 @@ def test_output_is_byte_identical_across_runs_folders_and_packages(synthesized: 
     again = ecsform("synth", "--engine", "cdk", *SOURCES, "--out", str(other), NO_CONFIG)
     assert again.returncode == 0, again.stderr
     assert tree(other) == a
-
-
-def test_both_packages_are_installed_and_chosen_by_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    from generators.emit import cdk_compat
-
-    monkeypatch.delenv(cdk_compat.ENV_VAR, raising=False)
-    assert cdk_compat.package_name() == "cdktn"
-    monkeypatch.setenv(cdk_compat.ENV_VAR, "cdktf")
-    assert cdk_compat.package_name() == "cdktf"
-    monkeypatch.setattr(cdk_compat, "_installed", lambda name: name == "cdktn")
-    assert cdk_compat.package_name() == "cdktn"  # the chosen one is missing: the other one
-    monkeypatch.setattr(cdk_compat, "_installed", lambda name: False)
-    with pytest.raises(cdk_compat.EcsformError, match="neither is installed"):
-        cdk_compat.package_name()
-
-
-def _no_traceback(proc: subprocess.CompletedProcess[str]) -> None:
-    assert "Traceback" not in proc.stderr and "jsii" not in proc.stderr.split("error", 1)[0], proc.stderr
-
-
-def test_without_node_the_cdk_engine_says_so_and_hcl_needs_no_node(tmp_path: Path) -> None:
-    bare = tmp_path / "bin"
-    bare.mkdir()  # a PATH without node (python runs by its absolute path)
-    env = env_with(PATH=str(bare), JSII_NODE=None)
-    out = tmp_path / "out"
-    proc = ecsform("synth", "--engine", "cdk", "specs", "--out", str(out), "--no-cache", env=env)
-    assert proc.returncode == 2, proc.stderr
-    assert "--engine:1:1: error CDK-RUNTIME: " in proc.stderr and "`node` is not on PATH" in proc.stderr
-    _no_traceback(proc)
-    assert not out.exists()
-    proc = ecsform("cdk-app", "specs", env={**env, "CDKTF_OUTDIR": str(tmp_path / "cdktf.out")})
-    assert proc.returncode == 2 and "CDK-RUNTIME" in proc.stderr
-    _no_traceback(proc)
-    # `make synth` runs the default engine: HCL, no Node.js needed
-    proc = ecsform("synth", "specs", "--out", str(out), env=env)
-    assert proc.returncode == 0, proc.stderr
-    manifest = json.loads((out / "manifest.json").read_text())
-    assert {r["engine"] for r in manifest["roots"]} == {"hcl"}
-    assert "ENGINE ?= hcl" in (REPO / "Makefile").read_text()
-
-
-def test_a_broken_node_or_jsii_runtime_is_a_finding(tmp_path: Path) -> None:
-    node = tmp_path / "node"
-    node.write_text("#!/bin/sh\necho 'node: cannot start' >&2\nexit 9\n")
-    node.chmod(0o755)
-    proc = ecsform(
-        "synth",
-        "--engine",
-        "cdk",
-        "specs/financial-api.json",
-        "--out",
-        str(tmp_path / "a"),
-        "--no-cache",  # (the runtime must start: a render cache entry would spare it)
-        env=env_with(JSII_NODE=str(node)),
-    )
-    assert proc.returncode == 2
-    assert "CDK-RUNTIME" in proc.stderr and "failed (exit 9): node: cannot start" in proc.stderr
-    _no_traceback(proc)
-    proc = ecsform(
-        "synth",
-        "--engine",
-        "cdk",
-        "specs/financial-api.json",
-        "--out",
-        str(tmp_path / "b"),
-        "--no-cache",
-        env=env_with(JSII_RUNTIME=str(tmp_path / "missing-runtime.js")),
-    )
-    assert proc.returncode == 2
-    assert "CDK-RUNTIME" in proc.stderr and "did not start" in proc.stderr
-    assert "Traceback" not in proc.stderr
-    proc = ecsform(
-        "synth",
-        "--engine",
-        "cdk",
-        "specs",
-        "--out",
-        str(tmp_path / "c"),
-        "--no-cache",
-        env=env_with(ECSFORM_CDK_PACKAGE="aws-cdk-lib"),
-    )
-    assert proc.returncode == 2 and "CDK-PACKAGE" in proc.stderr
 
 
 def _cli_env(outdir: Path) -> dict[str, str]:
@@ -482,27 +391,3 @@ def test_references_to_modules_and_data_sources_are_renamed_as_values_not_text()
         "image": Ref("local", "images", Key("api")),
     }
     assert renamed(value, "") is value
-
-
-def test_the_node_notice_is_text_not_python_bytes(tmp_path: Path) -> None:
-    """Unsilenced, jsii passes on Node.js's notices (Node 20 is past its end of life); ecsform prints them as text
-    (generators/cdk_compat._stderr_sink), not as b'!!...\\n'."""
-    env = env_with(
-        JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=None, JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION=None
-    )
-    proc = ecsform(
-        "synth",
-        "--engine",
-        "cdk",
-        str(FIXTURES / "valid" / "ec2-bridge.yaml"),
-        "--out",
-        str(tmp_path / "o"),
-        NO_CONFIG,
-        "--no-cache",  # (the runtime must start: a render cache entry would spare it)
-        env=env,
-    )
-    assert proc.returncode == 0, proc.stderr
-    assert not [line for line in proc.stderr.splitlines() if line.startswith(("b'", 'b"'))], proc.stderr
-    node = subprocess.run([shutil.which("node") or "node", "--version"], capture_output=True, text=True).stdout
-    if node.startswith("v20."):  # jsii 1.x: end of life since 2026-10-30, so the notice is there to see
-        assert "!!  Node 20 is end-of-life" in proc.stderr, proc.stderr

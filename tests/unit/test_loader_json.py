@@ -15,9 +15,11 @@ from hypothesis import strategies as st
 
 from generators.errors import EcsformError
 from generators.spec import loader
+from generators.spec.json_tree import json_tree
+from generators.spec.nodes import Node
 
 
-def tree(node: loader.Node) -> Any:
+def tree(node: Node) -> Any:
     """A node tree as plain data: each value with its type, its mark and its key's mark."""
     v = node.value
     if type(v) is dict:
@@ -38,7 +40,7 @@ def outcome(read: Any, text: str) -> Any:
 
 def same_as_yaml(text: str) -> bool:
     """Asserts the fast path equals the YAML path on `text` when it reads it; True when it did."""
-    fast = loader._json_tree(text)
+    fast = json_tree(text)
     if fast is not None:
         assert tree(fast) == outcome(loader.load_yaml, text), text
     assert outcome(loader.load_text, text) == outcome(loader.load_yaml, text)
@@ -106,7 +108,7 @@ def test_edges_read_the_same(name: str) -> None:
 def test_the_fast_path_takes_what_it_can_and_leaves_the_rest() -> None:
     """It reads what both parsers read alike, and steps aside wherever they could differ (each case: the YAML
     path refuses it, reads it otherwise, or JSON does not allow it)."""
-    taken = {name for name, text in EDGES.items() if loader._json_tree(text) is not None}
+    taken = {name for name, text in EDGES.items() if json_tree(text) is not None}
     assert taken == {
         "tabs inside",
         "crlf",
