@@ -103,6 +103,57 @@ class Finding:
         return text
 
 
+@dataclass(frozen=True, slots=True)
+class Check:
+    """One id a finding can carry, declared next to the code that raises it: the id, its severity, the summary that
+    `ecsform rules`, docs/rules.md and SARIF's rules show, and the source of the bound it checks. Declaring one
+    registers it (an id declared twice is a bug, reported at import); the catalog (generators/rules) collects them.
+    The rule functions are checks too (generators/rules/registry.py: `Rule`)."""
+
+    id: str
+    severity: Severity
+    summary: str
+    source: str = "ecsform"
+
+    def __post_init__(self) -> None:
+        declared = DECLARED.setdefault(self.id, self)
+        if declared is not self:
+            raise RuntimeError(f"finding id {self.id} declared twice")
+
+    def finding(
+        self,
+        message: str,
+        path: Path = (),
+        hint: str | None = None,
+        *,
+        severity: Severity | None = None,
+        file: str = "",
+        mark: tuple[int, int] = (0, 0),
+        environment: str | None = None,
+        at_key: bool = False,
+        data: Any = None,
+    ) -> Finding:
+        """A finding of this id (of its declared severity unless `severity` says otherwise), at `mark` (line, column)
+        of `file` when the place is known as it is raised."""
+        return Finding(
+            rule=self.id,
+            severity=severity or self.severity,
+            message=message,
+            path=path,
+            hint=hint,
+            file=file,
+            line=mark[0],
+            col=mark[1],
+            environment=environment,
+            at_key=at_key,
+            data=data,
+        )
+
+
+# Every check declared so far, by id (the modules that raise them declare them as they are imported).
+DECLARED: dict[str, Check] = {}
+
+
 def format_path(path: Path) -> str:
     """('containerDefinitions', 0, 'image') -> 'containerDefinitions[0].image'."""
     out: list[str] = []
