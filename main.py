@@ -19,6 +19,7 @@ import typer
 
 from generators import about, report
 from generators.errors import EcsformError, Finding, Severity
+from generators.locations import display_path
 from generators.options import ENGINES, Options
 
 if TYPE_CHECKING:
@@ -295,6 +296,13 @@ def synth(
             help="Write nothing: exit 1 listing the roots that are stale, missing or extra when OUT is not what synth would write, 0 when it is.",
         ),
     ] = False,
+    plan_role: Annotated[
+        bool,
+        typer.Option(
+            "--plan-role",
+            help="Roots assume each target's planRoleArn (read-only) instead of roleArn: for pull-request plans, never applied.",
+        ),
+    ] = False,
     jobs: JobsOpt = None,
     cache_dir: Annotated[
         Optional[Path],
@@ -342,6 +350,7 @@ def synth(
             prune=prune,
             force=force,
             on_wait=_waiting,
+            plan_role=plan_role,
         )
         if check:
             changes, findings = pipeline.synth_check(paths, out, options)
@@ -731,6 +740,7 @@ def import_command(
         Optional[str],
         typer.Option("--region", help="AWS region for --from-aws and aws: inputs (default: the AWS configuration)."),
     ] = None,
+    role_arn: RoleOpt = None,
     lock_timeout: LockTimeoutOpt = DEFAULT_LOCK_TIMEOUT,
     config: ConfigOpt = None,
     no_config: NoConfigOpt = False,
@@ -750,6 +760,7 @@ def import_command(
             environments=environments,
             family=family,
             region=region,
+            role_arn=role_arn,
             deploys_to=(str(out) if out is not None else "SPEC") if found is not None else None,
         )
         if out is None:
@@ -818,6 +829,87 @@ def ci_command(
         else:
             ci.write(text, target, lock_timeout, _waiting)
             print(f"wrote {target}", file=sys.stderr)
+        return []
+
+    _run(action)
+
+
+@app.command("bootstrap")
+def bootstrap_command(
+    kind: Annotated[str, typer.Argument(metavar="github|gitlab", help="The CI whose OIDC tokens the roles trust.")],
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Where to write the root (OUT/pipeline, with OUT/manifest.json).")
+    ] = Path("bootstrap"),
+    config: ConfigOpt = None,
+    lock_timeout: LockTimeoutOpt = DEFAULT_LOCK_TIMEOUT,
+) -> None:
+    """Write the Terraform root that creates what the pipelines need in each account: state bucket, OIDC provider, pipeline, deploy, plan and state roles."""
+
+    def action() -> list[Finding]:
+        from generators import bootstrap
+
+        found = project_config.for_command(config, False)
+        if found is None:
+            raise _flag_error(
+                "CONFIG-READ",
+                "ecsform bootstrap needs an ecsform.yaml (its targets, backend and ci: block)",
+                "--config",
+                "run it where ecsform.yaml is, or give --config FILE",
+            )
+        root = bootstrap.write(found, kind, out, lock_timeout)
+        print(f"wrote {display_path(root)}: terraform init && terraform apply there", file=sys.stderr)
+        return []
+
+    _run(action)
+
+
+@app.command("lock")
+def lock_command(
+    config: ConfigOpt = None,
+    fs_mirror: Annotated[
+        Optional[str],
+        typer.Option("--fs-mirror", metavar="DIR", help="Read the provider from this filesystem mirror (offline)."),
+    ] = None,
+    net_mirror: Annotated[
+        Optional[str],
+        typer.Option("--net-mirror", metavar="URL", help="Read the provider from this network mirror."),
+    ] = None,
+    lock_timeout: LockTimeoutOpt = DEFAULT_LOCK_TIMEOUT,
+) -> None:
+    """Write ecsform.lock.hcl: hashicorp/aws locked for ecsform.yaml's terraform.lockPlatforms (synth copies it into every root)."""
+
+    def action() -> list[Finding]:
+        found = project_config.for_command(config, False)
+        if found is None:
+            raise _flag_error(
+                "CONFIG-READ",
+                "ecsform lock needs an ecsform.yaml (its terraform: block)",
+                "--config",
+                "run it where ecsform.yaml is, or give --config FILE",
+            )
+        written = pipeline.write_lock(found, fs_mirror=fs_mirror, net_mirror=net_mirror, lock_timeout=lock_timeout)
+        print(f"wrote {display_path(written)}", file=sys.stderr)
+        return []
+
+    _run(action)
+
+
+modules_app = typer.Typer(no_args_is_help=True, help="The Terraform modules the roots call.")
+app.add_typer(modules_app, name="modules")
+
+
+@modules_app.command("export")
+def modules_export(
+    out: Annotated[
+        Path, typer.Argument(metavar="DIR", help="The folder to write them to (new, or written by ecsform).")
+    ],
+    lock_timeout: LockTimeoutOpt = DEFAULT_LOCK_TIMEOUT,
+) -> None:
+    """Write the modules (DIR/<module>/) for a repository that commits them; name DIR with moduleSource in ecsform.yaml."""
+
+    def action() -> list[Finding]:
+        names = pipeline.export_modules(out, lock_timeout)
+        print(f"wrote {len(names)} module(s) to {out}: {', '.join(names)}", file=sys.stderr)
         return []
 
     _run(action)

@@ -169,7 +169,8 @@ class _Tree:
         """A relative module source as the root at its place in the working tree writes it: the same text on both
         sides for the same module folder, also when that folder lies outside the repository."""
         folder = (Path(out) / root).absolute()
-        text = module_source_from(folder, options, module, environment)
+        vendored = (Path(out) / locations.VENDORED).absolute()
+        text = module_source_from(folder, options, module, environment, vendored=vendored)
         if not locations.is_local_source(text):
             return text
         target = Path(os.path.normpath(folder / text))
@@ -263,13 +264,21 @@ def _base_warnings(base: _Base, since: str) -> list[Finding]:
     return out
 
 
+def _bytes(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
+
+
 def _digest(folder: Path) -> bytes:
     return pipeline._module_digest(folder, {}) if folder.is_dir() else b"missing"
 
 
 def _same_inputs(old: _Tree, options: Options, config: str | None, no_config: bool) -> bool:
     """True when REF and the working tree differ in their specs at most: the same ecsform.yaml (at the same place)
-    and the same module folders. Then a spec whose bytes are the same in both gives the same roots in both."""
+    and its lock file (ecsform.lock.hcl, which synth copies into every root), and the same module folders. Then a
+    spec whose bytes are the same in both gives the same roots in both."""
     new = options.config
     new_path = Path(os.path.abspath(new.file)) if new is not None else None
     old_path = old.config_path(config, no_config)
@@ -278,6 +287,8 @@ def _same_inputs(old: _Tree, options: Options, config: str | None, no_config: bo
     folders = {locations.MODULES}
     if new is not None and new_path is not None and old_path is not None:
         if old.mapped(new_path) != str(old_path) or new_path.read_bytes() != old_path.read_bytes():
+            return False
+        if _bytes(new.lock_path) != _bytes(old_path.parent / new.lock_path.name):
             return False
         for environment in [None, *new.environments]:
             source = new.module_source(environment)

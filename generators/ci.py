@@ -9,6 +9,9 @@ read their inputs from environment variables, which each engine sets in its own 
     ECSFORM_ROOTS        the roots of one job, separated by spaces, as manifest.json writes them (a chunk: several
                          roots of one environment when a change touches more roots than ci.maxJobs)
     ECSFORM_ENVIRONMENT  their ecsform environment ("" for specs without environments)
+    ECSFORM_SYNTH_ARGS   what a plan job adds to `ecsform synth`: `--plan-role` on a pull (merge) request, whose
+                         roots then assume their targets' read-only planRoleArn; nothing on the default branch, whose
+                         plans are the ones the apply jobs apply (made with the roles that apply them)
 
 and, per root inside a job's loop, ECSFORM_ROOT (e.g. financial-api-stages/prod) and ECSFORM_DIR (<ci.out>/<root>).
 For the job that records an image another repository's CI sends (`record`, `push`), the untrusted inputs reach the
@@ -41,7 +44,7 @@ from typing import Any, Callable
 from ruamel.yaml import YAML
 from ruamel.yaml.scalarstring import LiteralScalarString
 
-from . import images
+from . import images, locations
 from .config import DEFAULT_ENVIRONMENT, CiConfig, Config
 from .errors import EcsformError, Finding, Severity
 
@@ -104,8 +107,9 @@ def commands(
 
     - changed: writes `ecsform changed --format json` to ecsform-changed.json (the roots a change touches, and those
       it removed), which `ecsform ci github-matrix` or `ecsform ci gitlab-child` turns into jobs.
-    - plan: synthesizes every root, then, for each root of ECSFORM_ROOTS, init, plan -out tfplan, its receipt
-      (`ecsform review record`) and its plan's text (in GITHUB_STEP_SUMMARY when set: the text reviewers read).
+    - plan: synthesizes every root (with ECSFORM_SYNTH_ARGS), then, for each root of ECSFORM_ROOTS, init, plan
+      -out tfplan, its receipt (`ecsform review record`) and its plan's text (in GITHUB_STEP_SUMMARY when set: the
+      text reviewers read).
     - apply: synthesizes every root, then, for each root of ECSFORM_ROOTS, init, `ecsform review check` (the saved
       plan is the one reviewed for this commit, and the earlier environments of ci.promotion applied the change)
       and, when it says so, apply of exactly that plan, `ecsform deploy` and `ecsform review applied`; a root whose
@@ -125,7 +129,9 @@ def commands(
     synthesize = [f"ecsform synth {specs} --out {shlex.quote(ci.out)}"] if synth else []
     if kind == "changed":
         return [f'ecsform changed {specs} --since "$ECSFORM_SINCE" --format json > {CHANGED_FILE}']
-    if kind in ("plan", "apply"):
+    if kind == "plan":
+        return [f"{s} ${{ECSFORM_SYNTH_ARGS:-}}" for s in synthesize] + [_each_root(ci, root_commands(kind, ci))]
+    if kind == "apply":
         return synthesize + [_each_root(ci, root_commands(kind, ci))]
     if kind == "deploy":
         run = [f'ecsform deploy {specs} --root "$ECSFORM_ROOT" --out {shlex.quote(ci.out)}']
@@ -393,6 +399,15 @@ def _require_roles(config: Config) -> None:
         )
 
 
+def _unlocked_cache(config: Config) -> dict[str, str]:
+    """Without lock files (no terraform.lockPlatforms), fresh roots may take the provider from the plugin cache
+    unchecked; with them, Terraform checks the cached provider against each root's .terraform.lock.hcl, and the
+    variable would only weaken that."""
+    if config.model.terraform.lock_platforms:
+        return {}
+    return {"TF_PLUGIN_CACHE_MAY_BREAK_DEPENDENCY_LOCK_FILE": "true"}
+
+
 # --- YAML ---------------------------------------------------------------------------------------------------
 
 
@@ -459,7 +474,7 @@ def github(config: Config) -> str:
             {"name": "Install ecsform", "run": ci.install},
         ]
 
-    def terraform_steps(kind: str, roles: str) -> list[dict[str, Any]]:
+    def terraform_steps(kind: str, assumed: str) -> list[dict[str, Any]]:
         return setup({"ref": ref}) + [
             {"uses": SETUP_TERRAFORM, "with": {"terraform_version": ci.terraform_version, "terraform_wrapper": False}},
             {"name": "Provider plugin cache", "run": 'mkdir -p "$TF_PLUGIN_CACHE_DIR"'},
@@ -469,14 +484,16 @@ def github(config: Config) -> str:
                     "path": "${{ env.TF_PLUGIN_CACHE_DIR }}",
                     "key": "terraform-plugins-${{ runner.os }}-"
                     + ci.terraform_version
-                    + "-${{ hashFiles('ecsform.yaml') }}",
+                    + "-${{ hashFiles('ecsform.yaml'"
+                    + (", 'ecsform.lock.hcl'" if config.model.terraform.lock_platforms else "")
+                    + ") }}",
                     "restore-keys": "terraform-plugins-${{ runner.os }}-" + ci.terraform_version + "-",
                 },
             },
             {
                 "uses": AWS_CREDENTIALS,
                 "with": {
-                    "role-to-assume": "${{ " + roles + "[" + key + "] }}",
+                    "role-to-assume": "${{ " + assumed + " }}",
                     "role-session-name": "ecsform-" + kind + "-${{ github.run_id }}",
                     "aws-region": region(config),
                 },
@@ -488,11 +505,10 @@ def github(config: Config) -> str:
         "ECSFORM_ENVIRONMENT": "${{ matrix.environment }}",
         "TF_IN_AUTOMATION": "true",
         "TF_PLUGIN_CACHE_DIR": "${{ github.workspace }}/.terraform.d/plugin-cache",
-        # fresh roots have no lock file yet: let them take providers from the cache
-        "TF_PLUGIN_CACHE_MAY_BREAK_DEPENDENCY_LOCK_FILE": "true",
+        **_unlocked_cache(config),
     }
-    synth_command, plan_script = commands("plan", ci)
-    _, apply_script = commands("apply", ci)
+    plan_synth, plan_script = commands("plan", ci)
+    apply_synth, apply_script = commands("apply", ci)
     plan_artifact = "ecsform-plan-${{ matrix.chunk }}"
 
     plan_job: dict[str, Any] = {
@@ -508,10 +524,12 @@ def github(config: Config) -> str:
             "group": "ecsform-plan-${{ " + is_pr + " && github.ref || github.run_id }}-${{ matrix.chunk }}",
             "cancel-in-progress": "${{ " + is_pr + " }}",
         },
-        "env": dict(job_env),
-        "steps": terraform_steps("plan", plan_roles)
+        # a pull request's plan: the pipeline's plan role, its roots assuming the read-only plan roles (--plan-role);
+        # the default branch's: the role that applies them, its roots assuming the deploy roles, as the apply will
+        "env": {**job_env, "ECSFORM_SYNTH_ARGS": "${{ " + is_pr + " && '--plan-role' || '' }}"},
+        "steps": terraform_steps("plan", f"{is_pr} && {plan_roles}[{key}] || {apply_roles}[{key}]")
         + [
-            {"name": "Synthesize the roots", "run": synth_command},
+            {"name": "Synthesize the roots", "run": plan_synth},
             {
                 "name": "Plan each root of the job (its summary below, its plan saved with its receipt)",
                 "run": plan_script,
@@ -545,9 +563,9 @@ def github(config: Config) -> str:
             "permissions": {"id-token": "write", "contents": "read"},
             "strategy": {"fail-fast": False, "matrix": "${{ fromJSON(needs.changed.outputs." + output + ") }}"},
             "env": dict(job_env),
-            "steps": terraform_steps("apply", apply_roles)
+            "steps": terraform_steps("apply", f"{apply_roles}[{key}]")
             + [
-                {"name": "Synthesize the roots", "run": synth_command},
+                {"name": "Synthesize the roots", "run": apply_synth},
                 {
                     "name": "The reviewed plans of these roots",
                     "uses": DOWNLOAD_ARTIFACT,
@@ -820,16 +838,20 @@ def gitlab(config: Config) -> str:
         "&& $ECSFORM_IMAGE"
     )
     mr = ci.image_deploys == "pull-request"
+    # a merge request's roots assume the read-only plan roles (--plan-role); the default branch's are planned to be
+    # applied, with the deploy roles
+    applied = {"ECSFORM_CHILD_ARGS": "--apply", "ECSFORM_SYNTH_ARGS": ""}
     rules = [
         {
             "if": on_merge_request,
-            "variables": {"ECSFORM_SINCE": "$CI_MERGE_REQUEST_DIFF_BASE_SHA", "ECSFORM_CHILD_ARGS": ""},
+            "variables": {
+                "ECSFORM_SINCE": "$CI_MERGE_REQUEST_DIFF_BASE_SHA",
+                "ECSFORM_CHILD_ARGS": "",
+                "ECSFORM_SYNTH_ARGS": "--plan-role",
+            },
         },
-        {"if": on_replan, "variables": {"ECSFORM_SINCE": "$ECSFORM_REPLAN", "ECSFORM_CHILD_ARGS": "--apply"}},
-        {
-            "if": on_default_branch,
-            "variables": {"ECSFORM_SINCE": "$CI_COMMIT_BEFORE_SHA", "ECSFORM_CHILD_ARGS": "--apply"},
-        },
+        {"if": on_replan, "variables": {"ECSFORM_SINCE": "$ECSFORM_REPLAN", **applied}},
+        {"if": on_default_branch, "variables": {"ECSFORM_SINCE": "$CI_COMMIT_BEFORE_SHA", **applied}},
     ]
     pipeline = {
         # a service's CI triggers a pipeline with ECSFORM_SPEC, ECSFORM_DEPLOY_ENVIRONMENT, ECSFORM_CONTAINER and
@@ -959,7 +981,7 @@ def gitlab_child(config: Config, changed_file: str, apply: bool) -> str:
                 "AWS_WEB_IDENTITY_TOKEN_FILE": "$CI_PROJECT_DIR/.ecsform-web-identity-token",
                 "TF_IN_AUTOMATION": "true",
                 "TF_PLUGIN_CACHE_DIR": "$CI_PROJECT_DIR/.terraform.d/plugin-cache",
-                "TF_PLUGIN_CACHE_MAY_BREAK_DEPENDENCY_LOCK_FILE": "true",
+                **_unlocked_cache(config),
             },
             # Terraform's AWS SDK and boto3 read AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE: OIDC, no AWS CLI
             "before_script": [
@@ -980,7 +1002,8 @@ def gitlab_child(config: Config, changed_file: str, apply: bool) -> str:
             "extends": ".ecsform-job",
             "stage": "plan",
             "needs": [dict(parent)],
-            "variables": {**variables, "AWS_ROLE_ARN": role(ci, chunk.environment, plan=True)},
+            # a merge request's plan: the plan role; the default branch's, applied as planned: the apply's role
+            "variables": {**variables, "AWS_ROLE_ARN": role(ci, chunk.environment, plan=not apply)},
             "script": commands("plan", ci, synth=False),
             # the plans and their receipts, for the apply job (and for reviewers: browse the job's artifacts)
             "artifacts": {"paths": files, "expire_in": f"{ARTIFACT_DAYS} days"},
@@ -1061,8 +1084,13 @@ def atlantis(config: Config) -> str:
 
         # the root's deployed images too: a pull request that deploys an image changes only that file
         watched = ["*.tf*", rel(p.file), rel(config_file), rel(images.path_for(config, p.root))]
+        if config.model.terraform.lock_platforms:  # the provider's lock: the root's copy, and ecsform.lock.hcl
+            watched += [".terraform.lock.hcl", rel(config.lock_path)]
         environment = p.target.environment if p.target else None
-        for source in module_sources(p, lambda m: module_source_from(folder, options, m, environment)):
+        vendored = (repo / ci.out / locations.VENDORED).absolute()  # the copy synth writes without moduleSource
+        for source in module_sources(
+            p, lambda m: module_source_from(folder, options, m, environment, vendored=vendored)
+        ):
             if not _is_address(source):
                 watched.append(source.rstrip("/") + "/**/*.tf")
         projects.append(

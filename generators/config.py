@@ -6,8 +6,10 @@ defaults:                     # every root, unless its environment says otherwis
   accountId: "123456789012"   # the provider refuses other accounts (allowed_account_ids)
   region: us-east-1
   roleArn: arn:aws:iam::123456789012:role/deploy    # assumed by the provider (session name: the root)
+  planRoleArn: arn:aws:iam::123456789012:role/plan  # read-only, assumed instead by `synth --plan-role` roots
   tags: {managed-by: ecsform} # the provider's default_tags (environment tags are merged over these)
-  moduleSource: ./modules     # a folder (relative to this file), or git::https://...//modules?ref=v1.2.0
+  moduleSource: ./modules     # a folder (relative to this file; it must exist: CONFIG-MODULE-SOURCE), or
+                              # git::https://...//modules?ref=v1.2.0 (default: the copy synth writes into OUT/modules)
 environments:                 # deploy targets: each overlay of a spec names one of them
   dev:  {accountId: "111111111111", roleArn: arn:aws:iam::111111111111:role/deploy}
   prod: {accountId: "222222222222", region: eu-west-1, roleArn: arn:aws:iam::222222222222:role/deploy,
@@ -33,6 +35,10 @@ ci:                           # `ecsform ci github|gitlab|atlantis` (generators/
   promotion: [dev, prod]      # prod's apply of a root waits for dev's (default: the order of environments)
   maxJobs: 20                 # more roots than this: several per job
   terraformVersion: 1.11.4
+  repository: acme/platform   # whose pipelines the roles `ecsform bootstrap` creates trust (OIDC)
+terraform:                    # the provider every root requires (generators/providers.py)
+  providerVersion: ">= 5.100.0, < 6.0.0"   # default: the range the modules are tested with
+  lockPlatforms: [linux_amd64, darwin_arm64]  # ecsform.lock.hcl (`ecsform lock`) copied into every root
 ```
 
 Found from the working folder upward: the first folder holding an ecsform.yaml, searching no higher than the root
@@ -55,7 +61,7 @@ from typing import Any, Iterable, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic.alias_generators import to_camel
 
-from . import arns
+from . import arns, providers
 from .errors import EcsformError, Finding, Severity, errors_in, sorted_findings
 from .locations import display_path
 from .spec.extensions import Deploy, deploy_checks
@@ -105,6 +111,12 @@ class Settings(_Model):
     role_arn: str | None = Field(
         None,
         description="Role the provider assumes (its session name names the root).",
+        json_schema_extra={"pattern": _ROLE_ARN},
+    )
+    plan_role_arn: str | None = Field(
+        None,
+        description="A read-only role in the same account that pull-request plans assume instead of roleArn "
+        "(`synth --plan-role`; `ecsform bootstrap` creates it).",
         json_schema_extra={"pattern": _ROLE_ARN},
     )
     tags: dict[str, str] = Field(
@@ -209,7 +221,8 @@ class CiConfig(_Model):
     )
     plan_role_arn: str | None = Field(
         None,
-        description="The role pull-request plans assume (default: roleArn).",
+        description="The role pull-request plans assume (default: roleArn; `ecsform bootstrap` needs a role of its "
+        "own: a pull request runs the workflow it brings).",
         json_schema_extra={"pattern": _ROLE_ARN},
     )
     region: str | None = Field(
@@ -236,6 +249,14 @@ class CiConfig(_Model):
     )
     out: str = Field("build", description="The output folder synth writes (relative to ecsform.yaml).")
     install: str = Field("pip install ecsform", description="The shell command that installs ecsform in a job.")
+    repository: str | None = Field(
+        None,
+        description="The repository whose pipelines may assume the roles (GitHub owner/name, GitLab group/project): "
+        "the OIDC trust of the roles `ecsform bootstrap` creates.",
+    )
+    gitlab_url: str = Field(
+        "https://gitlab.com", description="The GitLab instance that issues the pipeline's OIDC tokens (bootstrap)."
+    )
     image_deploys: Literal["commit", "pull-request"] = Field(
         "commit",
         description="How the workflow records an image another repository's CI sends (workflow_dispatch, "
@@ -271,6 +292,23 @@ class CiConfig(_Model):
         return value
 
 
+class TerraformConfig(_Model):
+    """The provider the roots require and the lock file that pins it."""
+
+    provider_version: str = Field(
+        providers.TESTED,
+        description="The hashicorp/aws version constraint every root requires (default: the range the modules are "
+        "tested with; a constraint outside it leaves terraform init no version to choose).",
+    )
+    lock_platforms: list[str] | None = Field(
+        None,
+        description="Lock the provider for these platforms (OS_ARCH, e.g. linux_amd64, darwin_arm64): `ecsform lock` "
+        "writes ecsform.lock.hcl beside this file, synth copies it into every root as .terraform.lock.hcl "
+        "(default: no lock file; terraform init writes one per root).",
+        json_schema_extra={"minItems": 1},
+    )
+
+
 class ImagesConfig(_Model):
     """The deployed images: one committed file per root, `<folder>/<root>.yaml` (generators/images.py)."""
 
@@ -292,6 +330,10 @@ class ProjectConfig(_Model):
     policy: dict[str, Any] | None = Field(None, description="The policy block (checked by the policy model).")
     ci: CiConfig | None = Field(
         None, description="The pipelines `ecsform ci` writes (GitHub Actions, GitLab CI, Atlantis)."
+    )
+    terraform: TerraformConfig = Field(
+        default_factory=TerraformConfig,
+        description="The hashicorp/aws version the roots require and the platforms its lock file covers.",
     )
     images: ImagesConfig = Field(
         default_factory=ImagesConfig,
@@ -354,6 +396,46 @@ class Config:
         if value is None:
             return None
         return (self.folder / value).resolve() if _is_local(value) else value
+
+    @property
+    def provider_version(self) -> str:
+        """The hashicorp/aws constraint the roots require (terraform.providerVersion)."""
+        return self.model.terraform.provider_version
+
+    @property
+    def lock_path(self) -> Path:
+        """ecsform.lock.hcl beside this file (`ecsform lock` writes it, synth copies it into every root)."""
+        return self.folder / providers.PROJECT_LOCK
+
+    def lock(self) -> providers.LockFile | None:
+        """The lock file every root gets (None when terraform.lockPlatforms asks for none). Raises EcsformError
+        (CONFIG-LOCK, at terraform.lockPlatforms) when it is missing, unreadable or written for other settings."""
+        platforms = self.model.terraform.lock_platforms
+        if not platforms:
+            return None
+        shown = os.path.join(os.path.dirname(self.file), providers.PROJECT_LOCK)
+        try:
+            found = providers.LockFile.parse(self.lock_path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            problem = f"{shown} does not exist"
+        except (OSError, UnicodeDecodeError) as exc:
+            problem = f"cannot read {shown}: {getattr(exc, 'strerror', None) or exc}"
+        else:
+            why = found.problem(self.provider_version, platforms)
+            if why is None:
+                return found
+            problem = f"{shown} is out of date: {why}"
+        raise EcsformError(
+            [
+                self.finding(
+                    "CONFIG-LOCK",
+                    E,
+                    f"terraform.lockPlatforms asks for a lock file: {problem}",
+                    ("terraform", "lockPlatforms"),
+                    "run `ecsform lock` (it writes the lock file for these platforms; commit it)",
+                )
+            ]
+        )
 
     def undeclared(self, variant: Any) -> list[Finding]:
         """A spec variant whose overlay names no environment of ecsform.yaml (when it declares any), located at the
@@ -545,6 +627,7 @@ def _target(defaults: Settings, env: Settings | None, name: str | None) -> Targe
         pick("role_arn"),
         dict(sorted(tags.items())),
         DEFAULT_SKIP_DESTROY if skip is None else skip,
+        pick("plan_role_arn"),
         region_is_default=(env is None or env.region is None) and defaults.region is not None,
     )
 
@@ -679,6 +762,8 @@ def load(path: str | os.PathLike[str], display: str | None = None) -> Config:
         model = None
         config_findings = _validation_findings(exc) + _section_checks(data)
     config = Config(file, path.absolute().parent, model or ProjectConfig(), root, smap)
+    if model is not None:
+        config_findings += _module_source_checks(model, config.folder)
     located = [config.finding(f.rule, f.severity, f.message, f.path, f.hint, at_key=f.at_key) for f in config_findings]
     if errors_in(located):
         raise EcsformError(sorted_findings(located))
@@ -745,6 +830,44 @@ def _checks(model: ProjectConfig) -> list[Finding]:
     if model.ci is not None:
         out += _ci_checks(model.ci, list(model.environments))
     out += _images_checks(model.images, model.ci.specs if model.ci else ["specs"])
+    out += _terraform_checks(model.terraform)
+    return out
+
+
+def _terraform_checks(terraform: TerraformConfig) -> list[Finding]:
+    out = []
+    problem = providers.constraint_problem(terraform.provider_version)
+    if problem:
+        out.append(
+            Finding(
+                "CONFIG-INVALID",
+                E,
+                f"providerVersion {problem}",
+                ("terraform", "providerVersion"),
+                f'for example "{providers.TESTED}" (the range the modules are tested with)',
+            )
+        )
+    if terraform.lock_platforms == []:
+        out.append(
+            Finding(
+                "CONFIG-INVALID",
+                E,
+                "lockPlatforms is empty",
+                ("terraform", "lockPlatforms"),
+                "name the platforms that run terraform (linux_amd64, darwin_arm64, ...), or leave it out",
+            )
+        )
+    for i, platform in enumerate(terraform.lock_platforms or []):
+        if not providers.PLATFORM.match(platform):
+            out.append(
+                Finding(
+                    "CONFIG-INVALID",
+                    E,
+                    f"lockPlatforms entry {platform!r} is not a Terraform platform",
+                    ("terraform", "lockPlatforms", i),
+                    "OS_ARCH, for example linux_amd64 or darwin_arm64",
+                )
+            )
     return out
 
 
@@ -786,6 +909,7 @@ def _section_checks(data: Any) -> list[Finding]:
         sections += [(("environments", n), Settings, v) for n, v in environments.items()]
     sections.append((("backend",), BackendConfig, data.get("backend")))
     sections.append((("ci",), CiConfig, data.get("ci")))
+    sections.append((("terraform",), TerraformConfig, data.get("terraform")))
     sections.append((("images",), ImagesConfig, data.get("images")))
     out: list[Finding] = []
     parsed_settings: dict[tuple, Settings] = {}
@@ -803,6 +927,8 @@ def _section_checks(data: Any) -> list[Finding]:
             out += _settings_checks(path, parsed)
         elif isinstance(parsed, CiConfig):
             out += _ci_checks(parsed, list(environments) if isinstance(environments, dict) else [])
+        elif isinstance(parsed, TerraformConfig):
+            out += _terraform_checks(parsed)
         elif isinstance(parsed, ImagesConfig):
             out += _images_checks(parsed, [])
         else:
@@ -838,16 +964,17 @@ def _settings_checks(path: tuple, s: Settings) -> list[Finding]:
                 "for example us-east-1 or eu-west-1",
             )
         )
-    if s.role_arn is not None and not arns.ROLE_ARN.match(s.role_arn):
-        out.append(
-            Finding(
-                "CONFIG-INVALID",
-                E,
-                f"roleArn {s.role_arn!r} is not an IAM role ARN",
-                path + ("roleArn",),
-                "arn:aws:iam::ACCOUNT:role/NAME",
+    for key, role in (("roleArn", s.role_arn), ("planRoleArn", s.plan_role_arn)):
+        if role is not None and not arns.ROLE_ARN.match(role):
+            out.append(
+                Finding(
+                    "CONFIG-INVALID",
+                    E,
+                    f"{key} {role!r} is not an IAM role ARN",
+                    path + (key,),
+                    "arn:aws:iam::ACCOUNT:role/NAME",
+                )
             )
-        )
     for key, value in s.tags.items():
         problem = _tag_problem(key, value)
         if problem:
@@ -873,6 +1000,36 @@ def _settings_checks(path: tuple, s: Settings) -> list[Finding]:
     return out
 
 
+def _module_source_checks(model: ProjectConfig, folder: Path) -> list[Finding]:
+    """A moduleSource folder (relative to ecsform.yaml) that is not there, or holds no ecs-task-definition module:
+    every root would call a folder that does not exist, and only `terraform init` would say so."""
+    out = []
+    layers = [(("defaults",), model.defaults)] + [(("environments", n), s) for n, s in model.environments.items()]
+    for path, s in layers:
+        value = s.module_source
+        if value is None or not value.strip() or not _is_local(value):
+            continue
+        where = (folder / value).resolve()
+        if not where.is_dir():
+            problem = f"moduleSource {value!r} names a folder that does not exist (relative to ecsform.yaml)"
+        elif not (where / "ecs-task-definition").is_dir():
+            problem = f"moduleSource {value!r} holds no ecs-task-definition module (relative to ecsform.yaml)"
+        else:
+            continue
+        out.append(
+            Finding(
+                "CONFIG-MODULE-SOURCE",
+                E,
+                problem,
+                path + ("moduleSource",),
+                "write the modules there with `ecsform modules export "
+                + value.rstrip("/")
+                + "` (and commit them), or leave moduleSource out: synth then copies the modules into its output",
+            )
+        )
+    return out
+
+
 def _account_mismatches(model: ProjectConfig) -> list[Finding]:
     """A role in another account than the target's: the provider would land in the role's account and
     allowed_account_ids would stop every run."""
@@ -881,26 +1038,30 @@ def _account_mismatches(model: ProjectConfig) -> list[Finding]:
     for name, path in targets:
         env = model.environments.get(name) if name else None
         target = _target(model.defaults, env, name)
-        m = arns.ROLE_ARN.match(target.role_arn or "")
-        if (
-            not m
-            or not target.account_id
-            or not re.match(_ACCOUNT, target.account_id)
-            or m.group(2) == target.account_id
+        for key, field, role in (
+            ("roleArn", "role_arn", target.role_arn),
+            ("planRoleArn", "plan_role_arn", target.plan_role_arn),
         ):
-            continue
-        role_from = path if env is not None and env.role_arn else ("defaults",)
-        where = f"environment {name}" if name else "defaults"
-        out.append(
-            Finding(
-                "CONFIG-ACCOUNT-MISMATCH",
-                E,
-                f"{where}: roleArn is in account {m.group(2)} but accountId is {target.account_id}: the "
-                "provider would run in the role's account and allowed_account_ids would refuse it",
-                role_from + ("roleArn",),
-                "give the environment a role in its own account",
+            m = arns.ROLE_ARN.match(role or "")
+            if (
+                not m
+                or not target.account_id
+                or not re.match(_ACCOUNT, target.account_id)
+                or m.group(2) == target.account_id
+            ):
+                continue
+            role_from = path if env is not None and getattr(env, field) else ("defaults",)
+            where = f"environment {name}" if name else "defaults"
+            out.append(
+                Finding(
+                    "CONFIG-ACCOUNT-MISMATCH",
+                    E,
+                    f"{where}: {key} is in account {m.group(2)} but accountId is {target.account_id}: the "
+                    "provider would run in the role's account and allowed_account_ids would refuse it",
+                    role_from + (key,),
+                    "give the environment a role in its own account",
+                )
             )
-        )
     return out
 
 
@@ -989,6 +1150,19 @@ def _ci_checks(ci: CiConfig, declared: list[str]) -> list[Finding]:
         )
     check(
         _relative(ci.out), ("out",), f"out {ci.out!r} is not a relative path inside the repository", "for example build"
+    )
+    if ci.repository is not None:
+        check(
+            bool(re.match(r"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)+$", ci.repository)),
+            ("repository",),
+            f"repository {ci.repository!r} is not OWNER/NAME (GitHub) or GROUP/PROJECT (GitLab)",
+            "for example acme/platform",
+        )
+    check(
+        bool(re.match(r"^https://[A-Za-z0-9.-]+(:\d+)?$", ci.gitlab_url)),
+        ("gitlabUrl",),
+        f"gitlabUrl {ci.gitlab_url!r} is not an https:// address of a GitLab instance",
+        "for example https://gitlab.com",
     )
     check(
         bool(ci.install.strip()) and "\n" not in ci.install,

@@ -21,6 +21,14 @@ def _modules() -> Path:
 
 
 MODULES = _modules()
+VENDORED = "modules"  # the folder of an output where synth copies the modules its roots call (by default)
+
+
+def module_files(folder: Path) -> list[str]:
+    """The files of a module that roots need, as synth vendors them and `ecsform modules export` writes them: the
+    module folder's own regular files (its .tf files and README.md), not its tests, examples or what Terraform
+    leaves there (hidden files such as .terraform/ and .terraform.lock.hcl)."""
+    return sorted(p.name for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
 
 
 def display_path(path: Path) -> str:

@@ -671,7 +671,7 @@ def deploy(
                 )
             ]
         )
-    sessions = session.Sessions(options.region)
+    sessions = session.Sessions(options.region, "deploy")
     problems: list[Finding] = []
     ready: list[tuple[Live, str, dict[str, dict[str, Any]]]] = []
     for b in roots:
@@ -814,7 +814,7 @@ def run(
     roots = bound([spec], replace(options, env=variant.environment))
     b = roots[0]
     arn, flag = _revision_of(b, out, task_definition)
-    live, problems = _connect(b, options, session.Sessions(options.region), arn, flag)
+    live, problems = _connect(b, options, session.Sessions(options.region, "run"), arn, flag)
     if live is None:
         raise EcsformError(sorted_findings(problems))
     b = live.bound  # its target values bound in the session's account
@@ -942,7 +942,7 @@ def prune(
     from .aws import revisions, session
 
     roots = bound(paths, options, root)
-    sessions = session.Sessions(options.region)
+    sessions = session.Sessions(options.region, "revisions prune")
     problems: list[Finding] = []
     work = []
     for b in roots:

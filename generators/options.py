@@ -25,7 +25,7 @@ class Options:
     env: str | None = None
     region: str | None = None
     engine: str = "hcl"
-    module_source: str | None = None  # default: relative path from each root to modules/
+    module_source: str | None = None  # default: ecsform.yaml's moduleSource, else the copy in OUT/modules
     strict: bool = False
     config: "Config | None" = None  # ecsform.yaml (generators/config.py): targets and state of the roots
     role_arn: str | None = None  # verify, diff, synth --adopt: assume this role (until ecsform.yaml names one)
@@ -35,6 +35,7 @@ class Options:
     force: bool = False  # ... and even when they hold Terraform state
     on_wait: Callable[[str], None] | None = None  # told once when synth waits for another run's lock
     policy: str | None = None  # --policy FILE
+    plan_role: bool = False  # synth --plan-role: roots assume each target's planRoleArn (read-only plans)
     jobs: int | None = None  # --jobs: processes that load, check and render (None: ECSFORM_JOBS, else the cores)
     cache: Path | None = None  # synth's render cache folder (generators/cache.py); None: no cache
 
@@ -42,13 +43,19 @@ class Options:
 def module_source(
     out: Path, root: str, options: Options, module: str = "ecs-task-definition", *, environment: str | None = None
 ) -> str:
-    """Where a root at OUT/root finds one of the modules: a relative path, or under --module-source."""
-    return module_source_from((out / root).absolute(), options, module, environment)
+    """Where a root at OUT/root finds one of the modules: under --module-source, else ecsform.yaml's moduleSource,
+    else the copy synth vendors into OUT/modules (the same text wherever ecsform is installed)."""
+    return module_source_from(
+        (out / root).absolute(), options, module, environment, vendored=(out / locations.VENDORED).absolute()
+    )
 
 
-def module_source_from(folder: Path, options: Options, module: str, environment: str | None = None) -> str:
+def module_source_from(
+    folder: Path, options: Options, module: str, environment: str | None = None, *, vendored: Path | None = None
+) -> str:
     """Where a root in `folder` finds one of the modules: under --module-source, else under ecsform.yaml's
-    moduleSource (of the root's environment, else the defaults), else the relative path to this checkout's modules/."""
+    moduleSource (of the root's environment, else the defaults), else the relative path to `vendored`/module (the
+    modules synth copies into its output), or, without `vendored` (cdk-app), to this installation's modules/."""
     if options.module_source:
         return locations.module_address(options.module_source, module)
     configured = options.config.module_source(environment) if options.config is not None else None
@@ -56,15 +63,26 @@ def module_source_from(folder: Path, options: Options, module: str, environment:
         return locations.module_address(configured, module)
     from .root import relative_source  # (root.py reads the plans: not for what only builds Options)
 
-    return relative_source((configured or locations.MODULES) / module, folder)
+    return relative_source((configured or vendored or locations.MODULES) / module, folder)
+
+
+def vendors(options: Options, environment: str | None = None) -> bool:
+    """True when a root of `environment` calls the modules synth copies into its output (no --module-source, no
+    moduleSource in ecsform.yaml for it)."""
+    if options.module_source:
+        return False
+    return options.config is None or options.config.module_source(environment) is None
 
 
 def module_folder(
     folder: Path, source: str, options: Options, module: str, environment: str | None = None
 ) -> Path | None:
-    """The folder on this machine of a module a root in `folder` calls by `source` (None for a module address)."""
+    """The folder on this machine of a module a root in `folder` calls by `source` (None for a module address); for
+    the vendored modules, the installation's folder they are copied from."""
     if not locations.is_local_source(source):
         return None
+    if vendors(options, environment):
+        return locations.MODULES / module
     configured = options.config.module_source(environment) if options.config is not None else None
     if options.module_source or isinstance(configured, str):
         return Path(os.path.normpath(folder.absolute() / source))

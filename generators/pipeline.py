@@ -15,11 +15,11 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
-from . import cache, images, locations
+from . import cache, images, locations, providers
 from . import plan as planner
 from .errors import EcsformError, Finding, Severity, sorted_findings
 from .locations import display_path
-from .options import Options, module_folder, module_source
+from .options import Options, module_folder, module_source, vendors
 from .rules import Context
 from .spec import document as specs
 from .validation import MIN_FILES_PER_JOB as MIN_FILES_PER_VALIDATE_JOB
@@ -33,6 +33,7 @@ from .validation import (
     collect,
     cross_spec,
     failing,
+    in_vendored,
     job_count,
     plan_each,
 )
@@ -145,14 +146,64 @@ def _synthesize(
                         texts.append(root.text)
     finally:
         run.keep(stored, used, last=True)
-    findings = sorted_findings(findings + cross_spec(declared, options.config, options.env))
+    findings = sorted_findings(
+        findings + cross_spec(declared, options.config, options.env) + in_vendored(declared, options)
+    )
     if failing(findings, options.strict):
         raise EcsformError(findings)
     if options.adopt:
         entries = _adopted(run, sink)
         if texts is not None:
             texts[:] = []  # (the writer encodes the manifest)
-    return {"roots": entries}, findings
+    manifest: dict[str, Any] = {"roots": entries}
+    vendored = _vendored(entries, options)
+    if vendored:  # after the roots, through the same sink: one publication (a root in OUT/modules is ROOT-NESTED)
+        manifest["modules"] = []
+        for module in vendored:
+            path = f"{locations.VENDORED}/{module}"
+            content = _vendor(locations.MODULES / module)
+            sink(path, {f"{path}/{name}": data for name, data in content.items()}, {})
+            manifest["modules"].append(
+                {"path": path, "files": sorted(content), "hash": "sha256:" + _files_digest(content).hex()}
+            )
+    return manifest, findings
+
+
+def _vendored(entries: list[dict[str, Any]], options: Options) -> list[str]:
+    """The modules synth copies into OUT/modules: those the roots call there (a root's `modules` as it writes them,
+    read from its folder), for roots that vendor (no --module-source, no moduleSource for their environment). Read
+    from the manifest's entries, so that a root from the render cache or a worker counts as one rendered here."""
+    import posixpath
+
+    found = set()
+    for entry in entries:
+        if not vendors(options, entry.get("environment")):
+            continue
+        for text in entry.get("modules", []):
+            where = posixpath.normpath(posixpath.join(entry["path"], text)).split("/")
+            if len(where) == 2 and where[0] == locations.VENDORED:
+                found.add(where[1])
+    return sorted(found)
+
+
+def _vendor(folder: Path) -> dict[str, bytes]:
+    """The files of one module synth copies into OUT/modules (locations.module_files), by name."""
+    try:
+        return {name: (folder / name).read_bytes() for name in locations.module_files(folder)}
+    except OSError as exc:  # an installation without its modules: say which folder
+        raise EcsformError(
+            [
+                Finding(
+                    "OUT-MODULES",
+                    Severity.ERROR,
+                    f"cannot read the module {folder.name} that roots call: {exc.strerror or exc}",
+                    hint="reinstall ecsform (the package carries its modules), or name them with --module-source",
+                    file=locations.display_path(folder),
+                    line=1,
+                    col=1,
+                )
+            ]
+        ) from None
 
 
 def _adopted(run: "_Run", sink: Sink) -> list[dict[str, Any]]:
@@ -167,6 +218,75 @@ def _adopted(run: "_Run", sink: Sink) -> list[dict[str, Any]]:
         sink(root.path, root.files, {})
         entries.append(root.entry)
     return entries
+
+
+def write_lock(
+    config: "Config", *, fs_mirror: str | None = None, net_mirror: str | None = None, lock_timeout: float | None = None
+) -> Path:
+    """`ecsform lock`: ecsform.lock.hcl beside ecsform.yaml, for the platforms terraform.lockPlatforms names, from
+    `terraform providers lock` (the registry, or a mirror). Returns where it was written."""
+    from . import writer
+
+    platforms = config.model.terraform.lock_platforms
+    if not platforms:
+        raise EcsformError(
+            [
+                config.finding(
+                    "CONFIG-REQUIRED",
+                    Severity.ERROR,
+                    "ecsform lock needs terraform.lockPlatforms: the platforms the lock file covers",
+                    ("terraform",) if config.model.model_fields_set & {"terraform"} else (),
+                    "terraform: {lockPlatforms: [linux_amd64, darwin_arm64]} (the machines that run terraform)",
+                )
+            ]
+        )
+    configured = config.module_source(None)
+    folder = (configured if isinstance(configured, Path) else locations.MODULES) / "ecs-task-definition"
+    try:
+        text = providers.lock(
+            config.provider_version,
+            platforms,
+            (folder / "versions.tf").read_text(encoding="utf-8"),
+            fs_mirror=fs_mirror,
+            net_mirror=net_mirror,
+        )
+    except (providers.LockError, OSError) as exc:
+        raise EcsformError(
+            [
+                Finding(
+                    "LOCK-TERRAFORM",
+                    Severity.ERROR,
+                    f"terraform providers lock failed: {exc}",
+                    hint="terraform must be on PATH and reach the registry; offline, give a provider mirror "
+                    "(--fs-mirror DIR or --net-mirror URL) that holds every platform of terraform.lockPlatforms",
+                    file=locations.display_path(config.lock_path),
+                    line=1,
+                    col=1,
+                )
+            ]
+        ) from None
+    timeout = writer.DEFAULT_LOCK_TIMEOUT if lock_timeout is None else lock_timeout
+    with writer.output_lock(config.lock_path, timeout):
+        writer.write_file(config.lock_path, text.encode())
+    return config.lock_path
+
+
+def export_modules(out: str | Path, lock_timeout: float | None = None) -> list[str]:
+    """`ecsform modules export DIR`: the modules this ecsform's roots call, as synth copies them (DIR/<module>/...,
+    and DIR/manifest.json), for teams that commit them and name them with moduleSource. Returns the modules."""
+    from . import writer
+
+    files: dict[str, bytes] = {}
+    entries = []
+    names = sorted(p.name for p in locations.MODULES.iterdir() if (p / "versions.tf").is_file())
+    for name in names:
+        content = _vendor(locations.MODULES / name)
+        files.update({f"{name}/{rel}": data for rel, data in content.items()})
+        entries.append({"path": name, "files": sorted(content), "hash": "sha256:" + _files_digest(content).hex()})
+    timeout = writer.DEFAULT_LOCK_TIMEOUT if lock_timeout is None else lock_timeout
+    with writer.output_lock(out, timeout, parents=True):
+        writer.write_tree(out, files, {"roots": [], "modules": entries})
+    return names
 
 
 def root_inputs(options: Options, root: str) -> list[Path]:
@@ -191,7 +311,10 @@ class _Run:
         self.out, self.options, self.compare = out, options, compare
         self.files, self.findings = collect(paths)
         self.base = base_policy(options)
+        # every root's .terraform.lock.hcl: read (and checked, CONFIG-LOCK) once, before any worker starts
+        self.lock = options.config.lock() if options.config is not None else None
         self.digests: dict[Path, bytes] = {}  # each module folder's files, read once per process
+        self.vendored: dict[Path, bytes] = {}  # the digest of each module as synth copies it into OUT/modules
         self.known: dict[tuple[str, str], str] = {}  # each dependency's digest, computed once per process
         self.adopting: list[tuple[list[planner.Plan], list[specs.Variant]]] = []  # --adopt: plans, for _adopted
         usable = options.cache is not None and not options.adopt
@@ -212,11 +335,15 @@ class _Run:
             f"engine={o.engine}",
             f"module-source={o.module_source}",
             f"strict={o.strict}",
+            f"plan-role={o.plan_role}",
             f"modules={os.path.relpath(locations.MODULES, out)}",
             f"policy={o.policy}:{cache.file_digest(o.policy) if o.policy else ''}",
         ]
         if o.config is not None:
             parts.append(f"config={o.config.file}:{os.path.relpath(o.config.folder, out)}")
+            # the lock file every root gets (its bytes; ecsform.lock.hcl is no ecsform.yaml entry)
+            lock = self.lock.text if self.lock is not None else None
+            parts.append(f"lock={cache.key([], lock.encode()) if lock is not None else None}")
         if o.engine == "cdk":  # which CDK package renders (cdk_compat.ENV_VAR; cdktn and cdktf write the same roots)
             parts.append(f"cdk-package={os.environ.get('ECSFORM_CDK_PACKAGE', '').strip()}")
         return parts
@@ -285,7 +412,7 @@ class _Run:
         checked, findings, declared = check_file(file, o.env, self.base, o.region, o.config)
         outcome = cache.Outcome(findings, declared)
         if o.config is not None:
-            names = ["file", "defaults", "backend", "policy", "images"]
+            names = ["file", "defaults", "backend", "policy", "images", "terraform"]
             names += sorted({f"environments.{c.variant.environment}" for c in checked if c.variant.environment})
             outcome.deps += [["config", name, self.digest("config", name)] for name in names]
         if failing(findings, o.strict):
@@ -317,10 +444,14 @@ class _Run:
         rendered = _render(p, source, options.engine)
         if imports is not None:
             rendered["imports.tf"] = imports
+        if self.lock is not None:
+            rendered[providers.LOCK_FILE] = self.lock.text
         encoded = {name: rendered[name].encode() for name in sorted(rendered)}
         local = sorted((text, folder) for text, folder in called.values() if folder is not None)
         if modules is not None:
             modules.update(display_path(folder) for _, folder in local)
+        copied = vendors(options, environment)
+        digests = [(text, self._copied(folder) if copied else self._folder(folder)) for text, folder in local]
         entry = {
             "family": p.family,
             "environment": p.environment,
@@ -331,10 +462,20 @@ class _Run:
             **_config_used(options.config, p),
             **({"images": p.images_file} if p.images_file else {}),
             "modules": [text for text, _ in local],
-            "hash": root_hash(encoded, local, self.digests),
+            "hash": root_hash(encoded, digests),
             **_deployment(p),
         }
         return cache.Rendered(entry, {f"{p.root}/{name}": data for name, data in encoded.items()})
+
+    def _copied(self, folder: Path) -> bytes:
+        """A vendored module's digest: its files as synth copies them into OUT/modules (the manifest's hash of it)."""
+        if folder not in self.vendored:
+            self.vendored[folder] = _files_digest(_vendor(folder))
+        return self.vendored[folder]
+
+    def _folder(self, folder: Path) -> bytes:
+        """A moduleSource folder's digest: every file of it (b"missing" when it is not there)."""
+        return _module_digest(folder, self.digests) if folder.is_dir() else b"missing"
 
     def digest(self, kind: str, name: str) -> str:
         """A dependency's digest now: an ecsform.yaml entry, a module folder, an input file."""
@@ -387,44 +528,51 @@ def _config_used(config: "Config | None", p: planner.Plan) -> dict[str, Any]:
     environment = p.target.environment if p.target else None
     if environment is not None and environment in config.model.environments:
         entries.append(f"environments.{environment}")
-    entries += [key for key in ("backend", "policy") if key in present]
+    entries += [key for key in ("backend", "policy", "terraform") if key in present]
     return {"config": {"file": config.file, "entries": entries}}
+
+
+def _files_digest(files: dict[str, bytes]) -> bytes:
+    """sha256 over files (path relative to their folder -> bytes): each as its path, length and bytes, in sorted
+    order."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for rel in sorted(files):
+        data = files[rel]
+        digest.update(f"{rel}\0{len(data)}\0".encode())
+        digest.update(data)
+    return digest.digest()
 
 
 def _module_digest(folder: Path, cache: dict[Path, bytes]) -> bytes:
     """sha256 over a module folder's files (every file below it, hidden ones such as .terraform/ aside), each as its
     path relative to the folder and its bytes, in sorted order; computed once per folder and `cache` (one run)."""
     if folder not in cache:
-        import hashlib
-
-        digest = hashlib.sha256()
-        found = []
+        found = {}
         for dirpath, dirnames, filenames in os.walk(folder):
             dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
             for name in filenames:
                 if not name.startswith("."):
                     path = Path(dirpath) / name
-                    found.append((path.relative_to(folder).as_posix(), path))
-        for rel, path in sorted(found):
-            data = path.read_bytes()
-            digest.update(f"{rel}\0{len(data)}\0".encode())
-            digest.update(data)
-        cache[folder] = digest.digest()
+                    found[path.relative_to(folder).as_posix()] = path.read_bytes()
+        cache[folder] = _files_digest(found)
     return cache[folder]
 
 
-def root_hash(files: dict[str, bytes], modules: list[tuple[str, Path]], cache: dict[Path, bytes] | None = None) -> str:
+def root_hash(files: dict[str, bytes], modules: list[tuple[str, bytes]]) -> str:
     """manifest.json's `hash` of a root: sha256 over its files (name, length, bytes, in sorted order), then each
-    local module it calls (its source as the root writes it, and the digest of the module folder's files)."""
+    local module it calls (its source as the root writes it, and the digest of the module's files: those vendored
+    into OUT/modules, or every file of a moduleSource folder; b"missing" for a folder that is not there)."""
     import hashlib
 
     digest = hashlib.sha256()
     for name in sorted(files):
         digest.update(f"file\0{name}\0{len(files[name])}\0".encode())
         digest.update(files[name])
-    for source, folder in sorted(modules):
+    for source, module_digest in sorted(modules):
         digest.update(f"module\0{source}\0".encode())
-        digest.update(_module_digest(folder, {} if cache is None else cache) if folder.is_dir() else b"missing")
+        digest.update(module_digest)
     return "sha256:" + digest.hexdigest()
 
 
@@ -453,7 +601,7 @@ def _adopt(
     from .aws import adopt, session
     from .emit.hcl import header
 
-    sessions = session.Sessions(options.region)
+    sessions = session.Sessions(options.region, "synth --adopt")
     out: dict[tuple[str, str | None], str] = {}
     problems: list[Finding] = []
     located = {(v.file, v.environment): v for v in variants}
@@ -499,8 +647,8 @@ def verify(paths: list[str], options: Options, out: Path = Path("build")) -> tup
     from .aws import verify as live
     from .errors import format_path
 
-    sessions = session.Sessions(options.region)
-    backends = session.Sessions()  # the state's region is the backend's, whatever --region says
+    sessions = session.Sessions(options.region, "verify")
+    backends = session.Sessions(command="verify")  # the state's region is the backend's, whatever --region says
     notes: list[tuple[tuple, str]] = []
     findings: list[Finding] = []
     for c, p in checked_plans(paths, options):
@@ -538,7 +686,7 @@ def diff(paths: list[str], options: Options, revision: int | None = None) -> tup
     from .aws import diff as compare
     from .aws import ecs, session
 
-    sessions = session.Sessions(options.region)
+    sessions = session.Sessions(options.region, "diff")
     lines: list[str] = []
     differ = False
     findings: list[Finding] = []

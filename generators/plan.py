@@ -46,6 +46,9 @@ class Plan:
     skip_destroy: bool | None = None
     # the roles' IAM permissions by ECS role field (generators/permissions.py), for the root's README.md
     permissions: dict[str, list[Any]] | None = None
+    # the hashicorp/aws constraint the root requires: ecsform.yaml's terraform.providerVersion (None: the range the
+    # modules are tested with, generators/providers.py)
+    provider_version: str | None = None
     # target values no target names: stand-in -> name. The plan's values hold the stand-ins (the root resolves them
     # with data sources, generators/root.py); `register` shows them as the spec's ${target.*}
     unknown: dict[str, str] = field(default_factory=dict)

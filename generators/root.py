@@ -14,10 +14,11 @@ stays engine-specific is layout: comments (HCL only: `comment` fields), construc
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Mapping
 
+from . import providers
 from .plan import ROLE_DATA, SECRET_DATA, SECRETS_MODULE, TASK_MODULE, Plan, efs_module, module_ref
 from .spec import targets
 from .syntax.tfexpr import Call, For, Key, Ref
@@ -30,7 +31,7 @@ REQUIRED_TERRAFORM = ">= 1.5"
 class ProviderRequirement:
     name: str  # the local name (`aws`)
     source: str  # `hashicorp/aws`
-    version: str  # a version constraint (`>= 5.0`)
+    version: str  # a version constraint (`>= 5.100.0, < 6.0.0`)
 
 
 @dataclass(frozen=True)
@@ -110,7 +111,7 @@ class Root:
     outputs: list[Output] = field(default_factory=list)
 
 
-AWS = ProviderRequirement("aws", "hashicorp/aws", ">= 5.0")
+AWS = ProviderRequirement("aws", providers.SOURCE, providers.TESTED)  # without ecsform.yaml
 IMAGES = Ref("var", "images")  # the images variable
 LOCAL_IMAGES = Ref("local", "images")  # the spec's images merged with the variable's
 
@@ -270,7 +271,7 @@ def describe(plan: Plan) -> Root:
     return Root(
         header=header(plan),
         required_version=REQUIRED_TERRAFORM,
-        required_providers=(AWS,),
+        required_providers=(replace(AWS, version=plan.provider_version or AWS.version),),
         provider=provider(plan),
         backend=backend(plan.backend),
         variables=[images_variable(plan)],

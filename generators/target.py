@@ -21,6 +21,7 @@ class Target:
     role_arn: str | None = None  # assumed by the provider (and by verify/diff/adopt) when set
     tags: dict[str, str] = field(default_factory=dict)  # default_tags of the provider
     skip_destroy: bool | None = None  # keep replaced task definition revisions ACTIVE (None: the module's default)
+    plan_role_arn: str | None = None  # the read-only role pull-request plans assume instead (synth --plan-role)
     # the region is ecsform.yaml's `defaults` (no environment names one): a region the spec states wins over it
     region_is_default: bool = False
 

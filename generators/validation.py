@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING, Any
 from . import arns, images, permissions, rules
 from . import plan as planner
 from .errors import EcsformError, Finding, Severity, errors_in, sorted_findings
-from .locations import display_path
-from .options import Options
+from .locations import VENDORED, display_path
+from .options import Options, vendors
 from .rules import Context, suppressions
 from .rules import run as run_rules
 from .rules.fields import check_task
@@ -233,7 +233,9 @@ def _validate_variants(
     target: Target | None = None,
 ) -> tuple[list[Checked], list[Finding]]:
     checked, found, declared = _check_variants(variants, base, options.region, options.config, target)
-    return checked, sorted_findings(findings + found + cross_spec(declared, options.config, options.env))
+    return checked, sorted_findings(
+        findings + found + cross_spec(declared, options.config, options.env) + in_vendored(declared, options)
+    )
 
 
 def _check_variants(
@@ -326,7 +328,9 @@ def validate_findings(paths: list[str], options: Options | None = None) -> list[
     for found, roots in parts:
         findings.extend(found)
         declared.extend(roots)
-    return sorted_findings(findings + cross_spec(declared, options.config, options.env))
+    return sorted_findings(
+        findings + cross_spec(declared, options.config, options.env) + in_vendored(declared, options)
+    )
 
 
 def job_count(options: Options | None = None) -> int:
@@ -456,6 +460,25 @@ def _nested(declared: list[Declared]) -> list[Finding]:
     return problems
 
 
+def in_vendored(declared: list[Declared], options: Options) -> list[Finding]:
+    """ROOT-NESTED at each root whose folder would be (or sit in) OUT/modules, where synth copies the modules the
+    roots call when no moduleSource names them (generators/options.py `vendors`)."""
+    if not any(vendors(options, d.environment) for d in declared):
+        return []
+    return [
+        replace(
+            d.duplicate,
+            rule="ROOT-NESTED",
+            message=f"root {d.root} ({_source(d)}) would sit in {VENDORED}/, where synth copies the modules its roots "
+            "call",
+            hint="rename the family, or give the modules a folder of their own (`ecsform modules export DIR` and "
+            "moduleSource in ecsform.yaml)",
+        )
+        for d in declared
+        if d.root.split("/")[0] == VENDORED
+    ]
+
+
 def _source(d: Declared) -> str:
     return d.file + (f", environment {d.environment}" if d.environment else "")
 
@@ -536,6 +559,9 @@ def plan_each(checked: list[Checked], options: Options) -> list[planner.Plan]:
                 region=p.region,
                 accounts=_spec_accounts(c),
             )[0]
+            p.provider_version = options.config.provider_version
+            if options.plan_role and p.target is not None and p.target.plan_role_arn:
+                p.target = replace(p.target, role_arn=p.target.plan_role_arn)  # a pull request's read-only plan
     return plans
 
 

@@ -313,6 +313,12 @@ def _entries(data: dict[str, Any], key: str) -> list[dict[str, Any]]:
     ]
 
 
+def generated_entries(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """The folders a manifest says ecsform wrote, each with its `path` and `files`: the roots, then the modules
+    synth copies beside them (`modules`: OUT/modules/<name>)."""
+    return _entries(data, "roots") + _entries(data, "modules")
+
+
 def _safe(rel: str) -> bool:
     """A relative path inside the output (a manifest edited by hand could name anything)."""
     parts = rel.split("/")
@@ -511,8 +517,9 @@ class Publication:
         self, manifest: dict[str, Any], *, prune: bool, force: bool, texts: list[str] | None
     ) -> tuple[list[Finding], list[Finding], dict[str, Any], list[str]]:
         out, display, changes, kind = self.out, self.display, self.changes, self.kind
-        roots = [r["path"] for r in manifest.get("roots", [])]
-        names = {r["path"]: list(r.get("files", [])) for r in manifest.get("roots", [])}
+        entries = generated_entries(manifest)
+        roots = [r["path"] for r in entries]
+        names = {r["path"]: list(r.get("files", [])) for r in entries}
         current = set(roots)
         below: dict[str, list[str]] = {}  # folder -> the roots under it
         for r in roots:
@@ -520,7 +527,7 @@ class Publication:
                 below.setdefault(a, []).append(r)
         ancestors = set(below)
         old = self.old
-        previous = {r["path"]: r for r in _entries(old, "orphaned") + _entries(old, "roots")}
+        previous = {r["path"]: r for r in _entries(old, "orphaned") + generated_entries(old)}
         removals: list[tuple[Any, ...]] = []
         for path in sorted(current & set(previous)):  # files a root no longer has (e.g. another --engine)
             for name in sorted(_names(previous[path]) - set(names[path])):
@@ -1047,7 +1054,7 @@ def write_tree(
 
 def _add_all(pub: Publication, files: dict[str, bytes], manifest: dict[str, Any]) -> None:
     """Every file, in path order, as a file of the root that holds it (the nearest)."""
-    current = {r["path"] for r in manifest.get("roots", [])}
+    current = {r["path"] for r in generated_entries(manifest)}
     for rel in sorted(files):
         root = next((a for a in reversed(_ancestors(rel)) if a in current), None)
         pub.add(root, {rel: files[rel]})

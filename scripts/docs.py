@@ -2,8 +2,8 @@
 
 - docs/rules.md, between <!-- BEGIN RULES --> and <!-- END RULES -->: `ecsform rules --markdown`.
 - docs/spec.schema.json: `ecsform schema`; docs/config.schema.json: `ecsform schema --config`.
-- docs/deploy.md, between <!-- BEGIN ACTIONS --> and <!-- END ACTIONS -->: the IAM actions each command calls
-  (generators/aws/actions.py).
+- docs/verify.md and docs/deploy.md, between <!-- BEGIN ACTIONS --> and <!-- END ACTIONS -->: the IAM actions
+  each command of the page calls (generators/aws/actions.py).
 - modules/*/README.md, between <!-- BEGIN_TF_DOCS --> and <!-- END_TF_DOCS -->: inputs and outputs tables
   read from the module's variables.tf and outputs.tf (generators/tfdocs.py).
 """
@@ -37,10 +37,11 @@ def expected() -> dict[Path, str]:
     out[reference] = replace_between(
         reference.read_text(), "<!-- BEGIN RULES -->", "<!-- END RULES -->", rules.markdown_table()
     )
-    deploy = REPO / "docs" / "deploy.md"
-    out[deploy] = replace_between(
-        deploy.read_text(), "<!-- BEGIN ACTIONS -->", "<!-- END ACTIONS -->", actions.markdown_table()
-    )
+    for page, commands in (("verify.md", actions.BEFORE_APPLY), ("deploy.md", actions.AFTER_APPLY)):
+        path = REPO / "docs" / page
+        out[path] = replace_between(
+            path.read_text(), "<!-- BEGIN ACTIONS -->", "<!-- END ACTIONS -->", actions.markdown_table(commands)
+        )
     out[REPO / "docs" / "spec.schema.json"] = spec_schema.text()
     out[REPO / "docs" / "config.schema.json"] = project_config.schema_text()
     for module in sorted((REPO / "modules").iterdir()):

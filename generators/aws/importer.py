@@ -958,11 +958,13 @@ def import_spec(
     region: str | None = None,
     client: Any = None,
     stdin: Callable[[], bytes] | None = None,
+    role_arn: str | None = None,
     deploys_to: str | None = None,
 ) -> tuple[str, list[Finding]]:
     """What `ecsform import` does: the spec's YAML text and the warnings. Exactly one of `source`,
-    `from_aws` and `environments` is given. `deploys_to`: the spec file the `ecsform image set` of a templated
-    image names, when an ecsform.yaml keeps the deployed images (`Deploys`)."""
+    `from_aws` and `environments` is given; `role_arn` is assumed for what is read from AWS (as verify's
+    --role-arn). `deploys_to`: the spec file the `ecsform image set` of a templated image names, when an
+    ecsform.yaml keeps the deployed images (`Deploys`)."""
     given = [
         name
         for name, v in (("FILE", source), ("--from-aws", from_aws), ("--environments", environments))
@@ -983,6 +985,11 @@ def import_spec(
                 )
             ]
         )
+    if role_arn is not None and client is None:
+        reads_aws = from_aws is not None or (
+            environments is not None and any(v.startswith("aws:") for v in parse_environments(environments).values())
+        )
+        client = _assumed_client(role_arn, region, reads_aws)
     if environments is not None:
         tasks: dict[str, dict[str, Any]] = {}
         warnings: list[Finding] = []
@@ -1014,3 +1021,27 @@ def import_spec(
     text = dump_yaml(result)
     verify(text, expected)
     return text, warnings
+
+
+def _assumed_client(role_arn: str, region: str | None, reads_aws: bool) -> Any:
+    """The ECS client of `import --role-arn`: the role assumed through aws/session.py (as verify assumes it), its
+    problems located at --role-arn."""
+    from .. import arns
+    from ..target import Target
+    from . import session
+
+    def bad(message: str, hint: str) -> EcsformError:
+        return EcsformError([Finding("CLI-ROLE-ARN", E, message, hint=hint, file="--role-arn", line=1, col=1)])
+
+    if not reads_aws:
+        raise bad(
+            "--role-arn is for what import reads from AWS",
+            "use it with --from-aws FAMILY[:REVISION] or an aws:FAMILY input of --environments",
+        )
+    if not arns.ROLE_ARN.match(role_arn):
+        raise bad(f"{role_arn!r} is not an IAM role ARN", "arn:aws:iam::ACCOUNT:role/NAME")
+    try:
+        aws = session.connect(Target(role_arn=role_arn), "import", region, "import --from-aws")
+    except EcsformError as exc:
+        raise EcsformError([f.located("--role-arn", 1, 1) for f in exc.findings]) from None
+    return aws.client("ecs")

@@ -167,11 +167,14 @@ def is_aws_error(exc: BaseException) -> bool:
 
 @dataclass
 class Aws:
-    """One session for one target: clients per (service, region), the caller's account and partition."""
+    """One session for one target: clients per (service, region), the caller's account and partition. With a
+    `command`, every call is held to that command's row of generators/aws/actions.py: the roles `ecsform bootstrap`
+    makes allow exactly those actions, so a call outside the row is a bug of ecsform, stopped here."""
 
     session: Any  # boto3.session.Session
     region: str
     target: Target
+    command: str | None = None
     _clients: dict[tuple[str, str], Any] = field(default_factory=dict)
     _identity: dict[str, str] | None = None
 
@@ -186,7 +189,10 @@ class Aws:
                 read_timeout=60,
                 user_agent_extra="ecsform",
             )
-            self._clients[key] = self.session.client(service, region_name=key[1], config=config)
+            client = self.session.client(service, region_name=key[1], config=config)
+            if self.command is not None:
+                client.meta.events.register("before-call", _held_to(self.command))
+            self._clients[key] = client
         return self._clients[key]
 
     def identity(self) -> dict[str, str]:
@@ -205,7 +211,33 @@ class Aws:
         return arn.split(":", 2)[1] if arn.startswith("arn:") else "aws"
 
 
-def connect(target: Target, root: str = "ecsform", region: str | None = None) -> Aws:
+def _held_to(command: str) -> Any:
+    """A botocore before-call handler that lets through only the actions generators/aws/actions.py lists for
+    `command`."""
+    from . import actions
+
+    allowed = actions.actions(command) | actions.UNGOVERNED
+
+    def check(model: Any, **_: Any) -> None:
+        action = actions.iam_action(model.service_model.signing_name, model.name)
+        if action not in allowed:
+            raise EcsformError(
+                [
+                    Finding(
+                        "ECSFORM-INTERNAL",
+                        E,
+                        f"{command} called {action}, which generators/aws/actions.py does not list for it (the roles "
+                        "ecsform bootstrap makes would refuse it)",
+                        ("family",),
+                        "a bug in ecsform: please report it with this message",
+                    )
+                ]
+            )
+
+    return check
+
+
+def connect(target: Target, root: str = "ecsform", region: str | None = None, command: str | None = None) -> Aws:
     """A session for the target, its identity checked (one sts:GetCallerIdentity). Raises EcsformError with an
     AWS-* finding when there are no credentials, the role cannot be assumed, the endpoint cannot be reached, or
     the credentials are for another account than the target's."""
@@ -231,7 +263,7 @@ def connect(target: Target, root: str = "ecsform", region: str | None = None) ->
         session = base
         if target.role_arn:
             session = _assume(base, target, root, chosen)
-        aws = Aws(session, chosen, target)
+        aws = Aws(session, chosen, target, command)
         aws.identity()
     except EcsformError:
         raise
@@ -286,15 +318,16 @@ def _assume(base: Any, target: Target, root: str, region: str) -> Any:
 class Sessions:
     """Sessions shared by the roots of one command: one per distinct (role, region, account)."""
 
-    def __init__(self, region: str | None = None) -> None:
+    def __init__(self, region: str | None = None, command: str | None = None) -> None:
         self.region = region
+        self.command = command  # the row of generators/aws/actions.py its calls are held to
         self._cache: dict[tuple[str | None, str | None, str | None], Aws | EcsformError] = {}
 
     def get(self, target: Target, root: str) -> Aws:
         key = (target.role_arn, resolve_region(self.region, target.region), target.account_id)
         if key not in self._cache:
             try:
-                self._cache[key] = connect(target, root, self.region)
+                self._cache[key] = connect(target, root, self.region, self.command)
             except EcsformError as exc:
                 self._cache[key] = exc
         found = self._cache[key]

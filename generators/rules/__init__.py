@@ -112,6 +112,11 @@ BUILTIN: list[tuple[str, Severity, str]] = [
     ),
     ("CLI-CHECK", Severity.ERROR, "synth --check with --prune: --check writes nothing."),
     (
+        "CLI-ROLE-ARN",
+        Severity.ERROR,
+        "import --role-arn: not an IAM role ARN, or given without an input read from AWS.",
+    ),
+    (
         "CLI-CACHE",
         Severity.ERROR,
         "synth: the render cache folder lies inside --out, or --cache-dir comes with --no-cache.",
@@ -206,6 +211,31 @@ BUILTIN: list[tuple[str, Severity, str]] = [
     ),
     ("CONFIG-ENV-UNDECLARED", Severity.ERROR, "A spec's overlay names an environment ecsform.yaml does not declare."),
     ("CONFIG-STATE-SHARED", Severity.ERROR, "Two roots would keep their state in the same S3 object."),
+    (
+        "CONFIG-MODULE-SOURCE",
+        Severity.ERROR,
+        "A moduleSource folder of ecsform.yaml does not exist or holds no ecs-task-definition module.",
+    ),
+    (
+        "CONFIG-LOCK",
+        Severity.ERROR,
+        "terraform.lockPlatforms asks for ecsform.lock.hcl and it is missing, or written for another providerVersion or other platforms.",
+    ),
+    (
+        "BOOTSTRAP-CONFIG",
+        Severity.ERROR,
+        "ecsform bootstrap: ecsform.yaml lacks what it creates (a target's accountId or roleArn, ci.roleArn, ci.repository, backend.s3), one pipeline role serves both pull requests and applies, or an unknown CI.",
+    ),
+    (
+        "LOCK-TERRAFORM",
+        Severity.ERROR,
+        "ecsform lock: terraform providers lock failed (no terraform, no registry or mirror, a platform missing).",
+    ),
+    (
+        "OUT-MODULES",
+        Severity.ERROR,
+        "synth cannot read a module it copies into the output (an installation without its modules).",
+    ),
     # verify, diff and synth --adopt: the target AWS account (generators/aws/)
     ("VERIFY-IMAGE", Severity.ERROR, "A private ECR image's repository exists and holds its tag or digest."),
     (

@@ -54,6 +54,20 @@ exits 0):
    keeps running, and of a task run alone exits 0 when moto's task reaches STOPPED. A stopped task has
    desiredStatus STOPPED, stopCode EssentialContainerExited and "Essential container in task exited" when an
    essential container exited (API reference, Task.stopCode, stoppedReason).
+
+Two more patch moto's IAM policy evaluation, which the bootstrap test (tests/e2e/test_bootstrap.py) turns on
+(moto's /moto-api/reset-auth) to run a pipeline with nothing but the roles `ecsform bootstrap` creates:
+
+8. Role principals match their sessions. IAM: a role ARN in a trust policy's Principal grants the role's sessions
+   (the caller of AssumeRole is `arn:aws:sts::ACCOUNT:assumed-role/NAME/SESSION`), and an account principal
+   (`ACCOUNT` or `arn:aws:iam::ACCOUNT:root`) delegates to the account's own policies ("AWS JSON policy elements:
+   Principal", IAM User Guide: IAM role principals, role session principals, AWS account principals). moto compares
+   the session ARN with the role ARN as strings, so a role could never assume another role of its account.
+9. Resources moto cannot name. IAM evaluates a statement's Resource against the ARN of what the request acts on
+   ("Policy evaluation logic", IAM User Guide). moto names that ARN only for S3 (bucket, object), IAM roles and
+   sts:AssumeRole, and passes "*" for every other request, which no scoped Resource pattern matches: a policy that
+   scopes logs:CreateLogGroup to `arn:aws:logs:*:ACCOUNT:log-group:*` was denied. Where moto has no ARN, a
+   statement is matched on its actions alone (so the resource scoping of those services is not tested on moto).
 """
 
 from __future__ import annotations
@@ -66,6 +80,7 @@ from typing import Any
 
 from moto.ecs import models, responses
 from moto.ecs.exceptions import TaskDefinitionMemoryError, TaskDefinitionMissingPropertyError
+from moto.iam import access_control
 from moto.moto_api._internal import mock_random
 
 
@@ -398,7 +413,41 @@ def _tasks(self: models.EC2ContainerServiceBackend, cluster: str, tasks: list[st
     return found
 
 
+def _check_principal(self: Any, principal: str) -> bool:
+    """Patch 8: a role ARN (any path) or the account matches the role's sessions, as IAM reads a trust policy."""
+    if _original_check_principal(self, principal):
+        return True
+    expected = (self._statement.get("Principal") or {}).get("AWS")
+    if expected is None:
+        return False
+    listed = [expected] if isinstance(expected, str) else list(expected)
+    session = re.match(r"^arn:([\w-]+):sts::(\d{12}):assumed-role/([^/]+)/", principal)
+    if not session:
+        return False
+    partition, account, role = session.groups()
+    for name in listed:
+        if name in (account, f"arn:{partition}:iam::{account}:root"):
+            return True
+        if re.match(rf"^arn:{partition}:iam::{account}:role/(?:.*/)?{re.escape(role)}$", name):
+            return True
+    return False
+
+
+def _is_action_permitted(self: Any, action: str, resource: str = "*", *args: Any, **kwargs: Any) -> Any:
+    """Patch 9: where moto passes "*" (it has no ARN for the request), a statement matches on its actions."""
+    if resource == "*" and self._statement.get("Resource") not in (None, "*", ["*"]):
+        statement = {**self._statement, "Resource": "*"}
+        return _original_is_action_permitted(type(self)(statement), action, resource, *args, **kwargs)
+    return _original_is_action_permitted(self, action, resource, *args, **kwargs)
+
+
+_original_check_principal = access_control.IAMPolicyStatement._check_principal
+_original_is_action_permitted = access_control.IAMPolicyStatement.is_action_permitted
+
+
 def patch() -> None:
+    access_control.IAMPolicyStatement._check_principal = _check_principal  # type: ignore[method-assign]
+    access_control.IAMPolicyStatement.is_action_permitted = _is_action_permitted  # type: ignore[method-assign]
     models.EC2ContainerServiceBackend._validate_container_defs = staticmethod(_validate_container_defs)
     models.EC2ContainerServiceBackend._calculate_task_resource_requirements = staticmethod(_task_resources)
     models.TaskDefinition.__init__ = _task_definition  # type: ignore[method-assign]

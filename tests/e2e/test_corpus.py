@@ -115,8 +115,10 @@ def _provider_region(providers_tf: Path) -> str | None:
 
 
 def _wrapper(roots: list[Root], out: Path, mods: Path, wrapper: Path) -> None:
-    """Copy each root (its files as written, except providers.tf) to mods/ at the same depth as out/, so the relative
-    module sources synth wrote still resolve, and write the wrapper that calls them with their region's provider."""
+    """Copy each root (its files as written, except providers.tf) to mods/ at the same depth as out/, with the modules
+    synth copied into out/modules, so the relative module sources synth wrote still resolve, and write the wrapper
+    that calls them with their region's provider."""
+    shutil.copytree(out / "modules", mods / "modules")
     blocks: list[str] = []
     aliases: dict[str | None, str] = {}
     for root in roots:

@@ -81,6 +81,9 @@ def project(aws: Any, aws_env: dict[str, str], tmp_path_factory: pytest.TempPath
     (work / "specs").mkdir()
     shutil.copy(REPO / "specs" / "financial-etl.json", work / "specs")
     (work / "specs" / "web.yaml").write_text(WEB)
+    # the bundled ecsform.yaml's moduleSource and lock file, beside it as in the repository
+    shutil.copytree(REPO / "modules", work / "modules", ignore=shutil.ignore_patterns(".*"))
+    shutil.copy(REPO / "ecsform.lock.hcl", work / "ecsform.lock.hcl")
     ecs, ec2, ecr = aws("ecs"), aws("ec2"), aws("ecr")
     subnets = [s["SubnetId"] for s in ec2.describe_subnets()["Subnets"] if s.get("DefaultForAz")][:2]
     group = ec2.describe_security_groups(GroupNames=["default"])["SecurityGroups"][0]["GroupId"]

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -83,12 +84,20 @@ def _state(aws: Any, bucket: str, key: str) -> tuple[str, bytes]:
 
 
 def test_one_provider_install_serves_both_roots(deployed: dict[str, Any]) -> None:
+    """The roots carry the repository's ecsform.lock.hcl (ecsform.yaml's terraform.lockPlatforms): init installs the
+    locked release once into the plugin cache, without TF_PLUGIN_CACHE_MAY_BREAK_DEPENDENCY_LOCK_FILE, and leaves
+    each root's lock file as synth wrote it (so synth --check stays clean after init)."""
     cache = deployed["cache"]
+    assert "TF_PLUGIN_CACHE_MAY_BREAK_DEPENDENCY_LOCK_FILE" not in deployed["env"]
     installed = sorted(p.relative_to(cache).as_posix() for p in cache.glob("*/*/*/*/*"))
     assert installed == ["registry.terraform.io/hashicorp/aws/5.100.0/linux_amd64"]
     for path in ROOTS.values():
         provider = deployed["out"] / path / ".terraform/providers/registry.terraform.io/hashicorp/aws/5.100.0"
         assert (provider / "linux_amd64").resolve() == (cache / installed[0]).resolve()
+        lock = deployed["out"] / path / ".terraform.lock.hcl"
+        assert lock.read_bytes() == (REPO / "ecsform.lock.hcl").read_bytes()
+    check = ecsform("synth", str(SPEC), "--out", str(deployed["out"]), "--check")
+    assert check.returncode == 0, check.stdout + check.stderr
 
 
 def test_state_lives_in_the_bucket_under_the_generated_keys(deployed: dict[str, Any], aws: Any) -> None:
@@ -244,6 +253,7 @@ def _variant(deployed: dict[str, Any], name: str, change: Any) -> Path:
     assert f"moduleSource: {REPO / 'modules'}" in text
     path = deployed["work"] / f"{name}.yaml"
     path.write_text(text)
+    shutil.copy(REPO / "ecsform.lock.hcl", path.with_name("ecsform.lock.hcl"))  # the lock file beside it
     return path
 
 

@@ -53,6 +53,40 @@ def test_import_from_aws_reads_the_registered_revision(aws: Any, aws_env: dict[s
         ecs.deregister_task_definition(taskDefinition=ecs_task)
 
 
+def test_import_from_aws_with_a_role_reads_the_roles_account(aws: Any, aws_env: dict[str, str]) -> None:
+    """`import --from-aws --role-arn` (issue 22), as verify's --role-arn: the role is assumed through
+    generators/aws/session.py, and the task definition is read in the role's account, not the caller's (moto's STS
+    hands out credentials in the account of the role asked for)."""
+    import boto3
+
+    account, family = "111111111111", "ecsform-import-role"
+    role = f"arn:aws:iam::{account}:role/ecsform-import"
+    creds = aws("sts").assume_role(RoleArn=role, RoleSessionName="e2e")["Credentials"]
+    theirs = boto3.client(
+        "ecs",
+        region_name="us-east-1",
+        endpoint_url=aws("sts").meta.endpoint_url,
+        aws_access_key_id=creds["AccessKeyId"],
+        aws_secret_access_key=creds["SecretAccessKey"],
+        aws_session_token=creds["SessionToken"],
+    )
+    task = {**json.loads(SEED.read_text()), "family": family}
+    arn = theirs.register_task_definition(**task)["taskDefinition"]["taskDefinitionArn"]
+    try:
+        assert f":{account}:" in arn
+        mine = ecsform("import", "--from-aws", family, "--region", "us-east-1", env=aws_env)
+        assert mine.returncode == 2 and "IMPORT-AWS" in mine.stderr  # not in the caller's own account
+        imported = ecsform("import", "--from-aws", family, "--region", "us-east-1", "--role-arn", role, env=aws_env)
+        assert imported.returncode == 0, imported.stderr
+        assert imported.stdout.startswith(f"family: {family}\n")
+        envs = ecsform(
+            "import", "--environments", f"dev=aws:{family}:1", "--region", "us-east-1", "--role-arn", role, env=aws_env
+        )
+        assert envs.returncode == 0 and envs.stdout.startswith(f"family: {family}\n"), envs.stderr
+    finally:
+        theirs.deregister_task_definition(taskDefinition=arn)
+
+
 # What DescribeTaskDefinition returns that RegisterTaskDefinition does not take (the API's bookkeeping).
 READ_ONLY = (
     "taskDefinitionArn",

@@ -5,7 +5,9 @@ Each test is one patch: what AWS documents (cited in moto_server.py), asserted o
 
 from __future__ import annotations
 
-from typing import Any
+import json
+from contextlib import contextmanager
+from typing import Any, Iterator
 
 import pytest
 from botocore.exceptions import ClientError
@@ -292,3 +294,88 @@ def test_a_task_lists_its_containers_and_ends_as_they_do(cluster: dict[str, Any]
         imageManifest='{"schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json"}',
     )
     assert ran(missing)["containers"][0]["exitCode"] == 0  # pushed: it runs
+
+
+# --- IAM policy evaluation (patches 8 and 9), with moto's authorization turned on for the test's duration ---------
+
+
+@contextmanager
+def enforced(aws: Any) -> Iterator[None]:
+    """moto checks every request against the caller's IAM policies (POST /moto-api/reset-auth 0) until the block
+    ends, whatever happens in it (then nothing is checked again, as the rest of the suite expects)."""
+    import urllib.request
+
+    url = aws("sts").meta.endpoint_url + "/moto-api/reset-auth"
+
+    def count(value: bytes) -> None:  # a plain body: moto reads the number from the request's raw data
+        request = urllib.request.Request(url, data=value, method="POST", headers={"Content-Type": "text/plain"})
+        urllib.request.urlopen(request, timeout=10).close()
+
+    count(b"0")
+    try:
+        yield
+    finally:
+        count(b"inf")
+
+
+def _role(aws: Any, name: str, trusted: Any, actions: list[str], resource: str = "*") -> str:
+    iam = aws("iam")
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"AWS": trusted}, "Action": "sts:AssumeRole"}],
+    }
+    arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+    if actions:
+        policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": actions, "Resource": resource}]}
+        iam.put_role_policy(RoleName=name, PolicyName="p", PolicyDocument=json.dumps(policy))
+    return arn
+
+
+def _as(aws: Any, creds: dict[str, str]) -> Any:
+    import boto3
+
+    session = boto3.session.Session(
+        aws_access_key_id=creds["AccessKeyId"],
+        aws_secret_access_key=creds["SecretAccessKey"],
+        aws_session_token=creds["SessionToken"],
+    )
+    return lambda service: session.client(service, region_name="us-east-1", endpoint_url=aws("sts").meta.endpoint_url)
+
+
+def test_a_role_arn_in_a_trust_policy_lets_that_roles_sessions_assume_it(aws: Any) -> None:
+    """Patch 8: a trust policy naming a role (or the account) admits the role's sessions; another role's do not."""
+    account = "123456789012"
+    caller = _role(aws, "fidelity-caller", f"arn:aws:iam::{account}:root", ["sts:AssumeRole"])
+    by_role = _role(aws, "fidelity-by-role", caller, [])
+    by_account = _role(aws, "fidelity-by-account", account, [])
+    other = _role(aws, "fidelity-other", f"arn:aws:iam::{account}:role/fidelity-someone-else", [])
+    creds = aws("sts").assume_role(RoleArn=caller, RoleSessionName="fidelity")["Credentials"]
+    sts = _as(aws, creds)("sts")
+    with enforced(aws):
+        for arn in (by_role, by_account):
+            assert sts.assume_role(RoleArn=arn, RoleSessionName="fidelity")["AssumedRoleUser"]["Arn"].endswith(
+                "/fidelity"
+            )
+        with pytest.raises(ClientError) as err:
+            sts.assume_role(RoleArn=other, RoleSessionName="fidelity")
+    assert err.value.response["Error"]["Code"] == "AccessDenied"
+
+
+def test_a_statement_scoped_to_arns_allows_its_actions_where_moto_names_no_resource(aws: Any) -> None:
+    """Patch 9: logs:CreateLogGroup scoped to the account's log groups is allowed (moto passes "*" for logs
+    requests), and an action the policy does not list is still denied."""
+    arn = _role(
+        aws,
+        "fidelity-scoped",
+        "arn:aws:iam::123456789012:root",
+        ["logs:CreateLogGroup"],
+        "arn:aws:logs:*:123456789012:log-group:*",
+    )
+    logs = _as(aws, aws("sts").assume_role(RoleArn=arn, RoleSessionName="fidelity")["Credentials"])("logs")
+    with enforced(aws):
+        logs.create_log_group(logGroupName="/fidelity/scoped")
+        with pytest.raises(ClientError) as err:
+            logs.delete_log_group(logGroupName="/fidelity/scoped")
+    assert err.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403, err.value.response
+    assert "logs:DeleteLogGroup" in str(err.value)
+    aws("logs").delete_log_group(logGroupName="/fidelity/scoped")

@@ -58,4 +58,4 @@ def test_an_applied_root_outlives_a_subset_synth_until_destroyed_and_pruned(
     terraform(["destroy", "-auto-approve", "-input=false"], root, aws_env)
     proc = ecsform("synth", str(keep), "--out", str(out), "--prune", NO_CONFIG)
     assert proc.returncode == 0, proc.stderr
-    assert not root.exists() and sorted(p.name for p in out.iterdir()) == ["kept-svc", "manifest.json"]
+    assert not root.exists() and sorted(p.name for p in out.iterdir()) == ["kept-svc", "manifest.json", "modules"]

@@ -1,5 +1,6 @@
 """The pipeline at a platform's size, for real (issues 13 and 22): a git repository of 150 specs with a dev and a prod
-overlay each (300 roots), its ecsform.yaml keeping every root's state in an S3 bucket on moto, and the commands of
+overlay each (300 roots), its ecsform.yaml keeping every root's state in an S3 bucket on moto and locking the provider
+(ecsform.lock.hcl, which synth copies into every root: the plan and apply jobs use it), and the commands of
 the generated GitHub workflow's jobs (generators/ci.py), each job in a checkout of its own as a runner has it, with
 only what the workflow hands it as artifacts (the plan job's tfplan and receipt, the changed job's list, the earlier
 environments' applied marks):
@@ -63,6 +64,8 @@ backend:
     key: ecsform/{{root}}/terraform.tfstate
     region: us-east-1
     useLockfile: true
+terraform:
+  lockPlatforms: [linux_amd64]
 ci:
   roleArn: arn:aws:iam::123456789012:role/ecsform-ci
   environments:
@@ -217,6 +220,7 @@ def pipeline(aws_env: dict[str, str], aws: Any, tmp_path_factory: pytest.TempPat
         (repo / "specs" / f"{PREFIX}-{i:03d}.yaml").write_text(SPEC.format(family=f"{PREFIX}-{i:03d}"))
     (repo / "ecsform.yaml").write_text(CONFIG)
     shutil.copytree(REPO / "modules", repo / "modules", ignore=shutil.ignore_patterns(".*"))
+    shutil.copy(REPO / "ecsform.lock.hcl", repo / "ecsform.lock.hcl")  # what `ecsform lock` wrote for linux_amd64
     (repo / ".gitignore").write_text(f"build/\n{ci.CHANGED_FILE}\n")
     git(repo, "init", "-q")
     commit(repo, "150 services, dev and prod")
@@ -224,11 +228,14 @@ def pipeline(aws_env: dict[str, str], aws: Any, tmp_path_factory: pytest.TempPat
     cache = work / "plugin-cache"
     cache.mkdir()
     # moto serves every bucket on one host: the S3 backend must address it by path (on AWS it needs nothing); the
-    # environment adds the flag to the job's own `terraform init`, as a runner's environment would
+    # environment adds the flag to the job's own `terraform init`, as a runner's environment would. With lock files
+    # the workflow's jobs leave TF_PLUGIN_CACHE_MAY_BREAK_DEPENDENCY_LOCK_FILE out: so do these
+    workflow = YAML(typ="safe").load(ci.github(project_config.load(repo / "ecsform.yaml")))
+    for job in ("plan", "apply-dev", "apply-prod"):
+        assert "TF_PLUGIN_CACHE_MAY_BREAK_DEPENDENCY_LOCK_FILE" not in workflow["jobs"][job]["env"]
     env = {
         **aws_env,
         "TF_PLUGIN_CACHE_DIR": str(cache),
-        "TF_PLUGIN_CACHE_MAY_BREAK_DEPENDENCY_LOCK_FILE": "true",
         "TF_CLI_ARGS_init": "-backend-config=use_path_style=true",
         "PATH": f"{BIN}{os.pathsep}{aws_env['PATH']}",
     }
@@ -253,14 +260,17 @@ def test_reviewed_plans_promotion_and_a_stale_state(pipeline: Pipeline, aws: Any
     (dev,), (prod,) = outputs["apply_dev"], outputs["apply_prod"]
     assert (dev["chunk"], prod["chunk"], outputs["apply"], outputs["removed"]) == ("dev-1", "prod-1", [], "")
 
-    # the plan jobs: each root planned, its plan in the job summary, saved with its receipt
+    # the plan jobs: each root planned, its plan in the job summary, saved with its receipt; the root's lock file
+    # is the project's, untouched by terraform init (the provider as locked, from the plugin cache)
     planned = {}
+    lock = (repo / "ecsform.lock.hcl").read_bytes()
     for chunk in outputs["plan"]:
         folder, summary = pipeline.plan(chunk)
         planned[chunk["chunk"]] = folder
         assert summary.startswith(f"### ecsform plan: {chunk['roots']}\n") and "Plan: " in summary, summary
         receipt = json.loads((folder / "build" / chunk["roots"] / ci.RECEIPT_FILE).read_text())
         assert receipt["commit"] == git(repo, "rev-parse", "HEAD").strip() and receipt["state"] is None
+        assert (folder / "build" / chunk["roots"] / ".terraform.lock.hcl").read_bytes() == lock
 
     # prod approved first: it waits for dev (the same change), nothing applied
     _, refused = pipeline.apply(prod, planned["prod-1"], [], ok=False)
@@ -272,6 +282,7 @@ def test_reviewed_plans_promotion_and_a_stale_state(pipeline: Pipeline, aws: Any
     dev_runner, applied = pipeline.apply(dev, planned["dev-1"], [])
     pipeline.applied = dev_runner
     assert "Apply complete! Resources:" in applied.stdout and "no service is bound to it" in applied.stdout
+    assert (dev_runner / "build" / f"{PREFIX}-007" / "dev" / ".terraform.lock.hcl").read_bytes() == lock
     assert families(aws) == [f"{PREFIX}-007-dev"]
     assert state_keys(aws) == [f"ecsform/{PREFIX}-007/dev/terraform.tfstate"]
     registered = aws("ecs").describe_task_definition(taskDefinition=f"{PREFIX}-007-dev")["taskDefinition"]

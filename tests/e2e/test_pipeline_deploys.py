@@ -89,6 +89,7 @@ def repo(aws_env: dict[str, str], aws: Any, tmp_path_factory: pytest.TempPathFac
     repo, origin = work / "repo", work / "origin.git"
     (repo / "specs").mkdir(parents=True)
     shutil.copy(REPO / "ecsform.yaml", repo / "ecsform.yaml")  # the bundled configuration, as it is
+    shutil.copy(REPO / "ecsform.lock.hcl", repo / "ecsform.lock.hcl")  # and its lock file (terraform.lockPlatforms)
     (repo / "specs" / f"{FAMILY}.yaml").write_text(SPEC)
     shutil.copytree(REPO / "modules", repo / "modules", ignore=shutil.ignore_patterns(".*"))
     (repo / ".gitignore").write_text(f"build/\n{ci.CHANGED_FILE}\nsummary.md\n")
@@ -129,8 +130,7 @@ def repo(aws_env: dict[str, str], aws: Any, tmp_path_factory: pytest.TempPathFac
     cache.mkdir()
     env = {
         **aws_env,
-        "TF_PLUGIN_CACHE_DIR": str(cache),
-        "TF_PLUGIN_CACHE_MAY_BREAK_DEPENDENCY_LOCK_FILE": "true",
+        "TF_PLUGIN_CACHE_DIR": str(cache),  # with lock files, as the workflow: no TF_PLUGIN_CACHE_MAY_BREAK_...
         "TF_CLI_ARGS_init": "-backend-config=use_path_style=true",  # moto serves every bucket on one host
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{aws_env['PATH']}",
         "ECSFORM_POLL_INTERVAL": "0.1",

@@ -4,11 +4,14 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
 import pytest
 from conftest import MODULES, SPECS, checkov, ecsform, failed, terraform, user_choices
+
+from generators import providers, tfrc
 
 pytestmark = pytest.mark.terraform
 
@@ -32,11 +35,43 @@ def test_module_has_the_five_files_and_tests(module: str) -> None:
     assert "<!-- BEGIN_TF_DOCS -->\n## Inputs" in readme
 
 
+def mirror_versions() -> list[str]:
+    """The hashicorp/aws releases the local provider mirror holds (generators/tfrc.py finds it)."""
+    mirror = tfrc.find_mirror()
+    assert mirror is not None, "the terraform tests need the provider mirror (generators/tfrc.py finds it)"
+    folder = mirror / "registry.terraform.io" / "hashicorp" / "aws"
+    return sorted((p.name for p in folder.iterdir() if re.match(r"^\d+\.\d+\.\d+$", p.name)), key=version_key)
+
+
+def version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(n) for n in version.split("."))
+
+
+def in_tested_range(version: str) -> bool:
+    """Within the range the modules declare (providers.TESTED, `>= LOW, < HIGH`)."""
+    low, high = re.findall(r"\d+\.\d+\.\d+", providers.TESTED)
+    assert providers.TESTED == f">= {low}, < {high}"
+    return version_key(low) <= version_key(version) < version_key(high)
+
+
+TESTED_RELEASES = [v for v in mirror_versions() if in_tested_range(v)]
+
+
+@pytest.mark.parametrize("version", TESTED_RELEASES)
 @pytest.mark.parametrize("module", MODULE_NAMES)
-def test_module_validates_and_terraform_test_passes(module: str, tmp_path: Path, tf_env: dict[str, str]) -> None:
+def test_module_validates_and_terraform_test_passes(
+    module: str, version: str, tmp_path: Path, tf_env: dict[str, str]
+) -> None:
+    """On every release of the tested range the mirror holds (issue 22: today 5.100.0 alone): an override file
+    narrows the module's constraint to that release, so init installs exactly it."""
     terraform(["fmt", "-check", "-diff", "-recursive", "."], MODULES / module, tf_env)
     work = _copy(MODULES / module, tmp_path / module)
+    (work / "versions_override.tf").write_text(
+        f'terraform {{\n  required_providers {{\n    aws = {{\n      source  = "{providers.SOURCE}"\n'
+        f'      version = "= {version}"\n    }}\n  }}\n}}\n'
+    )
     terraform(["init", "-backend=false", "-input=false"], work, tf_env)
+    assert f'version     = "{version}"' in (work / ".terraform.lock.hcl").read_text()
     assert "Success" in terraform(["validate"], work, tf_env).stdout
     proc = terraform(["test"], work, tf_env)
     assert "0 failed" in proc.stdout and " passed" in proc.stdout, proc.stdout

@@ -212,6 +212,18 @@ def test_a_module_change_touches_every_root_that_calls_it(repo: Path) -> None:
     assert run_changed() == (["vault", "web/dev", "web/prod"], [])
 
 
+def test_a_new_lock_file_touches_every_root(repo: Path) -> None:
+    """ecsform.lock.hcl is copied into every root (terraform.lockPlatforms): another lock file (`ecsform lock` after
+    a provider release) changes them all, although ecsform.yaml, the modules and the specs are the same."""
+    edit(repo / "ecsform.yaml", "environments:\n", "terraform: {lockPlatforms: [linux_amd64]}\nenvironments:\n")
+    shutil.copy(REPO / "ecsform.lock.hcl", repo / "ecsform.lock.hcl")
+    commit(repo, "a lock file")
+    assert run_changed() == ([], [])
+    lock = repo / "ecsform.lock.hcl"
+    lock.write_text(lock.read_text() + "# locked again\n")
+    assert run_changed() == (["vault", "web/dev", "web/prod"], [])
+
+
 def test_removed_roots_new_roots_and_a_dropped_environment(repo: Path) -> None:
     (repo / "specs" / "vault.yaml").unlink()
     (repo / "specs" / "api.yaml").write_text(STAGES.replace("family: web", "family: api"))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -188,6 +189,10 @@ def test_bundled_gitlab_child_pipelines_pass_the_gitlab_schema(tmp_path: Path) -
         planned = _chunk_roots(child, "plan ")
         assert sorted(r for roots in planned.values() for r in roots) == sorted(p.root for p in plans)
         assert all(len(roots) == 1 for roots in planned.values())
+        if name == "plan":  # a merge request's plans: the plan role, read-only roots (--plan-role in the parent)
+            assert {child[k]["variables"]["AWS_ROLE_ARN"] for k in planned} == {
+                "arn:aws:iam::123456789012:role/ecsform-ci-plan"
+            }
         applied = _chunk_roots(child, "apply ")
         assert applied == ({"apply " + k.removeprefix("plan "): v for k, v in planned.items()} if apply else {})
         if name == "apply":
@@ -200,7 +205,9 @@ def test_bundled_gitlab_child_pipelines_pass_the_gitlab_schema(tmp_path: Path) -
             # prod waits for every dev apply of the change (ci.promotion: the declared order, dev then prod)
             assert dev in job["needs"] and all(n.startswith(("apply dev-", "plan prod-")) for n in job["needs"][1:])
             assert child[dev]["needs"][1:] == [dev.replace("apply", "plan")]
-            assert child[prod.replace("apply", "plan")]["variables"]["AWS_ROLE_ARN"].endswith("ecsform-ci-plan")
+            # the default branch's plans are the ones applied: made by the apply's role (its roots, synthesized
+            # without --plan-role, assume the deploy roles); a merge request's by the plan role (below)
+            assert child[prod.replace("apply", "plan")]["variables"]["AWS_ROLE_ARN"].endswith("role/ecsform-ci")
             # the reviewed plans: the apply job applies the plan job's tfplan once ecsform review check accepts it
             assert child[prod.replace("apply", "plan")]["artifacts"]["paths"] == [
                 "build/financial-api-stages/prod/tfplan",
@@ -336,7 +343,28 @@ def test_every_job_runs_the_commands_of_commands(multi: Path, tmp_path: Path) ->
     changed = workflow["jobs"]["changed"]["steps"][-2]["run"]
     assert changed.startswith(ci.commands("changed", settings)[0] + "\n")
     assert "ecsform ci github-matrix --changed ecsform-changed.json" in changed
-    assert ci.commands("plan", settings)[0] == "ecsform synth services platform/worker.yaml --out generated/roots"
+    synth = "ecsform synth services platform/worker.yaml --out generated/roots"
+    # a pull request's plan adds --plan-role (ECSFORM_SYNTH_ARGS); the default branch's, applied, adds nothing
+    assert ci.commands("plan", settings)[0] == synth + " ${ECSFORM_SYNTH_ARGS:-}"
+    assert ci.commands("apply", settings)[0] == synth
+    assert workflow["jobs"]["plan"]["env"]["ECSFORM_SYNTH_ARGS"] == (
+        "${{ github.event_name == 'pull_request' && '--plan-role' || '' }}"
+    )
+    assert "ECSFORM_SYNTH_ARGS" not in workflow["jobs"]["apply-prod"]["env"]
+
+    def assumed(job: str) -> str:
+        step = next(s for s in workflow["jobs"][job]["steps"] if "role-to-assume" in s.get("with", {}))
+        return step["with"]["role-to-assume"]
+
+    # the plan job: the plan role on a pull request, else (the default branch's plans, applied) the apply's role
+    plans, applies = ci.role(settings, "prod", plan=True), ci.role(settings, "prod", plan=False)
+    assert plans != applies
+    assert assumed("plan").startswith("${{ github.event_name == 'pull_request' && fromJSON(")
+    assert re.findall(r'"prod":"([^"]+)"', assumed("plan")) == [plans, applies]  # PR's map, then the others'
+    assert re.findall(r'"prod":"([^"]+)"', assumed("apply-prod")) == [applies]
+    gitlab = YAML(typ="safe").load(ci.gitlab(cfg))["ecsform-changed"]
+    assert synth + " ${ECSFORM_SYNTH_ARGS:-}" in gitlab["script"]
+    assert [r["variables"]["ECSFORM_SYNTH_ARGS"] for r in gitlab["rules"]] == ["--plan-role", "", ""]
     for kind in ("plan", "apply"):  # each root of the job runs the per-root commands, in its own subshell
         assert all(c in ci.commands(kind, settings)[1] for c in ci.root_commands(kind, settings))
     changed_file = tmp_path / "changed.json"
@@ -571,7 +599,7 @@ def test_a_changed_state_plans_again_and_asks_again(multi: Path) -> None:
     gitlab = YAML(typ="safe").load(ci.gitlab(project_config.load(multi / "ecsform.yaml")))
     assert {
         "if": '$ECSFORM_REPLAN && $CI_COMMIT_BRANCH == "trunk"',
-        "variables": {"ECSFORM_SINCE": "$ECSFORM_REPLAN", "ECSFORM_CHILD_ARGS": "--apply"},
+        "variables": {"ECSFORM_SINCE": "$ECSFORM_REPLAN", "ECSFORM_CHILD_ARGS": "--apply", "ECSFORM_SYNTH_ARGS": ""},
     } in gitlab["ecsform-changed"]["rules"]
 
 

@@ -478,6 +478,14 @@ def test_module_source_from_the_configuration(tmp_path: Path) -> None:
             "    moduleSource: git::https://git.example.com/m.git//modules?ref=v2\n",
         )
     )
+    missing = ecsform("synth", "specs", "--out", "out/roots", cwd=repo)  # the folder is not there yet
+    assert missing.returncode == 2 and not (repo / "out").exists()
+    assert (
+        "ecsform.yaml:2:17: error CONFIG-MODULE-SOURCE: defaults.moduleSource: moduleSource './vendor/modules' "
+        "names a folder that does not exist" in missing.stderr
+    )
+    assert "hint: write the modules there with `ecsform modules export ./vendor/modules`" in missing.stderr
+    assert ecsform("modules", "export", "vendor/modules", cwd=repo).returncode == 0
     assert ecsform("synth", "specs", "--out", "out/roots", cwd=repo).returncode == 0
     prod = (repo / "out/roots/shop/prod/main.tf").read_text()
     assert 'source = "../../../../vendor/modules/ecs-task-definition"' in prod

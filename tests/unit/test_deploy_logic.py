@@ -328,7 +328,7 @@ def test_every_action_a_command_calls_is_listed() -> None:
     assert "ecs:UpdateService" in actions.actions("deploy") and "ecs:RunTask" in actions.actions("run")
     assert "ecs:DeleteTaskDefinitions" in actions.actions("revisions prune")
     assert "ecs:UpdateService" not in actions.actions("run") | actions.actions("revisions prune")
-    table = actions.markdown_table()
+    table = actions.markdown_table(actions.AFTER_APPLY)
     assert (
         "| `ecsform deploy` | `iam:PassRole` |" in table
         and "| `ecsform image set, image promote, image show` | none |" in table

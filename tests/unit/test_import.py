@@ -656,6 +656,12 @@ def test_other_model_findings_are_warnings_and_the_spec_is_written() -> None:
         (["--from-aws", "not a family"], "IMPORT-AWS"),
         (["--from-aws", "api:0"], "IMPORT-AWS"),
         (["missing.json"], "SPEC-READ"),
+        (
+            [str(IMPORT_FIXTURES / "seed-example-1.json"), "--role-arn", "arn:aws:iam::123456789012:role/r"],
+            "CLI-ROLE-ARN",
+        ),
+        (["--from-aws", "api", "--role-arn", "arn:aws:iam::123456789012:user/u"], "CLI-ROLE-ARN"),
+        (["--environments", "dev=a.json", "--role-arn", "arn:aws:iam::123456789012:role/r"], "CLI-ROLE-ARN"),
         ([str(IMPORT_FIXTURES / "seed-example-1.json"), "--out", "/nonexistent/folder/x.yaml"], "OUT-IO"),
     ],
 )

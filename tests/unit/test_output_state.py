@@ -109,7 +109,7 @@ def test_prune_removes_what_holds_no_state_and_refuses_state_without_force(appli
     assert snapshot(applied) == before
     _, findings = pipeline.synth([str(SPECS / "financial-api.json")], applied, Options(prune=True, force=True))
     assert not warnings(findings)
-    assert sorted(p.name for p in applied.iterdir()) == ["financial-api", "manifest.json"]
+    assert sorted(p.name for p in applied.iterdir()) == ["financial-api", "manifest.json", "modules"]
     assert roots(applied) == (["financial-api"], [])
 
 

@@ -6,12 +6,13 @@ test (tests/e2e/test_pipeline.py) plans and applies for real on moto, with the s
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ecsform
+from conftest import REPO, ecsform
 
 from generators import config as project_config
 from generators import review
@@ -22,7 +23,8 @@ pytestmark = pytest.mark.terraform  # terraform state pull (no provider: a tenth
 CONFIG = """\
 defaults: {region: us-east-1}
 environments: {dev: {}, prod: {}}
-"""
+terraform: {lockPlatforms: [linux_amd64]}
+"""  # no moduleSource: the roots call the modules synth copies into build/modules; the provider locked
 SPEC = """\
 family: web
 cpu: 256
@@ -59,11 +61,11 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tf_env: dict[str, str]
     for name, value in tf_env.items():
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("TF_PLUGIN_CACHE_DIR", str(plugins))
-    monkeypatch.setenv("TF_PLUGIN_CACHE_MAY_BREAK_DEPENDENCY_LOCK_FILE", "true")
     repo = tmp_path / "repo"
     (repo / "specs").mkdir(parents=True)
     (repo / "specs" / "web.yaml").write_text(SPEC)
     (repo / "ecsform.yaml").write_text(CONFIG)
+    shutil.copy(REPO / "ecsform.lock.hcl", repo / "ecsform.lock.hcl")  # what `ecsform lock` wrote for linux_amd64
     (repo / ".gitignore").write_text("build/\n")
     git(repo, "init", "-q")
     git(repo, "add", "-A")
@@ -103,6 +105,14 @@ def test_the_reviewed_plan_is_applied_once_and_nothing_else(repo: Path) -> None:
     assert data["plan"] == review.digest(repo / "build" / "web" / "dev" / "tfplan") and data["rootHash"].startswith(
         "sha256:"
     )
+    # the root's hash covers the lock file synth copied into it (untouched by init) and the modules it calls in
+    # build/modules: what the receipt ties the plan to
+    manifest = json.loads((repo / "build" / "manifest.json").read_text())
+    (root,) = [r for r in manifest["roots"] if r["path"] == "web/dev"]
+    assert data["rootHash"] == root["hash"] and ".terraform.lock.hcl" in root["files"]
+    assert root["modules"] == ["../../modules/ecs-task-definition"] and manifest["modules"]
+    lock = repo / "build" / "web" / "dev" / ".terraform.lock.hcl"
+    assert lock.read_bytes() == (repo / "ecsform.lock.hcl").read_bytes()
     assert review.check("web/dev", out, config(repo)) == ("apply", [])
     review.applied("web/dev", out)
     assert review.check("web/dev", out, config(repo)) == ("applied", [])  # a re-run applies nothing again

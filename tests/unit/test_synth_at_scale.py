@@ -17,7 +17,7 @@ import pytest
 from conftest import REPO, SPECS
 from output_faults import at_steps, snapshot, write_spec
 
-from generators import cache, pipeline, writer
+from generators import cache, locations, pipeline, writer
 from generators import config as project_config
 from generators.errors import EcsformError
 from generators.options import Options
@@ -100,6 +100,7 @@ def test_output_and_findings_are_the_same_whatever_the_workers_and_the_cache(
         assert files == {**seen[name][0], "manifest.json": (json.dumps(written, indent=2) + "\n").encode()}
         spy.take()
     first = seen["serial"]
+    assert "modules/ecs-task-definition/main.tf" in first[0]  # the modules the roots call, copied: by every run
     for name, result in seen.items():
         assert result == first, name
         assert [f.data for f in result[2]] == [f.data for f in first[2]], name  # (not part of a finding's ==)
@@ -183,6 +184,85 @@ def test_the_cache_renders_only_what_changed(tmp_path: Path, monkeypatch: pytest
         synth()
     errors = [(f.rule, Path(f.file).name) for f in caught.value.findings if f.severity.value == "error"]
     assert errors == [("FAMILY-DUPLICATE", "svc-9.json")]
+
+
+def test_a_cached_root_follows_what_synth_copies_and_pins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What issue 22 added to a root's bytes reaches a cached root: terraform.providerVersion, the lock file synth
+    copies into every root (its bytes), --plan-role, the modules copied into OUT/modules (their files, and whether
+    roots call them: moduleSource, --module-source). After each change the cached synth writes the tree a synth
+    without the cache writes beside it, the change shows, and a synth again renders nothing (the cache is used)."""
+    installed = tmp_path / "installed"  # the installation's modules, which synth copies into OUT/modules
+    shutil.copytree(REPO / "modules", installed, ignore=shutil.ignore_patterns(".*"))
+    monkeypatch.setattr(locations, "MODULES", installed)
+    project = tmp_path / "project"
+    shutil.copytree(REPO / "modules", project / "modules", ignore=shutil.ignore_patterns(".*"))
+    config = project / "ecsform.yaml"
+    head = (
+        'defaults:\n  accountId: "111111111111"\n  region: us-east-1\n'
+        "  roleArn: arn:aws:iam::111111111111:role/deploy\n  planRoleArn: arn:aws:iam::111111111111:role/plan\n"
+    )
+    config.write_text(head + "  moduleSource: ./modules\n")
+    for i in range(2):
+        write_spec(project / "specs", f"svc-{i}.json", f"svc-{i}")
+    spy = Spy(monkeypatch, tmp_path / "made.log")
+    monkeypatch.chdir(project)
+
+    def tree(folder: str) -> dict[str, bytes]:
+        return {
+            p.relative_to(project / folder).as_posix(): p.read_bytes()
+            for p in sorted((project / folder).rglob("*"))
+            if p.is_file()
+        }
+
+    def synth(**more: Any) -> dict[str, bytes]:
+        cached = Options(config=project_config.load("ecsform.yaml"), cache=tmp_path / "cache", **more)
+        pipeline.synth(["specs"], "build", cached)
+        made = spy.take()
+        pipeline.synth(["specs"], "fresh", Options(config=project_config.load("ecsform.yaml"), **more))
+        spy.take()
+        assert tree("build") == tree("fresh")
+        pipeline.synth(["specs"], "build", cached)
+        assert spy.take() == [] and made != []  # rendered once after the change, then from the cache
+        return tree("build")
+
+    def changed(before: dict[str, bytes], after: dict[str, bytes]) -> set[str]:
+        return {rel for rel in before.keys() | after.keys() if before.get(rel) != after.get(rel)}
+
+    first = synth()
+    assert "modules/ecs-task-definition/main.tf" not in first and ".terraform.lock.hcl" not in str(list(first))
+    config.write_text(head + '  moduleSource: ./modules\nterraform:\n  providerVersion: ">= 5.100.0, < 5.200.0"\n')
+    pinned = synth()
+    assert changed(first, pinned) == {"svc-0/versions.tf", "svc-1/versions.tf", "manifest.json"}
+    assert '">= 5.100.0, < 5.200.0"' in pinned["svc-0/versions.tf"].decode()
+
+    lock = (REPO / "ecsform.lock.hcl").read_text().replace("< 6.0.0", "< 5.200.0")
+    (project / "ecsform.lock.hcl").write_text(lock)
+    config.write_text(config.read_text() + "  lockPlatforms: [linux_amd64]\n")
+    locked = synth()
+    assert locked["svc-1/.terraform.lock.hcl"] == lock.encode()
+    (project / "ecsform.lock.hcl").write_text(lock.replace("h1:edXOJWE4", "h1:EDxojwe4"))
+    relocked = synth()
+    assert changed(locked, relocked) == {"svc-0/.terraform.lock.hcl", "svc-1/.terraform.lock.hcl", "manifest.json"}
+
+    planning = synth(plan_role=True)
+    roles = {f"svc-{i}/{name}" for i in range(2) for name in ("providers.tf", "README.md")}
+    assert changed(relocked, planning) == roles | {"manifest.json"}
+    assert "role/plan" in planning["svc-0/providers.tf"].decode()
+
+    config.write_text(config.read_text().replace("  moduleSource: ./modules\n", ""))
+    vendored = synth()  # the roots call the copy in OUT/modules
+    assert 'source = "../modules/ecs-task-definition"' in vendored["svc-0/main.tf"].decode()
+    assert vendored["modules/ecs-task-definition/main.tf"] == (installed / "ecs-task-definition/main.tf").read_bytes()
+    variables = installed / "ecs-task-definition" / "variables.tf"
+    variables.write_text(variables.read_text() + "\n")
+    revised = synth()
+    assert changed(vendored, revised) == {"modules/ecs-task-definition/variables.tf", "manifest.json"}
+    hashes = [[r["hash"] for r in json.loads(t["manifest.json"])["roots"]] for t in (vendored, revised)]
+    assert hashes[0][0] != hashes[1][0] and hashes[0][1] != hashes[1][1]  # each root's hash names the copy's files
+
+    addressed = synth(module_source="git::https://example.com/modules.git?ref=v1")
+    assert not any(rel.startswith("modules/") for rel in addressed)
+    assert "git::https://example.com/modules.git/ecs-task-definition?ref=v1" in addressed["svc-0/main.tf"].decode()
 
 
 def _rows(store: Path) -> list[tuple[str, str, bytes]]:
@@ -314,15 +394,16 @@ def _publish_steps(tmp_path: Path, roots: int) -> list[tuple[str, str]]:
     for i in range(roots):
         write_spec(specs, f"svc-{i:02d}.json", f"svc-{i:02d}")
     out = tmp_path / f"o{roots}" / "out"
-    files, manifest, _ = pipeline.synth_tree([str(specs)], out)
-    with writer.output_lock(out, 0, parents=True), at_steps(lambda *_: None) as trace:
-        writer.write_tree(out, files, manifest)
+    with at_steps(lambda *_: None) as trace:  # the roots, then the modules they call, streamed to one publication
+        pipeline.synth([str(specs)], out, Options(lock_timeout=0))
+    assert sorted(os.listdir(out / locations.VENDORED)) == ["ecs-task-definition"]
     return list(trace)
 
 
 def test_durability_costs_the_same_for_few_files_and_many(tmp_path: Path) -> None:
     """One syncfs makes every staged file durable before the journal names them (then the journal's fsyncs, one
-    syncfs for the renames, the commit's fsync): the same number of calls for 30 files as for 120."""
+    syncfs for the renames, the commit's fsync): the same number of calls for 30 files as for 120, the modules
+    synth copies into OUT/modules staged with the roots."""
     counts = []
     for roots in (5, 20):
         steps = _publish_steps(tmp_path, roots)
@@ -332,7 +413,8 @@ def test_durability_costs_the_same_for_few_files_and_many(tmp_path: Path) -> Non
         journal = next(i for i, (step, path) in enumerate(steps) if step == "open" and path.endswith("journal.tmp"))
         last_staged = max(i for i, (step, path) in enumerate(steps[:journal]) if step == "write")
         assert steps[first_sync][0] == "syncfs" and last_staged < first_sync < journal
-        assert [s for s, _ in steps].count("write") == 6 * roots + 2  # every file, the manifest and the journal
+        # every root's 6 files, the 5 of the module they call (copied into OUT/modules), the manifest, the journal
+        assert [s for s, _ in steps].count("write") == 6 * roots + 5 + 2
     assert counts[0] == counts[1] == 5
 
 
