@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Annotated, Callable, Optional, TextIO
 import typer
 
 from generators import about, report
-from generators.errors import EcsformError, Finding, Severity
+from generators.errors import Check, EcsformError, Finding
 from generators.locations import display_path
 from generators.options import ENGINES, Options
 
@@ -179,18 +179,20 @@ def _run(action: Callable[[], list[Finding]], fmt: str = "text", notes: bool = F
     _report(warnings, fmt, notes)
 
 
-def _flag_error(rule: str, message: str, flag: str, hint: str | None) -> EcsformError:
+def _flag_error(check: Check, message: str, flag: str, hint: str | None) -> EcsformError:
     """A finding about a command-line flag, located at the flag (no file holds it)."""
-    return EcsformError([Finding(rule, Severity.ERROR, message, hint=hint, file=flag, line=1, col=1)])
+    return EcsformError([check.finding(message, hint=hint, file=flag, mark=(1, 1))])
 
 
 def _one_plan(spec: str, options: Options) -> tuple[Plan, list[Finding]]:
     """The one root a single-spec command (render, graph) shows: a spec with environments needs --env."""
+    from generators.operations import CLI_ENV_REQUIRED
+
     plans, findings = validation.build_plans([spec], options)
     if len(plans) > 1:
         choices = ", ".join(p.environment or "" for p in plans)
         message = f"the spec has {len(plans)} environments; choose one with --env ({choices})"
-        raise EcsformError([Finding("CLI-ENV-REQUIRED", Severity.ERROR, message, file=spec, line=1, col=1)])
+        raise EcsformError([CLI_ENV_REQUIRED.finding(message, file=spec, mark=(1, 1))])
     return plans[0], findings
 
 
@@ -320,18 +322,18 @@ def synth(
     stale = False
 
     def action() -> list[Finding]:
+        from generators.options import CLI_CHECK, CLI_ENGINE, CLI_FORCE
+
         nonlocal stale
         if engine not in ENGINES:
-            raise _flag_error(
-                "CLI-ENGINE", f"unknown engine {engine!r}", "--engine", "use --engine hcl or --engine cdk"
-            )
+            raise _flag_error(CLI_ENGINE, f"unknown engine {engine!r}", "--engine", "use --engine hcl or --engine cdk")
         if force and not prune:
             raise _flag_error(
-                "CLI-FORCE", "--force only goes with --prune", "--force", "add --prune, or leave out --force"
+                CLI_FORCE, "--force only goes with --prune", "--force", "add --prune, or leave out --force"
             )
         if check and prune:
             raise _flag_error(
-                "CLI-CHECK", "--check writes nothing: it cannot --prune", "--check", "leave out --prune (and --force)"
+                CLI_CHECK, "--check writes nothing: it cannot --prune", "--check", "leave out --prune (and --force)"
             )
         found = project_config.for_command(config, no_config)
         options = Options(
@@ -368,15 +370,16 @@ def synth(
 def _cache_folder(cache_dir: Optional[Path], no_cache: bool, out: Path) -> Optional[Path]:
     """synth's render cache: --cache-dir, else the default (None with --no-cache); never inside the output."""
     from generators import cache
+    from generators.options import CLI_CACHE
 
     if no_cache:
         if cache_dir is not None:
-            raise _flag_error("CLI-CACHE", "--cache-dir and --no-cache contradict each other", "--no-cache", "keep one")
+            raise _flag_error(CLI_CACHE, "--cache-dir and --no-cache contradict each other", "--no-cache", "keep one")
         return None
     folder = cache_dir if cache_dir is not None else cache.default_folder()
     if cache.inside(folder, out):
         raise _flag_error(
-            "CLI-CACHE",
+            CLI_CACHE,
             f"the render cache {folder} lies inside the output {out}",
             "--cache-dir" if cache_dir is not None else cache.ENV_VAR,
             "choose a cache folder outside --out (--cache-dir DIR or ECSFORM_CACHE_DIR), or --no-cache",
@@ -653,14 +656,15 @@ def changed(
 
     def action() -> list[Finding]:
         from generators import changed as compare
+        from generators.changed import CHANGED_FORMAT, CHANGED_SINCE
 
         if format not in ("text", "json", "github-matrix", "paths"):
             raise _flag_error(
-                "CHANGED-FORMAT", f"unknown format {format!r}", "--format", "one of: text, json, github-matrix, paths"
+                CHANGED_FORMAT, f"unknown format {format!r}", "--format", "one of: text, json, github-matrix, paths"
             )
         if not since:
             raise _flag_error(
-                "CHANGED-SINCE",
+                CHANGED_SINCE,
                 "changed needs --since REF",
                 "--since",
                 "the git revision to compare with, e.g. --since origin/main",
@@ -847,11 +851,12 @@ def bootstrap_command(
 
     def action() -> list[Finding]:
         from generators import bootstrap
+        from generators.config import CONFIG_READ
 
         found = project_config.for_command(config, False)
         if found is None:
             raise _flag_error(
-                "CONFIG-READ",
+                CONFIG_READ,
                 "ecsform bootstrap needs an ecsform.yaml (its targets, backend and ci: block)",
                 "--config",
                 "run it where ecsform.yaml is, or give --config FILE",
@@ -879,10 +884,12 @@ def lock_command(
     """Write ecsform.lock.hcl: hashicorp/aws locked for ecsform.yaml's terraform.lockPlatforms (synth copies it into every root)."""
 
     def action() -> list[Finding]:
+        from generators.config import CONFIG_READ
+
         found = project_config.for_command(config, False)
         if found is None:
             raise _flag_error(
-                "CONFIG-READ",
+                CONFIG_READ,
                 "ecsform lock needs an ecsform.yaml (its terraform: block)",
                 "--config",
                 "run it where ecsform.yaml is, or give --config FILE",
@@ -1001,9 +1008,10 @@ def image_show(
 
     def action() -> list[Finding]:
         from generators import operations
+        from generators.images import CLI_FORMAT
 
         if format not in ("text", "json"):
-            raise _flag_error("CLI-FORMAT", f"unknown format {format!r}", "--format", "text or json")
+            raise _flag_error(CLI_FORMAT, f"unknown format {format!r}", "--format", "text or json")
         rows, problems = operations.image_show(paths or [], _options(config, False, env))
         if format == "json":
             print(

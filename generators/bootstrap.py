@@ -32,12 +32,24 @@ from typing import Any
 from . import arns, ci, locations, providers
 from .aws import actions
 from .config import DEFAULT_ENVIRONMENT, Config
-from .errors import EcsformError, Finding, Severity
+from .errors import Check, EcsformError, Finding, Severity
 from .plan import ROLE_DATA, SECRET_DATA
 from .root import REQUIRED_TERRAFORM
 from .spec import targets
 from .syntax import hcl_syntax
 from .syntax.hcl_syntax import Expr
+
+# The findings this module raises (collected by the catalog: generators/rules).
+BOOTSTRAP_CONFIG = Check(
+    "BOOTSTRAP-CONFIG",
+    Severity.ERROR,
+    (
+        "ecsform bootstrap: ecsform.yaml lacks what it creates (a target's accountId or roleArn, ci.roleArn, "
+        "ci.repository, backend.s3), one pipeline role serves both pull requests and applies, or an unknown "
+        "CI."
+    ),
+)
+
 
 E = Severity.ERROR
 KINDS = ("github", "gitlab")
@@ -99,7 +111,7 @@ def module_types() -> list[str]:
 
 
 def _problem(config: Config, message: str, path: tuple, hint: str) -> Finding:
-    return config.finding("BOOTSTRAP-CONFIG", E, message, path, hint)
+    return config.finding(BOOTSTRAP_CONFIG.id, E, message, path, hint)
 
 
 def _subjects(kind: str, config: Config, environment: str, *, plan: bool) -> list[str]:
@@ -407,14 +419,8 @@ def render(config: Config, kind: str) -> dict[str, str]:
     if kind not in KINDS:
         raise EcsformError(
             [
-                Finding(
-                    "BOOTSTRAP-CONFIG",
-                    E,
-                    f"unknown CI {kind!r}",
-                    file="ecsform bootstrap",
-                    line=1,
-                    col=1,
-                    hint=f"one of: {', '.join(KINDS)}",
+                BOOTSTRAP_CONFIG.finding(
+                    f"unknown CI {kind!r}", hint=f"one of: {', '.join(KINDS)}", file="ecsform bootstrap", mark=(1, 1)
                 )
             ]
         )

@@ -174,18 +174,18 @@ def _finding(f: Finding) -> dict[str, Any]:
 
 def _unfinding(d: dict[str, Any]) -> Finding:
     return Finding(
-        str(d["rule"]),
-        Severity(d["severity"]),
-        str(d["message"]),
-        tuple(d["path"]),
-        d["hint"],
-        str(d["file"]),
-        int(d["line"]),
-        int(d["col"]),
-        d["environment"],
-        bool(d["at_key"]),
-        d["suppressed"],
-        d.get("data"),
+        rule=str(d["rule"]),
+        severity=Severity(d["severity"]),
+        message=str(d["message"]),
+        path=tuple(d["path"]),
+        hint=d["hint"],
+        file=str(d["file"]),
+        line=int(d["line"]),
+        col=int(d["col"]),
+        environment=d["environment"],
+        at_key=bool(d["at_key"]),
+        suppressed=d["suppressed"],
+        data=d.get("data"),
     )
 
 

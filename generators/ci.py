@@ -45,8 +45,20 @@ from ruamel.yaml import YAML
 from ruamel.yaml.scalarstring import LiteralScalarString
 
 from . import images, locations
-from .config import DEFAULT_ENVIRONMENT, CiConfig, Config
-from .errors import EcsformError, Finding, Severity
+from .config import CONFIG_READ, CONFIG_REQUIRED, DEFAULT_ENVIRONMENT, CiConfig, Config
+from .errors import Check, EcsformError, Severity
+
+# The findings this module raises (collected by the catalog: generators/rules).
+CI_KIND = Check("CI-KIND", Severity.ERROR, "ecsform ci: an unknown CI engine, or options of another one.")
+CI_CHANGED = Check(
+    "CI-CHANGED",
+    Severity.ERROR,
+    (
+        "ecsform ci gitlab-child, github-matrix: --changed is missing, or not the JSON `ecsform changed "
+        "--format json` prints."
+    ),
+)
+
 
 KINDS = ("github", "gitlab", "gitlab-child", "github-matrix", "atlantis")
 # where each file goes by default, relative to the folder of ecsform.yaml (the repository's root)
@@ -288,14 +300,11 @@ def settings(config: Config | None) -> CiConfig:
     if config is None:
         raise EcsformError(
             [
-                Finding(
-                    "CONFIG-READ",
-                    E,
+                CONFIG_READ.finding(
                     "ecsform ci needs an ecsform.yaml (its ci: block)",
                     hint="run it in the repository that holds ecsform.yaml, or give --config FILE",
                     file="ecsform.yaml",
-                    line=1,
-                    col=1,
+                    mark=(1, 1),
                 )
             ]
         )
@@ -367,7 +376,7 @@ def _require_gates(config: Config, engine: str) -> None:
     raise EcsformError(
         [
             config.finding(
-                "CONFIG-REQUIRED",
+                CONFIG_REQUIRED.id,
                 E,
                 f"no {'GitHub' if engine == 'github' else 'GitLab'} environment gates the apply of roots without an "
                 f"environment: it would run in one named {DEFAULT_ENVIRONMENT!r}, which nobody protects",
@@ -389,7 +398,7 @@ def _require_roles(config: Config) -> None:
         raise EcsformError(
             [
                 config.finding(
-                    "CONFIG-REQUIRED",
+                    CONFIG_REQUIRED.id,
                     E,
                     f"no role for the pipeline to assume (OIDC) in {', '.join(missing)}",
                     where,
@@ -904,14 +913,8 @@ def read_changed(path: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]
     def bad(message: str) -> EcsformError:
         return EcsformError(
             [
-                Finding(
-                    "CI-CHANGED",
-                    E,
-                    message,
-                    file=path,
-                    line=1,
-                    col=1,
-                    hint="give the file `ecsform changed --format json` wrote",
+                CI_CHANGED.finding(
+                    message, hint="give the file `ecsform changed --format json` wrote", file=path, mark=(1, 1)
                 )
             ]
         )
@@ -1133,14 +1136,8 @@ def generate(kind: str, config: Config | None, *, changed: str | None = None, ap
     if kind not in KINDS:
         raise EcsformError(
             [
-                Finding(
-                    "CI-KIND",
-                    E,
-                    f"unknown pipeline {kind!r}",
-                    file="ecsform ci",
-                    line=1,
-                    col=1,
-                    hint=f"one of: {', '.join(KINDS)}",
+                CI_KIND.finding(
+                    f"unknown pipeline {kind!r}", hint=f"one of: {', '.join(KINDS)}", file="ecsform ci", mark=(1, 1)
                 )
             ]
         )
@@ -1150,34 +1147,26 @@ def generate(kind: str, config: Config | None, *, changed: str | None = None, ap
         if changed is None:
             raise EcsformError(
                 [
-                    Finding(
-                        "CI-CHANGED",
-                        E,
+                    CI_CHANGED.finding(
                         f"{kind} needs --changed FILE",
-                        file="--changed",
-                        line=1,
-                        col=1,
                         hint="the output of `ecsform changed --format json`",
+                        file="--changed",
+                        mark=(1, 1),
                     )
                 ]
             )
         if kind == "github-matrix":
             if apply:
-                raise EcsformError(
-                    [Finding("CI-KIND", E, "--apply is for gitlab-child", file="ecsform ci", line=1, col=1)]
-                )
+                raise EcsformError([CI_KIND.finding("--apply is for gitlab-child", file="ecsform ci", mark=(1, 1))])
             return github_matrix(config, changed)
         return gitlab_child(config, changed, apply)
     if changed is not None or apply:
         raise EcsformError(
             [
-                Finding(
-                    "CI-KIND",
-                    E,
+                CI_KIND.finding(
                     "--changed and --apply are for gitlab-child (and --changed for github-matrix)",
                     file="ecsform ci",
-                    line=1,
-                    col=1,
+                    mark=(1, 1),
                 )
             ]
         )

@@ -62,13 +62,61 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic.alias_generators import to_camel
 
 from . import arns, providers
-from .errors import EcsformError, Finding, Severity, errors_in, sorted_findings
+from .errors import Check, EcsformError, Finding, Severity, errors_in, sorted_findings
 from .locations import display_path
 from .spec.extensions import Deploy, deploy_checks
 from .spec.fields import known_keys
-from .spec.loader import Node, SourceMap, load_file, plain
+from .spec.loader import SPEC_EMPTY, SPEC_NOT_MAPPING, SPEC_READ, SPEC_TOO_LARGE, Node, SourceMap, load_file, plain
 from .target import DEFAULT_ENVIRONMENT, Backend, Target
 from .text import did_you_mean, suggest
+
+# The findings this module raises (collected by the catalog: generators/rules).
+CONFIG_READ = Check("CONFIG-READ", Severity.ERROR, "ecsform.yaml (or --config FILE) cannot be read.")
+CONFIG_UNKNOWN_FIELD = Check(
+    "CONFIG-UNKNOWN-FIELD", Severity.ERROR, "An unknown key in ecsform.yaml (with a did-you-mean)."
+)
+CONFIG_REQUIRED = Check(
+    "CONFIG-REQUIRED", Severity.ERROR, "ecsform.yaml lacks a key it needs (backend.s3 bucket and key, unless partial)."
+)
+CONFIG_INVALID = Check(
+    "CONFIG-INVALID",
+    Severity.ERROR,
+    "A value of ecsform.yaml is invalid: account id, region, role ARN, tag, bucket name, state key.",
+)
+CONFIG_BACKEND = Check("CONFIG-BACKEND", Severity.ERROR, "ecsform.yaml's backend names two backends, or none.")
+CONFIG_PLACEHOLDER = Check(
+    "CONFIG-PLACEHOLDER",
+    Severity.ERROR,
+    (
+        "A backend value has an unknown placeholder, a stray brace, or one its root cannot fill ({accountId} "
+        "without an account)."
+    ),
+)
+CONFIG_ACCOUNT_MISMATCH = Check(
+    "CONFIG-ACCOUNT-MISMATCH",
+    Severity.ERROR,
+    ("A target's roleArn is in another account than its accountId (allowed_account_ids would refuse every run)."),
+)
+CONFIG_ENV_UNDECLARED = Check(
+    "CONFIG-ENV-UNDECLARED", Severity.ERROR, "A spec's overlay names an environment ecsform.yaml does not declare."
+)
+CONFIG_STATE_SHARED = Check(
+    "CONFIG-STATE-SHARED", Severity.ERROR, "Two roots would keep their state in the same S3 object."
+)
+CONFIG_MODULE_SOURCE = Check(
+    "CONFIG-MODULE-SOURCE",
+    Severity.ERROR,
+    "A moduleSource folder of ecsform.yaml does not exist or holds no ecs-task-definition module.",
+)
+CONFIG_LOCK = Check(
+    "CONFIG-LOCK",
+    Severity.ERROR,
+    (
+        "terraform.lockPlatforms asks for ecsform.lock.hcl and it is missing, or written for another "
+        "providerVersion or other platforms."
+    ),
+)
+
 
 FILE_NAME = "ecsform.yaml"
 PLACEHOLDERS = ("accountId", "region", "environment", "family", "root")
@@ -381,7 +429,18 @@ class Config:
         environment: str | None = None,
     ) -> Finding:
         line, col = self.smap.locate(path, key=at_key)
-        return Finding(rule, severity, message, path, hint, self.file, line, col, environment, at_key)
+        return Finding(
+            rule=rule,
+            severity=severity,
+            message=message,
+            path=path,
+            hint=hint,
+            file=self.file,
+            line=line,
+            col=col,
+            environment=environment,
+            at_key=at_key,
+        )
 
     # --- targets -----------------------------------------------------------------------------------------
     def target(self, environment: str | None) -> Target:
@@ -428,7 +487,7 @@ class Config:
         raise EcsformError(
             [
                 self.finding(
-                    "CONFIG-LOCK",
+                    CONFIG_LOCK.id,
                     E,
                     f"terraform.lockPlatforms asks for a lock file: {problem}",
                     ("terraform", "lockPlatforms"),
@@ -452,16 +511,14 @@ class Config:
             f"did you mean {close!r}? " if close else ""
         ) + f"{self.file} declares: {', '.join(declared)}; add {environment!r} there or rename the overlay"
         return [
-            Finding(
-                "CONFIG-ENV-UNDECLARED",
-                E,
+            CONFIG_ENV_UNDECLARED.finding(
                 f"environment {environment!r} is not declared in {self.file}",
-                ("environments", environment),
-                hint,
-                variant.file,
-                *key_mark,
-                environment,
-                True,
+                path=("environments", environment),
+                hint=hint,
+                file=variant.file,
+                mark=key_mark,
+                environment=environment,
+                at_key=True,
             )
         ]
 
@@ -552,7 +609,7 @@ class Config:
                 where = f"environments.{environment}" if environment in self.model.environments else "defaults"
                 findings.append(
                     self.finding(
-                        "CONFIG-PLACEHOLDER",
+                        CONFIG_PLACEHOLDER.id,
                         E,
                         f"root {root}: {{{missing[0]}}} has no value ({why.get(missing[0], 'unset')})",
                         path,
@@ -567,7 +624,7 @@ class Config:
             if problem and _names(text):  # a value without placeholders was checked when the file was loaded
                 findings.append(
                     self.finding(
-                        "CONFIG-INVALID", E, f"root {root}: {problem}", path, _HINTS.get(name), environment=environment
+                        CONFIG_INVALID.id, E, f"root {root}: {problem}", path, _HINTS.get(name), environment=environment
                     )
                 )
         arguments: list[tuple[str, str | bool]] = []
@@ -599,7 +656,7 @@ class Config:
             if where in seen:
                 findings.append(
                     self.finding(
-                        "CONFIG-STATE-SHARED",
+                        CONFIG_STATE_SHARED.id,
                         E,
                         f"roots {seen[where]} and {root} would keep their state in the same object "
                         f"s3://{where[0]}/{where[1]}",
@@ -706,14 +763,11 @@ def for_command(config: str | None, no_config: bool) -> Config | None:
         if config is not None:
             raise EcsformError(
                 [
-                    Finding(
-                        "CONFIG-READ",
-                        E,
+                    CONFIG_READ.finding(
                         "--config and --no-config contradict each other",
                         hint="keep one of them",
                         file="--no-config",
-                        line=1,
-                        col=1,
+                        mark=(1, 1),
                     )
                 ]
             )
@@ -723,14 +777,11 @@ def for_command(config: str | None, no_config: bool) -> Config | None:
         if not path.is_file():
             raise EcsformError(
                 [
-                    Finding(
-                        "CONFIG-READ",
-                        E,
+                    CONFIG_READ.finding(
                         "no such configuration file",
-                        file=config,
-                        line=1,
-                        col=1,
                         hint=f"--config names an {FILE_NAME}; --no-config runs without one",
+                        file=config,
+                        mark=(1, 1),
                     )
                 ]
             )
@@ -739,7 +790,7 @@ def for_command(config: str | None, no_config: bool) -> Config | None:
     return load(found, display_path(found)) if found else None
 
 
-_READ_RULES = {"SPEC-READ": "CONFIG-READ", "SPEC-TOO-LARGE": "CONFIG-READ", "SPEC-NOT-MAPPING": "CONFIG-INVALID"}
+_READ_RULES = {SPEC_READ.id: CONFIG_READ.id, SPEC_TOO_LARGE.id: CONFIG_READ.id, SPEC_NOT_MAPPING.id: CONFIG_INVALID.id}
 
 
 def load(path: str | os.PathLike[str], display: str | None = None) -> Config:
@@ -749,7 +800,7 @@ def load(path: str | os.PathLike[str], display: str | None = None) -> Config:
     try:
         root = load_file(path, file)
     except EcsformError as exc:
-        if [f.rule for f in exc.findings] == ["SPEC-EMPTY"]:  # an empty file: every default
+        if [f.rule for f in exc.findings] == [SPEC_EMPTY.id]:  # an empty file: every default
             root = Node({}, (1, 1))
         else:
             raise EcsformError([_as_config_finding(f) for f in exc.findings]) from None
@@ -773,12 +824,14 @@ def load(path: str | os.PathLike[str], display: str | None = None) -> Config:
 def _as_config_finding(f: Finding) -> Finding:
     rule = _READ_RULES.get(f.rule, f.rule)
     hint = f.hint
-    if f.rule == "SPEC-NOT-MAPPING":
+    if f.rule == SPEC_NOT_MAPPING.id:
         hint = "ecsform.yaml is a mapping: defaults, environments, backend, policy"
     elif rule != f.rule:
         hint = None
     message = f.message.replace("a task definition is at most 64 KiB", "").rstrip("; ")
-    return Finding(rule, f.severity, message, f.path, hint, f.file, f.line, f.col)
+    return Finding(
+        rule=rule, severity=f.severity, message=message, path=f.path, hint=hint, file=f.file, line=f.line, col=f.col
+    )
 
 
 def _validation_findings(exc: ValidationError) -> list[Finding]:
@@ -789,32 +842,28 @@ def _validation_findings(exc: ValidationError) -> list[Finding]:
             known = [k for k in known_keys(ProjectConfig, loc) if k != "$schema"]
             hint = did_you_mean(str(loc[-1]), known) if known else None
             out.append(
-                Finding(
-                    "CONFIG-UNKNOWN-FIELD",
-                    E,
+                CONFIG_UNKNOWN_FIELD.finding(
                     f"unknown key {loc[-1]!r}",
-                    loc,
-                    hint or (f"known keys: {', '.join(known)}" if known else None),
+                    path=loc,
+                    hint=hint or (f"known keys: {', '.join(known)}" if known else None),
                     at_key=True,
                 )
             )
         elif err["type"] == "missing":
             out.append(
-                Finding("CONFIG-REQUIRED", E, f"required key {loc[-1]!r} is missing", loc[:-1], f"add `{loc[-1]}`")
+                CONFIG_REQUIRED.finding(f"required key {loc[-1]!r} is missing", path=loc[:-1], hint=f"add `{loc[-1]}`")
             )
         elif loc and loc[-1] == "accountId" and isinstance(err.get("input"), int):
             out.append(
-                Finding(
-                    "CONFIG-INVALID",
-                    E,
+                CONFIG_INVALID.finding(
                     f"accountId is a number ({err['input']}), not a string",
-                    loc,
-                    'quote it: accountId: "012345678901" (YAML reads digits as a number and drops leading zeros)',
+                    path=loc,
+                    hint='quote it: accountId: "012345678901" (YAML reads digits as a number and drops leading zeros)',
                 )
             )
         else:
             got = repr(err["input"])[:80]
-            out.append(Finding("CONFIG-INVALID", E, f"{err['msg']} (got {got})", loc))
+            out.append(CONFIG_INVALID.finding(f"{err['msg']} (got {got})", path=loc))
     return out
 
 
@@ -839,33 +888,27 @@ def _terraform_checks(terraform: TerraformConfig) -> list[Finding]:
     problem = providers.constraint_problem(terraform.provider_version)
     if problem:
         out.append(
-            Finding(
-                "CONFIG-INVALID",
-                E,
+            CONFIG_INVALID.finding(
                 f"providerVersion {problem}",
-                ("terraform", "providerVersion"),
-                f'for example "{providers.TESTED}" (the range the modules are tested with)',
+                path=("terraform", "providerVersion"),
+                hint=f'for example "{providers.TESTED}" (the range the modules are tested with)',
             )
         )
     if terraform.lock_platforms == []:
         out.append(
-            Finding(
-                "CONFIG-INVALID",
-                E,
+            CONFIG_INVALID.finding(
                 "lockPlatforms is empty",
-                ("terraform", "lockPlatforms"),
-                "name the platforms that run terraform (linux_amd64, darwin_arm64, ...), or leave it out",
+                path=("terraform", "lockPlatforms"),
+                hint="name the platforms that run terraform (linux_amd64, darwin_arm64, ...), or leave it out",
             )
         )
     for i, platform in enumerate(terraform.lock_platforms or []):
         if not providers.PLATFORM.match(platform):
             out.append(
-                Finding(
-                    "CONFIG-INVALID",
-                    E,
+                CONFIG_INVALID.finding(
                     f"lockPlatforms entry {platform!r} is not a Terraform platform",
-                    ("terraform", "lockPlatforms", i),
-                    "OS_ARCH, for example linux_amd64 or darwin_arm64",
+                    path=("terraform", "lockPlatforms", i),
+                    hint="OS_ARCH, for example linux_amd64 or darwin_arm64",
                 )
             )
     return out
@@ -874,12 +917,10 @@ def _terraform_checks(terraform: TerraformConfig) -> list[Finding]:
 def _images_checks(images: ImagesConfig, specs: list[str]) -> list[Finding]:
     if not _relative(images.folder):
         return [
-            Finding(
-                "CONFIG-INVALID",
-                E,
+            CONFIG_INVALID.finding(
                 f"images.folder {images.folder!r} is not a relative path inside the repository",
-                ("images", "folder"),
-                "for example images",
+                path=("images", "folder"),
+                hint="for example images",
             )
         ]
     folder = PurePosixPath(os.path.normpath(images.folder))
@@ -887,13 +928,11 @@ def _images_checks(images: ImagesConfig, specs: list[str]) -> list[Finding]:
         where = PurePosixPath(os.path.normpath(spec))
         if folder == where or where in folder.parents or folder in where.parents:
             return [
-                Finding(
-                    "CONFIG-INVALID",
-                    E,
+                CONFIG_INVALID.finding(
                     f"images.folder {images.folder!r} and the specs folder {spec!r} overlap: synth would read "
                     "images files as specs, or specs as images files",
-                    ("images", "folder"),
-                    "keep them apart, e.g. specs/ and images/ side by side",
+                    path=("images", "folder"),
+                    hint="keep them apart, e.g. specs/ and images/ side by side",
                 )
             ]
     return []
@@ -946,55 +985,45 @@ def _settings_checks(path: tuple, s: Settings) -> list[Finding]:
     out: list[Finding] = []
     if s.account_id is not None and not re.match(_ACCOUNT, s.account_id):
         out.append(
-            Finding(
-                "CONFIG-INVALID",
-                E,
+            CONFIG_INVALID.finding(
                 f"accountId {s.account_id!r} is not an AWS account id",
-                path + ("accountId",),
-                'an account id is 12 digits, quoted: "123456789012"',
+                path=path + ("accountId",),
+                hint='an account id is 12 digits, quoted: "123456789012"',
             )
         )
     if s.region is not None and not re.match(_REGION, s.region):
         out.append(
-            Finding(
-                "CONFIG-INVALID",
-                E,
+            CONFIG_INVALID.finding(
                 f"region {s.region!r} is not an AWS region",
-                path + ("region",),
-                "for example us-east-1 or eu-west-1",
+                path=path + ("region",),
+                hint="for example us-east-1 or eu-west-1",
             )
         )
     for key, role in (("roleArn", s.role_arn), ("planRoleArn", s.plan_role_arn)):
         if role is not None and not arns.ROLE_ARN.match(role):
             out.append(
-                Finding(
-                    "CONFIG-INVALID",
-                    E,
-                    f"{key} {role!r} is not an IAM role ARN",
-                    path + (key,),
-                    "arn:aws:iam::ACCOUNT:role/NAME",
+                CONFIG_INVALID.finding(
+                    f"{key} {role!r} is not an IAM role ARN", path=path + (key,), hint="arn:aws:iam::ACCOUNT:role/NAME"
                 )
             )
     for key, value in s.tags.items():
         problem = _tag_problem(key, value)
         if problem:
-            out.append(Finding("CONFIG-INVALID", E, problem, path + ("tags", key), at_key=True))
+            out.append(CONFIG_INVALID.finding(problem, path=path + ("tags", key), at_key=True))
     if s.module_source is not None and not s.module_source.strip():
-        out.append(Finding("CONFIG-INVALID", E, "moduleSource is empty", path + ("moduleSource",)))
+        out.append(CONFIG_INVALID.finding("moduleSource is empty", path=path + ("moduleSource",)))
     if s.deploy is not None:
-        out += deploy_checks(s.deploy, path + ("deploy",), "CONFIG-INVALID")
+        out += deploy_checks(s.deploy, path + ("deploy",), CONFIG_INVALID)
         texts = [(("cluster",), s.deploy.cluster)] + [
             (("services", i), v) for i, v in enumerate(s.deploy.services or [])
         ]
         for where, text in texts:
             for problem in _placeholder_problems(text or ""):
                 out.append(
-                    Finding(
-                        "CONFIG-PLACEHOLDER",
-                        E,
+                    CONFIG_PLACEHOLDER.finding(
                         f"{text!r}: {problem}",
-                        path + ("deploy",) + where,
-                        f"placeholders: {', '.join('{' + p + '}' for p in PLACEHOLDERS)}",
+                        path=path + ("deploy",) + where,
+                        hint=f"placeholders: {', '.join('{' + p + '}' for p in PLACEHOLDERS)}",
                     )
                 )
     return out
@@ -1017,12 +1046,10 @@ def _module_source_checks(model: ProjectConfig, folder: Path) -> list[Finding]:
         else:
             continue
         out.append(
-            Finding(
-                "CONFIG-MODULE-SOURCE",
-                E,
+            CONFIG_MODULE_SOURCE.finding(
                 problem,
-                path + ("moduleSource",),
-                "write the modules there with `ecsform modules export "
+                path=path + ("moduleSource",),
+                hint="write the modules there with `ecsform modules export "
                 + value.rstrip("/")
                 + "` (and commit them), or leave moduleSource out: synth then copies the modules into its output",
             )
@@ -1053,13 +1080,11 @@ def _account_mismatches(model: ProjectConfig) -> list[Finding]:
             role_from = path if env is not None and getattr(env, field) else ("defaults",)
             where = f"environment {name}" if name else "defaults"
             out.append(
-                Finding(
-                    "CONFIG-ACCOUNT-MISMATCH",
-                    E,
+                CONFIG_ACCOUNT_MISMATCH.finding(
                     f"{where}: {key} is in account {m.group(2)} but accountId is {target.account_id}: the "
                     "provider would run in the role's account and allowed_account_ids would refuse it",
-                    role_from + (key,),
-                    "give the environment a role in its own account",
+                    path=role_from + (key,),
+                    hint="give the environment a role in its own account",
                 )
             )
     return out
@@ -1071,7 +1096,7 @@ def _ci_checks(ci: CiConfig, declared: list[str]) -> list[Finding]:
 
     def check(ok: bool, path: tuple, message: str, hint: str) -> None:
         if not ok:
-            out.append(Finding("CONFIG-INVALID", E, message, ("ci",) + path, hint))
+            out.append(CONFIG_INVALID.finding(message, path=("ci",) + path, hint=hint))
 
     roles = [(("roleArn",), ci.role_arn), (("planRoleArn",), ci.plan_role_arn)]
     for name, env in ci.environments.items():
@@ -1098,12 +1123,10 @@ def _ci_checks(ci: CiConfig, declared: list[str]) -> list[Finding]:
         if allowed is not None and name not in allowed:
             close = suggest(name, allowed)
             out.append(
-                Finding(
-                    "CONFIG-ENV-UNDECLARED",
-                    E,
+                CONFIG_ENV_UNDECLARED.finding(
                     f"ci.environments names {name!r}, which environments does not declare",
-                    ("ci", "environments", name),
-                    (f"did you mean {close!r}? " if close else "")
+                    path=("ci", "environments", name),
+                    hint=(f"did you mean {close!r}? " if close else "")
                     + f"declared: {', '.join(allowed)} ({DEFAULT_ENVIRONMENT}: roots without one)",
                     at_key=True,
                 )
@@ -1175,12 +1198,10 @@ def _ci_checks(ci: CiConfig, declared: list[str]) -> list[Finding]:
         if name not in declared:
             close = suggest(name, declared)
             out.append(
-                Finding(
-                    "CONFIG-ENV-UNDECLARED",
-                    E,
+                CONFIG_ENV_UNDECLARED.finding(
                     f"ci.promotion names {name!r}, which environments does not declare",
-                    ("ci", "promotion", i),
-                    (f"did you mean {close!r}? " if close else "")
+                    path=("ci", "promotion", i),
+                    hint=(f"did you mean {close!r}? " if close else "")
                     + (f"declared: {', '.join(declared)}" if declared else "declare it under environments"),
                 )
             )
@@ -1207,23 +1228,17 @@ def _backend_checks(backend: BackendConfig) -> list[Finding]:
     out = []
     if len(chosen) > 1:
         out.append(
-            Finding(
-                "CONFIG-BACKEND",
-                E,
+            CONFIG_BACKEND.finding(
                 f"two backends ({' and '.join(chosen)}): a root keeps its state in one",
-                ("backend", chosen[1]),
-                "keep one of local and s3",
+                path=("backend", chosen[1]),
+                hint="keep one of local and s3",
                 at_key=True,
             )
         )
     if not chosen:
         out.append(
-            Finding(
-                "CONFIG-BACKEND",
-                E,
-                "backend names no backend",
-                ("backend",),
-                "backend: {s3: {...}} or backend: {local: {}}",
+            CONFIG_BACKEND.finding(
+                "backend names no backend", path=("backend",), hint="backend: {s3: {...}} or backend: {local: {}}"
             )
         )
     s3 = backend.s3
@@ -1233,12 +1248,10 @@ def _backend_checks(backend: BackendConfig) -> list[Finding]:
         for name in ("bucket", "key"):
             if getattr(s3, name) is None:
                 out.append(
-                    Finding(
-                        "CONFIG-REQUIRED",
-                        E,
+                    CONFIG_REQUIRED.finding(
                         f"backend.s3 needs {name} (or partial: true)",
-                        ("backend", "s3"),
-                        f"add `{name}`, e.g. {_HINTS[name]}",
+                        path=("backend", "s3"),
+                        hint=f"add `{name}`, e.g. {_HINTS[name]}",
                     )
                 )
     for name in ("bucket", "key", "region", "dynamodb_table", "kms_key_id", "role_arn"):
@@ -1249,18 +1262,16 @@ def _backend_checks(backend: BackendConfig) -> list[Finding]:
         problems = _placeholder_problems(text)
         for problem in problems:
             out.append(
-                Finding(
-                    "CONFIG-PLACEHOLDER",
-                    E,
+                CONFIG_PLACEHOLDER.finding(
                     f"{to_camel(name)} {text!r}: {problem}",
-                    path,
-                    f"placeholders: {', '.join('{' + p + '}' for p in PLACEHOLDERS)}",
+                    path=path,
+                    hint=f"placeholders: {', '.join('{' + p + '}' for p in PLACEHOLDERS)}",
                 )
             )
         if not problems:  # with sample values: what is wrong whatever the placeholders become
             problem = _resolved_problem(name, _PLACEHOLDER.sub(lambda m: _SAMPLES[m.group(1)], text), text)
             if problem:
-                out.append(Finding("CONFIG-INVALID", E, problem, path, _HINTS.get(name)))
+                out.append(CONFIG_INVALID.finding(problem, path=path, hint=_HINTS.get(name)))
     return out
 
 

@@ -116,7 +116,7 @@ class Check:
     source: str = "ecsform"
 
     def __post_init__(self) -> None:
-        declared = DECLARED.setdefault(self.id, self)
+        declared = CHECKS.setdefault(self.id, self)
         if declared is not self:
             raise RuntimeError(f"finding id {self.id} declared twice")
 
@@ -151,7 +151,7 @@ class Check:
 
 
 # Every check declared so far, by id (the modules that raise them declare them as they are imported).
-DECLARED: dict[str, Check] = {}
+CHECKS: dict[str, Check] = {}
 
 
 def format_path(path: Path) -> str:
@@ -227,3 +227,7 @@ def summary_line(findings: Iterable[Finding], notes: bool = False) -> str:
 
 def sorted_findings(findings: Iterable[Finding]) -> list[Finding]:
     return sorted(set(findings), key=Finding.sort_key)
+
+
+# The findings this module raises (collected by the catalog: generators/rules).
+ECSFORM_INTERNAL = Check("ECSFORM-INTERNAL", Severity.ERROR, "A rule failed on the input (a bug in ecsform).")

@@ -27,12 +27,58 @@ from .spec.extensions import Deploy
 if TYPE_CHECKING:
     from .config import Config
 
+from .errors import Check
+from .images import IMAGES_CONTAINER
+from .spec.document import ENV_UNKNOWN
+
+# The findings this module raises (collected by the catalog: generators/rules).
+CLI_ENV_REQUIRED = Check(
+    "CLI-ENV-REQUIRED", Severity.ERROR, "render: the spec has environments and --env does not choose one."
+)
+IMAGES_CONFIG = Check(
+    "IMAGES-CONFIG",
+    Severity.ERROR,
+    "image set, promote and show need an ecsform.yaml (the images folder is beside it).",
+)
+CLI_IMAGE = Check(
+    "CLI-IMAGE", Severity.ERROR, "image set: an argument is not CONTAINER=IMAGE, or names a container twice."
+)
+CLI_SPEC = Check("CLI-SPEC", Severity.ERROR, "A command that takes one spec file was given a folder.")
+CLI_TASK_DEFINITION = Check("CLI-TASK-DEFINITION", Severity.ERROR, "deploy --task-definition with more than one root.")
+DEPLOY_ROOT = Check("DEPLOY-ROOT", Severity.ERROR, "deploy --root names a root the specs do not produce.")
+DEPLOY_REVISION = Check(
+    "DEPLOY-REVISION",
+    Severity.ERROR,
+    (
+        "The revision to deploy or run cannot be found: the root is not applied, the ARN is malformed, in "
+        "another account or region, does not exist or is INACTIVE."
+    ),
+)
+DEPLOY_FAMILY = Check(
+    "DEPLOY-FAMILY", Severity.ERROR, "--task-definition names a revision of another family than the root's."
+)
+RUN_NETWORK = Check(
+    "RUN-NETWORK", Severity.ERROR, "run: an awsvpc task and no network binding (subnets, security groups)."
+)
+RUN_LAUNCH_TYPE = Check(
+    "RUN-LAUNCH-TYPE",
+    Severity.ERROR,
+    (
+        "run: no launch type or capacity provider strategy, the cluster has no default, and the task does "
+        "not run on EC2."
+    ),
+)
+PRUNE_CLUSTER = Check(
+    "PRUNE-CLUSTER", Severity.ERROR, "revisions prune: the root is bound to no cluster (and no --cluster is given)."
+)
+
+
 E, W = Severity.ERROR, Severity.WARNING
 
 
-def _cli(rule: str, message: str, where: str, hint: str | None = None) -> Finding:
+def _cli(check: Check, message: str, where: str, hint: str | None = None) -> Finding:
     """A finding about a command-line argument, located at the argument (no file holds it)."""
-    return Finding(rule, E, message, hint=hint, file=where, line=1, col=1)
+    return check.finding(message, hint=hint, file=where, mark=(1, 1), severity=E)
 
 
 def require_config(options: Options, command: str) -> "Config":
@@ -40,7 +86,7 @@ def require_config(options: Options, command: str) -> "Config":
         raise EcsformError(
             [
                 _cli(
-                    "IMAGES-CONFIG",
+                    IMAGES_CONFIG,
                     f"{command} needs an ecsform.yaml: the deployed images are kept beside it (images/<root>.yaml)",
                     "ecsform.yaml",
                     "run it in the repository that holds ecsform.yaml, or give --config FILE (an empty ecsform.yaml "
@@ -58,7 +104,7 @@ def variants_of(spec: str, env: str | None = None) -> list[specs.Variant]:
     if problems:
         raise EcsformError(problems)
     if len(files) != 1 or Path(spec).is_dir():
-        raise EcsformError([_cli("CLI-SPEC", "name one spec file, not a folder", spec)])
+        raise EcsformError([_cli(CLI_SPEC, "name one spec file, not a folder", spec)])
     found, problems = validation.load([spec], env)
     if problems:
         raise EcsformError(sorted_findings(problems))
@@ -66,7 +112,7 @@ def variants_of(spec: str, env: str | None = None) -> list[specs.Variant]:
         raise EcsformError(
             [
                 _cli(
-                    "ENV-UNKNOWN",
+                    ENV_UNKNOWN,
                     f"the spec has no environments, so --env {env} names none of its roots",
                     spec,
                     "leave out --env",
@@ -83,7 +129,7 @@ def one_variant(spec: str, env: str | None) -> specs.Variant:
         raise EcsformError(
             [
                 _cli(
-                    "CLI-ENV-REQUIRED",
+                    CLI_ENV_REQUIRED,
                     f"the spec has {len(found)} environments; choose one with --env ({choices})",
                     spec,
                 )
@@ -104,18 +150,18 @@ def parse_assignments(values: list[str]) -> dict[str, str]:
         if not sep or not name.strip() or not image.strip() or image != image.strip() or name != name.strip():
             problems.append(
                 _cli(
-                    "CLI-IMAGE",
+                    CLI_IMAGE,
                     "not CONTAINER=IMAGE",
                     value,
                     "for example api=123456789012.dkr.ecr.us-east-1.amazonaws.com/api:1.4.3",
                 )
             )
         elif name in out:
-            problems.append(_cli("CLI-IMAGE", f"container {name!r} is given twice", value))
+            problems.append(_cli(CLI_IMAGE, f"container {name!r} is given twice", value))
         else:
             out[name] = image
     if not values:
-        problems.append(_cli("CLI-IMAGE", "no CONTAINER=IMAGE given", "image set", "ecsform image set SPEC api=IMAGE"))
+        problems.append(_cli(CLI_IMAGE, "no CONTAINER=IMAGE given", "image set", "ecsform image set SPEC api=IMAGE"))
     if problems:
         raise EcsformError(problems)
     return out
@@ -163,7 +209,7 @@ def record(
         raise EcsformError(
             [
                 _cli(
-                    "IMAGES-CONTAINER",
+                    IMAGES_CONTAINER,
                     f"{name!r} is not a container of root {root} ({variant.file}"
                     + (f", environment {variant.environment}" if variant.environment else "")
                     + ")",
@@ -255,7 +301,7 @@ def image_set(
     where = {name: f"{name}={image}" for name, image in chosen.items()}
     variant = one_variant(spec, env)
     if reason is not None and not reason.strip():
-        raise EcsformError([_cli("CLI-IMAGE", "--reason is empty", "--reason", "say why, in words")])
+        raise EcsformError([_cli(CLI_IMAGE, "--reason is empty", "--reason", "say why, in words")])
     done, warnings = record(
         variant, {k: (v, reason.strip() if reason else None) for k, v in chosen.items()}, options, where, lock_timeout
     )
@@ -283,7 +329,7 @@ def image_promote(
     spec's), recorded for the `target` root, for the containers both have (or `containers`)."""
     config = require_config(options, "image promote")
     if source == target:
-        raise EcsformError([_cli("CLI-IMAGE", "--from and --to name the same environment", "--to")])
+        raise EcsformError([_cli(CLI_IMAGE, "--from and --to name the same environment", "--to")])
     found = variants_of(spec)
     by_env = {v.environment: v for v in found}
     problems = []
@@ -295,7 +341,7 @@ def image_promote(
             close = suggest(name, known)
             problems.append(
                 _cli(
-                    "ENV-UNKNOWN",
+                    ENV_UNKNOWN,
                     f"{flag} {name}: the spec has no environment of that name",
                     flag,
                     (f"did you mean {close!r}? " if close else "") + f"its environments: {', '.join(known) or 'none'}",
@@ -313,7 +359,7 @@ def image_promote(
         raise EcsformError(
             [
                 _cli(
-                    "IMAGES-CONTAINER",
+                    IMAGES_CONTAINER,
                     f"container {n!r} is not in both environments ({source}: {', '.join(sorted(runs))}; "
                     f"{target}: {', '.join(sorted(theirs))})",
                     "--container",
@@ -452,7 +498,7 @@ def bound(paths: list[str], options: Options, root: str | None = None) -> list[B
             raise EcsformError(
                 [
                     _cli(
-                        "ENV-UNKNOWN",
+                        ENV_UNKNOWN,
                         f"no root of these specs is in environment {options.env!r}",
                         "--env",
                         "name an environment the specs' overlays have, or leave out --env",
@@ -469,7 +515,7 @@ def bound(paths: list[str], options: Options, root: str | None = None) -> list[B
             raise EcsformError(
                 [
                     _cli(
-                        "DEPLOY-ROOT",
+                        DEPLOY_ROOT,
                         f"no root {root!r} in these specs",
                         "--root",
                         (f"did you mean {close!r}? " if close else "") + f"roots: {', '.join(known)}",
@@ -506,7 +552,7 @@ def registered_revision(out: Path, root: str) -> str:
     folder = out / root
     hint = "apply the root first (terraform apply in its folder), or name the revision: --task-definition ARN"
     if not (folder / "main.tf").is_file() and not (folder / "cdk.tf.json").is_file():
-        raise EcsformError([_cli("DEPLOY-REVISION", f"no root in {folder.as_posix()}", str(folder), hint)])
+        raise EcsformError([_cli(DEPLOY_REVISION, f"no root in {folder.as_posix()}", str(folder), hint)])
     try:
         proc = subprocess.run(
             ["terraform", f"-chdir={folder}", "output", "-json", "-no-color"],
@@ -515,13 +561,11 @@ def registered_revision(out: Path, root: str) -> str:
             timeout=300,
         )
     except (OSError, subprocess.SubprocessError) as exc:
-        raise EcsformError(
-            [_cli("DEPLOY-REVISION", f"cannot run terraform output: {exc}", str(folder), hint)]
-        ) from None
+        raise EcsformError([_cli(DEPLOY_REVISION, f"cannot run terraform output: {exc}", str(folder), hint)]) from None
     if proc.returncode != 0:
         words = [w for w in proc.stderr.strip().splitlines() if w.strip()]
         raise EcsformError(
-            [_cli("DEPLOY-REVISION", f"terraform output failed: {' '.join(words[-3:])[:400]}", str(folder), hint)]
+            [_cli(DEPLOY_REVISION, f"terraform output failed: {' '.join(words[-3:])[:400]}", str(folder), hint)]
         )
     try:
         value = json.loads(proc.stdout or "{}").get("task_definition_arn", {}).get("value")
@@ -531,7 +575,7 @@ def registered_revision(out: Path, root: str) -> str:
         raise EcsformError(
             [
                 _cli(
-                    "DEPLOY-REVISION",
+                    DEPLOY_REVISION,
                     "the root has no task_definition_arn output: it is not applied",
                     str(folder),
                     hint,
@@ -550,7 +594,7 @@ def check_revision(arn: str, b: Bound, account: str, region: str, where: str) ->
     if parsed is None or parsed.service != "ecs" or not parsed.resource.startswith("task-definition/") or not number:
         return [
             _cli(
-                "DEPLOY-REVISION",
+                DEPLOY_REVISION,
                 f"{arn!r} is not a task definition revision's ARN",
                 where,
                 "arn:aws:ecs:REGION:ACCOUNT:task-definition/FAMILY:REVISION",
@@ -559,7 +603,7 @@ def check_revision(arn: str, b: Bound, account: str, region: str, where: str) ->
     if family != b.plan.family:
         return [
             _cli(
-                "DEPLOY-FAMILY",
+                DEPLOY_FAMILY,
                 f"{short(arn)} is a revision of family {family}, not of {b.plan.family} (root {b.root})",
                 where,
                 f"name a revision of {b.plan.family}, or the root that registers {family}",
@@ -568,7 +612,7 @@ def check_revision(arn: str, b: Bound, account: str, region: str, where: str) ->
     if parsed.account != account or parsed.region != region:
         return [
             _cli(
-                "DEPLOY-REVISION",
+                DEPLOY_REVISION,
                 f"{arn} is in account {parsed.account}, {parsed.region}; root {b.root} deploys to account {account}, "
                 f"{region}",
                 where,
@@ -613,14 +657,14 @@ def _connect(b: Bound, options: Options, sessions: Any, arn: str, flag: str) -> 
         if not session.is_aws_error(exc):
             raise
         if session.error_code(exc) in ("ClientException", "InvalidParameterException"):
-            return None, [_cli("DEPLOY-REVISION", f"{short(arn)} does not exist in {where} ({exc})", flag)]
+            return None, [_cli(DEPLOY_REVISION, f"{short(arn)} does not exist in {where} ({exc})", flag)]
         return None, [
             b.locate(session.aws_finding(exc, f"ecs:DescribeTaskDefinition on {arn}", region=aws.region), options)
         ]
     if td.get("status") != "ACTIVE":
         return None, [
             _cli(
-                "DEPLOY-REVISION",
+                DEPLOY_REVISION,
                 f"{short(arn)} is {td.get('status')}: ECS starts no task and updates no service with it",
                 flag,
                 "apply the root again (it registers a new revision), or name an ACTIVE one",
@@ -664,7 +708,7 @@ def deploy(
         raise EcsformError(
             [
                 _cli(
-                    "CLI-TASK-DEFINITION",
+                    CLI_TASK_DEFINITION,
                     f"--task-definition names one revision, for one root; these specs have {len(roots)}",
                     "--task-definition",
                     "choose the root with --root ROOT (or --env, or one spec)",
@@ -851,13 +895,12 @@ def run(
         if compatible and "EC2" not in compatible:
             problems.append(
                 b.locate(
-                    Finding(
-                        "RUN-LAUNCH-TYPE",
-                        E,
+                    RUN_LAUNCH_TYPE.finding(
                         f"cluster {cluster} has no default capacity provider strategy, so RunTask would use the EC2 "
                         f"launch type, which the task does not support ({', '.join(compatible)})",
-                        ("x-ecsform", "deploy", "launchType"),
-                        f"bind a launch type: deploy: {{launchType: {compatible[0]}}} (ecsform.yaml or x-ecsform)",
+                        path=("x-ecsform", "deploy", "launchType"),
+                        hint=f"bind a launch type: deploy: {{launchType: {compatible[0]}}} (ecsform.yaml or x-ecsform)",
+                        severity=E,
                     ),
                     options,
                 )
@@ -874,13 +917,12 @@ def run(
     elif td.get("networkMode") == "awsvpc":
         problems.append(
             b.locate(
-                Finding(
-                    "RUN-NETWORK",
-                    E,
+                RUN_NETWORK.finding(
                     "the task uses the awsvpc network mode: RunTask needs its subnets (and security groups)",
-                    ("x-ecsform", "deploy", "network"),
-                    "bind them: deploy: {network: {subnets: [subnet-...], securityGroups: [sg-...]}} (ecsform.yaml "
+                    path=("x-ecsform", "deploy", "network"),
+                    hint="bind them: deploy: {network: {subnets: [subnet-...], securityGroups: [sg-...]}} (ecsform.yaml "
                     "per environment, or x-ecsform)",
+                    severity=E,
                 ),
                 options,
             )
@@ -949,13 +991,12 @@ def prune(
         if not (b.binding.cluster or clusters):
             problems.append(
                 b.locate(
-                    Finding(
-                        "PRUNE-CLUSTER",
-                        E,
+                    PRUNE_CLUSTER.finding(
                         f"root {b.root} is bound to no cluster: prune cannot see which revisions services run",
-                        ("x-ecsform", "deploy", "cluster"),
-                        "bind the cluster (deploy: {cluster: NAME} in ecsform.yaml or x-ecsform), or name it: "
+                        path=("x-ecsform", "deploy", "cluster"),
+                        hint="bind the cluster (deploy: {cluster: NAME} in ecsform.yaml or x-ecsform), or name it: "
                         "--cluster NAME",
+                        severity=E,
                     ),
                     options,
                 )

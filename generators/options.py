@@ -17,6 +17,19 @@ from . import locations
 if TYPE_CHECKING:
     from .config import Config
 
+from .errors import Check, Severity
+
+# The findings this module raises (collected by the catalog: generators/rules).
+CLI_FORCE = Check("CLI-FORCE", Severity.ERROR, "synth --force without --prune.")
+CLI_ENGINE = Check("CLI-ENGINE", Severity.ERROR, "synth --engine names an engine other than hcl and cdk.")
+CLI_CHECK = Check("CLI-CHECK", Severity.ERROR, "synth --check with --prune: --check writes nothing.")
+CLI_CACHE = Check(
+    "CLI-CACHE",
+    Severity.ERROR,
+    "synth: the render cache folder lies inside --out, or --cache-dir comes with --no-cache.",
+)
+
+
 ENGINES = ("hcl", "cdk")
 
 

@@ -41,6 +41,22 @@ from .validation import (
 if TYPE_CHECKING:
     from .config import Config
 
+from .config import CONFIG_REQUIRED
+from .errors import Check
+
+# The findings this module raises (collected by the catalog: generators/rules).
+LOCK_TERRAFORM = Check(
+    "LOCK-TERRAFORM",
+    Severity.ERROR,
+    ("ecsform lock: terraform providers lock failed (no terraform, no registry or mirror, a platform missing)."),
+)
+OUT_MODULES = Check(
+    "OUT-MODULES",
+    Severity.ERROR,
+    "synth cannot read a module it copies into the output (an installation without its modules).",
+)
+DIFF_REVISION = Check("DIFF-REVISION", Severity.ERROR, "diff --revision: the family has no such revision.")
+
 
 def synth(paths: list[str], out: str | Path, options: Options | None = None) -> tuple[dict[str, Any], list[Finding]]:
     """Write one Terraform root per variant under `out`, plus manifest.json. Returns (manifest, warnings).
@@ -193,14 +209,11 @@ def _vendor(folder: Path) -> dict[str, bytes]:
     except OSError as exc:  # an installation without its modules: say which folder
         raise EcsformError(
             [
-                Finding(
-                    "OUT-MODULES",
-                    Severity.ERROR,
+                OUT_MODULES.finding(
                     f"cannot read the module {folder.name} that roots call: {exc.strerror or exc}",
                     hint="reinstall ecsform (the package carries its modules), or name them with --module-source",
                     file=locations.display_path(folder),
-                    line=1,
-                    col=1,
+                    mark=(1, 1),
                 )
             ]
         ) from None
@@ -232,7 +245,7 @@ def write_lock(
         raise EcsformError(
             [
                 config.finding(
-                    "CONFIG-REQUIRED",
+                    CONFIG_REQUIRED.id,
                     Severity.ERROR,
                     "ecsform lock needs terraform.lockPlatforms: the platforms the lock file covers",
                     ("terraform",) if config.model.model_fields_set & {"terraform"} else (),
@@ -253,15 +266,12 @@ def write_lock(
     except (providers.LockError, OSError) as exc:
         raise EcsformError(
             [
-                Finding(
-                    "LOCK-TERRAFORM",
-                    Severity.ERROR,
+                LOCK_TERRAFORM.finding(
                     f"terraform providers lock failed: {exc}",
                     hint="terraform must be on PATH and reach the registry; offline, give a provider mirror "
                     "(--fs-mirror DIR or --net-mirror URL) that holds every platform of terraform.lockPlatforms",
                     file=locations.display_path(config.lock_path),
-                    line=1,
-                    col=1,
+                    mark=(1, 1),
                 )
             ]
         ) from None
@@ -723,12 +733,10 @@ def diff(paths: list[str], options: Options, revision: int | None = None) -> tup
             else:
                 findings += v.locate(
                     [
-                        Finding(
-                            "DIFF-REVISION",
-                            Severity.ERROR,
+                        DIFF_REVISION.finding(
                             f"task definition {ref} does not exist in account {aws.account}, {aws.region} ({exc})",
-                            ("family",),
-                            f"list the revisions: aws ecs list-task-definitions --family-prefix "
+                            path=("family",),
+                            hint=f"list the revisions: aws ecs list-task-definitions --family-prefix "
                             f"{p.family} --region {aws.region}",
                         )
                     ]

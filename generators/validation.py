@@ -35,6 +35,21 @@ from .target import Backend, Target
 if TYPE_CHECKING:
     from .config import Config
 
+from .errors import Check
+from .spec.loader import SPEC_READ
+
+# The findings this module raises (collected by the catalog: generators/rules).
+SPEC_NONE = Check("SPEC-NONE", Severity.ERROR, "No spec files were found.")
+FAMILY_DUPLICATE = Check(
+    "FAMILY-DUPLICATE",
+    Severity.ERROR,
+    (
+        "Two roots would register the same family in the same account and region (between two environments "
+        "of one spec: a warning)."
+    ),
+)
+ROOT_NESTED = Check("ROOT-NESTED", Severity.ERROR, "One root's folder would sit inside another's.")
+
 
 @dataclass
 class Checked:
@@ -68,17 +83,10 @@ def collect(paths: list[str]) -> tuple[list[Path], list[Finding]]:
         elif path.is_file():
             files.setdefault(display_path(path), path)
         else:
-            problems.append(Finding("SPEC-READ", Severity.ERROR, "no such file or folder", file=p, line=1, col=1))
+            problems.append(SPEC_READ.finding("no such file or folder", file=p, mark=(1, 1)))
     if not files and not problems:
         problems.append(
-            Finding(
-                "SPEC-NONE",
-                Severity.ERROR,
-                "no spec files (.yaml, .yml, .json) found",
-                file=" ".join(paths) or ".",
-                line=1,
-                col=1,
-            )
+            SPEC_NONE.finding("no spec files (.yaml, .yml, .json) found", file=" ".join(paths) or ".", mark=(1, 1))
         )
     return [files[k] for k in sorted(files)], problems
 
@@ -387,8 +395,8 @@ def _declared(c: Checked) -> Declared | None:
     if not v.family:
         return None
     where = f"{v.file}" + (f" (environment {v.environment})" if v.environment else "")
-    duplicate = Finding(
-        "FAMILY-DUPLICATE", Severity.ERROR, "", ("family",), "each root registers its own family; rename one of them"
+    duplicate = FAMILY_DUPLICATE.finding(
+        "", path=("family",), hint="each root registers its own family; rename one of them"
     )
     account = c.target.account_id if c.target else None
     return Declared(
@@ -452,7 +460,7 @@ def _nested(declared: list[Declared]) -> list[Finding]:
         problems.append(
             replace(
                 d.duplicate,
-                rule="ROOT-NESTED",
+                rule=ROOT_NESTED.id,
                 message=f"root {d.root} ({_source(d)}) would sit inside root {outer.root} ({_source(outer)})",
                 hint="give the spec with environments a family of its own",
             )
@@ -468,7 +476,7 @@ def in_vendored(declared: list[Declared], options: Options) -> list[Finding]:
     return [
         replace(
             d.duplicate,
-            rule="ROOT-NESTED",
+            rule=ROOT_NESTED.id,
             message=f"root {d.root} ({_source(d)}) would sit in {VENDORED}/, where synth copies the modules its roots "
             "call",
             hint="rename the family, or give the modules a folder of their own (`ecsform modules export DIR` and "

@@ -32,7 +32,34 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
-from .errors import EcsformError, Finding, Severity
+from .errors import Check, EcsformError, Finding, Severity
+
+# The findings this module raises (collected by the catalog: generators/rules).
+OUT_NOT_ECSFORM = Check("OUT-NOT-ECSFORM", Severity.ERROR, "--out names a folder ecsform did not write.")
+OUT_LOCKED = Check(
+    "OUT-LOCKED", Severity.ERROR, "Another ecsform run holds the output's lock for longer than --lock-timeout."
+)
+OUT_NO_SPACE = Check(
+    "OUT-NO-SPACE", Severity.ERROR, "The output cannot be written: no space left on the device (or quota)."
+)
+OUT_DENIED = Check("OUT-DENIED", Severity.ERROR, "The output cannot be written: permission denied.")
+OUT_READ_ONLY = Check("OUT-READ-ONLY", Severity.ERROR, "The output cannot be written: read-only file system.")
+OUT_NOT_DIR = Check(
+    "OUT-NOT-DIR", Severity.ERROR, "--out, or a folder on its path, is a file (or a folder stands where a file goes)."
+)
+OUT_NAME_TOO_LONG = Check(
+    "OUT-NAME-TOO-LONG", Severity.ERROR, "A path of the output is longer than the file system allows."
+)
+OUT_IO = Check("OUT-IO", Severity.ERROR, "The output cannot be written: another error of the file system (EIO...).")
+OUT_ORPHANED = Check(
+    "OUT-ORPHANED",
+    Severity.WARNING,
+    ("A root no spec produces any more holds state or files ecsform did not write: kept (remove it with --prune)."),
+)
+OUT_PRUNE_STATE = Check(
+    "OUT-PRUNE-STATE", Severity.ERROR, "--prune would remove a root that holds Terraform state (needs --force)."
+)
+
 
 MANIFEST = "manifest.json"
 DEFAULT_LOCK_TIMEOUT = 5.0  # seconds, like `terraform -lock-timeout`, but waiting a little by default
@@ -127,35 +154,35 @@ def _remote_backend(path: Path) -> str | None:
 
 # --- findings ---------------------------------------------------------------------------------------------------
 
-_FAULTS: dict[int, tuple[str, str]] = {
-    errno.ENOSPC: ("OUT-NO-SPACE", "free space on the file system that holds it and run again"),
-    errno.EDQUOT: ("OUT-NO-SPACE", "free space within your disk quota and run again"),
+_FAULTS: dict[int, tuple[Check, str]] = {
+    errno.ENOSPC: (OUT_NO_SPACE, "free space on the file system that holds it and run again"),
+    errno.EDQUOT: (OUT_NO_SPACE, "free space within your disk quota and run again"),
     errno.EACCES: (
-        "OUT-DENIED",
+        OUT_DENIED,
         "give this user write permission there (ls -ld shows the owner and mode), or choose another --out",
     ),
     errno.EPERM: (
-        "OUT-DENIED",
+        OUT_DENIED,
         "the file system or a file attribute forbids it (lsattr, mount options); choose another --out",
     ),
-    errno.EROFS: ("OUT-READ-ONLY", "the file system is mounted read-only; choose an --out on a writable one"),
-    errno.ENOTDIR: ("OUT-NOT-DIR", "a file stands where a folder is needed: move it, or choose another --out"),
-    errno.EEXIST: ("OUT-NOT-DIR", "a file stands where a folder is needed: move it, or choose another --out"),
-    errno.EISDIR: ("OUT-NOT-DIR", "a folder stands where ecsform writes a file: move it, or choose another --out"),
-    errno.ENAMETOOLONG: ("OUT-NAME-TOO-LONG", "choose a shorter --out (or family name)"),
-    errno.ENOENT: ("OUT-IO", "a folder on that path does not exist: create it, or choose another path"),
+    errno.EROFS: (OUT_READ_ONLY, "the file system is mounted read-only; choose an --out on a writable one"),
+    errno.ENOTDIR: (OUT_NOT_DIR, "a file stands where a folder is needed: move it, or choose another --out"),
+    errno.EEXIST: (OUT_NOT_DIR, "a file stands where a folder is needed: move it, or choose another --out"),
+    errno.EISDIR: (OUT_NOT_DIR, "a folder stands where ecsform writes a file: move it, or choose another --out"),
+    errno.ENAMETOOLONG: (OUT_NAME_TOO_LONG, "choose a shorter --out (or family name)"),
+    errno.ENOENT: (OUT_IO, "a folder on that path does not exist: create it, or choose another path"),
 }
 
 
 def _finding(
-    rule: str, message: str, where: str | Path, hint: str | None = None, severity: Severity = Severity.ERROR
+    check: Check, message: str, where: str | Path, hint: str | None = None, severity: Severity = Severity.ERROR
 ) -> Finding:
-    return Finding(rule, severity, message, hint=hint, file=str(where), line=1, col=1)
+    return check.finding(message, hint=hint, file=str(where), mark=(1, 1), severity=severity)
 
 
 def fault(exc: OSError, where: str | Path, doing: str) -> Finding:
     """An OSError of the file system as a finding: the path, the OS's own words and a hint."""
-    rule, hint = _FAULTS.get(exc.errno or 0, ("OUT-IO", "check the file system (dmesg, df, mount) and run again"))
+    rule, hint = _FAULTS.get(exc.errno or 0, (OUT_IO, "check the file system (dmesg, df, mount) and run again"))
     words = exc.strerror or str(exc)
     name = errno.errorcode.get(exc.errno or 0)
     return _finding(rule, f"cannot {doing}: {words}" + (f" ({name})" if name else ""), where, hint)
@@ -243,7 +270,7 @@ def output_lock(
                 raise EcsformError(
                     [
                         _finding(
-                            "OUT-LOCKED",
+                            OUT_LOCKED,
                             f"another ecsform run ({_holder(path)}) is writing {out}; gave up after {timeout:g} s",
                             out,
                             "let that run finish, or wait longer with --lock-timeout SECONDS "
@@ -568,7 +595,7 @@ class Publication:
                 )
                 findings.append(
                     _finding(
-                        "OUT-ORPHANED",
+                        OUT_ORPHANED,
                         f"kept: this run does not produce it ({_why(entry, new_specs)}), and it holds {held}",
                         where,
                         _orphan_hint(where, state),
@@ -579,7 +606,7 @@ class Publication:
             if state and not force:
                 refused.append(
                     _finding(
-                        "OUT-PRUNE-STATE",
+                        OUT_PRUNE_STATE,
                         f"--prune would remove a root that holds Terraform state ({', '.join(state)})",
                         where,
                         f"destroy what it manages first (cd {where} && terraform destroy), then prune again"
@@ -978,7 +1005,7 @@ def check_target(out: Path, display: str) -> None:
         raise EcsformError(
             [
                 _finding(
-                    "OUT-NOT-DIR",
+                    OUT_NOT_DIR,
                     f"{display} is a file, not a folder",
                     display,
                     "choose a folder (new, empty, or written by ecsform) for --out",
@@ -993,7 +1020,7 @@ def check_target(out: Path, display: str) -> None:
         raise EcsformError(
             [
                 _finding(
-                    "OUT-NOT-ECSFORM",
+                    OUT_NOT_ECSFORM,
                     f"{display} exists and was not written by ecsform (it has no {MANIFEST})",
                     display,
                     "choose an empty or new folder for --out",

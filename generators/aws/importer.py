@@ -29,23 +29,63 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Callable, Iterable
 
-from ..errors import EcsformError, Finding, Path, Severity
-from ..rules.fields import check_structure
+from ..errors import Check, EcsformError, Finding, Path, Severity
+from ..rules.fields import SPEC_TYPE, SPEC_UNKNOWN_FIELD, check_structure
 from ..spec import document as specs
 from ..spec import ecosystem, placeholders
 from ..spec.canonical import SORTED_BY_NAME
 from ..spec.ecosystem import WRAPPER_EXTRA, WRAPPER_KEY, read_only_fields
 from ..spec.ecs_model import Shape, input_shape
-from ..spec.loader import MAX_BYTES, Node, SourceMap, _resolve_plain, from_plain, load_text, plain
+from ..spec.loader import (
+    JSON_SYNTAX,
+    MAX_BYTES,
+    SPEC_READ,
+    YAML_ENCODING,
+    Node,
+    SourceMap,
+    _resolve_plain,
+    from_plain,
+    load_text,
+    plain,
+)
 from ..spec.overlay import NAME_KEYED
 from ..spec.shorthands import task_size
+
+# The findings this module raises (collected by the catalog: generators/rules).
+CLI_ENVIRONMENTS = Check(
+    "CLI-ENVIRONMENTS",
+    Severity.ERROR,
+    "import --environments is not a list of NAME=INPUT (a bad or repeated name, an empty input).",
+)
+CLI_IMPORT_SOURCE = Check(
+    "CLI-IMPORT-SOURCE", Severity.ERROR, "import: not exactly one of FILE, --from-aws and --environments."
+)
+CLI_ROLE_ARN = Check(
+    "CLI-ROLE-ARN", Severity.ERROR, "import --role-arn: not an IAM role ARN, or given without an input read from AWS."
+)
+IMPORT_INPUT = Check(
+    "IMPORT-INPUT", Severity.ERROR, "import: the input is not a task definition (describe output or register input)."
+)
+IMPORT_AWS = Check("IMPORT-AWS", Severity.ERROR, "import --from-aws: the task definition cannot be read from AWS.")
+IMPORT_PLACEHOLDER = Check(
+    "IMPORT-PLACEHOLDER",
+    Severity.WARNING,
+    (
+        "import: a placeholder of a templating tool ecsform cannot fill in (an image, a name): imported as "
+        "it is, with its lines and what to write instead."
+    ),
+)
+IMPORT_FAMILY = Check(
+    "IMPORT-FAMILY", Severity.ERROR, "import --environments: the families share no prefix and --family is not given."
+)
+
 
 E = Severity.ERROR
 
 # Refused: the input does not have the shape of a task definition. Other model findings (a missing required
 # field, an enum value this botocore does not know, a value out of range) are imported as they are and reported
 # as warnings: `validate` reports them again on the spec, where they can be fixed.
-REFUSED = frozenset({"SPEC-UNKNOWN-FIELD", "SPEC-TYPE"})
+REFUSED = frozenset({SPEC_UNKNOWN_FIELD.id, SPEC_TYPE.id})
 
 TASK_HEAD = (
     "family",
@@ -96,18 +136,15 @@ def read_source(source: str, stdin: Callable[[], bytes] | None = None) -> tuple[
                 data = fh.read(MAX_BYTES + 1)
         except OSError as exc:
             raise EcsformError(
-                [Finding("SPEC-READ", E, f"cannot read the file: {exc.strerror or exc}", file=file, line=1, col=1)]
+                [SPEC_READ.finding(f"cannot read the file: {exc.strerror or exc}", file=file, mark=(1, 1))]
             )
     if len(data) > MAX_BYTES:
         raise EcsformError(
             [
-                Finding(
-                    "IMPORT-INPUT",
-                    E,
+                IMPORT_INPUT.finding(
                     f"the input is larger than {MAX_BYTES // 1024} KiB; a task definition is at most 64 KiB",
                     file=file,
-                    line=1,
-                    col=1,
+                    mark=(1, 1),
                 )
             ]
         )
@@ -117,14 +154,11 @@ def read_source(source: str, stdin: Callable[[], bytes] | None = None) -> tuple[
         line = data[: exc.start].count(b"\n") + 1
         raise EcsformError(
             [
-                Finding(
-                    "YAML-ENCODING",
-                    E,
+                YAML_ENCODING.finding(
                     f"invalid UTF-8 byte 0x{data[exc.start]:02x}",
-                    file=file,
-                    line=line,
-                    col=1,
                     hint="save the file as UTF-8",
+                    file=file,
+                    mark=(line, 1),
                 )
             ]
         )
@@ -138,16 +172,16 @@ def read_source(source: str, stdin: Callable[[], bytes] | None = None) -> tuple[
         raise EcsformError(
             [
                 Finding(
-                    f.rule,
-                    f.severity,
-                    f.message,
-                    f.path,
-                    "the input must be JSON (or YAML), as the AWS CLI prints it",
-                    f.file,
-                    f.line,
-                    f.col,
+                    rule=f.rule,
+                    severity=f.severity,
+                    message=f.message,
+                    path=f.path,
+                    hint="the input must be JSON (or YAML), as the AWS CLI prints it",
+                    file=f.file,
+                    line=f.line,
+                    col=f.col,
                 )
-                if f.rule == "JSON-SYNTAX"
+                if f.rule == JSON_SYNTAX.id
                 else f
                 for f in exc.findings
             ]
@@ -166,14 +200,11 @@ def fetch_from_aws(ref: str, region: str | None = None, client: Any = None) -> d
     if not ref.startswith("arn:") and (not _FAMILY.match(family) or (revision and not _REVISION.match(revision))):
         raise EcsformError(
             [
-                Finding(
-                    "IMPORT-AWS",
-                    E,
+                IMPORT_AWS.finding(
                     f"{ref!r} is not FAMILY, FAMILY:REVISION or a task definition ARN",
                     hint="for example: --from-aws financial-api:12",
                     file="--from-aws",
-                    line=1,
-                    col=1,
+                    mark=(1, 1),
                 )
             ]
         )
@@ -188,12 +219,9 @@ def fetch_from_aws(ref: str, region: str | None = None, client: Any = None) -> d
         if not session.is_aws_error(exc):
             raise
         if session.error_code(exc) in ("ClientException", "InvalidParameterException"):
-            finding = Finding(
-                "IMPORT-AWS",
-                E,
+            finding = IMPORT_AWS.finding(
                 f"cannot describe task definition {ref!r}: {exc}",
-                (),
-                "check the family and revision: aws ecs list-task-definitions --family-prefix " + family,
+                hint="check the family and revision: aws ecs list-task-definitions --family-prefix " + family,
             )
         else:
             finding = session.aws_finding(exc, f"ecs:DescribeTaskDefinition on {ref}", (), region=region)
@@ -204,14 +232,11 @@ def fetch_from_aws(ref: str, region: str | None = None, client: Any = None) -> d
 
 
 def _not_a_task(message: str, file: str, mark: tuple[int, int] = (1, 1)) -> Finding:
-    return Finding(
-        "IMPORT-INPUT",
-        E,
+    return IMPORT_INPUT.finding(
         message,
-        (),
-        "give the output of `aws ecs describe-task-definition` or a `register-task-definition --cli-input-json` input",
-        file,
-        *mark,
+        hint="give the output of `aws ecs describe-task-definition` or a `register-task-definition --cli-input-json` input",
+        file=file,
+        mark=mark,
     )
 
 
@@ -235,14 +260,12 @@ def extract(doc: Any, file: str = "<input>", smap: SourceMap | None = None) -> t
         if extra:
             raise EcsformError(
                 [
-                    Finding(
-                        "SPEC-UNKNOWN-FIELD",
-                        E,
+                    SPEC_UNKNOWN_FIELD.finding(
                         f"unknown field {k!r} beside taskDefinition",
-                        (k,),
-                        f"known fields here: {WRAPPER_KEY}, tags",
-                        file,
-                        *smap.locate((k,), key=True),
+                        path=(k,),
+                        hint=f"known fields here: {WRAPPER_KEY}, tags",
+                        file=file,
+                        mark=smap.locate((k,), key=True),
                     )
                     for k in extra
                 ]
@@ -275,7 +298,18 @@ def extract(doc: Any, file: str = "<input>", smap: SourceMap | None = None) -> t
     def where(f: Finding) -> Finding:
         path = prefix + f.path if f.path[:1] != ("tags",) or WRAPPER_KEY not in doc else f.path
         line, col = smap.locate(path, key=f.at_key)
-        return Finding(f.rule, f.severity, f.message, f.path, f.hint, file, line, col, None, f.at_key)
+        return Finding(
+            rule=f.rule,
+            severity=f.severity,
+            message=f.message,
+            path=f.path,
+            hint=f.hint,
+            file=file,
+            line=line,
+            col=col,
+            environment=None,
+            at_key=f.at_key,
+        )
 
     for size in ("cpu", "memory"):  # the spec's units and integers, as the spec loader converts them
         if isinstance(task.get(size), (str, int)) and not isinstance(task.get(size), bool):
@@ -286,14 +320,14 @@ def extract(doc: Any, file: str = "<input>", smap: SourceMap | None = None) -> t
         raise EcsformError(refused)
     warnings = [
         Finding(
-            f.rule,
-            Severity.WARNING,
-            f.message,
-            f.path,
-            f.hint or "imported as it is; `ecsform validate` reports it on the spec",
-            f.file,
-            f.line,
-            f.col,
+            rule=f.rule,
+            severity=Severity.WARNING,
+            message=f.message,
+            path=f.path,
+            hint=f.hint or "imported as it is; `ecsform validate` reports it on the spec",
+            file=f.file,
+            line=f.line,
+            col=f.col,
         )
         for f in map(where, findings)
     ]
@@ -302,7 +336,7 @@ def extract(doc: Any, file: str = "<input>", smap: SourceMap | None = None) -> t
 
 def _null_finding(f: Finding) -> bool:
     """A null value (JSON from Terraform and other tools) means unset: dropped, not refused."""
-    return f.rule == "SPEC-TYPE" and f.message.endswith("got null")
+    return f.rule == SPEC_TYPE.id and f.message.endswith("got null")
 
 
 def _empty(value: Any) -> bool:
@@ -580,15 +614,12 @@ def to_spec_environments(tasks: dict[str, dict[str, Any]], family: str | None = 
     if fam is None:
         raise EcsformError(
             [
-                Finding(
-                    "IMPORT-FAMILY",
-                    E,
+                IMPORT_FAMILY.finding(
                     "the environments' families share no prefix",
-                    ("family",),
-                    "name the base family with --family",
-                    "--environments",
-                    1,
-                    1,
+                    path=("family",),
+                    hint="name the base family with --family",
+                    file="--environments",
+                    mark=(1, 1),
                 )
             ]
         )
@@ -794,14 +825,11 @@ def parse_environments(value: str) -> dict[str, str]:
     if problems or not out:
         raise EcsformError(
             [
-                Finding(
-                    "CLI-ENVIRONMENTS",
-                    E,
+                CLI_ENVIRONMENTS.finding(
                     p if problems else "no environments given",
                     hint="--environments dev=dev.json,prod=prod.json (or prod=aws:FAMILY[:REVISION])",
                     file="--environments",
-                    line=1,
-                    col=1,
+                    mark=(1, 1),
                 )
                 for p in (problems or [""])
             ]
@@ -931,16 +959,13 @@ def map_placeholders(
         )
         first = at(path)
         warnings.append(
-            Finding(
-                "IMPORT-PLACEHOLDER",
-                Severity.WARNING,
+            IMPORT_PLACEHOLDER.finding(
                 f"{text} is a placeholder ({p.style}) ecsform cannot fill in: imported as it is, at line"
                 f"{'s' if len(lines) > 1 else ''} {', '.join(map(str, lines))}",
-                path,
-                placeholders.offer(p, path, first if isinstance(first, str) else None, deploy),
-                file,
-                line,
-                col,
+                path=path,
+                hint=placeholders.offer(p, path, first if isinstance(first, str) else None, deploy),
+                file=file,
+                mark=(line, col),
             )
         )
     return mapped, warnings
@@ -973,15 +998,12 @@ def import_spec(
     if len(given) != 1:
         raise EcsformError(
             [
-                Finding(
-                    "CLI-IMPORT-SOURCE",
-                    E,
+                CLI_IMPORT_SOURCE.finding(
                     "give exactly one of FILE (or -), --from-aws and "
                     f"--environments{' (got ' + ', '.join(given) + ')' if given else ''}",
                     hint="ecsform import task.json",
                     file="import",
-                    line=1,
-                    col=1,
+                    mark=(1, 1),
                 )
             ]
         )
@@ -1031,7 +1053,7 @@ def _assumed_client(role_arn: str, region: str | None, reads_aws: bool) -> Any:
     from . import session
 
     def bad(message: str, hint: str) -> EcsformError:
-        return EcsformError([Finding("CLI-ROLE-ARN", E, message, hint=hint, file="--role-arn", line=1, col=1)])
+        return EcsformError([CLI_ROLE_ARN.finding(message, hint=hint, file="--role-arn", mark=(1, 1))])
 
     if not reads_aws:
         raise bad(

@@ -26,14 +26,99 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from .. import arns
-from ..errors import Finding, Path, Severity
+from ..errors import Check, Finding, Path, Severity
 from ..rules import Context
 from ..rules import _needs as needs_of
 from ..rules._brought_roles import brought_role_needs
 from ..spec import references
 from . import iam
-from .session import Aws, aws_finding, error_code, is_aws_error
+from .session import AWS_CREDENTIALS, AWS_ENDPOINT, Aws, aws_finding, error_code, is_aws_error
 from .state import Held
+
+# The findings this module raises (collected by the catalog: generators/rules).
+VERIFY_IMAGE = Check(
+    "VERIFY-IMAGE", Severity.ERROR, "A private ECR image's repository exists and holds its tag or digest."
+)
+VERIFY_SECRET = Check(
+    "VERIFY-SECRET",
+    Severity.ERROR,
+    (
+        "A referenced Secrets Manager secret exists (a partial ARN or a name resolves to exactly one), is "
+        "not scheduled for deletion, and has the version stage or id the reference names."
+    ),
+)
+VERIFY_SECRET_KMS = Check(
+    "VERIFY-SECRET-KMS",
+    Severity.WARNING,
+    (
+        "A referenced secret encrypted with a customer-managed key: the execution role ecsform creates is "
+        "given that key (x-ecsform.executionRole.kmsKeyArns)."
+    ),
+)
+VERIFY_PARAMETER = Check(
+    "VERIFY-PARAMETER",
+    Severity.ERROR,
+    (
+        "A referenced SSM parameter exists (a bare name is a parameter, as ECS reads it; a Secrets Manager "
+        "secret of that name gets its ARN in the hint)."
+    ),
+)
+VERIFY_KMS = Check(
+    "VERIFY-KMS",
+    Severity.ERROR,
+    "A KMS key the spec names, or that encrypts a referenced secret, exists and is enabled.",
+)
+VERIFY_ROLE = Check(
+    "VERIFY-ROLE",
+    Severity.ERROR,
+    "A brought role exists with exactly the ARN written (a role in another account: warning).",
+)
+VERIFY_ROLE_TRUST = Check(
+    "VERIFY-ROLE-TRUST",
+    Severity.ERROR,
+    (
+        "A brought role's trust policy lets ecs-tasks.amazonaws.com assume it (conditions ecsform cannot "
+        "evaluate: warning)."
+    ),
+)
+VERIFY_ROLE_POLICY = Check(
+    "VERIFY-ROLE-POLICY",
+    Severity.ERROR,
+    (
+        "A brought role's inline, attached and boundary policies allow what the task needs (conditions "
+        "ecsform cannot evaluate: warning)."
+    ),
+)
+VERIFY_LOG_GROUP = Check(
+    "VERIFY-LOG-GROUP",
+    Severity.ERROR,
+    (
+        "An awslogs log group that ecsform does not create (x-ecsform.logs.create: false) exists, or "
+        "awslogs-create-group is true."
+    ),
+)
+VERIFY_ADOPT = Check(
+    "VERIFY-ADOPT",
+    Severity.WARNING,
+    (
+        "Nothing the root creates under a fixed name (log groups, managed secrets) exists already, or `synth "
+        "--adopt` imports it (a secret scheduled for deletion: error)."
+    ),
+)
+VERIFY_EFS = Check(
+    "VERIFY-EFS",
+    Severity.ERROR,
+    ("An EFS file system and access point a volume names exist, and the access point belongs to the file system."),
+)
+VERIFY_S3_OBJECT = Check(
+    "VERIFY-S3-OBJECT", Severity.ERROR, "An environment file or FireLens configuration file exists in S3."
+)
+VERIFY_NETWORK = Check(
+    "VERIFY-NETWORK",
+    Severity.ERROR,
+    ("A managed file system's VPC, subnets (one per Availability Zone, in the VPC) and security groups exist."),
+)
+
 
 E, W = Severity.ERROR, Severity.WARNING
 ECS_TASKS = "ecs-tasks.amazonaws.com"
@@ -97,8 +182,8 @@ class Verifier:
         self.named_roles: dict[str, str] = {}  # role fields the spec gives by name: field -> name
 
     # --- plumbing -------------------------------------------------------------------------------------------
-    def error(self, rule: str, message: str, path: Path, hint: str | None = None, severity: Severity = E) -> None:
-        self.result.findings.append(Finding(rule, severity, message, path, hint))
+    def error(self, check: Check, message: str, path: Path, hint: str | None = None, severity: Severity = E) -> None:
+        self.result.findings.append(check.finding(message, path=path, hint=hint, severity=severity))
 
     def ok(self, path: Path, message: str) -> None:
         self.result.notes.append(Note(path, message))
@@ -123,7 +208,7 @@ class Verifier:
                 exc, f"{service}:{op}" + (f" on {subject}" if subject else ""), path, region=region or self.region
             )
             self.result.findings.append(finding)
-            if finding.rule in ("AWS-CREDENTIALS", "AWS-ENDPOINT"):
+            if finding.rule in (AWS_CREDENTIALS.id, AWS_ENDPOINT.id):
                 self.broken = True
             raise _Failed() from None
 
@@ -181,14 +266,14 @@ class Verifier:
             if str(exc) == "ImageNotFoundException":
                 what = f"digest {digest}" if digest else f"tag {wanted['imageTag']}"
                 self.error(
-                    "VERIFY-IMAGE",
+                    VERIFY_IMAGE,
                     f"ECR repository {where} holds no image with {what}",
                     path,
                     self._tags_hint(path, account, region, repo),
                 )
             else:
                 self.error(
-                    "VERIFY-IMAGE",
+                    VERIFY_IMAGE,
                     f"ECR repository {where} does not exist",
                     path,
                     f"push the image first (aws ecr create-repository --repository-name {repo} --region "
@@ -268,7 +353,7 @@ class Verifier:
                 self.resolved[ref.policy_resource] = described["ARN"]
         if described.get("DeletedDate"):
             self.error(
-                "VERIFY-SECRET",
+                VERIFY_SECRET,
                 f"secret {described['ARN']} is scheduled for deletion ({described['DeletedDate']}); ECS cannot read it",
                 path,
                 f"aws secretsmanager restore-secret --secret-id {described['ARN']} --region {region}",
@@ -277,7 +362,7 @@ class Verifier:
         stages = described.get("VersionIdsToStages") or {}
         if ref.version_id and ref.version_id not in stages:
             self.error(
-                "VERIFY-SECRET",
+                VERIFY_SECRET,
                 f"secret {described['ARN']} has no version {ref.version_id!r}",
                 path,
                 f"versions: {', '.join(sorted(stages)) or 'none'}",
@@ -285,7 +370,7 @@ class Verifier:
         elif ref.version_stage and not any(ref.version_stage in s for s in stages.values()):
             labels = sorted({label for s in stages.values() for label in s})
             self.error(
-                "VERIFY-SECRET",
+                VERIFY_SECRET,
                 f"secret {described['ARN']} has no version labelled {ref.version_stage!r}",
                 path,
                 f"labels: {', '.join(labels) or 'none'}",
@@ -313,7 +398,7 @@ class Verifier:
         where = f"account {self.aws.account}, {region}"
         if count > 1:
             self.error(
-                "VERIFY-SECRET",
+                VERIFY_SECRET,
                 f"{arn} matches {count} secrets named {name!r}",
                 path,
                 "write the full ARN (with the 6-character suffix) of the one the task reads",
@@ -330,7 +415,7 @@ class Verifier:
         except _Missing:
             pass
         self.error(
-            "VERIFY-SECRET",
+            VERIFY_SECRET,
             f"no secret named {name!r} in {where}{deleted}",
             path,
             f"create it (aws secretsmanager create-secret --name {name} --region {region} --secret-string "
@@ -358,7 +443,7 @@ class Verifier:
             secrets = self.secrets_named(path, name, region)
             if len(secrets) == 1:
                 self.error(
-                    "VERIFY-PARAMETER",
+                    VERIFY_PARAMETER,
                     f"ECS reads {name!r} as an SSM parameter name, and no parameter has "
                     f"that name in account {self.aws.account}, {region}; Secrets Manager has a secret named "
                     f"{name!r}",
@@ -366,7 +451,7 @@ class Verifier:
                     f"to read the secret, write its ARN: valueFrom: {secrets[0]}",
                 )
                 return
-        self.error("VERIFY-PARAMETER", f"no SSM parameter {name!r} in account {self.aws.account}, {region}", path, hint)
+        self.error(VERIFY_PARAMETER, f"no SSM parameter {name!r} in account {self.aws.account}, {region}", path, hint)
 
     # KMS
     def kms_keys(self) -> None:
@@ -397,7 +482,7 @@ class Verifier:
             meta = self.call(path, "kms", "describe_key", region, KeyId=key)["KeyMetadata"]
         except _Missing:
             self.error(
-                "VERIFY-KMS",
+                VERIFY_KMS,
                 f"KMS key {key} does not exist in {region}",
                 path,
                 "fix the key ARN, or create the key first",
@@ -405,7 +490,7 @@ class Verifier:
             return None
         if meta.get("KeyState") != "Enabled":
             self.error(
-                "VERIFY-KMS",
+                VERIFY_KMS,
                 f"KMS key {meta.get('Arn', key)} is {meta.get('KeyState')}: nothing can encrypt or decrypt with it",
                 path,
                 f"aws kms enable-key --key-id {meta.get('KeyId', key)}"
@@ -434,7 +519,7 @@ class Verifier:
                 meta = self.call(path, "kms", "describe_key", region, KeyId=key)["KeyMetadata"]
             except _Missing:
                 self.error(
-                    "VERIFY-KMS",
+                    VERIFY_KMS,
                     f"secret {secret} is encrypted with KMS key {key}, which does not exist",
                     path,
                     "re-encrypt the secret with an existing key",
@@ -446,7 +531,7 @@ class Verifier:
                 continue
             if meta.get("KeyState") != "Enabled":
                 self.error(
-                    "VERIFY-KMS",
+                    VERIFY_KMS,
                     f"secret {secret} is encrypted with KMS key {meta['Arn']}, which is "
                     f"{meta.get('KeyState')}: ECS cannot decrypt it",
                     path,
@@ -455,7 +540,7 @@ class Verifier:
                 continue
             if managed_role and meta["Arn"] not in granted:
                 self.error(
-                    "VERIFY-SECRET-KMS",
+                    VERIFY_SECRET_KMS,
                     f"secret {secret} is encrypted with the customer-managed key "
                     f"{meta['Arn']}; the execution role ecsform creates gets kms:Decrypt only on the keys "
                     "x-ecsform.executionRole.kmsKeyArns lists",
@@ -490,7 +575,7 @@ class Verifier:
         partition, account, _, name = m.groups()
         if account != self.aws.account:
             self.error(
-                "VERIFY-ROLE",
+                VERIFY_ROLE,
                 f"role {arn} is in account {account}; verify runs in account {self.aws.account} and cannot read it",
                 path,
                 "run verify with credentials of the role's account (ECS passes roles of the task's account)",
@@ -501,7 +586,7 @@ class Verifier:
             role = self.call(path, "iam", "get_role", RoleName=name)["Role"]
         except _Missing:
             self.error(
-                "VERIFY-ROLE",
+                VERIFY_ROLE,
                 f"role {name!r} does not exist in account {account}",
                 path,
                 "create it, or remove the field to let ecsform create the role",
@@ -509,7 +594,7 @@ class Verifier:
             return
         if role.get("Arn") != arn:
             self.error(
-                "VERIFY-ROLE",
+                VERIFY_ROLE,
                 f"role {name!r} exists as {role.get('Arn')}, not {arn} (its path is {role.get('Path')!r})",
                 path,
                 f"write {role.get('Arn')}",
@@ -523,7 +608,7 @@ class Verifier:
             role = self.call(path, "iam", "get_role", RoleName=name)["Role"]
         except _Missing:
             self.error(
-                "VERIFY-ROLE",
+                VERIFY_ROLE,
                 f"role {name!r} does not exist in account {account} (the task names it by its name: ECS and the "
                 "root's aws_iam_role data source look for it there)",
                 path,
@@ -542,7 +627,7 @@ class Verifier:
         decision = iam.trusts_service(trust, ECS_TASKS, context)
         if decision in (iam.Decision.NOT_ALLOWED, iam.Decision.DENIED):
             self.error(
-                "VERIFY-ROLE-TRUST",
+                VERIFY_ROLE_TRUST,
                 f"role {arn} does not let {ECS_TASKS} assume it ({decision.value}), so "
                 "ECS cannot start the task with it",
                 path,
@@ -551,7 +636,7 @@ class Verifier:
             )
         elif decision is iam.Decision.MAYBE:
             self.error(
-                "VERIFY-ROLE-TRUST",
+                VERIFY_ROLE_TRUST,
                 f"role {arn} lets {ECS_TASKS} assume it only under conditions ecsform cannot evaluate",
                 path,
                 "check that ECS tasks meet the trust policy's conditions",
@@ -597,14 +682,14 @@ class Verifier:
         if missing:
             where = " and its permissions boundary" if boundary_arn else ""
             self.error(
-                "VERIFY-ROLE-POLICY",
+                VERIFY_ROLE_POLICY,
                 f"role {arn}'s policies{where} do not allow {needs_of.describe_needs(missing)}",
                 path,
                 f"add to its policy: {needs_of.policy_json(missing)}",
             )
         if unsure:
             self.error(
-                "VERIFY-ROLE-POLICY",
+                VERIFY_ROLE_POLICY,
                 f"role {arn} allows {', '.join(unsure)} only under conditions or "
                 "policy variables ecsform cannot evaluate",
                 path,
@@ -665,7 +750,7 @@ class Verifier:
                 self.ok(p, f"log group {group!r} exists; the root's state holds it")
             elif created and exists:
                 self.error(
-                    "VERIFY-ADOPT",
+                    VERIFY_ADOPT,
                     f"log group {group!r} exists already in {region}: ecsform creates it, and "
                     "the root's first apply stops with ResourceAlreadyExistsException unless the root's state "
                     "holds it" + self.unread(),
@@ -678,7 +763,7 @@ class Verifier:
                     self.ok(p, f"log group {group!r} does not exist; ECS creates it (awslogs-create-group)")
                 else:
                     self.error(
-                        "VERIFY-LOG-GROUP",
+                        VERIFY_LOG_GROUP,
                         f"log group {group!r} does not exist in account "
                         f"{self.aws.account}, {region}, and ecsform does not create it "
                         "(x-ecsform.logs.create: false): the task fails to start",
@@ -701,7 +786,7 @@ class Verifier:
             return
         if described.get("DeletedDate"):
             self.error(
-                "VERIFY-ADOPT",
+                VERIFY_ADOPT,
                 f"secret {name!r} exists, scheduled for deletion: ecsform cannot create "
                 "it, and Terraform cannot import a deleted secret",
                 path,
@@ -713,7 +798,7 @@ class Verifier:
             self.ok(path, f"secret {name!r} exists; the root's state holds it")
             return
         self.error(
-            "VERIFY-ADOPT",
+            VERIFY_ADOPT,
             f"secret {name!r} exists already ({described['ARN']}): ecsform creates it, and the "
             "root's first apply stops with ResourceExistsException unless the root's state holds it" + self.unread(),
             path,
@@ -747,7 +832,7 @@ class Verifier:
             self.call(path, "efs", "describe_file_systems", FileSystemId=fs)
         except _Missing:
             self.error(
-                "VERIFY-EFS",
+                VERIFY_EFS,
                 f"EFS file system {fs} does not exist in account {self.aws.account}, {self.region}",
                 path,
                 "fix the file system ID, or let ecsform create one (x-ecsform.efs)",
@@ -762,7 +847,7 @@ class Verifier:
             found = []
         if not found:
             self.error(
-                "VERIFY-EFS",
+                VERIFY_EFS,
                 f"EFS access point {ap} does not exist in account {self.aws.account}, {self.region}",
                 path,
                 "fix the access point ID",
@@ -771,7 +856,7 @@ class Verifier:
         owner = found[0].get("FileSystemId")
         if fs and not references.is_reference(fs) and owner != fs:
             self.error(
-                "VERIFY-EFS",
+                VERIFY_EFS,
                 f"access point {ap} belongs to file system {owner}, not {fs}",
                 path,
                 f"mount {owner}, or use an access point of {fs}",
@@ -787,7 +872,7 @@ class Verifier:
                 self.ok(path + ("vpcId",), f"VPC {vpc}")
             except _Missing:
                 self.error(
-                    "VERIFY-NETWORK",
+                    VERIFY_NETWORK,
                     f"VPC {vpc} does not exist in account {self.aws.account}, {self.region}",
                     path + ("vpcId",),
                     "fix the VPC ID",
@@ -800,7 +885,7 @@ class Verifier:
                 found = self.call(p, "ec2", "describe_subnets", SubnetIds=[subnet])["Subnets"][0]
             except _Missing:
                 self.error(
-                    "VERIFY-NETWORK",
+                    VERIFY_NETWORK,
                     f"subnet {subnet} does not exist in account {self.aws.account}, {self.region}",
                     p,
                     "fix the subnet ID",
@@ -811,14 +896,14 @@ class Verifier:
             zone = found.get("AvailabilityZone", "")
             if vpc and found.get("VpcId") != vpc:
                 self.error(
-                    "VERIFY-NETWORK",
+                    VERIFY_NETWORK,
                     f"subnet {subnet} is in {found.get('VpcId')}, not in vpcId {vpc}",
                     p,
                     "give subnets of the VPC the tasks run in",
                 )
             elif zone in zones:
                 self.error(
-                    "VERIFY-NETWORK",
+                    VERIFY_NETWORK,
                     f"subnets {zones[zone]} and {subnet} are both in {zone}: EFS takes one "
                     "mount target per Availability Zone, so the second fails (MountTargetConflict)",
                     p,
@@ -833,7 +918,7 @@ class Verifier:
                 found = self.call(p, "ec2", "describe_security_groups", GroupIds=[group])["SecurityGroups"][0]
             except _Missing:
                 self.error(
-                    "VERIFY-NETWORK",
+                    VERIFY_NETWORK,
                     f"security group {group} does not exist in account {self.aws.account}, {self.region}",
                     p,
                     "fix the security group ID",
@@ -843,7 +928,7 @@ class Verifier:
                 continue
             if vpc and found.get("VpcId") != vpc:
                 self.error(
-                    "VERIFY-NETWORK",
+                    VERIFY_NETWORK,
                     f"security group {group} is in {found.get('VpcId')}, not in vpcId {vpc}",
                     p,
                     "give the tasks' security groups, in the tasks' VPC",
@@ -868,7 +953,7 @@ class Verifier:
             except _Failed:
                 return
             self.error(
-                "VERIFY-S3-OBJECT", message, path, f"upload it (aws s3 cp FILE s3://{bucket}/{key}), or fix the ARN"
+                VERIFY_S3_OBJECT, message, path, f"upload it (aws s3 cp FILE s3://{bucket}/{key}), or fix the ARN"
             )
             return
         self.ok(path, f"{what} s3://{bucket}/{key}")

@@ -19,9 +19,10 @@ from pathlib import Path
 from typing import Any, Callable
 
 from .. import validation
-from ..errors import EcsformError, Finding, Severity
+from ..errors import EcsformError, Finding
 from ..options import Options, module_source_from
 from ..plan import Plan
+from .cdk_compat import CDK_STACK_NAME
 
 STACK_FILE = "cdk.tf.json"
 
@@ -85,16 +86,13 @@ def app(paths: list[str], options: Options, outdir: str | Path | None = None) ->
         if name in names:
             raise EcsformError(
                 [
-                    Finding(
-                        "CDK-STACK-NAME",
-                        Severity.ERROR,
+                    CDK_STACK_NAME.finding(
                         f"roots {names[name].root} and {p.root} would both be stack {name}",
-                        ("family",),
-                        "rename one family",
-                        p.file,
-                        1,
-                        1,
-                        p.environment,
+                        path=("family",),
+                        hint="rename one family",
+                        file=p.file,
+                        mark=(1, 1),
+                        environment=p.environment,
                     )
                 ]
             )

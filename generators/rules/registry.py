@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from ..spec.policy import Policy
     from ..target import Target
 
+
 @dataclass(frozen=True)
 class Rule(Check):
     """A check that runs on every task: `fn(rule, ctx)` yields its findings, made with `rule.finding(...)`."""

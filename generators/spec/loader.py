@@ -19,7 +19,25 @@ from typing import Any, Iterator
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
-from ..errors import EcsformError, Finding, Path, Severity
+from ..errors import Check, EcsformError, Finding, Path, Severity
+
+# The findings this module raises (collected by the catalog: generators/rules).
+YAML_SYNTAX = Check("YAML-SYNTAX", Severity.ERROR, "The file is not valid YAML (or JSON).")
+JSON_SYNTAX = Check("JSON-SYNTAX", Severity.ERROR, "A .json spec is not strict JSON.")
+YAML_ENCODING = Check("YAML-ENCODING", Severity.ERROR, "The file is not UTF-8 text.")
+YAML_DUPLICATE_KEY = Check("YAML-DUPLICATE-KEY", Severity.ERROR, "A mapping repeats a key.")
+YAML_KEY = Check("YAML-KEY", Severity.ERROR, "A mapping key is not a plain string.")
+YAML_TAG = Check(
+    "YAML-TAG", Severity.ERROR, "A YAML tag other than the standard ones, or one that does not fit its value."
+)
+YAML_TOO_DEEP = Check("YAML-TOO-DEEP", Severity.ERROR, "Nesting deeper than 64 levels.")
+YAML_TOO_LARGE = Check("YAML-TOO-LARGE", Severity.ERROR, "More than 200,000 values, aliases included (alias bombs).")
+YAML_MULTI_DOC = Check("YAML-MULTI-DOC", Severity.ERROR, "More than one YAML document in a spec file.")
+SPEC_READ = Check("SPEC-READ", Severity.ERROR, "A spec file or folder cannot be read.")
+SPEC_EMPTY = Check("SPEC-EMPTY", Severity.ERROR, "The spec file is empty.")
+SPEC_NOT_MAPPING = Check("SPEC-NOT-MAPPING", Severity.ERROR, "The top level of the spec is not a mapping.")
+SPEC_TOO_LARGE = Check("SPEC-TOO-LARGE", Severity.ERROR, "The spec file is larger than 1 MiB.")
+
 
 MAX_BYTES = 1024 * 1024  # a registered task definition is at most 64 KiB; overlays multiply that a few times
 MAX_DEPTH = 64
@@ -153,7 +171,7 @@ def _resolve_plain(text: str) -> Any:
 
 
 class _Stop(Exception):
-    def __init__(self, rule: str, message: str, mark: Mark, hint: str | None = None) -> None:
+    def __init__(self, rule: Check, message: str, mark: Mark, hint: str | None = None) -> None:
         super().__init__(message)
         self.rule, self.message, self.mark, self.hint = rule, message, mark, hint
 
@@ -176,7 +194,7 @@ def _scalar(event: Any) -> Any:
     expected = {"int": int, "float": (int, float), "bool": bool, "null": type(None)}.get(kind or "")
     if expected is None or not isinstance(value, expected) or (kind == "int" and isinstance(value, bool)):
         raise _Stop(
-            "YAML-TAG",
+            YAML_TAG,
             f"tag {tag!r} cannot be applied to {text!r}",
             _mark(event),
             "remove the tag; ecsform reads plain YAML 1.2 values",
@@ -207,14 +225,14 @@ def _build(events: Iterator[Any]) -> Node | None:
             return
         if top[1] is _NO_KEY:
             if type(node.value) in (dict, list):
-                raise _Stop("YAML-KEY", "a mapping key must be a plain value, not a mapping or a list", node.mark)
+                raise _Stop(YAML_KEY, "a mapping key must be a plain value, not a mapping or a list", node.mark)
             key = node.value
             if not isinstance(key, str):
-                raise _Stop("YAML-KEY", f"mapping key {key!r} is not a string", node.mark, "quote the key")
+                raise _Stop(YAML_KEY, f"mapping key {key!r} is not a string", node.mark, "quote the key")
             if key in parent.value:
                 first = parent.value[key].key_mark
                 raise _Stop(
-                    "YAML-DUPLICATE-KEY",
+                    YAML_DUPLICATE_KEY,
                     f"duplicate key {key!r} (first written at line {first[0]}, column {first[1]})",
                     node.mark,
                     "remove one of the two entries",
@@ -233,10 +251,10 @@ def _build(events: Iterator[Any]) -> Node | None:
         elif name in ("MappingStartEvent", "SequenceStartEvent"):
             count += 1
             if ev.tag not in (None, "!") and _STD_TAGS.get(ev.tag) not in ("map", "seq"):
-                raise _Stop("YAML-TAG", f"unsupported tag {ev.tag!r}", _mark(ev), "remove the tag")
+                raise _Stop(YAML_TAG, f"unsupported tag {ev.tag!r}", _mark(ev), "remove the tag")
             if len(stack) >= MAX_DEPTH:
                 raise _Stop(
-                    "YAML-TOO-DEEP",
+                    YAML_TOO_DEEP,
                     f"nesting deeper than {MAX_DEPTH} levels",
                     _mark(ev),
                     "a task definition is never this deep; check the file for runaway brackets or indentation",
@@ -249,12 +267,12 @@ def _build(events: Iterator[Any]) -> Node | None:
         elif name == "AliasEvent":
             target = anchors.get(ev.anchor)
             if target is None:  # libyaml reports this itself; kept for the pure parser
-                raise _Stop("YAML-SYNTAX", f"unknown alias *{ev.anchor}", _mark(ev))
+                raise _Stop(YAML_SYNTAX, f"unknown alias *{ev.anchor}", _mark(ev))
             size = _size(target, MAX_NODES - count)
             count += size
             if count > MAX_NODES:
                 raise _Stop(
-                    "YAML-TOO-LARGE",
+                    YAML_TOO_LARGE,
                     f"aliases expand to more than {MAX_NODES} values",
                     _mark(ev),
                     "anchors and aliases may share values, not multiply them",
@@ -264,14 +282,14 @@ def _build(events: Iterator[Any]) -> Node | None:
             documents += 1
             if documents > 1:
                 raise _Stop(
-                    "YAML-MULTI-DOC",
+                    YAML_MULTI_DOC,
                     "a spec file holds one document; found a second",
                     _mark(ev),
                     "split the documents into separate files; for one task in several environments, `ecsform "
                     "import --environments dev=dev.yaml,prod=prod.yaml` makes one spec with overlays",
                 )
         if count > MAX_NODES:
-            raise _Stop("YAML-TOO-LARGE", f"more than {MAX_NODES} values", _mark(ev))
+            raise _Stop(YAML_TOO_LARGE, f"more than {MAX_NODES} values", _mark(ev))
     return root
 
 
@@ -374,14 +392,11 @@ def _decode(data: bytes, file: str) -> str:
         line, col = _position(good, len(good))
         raise EcsformError(
             [
-                Finding(
-                    "YAML-ENCODING",
-                    Severity.ERROR,
+                YAML_ENCODING.finding(
                     f"invalid UTF-8 byte 0x{data[exc.start]:02x}",
                     hint="save the file as UTF-8",
                     file=file,
-                    line=line,
-                    col=col,
+                    mark=(line, col),
                 )
             ]
         )
@@ -400,24 +415,19 @@ def _check_json(text: str, file: str) -> None:
         known = _json_problem(text)
         if known is not None:
             message, (line, col), hint = known
-            raise EcsformError(
-                [Finding("JSON-SYNTAX", Severity.ERROR, message, file=file, line=line, col=col, hint=hint)]
-            )
+            raise EcsformError([JSON_SYNTAX.finding(message, hint=hint, file=file, mark=(line, col))])
         raise EcsformError(
             [
-                Finding(
-                    "JSON-SYNTAX",
-                    Severity.ERROR,
+                JSON_SYNTAX.finding(
                     exc.msg,
-                    file=file,
-                    line=exc.lineno,
-                    col=exc.colno,
                     hint="a .json spec must be strict JSON; rename it to .yaml for YAML syntax",
+                    file=file,
+                    mark=(exc.lineno, exc.colno),
                 )
             ]
         )
     except ValueError as exc:
-        raise EcsformError([Finding("JSON-SYNTAX", Severity.ERROR, str(exc), file=file, line=1, col=1)])
+        raise EcsformError([JSON_SYNTAX.finding(str(exc), file=file, mark=(1, 1))])
 
 
 def _without_comments(text: str) -> tuple[str, int | None]:
@@ -614,19 +624,7 @@ def load_yaml(text: str, file: str, *, strict_json: bool = False) -> Node:
     try:
         root = _build(_yaml.parse(text))
     except _Stop as stop:
-        raise EcsformError(
-            [
-                Finding(
-                    stop.rule,
-                    Severity.ERROR,
-                    stop.message,
-                    hint=stop.hint,
-                    file=file,
-                    line=stop.mark[0],
-                    col=stop.mark[1],
-                )
-            ]
-        )
+        raise EcsformError([stop.rule.finding(stop.message, hint=stop.hint, file=file, mark=stop.mark)])
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -642,26 +640,21 @@ def load_yaml(text: str, file: str, *, strict_json: bool = False) -> Node:
             hint = _indentation_hint(text, line)
             if hint is not None:
                 message = f"the indentation of line {line} does not fit the lines above it (YAML parser: {message})"
-        raise EcsformError([Finding("YAML-SYNTAX", Severity.ERROR, message, hint=hint, file=file, line=line, col=col)])
+        raise EcsformError([YAML_SYNTAX.finding(message, hint=hint, file=file, mark=(line, col))])
     except YAMLError as exc:  # reader errors: control characters and the like
         line, col = 1, 1
         pos = getattr(exc, "position", None)
         if isinstance(pos, int):
             line, col = _position(text, min(pos, len(text)))
-        raise EcsformError(
-            [Finding("YAML-SYNTAX", Severity.ERROR, str(exc).splitlines()[0], file=file, line=line, col=col)]
-        )
+        raise EcsformError([YAML_SYNTAX.finding(str(exc).splitlines()[0], file=file, mark=(line, col))])
     if root is None or root.value is None:
         raise EcsformError(
             [
-                Finding(
-                    "SPEC-EMPTY",
-                    Severity.ERROR,
+                SPEC_EMPTY.finding(
                     "the file holds no spec",
-                    file=file,
-                    line=1,
-                    col=1,
                     hint="a spec is a mapping with at least `family` and `containerDefinitions`",
+                    file=file,
+                    mark=(1, 1),
                 )
             ]
         )
@@ -669,14 +662,11 @@ def load_yaml(text: str, file: str, *, strict_json: bool = False) -> Node:
         kind = "a list" if type(root.value) is list else f"a {type(root.value).__name__}"
         raise EcsformError(
             [
-                Finding(
-                    "SPEC-NOT-MAPPING",
-                    Severity.ERROR,
+                SPEC_NOT_MAPPING.finding(
                     f"the top level is {kind}, not a mapping",
-                    file=file,
-                    line=root.mark[0],
-                    col=root.mark[1],
                     hint="write the task definition's fields at the top level: family, containerDefinitions, ...",
+                    file=file,
+                    mark=(root.mark[0], root.mark[1]),
                 )
             ]
         )
@@ -691,29 +681,15 @@ def load_file(path: str | FsPath, display: str | None = None) -> Node:
         with path.open("rb") as fh:
             data = fh.read(MAX_BYTES + 1)
     except OSError as exc:
-        raise EcsformError(
-            [
-                Finding(
-                    "SPEC-READ",
-                    Severity.ERROR,
-                    f"cannot read the file: {exc.strerror or exc}",
-                    file=file,
-                    line=1,
-                    col=1,
-                )
-            ]
-        )
+        raise EcsformError([SPEC_READ.finding(f"cannot read the file: {exc.strerror or exc}", file=file, mark=(1, 1))])
     if len(data) > MAX_BYTES:
         raise EcsformError(
             [
-                Finding(
-                    "SPEC-TOO-LARGE",
-                    Severity.ERROR,
+                SPEC_TOO_LARGE.finding(
                     f"the file is larger than {MAX_BYTES // 1024} KiB; a task definition is at most 64 KiB",
-                    file=file,
-                    line=1,
-                    col=1,
                     hint="split it into one spec per service",
+                    file=file,
+                    mark=(1, 1),
                 )
             ]
         )
@@ -721,16 +697,7 @@ def load_file(path: str | FsPath, display: str | None = None) -> Node:
     if "\x00" in text:
         line, col = _position(text, text.index("\x00"))
         raise EcsformError(
-            [
-                Finding(
-                    "YAML-ENCODING",
-                    Severity.ERROR,
-                    "the file contains a NUL byte; it is not text",
-                    file=file,
-                    line=line,
-                    col=col,
-                )
-            ]
+            [YAML_ENCODING.finding("the file contains a NUL byte; it is not text", file=file, mark=(line, col))]
         )
     return load_text(text, file, strict_json=path.suffix.lower() == ".json")
 
