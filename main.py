@@ -18,12 +18,13 @@ from typing import TYPE_CHECKING, Annotated, Callable, Optional, TextIO
 import typer
 
 from generators import about, report
-from generators.errors import Check, EcsformError, Finding
+from generators.errors import EcsformError, Finding, Severity
 from generators.locations import display_path
 from generators.options import ENGINES, Options
 
 if TYPE_CHECKING:
     from generators.plan import Plan
+from generators.errors import Check
 
 
 def _lazy(name: str) -> ModuleType:
@@ -98,7 +99,7 @@ AwsRegionOpt = Annotated[
     ),
 ]
 
-DEFAULT_LOCK_TIMEOUT = 5.0  # generators.writer.DEFAULT_LOCK_TIMEOUT (only commands that write import the writer)
+DEFAULT_LOCK_TIMEOUT = 5.0  # generators.writer.lock.DEFAULT_LOCK_TIMEOUT (only commands that write import the writer)
 LockTimeoutOpt = Annotated[
     float,
     typer.Option(
@@ -179,14 +180,14 @@ def _run(action: Callable[[], list[Finding]], fmt: str = "text", notes: bool = F
     _report(warnings, fmt, notes)
 
 
-def _flag_error(check: Check, message: str, flag: str, hint: str | None) -> EcsformError:
+def _flag_error(rule: Check, message: str, flag: str, hint: str | None) -> EcsformError:
     """A finding about a command-line flag, located at the flag (no file holds it)."""
-    return EcsformError([check.finding(message, hint=hint, file=flag, mark=(1, 1))])
+    return EcsformError([rule.finding(message, hint=hint, file=flag, mark=(1, 1), severity=Severity.ERROR)])
 
 
 def _one_plan(spec: str, options: Options) -> tuple[Plan, list[Finding]]:
     """The one root a single-spec command (render, graph) shows: a spec with environments needs --env."""
-    from generators.operations import CLI_ENV_REQUIRED
+    from generators.operations.selection import CLI_ENV_REQUIRED
 
     plans, findings = validation.build_plans([spec], options)
     if len(plans) > 1:
@@ -754,8 +755,9 @@ def import_command(
     image a template's tool fills in is reported with the `ecsform image set` that records its deploys."""
 
     def action() -> list[Finding]:
-        from generators import writer
-        from generators.aws import importer
+        from generators.importer import command as importer
+        from generators.writer.lock import output_lock
+        from generators.writer.single_file import write_file
 
         found = project_config.for_command(config, no_config)
         text, warnings = importer.import_spec(
@@ -770,14 +772,14 @@ def import_command(
         if out is None:
             sys.stdout.write(text)
         else:
-            with writer.output_lock(out, lock_timeout, on_wait=_waiting):
-                writer.write_file(out, text.encode())
+            with output_lock(out, lock_timeout, on_wait=_waiting):
+                write_file(out, text.encode())
             print(f"wrote {out}", file=sys.stderr)
             live = from_aws is not None or any(
                 part.partition("=")[2].startswith("aws:") for part in (environments or "").split(",")
             )
             if live and found is not None:
-                from generators import operations
+                from generators.operations import recording as operations
 
                 options = Options(config=found, on_wait=_waiting)
                 for line in operations.record_imported(text, str(out), options, lock_timeout):
@@ -823,15 +825,15 @@ def ci_command(
     """Write the pipeline of a CI engine from ecsform.yaml's ci: block: plan what a change touches, apply after approval."""
 
     def action() -> list[Finding]:
-        from generators import ci
+        from generators.ci import command
 
         found = project_config.for_command(config, False)
-        text = ci.generate(kind, found, changed=changed, apply=apply)
-        target = (None if out == "-" else Path(out)) if out is not None else ci.default_out(kind, found)
+        text = command.generate(kind, found, changed=changed, apply=apply)
+        target = (None if out == "-" else Path(out)) if out is not None else command.default_out(kind, found)
         if target is None:
             sys.stdout.write(text)
         else:
-            ci.write(text, target, lock_timeout, _waiting)
+            command.write(text, target, lock_timeout, _waiting)
             print(f"wrote {target}", file=sys.stderr)
         return []
 
@@ -922,7 +924,7 @@ def modules_export(
     _run(action)
 
 
-# --- deployed images, deploys, jobs, revisions (generators/operations.py) ----------------------------------------
+# --- deployed images, deploys, jobs, revisions (generators/operations/) -------------------------------------------
 
 image_app = typer.Typer(
     no_args_is_help=True,
@@ -953,7 +955,7 @@ def image_set(
     """Record a deploy: the image of each container of one root, in images/<root>.yaml (checked as synth checks it)."""
 
     def action() -> list[Finding]:
-        from generators import operations
+        from generators.operations import image_commands as operations
 
         lines, warnings = operations.image_set(
             spec, env, assignments, _options(config, False), reason=reason, lock_timeout=lock_timeout
@@ -980,7 +982,7 @@ def image_promote(
     """Copy what one environment runs (its deployed images, else the spec's) to another: images/<root>.yaml of --to."""
 
     def action() -> list[Finding]:
-        from generators import operations
+        from generators.operations import image_commands as operations
 
         lines, warnings = operations.image_promote(
             spec, source, target, _options(config, False), containers=container, lock_timeout=lock_timeout
@@ -1007,8 +1009,8 @@ def image_show(
     """List what each root runs, per container: the deployed image (and its file and line) or the spec's."""
 
     def action() -> list[Finding]:
-        from generators import operations
         from generators.images import CLI_FORMAT
+        from generators.operations import image_commands as operations
 
         if format not in ("text", "json"):
             raise _flag_error(CLI_FORMAT, f"unknown format {format!r}", "--format", "text or json")
@@ -1120,10 +1122,10 @@ def deploy(
 
     def action() -> list[Finding]:
         nonlocal failed
-        from generators import operations
+        from generators.operations import rollout as operations
 
         options = _options(config, no_config, env, region=region, role_arn=role_arn)
-        specs = paths or (operations.validation.project_specs(options.config) if options.config else ["specs"])
+        specs = paths or (validation.project_specs(options.config) if options.config else ["specs"])
         ok = operations.deploy(
             specs,
             options,
@@ -1177,7 +1179,7 @@ def run_command(
 
     def action() -> list[Finding]:
         nonlocal code
-        from generators import operations
+        from generators.operations import run_task as operations
 
         code = operations.run(
             spec,
@@ -1231,7 +1233,7 @@ def revisions_prune(
     """Deregister a family's ACTIVE revisions but the newest N and those a service of the bound clusters runs."""
 
     def action() -> list[Finding]:
-        from generators import operations
+        from generators.operations import pruning as operations
 
         operations.prune(
             paths,
@@ -1248,7 +1250,7 @@ def revisions_prune(
     _run(action)
 
 
-# --- reviewed plans (generators/review.py) ------------------------------------------------------------------------
+# --- reviewed plans (generators/ci/review.py) ------------------------------------------------------------------------
 
 review_app = typer.Typer(
     no_args_is_help=True,
@@ -1279,7 +1281,7 @@ def review_record(
     plan's sha256, the root's hash and the state it was planned against."""
 
     def action() -> list[Finding]:
-        from generators import review
+        from generators.ci import review
 
         receipt = review.record(root, out, commit, lock_timeout)
         state = receipt.state
@@ -1312,7 +1314,7 @@ def review_check(
     already) or stale (its state changed since the plan: plan again); exit 2 when it is not the reviewed plan."""
 
     def action() -> list[Finding]:
-        from generators import review
+        from generators.ci import review
 
         found = project_config.for_command(config, False)
         verdict, warnings = review.check(root, out, found, commit, changed)
@@ -1333,7 +1335,7 @@ def review_applied(
     which the next environment's check reads."""
 
     def action() -> list[Finding]:
-        from generators import review
+        from generators.ci import review
 
         review.applied(root, out, commit, lock_timeout)
         return []

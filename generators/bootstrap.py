@@ -29,8 +29,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import arns, ci, locations, providers
+from . import arns, locations, providers
 from .aws import actions
+from .ci import environments as ci
 from .config import DEFAULT_ENVIRONMENT, Config
 from .errors import Check, EcsformError, Finding, Severity
 from .plan import ROLE_DATA, SECRET_DATA
@@ -620,14 +621,16 @@ def _readme(kind: str, roles: dict[str, Role], buckets: list[Bucket]) -> str:
 
 def write(config: Config, kind: str, out: str | Path, lock_timeout: float | None = None) -> Path:
     """Write the bootstrap root into OUT/pipeline (through the project's writer, with OUT/manifest.json)."""
-    from . import writer
+    from .writer.lock import DEFAULT_LOCK_TIMEOUT, output_lock
+    from .writer.manifest import BootstrapEntry, Manifest
+    from .writer.publication import write_tree
 
     files = render(config, kind)
     encoded = {f"{ROOT}/{name}": text.encode() for name, text in sorted(files.items())}
-    manifest = {"roots": [{"path": ROOT, "files": sorted(files), "bootstrap": kind}]}
-    timeout = writer.DEFAULT_LOCK_TIMEOUT if lock_timeout is None else lock_timeout
-    with writer.output_lock(out, timeout, parents=True):
-        writer.write_tree(out, encoded, manifest)
+    manifest: Manifest[BootstrapEntry] = {"roots": [{"path": ROOT, "files": sorted(files), "bootstrap": kind}]}
+    timeout = DEFAULT_LOCK_TIMEOUT if lock_timeout is None else lock_timeout
+    with output_lock(out, timeout, parents=True):
+        write_tree(out, encoded, manifest)
     return Path(out) / ROOT
 
 

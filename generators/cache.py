@@ -28,10 +28,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
+from .declarations import Declared
 from .errors import Finding, Severity
 from .spec.loader import Node
 from .target import Backend
-from .validation import Declared
 
 FORMAT = 1
 FILE_NAME = f"renders-v{FORMAT}.sqlite3"

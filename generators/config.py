@@ -27,7 +27,7 @@ backend:                      # exactly one of: local, s3
     partial: false            # true: `backend "s3" {}`, the pipeline passes -backend-config
 policy: {...}                 # kept as written (located) for the policy model
 images: {folder: images}      # the deployed images: <folder>/<root>.yaml beside this file (generators/images.py)
-ci:                           # `ecsform ci github|gitlab|atlantis` (generators/ci.py)
+ci:                           # `ecsform ci github|gitlab|atlantis` (generators/ci/)
   roleArn: arn:aws:iam::123456789012:role/ecsform-ci   # the role a pipeline assumes through OIDC
   environments:               # per ecsform environment (`default`: roots without one; its gate must be named)
     default: {githubEnvironment: shared, gitlabEnvironment: shared}

@@ -18,8 +18,8 @@ Synth reads the file of each root and applies its images over the spec's before 
 without a file runs the spec's images. The spec's image stays the default for a root never deployed. Without an
 ecsform.yaml there is no images folder: synth reads none, and `ecsform image set` asks for an ecsform.yaml.
 
-This module reads, checks and renders the files; writing goes through generators/writer.py (the commands in
-generators/operations.py), which is above it.
+This module reads, checks and renders the files; writing goes through generators/writer/ (the commands in
+generators/operations/), which is above it.
 """
 
 from __future__ import annotations

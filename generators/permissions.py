@@ -11,10 +11,10 @@ tests/e2e checks the table against the policies the applied roots really hold.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Mapping, Sequence
 
+from .access.roles import brought_role_needs
 from .rules import Context
-from .rules._brought_roles import brought_role_needs
 from .spec.extensions import Extension
 from .target import Target
 
@@ -130,7 +130,7 @@ def derive(
     return {k: v for k, v in out.items() if v}
 
 
-def policy_document(perms: list[Permission]) -> dict[str, Any]:
+def policy_document(perms: Sequence[Permission]) -> dict[str, Any]:
     """The permissions as an IAM policy document (the managed policies, attached rather than written, left out)."""
     statements = []
     for p in perms:
@@ -150,13 +150,13 @@ def policy_document(perms: list[Permission]) -> dict[str, Any]:
     return {"Version": "2012-10-17", "Statement": statements}
 
 
-def roles(permissions: dict[str, list[Permission]] | None, brought: dict[str, str]) -> list[dict[str, Any]]:
+def roles(permissions: Mapping[str, Sequence[Permission]] | None, brought: dict[str, str]) -> list[dict[str, Any]]:
     """What `ecsform iam` shows for one root: per role field that needs something, the role (its ARN when the spec
     brings it, else None: the root creates it), whether it is brought, the policy document it must allow (brought) or
     is given (created), the managed policies attached, and why each statement is there."""
     out = []
     for ecs_field in (EXECUTION, TASK):
-        perms = (permissions or {}).get(ecs_field, [])
+        perms = (permissions or {}).get(ecs_field, ())
         if not perms:
             continue
         out.append(

@@ -13,18 +13,20 @@ from __future__ import annotations
 import contextlib
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, cast
 
 from . import cache, images, locations, providers
 from . import plan as planner
+from .declarations import Declared
 from .errors import EcsformError, Finding, Severity, sorted_findings
 from .locations import display_path
-from .options import Options, module_folder, module_source, vendors
+from .options import Options, module_folder, vendors
+from .options import module_source as module_source  # changed.py swaps it (REF's module folders)
+from .plan_checks import role_names
 from .rules import Context
 from .spec import document as specs
 from .validation import MIN_FILES_PER_JOB as MIN_FILES_PER_VALIDATE_JOB
 from .validation import (
-    Declared,
     base_policy,
     bound_to,
     build_plans,
@@ -40,6 +42,9 @@ from .validation import (
 
 if TYPE_CHECKING:
     from .config import Config
+    from .writer.changes import Changes
+    from .writer.manifest import ConfigPart, DeploymentPart, ImagesPart, Manifest, ModuleEntry, RootEntry
+    from .writer.publication import Publication
 
 from .config import CONFIG_REQUIRED
 from .errors import Check
@@ -58,22 +63,25 @@ OUT_MODULES = Check(
 DIFF_REVISION = Check("DIFF-REVISION", Severity.ERROR, "diff --revision: the family has no such revision.")
 
 
-def synth(paths: list[str], out: str | Path, options: Options | None = None) -> tuple[dict[str, Any], list[Finding]]:
+def synth(
+    paths: list[str], out: str | Path, options: Options | None = None
+) -> tuple[Manifest[RootEntry], list[Finding]]:
     """Write one Terraform root per variant under `out`, plus manifest.json. Returns (manifest, warnings).
 
     The roots stream to the writer as they are rendered (no one holds them all): the output's lock is taken when
     the first root is ready (a run whose specs all fail takes none and writes nothing), each root is compared with
     the disk and what differs is staged; the publication is all or nothing, after every spec was checked."""
-    from . import writer
+    from .writer import lock
+    from .writer import publication as writer
 
     options = options or Options()
-    timeout = writer.DEFAULT_LOCK_TIMEOUT if options.lock_timeout is None else options.lock_timeout
+    timeout = lock.DEFAULT_LOCK_TIMEOUT if options.lock_timeout is None else options.lock_timeout
     with contextlib.ExitStack() as stack:
-        opened: list[writer.Publication] = []
+        opened: list[Publication] = []
 
-        def publication() -> writer.Publication:
+        def publication() -> Publication:
             if not opened:
-                stack.enter_context(writer.output_lock(out, timeout, parents=True, on_wait=options.on_wait))
+                stack.enter_context(lock.output_lock(out, timeout, parents=True, on_wait=options.on_wait))
                 opened.append(stack.enter_context(writer.publication(out)))
             return opened[0]
 
@@ -85,14 +93,15 @@ def synth(paths: list[str], out: str | Path, options: Options | None = None) -> 
     return result.manifest, sorted_findings(findings + result.findings)
 
 
-def synth_check(paths: list[str], out: str | Path, options: Options | None = None) -> tuple[Any, list[Finding]]:
-    """`synth --check`: what synth would change in `out` (writer.Changes: roots missing, stale, extra), writing
-    nothing; read under the output's shared lock, so that a synth at work is never seen half done."""
-    from . import writer
+def synth_check(paths: list[str], out: str | Path, options: Options | None = None) -> tuple[Changes, list[Finding]]:
+    """`synth --check`: what synth would change in `out` (roots missing, stale, extra), writing nothing; read under
+    the output's shared lock, so that a synth at work is never seen half done."""
+    from .writer import lock
+    from .writer import publication as writer
 
     options = options or Options()
-    timeout = writer.DEFAULT_LOCK_TIMEOUT if options.lock_timeout is None else options.lock_timeout
-    with writer.output_lock(out, timeout, shared=True, on_wait=options.on_wait):
+    timeout = lock.DEFAULT_LOCK_TIMEOUT if options.lock_timeout is None else options.lock_timeout
+    with lock.output_lock(out, timeout, shared=True, on_wait=options.on_wait):
         with writer.publication(out, write=False) as pub:
             texts: list[str] = []
             manifest, findings = _synthesize(paths, out, options, pub.add, compare=True, texts=texts)
@@ -101,9 +110,9 @@ def synth_check(paths: list[str], out: str | Path, options: Options | None = Non
 
 def synth_tree(
     paths: list[str], out: str | Path, options: Options | None = None
-) -> tuple[dict[str, bytes], dict[str, Any], list[Finding]]:
+) -> tuple[dict[str, bytes], Manifest[RootEntry], list[Finding]]:
     """What synth writes under `out`, without writing it: the roots' files (relative path -> bytes), the manifest
-    ("roots") and the warnings. `writer.changes(out, files, manifest)` compares them with the disk."""
+    ("roots") and the warnings. `writer.publication.changes(out, files, manifest)` compares them with the disk."""
     files: dict[str, bytes] = {}
 
     def keep(_root: str, rendered: dict[str, bytes], _same: dict[str, Any]) -> list[str]:
@@ -125,18 +134,18 @@ def _synthesize(
     *,
     compare: bool = False,
     texts: list[str] | None = None,
-) -> tuple[dict[str, Any], list[Finding]]:
+) -> tuple[Manifest[RootEntry], list[Finding]]:
     """Every spec loaded, checked, planned and rendered (by worker processes when there are many; from the render
     cache when it has them), each root handed to `sink(root, files, same)` in the order of the manifest, which is
     returned with the findings. With `compare`, the processes that render compare each file with the output
-    already: `same` holds those found unchanged (writer.unchanged's tokens), `files` the others; the sink returns
+    already: `same` holds those found unchanged (writer.compare.unchanged's tokens), `files` the others; the sink returns
     those that changed since, and gets their bytes; `texts` gets each root's entry as manifest.json writes it.
     Raises EcsformError, once every spec was checked, when anything fails (the checks across specs included); the
     roots of a spec with errors are not rendered, and once any spec failed no root goes to `sink` any more."""
     run = _Run(paths, Path(out), options, compare=compare)
     findings = list(run.findings)
     declared: list[Declared] = []
-    entries: list[dict[str, Any]] = []
+    entries: list[RootEntry] = []
     stopped = failing(findings, options.strict)
     stored: list[tuple[str, bytes]] = []
     used: list[str] = []
@@ -157,7 +166,7 @@ def _synthesize(
                     if stale:  # changed between the worker's look and the lock: its bytes, from this process
                         again = next(r for r in run.outcome(file, compare=False)[0].roots if r.path == root.path)
                         sink(root.path, {rel: again.files[rel] for rel in stale}, {})
-                    entries.append(root.entry)
+                    entries.append(_entry(root))
                     if texts is not None:
                         texts.append(root.text)
     finally:
@@ -171,7 +180,7 @@ def _synthesize(
         entries = _adopted(run, sink)
         if texts is not None:
             texts[:] = []  # (the writer encodes the manifest)
-    manifest: dict[str, Any] = {"roots": entries}
+    manifest: Manifest[RootEntry] = {"roots": entries}
     vendored = _vendored(entries, options)
     if vendored:  # after the roots, through the same sink: one publication (a root in OUT/modules is ROOT-NESTED)
         manifest["modules"] = []
@@ -179,13 +188,16 @@ def _synthesize(
             path = f"{locations.VENDORED}/{module}"
             content = _vendor(locations.MODULES / module)
             sink(path, {f"{path}/{name}": data for name, data in content.items()}, {})
-            manifest["modules"].append(
-                {"path": path, "files": sorted(content), "hash": "sha256:" + _files_digest(content).hex()}
-            )
+            manifest["modules"].append(_module_entry(path, content))
     return manifest, findings
 
 
-def _vendored(entries: list[dict[str, Any]], options: Options) -> list[str]:
+def _module_entry(path: str, content: dict[str, bytes]) -> ModuleEntry:
+    """manifest.json's entry of a module folder ecsform writes (`content`: its files by name)."""
+    return {"path": path, "files": sorted(content), "hash": "sha256:" + _files_digest(content).hex()}
+
+
+def _vendored(entries: list[RootEntry], options: Options) -> list[str]:
     """The modules synth copies into OUT/modules: those the roots call there (a root's `modules` as it writes them,
     read from its folder), for roots that vendor (no --module-source, no moduleSource for their environment). Read
     from the manifest's entries, so that a root from the render cache or a worker counts as one rendered here."""
@@ -193,9 +205,9 @@ def _vendored(entries: list[dict[str, Any]], options: Options) -> list[str]:
 
     found = set()
     for entry in entries:
-        if not vendors(options, entry.get("environment")):
+        if not vendors(options, entry["environment"]):
             continue
-        for text in entry.get("modules", []):
+        for text in entry["modules"]:
             where = posixpath.normpath(posixpath.join(entry["path"], text)).split("/")
             if len(where) == 2 and where[0] == locations.VENDORED:
                 found.add(where[1])
@@ -219,18 +231,24 @@ def _vendor(folder: Path) -> dict[str, bytes]:
         ) from None
 
 
-def _adopted(run: "_Run", sink: Sink) -> list[dict[str, Any]]:
+def _adopted(run: "_Run", sink: Sink) -> list[RootEntry]:
     """synth --adopt, once every spec passed: each root rendered with the imports.tf of what its target account
     already has (the specs' plans were kept for it: `_Run.make` renders nothing with --adopt)."""
     plans = [p for plans, _ in run.adopting for p in plans]
     variants = [v for _, variants in run.adopting for v in variants]
     adopted = _adopt(plans, variants, run.options)
-    entries = []
+    entries: list[RootEntry] = []
     for p in plans:
         root = run.render(p, adopted.get((p.file, p.environment)))
         sink(root.path, root.files, {})
-        entries.append(root.entry)
+        entries.append(_entry(root))
     return entries
+
+
+def _entry(root: cache.Rendered) -> RootEntry:
+    """A root's manifest.json entry: the render cache holds it as JSON (the one `_Run.render` made, or stored from
+    it under a key that names this ecsform's code)."""
+    return cast("RootEntry", root.entry)
 
 
 def write_lock(
@@ -238,7 +256,8 @@ def write_lock(
 ) -> Path:
     """`ecsform lock`: ecsform.lock.hcl beside ecsform.yaml, for the platforms terraform.lockPlatforms names, from
     `terraform providers lock` (the registry, or a mirror). Returns where it was written."""
-    from . import writer
+    from .writer.lock import DEFAULT_LOCK_TIMEOUT, output_lock
+    from .writer.single_file import write_file
 
     platforms = config.model.terraform.lock_platforms
     if not platforms:
@@ -275,27 +294,29 @@ def write_lock(
                 )
             ]
         ) from None
-    timeout = writer.DEFAULT_LOCK_TIMEOUT if lock_timeout is None else lock_timeout
-    with writer.output_lock(config.lock_path, timeout):
-        writer.write_file(config.lock_path, text.encode())
+    timeout = DEFAULT_LOCK_TIMEOUT if lock_timeout is None else lock_timeout
+    with output_lock(config.lock_path, timeout):
+        write_file(config.lock_path, text.encode())
     return config.lock_path
 
 
 def export_modules(out: str | Path, lock_timeout: float | None = None) -> list[str]:
     """`ecsform modules export DIR`: the modules this ecsform's roots call, as synth copies them (DIR/<module>/...,
     and DIR/manifest.json), for teams that commit them and name them with moduleSource. Returns the modules."""
-    from . import writer
+    from .writer.lock import DEFAULT_LOCK_TIMEOUT, output_lock
+    from .writer.publication import write_tree
 
     files: dict[str, bytes] = {}
-    entries = []
+    entries: list[ModuleEntry] = []
     names = sorted(p.name for p in locations.MODULES.iterdir() if (p / "versions.tf").is_file())
     for name in names:
         content = _vendor(locations.MODULES / name)
         files.update({f"{name}/{rel}": data for rel, data in content.items()})
-        entries.append({"path": name, "files": sorted(content), "hash": "sha256:" + _files_digest(content).hex()})
-    timeout = writer.DEFAULT_LOCK_TIMEOUT if lock_timeout is None else lock_timeout
-    with writer.output_lock(out, timeout, parents=True):
-        writer.write_tree(out, files, {"roots": [], "modules": entries})
+        entries.append(_module_entry(name, content))
+    timeout = DEFAULT_LOCK_TIMEOUT if lock_timeout is None else lock_timeout
+    with output_lock(out, timeout, parents=True):
+        manifest: Manifest[RootEntry] = {"roots": [], "modules": entries}
+        write_tree(out, files, manifest)
     return names
 
 
@@ -389,14 +410,15 @@ class _Run:
         else made (and returned with the entry to store); its files compared with the output (`compare`)."""
         found, key, blob = self._outcome(file)
         if self.compare if compare is None else compare:
-            from . import writer
+            from .writer.compare import unchanged
+            from .writer.manifest import entry_text
 
             for root in found.roots:
-                root.text = writer.entry_text(root.entry)
+                root.text = entry_text(_entry(root))
                 if not os.path.isdir(os.path.join(self.out, root.path)):
                     continue  # a new root: nothing to compare
                 for rel in list(root.files):
-                    token = writer.unchanged(self.out, rel, root.files[rel])
+                    token = unchanged(self.out, rel, root.files[rel])
                     if token is not None:
                         root.same[rel] = token
                         del root.files[rel]
@@ -462,7 +484,7 @@ class _Run:
             modules.update(display_path(folder) for _, folder in local)
         copied = vendors(options, environment)
         digests = [(text, self._copied(folder) if copied else self._folder(folder)) for text, folder in local]
-        entry = {
+        entry: RootEntry = {
             "family": p.family,
             "environment": p.environment,
             "path": p.root,
@@ -470,12 +492,12 @@ class _Run:
             "spec": p.file,
             "files": sorted(rendered),
             **_config_used(options.config, p),
-            **({"images": p.images_file} if p.images_file else {}),
+            **_images(p),
             "modules": [text for text, _ in local],
             "hash": root_hash(encoded, digests),
             **_deployment(p),
         }
-        return cache.Rendered(entry, {f"{p.root}/{name}": data for name, data in encoded.items()})
+        return cache.Rendered(dict(entry), {f"{p.root}/{name}": data for name, data in encoded.items()})
 
     def _copied(self, folder: Path) -> bytes:
         """A vendored module's digest: its files as synth copies them into OUT/modules (the manifest's hash of it)."""
@@ -528,7 +550,7 @@ def _work(bounds: tuple[int, int]) -> list[tuple[Path, cache.Outcome, str | None
     return [(f, *run.outcome(f)) for f in run.files[bounds[0] : bounds[1]]]
 
 
-def _config_used(config: "Config | None", p: planner.Plan) -> dict[str, Any]:
+def _config_used(config: "Config | None", p: planner.Plan) -> ConfigPart:
     """manifest.json's `config` of a root: the ecsform.yaml and the entries of it that shaped the root (only with
     an ecsform.yaml, like `target` and `state`)."""
     if config is None:
@@ -586,16 +608,21 @@ def root_hash(files: dict[str, bytes], modules: list[tuple[str, bytes]]) -> str:
     return "sha256:" + digest.hexdigest()
 
 
-def _deployment(p: planner.Plan) -> dict[str, Any]:
+def _images(p: planner.Plan) -> ImagesPart:
+    """manifest.json's `images` of a root: its deployed images file, when its spec has one."""
+    return {"images": p.images_file} if p.images_file else {}
+
+
+def _deployment(p: planner.Plan) -> DeploymentPart:
     """What manifest.json says of a root's target and state (only with an ecsform.yaml: otherwise nothing, so the
     manifest stays as it was)."""
     if p.target is None:
         return {}
     t = p.target
     target = {"environment": t.environment, "accountId": t.account_id, "region": p.region, "roleArn": t.role_arn}
-    out: dict[str, Any] = {"target": {k: v for k, v in target.items() if v is not None}}
+    out: DeploymentPart = {"target": {k: v for k, v in target.items() if v is not None}}
     if p.backend is not None:  # the backend's arguments by their Terraform names: what -backend-config takes
-        state: dict[str, Any] = {"backend": p.backend.type, **dict(p.backend.arguments)}
+        state: dict[str, object] = {"backend": p.backend.type, **dict(p.backend.arguments)}
         if p.backend.assume_role:
             state["assume_role"] = dict(p.backend.assume_role)
         if p.backend.partial:
@@ -671,8 +698,9 @@ def verify(paths: list[str], options: Options, out: Path = Path("build")) -> tup
         c, p = bound_to(c, p, aws.account, aws.region)  # ${target.*} no target named: the session's account
         ctx = Context(c.task, c.extension, v.environment)
         held = state.held(p, out, backends) if p.managed_secrets or ctx.ext.logs.create else None
-        named = planner.role_names(c.variant.task)
-        result = live.verify(aws, ctx, aws.region, p.managed_secrets, adopt_command(p, options), held, named)
+        named = role_names(c.variant.task)
+        secrets = {key: dict(settings) for key, settings in p.managed_secrets.items()}
+        result = live.verify(aws, ctx, aws.region, secrets, adopt_command(p, options), held, named)
         findings += v.locate(result.findings)
         for note in result.notes:
             line, col = v.smap.locate(note.path)

@@ -14,9 +14,9 @@ stays engine-specific is layout: comments (HCL only: `comment` fields), construc
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Mapping, Sequence
 
 from . import providers
 from .plan import ROLE_DATA, SECRET_DATA, SECRETS_MODULE, TASK_MODULE, Plan, efs_module, module_ref
@@ -39,8 +39,8 @@ class Provider:
     """A provider block: its arguments, then its nested blocks (name -> arguments), in the order they are written."""
 
     name: str
-    arguments: tuple[tuple[str, Any], ...] = ()
-    blocks: tuple[tuple[str, tuple[tuple[str, Any], ...]], ...] = ()
+    arguments: tuple[tuple[str, object], ...] = ()
+    blocks: tuple[tuple[str, tuple[tuple[str, object], ...]], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -49,13 +49,13 @@ class BackendBlock:
     `terraform init -backend-config` gives)."""
 
     type: str
-    arguments: tuple[tuple[str, Any], ...]
+    arguments: tuple[tuple[str, object], ...]
     partial: bool
 
 
 @dataclass(frozen=True)
 class Validation:
-    condition: Any  # an expression
+    condition: object  # an expression
     error_message: str
 
 
@@ -64,14 +64,14 @@ class Variable:
     name: str
     description: str
     type: str  # a type constraint (`map(string)`), written as is by both engines
-    default: Any
+    default: object
     validations: tuple[Validation, ...] = ()
 
 
 @dataclass(frozen=True)
 class Local:
     name: str
-    value: Any
+    value: object
     comment: str | None = None
 
 
@@ -79,7 +79,7 @@ class Local:
 class DataSource:
     type: str  # `aws_secretsmanager_secret`
     name: str
-    arguments: tuple[tuple[str, Any], ...]
+    arguments: tuple[tuple[str, object], ...]
     comment: str | None = None
 
 
@@ -87,28 +87,28 @@ class DataSource:
 class ModuleCall:
     name: str  # the Terraform name (`task_definition`)
     module: str  # the folder under modules/ (`ecs-task-definition`): each engine asks where the root finds it
-    inputs: tuple[tuple[str, Any], ...]
+    inputs: tuple[tuple[str, object], ...]
 
 
 @dataclass(frozen=True)
 class Output:
     name: str
     description: str
-    value: Any
+    value: object
 
 
-@dataclass
+@dataclass(frozen=True)
 class Root:
     header: str  # the generated-by line, without comment markers
     required_version: str
     required_providers: tuple[ProviderRequirement, ...]
     provider: Provider
     backend: BackendBlock | None  # None: no backend block (the CDK engine then writes its local default)
-    variables: list[Variable] = field(default_factory=list)
-    locals: list[Local] = field(default_factory=list)
-    data: list[DataSource] = field(default_factory=list)
-    modules: list[ModuleCall] = field(default_factory=list)
-    outputs: list[Output] = field(default_factory=list)
+    variables: tuple[Variable, ...] = ()
+    locals: tuple[Local, ...] = ()
+    data: tuple[DataSource, ...] = ()
+    modules: tuple[ModuleCall, ...] = ()
+    outputs: tuple[Output, ...] = ()
 
 
 AWS = ProviderRequirement("aws", providers.SOURCE, providers.TESTED)  # without ecsform.yaml
@@ -129,8 +129,8 @@ def image_ref(container: str) -> Ref:
 def provider(plan: Plan) -> Provider:
     """The aws provider: the region, and the deploy target's allowed_account_ids, assume_role and default_tags."""
     t = plan.target
-    arguments: list[tuple[str, Any]] = [("region", plan.region)] if plan.region else []
-    blocks: list[tuple[str, tuple[tuple[str, Any], ...]]] = []
+    arguments: list[tuple[str, object]] = [("region", plan.region)] if plan.region else []
+    blocks: list[tuple[str, tuple[tuple[str, object], ...]]] = []
     if t is not None and t.account_id:
         arguments.append(("allowed_account_ids", [t.account_id]))
     if t is not None and t.role_arn:
@@ -144,7 +144,7 @@ def backend(b: Backend | None) -> BackendBlock | None:
     """The state backend from ecsform.yaml (plan.backend), with the S3 backend's nested assume_role."""
     if b is None:
         return None
-    arguments: list[tuple[str, Any]] = list(b.written)
+    arguments: list[tuple[str, object]] = list(b.written)
     if b.assume_role and not b.partial:
         arguments.append(("assume_role", dict(b.assume_role)))
     return BackendBlock(b.type, tuple(arguments), b.partial)
@@ -167,7 +167,7 @@ def images_variable(plan: Plan) -> Variable:
     )
 
 
-def resources(plan: Plan, images: Mapping[str, Any]) -> tuple[list[DataSource], list[ModuleCall]]:
+def resources(plan: Plan, images: Mapping[str, object]) -> tuple[tuple[DataSource, ...], tuple[ModuleCall, ...]]:
     """The data sources and module calls of a plan; `images` gives each container's image (a string or an
     expression). Target values no target names (`plan.unknown`) are read from the aws_caller_identity, aws_region
     and aws_partition data sources."""
@@ -203,31 +203,33 @@ def resources(plan: Plan, images: Mapping[str, Any]) -> tuple[list[DataSource], 
         )
         for role, name in plan.role_lookups.items()
     ]
-    modules = []
+    modules: list[ModuleCall] = []
     if plan.managed_secrets:
-        inputs = [("secrets", plan.managed_secrets)] + ([("tags", plan.tags)] if plan.tags else [])
-        modules.append(ModuleCall(SECRETS_MODULE, "secrets", _all_resolved(inputs, plan)))
+        secrets: list[tuple[str, object]] = [("secrets", plan.managed_secrets)]
+        secrets += [("tags", plan.tags)] if plan.tags else []
+        modules.append(ModuleCall(SECRETS_MODULE, "secrets", _all_resolved(secrets, plan)))
     modules += [
         ModuleCall(efs_module(key), "efs", _all_resolved(inputs, plan)) for key, inputs in plan.managed_efs.items()
     ]
-    task = []
+    task: list[tuple[str, object]] = []
     for name, value in plan.module_inputs:
-        if name == "container_definitions":
+        if name == "container_definitions" and isinstance(value, list):  # each container with the image given
             value = [{**c, "image": images[c["name"]]} for c in value]
         task.append((name, value))
     modules.append(ModuleCall(TASK_MODULE, "ecs-task-definition", _all_resolved(task, plan)))
-    return data, modules
+    return tuple(data), tuple(modules)
 
 
-def _resolved(value: Any, plan: Plan) -> Any:
-    return targets.resolve(value, plan.unknown)
+def _resolved(value: object, plan: Plan) -> object:
+    resolved: object = targets.resolve(value, plan.unknown)
+    return resolved
 
 
-def _all_resolved(inputs: list[tuple[str, Any]], plan: Plan) -> tuple[tuple[str, Any], ...]:
+def _all_resolved(inputs: Sequence[tuple[str, object]], plan: Plan) -> tuple[tuple[str, object], ...]:
     return tuple((name, _resolved(value, plan)) for name, value in inputs)
 
 
-def outputs(plan: Plan) -> list[Output]:
+def outputs(plan: Plan) -> tuple[Output, ...]:
     def attribute(name: str) -> Ref:
         return module_ref(TASK_MODULE, name)
 
@@ -262,7 +264,7 @@ def outputs(plan: Plan) -> list[Output]:
                 },
             )
         )
-    return out
+    return tuple(out)
 
 
 def describe(plan: Plan) -> Root:
@@ -274,14 +276,14 @@ def describe(plan: Plan) -> Root:
         required_providers=(replace(AWS, version=plan.provider_version or AWS.version),),
         provider=provider(plan),
         backend=backend(plan.backend),
-        variables=[images_variable(plan)],
-        locals=[
+        variables=(images_variable(plan),),
+        locals=(
             Local(
                 "images",
                 Call("merge", _resolved(dict(plan.images), plan), IMAGES),
                 "Images from the spec; `-var 'images={...}'` overrides any of them (see variables.tf).",
-            )
-        ],
+            ),
+        ),
         data=data,
         modules=modules,
         outputs=outputs(plan),

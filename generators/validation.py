@@ -18,10 +18,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import arns, images, permissions, rules
+from . import arns, declarations, images, permissions, plan_checks, rules
 from . import plan as planner
+from .declarations import Declared
 from .errors import EcsformError, Finding, Severity, errors_in, sorted_findings
-from .locations import VENDORED, display_path
+from .locations import display_path
 from .options import Options, vendors
 from .rules import Context, suppressions
 from .rules import run as run_rules
@@ -48,15 +49,17 @@ FAMILY_DUPLICATE = Check(
         "of one spec: a warning)."
     ),
 )
-ROOT_NESTED = Check("ROOT-NESTED", Severity.ERROR, "One root's folder would sit inside another's.")
 
 
-@dataclass
+@dataclass(frozen=True)
 class Checked:
+    """One variant checked for its deploy target: every finding, and what the plan is built from."""
+
     variant: specs.Variant
     findings: list[Finding]
     extension: extensions.Extension | None
-    task: dict[str, Any] = field(default_factory=dict)  # well-typed task the rules saw
+    # the rules' view of the task (a role named by name as its ARN): what the permissions and verify derive from
+    task: dict[str, Any] = field(default_factory=dict)
     target: Target | None = None  # where the variant deploys (ecsform.yaml), None without one
     policy: policies.Policy = policies.DEFAULT  # the policy that applies to this variant (all layers combined)
     # each x-ecsform.ignore entry: its place in the file, and its IGNORE-UNMATCHED warning (None when it matched)
@@ -123,8 +126,8 @@ def check(
     error) the checks of what the plan decides; then the policy's rule settings and the spec's suppressions.
     `project`: an ecsform.yaml keeps the root's deployed images (what a placeholder's hint offers)."""
     source = variant
-    target = planner.deploy_target(variant, region, target)
-    variant, bound, checked_as = planner.bind_targets(variant, region, target)
+    target = plan_checks.deploy_target(variant, region, target)
+    variant, bound, checked_as = plan_checks.bind_targets(variant, region, target)
     ext, ext_findings = extensions.validate(variant.extension, catalog=rules)
     layer = ext.policy if ext is not None else None
     policy = policies.combine(base, layer) if layer is not None or base is None else base
@@ -147,7 +150,7 @@ def check(
         ignores = [(variant.smap.locate(prefix + (e.index,)), by_index.get(e.index)) for e in entries]
     chosen = None
     if ext is not None and not errors_in(found):  # the plan's checks need a valid task
-        chosen, more = planner.checks(variant, ext, region, target)
+        chosen, more = plan_checks.checks(variant, ext, region, target)
         found += variant.locate(more)
     found = placeholders.collapse(found, variant, project)
     written = {targets.shown(a, variant.unknown): variant.task[f] for f, a in checked_as.items()}
@@ -171,14 +174,11 @@ def check_deployed(
             deployed = images.read(config, planner.root_path(variant))
         except EcsformError as exc:
             c = check(variant, base, region, target, project=True)
-            c.findings = c.findings + [replace(f, environment=variant.environment) for f in exc.findings]
-            return c
-    seen = planner.bind_targets(variant, region, planner.deploy_target(variant, region, target))[0]
+            return replace(c, findings=c.findings + [replace(f, environment=variant.environment) for f in exc.findings])
+    seen = plan_checks.bind_targets(variant, region, plan_checks.deploy_target(variant, region, target))[0]
     applied, found, replaced = images.apply(variant, deployed, target, seen)
     c = check(applied, base, region, target, project=True)
-    c.findings = images.relocate(c.findings, deployed, replaced) + found
-    c.deployed = deployed
-    return c
+    return replace(c, findings=images.relocate(c.findings, deployed, replaced) + found, deployed=deployed)
 
 
 def load(paths: list[str], env: str | None = None) -> tuple[list[specs.Variant], list[Finding]]:
@@ -268,22 +268,23 @@ def _check_variants(
         for i, d in enumerate(declared):
             c = next(c for c in checked if c.variant.file == d.file and c.variant.environment == d.environment)
             if not errors_in(c.findings):
-                backend, more = config.backend(
-                    root=planner.root_path(c.variant),
-                    family=c.variant.family,
-                    environment=c.variant.environment,
-                    target=c.target,
-                    region=c.region,
-                    accounts=_spec_accounts(c),
-                )
+                backend, more = _backend(c, config)
                 found += more
                 declared[i] = replace(d, state=(planner.root_path(c.variant), c.variant.environment, backend))
     return checked, found, declared
 
 
-def _spec_accounts(c: Checked) -> list[str]:
-    """The accounts the variant's roles and secrets name (not the stand-in of an account Terraform resolves)."""
-    return [a for a in arns.implied_accounts(c.task) if a not in c.variant.unknown]
+def _backend(c: Checked, config: "Config") -> tuple[Backend, list[Finding]]:
+    """The state backend of a checked variant's root (ecsform.yaml), and its problems."""
+    v, accounts = c.variant, [a for a in arns.implied_accounts(c.task) if a not in c.variant.unknown]
+    return config.backend(
+        root=planner.root_path(v),
+        family=v.family,
+        environment=v.environment,
+        target=c.target,
+        region=c.region,
+        accounts=accounts,
+    )
 
 
 def _unmatched_ignores(checked: list[Checked]) -> list[Finding]:
@@ -375,21 +376,6 @@ def check_file(
     return checked, findings + found, declared
 
 
-@dataclass(frozen=True)
-class Declared:
-    """A family a root registers, where it is written, and the finding that reports it declared twice."""
-
-    family: str
-    where: str
-    duplicate: Finding  # located at the variant's family; the message is written when a second one turns up
-    file: str = ""
-    environment: str | None = None
-    state: "tuple[str, str | None, Backend] | None" = None  # (root, environment, backend) with an ecsform.yaml
-    account: str | None = None  # the target's account (ecsform.yaml), None when nothing says
-    root: str = ""  # the root's folder under OUT
-    region: str | None = None
-
-
 def _declared(c: Checked) -> Declared | None:
     v = c.variant
     if not v.family:
@@ -412,32 +398,9 @@ def _declared(c: Checked) -> Declared | None:
 
 
 def cross_spec(declared: list[Declared], config: "Config | None" = None, env: str | None = None) -> list[Finding]:
-    """Two roots may not register the same family, nor keep their state in the same place; with every spec of the
-    project read (every environment), no images file may name a root none of them produces."""
-    seen: dict[str, list[Declared]] = {}
-    problems = []
-    for d in declared:
-        same = [s for s in seen.get(d.family, []) if s.root == d.root or not _apart(s, d)]
-        seen.setdefault(d.family, []).append(d)
-        if not same:
-            continue
-        first = same[0]
-        message = f"family {d.family!r} is also declared by {first.where}"
-        if first.file == d.file and first.environment != d.environment:
-            # two environments of one spec: two roots (two folders), one family in what may be one account and
-            # region; ECS accepts it, and each root's applies add revisions the other does not know
-            problems.append(
-                replace(
-                    d.duplicate,
-                    severity=Severity.WARNING,
-                    message=message + ", possibly in the same account and region",
-                    hint="give the environments families of their own, or targets in different accounts or regions "
-                    "(ecsform.yaml)",
-                )
-            )
-        else:
-            problems.append(replace(d.duplicate, message=message))
-    problems += _nested(declared)
+    """Across roots: generators/declarations.py's checks, no shared state; with every spec of the project read
+    (every environment), no images file naming a root none of them produces."""
+    problems = declarations.across(declared)
     if config is not None:
         problems += config.shared_state(d.state for d in declared if d.state is not None)
         if env is None and covers_project({d.file for d in declared}, config):
@@ -445,50 +408,9 @@ def cross_spec(declared: list[Declared], config: "Config | None" = None, env: st
     return problems
 
 
-def _nested(declared: list[Declared]) -> list[Finding]:
-    """ROOT-NESTED at each root whose folder another root's folder would hold (a spec with environments writes
-    <family>/<environment>/, a spec without writes <family>/): linear in the roots, each root's parents looked up."""
-    roots: dict[str, Declared] = {}
-    for d in declared:
-        roots.setdefault(d.root, d)
-    problems = []
-    for d in declared:
-        parts = d.root.split("/")
-        outer = next((roots["/".join(parts[:i])] for i in range(1, len(parts)) if "/".join(parts[:i]) in roots), None)
-        if outer is None:
-            continue
-        problems.append(
-            replace(
-                d.duplicate,
-                rule=ROOT_NESTED.id,
-                message=f"root {d.root} ({_source(d)}) would sit inside root {outer.root} ({_source(outer)})",
-                hint="give the spec with environments a family of its own",
-            )
-        )
-    return problems
-
-
 def in_vendored(declared: list[Declared], options: Options) -> list[Finding]:
-    """ROOT-NESTED at each root whose folder would be (or sit in) OUT/modules, where synth copies the modules the
-    roots call when no moduleSource names them (generators/options.py `vendors`)."""
-    if not any(vendors(options, d.environment) for d in declared):
-        return []
-    return [
-        replace(
-            d.duplicate,
-            rule=ROOT_NESTED.id,
-            message=f"root {d.root} ({_source(d)}) would sit in {VENDORED}/, where synth copies the modules its roots "
-            "call",
-            hint="rename the family, or give the modules a folder of their own (`ecsform modules export DIR` and "
-            "moduleSource in ecsform.yaml)",
-        )
-        for d in declared
-        if d.root.split("/")[0] == VENDORED
-    ]
-
-
-def _source(d: Declared) -> str:
-    return d.file + (f", environment {d.environment}" if d.environment else "")
+    """ROOT-NESTED at each root in OUT/modules, where synth copies the modules (generators/options.py `vendors`)."""
+    return declarations.in_vendored(declared, any(vendors(options, d.environment) for d in declared))
 
 
 def project_specs(config: "Config") -> list[str]:
@@ -501,13 +423,6 @@ def covers_project(spec_files: set[str], config: "Config") -> bool:
     a run over some specs cannot tell)."""
     files, problems = collect(project_specs(config))
     return not problems and bool(files) and {display_path(f) for f in files} <= spec_files
-
-
-def _apart(a: Declared, b: Declared) -> bool:
-    """True when two roots register in different accounts or regions, as far as anything says."""
-    return (a.account is not None and b.account is not None and a.account != b.account) or (
-        a.region is not None and b.region is not None and a.region != b.region
-    )
 
 
 def failing(findings: list[Finding], strict: bool) -> bool:
@@ -543,48 +458,45 @@ def plan_checked(
 
 
 def plan_each(checked: list[Checked], options: Options) -> list[planner.Plan]:
-    """The plan of each checked variant (none of them has errors)."""
-    # check() ran the plan's own checks (planner.checks) already: what build finds again is the same
-    plans = [
-        planner.build(c.variant, c.extension, region=options.region, target=c.target, policy=c.policy)[0]
-        for c in checked
-    ]
-    for c, p in zip(checked, plans):  # the roles' permissions, for each root's README.md
-        derived = permissions.derive(c.task, c.extension, c.variant.environment, c.target)
-        p.permissions = {
-            role: [replace(n, resources=targets.shown(n.resources, p.unknown)) for n in found]
-            for role, found in derived.items()
-        }
-        if c.deployed is not None and c.deployed.exists:
-            p.images_file = c.deployed.file
-    if options.config is not None:  # validate reported the backends' problems (CONFIG-PLACEHOLDER, -STATE-SHARED)
-        for c, p in zip(checked, plans):
-            p.backend = options.config.backend(
-                root=p.root,
-                family=p.family,
-                environment=p.environment,
-                target=p.target,
-                region=p.region,
-                accounts=_spec_accounts(c),
-            )[0]
-            p.provider_version = options.config.provider_version
-            if options.plan_role and p.target is not None and p.target.plan_role_arn:
-                p.target = replace(p.target, role_arn=p.target.plan_role_arn)  # a pull request's read-only plan
-    return plans
+    """The complete plan of each checked variant (none has errors; validate reported the backends' problems)."""
+    return [_plan(c, options) for c in checked]  # build's findings: those check() reported (plan_checks.checks)
+
+
+def _plan(c: Checked, options: Options) -> planner.Plan:
+    config = options.config
+    return planner.build(
+        c.variant,
+        c.extension,
+        region=options.region,
+        target=c.target,
+        policy=c.policy,
+        permissions=permissions.derive(c.task, c.extension, c.variant.environment, c.target),
+        backend=_backend(c, config)[0] if config is not None else None,
+        images_file=c.deployed.file if c.deployed is not None and c.deployed.exists else None,
+        provider_version=config.provider_version if config is not None else None,
+        read_only=options.plan_role and config is not None,
+    )[0]
 
 
 def bound_to(c: Checked, p: planner.Plan, account: str, region: str) -> tuple[Checked, planner.Plan]:
     """A checked variant and its plan with the target values no target named (Terraform's to resolve: the plan's
-    `unknown`) bound to the account and region a session reached, as the applied root has them (verify, diff)."""
+    `unknown`) bound to the account and region a session reached (verify, diff); `p`'s target and permissions kept."""
     if not p.unknown or c.source is None:
         return c, p
     target = replace(c.target or Target(environment=c.variant.environment), account_id=account, region=region)
-    bound = check(c.source, c.policy, region, target)  # the source holds the deployed images (check_deployed)
-    bound.deployed = c.deployed
-    plan = planner.build(bound.variant, bound.extension, region=region, target=bound.target, policy=bound.policy)[0]
-    return bound, replace(
-        plan, target=p.target, backend=p.backend, permissions=p.permissions, images_file=p.images_file
-    )
+    bound = replace(check(c.source, c.policy, region, target), deployed=c.deployed)  # the source holds the images
+    plan = planner.build(
+        bound.variant,
+        bound.extension,
+        region=region,
+        target=bound.target,
+        policy=bound.policy,
+        permissions=p.permissions,
+        backend=p.backend,
+        images_file=p.images_file,
+        provider_version=p.provider_version,
+    )[0]
+    return bound, replace(plan, target=p.target, permissions=p.permissions)
 
 
 def checked_plans(paths: list[str], options: Options) -> list[tuple[Checked, planner.Plan]]:

@@ -293,8 +293,9 @@ def floor(tmp: Path, table: Table, count: int, repeat: int) -> None:
     """The writer's calls inside a synth of `count` specs (this process, cache off, one process: the writer's
     share, not the render's), beside the same files written by a plain loop."""
     sys.path.insert(0, str(REPO))
-    from generators import pipeline, writer
+    from generators import pipeline
     from generators.options import Options
+    from generators.writer.publication import Publication
 
     folder = tmp / f"floor-specs-{count}"
     make_specs(folder, count)
@@ -311,9 +312,9 @@ def floor(tmp: Path, table: Table, count: int, repeat: int) -> None:
         return call
 
     ours = []
-    patched = {name: getattr(writer.Publication, name) for name in ("add", "finish")}
+    patched = {name: getattr(Publication, name) for name in ("add", "finish")}
     for name, real in patched.items():
-        setattr(writer.Publication, name, timed(real))
+        setattr(Publication, name, timed(real))
     try:
         for i in range(repeat):
             spent[0] = 0.0
@@ -321,7 +322,7 @@ def floor(tmp: Path, table: Table, count: int, repeat: int) -> None:
             ours.append(spent[0])
     finally:
         for name, real in patched.items():
-            setattr(writer.Publication, name, real)
+            setattr(Publication, name, real)
     files = [
         (p.relative_to(tmp / "floor-ours-0" / "out").as_posix(), p.read_bytes())
         for p in sorted((tmp / "floor-ours-0" / "out").rglob("*"))

@@ -20,8 +20,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from generators import validation  # noqa: E402
-from generators.aws import importer  # noqa: E402
 from generators.errors import EcsformError, shown  # noqa: E402
+from generators.importer.command import import_spec  # noqa: E402
 from generators.options import Options  # noqa: E402
 from generators.spec.loader import SPEC_SUFFIXES  # noqa: E402
 
@@ -36,7 +36,7 @@ def has_errors(path: Path) -> tuple[bool, list]:
 def clean_after_import(path: Path, scratch: Path) -> bool:
     """True when `ecsform import` takes the file and the spec it writes validates with no error."""
     try:
-        text, _ = importer.import_spec(str(path))
+        text, _ = import_spec(str(path))
     except EcsformError:
         return False
     spec = scratch / f"{path.stem}.yaml"

@@ -43,11 +43,9 @@ def log_group_names(plan: Plan) -> list[str]:
     """The log groups modules/ecs-task-definition creates for this plan (its local.log_group_names)."""
     if ("create_log_groups", False) in plan.module_inputs:
         return []
+    logs = [c.log_configuration for c in plan.task.containers if c.log_configuration is not None]
     names = {
-        c["logConfiguration"]["options"]["awslogs-group"]
-        for c in plan.containers
-        if c.get("logConfiguration", {}).get("logDriver") == "awslogs"
-        and "awslogs-group" in c["logConfiguration"].get("options", {})
+        log.options["awslogs-group"] for log in logs if log.log_driver == "awslogs" and "awslogs-group" in log.options
     }
     return sorted(names)
 

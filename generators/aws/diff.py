@@ -207,7 +207,8 @@ def _resolve(value: Any, plan: Plan) -> Any:
     if ref is None:
         return value
     if ref.kind == "secret":
-        name = plan.managed_secrets.get(ref.key, {}).get("name", f"{plan.family}/{ref.key}")
+        settings = plan.managed_secrets.get(ref.key)
+        name = settings["name"] if settings is not None else f"{plan.family}/{ref.key}"
         return Match(
             r"arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:"
             + re.escape(name)

@@ -16,7 +16,8 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Any, Callable
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from .. import validation
 from ..errors import EcsformError, Finding
@@ -24,10 +25,13 @@ from ..options import Options, module_source_from
 from ..plan import Plan
 from .cdk_compat import CDK_STACK_NAME
 
+if TYPE_CHECKING:
+    from .constructs import EcsformStack  # (a type only: importing it starts the CDK runtime)
+
 STACK_FILE = "cdk.tf.json"
 
 
-def _constructs() -> Any:
+def _constructs() -> ModuleType:
     """generators.emit.constructs, imported on first use: importing it starts the CDK runtime (Node.js)."""
     from . import constructs as cdk
 
@@ -49,7 +53,7 @@ def stack_text(config: dict[str, Any], header: str) -> str:
     return json.dumps(config, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
 
 
-def _normalize(outdir: Path, stacks: dict[str, Any]) -> dict[str, str]:
+def _normalize(outdir: Path, stacks: Mapping[str, EcsformStack]) -> dict[str, str]:
     """Rewrite each synthesized stack file in `outdir` the ecsform way; return name -> text."""
     texts = {}
     for name, stack in stacks.items():

@@ -26,6 +26,7 @@ import shutil
 import subprocess
 import sys
 from types import ModuleType
+from typing import IO
 
 from ..errors import Check, EcsformError, Severity
 
@@ -55,8 +56,8 @@ PACKAGES = ("cdktn", "cdktf")
 DEFAULT = "cdktn"
 
 
-def _error(check: Check, message: str, hint: str) -> EcsformError:
-    return EcsformError([check.finding(message, hint=hint, file="--engine", mark=(1, 1), severity=Severity.ERROR)])
+def _error(rule: Check, message: str, hint: str) -> EcsformError:
+    return EcsformError([rule.finding(message, hint=hint, file="--engine", mark=(1, 1), severity=Severity.ERROR)])
 
 
 def _installed(name: str) -> bool:
@@ -131,7 +132,7 @@ def _stop_failed_runtime() -> None:
     for obj in gc.get_objects():
         if isinstance(obj, _NodeProcess):
             atexit.unregister(obj.stop)
-            obj.stop = lambda: None  # also called by __del__
+            obj.stop = lambda: None  # type: ignore[method-assign]  # jsii's own object: __del__ calls stop() too
             process = getattr(obj, "_process", None)
             if process is None:
                 continue
@@ -143,7 +144,7 @@ def _stop_failed_runtime() -> None:
                         pipe.close()
 
 
-def _stderr_sink(reader) -> None:  # noqa: ANN001 (a binary pipe)
+def _stderr_sink(reader: IO[bytes]) -> None:
     """jsii's thread that copies its Node.js process's standard error, writing text: jsii 1.x prints a line that
     is not one of its JSON console records (the Node.js end-of-life notice) with print() on bytes: b'!!...\\n'."""
     for line in iter(reader.readline, b""):
@@ -168,7 +169,7 @@ def _decode_node_stderr() -> None:
     except Exception:  # pragma: no cover - jsii missing: the import below reports it
         return
     if hasattr(process, "stderr_sink"):
-        process.stderr_sink = _stderr_sink
+        process.stderr_sink = _stderr_sink  # type: ignore[assignment]  # jsii declares IO[AnyStr]: it passes bytes
 
 
 @functools.lru_cache(maxsize=None)

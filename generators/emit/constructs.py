@@ -25,7 +25,7 @@ import json
 import os
 import re
 from pathlib import Path
-from typing import Any, Callable, Mapping, Union
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence, Union
 
 from .. import locations, root, validation
 from ..errors import EcsformError, Finding, Severity, shown
@@ -38,11 +38,14 @@ from ..syntax.tfexpr import is_expression, renamed
 from . import cdk_compat
 from .cdk_compat import CDK_ENV_REQUIRED, CDK_IMAGES, CDK_MODULE_SOURCE
 
-cdk = cdk_compat.load()
+if TYPE_CHECKING:
+    import cdktn as cdk  # the types (cdktf has the same API)
+else:
+    cdk = cdk_compat.load()
 from constructs import Construct  # noqa: E402  (jsii: after the CDK package, which loads the runtime)
 
 PACKAGE = cdk.__name__
-SpecInput = Union[str, os.PathLike, Mapping[str, Any], Plan]
+SpecInput = Union[str, "os.PathLike[str]", Mapping[str, Any], Plan]
 ModuleSource = Union[str, Callable[[str], str], None]
 STATE_FILE = "terraform.tfstate"
 
@@ -120,7 +123,7 @@ class EcsTaskDefinition(Construct):
         images: Mapping[str, Any] | None = None,
         name_prefix: str | None = None,
         strict: bool = False,
-        described: tuple[list[root.DataSource], list[root.ModuleCall]] | None = None,
+        described: tuple[Sequence[root.DataSource], Sequence[root.ModuleCall]] | None = None,
     ) -> None:
         super().__init__(scope, id)
         self.plan, findings = plan_for(spec, environment=environment, region=region, strict=strict)
@@ -184,7 +187,7 @@ class EcsTaskDefinition(Construct):
 
         return relative
 
-    def _module(self, m: root.ModuleCall) -> Any:
+    def _module(self, m: root.ModuleCall) -> cdk.TerraformHclModule:
         variables = {key: json_syntax.value(renamed(value, self.name_prefix)) for key, value in m.inputs}
         call = cdk.TerraformHclModule(
             self,
@@ -206,7 +209,7 @@ class EcsTaskDefinition(Construct):
         return self.task_definition.get_string("family")
 
     @property
-    def revision(self) -> Any:
+    def revision(self) -> float:
         return self.task_definition.get_number("revision")
 
     @property
@@ -224,7 +227,9 @@ class _AwsProvider(cdk.TerraformProvider):
     """The hashicorp/aws provider without generated bindings: `provider "aws" { region = ... }`."""
 
 
-def _provider(stack: Any, described: root.Provider, requirement: root.ProviderRequirement) -> Any:
+def _provider(
+    stack: cdk.TerraformStack, described: root.Provider, requirement: root.ProviderRequirement
+) -> _AwsProvider:
     """The provider block of the description: its arguments, then its blocks (each a list of one object, as
     Terraform's JSON syntax writes a nested block)."""
     provider = _AwsProvider(
@@ -243,7 +248,7 @@ def _provider(stack: Any, described: root.Provider, requirement: root.ProviderRe
     return provider
 
 
-def _s3_backend(stack: Any, described: root.BackendBlock) -> None:
+def _s3_backend(stack: cdk.TerraformStack, described: root.BackendBlock) -> None:
     """backend "s3": every argument written as an override, so that cdktn and cdktf (whose S3Backend lacks
     use_lockfile) write the same JSON; a partial backend is an empty block."""
     backend = cdk.S3Backend(stack, bucket="-", key="-")

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from ..plan import Plan
 from ..spec import references
+from ..spec.task_definition import EXECUTION_ROLE, TASK_ROLE, ContainerDefinition, Volume
 
 
 class Node(NamedTuple):
@@ -58,136 +59,130 @@ def _ref_text(value: str) -> str:
     return f"file system {ref.key} (created by this root)"
 
 
-def _ports(c: dict[str, Any]) -> list[str]:
+def _ports(c: ContainerDefinition) -> list[str]:
     out = []
-    for p in c.get("portMappings", []):
-        text = str(p.get("containerPort", "")) if "containerPort" in p else str(p.get("containerPortRange", ""))
-        if p.get("hostPort") not in (None, p.get("containerPort")):
-            text = f"{p['hostPort']}:{text}"
-        text += f"/{p.get('protocol', 'tcp')}"
-        if p.get("name"):
-            text += f" ({p['name']})"
+    for p in c.port_mappings:
+        text = str(p.container_port) if p.container_port is not None else str(p.container_port_range or "")
+        if p.host_port not in (None, p.container_port):
+            text = f"{p.host_port}:{text}"
+        text += f"/{p.protocol if p.protocol is not None else 'tcp'}"
+        if p.name:
+            text += f" ({p.name})"
         out.append(text)
     return out
 
 
+def _volume_lines(v: Volume) -> list[str]:
+    lines = [f"volume {v.name}"]
+    if v.host_source_path:
+        lines.append(f"host path {v.host_source_path}")
+    elif v.docker is not None:
+        lines.append("docker volume, scope " + str(v.docker.scope if v.docker.scope is not None else "task"))
+    elif v.fsx_windows is not None:
+        lines.append("FSx for Windows " + str(v.fsx_windows.file_system_id))
+    elif v.efs is None and not v.configured_at_launch:
+        lines.append("task storage")
+    if v.configured_at_launch:
+        lines.append("configured at launch")
+    return lines
+
+
 def model(plan: Plan) -> Diagram:
     """The diagram of one plan (one root)."""
-    register = plan.register
-    d = Diagram(f"{register['family']}" + (f" ({plan.environment})" if plan.environment else ""))
-    task = d.add(
-        "task",
-        f"task definition {register['family']}",
-        *(f"{k} {register[k]}" for k in ("cpu", "memory", "networkMode") if k in register),
-    )
+    t = plan.task
+    d = Diagram(f"{t.family}" + (f" ({plan.environment})" if plan.environment else ""))
+    sizes = (("cpu", t.cpu), ("memory", t.memory), ("networkMode", t.network_mode))
+    task = d.add("task", f"task definition {t.family}", *(f"{k} {v}" for k, v in sizes if v is not None))
     roles = {}
-    for ecs_field, what in (("executionRoleArn", "execution role"), ("taskRoleArn", "task role")):
-        if ecs_field in register:
-            roles[ecs_field] = d.add("role", what, register[ecs_field])
+    named = t.roles
+    for ecs_field, what in ((EXECUTION_ROLE, "execution role"), (TASK_ROLE, "task role")):
+        if ecs_field in named:
+            roles[ecs_field] = d.add("role", what, named[ecs_field])
         elif _role_created(plan, ecs_field):
             roles[ecs_field] = d.add("role", what, "created by the module (least privilege, see the table)")
     for ecs_field, node in roles.items():
         d.link(
             task,
             node,
-            "pulls images, reads secrets, writes logs"
-            if ecs_field == "executionRoleArn"
-            else "the containers' AWS calls",
+            "pulls images, reads secrets, writes logs" if ecs_field == EXECUTION_ROLE else "the containers' AWS calls",
             dashed=True,
         )
     containers = {}
-    for c in register["containerDefinitions"]:
-        lines = [f"container {c['name']}", c.get("image", "")]
-        if c.get("essential", True) is False:
+    for c in t.containers:
+        lines = [f"container {c.name}", c.image if c.image is not None else ""]
+        if c.essential is False:
             lines.append("not essential")
         ports = _ports(c)
         if ports:
             lines.append("ports " + ", ".join(ports))
-        containers[c["name"]] = d.add("container", *lines)
-        d.link(task, containers[c["name"]])
-    for c in register["containerDefinitions"]:
-        for dep in c.get("dependsOn", []):
-            if dep.get("containerName") in containers:
-                d.link(containers[c["name"]], containers[dep["containerName"]], dep.get("condition", ""))
+        containers[c.name] = d.add("container", *lines)
+        d.link(task, containers[c.name])
+    for c in t.containers:
+        for dep in c.depends_on:
+            if dep.container_name in containers:
+                d.link(containers[c.name], containers[dep.container_name], dep.condition if dep.condition else "")
     volumes = {}
     filesystems: dict[str, str] = {}
-    for v in register.get("volumes", []):
-        lines = [f"volume {v['name']}"]
-        efs = v.get("efsVolumeConfiguration")
-        if "host" in v and v["host"].get("sourcePath"):
-            lines.append(f"host path {v['host']['sourcePath']}")
-        elif "dockerVolumeConfiguration" in v:
-            lines.append("docker volume, scope " + str(v["dockerVolumeConfiguration"].get("scope", "task")))
-        elif "fsxWindowsFileServerVolumeConfiguration" in v:
-            lines.append("FSx for Windows " + str(v["fsxWindowsFileServerVolumeConfiguration"].get("fileSystemId")))
-        elif efs is None and not v.get("configuredAtLaunch"):
-            lines.append("task storage")
-        if v.get("configuredAtLaunch"):
-            lines.append("configured at launch")
-        volumes[v["name"]] = d.add("volume", *lines)
-        if efs:
-            fs = _ref_text(str(efs.get("fileSystemId", "")))
+    for v in t.volumes:
+        volumes[v.name] = d.add("volume", *_volume_lines(v))
+        efs = v.efs
+        if efs is not None:
+            fs = _ref_text(str(efs.file_system_id or ""))
             if fs not in filesystems:
                 filesystems[fs] = d.add("filesystem", "EFS " + fs)
-            auth = efs.get("authorizationConfig", {})
-            label = f"transit encryption {efs.get('transitEncryption', 'DISABLED')}"
-            if auth.get("iam"):
-                label += f", IAM {auth['iam']}"
-            if auth.get("accessPointId"):
-                ap_text = _ref_text(str(auth["accessPointId"]))
+            encryption = efs.transit_encryption if efs.transit_encryption is not None else "DISABLED"
+            label = f"transit encryption {encryption}"
+            if efs.iam:
+                label += f", IAM {efs.iam}"
+            if efs.access_point_id:
+                ap_text = _ref_text(efs.access_point_id)
                 ap = d.add("accesspoint", ap_text if ap_text.startswith("access point ") else "access point " + ap_text)
-                d.link(volumes[v["name"]], ap, label)
+                d.link(volumes[v.name], ap, label)
                 d.link(ap, filesystems[fs])
             else:
+                root = f", root {efs.root_directory}" if efs.root_directory else ""
+                d.link(volumes[v.name], filesystems[fs], label + root)
+    for c in t.containers:
+        for m in c.mount_points:
+            if m.source_volume in volumes:
                 d.link(
-                    volumes[v["name"]],
-                    filesystems[fs],
-                    label + (f", root {efs['rootDirectory']}" if efs.get("rootDirectory") else ""),
+                    containers[c.name],
+                    volumes[m.source_volume],
+                    str(m.container_path or "") + (" (read-only)" if m.read_only else ""),
                 )
-    for c in register["containerDefinitions"]:
-        for m in c.get("mountPoints", []):
-            if m.get("sourceVolume") in volumes:
+        for vf in c.volumes_from:
+            if vf.source_container in containers:
                 d.link(
-                    containers[c["name"]],
-                    volumes[m["sourceVolume"]],
-                    str(m.get("containerPath", "")) + (" (read-only)" if m.get("readOnly") else ""),
-                )
-        for vf in c.get("volumesFrom", []):
-            if vf.get("sourceContainer") in containers:
-                d.link(
-                    containers[c["name"]],
-                    containers[vf["sourceContainer"]],
-                    "volumesFrom" + (" (read-only)" if vf.get("readOnly") else ""),
+                    containers[c.name],
+                    containers[vf.source_container],
+                    "volumesFrom" + (" (read-only)" if vf.read_only else ""),
                     dashed=True,
                 )
     secrets: dict[str, str] = {}
-    for c in register["containerDefinitions"]:
-        sources = [(s.get("name", ""), s.get("valueFrom", "")) for s in c.get("secrets", [])]
-        sources += [
-            (f"log option {s.get('name', '')}", s.get("valueFrom", ""))
-            for s in c.get("logConfiguration", {}).get("secretOptions", [])
-        ]
-        creds = c.get("repositoryCredentials", {}).get("credentialsParameter")
-        if creds:
-            sources.append(("registry credentials", creds))
+    for c in t.containers:
+        sources = [(s.name or "", s.value_from or "") for s in c.secrets]
+        log = c.log_configuration
+        sources += [(f"log option {s.name or ''}", s.value_from or "") for s in (log.secret_options if log else ())]
+        if c.credentials_parameter:
+            sources.append(("registry credentials", c.credentials_parameter))
         for name, source in sources:
-            text = _ref_text(str(source))
+            text = _ref_text(source)
             if text not in secrets:
                 secrets[text] = d.add("secret", "secret", text.removeprefix("secret "))
-                if "executionRoleArn" in roles:
-                    d.link(roles["executionRoleArn"], secrets[text], "reads", dashed=True)
-            d.link(containers[c["name"]], secrets[text], name)
+                if EXECUTION_ROLE in roles:
+                    d.link(roles[EXECUTION_ROLE], secrets[text], "reads", dashed=True)
+            d.link(containers[c.name], secrets[text], name)
     return d
 
 
 def _role_created(plan: Plan, ecs_field: str) -> bool:
     """Whether the module creates the role: the plan's module inputs say it (create_*_role), else the module's
     own rule (a role when something needs it) is what the permissions table shows."""
-    prefix = "execution" if ecs_field == "executionRoleArn" else "task"
+    prefix = "execution" if ecs_field == EXECUTION_ROLE else "task"
     inputs = dict(plan.module_inputs)
     if f"create_{prefix}_role" in inputs:
         return inputs[f"create_{prefix}_role"] is True
-    return bool(plan.permissions.get(ecs_field)) if plan.permissions is not None else False
+    return bool(plan.permissions.get(ecs_field))
 
 
 # --- Mermaid ---------------------------------------------------------------------------------------------------

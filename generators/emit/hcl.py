@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Sequence
 
 import jinja2
 
@@ -64,7 +64,7 @@ def render(plan: Plan, source: Callable[[str], str]) -> dict[str, str]:
         ],
         "provider_body": provider_body(plan, described.provider),
     }
-    names = FILES
+    names: tuple[str, ...] = FILES
     if described.backend is not None:
         names += (BACKEND_FILE,)
         context |= {
@@ -75,9 +75,9 @@ def render(plan: Plan, source: Callable[[str], str]) -> dict[str, str]:
     return {name: templates[name].render(context) for name in names}
 
 
-def _locals_body(locals_: list[root.Local]) -> str:
+def _locals_body(locals_: Sequence[root.Local]) -> str:
     """The locals, aligned as terraform fmt aligns them (a comment line starts a new group)."""
-    text, group = "", []
+    text, group = "", list[tuple[str, object]]()
     for local in locals_:
         if local.comment:
             text += hcl_syntax.body(group, 1) + f"  # {local.comment}\n"

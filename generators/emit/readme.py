@@ -53,8 +53,8 @@ def _target_rows(plan: Plan) -> list[tuple[str, str]]:
 def _permission_rows(plan: Plan) -> list[str]:
     rows = []
     for ecs_field, role in ((EXECUTION, "execution role"), (TASK, "task role")):
-        for p in (plan.permissions or {}).get(ecs_field, []):
-            whose = role if ecs_field not in plan.register else f"{role} (brought: needs)"
+        for p in plan.permissions.get(ecs_field, ()):
+            whose = role if ecs_field not in plan.task.roles else f"{role} (brought: needs)"
             condition = "".join(f"<br>if {md(t)} {md(k)} = {md(', '.join(v))}" for t, k, v in p.condition)
             rows.append(
                 f"| {whose} | {'<br>'.join(md(a) for a in p.actions)} | "

@@ -1,7 +1,7 @@
 """M. The roles a spec brings (executionRoleArn, taskRoleArn): ecsform cannot see their policies, so it says, in one
 short warning per role, that the role must allow what the task needs. The statements themselves are the finding's
 data (--format json and sarif), `ecsform iam SPEC` prints them, and `ecsform verify` checks them against the role's
-real policies; all three read the one derivation in generators/rules/_brought_roles.py.
+real policies; all three read the one derivation in generators/access/roles.py.
 
 ECS-M4 took in what ECS-H9 (secrets, parameters, repository credentials) and ECS-H13 (environment files) said
 separately, and the brought-role halves of ECS-I11 (FireLens) and ECS-J8 (EFS): a role is one cause, one finding
@@ -13,17 +13,13 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Iterator
 
+from ..access.roles import brought_role_needs
+from ..access.statements import aws_services, statement
+from ..arns import ROLE_ARN, ROLE_NAME
 from ..errors import Finding, Severity
-from . import _needs as aws
-from ._brought_roles import brought_role_needs
 from .registry import Context, Rule, rule
 
 _ROLE = {"executionRoleArn": "execution role", "taskRoleArn": "task role"}
-
-
-def services(needs: list[aws.Need]) -> list[str]:
-    """The AWS services the statements name, in the order they come (ecr, logs, secretsmanager...)."""
-    return list(dict.fromkeys(a.split(":", 1)[0] for n in needs for a in n.actions))
 
 
 @rule(
@@ -37,12 +33,12 @@ def services(needs: list[aws.Need]) -> list[str]:
 def brought_role_permissions(r: Rule, ctx: Context) -> Iterator[Finding]:
     for field, needs in brought_role_needs(ctx).items():
         role = ctx.task[field]
-        if not (aws.ROLE_ARN.match(role) or aws.ROLE_NAME.match(role)):
+        if not (ROLE_ARN.match(role) or ROLE_NAME.match(role)):
             continue  # not a role: ECS-M1 reports the value, one finding for one cause
-        statements = [aws.statement(n) for n in needs]
+        statements = [statement(n) for n in needs]
         finding = r.finding(
             f"ecsform cannot see the policy of {_ROLE[field]} {role}; the task needs {len(statements)} "
-            f"statement(s) from it ({', '.join(services(needs))})",
+            f"statement(s) from it ({', '.join(aws_services(needs))})",
             (field,),
             f"`ecsform iam` on this spec prints them and `ecsform verify` checks the role in AWS; or remove {field} "
             "to let ecsform create the role",

@@ -6,9 +6,13 @@ import fnmatch
 import re
 from typing import Any, Iterator
 
+from ..access.referenced import BOOLEAN_FALSE, BOOLEAN_TRUE, log_options, spec_accounts
+from ..access.statements import Need, describe_needs, placeholders_note
+from ..access.task_role import firelens_output_needs
+from ..access.view import role_account
+from ..arns import S3_OBJECT
 from ..errors import Finding, Path, Severity
 from ..text import did_you_mean
-from . import _needs as aws
 from .registry import Context, Rule, rule
 
 E, W = Severity.ERROR, Severity.WARNING
@@ -37,7 +41,7 @@ _BUFFER_SIZE = re.compile(r"^\d+(\.\d+)?\s*([kKmMgG]([iI]?[bB])?|[bB])?$")
 def _logging(ctx: Context) -> Iterator[tuple[Path, dict[str, Any], str, dict[str, str]]]:
     """(path of logConfiguration, container, driver, options) for every container that sets a driver."""
     for path, c in ctx.containers():
-        driver, options = aws.log_options(c)
+        driver, options = log_options(c)
         if driver is not None:
             yield path + ("logConfiguration",), c, driver, options
 
@@ -133,7 +137,7 @@ def awslogs_option_values(r: Rule, ctx: Context) -> Iterator[Finding]:
             continue
         where = path + ("options",)
         create = options.get("awslogs-create-group")
-        if create is not None and create not in aws.BOOLEAN_TRUE + aws.BOOLEAN_FALSE:
+        if create is not None and create not in BOOLEAN_TRUE + BOOLEAN_FALSE:
             yield r.finding(
                 f"awslogs-create-group is {create!r}: ECS registers it, but the awslogs driver reads the "
                 "option as a boolean (Go's strconv.ParseBool) and refuses to start the container",
@@ -314,7 +318,7 @@ def firelens_configuration(r: Rule, ctx: Context) -> Iterator[Finding]:
                 where + ("options", "config-file-type"),
                 "bake the file into the router image and use config-file-type file",
             )
-        elif kind == "s3" and not aws.S3_OBJECT.match(value):
+        elif kind == "s3" and not S3_OBJECT.match(value):
             yield r.finding(
                 f"config-file-value {value!r} is not an S3 object ARN: ECS registers it, and the task "
                 "fails to start when the agent fetches it",
@@ -332,68 +336,9 @@ def firelens_configuration(r: Rule, ctx: Context) -> Iterator[Finding]:
             )
 
 
-# Fluent Bit outputs that write to AWS: Name -> (IAM actions, ARN template from the options, the options it needs).
-_OUTPUTS: dict[str, tuple[tuple[str, ...], str, tuple[str, ...]]] = {
-    "cloudwatch_logs": (
-        ("logs:CreateLogStream", "logs:PutLogEvents"),
-        "arn:{p}:logs:{region}:{account}:log-group:{log_group_name}:*",
-        ("log_group_name",),
-    ),
-    "cloudwatch": (
-        ("logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"),
-        "arn:{p}:logs:{region}:{account}:log-group:{log_group_name}:*",
-        ("log_group_name",),
-    ),
-    "kinesis_firehose": (
-        ("firehose:PutRecordBatch",),
-        "arn:{p}:firehose:{region}:{account}:deliverystream/{delivery_stream}",
-        ("delivery_stream",),
-    ),
-    "firehose": (
-        ("firehose:PutRecordBatch",),
-        "arn:{p}:firehose:{region}:{account}:deliverystream/{delivery_stream}",
-        ("delivery_stream",),
-    ),
-    "kinesis_streams": (("kinesis:PutRecords",), "arn:{p}:kinesis:{region}:{account}:stream/{stream}", ("stream",)),
-    "kinesis": (("kinesis:PutRecords",), "arn:{p}:kinesis:{region}:{account}:stream/{stream}", ("stream",)),
-    "s3": (("s3:PutObject",), "arn:{p}:s3:::{bucket}/*", ("bucket",)),
-}
-
-
-def _destination_needs(ctx: Context, account: str | None, partition: str) -> tuple[list[aws.Need], Path]:
-    """What the awsfirelens outputs need, and where the first of them is named."""
-    needs, first = [], ()
-    for path, _, driver, options in _logging(ctx):
-        output = _OUTPUTS.get(options.get("Name", "").lower()) if driver == "awsfirelens" else None
-        if output is None:
-            continue
-        actions, template, required = output
-        values = {k: options.get(k) for k in required}
-        if any(not v or "$" in v for v in values.values()):
-            continue  # templated or missing: nothing exact to name
-        region = options.get("region") or aws.task_region(ctx)
-        resource = template.format(p=partition, region=region or "REGION", account=account or "ACCOUNT", **values)
-        needs.append(aws.Need(actions, (resource,)))
-        if options.get("auto_create_group") == "true" and "log_group_name" in values:
-            needs.append(aws.Need(("logs:CreateLogGroup",), (resource,)))
-        first = first or path + ("options", "Name")
-    return aws.merge(needs), first
-
-
-def _granted(ctx: Context, needs: list[aws.Need]) -> bool:
+def _granted(ctx: Context, needs: list[Need]) -> bool:
     actions = [a for s in ctx.ext.task_role.statements if s.effect == "Allow" for a in s.actions]
     return all(any(fnmatch.fnmatchcase(need, a) for a in actions) for n in needs for need in n.actions)
-
-
-def _firelens_config_needs(ctx: Context) -> list[aws.Need]:
-    """What the execution role needs to read FireLens configuration files in S3."""
-    configs = sorted({v for _, c in ctx.containers() if (v := aws.firelens_s3_config(c)) and aws.S3_OBJECT.match(v)})
-    if not configs:
-        return []
-    return [
-        aws.Need(("s3:GetObject",), tuple(configs)),
-        aws.Need(("s3:GetBucketLocation",), tuple(sorted({aws.s3_bucket_arn(o) for o in configs}))),
-    ]
 
 
 @rule(
@@ -406,11 +351,12 @@ def _firelens_config_needs(ctx: Context) -> list[aws.Need]:
 def firelens_permissions(r: Rule, ctx: Context) -> Iterator[Finding]:
     if ctx.task_role_arn is not None:
         return  # a brought task role: ECS-M4 says what it must allow
-    account, partition = aws.role_account(ctx.execution_role_arn)
-    needs, where = _destination_needs(ctx, account or next(iter(aws.spec_accounts(ctx)), None), partition)
+    account, partition = role_account(ctx.execution_role_arn)
+    outputs = firelens_output_needs(ctx, account or next(iter(spec_accounts(ctx)), None), partition)
+    needs, where = outputs.needs, outputs.where
     if not needs:
         return
-    what = f"{aws.describe_needs(needs)}{aws.placeholders_note(needs)}"
+    what = f"{describe_needs(needs)}{placeholders_note(needs)}"
     if not ctx.task_role_possible:
         yield r.finding(
             f"the task has no task role (x-ecsform.taskRole.create is false), so FireLens cannot write "

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
+from ..access.view import TaskView
 from ..errors import Check, Finding, Path, Severity
 
 if TYPE_CHECKING:
@@ -43,8 +44,9 @@ def rule(id: str, severity: Severity, summary: str, source: str = "") -> Callabl
     return wrap
 
 
-class Context:
-    """What a rule sees: the task (well-typed), the extension block, and helpers for the common questions."""
+class Context(TaskView):
+    """What a rule sees: the task (well-typed), the extension block, and helpers for the common questions. The
+    questions about the task's roles, containers, volumes and region are the IAM derivation's (TaskView)."""
 
     def __init__(
         self,
@@ -55,15 +57,13 @@ class Context:
         target: "Target | None" = None,
         policy: "Policy | None" = None,
     ) -> None:
-        from ..spec.extensions import Extension
-
-        self.task = task
-        self.ext: Extension = ext if ext is not None else Extension()
+        super().__init__(task, ext, target)
         if policy is None:
-            from ..spec.policy import DEFAULT as policy
+            from ..spec.policy import DEFAULT
+
+            policy = DEFAULT
         self.policy: Policy = policy
         self.environment = environment
-        self.target = target  # where the task deploys (ecsform.yaml); None without a configuration
         # paths the field checks already reported (a badly typed value there was removed from `task`)
         self.reported: frozenset[Path] = frozenset(tuple(p) for p in reported)
 
@@ -81,35 +81,6 @@ class Context:
                 return False
             value = value[part]
         return True
-
-    # --- roles ---------------------------------------------------------------------------------------------
-    @property
-    def execution_role_arn(self) -> str | None:
-        arn = self.task.get("executionRoleArn")
-        return arn if isinstance(arn, str) else None
-
-    @property
-    def task_role_arn(self) -> str | None:
-        arn = self.task.get("taskRoleArn")
-        return arn if isinstance(arn, str) else None
-
-    @property
-    def execution_role_possible(self) -> bool:
-        """True when the task will have an execution role: one is named, or ecsform may create one."""
-        return self.execution_role_arn is not None or self.ext.execution_role.create is not False
-
-    @property
-    def execution_role_managed(self) -> bool:
-        """True when ecsform creates the execution role (so it grants exactly what the task references)."""
-        return self.execution_role_arn is None and self.ext.execution_role.create is not False
-
-    @property
-    def task_role_possible(self) -> bool:
-        return self.task_role_arn is not None or self.ext.task_role.create is not False
-
-    @property
-    def task_role_managed(self) -> bool:
-        return self.task_role_arn is None and self.ext.task_role.create is not False
 
     # --- task-level facts (each computed once per task: many rules ask, and no rule changes the task) ------
     @cached_property
@@ -152,18 +123,6 @@ class Context:
         return self.os_family.startswith("WINDOWS")
 
     # --- containers --------------------------------------------------------------------------------------
-    def containers(self) -> list[tuple[Path, dict[str, Any]]]:
-        """(path, container) for every container that is a mapping (computed once per task)."""
-        cached = self.__dict__.get("_containers")
-        if cached is None:
-            cached = [
-                (("containerDefinitions", i), c)
-                for i, c in enumerate(self.task.get("containerDefinitions", []))
-                if isinstance(c, dict)
-            ]
-            self.__dict__["_containers"] = cached
-        return cached
-
     def references(self) -> list[tuple[Path, str, str | None]]:
         """Every `ecsform:` reference in the task (see generators/spec/references.py), computed once per task."""
         cached = self.__dict__.get("_references")
@@ -182,14 +141,6 @@ class Context:
             if c.get("name") == name:
                 return path, c
         return None
-
-    def volumes(self) -> list[tuple[Path, dict[str, Any]]]:
-        return list(self._volumes())
-
-    def _volumes(self) -> Iterator[tuple[Path, dict[str, Any]]]:
-        for i, v in enumerate(self.task.get("volumes", [])):
-            if isinstance(v, dict):
-                yield ("volumes", i), v
 
 
 def items(obj: dict[str, Any], key: str, path: Path) -> Iterator[tuple[Path, Any]]:

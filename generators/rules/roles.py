@@ -1,18 +1,18 @@
 """M. Roles: their ARNs, whether ECS can assume them, and when the task needs them (what brought roles must allow:
-brought.py, ECS-M4)."""
+brought.py, ECS-M4, from generators/access/)."""
 
 from __future__ import annotations
 
 from typing import Iterator
 
+from ..access.referenced import firelens_s3_config, log_options, private_images
+from ..arns import ROLE_ARN, ROLE_NAME, parse_arn
 from ..errors import Finding, Path, Severity
-from . import _needs as aws
 from .registry import Context, Rule, items, rule
 
 E, W = Severity.ERROR, Severity.WARNING
 
 ROLE_FIELDS = ("taskRoleArn", "executionRoleArn")
-ECR_PULL = ("ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer")
 
 
 def _roles(ctx: Context) -> Iterator[tuple[str, str]]:
@@ -31,9 +31,9 @@ def _roles(ctx: Context) -> Iterator[tuple[str, str]]:
 )
 def role_arn_format(r: Rule, ctx: Context) -> Iterator[Finding]:
     for field, value in _roles(ctx):
-        if aws.ROLE_ARN.match(value) or aws.ROLE_NAME.match(value):
+        if ROLE_ARN.match(value) or ROLE_NAME.match(value):
             continue
-        arn = aws.parse_arn(value)
+        arn = parse_arn(value)
         what = f"an ARN of {arn.service}:{arn.resource.split('/', 1)[0]}" if arn else "neither an ARN nor a role name"
         yield r.finding(
             f"{value!r} is {what}, not an IAM role",
@@ -52,7 +52,7 @@ def role_arn_format(r: Rule, ctx: Context) -> Iterator[Finding]:
 )
 def role_trust(r: Rule, ctx: Context) -> Iterator[Finding]:
     for field, value in _roles(ctx):
-        m = aws.ROLE_ARN.match(value)
+        m = ROLE_ARN.match(value)
         if m and m.group(3).startswith("aws-service-role/"):
             yield r.finding(
                 f"{value!r} is a service-linked role; it trusts only its own service and its trust "
@@ -64,18 +64,10 @@ def role_trust(r: Rule, ctx: Context) -> Iterator[Finding]:
             )
 
 
-def _private_images(ctx: Context) -> Iterator[tuple[Path, str, tuple[str, str, str, str]]]:
-    for path, c in ctx.containers():
-        image = c.get("image")
-        repo = aws.ecr_repository(image) if isinstance(image, str) else None
-        if repo is not None:
-            yield path + ("image",), image, repo
-
-
 def _execution_uses(ctx: Context) -> Iterator[tuple[Path, str, str]]:
     """(path, what, ECS error text) for what needs an execution role, except secrets (ECS-H4) and awslogs (ECS-I6)."""
     if ctx.is_fargate or ctx.is_external:
-        for path, image, _ in _private_images(ctx):
+        for path, image, _ in private_images(ctx):
             yield (
                 path,
                 f"private ECR image {image}",
@@ -89,7 +81,7 @@ def _execution_uses(ctx: Context) -> Iterator[tuple[Path, str, str]]:
             yield path + ("repositoryCredentials",), "repositoryCredentials", ""
         if any(True for _ in items(c, "environmentFiles", ())):
             yield path + ("environmentFiles",), "environmentFiles", ""
-        if aws.firelens_s3_config(c) is not None:
+        if firelens_s3_config(c) is not None:
             yield path + ("firelensConfiguration", "options"), "a FireLens configuration file in S3", ""
 
 
@@ -113,32 +105,6 @@ def execution_role_required(r: Rule, ctx: Context) -> Iterator[Finding]:
         )
 
 
-def _execution_needs(ctx: Context, role: str) -> list[aws.Need]:
-    account, partition = aws.role_account(role)
-    needs = []
-    repos = sorted(
-        {f"arn:{p}:ecr:{region}:{acct}:repository/{name}" for _, _, (acct, region, p, name) in _private_images(ctx)}
-    )
-    if repos:
-        # ecr:GetAuthorizationToken has no resource-level permissions: AWS requires "*".
-        needs += [aws.Need(("ecr:GetAuthorizationToken",), ("*",)), aws.Need(ECR_PULL, tuple(repos))]
-    groups, create = set(), set()
-    for _, c in ctx.containers():
-        driver, options = aws.log_options(c)
-        group = options.get("awslogs-group")
-        if driver == "awslogs" and group:
-            region = options.get("awslogs-region") or aws.task_region(ctx) or "REGION"
-            arn = f"arn:{partition}:logs:{region}:{account or 'ACCOUNT'}:log-group:{group}:*"
-            groups.add(arn)
-            if options.get("awslogs-create-group") in aws.BOOLEAN_TRUE:
-                create.add(arn)
-    if groups:
-        needs.append(aws.Need(("logs:CreateLogStream", "logs:PutLogEvents"), tuple(sorted(groups))))
-    if create:
-        needs.append(aws.Need(("logs:CreateLogGroup",), tuple(sorted(create))))
-    return needs
-
-
 @rule(
     "ECS-M5",
     W,
@@ -149,9 +115,9 @@ def _execution_needs(ctx: Context, role: str) -> list[aws.Need]:
 def ec2_role_fallback(r: Rule, ctx: Context) -> Iterator[Finding]:
     if ctx.is_fargate or not ctx.is_ec2:
         return
-    awslogs = [path for path, c in ctx.containers() if aws.log_options(c)[0] == "awslogs"]
+    awslogs = [path for path, c in ctx.containers() if log_options(c)[0] == "awslogs"]
     if not ctx.execution_role_possible:
-        images = [p for p, _, _ in _private_images(ctx)]
+        images = [p for p, _, _ in private_images(ctx)]
         uses = [what for what, on in (("pulls the ECR images", images), ("sends the awslogs logs", awslogs)) if on]
         grants = [
             what for what, on in (("ECR pull", images), ("logs:CreateLogStream and logs:PutLogEvents", awslogs)) if on

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Iterator
 
+from ..access.referenced import environment_files, repository_credentials, secret_values
+from ..arns import ACCOUNT, REGION, S3_OBJECT, SSM_NAME, SecretRef, parse_arn, secret_ref
 from ..errors import Finding, Severity
-from . import _needs as aws
+from ..spec.references import is_reference
 from .registry import Context, Rule, items, rule
 
 E, W = Severity.ERROR, Severity.WARNING
@@ -83,15 +85,15 @@ def secrets_need_execution_role(r: Rule, ctx: Context) -> Iterator[Finding]:
 def _secretsmanager_refs(ctx: Context) -> Iterator[tuple[tuple, str, bool]]:
     """(path, value, is_repository_credentials) of every Secrets Manager ARN the containers reference."""
     for path, c in ctx.containers():
-        for p, value in aws.secret_values(c, path):
-            if value.startswith("arn:") and aws.secret_ref(value):
+        for p, value in secret_values(c, path):
+            if value.startswith("arn:") and secret_ref(value):
                 yield p, value, False
-        for p, value in aws.repository_credentials(c, path):
-            if value.startswith("arn:") and aws.secret_ref(value):
+        for p, value in repository_credentials(c, path):
+            if value.startswith("arn:") and secret_ref(value):
                 yield p, value, True
 
 
-def _partial_hint(ctx: Context, ref: aws.SecretRef) -> str:
+def _partial_hint(ctx: Context, ref: SecretRef) -> str:
     role = ctx.execution_role_arn or "the execution role"
     return (
         f"the policy of {role} must allow {ref.policy_resource} (the '??????' match the suffix), or write the "
@@ -110,12 +112,12 @@ def _partial_hint(ctx: Context, ref: aws.SecretRef) -> str:
 def secretsmanager_arn(r: Rule, ctx: Context) -> Iterator[Finding]:
     partial: dict[str, list[tuple]] = {}  # base ARN -> where it is referenced: one warning per secret, not per value
     for path, value, _ in _secretsmanager_refs(ctx):
-        ref = aws.secret_ref(value)
+        ref = secret_ref(value)
         assert ref is not None
         a = ref.arn
         if (
-            not aws.REGION.match(a.region)
-            or not aws.ACCOUNT.match(a.account)
+            not REGION.match(a.region)
+            or not ACCOUNT.match(a.account)
             or not a.resource.startswith("secret:")
             or not ref.name
         ):
@@ -159,13 +161,13 @@ def secretsmanager_arn(r: Rule, ctx: Context) -> Iterator[Finding]:
 
 
 def _ssm_arn_ok(value: str) -> bool:
-    arn = aws.parse_arn(value)
+    arn = parse_arn(value)
     return (
         arn is not None
         and arn.resource.startswith("parameter/")
-        and bool(aws.REGION.match(arn.region))
-        and bool(aws.ACCOUNT.match(arn.account))
-        and bool(aws.SSM_NAME.match(arn.resource[len("parameter") :]))
+        and bool(REGION.match(arn.region))
+        and bool(ACCOUNT.match(arn.account))
+        and bool(SSM_NAME.match(arn.resource[len("parameter") :]))
     )
 
 
@@ -185,10 +187,10 @@ def _selectors(value: str) -> bool:
 )
 def ssm_value_from(r: Rule, ctx: Context) -> Iterator[Finding]:
     for path, c in ctx.containers():
-        for p, value in aws.secret_values(c, path):
-            if aws.is_ref(value) or _selectors(value):
+        for p, value in secret_values(c, path):
+            if is_reference(value) or _selectors(value):
                 continue  # selectors: ECS-H5 on Secrets Manager ARNs, ECS-H7 elsewhere
-            arn = aws.parse_arn(value) if value.startswith("arn:") else None
+            arn = parse_arn(value) if value.startswith("arn:") else None
             if value.startswith("arn:") and (arn is None or arn.service not in ("secretsmanager", "ssm")):
                 service = f" of service {arn.service!r}" if arn else ""
                 yield r.finding(
@@ -205,7 +207,7 @@ def ssm_value_from(r: Rule, ctx: Context) -> Iterator[Finding]:
                     p,
                     "write arn:PARTITION:ssm:REGION:ACCOUNT:parameter/NAME (for /path/to/name: parameter/path/to/name)",
                 )
-            elif arn is None and not aws.SSM_NAME.match(value):
+            elif arn is None and not SSM_NAME.match(value):
                 yield r.finding(
                     f"{value!r} is neither an ARN nor a valid SSM parameter name: ECS registers it, "
                     "and the task fails to start",
@@ -223,10 +225,10 @@ def ssm_value_from(r: Rule, ctx: Context) -> Iterator[Finding]:
 )
 def selectors_need_secretsmanager(r: Rule, ctx: Context) -> Iterator[Finding]:
     for path, c in ctx.containers():
-        for p, value in aws.secret_values(c, path):
-            if aws.is_ref(value) or not _selectors(value):
+        for p, value in secret_values(c, path):
+            if is_reference(value) or not _selectors(value):
                 continue
-            arn = aws.parse_arn(value) if value.startswith("arn:") else None
+            arn = parse_arn(value) if value.startswith("arn:") else None
             if arn is not None and arn.service == "ssm":
                 yield r.finding(
                     f"{value!r} adds json-key/version selectors to an SSM parameter: ECS registers it, "
@@ -244,8 +246,8 @@ def selectors_need_secretsmanager(r: Rule, ctx: Context) -> Iterator[Finding]:
                     f"give the full Secrets Manager ARN: arn:aws:secretsmanager:REGION:ACCOUNT:secret:"
                     f"{name}-SUFFIX{value[len(name) :]}",
                 )
-        for p, value in aws.repository_credentials(c, path):
-            ref = aws.secret_ref(value) if value.startswith("arn:") else None
+        for p, value in repository_credentials(c, path):
+            ref = secret_ref(value) if value.startswith("arn:") else None
             if ref is not None and ref.fields == 5:
                 yield r.finding(
                     f"{value!r}: repository credentials are read from the whole secret, not a json-key "
@@ -253,47 +255,6 @@ def selectors_need_secretsmanager(r: Rule, ctx: Context) -> Iterator[Finding]:
                     p,
                     f'give the secret itself: {ref.base}; it holds {{"username": ..., "password": ...}}',
                 )
-
-
-def _secret_arn(partition: str, region: str | None, account: str | None, name: str) -> str:
-    return f"arn:{partition}:secretsmanager:{region or 'REGION'}:{account or 'ACCOUNT'}:secret:{name}-??????"
-
-
-def _execution_needs(ctx: Context) -> list[aws.Need]:
-    """What the execution role needs to read the secrets, parameters and repository credentials."""
-    account, partition = aws.role_account(ctx.execution_role_arn)
-    region = aws.task_region(ctx)
-    family = ctx.task.get("family") if isinstance(ctx.task.get("family"), str) else "FAMILY"
-    sm, ssm = ("secretsmanager:GetSecretValue",), ("ssm:GetParameters",)
-    needs: list[aws.Need] = []
-    for path, c in ctx.containers():
-        refs = [(v, False) for _, v in aws.secret_values(c, path)]
-        refs += [(v, True) for _, v in aws.repository_credentials(c, path)]
-        for value, is_credentials in refs:
-            ref = aws.secret_ref(value) if value.startswith("arn:") else None
-            if value.startswith("ecsform:secret/"):
-                key = value[len("ecsform:secret/") :].split(":", 1)[0]
-                managed = ctx.ext.secrets.get(key)
-                if managed is not None:
-                    needs.append(
-                        aws.Need(sm, (_secret_arn(partition, region, account, managed.name or f"{family}/{key}"),))
-                    )
-            elif aws.is_ref(value):
-                continue
-            elif ref is not None:
-                needs.append(aws.Need(sm, (ref.policy_resource,)))
-            elif value.startswith("arn:"):
-                arn = aws.parse_arn(value)
-                if arn is not None and arn.service == "ssm":
-                    needs.append(aws.Need(ssm, (aws.ssm_arn_without_selector(value),)))
-            elif is_credentials:  # a secret name in the task's region
-                needs.append(aws.Need(sm, (_secret_arn(partition, region, account, value),)))
-            else:
-                needs.append(aws.Need(ssm, (aws.ssm_parameter_arn(value, partition, region, account),)))
-                if value.startswith("/aws/reference/secretsmanager/"):
-                    secret = value[len("/aws/reference/secretsmanager/") :].split(":", 1)[0]
-                    needs.append(aws.Need(sm, (_secret_arn(partition, region, account, secret),)))
-    return aws.merge(needs)
 
 
 @rule(
@@ -306,10 +267,10 @@ def _execution_needs(ctx: Context) -> list[aws.Need]:
 )
 def repository_credentials_format(r: Rule, ctx: Context) -> Iterator[Finding]:
     for path, c in ctx.containers():
-        for p, value in aws.repository_credentials(c, path):
-            if aws.is_ref(value) or not value.startswith("arn:"):
+        for p, value in repository_credentials(c, path):
+            if is_reference(value) or not value.startswith("arn:"):
                 continue
-            arn = aws.parse_arn(value)
+            arn = parse_arn(value)
             if arn is None or arn.service != "secretsmanager":
                 what = f"an ARN of service {arn.service!r}" if arn else "not a valid ARN"
                 yield r.finding(
@@ -336,10 +297,10 @@ def environment_files_format(r: Rule, ctx: Context) -> Iterator[Finding]:
                 path + ("environmentFiles",),
                 "merge some of the files",
             )
-        for p, value in aws.environment_files(c, path):
-            if aws.is_ref(value):
+        for p, value in environment_files(c, path):
+            if is_reference(value):
                 continue
-            if not aws.S3_OBJECT.match(value):
+            if not S3_OBJECT.match(value):
                 hint = "write arn:aws:s3:::BUCKET/KEY.env"
                 if value.startswith("s3://"):
                     hint = f"write arn:aws:s3:::{value[len('s3://') :]}"
@@ -357,16 +318,3 @@ def environment_files_format(r: Rule, ctx: Context) -> Iterator[Finding]:
                     "rename the object to end in .env",
                     severity=W,
                 )
-
-
-def _environment_file_needs(ctx: Context) -> list[aws.Need]:
-    """What the execution role needs to read the environment files."""
-    objects = sorted(
-        {v for _, c in ctx.containers() for _, v in aws.environment_files(c, ()) if aws.S3_OBJECT.match(v)}
-    )
-    if not objects:
-        return []
-    return [
-        aws.Need(("s3:GetObject",), tuple(objects)),
-        aws.Need(("s3:GetBucketLocation",), tuple(sorted({aws.s3_bucket_arn(o) for o in objects}))),
-    ]

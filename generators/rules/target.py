@@ -18,69 +18,12 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from ..errors import Finding, Path, Severity
-from . import _needs as aws
-from .registry import Context, Rule, items, rule
+from ..access.referenced import depended_arns, log_options
+from ..arns import ACCOUNT, REGION, parse_arn
+from ..errors import Finding, Severity
+from .registry import Context, Rule, rule
 
 W = Severity.WARNING
-_CREDENTIAL_SPEC_PREFIXES = ("credentialspec:", "credentialspecdomainless:")
-
-
-def _ext(ctx: Context) -> Iterator[tuple[Path, str, str]]:
-    """(path, ARN, what it is) in the x-ecsform block."""
-    x = ("x-ecsform",)
-    ext = ctx.ext
-    for prefix, role in (("executionRole", ext.execution_role), ("taskRole", ext.task_role)):
-        if role.permissions_boundary:
-            yield x + (prefix, "permissionsBoundary"), role.permissions_boundary, "permissions boundary"
-    for i, arn in enumerate(ext.execution_role.kms_key_arns):
-        yield x + ("executionRole", "kmsKeyArns", i), arn, "KMS key"
-    for i, arn in enumerate(ext.task_role.managed_policy_arns):
-        yield x + ("taskRole", "managedPolicyArns", i), arn, "managed policy"
-    if ext.logs.kms_key_arn:
-        yield x + ("logs", "kmsKeyArn"), ext.logs.kms_key_arn, "KMS key"
-    for key, secret in ext.secrets.items():
-        if secret.kms_key_arn:
-            yield x + ("secrets", key, "kmsKeyArn"), secret.kms_key_arn, "KMS key"
-        if secret.rotation_lambda_arn:
-            yield x + ("secrets", key, "rotationLambdaArn"), secret.rotation_lambda_arn, "rotation function"
-    for key, fs in ext.efs.items():
-        if fs.kms_key_arn:
-            yield x + ("efs", key, "kmsKeyArn"), fs.kms_key_arn, "KMS key"
-
-
-def _secret_kind(value: str) -> str:
-    arn = aws.parse_arn(value)
-    return "secret" if arn is not None and arn.service == "secretsmanager" else "parameter"
-
-
-def target_arns(ctx: Context) -> Iterator[tuple[Path, str, str]]:
-    """(path, ARN, what it is) of every ARN the task depends on in its own account: roles, secrets, parameters,
-    credential specs, KMS keys, policies, the secrets and file systems ecsform creates."""
-    for field, what in (("taskRoleArn", "task role"), ("executionRoleArn", "execution role")):
-        value = ctx.task.get(field)
-        if isinstance(value, str):
-            yield (field,), value, what
-    for path, c in ctx.containers():
-        for p, value in aws.secret_values(c, path):
-            yield p, value, _secret_kind(value)
-        for p, value in aws.repository_credentials(c, path):
-            yield p, value, "registry credentials secret"
-        for p, spec in items(c, "credentialSpecs", path):
-            if isinstance(spec, str):
-                for prefix in _CREDENTIAL_SPEC_PREFIXES:
-                    if spec.startswith(prefix):
-                        yield p, spec[len(prefix) :], "credential spec"
-    for path, v in ctx.volumes():
-        fsx = v.get("fsxWindowsFileServerVolumeConfiguration")
-        auth = fsx.get("authorizationConfig") if isinstance(fsx, dict) else None
-        if isinstance(auth, dict) and isinstance(auth.get("credentialsParameter"), str):
-            yield (
-                path + ("fsxWindowsFileServerVolumeConfiguration", "authorizationConfig", "credentialsParameter"),
-                auth["credentialsParameter"],
-                "FSx credentials",
-            )
-    yield from _ext(ctx)
 
 
 def _where(ctx: Context) -> str:
@@ -104,9 +47,9 @@ def other_account(r: Rule, ctx: Context) -> Iterator[Finding]:
     target = ctx.target
     if target is None or not target.account_id:
         return
-    for path, value, what in target_arns(ctx):
-        arn = aws.parse_arn(value)
-        if arn is None or not aws.ACCOUNT.match(arn.account) or arn.account == target.account_id:
+    for path, value, what in depended_arns(ctx):
+        arn = parse_arn(value)
+        if arn is None or not ACCOUNT.match(arn.account) or arn.account == target.account_id:
             continue
         yield r.finding(
             f"the {what} {value} is in account {arn.account}, but {_where(ctx)} is account {target.account_id}",
@@ -137,7 +80,7 @@ def other_region(r: Rule, ctx: Context) -> Iterator[Finding]:
         )
     if not ctx.ext.logs.create:  # otherwise LOGS-REGION refuses it: ecsform creates the group in the target region
         for path, c in ctx.containers():
-            driver, options = aws.log_options(c)
+            driver, options = log_options(c)
             logs_region = options.get("awslogs-region")
             if driver == "awslogs" and isinstance(logs_region, str) and logs_region != region:
                 yield r.finding(
@@ -145,9 +88,9 @@ def other_region(r: Rule, ctx: Context) -> Iterator[Finding]:
                     path + ("logConfiguration", "options", "awslogs-region"),
                     f"write the logs to {region}, or keep {logs_region} if the group lives there on purpose",
                 )
-    for path, value, what in target_arns(ctx):
-        arn = aws.parse_arn(value)
-        if arn is None or not arn.region or arn.region == region or not aws.REGION.match(arn.region):
+    for path, value, what in depended_arns(ctx):
+        arn = parse_arn(value)
+        if arn is None or not arn.region or arn.region == region or not REGION.match(arn.region):
             continue
         yield r.finding(
             f"the {what} {value} is in region {arn.region}, but {where} is {region}",

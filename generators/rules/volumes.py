@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 from typing import Any, Iterator
 
+from ..access.referenced import efs_volumes, mount_points
+from ..arns import parse_arn
 from ..errors import Finding, Path, Severity
-from . import _needs as aws
+from ..spec.references import is_reference
 from .registry import Context, Rule, items, rule
 
 E, W = Severity.ERROR, Severity.WARNING
@@ -26,20 +28,6 @@ _WINDOWS_PATH = re.compile(r"^[A-Za-z]:[\\/]")
 
 def _types(volume: dict[str, Any]) -> list[str]:
     return [t for t in VOLUME_TYPES if (volume.get(t) is True if t == "configuredAtLaunch" else t in volume)]
-
-
-def _efs(ctx: Context) -> Iterator[tuple[Path, dict[str, Any], dict[str, Any]]]:
-    """(path of efsVolumeConfiguration, volume, configuration)."""
-    for path, v in ctx.volumes():
-        efs = v.get("efsVolumeConfiguration")
-        if isinstance(efs, dict):
-            yield path + ("efsVolumeConfiguration",), v, efs
-
-
-def _mounts(ctx: Context) -> Iterator[tuple[Path, dict[str, Any], dict[str, Any]]]:
-    for path, c in ctx.containers():
-        for p, m in items(c, "mountPoints", path):
-            yield p, c, m
 
 
 @rule(
@@ -69,7 +57,7 @@ def one_volume_type(r: Rule, ctx: Context) -> Iterator[Finding]:
 )
 def mount_points_reference_volumes(r: Rule, ctx: Context) -> Iterator[Finding]:
     names = {v.get("name") for _, v in ctx.volumes()}
-    for path, _, m in _mounts(ctx):
+    for path, _, m in mount_points(ctx):
         source = m.get("sourceVolume")
         if "sourceVolume" not in m:
             yield r.finding(
@@ -101,7 +89,7 @@ def mount_points_reference_volumes(r: Rule, ctx: Context) -> Iterator[Finding]:
 )
 def container_path_absolute(r: Rule, ctx: Context) -> Iterator[Finding]:
     windows = ctx.is_windows
-    paths: list[tuple[Path, Any]] = [(p + ("containerPath",), m.get("containerPath")) for p, _, m in _mounts(ctx)]
+    paths: list[tuple[Path, Any]] = [(p + ("containerPath",), m.get("containerPath")) for p, _, m in mount_points(ctx)]
     for path, c in ctx.containers():
         lp = c.get("linuxParameters")
         if isinstance(lp, dict):
@@ -227,18 +215,20 @@ def host_source_path(r: Rule, ctx: Context) -> Iterator[Finding]:
     "docs J7; BC EFSVolumeConfiguration; aws/aws-cdk#10683; TF IsPortNumber",
 )
 def efs_fields(r: Rule, ctx: Context) -> Iterator[Finding]:
-    for path, _, efs in _efs(ctx):
+    for path, _, efs in efs_volumes(ctx):
         fs_id = efs.get("fileSystemId")
-        if isinstance(fs_id, str) and not aws.is_ref(fs_id) and not _EFS_ID.match(fs_id):
+        if isinstance(fs_id, str) and not is_reference(fs_id) and not _EFS_ID.match(fs_id):
             yield r.finding(
                 f"fileSystemId {fs_id!r} is not an EFS file system ID: ECS registers it, and the mount "
                 "fails when the task starts",
                 path + ("fileSystemId",),
                 "write fs-0123456789abcdef0 (or ecsform:efs/NAME for a file system ecsform creates)",
             )
-        auth = efs.get("authorizationConfig") if isinstance(efs.get("authorizationConfig"), dict) else {}
+        auth = efs.get("authorizationConfig")
+        if not isinstance(auth, dict):
+            auth = {}
         ap = auth.get("accessPointId")
-        if isinstance(ap, str) and not aws.is_ref(ap) and not _ACCESS_POINT_ID.match(ap):
+        if isinstance(ap, str) and not is_reference(ap) and not _ACCESS_POINT_ID.match(ap):
             yield r.finding(
                 f"accessPointId {ap!r} is not an EFS access point ID: ECS registers it, and the mount "
                 "fails when the task starts",
@@ -286,7 +276,7 @@ def efs_fields(r: Rule, ctx: Context) -> Iterator[Finding]:
     "docs J8; DG23 efs-volumes.md; BC EFSAuthorizationConfig.iam",
 )
 def efs_support(r: Rule, ctx: Context) -> Iterator[Finding]:
-    for path, v, _efs_config in _efs(ctx):
+    for path, v, _efs_config in efs_volumes(ctx):
         if ctx.is_external:
             yield r.finding(
                 f"volume {v.get('name', '')!r}: EFS volumes are not supported on EXTERNAL instances",
@@ -301,37 +291,6 @@ def efs_support(r: Rule, ctx: Context) -> Iterator[Finding]:
                 "use an FSx for Windows File Server volume",
                 at_key=True,
             )
-
-
-def _efs_needs(ctx: Context, role: str) -> list[aws.Need]:
-    account, partition = aws.role_account(role)
-    region = aws.task_region(ctx) or "REGION"
-    account = account or "ACCOUNT"
-    needs = []
-    for _, v, efs in _efs(ctx):
-        auth = efs.get("authorizationConfig") if isinstance(efs.get("authorizationConfig"), dict) else {}
-        fs_id, ap = efs.get("fileSystemId"), auth.get("accessPointId")
-        if auth.get("iam") != "ENABLED" or not isinstance(fs_id, str):
-            continue
-        mounts = [m for _, _, m in _mounts(ctx) if m.get("sourceVolume") == v.get("name")]
-        read_only = bool(mounts) and all(m.get("readOnly") is True for m in mounts)
-        actions = ("elasticfilesystem:ClientMount",) + (() if read_only else ("elasticfilesystem:ClientWrite",))
-        if aws.is_ref(fs_id):
-            fs_id = f"ID_OF_{fs_id[len('ecsform:efs/') :]}"
-        condition = ()
-        if isinstance(ap, str):
-            ap_id = f"ID_OF_{ap[len('ecsform:efs/') :]}" if aws.is_ref(ap) else ap
-            condition = (
-                (
-                    "StringEquals",
-                    "elasticfilesystem:AccessPointArn",
-                    f"arn:{partition}:elasticfilesystem:{region}:{account}:access-point/{ap_id}",
-                ),
-            )
-        needs.append(
-            aws.Need(actions, (f"arn:{partition}:elasticfilesystem:{region}:{account}:file-system/{fs_id}",), condition)
-        )
-    return aws.merge(needs)
 
 
 @rule(
@@ -350,8 +309,8 @@ def fsx_credentials(r: Rule, ctx: Context) -> Iterator[Finding]:
             continue
         where = path + ("fsxWindowsFileServerVolumeConfiguration", "authorizationConfig")
         cred = auth.get("credentialsParameter")
-        if isinstance(cred, str) and not aws.is_ref(cred):
-            arn = aws.parse_arn(cred)
+        if isinstance(cred, str) and not is_reference(cred):
+            arn = parse_arn(cred)
             if arn is None or arn.service not in ("secretsmanager", "ssm"):
                 yield r.finding(
                     f"credentialsParameter {cred!r} is not a Secrets Manager or SSM parameter ARN: ECS "
@@ -383,7 +342,7 @@ def configured_at_launch(r: Rule, ctx: Context) -> Iterator[Finding]:
             path + ("configuredAtLaunch",),
             "a task definition may configure one volume at launch; keep one",
         )
-    mounted = {m.get("sourceVolume") for _, _, m in _mounts(ctx)}
+    mounted = {m.get("sourceVolume") for _, _, m in mount_points(ctx)}
     for path, v in at_launch:
         if v.get("name") not in mounted:
             yield r.finding(

@@ -16,7 +16,7 @@
 Both are notes (the severity doctrine, docs/rule-audit.md): the file works as written, as every tool that registers
 it reads it; what the note says is information (`ecsform validate --notes` lists them).
 
-Both the spec loader (generators/spec/document.py) and `ecsform import` (generators/aws/importer.py) read input
+Both the spec loader (generators/spec/document.py) and `ecsform import` (generators/importer/source.py) read input
 through these, so a file means the same to validate, synth, render and import.
 """
 

@@ -88,7 +88,7 @@ class Shape:
 
 @functools.lru_cache(maxsize=None)
 def shape(name: str) -> "Shape":
-    return Shape(name, service_model()["shapes"][name])  # type: ignore[call-arg]
+    return Shape(name, service_model()["shapes"][name])
 
 
 def input_shape(operation: str = OPERATION) -> "Shape":

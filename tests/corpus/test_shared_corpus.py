@@ -20,8 +20,8 @@ from conftest import FIXTURES, SHARED_CORPUS
 from ruamel.yaml import YAML
 
 from generators import validation
-from generators.aws import importer
 from generators.errors import EcsformError, Finding, Severity
+from generators.importer.command import import_spec
 from generators.options import Options
 
 pytestmark = pytest.mark.corpus
@@ -65,7 +65,7 @@ def test_as_it_is(name: str) -> None:
 def test_imported(name: str, tmp_path: Path) -> None:
     defect = EXPECTED["defective"].get(name, {})
     try:
-        text, _ = importer.import_spec(str(SHARED_CORPUS / name))
+        text, _ = import_spec(str(SHARED_CORPUS / name))
     except EcsformError as exc:
         assert defect.get("import") == "refused", str(exc)
         return

@@ -18,8 +18,11 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 import pytest
+
+from .live_aws import Cleanup
 
 DEFAULT_REGION = "us-east-1"  # for roots whose spec names no region (the provider reads AWS_REGION)
 STARTUP_SECONDS = 30
@@ -145,3 +148,11 @@ def aws(moto_server: MotoServer):  # noqa: ANN201 - returns a factory of boto3 c
         return session.client(service, region_name=region, endpoint_url=moto_server.url)
 
     return client
+
+
+@pytest.fixture
+def cleanup() -> Iterator[Cleanup]:
+    """What a test seeds in the moto account, deleted again after the test (live_aws.Cleanup)."""
+    c = Cleanup()
+    yield c
+    c.run()

@@ -279,7 +279,7 @@ class TestApply:
         from generators.permissions import EXECUTION
 
         if "executionRoleArn" in deployed.rendered:
-            return  # a brought role: the table lists what it needs, which verify checks (test_live_checks.py)
+            return  # a brought role: the table lists what it needs, which verify checks (test_live_verify.py)
         plans, _ = validation.build_plans([str(deployed.case.spec)], Options(env=deployed.case.environment))
         table: dict[str, list[str]] = {}
         for permission in (plans[0].permissions or {}).get(EXECUTION, []):

@@ -373,7 +373,7 @@ def test_each_command_calls_only_the_actions_it_documents(
     import botocore.client
 
     from generators import config as project_config
-    from generators import operations
+    from generators.operations import pruning, rollout, run_task
     from generators.options import Options
 
     work, env, arns = project["work"], project["env"], project["arns"]
@@ -394,19 +394,17 @@ def test_each_command_calls_only_the_actions_it_documents(
     for command, call in (
         (
             "deploy",
-            lambda: operations.deploy(
+            lambda: rollout.deploy(
                 ["specs/web.yaml"], options, lines.append, task_definition=arns[3], rollback=True, interval=0.05
             ),
         ),
         (
             "run",
-            lambda: operations.run(
-                "specs/web.yaml", None, options, lines.append, task_definition=arns[2], interval=0.05
-            ),
+            lambda: run_task.run("specs/web.yaml", None, options, lines.append, task_definition=arns[2], interval=0.05),
         ),
         (
             "revisions prune",
-            lambda: operations.prune(["specs/web.yaml"], options, lines.append, keep=5, delete=True, dry_run=True),
+            lambda: pruning.prune(["specs/web.yaml"], options, lines.append, keep=5, delete=True, dry_run=True),
         ),
     ):
         called.clear()

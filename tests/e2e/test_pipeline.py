@@ -1,7 +1,7 @@
 """The pipeline at a platform's size, for real (issues 13 and 22): a git repository of 150 specs with a dev and a prod
 overlay each (300 roots), its ecsform.yaml keeping every root's state in an S3 bucket on moto and locking the provider
 (ecsform.lock.hcl, which synth copies into every root: the plan and apply jobs use it), and the commands of
-the generated GitHub workflow's jobs (generators/ci.py), each job in a checkout of its own as a runner has it, with
+the generated GitHub workflow's jobs (generators/ci/github.py), each job in a checkout of its own as a runner has it, with
 only what the workflow hands it as artifacts (the plan job's tfplan and receipt, the changed job's list, the earlier
 environments' applied marks):
 
@@ -38,8 +38,8 @@ import pytest
 from conftest import REPO
 from ruamel.yaml import YAML
 
-from generators import ci
 from generators import config as project_config
+from generators.ci import environments, github, gitlab, shell
 
 pytestmark = [pytest.mark.e2e, pytest.mark.terraform, pytest.mark.xdist_group("pipeline")]
 
@@ -105,7 +105,7 @@ environments:
           options: {{awslogs-group: /ecs/{family}-prod, awslogs-region: us-east-1, awslogs-stream-prefix: app}}
 """
 
-CI = ci.CiConfig(maxJobs=256)  # the ci: block above, as the jobs see it (specs/ in, build/ out)
+CI = project_config.CiConfig(maxJobs=256)  # the ci: block above, as the jobs see it (specs/ in, build/ out)
 
 
 def run(commands: list[str], cwd: Path, env: dict[str, str], *, ok: bool = True) -> subprocess.CompletedProcess[str]:
@@ -162,8 +162,8 @@ class Pipeline:
 
     def changed(self, since: str = "HEAD~1") -> dict[str, Any]:
         """The changed job: `ecsform changed` and `ecsform ci github-matrix`, its outputs as the workflow reads them."""
-        run(ci.commands("changed", CI), self.repo, {**self.env, "ECSFORM_SINCE": since})
-        proc = run([f"ecsform ci github-matrix --changed {ci.CHANGED_FILE}"], self.repo, self.env)
+        run(shell.commands("changed", CI), self.repo, {**self.env, "ECSFORM_SINCE": since})
+        proc = run([f"ecsform ci github-matrix --changed {shell.CHANGED_FILE}"], self.repo, self.env)
         outputs: dict[str, Any] = {}
         for line in proc.stdout.splitlines():
             key, value = line.split("=", 1)
@@ -171,29 +171,29 @@ class Pipeline:
         return outputs
 
     def job_env(self, chunk: dict[str, Any], **more: str) -> dict[str, str]:
-        return {**self.env, **ci.job_environment(CI, chunk["roots"].split(), chunk["environment"]), **more}
+        return {**self.env, **shell.job_environment(CI, chunk["roots"].split(), chunk["environment"]), **more}
 
     def plan(self, chunk: dict[str, Any]) -> tuple[Path, str]:
         """A plan job in a runner of its own: synth, then each root's init, plan, receipt and summary. Returns the
         runner (its build/ holds the artifact) and the job summary."""
         folder = self.runner()
         summary = folder / "summary.md"
-        run(ci.commands("plan", CI), folder, self.job_env(chunk, GITHUB_STEP_SUMMARY=str(summary)))
+        run(shell.commands("plan", CI), folder, self.job_env(chunk, GITHUB_STEP_SUMMARY=str(summary)))
         return folder, summary.read_text()
 
     def apply(self, chunk: dict[str, Any], planned: Path, earlier: list[Path], *, ok: bool = True) -> Any:
         """An apply job (after its approval) in a runner of its own: synth, then the artifacts (the chunk's plans and
         receipts, the change's roots, what earlier apply jobs marked applied), then the job's script."""
         folder = self.runner()
-        run(ci.commands("apply", CI)[:1], folder, self.env)  # the job's first step: synth
+        run(shell.commands("apply", CI)[:1], folder, self.env)  # the job's first step: synth
         for root in chunk["roots"].split():  # download-artifact: ecsform-plan-<chunk>
-            for name in (ci.PLAN_FILE, ci.RECEIPT_FILE):
+            for name in (shell.PLAN_FILE, shell.RECEIPT_FILE):
                 shutil.copy2(planned / "build" / root / name, folder / "build" / root / name)
-        shutil.copy2(self.repo / ci.CHANGED_FILE, folder / ci.CHANGED_FILE)  # download-artifact: ecsform-changed
+        shutil.copy2(self.repo / shell.CHANGED_FILE, folder / shell.CHANGED_FILE)  # download-artifact: ecsform-changed
         for other in earlier:  # download-artifact: ecsform-applied-*
-            for mark in (other / "build").rglob(ci.APPLIED_FILE):
+            for mark in (other / "build").rglob(shell.APPLIED_FILE):
                 shutil.copy2(mark, folder / mark.relative_to(other))
-        proc = run(ci.commands("apply", CI)[1:], folder, self.job_env(chunk), ok=ok)
+        proc = run(shell.commands("apply", CI)[1:], folder, self.job_env(chunk), ok=ok)
         return folder, proc
 
 
@@ -221,7 +221,7 @@ def pipeline(aws_env: dict[str, str], aws: Any, tmp_path_factory: pytest.TempPat
     (repo / "ecsform.yaml").write_text(CONFIG)
     shutil.copytree(REPO / "modules", repo / "modules", ignore=shutil.ignore_patterns(".*"))
     shutil.copy(REPO / "ecsform.lock.hcl", repo / "ecsform.lock.hcl")  # what `ecsform lock` wrote for linux_amd64
-    (repo / ".gitignore").write_text(f"build/\n{ci.CHANGED_FILE}\n")
+    (repo / ".gitignore").write_text(f"build/\n{shell.CHANGED_FILE}\n")
     git(repo, "init", "-q")
     commit(repo, "150 services, dev and prod")
     aws("s3").create_bucket(Bucket=BUCKET)
@@ -230,7 +230,7 @@ def pipeline(aws_env: dict[str, str], aws: Any, tmp_path_factory: pytest.TempPat
     # moto serves every bucket on one host: the S3 backend must address it by path (on AWS it needs nothing); the
     # environment adds the flag to the job's own `terraform init`, as a runner's environment would. With lock files
     # the workflow's jobs leave TF_PLUGIN_CACHE_MAY_BREAK_DEPENDENCY_LOCK_FILE out: so do these
-    workflow = YAML(typ="safe").load(ci.github(project_config.load(repo / "ecsform.yaml")))
+    workflow = YAML(typ="safe").load(github.github(project_config.load(repo / "ecsform.yaml")))
     for job in ("plan", "apply-dev", "apply-prod"):
         assert "TF_PLUGIN_CACHE_MAY_BREAK_DEPENDENCY_LOCK_FILE" not in workflow["jobs"][job]["env"]
     env = {
@@ -240,7 +240,7 @@ def pipeline(aws_env: dict[str, str], aws: Any, tmp_path_factory: pytest.TempPat
         "PATH": f"{BIN}{os.pathsep}{aws_env['PATH']}",
     }
     assert shutil.which("ecsform", path=env["PATH"]) == str(BIN / "ecsform")
-    block = ci.settings(project_config.load(repo / "ecsform.yaml"))  # the jobs below read CI: the same block
+    block = environments.settings(project_config.load(repo / "ecsform.yaml"))  # the jobs below read CI: the same block
     assert (block.max_jobs, block.specs, block.out) == (CI.max_jobs, CI.specs, CI.out)
     return Pipeline(repo, work, env)
 
@@ -268,7 +268,7 @@ def test_reviewed_plans_promotion_and_a_stale_state(pipeline: Pipeline, aws: Any
         folder, summary = pipeline.plan(chunk)
         planned[chunk["chunk"]] = folder
         assert summary.startswith(f"### ecsform plan: {chunk['roots']}\n") and "Plan: " in summary, summary
-        receipt = json.loads((folder / "build" / chunk["roots"] / ci.RECEIPT_FILE).read_text())
+        receipt = json.loads((folder / "build" / chunk["roots"] / shell.RECEIPT_FILE).read_text())
         assert receipt["commit"] == git(repo, "rev-parse", "HEAD").strip() and receipt["state"] is None
         assert (folder / "build" / chunk["roots"] / ".terraform.lock.hcl").read_bytes() == lock
 
@@ -290,14 +290,14 @@ def test_reviewed_plans_promotion_and_a_stale_state(pipeline: Pipeline, aws: Any
 
     # someone applies prod in between (its own plan): prod's reviewed plan is stale, not applied, planned again
     other = pipeline.runner()
-    run(ci.commands("plan", CI)[:1], other, pipeline.env)
+    run(shell.commands("plan", CI)[:1], other, pipeline.env)
     root = f'terraform -chdir="build/{PREFIX}-007/prod"'
     run([f"{root} init -input=false", f"{root} apply -input=false -auto-approve"], other, pipeline.env)
     assert len(revisions(aws, f"{PREFIX}-007-prod")) == 1
     stale_runner, stale = pipeline.apply(prod, planned["prod-1"], [dev_runner], ok=False)
     assert stale.returncode == 1 and "REVIEW-STALE" in stale.stderr, stale.stderr
     assert "the state of these roots changed since their plan" in stale.stderr
-    assert (stale_runner / ci.STALE_FILE).read_text() == f"{PREFIX}-007/prod\n"  # the replan job's artifact
+    assert (stale_runner / shell.STALE_FILE).read_text() == f"{PREFIX}-007/prod\n"  # the replan job's artifact
     assert "Apply complete" not in stale.stdout and len(revisions(aws, f"{PREFIX}-007-prod")) == 1
 
     # a re-run of dev's job (its applied mark among the run's artifacts): nothing applied twice
@@ -347,10 +347,10 @@ def test_one_overlay_a_broken_base_300_roots_in_chunks_and_a_removal(pipeline: P
     commit(repo, "pl-svc-009: a broken cpu on main")
     spec.write_text(good.replace("LOG_LEVEL: info", "LOG_LEVEL: debug"))
     commit(repo, "pl-svc-009: fixed")
-    run(ci.commands("changed", CI), repo, {**pipeline.env, "ECSFORM_SINCE": "HEAD~1"})
-    listed = json.loads((repo / ci.CHANGED_FILE).read_text())
+    run(shell.commands("changed", CI), repo, {**pipeline.env, "ECSFORM_SINCE": "HEAD~1"})
+    listed = json.loads((repo / shell.CHANGED_FILE).read_text())
     assert [c["root"] for c in listed["changed"]] == [f"{PREFIX}-009/dev", f"{PREFIX}-009/prod"]
-    proc = run(ci.commands("changed", CI), repo, {**pipeline.env, "ECSFORM_SINCE": "HEAD~1"})
+    proc = run(shell.commands("changed", CI), repo, {**pipeline.env, "ECSFORM_SINCE": "HEAD~1"})
     assert f"HEAD~1:specs/{PREFIX}-009.yaml:4:6: warning CHANGED-BASE: " in proc.stderr, proc.stderr
     timed("a broken base (changed, twice)", started)
 
@@ -365,7 +365,7 @@ def test_one_overlay_a_broken_base_300_roots_in_chunks_and_a_removal(pipeline: P
     commit(repo, "modules: a variable's description")
     outputs = pipeline.changed()
     plan = outputs["plan"]
-    assert len(plan) == 256 <= ci.GITHUB_MATRIX_MAX
+    assert len(plan) == 256 <= github.GITHUB_MATRIX_MAX
     assert sorted(r for c in plan for r in c["roots"].split()) == ROOTS  # every root, once
     assert {len(c["roots"].split()) for c in plan} == {1, 2}
     assert sorted(c["chunk"] for c in outputs["apply_dev"] + outputs["apply_prod"]) == sorted(c["chunk"] for c in plan)
@@ -374,7 +374,7 @@ def test_one_overlay_a_broken_base_300_roots_in_chunks_and_a_removal(pipeline: P
     # the GitLab child pipeline of the same change: at most 48 jobs per environment, valid for GitLab
     started = time.perf_counter()
     child = repo / "child.yml"
-    run([f"ecsform ci gitlab-child --changed {ci.CHANGED_FILE} --apply --out {child}"], repo, pipeline.env)
+    run([f"ecsform ci gitlab-child --changed {shell.CHANGED_FILE} --apply --out {child}"], repo, pipeline.env)
     check = subprocess.run(
         [str(BIN / "check-jsonschema"), "--builtin-schema", "vendor.gitlab-ci", str(child)],
         capture_output=True,
@@ -384,8 +384,8 @@ def test_one_overlay_a_broken_base_300_roots_in_chunks_and_a_removal(pipeline: P
     jobs = YAML(typ="safe").load(child.read_text())
     planned = {k: v["variables"]["ECSFORM_ROOTS"].split() for k, v in jobs.items() if k.startswith("plan ")}
     assert sorted(r for roots in planned.values() for r in roots) == ROOTS
-    assert len([k for k in planned if k.startswith("plan dev-")]) == ci.GITLAB_CHUNKS_PER_ENVIRONMENT
-    assert all(len(v["needs"]) <= ci.GITLAB_NEEDS_MAX for k, v in jobs.items() if k.startswith("apply "))
+    assert len([k for k in planned if k.startswith("plan dev-")]) == gitlab.GITLAB_CHUNKS_PER_ENVIRONMENT
+    assert all(len(v["needs"]) <= gitlab.GITLAB_NEEDS_MAX for k, v in jobs.items() if k.startswith("apply "))
     timed("the GitLab child of 300 roots, checked by check-jsonschema", started)
     # one chunk's job, for real: its two roots planned (never applied: they plan their resources)
     started = time.perf_counter()
@@ -404,7 +404,7 @@ def test_one_overlay_a_broken_base_300_roots_in_chunks_and_a_removal(pipeline: P
     commit(repo, "pl-svc-007 retired")
     outputs = pipeline.changed()
     assert outputs["plan"] == [] and outputs["removed"] == f"{PREFIX}-007/dev {PREFIX}-007/prod"
-    workflow = YAML(typ="safe").load(ci.github(project_config.load(repo / "ecsform.yaml")))
+    workflow = YAML(typ="safe").load(github.github(project_config.load(repo / "ecsform.yaml")))
     removed = run(
         [workflow["jobs"]["removed"]["steps"][0]["run"]],
         repo,
@@ -418,7 +418,7 @@ def test_one_overlay_a_broken_base_300_roots_in_chunks_and_a_removal(pipeline: P
     ]
     assert pipeline.applied is not None  # where pl-svc-007/dev was applied: synth there keeps its folder
     git(pipeline.applied, "pull", "-q")
-    synth = run(ci.commands("plan", CI)[:1], pipeline.applied, pipeline.env)
+    synth = run(shell.commands("plan", CI)[:1], pipeline.applied, pipeline.env)
     assert f"build/{PREFIX}-007/dev:1:1: warning OUT-ORPHANED" in synth.stderr, synth.stderr
     assert (pipeline.applied / "build" / f"{PREFIX}-007" / "dev" / "main.tf").is_file()
     assert families(aws) == [f"{PREFIX}-007-dev", f"{PREFIX}-007-prod"]

@@ -1,7 +1,7 @@
 """The path from a build to a running service, for real (issue 20): a git repository with the bundled ecsform.yaml
 (dev in account 111111111111, prod in 222222222222 and eu-west-1, the state in the shared account's S3 bucket, every
 role assumed through moto's STS), a service spec bound to a service in each account, and the commands of the
-generated GitHub workflow run in order, as its jobs run them (generators/ci.py's commands):
+generated GitHub workflow run in order, as its jobs run them (generators/ci/shell.py's commands):
 
 1. a service's CI dispatches an image for dev: the `record` job (ecsform image set, commit, push to the default
    branch of the repository's origin), then `changed` on that commit names exactly the dev root, its `plan` job
@@ -30,8 +30,8 @@ from typing import Any
 import pytest
 from conftest import REPO
 
-from generators import ci
 from generators import config as project_config
+from generators.ci import environments, github, shell
 
 from .test_deploy_targets import session_in
 
@@ -92,7 +92,7 @@ def repo(aws_env: dict[str, str], aws: Any, tmp_path_factory: pytest.TempPathFac
     shutil.copy(REPO / "ecsform.lock.hcl", repo / "ecsform.lock.hcl")  # and its lock file (terraform.lockPlatforms)
     (repo / "specs" / f"{FAMILY}.yaml").write_text(SPEC)
     shutil.copytree(REPO / "modules", repo / "modules", ignore=shutil.ignore_patterns(".*"))
-    (repo / ".gitignore").write_text(f"build/\n{ci.CHANGED_FILE}\nsummary.md\n")
+    (repo / ".gitignore").write_text(f"build/\n{shell.CHANGED_FILE}\nsummary.md\n")
     subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(origin)], check=True)
     git(repo, "init", "-q", "-b", "main")
     git(repo, "add", "-A")
@@ -135,25 +135,25 @@ def repo(aws_env: dict[str, str], aws: Any, tmp_path_factory: pytest.TempPathFac
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{aws_env['PATH']}",
         "ECSFORM_POLL_INTERVAL": "0.1",
     }
-    return {"repo": repo, "origin": origin, "env": env, "ci": ci.settings(config), "config": config}
+    return {"repo": repo, "origin": origin, "env": env, "ci": environments.settings(config), "config": config}
 
 
 def job(env: dict[str, str], settings: Any, item: dict[str, Any]) -> dict[str, str]:
-    return {**env, **ci.job_environment(settings, item["roots"].split(), item["environment"])}
+    return {**env, **shell.job_environment(settings, item["roots"].split(), item["environment"])}
 
 
 def matrix(repo: Path, env: dict[str, str], settings: Any, since: str) -> list[dict[str, Any]]:
     """The changed job: its plan matrix (the apply jobs take the same chunks, by environment)."""
-    run(ci.commands("changed", settings), repo, {**env, "ECSFORM_SINCE": since})
-    outputs = run([f"ecsform ci github-matrix --changed {ci.CHANGED_FILE}"], repo, env)
+    run(shell.commands("changed", settings), repo, {**env, "ECSFORM_SINCE": since})
+    outputs = run([f"ecsform ci github-matrix --changed {shell.CHANGED_FILE}"], repo, env)
     return json.loads(outputs.splitlines()[0].removeprefix("plan="))["include"]
 
 
 def plan_and_apply(repo: Path, env: dict[str, str], settings: Any, item: dict[str, Any]) -> str:
     """The plan job (the plan saved with its receipt), then, after the approval, the apply job: exactly that plan
     applied, then deployed (one checkout here: the plan is where the artifact would bring it)."""
-    run(ci.commands("plan", settings), repo, job(env, settings, item))
-    return run(ci.commands("apply", settings), repo, job(env, settings, item))
+    run(shell.commands("plan", settings), repo, job(env, settings, item))
+    return run(shell.commands("apply", settings), repo, job(env, settings, item))
 
 
 def service(aws: Any, env: str) -> tuple[str, dict[str, Any]]:
@@ -182,13 +182,13 @@ def test_dispatch_apply_deploy_then_a_spec_change_keeps_the_image_and_promote_mo
         "ECSFORM_CONTAINER": "web",
         "ECSFORM_IMAGE": NEW,
         "ECSFORM_BRANCH": "main",
-        "GIT_AUTHOR_NAME": ci.BOT[0],
-        "GIT_AUTHOR_EMAIL": ci.BOT[1],
-        "GIT_COMMITTER_NAME": ci.BOT[0],
-        "GIT_COMMITTER_EMAIL": ci.BOT[1],
+        "GIT_AUTHOR_NAME": github.BOT[0],
+        "GIT_AUTHOR_EMAIL": github.BOT[1],
+        "GIT_COMMITTER_NAME": github.BOT[0],
+        "GIT_COMMITTER_EMAIL": github.BOT[1],
     }
     images = repo["config"].model.images.folder
-    run(ci.commands("record", settings, images=images) + ci.commands("push", settings), path, {**env, **inputs})
+    run(shell.commands("record", settings, images=images) + shell.commands("push", settings), path, {**env, **inputs})
     head = git(path, "rev-parse", "HEAD").strip()
     assert git(repo["origin"], "rev-parse", "main").strip() == head != since  # pushed to the default branch
     assert git(path, "show", "--stat", "--format=%s", "HEAD").splitlines()[0] == (
@@ -213,7 +213,7 @@ def test_dispatch_apply_deploy_then_a_spec_change_keeps_the_image_and_promote_mo
     assert [i["roots"] for i in items] == [f"{FAMILY}/dev", f"{FAMILY}/prod"]
     dev = job(env, settings, items[0])
     summary = path / "summary.md"
-    run(ci.commands("plan", settings), path, {**dev, "GITHUB_STEP_SUMMARY": str(summary)})
+    run(shell.commands("plan", settings), path, {**dev, "GITHUB_STEP_SUMMARY": str(summary)})
     planned_text = summary.read_text()
     assert "Plan: 1 to add" in planned_text  # a new revision (the replaced one stays ACTIVE: skipDestroy)
     plan = json.loads(run([f'terraform -chdir="build/{FAMILY}/dev" show -json tfplan'], path, dev))

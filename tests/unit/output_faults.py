@@ -1,6 +1,6 @@
 """Helpers for the output tests: snapshots of a folder, spec sets, and faults injected at the writer's steps.
 
-Every change the writer makes to the file system goes through `generators.writer.fs` (mkdir, open, write, fsync,
+Every change the writer makes to the file system goes through `generators.writer.disk.fs` (mkdir, open, write, fsync,
 close, link, rename, replace, unlink, rmdir), so a test can fail or kill the process at any one of them.
 """
 
@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from generators import writer
+from generators.writer.disk import fs
+from generators.writer.journal import JOURNAL
 
-STEPS = tuple(vars(writer.fs))
+STEPS = tuple(vars(fs))
 
 
 def snapshot(root: Path, *, mtimes: bool = True) -> dict[str, Any]:
@@ -69,9 +70,7 @@ class Trace:
     @property
     def commit(self) -> int:
         """Index of the step that commits a publication (the journal's removal)."""
-        return next(
-            i for i, (name, path) in enumerate(self.steps) if name == "unlink" and path.endswith("/" + writer.JOURNAL)
-        )
+        return next(i for i, (name, path) in enumerate(self.steps) if name == "unlink" and path.endswith("/" + JOURNAL))
 
 
 def no_sync(fd: int) -> None:
@@ -84,7 +83,7 @@ def at_steps(before: Callable[[int, str, str], None]) -> Iterator[list[tuple[str
     """Call `before(index, step, path)` ahead of every step the writer takes (threads included); yield the trace."""
     trace: list[tuple[str, str]] = []
     lock = threading.Lock()
-    saved = dict(vars(writer.fs))
+    saved = dict(vars(fs))
 
     def wrap(name: str, real: Callable[..., Any]) -> Callable[..., Any]:
         def step(*args: Any, **kwargs: Any) -> Any:
@@ -98,12 +97,12 @@ def at_steps(before: Callable[[int, str, str], None]) -> Iterator[list[tuple[str
         return step
 
     for name, call in saved.items():
-        setattr(writer.fs, name, wrap(name, call))
+        setattr(fs, name, wrap(name, call))
     try:
         yield trace
     finally:
         for name, call in saved.items():
-            setattr(writer.fs, name, call)
+            setattr(fs, name, call)
 
 
 def fail_at(n: int, err: int) -> Callable[[int, str, str], None]:

@@ -17,8 +17,13 @@ import pytest
 from conftest import REPO, SPECS
 from output_faults import at_steps, debris, fail_at, killed_child, no_sync, snapshot, write_spec
 
-from generators import pipeline, writer
+from generators import pipeline
 from generators.errors import EcsformError
+from generators.writer.disk import fs
+from generators.writer.journal import JOURNAL, recover
+from generators.writer.lock import output_lock
+from generators.writer.manifest import Manifest
+from generators.writer.publication import Result, changes, write_tree
 
 
 @dataclass
@@ -26,7 +31,7 @@ class Case:
     name: str
     pristine: Path  # the previous output (absent: none), copied before every run
     files: dict[str, bytes]  # what the run writes
-    manifest: dict[str, Any]
+    manifest: Manifest
     prune: bool = False
     force: bool = False
 
@@ -85,9 +90,9 @@ def _fresh(case: Case, tmp_path: Path) -> Path:
     return out
 
 
-def _write(case: Case, out: Path) -> writer.Result:
-    with writer.output_lock(out, 0):
-        return writer.write_tree(out, case.files, case.manifest, prune=case.prune, force=case.force)
+def _write(case: Case, out: Path) -> Result:
+    with output_lock(out, 0):
+        return write_tree(out, case.files, case.manifest, prune=case.prune, force=case.force)
 
 
 def _expected(case: Case, tmp_path: Path) -> tuple[dict[str, Any], list[tuple[str, str]], int]:
@@ -96,7 +101,7 @@ def _expected(case: Case, tmp_path: Path) -> tuple[dict[str, Any], list[tuple[st
     with at_steps(lambda *_: None) as trace:
         _write(case, out)
     steps = list(trace)
-    commit = next(i for i, (step, path) in enumerate(steps) if step == "unlink" and path.endswith(writer.JOURNAL))
+    commit = next(i for i, (step, path) in enumerate(steps) if step == "unlink" and path.endswith(JOURNAL))
     return snapshot(out, mtimes=False), steps, commit
 
 
@@ -113,7 +118,7 @@ def _points(steps: list[tuple[str, str]], commit: int) -> list[int]:
 @pytest.fixture()
 def unsynced(monkeypatch: pytest.MonkeyPatch) -> None:
     """Hundreds of runs below: fsync does nothing (a killed process loses nothing the OS holds; other tests sync)."""
-    monkeypatch.setattr(writer.fs, "fsync", no_sync)
+    monkeypatch.setattr(fs, "fsync", no_sync)
 
 
 @pytest.mark.usefixtures("unsynced")
@@ -153,8 +158,8 @@ def test_a_kill_at_any_step_is_undone_by_the_next_run(cases: dict[str, Case], na
     before = snapshot(out)
     for i in [*_points(steps, commit), len(steps)]:
         assert killed_child(i, lambda: _write(case, out)) == (i < len(steps))
-        with writer.output_lock(out, 0):  # the OS released the dead run's lock; the next run starts with:
-            writer.recover(out)
+        with output_lock(out, 0):  # the OS released the dead run's lock; the next run starts with:
+            recover(out)
         where = f"killed before step {i} {steps[i] if i < len(steps) else '(the end)'}"
         assert not debris(out), where
         if i <= commit:
@@ -174,13 +179,13 @@ def test_a_killed_cli_synth_is_undone_by_the_next_synth(tmp_path: Path) -> None:
     (out / "financial-api" / "terraform.tfstate").write_text('{"serial": 7}')
     before = snapshot(out)
     driver = (
-        "import os, signal, sys; sys.path.insert(0, sys.argv[1]); from generators import writer\n"
-        "real = writer.fs.rename\n"
+        "import os, signal, sys; sys.path.insert(0, sys.argv[1]); from generators.writer.disk import fs\n"
+        "real = fs.rename\n"
         "def rename(src, dst, *a, **k):\n"
         "    if '/.ecsform-staging-' in str(src) and '/.ecsform-staging-' not in str(dst):\n"
         "        real(src, dst, *a, **k); os.kill(os.getpid(), signal.SIGKILL)\n"
         "    return real(src, dst, *a, **k)\n"
-        "writer.fs.rename = rename\n"
+        "fs.rename = rename\n"
         "sys.argv = ['main.py'] + sys.argv[2:]\n"
         "import main; main.app()\n"
     )
@@ -193,8 +198,8 @@ def test_a_killed_cli_synth_is_undone_by_the_next_synth(tmp_path: Path) -> None:
     )
     assert proc.returncode == -9, proc.stderr
     assert snapshot(out) != before  # half published: a root moved in, the manifest not yet
-    with writer.output_lock(out, 0):
-        writer.recover(out)
+    with output_lock(out, 0):
+        recover(out)
     assert snapshot(out) == before and not debris(out)
     pipeline.synth([str(SPECS)], out)
     assert (out / "financial-api" / "terraform.tfstate").read_text() == '{"serial": 7}'
@@ -228,9 +233,9 @@ def test_changes_lists_missing_stale_and_extra_roots(tmp_path: Path) -> None:
     files, manifest, _ = pipeline.synth_tree([str(SPECS)], out)
     missing = [r["path"] for r in manifest["roots"]] + [m["path"] for m in manifest["modules"]]
     assert missing[-1] == "modules/ecs-task-definition"  # the modules synth copies beside the roots
-    assert writer.changes(out, files, manifest).missing == missing
+    assert changes(out, files, manifest).missing == missing
     pipeline.synth([str(SPECS)], out)
-    assert writer.changes(out, files, manifest).clean
+    assert changes(out, files, manifest).clean
     (out / "financial-api" / "main.tf").write_text("# edited\n")
     shutil.rmtree(out / "financial-etl")
     (out / "financial-api-stages" / "dev" / "terraform.tfstate").write_text("{}")
@@ -238,7 +243,7 @@ def test_changes_lists_missing_stale_and_extra_roots(tmp_path: Path) -> None:
     files, manifest, _ = pipeline.synth_tree(
         [str(SPECS / "financial-api.json"), str(SPECS / "financial-etl.json")], out
     )
-    found = writer.changes(out, files, manifest)
+    found = changes(out, files, manifest)
     assert (found.missing, found.stale, found.manifest) == (["financial-etl"], ["financial-api"], True)
     assert found.extra == ["financial-api-stages/dev", "financial-api-stages/prod", "financial-app-suite"]
     assert found.kept == ["financial-api-stages/dev"] and not found.clean

@@ -3,8 +3,9 @@ definitions (internal/service/ecs/container_definitions.go), and changes printed
 
 from __future__ import annotations
 
+import plan_values
+
 from generators.aws.diff import ABSENT, Match, compare, expected, reduce_task, registered
-from generators.plan import Plan
 from generators.spec.extensions import Extension
 
 
@@ -93,8 +94,9 @@ def test_tags_compared_without_aws_tags() -> None:
 
 def test_what_exists_only_after_apply_matches_its_shape() -> None:
     spec = {**SPEC, "secrets": [{"name": "DB", "valueFrom": "ecsform:secret/db:password::"}]}
-    plan = Plan("api", None, "api.yaml", "us-east-1", task(spec))
-    plan.managed_secrets = {"db": {"name": "api/db"}}
+    plan = plan_values.plan(
+        task=task(spec), file="api.yaml", images={"api": "repo:1"}, managed_secrets={"db": {"name": "api/db"}}
+    )
     want = expected(plan, Extension(), {}, execution_role_managed=True, task_role_managed=False)
     secret = "arn:aws:secretsmanager:us-east-1:123456789012:secret:api/db-AbCdEf:password::"
     role = "arn:aws:iam::123456789012:role/api-exec-20260101000000000000000001"

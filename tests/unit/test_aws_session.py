@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import botocore.exceptions as bx
+import plan_values
 import pytest
 
 from generators.aws.session import aws_finding, resolve_region, target_for
 from generators.options import Options
-from generators.plan import Plan
 from generators.rules import catalog
 
 
@@ -24,7 +24,7 @@ def test_region_order(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_target_from_the_command_line() -> None:
-    plan = Plan("api", "prod", "api.yaml", "us-east-1", {}, "api/prod")
+    plan = plan_values.plan("api", environment="prod", root="api/prod")
     target = target_for(plan, Options(role_arn="arn:aws:iam::123456789012:role/deploy"))
     assert (target.environment, target.region, target.role_arn) == (
         "prod",

@@ -14,9 +14,10 @@ from conftest import REPO, ecsform
 
 from generators import changed as compare
 from generators import config as project_config
-from generators import pipeline, writer
+from generators import pipeline
 from generators.errors import EcsformError
 from generators.options import Options
+from generators.writer.lock import output_lock
 
 CONFIG = """\
 defaults:
@@ -424,7 +425,7 @@ def test_synth_check_sees_a_hand_edit_and_a_changed_manifest(repo: Path) -> None
 def test_synth_check_waits_for_a_writer(repo: Path) -> None:
     """--check reads under the output's lock: while a synth holds it, a check with no patience stops on it."""
     assert ecsform("synth", "specs", cwd=repo).returncode == 0
-    with writer.output_lock(repo / "build", 0):
+    with output_lock(repo / "build", 0):
         proc = ecsform("synth", "specs", "--check", "--lock-timeout", "0", cwd=repo)
     assert proc.returncode == 2 and "OUT-LOCKED" in proc.stderr and f"pid {os.getpid()}" in proc.stderr
     assert ecsform("synth", "specs", "--check", cwd=repo).returncode == 0

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from conftest import ecsform
 
-from generators import ci
 from generators import config as project_config
 from generators.aws import actions, revisions, tasks
 from generators.aws import deploy as ecs_deploy
+from generators.ci import shell
 from generators.config import CiConfig
 from generators.errors import EcsformError
 
@@ -250,14 +250,14 @@ def test_a_binding_s_target_values_take_the_session_s_account_and_region(tmp_pat
     """`deploy`, `run` and `prune` act in the account their session reached: a target value nothing named at synth
     (Terraform read it from its data sources) is that account's and region's in the binding, never a stand-in;
     ecsform.yaml's {accountId} too where no target names one."""
-    from generators import operations
+    from generators.operations.binding import bound, in_account
     from generators.options import Options
 
     spec = tmp_path / "web.yaml"
     spec.write_text(TARGETED)
-    [b] = operations.bound([str(spec)], Options(region="eu-west-1"))
+    [b] = bound([str(spec)], Options(region="eu-west-1"))
     assert b.plan.unknown and "${target" not in (b.binding.cluster or "")  # a stand-in, before a session
-    there = operations.in_account(b, "999999999999", "eu-west-1", Options(region="eu-west-1"))
+    there = in_account(b, "999999999999", "eu-west-1", Options(region="eu-west-1"))
     assert there.binding.cluster == "arn:aws:ecs:eu-west-1:999999999999:cluster/apps"
     assert there.binding.services == ["web-default"]
     assert not there.plan.unknown and there.plan.family == "web"
@@ -266,9 +266,9 @@ def test_a_binding_s_target_values_take_the_session_s_account_and_region(tmp_pat
     )
     spec.write_text(TARGETED.split("x-ecsform:")[0])
     options = Options(config=project_config.load(tmp_path / "ecsform.yaml"))
-    [b] = operations.bound([str(spec)], options)
+    [b] = bound([str(spec)], options)
     assert b.binding.cluster == "arn:aws:ecs:us-east-1::cluster/c"  # no target names the account
-    there = operations.in_account(b, "999999999999", "us-east-1", options)
+    there = in_account(b, "999999999999", "us-east-1", options)
     assert there.binding.cluster == "arn:aws:ecs:us-east-1:999999999999:cluster/c"
 
 
@@ -312,16 +312,16 @@ def test_x_ecsform_deploy_is_checked() -> None:
 
 def test_the_deploy_and_record_commands() -> None:
     settings = CiConfig()
-    assert ci.commands("deploy", settings) == ['ecsform deploy specs --root "$ECSFORM_ROOT" --out build']
+    assert shell.commands("deploy", settings) == ['ecsform deploy specs --root "$ECSFORM_ROOT" --out build']
     pruning = CiConfig(pruneKeep=5)
-    assert ci.commands("deploy", pruning)[1] == 'ecsform revisions prune specs --root "$ECSFORM_ROOT" --keep 5'
-    record = ci.commands("record", settings, images="deploys")
+    assert shell.commands("deploy", pruning)[1] == 'ecsform revisions prune specs --root "$ECSFORM_ROOT" --keep 5'
+    record = shell.commands("record", settings, images="deploys")
     assert record[0].startswith('ecsform image set "$ECSFORM_SPEC" ${ECSFORM_DEPLOY_ENVIRONMENT:+--env')
     assert record[1] == "git add -A -- deploys"
-    assert 'git push -q origin "HEAD:$ECSFORM_BRANCH"' in ci.commands("push", settings)[0]
+    assert 'git push -q origin "HEAD:$ECSFORM_BRANCH"' in shell.commands("push", settings)[0]
     requests = CiConfig(imageDeploys="pull-request")
-    assert ci.commands("push", requests)[-1].startswith('gh pr create --base "$ECSFORM_BRANCH"')
-    assert "merge_request.create" in ci.commands("push", requests, engine="gitlab")[0]
+    assert shell.commands("push", requests)[-1].startswith('gh pr create --base "$ECSFORM_BRANCH"')
+    assert "merge_request.create" in shell.commands("push", requests, engine="gitlab")[0]
 
 
 def test_every_action_a_command_calls_is_listed() -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 from conftest import NO_CONFIG, ecsform
 
 from generators import validation
-from generators.aws import importer
+from generators.importer.command import import_spec
 from generators.options import Options
 
 TASK = {
@@ -167,7 +167,7 @@ def test_an_empty_enum_in_an_overlay_removes_the_base_value(tmp_path: Path) -> N
 def test_import_leaves_out_what_means_not_set(tmp_path: Path) -> None:
     source = tmp_path / "task.json"
     source.write_text(json.dumps({"taskDefinition": {**TASK, **READ_ONLY, "pidMode": "", "ipcMode": None}}))
-    text, warnings = importer.import_spec(str(source))
+    text, warnings = import_spec(str(source))
     assert warnings == []
     assert not any(k in text for k in [*READ_ONLY, "pidMode", "ipcMode", "null"])
 

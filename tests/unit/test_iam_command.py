@@ -1,5 +1,5 @@
 """ECS-M4 says one short line per role a spec brings; `ecsform iam` prints the statements behind it, and they are the
-same ones `validate --format json` carries in the finding's data (one derivation: generators/rules/_brought_roles.py).
+same ones `validate --format json` carries in the finding's data (one derivation: generators/access/roles.py).
 """
 
 from __future__ import annotations

@@ -21,8 +21,12 @@ from hypothesis import strategies as st
 
 from generators import plan as planner
 from generators import validation
-from generators.aws import importer
 from generators.errors import EcsformError, Severity, format_path
+from generators.importer.environments import to_spec_environments
+from generators.importer.present import to_spec
+from generators.importer.roundtrip import ensure_loads_back
+from generators.importer.source import extract
+from generators.importer.yaml_text import dump_yaml
 from generators.spec import canonical
 from generators.spec import document as specs
 from generators.spec.ecs_model import Shape, container_shape, input_shape
@@ -46,7 +50,7 @@ def rendered(variant: specs.Variant) -> str:
     if errors(variant):
         return canonical_form
     try:
-        register = planner.build(variant)[0].register
+        register = planner.build(variant, permissions={})[0].register
     except Exception as exc:  # a render bug on a spec that validates: the same for the original and the import
         event(f"render fails on a valid spec: {type(exc).__name__} {exc}")
         return f"{canonical_form}\nrender fails: {type(exc).__name__}: {exc}"
@@ -91,9 +95,9 @@ def has_empties(value: Any) -> bool:
 
 
 def imported(task: dict[str, Any]) -> str:
-    native, _ = importer.extract(copy.deepcopy(task))
-    text = importer.dump_yaml(importer.to_spec(native))
-    importer.verify(text, {None: native})
+    native, _ = extract(copy.deepcopy(task))
+    text = dump_yaml(to_spec(native))
+    ensure_loads_back(text, {None: native})
     return text
 
 
@@ -208,15 +212,15 @@ def test_environments_import_gives_back_each_environment(task: dict[str, Any], d
         if data.draw(st.booleans(), label="drop family") and len(envs) > 1 and env == envs[-1]:
             del variant["family"]
         inputs[env] = variant
-    natives = {env: importer.extract(json.loads(S.as_json(t)))[0] for env, t in inputs.items()}
+    natives = {env: extract(json.loads(S.as_json(t)))[0] for env, t in inputs.items()}
     family = data.draw(st.sampled_from([None, "base"]), label="--family")
     try:
-        spec = importer.to_spec_environments(natives, family)
+        spec = to_spec_environments(natives, family)
     except EcsformError as exc:
         assert family is None and exc.findings[0].rule == "IMPORT-FAMILY"
         return
-    text = importer.dump_yaml(spec)
-    importer.verify(text, dict(natives))
+    text = dump_yaml(spec)
+    ensure_loads_back(text, dict(natives))
     loaded = specs.split(load_text(text, "<spec>"), "<spec>")
     found = text_errors(text)
     for env, original_task in inputs.items():
@@ -235,7 +239,7 @@ def test_environments_import_gives_back_each_environment(task: dict[str, Any], d
 @given(st.text(alphabet=st.characters(blacklist_categories=("Cs",))) | st.sampled_from(S.HOSTILE))
 def test_any_string_survives_yaml(value: str) -> None:
     spec = {"family": value, "labels": {value: value}, "flow": [value, "x"], "block": [value, {"a": 1}]}
-    text = importer.dump_yaml(spec)
+    text = dump_yaml(spec)
     root = load_text(text, "x").value
     assert root["family"].value == value
     assert list(root["labels"].value) == [value] and root["labels"].value[value].value == value

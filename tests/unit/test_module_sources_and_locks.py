@@ -19,8 +19,9 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURES, NO_CONFIG, REPO, SPECS, ecsform
 
-from generators import ci, locations, pipeline, providers
 from generators import config as project_config
+from generators import locations, pipeline, providers
+from generators.ci.command import generate
 from generators.errors import EcsformError
 from generators.options import Options
 
@@ -117,9 +118,9 @@ def test_a_module_change_changes_the_hash_of_every_root_that_calls_it(
     callers = sorted(r["path"] for r in manifest["roots"] if any(m.endswith("/secrets") for m in r["modules"]))
     assert callers and moved == callers
     files, after, _ = pipeline.synth_tree([str(SPECS), str(FEATURES)], out, Options())
-    from generators import writer
+    from generators.writer.publication import changes
 
-    found = writer.changes(out, files, after)
+    found = changes(out, files, after)
     assert found.stale == ["modules/secrets"] and found.manifest and not found.missing
 
 
@@ -311,8 +312,8 @@ def test_workflows_trust_the_plugin_cache_only_without_lock_files(tmp_path: Path
         config = project_config.load(tmp_path / "ecsform.yaml", "ecsform.yaml")
         changed = tmp_path / "changed.json"
         changed.write_text('{"changed": [{"root": "a", "environment": null}], "removed": []}')
-        jobs = YAML(typ="safe").load(ci.generate("github", config))["jobs"]
-        child = YAML(typ="safe").load(ci.generate("gitlab-child", config, changed=str(changed), apply=True))
+        jobs = YAML(typ="safe").load(generate("github", config))["jobs"]
+        child = YAML(typ="safe").load(generate("gitlab-child", config, changed=str(changed), apply=True))
         for env in (jobs["plan"]["env"], jobs["apply"]["env"], child[".ecsform-job"]["variables"]):
             assert ("TF_PLUGIN_CACHE_MAY_BREAK_DEPENDENCY_LOCK_FILE" in env) is unlocked, (env, body)
             assert "TF_PLUGIN_CACHE_DIR" in env
@@ -335,7 +336,7 @@ def test_atlantis_watches_the_copy_the_roots_call(tmp_path: Path, monkeypatch: p
     repo = project(tmp_path / "p", "ci: {roleArn: 'arn:aws:iam::123456789012:role/ci'}\n", lock=False)
     monkeypatch.chdir(repo)
     config = project_config.load(repo / "ecsform.yaml", "ecsform.yaml")
-    projects = YAML(typ="safe").load(ci.generate("atlantis", config))["projects"]
+    projects = YAML(typ="safe").load(generate("atlantis", config))["projects"]
     assert [p["dir"] for p in projects] == ["build/shop/dev", "build/shop/prod"]
     for p in projects:
         assert "../../modules/ecs-task-definition/**/*.tf" in p["autoplan"]["when_modified"], p
@@ -344,5 +345,5 @@ def test_atlantis_watches_the_copy_the_roots_call(tmp_path: Path, monkeypatch: p
     locked = project(tmp_path / "q", CONFIG + "ci: {roleArn: 'arn:aws:iam::123456789012:role/ci'}\n")
     monkeypatch.chdir(locked)
     config = project_config.load(locked / "ecsform.yaml", "ecsform.yaml")
-    for p in YAML(typ="safe").load(ci.generate("atlantis", config))["projects"]:
+    for p in YAML(typ="safe").load(generate("atlantis", config))["projects"]:
         assert {".terraform.lock.hcl", "../../../ecsform.lock.hcl"} <= set(p["autoplan"]["when_modified"]), p

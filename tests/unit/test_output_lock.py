@@ -14,13 +14,14 @@ from pathlib import Path
 from conftest import FIXTURES, NO_CONFIG, REPO, SPECS, ecsform
 from output_faults import debris, snapshot, write_spec
 
-from generators import pipeline, writer
+from generators import pipeline
 from generators.errors import EcsformError
+from generators.writer import lock
 
 
 def test_a_second_run_gives_up_after_its_timeout_naming_the_holder(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    with writer.output_lock(out):
+    with lock.output_lock(out):
         proc = ecsform("synth", str(SPECS), "--out", str(out), "--lock-timeout", "0.2")
     assert proc.returncode == 2, proc.stderr
     line = next(line for line in proc.stderr.splitlines() if "OUT-LOCKED" in line)
@@ -33,7 +34,7 @@ def test_a_second_run_gives_up_after_its_timeout_naming_the_holder(tmp_path: Pat
 
 def test_a_second_run_waits_for_the_first(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    with writer.output_lock(out):
+    with lock.output_lock(out):
         run = subprocess.Popen(
             [
                 sys.executable,
@@ -62,19 +63,19 @@ def test_a_killed_holder_leaves_no_stale_lock(tmp_path: Path) -> None:
     out = tmp_path / "out"
     pid = os.fork()
     if pid == 0:
-        with writer.output_lock(out):
+        with lock.output_lock(out):
             os.kill(os.getpid(), signal.SIGKILL)
         os._exit(1)
     _, status = os.waitpid(pid, 0)
-    assert os.WIFSIGNALED(status) and writer.lock_path(out).exists()  # the file is left, the lock is not
-    with writer.output_lock(out, 0):
+    assert os.WIFSIGNALED(status) and lock.lock_path(out).exists()  # the file is left, the lock is not
+    with lock.output_lock(out, 0):
         pass
-    assert not writer.lock_path(out).exists()
+    assert not lock.lock_path(out).exists()
 
 
 def test_import_out_takes_the_lock(tmp_path: Path) -> None:
     spec = tmp_path / "api.yaml"
-    with writer.output_lock(spec):
+    with lock.output_lock(spec):
         proc = ecsform(
             "import", str(FIXTURES / "import" / "seed-example-1.json"), "--out", str(spec), "--lock-timeout", "0"
         )
@@ -125,20 +126,20 @@ def test_eight_concurrent_synths_leave_the_output_of_one(tmp_path: Path) -> None
 def test_the_cli_default_is_the_writers() -> None:
     from main import DEFAULT_LOCK_TIMEOUT
 
-    assert DEFAULT_LOCK_TIMEOUT == writer.DEFAULT_LOCK_TIMEOUT
+    assert DEFAULT_LOCK_TIMEOUT == lock.DEFAULT_LOCK_TIMEOUT
 
 
 def test_readers_share_the_lock_and_writers_wait_for_them(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    with writer.output_lock(out, shared=True):
+    with lock.output_lock(out, shared=True):
         pid = os.fork()
         if pid == 0:  # another reader: at once; a writer: gives up
             code = 0
             try:
-                with writer.output_lock(out, 0, shared=True):
+                with lock.output_lock(out, 0, shared=True):
                     pass
                 try:
-                    with writer.output_lock(out, 0):
+                    with lock.output_lock(out, 0):
                         code = 1
                 except EcsformError as exc:
                     code = 0 if exc.findings[0].rule == "OUT-LOCKED" else 2
@@ -147,7 +148,7 @@ def test_readers_share_the_lock_and_writers_wait_for_them(tmp_path: Path) -> Non
             os._exit(code)
         _, status = os.waitpid(pid, 0)
         assert os.WEXITSTATUS(status) == 0
-    assert not writer.lock_path(out).exists()  # the last reader out removed it
-    with writer.output_lock(tmp_path / "missing" / "out", shared=True):  # nothing there to read, no lock needed
+    assert not lock.lock_path(out).exists()  # the last reader out removed it
+    with lock.output_lock(tmp_path / "missing" / "out", shared=True):  # nothing there to read, no lock needed
         pass
     assert not (tmp_path / "missing").exists()

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from generators import validation
-from generators.aws import importer
+from generators.importer.command import import_spec
+from generators.importer.roundtrip import loaded_tasks
 from generators.options import Options
 from generators.spec import placeholders
 
@@ -157,8 +158,8 @@ def test_a_placeholder_nothing_complains_about_reaches_aws_as_written(tmp_path: 
 def test_import_maps_accounts_regions_and_environments(tmp_path: Path) -> None:
     source = tmp_path / "template.json"
     source.write_text(json.dumps(TEMPLATE, indent=2))
-    text, warnings = importer.import_spec(str(source))
-    spec = importer.loaded_tasks(text)[None]
+    text, warnings = import_spec(str(source))
+    spec = loaded_tasks(text)[None]
     assert spec["family"] == "orders"  # the environment's name: each overlay's family is orders-<environment>
     assert spec["executionRoleArn"] == "arn:aws:iam::${target.accountId}:role/ecsTaskExecutionRole"
     [container] = spec["containerDefinitions"]
@@ -207,11 +208,11 @@ def test_import_family_names_a_template_s_family(tmp_path: Path) -> None:
     templated = {**TEMPLATE, "family": "<TASK_FAMILY>", "taskRoleArn": "app-task"}
     templated["executionRoleArn"] = "{{ must_env `EXECUTION_ROLE_ARN` }}"
     source.write_text(json.dumps(templated))
-    text, warnings = importer.import_spec(str(source))
+    text, warnings = import_spec(str(source))
     assert "executionRoleArn" not in text  # a templated execution role: ecsform creates it from what the task uses
     assert [w.path for w in warnings][:2] == [("family",), ("containerDefinitions", 0, "image")]
     assert "--family NAME" in (warnings[0].hint or "")
-    text, warnings = importer.import_spec(str(source), family="orders")
+    text, warnings = import_spec(str(source), family="orders")
     assert text.startswith("family: orders\n") and ("family",) not in [w.path for w in warnings]
 
 
@@ -224,7 +225,7 @@ def test_import_keeps_text_that_reads_as_a_target_value_as_text(tmp_path: Path) 
         ],
     }
     source.write_text(json.dumps(doc))
-    text, _ = importer.import_spec(str(source))
+    text, _ = import_spec(str(source))
     assert "$${target.region}" in text
     found = validation.check_text(text, "s.yaml", options=Options(region="eu-west-1"))
     plans, _ = validation.build_plans_from_text(text, "s.yaml", Options(region="eu-west-1"))

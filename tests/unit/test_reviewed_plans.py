@@ -15,7 +15,7 @@ import pytest
 from conftest import REPO, ecsform
 
 from generators import config as project_config
-from generators import review
+from generators.ci import review, shell
 from generators.errors import EcsformError
 
 pytestmark = pytest.mark.terraform  # terraform state pull (no provider: a tenth of a second)
@@ -101,7 +101,7 @@ def test_the_reviewed_plan_is_applied_once_and_nothing_else(repo: Path) -> None:
     out = Path("build")
     receipt = review.record("web/dev", out)
     assert receipt.commit == git(repo, "rev-parse", "HEAD") and receipt.state is None  # never applied
-    data = json.loads((repo / "build" / "web" / "dev" / review.RECEIPT).read_text())
+    data = json.loads((repo / "build" / "web" / "dev" / shell.RECEIPT_FILE).read_text())
     assert data["plan"] == review.digest(repo / "build" / "web" / "dev" / "tfplan") and data["rootHash"].startswith(
         "sha256:"
     )
@@ -138,7 +138,7 @@ def test_the_reviewed_plan_is_applied_once_and_nothing_else(repo: Path) -> None:
     assert refused(lambda: review.check("web/prod", out, config(repo), commit="HEAD~1")).startswith(
         "REVIEW-ROOT: the root synthesized here"
     )
-    (repo / "build" / "web" / "prod" / review.RECEIPT).unlink()
+    (repo / "build" / "web" / "prod" / shell.RECEIPT_FILE).unlink()
     assert refused(lambda: review.check("web/prod", out, config(repo))).startswith("REVIEW-MISSING: ")
 
 
@@ -187,7 +187,9 @@ def test_prod_waits_for_dev_of_the_same_change(repo: Path) -> None:
     review.applied("web/dev", out)
     assert review.check("web/prod", out, config(repo), changed=str(changed))[0] == "apply"
     # a dev apply of another commit is not this change's
-    (repo / "build" / "web" / "dev" / review.APPLIED).write_text(json.dumps({"root": "web/dev", "commit": "0" * 40}))
+    (repo / "build" / "web" / "dev" / shell.APPLIED_FILE).write_text(
+        json.dumps({"root": "web/dev", "commit": "0" * 40})
+    )
     assert refused(lambda: review.check("web/prod", out, config(repo), changed=str(changed))).startswith(
         "REVIEW-PROMOTION"
     )

@@ -4,6 +4,7 @@ roots plan the same against Terraform is tests/e2e/test_apply.py::TestApplyCdk.)
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -127,10 +128,12 @@ def test_a_module_call_and_a_local_added_to_the_description_appear_in_both_engin
 
     def more(plan: Plan) -> root.Root:
         described = describe(plan)
-        described.locals.append(root.Local("first_image", Call("lookup", root.LOCAL_IMAGES, "api", None)))
-        described.locals.append(root.Local("n", 1))
-        described.modules.append(root.ModuleCall("extra", "efs", (("name", "x"), ("tags", {"a${b}": "c"}))))
-        return described
+        return dataclasses.replace(
+            described,
+            locals=described.locals
+            + (root.Local("first_image", Call("lookup", root.LOCAL_IMAGES, "api", None)), root.Local("n", 1)),
+            modules=described.modules + (root.ModuleCall("extra", "efs", (("name", "x"), ("tags", {"a${b}": "c"}))),),
+        )
 
     monkeypatch.setattr(root, "describe", more)
     plan = _plan(SPECS / "financial-api.json")

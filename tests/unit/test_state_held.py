@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import plan_values
+
 from generators.aws import state
 from generators.aws.session import Sessions
 from generators.plan import Plan
@@ -41,7 +43,7 @@ STATE = {
 
 
 def plan(root: str, backend: Backend | None = None) -> Plan:
-    return Plan("web", None, "specs/web.yaml", "us-east-1", {"containerDefinitions": []}, root, backend=backend)
+    return plan_values.plan("web", file="specs/web.yaml", root=root, backend=backend)
 
 
 def test_managed_resources_by_type_and_name_and_nothing_else() -> None:

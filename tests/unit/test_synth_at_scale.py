@@ -17,10 +17,12 @@ import pytest
 from conftest import REPO, SPECS
 from output_faults import at_steps, snapshot, write_spec
 
-from generators import cache, locations, pipeline, writer
+from generators import cache, locations, pipeline
 from generators import config as project_config
 from generators.errors import EcsformError
 from generators.options import Options
+from generators.writer.manifest import entry_text, manifest_text
+from generators.writer.publication import Publication
 
 
 def _specs(folder: Path, count: int) -> list[Path]:
@@ -341,18 +343,18 @@ def test_roots_stream_to_the_writer(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     specs = tmp_path / "specs"
     _specs(specs, 6)
     events: list[str] = []
-    real_make, real_add = pipeline._Run.make, writer.Publication.add
+    real_make, real_add = pipeline._Run.make, Publication.add
 
     def make(run: Any, file: Path) -> Any:
         events.append(f"make {file.name}")
         return real_make(run, file)
 
-    def add(pub: writer.Publication, root: str | None, *files: Any) -> list[str]:
+    def add(pub: Publication, root: str | None, *files: Any) -> list[str]:
         events.append(f"stage {root}")
         return real_add(pub, root, *files)
 
     monkeypatch.setattr(pipeline._Run, "make", make)
-    monkeypatch.setattr(writer.Publication, "add", add)
+    monkeypatch.setattr(Publication, "add", add)
     pipeline.synth([str(specs)], tmp_path / "out", Options(jobs=1))
     assert events.index("stage financial-api-0") < events.index("make twins.json")
 
@@ -479,5 +481,5 @@ def test_the_manifest_joined_from_entries_is_what_json_writes(tmp_path: Path) ->
         {"roots": []},
         {"roots": [], "orphaned": entries[:1]},
     ):
-        texts = [writer.entry_text(e) for e in written["roots"]]
-        assert writer.manifest_text(written, texts) == json.dumps(written, indent=2) + "\n"
+        texts = [entry_text(e) for e in written["roots"]]
+        assert manifest_text(written, texts) == json.dumps(written, indent=2) + "\n"

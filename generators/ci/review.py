@@ -28,13 +28,20 @@ import json
 import os
 import re
 import subprocess
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
-from . import about, ci, writer
-from .config import Config
-from .errors import Check, EcsformError, Finding, Severity
+from .. import about
+from ..config import Config
+from ..errors import Check, EcsformError, Finding, Severity
+from ..writer.lock import output_lock
+from ..writer.manifest import MANIFEST, read_manifest
+from ..writer.single_file import write_file
+from .chunks import read_changed
+from .environments import promotion
+from .shell import APPLIED_FILE, PLAN_FILE, RECEIPT_FILE
 
 # The findings this module raises (collected by the catalog: generators/rules).
 REVIEW_MISSING = Check(
@@ -75,16 +82,20 @@ REVIEW_APPLIED = Check(
 )
 
 
-PLAN_FILE = ci.PLAN_FILE
-RECEIPT = "ecsform-plan.json"
-APPLIED = "ecsform-applied.json"
 VERDICTS = ("apply", "applied", "stale")
 
 E, W = Severity.ERROR, Severity.WARNING
 
 
-def _refuse(check: Check, message: str, where: str, hint: str) -> EcsformError:
-    return EcsformError([check.finding(message, hint=hint, file=where, mark=(1, 1), severity=E)])
+def _refuse(rule: Check, message: str, where: str, hint: str) -> EcsformError:
+    return EcsformError([rule.finding(message, hint=hint, file=where, mark=(1, 1), severity=E)])
+
+
+class State(TypedDict):
+    """Which state a plan was made against (`terraform state pull`): its lineage and serial."""
+
+    lineage: str
+    serial: int | None
 
 
 @dataclass(frozen=True)
@@ -93,9 +104,9 @@ class Receipt:
     commit: str
     plan: str  # sha256:<hex> of the plan file
     root_hash: str  # manifest.json's hash of the root
-    state: dict[str, Any] | None  # {"lineage", "serial"} the plan was made against; None: no state yet
+    state: State | None  # the state the plan was made against; None: no state yet
 
-    def data(self) -> dict[str, Any]:
+    def data(self) -> dict[str, object]:
         return {
             "root": self.root,
             "commit": self.commit,
@@ -144,13 +155,13 @@ def digest(path: Path) -> str:
 
 def root_hash(out: Path, root: str) -> str:
     """The root's hash as the last synth wrote it (manifest.json)."""
-    for entry in writer.read_manifest(out).get("roots", []):
+    for entry in read_manifest(out).get("roots", []):
         if isinstance(entry, dict) and entry.get("path") == root and isinstance(entry.get("hash"), str):
-            return entry["hash"]
-    known = [e.get("path") for e in writer.read_manifest(out).get("roots", []) if isinstance(e, dict)]
+            return str(entry["hash"])
+    known = [e.get("path") for e in read_manifest(out).get("roots", []) if isinstance(e, dict)]
     raise _refuse(
         REVIEW_ROOT,
-        f"no root {root!r} in {(out / writer.MANIFEST).as_posix()}",
+        f"no root {root!r} in {(out / MANIFEST).as_posix()}",
         root,
         "synthesize first (ecsform synth ... --out "
         + out.as_posix()
@@ -159,7 +170,7 @@ def root_hash(out: Path, root: str) -> str:
     )
 
 
-def state_of(folder: Path) -> dict[str, Any] | None:
+def state_of(folder: Path) -> State | None:
     """The lineage and serial of the root's current state (`terraform state pull`); None when it has none."""
     try:
         proc = subprocess.run(
@@ -207,10 +218,10 @@ def _read(path: Path, rule: Check, hint: str) -> dict[str, Any]:
     return data
 
 
-def _write(path: Path, data: dict[str, Any], lock_timeout: float) -> None:
+def _write(path: Path, data: Mapping[str, object], lock_timeout: float) -> None:
     text = json.dumps(data, indent=2, sort_keys=True) + "\n"
-    with writer.output_lock(path, lock_timeout):
-        writer.write_file(path, text.encode())
+    with output_lock(path, lock_timeout):
+        write_file(path, text.encode())
 
 
 def _folder(out: Path, root: str) -> Path:
@@ -240,7 +251,7 @@ def record(root: str, out: Path, commit: str | None = None, lock_timeout: float 
             f"plan first: terraform -chdir={folder.as_posix()} plan -out={PLAN_FILE}",
         )
     receipt = Receipt(root, commit_of(Path.cwd(), commit), digest(plan), root_hash(out, root), state_of(folder))
-    _write(folder / RECEIPT, receipt.data(), lock_timeout)
+    _write(folder / RECEIPT_FILE, receipt.data(), lock_timeout)
     return receipt
 
 
@@ -248,7 +259,7 @@ def earlier_environments(config: Config | None, environment: str | None) -> list
     """The environments whose applies the root's waits for (ci.promotion, default: the declared order)."""
     if config is None or environment is None:
         return []
-    order = ci.promotion(config)
+    order = promotion(config)
     return order[: order.index(environment)] if environment in order else []
 
 
@@ -259,8 +270,8 @@ def check(
     raises EcsformError when the plan is not the one reviewed for this commit."""
     folder = _folder(out, root)
     here = commit_of(Path.cwd(), commit)
-    where = (folder / RECEIPT).as_posix()
-    receipt = _read(folder / RECEIPT, REVIEW_MISSING, "apply only a plan the pipeline planned and showed")
+    where = (folder / RECEIPT_FILE).as_posix()
+    receipt = _read(folder / RECEIPT_FILE, REVIEW_MISSING, "apply only a plan the pipeline planned and showed")
     hint = "plan this commit's root again (the pipeline's plan job) and have it reviewed; never apply another plan"
     if receipt.get("root") != root:
         raise _refuse(REVIEW_ROOT, f"the receipt is for root {receipt.get('root')!r}, not {root!r}", where, hint)
@@ -289,7 +300,7 @@ def check(
             where,
             "synthesize with the same ecsform and inputs as the plan job, or plan again",
         )
-    applied = folder / APPLIED
+    applied = folder / APPLIED_FILE
     if applied.is_file():
         done = _read(applied, REVIEW_APPLIED, "remove the file: it is written after an apply")
         if done.get("commit") == here and done.get("plan") == receipt.get("plan"):
@@ -298,7 +309,8 @@ def check(
         _check_promotion(root, out, config, here, changed)
     state = state_of(folder)
     if state != receipt.get("state"):
-        before, after = receipt.get("state") or {}, state or {}
+        before: Mapping[str, object] = receipt.get("state") or {}
+        after: Mapping[str, object] = state or {}
         return "stale", [
             REVIEW_STALE.finding(
                 f"the state of {root} changed since its plan (serial {before.get('serial', 'none')} -> "
@@ -316,8 +328,8 @@ def check(
 def _check_promotion(root: str, out: Path, config: Config | None, here: str, changed: str) -> None:
     """A root waits for the same change's roots of the same spec in the environments before its own (applied and
     deployed at this commit: their ecsform-applied.json)."""
-    entries, _ = ci.read_changed(changed)
-    mine = next((e for e in entries if e["root"] == root), None)
+    entries = read_changed(changed).changed
+    mine = next((e for e in entries if e.root == root), None)
     if mine is None:
         raise _refuse(
             REVIEW_ROOT,
@@ -325,22 +337,22 @@ def _check_promotion(root: str, out: Path, config: Config | None, here: str, cha
             changed,
             "apply only the roots `ecsform changed` named",
         )
-    earlier = earlier_environments(config, mine.get("environment"))
+    earlier = earlier_environments(config, mine.environment)
     waiting = []
     for e in entries:
-        if e.get("spec") == mine.get("spec") and e.get("environment") in earlier:
-            done = out / e["root"] / APPLIED
+        if e.spec == mine.spec and e.environment in earlier:
+            done = out / e.root / APPLIED_FILE
             try:
                 data = json.loads(done.read_bytes())
             except (OSError, ValueError):
                 data = {}
             if not isinstance(data, dict) or data.get("commit") != here:
-                waiting.append(e["root"])
+                waiting.append(e.root)
     if waiting:
         raise _refuse(
             REVIEW_PROMOTION,
             f"{root} waits for {', '.join(waiting)}: the same change is applied and deployed there first "
-            f"(ci.promotion: {' -> '.join(ci.promotion(config)) if config else ''})",
+            f"(ci.promotion: {' -> '.join(promotion(config)) if config else ''})",
             changed,
             "apply (and deploy) the earlier environment's root of this change first; its job failed or has not run",
         )
@@ -350,6 +362,6 @@ def applied(root: str, out: Path, commit: str | None = None, lock_timeout: float
     """Mark the root's reviewed plan applied and deployed at this commit (what `check` of later environments and of
     a re-run reads)."""
     folder = _folder(out, root)
-    receipt = _read(folder / RECEIPT, REVIEW_MISSING, "record the plan first (ecsform review record)")
+    receipt = _read(folder / RECEIPT_FILE, REVIEW_MISSING, "record the plan first (ecsform review record)")
     data = {"root": root, "commit": commit_of(Path.cwd(), commit), "plan": receipt.get("plan")}
-    _write(folder / APPLIED, data, lock_timeout)
+    _write(folder / APPLIED_FILE, data, lock_timeout)

@@ -1,0 +1,100 @@
+"""TaskView: a task as the IAM derivation reads it. The rules' Context extends it (generators/rules/registry.py),
+so a rule passes its context as it is; permissions.py builds one for the roles a root creates.
+
+The task is the loaded document after the field checks (badly typed values removed), so every read here checks
+the type of what it finds.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, Iterator
+
+from ..arns import ROLE_ARN, implied_regions
+from ..errors import Path
+
+if TYPE_CHECKING:
+    from ..spec.extensions import Extension
+    from ..target import Target
+
+
+class TaskView:
+    """The task (its ECS fields), its x-ecsform block and its deploy target, with the questions the derivation asks:
+    which roles the task brings or ecsform creates, its containers and volumes, and its region."""
+
+    def __init__(self, task: dict[str, Any], ext: "Extension | None" = None, target: "Target | None" = None) -> None:
+        from ..spec.extensions import Extension
+
+        self.task = task
+        self.ext: Extension = ext if ext is not None else Extension()
+        self.target = target  # where the task deploys (ecsform.yaml); None without a configuration
+
+    # --- roles ---------------------------------------------------------------------------------------------
+    @property
+    def execution_role_arn(self) -> str | None:
+        arn = self.task.get("executionRoleArn")
+        return arn if isinstance(arn, str) else None
+
+    @property
+    def task_role_arn(self) -> str | None:
+        arn = self.task.get("taskRoleArn")
+        return arn if isinstance(arn, str) else None
+
+    @property
+    def execution_role_possible(self) -> bool:
+        """True when the task will have an execution role: one is named, or ecsform may create one."""
+        return self.execution_role_arn is not None or self.ext.execution_role.create is not False
+
+    @property
+    def execution_role_managed(self) -> bool:
+        """True when ecsform creates the execution role (so it grants exactly what the task references)."""
+        return self.execution_role_arn is None and self.ext.execution_role.create is not False
+
+    @property
+    def task_role_possible(self) -> bool:
+        return self.task_role_arn is not None or self.ext.task_role.create is not False
+
+    @property
+    def task_role_managed(self) -> bool:
+        return self.task_role_arn is None and self.ext.task_role.create is not False
+
+    # --- containers and volumes ----------------------------------------------------------------------------
+    def containers(self) -> list[tuple[Path, dict[str, Any]]]:
+        """(path, container) for every container that is a mapping (computed once per task)."""
+        cached: list[tuple[Path, dict[str, Any]]] | None = self.__dict__.get("_containers")
+        if cached is None:
+            cached = [
+                (("containerDefinitions", i), c)
+                for i, c in enumerate(self.task.get("containerDefinitions", []))
+                if isinstance(c, dict)
+            ]
+            self.__dict__["_containers"] = cached
+        return cached
+
+    def volumes(self) -> list[tuple[Path, dict[str, Any]]]:
+        return list(self._volumes())
+
+    def _volumes(self) -> Iterator[tuple[Path, dict[str, Any]]]:
+        for i, v in enumerate(self.task.get("volumes", [])):
+            if isinstance(v, dict):
+                yield ("volumes", i), v
+
+    # --- region --------------------------------------------------------------------------------------------
+    @cached_property
+    def region(self) -> str | None:
+        """The region ecsform would choose without --region: the deploy target's, else x-ecsform.region, else the
+        one the spec implies (the choice plan.build makes). Computed once per task."""
+        if self.target is not None and self.target.region:
+            return self.target.region
+        if self.ext.region:
+            return self.ext.region
+        for tier in implied_regions(self.task):
+            if tier:
+                return tier[0] if len(tier) == 1 else None
+        return None
+
+
+def role_account(arn: str | None) -> tuple[str | None, str]:
+    """(account, partition) of a role ARN; (None, "aws") when it is not one."""
+    m = ROLE_ARN.match(arn or "")
+    return (m.group(2), m.group(1)) if m else (None, "aws")
