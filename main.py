@@ -18,13 +18,12 @@ from typing import TYPE_CHECKING, Annotated, Callable, Optional, TextIO
 import typer
 
 from generators import about, report
-from generators.errors import EcsformError, Finding, Severity
+from generators.errors import Check, EcsformError, Finding, Severity
 from generators.locations import display_path
 from generators.options import ENGINES, Options
 
 if TYPE_CHECKING:
     from generators.plan import Plan
-from generators.errors import Check
 
 
 def _lazy(name: str) -> ModuleType:

@@ -32,9 +32,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import arns
-from .errors import EcsformError, Finding, Severity, sorted_findings
+from .errors import Check, EcsformError, Finding, Severity, sorted_findings
 from .locations import display_path
-from .spec.loader import Mark, Node, load_file, load_text
+from .spec.loader import SPEC_EMPTY, SPEC_NOT_MAPPING, SPEC_READ, SPEC_TOO_LARGE, Mark, Node, load_file, load_text
 from .text import suggest
 
 if TYPE_CHECKING:
@@ -42,8 +42,6 @@ if TYPE_CHECKING:
     from .spec.document import Variant
     from .target import Target
 
-from .errors import Check
-from .spec.loader import SPEC_EMPTY, SPEC_NOT_MAPPING, SPEC_READ, SPEC_TOO_LARGE
 
 # The findings this module raises (collected by the catalog: generators/rules).
 IMAGES_READ = Check("IMAGES-READ", Severity.ERROR, "An images file cannot be read.")

@@ -13,11 +13,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from . import locations
+from .errors import Check, Severity
 
 if TYPE_CHECKING:
     from .config import Config
 
-from .errors import Check, Severity
 
 # The findings this module raises (collected by the catalog: generators/rules).
 CLI_FORCE = Check("CLI-FORCE", Severity.ERROR, "synth --force without --prune.")

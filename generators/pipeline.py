@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, cast
 
 from . import cache, images, locations, providers
 from . import plan as planner
+from .config import CONFIG_REQUIRED
 from .declarations import Declared
-from .errors import EcsformError, Finding, Severity, sorted_findings
+from .errors import Check, EcsformError, Finding, Severity, sorted_findings
 from .locations import display_path
 from .options import Options, module_folder, vendors
 from .options import module_source as module_source  # changed.py swaps it (REF's module folders)
@@ -46,8 +47,6 @@ if TYPE_CHECKING:
     from .writer.manifest import ConfigPart, DeploymentPart, ImagesPart, Manifest, ModuleEntry, RootEntry
     from .writer.publication import Publication
 
-from .config import CONFIG_REQUIRED
-from .errors import Check
 
 # The findings this module raises (collected by the catalog: generators/rules).
 LOCK_TERRAFORM = Check(

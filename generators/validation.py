@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from . import arns, declarations, images, permissions, plan_checks, rules
 from . import plan as planner
 from .declarations import Declared
-from .errors import EcsformError, Finding, Severity, errors_in, sorted_findings
+from .errors import Check, EcsformError, Finding, Severity, errors_in, sorted_findings
 from .locations import display_path
 from .options import Options, vendors
 from .rules import Context, suppressions
@@ -30,14 +30,12 @@ from .rules.fields import check_task
 from .spec import document as specs
 from .spec import extensions, placeholders, targets
 from .spec import policy as policies
-from .spec.loader import SPEC_SUFFIXES
+from .spec.loader import SPEC_READ, SPEC_SUFFIXES
 from .target import Backend, Target
 
 if TYPE_CHECKING:
     from .config import Config
 
-from .errors import Check
-from .spec.loader import SPEC_READ
 
 # The findings this module raises (collected by the catalog: generators/rules).
 SPEC_NONE = Check("SPEC-NONE", Severity.ERROR, "No spec files were found.")

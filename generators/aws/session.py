@@ -17,14 +17,13 @@ import os
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from ..errors import EcsformError, Finding, Path, Severity
+from ..errors import ECSFORM_INTERNAL, Check, EcsformError, Finding, Path, Severity
 from ..target import Target
 
 if TYPE_CHECKING:
     from ..options import Options
     from ..plan import Plan
 
-from ..errors import ECSFORM_INTERNAL, Check
 
 # The findings this module raises (collected by the catalog: generators/rules).
 AWS_CREDENTIALS = Check(

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from .. import images, validation
 from .. import plan as planner
 from ..errors import EcsformError, Finding, errors_in, sorted_findings
+from ..images import IMAGES_CONTAINER
 from ..locations import display_path
 from ..options import Options
 from ..spec import document as specs
@@ -19,8 +20,6 @@ from .selection import cli_finding, require_config
 
 if TYPE_CHECKING:
     from ..config import Config
-
-from ..images import IMAGES_CONTAINER
 
 
 def running(variant: specs.Variant, deployed: images.Deployed) -> dict[str, str]:

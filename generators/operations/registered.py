@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import EcsformError, Finding
+from ..errors import Check, EcsformError, Finding, Severity
 from ..options import Options
 from .binding import Bound, in_account
 from .selection import cli_finding
@@ -15,7 +15,6 @@ from .selection import cli_finding
 if TYPE_CHECKING:
     from ..aws.session import Sessions
 
-from ..errors import Check, Severity
 
 # The findings this module raises (collected by the catalog: generators/rules).
 DEPLOY_REVISION = Check(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
-from ..errors import EcsformError, Finding, sorted_findings
+from ..errors import Check, EcsformError, Finding, Severity, sorted_findings
 from ..options import Options
 from .binding import bound
 from .registered import Live, connect, revision_of, short
@@ -15,7 +15,6 @@ from .selection import cli_finding
 if TYPE_CHECKING:
     from ..aws.deploy import Watch
 
-from ..errors import Check, Severity
 
 # The findings this module raises (collected by the catalog: generators/rules).
 CLI_TASK_DEFINITION = Check("CLI-TASK-DEFINITION", Severity.ERROR, "deploy --task-definition with more than one root.")

@@ -7,15 +7,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import validation
-from ..errors import EcsformError, Finding, Severity, sorted_findings
+from ..errors import Check, EcsformError, Finding, Severity, sorted_findings
 from ..options import Options
 from ..spec import document as specs
+from ..spec.document import ENV_UNKNOWN
 
 if TYPE_CHECKING:
     from ..config import Config
 
-from ..errors import Check
-from ..spec.document import ENV_UNKNOWN
 
 # The findings this module raises (collected by the catalog: generators/rules).
 CLI_ENV_REQUIRED = Check(
