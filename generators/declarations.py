@@ -13,7 +13,16 @@ from .errors import Check, Finding, Severity
 from .locations import VENDORED
 from .target import Backend
 
-# The findings this module raises (collected by the catalog: generators/rules).
+# The findings this module raises (collected by the catalog: generators/rules); validation.py builds each root's
+# FAMILY-DUPLICATE finding, which the checks across specs report.
+FAMILY_DUPLICATE = Check(
+    "FAMILY-DUPLICATE",
+    Severity.ERROR,
+    (
+        "Two roots would register the same family in the same account and region (between two environments "
+        "of one spec: a warning)."
+    ),
+)
 ROOT_NESTED = Check("ROOT-NESTED", Severity.ERROR, "One root's folder would sit inside another's.")
 
 

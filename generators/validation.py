@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import arns, declarations, images, permissions, plan_checks, rules
 from . import plan as planner
-from .declarations import Declared
+from .declarations import FAMILY_DUPLICATE, Declared
 from .errors import Check, EcsformError, Finding, Severity, errors_in, sorted_findings
 from .locations import display_path
 from .options import Options, vendors
@@ -39,14 +39,6 @@ if TYPE_CHECKING:
 
 # The findings this module raises (collected by the catalog: generators/rules).
 SPEC_NONE = Check("SPEC-NONE", Severity.ERROR, "No spec files were found.")
-FAMILY_DUPLICATE = Check(
-    "FAMILY-DUPLICATE",
-    Severity.ERROR,
-    (
-        "Two roots would register the same family in the same account and region (between two environments "
-        "of one spec: a warning)."
-    ),
-)
 
 
 @dataclass(frozen=True)
