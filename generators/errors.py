@@ -131,7 +131,7 @@ class Check:
         mark: tuple[int, int] = (0, 0),
         environment: str | None = None,
         at_key: bool = False,
-        data: Any = None,
+        data: object = None,
     ) -> Finding:
         """A finding of this id (of its declared severity unless `severity` says otherwise), at `mark` (line, column)
         of `file` when the place is known as it is raised."""
