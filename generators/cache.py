@@ -29,7 +29,8 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from .declarations import Declared
-from .errors import Finding, Severity
+from .errors import EcsformError, Finding, Severity
+from .options import CLI_CACHE
 from .spec.loader import Node
 from .target import Backend
 
@@ -57,6 +58,27 @@ def inside(folder: Path, out: Path) -> bool:
     """True when `folder` is `out` or lies within it (the cache never lives in the output)."""
     a, b = os.path.realpath(folder), os.path.realpath(out)
     return a == b or a.startswith(b.rstrip(os.sep) + os.sep)
+
+
+def folder_for(cache_dir: Path | None, no_cache: bool, out: Path) -> Path | None:
+    """synth's render cache: --cache-dir, else the default (None with --no-cache); never inside the output."""
+    if no_cache:
+        if cache_dir is not None:
+            raise _flag_error("--cache-dir and --no-cache contradict each other", "--no-cache", "keep one")
+        return None
+    folder = cache_dir if cache_dir is not None else default_folder()
+    if inside(folder, out):
+        raise _flag_error(
+            f"the render cache {folder} lies inside the output {out}",
+            "--cache-dir" if cache_dir is not None else ENV_VAR,
+            "choose a cache folder outside --out (--cache-dir DIR or ECSFORM_CACHE_DIR), or --no-cache",
+        )
+    return folder
+
+
+def _flag_error(message: str, flag: str, hint: str) -> EcsformError:
+    """CLI-CACHE: located at the flag (or the variable) that named the folder."""
+    return EcsformError([CLI_CACHE.finding(message, hint=hint, file=flag, mark=(1, 1))])
 
 
 # --- what decides the bytes ----------------------------------------------------------------------------------

@@ -33,12 +33,13 @@ import subprocess
 import tarfile
 import tempfile
 from dataclasses import dataclass, field, replace
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any, Iterator
 
 from . import config as project_config
-from . import images, locations, pipeline, validation
+from . import images, locations, pipeline, synth_run, validation
 from . import plan as planner
+from .digests import module_digest
 from .errors import Check, EcsformError, Finding, Severity, errors_in, sorted_findings
 from .options import Options, module_source_from
 
@@ -153,16 +154,16 @@ class _Tree:
         cwd = Path.cwd()
         here = self.tree / (_inside(cwd, self.top) or Path())
         here.mkdir(parents=True, exist_ok=True)
-        ours, source = locations.MODULES, pipeline.module_source
+        ours, source = locations.MODULES, synth_run.module_source
         os.chdir(here)
         try:
             modules = _inside(ours, self.top)
             if modules is not None:
                 locations.MODULES = self.tree / modules
-            pipeline.module_source = self._module_source
+            synth_run.module_source = self._module_source
             yield
         finally:
-            locations.MODULES, pipeline.module_source = ours, source
+            locations.MODULES, synth_run.module_source = ours, source
             os.chdir(cwd)
 
     def _back(self, path: Path) -> Path:
@@ -281,7 +282,7 @@ def _bytes(path: Path) -> bytes | None:
 
 
 def _digest(folder: Path) -> bytes:
-    return pipeline._module_digest(folder, {}) if folder.is_dir() else b"missing"
+    return module_digest(folder, {}) if folder.is_dir() else b"missing"
 
 
 def _same_inputs(old: _Tree, options: Options, config: str | None, no_config: bool) -> bool:
@@ -426,40 +427,3 @@ def changed(
         [r for path, r in sorted(old_roots.items()) if path not in new],
         _base_warnings(before, since),
     )
-
-
-def directory(out: str, root: str) -> str:
-    return (PurePosixPath(Path(out).as_posix()) / root).as_posix()
-
-
-def as_json(result: Result, out: str) -> dict[str, Any]:
-    return {
-        "changed": [
-            {"root": r.root, "environment": r.environment, "dir": directory(out, r.root), "spec": r.spec}
-            for r in result.changed
-        ],
-        "removed": [{"root": r.root, "environment": r.environment, "spec": r.spec} for r in result.removed],
-    }
-
-
-def as_matrix(result: Result, out: str) -> dict[str, Any]:
-    return {
-        "include": [
-            {"root": r.root, "environment": r.environment, "dir": directory(out, r.root)} for r in result.changed
-        ]
-    }
-
-
-def as_text(result: Result, since: str) -> list[str]:
-    def env(r: Root) -> str:
-        return f", environment {r.environment}" if r.environment else ""
-
-    lines = [f"changed: {r.root} ({r.spec}{env(r)})" for r in result.changed]
-    lines += [
-        f"removed: {r.root} ({r.spec}{env(r)}): its spec no longer produces it; destroy what it manages "
-        f"before its state is forgotten"
-        for r in result.removed
-    ]
-    if not lines:
-        lines.append(f"no root changed since {since}")
-    return lines

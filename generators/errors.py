@@ -117,7 +117,8 @@ class Check:
 
     def __post_init__(self) -> None:
         declared = CHECKS.setdefault(self.id, self)
-        if declared is not self:
+        # (a module executed twice, as main.py's lazy imports may, declares the same check again: that is no bug)
+        if declared is not self and declared != self:
             raise RuntimeError(f"finding id {self.id} declared twice")
 
     def finding(

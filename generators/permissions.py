@@ -10,8 +10,9 @@ tests/e2e checks the table against the policies the applied roots really hold.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
-from typing import Any, Mapping, Sequence
+from typing import Any, Mapping, Protocol, Sequence
 
 from .access.roles import brought_role_needs
 from .rules import Context
@@ -170,3 +171,54 @@ def roles(permissions: Mapping[str, Sequence[Permission]] | None, brought: dict[
             }
         )
     return out
+
+
+class IamRoot(Protocol):
+    """A root as `ecsform iam` reads it (a plan): its spec file, environment, family, permissions and roles."""
+
+    @property
+    def file(self) -> str: ...
+
+    @property
+    def environment(self) -> str | None: ...
+
+    @property
+    def family(self) -> str: ...
+
+    @property
+    def permissions(self) -> Mapping[str, Sequence[Permission]] | None: ...
+
+    @property
+    def register(self) -> Mapping[str, Any]: ...
+
+
+def iam_report(plans: Sequence[IamRoot], as_json: bool) -> str:
+    """What `ecsform iam` prints: each root's roles (`roles`), as one JSON document for every root, or as text (a
+    policy document per role, under its spec file and family)."""
+    roots = [(p, roles(p.permissions, _brought(p.register))) for p in plans]
+    if as_json:
+        document = [
+            {"file": p.file, "environment": p.environment, "family": p.family, "roles": found} for p, found in roots
+        ]
+        return json.dumps({"version": 1, "roots": document}, indent=2, ensure_ascii=False) + "\n"
+    lines = []
+    for p, found in roots:
+        where = p.file + (f" (environment {p.environment})" if p.environment else "")
+        lines.append(f"{where}: family {p.family}")
+        if not found:
+            lines.append("  no role needs a permission: the task references nothing that needs one")
+        for role in found:
+            name = "execution role" if role["field"] == EXECUTION else "task role"
+            if role["brought"]:
+                lines.append(f"  {name} {role['role']} ({role['field']}, brought): its policies must allow")
+            else:
+                lines.append(f"  {name} (created by the root): it is given")
+            document_text = json.dumps(role["policy"], indent=2, ensure_ascii=False)
+            lines += ["    " + line for line in document_text.splitlines()]
+            lines += [f"    and the managed policy {arn}" for arn in role["managedPolicyArns"]]
+    return "".join(line + "\n" for line in lines)
+
+
+def _brought(register: Mapping[str, Any]) -> dict[str, str]:
+    """The role fields the task definition names (its roles brought), by field."""
+    return {f: register[f] for f in (EXECUTION, TASK) if f in register}

@@ -9,7 +9,7 @@
 
 Who reads it: aws/session.py holds every command to its row (a botocore hook: a call that is not listed stops the
 command with ECSFORM-INTERNAL, so the table cannot fall behind the code that calls AWS); `ecsform bootstrap`
-(generators/bootstrap.py) builds the plan, deploy and state roles from these rows; `make docs` writes the commands'
+(generators/bootstrap/) builds the plan, deploy and state roles from these rows; `make docs` writes the commands'
 tables in docs/verify.md and docs/deploy.md from it. tests/unit/test_bootstrap.py checks that every resource and
 data source type the modules and roots declare has a row; tests/e2e/test_deploy.py records what deploy, run and
 prune call; tests/e2e/test_bootstrap.py applies a root and runs verify with nothing but the roles made from it, on

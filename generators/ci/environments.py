@@ -7,7 +7,9 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from ..config import CONFIG_READ, CONFIG_REQUIRED, DEFAULT_ENVIRONMENT, CiConfig, Config
+from ..config import DEFAULT_ENVIRONMENT, CiConfig, Config
+from ..config.checks import CONFIG_REQUIRED
+from ..config.discovery import CONFIG_READ
 from ..errors import EcsformError, Severity
 
 Engine = Literal["github", "gitlab"]

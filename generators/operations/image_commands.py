@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from .. import images, validation
@@ -184,3 +185,29 @@ def image_show(paths: list[str], options: Options) -> tuple[list[Shown], list[Fi
     if validation.covers_project({v.file for v in found}, config):
         problems += images.orphans(config, roots)
     return sorted(rows, key=lambda r: (r.root, r.container)), sorted_findings(problems)
+
+
+def shown_text(rows: list[Shown], as_json: bool) -> str:
+    """What `ecsform image show` prints: a JSON list of the rows, or a line per root and container (its image, and
+    where it is written: the images file and line, else the spec)."""
+    if as_json:
+        document = [
+            {
+                "root": r.root,
+                "environment": r.environment,
+                "spec": r.spec,
+                "container": r.container,
+                "image": r.image,
+                "deployed": r.file is not None,
+                "file": r.file,
+                "line": r.line,
+                "reason": r.reason,
+            }
+            for r in rows
+        ]
+        return json.dumps(document, indent=2) + "\n"
+    lines = []
+    for r in rows:
+        where = f"{r.file}:{r.line}" if r.file else f"spec ({r.spec})"
+        lines.append(f"{r.root}  {r.container}  {r.image}  {where}\n")
+    return "".join(lines)

@@ -41,8 +41,8 @@ import pytest
 from botocore.exceptions import ClientError
 from conftest import REPO, ecsform, terraform
 
-from generators import bootstrap
 from generators import config as project_config
+from generators.bootstrap import policies
 
 from .conftest import _start, _stop
 
@@ -162,7 +162,7 @@ def test_bootstrap_creates_the_state_bucket_the_oidc_provider_and_the_roles_in_e
     assert rule["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
     assert all(s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"].values())
 
-    expected = bootstrap.policy_documents(config, "github")
+    expected = policies.policy_documents(config, "github")
     assert set(expected) == {
         role(DEV, "ecsform-deploy"),
         role(DEV, "ecsform-plan"),

@@ -14,9 +14,12 @@ import boto3
 import pytest
 from conftest import REPO, ecsform
 
-from generators import bootstrap, locations, pipeline
+from generators import account as account_checks
 from generators import config as project_config
+from generators import locations, pipeline
 from generators.aws import actions, session
+from generators.bootstrap import model as bootstrap_model
+from generators.bootstrap import policies
 from generators.errors import EcsformError
 from generators.options import Options
 
@@ -30,7 +33,7 @@ def config() -> project_config.Config:
 
 def test_every_resource_and_data_source_of_the_modules_has_a_row_and_no_row_is_stale() -> None:
     """A resource added to a module without its actions fails here; so does a row no module needs any more."""
-    declared = set(bootstrap.module_types())
+    declared = set(bootstrap_model.module_types())
     assert {"aws_ecs_task_definition", "aws_efs_mount_target", "data.aws_secretsmanager_secret"} <= declared
     assert declared == set(actions.TERRAFORM)
 
@@ -49,11 +52,11 @@ def test_every_data_source_a_root_declares_has_a_row(tmp_path: Path) -> None:
             found.add(name if kind == "resource" else f"data.{name}")
     roots = {"data.aws_caller_identity", "data.aws_region", "data.aws_partition", "data.aws_iam_role"}
     assert roots | {"data.aws_secretsmanager_secret"} <= found
-    assert found <= set(bootstrap.module_types()) and found <= set(actions.TERRAFORM)
+    assert found <= set(bootstrap_model.module_types()) and found <= set(actions.TERRAFORM)
 
 
 def test_the_roles_follow_ecsform_yaml(config: project_config.Config) -> None:
-    roles, buckets, accounts = bootstrap.model(config, "github")
+    roles, buckets, accounts = bootstrap_model.model(config, "github")
     kinds = {arn: r.kind for arn, r in roles.items()}
     assert kinds == {
         f"arn:aws:iam::{DEV}:role/ecsform-deploy": "deploy",
@@ -92,7 +95,7 @@ def test_the_roles_follow_ecsform_yaml(config: project_config.Config) -> None:
 def test_least_privilege_by_role(config: project_config.Config) -> None:
     """Plan roles read (what plan and the read-only commands call); deploy roles also write; the pipeline's
     identities only chain; the state role only touches the state prefix and lists its bucket."""
-    documents = bootstrap.policy_documents(config, "github")
+    documents = policies.policy_documents(config, "github")
 
     def granted(arn: str) -> set[str]:
         return {a for s in documents[arn]["Statement"] for a in s["Action"]}
@@ -101,7 +104,7 @@ def test_least_privilege_by_role(config: project_config.Config) -> None:
         granted(f"arn:aws:iam::{PROD}:role/ecsform-plan"),
         granted(f"arn:aws:iam::{PROD}:role/ecsform-deploy"),
     )
-    types = bootstrap.module_types()
+    types = bootstrap_model.module_types()
     assert plan == set(actions.terraform_actions(types, write=False)) | set(
         actions.command_actions(actions.READ_COMMANDS)
     )
@@ -267,13 +270,13 @@ def test_verify_diff_and_adopt_open_their_sessions_with_their_rows(
 
     monkeypatch.setattr(session, "connect", connect)
     spec = [str(REPO / "specs" / "financial-api.json")]
-    pipeline.verify(spec, Options(), tmp_path)
-    pipeline.diff(spec, Options())
+    account_checks.verify(spec, Options(), tmp_path)
+    account_checks.diff(spec, Options())
     pipeline.synth_tree(spec, tmp_path / "out", Options(adopt=True))
     assert seen == ["verify", "diff", "synth --adopt"]
 
 
 def test_the_policies_fit_in_an_inline_role_policy(config: project_config.Config) -> None:
     """IAM: an inline role policy is at most 10,240 characters, whitespace aside (IAM quotas)."""
-    for arn, document in bootstrap.policy_documents(config, "github").items():
+    for arn, document in policies.policy_documents(config, "github").items():
         assert len(json.dumps(document, separators=(",", ":"))) < 10240, arn

@@ -22,6 +22,7 @@ from conftest import FIXTURES, NO_CONFIG, REPO, SPECS, ecsform
 from generators import config as project_config
 from generators import locations, pipeline, providers
 from generators.ci.command import generate
+from generators.digests import files_digest
 from generators.errors import EcsformError
 from generators.options import Options
 
@@ -80,7 +81,7 @@ def test_synth_copies_the_modules_its_roots_call_and_calls_them_inside_the_outpu
         source = locations.MODULES / entry["path"].split("/")[1]
         assert entry["files"] == ["README.md", "main.tf", "outputs.tf", "variables.tf", "versions.tf"]
         assert tree(out / entry["path"]) == {name: (source / name).read_bytes() for name in entry["files"]}
-        assert entry["hash"] == "sha256:" + pipeline._files_digest(tree(out / entry["path"])).hex()
+        assert entry["hash"] == "sha256:" + files_digest(tree(out / entry["path"])).hex()
     for root in manifest["roots"]:
         up = "../" * (root["path"].count("/") + 1)
         assert all(m.startswith(f"{up}modules/") for m in root["modules"]), root

@@ -17,7 +17,7 @@ import pytest
 from conftest import REPO, SPECS
 from output_faults import at_steps, snapshot, write_spec
 
-from generators import cache, locations, pipeline
+from generators import cache, locations, pipeline, synth_run
 from generators import config as project_config
 from generators.errors import EcsformError
 from generators.options import Options
@@ -43,18 +43,18 @@ def _specs(folder: Path, count: int) -> list[Path]:
 
 
 class Spy:
-    """Where `_Run.make` ran (the processes) and for which spec files."""
+    """Where `SynthRun.make` ran (the processes) and for which spec files."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch, log: Path) -> None:
         self.log = log
-        real = pipeline._Run.make
+        real = synth_run.SynthRun.make
 
         def make(run: Any, file: Path) -> Any:
             with open(log, "a") as fh:  # appends from forked workers too
                 fh.write(f"{os.getpid()} {file.name}\n")
             return real(run, file)
 
-        monkeypatch.setattr(pipeline._Run, "make", make)
+        monkeypatch.setattr(synth_run.SynthRun, "make", make)
 
     def take(self) -> list[tuple[int, str]]:
         lines = self.log.read_text().splitlines() if self.log.exists() else []
@@ -65,8 +65,8 @@ class Spy:
 @pytest.fixture()
 def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
     """Workers from 2 files each, taking 3 at a time: a few dozen specs spread over every worker."""
-    monkeypatch.setattr(pipeline, "MIN_FILES_PER_JOB", 2)
-    monkeypatch.setattr(pipeline, "_CHUNK", 3)
+    monkeypatch.setattr(synth_run, "MIN_FILES_PER_JOB", 2)
+    monkeypatch.setattr(synth_run, "_CHUNK", 3)
 
 
 @pytest.mark.usefixtures("small_chunks")
@@ -343,7 +343,7 @@ def test_roots_stream_to_the_writer(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     specs = tmp_path / "specs"
     _specs(specs, 6)
     events: list[str] = []
-    real_make, real_add = pipeline._Run.make, Publication.add
+    real_make, real_add = synth_run.SynthRun.make, Publication.add
 
     def make(run: Any, file: Path) -> Any:
         events.append(f"make {file.name}")
@@ -353,7 +353,7 @@ def test_roots_stream_to_the_writer(tmp_path: Path, monkeypatch: pytest.MonkeyPa
         events.append(f"stage {root}")
         return real_add(pub, root, *files)
 
-    monkeypatch.setattr(pipeline._Run, "make", make)
+    monkeypatch.setattr(synth_run.SynthRun, "make", make)
     monkeypatch.setattr(Publication, "add", add)
     pipeline.synth([str(specs)], tmp_path / "out", Options(jobs=1))
     assert events.index("stage financial-api-0") < events.index("make twins.json")
@@ -367,7 +367,7 @@ def test_a_file_changed_after_a_worker_compared_it_is_written(tmp_path: Path, mo
         write_spec(specs, f"svc-{i}.json", f"svc-{i}")
     pipeline.synth([str(specs)], out)
     clean = snapshot(out)
-    real = pipeline._Run.outcome
+    real = synth_run.SynthRun.outcome
 
     def outcome(run: Any, file: Path, compare: bool | None = None) -> Any:
         found = real(run, file, compare)
@@ -376,7 +376,7 @@ def test_a_file_changed_after_a_worker_compared_it_is_written(tmp_path: Path, mo
             (out / "svc-1" / "main.tf").write_text("# edited after the comparison\n")
         return found
 
-    monkeypatch.setattr(pipeline._Run, "outcome", outcome)
+    monkeypatch.setattr(synth_run.SynthRun, "outcome", outcome)
     pipeline.synth([str(specs)], out)
     after = snapshot(out)
     assert after.pop("svc-1/main.tf")[0] == clean.pop("svc-1/main.tf")[0] and after == clean
