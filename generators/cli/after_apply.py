@@ -10,7 +10,6 @@ from typing import Annotated, Optional
 import typer
 
 from ..errors import EcsformError, Finding
-from ..images import CLI_FORMAT
 from . import running
 from .params import DEFAULT_LOCK_TIMEOUT, AwsRegionOpt, ConfigOpt, EnvOpt, LockTimeoutOpt, NoConfigOpt, RoleOpt
 
@@ -95,6 +94,8 @@ def image_show(
 
     def action() -> list[Finding]:
         from generators.operations import image_commands as operations
+
+        from ..images import CLI_FORMAT
 
         if format not in ("text", "json"):
             raise running.flag_error(CLI_FORMAT, f"unknown format {format!r}", "--format", "text or json")

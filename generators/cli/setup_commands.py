@@ -9,7 +9,6 @@ from typing import Annotated, Optional
 
 import typer
 
-from ..config.discovery import CONFIG_READ
 from ..errors import Finding
 from ..locations import display_path
 from ..options import Options
@@ -161,6 +160,8 @@ def bootstrap_command(
     def action() -> list[Finding]:
         from generators.bootstrap import files as bootstrap
 
+        from ..config.discovery import CONFIG_READ
+
         found = project_config.for_command(config, False)
         if found is None:
             raise running.flag_error(
@@ -191,6 +192,8 @@ def lock_command(
     """Write ecsform.lock.hcl: hashicorp/aws locked for ecsform.yaml's terraform.lockPlatforms (synth copies it into every root)."""
 
     def action() -> list[Finding]:
+        from ..config.discovery import CONFIG_READ
+
         found = project_config.for_command(config, False)
         if found is None:
             raise running.flag_error(
