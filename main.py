@@ -35,7 +35,7 @@ from generators.cli.params import (
     StrictOpt,
 )
 from generators.cli.running import EXIT_DIFFERENT, flag_error, project_config, waiting
-from generators.errors import EcsformError, Finding, Severity
+from generators.errors import EcsformError, Finding
 from generators.options import ENGINES, Options
 
 if TYPE_CHECKING:
@@ -63,11 +63,13 @@ app = typer.Typer(
 
 def _one_plan(spec: str, options: Options) -> tuple[Plan, list[Finding]]:
     """The one root a single-spec command (render, graph) shows: a spec with environments needs --env."""
+    from generators.operations.selection import CLI_ENV_REQUIRED
+
     plans, findings = validation.build_plans([spec], options)
     if len(plans) > 1:
         choices = ", ".join(p.environment or "" for p in plans)
         message = f"the spec has {len(plans)} environments; choose one with --env ({choices})"
-        raise EcsformError([Finding("CLI-ENV-REQUIRED", Severity.ERROR, message, file=spec, line=1, col=1)])
+        raise EcsformError([CLI_ENV_REQUIRED.finding(message, file=spec, mark=(1, 1))])
     return plans[0], findings
 
 
@@ -208,16 +210,18 @@ def synth(
     stale = False
 
     def action() -> list[Finding]:
+        from generators.options import CLI_CHECK, CLI_ENGINE, CLI_FORCE
+
         nonlocal stale
         if engine not in ENGINES:
-            raise flag_error("CLI-ENGINE", f"unknown engine {engine!r}", "--engine", "use --engine hcl or --engine cdk")
+            raise flag_error(CLI_ENGINE, f"unknown engine {engine!r}", "--engine", "use --engine hcl or --engine cdk")
         if force and not prune:
             raise flag_error(
-                "CLI-FORCE", "--force only goes with --prune", "--force", "add --prune, or leave out --force"
+                CLI_FORCE, "--force only goes with --prune", "--force", "add --prune, or leave out --force"
             )
         if check and prune:
             raise flag_error(
-                "CLI-CHECK", "--check writes nothing: it cannot --prune", "--check", "leave out --prune (and --force)"
+                CLI_CHECK, "--check writes nothing: it cannot --prune", "--check", "leave out --prune (and --force)"
             )
         options = Options(
             jobs=jobs,
@@ -417,14 +421,15 @@ def changed(
     def action() -> list[Finding]:
         from generators import change_report
         from generators import changed as compare
+        from generators.changed import CHANGED_FORMAT, CHANGED_SINCE
 
         if format not in change_report.FORMATS:
             raise flag_error(
-                "CHANGED-FORMAT", f"unknown format {format!r}", "--format", "one of: text, json, github-matrix, paths"
+                CHANGED_FORMAT, f"unknown format {format!r}", "--format", "one of: text, json, github-matrix, paths"
             )
         if not since:
             raise flag_error(
-                "CHANGED-SINCE",
+                CHANGED_SINCE,
                 "changed needs --since REF",
                 "--since",
                 "the git revision to compare with, e.g. --since origin/main",

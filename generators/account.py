@@ -7,12 +7,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from . import plan as planner
-from .errors import EcsformError, Finding, Severity, sorted_findings
+from .errors import Check, EcsformError, Finding, Severity, sorted_findings
 from .options import Options
 from .plan_checks import role_names
 from .rules import Context
 from .spec import document as specs
 from .validation import bound_to, checked_plans
+
+# The findings this module raises (collected by the catalog: generators/rules).
+DIFF_REVISION = Check("DIFF-REVISION", Severity.ERROR, "diff --revision: the family has no such revision.")
 
 
 def adopt_imports(
@@ -149,12 +152,10 @@ def diff(paths: list[str], options: Options, revision: int | None = None) -> tup
             else:
                 findings += v.locate(
                     [
-                        Finding(
-                            "DIFF-REVISION",
-                            Severity.ERROR,
+                        DIFF_REVISION.finding(
                             f"task definition {ref} does not exist in account {aws.account}, {aws.region} ({exc})",
-                            ("family",),
-                            f"list the revisions: aws ecs list-task-definitions --family-prefix "
+                            path=("family",),
+                            hint=f"list the revisions: aws ecs list-task-definitions --family-prefix "
                             f"{p.family} --region {aws.region}",
                         )
                     ]

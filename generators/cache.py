@@ -30,6 +30,7 @@ from typing import Any, Callable, Iterable
 
 from .declarations import Declared
 from .errors import EcsformError, Finding, Severity
+from .options import CLI_CACHE
 from .spec.nodes import Node
 from .target import Backend
 
@@ -77,7 +78,7 @@ def folder_for(cache_dir: Path | None, no_cache: bool, out: Path) -> Path | None
 
 def _flag_error(message: str, flag: str, hint: str) -> EcsformError:
     """CLI-CACHE: located at the flag (or the variable) that named the folder."""
-    return EcsformError([Finding("CLI-CACHE", Severity.ERROR, message, hint=hint, file=flag, line=1, col=1)])
+    return EcsformError([CLI_CACHE.finding(message, hint=hint, file=flag, mark=(1, 1))])
 
 
 # --- what decides the bytes ----------------------------------------------------------------------------------
@@ -195,18 +196,18 @@ def _finding(f: Finding) -> dict[str, Any]:
 
 def _unfinding(d: dict[str, Any]) -> Finding:
     return Finding(
-        str(d["rule"]),
-        Severity(d["severity"]),
-        str(d["message"]),
-        tuple(d["path"]),
-        d["hint"],
-        str(d["file"]),
-        int(d["line"]),
-        int(d["col"]),
-        d["environment"],
-        bool(d["at_key"]),
-        d["suppressed"],
-        d.get("data"),
+        rule=str(d["rule"]),
+        severity=Severity(d["severity"]),
+        message=str(d["message"]),
+        path=tuple(d["path"]),
+        hint=d["hint"],
+        file=str(d["file"]),
+        line=int(d["line"]),
+        col=int(d["col"]),
+        environment=d["environment"],
+        at_key=bool(d["at_key"]),
+        suppressed=d["suppressed"],
+        data=d.get("data"),
     )
 
 

@@ -40,8 +40,26 @@ from . import config as project_config
 from . import images, locations, pipeline, synth_run, validation
 from . import plan as planner
 from .digests import module_digest
-from .errors import EcsformError, Finding, Severity, errors_in, sorted_findings
+from .errors import Check, EcsformError, Finding, Severity, errors_in, sorted_findings
 from .options import Options, module_source_from
+
+# The findings this module raises (collected by the catalog: generators/rules).
+CHANGED_SINCE = Check("CHANGED-SINCE", Severity.ERROR, "ecsform changed without --since REF.")
+CHANGED_FORMAT = Check(
+    "CHANGED-FORMAT", Severity.ERROR, "ecsform changed --format: not text, json, github-matrix or paths."
+)
+CHANGED_GIT = Check(
+    "CHANGED-GIT", Severity.ERROR, "ecsform changed: not in a git repository, no such revision, or git failed."
+)
+CHANGED_BASE = Check(
+    "CHANGED-BASE",
+    Severity.WARNING,
+    (
+        "ecsform changed: a spec (or, for every root, the configuration) does not validate in the revision "
+        "compared with; its roots count as changed."
+    ),
+)
+
 
 E = Severity.ERROR
 
@@ -77,14 +95,11 @@ def _git(args: list[str], cwd: str, what: str) -> bytes:
     except OSError as exc:
         raise EcsformError(
             [
-                Finding(
-                    "CHANGED-GIT",
-                    E,
+                CHANGED_GIT.finding(
                     f"cannot run git: {exc.strerror or exc}",
-                    file="--since",
-                    line=1,
-                    col=1,
                     hint="install git, or run ecsform changed where git is on PATH",
+                    file="--since",
+                    mark=(1, 1),
                 )
             ]
         )
@@ -92,15 +107,12 @@ def _git(args: list[str], cwd: str, what: str) -> bytes:
         words = proc.stderr.decode(errors="replace").strip().splitlines()
         raise EcsformError(
             [
-                Finding(
-                    "CHANGED-GIT",
-                    E,
+                CHANGED_GIT.finding(
                     f"{what}: {words[-1] if words else 'git failed'}",
-                    file="--since",
-                    line=1,
-                    col=1,
                     hint="run it inside a git repository, with REF a commit it has (a shallow "
                     "clone needs the history: fetch-depth: 0, GIT_DEPTH: 0)",
+                    file="--since",
+                    mark=(1, 1),
                 )
             ]
         )
@@ -248,18 +260,15 @@ def _base_warnings(base: _Base, since: str) -> list[Finding]:
         more = f", and {len(found) - 1} more error{'s' if len(found) > 2 else ''}" if len(found) > 1 else ""
         where = "every root counts as changed" if base.whole else "its roots count as changed"
         out.append(
-            Finding(
-                "CHANGED-BASE",
-                Severity.WARNING,
+            CHANGED_BASE.finding(
                 f"{since} does not validate here ({first.rule}: {first.message}{more}): {where}",
-                first.path,
-                f"the working tree is compared with what {since} would be if it were valid: fix it on {since}'s "
+                path=first.path,
+                hint=f"the working tree is compared with what {since} would be if it were valid: fix it on {since}'s "
                 "branch, or let this change fix it",
-                f"{since}:{file}",
-                first.line,
-                first.col,
-                first.environment,
-                first.at_key,
+                file=f"{since}:{file}",
+                mark=(first.line, first.col),
+                environment=first.environment,
+                at_key=first.at_key,
             )
         )
     return out
@@ -400,14 +409,11 @@ def changed(
         except (tarfile.TarError, OSError) as exc:
             raise EcsformError(
                 [
-                    Finding(
-                        "CHANGED-GIT",
-                        E,
+                    CHANGED_GIT.finding(
                         f"cannot extract {since} into {tmp}: {exc}",
-                        file="--since",
-                        line=1,
-                        col=1,
                         hint="a link that leaves the repository, or no space in the temporary folder (TMPDIR)",
+                        file="--since",
+                        mark=(1, 1),
                     )
                 ]
             ) from None

@@ -9,9 +9,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from .errors import Finding, Severity
+from .errors import Check, Finding, Severity
 from .locations import VENDORED
 from .target import Backend
+
+# The findings this module raises (collected by the catalog: generators/rules); validation.py builds each root's
+# FAMILY-DUPLICATE finding, which the checks across specs report.
+FAMILY_DUPLICATE = Check(
+    "FAMILY-DUPLICATE",
+    Severity.ERROR,
+    (
+        "Two roots would register the same family in the same account and region (between two environments "
+        "of one spec: a warning)."
+    ),
+)
+ROOT_NESTED = Check("ROOT-NESTED", Severity.ERROR, "One root's folder would sit inside another's.")
 
 
 @dataclass(frozen=True)
@@ -72,7 +84,7 @@ def _nested(declared: list[Declared]) -> list[Finding]:
         problems.append(
             replace(
                 d.duplicate,
-                rule="ROOT-NESTED",
+                rule=ROOT_NESTED.id,
                 message=f"root {d.root} ({_source(d)}) would sit inside root {outer.root} ({_source(outer)})",
                 hint="give the spec with environments a family of its own",
             )
@@ -88,7 +100,7 @@ def in_vendored(declared: list[Declared], vendoring: bool) -> list[Finding]:
     return [
         replace(
             d.duplicate,
-            rule="ROOT-NESTED",
+            rule=ROOT_NESTED.id,
             message=f"root {d.root} ({_source(d)}) would sit in {VENDORED}/, where synth copies the modules its roots "
             "call",
             hint="rename the family, or give the modules a folder of their own (`ecsform modules export DIR` and "

@@ -103,6 +103,58 @@ class Finding:
         return text
 
 
+@dataclass(frozen=True, slots=True)
+class Check:
+    """One id a finding can carry, declared next to the code that raises it: the id, its severity, the summary that
+    `ecsform rules`, docs/rules.md and SARIF's rules show, and the source of the bound it checks. Declaring one
+    registers it (an id declared twice is a bug, reported at import); the catalog (generators/rules) collects them.
+    The rule functions are checks too (generators/rules/registry.py: `Rule`)."""
+
+    id: str
+    severity: Severity
+    summary: str
+    source: str = "ecsform"
+
+    def __post_init__(self) -> None:
+        declared = CHECKS.setdefault(self.id, self)
+        # (a module executed twice, as main.py's lazy imports may, declares the same check again: that is no bug)
+        if declared is not self and declared != self:
+            raise RuntimeError(f"finding id {self.id} declared twice")
+
+    def finding(
+        self,
+        message: str,
+        path: Path = (),
+        hint: str | None = None,
+        *,
+        severity: Severity | None = None,
+        file: str = "",
+        mark: tuple[int, int] = (0, 0),
+        environment: str | None = None,
+        at_key: bool = False,
+        data: object = None,
+    ) -> Finding:
+        """A finding of this id (of its declared severity unless `severity` says otherwise), at `mark` (line, column)
+        of `file` when the place is known as it is raised."""
+        return Finding(
+            rule=self.id,
+            severity=severity or self.severity,
+            message=message,
+            path=path,
+            hint=hint,
+            file=file,
+            line=mark[0],
+            col=mark[1],
+            environment=environment,
+            at_key=at_key,
+            data=data,
+        )
+
+
+# Every check declared so far, by id (the modules that raise them declare them as they are imported).
+CHECKS: dict[str, Check] = {}
+
+
 def format_path(path: Path) -> str:
     """('containerDefinitions', 0, 'image') -> 'containerDefinitions[0].image'."""
     out: list[str] = []
@@ -176,3 +228,7 @@ def summary_line(findings: Iterable[Finding], notes: bool = False) -> str:
 
 def sorted_findings(findings: Iterable[Finding]) -> list[Finding]:
     return sorted(set(findings), key=Finding.sort_key)
+
+
+# The findings this module raises (collected by the catalog: generators/rules).
+ECSFORM_INTERNAL = Check("ECSFORM-INTERNAL", Severity.ERROR, "A rule failed on the input (a bug in ecsform).")

@@ -32,9 +32,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import arns
-from .errors import EcsformError, Finding, Severity, sorted_findings
+from .errors import Check, EcsformError, Finding, Severity, sorted_findings
 from .locations import display_path
-from .spec.loader import load_file, load_text
+from .spec.loader import SPEC_EMPTY, SPEC_NOT_MAPPING, SPEC_READ, SPEC_TOO_LARGE, load_file, load_text
 from .spec.nodes import Mark, Node
 from .text import suggest
 
@@ -43,10 +43,31 @@ if TYPE_CHECKING:
     from .spec.document import Variant
     from .target import Target
 
+
+# The findings this module raises (collected by the catalog: generators/rules).
+IMAGES_READ = Check("IMAGES-READ", Severity.ERROR, "An images file cannot be read.")
+IMAGES_VALUE = Check(
+    "IMAGES-VALUE", Severity.ERROR, "An images file is not a mapping of container names to images (or {image, reason})."
+)
+IMAGES_CONTAINER = Check(
+    "IMAGES-CONTAINER", Severity.ERROR, "An images file (or image set) names a container the root's task lacks."
+)
+IMAGES_ACCOUNT = Check(
+    "IMAGES-ACCOUNT",
+    Severity.WARNING,
+    (
+        "A deployed image is in a private ECR repository of an account that is neither the root's nor the "
+        "spec's registry's, and its line gives no reason."
+    ),
+)
+IMAGES_ROOT = Check("IMAGES-ROOT", Severity.ERROR, "An images file names a root no spec of the project produces.")
+CLI_FORMAT = Check("CLI-FORMAT", Severity.ERROR, "image show --format: not text or json.")
+
+
 E, W = Severity.ERROR, Severity.WARNING
 SUFFIX = ".yaml"
 IMAGE_PATH = ("containerDefinitions",)  # a finding at containerDefinitions[i].image belongs to the images file
-_READ_RULES = {"SPEC-READ": "IMAGES-READ", "SPEC-TOO-LARGE": "IMAGES-READ", "SPEC-NOT-MAPPING": "IMAGES-VALUE"}
+_READ_RULES = {SPEC_READ.id: IMAGES_READ.id, SPEC_TOO_LARGE.id: IMAGES_READ.id, SPEC_NOT_MAPPING.id: IMAGES_VALUE.id}
 _MAPPING_KEYS = ("image", "reason")
 
 
@@ -109,12 +130,12 @@ def read(config: "Config", root: str) -> Deployed:
     file = display_path(path)
     if not path.is_file():
         if path.exists() or path.is_symlink():
-            raise EcsformError([Finding("IMAGES-READ", E, "not a readable file", file=file, line=1, col=1)])
+            raise EcsformError([IMAGES_READ.finding("not a readable file", file=file, mark=(1, 1), severity=E)])
         return Deployed(root, path, file, {}, exists=False)
     try:
         node = load_file(path, file)
     except EcsformError as exc:
-        if [f.rule for f in exc.findings] == ["SPEC-EMPTY"]:  # an empty file (or only comments): nothing deployed
+        if [f.rule for f in exc.findings] == [SPEC_EMPTY.id]:  # an empty file (or only comments): nothing deployed
             return Deployed(root, path, file, {})
         raise EcsformError([_as_images_finding(f) for f in exc.findings]) from None
     return Deployed(root, path, file, _entries(node, file))
@@ -125,7 +146,7 @@ def parse_text(text: str, root: str, path: Path, file: str) -> Deployed:
     try:
         node = load_text(text, file)
     except EcsformError as exc:
-        if [f.rule for f in exc.findings] == ["SPEC-EMPTY"]:
+        if [f.rule for f in exc.findings] == [SPEC_EMPTY.id]:
             return Deployed(root, path, file, {})
         raise EcsformError([_as_images_finding(f) for f in exc.findings]) from None
     return Deployed(root, path, file, _entries(node, file))
@@ -134,7 +155,7 @@ def parse_text(text: str, root: str, path: Path, file: str) -> Deployed:
 def _as_images_finding(f: Finding) -> Finding:
     rule = _READ_RULES.get(f.rule, f.rule)
     hint = f.hint
-    if rule == "IMAGES-VALUE":
+    if rule == IMAGES_VALUE.id:
         hint = "an images file maps container names to images: `api: REPOSITORY:TAG`, one line per container"
     elif rule != f.rule:
         hint = None
@@ -147,7 +168,7 @@ def _entries(node: Node, file: str) -> dict[str, Entry]:
     entries: dict[str, Entry] = {}
 
     def bad(message: str, mark: Mark, hint: str | None = None) -> None:
-        problems.append(Finding("IMAGES-VALUE", E, message, (), hint, file, *mark))
+        problems.append(IMAGES_VALUE.finding(message, hint=hint, file=file, mark=mark, severity=E))
 
     for name, value in node.value.items():
         key_mark = value.key_mark or value.mark
@@ -222,19 +243,17 @@ def apply(
             known = sorted(by_name)
             close = suggest(name, known)
             findings.append(
-                Finding(
-                    "IMAGES-CONTAINER",
-                    E,
+                IMAGES_CONTAINER.finding(
                     f"{name!r} is not a container of root {deployed.root} ({variant.file}"
                     + (f", environment {env}" if env else "")
                     + ")",
-                    (),
-                    (f"did you mean {close!r}? " if close else "")
+                    hint=(f"did you mean {close!r}? " if close else "")
                     + f"its containers: {', '.join(known) or 'none'}; remove the line or rename it",
-                    deployed.file,
-                    *entry.key_mark,
-                    env,
-                    True,
+                    file=deployed.file,
+                    mark=entry.key_mark,
+                    environment=env,
+                    at_key=True,
+                    severity=E,
                 )
             )
             continue
@@ -243,17 +262,15 @@ def apply(
         problem = _foreign_account(entry, spec_image if isinstance(spec_image, str) else None, target, unknown)
         if problem:
             findings.append(
-                Finding(
-                    "IMAGES-ACCOUNT",
-                    W,
+                IMAGES_ACCOUNT.finding(
                     problem,
-                    (),
-                    "if it is meant, say why on the line: "
+                    hint="if it is meant, say why on the line: "
                     f'{name}: {{image: {json.dumps(entry.image)}, reason: "..."}} (ecsform image set --reason); '
                     "the repository's policy must let the task's account pull",
-                    deployed.file,
-                    *entry.mark,
-                    env,
+                    file=deployed.file,
+                    mark=entry.mark,
+                    environment=env,
+                    severity=W,
                 )
             )
         definitions[i] = {**container, "image": entry.image}
@@ -313,16 +330,13 @@ def orphans(config: "Config", roots: set[str]) -> list[Finding]:
             continue
         close = suggest(root, known)
         out.append(
-            Finding(
-                "IMAGES-ROOT",
-                E,
+            IMAGES_ROOT.finding(
                 f"no spec produces root {root}: these deployed images apply to nothing",
-                (),
-                (f"did you mean {close!r}? " if close else "")
+                hint=(f"did you mean {close!r}? " if close else "")
                 + "if the root was renamed, move the file (git mv) to its new name; if it is retired, delete it",
-                display_path(path),
-                1,
-                1,
+                file=display_path(path),
+                mark=(1, 1),
+                severity=E,
             )
         )
     return out

@@ -13,9 +13,22 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from . import locations
+from .errors import Check, Severity
 
 if TYPE_CHECKING:
     from .config import Config
+
+
+# The findings this module raises (collected by the catalog: generators/rules).
+CLI_FORCE = Check("CLI-FORCE", Severity.ERROR, "synth --force without --prune.")
+CLI_ENGINE = Check("CLI-ENGINE", Severity.ERROR, "synth --engine names an engine other than hcl and cdk.")
+CLI_CHECK = Check("CLI-CHECK", Severity.ERROR, "synth --check with --prune: --check writes nothing.")
+CLI_CACHE = Check(
+    "CLI-CACHE",
+    Severity.ERROR,
+    "synth: the render cache folder lies inside --out, or --cache-dir comes with --no-cache.",
+)
+
 
 ENGINES = ("hcl", "cdk")
 

@@ -18,11 +18,22 @@ from dataclasses import replace
 from typing import Any
 
 from . import arns
-from .errors import Finding, Severity
+from .errors import Check, Finding, Severity
 from .spec import references, targets
 from .spec.document import Variant
 from .spec.extensions import Extension
+from .spec.targets import TARGET_VALUE
 from .target import Target
+
+# The findings this module raises (collected by the catalog: generators/rules).
+REGION_AMBIGUOUS = Check("REGION-AMBIGUOUS", Severity.ERROR, "The spec points at several regions and sets none.")
+REGION_UNSET = Check("REGION-UNSET", Severity.NOTE, "No region in the spec; the provider reads AWS_REGION.")
+LOGS_REGION = Check(
+    "LOGS-REGION", Severity.ERROR, "awslogs writes to another region than the one ecsform creates its log group in."
+)
+SECRET_UNRESOLVED = Check(
+    "SECRET-UNRESOLVED", Severity.ERROR, "A partial secret ARN in another region cannot be resolved to its full ARN."
+)
 
 
 def deploy_target(variant: Variant, override: str | None, target: Target | None) -> Target | None:
@@ -92,13 +103,11 @@ def bind_targets(
     base = variant.spec.task.get("family")
     if variant.spec.environments and base is not None and targets.uses(base.value):
         problems.append(
-            Finding(
-                "TARGET-VALUE",
-                Severity.ERROR,
+            TARGET_VALUE.finding(
                 "the base family of a spec with environments names the roots' folder (<family>/<environment>) and "
                 "each environment's family (<family>-<environment>): it cannot hold a target value",
-                ("family",),
-                "write the family without ${target.*}; an overlay may give its environment a family of its own",
+                path=("family",),
+                hint="write the family without ${target.*}; an overlay may give its environment a family of its own",
             )
         )
     containers = task.get("containerDefinitions")
@@ -112,13 +121,11 @@ def bind_targets(
         needed = targets.data_sources(value, unknown) if isinstance(value, str) else []
         if needed:
             problems.append(
-                Finding(
-                    "TARGET-VALUE",
-                    Severity.ERROR,
+                TARGET_VALUE.finding(
                     f"{targets.shown(value, unknown)!r}: ecsform writes the root with this name, and nothing gives "
                     f"{', '.join('${target.' + n + '}' for n in needed)} before Terraform runs",
-                    path,
-                    "; ".join(
+                    path=path,
+                    hint="; ".join(
                         ["set accountId in ecsform.yaml (defaults or the environment)"] * ("accountId" in needed)
                         + ["name the region (ecsform.yaml, x-ecsform.region or --region)"]
                         * bool(set(needed) - {"accountId"})
@@ -142,23 +149,19 @@ def _region(variant: Variant, override: str | None, target: Target | None = None
         if len(tier) > 1:
             where, first = _second_region(variant.task, tier)
             return None, [
-                Finding(
-                    "REGION-AMBIGUOUS",
-                    Severity.ERROR,
+                REGION_AMBIGUOUS.finding(
                     f"the spec points at several regions ({', '.join(tier)}): this value names "
                     f"another one than {first}",
-                    where,
-                    "set x-ecsform.region (the region of the provider and of the log groups ecsform "
+                    path=where,
+                    hint="set x-ecsform.region (the region of the provider and of the log groups ecsform "
                     "creates), or pass --region",
                 )
             ]
     return None, [
-        Finding(  # a note: the root works as written wherever AWS_REGION is set, and Terraform names it otherwise
-            "REGION-UNSET",
-            Severity.NOTE,
+        REGION_UNSET.finding(
             "no region in the spec; the provider will take it from AWS_REGION",
-            ("family",),
-            "set x-ecsform.region, or pass --region",
+            path=("family",),
+            hint="set x-ecsform.region, or pass --region",
         )
     ]
 
@@ -201,13 +204,11 @@ def _log_regions(task: dict[str, Any], region: str | None, ext: Extension) -> li
         opts = c.get("logConfiguration", {}).get("options", {})
         if c.get("logConfiguration", {}).get("logDriver") == "awslogs" and opts.get("awslogs-region", region) != region:
             out.append(
-                Finding(
-                    "LOGS-REGION",
-                    Severity.ERROR,
+                LOGS_REGION.finding(
                     f"awslogs-region {opts['awslogs-region']} is not the region ecsform creates the log group "
                     f"{opts.get('awslogs-group')!r} in ({region})",
-                    ("containerDefinitions", i, "logConfiguration", "options", "awslogs-region"),
-                    "write to the task's region, or set x-ecsform.logs.create: false and create the group elsewhere",
+                    path=("containerDefinitions", i, "logConfiguration", "options", "awslogs-region"),
+                    hint="write to the task's region, or set x-ecsform.logs.create: false and create the group elsewhere",
                 )
             )
     return out
@@ -240,14 +241,12 @@ def secret_lookups(task: dict[str, Any], region: str | None) -> tuple[dict[str, 
                 continue
             if region is not None and references.secret_region(base) != region:
                 findings.append(
-                    Finding(
-                        "SECRET-UNRESOLVED",
-                        Severity.ERROR,
+                    SECRET_UNRESOLVED.finding(
                         f"{base} is a partial ARN (no 6-character suffix) in {references.secret_region(base)}, another "
                         f"region than the provider's ({region}): ecsform cannot look up its full ARN, and an IAM policy "
                         "naming a partial ARN matches nothing",
-                        path,
-                        "write the secret's full ARN, with the suffix `aws secretsmanager describe-secret --region "
+                        path=path,
+                        hint="write the secret's full ARN, with the suffix `aws secretsmanager describe-secret --region "
                         f"{references.secret_region(base)} --secret-id {base.split(':secret:', 1)[-1]}` prints",
                     )
                 )

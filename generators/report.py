@@ -185,15 +185,16 @@ def _level(severity: Severity) -> str:
     return severity.value
 
 
-def _rule_descriptor(rule_id: str, catalog: dict[str, tuple[str, str, str]]) -> Any:
+def _rule_descriptor(rule_id: str) -> Any:
     """The rule as SARIF describes it: its own summary and source, and its row of the rules reference (helpUri);
     what to do about one finding is in that result's message (its hint), never in the rule."""
     import sarif_om as sarif
 
-    from . import about
+    from . import about, rules
 
-    severity, summary, source = catalog.get(rule_id, ("error", rule_id, ""))
-    known = rule_id in catalog
+    check = rules.lookup(rule_id)
+    severity, summary, source = (check.severity.value, check.summary, check.source) if check else ("error", rule_id, "")
+    known = check is not None
     text_parts = [summary]
     markdown_parts = [summary]
     if source:
@@ -258,14 +259,13 @@ def sarif_log(findings: Iterable[Finding], root: Path | None = None) -> dict[str
     """The SARIF 2.1.0 log (as JSON data) of the findings, one run, the rules that have results."""
     import sarif_om as sarif
 
-    from . import about, rules
+    from . import about
 
     root = root if root is not None else repository_root()
     ordered = sorted_findings(findings)
-    catalog = {rid: (sev, summary, source) for rid, sev, summary, source in rules.catalog()}
     ids = sorted({f.rule for f in ordered})
     index = {rid: i for i, rid in enumerate(ids)}
-    descriptors = [_rule_descriptor(rid, catalog) for rid in ids]
+    descriptors = [_rule_descriptor(rid) for rid in ids]
     driver = sarif.ToolComponent(
         name=about.NAME,
         version=about.version(),

@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 from . import arns, declarations, images, permissions, plan_checks, rules
 from . import plan as planner
-from .declarations import Declared
-from .errors import EcsformError, Finding, Severity, errors_in, sorted_findings
+from .declarations import FAMILY_DUPLICATE, Declared
+from .errors import Check, EcsformError, Finding, Severity, errors_in, sorted_findings
 from .locations import display_path
 from .options import Options, vendors
 from .rules import Context, suppressions
@@ -30,11 +30,15 @@ from .rules.fields import check_task
 from .spec import document as specs
 from .spec import extensions, placeholders, targets
 from .spec import policy as policies
-from .spec.loader import SPEC_SUFFIXES
+from .spec.loader import SPEC_READ, SPEC_SUFFIXES
 from .target import Backend, Target
 
 if TYPE_CHECKING:
     from .config import Config
+
+
+# The findings this module raises (collected by the catalog: generators/rules).
+SPEC_NONE = Check("SPEC-NONE", Severity.ERROR, "No spec files were found.")
 
 
 @dataclass(frozen=True)
@@ -72,17 +76,10 @@ def collect(paths: list[str]) -> tuple[list[Path], list[Finding]]:
         elif path.is_file():
             files.setdefault(display_path(path), path)
         else:
-            problems.append(Finding("SPEC-READ", Severity.ERROR, "no such file or folder", file=p, line=1, col=1))
+            problems.append(SPEC_READ.finding("no such file or folder", file=p, mark=(1, 1)))
     if not files and not problems:
         problems.append(
-            Finding(
-                "SPEC-NONE",
-                Severity.ERROR,
-                "no spec files (.yaml, .yml, .json) found",
-                file=" ".join(paths) or ".",
-                line=1,
-                col=1,
-            )
+            SPEC_NONE.finding("no spec files (.yaml, .yml, .json) found", file=" ".join(paths) or ".", mark=(1, 1))
         )
     return [files[k] for k in sorted(files)], problems
 
@@ -374,8 +371,8 @@ def _declared(c: Checked) -> Declared | None:
     if not v.family:
         return None
     where = f"{v.file}" + (f" (environment {v.environment})" if v.environment else "")
-    duplicate = Finding(
-        "FAMILY-DUPLICATE", Severity.ERROR, "", ("family",), "each root registers its own family; rename one of them"
+    duplicate = FAMILY_DUPLICATE.finding(
+        "", path=("family",), hint="each root registers its own family; rename one of them"
     )
     account = c.target.account_id if c.target else None
     return Declared(

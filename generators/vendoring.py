@@ -9,13 +9,27 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import locations, providers
+from .config.checks import CONFIG_REQUIRED
 from .digests import files_digest
-from .errors import EcsformError, Finding, Severity
+from .errors import Check, EcsformError, Severity
 from .options import Options, vendors
 
 if TYPE_CHECKING:
     from .config import Config
     from .writer.manifest import Manifest, ModuleEntry, RootEntry
+
+
+# The findings this module raises (collected by the catalog: generators/rules).
+LOCK_TERRAFORM = Check(
+    "LOCK-TERRAFORM",
+    Severity.ERROR,
+    ("ecsform lock: terraform providers lock failed (no terraform, no registry or mirror, a platform missing)."),
+)
+OUT_MODULES = Check(
+    "OUT-MODULES",
+    Severity.ERROR,
+    "synth cannot read a module it copies into the output (an installation without its modules).",
+)
 
 
 def module_entry(path: str, content: dict[str, bytes]) -> ModuleEntry:
@@ -45,14 +59,11 @@ def vendor_files(folder: Path) -> dict[str, bytes]:
     except OSError as exc:  # an installation without its modules: say which folder
         raise EcsformError(
             [
-                Finding(
-                    "OUT-MODULES",
-                    Severity.ERROR,
+                OUT_MODULES.finding(
                     f"cannot read the module {folder.name} that roots call: {exc.strerror or exc}",
                     hint="reinstall ecsform (the package carries its modules), or name them with --module-source",
                     file=locations.display_path(folder),
-                    line=1,
-                    col=1,
+                    mark=(1, 1),
                 )
             ]
         ) from None
@@ -71,7 +82,7 @@ def write_lock(
         raise EcsformError(
             [
                 config.finding(
-                    "CONFIG-REQUIRED",
+                    CONFIG_REQUIRED.id,
                     Severity.ERROR,
                     "ecsform lock needs terraform.lockPlatforms: the platforms the lock file covers",
                     ("terraform",) if config.model.model_fields_set & {"terraform"} else (),
@@ -92,15 +103,12 @@ def write_lock(
     except (providers.LockError, OSError) as exc:
         raise EcsformError(
             [
-                Finding(
-                    "LOCK-TERRAFORM",
-                    Severity.ERROR,
+                LOCK_TERRAFORM.finding(
                     f"terraform providers lock failed: {exc}",
                     hint="terraform must be on PATH and reach the registry; offline, give a provider mirror "
                     "(--fs-mirror DIR or --net-mirror URL) that holds every platform of terraform.lockPlatforms",
                     file=locations.display_path(config.lock_path),
-                    line=1,
-                    col=1,
+                    mark=(1, 1),
                 )
             ]
         ) from None

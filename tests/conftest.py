@@ -58,6 +58,29 @@ def _own_render_cache() -> None:
 _own_render_cache()
 
 
+def _findings_carry_declared_ids() -> None:
+    """Every finding the code builds carries the id of a declared check (generators/errors.py `Check`): while the
+    tests run, a finding that ecsform's code builds with an undeclared id fails the test that raised it. (The tests'
+    own findings, with made-up ids for the report formats, are theirs, and so are their copies.)"""
+    from generators.errors import CHECKS, Finding
+
+    init = Finding.__init__
+
+    def checked_init(self: Finding, *args: object, **kwargs: object) -> None:
+        init(self, *args, **kwargs)  # type: ignore[arg-type]
+        caller = sys._getframe(1).f_globals.get("__name__", "")
+        # (generators/errors.py builds findings from checks, and copies of findings: those carry no new id)
+        if self.rule not in CHECKS and caller.startswith("generators.") and caller != "generators.errors":
+            from generators import rules
+
+            assert self.rule in rules.collect(), f"finding id {self.rule} is not declared (generators/errors.py Check)"
+
+    Finding.__init__ = checked_init  # type: ignore[method-assign]
+
+
+_findings_carry_declared_ids()
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Keep `--dist loadgroup` grouping by `xdist_group` on pytest >= 9.2.

@@ -16,10 +16,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..errors import EcsformError, Finding, Severity
+from ..errors import Check, EcsformError, Finding, Severity
 from ..plan import Plan
 from ..syntax.hcl_syntax import quote
 from .session import Aws, aws_finding, error_code, is_aws_error
+
+# The findings this module raises (collected by the catalog: generators/rules).
+ADOPT_SECRET_DELETED = Check(
+    "ADOPT-SECRET-DELETED",
+    Severity.ERROR,
+    ("synth --adopt: a managed secret is scheduled for deletion, so it can be neither imported nor created."),
+)
+
 
 FILE = "imports.tf"
 
@@ -83,13 +91,11 @@ def existing(aws: Aws, plan: Plan) -> list[Import]:
             ) from None
         if described.get("DeletedDate"):
             problems.append(
-                Finding(
-                    "ADOPT-SECRET-DELETED",
-                    Severity.ERROR,
+                ADOPT_SECRET_DELETED.finding(
                     f"secret {name!r} is scheduled for deletion: Terraform cannot import it, and "
                     "AWS refuses to create a secret of that name",
-                    ("x-ecsform", "secrets", key),
-                    f"restore it first (aws secretsmanager restore-secret --secret-id {name} "
+                    path=("x-ecsform", "secrets", key),
+                    hint=f"restore it first (aws secretsmanager restore-secret --secret-id {name} "
                     f"--region {aws.region}), or name the secret differently",
                 )
             )

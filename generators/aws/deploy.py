@@ -24,8 +24,22 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from ..errors import Finding, Severity
+from ..errors import Check, Finding, Severity
 from ..text import suggest
+
+# The findings this module raises (collected by the catalog: generators/rules).
+DEPLOY_CLUSTER = Check(
+    "DEPLOY-CLUSTER", Severity.ERROR, "The bound cluster does not exist in the root's account and region."
+)
+DEPLOY_SERVICE = Check(
+    "DEPLOY-SERVICE", Severity.ERROR, "A bound service does not exist in its cluster, or is not ACTIVE."
+)
+DEPLOY_CONTROLLER = Check(
+    "DEPLOY-CONTROLLER",
+    Severity.ERROR,
+    ("A bound service is deployed by CodeDeploy or an external controller, which UpdateService cannot move."),
+)
+
 
 E = Severity.ERROR
 # ECS API reference, ServiceDeploymentCircuitBreaker.threshold: "a minimum threshold of 3 and a maximum threshold of
@@ -80,12 +94,10 @@ def services(ecs: Any, cluster: str, names: list[str], where: str) -> tuple[dict
             known = _names(pages(ecs.list_services, "serviceArns", cluster=cluster))
             close = suggest(name, known)
             problems.append(
-                Finding(
-                    "DEPLOY-SERVICE",
-                    E,
+                DEPLOY_SERVICE.finding(
                     f"no service {name!r} in cluster {cluster} ({where}): {failure.get('reason', 'MISSING')}",
-                    ("x-ecsform", "deploy", "services") + ((at,) if at is not None else ()),
-                    (f"did you mean {close!r}? " if close else "")
+                    path=("x-ecsform", "deploy", "services") + ((at,) if at is not None else ()),
+                    hint=(f"did you mean {close!r}? " if close else "")
                     + (f"the cluster's services: {', '.join(sorted(known)[:20])}" if known else "the cluster has none"),
                 )
             )
@@ -95,23 +107,19 @@ def services(ecs: Any, cluster: str, names: list[str], where: str) -> tuple[dict
         controller = (s.get("deploymentController") or {}).get("type", "ECS")
         if s.get("status") != "ACTIVE":
             problems.append(
-                Finding(
-                    "DEPLOY-SERVICE",
-                    E,
+                DEPLOY_SERVICE.finding(
                     f"service {name} in cluster {cluster} is {s.get('status')}, not ACTIVE",
-                    ("x-ecsform", "deploy", "services"),
-                    "bind a service that runs, or remove it from the binding",
+                    path=("x-ecsform", "deploy", "services"),
+                    hint="bind a service that runs, or remove it from the binding",
                 )
             )
         elif controller != "ECS":
             problems.append(
-                Finding(
-                    "DEPLOY-CONTROLLER",
-                    E,
+                DEPLOY_CONTROLLER.finding(
                     f"service {name} is deployed by the {controller} deployment controller: ecsform deploy updates "
                     "services of ECS's rolling deployments (UpdateService cannot change their task definition)",
-                    ("x-ecsform", "deploy", "services"),
-                    "deploy it with its controller (CodeDeploy: an AppSpec naming the revision), or bind another service",
+                    path=("x-ecsform", "deploy", "services"),
+                    hint="deploy it with its controller (CodeDeploy: an AppSpec naming the revision), or bind another service",
                 )
             )
     return found, problems
@@ -120,12 +128,10 @@ def services(ecs: Any, cluster: str, names: list[str], where: str) -> tuple[dict
 def missing_cluster(ecs: Any, cluster: str, where: str) -> Finding:
     known = _names(pages(ecs.list_clusters, "clusterArns"))
     close = suggest(cluster.rsplit("/", 1)[-1], known)
-    return Finding(
-        "DEPLOY-CLUSTER",
-        E,
+    return DEPLOY_CLUSTER.finding(
         f"no cluster {cluster!r} ({where})",
-        ("x-ecsform", "deploy", "cluster"),
-        (f"did you mean {close!r}? " if close else "")
+        path=("x-ecsform", "deploy", "cluster"),
+        hint=(f"did you mean {close!r}? " if close else "")
         + (f"clusters there: {', '.join(sorted(known)[:20])}" if known else "there is no cluster there"),
     )
 

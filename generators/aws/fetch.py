@@ -7,7 +7,14 @@ from __future__ import annotations
 import re
 from typing import Any, Mapping, Protocol
 
-from ..errors import EcsformError, Finding, Severity
+from ..errors import Check, EcsformError, Severity
+
+# The findings this module raises (collected by the catalog: generators/rules).
+CLI_ROLE_ARN = Check(
+    "CLI-ROLE-ARN", Severity.ERROR, "import --role-arn: not an IAM role ARN, or given without an input read from AWS."
+)
+IMPORT_AWS = Check("IMPORT-AWS", Severity.ERROR, "import --from-aws: the task definition cannot be read from AWS.")
+
 
 E = Severity.ERROR
 
@@ -31,14 +38,11 @@ def task_definition(ref: str, region: str | None = None, client: EcsClient | Non
     if not ref.startswith("arn:") and (not FAMILY.match(family) or (revision and not _REVISION.match(revision))):
         raise EcsformError(
             [
-                Finding(
-                    "IMPORT-AWS",
-                    E,
+                IMPORT_AWS.finding(
                     f"{ref!r} is not FAMILY, FAMILY:REVISION or a task definition ARN",
                     hint="for example: --from-aws financial-api:12",
                     file="--from-aws",
-                    line=1,
-                    col=1,
+                    mark=(1, 1),
                 )
             ]
         )
@@ -53,12 +57,9 @@ def task_definition(ref: str, region: str | None = None, client: EcsClient | Non
         if not session.is_aws_error(exc):
             raise
         if session.error_code(exc) in ("ClientException", "InvalidParameterException"):
-            finding = Finding(
-                "IMPORT-AWS",
-                E,
+            finding = IMPORT_AWS.finding(
                 f"cannot describe task definition {ref!r}: {exc}",
-                (),
-                "check the family and revision: aws ecs list-task-definitions --family-prefix " + family,
+                hint="check the family and revision: aws ecs list-task-definitions --family-prefix " + family,
             )
         else:
             finding = session.aws_finding(exc, f"ecs:DescribeTaskDefinition on {ref}", (), region=region)
@@ -73,7 +74,7 @@ def assumed_client(role_arn: str, region: str | None, reads_aws: bool) -> EcsCli
     from . import session
 
     def bad(message: str, hint: str) -> EcsformError:
-        return EcsformError([Finding("CLI-ROLE-ARN", E, message, hint=hint, file="--role-arn", line=1, col=1)])
+        return EcsformError([CLI_ROLE_ARN.finding(message, hint=hint, file="--role-arn", mark=(1, 1))])
 
     if not reads_aws:
         raise bad(

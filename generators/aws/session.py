@@ -17,12 +17,32 @@ import os
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from ..errors import EcsformError, Finding, Path, Severity
+from ..errors import ECSFORM_INTERNAL, Check, EcsformError, Finding, Path, Severity
 from ..target import Target
 
 if TYPE_CHECKING:
     from ..options import Options
     from ..plan import Plan
+
+
+# The findings this module raises (collected by the catalog: generators/rules).
+AWS_CREDENTIALS = Check(
+    "AWS-CREDENTIALS", Severity.ERROR, "No valid AWS credentials (none found, expired, or rejected)."
+)
+AWS_REGION = Check(
+    "AWS-REGION",
+    Severity.ERROR,
+    "No AWS region: neither --region, the spec, AWS_REGION, AWS_DEFAULT_REGION nor the profile names one.",
+)
+AWS_ASSUME_ROLE = Check("AWS-ASSUME-ROLE", Severity.ERROR, "The target's role cannot be assumed.")
+AWS_ACCOUNT = Check("AWS-ACCOUNT", Severity.ERROR, "The credentials are for another account than the target's.")
+AWS_ACCESS_DENIED = Check(
+    "AWS-ACCESS-DENIED", Severity.ERROR, "A read-only AWS call was refused: the identity lacks the permission."
+)
+AWS_THROTTLED = Check("AWS-THROTTLED", Severity.ERROR, "AWS throttled a call after retries.")
+AWS_ENDPOINT = Check("AWS-ENDPOINT", Severity.ERROR, "The AWS endpoint cannot be reached.")
+AWS_ERROR = Check("AWS-ERROR", Severity.ERROR, "Another AWS error.")
+
 
 E = Severity.ERROR
 REGION_VARIABLES = ("AWS_REGION", "AWS_DEFAULT_REGION")
@@ -103,34 +123,28 @@ def aws_finding(exc: BaseException, doing: str, path: Path = ("family",), *, reg
         isinstance(exc, (bx.NoCredentialsError, bx.PartialCredentialsError, bx.CredentialRetrievalError))
         or code in CREDENTIAL_CODES
     ):
-        return Finding(
-            "AWS-CREDENTIALS",
-            E,
+        return AWS_CREDENTIALS.finding(
             message,
-            path,
-            "give credentials for the target account (AWS_PROFILE, AWS_ACCESS_KEY_ID and "
+            path=path,
+            hint="give credentials for the target account (AWS_PROFILE, AWS_ACCESS_KEY_ID and "
             "AWS_SECRET_ACCESS_KEY, or an instance or CI role); check them with "
             "`aws sts get-caller-identity`",
         )
     if isinstance(exc, bx.NoRegionError):
-        return Finding(
-            "AWS-REGION", E, message, path, "pass --region, set x-ecsform.region in the spec, or export AWS_REGION"
+        return AWS_REGION.finding(
+            message, path=path, hint="pass --region, set x-ecsform.region in the spec, or export AWS_REGION"
         )
     if code in DENIED_CODES:
-        return Finding(
-            "AWS-ACCESS-DENIED",
-            E,
+        return AWS_ACCESS_DENIED.finding(
             message,
-            path,
-            f"allow {doing.split(' ', 1)[0]} to the identity ecsform runs with (these checks only read)",
+            path=path,
+            hint=f"allow {doing.split(' ', 1)[0]} to the identity ecsform runs with (these checks only read)",
         )
     if code in THROTTLED_CODES:
-        return Finding(
-            "AWS-THROTTLED",
-            E,
+        return AWS_THROTTLED.finding(
             f"{message} (after retrying)",
-            path,
-            "run again later, or raise AWS_MAX_ATTEMPTS (ecsform retries throttled calls)",
+            path=path,
+            hint="run again later, or raise AWS_MAX_ATTEMPTS (ecsform retries throttled calls)",
         )
     if isinstance(
         exc,
@@ -144,15 +158,13 @@ def aws_finding(exc: BaseException, doing: str, path: Path = ("family",), *, reg
         ),
     ):
         where = f" in {region}" if region else ""
-        return Finding(
-            "AWS-ENDPOINT", E, message, path, f"check the network, the region{where} and AWS_ENDPOINT_URL if one is set"
+        return AWS_ENDPOINT.finding(
+            message, path=path, hint=f"check the network, the region{where} and AWS_ENDPOINT_URL if one is set"
         )
-    return Finding(
-        "AWS-ERROR",
-        E,
+    return AWS_ERROR.finding(
         message,
-        path,
-        "see the AWS error above; run again with the same credentials using the AWS CLI to reproduce it",
+        path=path,
+        hint="see the AWS error above; run again with the same credentials using the AWS CLI to reproduce it",
     )
 
 
@@ -223,13 +235,11 @@ def _held_to(command: str) -> Any:
         if action not in allowed:
             raise EcsformError(
                 [
-                    Finding(
-                        "ECSFORM-INTERNAL",
-                        E,
+                    ECSFORM_INTERNAL.finding(
                         f"{command} called {action}, which generators/aws/actions.py does not list for it (the roles "
                         "ecsform bootstrap makes would refuse it)",
-                        ("family",),
-                        "a bug in ecsform: please report it with this message",
+                        path=("family",),
+                        hint="a bug in ecsform: please report it with this message",
                     )
                 ]
             )
@@ -250,13 +260,11 @@ def connect(target: Target, root: str = "ecsform", region: str | None = None, co
         if not chosen:
             raise EcsformError(
                 [
-                    Finding(
-                        "AWS-REGION",
-                        E,
+                    AWS_REGION.finding(
                         "no AWS region: the spec names none and neither "
                         "--region, AWS_REGION nor AWS_DEFAULT_REGION is set",
-                        ("family",),
-                        "pass --region, set x-ecsform.region in the spec, or export AWS_REGION",
+                        path=("family",),
+                        hint="pass --region, set x-ecsform.region in the spec, or export AWS_REGION",
                     )
                 ]
             )
@@ -274,12 +282,10 @@ def connect(target: Target, root: str = "ecsform", region: str | None = None, co
     if target.account_id and aws.account != target.account_id:
         raise EcsformError(
             [
-                Finding(
-                    "AWS-ACCOUNT",
-                    E,
+                AWS_ACCOUNT.finding(
                     f"the credentials are for account {aws.account}, the target is account {target.account_id}",
-                    ("family",),
-                    "use credentials of the target account, or a role in it",
+                    path=("family",),
+                    hint="use credentials of the target account, or a role in it",
                 )
             ]
         )
@@ -297,13 +303,11 @@ def _assume(base: Any, target: Target, root: str, region: str) -> Any:
         if not is_aws_error(exc):
             raise
         finding = aws_finding(exc, f"sts:AssumeRole on {target.role_arn}", region=region)
-        if finding.rule in ("AWS-ACCESS-DENIED", "AWS-ERROR"):
-            finding = Finding(
-                "AWS-ASSUME-ROLE",
-                E,
+        if finding.rule in (AWS_ACCESS_DENIED.id, AWS_ERROR.id):
+            finding = AWS_ASSUME_ROLE.finding(
                 finding.message,
-                finding.path,
-                f"the role's trust policy must let the caller assume it, and the caller's policy "
+                path=finding.path,
+                hint=f"the role's trust policy must let the caller assume it, and the caller's policy "
                 f"must allow sts:AssumeRole on {target.role_arn}",
             )
         raise EcsformError([finding]) from None

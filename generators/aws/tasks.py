@@ -20,8 +20,16 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from ..errors import EcsformError, Finding, Severity
+from ..errors import Check, EcsformError, Severity
 from ..text import suggest
+
+# The findings this module raises (collected by the catalog: generators/rules).
+RUN_OVERRIDE = Check(
+    "RUN-OVERRIDE",
+    Severity.ERROR,
+    "run --override: not [CONTAINER.]command=VALUE or [CONTAINER.]environment.NAME=VALUE.",
+)
+
 
 E = Severity.ERROR
 STARTED_BY = "ecsform-run"  # RunTask's startedBy: the tasks `ecsform run` started (ListTasks --started-by)
@@ -42,7 +50,7 @@ def parse_overrides(values: list[str], containers: list[str], essential: list[st
     problems = []
 
     def bad(value: str, message: str, hint: str | None = None) -> None:
-        problems.append(Finding("RUN-OVERRIDE", E, message, hint=hint, file=value, line=1, col=1))
+        problems.append(RUN_OVERRIDE.finding(message, hint=hint, file=value, mark=(1, 1)))
 
     default = containers[0] if len(containers) == 1 else (essential[0] if len(essential) == 1 else None)
     for value in values:

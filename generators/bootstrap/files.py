@@ -7,12 +7,12 @@ from typing import Any
 
 from .. import providers
 from ..config import Config
-from ..errors import EcsformError, Finding
+from ..errors import EcsformError
 from ..root import REQUIRED_TERRAFORM
 from ..syntax import hcl_syntax
 from ..syntax.hcl_syntax import Expr
 from . import names
-from .model import AUDIENCE, KINDS, Bucket, E, Role, model, oidc_issuer
+from .model import AUDIENCE, BOOTSTRAP_CONFIG, KINDS, Bucket, E, Role, model, oidc_issuer
 from .policies import permissions, trust
 
 ROOT = "pipeline"  # the root's folder under --out
@@ -38,14 +38,12 @@ def render(config: Config, kind: str) -> dict[str, str]:
     if kind not in KINDS:
         raise EcsformError(
             [
-                Finding(
-                    "BOOTSTRAP-CONFIG",
-                    E,
+                BOOTSTRAP_CONFIG.finding(
                     f"unknown CI {kind!r}",
-                    file="ecsform bootstrap",
-                    line=1,
-                    col=1,
                     hint=f"one of: {', '.join(KINDS)}",
+                    file="ecsform bootstrap",
+                    mark=(1, 1),
+                    severity=E,
                 )
             ]
         )

@@ -10,9 +10,21 @@ from .. import arns, locations
 from ..aws import actions
 from ..ci import environments as ci
 from ..config import DEFAULT_ENVIRONMENT, Config
-from ..errors import EcsformError, Finding, Severity
+from ..errors import Check, EcsformError, Finding, Severity
 from ..plan import ROLE_DATA, SECRET_DATA
 from ..spec import targets
+
+# The findings this module raises (collected by the catalog: generators/rules).
+BOOTSTRAP_CONFIG = Check(
+    "BOOTSTRAP-CONFIG",
+    Severity.ERROR,
+    (
+        "ecsform bootstrap: ecsform.yaml lacks what it creates (a target's accountId or roleArn, ci.roleArn, "
+        "ci.repository, backend.s3), one pipeline role serves both pull requests and applies, or an unknown "
+        "CI."
+    ),
+)
+
 
 E = Severity.ERROR
 
@@ -76,7 +88,7 @@ def module_types() -> list[str]:
 
 
 def _problem(config: Config, message: str, path: tuple, hint: str) -> Finding:
-    return config.finding("BOOTSTRAP-CONFIG", E, message, path, hint)
+    return config.finding(BOOTSTRAP_CONFIG.id, E, message, path, hint)
 
 
 def _subjects(kind: str, config: Config, environment: str, *, plan: bool) -> list[str]:

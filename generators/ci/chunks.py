@@ -9,8 +9,18 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from ..config import DEFAULT_ENVIRONMENT
-from ..errors import EcsformError, Finding, Severity
+from ..errors import Check, EcsformError, Severity
 from .environments import label
+
+# The findings this module raises (collected by the catalog: generators/rules).
+CI_CHANGED = Check(
+    "CI-CHANGED",
+    Severity.ERROR,
+    (
+        "ecsform ci gitlab-child, github-matrix: --changed is missing, or not the JSON `ecsform changed "
+        "--format json` prints."
+    ),
+)
 
 
 @dataclass(frozen=True)
@@ -51,14 +61,8 @@ def read_changed(path: str) -> Change:
     def bad(message: str) -> EcsformError:
         return EcsformError(
             [
-                Finding(
-                    "CI-CHANGED",
-                    Severity.ERROR,
-                    message,
-                    file=path,
-                    line=1,
-                    col=1,
-                    hint="give the file `ecsform changed --format json` wrote",
+                CI_CHANGED.finding(
+                    message, hint="give the file `ecsform changed --format json` wrote", file=path, mark=(1, 1)
                 )
             ]
         )

@@ -8,11 +8,16 @@ from pathlib import Path
 from typing import Literal, get_args
 
 from ..config import Config
-from ..errors import EcsformError, Finding, Severity
+from ..errors import Check, EcsformError, Finding, Severity
 from .atlantis import atlantis
+from .chunks import CI_CHANGED
 from .environments import settings
 from .github import github, github_matrix
 from .gitlab import gitlab, gitlab_child
+
+# The findings this module raises (collected by the catalog: generators/rules).
+CI_KIND = Check("CI-KIND", Severity.ERROR, "ecsform ci: an unknown CI engine, or options of another one.")
+
 
 Kind = Literal["github", "gitlab", "gitlab-child", "github-matrix", "atlantis"]
 KINDS: tuple[Kind, ...] = get_args(Kind)
@@ -26,8 +31,12 @@ DEFAULT_OUT: dict[str, str] = {
 }
 
 
-def _mistake(message: str, *, file: str = "ecsform ci", hint: str | None = None, rule: str = "CI-KIND") -> EcsformError:
-    return EcsformError([Finding(rule, Severity.ERROR, message, file=file, line=1, col=1, hint=hint)])
+def _mistake(
+    message: str, *, file: str = "ecsform ci", hint: str | None = None, rule: str = CI_KIND.id
+) -> EcsformError:
+    return EcsformError(
+        [Finding(rule=rule, severity=Severity.ERROR, message=message, file=file, line=1, col=1, hint=hint)]
+    )
 
 
 def generate(kind: str, config: Config | None, *, changed: str | None = None, apply: bool = False) -> str:
@@ -43,7 +52,7 @@ def generate(kind: str, config: Config | None, *, changed: str | None = None, ap
                 f"{kind} needs --changed FILE",
                 file="--changed",
                 hint="the output of `ecsform changed --format json`",
-                rule="CI-CHANGED",
+                rule=CI_CHANGED.id,
             )
         if kind == "github-matrix":
             if apply:

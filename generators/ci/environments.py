@@ -8,7 +8,9 @@ import re
 from typing import Literal
 
 from ..config import DEFAULT_ENVIRONMENT, CiConfig, Config
-from ..errors import EcsformError, Finding, Severity
+from ..config.checks import CONFIG_REQUIRED
+from ..config.discovery import CONFIG_READ
+from ..errors import EcsformError, Severity
 
 Engine = Literal["github", "gitlab"]
 
@@ -18,14 +20,11 @@ def settings(config: Config | None) -> CiConfig:
     if config is None:
         raise EcsformError(
             [
-                Finding(
-                    "CONFIG-READ",
-                    Severity.ERROR,
+                CONFIG_READ.finding(
                     "ecsform ci needs an ecsform.yaml (its ci: block)",
                     hint="run it in the repository that holds ecsform.yaml, or give --config FILE",
                     file="ecsform.yaml",
-                    line=1,
-                    col=1,
+                    mark=(1, 1),
                 )
             ]
         )
@@ -93,7 +92,7 @@ def require_gates(config: Config, engine: Engine) -> None:
     raise EcsformError(
         [
             config.finding(
-                "CONFIG-REQUIRED",
+                CONFIG_REQUIRED.id,
                 Severity.ERROR,
                 f"no {'GitHub' if engine == 'github' else 'GitLab'} environment gates the apply of roots without an "
                 f"environment: it would run in one named {DEFAULT_ENVIRONMENT!r}, which nobody protects",
@@ -115,7 +114,7 @@ def require_roles(config: Config) -> None:
         raise EcsformError(
             [
                 config.finding(
-                    "CONFIG-REQUIRED",
+                    CONFIG_REQUIRED.id,
                     Severity.ERROR,
                     f"no role for the pipeline to assume (OIDC) in {', '.join(missing)}",
                     where,

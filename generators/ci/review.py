@@ -35,7 +35,7 @@ from typing import Any, TypedDict
 
 from .. import about
 from ..config import Config
-from ..errors import EcsformError, Finding, Severity
+from ..errors import Check, EcsformError, Finding, Severity
 from ..writer.lock import output_lock
 from ..writer.manifest import MANIFEST, read_manifest
 from ..writer.single_file import write_file
@@ -43,13 +43,52 @@ from .chunks import read_changed
 from .environments import promotion
 from .shell import APPLIED_FILE, PLAN_FILE, RECEIPT_FILE
 
+# The findings this module raises (collected by the catalog: generators/rules).
+REVIEW_MISSING = Check(
+    "REVIEW-MISSING", Severity.ERROR, "ecsform review: the root's saved plan has no receipt (the plan job's)."
+)
+REVIEW_COMMIT = Check(
+    "REVIEW-COMMIT",
+    Severity.ERROR,
+    "ecsform review: the saved plan was made at another commit than the one checked out.",
+)
+REVIEW_PLAN = Check(
+    "REVIEW-PLAN", Severity.ERROR, "ecsform review: the plan file is missing, or not the one the receipt names."
+)
+REVIEW_ROOT = Check(
+    "REVIEW-ROOT", Severity.ERROR, "ecsform review: no such root, or the root synthesized here is not the one planned."
+)
+REVIEW_STATE = Check(
+    "REVIEW-STATE", Severity.ERROR, "ecsform review: the root's state cannot be read (terraform state pull)."
+)
+REVIEW_STALE = Check(
+    "REVIEW-STALE",
+    Severity.WARNING,
+    (
+        "ecsform review check: the state changed since the plan (someone applied in between): not applied, "
+        "planned again."
+    ),
+)
+REVIEW_PROMOTION = Check(
+    "REVIEW-PROMOTION",
+    Severity.ERROR,
+    (
+        "ecsform review check: the same change is not yet applied and deployed in the environments before "
+        "the root's (ci.promotion)."
+    ),
+)
+REVIEW_APPLIED = Check(
+    "REVIEW-APPLIED", Severity.ERROR, "ecsform review check: the root's applied mark cannot be read."
+)
+
+
 VERDICTS = ("apply", "applied", "stale")
 
 E, W = Severity.ERROR, Severity.WARNING
 
 
-def _refuse(rule: str, message: str, where: str, hint: str) -> EcsformError:
-    return EcsformError([Finding(rule, E, message, hint=hint, file=where, line=1, col=1)])
+def _refuse(rule: Check, message: str, where: str, hint: str) -> EcsformError:
+    return EcsformError([rule.finding(message, hint=hint, file=where, mark=(1, 1), severity=E)])
 
 
 class State(TypedDict):
@@ -94,11 +133,11 @@ def commit_of(folder: Path, commit: str | None) -> str:
         )
     except (OSError, subprocess.SubprocessError) as exc:
         raise _refuse(
-            "REVIEW-COMMIT", f"cannot run git: {exc}", "--commit", "run it in the repository's checkout"
+            REVIEW_COMMIT, f"cannot run git: {exc}", "--commit", "run it in the repository's checkout"
         ) from None
     if proc.returncode != 0:
         raise _refuse(
-            "REVIEW-COMMIT",
+            REVIEW_COMMIT,
             f"no commit {revision!r} here",
             "--commit",
             "run it in the repository's checkout (the commit the pipeline planned and applies)",
@@ -121,7 +160,7 @@ def root_hash(out: Path, root: str) -> str:
             return str(entry["hash"])
     known = [e.get("path") for e in read_manifest(out).get("roots", []) if isinstance(e, dict)]
     raise _refuse(
-        "REVIEW-ROOT",
+        REVIEW_ROOT,
         f"no root {root!r} in {(out / MANIFEST).as_posix()}",
         root,
         "synthesize first (ecsform synth ... --out "
@@ -143,13 +182,13 @@ def state_of(folder: Path) -> State | None:
         )
     except (OSError, subprocess.SubprocessError) as exc:
         raise _refuse(
-            "REVIEW-STATE", f"cannot run terraform state pull: {exc}", folder.as_posix(), "put terraform on PATH"
+            REVIEW_STATE, f"cannot run terraform state pull: {exc}", folder.as_posix(), "put terraform on PATH"
         ) from None
     if proc.returncode != 0:
         plain = re.sub(r"\x1b\[[0-9;]*m", "", proc.stderr)  # `state pull` has no -no-color
         words = [w.strip(" │╷╵") for w in plain.strip().splitlines() if w.strip(" │╷╵")]
         raise _refuse(
-            "REVIEW-STATE",
+            REVIEW_STATE,
             f"terraform state pull failed: {' '.join(words[-3:])[:400]}",
             folder.as_posix(),
             "run terraform init in the root first, with credentials that may read its state",
@@ -160,14 +199,14 @@ def state_of(folder: Path) -> State | None:
         data = json.loads(proc.stdout)
     except ValueError:
         raise _refuse(
-            "REVIEW-STATE", "terraform state pull printed no state", folder.as_posix(), "check the root's backend"
+            REVIEW_STATE, "terraform state pull printed no state", folder.as_posix(), "check the root's backend"
         ) from None
     if not isinstance(data, dict) or not data.get("lineage"):
         return None
     return {"lineage": data["lineage"], "serial": data.get("serial")}
 
 
-def _read(path: Path, rule: str, hint: str) -> dict[str, Any]:
+def _read(path: Path, rule: Check, hint: str) -> dict[str, Any]:
     try:
         data = json.loads(path.read_bytes())
     except FileNotFoundError:
@@ -189,7 +228,7 @@ def _folder(out: Path, root: str) -> Path:
     folder = out / root
     if not (folder / "main.tf").is_file() and not (folder / "cdk.tf.json").is_file():
         raise _refuse(
-            "REVIEW-ROOT",
+            REVIEW_ROOT,
             f"no root in {folder.as_posix()}",
             root,
             "synthesize first, with the same --out (the root as manifest.json names it)",
@@ -206,7 +245,7 @@ def record(root: str, out: Path, commit: str | None = None, lock_timeout: float 
     plan = folder / PLAN_FILE
     if not plan.is_file():
         raise _refuse(
-            "REVIEW-PLAN",
+            REVIEW_PLAN,
             f"no plan file {plan.as_posix()}",
             plan.as_posix(),
             f"plan first: terraform -chdir={folder.as_posix()} plan -out={PLAN_FILE}",
@@ -232,13 +271,13 @@ def check(
     folder = _folder(out, root)
     here = commit_of(Path.cwd(), commit)
     where = (folder / RECEIPT_FILE).as_posix()
-    receipt = _read(folder / RECEIPT_FILE, "REVIEW-MISSING", "apply only a plan the pipeline planned and showed")
+    receipt = _read(folder / RECEIPT_FILE, REVIEW_MISSING, "apply only a plan the pipeline planned and showed")
     hint = "plan this commit's root again (the pipeline's plan job) and have it reviewed; never apply another plan"
     if receipt.get("root") != root:
-        raise _refuse("REVIEW-ROOT", f"the receipt is for root {receipt.get('root')!r}, not {root!r}", where, hint)
+        raise _refuse(REVIEW_ROOT, f"the receipt is for root {receipt.get('root')!r}, not {root!r}", where, hint)
     if receipt.get("commit") != here:
         raise _refuse(
-            "REVIEW-COMMIT",
+            REVIEW_COMMIT,
             f"the plan of {root} was made at commit {str(receipt.get('commit'))[:12]}, this checkout is {here[:12]}: "
             "it is not the plan reviewed for this commit",
             where,
@@ -247,7 +286,7 @@ def check(
     plan = folder / PLAN_FILE
     if not plan.is_file() or digest(plan) != receipt.get("plan"):
         raise _refuse(
-            "REVIEW-PLAN",
+            REVIEW_PLAN,
             f"{plan.as_posix()} is not the plan file that was reviewed (its sha256 differs from the receipt's)",
             where,
             hint,
@@ -255,7 +294,7 @@ def check(
     current = root_hash(out, root)
     if current != receipt.get("rootHash"):
         raise _refuse(
-            "REVIEW-ROOT",
+            REVIEW_ROOT,
             f"the root synthesized here ({current[:19]}...) is not the one planned ({str(receipt.get('rootHash'))[:19]}"
             "...): another ecsform, ecsform.yaml or module gave other files at the same commit",
             where,
@@ -263,7 +302,7 @@ def check(
         )
     applied = folder / APPLIED_FILE
     if applied.is_file():
-        done = _read(applied, "REVIEW-APPLIED", "remove the file: it is written after an apply")
+        done = _read(applied, REVIEW_APPLIED, "remove the file: it is written after an apply")
         if done.get("commit") == here and done.get("plan") == receipt.get("plan"):
             return "applied", []
     if changed is not None:
@@ -273,16 +312,14 @@ def check(
         before: Mapping[str, object] = receipt.get("state") or {}
         after: Mapping[str, object] = state or {}
         return "stale", [
-            Finding(
-                "REVIEW-STALE",
-                W,
+            REVIEW_STALE.finding(
                 f"the state of {root} changed since its plan (serial {before.get('serial', 'none')} -> "
                 f"{after.get('serial', 'none')}{', another lineage' if before.get('lineage') != after.get('lineage') and before and after else ''}): "
                 "someone applied in between; the reviewed plan is not applied",
                 hint="the pipeline plans the root again at the default branch's head and asks for approval again",
                 file=where,
-                line=1,
-                col=1,
+                mark=(1, 1),
+                severity=W,
             )
         ]
     return "apply", []
@@ -295,7 +332,7 @@ def _check_promotion(root: str, out: Path, config: Config | None, here: str, cha
     mine = next((e for e in entries if e.root == root), None)
     if mine is None:
         raise _refuse(
-            "REVIEW-ROOT",
+            REVIEW_ROOT,
             f"{root} is not in {changed}: this change does not touch it",
             changed,
             "apply only the roots `ecsform changed` named",
@@ -313,7 +350,7 @@ def _check_promotion(root: str, out: Path, config: Config | None, here: str, cha
                 waiting.append(e.root)
     if waiting:
         raise _refuse(
-            "REVIEW-PROMOTION",
+            REVIEW_PROMOTION,
             f"{root} waits for {', '.join(waiting)}: the same change is applied and deployed there first "
             f"(ci.promotion: {' -> '.join(promotion(config)) if config else ''})",
             changed,
@@ -325,6 +362,6 @@ def applied(root: str, out: Path, commit: str | None = None, lock_timeout: float
     """Mark the root's reviewed plan applied and deployed at this commit (what `check` of later environments and of
     a re-run reads)."""
     folder = _folder(out, root)
-    receipt = _read(folder / RECEIPT_FILE, "REVIEW-MISSING", "record the plan first (ecsform review record)")
+    receipt = _read(folder / RECEIPT_FILE, REVIEW_MISSING, "record the plan first (ecsform review record)")
     data = {"root": root, "commit": commit_of(Path.cwd(), commit), "plan": receipt.get("plan")}
     _write(folder / APPLIED_FILE, data, lock_timeout)

@@ -95,8 +95,10 @@ def image_show(
     def action() -> list[Finding]:
         from generators.operations import image_commands as operations
 
+        from ..images import CLI_FORMAT
+
         if format not in ("text", "json"):
-            raise running.flag_error("CLI-FORMAT", f"unknown format {format!r}", "--format", "text or json")
+            raise running.flag_error(CLI_FORMAT, f"unknown format {format!r}", "--format", "text or json")
         rows, problems = operations.image_show(paths or [], running.options(config, False, env))
         sys.stdout.write(operations.shown_text(rows, as_json=format == "json"))
         if problems:

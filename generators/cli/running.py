@@ -12,7 +12,7 @@ from typing import Callable, TextIO
 import typer
 
 from .. import report
-from ..errors import EcsformError, Finding, Severity
+from ..errors import Check, EcsformError, Finding, Severity
 from ..options import Options
 
 
@@ -78,9 +78,9 @@ def run(action: Callable[[], list[Finding]], fmt: str = "text", notes: bool = Fa
     report_findings(warnings, fmt, notes)
 
 
-def flag_error(rule: str, message: str, flag: str, hint: str | None) -> EcsformError:
+def flag_error(rule: Check, message: str, flag: str, hint: str | None) -> EcsformError:
     """A finding about a command-line flag, located at the flag (no file holds it)."""
-    return EcsformError([Finding(rule, Severity.ERROR, message, hint=hint, file=flag, line=1, col=1)])
+    return EcsformError([rule.finding(message, hint=hint, file=flag, mark=(1, 1), severity=Severity.ERROR)])
 
 
 def options(

@@ -160,10 +160,12 @@ def bootstrap_command(
     def action() -> list[Finding]:
         from generators.bootstrap import files as bootstrap
 
+        from ..config.discovery import CONFIG_READ
+
         found = project_config.for_command(config, False)
         if found is None:
             raise running.flag_error(
-                "CONFIG-READ",
+                CONFIG_READ,
                 "ecsform bootstrap needs an ecsform.yaml (its targets, backend and ci: block)",
                 "--config",
                 "run it where ecsform.yaml is, or give --config FILE",
@@ -190,10 +192,12 @@ def lock_command(
     """Write ecsform.lock.hcl: hashicorp/aws locked for ecsform.yaml's terraform.lockPlatforms (synth copies it into every root)."""
 
     def action() -> list[Finding]:
+        from ..config.discovery import CONFIG_READ
+
         found = project_config.for_command(config, False)
         if found is None:
             raise running.flag_error(
-                "CONFIG-READ",
+                CONFIG_READ,
                 "ecsform lock needs an ecsform.yaml (its terraform: block)",
                 "--config",
                 "run it where ecsform.yaml is, or give --config FILE",

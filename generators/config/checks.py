@@ -11,9 +11,9 @@ from pydantic import BaseModel, ValidationError
 from pydantic.alias_generators import to_camel
 
 from .. import arns, providers
-from ..errors import Finding, Severity
+from ..errors import Check, Finding, Severity
 from ..spec.extensions import deploy_checks
-from .ci_checks import ci_checks
+from .ci_checks import CONFIG_INVALID, ci_checks
 from .constraints import ACCOUNT, PLATFORM, REGION, ROLE_ARN, TAG_KEY_FREE, TAG_KEY_LENGTH, TAG_VALUE, relative
 from .model import (
     PLACEHOLDERS,
@@ -26,7 +26,24 @@ from .model import (
     is_local,
     target_of,
 )
-from .placeholders import HINTS, PLACEHOLDER, SAMPLES, placeholder_problems, resolved_problem
+from .placeholders import CONFIG_PLACEHOLDER, HINTS, PLACEHOLDER, SAMPLES, placeholder_problems, resolved_problem
+
+# The findings this module raises (collected by the catalog: generators/rules).
+CONFIG_REQUIRED = Check(
+    "CONFIG-REQUIRED", Severity.ERROR, "ecsform.yaml lacks a key it needs (backend.s3 bucket and key, unless partial)."
+)
+CONFIG_BACKEND = Check("CONFIG-BACKEND", Severity.ERROR, "ecsform.yaml's backend names two backends, or none.")
+CONFIG_ACCOUNT_MISMATCH = Check(
+    "CONFIG-ACCOUNT-MISMATCH",
+    Severity.ERROR,
+    ("A target's roleArn is in another account than its accountId (allowed_account_ids would refuse every run)."),
+)
+CONFIG_MODULE_SOURCE = Check(
+    "CONFIG-MODULE-SOURCE",
+    Severity.ERROR,
+    "A moduleSource folder of ecsform.yaml does not exist or holds no ecs-task-definition module.",
+)
+
 
 E = Severity.ERROR
 
@@ -52,33 +69,27 @@ def _terraform_checks(terraform: TerraformConfig) -> list[Finding]:
     problem = providers.constraint_problem(terraform.provider_version)
     if problem:
         out.append(
-            Finding(
-                "CONFIG-INVALID",
-                E,
+            CONFIG_INVALID.finding(
                 f"providerVersion {problem}",
-                ("terraform", "providerVersion"),
-                f'for example "{providers.TESTED}" (the range the modules are tested with)',
+                path=("terraform", "providerVersion"),
+                hint=f'for example "{providers.TESTED}" (the range the modules are tested with)',
             )
         )
     if terraform.lock_platforms == []:
         out.append(
-            Finding(
-                "CONFIG-INVALID",
-                E,
+            CONFIG_INVALID.finding(
                 "lockPlatforms is empty",
-                ("terraform", "lockPlatforms"),
-                "name the platforms that run terraform (linux_amd64, darwin_arm64, ...), or leave it out",
+                path=("terraform", "lockPlatforms"),
+                hint="name the platforms that run terraform (linux_amd64, darwin_arm64, ...), or leave it out",
             )
         )
     for i, platform in enumerate(terraform.lock_platforms or []):
         if not PLATFORM.ok(platform):
             out.append(
-                Finding(
-                    "CONFIG-INVALID",
-                    E,
+                CONFIG_INVALID.finding(
                     f"lockPlatforms entry {platform!r} is not a Terraform platform",
-                    ("terraform", "lockPlatforms", i),
-                    "OS_ARCH, for example linux_amd64 or darwin_arm64",
+                    path=("terraform", "lockPlatforms", i),
+                    hint="OS_ARCH, for example linux_amd64 or darwin_arm64",
                 )
             )
     return out
@@ -87,12 +98,10 @@ def _terraform_checks(terraform: TerraformConfig) -> list[Finding]:
 def _images_checks(images: ImagesConfig, specs: list[str]) -> list[Finding]:
     if not relative(images.folder):
         return [
-            Finding(
-                "CONFIG-INVALID",
-                E,
+            CONFIG_INVALID.finding(
                 f"images.folder {images.folder!r} is not a relative path inside the repository",
-                ("images", "folder"),
-                "for example images",
+                path=("images", "folder"),
+                hint="for example images",
             )
         ]
     folder = PurePosixPath(os.path.normpath(images.folder))
@@ -100,13 +109,11 @@ def _images_checks(images: ImagesConfig, specs: list[str]) -> list[Finding]:
         where = PurePosixPath(os.path.normpath(spec))
         if folder == where or where in folder.parents or folder in where.parents:
             return [
-                Finding(
-                    "CONFIG-INVALID",
-                    E,
+                CONFIG_INVALID.finding(
                     f"images.folder {images.folder!r} and the specs folder {spec!r} overlap: synth would read "
                     "images files as specs, or specs as images files",
-                    ("images", "folder"),
-                    "keep them apart, e.g. specs/ and images/ side by side",
+                    path=("images", "folder"),
+                    hint="keep them apart, e.g. specs/ and images/ side by side",
                 )
             ]
     return []
@@ -159,55 +166,45 @@ def _settings_checks(path: tuple, s: Settings) -> list[Finding]:
     out: list[Finding] = []
     if s.account_id is not None and not ACCOUNT.ok(s.account_id):
         out.append(
-            Finding(
-                "CONFIG-INVALID",
-                E,
+            CONFIG_INVALID.finding(
                 f"accountId {s.account_id!r} is not an AWS account id",
-                path + ("accountId",),
-                'an account id is 12 digits, quoted: "123456789012"',
+                path=path + ("accountId",),
+                hint='an account id is 12 digits, quoted: "123456789012"',
             )
         )
     if s.region is not None and not REGION.ok(s.region):
         out.append(
-            Finding(
-                "CONFIG-INVALID",
-                E,
+            CONFIG_INVALID.finding(
                 f"region {s.region!r} is not an AWS region",
-                path + ("region",),
-                "for example us-east-1 or eu-west-1",
+                path=path + ("region",),
+                hint="for example us-east-1 or eu-west-1",
             )
         )
     for key, role in (("roleArn", s.role_arn), ("planRoleArn", s.plan_role_arn)):
         if role is not None and not ROLE_ARN.ok(role):
             out.append(
-                Finding(
-                    "CONFIG-INVALID",
-                    E,
-                    f"{key} {role!r} is not an IAM role ARN",
-                    path + (key,),
-                    "arn:aws:iam::ACCOUNT:role/NAME",
+                CONFIG_INVALID.finding(
+                    f"{key} {role!r} is not an IAM role ARN", path=path + (key,), hint="arn:aws:iam::ACCOUNT:role/NAME"
                 )
             )
     for key, value in s.tags.items():
         problem = _tag_problem(key, value)
         if problem:
-            out.append(Finding("CONFIG-INVALID", E, problem, path + ("tags", key), at_key=True))
+            out.append(CONFIG_INVALID.finding(problem, path=path + ("tags", key), at_key=True))
     if s.module_source is not None and not s.module_source.strip():
-        out.append(Finding("CONFIG-INVALID", E, "moduleSource is empty", path + ("moduleSource",)))
+        out.append(CONFIG_INVALID.finding("moduleSource is empty", path=path + ("moduleSource",)))
     if s.deploy is not None:
-        out += deploy_checks(s.deploy, path + ("deploy",), "CONFIG-INVALID")
+        out += deploy_checks(s.deploy, path + ("deploy",), CONFIG_INVALID)
         texts = [(("cluster",), s.deploy.cluster)] + [
             (("services", i), v) for i, v in enumerate(s.deploy.services or [])
         ]
         for where, text in texts:
             for problem in placeholder_problems(text or ""):
                 out.append(
-                    Finding(
-                        "CONFIG-PLACEHOLDER",
-                        E,
+                    CONFIG_PLACEHOLDER.finding(
                         f"{text!r}: {problem}",
-                        path + ("deploy",) + where,
-                        f"placeholders: {', '.join('{' + p + '}' for p in PLACEHOLDERS)}",
+                        path=path + ("deploy",) + where,
+                        hint=f"placeholders: {', '.join('{' + p + '}' for p in PLACEHOLDERS)}",
                     )
                 )
     return out
@@ -230,12 +227,10 @@ def module_source_checks(model: ProjectConfig, folder: Path) -> list[Finding]:
         else:
             continue
         out.append(
-            Finding(
-                "CONFIG-MODULE-SOURCE",
-                E,
+            CONFIG_MODULE_SOURCE.finding(
                 problem,
-                path + ("moduleSource",),
-                "write the modules there with `ecsform modules export "
+                path=path + ("moduleSource",),
+                hint="write the modules there with `ecsform modules export "
                 + value.rstrip("/")
                 + "` (and commit them), or leave moduleSource out: synth then copies the modules into its output",
             )
@@ -261,13 +256,11 @@ def _account_mismatches(model: ProjectConfig) -> list[Finding]:
             role_from = path if env is not None and getattr(env, field) else ("defaults",)
             where = f"environment {name}" if name else "defaults"
             out.append(
-                Finding(
-                    "CONFIG-ACCOUNT-MISMATCH",
-                    E,
+                CONFIG_ACCOUNT_MISMATCH.finding(
                     f"{where}: {key} is in account {m.group(2)} but accountId is {target.account_id}: the "
                     "provider would run in the role's account and allowed_account_ids would refuse it",
-                    role_from + (key,),
-                    "give the environment a role in its own account",
+                    path=role_from + (key,),
+                    hint="give the environment a role in its own account",
                 )
             )
     return out
@@ -278,23 +271,17 @@ def _backend_checks(backend: BackendConfig) -> list[Finding]:
     out = []
     if len(chosen) > 1:
         out.append(
-            Finding(
-                "CONFIG-BACKEND",
-                E,
+            CONFIG_BACKEND.finding(
                 f"two backends ({' and '.join(chosen)}): a root keeps its state in one",
-                ("backend", chosen[1]),
-                "keep one of local and s3",
+                path=("backend", chosen[1]),
+                hint="keep one of local and s3",
                 at_key=True,
             )
         )
     if not chosen:
         out.append(
-            Finding(
-                "CONFIG-BACKEND",
-                E,
-                "backend names no backend",
-                ("backend",),
-                "backend: {s3: {...}} or backend: {local: {}}",
+            CONFIG_BACKEND.finding(
+                "backend names no backend", path=("backend",), hint="backend: {s3: {...}} or backend: {local: {}}"
             )
         )
     s3 = backend.s3
@@ -304,12 +291,10 @@ def _backend_checks(backend: BackendConfig) -> list[Finding]:
         for name in ("bucket", "key"):
             if getattr(s3, name) is None:
                 out.append(
-                    Finding(
-                        "CONFIG-REQUIRED",
-                        E,
+                    CONFIG_REQUIRED.finding(
                         f"backend.s3 needs {name} (or partial: true)",
-                        ("backend", "s3"),
-                        f"add `{name}`, e.g. {HINTS[name]}",
+                        path=("backend", "s3"),
+                        hint=f"add `{name}`, e.g. {HINTS[name]}",
                     )
                 )
     for name in ("bucket", "key", "region", "dynamodb_table", "kms_key_id", "role_arn"):
@@ -320,18 +305,16 @@ def _backend_checks(backend: BackendConfig) -> list[Finding]:
         problems = placeholder_problems(text)
         for problem in problems:
             out.append(
-                Finding(
-                    "CONFIG-PLACEHOLDER",
-                    E,
+                CONFIG_PLACEHOLDER.finding(
                     f"{to_camel(name)} {text!r}: {problem}",
-                    path,
-                    f"placeholders: {', '.join('{' + p + '}' for p in PLACEHOLDERS)}",
+                    path=path,
+                    hint=f"placeholders: {', '.join('{' + p + '}' for p in PLACEHOLDERS)}",
                 )
             )
         if not problems:  # with sample values: what is wrong whatever the placeholders become
             resolved = resolved_problem(name, PLACEHOLDER.sub(lambda m: SAMPLES[m.group(1)], text), text)
             if resolved:
-                out.append(Finding("CONFIG-INVALID", E, resolved, path, HINTS.get(name)))
+                out.append(CONFIG_INVALID.finding(resolved, path=path, hint=HINTS.get(name)))
     return out
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..errors import Finding, Severity
+from ..errors import Check, Finding, Severity
 from ..target import DEFAULT_ENVIRONMENT
 from ..text import suggest
 from .constraints import (
@@ -19,6 +19,17 @@ from .constraints import (
 )
 from .model import CiConfig
 
+# The findings this module raises (collected by the catalog: generators/rules).
+CONFIG_INVALID = Check(
+    "CONFIG-INVALID",
+    Severity.ERROR,
+    "A value of ecsform.yaml is invalid: account id, region, role ARN, tag, bucket name, state key.",
+)
+CONFIG_ENV_UNDECLARED = Check(
+    "CONFIG-ENV-UNDECLARED", Severity.ERROR, "A spec's overlay names an environment ecsform.yaml does not declare."
+)
+
+
 E = Severity.ERROR
 
 
@@ -28,7 +39,7 @@ def ci_checks(ci: CiConfig, declared: list[str]) -> list[Finding]:
 
     def check(ok: bool, path: tuple, message: str, hint: str) -> None:
         if not ok:
-            out.append(Finding("CONFIG-INVALID", E, message, ("ci",) + path, hint))
+            out.append(CONFIG_INVALID.finding(message, path=("ci",) + path, hint=hint))
 
     roles: list[tuple[tuple[str, ...], str | None]] = [
         (("roleArn",), ci.role_arn),
@@ -58,12 +69,10 @@ def ci_checks(ci: CiConfig, declared: list[str]) -> list[Finding]:
         if allowed is not None and name not in allowed:
             close = suggest(name, allowed)
             out.append(
-                Finding(
-                    "CONFIG-ENV-UNDECLARED",
-                    E,
+                CONFIG_ENV_UNDECLARED.finding(
                     f"ci.environments names {name!r}, which environments does not declare",
-                    ("ci", "environments", name),
-                    (f"did you mean {close!r}? " if close else "")
+                    path=("ci", "environments", name),
+                    hint=(f"did you mean {close!r}? " if close else "")
                     + f"declared: {', '.join(allowed)} ({DEFAULT_ENVIRONMENT}: roots without one)",
                     at_key=True,
                 )
@@ -136,12 +145,10 @@ def ci_checks(ci: CiConfig, declared: list[str]) -> list[Finding]:
         if name not in declared:
             close = suggest(name, declared)
             out.append(
-                Finding(
-                    "CONFIG-ENV-UNDECLARED",
-                    E,
+                CONFIG_ENV_UNDECLARED.finding(
                     f"ci.promotion names {name!r}, which environments does not declare",
-                    ("ci", "promotion", i),
-                    (f"did you mean {close!r}? " if close else "")
+                    path=("ci", "promotion", i),
+                    hint=(f"did you mean {close!r}? " if close else "")
                     + (f"declared: {', '.join(declared)}" if declared else "declare it under environments"),
                 )
             )

@@ -8,15 +8,23 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from ..errors import EcsformError, Finding, Severity, errors_in, sorted_findings
+from ..errors import Check, EcsformError, Finding, Severity, errors_in, sorted_findings
 from ..locations import display_path
 from ..spec.fields import known_keys
-from ..spec.loader import load_file
+from ..spec.loader import SPEC_EMPTY, SPEC_NOT_MAPPING, SPEC_READ, SPEC_TOO_LARGE, load_file
 from ..spec.nodes import Node, plain
 from ..text import did_you_mean
-from .checks import checks, module_source_checks, section_checks
+from .checks import CONFIG_REQUIRED, checks, module_source_checks, section_checks
+from .ci_checks import CONFIG_INVALID
 from .model import FILE_NAME, ProjectConfig
 from .project import Config
+
+# The findings this module raises (collected by the catalog: generators/rules).
+CONFIG_READ = Check("CONFIG-READ", Severity.ERROR, "ecsform.yaml (or --config FILE) cannot be read.")
+CONFIG_UNKNOWN_FIELD = Check(
+    "CONFIG-UNKNOWN-FIELD", Severity.ERROR, "An unknown key in ecsform.yaml (with a did-you-mean)."
+)
+
 
 E = Severity.ERROR
 
@@ -40,14 +48,11 @@ def for_command(config: str | None, no_config: bool) -> Config | None:
         if config is not None:
             raise EcsformError(
                 [
-                    Finding(
-                        "CONFIG-READ",
-                        E,
+                    CONFIG_READ.finding(
                         "--config and --no-config contradict each other",
                         hint="keep one of them",
                         file="--no-config",
-                        line=1,
-                        col=1,
+                        mark=(1, 1),
                     )
                 ]
             )
@@ -57,14 +62,11 @@ def for_command(config: str | None, no_config: bool) -> Config | None:
         if not path.is_file():
             raise EcsformError(
                 [
-                    Finding(
-                        "CONFIG-READ",
-                        E,
+                    CONFIG_READ.finding(
                         "no such configuration file",
-                        file=config,
-                        line=1,
-                        col=1,
                         hint=f"--config names an {FILE_NAME}; --no-config runs without one",
+                        file=config,
+                        mark=(1, 1),
                     )
                 ]
             )
@@ -73,7 +75,7 @@ def for_command(config: str | None, no_config: bool) -> Config | None:
     return load(found, display_path(found)) if found else None
 
 
-_READ_RULES = {"SPEC-READ": "CONFIG-READ", "SPEC-TOO-LARGE": "CONFIG-READ", "SPEC-NOT-MAPPING": "CONFIG-INVALID"}
+_READ_RULES = {SPEC_READ.id: CONFIG_READ.id, SPEC_TOO_LARGE.id: CONFIG_READ.id, SPEC_NOT_MAPPING.id: CONFIG_INVALID.id}
 
 
 def load(path: str | os.PathLike[str], display: str | None = None) -> Config:
@@ -83,7 +85,7 @@ def load(path: str | os.PathLike[str], display: str | None = None) -> Config:
     try:
         root = load_file(path, file)
     except EcsformError as exc:
-        if [f.rule for f in exc.findings] == ["SPEC-EMPTY"]:  # an empty file: every default
+        if [f.rule for f in exc.findings] == [SPEC_EMPTY.id]:  # an empty file: every default
             root = Node({}, (1, 1))
         else:
             raise EcsformError([_as_config_finding(f) for f in exc.findings]) from None
@@ -107,12 +109,14 @@ def load(path: str | os.PathLike[str], display: str | None = None) -> Config:
 def _as_config_finding(f: Finding) -> Finding:
     rule = _READ_RULES.get(f.rule, f.rule)
     hint = f.hint
-    if f.rule == "SPEC-NOT-MAPPING":
+    if f.rule == SPEC_NOT_MAPPING.id:
         hint = "ecsform.yaml is a mapping: defaults, environments, backend, policy"
     elif rule != f.rule:
         hint = None
     message = f.message.replace("a task definition is at most 64 KiB", "").rstrip("; ")
-    return Finding(rule, f.severity, message, f.path, hint, f.file, f.line, f.col)
+    return Finding(
+        rule=rule, severity=f.severity, message=message, path=f.path, hint=hint, file=f.file, line=f.line, col=f.col
+    )
 
 
 def _validation_findings(exc: ValidationError) -> list[Finding]:
@@ -123,30 +127,26 @@ def _validation_findings(exc: ValidationError) -> list[Finding]:
             known = [k for k in known_keys(ProjectConfig, loc) if k != "$schema"]
             hint = did_you_mean(str(loc[-1]), known) if known else None
             out.append(
-                Finding(
-                    "CONFIG-UNKNOWN-FIELD",
-                    E,
+                CONFIG_UNKNOWN_FIELD.finding(
                     f"unknown key {loc[-1]!r}",
-                    loc,
-                    hint or (f"known keys: {', '.join(known)}" if known else None),
+                    path=loc,
+                    hint=hint or (f"known keys: {', '.join(known)}" if known else None),
                     at_key=True,
                 )
             )
         elif err["type"] == "missing":
             out.append(
-                Finding("CONFIG-REQUIRED", E, f"required key {loc[-1]!r} is missing", loc[:-1], f"add `{loc[-1]}`")
+                CONFIG_REQUIRED.finding(f"required key {loc[-1]!r} is missing", path=loc[:-1], hint=f"add `{loc[-1]}`")
             )
         elif loc and loc[-1] == "accountId" and isinstance(err.get("input"), int):
             out.append(
-                Finding(
-                    "CONFIG-INVALID",
-                    E,
+                CONFIG_INVALID.finding(
                     f"accountId is a number ({err['input']}), not a string",
-                    loc,
-                    'quote it: accountId: "012345678901" (YAML reads digits as a number and drops leading zeros)',
+                    path=loc,
+                    hint='quote it: accountId: "012345678901" (YAML reads digits as a number and drops leading zeros)',
                 )
             )
         else:
             got = repr(err["input"])[:80]
-            out.append(Finding("CONFIG-INVALID", E, f"{err['msg']} (got {got})", loc))
+            out.append(CONFIG_INVALID.finding(f"{err['msg']} (got {got})", path=loc))
     return out

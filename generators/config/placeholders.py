@@ -5,9 +5,21 @@ from __future__ import annotations
 
 import re
 
+from ..errors import Check, Severity
 from ..text import suggest
 from .constraints import BUCKET, REGION, ROLE_ARN
 from .model import PLACEHOLDERS
+
+# The findings this module raises (collected by the catalog: generators/rules).
+CONFIG_PLACEHOLDER = Check(
+    "CONFIG-PLACEHOLDER",
+    Severity.ERROR,
+    (
+        "A backend value has an unknown placeholder, a stray brace, or one its root cannot fill ({accountId} "
+        "without an account)."
+    ),
+)
+
 
 PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 

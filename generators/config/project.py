@@ -10,13 +10,28 @@ from typing import Any, Iterable
 from pydantic.alias_generators import to_camel
 
 from .. import providers
-from ..errors import EcsformError, Finding, Severity
+from ..errors import Check, EcsformError, Finding, Severity
 from ..spec.extensions import Deploy
 from ..spec.nodes import Node, SourceMap
 from ..target import DEFAULT_ENVIRONMENT, Backend, Target
 from ..text import suggest
+from .ci_checks import CONFIG_ENV_UNDECLARED, CONFIG_INVALID
 from .model import ProjectConfig, is_local, target_of
-from .placeholders import HINTS, PLACEHOLDER, names, resolved_problem
+from .placeholders import CONFIG_PLACEHOLDER, HINTS, PLACEHOLDER, names, resolved_problem
+
+# The findings this module raises (collected by the catalog: generators/rules).
+CONFIG_STATE_SHARED = Check(
+    "CONFIG-STATE-SHARED", Severity.ERROR, "Two roots would keep their state in the same S3 object."
+)
+CONFIG_LOCK = Check(
+    "CONFIG-LOCK",
+    Severity.ERROR,
+    (
+        "terraform.lockPlatforms asks for ecsform.lock.hcl and it is missing, or written for another "
+        "providerVersion or other platforms."
+    ),
+)
+
 
 E = Severity.ERROR
 
@@ -50,7 +65,18 @@ class Config:
         environment: str | None = None,
     ) -> Finding:
         line, col = self.smap.locate(path, key=at_key)
-        return Finding(rule, severity, message, path, hint, self.file, line, col, environment, at_key)
+        return Finding(
+            rule=rule,
+            severity=severity,
+            message=message,
+            path=path,
+            hint=hint,
+            file=self.file,
+            line=line,
+            col=col,
+            environment=environment,
+            at_key=at_key,
+        )
 
     # --- targets -----------------------------------------------------------------------------------------
     def target(self, environment: str | None) -> Target:
@@ -97,7 +123,7 @@ class Config:
         raise EcsformError(
             [
                 self.finding(
-                    "CONFIG-LOCK",
+                    CONFIG_LOCK.id,
                     E,
                     f"terraform.lockPlatforms asks for a lock file: {problem}",
                     ("terraform", "lockPlatforms"),
@@ -121,15 +147,12 @@ class Config:
             f"did you mean {close!r}? " if close else ""
         ) + f"{self.file} declares: {', '.join(declared)}; add {environment!r} there or rename the overlay"
         return [
-            Finding(
-                "CONFIG-ENV-UNDECLARED",
-                E,
+            CONFIG_ENV_UNDECLARED.finding(
                 f"environment {environment!r} is not declared in {self.file}",
-                ("environments", environment),
-                hint,
+                path=("environments", environment),
+                hint=hint,
                 file=variant.file,
-                line=key_mark[0],
-                col=key_mark[1],
+                mark=(key_mark[0], key_mark[1]),
                 environment=environment,
                 at_key=True,
             )
@@ -222,7 +245,7 @@ class Config:
                 where = f"environments.{environment}" if environment in self.model.environments else "defaults"
                 findings.append(
                     self.finding(
-                        "CONFIG-PLACEHOLDER",
+                        CONFIG_PLACEHOLDER.id,
                         E,
                         f"root {root}: {{{missing[0]}}} has no value ({why.get(missing[0], 'unset')})",
                         path,
@@ -237,7 +260,7 @@ class Config:
             if problem and names(text):  # a value without placeholders was checked when the file was loaded
                 findings.append(
                     self.finding(
-                        "CONFIG-INVALID", E, f"root {root}: {problem}", path, HINTS.get(name), environment=environment
+                        CONFIG_INVALID.id, E, f"root {root}: {problem}", path, HINTS.get(name), environment=environment
                     )
                 )
         arguments: list[tuple[str, str | bool]] = []
@@ -269,7 +292,7 @@ class Config:
             if where in seen:
                 findings.append(
                     self.finding(
-                        "CONFIG-STATE-SHARED",
+                        CONFIG_STATE_SHARED.id,
                         E,
                         f"roots {seen[where]} and {root} would keep their state in the same object "
                         f"s3://{where[0]}/{where[1]}",

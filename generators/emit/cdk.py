@@ -20,9 +20,10 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from .. import validation
-from ..errors import EcsformError, Finding, Severity
+from ..errors import EcsformError, Finding
 from ..options import Options, module_source_from
 from ..plan import Plan
+from .cdk_compat import CDK_STACK_NAME
 
 if TYPE_CHECKING:
     from .constructs import EcsformStack  # (a type only: importing it starts the CDK runtime)
@@ -89,16 +90,13 @@ def app(paths: list[str], options: Options, outdir: str | Path | None = None) ->
         if name in names:
             raise EcsformError(
                 [
-                    Finding(
-                        "CDK-STACK-NAME",
-                        Severity.ERROR,
+                    CDK_STACK_NAME.finding(
                         f"roots {names[name].root} and {p.root} would both be stack {name}",
-                        ("family",),
-                        "rename one family",
-                        p.file,
-                        1,
-                        1,
-                        p.environment,
+                        path=("family",),
+                        hint="rename one family",
+                        file=p.file,
+                        mark=(1, 1),
+                        environment=p.environment,
                     )
                 ]
             )

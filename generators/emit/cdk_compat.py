@@ -28,15 +28,36 @@ import sys
 from types import ModuleType
 from typing import IO
 
-from ..errors import EcsformError, Finding, Severity
+from ..errors import Check, EcsformError, Severity
+
+# The findings this module raises (collected by the catalog: generators/rules).
+CDK_RUNTIME = Check(
+    "CDK-RUNTIME", Severity.ERROR, "--engine cdk: the CDK runtime cannot start (Node.js is missing, or jsii fails)."
+)
+CDK_PACKAGE = Check(
+    "CDK-PACKAGE",
+    Severity.ERROR,
+    "--engine cdk: neither cdktn nor cdktf is installed, or ECSFORM_CDK_PACKAGE names another package.",
+)
+CDK_STACK_NAME = Check("CDK-STACK-NAME", Severity.ERROR, "cdk-app: two roots would get the same stack name.")
+CDK_ENV_REQUIRED = Check(
+    "CDK-ENV-REQUIRED", Severity.ERROR, "CDK construct: a spec with environments needs environment=."
+)
+CDK_IMAGES = Check("CDK-IMAGES", Severity.ERROR, "CDK construct: images= names a container the task definition lacks.")
+CDK_MODULE_SOURCE = Check(
+    "CDK-MODULE-SOURCE",
+    Severity.ERROR,
+    "CDK construct: modules/ is not beside the code, so module_source= is required.",
+)
+
 
 ENV_VAR = "ECSFORM_CDK_PACKAGE"
 PACKAGES = ("cdktn", "cdktf")
 DEFAULT = "cdktn"
 
 
-def _error(rule: str, message: str, hint: str) -> EcsformError:
-    return EcsformError([Finding(rule, Severity.ERROR, message, hint=hint, file="--engine", line=1, col=1)])
+def _error(rule: Check, message: str, hint: str) -> EcsformError:
+    return EcsformError([rule.finding(message, hint=hint, file="--engine", mark=(1, 1), severity=Severity.ERROR)])
 
 
 def _installed(name: str) -> bool:
@@ -48,7 +69,7 @@ def package_name() -> str:
     wanted = os.environ.get(ENV_VAR, "").strip() or DEFAULT
     if wanted not in PACKAGES:
         raise _error(
-            "CDK-PACKAGE",
+            CDK_PACKAGE,
             f"{ENV_VAR}={wanted!r} is not one of: {', '.join(PACKAGES)}",
             f"unset {ENV_VAR} (CDK Terrain, cdktn) or set it to cdktf",
         )
@@ -56,7 +77,7 @@ def package_name() -> str:
         if _installed(name):
             return name
     raise _error(
-        "CDK-PACKAGE",
+        CDK_PACKAGE,
         "the CDK engine needs CDK Terrain (cdktn) or cdktf, and neither is installed",
         "pip install 'ecsform[cdk]' (or 'ecsform[cdktf]'), or use --engine hcl",
     )
@@ -76,7 +97,7 @@ def runtime_error(exc: BaseException) -> EcsformError:
         text = str(exc).strip().splitlines()
         detail = text[0] if text else type(exc).__name__
     return _error(
-        "CDK-RUNTIME",
+        CDK_RUNTIME,
         f"the CDK runtime (jsii on Node.js) failed: {detail}",
         "the CDK engine needs Node.js 20 or later on PATH; check `node --version`, or use --engine hcl",
     )
@@ -88,7 +109,7 @@ def _check_node(name: str) -> None:
     hint = "install Node.js 20 or later (or set JSII_NODE to it), or use --engine hcl"
     if node is None:
         raise _error(
-            "CDK-RUNTIME",
+            CDK_RUNTIME,
             f"the CDK engine ({name}) runs on jsii, which needs Node.js, and "
             f"`{os.environ.get('JSII_NODE', 'node')}` is not on PATH",
             hint,
@@ -96,10 +117,10 @@ def _check_node(name: str) -> None:
     try:
         proc = subprocess.run([node, "--version"], capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
     except (OSError, subprocess.SubprocessError) as exc:
-        raise _error("CDK-RUNTIME", f"`{node} --version` cannot run: {exc}", hint) from None
+        raise _error(CDK_RUNTIME, f"`{node} --version` cannot run: {exc}", hint) from None
     if proc.returncode != 0 or not proc.stdout.startswith("v"):
         said = (proc.stderr.strip() or proc.stdout.strip() or "no output").splitlines()[0]
-        raise _error("CDK-RUNTIME", f"`{node} --version` failed (exit {proc.returncode}): {said}", hint)
+        raise _error(CDK_RUNTIME, f"`{node} --version` failed (exit {proc.returncode}): {said}", hint)
 
 
 def _stop_failed_runtime() -> None:

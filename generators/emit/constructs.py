@@ -31,10 +31,12 @@ from .. import locations, root, validation
 from ..errors import EcsformError, Finding, Severity, shown
 from ..options import Options
 from ..plan import SECRET_DATA, SECRETS_MODULE, TASK_MODULE, Plan, efs_module
+from ..spec.loader import SPEC_READ
 from ..syntax import json_syntax
 from ..syntax.json_syntax import Raw
 from ..syntax.tfexpr import is_expression, renamed
 from . import cdk_compat
+from .cdk_compat import CDK_ENV_REQUIRED, CDK_IMAGES, CDK_MODULE_SOURCE
 
 if TYPE_CHECKING:
     import cdktn as cdk  # the types (cdktf has the same API)
@@ -62,19 +64,16 @@ def plan_for(
     else:
         where = os.fspath(spec)
         if not Path(where).is_file():
-            raise EcsformError([Finding("SPEC-READ", Severity.ERROR, "no such spec file", file=where, line=1, col=1)])
+            raise EcsformError([SPEC_READ.finding("no such spec file", file=where, mark=(1, 1))])
         plans, findings = validation.build_plans([where], options)
     if len(plans) != 1:
         names = ", ".join(p.environment or "" for p in plans)
         raise EcsformError(
             [
-                Finding(
-                    "CDK-ENV-REQUIRED",
-                    Severity.ERROR,
+                CDK_ENV_REQUIRED.finding(
                     f"the spec has {len(plans)} environments; choose one with environment= ({names})",
                     file=where,
-                    line=1,
-                    col=1,
+                    mark=(1, 1),
                 )
             ]
         )
@@ -137,14 +136,11 @@ class EcsTaskDefinition(Construct):
         if unknown:
             raise EcsformError(
                 [
-                    Finding(
-                        "CDK-IMAGES",
-                        Severity.ERROR,
+                    CDK_IMAGES.finding(
                         f"images names no container of the task definition: {', '.join(unknown)}",
                         hint=f"containers: {', '.join(self.plan.images)}",
                         file=self.plan.file,
-                        line=1,
-                        col=1,
+                        mark=(1, 1),
                     )
                 ]
             )
@@ -175,14 +171,11 @@ class EcsTaskDefinition(Construct):
         if not locations.MODULES.is_dir():
             raise EcsformError(
                 [
-                    Finding(
-                        "CDK-MODULE-SOURCE",
-                        Severity.ERROR,
+                    CDK_MODULE_SOURCE.finding(
                         f"{locations.MODULES} does not exist, so module_source= is required",
                         hint="e.g. module_source='git::https://example.com/ecsform.git//modules?ref=v1'",
                         file=self.plan.file,
-                        line=1,
-                        col=1,
+                        mark=(1, 1),
                     )
                 ]
             )

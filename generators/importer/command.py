@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from ..aws import fetch
-from ..errors import EcsformError, Finding, Path, Severity
+from ..errors import Check, EcsformError, Finding, Path, Severity
 from ..spec.ecosystem import WRAPPER_KEY
 from ..spec.nodes import SourceMap
 from .environments import to_spec_environments
@@ -15,6 +15,17 @@ from .present import to_spec
 from .roundtrip import ensure_loads_back
 from .source import extract, read_source
 from .yaml_text import dump_yaml
+
+# The findings this module raises (collected by the catalog: generators/rules).
+CLI_ENVIRONMENTS = Check(
+    "CLI-ENVIRONMENTS",
+    Severity.ERROR,
+    "import --environments is not a list of NAME=INPUT (a bad or repeated name, an empty input).",
+)
+CLI_IMPORT_SOURCE = Check(
+    "CLI-IMPORT-SOURCE", Severity.ERROR, "import: not exactly one of FILE, --from-aws and --environments."
+)
+
 
 E = Severity.ERROR
 
@@ -37,14 +48,11 @@ def parse_environments(value: str) -> dict[str, str]:
     if problems or not out:
         raise EcsformError(
             [
-                Finding(
-                    "CLI-ENVIRONMENTS",
-                    E,
+                CLI_ENVIRONMENTS.finding(
                     p if problems else "no environments given",
                     hint="--environments dev=dev.json,prod=prod.json (or prod=aws:FAMILY[:REVISION])",
                     file="--environments",
-                    line=1,
-                    col=1,
+                    mark=(1, 1),
                 )
                 for p in (problems or [""])
             ]
@@ -94,15 +102,12 @@ def import_spec(
     if len(given) != 1:
         raise EcsformError(
             [
-                Finding(
-                    "CLI-IMPORT-SOURCE",
-                    E,
+                CLI_IMPORT_SOURCE.finding(
                     "give exactly one of FILE (or -), --from-aws and "
                     f"--environments{' (got ' + ', '.join(given) + ')' if given else ''}",
                     hint="ecsform import task.json",
                     file="import",
-                    line=1,
-                    col=1,
+                    mark=(1, 1),
                 )
             ]
         )

@@ -5,12 +5,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import EcsformError, Finding, Severity
+from ..errors import Check, EcsformError, Severity
 from ..spec import document as specs
 from ..spec.canonical import SORTED_BY_NAME
 from ..spec.overlay import NAME_KEYED
 from .present import present
 from .values import MISSING, same
+
+# The findings this module raises (collected by the catalog: generators/rules).
+IMPORT_FAMILY = Check(
+    "IMPORT-FAMILY", Severity.ERROR, "import --environments: the families share no prefix and --family is not given."
+)
+
 
 E = Severity.ERROR
 
@@ -131,15 +137,12 @@ def to_spec_environments(tasks: dict[str, dict[str, Any]], family: str | None = 
     if fam is None:
         raise EcsformError(
             [
-                Finding(
-                    "IMPORT-FAMILY",
-                    E,
+                IMPORT_FAMILY.finding(
                     "the environments' families share no prefix",
-                    ("family",),
-                    "name the base family with --family",
-                    "--environments",
-                    1,
-                    1,
+                    path=("family",),
+                    hint="name the base family with --family",
+                    file="--environments",
+                    mark=(1, 1),
                 )
             ]
         )

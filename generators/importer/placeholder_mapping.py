@@ -7,9 +7,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import Finding, Path, Severity
+from ..errors import Check, Finding, Path, Severity
 from ..spec import placeholders
 from ..spec.nodes import SourceMap
+
+# The findings this module raises (collected by the catalog: generators/rules).
+IMPORT_PLACEHOLDER = Check(
+    "IMPORT-PLACEHOLDER",
+    Severity.WARNING,
+    (
+        "import: a placeholder of a templating tool ecsform cannot fill in (an image, a name): imported as "
+        "it is, with its lines and what to write instead."
+    ),
+)
+
 
 # where a string is a shell's or a program's to expand when the container runs: its placeholders are left alone
 _RUN_TIME = ("command", "entryPoint")
@@ -119,16 +130,13 @@ def map_placeholders(
         )
         first = at(path)
         warnings.append(
-            Finding(
-                "IMPORT-PLACEHOLDER",
-                Severity.WARNING,
+            IMPORT_PLACEHOLDER.finding(
                 f"{text} is a placeholder ({p.style}) ecsform cannot fill in: imported as it is, at line"
                 f"{'s' if len(lines) > 1 else ''} {', '.join(map(str, lines))}",
-                path,
-                placeholders.offer(p, path, first if isinstance(first, str) else None, deploy),
-                file,
-                line,
-                col,
+                path=path,
+                hint=placeholders.offer(p, path, first if isinstance(first, str) else None, deploy),
+                file=file,
+                mark=(line, col),
             )
         )
     return mapped, warnings

@@ -6,23 +6,29 @@ from __future__ import annotations
 import sys
 from typing import Any, Callable
 
-from ..errors import EcsformError, Finding, Path, Severity
-from ..rules.fields import check_structure
+from ..errors import Check, EcsformError, Finding, Path, Severity
+from ..rules.fields import SPEC_TYPE, SPEC_UNKNOWN_FIELD, check_structure
 from ..spec import document as specs
 from ..spec import ecosystem
 from ..spec.ecosystem import WRAPPER_EXTRA, WRAPPER_KEY, read_only_fields
 from ..spec.ecs_model import Shape, input_shape
-from ..spec.loader import MAX_BYTES, load_text
+from ..spec.loader import JSON_SYNTAX, MAX_BYTES, SPEC_READ, YAML_ENCODING, load_text
 from ..spec.nodes import Node, SourceMap, from_plain, plain
 from ..spec.shorthands import task_size
 from .values import empty
+
+# The findings this module raises (collected by the catalog: generators/rules).
+IMPORT_INPUT = Check(
+    "IMPORT-INPUT", Severity.ERROR, "import: the input is not a task definition (describe output or register input)."
+)
+
 
 E = Severity.ERROR
 
 # Refused: the input does not have the shape of a task definition. Other model findings (a missing required
 # field, an enum value this botocore does not know, a value out of range) are imported as they are and reported
 # as warnings: `validate` reports them again on the spec, where they can be fixed.
-REFUSED = frozenset({"SPEC-UNKNOWN-FIELD", "SPEC-TYPE"})
+REFUSED = frozenset({SPEC_UNKNOWN_FIELD.id, SPEC_TYPE.id})
 
 
 def read_source(source: str, stdin: Callable[[], bytes] | None = None) -> tuple[object, SourceMap, str]:
@@ -38,18 +44,15 @@ def read_source(source: str, stdin: Callable[[], bytes] | None = None) -> tuple[
                 data = fh.read(MAX_BYTES + 1)
         except OSError as exc:
             raise EcsformError(
-                [Finding("SPEC-READ", E, f"cannot read the file: {exc.strerror or exc}", file=file, line=1, col=1)]
+                [SPEC_READ.finding(f"cannot read the file: {exc.strerror or exc}", file=file, mark=(1, 1))]
             )
     if len(data) > MAX_BYTES:
         raise EcsformError(
             [
-                Finding(
-                    "IMPORT-INPUT",
-                    E,
+                IMPORT_INPUT.finding(
                     f"the input is larger than {MAX_BYTES // 1024} KiB; a task definition is at most 64 KiB",
                     file=file,
-                    line=1,
-                    col=1,
+                    mark=(1, 1),
                 )
             ]
         )
@@ -59,14 +62,11 @@ def read_source(source: str, stdin: Callable[[], bytes] | None = None) -> tuple[
         line = data[: exc.start].count(b"\n") + 1
         raise EcsformError(
             [
-                Finding(
-                    "YAML-ENCODING",
-                    E,
+                YAML_ENCODING.finding(
                     f"invalid UTF-8 byte 0x{data[exc.start]:02x}",
-                    file=file,
-                    line=line,
-                    col=1,
                     hint="save the file as UTF-8",
+                    file=file,
+                    mark=(line, 1),
                 )
             ]
         )
@@ -80,16 +80,16 @@ def read_source(source: str, stdin: Callable[[], bytes] | None = None) -> tuple[
         raise EcsformError(
             [
                 Finding(
-                    f.rule,
-                    f.severity,
-                    f.message,
-                    f.path,
-                    "the input must be JSON (or YAML), as the AWS CLI prints it",
-                    f.file,
-                    f.line,
-                    f.col,
+                    rule=f.rule,
+                    severity=f.severity,
+                    message=f.message,
+                    path=f.path,
+                    hint="the input must be JSON (or YAML), as the AWS CLI prints it",
+                    file=f.file,
+                    line=f.line,
+                    col=f.col,
                 )
-                if f.rule == "JSON-SYNTAX"
+                if f.rule == JSON_SYNTAX.id
                 else f
                 for f in exc.findings
             ]
@@ -99,14 +99,11 @@ def read_source(source: str, stdin: Callable[[], bytes] | None = None) -> tuple[
 
 
 def _not_a_task(message: str, file: str, mark: tuple[int, int] = (1, 1)) -> Finding:
-    return Finding(
-        "IMPORT-INPUT",
-        E,
+    return IMPORT_INPUT.finding(
         message,
-        (),
-        "give the output of `aws ecs describe-task-definition` or a `register-task-definition --cli-input-json` input",
-        file,
-        *mark,
+        hint="give the output of `aws ecs describe-task-definition` or a `register-task-definition --cli-input-json` input",
+        file=file,
+        mark=mark,
     )
 
 
@@ -130,14 +127,12 @@ def extract(doc: object, file: str = "<input>", smap: SourceMap | None = None) -
         if extra:
             raise EcsformError(
                 [
-                    Finding(
-                        "SPEC-UNKNOWN-FIELD",
-                        E,
+                    SPEC_UNKNOWN_FIELD.finding(
                         f"unknown field {k!r} beside taskDefinition",
-                        (k,),
-                        f"known fields here: {WRAPPER_KEY}, tags",
-                        file,
-                        *smap.locate((k,), key=True),
+                        path=(k,),
+                        hint=f"known fields here: {WRAPPER_KEY}, tags",
+                        file=file,
+                        mark=smap.locate((k,), key=True),
                     )
                     for k in extra
                 ]
@@ -170,7 +165,18 @@ def extract(doc: object, file: str = "<input>", smap: SourceMap | None = None) -
     def where(f: Finding) -> Finding:
         path = prefix + f.path if f.path[:1] != ("tags",) or WRAPPER_KEY not in doc else f.path
         line, col = smap.locate(path, key=f.at_key)
-        return Finding(f.rule, f.severity, f.message, f.path, f.hint, file, line, col, None, f.at_key)
+        return Finding(
+            rule=f.rule,
+            severity=f.severity,
+            message=f.message,
+            path=f.path,
+            hint=f.hint,
+            file=file,
+            line=line,
+            col=col,
+            environment=None,
+            at_key=f.at_key,
+        )
 
     for size in ("cpu", "memory"):  # the spec's units and integers, as the spec loader converts them
         if isinstance(task.get(size), (str, int)) and not isinstance(task.get(size), bool):
@@ -181,14 +187,14 @@ def extract(doc: object, file: str = "<input>", smap: SourceMap | None = None) -
         raise EcsformError(refused)
     warnings = [
         Finding(
-            f.rule,
-            Severity.WARNING,
-            f.message,
-            f.path,
-            f.hint or "imported as it is; `ecsform validate` reports it on the spec",
-            f.file,
-            f.line,
-            f.col,
+            rule=f.rule,
+            severity=Severity.WARNING,
+            message=f.message,
+            path=f.path,
+            hint=f.hint or "imported as it is; `ecsform validate` reports it on the spec",
+            file=f.file,
+            line=f.line,
+            col=f.col,
         )
         for f in map(where, findings)
     ]
@@ -197,7 +203,7 @@ def extract(doc: object, file: str = "<input>", smap: SourceMap | None = None) -
 
 def _null_finding(f: Finding) -> bool:
     """A null value (JSON from Terraform and other tools) means unset: dropped, not refused."""
-    return f.rule == "SPEC-TYPE" and f.message.endswith("got null")
+    return f.rule == SPEC_TYPE.id and f.message.endswith("got null")
 
 
 # Empty mappings that mean something: `dockerVolumeConfiguration: {}` is a Docker volume with ECS's defaults

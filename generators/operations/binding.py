@@ -8,10 +8,14 @@ from dataclasses import dataclass, replace
 
 from .. import plan as planner
 from .. import validation
-from ..errors import EcsformError, Finding
+from ..errors import Check, EcsformError, Finding, Severity
 from ..options import Options
+from ..spec.document import ENV_UNKNOWN
 from ..spec.extensions import Deploy
 from .selection import cli_finding
+
+# The findings this module raises (collected by the catalog: generators/rules).
+DEPLOY_ROOT = Check("DEPLOY-ROOT", Severity.ERROR, "deploy --root names a root the specs do not produce.")
 
 
 @dataclass
@@ -56,7 +60,7 @@ def bound(paths: list[str], options: Options, root: str | None = None) -> list[B
             raise EcsformError(
                 [
                     cli_finding(
-                        "ENV-UNKNOWN",
+                        ENV_UNKNOWN,
                         f"no root of these specs is in environment {options.env!r}",
                         "--env",
                         "name an environment the specs' overlays have, or leave out --env",
@@ -73,7 +77,7 @@ def bound(paths: list[str], options: Options, root: str | None = None) -> list[B
             raise EcsformError(
                 [
                     cli_finding(
-                        "DEPLOY-ROOT",
+                        DEPLOY_ROOT,
                         f"no root {root!r} in these specs",
                         "--root",
                         (f"did you mean {close!r}? " if close else "") + f"roots: {', '.join(known)}",

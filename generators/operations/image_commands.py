@@ -7,10 +7,17 @@ from dataclasses import dataclass
 
 from .. import images, validation
 from .. import plan as planner
-from ..errors import EcsformError, Finding, sorted_findings
+from ..errors import Check, EcsformError, Finding, Severity, sorted_findings
+from ..images import IMAGES_CONTAINER
 from ..options import Options
+from ..spec.document import ENV_UNKNOWN
 from .recording import Recorded, record, running
 from .selection import cli_finding, one_variant, require_config, variants_of
+
+# The findings this module raises (collected by the catalog: generators/rules).
+CLI_IMAGE = Check(
+    "CLI-IMAGE", Severity.ERROR, "image set: an argument is not CONTAINER=IMAGE, or names a container twice."
+)
 
 
 def parse_assignments(values: list[str]) -> dict[str, str]:
@@ -22,19 +29,19 @@ def parse_assignments(values: list[str]) -> dict[str, str]:
         if not sep or not name.strip() or not image.strip() or image != image.strip() or name != name.strip():
             problems.append(
                 cli_finding(
-                    "CLI-IMAGE",
+                    CLI_IMAGE,
                     "not CONTAINER=IMAGE",
                     value,
                     "for example api=123456789012.dkr.ecr.us-east-1.amazonaws.com/api:1.4.3",
                 )
             )
         elif name in out:
-            problems.append(cli_finding("CLI-IMAGE", f"container {name!r} is given twice", value))
+            problems.append(cli_finding(CLI_IMAGE, f"container {name!r} is given twice", value))
         else:
             out[name] = image
     if not values:
         problems.append(
-            cli_finding("CLI-IMAGE", "no CONTAINER=IMAGE given", "image set", "ecsform image set SPEC api=IMAGE")
+            cli_finding(CLI_IMAGE, "no CONTAINER=IMAGE given", "image set", "ecsform image set SPEC api=IMAGE")
         )
     if problems:
         raise EcsformError(problems)
@@ -55,7 +62,7 @@ def image_set(
     where = {name: f"{name}={image}" for name, image in chosen.items()}
     variant = one_variant(spec, env)
     if reason is not None and not reason.strip():
-        raise EcsformError([cli_finding("CLI-IMAGE", "--reason is empty", "--reason", "say why, in words")])
+        raise EcsformError([cli_finding(CLI_IMAGE, "--reason is empty", "--reason", "say why, in words")])
     done, warnings = record(
         variant, {k: (v, reason.strip() if reason else None) for k, v in chosen.items()}, options, where, lock_timeout
     )
@@ -83,7 +90,7 @@ def image_promote(
     spec's), recorded for the `target` root, for the containers both have (or `containers`)."""
     config = require_config(options, "image promote")
     if source == target:
-        raise EcsformError([cli_finding("CLI-IMAGE", "--from and --to name the same environment", "--to")])
+        raise EcsformError([cli_finding(CLI_IMAGE, "--from and --to name the same environment", "--to")])
     found = variants_of(spec)
     by_env = {v.environment: v for v in found}
     problems = []
@@ -95,7 +102,7 @@ def image_promote(
             close = suggest(name, known)
             problems.append(
                 cli_finding(
-                    "ENV-UNKNOWN",
+                    ENV_UNKNOWN,
                     f"{flag} {name}: the spec has no environment of that name",
                     flag,
                     (f"did you mean {close!r}? " if close else "") + f"its environments: {', '.join(known) or 'none'}",
@@ -113,7 +120,7 @@ def image_promote(
         raise EcsformError(
             [
                 cli_finding(
-                    "IMAGES-CONTAINER",
+                    IMAGES_CONTAINER,
                     f"container {n!r} is not in both environments ({source}: {', '.join(sorted(runs))}; "
                     f"{target}: {', '.join(sorted(theirs))})",
                     "--container",

@@ -5,10 +5,16 @@ from __future__ import annotations
 
 from typing import Callable
 
-from ..errors import EcsformError, Finding, Severity, sorted_findings
+from ..errors import Check, EcsformError, Finding, Severity, sorted_findings
 from ..options import Options
 from .binding import bound, in_account
 from .registered import short
+
+# The findings this module raises (collected by the catalog: generators/rules).
+PRUNE_CLUSTER = Check(
+    "PRUNE-CLUSTER", Severity.ERROR, "revisions prune: the root is bound to no cluster (and no --cluster is given)."
+)
+
 
 E = Severity.ERROR
 
@@ -36,12 +42,10 @@ def prune(
         if not (b.binding.cluster or clusters):
             problems.append(
                 b.locate(
-                    Finding(
-                        "PRUNE-CLUSTER",
-                        E,
+                    PRUNE_CLUSTER.finding(
                         f"root {b.root} is bound to no cluster: prune cannot see which revisions services run",
-                        ("x-ecsform", "deploy", "cluster"),
-                        "bind the cluster (deploy: {cluster: NAME} in ecsform.yaml or x-ecsform), or name it: "
+                        path=("x-ecsform", "deploy", "cluster"),
+                        hint="bind the cluster (deploy: {cluster: NAME} in ecsform.yaml or x-ecsform), or name it: "
                         "--cluster NAME",
                     ),
                     options,

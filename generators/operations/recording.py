@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from .. import images, validation
 from .. import plan as planner
 from ..errors import EcsformError, Finding, errors_in, sorted_findings
+from ..images import IMAGES_CONTAINER
 from ..locations import display_path
 from ..options import Options
 from ..spec import document as specs
@@ -61,7 +62,7 @@ def record(
         raise EcsformError(
             [
                 cli_finding(
-                    "IMAGES-CONTAINER",
+                    IMAGES_CONTAINER,
                     f"{name!r} is not a container of root {root} ({variant.file}"
                     + (f", environment {variant.environment}" if variant.environment else "")
                     + ")",

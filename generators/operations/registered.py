@@ -7,13 +7,27 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import EcsformError, Finding
+from ..errors import Check, EcsformError, Finding, Severity
 from ..options import Options
 from .binding import Bound, in_account
 from .selection import cli_finding
 
 if TYPE_CHECKING:
     from ..aws.session import Sessions
+
+
+# The findings this module raises (collected by the catalog: generators/rules).
+DEPLOY_REVISION = Check(
+    "DEPLOY-REVISION",
+    Severity.ERROR,
+    (
+        "The revision to deploy or run cannot be found: the root is not applied, the ARN is malformed, in "
+        "another account or region, does not exist or is INACTIVE."
+    ),
+)
+DEPLOY_FAMILY = Check(
+    "DEPLOY-FAMILY", Severity.ERROR, "--task-definition names a revision of another family than the root's."
+)
 
 
 def registered_revision(out: Path, root: str) -> str:
@@ -25,7 +39,7 @@ def registered_revision(out: Path, root: str) -> str:
     folder = out / root
     hint = "apply the root first (terraform apply in its folder), or name the revision: --task-definition ARN"
     if not (folder / "main.tf").is_file() and not (folder / "cdk.tf.json").is_file():
-        raise EcsformError([cli_finding("DEPLOY-REVISION", f"no root in {folder.as_posix()}", str(folder), hint)])
+        raise EcsformError([cli_finding(DEPLOY_REVISION, f"no root in {folder.as_posix()}", str(folder), hint)])
     try:
         proc = subprocess.run(
             ["terraform", f"-chdir={folder}", "output", "-json", "-no-color"],
@@ -35,16 +49,12 @@ def registered_revision(out: Path, root: str) -> str:
         )
     except (OSError, subprocess.SubprocessError) as exc:
         raise EcsformError(
-            [cli_finding("DEPLOY-REVISION", f"cannot run terraform output: {exc}", str(folder), hint)]
+            [cli_finding(DEPLOY_REVISION, f"cannot run terraform output: {exc}", str(folder), hint)]
         ) from None
     if proc.returncode != 0:
         words = [w for w in proc.stderr.strip().splitlines() if w.strip()]
         raise EcsformError(
-            [
-                cli_finding(
-                    "DEPLOY-REVISION", f"terraform output failed: {' '.join(words[-3:])[:400]}", str(folder), hint
-                )
-            ]
+            [cli_finding(DEPLOY_REVISION, f"terraform output failed: {' '.join(words[-3:])[:400]}", str(folder), hint)]
         )
     try:
         value = json.loads(proc.stdout or "{}").get("task_definition_arn", {}).get("value")
@@ -54,7 +64,7 @@ def registered_revision(out: Path, root: str) -> str:
         raise EcsformError(
             [
                 cli_finding(
-                    "DEPLOY-REVISION",
+                    DEPLOY_REVISION,
                     "the root has no task_definition_arn output: it is not applied",
                     str(folder),
                     hint,
@@ -73,7 +83,7 @@ def check_revision(arn: str, b: Bound, account: str, region: str, where: str) ->
     if parsed is None or parsed.service != "ecs" or not parsed.resource.startswith("task-definition/") or not number:
         return [
             cli_finding(
-                "DEPLOY-REVISION",
+                DEPLOY_REVISION,
                 f"{arn!r} is not a task definition revision's ARN",
                 where,
                 "arn:aws:ecs:REGION:ACCOUNT:task-definition/FAMILY:REVISION",
@@ -82,7 +92,7 @@ def check_revision(arn: str, b: Bound, account: str, region: str, where: str) ->
     if family != b.plan.family:
         return [
             cli_finding(
-                "DEPLOY-FAMILY",
+                DEPLOY_FAMILY,
                 f"{short(arn)} is a revision of family {family}, not of {b.plan.family} (root {b.root})",
                 where,
                 f"name a revision of {b.plan.family}, or the root that registers {family}",
@@ -91,7 +101,7 @@ def check_revision(arn: str, b: Bound, account: str, region: str, where: str) ->
     if parsed.account != account or parsed.region != region:
         return [
             cli_finding(
-                "DEPLOY-REVISION",
+                DEPLOY_REVISION,
                 f"{arn} is in account {parsed.account}, {parsed.region}; root {b.root} deploys to account {account}, "
                 f"{region}",
                 where,
@@ -136,14 +146,14 @@ def connect(b: Bound, options: Options, sessions: Sessions, arn: str, flag: str)
         if not session.is_aws_error(exc):
             raise
         if session.error_code(exc) in ("ClientException", "InvalidParameterException"):
-            return None, [cli_finding("DEPLOY-REVISION", f"{short(arn)} does not exist in {where} ({exc})", flag)]
+            return None, [cli_finding(DEPLOY_REVISION, f"{short(arn)} does not exist in {where} ({exc})", flag)]
         return None, [
             b.locate(session.aws_finding(exc, f"ecs:DescribeTaskDefinition on {arn}", region=aws.region), options)
         ]
     if td.get("status") != "ACTIVE":
         return None, [
             cli_finding(
-                "DEPLOY-REVISION",
+                DEPLOY_REVISION,
                 f"{short(arn)} is {td.get('status')}: ECS starts no task and updates no service with it",
                 flag,
                 "apply the root again (it registers a new revision), or name an ACTIVE one",

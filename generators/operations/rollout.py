@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
-from ..errors import EcsformError, Finding, sorted_findings
+from ..errors import Check, EcsformError, Finding, Severity, sorted_findings
 from ..options import Options
 from .binding import bound
 from .registered import Live, connect, revision_of, short
@@ -14,6 +14,10 @@ from .selection import cli_finding
 
 if TYPE_CHECKING:
     from ..aws.deploy import Watch
+
+
+# The findings this module raises (collected by the catalog: generators/rules).
+CLI_TASK_DEFINITION = Check("CLI-TASK-DEFINITION", Severity.ERROR, "deploy --task-definition with more than one root.")
 
 
 def deploy(
@@ -41,7 +45,7 @@ def deploy(
         raise EcsformError(
             [
                 cli_finding(
-                    "CLI-TASK-DEFINITION",
+                    CLI_TASK_DEFINITION,
                     f"--task-definition names one revision, for one root; these specs have {len(roots)}",
                     "--task-definition",
                     "choose the root with --root ROOT (or --env, or one spec)",

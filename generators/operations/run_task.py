@@ -7,11 +7,25 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable
 
-from ..errors import EcsformError, Finding, Severity, sorted_findings
+from ..errors import Check, EcsformError, Severity, sorted_findings
 from ..options import Options
 from .binding import bound
 from .registered import connect, revision_of, short
 from .selection import one_variant
+
+# The findings this module raises (collected by the catalog: generators/rules).
+RUN_NETWORK = Check(
+    "RUN-NETWORK", Severity.ERROR, "run: an awsvpc task and no network binding (subnets, security groups)."
+)
+RUN_LAUNCH_TYPE = Check(
+    "RUN-LAUNCH-TYPE",
+    Severity.ERROR,
+    (
+        "run: no launch type or capacity provider strategy, the cluster has no default, and the task does "
+        "not run on EC2."
+    ),
+)
+
 
 E = Severity.ERROR
 
@@ -75,13 +89,11 @@ def run(
         if compatible and "EC2" not in compatible:
             problems.append(
                 b.locate(
-                    Finding(
-                        "RUN-LAUNCH-TYPE",
-                        E,
+                    RUN_LAUNCH_TYPE.finding(
                         f"cluster {cluster} has no default capacity provider strategy, so RunTask would use the EC2 "
                         f"launch type, which the task does not support ({', '.join(compatible)})",
-                        ("x-ecsform", "deploy", "launchType"),
-                        f"bind a launch type: deploy: {{launchType: {compatible[0]}}} (ecsform.yaml or x-ecsform)",
+                        path=("x-ecsform", "deploy", "launchType"),
+                        hint=f"bind a launch type: deploy: {{launchType: {compatible[0]}}} (ecsform.yaml or x-ecsform)",
                     ),
                     options,
                 )
@@ -98,12 +110,10 @@ def run(
     elif td.get("networkMode") == "awsvpc":
         problems.append(
             b.locate(
-                Finding(
-                    "RUN-NETWORK",
-                    E,
+                RUN_NETWORK.finding(
                     "the task uses the awsvpc network mode: RunTask needs its subnets (and security groups)",
-                    ("x-ecsform", "deploy", "network"),
-                    "bind them: deploy: {network: {subnets: [subnet-...], securityGroups: [sg-...]}} (ecsform.yaml "
+                    path=("x-ecsform", "deploy", "network"),
+                    hint="bind them: deploy: {network: {subnets: [subnet-...], securityGroups: [sg-...]}} (ecsform.yaml "
                     "per environment, or x-ecsform)",
                 ),
                 options,

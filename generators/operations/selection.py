@@ -7,19 +7,33 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import validation
-from ..errors import EcsformError, Finding, Severity, sorted_findings
+from ..errors import Check, EcsformError, Finding, Severity, sorted_findings
 from ..options import Options
 from ..spec import document as specs
+from ..spec.document import ENV_UNKNOWN
 
 if TYPE_CHECKING:
     from ..config import Config
 
+
+# The findings this module raises (collected by the catalog: generators/rules).
+CLI_ENV_REQUIRED = Check(
+    "CLI-ENV-REQUIRED", Severity.ERROR, "render: the spec has environments and --env does not choose one."
+)
+IMAGES_CONFIG = Check(
+    "IMAGES-CONFIG",
+    Severity.ERROR,
+    "image set, promote and show need an ecsform.yaml (the images folder is beside it).",
+)
+CLI_SPEC = Check("CLI-SPEC", Severity.ERROR, "A command that takes one spec file was given a folder.")
+
+
 E = Severity.ERROR
 
 
-def cli_finding(rule: str, message: str, where: str, hint: str | None = None) -> Finding:
+def cli_finding(rule: Check, message: str, where: str, hint: str | None = None) -> Finding:
     """A finding about a command-line argument, located at the argument (no file holds it)."""
-    return Finding(rule, E, message, hint=hint, file=where, line=1, col=1)
+    return rule.finding(message, hint=hint, file=where, mark=(1, 1), severity=E)
 
 
 def require_config(options: Options, command: str) -> "Config":
@@ -27,7 +41,7 @@ def require_config(options: Options, command: str) -> "Config":
         raise EcsformError(
             [
                 cli_finding(
-                    "IMAGES-CONFIG",
+                    IMAGES_CONFIG,
                     f"{command} needs an ecsform.yaml: the deployed images are kept beside it (images/<root>.yaml)",
                     "ecsform.yaml",
                     "run it in the repository that holds ecsform.yaml, or give --config FILE (an empty ecsform.yaml "
@@ -45,7 +59,7 @@ def variants_of(spec: str, env: str | None = None) -> list[specs.Variant]:
     if problems:
         raise EcsformError(problems)
     if len(files) != 1 or Path(spec).is_dir():
-        raise EcsformError([cli_finding("CLI-SPEC", "name one spec file, not a folder", spec)])
+        raise EcsformError([cli_finding(CLI_SPEC, "name one spec file, not a folder", spec)])
     found, problems = validation.load([spec], env)
     if problems:
         raise EcsformError(sorted_findings(problems))
@@ -53,7 +67,7 @@ def variants_of(spec: str, env: str | None = None) -> list[specs.Variant]:
         raise EcsformError(
             [
                 cli_finding(
-                    "ENV-UNKNOWN",
+                    ENV_UNKNOWN,
                     f"the spec has no environments, so --env {env} names none of its roots",
                     spec,
                     "leave out --env",
@@ -70,7 +84,7 @@ def one_variant(spec: str, env: str | None) -> specs.Variant:
         raise EcsformError(
             [
                 cli_finding(
-                    "CLI-ENV-REQUIRED",
+                    CLI_ENV_REQUIRED,
                     f"the spec has {len(found)} environments; choose one with --env ({choices})",
                     spec,
                 )

@@ -10,9 +10,19 @@ import json
 import re
 from typing import Any, Iterator
 
-from ..errors import Finding, Path, Severity
+from ..errors import Check, Finding, Path, Severity
 from ..spec.ecs_model import Shape, container_shape, input_shape
 from ..text import did_you_mean, suggest
+
+# The findings this module raises (collected by the catalog: generators/rules).
+SPEC_UNKNOWN_FIELD = Check(
+    "SPEC-UNKNOWN-FIELD", Severity.ERROR, "A field the ECS API does not have (with a did-you-mean)."
+)
+SPEC_TYPE = Check("SPEC-TYPE", Severity.ERROR, "A value of the wrong type for its ECS field.")
+SPEC_ENUM = Check("SPEC-ENUM", Severity.ERROR, "A value outside the ECS API's enum for its field.")
+SPEC_REQUIRED = Check("SPEC-REQUIRED", Severity.ERROR, "A field the ECS API requires is missing.")
+SPEC_LIMIT = Check("SPEC-LIMIT", Severity.ERROR, "A value outside the length or range the ECS API model gives.")
+
 
 E = Severity.ERROR
 
@@ -180,22 +190,18 @@ def _check_value(value: Any, shp: Shape, path: Path, out: list[Finding]) -> None
     kind = shp.type
     if value is None:
         out.append(
-            Finding(
-                "SPEC-TYPE",
-                E,
+            SPEC_TYPE.finding(
                 f"expected {_TYPE_WORDS.get(kind, kind)}, got null",
-                path,
+                path=path,
                 hint="remove the field to leave it unset",
             )
         )
         return
     if type(value) not in _EXACT.get(kind, ()) and not _type_ok(kind, value):
         out.append(
-            Finding(
-                "SPEC-TYPE",
-                E,
+            SPEC_TYPE.finding(
                 f"expected {_TYPE_WORDS.get(kind, kind)}, got {describe(value)}",
-                path,
+                path=path,
                 hint=_field_hint(path, kind, value) or _type_hint(kind, value),
             )
         )
@@ -208,28 +214,24 @@ def _check_value(value: Any, shp: Shape, path: Path, out: list[Finding]) -> None
         if shp.enum is not None and value not in shp.enum:
             close = suggest(value, shp.enum)
             out.append(
-                Finding(
-                    "SPEC-ENUM",
-                    E,
+                SPEC_ENUM.finding(
                     f"{value!r} is not one of: {', '.join(shp.enum)}",
-                    path,
+                    path=path,
                     hint=f"did you mean {close!r}?" if close else None,
                 )
             )
         if "min" in raw and len(value) < raw["min"]:
-            out.append(Finding("SPEC-LIMIT", E, f"must be at least {raw['min']} character(s) long", path))
+            out.append(SPEC_LIMIT.finding(f"must be at least {raw['min']} character(s) long", path=path))
         if "max" in raw and len(value) > raw["max"]:
-            out.append(
-                Finding("SPEC-LIMIT", E, f"must be at most {raw['max']} characters long (is {len(value)})", path)
-            )
+            out.append(SPEC_LIMIT.finding(f"must be at most {raw['max']} characters long (is {len(value)})", path=path))
     elif kind in ("integer", "long", "double", "float"):
         if "min" in raw and value < raw["min"]:
-            out.append(Finding("SPEC-LIMIT", E, f"{value} is below the minimum {raw['min']}", path))
+            out.append(SPEC_LIMIT.finding(f"{value} is below the minimum {raw['min']}", path=path))
         if "max" in raw and value > raw["max"]:
-            out.append(Finding("SPEC-LIMIT", E, f"{value} is above the maximum {raw['max']}", path))
+            out.append(SPEC_LIMIT.finding(f"{value} is above the maximum {raw['max']}", path=path))
     elif kind == "list":
         if "max" in raw and len(value) > raw["max"]:
-            out.append(Finding("SPEC-LIMIT", E, f"at most {raw['max']} entries are allowed (found {len(value)})", path))
+            out.append(SPEC_LIMIT.finding(f"at most {raw['max']} entries are allowed (found {len(value)})", path=path))
         item = shp.member
         for i, v in enumerate(value):
             _check_value(v, item, path + (i,), out)
@@ -255,11 +257,9 @@ def _check_structure(value: dict[str, Any], shp: Shape, path: Path, out: list[Fi
         if sub is None:
             hint = did_you_mean(name, list(members)) or _misplaced_hint(name, path)
             out.append(
-                Finding(
-                    "SPEC-UNKNOWN-FIELD",
-                    E,
+                SPEC_UNKNOWN_FIELD.finding(
                     f"unknown field {name!r}",
-                    path + (name,),
+                    path=path + (name,),
                     hint=hint or f"known fields here: {', '.join(members)}",
                     at_key=True,
                 )
@@ -272,13 +272,8 @@ def _check_structure(value: dict[str, Any], shp: Shape, path: Path, out: list[Fi
         for name in (*required, *also):
             if name not in value:
                 out.append(
-                    Finding(
-                        "SPEC-REQUIRED",
-                        E,
-                        f"required field {name!r} is missing",
-                        path,
-                        hint=f"add `{name}`",
-                        at_key=bool(path),
+                    SPEC_REQUIRED.finding(
+                        f"required field {name!r} is missing", path=path, hint=f"add `{name}`", at_key=bool(path)
                     )
                 )
 
@@ -293,7 +288,7 @@ def check_task(task: dict[str, Any]) -> tuple[list[Finding], dict[str, Any]]:
     return findings, prune(task, bad) if bad else task
 
 
-_DROPPING = frozenset({"SPEC-TYPE", "SPEC-ENUM", "SPEC-UNKNOWN-FIELD"})
+_DROPPING = frozenset({SPEC_TYPE.id, SPEC_ENUM.id, SPEC_UNKNOWN_FIELD.id})
 
 
 def prune(value: Any, paths: list[Path]) -> Any:

@@ -5,42 +5,27 @@ rule modules (and runs what they registered), so the registry never imports a ru
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from ..access.view import TaskView
-from ..errors import Finding, Path, Severity
+from ..errors import Check, Finding, Path, Severity
 
 if TYPE_CHECKING:
     from ..spec.extensions import Extension
     from ..spec.policy import Policy
     from ..target import Target
 
-Check = Callable[["Context"], Iterable[Finding]]
-
 
 @dataclass(frozen=True)
-class Rule:
-    id: str
-    severity: Severity
-    summary: str
-    source: str
-    fn: Callable[..., Iterable[Finding]]  # fn(rule, ctx)
+class Rule(Check):
+    """A check that runs on every task: `fn(rule, ctx)` yields its findings, made with `rule.finding(...)`."""
+
+    fn: Callable[..., Iterable[Finding]] = field(kw_only=True)
 
     def check(self, ctx: "Context") -> Iterable[Finding]:
         return self.fn(self, ctx)
-
-    def finding(
-        self,
-        message: str,
-        path: Path,
-        hint: str | None = None,
-        *,
-        at_key: bool = False,
-        severity: Severity | None = None,
-    ) -> Finding:
-        return Finding(self.id, severity or self.severity, message, path, hint, at_key=at_key)
 
 
 REGISTRY: dict[str, Rule] = {}
@@ -52,7 +37,7 @@ def rule(id: str, severity: Severity, summary: str, source: str = "") -> Callabl
     def wrap(fn: Callable[..., Iterable[Finding]]) -> Rule:
         if id in REGISTRY:
             raise RuntimeError(f"rule {id} registered twice")
-        r = Rule(id, severity, summary, source, fn)
+        r = Rule(id, severity, summary, source, fn=fn)
         REGISTRY[id] = r
         return r
 

@@ -25,8 +25,18 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from ..errors import Finding, Path, Severity
+from ..errors import Check, Finding, Path, Severity
 from ..text import did_you_mean
+
+# The findings this module raises (collected by the catalog: generators/rules).
+IGNORE_REASON = Check("IGNORE-REASON", Severity.ERROR, "An x-ecsform.ignore entry gives no reason.")
+IGNORE_INVALID = Check(
+    "IGNORE-INVALID",
+    Severity.ERROR,
+    ("An x-ecsform.ignore entry names a rule that does not exist or cannot be suppressed, or a malformed path."),
+)
+IGNORE_UNMATCHED = Check("IGNORE-UNMATCHED", Severity.WARNING, "An x-ecsform.ignore entry suppresses nothing.")
+
 
 KEY = "ignore"
 _SEGMENT = re.compile(r"([^.\[\]]+)((?:\[\d+\])*)")
@@ -69,46 +79,38 @@ def entries(ignore: Iterable[Any], prefix: Path) -> tuple[list[Entry], list[Find
         ok = True
         if item.rule not in known:
             findings.append(
-                Finding(
-                    "IGNORE-INVALID",
-                    Severity.ERROR,
+                IGNORE_INVALID.finding(
                     f"no rule {item.rule!r}",
-                    where + ("rule",),
-                    retired(item.rule) or did_you_mean(item.rule, sorted(known)) or "`ecsform rules` lists every rule",
+                    path=where + ("rule",),
+                    hint=retired(item.rule)
+                    or did_you_mean(item.rule, sorted(known))
+                    or "`ecsform rules` lists every rule",
                 )
             )
             ok = False
         elif (why := configurable(item.rule)) is not None:
             findings.append(
-                Finding(
-                    "IGNORE-INVALID",
-                    Severity.ERROR,
-                    f"{item.rule} cannot be suppressed: {why}",
-                    where + ("rule",),
-                    "fix what it reports",
+                IGNORE_INVALID.finding(
+                    f"{item.rule} cannot be suppressed: {why}", path=where + ("rule",), hint="fix what it reports"
                 )
             )
             ok = False
         path = parse_path(item.path)
         if path is None:
             findings.append(
-                Finding(
-                    "IGNORE-INVALID",
-                    Severity.ERROR,
+                IGNORE_INVALID.finding(
                     f"{item.path!r} is not a field path",
-                    where + ("path",),
-                    "write it as findings print it, e.g. containerDefinitions[0].stopTimeout",
+                    path=where + ("path",),
+                    hint="write it as findings print it, e.g. containerDefinitions[0].stopTimeout",
                 )
             )
             ok = False
         if item.reason is None or not item.reason.strip():
             findings.append(
-                Finding(
-                    "IGNORE-REASON",
-                    Severity.ERROR,
+                IGNORE_REASON.finding(
                     f"the suppression of {item.rule} gives no reason",
-                    where,
-                    "add `reason:` saying why the finding does not apply here (reviewers read it)",
+                    path=where,
+                    hint="add `reason:` saying why the finding does not apply here (reviewers read it)",
                     at_key=False,
                 )
             )
@@ -132,12 +134,10 @@ def apply(findings: list[Finding], active: list[Entry], prefix: Path) -> tuple[l
                     break
         out.append(f)
     unmatched = [
-        Finding(
-            "IGNORE-UNMATCHED",
-            Severity.WARNING,
+        IGNORE_UNMATCHED.finding(
             f"the suppression of {e.rule} at {_text(e.path)} matches no finding",
-            prefix + (e.index,),
-            "remove the entry (the finding it was written for is gone), or fix its rule or path",
+            path=prefix + (e.index,),
+            hint="remove the entry (the finding it was written for is gone), or fix its rule or path",
         )
         for e in active
         if e.index not in used

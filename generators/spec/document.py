@@ -13,11 +13,17 @@ from dataclasses import dataclass, field
 from pathlib import Path as FsPath
 from typing import Any
 
-from ..errors import EcsformError, Finding, Severity
+from ..errors import Check, EcsformError, Finding, Severity
 from ..text import suggest
 from . import ecosystem, overlay, shorthands
 from .loader import load_file
 from .nodes import Node, SourceMap, plain
+
+# The findings this module raises (collected by the catalog: generators/rules).
+ENV_SHAPE = Check("ENV-SHAPE", Severity.ERROR, "`environments` or an overlay is not a mapping.")
+ENV_NESTED = Check("ENV-NESTED", Severity.ERROR, "An overlay declares environments of its own.")
+ENV_UNKNOWN = Check("ENV-UNKNOWN", Severity.ERROR, "--env names an environment the spec does not have.")
+
 
 EXTENSION_KEY = "x-ecsform"
 ENVIRONMENTS_KEY = "environments"
@@ -87,14 +93,12 @@ def split(root: Node, file: str) -> SpecFile:
         if type(environments_node.value) is not dict:
             raise EcsformError(
                 [
-                    Finding(
-                        "ENV-SHAPE",
-                        Severity.ERROR,
+                    ENV_SHAPE.finding(
                         "`environments` must map environment names to overlays",
-                        (ENVIRONMENTS_KEY,),
-                        "environments: {dev: {cpu: '256'}, prod: {cpu: '1024'}}",
-                        file,
-                        *environments_node.mark,
+                        path=(ENVIRONMENTS_KEY,),
+                        hint="environments: {dev: {cpu: '256'}, prod: {cpu: '1024'}}",
+                        file=file,
+                        mark=environments_node.mark,
                     )
                 ]
             )
@@ -146,14 +150,12 @@ def unknown_environment(spec: SpecFile, name: str) -> Finding:
     known = list(spec.environments)
     close = suggest(name, known)
     mark = spec.environments_node.mark if spec.environments_node else spec.root.mark
-    return Finding(
-        "ENV-UNKNOWN",
-        Severity.ERROR,
+    return ENV_UNKNOWN.finding(
         f"no environment named {name!r} in this spec",
-        ("environments",),
-        f"did you mean {close!r}?" if close else f"environments: {', '.join(known)}",
-        spec.file,
-        *mark,
+        path=("environments",),
+        hint=f"did you mean {close!r}?" if close else f"environments: {', '.join(known)}",
+        file=spec.file,
+        mark=mark,
     )
 
 
@@ -163,15 +165,13 @@ def merged_variant(spec: SpecFile, name: str) -> Variant:
     if type(over.value) is not dict:
         raise EcsformError(
             [
-                Finding(
-                    "ENV-SHAPE",
-                    Severity.ERROR,
+                ENV_SHAPE.finding(
                     "an environment overlay must be a mapping",
-                    prefix,
-                    "for example: prod: {cpu: '1024', memory: '2048'}",
-                    spec.file,
-                    *over.mark,
-                    name,
+                    path=prefix,
+                    hint="for example: prod: {cpu: '1024', memory: '2048'}",
+                    file=spec.file,
+                    mark=over.mark,
+                    environment=name,
                 )
             ]
         )
@@ -179,15 +179,11 @@ def merged_variant(spec: SpecFile, name: str) -> Variant:
     for bad in (ENVIRONMENTS_KEY,):
         if bad in over.value:
             problems.append(
-                Finding(
-                    "ENV-NESTED",
-                    Severity.ERROR,
+                ENV_NESTED.finding(
                     "an overlay cannot declare environments",
-                    prefix + (bad,),
-                    None,
+                    path=prefix + (bad,),
                     file=spec.file,
-                    line=over.value[bad].key_mark[0],
-                    col=over.value[bad].key_mark[1],
+                    mark=(over.value[bad].key_mark[0], over.value[bad].key_mark[1]),
                     environment=name,
                 )
             )
@@ -204,7 +200,19 @@ def merged_variant(spec: SpecFile, name: str) -> Variant:
         located = []
         for f in problems:
             mark = _mark_at(over, f.path[len(prefix) :])
-            located.append(Finding(f.rule, f.severity, f.message, f.path, f.hint, spec.file, *mark, name))
+            located.append(
+                Finding(
+                    rule=f.rule,
+                    severity=f.severity,
+                    message=f.message,
+                    path=f.path,
+                    hint=f.hint,
+                    file=spec.file,
+                    line=mark[0],
+                    col=mark[1],
+                    environment=name,
+                )
+            )
         raise EcsformError(located)
     return make_variant(spec, name, task, extension)
 

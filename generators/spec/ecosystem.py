@@ -25,9 +25,30 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from ..errors import EcsformError, Finding, Path, Severity
+from ..errors import Check, EcsformError, Finding, Path, Severity
 from .ecs_model import Shape, input_shape, shape
 from .nodes import Node
+from .yaml_tree import YAML_DUPLICATE_KEY
+
+# The findings this module raises (collected by the catalog: generators/rules).
+SPEC_DESCRIBE_OUTPUT = Check(
+    "SPEC-DESCRIBE-OUTPUT",
+    Severity.NOTE,
+    (
+        "describe-task-definition output: the taskDefinition wrapper and the read-only fields "
+        "(taskDefinitionArn, revision, status, ...) are left out, in one note that names them (`ecsform "
+        "import` writes the spec)."
+    ),
+)
+SPEC_UNSET = Check(
+    "SPEC-UNSET",
+    Severity.NOTE,
+    (
+        'An empty string in an optional enum or ARN field, or networkMode "default": read as not set (a '
+        "note: the Go SDK and the provider send nothing for it either)."
+    ),
+)
+
 
 WRAPPER_KEY = "taskDefinition"
 RESPONSE_METADATA = "ResponseMetadata"  # what boto3 adds to every response
@@ -79,15 +100,12 @@ def unwrap(root: Node, file: str) -> tuple[Node, list[Finding]]:
             if "tags" in inner:
                 raise EcsformError(
                     [
-                        Finding(
-                            "YAML-DUPLICATE-KEY",
-                            Severity.ERROR,
+                        YAML_DUPLICATE_KEY.finding(
                             "tags are given twice: beside taskDefinition and inside it",
-                            ("tags",),
-                            "keep one of them",
+                            path=("tags",),
+                            hint="keep one of them",
                             file=file,
-                            line=(tags.key_mark or tags.mark)[0],
-                            col=(tags.key_mark or tags.mark)[1],
+                            mark=((tags.key_mark or tags.mark)[0], (tags.key_mark or tags.mark)[1]),
                             at_key=True,
                         )
                     ]
@@ -104,16 +122,13 @@ def unwrap(root: Node, file: str) -> tuple[Node, list[Finding]]:
     first = min((items[k].key_mark or items[k].mark for k in read_only), default=None)
     if first is None and wrapped is not None:
         first = wrapped.key_mark or wrapped.mark
-    notice = Finding(
-        "SPEC-DESCRIBE-OUTPUT",
-        N,
+    notice = SPEC_DESCRIBE_OUTPUT.finding(
         "this is describe-task-definition output: ecsform reads the task definition in it and leaves out "
         f"{' and '.join(parts)}, which RegisterTaskDefinition does not take",
-        prefix + ((read_only[0],) if read_only else ()),
-        f"`ecsform import {file} --out SPEC.yaml` writes the spec without them",
+        path=prefix + ((read_only[0],) if read_only else ()),
+        hint=f"`ecsform import {file} --out SPEC.yaml` writes the spec without them",
         file=file,
-        line=(first or root.mark)[0],
-        col=(first or root.mark)[1],
+        mark=((first or root.mark)[0], (first or root.mark)[1]),
         at_key=True,
     )
     return Node({k: v for k, v in items.items() if k not in read_only}, root.mark, root.key_mark), [notice]
@@ -139,15 +154,12 @@ def drop_unset(node: Node, file: str, environment: str | None = None) -> tuple[N
                 reason = unset_reason(k, child.value, member, k in shp.required, top)
                 if reason is not None:
                     found.append(
-                        Finding(
-                            "SPEC-UNSET",
-                            N,
+                        SPEC_UNSET.finding(
                             reason,
-                            path + (k,),
-                            f"remove `{k}` from the spec",
+                            path=path + (k,),
+                            hint=f"remove `{k}` from the spec",
                             file=file,
-                            line=child.mark[0],
-                            col=child.mark[1],
+                            mark=(child.mark[0], child.mark[1]),
                             environment=environment,
                         )
                     )

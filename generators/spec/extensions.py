@@ -40,11 +40,17 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_camel
 
-from ..errors import Finding, Severity
+from ..errors import Check, Finding, Severity
 from ..text import did_you_mean
 from . import policy as policies
 from .fields import known_keys
 from .policy import LOG_RETENTION_DAYS, Policy
+
+# The findings this module raises (collected by the catalog: generators/rules).
+X_UNKNOWN_FIELD = Check("X-UNKNOWN-FIELD", Severity.ERROR, "An unknown field in the x-ecsform block.")
+X_REQUIRED = Check("X-REQUIRED", Severity.ERROR, "A required field of the x-ecsform block is missing.")
+X_INVALID = Check("X-INVALID", Severity.ERROR, "A value of the x-ecsform block is invalid.")
+
 
 KEY = "x-ecsform"
 REF_PREFIX = "ecsform:"
@@ -235,42 +241,30 @@ def _extra_checks(ext: Extension) -> list[Finding]:
     out = []
     if ext.logs.retention_in_days not in LOG_RETENTION_DAYS:
         out.append(
-            Finding(
-                "X-INVALID",
-                Severity.ERROR,
+            X_INVALID.finding(
                 f"CloudWatch Logs does not accept a retention of {ext.logs.retention_in_days} days",
-                (KEY, "logs", "retentionInDays"),
-                f"use one of {', '.join(map(str, LOG_RETENTION_DAYS))}",
+                path=(KEY, "logs", "retentionInDays"),
+                hint=f"use one of {', '.join(map(str, LOG_RETENTION_DAYS))}",
             )
         )
     for name, secret in ext.secrets.items():
         if secret.recovery_window_in_days != 0 and not 7 <= secret.recovery_window_in_days <= 30:
             out.append(
-                Finding(
-                    "X-INVALID",
-                    Severity.ERROR,
-                    "recoveryWindowInDays must be 0 or 7-30",
-                    (KEY, "secrets", name, "recoveryWindowInDays"),
+                X_INVALID.finding(
+                    "recoveryWindowInDays must be 0 or 7-30", path=(KEY, "secrets", name, "recoveryWindowInDays")
                 )
             )
         if (secret.rotation_lambda_arn is None) != (secret.rotation_days is None):
             out.append(
-                Finding(
-                    "X-INVALID",
-                    Severity.ERROR,
-                    "rotation needs both rotationLambdaArn and rotationDays",
-                    (KEY, "secrets", name),
-                )
+                X_INVALID.finding("rotation needs both rotationLambdaArn and rotationDays", path=(KEY, "secrets", name))
             )
     for name in list(ext.secrets) + list(ext.efs):
         if not re.match(_NAME, name):
             section = "secrets" if name in ext.secrets else "efs"
             out.append(
-                Finding(
-                    "X-INVALID",
-                    Severity.ERROR,
+                X_INVALID.finding(
                     f"{name!r}: names of managed resources are 1-64 letters, digits, '-' and '_'",
-                    (KEY, section, name),
+                    path=(KEY, section, name),
                     at_key=True,
                 )
             )
@@ -279,53 +273,44 @@ def _extra_checks(ext: Extension) -> list[Finding]:
     for name, fs in ext.efs.items():
         if fs.throughput_mode == "provisioned" and fs.provisioned_throughput_in_mibps is None:
             out.append(
-                Finding(
-                    "X-INVALID",
-                    Severity.ERROR,
+                X_INVALID.finding(
                     "provisioned throughput needs provisionedThroughputInMibps",
-                    (KEY, "efs", name, "throughputMode"),
+                    path=(KEY, "efs", name, "throughputMode"),
                 )
             )
         if fs.security_group_ids and not fs.subnet_ids:
             out.append(
-                Finding(
-                    "X-INVALID",
-                    Severity.ERROR,
+                X_INVALID.finding(
                     "securityGroupIds without subnetIds: no mount target would use them",
-                    (KEY, "efs", name, "securityGroupIds"),
-                    "add subnetIds (one per availability zone)",
+                    path=(KEY, "efs", name, "securityGroupIds"),
+                    hint="add subnetIds (one per availability zone)",
                 )
             )
         if fs.subnet_ids and not fs.vpc_id:
             out.append(
-                Finding(
-                    "X-REQUIRED",
-                    Severity.ERROR,
-                    "mount targets need the VPC of their subnets",
-                    (KEY, "efs", name),
-                    "add vpcId",
+                X_REQUIRED.finding(
+                    "mount targets need the VPC of their subnets", path=(KEY, "efs", name), hint="add vpcId"
                 )
             )
     return out
 
 
-def deploy_checks(deploy: Deploy, path: tuple, rule: str = "X-INVALID") -> list[Finding]:
+def deploy_checks(deploy: Deploy, path: tuple, rule: Check = X_INVALID) -> list[Finding]:
     """What the types of a deploy block cannot say (x-ecsform.deploy; ecsform.yaml's deploy with CONFIG-INVALID)."""
     out = []
     if deploy.launch_type is not None and deploy.capacity_provider_strategy is not None:
         out.append(
-            Finding(
-                rule,
-                Severity.ERROR,
+            rule.finding(
                 "launchType and capacityProviderStrategy exclude each other (RunTask takes one of them)",
-                path + ("capacityProviderStrategy",),
-                "keep one of them",
+                path=path + ("capacityProviderStrategy",),
+                hint="keep one of them",
                 at_key=True,
+                severity=Severity.ERROR,
             )
         )
     for i, name in enumerate(deploy.services or []):
         if not name.strip():
-            out.append(Finding(rule, Severity.ERROR, "a service name is empty", path + ("services", i)))
+            out.append(rule.finding("a service name is empty", path=path + ("services", i), severity=Severity.ERROR))
     return out
 
 
@@ -355,29 +340,21 @@ def _validate(raw: Any) -> tuple[Extension | None, list[Finding]]:
                 known = known_keys(Extension, loc)
                 hint = did_you_mean(str(loc[-1]), known) if known else None
                 findings.append(
-                    Finding(
-                        "X-UNKNOWN-FIELD",
-                        Severity.ERROR,
+                    X_UNKNOWN_FIELD.finding(
                         f"unknown field {loc[-1]!r}",
-                        path,
-                        hint or (f"known fields: {', '.join(known)}" if known else None),
+                        path=path,
+                        hint=hint or (f"known fields: {', '.join(known)}" if known else None),
                         at_key=True,
                     )
                 )
             elif err["type"] == "missing":
                 findings.append(
-                    Finding(
-                        "X-REQUIRED",
-                        Severity.ERROR,
-                        f"required field {loc[-1]!r} is missing",
-                        path[:-1],
-                        f"add `{loc[-1]}`",
+                    X_REQUIRED.finding(
+                        f"required field {loc[-1]!r} is missing", path=path[:-1], hint=f"add `{loc[-1]}`"
                     )
                 )
             else:
-                findings.append(
-                    Finding("X-INVALID", Severity.ERROR, f"{err['msg']} (got {err['input']!r})"[:300], path)
-                )
+                findings.append(X_INVALID.finding(f"{err['msg']} (got {err['input']!r})"[:300], path=path))
         return None, findings
     extra = _extra_checks(ext)
     return (None if extra else ext), extra

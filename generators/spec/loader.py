@@ -16,11 +16,20 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
-from ..errors import EcsformError, Finding, Severity
+from ..errors import Check, EcsformError, Severity
 from .json_tree import json_tree
 from .nodes import Node
 from .parse_hints import indentation_hint, json_problem, position
-from .yaml_tree import Refused, build
+from .yaml_tree import YAML_SYNTAX, Refused, build
+
+# The findings this module raises (collected by the catalog: generators/rules).
+JSON_SYNTAX = Check("JSON-SYNTAX", Severity.ERROR, "A .json spec is not strict JSON.")
+YAML_ENCODING = Check("YAML-ENCODING", Severity.ERROR, "The file is not UTF-8 text.")
+SPEC_READ = Check("SPEC-READ", Severity.ERROR, "A spec file or folder cannot be read.")
+SPEC_EMPTY = Check("SPEC-EMPTY", Severity.ERROR, "The spec file is empty.")
+SPEC_NOT_MAPPING = Check("SPEC-NOT-MAPPING", Severity.ERROR, "The top level of the spec is not a mapping.")
+SPEC_TOO_LARGE = Check("SPEC-TOO-LARGE", Severity.ERROR, "The spec file is larger than 1 MiB.")
+
 
 MAX_BYTES = 1024 * 1024  # a registered task definition is at most 64 KiB; overlays multiply that a few times
 
@@ -35,14 +44,11 @@ def _decode(data: bytes, file: str) -> str:
         line, col = position(good, len(good))
         raise EcsformError(
             [
-                Finding(
-                    "YAML-ENCODING",
-                    Severity.ERROR,
+                YAML_ENCODING.finding(
                     f"invalid UTF-8 byte 0x{data[exc.start]:02x}",
                     hint="save the file as UTF-8",
                     file=file,
-                    line=line,
-                    col=col,
+                    mark=(line, col),
                 )
             ]
         )
@@ -61,24 +67,19 @@ def _check_json(text: str, file: str) -> None:
         known = json_problem(text)
         if known is not None:
             message, (line, col), hint = known
-            raise EcsformError(
-                [Finding("JSON-SYNTAX", Severity.ERROR, message, file=file, line=line, col=col, hint=hint)]
-            )
+            raise EcsformError([JSON_SYNTAX.finding(message, hint=hint, file=file, mark=(line, col))])
         raise EcsformError(
             [
-                Finding(
-                    "JSON-SYNTAX",
-                    Severity.ERROR,
+                JSON_SYNTAX.finding(
                     exc.msg,
-                    file=file,
-                    line=exc.lineno,
-                    col=exc.colno,
                     hint="a .json spec must be strict JSON; rename it to .yaml for YAML syntax",
+                    file=file,
+                    mark=(exc.lineno, exc.colno),
                 )
             ]
         )
     except ValueError as exc:
-        raise EcsformError([Finding("JSON-SYNTAX", Severity.ERROR, str(exc), file=file, line=1, col=1)])
+        raise EcsformError([JSON_SYNTAX.finding(str(exc), file=file, mark=(1, 1))])
 
 
 # Characters JSON allows raw inside strings but YAML does not keep as they are (DEL, C1 controls, non-characters,
@@ -104,19 +105,7 @@ def load_yaml(text: str, file: str, *, strict_json: bool = False) -> Node:
     try:
         root = build(_yaml.parse(text))
     except Refused as stop:
-        raise EcsformError(
-            [
-                Finding(
-                    stop.rule,
-                    Severity.ERROR,
-                    stop.message,
-                    hint=stop.hint,
-                    file=file,
-                    line=stop.mark[0],
-                    col=stop.mark[1],
-                )
-            ]
-        )
+        raise EcsformError([stop.rule.finding(stop.message, hint=stop.hint, file=file, mark=stop.mark)])
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -132,26 +121,21 @@ def load_yaml(text: str, file: str, *, strict_json: bool = False) -> Node:
             hint = indentation_hint(text, line)
             if hint is not None:
                 message = f"the indentation of line {line} does not fit the lines above it (YAML parser: {message})"
-        raise EcsformError([Finding("YAML-SYNTAX", Severity.ERROR, message, hint=hint, file=file, line=line, col=col)])
+        raise EcsformError([YAML_SYNTAX.finding(message, hint=hint, file=file, mark=(line, col))])
     except YAMLError as exc:  # reader errors: control characters and the like
         line, col = 1, 1
         pos = getattr(exc, "position", None)
         if isinstance(pos, int):
             line, col = position(text, min(pos, len(text)))
-        raise EcsformError(
-            [Finding("YAML-SYNTAX", Severity.ERROR, str(exc).splitlines()[0], file=file, line=line, col=col)]
-        )
+        raise EcsformError([YAML_SYNTAX.finding(str(exc).splitlines()[0], file=file, mark=(line, col))])
     if root is None or root.value is None:
         raise EcsformError(
             [
-                Finding(
-                    "SPEC-EMPTY",
-                    Severity.ERROR,
+                SPEC_EMPTY.finding(
                     "the file holds no spec",
-                    file=file,
-                    line=1,
-                    col=1,
                     hint="a spec is a mapping with at least `family` and `containerDefinitions`",
+                    file=file,
+                    mark=(1, 1),
                 )
             ]
         )
@@ -159,14 +143,11 @@ def load_yaml(text: str, file: str, *, strict_json: bool = False) -> Node:
         kind = "a list" if type(root.value) is list else f"a {type(root.value).__name__}"
         raise EcsformError(
             [
-                Finding(
-                    "SPEC-NOT-MAPPING",
-                    Severity.ERROR,
+                SPEC_NOT_MAPPING.finding(
                     f"the top level is {kind}, not a mapping",
-                    file=file,
-                    line=root.mark[0],
-                    col=root.mark[1],
                     hint="write the task definition's fields at the top level: family, containerDefinitions, ...",
+                    file=file,
+                    mark=(root.mark[0], root.mark[1]),
                 )
             ]
         )
@@ -181,29 +162,15 @@ def load_file(path: str | FsPath, display: str | None = None) -> Node:
         with path.open("rb") as fh:
             data = fh.read(MAX_BYTES + 1)
     except OSError as exc:
-        raise EcsformError(
-            [
-                Finding(
-                    "SPEC-READ",
-                    Severity.ERROR,
-                    f"cannot read the file: {exc.strerror or exc}",
-                    file=file,
-                    line=1,
-                    col=1,
-                )
-            ]
-        )
+        raise EcsformError([SPEC_READ.finding(f"cannot read the file: {exc.strerror or exc}", file=file, mark=(1, 1))])
     if len(data) > MAX_BYTES:
         raise EcsformError(
             [
-                Finding(
-                    "SPEC-TOO-LARGE",
-                    Severity.ERROR,
+                SPEC_TOO_LARGE.finding(
                     f"the file is larger than {MAX_BYTES // 1024} KiB; a task definition is at most 64 KiB",
-                    file=file,
-                    line=1,
-                    col=1,
                     hint="split it into one spec per service",
+                    file=file,
+                    mark=(1, 1),
                 )
             ]
         )
@@ -211,16 +178,7 @@ def load_file(path: str | FsPath, display: str | None = None) -> Node:
     if "\x00" in text:
         line, col = position(text, text.index("\x00"))
         raise EcsformError(
-            [
-                Finding(
-                    "YAML-ENCODING",
-                    Severity.ERROR,
-                    "the file contains a NUL byte; it is not text",
-                    file=file,
-                    line=line,
-                    col=col,
-                )
-            ]
+            [YAML_ENCODING.finding("the file contains a NUL byte; it is not text", file=file, mark=(line, col))]
         )
     return load_text(text, file, strict_json=path.suffix.lower() == ".json")
 

@@ -10,9 +10,15 @@ Only the merging of nodes: generators/spec/document.py makes the variant of each
 
 from __future__ import annotations
 
-from ..errors import Finding, Severity
+from ..errors import Check, Finding, Severity
 from ..text import suggest
 from .nodes import Node
+
+# The findings this module raises (collected by the catalog: generators/rules).
+ENV_UNKNOWN_CONTAINER = Check(
+    "ENV-UNKNOWN-CONTAINER", Severity.ERROR, "An overlay names a container the base spec lacks."
+)
+
 
 NAME_KEYED = frozenset({"containerDefinitions", "environment", "secrets", "volumes", "ulimits", "secretOptions"})
 
@@ -58,14 +64,12 @@ def _merge_named(base: Node, over: Node, key: str, problems: list[Finding], path
             known = [n for n in index]
             close = suggest(name, known) if name else None
             problems.append(
-                Finding(
-                    "ENV-UNKNOWN-CONTAINER",
-                    Severity.ERROR,
+                ENV_UNKNOWN_CONTAINER.finding(
                     f"the overlay names container {name!r}, which the base spec does not define"
                     if name
                     else "an overlay container needs a `name` that matches a base container",
-                    path + (j, "name") if name else path + (j,),
-                    f"did you mean {close!r}?" if close else f"base containers: {', '.join(known) or 'none'}",
+                    path=path + (j, "name") if name else path + (j,),
+                    hint=f"did you mean {close!r}?" if close else f"base containers: {', '.join(known) or 'none'}",
                 )
             )
             continue

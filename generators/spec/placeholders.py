@@ -26,7 +26,20 @@ import re
 from dataclasses import dataclass, replace
 from typing import Any, Iterable
 
-from ..errors import Finding, Path, Severity, format_path
+from ..errors import ECSFORM_INTERNAL, Check, Finding, Path, Severity, format_path
+
+# The findings this module raises (collected by the catalog: generators/rules).
+SPEC_PLACEHOLDER = Check(
+    "SPEC-PLACEHOLDER",
+    Severity.ERROR,
+    (
+        'A placeholder of a templating tool ({{ must_env "X" }}, ${X}, <X>, $$$X$$$, ACCOUNT_ID in an ARN, '
+        "...): one finding per placeholder, as severe as the findings it replaces (an error where AWS "
+        "refuses the value, an image included; a warning where ECS registers it and the task cannot use it), "
+        "with what ecsform offers instead (for an image, the `ecsform image set` that records a deploy)."
+    ),
+)
+
 
 _GO = re.compile(r"\{\{-?\s*(.*?)\s*-?\}\}")
 _GO_ARGS = re.compile(r"[`\"']([^`\"']*)[`\"']")
@@ -126,7 +139,7 @@ def _stand_in_fields(text: str) -> Iterable[tuple[int, int]]:
 
 # --- one finding per placeholder ---------------------------------------------------------------------------------
 
-RULE = "SPEC-PLACEHOLDER"
+RULE = SPEC_PLACEHOLDER.id
 _ROLE_FIELDS = ("taskRoleArn", "executionRoleArn")
 
 
@@ -230,7 +243,7 @@ def collapse(findings: list[Finding], variant: Any, project: bool = False) -> li
     groups: dict[str, list[tuple[Finding, Placeholder]]] = {}
     kept: list[Finding] = []
     for f in findings:
-        value = _value(variant, f.path) if f.path and f.suppressed is None and f.rule != "ECSFORM-INTERNAL" else None
+        value = _value(variant, f.path) if f.path and f.suppressed is None and f.rule != ECSFORM_INTERNAL.id else None
         found = find(value) if isinstance(value, str) else []
         if not found:
             kept.append(f)

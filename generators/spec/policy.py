@@ -32,15 +32,27 @@ its file, line and column.
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Literal, Protocol
+from typing import AbstractSet, Any, Iterable, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_camel
 from pydantic_core import ErrorDetails
 
-from ..errors import EcsformError, Finding, Path, Severity
+from ..errors import Check, EcsformError, Finding, Path, Severity
 from ..text import did_you_mean
 from .fields import aliases
+from .loader import SPEC_EMPTY
+
+# The findings this module raises (collected by the catalog: generators/rules).
+POLICY_UNKNOWN_FIELD = Check(
+    "POLICY-UNKNOWN-FIELD", Severity.ERROR, "An unknown field in a policy block (x-ecsform.policy or --policy FILE)."
+)
+POLICY_INVALID = Check(
+    "POLICY-INVALID",
+    Severity.ERROR,
+    ("A policy value is invalid: a level, a retention, or a rule that does not exist or cannot be configured."),
+)
+
 
 Level = Literal["off", "note", "warn", "require", "default-true"]
 UserLevel = Literal["off", "note", "warn", "require"]
@@ -137,7 +149,7 @@ class RuleCatalog(Protocol):
     """The rule ids the policy's `rules:` (and x-ecsform.ignore) may name: generators.rules itself, handed in by the
     flow (the rules read the policy, so the policy does not import them)."""
 
-    def known_ids(self) -> frozenset[str]: ...
+    def known_ids(self) -> AbstractSet[str]: ...
 
     def configurable(self, rule_id: str) -> str | None: ...
 
@@ -150,12 +162,10 @@ def parse(raw: Any, prefix: Path = (), *, catalog: RuleCatalog) -> tuple[Policy 
         return None, []
     if not isinstance(raw, dict):
         return None, [
-            Finding(
-                "POLICY-INVALID",
-                Severity.ERROR,
+            POLICY_INVALID.finding(
                 "the policy must be a mapping",
-                prefix,
-                "for example: {readonlyRootFilesystem: require, rules: {ECS-H5: off}}",
+                path=prefix,
+                hint="for example: {readonlyRootFilesystem: require, rules: {ECS-H5: off}}",
             )
         ]
     try:
@@ -171,61 +181,48 @@ def parse(raw: Any, prefix: Path = (), *, catalog: RuleCatalog) -> tuple[Policy 
                 if loc == ("policy",) and not prefix:
                     hint = "a policy file holds the policy block itself: remove the `policy:` level"
                 findings.append(
-                    Finding(
-                        "POLICY-UNKNOWN-FIELD", Severity.ERROR, f"unknown field {loc[-1]!r}", path, hint, at_key=True
-                    )
+                    POLICY_UNKNOWN_FIELD.finding(f"unknown field {loc[-1]!r}", path=path, hint=hint, at_key=True)
                 )
             else:
-                findings.append(Finding("POLICY-INVALID", Severity.ERROR, _message(err), path, _hint(err, loc)))
+                findings.append(POLICY_INVALID.finding(_message(err), path=path, hint=_hint(err, loc)))
         return None, findings
     findings = []
     days = layer.log_retention_days
     if days is not None and days not in LOG_RETENTION_DAYS:
         findings.append(
-            Finding(
-                "POLICY-INVALID",
-                Severity.ERROR,
+            POLICY_INVALID.finding(
                 f"CloudWatch Logs does not accept a retention of {days} days",
-                prefix + ("logRetentionDays",),
-                f"use one of {', '.join(map(str, LOG_RETENTION_DAYS))}",
+                path=prefix + ("logRetentionDays",),
+                hint=f"use one of {', '.join(map(str, LOG_RETENTION_DAYS))}",
             )
         )
-    known = catalog.known_ids()
+    rule_ids = catalog.known_ids()
     for rule_id in layer.rules:
         where = prefix + ("rules", rule_id)
         if rule_id in LEVEL_RULES:
             findings.append(
-                Finding(
-                    "POLICY-INVALID",
-                    Severity.ERROR,
+                POLICY_INVALID.finding(
                     f"{rule_id} is set by the policy's {LEVEL_RULES[rule_id]} level",
-                    where,
-                    f"write {LEVEL_RULES[rule_id]}: off, note, warn or require instead",
+                    path=where,
+                    hint=f"write {LEVEL_RULES[rule_id]}: off, note, warn or require instead",
                     at_key=True,
                 )
             )
-        elif rule_id not in known:
+        elif rule_id not in rule_ids:
             findings.append(
-                Finding(
-                    "POLICY-INVALID",
-                    Severity.ERROR,
+                POLICY_INVALID.finding(
                     f"no rule {rule_id!r}",
-                    where,
-                    catalog.retired(rule_id)
-                    or did_you_mean(rule_id, sorted(known))
+                    path=where,
+                    hint=catalog.retired(rule_id)
+                    or did_you_mean(rule_id, sorted(rule_ids))
                     or "`ecsform rules` lists every rule",
                     at_key=True,
                 )
             )
         elif (reason := catalog.configurable(rule_id)) is not None:
             findings.append(
-                Finding(
-                    "POLICY-INVALID",
-                    Severity.ERROR,
-                    f"{rule_id} cannot be configured: {reason}",
-                    where,
-                    "fix what it reports",
-                    at_key=True,
+                POLICY_INVALID.finding(
+                    f"{rule_id} cannot be configured: {reason}", path=where, hint="fix what it reports", at_key=True
                 )
             )
     return (None if findings else layer), findings
@@ -272,15 +269,12 @@ def load_file(path: str, *, catalog: RuleCatalog) -> tuple[Policy | None, list[F
     except EcsformError as exc:
         return None, [
             f
-            if f.rule != "SPEC-EMPTY"
-            else Finding(
-                "POLICY-INVALID",
-                Severity.ERROR,
+            if f.rule != SPEC_EMPTY.id
+            else POLICY_INVALID.finding(
                 "the policy file is empty",
-                file=path,
-                line=1,
-                col=1,
                 hint="write the policy block, e.g. readonlyRootFilesystem: require",
+                file=path,
+                mark=(1, 1),
             )
             for f in exc.findings
         ]

@@ -28,11 +28,22 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Mapping
 
-from ..errors import Finding, Path, Severity
+from ..errors import Check, Finding, Path, Severity
 from ..syntax.tfexpr import Call, Ref, Template
 from ..target import DEFAULT_ENVIRONMENT, Target
 from ..text import suggest
 from .references import any_string
+
+# The findings this module raises (collected by the catalog: generators/rules).
+TARGET_VALUE = Check(
+    "TARGET-VALUE",
+    Severity.ERROR,
+    (
+        "${target.NAME} names no target value (accountId, region, partition, environment), or one nothing "
+        "gives before Terraform runs where ecsform needs the text (the family, a container's name)."
+    ),
+)
+
 
 NAMES = ("accountId", "region", "partition", "environment")
 # `$${target.x}` (the escape), `${target.x}`: group 1 is the extra `$`, group 2 the name
@@ -120,12 +131,10 @@ def bind(value: Any, b: Binding, path: Path = (), problems: list[Finding] | None
                 if problems is not None:
                     close = suggest(name, list(NAMES))
                     problems.append(
-                        Finding(
-                            "TARGET-VALUE",
-                            Severity.ERROR,
+                        TARGET_VALUE.finding(
                             f"${{target.{name}}} is not a target value",
-                            path,
-                            (f"did you mean ${{target.{close}}}? " if close else "")
+                            path=path,
+                            hint=(f"did you mean ${{target.{close}}}? " if close else "")
                             + "target values: "
                             + ", ".join(f"${{target.{n}}}" for n in NAMES)
                             + f"; write $${{target.{name}}} for the text ${{target.{name}}} itself",

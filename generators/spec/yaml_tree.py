@@ -8,7 +8,20 @@ import math
 import re
 from typing import Any, Iterator
 
+from ..errors import Check, Severity
 from .nodes import Mark, Node
+
+# The findings this module raises (collected by the catalog: generators/rules).
+YAML_SYNTAX = Check("YAML-SYNTAX", Severity.ERROR, "The file is not valid YAML (or JSON).")
+YAML_DUPLICATE_KEY = Check("YAML-DUPLICATE-KEY", Severity.ERROR, "A mapping repeats a key.")
+YAML_KEY = Check("YAML-KEY", Severity.ERROR, "A mapping key is not a plain string.")
+YAML_TAG = Check(
+    "YAML-TAG", Severity.ERROR, "A YAML tag other than the standard ones, or one that does not fit its value."
+)
+YAML_TOO_DEEP = Check("YAML-TOO-DEEP", Severity.ERROR, "Nesting deeper than 64 levels.")
+YAML_TOO_LARGE = Check("YAML-TOO-LARGE", Severity.ERROR, "More than 200,000 values, aliases included (alias bombs).")
+YAML_MULTI_DOC = Check("YAML-MULTI-DOC", Severity.ERROR, "More than one YAML document in a spec file.")
+
 
 MAX_DEPTH = 64
 MAX_NODES = 200_000  # after alias expansion
@@ -61,7 +74,7 @@ class Refused(Exception):
     """What the tree builder refuses (YAML-TAG, YAML-KEY, YAML-DUPLICATE-KEY, YAML-TOO-DEEP, YAML-TOO-LARGE,
     YAML-MULTI-DOC, YAML-SYNTAX), where, and what to do about it."""
 
-    def __init__(self, rule: str, message: str, mark: Mark, hint: str | None = None) -> None:
+    def __init__(self, rule: Check, message: str, mark: Mark, hint: str | None = None) -> None:
         super().__init__(message)
         self.rule, self.message, self.mark, self.hint = rule, message, mark, hint
 
@@ -92,7 +105,7 @@ def _scalar(event: Any) -> Any:
     value = resolve_plain(text)
     if not _fits(value, kind):
         raise Refused(
-            "YAML-TAG",
+            YAML_TAG,
             f"tag {tag!r} cannot be applied to {text!r}",
             _mark(event),
             "remove the tag; ecsform reads plain YAML 1.2 values",
@@ -126,14 +139,14 @@ def build(events: Iterator[Any]) -> Node | None:
             return
         if top[1] is _NO_KEY:
             if type(node.value) in (dict, list):
-                raise Refused("YAML-KEY", "a mapping key must be a plain value, not a mapping or a list", node.mark)
+                raise Refused(YAML_KEY, "a mapping key must be a plain value, not a mapping or a list", node.mark)
             key = node.value
             if not isinstance(key, str):
-                raise Refused("YAML-KEY", f"mapping key {key!r} is not a string", node.mark, "quote the key")
+                raise Refused(YAML_KEY, f"mapping key {key!r} is not a string", node.mark, "quote the key")
             if key in parent.value:
                 first = parent.value[key].key_mark
                 raise Refused(
-                    "YAML-DUPLICATE-KEY",
+                    YAML_DUPLICATE_KEY,
                     f"duplicate key {key!r} (first written at line {first[0]}, column {first[1]})",
                     node.mark,
                     "remove one of the two entries",
@@ -152,10 +165,10 @@ def build(events: Iterator[Any]) -> Node | None:
         elif name in ("MappingStartEvent", "SequenceStartEvent"):
             count += 1
             if ev.tag not in (None, "!") and _STD_TAGS.get(ev.tag) not in ("map", "seq"):
-                raise Refused("YAML-TAG", f"unsupported tag {ev.tag!r}", _mark(ev), "remove the tag")
+                raise Refused(YAML_TAG, f"unsupported tag {ev.tag!r}", _mark(ev), "remove the tag")
             if len(stack) >= MAX_DEPTH:
                 raise Refused(
-                    "YAML-TOO-DEEP",
+                    YAML_TOO_DEEP,
                     f"nesting deeper than {MAX_DEPTH} levels",
                     _mark(ev),
                     "a task definition is never this deep; check the file for runaway brackets or indentation",
@@ -168,12 +181,12 @@ def build(events: Iterator[Any]) -> Node | None:
         elif name == "AliasEvent":
             target = anchors.get(ev.anchor)
             if target is None:  # libyaml reports this itself; kept for the pure parser
-                raise Refused("YAML-SYNTAX", f"unknown alias *{ev.anchor}", _mark(ev))
+                raise Refused(YAML_SYNTAX, f"unknown alias *{ev.anchor}", _mark(ev))
             size = _size(target, MAX_NODES - count)
             count += size
             if count > MAX_NODES:
                 raise Refused(
-                    "YAML-TOO-LARGE",
+                    YAML_TOO_LARGE,
                     f"aliases expand to more than {MAX_NODES} values",
                     _mark(ev),
                     "anchors and aliases may share values, not multiply them",
@@ -183,14 +196,14 @@ def build(events: Iterator[Any]) -> Node | None:
             documents += 1
             if documents > 1:
                 raise Refused(
-                    "YAML-MULTI-DOC",
+                    YAML_MULTI_DOC,
                     "a spec file holds one document; found a second",
                     _mark(ev),
                     "split the documents into separate files; for one task in several environments, `ecsform "
                     "import --environments dev=dev.yaml,prod=prod.yaml` makes one spec with overlays",
                 )
         if count > MAX_NODES:
-            raise Refused("YAML-TOO-LARGE", f"more than {MAX_NODES} values", _mark(ev))
+            raise Refused(YAML_TOO_LARGE, f"more than {MAX_NODES} values", _mark(ev))
     return root
 
 

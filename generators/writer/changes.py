@@ -11,12 +11,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 
-from ..errors import Finding, Severity
+from ..errors import Check, Finding, Severity
 from .compare import same
 from .faults import at_path
 from .journal import Add, Put, Remove, Rmdir, Step
 from .manifest import Manifest, R, Written, ancestors, generated, is_inside, written_entries
 from .state import foreign, held_state, remote
+
+# The findings this module raises (collected by the catalog: generators/rules).
+OUT_ORPHANED = Check(
+    "OUT-ORPHANED",
+    Severity.WARNING,
+    ("A root no spec produces any more holds state or files ecsform did not write: kept (remove it with --prune)."),
+)
+OUT_PRUNE_STATE = Check(
+    "OUT-PRUNE-STATE", Severity.ERROR, "--prune would remove a root that holds Terraform state (needs --force)."
+)
 
 
 @dataclass
@@ -179,7 +189,7 @@ def _kept(where: str, entry: Written, specs: set[str], others: list[str], state:
         else f"files ecsform did not write ({', '.join(others[:3])}{', ...' if len(others) > 3 else ''})"
     )
     return at_path(
-        "OUT-ORPHANED",
+        OUT_ORPHANED,
         f"kept: this run does not produce it ({_why(entry, specs)}), and it holds {held}",
         where,
         _orphan_hint(where, state),
@@ -189,7 +199,7 @@ def _kept(where: str, entry: Written, specs: set[str], others: list[str], state:
 
 def _refused(where: str, state: list[str]) -> Finding:
     return at_path(
-        "OUT-PRUNE-STATE",
+        OUT_PRUNE_STATE,
         f"--prune would remove a root that holds Terraform state ({', '.join(state)})",
         where,
         f"destroy what it manages first (cd {where} && terraform destroy), then prune again"

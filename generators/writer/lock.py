@@ -12,9 +12,15 @@ import time
 from pathlib import Path
 from typing import Callable, Iterator
 
-from ..errors import EcsformError
+from ..errors import Check, EcsformError, Severity
 from .disk import fs
 from .faults import at_path, fault
+
+# The findings this module raises (collected by the catalog: generators/rules).
+OUT_LOCKED = Check(
+    "OUT-LOCKED", Severity.ERROR, "Another ecsform run holds the output's lock for longer than --lock-timeout."
+)
+
 
 DEFAULT_LOCK_TIMEOUT = 5.0  # seconds, like `terraform -lock-timeout`, but waiting a little by default
 _LOCK_POLL = 0.05
@@ -99,7 +105,7 @@ def output_lock(
                 raise EcsformError(
                     [
                         at_path(
-                            "OUT-LOCKED",
+                            OUT_LOCKED,
                             f"another ecsform run ({_holder(path)}) is writing {out}; gave up after {timeout:g} s",
                             out,
                             "let that run finish, or wait longer with --lock-timeout SECONDS "

@@ -13,15 +13,18 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Generic, Iterator, Mapping
 
-from ..errors import EcsformError, Finding, Severity
+from ..errors import Check, EcsformError, Finding, Severity
 from . import journal
 from .changes import Changes, Kinds, file_step, plan_rest
 from .compare import Token, same, token
 from .disk import backup, fs, mkdirs, rmtree, settle, sync, sync_folders, write_new
-from .faults import at_path, fault
+from .faults import OUT_NOT_DIR, at_path, fault
 from .journal import STAGING_PREFIX, Add, Put, Step
 from .lock import require_lock
 from .manifest import MANIFEST, Manifest, R, ancestors, generated, manifest_text, read_manifest
+
+# The findings this module raises (collected by the catalog: generators/rules).
+OUT_NOT_ECSFORM = Check("OUT-NOT-ECSFORM", Severity.ERROR, "--out names a folder ecsform did not write.")
 
 
 @dataclass
@@ -282,7 +285,7 @@ def check_target(out: Path, display: str) -> None:
         raise EcsformError(
             [
                 at_path(
-                    "OUT-NOT-DIR",
+                    OUT_NOT_DIR,
                     f"{display} is a file, not a folder",
                     display,
                     "choose a folder (new, empty, or written by ecsform) for --out",
@@ -297,7 +300,7 @@ def check_target(out: Path, display: str) -> None:
         raise EcsformError(
             [
                 at_path(
-                    "OUT-NOT-ECSFORM",
+                    OUT_NOT_ECSFORM,
                     f"{display} exists and was not written by ecsform (it has no {MANIFEST})",
                     display,
                     "choose an empty or new folder for --out",

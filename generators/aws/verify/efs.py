@@ -3,10 +3,22 @@ subnets, security groups and VPC of the file systems ecsform creates (x-ecsform.
 
 from __future__ import annotations
 
-from ...errors import Path
+from ...errors import Check, Path, Severity
 from ...spec.extensions import ManagedEfs
 from ...spec.references import is_reference
 from .verifier import Failed, Missing, Verifier
+
+# The findings this module raises (collected by the catalog: generators/rules).
+VERIFY_EFS = Check(
+    "VERIFY-EFS",
+    Severity.ERROR,
+    ("An EFS file system and access point a volume names exist, and the access point belongs to the file system."),
+)
+VERIFY_NETWORK = Check(
+    "VERIFY-NETWORK",
+    Severity.ERROR,
+    ("A managed file system's VPC, subnets (one per Availability Zone, in the VPC) and security groups exist."),
+)
 
 
 def efs(v: Verifier) -> None:
@@ -36,7 +48,7 @@ def file_system(v: Verifier, path: Path, fs: str) -> None:
         v.call(path, "efs", "describe_file_systems", FileSystemId=fs)
     except Missing:
         v.error(
-            "VERIFY-EFS",
+            VERIFY_EFS,
             f"EFS file system {fs} does not exist in account {v.aws.account}, {v.region}",
             path,
             "fix the file system ID, or let ecsform create one (x-ecsform.efs)",
@@ -52,7 +64,7 @@ def access_point(v: Verifier, path: Path, ap: str, fs: str | None) -> None:
         found = []
     if not found:
         v.error(
-            "VERIFY-EFS",
+            VERIFY_EFS,
             f"EFS access point {ap} does not exist in account {v.aws.account}, {v.region}",
             path,
             "fix the access point ID",
@@ -61,7 +73,7 @@ def access_point(v: Verifier, path: Path, ap: str, fs: str | None) -> None:
     owner = found[0].get("FileSystemId")
     if fs and not is_reference(fs) and owner != fs:
         v.error(
-            "VERIFY-EFS",
+            VERIFY_EFS,
             f"access point {ap} belongs to file system {owner}, not {fs}",
             path,
             f"mount {owner}, or use an access point of {fs}",
@@ -78,7 +90,7 @@ def network(v: Verifier, path: Path, fs: ManagedEfs) -> None:
             v.ok(path + ("vpcId",), f"VPC {vpc}")
         except Missing:
             v.error(
-                "VERIFY-NETWORK",
+                VERIFY_NETWORK,
                 f"VPC {vpc} does not exist in account {v.aws.account}, {v.region}",
                 path + ("vpcId",),
                 "fix the VPC ID",
@@ -91,7 +103,7 @@ def network(v: Verifier, path: Path, fs: ManagedEfs) -> None:
             found = v.call(p, "ec2", "describe_subnets", SubnetIds=[subnet])["Subnets"][0]
         except Missing:
             v.error(
-                "VERIFY-NETWORK",
+                VERIFY_NETWORK,
                 f"subnet {subnet} does not exist in account {v.aws.account}, {v.region}",
                 p,
                 "fix the subnet ID",
@@ -102,14 +114,14 @@ def network(v: Verifier, path: Path, fs: ManagedEfs) -> None:
         zone = found.get("AvailabilityZone", "")
         if vpc and found.get("VpcId") != vpc:
             v.error(
-                "VERIFY-NETWORK",
+                VERIFY_NETWORK,
                 f"subnet {subnet} is in {found.get('VpcId')}, not in vpcId {vpc}",
                 p,
                 "give subnets of the VPC the tasks run in",
             )
         elif zone in zones:
             v.error(
-                "VERIFY-NETWORK",
+                VERIFY_NETWORK,
                 f"subnets {zones[zone]} and {subnet} are both in {zone}: EFS takes one "
                 "mount target per Availability Zone, so the second fails (MountTargetConflict)",
                 p,
@@ -124,7 +136,7 @@ def network(v: Verifier, path: Path, fs: ManagedEfs) -> None:
             found = v.call(p, "ec2", "describe_security_groups", GroupIds=[group])["SecurityGroups"][0]
         except Missing:
             v.error(
-                "VERIFY-NETWORK",
+                VERIFY_NETWORK,
                 f"security group {group} does not exist in account {v.aws.account}, {v.region}",
                 p,
                 "fix the security group ID",
@@ -134,7 +146,7 @@ def network(v: Verifier, path: Path, fs: ManagedEfs) -> None:
             continue
         if vpc and found.get("VpcId") != vpc:
             v.error(
-                "VERIFY-NETWORK",
+                VERIFY_NETWORK,
                 f"security group {group} is in {found.get('VpcId')}, not in vpcId {vpc}",
                 p,
                 "give the tasks' security groups, in the tasks' VPC",

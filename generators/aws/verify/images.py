@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 from ...arns import ECR_IMAGE, ecr_repository
-from ...errors import Path
+from ...errors import Check, Path, Severity
 from .verifier import Failed, Missing, Verifier
+
+# The findings this module raises (collected by the catalog: generators/rules).
+VERIFY_IMAGE = Check(
+    "VERIFY-IMAGE", Severity.ERROR, "A private ECR image's repository exists and holds its tag or digest."
+)
 
 
 def image(v: Verifier, path: Path, image: str) -> None:
@@ -26,14 +31,14 @@ def image(v: Verifier, path: Path, image: str) -> None:
         if str(exc) == "ImageNotFoundException":
             what = f"digest {digest}" if digest else f"tag {wanted['imageTag']}"
             v.error(
-                "VERIFY-IMAGE",
+                VERIFY_IMAGE,
                 f"ECR repository {where} holds no image with {what}",
                 path,
                 _tags_hint(v, path, account, region, repo),
             )
         else:
             v.error(
-                "VERIFY-IMAGE",
+                VERIFY_IMAGE,
                 f"ECR repository {where} does not exist",
                 path,
                 f"push the image first (aws ecr create-repository --repository-name {repo} --region "

@@ -7,8 +7,23 @@ from __future__ import annotations
 from typing import Any
 
 from ...access.statements import Need
-from ...errors import Path
+from ...errors import Check, Path, Severity
 from .verifier import Failed, Missing, Verifier, W
+
+# The findings this module raises (collected by the catalog: generators/rules).
+VERIFY_SECRET_KMS = Check(
+    "VERIFY-SECRET-KMS",
+    Severity.WARNING,
+    (
+        "A referenced secret encrypted with a customer-managed key: the execution role ecsform creates is "
+        "given that key (x-ecsform.executionRole.kmsKeyArns)."
+    ),
+)
+VERIFY_KMS = Check(
+    "VERIFY-KMS",
+    Severity.ERROR,
+    "A KMS key the spec names, or that encrypts a referenced secret, exists and is enabled.",
+)
 
 
 def kms_keys(v: Verifier) -> None:
@@ -34,7 +49,7 @@ def kms_key(v: Verifier, path: Path, key: str) -> dict[str, Any] | None:
         meta: dict[str, Any] = v.call(path, "kms", "describe_key", region, KeyId=key)["KeyMetadata"]
     except Missing:
         v.error(
-            "VERIFY-KMS",
+            VERIFY_KMS,
             f"KMS key {key} does not exist in {region}",
             path,
             "fix the key ARN, or create the key first",
@@ -42,7 +57,7 @@ def kms_key(v: Verifier, path: Path, key: str) -> dict[str, Any] | None:
         return None
     if meta.get("KeyState") != "Enabled":
         v.error(
-            "VERIFY-KMS",
+            VERIFY_KMS,
             f"KMS key {meta.get('Arn', key)} is {meta.get('KeyState')}: nothing can encrypt or decrypt with it",
             path,
             f"aws kms enable-key --key-id {meta.get('KeyId', key)}"
@@ -70,7 +85,7 @@ def secret_kms(v: Verifier) -> None:
             meta = v.call(path, "kms", "describe_key", region, KeyId=key)["KeyMetadata"]
         except Missing:
             v.error(
-                "VERIFY-KMS",
+                VERIFY_KMS,
                 f"secret {secret} is encrypted with KMS key {key}, which does not exist",
                 path,
                 "re-encrypt the secret with an existing key",
@@ -82,7 +97,7 @@ def secret_kms(v: Verifier) -> None:
             continue
         if meta.get("KeyState") != "Enabled":
             v.error(
-                "VERIFY-KMS",
+                VERIFY_KMS,
                 f"secret {secret} is encrypted with KMS key {meta['Arn']}, which is "
                 f"{meta.get('KeyState')}: ECS cannot decrypt it",
                 path,
@@ -91,7 +106,7 @@ def secret_kms(v: Verifier) -> None:
             continue
         if managed_role and meta["Arn"] not in granted:
             v.error(
-                "VERIFY-SECRET-KMS",
+                VERIFY_SECRET_KMS,
                 f"secret {secret} is encrypted with the customer-managed key "
                 f"{meta['Arn']}; the execution role ecsform creates gets kms:Decrypt only on the keys "
                 "x-ecsform.executionRole.kmsKeyArns lists",

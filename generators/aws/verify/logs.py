@@ -4,8 +4,18 @@ would create does not, or the root's state holds it (else: synth --adopt)."""
 from __future__ import annotations
 
 from ...access.referenced import log_options
-from ...errors import Path
-from .verifier import Verifier, W
+from ...errors import Check, Path, Severity
+from .verifier import VERIFY_ADOPT, Verifier, W
+
+# The findings this module raises (collected by the catalog: generators/rules).
+VERIFY_LOG_GROUP = Check(
+    "VERIFY-LOG-GROUP",
+    Severity.ERROR,
+    (
+        "An awslogs log group that ecsform does not create (x-ecsform.logs.create: false) exists, or "
+        "awslogs-create-group is true."
+    ),
+)
 
 
 def log_groups(v: Verifier, created: bool) -> None:
@@ -25,7 +35,7 @@ def log_groups(v: Verifier, created: bool) -> None:
             v.ok(p, f"log group {group!r} exists; the root's state holds it")
         elif created and exists:
             v.error(
-                "VERIFY-ADOPT",
+                VERIFY_ADOPT,
                 f"log group {group!r} exists already in {region}: ecsform creates it, and "
                 "the root's first apply stops with ResourceAlreadyExistsException unless the root's state "
                 "holds it" + v.unread(),
@@ -38,7 +48,7 @@ def log_groups(v: Verifier, created: bool) -> None:
                 v.ok(p, f"log group {group!r} does not exist; ECS creates it (awslogs-create-group)")
             else:
                 v.error(
-                    "VERIFY-LOG-GROUP",
+                    VERIFY_LOG_GROUP,
                     f"log group {group!r} does not exist in account "
                     f"{v.aws.account}, {region}, and ecsform does not create it "
                     "(x-ecsform.logs.create: false): the task fails to start",

@@ -9,9 +9,32 @@ from typing import Any
 from ...access.roles import brought_role_needs
 from ...access.statements import Need, describe_needs, merge, policy_json
 from ...arns import ROLE_ARN, ROLE_NAME
-from ...errors import Path
+from ...errors import Check, Path, Severity
 from .. import iam
 from .verifier import ECS_TASKS, Missing, Verifier, W, document
+
+# The findings this module raises (collected by the catalog: generators/rules).
+VERIFY_ROLE = Check(
+    "VERIFY-ROLE",
+    Severity.ERROR,
+    "A brought role exists with exactly the ARN written (a role in another account: warning).",
+)
+VERIFY_ROLE_TRUST = Check(
+    "VERIFY-ROLE-TRUST",
+    Severity.ERROR,
+    (
+        "A brought role's trust policy lets ecs-tasks.amazonaws.com assume it (conditions ecsform cannot "
+        "evaluate: warning)."
+    ),
+)
+VERIFY_ROLE_POLICY = Check(
+    "VERIFY-ROLE-POLICY",
+    Severity.ERROR,
+    (
+        "A brought role's inline, attached and boundary policies allow what the task needs (conditions "
+        "ecsform cannot evaluate: warning)."
+    ),
+)
 
 
 def roles(v: Verifier) -> None:
@@ -37,7 +60,7 @@ def role(v: Verifier, path: Path, arn: str, needs: list[Need]) -> None:
     partition, account, _, name = m.groups()
     if account != v.aws.account:
         v.error(
-            "VERIFY-ROLE",
+            VERIFY_ROLE,
             f"role {arn} is in account {account}; verify runs in account {v.aws.account} and cannot read it",
             path,
             "run verify with credentials of the role's account (ECS passes roles of the task's account)",
@@ -48,7 +71,7 @@ def role(v: Verifier, path: Path, arn: str, needs: list[Need]) -> None:
         role = v.call(path, "iam", "get_role", RoleName=name)["Role"]
     except Missing:
         v.error(
-            "VERIFY-ROLE",
+            VERIFY_ROLE,
             f"role {name!r} does not exist in account {account}",
             path,
             "create it, or remove the field to let ecsform create the role",
@@ -56,7 +79,7 @@ def role(v: Verifier, path: Path, arn: str, needs: list[Need]) -> None:
         return
     if role.get("Arn") != arn:
         v.error(
-            "VERIFY-ROLE",
+            VERIFY_ROLE,
             f"role {name!r} exists as {role.get('Arn')}, not {arn} (its path is {role.get('Path')!r})",
             path,
             f"write {role.get('Arn')}",
@@ -71,7 +94,7 @@ def named_role(v: Verifier, path: Path, name: str, needs: list[Need]) -> None:
         role = v.call(path, "iam", "get_role", RoleName=name)["Role"]
     except Missing:
         v.error(
-            "VERIFY-ROLE",
+            VERIFY_ROLE,
             f"role {name!r} does not exist in account {account} (the task names it by its name: ECS and the "
             "root's aws_iam_role data source look for it there)",
             path,
@@ -91,7 +114,7 @@ def trusted_role(
     decision = iam.trusts_service(trust, ECS_TASKS, context)
     if decision in (iam.Decision.NOT_ALLOWED, iam.Decision.DENIED):
         v.error(
-            "VERIFY-ROLE-TRUST",
+            VERIFY_ROLE_TRUST,
             f"role {arn} does not let {ECS_TASKS} assume it ({decision.value}), so ECS cannot start the task with it",
             path,
             'its trust policy needs {"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, '
@@ -99,7 +122,7 @@ def trusted_role(
         )
     elif decision is iam.Decision.MAYBE:
         v.error(
-            "VERIFY-ROLE-TRUST",
+            VERIFY_ROLE_TRUST,
             f"role {arn} lets {ECS_TASKS} assume it only under conditions ecsform cannot evaluate",
             path,
             "check that ECS tasks meet the trust policy's conditions",
@@ -144,14 +167,14 @@ def role_policies(v: Verifier, path: Path, arn: str, role: dict[str, Any], needs
     if missing:
         where = " and its permissions boundary" if boundary_arn else ""
         v.error(
-            "VERIFY-ROLE-POLICY",
+            VERIFY_ROLE_POLICY,
             f"role {arn}'s policies{where} do not allow {describe_needs(missing)}",
             path,
             f"add to its policy: {policy_json(missing)}",
         )
     if unsure:
         v.error(
-            "VERIFY-ROLE-POLICY",
+            VERIFY_ROLE_POLICY,
             f"role {arn} allows {', '.join(unsure)} only under conditions or policy variables ecsform cannot evaluate",
             path,
             "check those conditions hold for ECS",

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 from ...arns import S3_OBJECT
-from ...errors import Path
+from ...errors import Check, Path, Severity
 from .verifier import Failed, Missing, Verifier
+
+# The findings this module raises (collected by the catalog: generators/rules).
+VERIFY_S3_OBJECT = Check(
+    "VERIFY-S3-OBJECT", Severity.ERROR, "An environment file or FireLens configuration file exists in S3."
+)
 
 
 def s3_object(v: Verifier, path: Path, value: str, what: str) -> None:
@@ -22,6 +27,6 @@ def s3_object(v: Verifier, path: Path, value: str, what: str) -> None:
             message = f"{what} s3://{bucket}/{key}: bucket {bucket} does not exist"
         except Failed:
             return
-        v.error("VERIFY-S3-OBJECT", message, path, f"upload it (aws s3 cp FILE s3://{bucket}/{key}), or fix the ARN")
+        v.error(VERIFY_S3_OBJECT, message, path, f"upload it (aws s3 cp FILE s3://{bucket}/{key}), or fix the ARN")
         return
     v.ok(path, f"{what} s3://{bucket}/{key}")

@@ -7,9 +7,28 @@ from __future__ import annotations
 from typing import Any
 
 from ...arns import parse_arn, secret_ref, ssm_arn_without_selector
-from ...errors import Path
+from ...errors import Check, Path, Severity
 from ...spec.references import is_reference
-from .verifier import Missing, Verifier, W
+from .verifier import VERIFY_ADOPT, Missing, Verifier, W
+
+# The findings this module raises (collected by the catalog: generators/rules).
+VERIFY_SECRET = Check(
+    "VERIFY-SECRET",
+    Severity.ERROR,
+    (
+        "A referenced Secrets Manager secret exists (a partial ARN or a name resolves to exactly one), is "
+        "not scheduled for deletion, and has the version stage or id the reference names."
+    ),
+)
+VERIFY_PARAMETER = Check(
+    "VERIFY-PARAMETER",
+    Severity.ERROR,
+    (
+        "A referenced SSM parameter exists (a bare name is a parameter, as ECS reads it; a Secrets Manager "
+        "secret of that name gets its ARN in the hint)."
+    ),
+)
+
 
 SECRETS_REFERENCE = "/aws/reference/secretsmanager/"
 
@@ -66,7 +85,7 @@ def secret_arn(v: Verifier, path: Path, value: str) -> None:
             v.resolved[ref.policy_resource] = described["ARN"]
     if described.get("DeletedDate"):
         v.error(
-            "VERIFY-SECRET",
+            VERIFY_SECRET,
             f"secret {described['ARN']} is scheduled for deletion ({described['DeletedDate']}); ECS cannot read it",
             path,
             f"aws secretsmanager restore-secret --secret-id {described['ARN']} --region {region}",
@@ -75,7 +94,7 @@ def secret_arn(v: Verifier, path: Path, value: str) -> None:
     stages = described.get("VersionIdsToStages") or {}
     if ref.version_id and ref.version_id not in stages:
         v.error(
-            "VERIFY-SECRET",
+            VERIFY_SECRET,
             f"secret {described['ARN']} has no version {ref.version_id!r}",
             path,
             f"versions: {', '.join(sorted(stages)) or 'none'}",
@@ -83,7 +102,7 @@ def secret_arn(v: Verifier, path: Path, value: str) -> None:
     elif ref.version_stage and not any(ref.version_stage in s for s in stages.values()):
         labels = sorted({label for s in stages.values() for label in s})
         v.error(
-            "VERIFY-SECRET",
+            VERIFY_SECRET,
             f"secret {described['ARN']} has no version labelled {ref.version_stage!r}",
             path,
             f"labels: {', '.join(labels) or 'none'}",
@@ -113,7 +132,7 @@ def missing_secret(v: Verifier, path: Path, arn: str, name: str, region: str, co
     where = f"account {v.aws.account}, {region}"
     if count > 1:
         v.error(
-            "VERIFY-SECRET",
+            VERIFY_SECRET,
             f"{arn} matches {count} secrets named {name!r}",
             path,
             "write the full ARN (with the 6-character suffix) of the one the task reads",
@@ -130,7 +149,7 @@ def missing_secret(v: Verifier, path: Path, arn: str, name: str, region: str, co
     except Missing:
         pass
     v.error(
-        "VERIFY-SECRET",
+        VERIFY_SECRET,
         f"no secret named {name!r} in {where}{deleted}",
         path,
         f"create it (aws secretsmanager create-secret --name {name} --region {region} --secret-string "
@@ -160,7 +179,7 @@ def parameter(v: Verifier, path: Path, name: str, region: str, *, bare: bool = F
         secrets = secrets_named(v, path, name, region)
         if len(secrets) == 1:
             v.error(
-                "VERIFY-PARAMETER",
+                VERIFY_PARAMETER,
                 f"ECS reads {name!r} as an SSM parameter name, and no parameter has "
                 f"that name in account {v.aws.account}, {region}; Secrets Manager has a secret named "
                 f"{name!r}",
@@ -168,7 +187,7 @@ def parameter(v: Verifier, path: Path, name: str, region: str, *, bare: bool = F
                 f"to read the secret, write its ARN: valueFrom: {secrets[0]}",
             )
             return
-    v.error("VERIFY-PARAMETER", f"no SSM parameter {name!r} in account {v.aws.account}, {region}", path, hint)
+    v.error(VERIFY_PARAMETER, f"no SSM parameter {name!r} in account {v.aws.account}, {region}", path, hint)
 
 
 def managed_secret(v: Verifier, path: Path, name: str) -> None:
@@ -180,7 +199,7 @@ def managed_secret(v: Verifier, path: Path, name: str) -> None:
         return
     if described.get("DeletedDate"):
         v.error(
-            "VERIFY-ADOPT",
+            VERIFY_ADOPT,
             f"secret {name!r} exists, scheduled for deletion: ecsform cannot create "
             "it, and Terraform cannot import a deleted secret",
             path,
@@ -192,7 +211,7 @@ def managed_secret(v: Verifier, path: Path, name: str) -> None:
         v.ok(path, f"secret {name!r} exists; the root's state holds it")
         return
     v.error(
-        "VERIFY-ADOPT",
+        VERIFY_ADOPT,
         f"secret {name!r} exists already ({described['ARN']}): ecsform creates it, and the "
         "root's first apply stops with ResourceExistsException unless the root's state holds it" + v.unread(),
         path,

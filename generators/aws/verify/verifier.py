@@ -12,9 +12,20 @@ from typing import Any, Callable
 from ...access.statements import Need
 from ...access.view import TaskView
 from ...arns import parse_arn
-from ...errors import Finding, Path, Severity
-from ..session import Aws, aws_finding, error_code, is_aws_error
+from ...errors import Check, Finding, Path, Severity
+from ..session import AWS_CREDENTIALS, AWS_ENDPOINT, Aws, aws_finding, error_code, is_aws_error
 from ..state import Held
+
+# The findings this module raises (collected by the catalog: generators/rules).
+VERIFY_ADOPT = Check(
+    "VERIFY-ADOPT",
+    Severity.WARNING,
+    (
+        "Nothing the root creates under a fixed name (log groups, managed secrets) exists already, or `synth "
+        "--adopt` imports it (a secret scheduled for deletion: error)."
+    ),
+)
+
 
 E, W = Severity.ERROR, Severity.WARNING
 ECS_TASKS = "ecs-tasks.amazonaws.com"
@@ -79,8 +90,8 @@ class Verifier:
         self.extra_needs: list[Need] = []  # kms:Decrypt on the keys of referenced secrets
         self.named_roles: dict[str, str] = {}  # role fields the spec gives by name: field -> name
 
-    def error(self, rule: str, message: str, path: Path, hint: str | None = None, severity: Severity = E) -> None:
-        self.result.findings.append(Finding(rule, severity, message, path, hint))
+    def error(self, rule: Check, message: str, path: Path, hint: str | None = None, severity: Severity = E) -> None:
+        self.result.findings.append(rule.finding(message, path=path, hint=hint, severity=severity))
 
     def ok(self, path: Path, message: str) -> None:
         self.result.notes.append(Note(path, message))
@@ -105,7 +116,7 @@ class Verifier:
                 exc, f"{service}:{op}" + (f" on {subject}" if subject else ""), path, region=region or self.region
             )
             self.result.findings.append(finding)
-            if finding.rule in ("AWS-CREDENTIALS", "AWS-ENDPOINT"):
+            if finding.rule in (AWS_CREDENTIALS.id, AWS_ENDPOINT.id):
                 self.broken = True
             raise Failed() from None
 
