@@ -63,7 +63,7 @@ def adopt_command(p: planner.Plan, options: Options) -> str:
     return " ".join(shlex.quote(a) for a in args)
 
 
-def verify(paths: list[str], options: Options, out: Path = Path("build")) -> tuple[list[str], list[Finding]]:
+def verify_roots(paths: list[str], options: Options, out: Path = Path("build")) -> tuple[list[str], list[Finding]]:
     """`verify`: every variant checked against its target account. Returns (notes, findings): notes say what was
     found as the spec says, `FILE:LINE:COL: ok: PATH: message`. What a root's state (its backend's, or
     `<out>/<root>/terraform.tfstate`) holds is no VERIFY-ADOPT."""
@@ -105,7 +105,9 @@ class _NoActiveRevision(Exception):
     pass
 
 
-def diff(paths: list[str], options: Options, revision: int | None = None) -> tuple[list[str], bool, list[Finding]]:
+def diff_roots(
+    paths: list[str], options: Options, revision: int | None = None
+) -> tuple[list[str], bool, list[Finding]]:
     """`diff`: each variant's task definition against its family's latest ACTIVE revision (or `revision`).
     Returns (report lines, whether anything differs, findings that stop it)."""
     from .aws import diff as compare

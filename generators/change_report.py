@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from .changed import Result, Root
+from .changed import ChangedRoot, ChangeSet
 
 if TYPE_CHECKING:
     from .writer.changes import Changes
@@ -28,7 +28,7 @@ def directory(out: str, root: str) -> str:
     return (PurePosixPath(Path(out).as_posix()) / root).as_posix()
 
 
-def as_json(result: Result, out: str) -> dict[str, Any]:
+def as_json(result: ChangeSet, out: str) -> dict[str, Any]:
     return {
         "changed": [
             {"root": r.root, "environment": r.environment, "dir": directory(out, r.root), "spec": r.spec}
@@ -38,7 +38,7 @@ def as_json(result: Result, out: str) -> dict[str, Any]:
     }
 
 
-def as_matrix(result: Result, out: str) -> dict[str, Any]:
+def as_matrix(result: ChangeSet, out: str) -> dict[str, Any]:
     return {
         "include": [
             {"root": r.root, "environment": r.environment, "dir": directory(out, r.root)} for r in result.changed
@@ -46,8 +46,8 @@ def as_matrix(result: Result, out: str) -> dict[str, Any]:
     }
 
 
-def as_text(result: Result, since: str) -> list[str]:
-    def env(r: Root) -> str:
+def as_text(result: ChangeSet, since: str) -> list[str]:
+    def env(r: ChangedRoot) -> str:
         return f", environment {r.environment}" if r.environment else ""
 
     lines = [f"changed: {r.root} ({r.spec}{env(r)})" for r in result.changed]
@@ -61,7 +61,7 @@ def as_text(result: Result, since: str) -> list[str]:
     return lines
 
 
-def lines(result: Result, format: str, since: str, out: str) -> Printed:
+def lines(result: ChangeSet, format: str, since: str, out: str) -> Printed:
     """`ecsform changed --format FORMAT`'s lines: those for standard output, and the notes for standard error
     (github-matrix and paths name no removed root on standard output: each gets a note there)."""
     printed: list[str]

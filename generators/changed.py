@@ -65,7 +65,7 @@ E = Severity.ERROR
 
 
 @dataclass(frozen=True)
-class Root:
+class ChangedRoot:
     root: str
     environment: str | None
     spec: str
@@ -73,9 +73,9 @@ class Root:
 
 
 @dataclass
-class Result:
-    changed: list[Root]
-    removed: list[Root]
+class ChangeSet:
+    changed: list[ChangedRoot]
+    removed: list[ChangedRoot]
     warnings: list[Finding] = field(default_factory=list)  # CHANGED-BASE: REF's errors, which make roots changed
 
 
@@ -84,7 +84,7 @@ class _Base:
     """REF's side: the roots it synthesized, the errors of the specs left out of it (their roots count as
     changed), and `whole` when REF could not be synthesized at all (every root counts as changed)."""
 
-    roots: dict[str, Root]
+    roots: dict[str, ChangedRoot]
     broken: list[Finding] = field(default_factory=list)
     whole: bool = False
 
@@ -127,10 +127,10 @@ def _inside(path: Path, folder: Path) -> Path | None:
         return None
 
 
-def roots(paths: list[str], out: str, options: Options) -> dict[str, Root]:
+def roots(paths: list[str], out: str, options: Options) -> dict[str, ChangedRoot]:
     """The roots synth would write, by path, with their hashes (nothing written)."""
     _, manifest, _ = pipeline.synth_tree(paths, out, options)
-    return {r["path"]: Root(r["path"], r["environment"], r["spec"], r["hash"]) for r in manifest["roots"]}
+    return {r["path"]: ChangedRoot(r["path"], r["environment"], r["spec"], r["hash"]) for r in manifest["roots"]}
 
 
 @dataclass(frozen=True)
@@ -319,7 +319,7 @@ def _spec_bytes(paths: list[str]) -> dict[str, bytes]:
 
 def _by_spec(
     old: _Tree, paths: list[str], out: str, options: Options, config: str | None, no_config: bool, since: str
-) -> tuple[_Base, dict[str, Root]]:
+) -> tuple[_Base, dict[str, ChangedRoot]]:
     """Only the specs that differ are synthesized, on both sides; every spec of the working tree is validated
     (in parallel, as validate does), so its errors are reported as validate reports them."""
     new_specs = _spec_bytes(paths)
@@ -355,7 +355,7 @@ def _images_differ(old: _Tree, options: Options, config: str | None, no_config: 
 
 def _everything(
     old: _Tree, paths: list[str], out: str, options: Options, config: str | None, no_config: bool, since: str
-) -> tuple[_Base, dict[str, Root]]:
+) -> tuple[_Base, dict[str, ChangedRoot]]:
     """Every spec synthesized on both sides: REF's in a forked process while this one does the working tree's."""
     global _job
     _job = (old, paths, out, options, config, no_config)
@@ -389,7 +389,7 @@ def changed(
     options: Options,
     config: str | None = None,
     no_config: bool = False,
-) -> Result:
+) -> ChangeSet:
     """Compare the roots of the working tree with those of the git revision `since`. Raises EcsformError with the
     working tree's errors; REF's errors are CHANGED-BASE warnings (named `REF:FILE`) and make roots changed."""
     cwd = os.getcwd()
@@ -422,7 +422,7 @@ def changed(
         compare = _by_spec if _same_inputs(old, options, config, no_config) else _everything
         before, new = compare(old, paths, out, options, config, no_config, since)
     old_roots = before.roots
-    return Result(
+    return ChangeSet(
         [r for path, r in sorted(new.items()) if path not in old_roots or old_roots[path].hash != r.hash],
         [r for path, r in sorted(old_roots.items()) if path not in new],
         _base_warnings(before, since),

@@ -10,7 +10,7 @@ import enum
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterable
 
-Path = tuple[str | int, ...]
+FieldPath = tuple[str | int, ...]
 
 
 class Severity(str, enum.Enum):
@@ -28,7 +28,7 @@ class Finding:
     rule: str
     severity: Severity
     message: str
-    path: Path = ()
+    path: FieldPath = ()
     hint: str | None = None
     file: str = ""
     line: int = 0
@@ -124,7 +124,7 @@ class Check:
     def finding(
         self,
         message: str,
-        path: Path = (),
+        path: FieldPath = (),
         hint: str | None = None,
         *,
         severity: Severity | None = None,
@@ -155,7 +155,7 @@ class Check:
 CHECKS: dict[str, Check] = {}
 
 
-def format_path(path: Path) -> str:
+def format_path(path: FieldPath) -> str:
     """('containerDefinitions', 0, 'image') -> 'containerDefinitions[0].image'."""
     out: list[str] = []
     for part in path:

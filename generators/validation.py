@@ -26,7 +26,7 @@ from .locations import display_path
 from .options import Options, vendors
 from .rules import Context, suppressions
 from .rules import run as run_rules
-from .rules.fields import check_task
+from .rules.field_checks import check_task
 from .spec import document as specs
 from .spec import extensions, placeholders, targets
 from .spec import policy as policies

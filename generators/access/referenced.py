@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any, Iterator
 
 from ..arns import _ARN_ACCOUNT, ecr_repository, parse_arn
-from ..errors import Path
+from ..errors import FieldPath
 from .view import TaskView, role_account
 
 # The awslogs driver reads awslogs-create-group with Go's strconv.ParseBool (moby daemon/logger/awslogs), so these
@@ -22,7 +22,7 @@ _CREDENTIAL_SPEC_PREFIXES = ("credentialspec:", "credentialspecdomainless:")
 # --- in one container ------------------------------------------------------------------------------------------
 
 
-def secret_values(container: dict[str, Any], path: Path) -> Iterator[tuple[Path, str]]:
+def secret_values(container: dict[str, Any], path: FieldPath) -> Iterator[tuple[FieldPath, str]]:
     """(path of valueFrom, value) for the container's secrets and its log configuration's secretOptions."""
     for key_path, holder in (
         (("secrets",), container),
@@ -38,7 +38,7 @@ def secret_values(container: dict[str, Any], path: Path) -> Iterator[tuple[Path,
                 yield path + key_path + (i, "valueFrom"), item["valueFrom"]
 
 
-def repository_credentials(container: dict[str, Any], path: Path) -> Iterator[tuple[Path, str]]:
+def repository_credentials(container: dict[str, Any], path: FieldPath) -> Iterator[tuple[FieldPath, str]]:
     creds = container.get("repositoryCredentials")
     if isinstance(creds, dict) and isinstance(creds.get("credentialsParameter"), str):
         yield path + ("repositoryCredentials", "credentialsParameter"), creds["credentialsParameter"]
@@ -65,7 +65,7 @@ def firelens_s3_config(container: dict[str, Any]) -> str | None:
     return None
 
 
-def environment_files(container: dict[str, Any], path: Path) -> Iterator[tuple[Path, str]]:
+def environment_files(container: dict[str, Any], path: FieldPath) -> Iterator[tuple[FieldPath, str]]:
     files = container.get("environmentFiles")
     if isinstance(files, list):
         for i, f in enumerate(files):
@@ -76,7 +76,7 @@ def environment_files(container: dict[str, Any], path: Path) -> Iterator[tuple[P
 # --- across the task -------------------------------------------------------------------------------------------
 
 
-def private_images(view: TaskView) -> Iterator[tuple[Path, str, tuple[str, str, str, str]]]:
+def private_images(view: TaskView) -> Iterator[tuple[FieldPath, str, tuple[str, str, str, str]]]:
     """(path of image, image, (account, region, partition, repository)) of every private ECR image."""
     for path, c in view.containers():
         image = c.get("image")
@@ -85,7 +85,7 @@ def private_images(view: TaskView) -> Iterator[tuple[Path, str, tuple[str, str, 
             yield path + ("image",), image, repo
 
 
-def efs_volumes(view: TaskView) -> Iterator[tuple[Path, dict[str, Any], dict[str, Any]]]:
+def efs_volumes(view: TaskView) -> Iterator[tuple[FieldPath, dict[str, Any], dict[str, Any]]]:
     """(path of efsVolumeConfiguration, volume, configuration)."""
     for path, v in view.volumes():
         efs = v.get("efsVolumeConfiguration")
@@ -93,7 +93,7 @@ def efs_volumes(view: TaskView) -> Iterator[tuple[Path, dict[str, Any], dict[str
             yield path + ("efsVolumeConfiguration",), v, efs
 
 
-def mount_points(view: TaskView) -> Iterator[tuple[Path, dict[str, Any], dict[str, Any]]]:
+def mount_points(view: TaskView) -> Iterator[tuple[FieldPath, dict[str, Any], dict[str, Any]]]:
     """(path of the mount point, container, mount point) for the non-null mount points of every container."""
     for path, c in view.containers():
         mounts = c.get("mountPoints")
@@ -108,7 +108,7 @@ def _secret_kind(value: str) -> str:
     return "secret" if arn is not None and arn.service == "secretsmanager" else "parameter"
 
 
-def _extension_arns(view: TaskView) -> Iterator[tuple[Path, str, str]]:
+def _extension_arns(view: TaskView) -> Iterator[tuple[FieldPath, str, str]]:
     """(path, ARN, what it is) in the x-ecsform block."""
     x = ("x-ecsform",)
     ext = view.ext
@@ -131,7 +131,7 @@ def _extension_arns(view: TaskView) -> Iterator[tuple[Path, str, str]]:
             yield x + ("efs", key, "kmsKeyArn"), fs.kms_key_arn, "KMS key"
 
 
-def depended_arns(view: TaskView) -> Iterator[tuple[Path, str, str]]:
+def depended_arns(view: TaskView) -> Iterator[tuple[FieldPath, str, str]]:
     """(path, ARN, what it is) of every ARN the task depends on in its own account: roles, secrets, parameters,
     credential specs, KMS keys, policies, the secrets and file systems ecsform creates."""
     for field, what in (("taskRoleArn", "task role"), ("executionRoleArn", "execution role")):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..errors import Path
+from ..errors import FieldPath
 from ..spec.references import is_reference
 from .referenced import efs_volumes, log_options, mount_points
 from .statements import Condition, Need, merge
@@ -82,12 +82,12 @@ class FirelensOutputs:
     """What the awsfirelens outputs need, and where the first of them is named (the path of its options.Name)."""
 
     needs: list[Need]
-    where: Path
+    where: FieldPath
 
 
 def firelens_output_needs(view: TaskView, account: str | None, partition: str) -> FirelensOutputs:
     needs: list[Need] = []
-    first: Path = ()
+    first: FieldPath = ()
     for path, c in view.containers():
         driver, options = log_options(c)
         output = OUTPUTS.get(options.get("Name", "").lower()) if driver == "awsfirelens" else None

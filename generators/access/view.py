@@ -11,7 +11,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, Iterator
 
 from ..arns import ROLE_ARN, implied_regions
-from ..errors import Path
+from ..errors import FieldPath
 
 if TYPE_CHECKING:
     from ..spec.extensions import Extension
@@ -59,9 +59,9 @@ class TaskView:
         return self.task_role_arn is None and self.ext.task_role.create is not False
 
     # --- containers and volumes ----------------------------------------------------------------------------
-    def containers(self) -> list[tuple[Path, dict[str, Any]]]:
+    def containers(self) -> list[tuple[FieldPath, dict[str, Any]]]:
         """(path, container) for every container that is a mapping (computed once per task)."""
-        cached: list[tuple[Path, dict[str, Any]]] | None = self.__dict__.get("_containers")
+        cached: list[tuple[FieldPath, dict[str, Any]]] | None = self.__dict__.get("_containers")
         if cached is None:
             cached = [
                 (("containerDefinitions", i), c)
@@ -71,10 +71,10 @@ class TaskView:
             self.__dict__["_containers"] = cached
         return cached
 
-    def volumes(self) -> list[tuple[Path, dict[str, Any]]]:
+    def volumes(self) -> list[tuple[FieldPath, dict[str, Any]]]:
         return list(self._volumes())
 
-    def _volumes(self) -> Iterator[tuple[Path, dict[str, Any]]]:
+    def _volumes(self) -> Iterator[tuple[FieldPath, dict[str, Any]]]:
         for i, v in enumerate(self.task.get("volumes", [])):
             if isinstance(v, dict):
                 yield ("volumes", i), v

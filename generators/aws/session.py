@@ -17,7 +17,7 @@ import os
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from ..errors import ECSFORM_INTERNAL, Check, EcsformError, Finding, Path, Severity
+from ..errors import ECSFORM_INTERNAL, Check, EcsformError, FieldPath, Finding, Severity
 from ..target import Target
 
 if TYPE_CHECKING:
@@ -112,7 +112,7 @@ def error_code(exc: BaseException) -> str:
     return ""
 
 
-def aws_finding(exc: BaseException, doing: str, path: Path = ("family",), *, region: str | None = None) -> Finding:
+def aws_finding(exc: BaseException, doing: str, path: FieldPath = ("family",), *, region: str | None = None) -> Finding:
     """A finding for an AWS call that failed for a reason that is not about the spec: credentials, permissions,
     throttling, the endpoint. `doing` names the call ("secretsmanager:DescribeSecret on X")."""
     import botocore.exceptions as bx

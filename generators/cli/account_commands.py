@@ -40,7 +40,7 @@ def verify(
         options = Options(
             env=env, region=region, role_arn=role_arn, config=project_config.for_command(config, no_config)
         )
-        notes, findings = account.verify(paths, options, out)
+        notes, findings = account.verify_roots(paths, options, out)
         for line in notes:
             print(line, file=running.notes_stream(output_format.value))
         if validation.failing(findings, strict):
@@ -71,7 +71,7 @@ def diff(
         options = Options(
             env=env, region=region, role_arn=role_arn, config=project_config.for_command(config, no_config)
         )
-        lines, differ, findings = account.diff(paths, options, revision)
+        lines, differ, findings = account.diff_roots(paths, options, revision)
         for line in lines:
             print(line, file=running.notes_stream(output_format.value))
         if findings:

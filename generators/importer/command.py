@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from ..aws import fetch
-from ..errors import Check, EcsformError, Finding, Path, Severity
+from ..errors import Check, EcsformError, FieldPath, Finding, Severity
 from ..spec.ecosystem import WRAPPER_KEY
 from ..spec.nodes import SourceMap
 from .environments import to_spec_environments
@@ -74,7 +74,7 @@ def load_task(
         return map_placeholders(task, source, SourceMap(source), warnings, deploys=deploys)
     doc, smap, file = read_source(source, stdin)
     task, warnings = extract(doc, file, smap)
-    prefix: Path = (WRAPPER_KEY,) if isinstance(doc, dict) and WRAPPER_KEY in doc else ()
+    prefix: FieldPath = (WRAPPER_KEY,) if isinstance(doc, dict) and WRAPPER_KEY in doc else ()
     return map_placeholders(task, file, smap, warnings, prefix, deploys)
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import Check, Finding, Path, Severity
+from ..errors import Check, FieldPath, Finding, Severity
 from ..spec import placeholders
 from ..spec.nodes import SourceMap
 
@@ -27,7 +27,7 @@ _RUN_TIME = ("command", "entryPoint")
 _TARGET = {"account": "${target.accountId}", "region": "${target.region}", "partition": "${target.partition}"}
 
 
-def _run_time(path: Path) -> bool:
+def _run_time(path: FieldPath) -> bool:
     return any(part in _RUN_TIME for part in path if isinstance(part, str)) or path[-3:-1] == ("healthCheck", "command")
 
 
@@ -46,7 +46,7 @@ def map_placeholders(
     file: str,
     smap: SourceMap,
     warnings: list[Finding],
-    prefix: Path = (),
+    prefix: FieldPath = (),
     deploys: Deploys | None = None,
 ) -> tuple[dict[str, Any], list[Finding]]:
     """The task with the placeholders of templating tools (generators/spec/placeholders.py) mapped to what ecsform
@@ -57,9 +57,9 @@ def map_placeholders(
     spec writes (the image a root runs until its first deploy) and, with `deploys` (an ecsform.yaml), the `ecsform
     image set` that records each deploy's image. Text that reads as a target value is escaped ($${target...}), so
     that it stays text. Commands and entry points are the container's to expand."""
-    unmapped: dict[str, tuple[placeholders.Placeholder, list[tuple[Path, tuple[int, int]]]]] = {}
+    unmapped: dict[str, tuple[placeholders.Placeholder, list[tuple[FieldPath, tuple[int, int]]]]] = {}
 
-    def walk(value: Any, path: Path) -> Any:
+    def walk(value: Any, path: FieldPath) -> Any:
         if isinstance(value, dict):
             kept = {}
             for k, v in value.items():
@@ -98,7 +98,7 @@ def map_placeholders(
 
     mapped = walk(task, ())
 
-    def at(path: Path) -> Any:
+    def at(path: FieldPath) -> Any:
         value: Any = mapped
         for part in path:
             value = (

@@ -6,8 +6,8 @@ from __future__ import annotations
 import sys
 from typing import Any, Callable
 
-from ..errors import Check, EcsformError, Finding, Path, Severity
-from ..rules.fields import SPEC_TYPE, SPEC_UNKNOWN_FIELD, check_structure
+from ..errors import Check, EcsformError, FieldPath, Finding, Severity
+from ..rules.field_checks import SPEC_TYPE, SPEC_UNKNOWN_FIELD, check_structure
 from ..spec import document as specs
 from ..spec import ecosystem
 from ..spec.ecosystem import WRAPPER_EXTRA, WRAPPER_KEY, read_only_fields
@@ -115,12 +115,12 @@ def extract(doc: object, file: str = "<input>", smap: SourceMap | None = None) -
     input is not a task definition, has fields the ECS model does not know, or values of the wrong type."""
     smap = smap or SourceMap(file)
 
-    def at(path: Path) -> tuple[int, int]:
+    def at(path: FieldPath) -> tuple[int, int]:
         return smap.locate(path)
 
     if not isinstance(doc, dict):
         raise EcsformError([_not_a_task("the input is not a mapping", file, at(()))])
-    prefix: Path = ()
+    prefix: FieldPath = ()
     if WRAPPER_KEY in doc:
         prefix = (WRAPPER_KEY,)
         extra = [k for k in doc if k != WRAPPER_KEY and k not in WRAPPER_EXTRA]
@@ -211,7 +211,7 @@ def _null_finding(f: Finding) -> bool:
 MEANINGFUL_EMPTY = frozenset({"dockerVolumeConfiguration", "efsVolumeConfiguration"})
 
 
-def _keep_empty(key: str, path: Path, shp: Shape | None) -> bool:
+def _keep_empty(key: str, path: FieldPath, shp: Shape | None) -> bool:
     """An empty list or mapping that is not the same as leaving the field out: one the model requires (validation
     tells `command: []` from no command) and the volume configurations above."""
     if shp is not None and key in shp.required:
@@ -219,7 +219,7 @@ def _keep_empty(key: str, path: Path, shp: Shape | None) -> bool:
     return len(path) == 2 and path[0] == "volumes" and isinstance(path[1], int) and key in MEANINGFUL_EMPTY
 
 
-def prune(value: Any, shp: Shape | None = None, path: Path = ()) -> Any:
+def prune(value: Any, shp: Shape | None = None, path: FieldPath = ()) -> Any:
     """Drop nulls, and fields holding an empty list or mapping, at any depth (what the canonical form drops too),
     but keep the empty values that mean something. An empty item of a list (`portMappings: [{}]`) stays: it is
     still an item (validation counts it, and the positions of the items after it stay the same)."""

@@ -79,7 +79,7 @@ def retired(rule_id: str) -> str | None:
 
 
 # the modules of this package that hold no rules
-NOT_RULE_MODULES = frozenset({"fields", "registry", "suppressions"})
+NOT_RULE_MODULES = frozenset({"field_checks", "registry", "suppressions"})
 _loaded = False
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any, Iterable, Iterator
 
-from ..errors import Path
+from ..errors import FieldPath
 from .registry import Context, items
 
 NAME = re.compile(r"^[A-Za-z0-9_-]{1,255}$")  # container, volume and link names
@@ -23,13 +23,13 @@ def int_string(value: Any) -> int | None:
     return None
 
 
-def label(container: dict[str, Any], path: Path) -> str:
+def label(container: dict[str, Any], path: FieldPath) -> str:
     """How messages name a container: its name, else its position."""
     name = container.get("name")
     return repr(name) if isinstance(name, str) and name else f"#{path[-1]}"
 
 
-def fargate_path(ctx: Context) -> Path:
+def fargate_path(ctx: Context) -> FieldPath:
     """Where FARGATE is written in requiresCompatibilities (the reason Fargate rules apply)."""
     compat = ctx.task.get("requiresCompatibilities")
     if isinstance(compat, list) and "FARGATE" in compat:
@@ -48,7 +48,7 @@ def names_known(ctx: Context) -> bool:
     return True
 
 
-def port_mappings(ctx: Context) -> Iterator[tuple[Path, dict[str, Any], Path, dict[str, Any]]]:
+def port_mappings(ctx: Context) -> Iterator[tuple[FieldPath, dict[str, Any], FieldPath, dict[str, Any]]]:
     """(container path, container, mapping path, mapping) for every well-formed port mapping."""
     for cpath, c in ctx.containers():
         for mpath, m in items(c, "portMappings", cpath):

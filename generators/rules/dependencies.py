@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
-from ..errors import Finding, Path, Severity
+from ..errors import FieldPath, Finding, Severity
 from ..text import did_you_mean
 from ._util import integer, label, names_known, shortest_path, strongly_connected
 from .registry import Context, Rule, items, rule
@@ -18,7 +18,7 @@ E, W = Severity.ERROR, Severity.WARNING
 FARGATE_TIMEOUT = (2, 120)  # seconds, startTimeout and stopTimeout
 
 
-def _dependencies(ctx: Context) -> Iterator[tuple[Path, dict[str, Any], Path, dict[str, Any]]]:
+def _dependencies(ctx: Context) -> Iterator[tuple[FieldPath, dict[str, Any], FieldPath, dict[str, Any]]]:
     """(container path, container, dependency path, dependency) for every well-formed dependsOn entry."""
     for cpath, c in ctx.containers():
         for dpath, d in items(c, "dependsOn", cpath):
@@ -113,12 +113,12 @@ def healthy_needs_check(r: Rule, ctx: Context) -> Iterator[Finding]:
 _EDGE_FIELDS = ("dependsOn", "links", "volumesFrom")
 
 
-def _graph(ctx: Context) -> tuple[list[str], dict[str, list[str]], dict[tuple[str, str], tuple[str, Path]]]:
+def _graph(ctx: Context) -> tuple[list[str], dict[str, list[str]], dict[tuple[str, str], tuple[str, FieldPath]]]:
     """Containers, start-order edges (a -> b: a waits for b) and, per edge, its kind and where it is written."""
     names = ctx.container_names()
     known = set(names)
     graph: dict[str, list[str]] = {}
-    edges: dict[tuple[str, str], tuple[str, Path]] = {}
+    edges: dict[tuple[str, str], tuple[str, FieldPath]] = {}
     for cpath, c in ctx.containers():
         own = c.get("name")
         if not isinstance(own, str):

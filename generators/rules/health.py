@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any, Iterator
 
-from ..errors import Finding, Path, Severity
+from ..errors import FieldPath, Finding, Severity
 from .registry import Context, Rule, rule
 
 E, W = Severity.ERROR, Severity.WARNING
@@ -19,7 +19,7 @@ _RANGES = {
 }
 
 
-def _health_checks(ctx: Context) -> Iterator[tuple[Path, dict[str, Any]]]:
+def _health_checks(ctx: Context) -> Iterator[tuple[FieldPath, dict[str, Any]]]:
     for path, c in ctx.containers():
         hc = c.get("healthCheck")
         if isinstance(hc, dict):

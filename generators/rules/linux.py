@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any, Iterator
 
-from ..errors import Finding, Path, Severity
+from ..errors import FieldPath, Finding, Severity
 from ..text import suggest
 from ._linux_names import CAPABILITIES, IPC_SYSCTLS, TMPFS_OPTIONS
 from .registry import Context, Rule, items, rule
@@ -48,7 +48,7 @@ def _set(value: Any) -> bool:
     return value is not None
 
 
-def _linux(ctx: Context) -> Iterator[tuple[Path, dict[str, Any]]]:
+def _linux(ctx: Context) -> Iterator[tuple[FieldPath, dict[str, Any]]]:
     for path, c in ctx.containers():
         lp = c.get("linuxParameters")
         if isinstance(lp, dict):

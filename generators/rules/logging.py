@@ -11,7 +11,7 @@ from ..access.statements import Need, describe_needs, placeholders_note
 from ..access.task_role import firelens_output_needs
 from ..access.view import role_account
 from ..arns import S3_OBJECT
-from ..errors import Finding, Path, Severity
+from ..errors import FieldPath, Finding, Severity
 from ..text import did_you_mean
 from .registry import Context, Rule, rule
 
@@ -38,7 +38,7 @@ WINDOWS_DEFAULT_DRIVERS = ("json-file", "none", "awslogs")
 _BUFFER_SIZE = re.compile(r"^\d+(\.\d+)?\s*([kKmMgG]([iI]?[bB])?|[bB])?$")
 
 
-def _logging(ctx: Context) -> Iterator[tuple[Path, dict[str, Any], str, dict[str, str]]]:
+def _logging(ctx: Context) -> Iterator[tuple[FieldPath, dict[str, Any], str, dict[str, str]]]:
     """(path of logConfiguration, container, driver, options) for every container that sets a driver."""
     for path, c in ctx.containers():
         driver, options = log_options(c)
@@ -46,7 +46,7 @@ def _logging(ctx: Context) -> Iterator[tuple[Path, dict[str, Any], str, dict[str
             yield path + ("logConfiguration",), c, driver, options
 
 
-def _name(c: dict[str, Any], path: Path) -> str:
+def _name(c: dict[str, Any], path: FieldPath) -> str:
     return repr(c["name"]) if isinstance(c.get("name"), str) else f"#{path[1]}"
 
 
@@ -222,7 +222,7 @@ def splunk_options(r: Rule, ctx: Context) -> Iterator[Finding]:
                 )
 
 
-def _firelens_routers(ctx: Context) -> list[tuple[Path, dict[str, Any]]]:
+def _firelens_routers(ctx: Context) -> list[tuple[FieldPath, dict[str, Any]]]:
     return [(path, c) for path, c in ctx.containers() if isinstance(c.get("firelensConfiguration"), dict)]
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any, Iterator
 
-from ..errors import Finding, Path, Severity
+from ..errors import FieldPath, Finding, Severity
 from ..text import did_you_mean
 from ._util import fargate_path, integer, label, names_known, port_mappings, shortest_path, strongly_connected
 from .registry import Context, Rule, items, rule
@@ -233,7 +233,7 @@ def links(r: Rule, ctx: Context) -> Iterator[Finding]:
         return  # awsvpc: D6; Windows: no links at all (K14)
     names, known = ctx.container_names(), names_known(ctx)
     graph: dict[str, list[str]] = {}
-    where: dict[tuple[str, str], Path] = {}
+    where: dict[tuple[str, str], FieldPath] = {}
     for path, c in ctx.containers():
         own = c.get("name")
         if mode != "bridge" and isinstance(c.get("links"), list) and c["links"]:

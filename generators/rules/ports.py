@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from typing import Any, Iterator
 
-from ..errors import Finding, Path, Severity
+from ..errors import FieldPath, Finding, Severity
 from ._util import integer, label, port_mappings
 from .registry import Context, Rule, items, rule
 
@@ -67,7 +67,7 @@ def container_port(r: Rule, ctx: Context) -> Iterator[Finding]:
 @rule("ECS-E3", E, "A container maps each containerPort once (one protocol per port).", "docs E3; botocore PortMapping")
 def container_port_once(r: Rule, ctx: Context) -> Iterator[Finding]:
     for cpath, c in ctx.containers():
-        seen: dict[int, Path] = {}
+        seen: dict[int, FieldPath] = {}
         for mpath, m in items(c, "portMappings", cpath):
             port = integer(m.get("containerPort")) if isinstance(m, dict) else None
             if port is None:
@@ -89,7 +89,7 @@ def container_port_once(r: Rule, ctx: Context) -> Iterator[Finding]:
 @rule("ECS-E4", E, "A host port (per protocol) is mapped once in the whole task.", "docs E4")
 def host_port_once(r: Rule, ctx: Context) -> Iterator[Finding]:
     mode = ctx.effective_network_mode
-    seen: dict[tuple[str, int], tuple[Path, Path, int | None]] = {}
+    seen: dict[tuple[str, int], tuple[FieldPath, FieldPath, int | None]] = {}
     for cpath, _, mpath, m in port_mappings(ctx):
         host = _host_port(mode, m)
         if host is None:
@@ -123,7 +123,7 @@ def host_port_once(r: Rule, ctx: Context) -> Iterator[Finding]:
 def port_ranges(r: Rule, ctx: Context) -> Iterator[Finding]:
     mode = ctx.effective_network_mode
     for cpath, c in ctx.containers():
-        spans: list[tuple[int, int, Path]] = []  # (first, last, where)
+        spans: list[tuple[int, int, FieldPath]] = []  # (first, last, where)
         count = 0
         for mpath, m in items(c, "portMappings", cpath):
             if not isinstance(m, dict):
@@ -185,7 +185,7 @@ def _range(text: str) -> tuple[int, int] | None:
     return (first, last) if 1 <= first < last <= 65535 else None
 
 
-def _overlaps(r: Rule, spans: list[tuple[int, int, Path]]) -> Iterator[Finding]:
+def _overlaps(r: Rule, spans: list[tuple[int, int, FieldPath]]) -> Iterator[Finding]:
     if not any(first != last for first, last, _ in spans):
         return  # single ports only: E3
     for i, (first, last, where) in enumerate(spans):
@@ -227,7 +227,7 @@ def _port_name_fix(name: str) -> str:
 
 @rule("ECS-E7", W, "Port mapping names are unique across the task.", "docs E7; CDK task-definition.ts; catalog 3.5")
 def port_name_unique(r: Rule, ctx: Context) -> Iterator[Finding]:
-    seen: dict[str, Path] = {}
+    seen: dict[str, FieldPath] = {}
     for _, _, mpath, m in port_mappings(ctx):
         name = m.get("name")
         if not isinstance(name, str) or not name:

@@ -10,7 +10,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from ..access.view import TaskView
-from ..errors import Check, Finding, Path, Severity
+from ..errors import Check, FieldPath, Finding, Severity
 
 if TYPE_CHECKING:
     from ..spec.extensions import Extension
@@ -53,7 +53,7 @@ class Context(TaskView):
         task: dict[str, Any],
         ext: "Extension | None" = None,
         environment: str | None = None,
-        reported: Iterable[Path] = (),
+        reported: Iterable[FieldPath] = (),
         target: "Target | None" = None,
         policy: "Policy | None" = None,
     ) -> None:
@@ -65,9 +65,9 @@ class Context(TaskView):
         self.policy: Policy = policy
         self.environment = environment
         # paths the field checks already reported (a badly typed value there was removed from `task`)
-        self.reported: frozenset[Path] = frozenset(tuple(p) for p in reported)
+        self.reported: frozenset[FieldPath] = frozenset(tuple(p) for p in reported)
 
-    def written(self, path: Path) -> bool:
+    def written(self, path: FieldPath) -> bool:
         """True when the spec sets `path`, even to a value the field checks removed (so that a rule does not
         report as missing what SPEC-TYPE already reported as badly typed)."""
         if path in self.reported:
@@ -123,7 +123,7 @@ class Context(TaskView):
         return self.os_family.startswith("WINDOWS")
 
     # --- containers --------------------------------------------------------------------------------------
-    def references(self) -> list[tuple[Path, str, str | None]]:
+    def references(self) -> list[tuple[FieldPath, str, str | None]]:
         """Every `ecsform:` reference in the task (see generators/spec/references.py), computed once per task."""
         cached = self.__dict__.get("_references")
         if cached is None:
@@ -136,14 +136,14 @@ class Context(TaskView):
     def container_names(self) -> list[str]:
         return [c["name"] for _, c in self.containers() if isinstance(c.get("name"), str)]
 
-    def container(self, name: str) -> tuple[Path, dict[str, Any]] | None:
+    def container(self, name: str) -> tuple[FieldPath, dict[str, Any]] | None:
         for path, c in self.containers():
             if c.get("name") == name:
                 return path, c
         return None
 
 
-def items(obj: dict[str, Any], key: str, path: Path) -> Iterator[tuple[Path, Any]]:
+def items(obj: dict[str, Any], key: str, path: FieldPath) -> Iterator[tuple[FieldPath, Any]]:
     """(path, item) for the non-null items of the list obj[key]."""
     value = obj.get(key)
     if isinstance(value, list):

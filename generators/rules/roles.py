@@ -7,7 +7,7 @@ from typing import Iterator
 
 from ..access.referenced import firelens_s3_config, log_options, private_images
 from ..arns import ROLE_ARN, ROLE_NAME, parse_arn
-from ..errors import Finding, Path, Severity
+from ..errors import FieldPath, Finding, Severity
 from .registry import Context, Rule, items, rule
 
 E, W = Severity.ERROR, Severity.WARNING
@@ -64,7 +64,7 @@ def role_trust(r: Rule, ctx: Context) -> Iterator[Finding]:
             )
 
 
-def _execution_uses(ctx: Context) -> Iterator[tuple[Path, str, str]]:
+def _execution_uses(ctx: Context) -> Iterator[tuple[FieldPath, str, str]]:
     """(path, what, ECS error text) for what needs an execution role, except secrets (ECS-H4) and awslogs (ECS-I6)."""
     if ctx.is_fargate or ctx.is_external:
         for path, image, _ in private_images(ctx):

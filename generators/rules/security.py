@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from typing import Any, Iterator
 
-from ..errors import Finding, Path, Severity
+from ..errors import FieldPath, Finding, Severity
 from ..spec.policy import level as policy_level
 from ._util import label
 from ._write_paths import write_paths
@@ -258,7 +258,7 @@ def _secret_value(value: str) -> str | None:
 )
 def environment_secrets(r: Rule, ctx: Context) -> Iterator[Finding]:
     for path, c in ctx.containers():
-        found: list[tuple[Path, str]] = []
+        found: list[tuple[FieldPath, str]] = []
         for item_path, item in items(c, "environment", path):
             name, value = item.get("name"), item.get("value")
             if not isinstance(name, str) or not isinstance(value, str):

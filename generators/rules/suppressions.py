@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from ..errors import Check, Finding, Path, Severity
+from ..errors import Check, FieldPath, Finding, Severity
 from ..text import did_you_mean
 
 # The findings this module raises (collected by the catalog: generators/rules).
@@ -43,7 +43,7 @@ _SEGMENT = re.compile(r"([^.\[\]]+)((?:\[\d+\])*)")
 
 
 @functools.lru_cache(maxsize=4096)
-def parse_path(text: str) -> Path | None:
+def parse_path(text: str) -> FieldPath | None:
     """'containerDefinitions[0].stopTimeout' -> ('containerDefinitions', 0, 'stopTimeout'); None if malformed.
     (Kept per process: the same entries come back in spec after spec, and the result is an immutable tuple.)"""
     if not text:
@@ -62,11 +62,11 @@ def parse_path(text: str) -> Path | None:
 class Entry:
     index: int
     rule: str
-    path: Path
+    path: FieldPath
     reason: str
 
 
-def entries(ignore: Iterable[Any], prefix: Path) -> tuple[list[Entry], list[Finding]]:
+def entries(ignore: Iterable[Any], prefix: FieldPath) -> tuple[list[Entry], list[Finding]]:
     """The valid entries of an x-ecsform.ignore list (already typed by the extension model) and the findings about
     the others, with paths under `prefix` (x-ecsform.ignore)."""
     from . import configurable, known_ids, retired
@@ -120,7 +120,7 @@ def entries(ignore: Iterable[Any], prefix: Path) -> tuple[list[Entry], list[Find
     return good, findings
 
 
-def apply(findings: list[Finding], active: list[Entry], prefix: Path) -> tuple[list[Finding], list[Finding]]:
+def apply(findings: list[Finding], active: list[Entry], prefix: FieldPath) -> tuple[list[Finding], list[Finding]]:
     """Mark the findings the entries match as suppressed; return them and one IGNORE-UNMATCHED warning per entry
     that matched nothing (paths under `prefix`, to be located by the caller)."""
     used: set[int] = set()
@@ -145,7 +145,7 @@ def apply(findings: list[Finding], active: list[Entry], prefix: Path) -> tuple[l
     return out, unmatched
 
 
-def _text(path: Path) -> str:
+def _text(path: FieldPath) -> str:
     from ..errors import format_path
 
     return format_path(path)

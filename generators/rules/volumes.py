@@ -7,7 +7,7 @@ from typing import Any, Iterator
 
 from ..access.referenced import efs_volumes, mount_points
 from ..arns import parse_arn
-from ..errors import Finding, Path, Severity
+from ..errors import FieldPath, Finding, Severity
 from ..spec.references import is_reference
 from .registry import Context, Rule, items, rule
 
@@ -89,7 +89,9 @@ def mount_points_reference_volumes(r: Rule, ctx: Context) -> Iterator[Finding]:
 )
 def container_path_absolute(r: Rule, ctx: Context) -> Iterator[Finding]:
     windows = ctx.is_windows
-    paths: list[tuple[Path, Any]] = [(p + ("containerPath",), m.get("containerPath")) for p, _, m in mount_points(ctx)]
+    paths: list[tuple[FieldPath, Any]] = [
+        (p + ("containerPath",), m.get("containerPath")) for p, _, m in mount_points(ctx)
+    ]
     for path, c in ctx.containers():
         lp = c.get("linuxParameters")
         if isinstance(lp, dict):

@@ -25,7 +25,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from ..errors import Check, EcsformError, Finding, Path, Severity
+from ..errors import Check, EcsformError, FieldPath, Finding, Severity
 from .ecs_model import Shape, input_shape, shape
 from .nodes import Node
 from .yaml_tree import YAML_DUPLICATE_KEY
@@ -89,7 +89,7 @@ def unwrap(root: Node, file: str) -> tuple[Node, list[Finding]]:
     items = dict(root.value)
     wrapped = items.get(WRAPPER_KEY)
     is_wrapped = wrapped is not None and wrapped.is_map and "containerDefinitions" not in items
-    prefix: Path = ()
+    prefix: FieldPath = ()
     if is_wrapped:
         assert wrapped is not None
         prefix = (WRAPPER_KEY,)
@@ -140,7 +140,7 @@ def drop_unset(node: Node, file: str, environment: str | None = None) -> tuple[N
     they become nulls, so that they remove the base's value too)."""
     found: list[Finding] = []
 
-    def walk(n: Node, shp: Shape | None, path: Path, top: bool = False) -> Node:
+    def walk(n: Node, shp: Shape | None, path: FieldPath, top: bool = False) -> Node:
         v = n.value
         if type(v) is dict and shp is not None and shp.type == "structure":
             out: dict[str, Node] = {}
@@ -174,6 +174,6 @@ def drop_unset(node: Node, file: str, environment: str | None = None) -> tuple[N
             return Node([walk(c, shp.member, path + (i,)) for i, c in enumerate(v)], n.mark, n.key_mark)
         return n
 
-    prefix: Path = ("environments", environment) if environment is not None else ()
+    prefix: FieldPath = ("environments", environment) if environment is not None else ()
     out = walk(node, input_shape(), prefix, top=True) if node.is_map else node
     return out, found

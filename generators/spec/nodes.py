@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import Finding, Path
+from ..errors import FieldPath, Finding
 
 Mark = tuple[int, int]  # 1-based line and column
 
@@ -43,10 +43,10 @@ class SourceMap:
     derived values) resolve to the nearest written ancestor."""
 
     file: str
-    values: dict[Path, Mark] = field(default_factory=dict)
-    keys: dict[Path, Mark] = field(default_factory=dict)
+    values: dict[FieldPath, Mark] = field(default_factory=dict)
+    keys: dict[FieldPath, Mark] = field(default_factory=dict)
 
-    def locate(self, path: Path, *, key: bool = False) -> Mark:
+    def locate(self, path: FieldPath, *, key: bool = False) -> Mark:
         if key and path in self.keys:
             return self.keys[path]
         probe = tuple(path)
@@ -63,12 +63,12 @@ class SourceMap:
         return f.located(self.file, line, col)
 
 
-def plain(node: Node, file: str, prefix: Path = ()) -> tuple[Any, SourceMap]:
+def plain(node: Node, file: str, prefix: FieldPath = ()) -> tuple[Any, SourceMap]:
     """Turn a node tree into plain dicts/lists/scalars plus the SourceMap of every path."""
     smap = SourceMap(file)
     values, keys = smap.values, smap.keys
 
-    def walk(n: Node, path: Path) -> Any:
+    def walk(n: Node, path: FieldPath) -> Any:
         values[path] = n.mark
         if n.key_mark is not None:
             keys[path] = n.key_mark

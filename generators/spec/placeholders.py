@@ -26,7 +26,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import Any, Iterable
 
-from ..errors import ECSFORM_INTERNAL, Check, Finding, Path, Severity, format_path
+from ..errors import ECSFORM_INTERNAL, Check, FieldPath, Finding, Severity, format_path
 
 # The findings this module raises (collected by the catalog: generators/rules).
 SPEC_PLACEHOLDER = Check(
@@ -143,7 +143,7 @@ RULE = SPEC_PLACEHOLDER.id
 _ROLE_FIELDS = ("taskRoleArn", "executionRoleArn")
 
 
-def _value(variant: Any, path: Path) -> Any:
+def _value(variant: Any, path: FieldPath) -> Any:
     value: Any = variant.task
     parts = list(path)
     if parts[:1] == ["x-ecsform"]:
@@ -177,7 +177,7 @@ def image_set_command(spec: str, environment: str | None, repositories: dict[str
     return f"ecsform image set {spec}" + (f" --env {environment}" if environment else "") + f" {images}"
 
 
-def offer(p: Placeholder, path: Path, value: str | None = None, deploy: str | None = None) -> str:
+def offer(p: Placeholder, path: FieldPath, value: str | None = None, deploy: str | None = None) -> str:
     """What ecsform offers instead of a placeholder found at `path` in `value`. In an image: the spec's image is
     the one a root runs until a deploy records another in its images file (issue 20): `deploy` is the `ecsform
     image set` command that does, when an ecsform.yaml keeps those files (else the hint says it takes one)."""

@@ -38,7 +38,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_camel
 from pydantic_core import ErrorDetails
 
-from ..errors import Check, EcsformError, Finding, Path, Severity
+from ..errors import Check, EcsformError, FieldPath, Finding, Severity
 from ..text import did_you_mean
 from .fields import aliases
 from .loader import SPEC_EMPTY
@@ -156,7 +156,7 @@ class RuleCatalog(Protocol):
     def retired(self, rule_id: str) -> str | None: ...
 
 
-def parse(raw: Any, prefix: Path = (), *, catalog: RuleCatalog) -> tuple[Policy | None, list[Finding]]:
+def parse(raw: Any, prefix: FieldPath = (), *, catalog: RuleCatalog) -> tuple[Policy | None, list[Finding]]:
     """One policy layer from a plain mapping; findings carry paths under `prefix` (not yet located)."""
     if raw is None:
         return None, []
@@ -245,7 +245,9 @@ def _hint(err: ErrorDetails, loc: tuple[Any, ...]) -> str | None:
     return None
 
 
-def from_node(node: Any, file: str, prefix: Path = (), *, catalog: RuleCatalog) -> tuple[Policy | None, list[Finding]]:
+def from_node(
+    node: Any, file: str, prefix: FieldPath = (), *, catalog: RuleCatalog
+) -> tuple[Policy | None, list[Finding]]:
     """One policy layer from a located node as the loader gives it (a --policy FILE, or the project file's
     `policy:` entry with prefix ("policy",)): (the layer, or None when it is invalid, and the located findings)."""
     from .nodes import plain

@@ -28,7 +28,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Mapping
 
-from ..errors import Check, Finding, Path, Severity
+from ..errors import Check, FieldPath, Finding, Severity
 from ..syntax.tfexpr import Call, Ref, Template
 from ..target import DEFAULT_ENVIRONMENT, Target
 from ..text import suggest
@@ -116,7 +116,7 @@ def binding(target: Target | None, region: str | None, environment: str | None, 
     return Binding(values, stand_ins)
 
 
-def bind(value: Any, b: Binding, path: Path = (), problems: list[Finding] | None = None) -> Any:
+def bind(value: Any, b: Binding, path: FieldPath = (), problems: list[Finding] | None = None) -> Any:
     """A plain value with its target values bound: known ones as their text, unknown ones as their stand-ins, the
     escape as the literal text; TARGET-VALUE findings for names that are none of the four (left as written)."""
     if isinstance(value, str):

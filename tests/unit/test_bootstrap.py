@@ -270,8 +270,8 @@ def test_verify_diff_and_adopt_open_their_sessions_with_their_rows(
 
     monkeypatch.setattr(session, "connect", connect)
     spec = [str(REPO / "specs" / "financial-api.json")]
-    account_checks.verify(spec, Options(), tmp_path)
-    account_checks.diff(spec, Options())
+    account_checks.verify_roots(spec, Options(), tmp_path)
+    account_checks.diff_roots(spec, Options())
     pipeline.synth_tree(spec, tmp_path / "out", Options(adopt=True))
     assert seen == ["verify", "diff", "synth --adopt"]
 

@@ -3,7 +3,7 @@ subnets, security groups and VPC of the file systems ecsform creates (x-ecsform.
 
 from __future__ import annotations
 
-from ...errors import Check, Path, Severity
+from ...errors import Check, FieldPath, Severity
 from ...spec.extensions import ManagedEfs
 from ...spec.references import is_reference
 from .verifier import Failed, Missing, Verifier
@@ -43,7 +43,7 @@ def efs(v: Verifier) -> None:
         v.guarded(lambda: network(v, ("x-ecsform", "efs", key), managed))
 
 
-def file_system(v: Verifier, path: Path, fs: str) -> None:
+def file_system(v: Verifier, path: FieldPath, fs: str) -> None:
     try:
         v.call(path, "efs", "describe_file_systems", FileSystemId=fs)
     except Missing:
@@ -57,7 +57,7 @@ def file_system(v: Verifier, path: Path, fs: str) -> None:
     v.ok(path, f"EFS file system {fs}")
 
 
-def access_point(v: Verifier, path: Path, ap: str, fs: str | None) -> None:
+def access_point(v: Verifier, path: FieldPath, ap: str, fs: str | None) -> None:
     try:
         found = v.call(path, "efs", "describe_access_points", AccessPointId=ap)["AccessPoints"]
     except Missing:
@@ -82,7 +82,7 @@ def access_point(v: Verifier, path: Path, ap: str, fs: str | None) -> None:
     v.ok(path, f"EFS access point {ap} of {owner}")
 
 
-def network(v: Verifier, path: Path, fs: ManagedEfs) -> None:
+def network(v: Verifier, path: FieldPath, fs: ManagedEfs) -> None:
     vpc = fs.vpc_id
     if vpc:
         try:

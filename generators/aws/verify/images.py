@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ...arns import ECR_IMAGE, ecr_repository
-from ...errors import Check, Path, Severity
+from ...errors import Check, FieldPath, Severity
 from .verifier import Failed, Missing, Verifier
 
 # The findings this module raises (collected by the catalog: generators/rules).
@@ -12,7 +12,7 @@ VERIFY_IMAGE = Check(
 )
 
 
-def image(v: Verifier, path: Path, image: str) -> None:
+def image(v: Verifier, path: FieldPath, image: str) -> None:
     m = ECR_IMAGE.match(image)
     repository = ecr_repository(image)
     if not m or repository is None:
@@ -49,7 +49,7 @@ def image(v: Verifier, path: Path, image: str) -> None:
     v.ok(path, f"image {image} ({details[0].get('imageDigest', 'found')})")
 
 
-def _tags_hint(v: Verifier, path: Path, account: str, region: str, repo: str) -> str:
+def _tags_hint(v: Verifier, path: FieldPath, account: str, region: str, repo: str) -> str:
     try:
         details = v.call(
             path,

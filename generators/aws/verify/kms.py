@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...access.statements import Need
-from ...errors import Check, Path, Severity
+from ...errors import Check, FieldPath, Severity
 from .verifier import Failed, Missing, Verifier, W
 
 # The findings this module raises (collected by the catalog: generators/rules).
@@ -28,7 +28,7 @@ VERIFY_KMS = Check(
 
 def kms_keys(v: Verifier) -> None:
     ext = v.view.ext
-    keys: list[tuple[Path, str]] = [
+    keys: list[tuple[FieldPath, str]] = [
         (("x-ecsform", "executionRole", "kmsKeyArns", i), k) for i, k in enumerate(ext.execution_role.kms_key_arns)
     ]
     if ext.logs.kms_key_arn:
@@ -43,7 +43,7 @@ def kms_keys(v: Verifier) -> None:
         v.guarded(lambda: kms_key(v, path, key))
 
 
-def kms_key(v: Verifier, path: Path, key: str) -> dict[str, Any] | None:
+def kms_key(v: Verifier, path: FieldPath, key: str) -> dict[str, Any] | None:
     region = v.region_of(key)
     try:
         meta: dict[str, Any] = v.call(path, "kms", "describe_key", region, KeyId=key)["KeyMetadata"]

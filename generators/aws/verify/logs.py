@@ -4,7 +4,7 @@ would create does not, or the root's state holds it (else: synth --adopt)."""
 from __future__ import annotations
 
 from ...access.referenced import log_options
-from ...errors import Check, Path, Severity
+from ...errors import Check, FieldPath, Severity
 from .verifier import VERIFY_ADOPT, Verifier, W
 
 # The findings this module raises (collected by the catalog: generators/rules).
@@ -60,6 +60,6 @@ def log_groups(v: Verifier, created: bool) -> None:
             v.ok(p, f"log group {group!r} " + ("will be created" if created else "exists"))
 
 
-def log_group_exists(v: Verifier, path: Path, group: str, region: str) -> bool:
+def log_group_exists(v: Verifier, path: FieldPath, group: str, region: str) -> bool:
     page = v.call(path, "logs", "describe_log_groups", region, logGroupNamePrefix=group, limit=50)
     return any(g.get("logGroupName") == group for g in page.get("logGroups", []))

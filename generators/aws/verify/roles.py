@@ -9,7 +9,7 @@ from typing import Any
 from ...access.roles import brought_role_needs
 from ...access.statements import Need, describe_needs, merge, policy_json
 from ...arns import ROLE_ARN, ROLE_NAME
-from ...errors import Check, Path, Severity
+from ...errors import Check, FieldPath, Severity
 from .. import iam
 from .verifier import ECS_TASKS, Missing, Verifier, W, document
 
@@ -50,7 +50,7 @@ def roles(v: Verifier) -> None:
             v.guarded(lambda: role(v, (field_name,), arn, needed.get(field_name, [])))
 
 
-def role(v: Verifier, path: Path, arn: str, needs: list[Need]) -> None:
+def role(v: Verifier, path: FieldPath, arn: str, needs: list[Need]) -> None:
     m = ROLE_ARN.match(arn)
     if not m and ROLE_NAME.match(arn):  # by name: the role of that name in the task's account
         named_role(v, path, arn, needs)
@@ -88,7 +88,7 @@ def role(v: Verifier, path: Path, arn: str, needs: list[Need]) -> None:
     trusted_role(v, path, arn, role, needs, partition, account)
 
 
-def named_role(v: Verifier, path: Path, name: str, needs: list[Need]) -> None:
+def named_role(v: Verifier, path: FieldPath, name: str, needs: list[Need]) -> None:
     account = v.aws.account
     try:
         role = v.call(path, "iam", "get_role", RoleName=name)["Role"]
@@ -107,7 +107,7 @@ def named_role(v: Verifier, path: Path, name: str, needs: list[Need]) -> None:
 
 
 def trusted_role(
-    v: Verifier, path: Path, arn: str, role: dict[str, Any], needs: list[Need], partition: str, account: str
+    v: Verifier, path: FieldPath, arn: str, role: dict[str, Any], needs: list[Need], partition: str, account: str
 ) -> None:
     trust = document(role.get("AssumeRolePolicyDocument"))
     context = {"aws:SourceAccount": account, "aws:SourceArn": f"arn:{partition}:ecs:{v.region}:{account}:*"}
@@ -131,7 +131,9 @@ def trusted_role(
     role_policies(v, path, arn, role, needs, account)
 
 
-def role_policies(v: Verifier, path: Path, arn: str, role: dict[str, Any], needs: list[Need], account: str) -> None:
+def role_policies(
+    v: Verifier, path: FieldPath, arn: str, role: dict[str, Any], needs: list[Need], account: str
+) -> None:
     if not needs:
         v.ok(path, f"role {arn} exists and trusts {ECS_TASKS}")
         return
@@ -195,7 +197,7 @@ def concrete_resource(v: Verifier, resource: str, account: str) -> str:
     return resource.replace(":REGION:", f":{v.region}:").replace(":ACCOUNT:", f":{account}:")
 
 
-def paged(v: Verifier, path: Path, operation: str, key: str, **params: Any) -> list[Any]:
+def paged(v: Verifier, path: FieldPath, operation: str, key: str, **params: Any) -> list[Any]:
     out: list[Any] = []
     marker = None
     while True:
@@ -206,7 +208,7 @@ def paged(v: Verifier, path: Path, operation: str, key: str, **params: Any) -> l
         marker = page.get("Marker")
 
 
-def managed_policy(v: Verifier, path: Path, arn: str) -> Any:
+def managed_policy(v: Verifier, path: FieldPath, arn: str) -> Any:
     if arn not in v.policies:
         try:
             version = v.call(path, "iam", "get_policy", PolicyArn=arn)["Policy"]["DefaultVersionId"]

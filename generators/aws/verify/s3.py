@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ...arns import S3_OBJECT
-from ...errors import Check, Path, Severity
+from ...errors import Check, FieldPath, Severity
 from .verifier import Failed, Missing, Verifier
 
 # The findings this module raises (collected by the catalog: generators/rules).
@@ -12,7 +12,7 @@ VERIFY_S3_OBJECT = Check(
 )
 
 
-def s3_object(v: Verifier, path: Path, value: str, what: str) -> None:
+def s3_object(v: Verifier, path: FieldPath, value: str, what: str) -> None:
     m = S3_OBJECT.match(value)
     if not m:
         return

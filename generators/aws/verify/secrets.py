@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...arns import parse_arn, secret_ref, ssm_arn_without_selector
-from ...errors import Check, Path, Severity
+from ...errors import Check, FieldPath, Severity
 from ...spec.references import is_reference
 from .verifier import VERIFY_ADOPT, Missing, Verifier, W
 
@@ -33,7 +33,7 @@ VERIFY_PARAMETER = Check(
 SECRETS_REFERENCE = "/aws/reference/secretsmanager/"
 
 
-def secret_or_parameter(v: Verifier, path: Path, value: str) -> None:
+def secret_or_parameter(v: Verifier, path: FieldPath, value: str) -> None:
     if is_reference(value):
         return  # a secret ecsform creates: see managed_secret
     if value.startswith("arn:"):
@@ -52,7 +52,7 @@ def secret_or_parameter(v: Verifier, path: Path, value: str) -> None:
     parameter(v, path, value.split(":", 1)[0], v.region, bare=True)
 
 
-def repository_credentials(v: Verifier, path: Path, value: str) -> None:
+def repository_credentials(v: Verifier, path: FieldPath, value: str) -> None:
     if is_reference(value):
         return
     if value.startswith("arn:"):
@@ -62,7 +62,7 @@ def repository_credentials(v: Verifier, path: Path, value: str) -> None:
     secret_name(v, path, value, v.region)
 
 
-def secret_arn(v: Verifier, path: Path, value: str) -> None:
+def secret_arn(v: Verifier, path: FieldPath, value: str) -> None:
     ref = secret_ref(value)
     if ref is None or ref.fields not in (2, 5) or not ref.name:
         return  # ECS-H5 reports the shape
@@ -113,7 +113,7 @@ def secret_arn(v: Verifier, path: Path, value: str) -> None:
         v.secret_keys.append((path, described["ARN"], described["KmsKeyId"]))
 
 
-def secrets_named(v: Verifier, path: Path, name: str, region: str) -> list[str]:
+def secrets_named(v: Verifier, path: FieldPath, name: str, region: str) -> list[str]:
     """ARNs of the secrets (not scheduled for deletion) whose name is exactly `name`."""
     out: list[str] = []
     token = None
@@ -128,7 +128,7 @@ def secrets_named(v: Verifier, path: Path, name: str, region: str) -> list[str]:
             return sorted(out)
 
 
-def missing_secret(v: Verifier, path: Path, arn: str, name: str, region: str, count: int) -> None:
+def missing_secret(v: Verifier, path: FieldPath, arn: str, name: str, region: str, count: int) -> None:
     where = f"account {v.aws.account}, {region}"
     if count > 1:
         v.error(
@@ -157,7 +157,7 @@ def missing_secret(v: Verifier, path: Path, arn: str, name: str, region: str, co
     )
 
 
-def secret_name(v: Verifier, path: Path, name: str, region: str) -> None:
+def secret_name(v: Verifier, path: FieldPath, name: str, region: str) -> None:
     matches = secrets_named(v, path, name, region)
     if len(matches) != 1:
         missing_secret(v, path, name, name, region, len(matches))
@@ -168,7 +168,7 @@ def secret_name(v: Verifier, path: Path, name: str, region: str) -> None:
         v.secret_keys.append((path, described["ARN"], described["KmsKeyId"]))
 
 
-def parameter(v: Verifier, path: Path, name: str, region: str, *, bare: bool = False) -> None:
+def parameter(v: Verifier, path: FieldPath, name: str, region: str, *, bare: bool = False) -> None:
     found = v.call(path, "ssm", "get_parameters", region, Names=[name])
     if found.get("Parameters"):
         p = found["Parameters"][0]
@@ -190,7 +190,7 @@ def parameter(v: Verifier, path: Path, name: str, region: str, *, bare: bool = F
     v.error(VERIFY_PARAMETER, f"no SSM parameter {name!r} in account {v.aws.account}, {region}", path, hint)
 
 
-def managed_secret(v: Verifier, path: Path, name: str) -> None:
+def managed_secret(v: Verifier, path: FieldPath, name: str) -> None:
     """A secret ecsform creates (x-ecsform.secrets): absent, or held by the root's state (else: synth --adopt)."""
     try:
         described = v.call(path, "secretsmanager", "describe_secret", v.region, SecretId=name)

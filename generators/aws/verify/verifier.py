@@ -12,7 +12,7 @@ from typing import Any, Callable
 from ...access.statements import Need
 from ...access.view import TaskView
 from ...arns import parse_arn
-from ...errors import Check, Finding, Path, Severity
+from ...errors import Check, FieldPath, Finding, Severity
 from ..session import AWS_CREDENTIALS, AWS_ENDPOINT, Aws, aws_finding, error_code, is_aws_error
 from ..state import Held
 
@@ -35,7 +35,7 @@ ECS_TASKS = "ecs-tasks.amazonaws.com"
 class Note:
     """Something verify checked and found as the spec says (printed as `FILE:LINE:COL: ok: PATH: message`)."""
 
-    path: Path
+    path: FieldPath
     message: str
 
 
@@ -85,18 +85,20 @@ class Verifier:
         self.result = Verification()
         self.broken = False  # credentials or endpoint failed: further calls would fail the same way
         self.resolved: dict[str, str] = {}  # partial secret ARN (policy pattern) -> full ARN
-        self.secret_keys: list[tuple[Path, str, str]] = []  # (path, secret ARN, KMS key id) of referenced secrets
+        self.secret_keys: list[tuple[FieldPath, str, str]] = []  # (path, secret ARN, KMS key id) of referenced secrets
         self.policies: dict[str, Any] = {}  # managed policy ARN -> its default version's document
         self.extra_needs: list[Need] = []  # kms:Decrypt on the keys of referenced secrets
         self.named_roles: dict[str, str] = {}  # role fields the spec gives by name: field -> name
 
-    def error(self, rule: Check, message: str, path: Path, hint: str | None = None, severity: Severity = E) -> None:
+    def error(
+        self, rule: Check, message: str, path: FieldPath, hint: str | None = None, severity: Severity = E
+    ) -> None:
         self.result.findings.append(rule.finding(message, path=path, hint=hint, severity=severity))
 
-    def ok(self, path: Path, message: str) -> None:
+    def ok(self, path: FieldPath, message: str) -> None:
         self.result.notes.append(Note(path, message))
 
-    def call(self, path: Path, service: str, operation: str, region: str | None = None, **params: Any) -> Any:
+    def call(self, path: FieldPath, service: str, operation: str, region: str | None = None, **params: Any) -> Any:
         """One AWS call. Raises Missing when AWS answers that the thing does not exist, Failed (with a finding
         recorded) on any other AWS error."""
         if self.broken:

@@ -10,7 +10,7 @@ import json
 import re
 from typing import Any, Iterator
 
-from ..errors import Check, Finding, Path, Severity
+from ..errors import Check, FieldPath, Finding, Severity
 from ..spec.ecs_model import Shape, container_shape, input_shape
 from ..text import did_you_mean, suggest
 
@@ -96,7 +96,7 @@ _SECONDS_FIELDS = frozenset(
 _MIB_FIELDS = frozenset({"memory", "memoryReservation", "sharedMemorySize", "maxSwap"})
 
 
-def _field_hint(path: Path, kind: str, value: Any) -> str | None:
+def _field_hint(path: FieldPath, kind: str, value: Any) -> str | None:
     """A hint for the mistakes people make in particular fields (checked before the generic type hint)."""
     field = next((p for p in reversed(path) if isinstance(p, str)), "")
     in_container = len(path) >= 2 and path[0] == "containerDefinitions"
@@ -145,7 +145,7 @@ def _field_hint(path: Path, kind: str, value: Any) -> str | None:
     return None
 
 
-def _misplaced_hint(name: str, path: Path) -> str | None:
+def _misplaced_hint(name: str, path: FieldPath) -> str | None:
     """Container fields written at the task level, and task fields written inside a container."""
     if len(path) == 0 and name in container_shape().members:
         return f"{name!r} belongs to a container: write it under containerDefinitions[N].{name}"
@@ -159,13 +159,13 @@ def _misplaced_hint(name: str, path: Path) -> str | None:
     return None
 
 
-def check_value(value: Any, shp: Shape, path: Path) -> Iterator[Finding]:
+def check_value(value: Any, shp: Shape, path: FieldPath) -> Iterator[Finding]:
     out: list[Finding] = []
     _check_value(value, shp, path, out)
     yield from out
 
 
-def check_structure(value: dict[str, Any], shp: Shape, path: Path) -> Iterator[Finding]:
+def check_structure(value: dict[str, Any], shp: Shape, path: FieldPath) -> Iterator[Finding]:
     out: list[Finding] = []
     _check_structure(value, shp, path, out)
     yield from out
@@ -186,7 +186,7 @@ _EXACT = {
 }
 
 
-def _check_value(value: Any, shp: Shape, path: Path, out: list[Finding]) -> None:
+def _check_value(value: Any, shp: Shape, path: FieldPath, out: list[Finding]) -> None:
     kind = shp.type
     if value is None:
         out.append(
@@ -250,7 +250,7 @@ _ALSO_REQUIRED: dict[tuple[str | None, str], tuple[str, ...]] = {
 }
 
 
-def _check_structure(value: dict[str, Any], shp: Shape, path: Path, out: list[Finding]) -> None:
+def _check_structure(value: dict[str, Any], shp: Shape, path: FieldPath, out: list[Finding]) -> None:
     members = shp.members
     for name, v in value.items():
         sub = members.get(name)
@@ -291,12 +291,12 @@ def check_task(task: dict[str, Any]) -> tuple[list[Finding], dict[str, Any]]:
 _DROPPING = frozenset({SPEC_TYPE.id, SPEC_ENUM.id, SPEC_UNKNOWN_FIELD.id})
 
 
-def prune(value: Any, paths: list[Path]) -> Any:
+def prune(value: Any, paths: list[FieldPath]) -> Any:
     """A copy of `value` without the given paths: keys are deleted, list items become None (so that the
     indices of the other items, and the paths in findings about them, stay right)."""
     drop = {tuple(p) for p in paths}
 
-    def walk(v: Any, path: Path) -> Any:
+    def walk(v: Any, path: FieldPath) -> Any:
         if isinstance(v, dict):
             return {k: walk(x, path + (k,)) for k, x in v.items() if path + (k,) not in drop}
         if isinstance(v, list):
