@@ -66,16 +66,17 @@ def load_task(
     client: fetch.EcsClient | None = None,
     stdin: Callable[[], bytes] | None = None,
     deploys: Deploys | None = None,
+    environment: str | None = None,
 ) -> tuple[dict[str, Any], list[Finding]]:
     """A native task from a file, `-` (standard input) or `aws:FAMILY[:REVISION]`, its placeholders mapped to what
-    ecsform offers (`map_placeholders`)."""
+    ecsform offers (`map_placeholders`); `environment`: the environment this input is imported as (--environments)."""
     if source.startswith("aws:"):
         task, warnings = extract(fetch.task_definition(source[4:], region, client), source)
-        return map_placeholders(task, source, SourceMap(source), warnings, deploys=deploys)
+        return map_placeholders(task, source, SourceMap(source), warnings, deploys=deploys, environment=environment)
     doc, smap, file = read_source(source, stdin)
     task, warnings = extract(doc, file, smap)
     prefix: FieldPath = (WRAPPER_KEY,) if isinstance(doc, dict) and WRAPPER_KEY in doc else ()
-    return map_placeholders(task, file, smap, warnings, prefix, deploys)
+    return map_placeholders(task, file, smap, warnings, prefix, deploys, environment)
 
 
 def import_spec(
@@ -123,7 +124,7 @@ def import_spec(
         for env, src in parse_environments(environments).items():
             try:
                 task, found = load_task(
-                    src, region, client, stdin, Deploys(deploys_to, env) if deploys_to is not None else None
+                    src, region, client, stdin, Deploys(deploys_to, env) if deploys_to is not None else None, env
                 )
             except EcsformError as exc:
                 problems.extend(exc.findings)

@@ -48,10 +48,13 @@ def map_placeholders(
     warnings: list[Finding],
     prefix: FieldPath = (),
     deploys: Deploys | None = None,
+    environment: str | None = None,
 ) -> tuple[dict[str, Any], list[Finding]]:
     """The task with the placeholders of templating tools (generators/spec/placeholders.py) mapped to what ecsform
     offers: an account, region or partition to its target value, an environment's name to ${target.environment}
-    (and out of the end of the family, which each environment's overlay gives), an execution role that is a
+    (and out of the end of the family, which each environment's overlay gives; with `environment`, the input of one
+    environment of --environments, the family's placeholder is that environment's name, so that the families tell
+    the environments apart as the template's did), an execution role that is a
     placeholder left out (ecsform creates the role). What it cannot map it keeps, with an IMPORT-PLACEHOLDER
     warning per placeholder naming its lines and what to write instead: for an image, a tag of the repository the
     spec writes (the image a root runs until its first deploy) and, with `deploys` (an ecsform.yaml), the `ecsform
@@ -84,6 +87,9 @@ def map_placeholders(
             if p.kind in _TARGET:
                 out += _TARGET[p.kind]
             elif p.kind == "environment":
+                if path == ("family",) and environment is not None:
+                    out += environment
+                    continue
                 if path == ("family",) and (p.start == 0 or p.end == len(value)):
                     out = out.rstrip("-_") if p.end == len(value) else out
                     if p.start == 0:  # leading: drop the separator after it

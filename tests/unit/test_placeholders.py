@@ -216,6 +216,23 @@ def test_import_family_names_a_template_s_family(tmp_path: Path) -> None:
     assert text.startswith("family: orders\n") and ("family",) not in [w.path for w in warnings]
 
 
+def test_import_environments_of_a_template_keep_each_environment_s_family(tmp_path: Path) -> None:
+    # one template imported as dev and prod: its family's environment placeholder is each environment's name, so the
+    # base family gives orders-dev and orders-prod (no overlay repeats a family, no FAMILY-DUPLICATE)
+    source = tmp_path / "t.json"
+    source.write_text(json.dumps({**TEMPLATE, "family": "orders-${environment}", "taskRoleArn": "app-task"}))
+    text, _ = import_spec(environments=f"dev={source},prod={source}")
+    assert text.startswith("family: orders\n")
+    spec = tmp_path / "orders.yaml"
+    spec.write_text(text)
+    variants, _ = validation._from_text(text, str(spec), None)
+    assert sorted(v.task["family"] for v in variants) == ["orders-dev", "orders-prod"]
+    source.write_text(json.dumps({**TEMPLATE, "family": "${environment}-orders", "taskRoleArn": "app-task"}))
+    text, _ = import_spec(environments=f"dev={source},prod={source}", family="orders")
+    variants, _ = validation._from_text(text, str(spec), None)
+    assert sorted(v.task["family"] for v in variants) == ["dev-orders", "prod-orders"]
+
+
 def test_import_keeps_text_that_reads_as_a_target_value_as_text(tmp_path: Path) -> None:
     source = tmp_path / "t.json"
     doc = {
