@@ -378,11 +378,12 @@ def stage_specs(folder: Path, count: int) -> None:
 
 def changed(tmp: Path, table: Table, count: int, repeat: int) -> None:
     """`ecsform changed --since HEAD` in a git repository of `count` specs with two environments each (the bundled
-    ecsform.yaml and modules/ beside them), after one change to one prod overlay."""
+    ecsform.yaml, its lock file and modules/ beside them), after one change to one prod overlay."""
     repo = tmp / "changed-repo"
     (repo / "specs").mkdir(parents=True)
     stage_specs(repo / "specs", count)
     shutil.copy(REPO / "ecsform.yaml", repo / "ecsform.yaml")
+    shutil.copy(REPO / "ecsform.lock.hcl", repo / "ecsform.lock.hcl")  # the lock file ecsform.yaml asks for
     shutil.copytree(REPO / "modules", repo / "modules", ignore=shutil.ignore_patterns(".*"))
     git = ["git", "-c", "user.name=bench", "-c", "user.email=bench@example.com"]
     for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "specs"]):
