@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
@@ -15,6 +15,9 @@ from ..options import Options
 from . import running
 from .params import DEFAULT_LOCK_TIMEOUT, ConfigOpt, LockTimeoutOpt, NoConfigOpt, RoleOpt
 from .running import project_config
+
+if TYPE_CHECKING:
+    from ..config.project import Config
 
 vendoring = running.lazy("generators.vendoring")
 
@@ -147,6 +150,21 @@ def ci_command(
     running.run(action)
 
 
+def _required_config(config: str | None, command: str, needs: str) -> "Config":
+    """The ecsform.yaml a command cannot run without (the nearest, or --config FILE), else CONFIG-READ at --config."""
+    from ..config.discovery import CONFIG_READ
+
+    found = project_config.for_command(config, False)
+    if found is None:
+        raise running.flag_error(
+            CONFIG_READ,
+            f"{command} needs an ecsform.yaml ({needs})",
+            "--config",
+            "run it where ecsform.yaml is, or give --config FILE",
+        )
+    return found
+
+
 def bootstrap_command(
     kind: Annotated[str, typer.Argument(metavar="github|gitlab", help="The CI whose OIDC tokens the roles trust.")],
     out: Annotated[
@@ -160,16 +178,7 @@ def bootstrap_command(
     def action() -> list[Finding]:
         from generators.bootstrap import files as bootstrap
 
-        from ..config.discovery import CONFIG_READ
-
-        found = project_config.for_command(config, False)
-        if found is None:
-            raise running.flag_error(
-                CONFIG_READ,
-                "ecsform bootstrap needs an ecsform.yaml (its targets, backend and ci: block)",
-                "--config",
-                "run it where ecsform.yaml is, or give --config FILE",
-            )
+        found = _required_config(config, "ecsform bootstrap", "its targets, backend and ci: block")
         root = bootstrap.write(found, kind, out, lock_timeout)
         print(f"wrote {display_path(root)}: terraform init && terraform apply there", file=sys.stderr)
         return []
@@ -192,16 +201,7 @@ def lock_command(
     """Write ecsform.lock.hcl: hashicorp/aws locked for ecsform.yaml's terraform.lockPlatforms (synth copies it into every root)."""
 
     def action() -> list[Finding]:
-        from ..config.discovery import CONFIG_READ
-
-        found = project_config.for_command(config, False)
-        if found is None:
-            raise running.flag_error(
-                CONFIG_READ,
-                "ecsform lock needs an ecsform.yaml (its terraform: block)",
-                "--config",
-                "run it where ecsform.yaml is, or give --config FILE",
-            )
+        found = _required_config(config, "ecsform lock", "its terraform: block")
         written = vendoring.write_lock(found, fs_mirror=fs_mirror, net_mirror=net_mirror, lock_timeout=lock_timeout)
         print(f"wrote {display_path(written)}", file=sys.stderr)
         return []
