@@ -72,6 +72,7 @@ tfrc: $(VENV)/.base ## write the Terraform CLI config (provider mirror) to .terr
 	@$(BIN)/python -m generators.tfrc $(TF_CLI_CONFIG_FILE) >/dev/null
 
 synth: $(VENV)/.base tfrc ## synthesize specs/ into build/ (one Terraform root per spec and environment); writes the Terraform CLI config too
+	@$(BIN)/python -m compileall -q generators  # (fast when current; see $(VENV)/.base)
 	$(BIN)/python main.py synth $(SPECS) --out $(OUT) --engine $(ENGINE)
 
 # the three environments install side by side (from nothing: npm ci is the longest)

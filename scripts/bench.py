@@ -21,6 +21,16 @@ and summed over the processes: pages the workers share with the parent count twi
   timed in this process) beside the floor: the same files written by a plain loop into a new folder, without and
   with one syncfs.
 - --changed N: `ecsform changed --since HEAD` in a git repository of N specs with two environments each.
+
+Two things on a machine skew file-writing figures, and the bench removes both before it measures:
+- Python modules compiled on every start: where PYTHONDONTWRITEBYTECODE is set, nothing writes the .pyc files an
+  install would have (pip and `make setup` compile them), so the bench compiles generators/ first.
+- Recently freed inodes: ext4 without a journal (this machine's) will not reuse an inode freed in the last 60 s (360 s
+  while its inode table block is dirty) and checks each such inode on every file it creates (fs/ext4/ialloc.c,
+  `recently_deleted` in `find_inode_bit`). Writing a tree right after deleting one made creation several times
+  slower, for ecsform and the floor alike, and by a different factor each run. So the bench deletes nothing while
+  it measures (each run writes a new folder; all go at the end), and before the first figure it syncs and waits
+  --settle seconds (61: past the window once the blocks are clean).
 """
 
 from __future__ import annotations
@@ -123,10 +133,18 @@ def best_of(repeat: int, make: Callable[[int], list[str]], env: dict[str, str] |
     return Run(best.wall, best.user, best.sys, max(r.peak_mib for r in runs))
 
 
-def settle() -> None:
-    """Let the disk finish what earlier runs wrote and removed before the next figure."""
+def settle(seconds: float = 1) -> None:
+    """Let the disk finish what earlier runs wrote before the next figure."""
     os.sync()
-    time.sleep(1)
+    time.sleep(seconds)
+
+
+def compile_ecsform() -> None:
+    """Write the .pyc files of ecsform that an install writes (see the module's note)."""
+    import compileall
+
+    if not compileall.compile_dir(REPO / "generators", quiet=1):
+        raise SystemExit("compileall failed on generators/")
 
 
 def ecsform(*args: str) -> list[str]:
@@ -270,10 +288,7 @@ def sizes(tmp: Path, table: Table, counts: list[int], repeat: int, jobs: list[st
 
         table.add("ecsform cold: new folder, empty cache", best_of(runs, cold), count)
         table.add("ecsform cold: new folder, --no-cache", best_of(runs, uncached), count)
-        for i in range(runs):  # the disk's space: the next sizes are larger
-            for name in (f"out-{count}-{i}", f"cache-{count}-{i}", f"out-{count}-n{i}"):
-                shutil.rmtree(tmp / name, ignore_errors=True)
-        settle()
+        settle()  # (nothing is deleted before the end: see the module's note on freed inodes)
     if counts:
         specs = str(tmp / f"specs-{counts[0]}")
         table.add("validate", best_of(repeat, lambda i: ecsform("validate", specs, "--no-config", *jobs)), counts[0])
@@ -409,9 +424,12 @@ def main() -> int:
     parser.add_argument("--changed", type=int, default=300, help="specs (two environments each) for `changed`")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--jobs", help="synth's and validate's --jobs (default: theirs)")
+    parser.add_argument("--settle", type=float, default=61, help="seconds to wait after a sync before measuring")
     args = parser.parse_args()
     jobs = ["--jobs", args.jobs] if args.jobs else []
     table = Table()
+    compile_ecsform()
+    settle(args.settle)
     load = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="ecsform-bench-") as tmp_name:
         tmp = Path(tmp_name)
