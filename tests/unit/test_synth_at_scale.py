@@ -440,6 +440,15 @@ def test_start_up_imports_only_what_the_command_uses(tmp_path: Path) -> None:
     assert {"generators.rules", "pydantic"} <= used and not used & {"boto3", "jinja2", "multiprocessing"}
     used = _imported("synth", str(SPECS / "financial-api.json"), "--out", str(tmp_path / "out"), "--no-cache")
     assert {"generators.emit.hcl", "jinja2"} <= used and not used & {"boto3", "multiprocessing", "sqlite3"}
+    # without an ecsform.yaml (--no-config) neither loads the config's models and checks
+    config = {"generators.config", "generators.config.model", "generators.config.checks"}
+    assert {"generators.config.model", "generators.config.checks"} <= used
+    used = _imported("validate", str(SPECS / "financial-api.json"), "--no-config")
+    assert "generators.spec.extensions" in used and not used & config
+    used = _imported(
+        "synth", str(SPECS / "financial-api.json"), "--no-config", "--out", str(tmp_path / "o2"), "--no-cache"
+    )
+    assert "generators.emit.hcl" in used and not used & config
 
 
 def test_the_cache_and_jobs_flags(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
