@@ -290,11 +290,11 @@ def test_a_corrupt_foreign_or_tampered_cache_is_never_trusted(tmp_path: Path, mo
     assert synth() == everything
     clean = snapshot(out, mtimes=False)
     (key0, sha0, blob0), (key1, _, _), _ = _rows(store)
-    payload = json.loads(blob0)
-    for root in payload["roots"]:
-        for name in root["files"]:
-            root["files"][name] = "# not what ecsform renders\n"
-    forged = json.dumps(payload).encode()
+    found = cache.decode(key0, blob0)
+    assert found is not None and found.roots
+    for root in found.roots:
+        root.files = {name: b"# not what ecsform renders\n" for name in root.files}
+    forged = cache.encode(key0, found)
     with sqlite3.connect(store / cache.FILE_NAME) as db:
         # one entry's bytes changed under its checksum; another's bytes and checksum moved to a third key
         db.execute("UPDATE entries SET blob = ? WHERE key = ?", (forged, key0))
@@ -312,6 +312,24 @@ def test_a_corrupt_foreign_or_tampered_cache_is_never_trusted(tmp_path: Path, mo
         assert snapshot(out, mtimes=False) == clean
         assert synth() == []  # the database was made again
     assert (store / "CACHEDIR.TAG").read_text().startswith("Signature: 8a477f597d28d172789f06886806bc55")
+
+
+def test_an_entry_holds_its_files_bytes_exactly_and_nothing_else() -> None:
+    """An entry is a line of JSON, then its files' bytes: they come back byte for byte (newlines, any byte), and an
+    entry cut short, with bytes no file claims, a size that cannot be, or another key is no entry."""
+    files = {"a/main.tf": b'x = "\\n"\n\n', "a/README.md": b"\xff\x00# a\n", "a/empty": b""}
+    outcome = cache.Outcome(
+        [], [], [cache.Rendered({"path": "a", "files": sorted(files)}, files)], [["file", "f", "d"]]
+    )
+    blob = cache.encode("k", outcome)
+    back = cache.decode("k", blob)
+    assert back is not None and back.roots[0].files == files and list(back.roots[0].files) == list(files)
+    assert back.roots[0].entry == outcome.roots[0].entry and back.deps == outcome.deps
+    negative = blob.replace(b'["a/main.tf",10]', b'["a/main.tf",-10]')
+    assert negative != blob
+    for broken in (blob[:-1], blob + b"x", negative, blob.replace(b"\n", b" ", 1)):
+        assert cache.decode("k", broken) is None
+    assert cache.decode("another key", blob) is None
 
 
 def test_a_cache_another_run_is_writing_is_waited_for_then_left_alone(
