@@ -11,10 +11,15 @@ from __future__ import annotations
 
 import gc
 import json
+import os
 import sys
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Optional
+
+# pydantic looks for plugins (every installed package's entry points, ~14 ms) before it builds its first model; ecsform's
+# models are its own input's schema and use none (pydantic's documented switch; a value the user set is kept)
+os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
 import typer
 
@@ -259,6 +264,8 @@ def synth(
 
 def _config(config: str | None, no_config: bool) -> Config | None:
     """The ecsform.yaml a command uses: --config, none with --no-config, else the nearest one."""
+    if no_config and config is None:
+        return None  # (without loading generators.config: its models and checks)
     return project_config.for_command(config, no_config)
 
 

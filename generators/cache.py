@@ -8,12 +8,12 @@ where one spec of thousands changed loads, checks and renders that one.
               the input files of each root, each with the digest it had
 
 An entry is used only when every dependency still has its digest (else it is stale: rendered again and replaced).
-The entries live in one SQLite database (`renders-v1.sqlite3`) in the cache folder: `--cache-dir`, else
+The entries live in one SQLite database (`renders-v2.sqlite3`) in the cache folder: `--cache-dir`, else
 $ECSFORM_CACHE_DIR, else $XDG_CACHE_HOME/ecsform (~/.cache/ecsform), never inside the output. Each entry carries
 the sha256 of its bytes and its own key: a corrupt, truncated or foreign entry, a database that cannot be read, a
-schema from another version are ignored (missed, and written again), never trusted. Entries are JSON (read back
-without running anything); a run marks the entries it used, and entries unused for
-`KEEP_DAYS` days are removed, so that a CI cache stays the size of the repository.
+schema from another version are ignored (missed, and written again), never trusted. An entry is a line of JSON and
+then its files' bytes (read back without running anything); a run marks the entries it used, and entries unused
+for `KEEP_DAYS` days are removed, so that a CI cache stays the size of the repository.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from .options import CLI_CACHE
 from .spec.nodes import Node
 from .target import Backend
 
-FORMAT = 1
+FORMAT = 2  # 2: the files' bytes after the JSON line, no longer strings inside it
 FILE_NAME = f"renders-v{FORMAT}.sqlite3"
 ENV_VAR = "ECSFORM_CACHE_DIR"
 KEEP_DAYS = 30
@@ -251,35 +251,48 @@ def _undeclared(d: dict[str, Any]) -> Declared:
 
 
 def encode(entry_key: str, outcome: Outcome) -> bytes:
-    """An Outcome as the cache keeps it: JSON that names its key (not compressed: compressing cost more time than
-    the bytes it saved, and CI caches compress what they store)."""
+    """An Outcome as the cache keeps it: one line of JSON that names its key and each root's files with their sizes,
+    then those files' bytes one after another (escaping them into JSON strings cost as much as the rest of the entry;
+    not compressed: compressing cost more time than the bytes it saved, and CI caches compress what they store)."""
+    bodies: list[bytes] = []
+    roots = []
+    for r in outcome.roots:
+        roots.append({"entry": r.entry, "files": [[name, len(data)] for name, data in r.files.items()]})
+        bodies += r.files.values()
     payload = {
         "format": FORMAT,
         "key": entry_key,
         "findings": [_finding(f) for f in outcome.findings],
         "declared": [_declared(d) for d in outcome.declared],
-        "roots": [
-            {"entry": r.entry, "files": {name: data.decode("utf-8") for name, data in r.files.items()}}
-            for r in outcome.roots
-        ],
+        "roots": roots,
         "deps": outcome.deps,
     }
-    return json.dumps(payload, separators=(",", ":")).encode()
+    # (json.dumps escapes every newline inside a string: the first b"\n" ends the JSON)
+    return b"".join([json.dumps(payload, separators=(",", ":")).encode(), b"\n", *bodies])
 
 
 def decode(entry_key: str, blob: bytes) -> Outcome | None:
     """The Outcome an entry holds; None when it is not one this ecsform wrote for this key."""
     try:
-        payload = json.loads(blob)
+        end = blob.index(b"\n")
+        payload = json.loads(blob[:end])
         if payload["format"] != FORMAT or payload["key"] != entry_key:
+            return None
+        at, roots = end + 1, []
+        for r in payload["roots"]:
+            files = {}
+            for name, size in r["files"]:
+                if type(size) is not int or size < 0:
+                    return None
+                files[str(name)] = blob[at : at + size]
+                at += size
+            roots.append(Rendered(r["entry"], files))
+        if at != len(blob):  # (a file cut short, or bytes no file claims)
             return None
         return Outcome(
             [_unfinding(f) for f in payload["findings"]],
             [_undeclared(d) for d in payload["declared"]],
-            [
-                Rendered(r["entry"], {name: text.encode("utf-8") for name, text in r["files"].items()})
-                for r in payload["roots"]
-            ],
+            roots,
             [[str(kind), str(name), str(digest)] for kind, name, digest in payload["deps"]],
         )
     except (ValueError, KeyError, TypeError, AttributeError, UnicodeError):

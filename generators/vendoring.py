@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import locations, providers
-from .config.checks import CONFIG_REQUIRED
 from .digests import files_digest
 from .errors import Check, EcsformError, Severity
 from .options import Options, vendors
@@ -74,6 +73,7 @@ def write_lock(
 ) -> Path:
     """`ecsform lock`: ecsform.lock.hcl beside ecsform.yaml, for the platforms terraform.lockPlatforms names, from
     `terraform providers lock` (the registry, or a mirror). Returns where it was written."""
+    from .config.checks import CONFIG_REQUIRED  # (here: a synth without ecsform.yaml never loads the config models)
     from .writer.lock import DEFAULT_LOCK_TIMEOUT, output_lock
     from .writer.single_file import write_file
 

@@ -39,7 +39,12 @@ class _Model(BaseModel):
     # every field is read by its alias (populate_by_name is off); pyproject.toml turns off the pydantic plugin's
     # check of required dynamic aliases, which cannot see the aliases to_camel gives
     model_config = ConfigDict(
-        extra="forbid", strict=True, alias_generator=to_camel, populate_by_name=False, frozen=True
+        extra="forbid",
+        strict=True,
+        alias_generator=to_camel,
+        populate_by_name=False,
+        frozen=True,
+        defer_build=True,
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -43,6 +43,11 @@ class Config:
     model: ProjectConfig
     root: Node
     smap: SourceMap
+    # each environment's moduleSource, resolved once: every root asks for it several times (a folder's resolve()
+    # reads each of its parents)
+    _module_sources: dict[str | None, Path | str | None] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     @property
     def policy_node(self) -> Node | None:
@@ -86,11 +91,12 @@ class Config:
 
     def module_source(self, environment: str | None) -> Path | str | None:
         """The environment's (else the defaults') moduleSource: an absolute folder, or an address used as given."""
-        env = self.model.environments.get(environment) if environment else None
-        value = (env.module_source if env is not None else None) or self.model.defaults.module_source
-        if value is None:
-            return None
-        return (self.folder / value).resolve() if is_local(value) else value
+        if environment not in self._module_sources:
+            env = self.model.environments.get(environment) if environment else None
+            value = (env.module_source if env is not None else None) or self.model.defaults.module_source
+            resolved = None if value is None else (self.folder / value).resolve() if is_local(value) else value
+            self._module_sources[environment] = resolved
+        return self._module_sources[environment]
 
     @property
     def provider_version(self) -> str:

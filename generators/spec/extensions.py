@@ -63,7 +63,12 @@ _NAME = r"^[A-Za-z0-9_-]{1,64}$"
 
 class _Model(BaseModel):
     model_config = ConfigDict(
-        extra="forbid", strict=True, alias_generator=to_camel, populate_by_name=False, frozen=True
+        extra="forbid",
+        strict=True,
+        alias_generator=to_camel,
+        populate_by_name=False,
+        frozen=True,
+        defer_build=True,
     )
 
 

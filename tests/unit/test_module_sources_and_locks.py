@@ -158,6 +158,24 @@ def test_moduleSource_wins_and_nothing_is_copied(tmp_path: Path) -> None:
     assert manifest["roots"][0]["modules"] == ["../../../vendor/modules/ecs-task-definition"]
 
 
+def test_each_environments_module_source_is_resolved_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every root asks for its moduleSource several times (its module calls, the vendoring, ROOT-NESTED): the folder
+    is resolved once per environment, and each answer stays the environment's own."""
+    repo = project(
+        tmp_path / "p", "defaults: {moduleSource: ./a}\nenvironments:\n  dev: {moduleSource: ./b}\n  prod: {}\n"
+    )
+    for name in ("a", "b"):
+        shutil.copytree(locations.MODULES, repo / name)
+    config = project_config.load(repo / "ecsform.yaml")
+    expected = {"dev": (repo / "b").resolve(), "prod": (repo / "a").resolve(), None: (repo / "a").resolve()}
+    resolved: list[Path] = []
+    real = Path.resolve
+    monkeypatch.setattr(Path, "resolve", lambda self, strict=False: resolved.append(self) or real(self, strict))
+    for _ in range(3):
+        assert {env: config.module_source(env) for env in expected} == expected
+    assert len(resolved) == 3
+
+
 def test_module_source_that_holds_no_modules_is_a_finding_at_its_line(tmp_path: Path) -> None:
     repo = project(tmp_path / "p", "environments:\n  dev:\n    moduleSource: ../elsewhere\n  prod: {}\n", lock=False)
     (tmp_path / "elsewhere").mkdir()

@@ -94,8 +94,10 @@ def test_output_and_findings_are_the_same_whatever_the_workers_and_the_cache(
             assert made == [], name  # nothing rendered again
         elif options.jobs == 1:
             assert len(made) == 21 and pids == {os.getpid()}, name
-        else:  # in the workers only (each takes 3 files at a time: most likely all of them)
-            assert len(made) == 21 and os.getpid() not in pids and len(pids) >= 2, (name, pids)
+        else:  # the first here, before the fork (what it loads, the workers inherit); the others in the workers
+            # only (each takes 3 files at a time: most likely all of them)
+            here = [file for pid, file in made if pid == os.getpid()]
+            assert len(made) == 21 and here == ["spec-000.json"] and len(pids - {os.getpid()}) >= 2, (name, made)
         written, _ = pipeline.synth([str(specs)], out, options)
         assert written == seen[name][1]
         files = {rel: data for rel, data in snapshot(out, mtimes=False).items() if data != ("dir",)}
@@ -288,11 +290,11 @@ def test_a_corrupt_foreign_or_tampered_cache_is_never_trusted(tmp_path: Path, mo
     assert synth() == everything
     clean = snapshot(out, mtimes=False)
     (key0, sha0, blob0), (key1, _, _), _ = _rows(store)
-    payload = json.loads(blob0)
-    for root in payload["roots"]:
-        for name in root["files"]:
-            root["files"][name] = "# not what ecsform renders\n"
-    forged = json.dumps(payload).encode()
+    found = cache.decode(key0, blob0)
+    assert found is not None and found.roots
+    for root in found.roots:
+        root.files = {name: b"# not what ecsform renders\n" for name in root.files}
+    forged = cache.encode(key0, found)
     with sqlite3.connect(store / cache.FILE_NAME) as db:
         # one entry's bytes changed under its checksum; another's bytes and checksum moved to a third key
         db.execute("UPDATE entries SET blob = ? WHERE key = ?", (forged, key0))
@@ -310,6 +312,24 @@ def test_a_corrupt_foreign_or_tampered_cache_is_never_trusted(tmp_path: Path, mo
         assert snapshot(out, mtimes=False) == clean
         assert synth() == []  # the database was made again
     assert (store / "CACHEDIR.TAG").read_text().startswith("Signature: 8a477f597d28d172789f06886806bc55")
+
+
+def test_an_entry_holds_its_files_bytes_exactly_and_nothing_else() -> None:
+    """An entry is a line of JSON, then its files' bytes: they come back byte for byte (newlines, any byte), and an
+    entry cut short, with bytes no file claims, a size that cannot be, or another key is no entry."""
+    files = {"a/main.tf": b'x = "\\n"\n\n', "a/README.md": b"\xff\x00# a\n", "a/empty": b""}
+    outcome = cache.Outcome(
+        [], [], [cache.Rendered({"path": "a", "files": sorted(files)}, files)], [["file", "f", "d"]]
+    )
+    blob = cache.encode("k", outcome)
+    back = cache.decode("k", blob)
+    assert back is not None and back.roots[0].files == files and list(back.roots[0].files) == list(files)
+    assert back.roots[0].entry == outcome.roots[0].entry and back.deps == outcome.deps
+    negative = blob.replace(b'["a/main.tf",10]', b'["a/main.tf",-10]')
+    assert negative != blob
+    for broken in (blob[:-1], blob + b"x", negative, blob.replace(b"\n", b" ", 1)):
+        assert cache.decode("k", broken) is None
+    assert cache.decode("another key", blob) is None
 
 
 def test_a_cache_another_run_is_writing_is_waited_for_then_left_alone(
@@ -440,6 +460,15 @@ def test_start_up_imports_only_what_the_command_uses(tmp_path: Path) -> None:
     assert {"generators.rules", "pydantic"} <= used and not used & {"boto3", "jinja2", "multiprocessing"}
     used = _imported("synth", str(SPECS / "financial-api.json"), "--out", str(tmp_path / "out"), "--no-cache")
     assert {"generators.emit.hcl", "jinja2"} <= used and not used & {"boto3", "multiprocessing", "sqlite3"}
+    # without an ecsform.yaml (--no-config) neither loads the config's models and checks
+    config = {"generators.config", "generators.config.model", "generators.config.checks"}
+    assert {"generators.config.model", "generators.config.checks"} <= used
+    used = _imported("validate", str(SPECS / "financial-api.json"), "--no-config")
+    assert "generators.spec.extensions" in used and not used & config
+    used = _imported(
+        "synth", str(SPECS / "financial-api.json"), "--no-config", "--out", str(tmp_path / "o2"), "--no-cache"
+    )
+    assert "generators.emit.hcl" in used and not used & config
 
 
 def test_the_cache_and_jobs_flags(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
