@@ -223,6 +223,8 @@ def build(
         skip_destroy=skip_destroy,
         permissions={
             role: tuple(replace(n, resources=targets.shown(n.resources, unknown)) for n in found)
+            if unknown
+            else tuple(found)
             for role, found in permissions.items()
         },
         provider_version=provider_version,
@@ -280,6 +282,8 @@ def efs_expr(ref: references.Ref) -> Ref:
 def resolve(value: object) -> object:
     """Replace every `ecsform:` reference in a plain value by the Terraform expression it stands for."""
     if isinstance(value, str):
+        if not value.startswith(references.PREFIX):  # (most strings: no call to parse)
+            return value
         ref = references.parse(value)
         if ref is None:
             return value
