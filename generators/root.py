@@ -293,4 +293,4 @@ def describe(plan: Plan) -> Root:
 def relative_source(module_folder: Path, root_folder: Path) -> str:
     """The module source of a module folder on this machine, for a root in `root_folder`: the relative path
     (`../../modules/ecs-task-definition`), as Terraform reads a local module. The one place both engines get it."""
-    return Path(os.path.relpath(module_folder, root_folder)).as_posix()
+    return os.path.relpath(module_folder, root_folder).replace(os.sep, "/")  # (relpath's is normalized already)
