@@ -289,9 +289,9 @@ def resolve(value: object) -> object:
             return value
         return secret_expr(ref) if ref.kind == "secret" else efs_expr(ref)
     if isinstance(value, dict):
-        return {k: resolve(v) for k, v in value.items()}
+        return {k: resolve(v) if isinstance(v, (str, dict, list)) else v for k, v in value.items()}
     if isinstance(value, list):
-        return [resolve(v) for v in value]
+        return [resolve(v) if isinstance(v, (str, dict, list)) else v for v in value]
     return value
 
 
