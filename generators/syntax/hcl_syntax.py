@@ -188,5 +188,8 @@ def body(pairs: Iterable[tuple[str, Any]], indent: int = 1) -> str:
 
 
 def _aligned(pad: str, group: list[tuple[str, str]], lines: list[str]) -> None:
+    if len(group) == 1:
+        lines.append(f"{pad}{group[0][0]} = {group[0][1]}\n")
+        return
     width = max([len(k) for k, _ in group])
     lines += [f"{pad}{k.ljust(width)} = {s}\n" for k, s in group]
