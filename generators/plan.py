@@ -288,10 +288,18 @@ def resolve(value: object) -> object:
         if ref is None:
             return value
         return secret_expr(ref) if ref.kind == "secret" else efs_expr(ref)
+    # (a string without the prefix and a number stay as they are without a call each)
+    prefix = references.PREFIX
     if isinstance(value, dict):
-        return {k: resolve(v) if isinstance(v, (str, dict, list)) else v for k, v in value.items()}
+        return {
+            k: resolve(v) if isinstance(v, (dict, list)) or (isinstance(v, str) and v.startswith(prefix)) else v
+            for k, v in value.items()
+        }
     if isinstance(value, list):
-        return [resolve(v) if isinstance(v, (str, dict, list)) else v for v in value]
+        return [
+            resolve(v) if isinstance(v, (dict, list)) or (isinstance(v, str) and v.startswith(prefix)) else v
+            for v in value
+        ]
     return value
 
 

@@ -62,13 +62,18 @@ def reference(ref: Ref) -> str:
 
 def expression(expr: Any, indent: int = 0, one_line: bool = False) -> str:
     """A typed expression (generators/tfexpr.py) in HCL; `one_line` writes its plain values on one line."""
-    write = (lambda v: inline(v)) if one_line else (lambda v: value(v, indent))
     if isinstance(expr, Ref):
         return reference(expr)
     if isinstance(expr, Call):
-        return expr.function + "(" + ", ".join(write(a) for a in expr.args) + ")"
+        args = [inline(a) if one_line else value(a, indent) for a in expr.args]
+        return expr.function + "(" + ", ".join(args) + ")"
     if isinstance(expr, For):
-        return f"[for {expr.name} in {write(expr.collection)} : {write(expr.body)}]"
+        collection, each = (
+            (inline(expr.collection), inline(expr.body))
+            if one_line
+            else (value(expr.collection, indent), value(expr.body, indent))
+        )
+        return f"[for {expr.name} in {collection} : {each}]"
     if isinstance(expr, Template):
         return (
             '"'
