@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping, Protocol, Sequence
 
 from .access.roles import brought_role_needs
-from .rules import Context
+from .access.view import TaskView
 from .spec.extensions import Extension
 from .target import Target
 
@@ -76,7 +76,7 @@ def derive(
     for ecs_field, is_created in created.items():
         if is_created:
             shaped[ecs_field] = _synthetic_role(account)
-    needs = brought_role_needs(Context(shaped, ext, environment, target=target))
+    needs = brought_role_needs(TaskView(shaped, ext, target))  # (what the derivation reads: no rule context)
     out: dict[str, list[Permission]] = {}
     for ecs_field, found in needs.items():
         if created[ecs_field] and ecs_field == TASK:

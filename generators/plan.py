@@ -223,6 +223,8 @@ def build(
         skip_destroy=skip_destroy,
         permissions={
             role: tuple(replace(n, resources=targets.shown(n.resources, unknown)) for n in found)
+            if unknown
+            else tuple(found)
             for role, found in permissions.items()
         },
         provider_version=provider_version,
@@ -280,14 +282,24 @@ def efs_expr(ref: references.Ref) -> Ref:
 def resolve(value: object) -> object:
     """Replace every `ecsform:` reference in a plain value by the Terraform expression it stands for."""
     if isinstance(value, str):
+        if not value.startswith(references.PREFIX):  # (most strings: no call to parse)
+            return value
         ref = references.parse(value)
         if ref is None:
             return value
         return secret_expr(ref) if ref.kind == "secret" else efs_expr(ref)
+    # (a string without the prefix and a number stay as they are without a call each)
+    prefix = references.PREFIX
     if isinstance(value, dict):
-        return {k: resolve(v) for k, v in value.items()}
+        return {
+            k: resolve(v) if isinstance(v, (dict, list)) or (isinstance(v, str) and v.startswith(prefix)) else v
+            for k, v in value.items()
+        }
     if isinstance(value, list):
-        return [resolve(v) for v in value]
+        return [
+            resolve(v) if isinstance(v, (dict, list)) or (isinstance(v, str) and v.startswith(prefix)) else v
+            for v in value
+        ]
     return value
 
 

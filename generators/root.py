@@ -14,7 +14,7 @@ stays engine-specific is layout: comments (HCL only: `comment` fields), construc
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, Sequence
 
@@ -229,22 +229,31 @@ def _all_resolved(inputs: Sequence[tuple[str, object]], plan: Plan) -> tuple[tup
     return tuple((name, _resolved(value, plan)) for name, value in inputs)
 
 
-def outputs(plan: Plan) -> tuple[Output, ...]:
-    def attribute(name: str) -> Ref:
-        return module_ref(TASK_MODULE, name)
+# the outputs every root has (the task definition module's and the images): the same for every plan
+TASK_OUTPUTS = (
+    Output(
+        "task_definition_arn",
+        "ARN of the registered task definition, with its revision.",
+        module_ref(TASK_MODULE, "arn"),
+    ),
+    Output("family", "Family of the task definition.", module_ref(TASK_MODULE, "family")),
+    Output("revision", "Revision of the task definition.", module_ref(TASK_MODULE, "revision")),
+    Output(
+        "execution_role_arn",
+        "ARN of the execution role (null when the task needs none).",
+        module_ref(TASK_MODULE, "execution_role_arn"),
+    ),
+    Output(
+        "task_role_arn",
+        "ARN of the task role (null when the task needs none).",
+        module_ref(TASK_MODULE, "task_role_arn"),
+    ),
+    Output("images", "The images the task definition runs, by container name.", LOCAL_IMAGES),
+)
 
-    out = [
-        Output("task_definition_arn", "ARN of the registered task definition, with its revision.", attribute("arn")),
-        Output("family", "Family of the task definition.", attribute("family")),
-        Output("revision", "Revision of the task definition.", attribute("revision")),
-        Output(
-            "execution_role_arn",
-            "ARN of the execution role (null when the task needs none).",
-            attribute("execution_role_arn"),
-        ),
-        Output("task_role_arn", "ARN of the task role (null when the task needs none).", attribute("task_role_arn")),
-        Output("images", "The images the task definition runs, by container name.", LOCAL_IMAGES),
-    ]
+
+def outputs(plan: Plan) -> tuple[Output, ...]:
+    out = list(TASK_OUTPUTS)
     if plan.managed_secrets:
         out.append(
             Output(
@@ -273,7 +282,9 @@ def describe(plan: Plan) -> Root:
     return Root(
         header=header(plan),
         required_version=REQUIRED_TERRAFORM,
-        required_providers=(replace(AWS, version=plan.provider_version or AWS.version),),
+        required_providers=(
+            ProviderRequirement(AWS.name, AWS.source, plan.provider_version) if plan.provider_version else AWS,
+        ),
         provider=provider(plan),
         backend=backend(plan.backend),
         variables=(images_variable(plan),),
@@ -293,4 +304,4 @@ def describe(plan: Plan) -> Root:
 def relative_source(module_folder: Path, root_folder: Path) -> str:
     """The module source of a module folder on this machine, for a root in `root_folder`: the relative path
     (`../../modules/ecs-task-definition`), as Terraform reads a local module. The one place both engines get it."""
-    return Path(os.path.relpath(module_folder, root_folder)).as_posix()
+    return os.path.relpath(module_folder, root_folder).replace(os.sep, "/")  # (relpath's is normalized already)

@@ -57,6 +57,7 @@ class SynthRun:
         self.digests: dict[Path, bytes] = {}  # each module folder's files, read once per process
         self.vendored: dict[Path, bytes] = {}  # the digest of each module as synth copies it into OUT/modules
         self.known: dict[tuple[str, str], str] = {}  # each dependency's digest, computed once per process
+        self.shown: dict[Path, str] = {}  # each module folder as manifest.json shows it (display_path), once
         self.adopting: list[
             tuple[list[planner.Plan], list[specs.Variant]]
         ] = []  # --adopt: plans, for pipeline._adopted
@@ -201,7 +202,10 @@ class SynthRun:
         encoded = {name: rendered[name].encode() for name in sorted(rendered)}
         local = sorted((text, folder) for text, folder in called.values() if folder is not None)
         if modules is not None:
-            modules.update(display_path(folder) for _, folder in local)
+            for _, folder in local:
+                if folder not in self.shown:
+                    self.shown[folder] = display_path(folder)
+                modules.add(self.shown[folder])
         copied = vendors(options, environment)
         digests = [(text, self._copied(folder) if copied else self._folder(folder)) for text, folder in local]
         entry: RootEntry = {

@@ -210,9 +210,13 @@ _STYLES = {
 }
 
 
+def _entity(m: re.Match[str]) -> str:
+    return f"#{ord(m.group())};"
+
+
 def mermaid_text(text: str) -> str:
     """User text inside a quoted Mermaid label: every character outside a safe set as an entity code (#NNN;)."""
-    return _MERMAID_UNSAFE.sub(lambda m: f"#{ord(m.group())};", text)
+    return _MERMAID_UNSAFE.sub(_entity, text) if _MERMAID_UNSAFE.search(text) else text
 
 
 def mermaid(d: Diagram) -> str:

@@ -51,6 +51,7 @@ def render(plan: Plan, source: Callable[[str], str]) -> dict[str, str]:
     """File name -> content for one root. `source(module)` is where the root finds modules/<module>."""
     templates = _templates()
     described = root.describe(plan)
+    fixed = _task_output_bodies()
     context = {
         "header": f"# {described.header}\n",
         "root": described,
@@ -58,10 +59,7 @@ def render(plan: Plan, source: Callable[[str], str]) -> dict[str, str]:
         "variables": [(v, _variable_body(v)) for v in described.variables],
         "data": [(d, hcl_syntax.body(d.arguments, 1)) for d in described.data],
         "modules": [(m.name, _module_body(source(m.module), list(m.inputs))) for m in described.modules],
-        "outputs": [
-            (o.name, hcl_syntax.body([("description", o.description), ("value", o.value)], 1))
-            for o in described.outputs
-        ],
+        "outputs": [(o.name, fixed.get(id(o)) or _output_body(o)) for o in described.outputs],
         "provider_body": provider_body(plan, described.provider),
     }
     names: tuple[str, ...] = FILES
@@ -73,6 +71,17 @@ def render(plan: Plan, source: Callable[[str], str]) -> dict[str, str]:
             "backend_body": hcl_syntax.body(described.backend.arguments, 2),
         }
     return {name: templates[name].render(context) for name in names}
+
+
+def _output_body(o: root.Output) -> str:
+    return hcl_syntax.body([("description", o.description), ("value", o.value)], 1)
+
+
+@functools.lru_cache(maxsize=1)
+def _task_output_bodies() -> dict[int, str]:
+    """The bodies of the outputs every root has (root.TASK_OUTPUTS, constants), written once per process; by the
+    identity of each constant."""
+    return {id(o): _output_body(o) for o in root.TASK_OUTPUTS}
 
 
 def _locals_body(locals_: Sequence[root.Local]) -> str:

@@ -18,11 +18,19 @@ FILE = "README.md"
 # CommonMark lets a backslash escape any ASCII punctuation; these are the ones that can start markup inline or
 # in a table cell (| ends a cell; $ starts math on GitHub; < starts HTML; & an entity).
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>!|&~$])")
+_MD_CHANGED = re.compile(r"[\\`*_\[\]<>!|&~$\r\n]")  # what md changes: the specials and line breaks
+
+
+def _backslashed(m: re.Match[str]) -> str:
+    return "\\" + m.group(1)
 
 
 def md(text: object) -> str:
     """User text in Markdown (a table cell or a line): special characters escaped, line breaks as <br>."""
-    escaped = _MD_SPECIAL.sub(r"\\\1", str(text))
+    plain = str(text)
+    if _MD_CHANGED.search(plain) is None:  # (most text: nothing to escape)
+        return plain
+    escaped = _MD_SPECIAL.sub(_backslashed, plain)
     return escaped.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "<br>")
 
 
@@ -52,9 +60,10 @@ def _target_rows(plan: Plan) -> list[tuple[str, str]]:
 
 def _permission_rows(plan: Plan) -> list[str]:
     rows = []
+    brought = plan.task.roles
     for ecs_field, role in ((EXECUTION, "execution role"), (TASK, "task role")):
         for p in plan.permissions.get(ecs_field, ()):
-            whose = role if ecs_field not in plan.task.roles else f"{role} (brought: needs)"
+            whose = role if ecs_field not in brought else f"{role} (brought: needs)"
             condition = "".join(f"<br>if {md(t)} {md(k)} = {md(', '.join(v))}" for t, k, v in p.condition)
             rows.append(
                 f"| {whose} | {'<br>'.join(md(a) for a in p.actions)} | "

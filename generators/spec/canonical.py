@@ -29,31 +29,49 @@ EFS_IAM_DEFAULT = "DISABLED"
 DOCKER_VOLUME_DEFAULTS = {"scope": "task", "driver": "local"}
 
 
-def _empty(value: Any) -> bool:
-    return value is None or (isinstance(value, (list, dict)) and not value)
-
-
-_ORDER: dict[str, dict[str, int]] = {}  # structure shape -> each member's place in the model
+# structure shape -> its members' shapes and each member's place in the model (made once per process)
+_STRUCTURES: dict[str, tuple[dict[str, Shape], dict[str, int]]] = {}
 
 
 def _canon(value: Any, shp: Shape | None, key: str | None) -> Any:
+    # (a value that is neither a mapping nor a list is kept as it is, None aside: checked here rather than by a call
+    # per value, as this walks every value of every task)
     if isinstance(value, dict):
+        out = {}
         if shp is not None and shp.type == "structure":
-            members = shp.members
-            order = _ORDER.get(shp.name)
-            if order is None:
-                order = _ORDER[shp.name] = {name: i for i, name in enumerate(members)}
-            out = {}
-            for name in sorted((k for k in value if k in order), key=order.__getitem__):  # model order
-                v = _canon(value[name], members[name], name)
-                if not _empty(v):
+            known = _STRUCTURES.get(shp.name)
+            if known is None:
+                members = shp.members
+                known = _STRUCTURES[shp.name] = (members, {name: i for i, name in enumerate(members)})
+            members, order = known
+            for name in sorted([k for k in value if k in order], key=order.__getitem__):  # model order
+                v = value[name]
+                if isinstance(v, (dict, list)):
+                    v = _canon(v, members[name], name)
+                    if v:
+                        out[name] = v
+                elif v is not None:
                     out[name] = v
             return out
         vshape = shp.value if shp is not None and shp.type == "map" else None
-        return {k: v for k, v in ((k, _canon(v, vshape, None)) for k, v in value.items()) if not _empty(v)}
+        for k, v in value.items():
+            if isinstance(v, (dict, list)):
+                v = _canon(v, vshape, None)
+                if v:
+                    out[k] = v
+            elif v is not None:
+                out[k] = v
+        return out
     if isinstance(value, list):
         item = shp.member if shp is not None and shp.type == "list" else None
-        items = [c for c in (_canon(v, item, None) for v in value) if not _empty(c)]
+        items = []
+        for v in value:
+            if isinstance(v, (dict, list)):
+                v = _canon(v, item, None)
+                if v:
+                    items.append(v)
+            elif v is not None:
+                items.append(v)
         if key in SORTED_BY_NAME:
             items.sort(key=lambda d: str(d.get("name", "")) if isinstance(d, dict) else "")
         return items

@@ -13,21 +13,25 @@ A value of an unexpected type here is a bug of the rules (they let through what 
 
 from __future__ import annotations
 
+from collections.abc import Mapping  # (isinstance against typing.Mapping takes a slow detour per call)
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Annotated, Any, Mapping, TypeVar, Union
+from typing import Annotated, Any, TypeVar, Union
 
 # an immutable JSON value: objects are read-only mappings, arrays are tuples
 Json = Union[str, int, float, bool, None, tuple["Json", ...], Mapping[str, "Json"]]
 JsonObject = Mapping[str, Json]
 
 
+_SCALARS = frozenset({str, int, float, bool, type(None)})  # kept as they are (checked by type, not by a call each)
+
+
 def freeze(value: object) -> Json:
     """A plain JSON value (dicts, lists, scalars), deeply copied into an immutable one."""
     if isinstance(value, dict):
-        return MappingProxyType({str(k): freeze(v) for k, v in value.items()})
+        return MappingProxyType({str(k): v if type(v) in _SCALARS else freeze(v) for k, v in value.items()})
     if isinstance(value, (list, tuple)):
-        return tuple(freeze(v) for v in value)
+        return tuple([v if type(v) in _SCALARS else freeze(v) for v in value])
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
     raise TypeError(f"not a JSON value: {type(value).__name__}")

@@ -18,7 +18,6 @@ from .tfexpr import Call, For, Key, Ref, Template, is_expression
 
 _ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 _SPECIAL = re.compile(r'[\\"\n\r\t\x00-\x1f\x7f\u2028\u2029]|\$\{|%\{')
-_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _KEYWORDS = frozenset({"for", "in", "if", "true", "false", "null", "endfor", "endif", "else"})
 
 
@@ -37,9 +36,20 @@ def _escape(match: re.Match[str]) -> str:
     return f"\\u{ord(text):04X}"
 
 
+def _plain(text: str) -> bool:
+    """True when `text` has nothing `_SPECIAL` matches (most strings: checked without running the regex)."""
+    return (
+        text.isprintable()  # (no control character, no U+2028/U+2029; a false here only takes the long way)
+        and '"' not in text
+        and "\\" not in text
+        and "${" not in text
+        and "%{" not in text
+    )
+
+
 def quote(text: str) -> str:
     """The HCL string literal for `text`. Terraform reads it back as exactly `text`."""
-    return '"' + _SPECIAL.sub(_escape, text) + '"'
+    return '"' + (text if _plain(text) else _SPECIAL.sub(_escape, text)) + '"'
 
 
 def reference(ref: Ref) -> str:
@@ -52,13 +62,18 @@ def reference(ref: Ref) -> str:
 
 def expression(expr: Any, indent: int = 0, one_line: bool = False) -> str:
     """A typed expression (generators/tfexpr.py) in HCL; `one_line` writes its plain values on one line."""
-    write = (lambda v: inline(v)) if one_line else (lambda v: value(v, indent))
     if isinstance(expr, Ref):
         return reference(expr)
     if isinstance(expr, Call):
-        return expr.function + "(" + ", ".join(write(a) for a in expr.args) + ")"
+        args = [inline(a) if one_line else value(a, indent) for a in expr.args]
+        return expr.function + "(" + ", ".join(args) + ")"
     if isinstance(expr, For):
-        return f"[for {expr.name} in {write(expr.collection)} : {write(expr.body)}]"
+        collection, each = (
+            (inline(expr.collection), inline(expr.body))
+            if one_line
+            else (value(expr.collection, indent), value(expr.body, indent))
+        )
+        return f"[for {expr.name} in {collection} : {each}]"
     if isinstance(expr, Template):
         return (
             '"'
@@ -84,7 +99,7 @@ def inline(v: Any) -> str:
 
 def key(name: str) -> str:
     """An object key: bare when it is a plain identifier, quoted otherwise."""
-    if _IDENT.match(name) and name not in _KEYWORDS:
+    if name.isidentifier() and name.isascii() and name not in _KEYWORDS:  # [A-Za-z_][A-Za-z0-9_]*
         return name
     return quote(name)
 
@@ -92,7 +107,7 @@ def key(name: str) -> str:
 def value(v: Any, indent: int = 0) -> str:
     kind = type(v)  # the plain types first, by their exact type (subclasses such as Expr and bool take the long way)
     if kind is str:
-        return '"' + _SPECIAL.sub(_escape, v) + '"'
+        return '"' + (v if _plain(v) else _SPECIAL.sub(_escape, v)) + '"'
     if kind is dict:
         if not v:
             return "{}"
@@ -105,6 +120,8 @@ def value(v: Any, indent: int = 0) -> str:
         return "null"
     if kind is bool:
         return "true" if v else "false"
+    if kind is Ref:
+        return reference(v)
     return _value(v, indent)
 
 
@@ -138,14 +155,12 @@ def _list(v: Any, indent: int) -> str:
         return "[]"
     pad = "  " * indent
     items = [value(x, indent + 1) for x in v]
-    one_line = True
-    for s, x in zip(items, v):
-        if "\n" in s or isinstance(x, (dict, list)):
-            one_line = False
+    for x in v:
+        if isinstance(x, (dict, list)):
             break
-    if one_line:
+    else:  # one line when no item is an object or a list, none spans lines, and the line is short enough
         text = "[" + ", ".join(items) + "]"
-        if len(text) + len(pad) <= 100:
+        if "\n" not in text and len(text) + len(pad) <= 100:
             return text
     inner = "  " * (indent + 1)
     return "[\n" + "".join(f"{inner}{s},\n" for s in items) + pad + "]"
@@ -157,19 +172,29 @@ def body(pairs: Iterable[tuple[str, Any]], indent: int = 1) -> str:
     lines: list[str] = []
     group: list[tuple[str, str]] = []  # consecutive one-line attributes, aligned on the longest key
     for k, v in pairs:
-        s = value(v, indent)
-        if "\n" in s:
-            if group:
-                _aligned(pad, group, lines)
-                group = []
-            lines.append(f"{pad}{k} = {s}\n")
+        kind = type(v)
+        if kind is str:  # (the most common value: a string literal is always one line)
+            group.append((k, '"' + v + '"' if _plain(v) else quote(v)))
+            continue
+        if kind is dict and v:  # an object always spans lines
+            s = "{\n" + body([(key(name), x) for name, x in v.items()], indent + 1) + pad + "}"
         else:
-            group.append((k, s))
+            s = value(v, indent)
+            if "\n" not in s:
+                group.append((k, s))
+                continue
+        if group:
+            _aligned(pad, group, lines)
+            group = []
+        lines.append(f"{pad}{k} = {s}\n")
     if group:
         _aligned(pad, group, lines)
     return "".join(lines)
 
 
 def _aligned(pad: str, group: list[tuple[str, str]], lines: list[str]) -> None:
+    if len(group) == 1:
+        lines.append(f"{pad}{group[0][0]} = {group[0][1]}\n")
+        return
     width = max([len(k) for k, _ in group])
     lines += [f"{pad}{k.ljust(width)} = {s}\n" for k, s in group]

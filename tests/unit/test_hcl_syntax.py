@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ from hostile_strings import TRICKY, hostile, terraform_safe
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generators.syntax.hcl_syntax import Expr, body, inline, key, quote, value
+from generators.syntax.hcl_syntax import _KEYWORDS, _SPECIAL, Expr, _escape, body, inline, key, quote, value
 from generators.syntax.tfexpr import Call, For, Key, Ref, Template
 
 
@@ -22,6 +23,20 @@ def test_quote_escapes_templates_and_controls() -> None:
     assert quote("a\\b") == '"a\\\\b"'
     assert quote("a\nb\tc") == '"a\\nb\\tc"'
     assert quote("\x01") == '"\\u0001"'
+
+
+# what the escaping regex acts on, and characters around them (the shortcut for plain text must write the same)
+_AROUND_ESCAPES = st.text(alphabet=st.sampled_from(list('ab_1 -.$%{}"\\\n\r\t\x00\x1f\x7f\u2028\u2029\xa0\u200bé')))
+
+
+@given(_AROUND_ESCAPES)
+def test_plain_text_takes_a_shortcut_that_writes_what_the_escaping_writes(text: str) -> None:
+    assert quote(text) == '"' + _SPECIAL.sub(_escape, text) + '"'
+    assert value(text) == quote(text)
+    assert body([("k", text)]) == f"  k = {quote(text)}\n"
+    assert key(text) == (
+        text if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", text) and text not in _KEYWORDS else quote(text)
+    )
 
 
 def test_keys_are_quoted_unless_plain_identifiers() -> None:

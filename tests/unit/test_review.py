@@ -11,6 +11,8 @@ from pathlib import Path
 import pydot
 import pytest
 from conftest import NO_CONFIG, REPO, ecsform
+from hypothesis import given
+from hypothesis import strategies as st
 
 from generators import config as project_config
 from generators import validation
@@ -169,6 +171,13 @@ def test_markdown_cells_escape_what_would_break_a_table() -> None:
     cell = readme.md(HOSTILE)
     assert "\n" not in cell and "\r" not in cell
     assert not re.search(r"(?<!\\)[|`<>*_\[\]$&~!]", cell.replace("<br>", ""))
+
+
+@given(st.text(alphabet=st.sampled_from(list("ab -:/#;é\\`*_[]<>!|&~$\r\n\"'{}"))))
+def test_markdown_and_mermaid_skip_only_text_with_nothing_to_escape(text: str) -> None:
+    escaped = re.sub(r"([\\`*_\[\]<>!|&~$])", r"\\\1", text)
+    assert readme.md(text) == escaped.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "<br>")
+    assert diagram.mermaid_text(text) == re.sub(r"[^A-Za-z0-9 .,:/@=+_-]", lambda m: f"#{ord(m.group())};", text)
 
 
 MERMAID_PARSE = REPO / "tests" / "tools" / "mermaid_parse.mjs"
