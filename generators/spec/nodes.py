@@ -68,18 +68,34 @@ def plain(node: Node, file: str, prefix: FieldPath = ()) -> tuple[Any, SourceMap
     smap = SourceMap(file)
     values, keys = smap.values, smap.keys
 
-    def walk(n: Node, path: FieldPath) -> Any:
-        values[path] = n.mark
-        if n.key_mark is not None:
-            keys[path] = n.key_mark
-        v = n.value
+    def children(v: Any, path: FieldPath) -> Any:
+        """The plain value of a mapping's or a sequence's nodes (each child's place noted; a scalar child taken
+        as it is, without a call per value)."""
         if type(v) is dict:
-            return {k: walk(c, path + (k,)) for k, c in v.items()}
-        if type(v) is list:
-            return [walk(c, path + (i,)) for i, c in enumerate(v)]
-        return v
+            out: dict[str, Any] = {}
+            for k, c in v.items():
+                p = path + (k,)
+                values[p] = c.mark
+                if c.key_mark is not None:
+                    keys[p] = c.key_mark
+                cv = c.value
+                out[k] = children(cv, p) if type(cv) is dict or type(cv) is list else cv
+            return out
+        items = []
+        for i, c in enumerate(v):
+            p = path + (i,)
+            values[p] = c.mark
+            if c.key_mark is not None:
+                keys[p] = c.key_mark
+            cv = c.value
+            items.append(children(cv, p) if type(cv) is dict or type(cv) is list else cv)
+        return items
 
-    return walk(node, prefix), smap
+    values[prefix] = node.mark
+    if node.key_mark is not None:
+        keys[prefix] = node.key_mark
+    v = node.value
+    return (children(v, prefix) if type(v) is dict or type(v) is list else v), smap
 
 
 def from_plain(value: Any, mark: Mark, key_mark: Mark | None = None) -> Node:
