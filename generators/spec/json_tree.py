@@ -46,7 +46,7 @@ def _json_awkward(text: str) -> bool:
     return (
         not head.startswith("{")
         or "\t" in text[text.rfind("}") :]
-        or (not text.isascii() and _NOT_YAML_PRINTABLE_OR_BREAK.search(text) is not None)
+        or ((not text.isascii() or "\x7f" in text) and _NOT_YAML_PRINTABLE_OR_BREAK.search(text) is not None)
         or ("\\u" in text and _SURROGATE_ESCAPE.search(text) is not None)
         or ("\r" in text and _LONE_CR.search(text) is not None)
         or ("\n" in text and _KEY_BREAK.search(text) is not None)
