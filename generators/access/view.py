@@ -72,7 +72,11 @@ class TaskView:
         return cached
 
     def volumes(self) -> list[tuple[FieldPath, dict[str, Any]]]:
-        return list(self._volumes())
+        """(path, volume) for every volume that is a mapping (listed once per task; each caller gets its copy)."""
+        cached: list[tuple[FieldPath, dict[str, Any]]] | None = self.__dict__.get("_volume_list")
+        if cached is None:
+            cached = self.__dict__["_volume_list"] = list(self._volumes())
+        return list(cached)
 
     def _volumes(self) -> Iterator[tuple[FieldPath, dict[str, Any]]]:
         for i, v in enumerate(self.task.get("volumes", [])):
