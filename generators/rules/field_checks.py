@@ -265,6 +265,7 @@ _ALSO_REQUIRED: dict[tuple[str | None, str], tuple[str, ...]] = {
     ("Tag", "tags"): ("key",),
     ("KeyValuePair", "properties"): ("name", "value"),
 }
+_ALSO_REQUIRED_SHAPES = frozenset(name for name, _ in _ALSO_REQUIRED)  # (the field's name is looked up for these only)
 
 
 def _check_structure(value: dict[str, Any], shp: Shape, path: FieldPath, out: list[Finding]) -> None:
@@ -289,7 +290,11 @@ def _check_structure(value: dict[str, Any], shp: Shape, path: FieldPath, out: li
         if type(v) not in fine:
             _check_value(v, sub, path + (name,), out)
     required = shp.required
-    also = _ALSO_REQUIRED.get((shp.name, next((p for p in reversed(path) if isinstance(p, str)), "")), ())
+    also = (
+        _ALSO_REQUIRED.get((shp.name, next((p for p in reversed(path) if isinstance(p, str)), "")), ())
+        if shp.name in _ALSO_REQUIRED_SHAPES
+        else ()
+    )
     if required or also:
         for name in (*required, *also):
             if name not in value:
