@@ -35,7 +35,13 @@ def display_path(path: Path) -> str:
     """The path as messages and manifest.json show it: relative to the working folder when under it."""
     absolute = os.path.abspath(path)
     cwd = os.getcwd()
-    if absolute == cwd or absolute.startswith(cwd.rstrip(os.sep) + os.sep):
+    under = cwd.rstrip(os.sep) + os.sep
+    if os.sep == "/" and not absolute.startswith("//") and not cwd.startswith("//"):
+        # (both normalized already: what relpath and as_posix give, without their work; POSIX keeps a leading //)
+        if absolute == cwd:
+            return "."
+        return absolute[len(under) :] if absolute.startswith(under) else absolute
+    if absolute == cwd or absolute.startswith(under):
         return Path(os.path.relpath(absolute, cwd)).as_posix()
     return Path(absolute).as_posix()
 

@@ -23,10 +23,12 @@ class TaskView:
     which roles the task brings or ecsform creates, its containers and volumes, and its region."""
 
     def __init__(self, task: dict[str, Any], ext: "Extension | None" = None, target: "Target | None" = None) -> None:
-        from ..spec.extensions import Extension
+        if ext is None:  # (imported here, and only then: a rule's context always has its block)
+            from ..spec.extensions import Extension
 
+            ext = Extension()
         self.task = task
-        self.ext: Extension = ext if ext is not None else Extension()
+        self.ext: Extension = ext
         self.target = target  # where the task deploys (ecsform.yaml); None without a configuration
 
     # --- roles ---------------------------------------------------------------------------------------------
@@ -72,7 +74,11 @@ class TaskView:
         return cached
 
     def volumes(self) -> list[tuple[FieldPath, dict[str, Any]]]:
-        return list(self._volumes())
+        """(path, volume) for every volume that is a mapping (listed once per task; each caller gets its copy)."""
+        cached: list[tuple[FieldPath, dict[str, Any]]] | None = self.__dict__.get("_volume_list")
+        if cached is None:
+            cached = self.__dict__["_volume_list"] = list(self._volumes())
+        return list(cached)
 
     def _volumes(self) -> Iterator[tuple[FieldPath, dict[str, Any]]]:
         for i, v in enumerate(self.task.get("volumes", [])):

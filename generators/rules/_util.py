@@ -6,7 +6,7 @@ import re
 from typing import Any, Iterable, Iterator
 
 from ..errors import FieldPath
-from .registry import Context, items
+from .registry import Context, items, per_task
 
 NAME = re.compile(r"^[A-Za-z0-9_-]{1,255}$")  # container, volume and link names
 
@@ -48,6 +48,7 @@ def names_known(ctx: Context) -> bool:
     return True
 
 
+@per_task
 def port_mappings(ctx: Context) -> Iterator[tuple[FieldPath, dict[str, Any], FieldPath, dict[str, Any]]]:
     """(container path, container, mapping path, mapping) for every well-formed port mapping."""
     for cpath, c in ctx.containers():

@@ -40,6 +40,12 @@ def repository(image: str) -> str:
         image = stripped
 
 
+_REPOSITORIES = tuple(_BY_REPOSITORY)
+
+
 def write_paths(image: object) -> tuple[str, ...]:
-    """The paths a well-known image writes, or () when the table does not know it."""
-    return _BY_REPOSITORY.get(repository(image), ()) if isinstance(image, str) else ()
+    """The paths a well-known image writes, or () when the table does not know it. (`repository` only takes a
+    suffix off: an image that starts with no repository of the table is none of them.)"""
+    if not isinstance(image, str) or not image.strip().startswith(_REPOSITORIES):
+        return ()
+    return _BY_REPOSITORY.get(repository(image), ())

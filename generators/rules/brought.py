@@ -10,7 +10,6 @@ separately, and the brought-role halves of ECS-I11 (FireLens) and ECS-J8 (EFS): 
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Iterator
 
 from ..access.roles import brought_role_needs
@@ -36,11 +35,11 @@ def brought_role_permissions(r: Rule, ctx: Context) -> Iterator[Finding]:
         if not (ROLE_ARN.match(role) or ROLE_NAME.match(role)):
             continue  # not a role: ECS-M1 reports the value, one finding for one cause
         statements = [statement(n) for n in needs]
-        finding = r.finding(
+        yield r.finding(
             f"ecsform cannot see the policy of {_ROLE[field]} {role}; the task needs {len(statements)} "
             f"statement(s) from it ({', '.join(aws_services(needs))})",
             (field,),
             f"`ecsform iam` on this spec prints them and `ecsform verify` checks the role in AWS; or remove {field} "
             "to let ecsform create the role",
+            data={"field": field, "role": role, "statements": statements},
         )
-        yield replace(finding, data={"field": field, "role": role, "statements": statements})

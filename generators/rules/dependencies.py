@@ -11,13 +11,14 @@ from typing import Any, Iterator
 from ..errors import FieldPath, Finding, Severity
 from ..text import did_you_mean
 from ._util import integer, label, names_known, shortest_path, strongly_connected
-from .registry import Context, Rule, items, rule
+from .registry import Context, Rule, items, per_task, rule
 
 E, W = Severity.ERROR, Severity.WARNING
 
 FARGATE_TIMEOUT = (2, 120)  # seconds, startTimeout and stopTimeout
 
 
+@per_task
 def _dependencies(ctx: Context) -> Iterator[tuple[FieldPath, dict[str, Any], FieldPath, dict[str, Any]]]:
     """(container path, container, dependency path, dependency) for every well-formed dependsOn entry."""
     for cpath, c in ctx.containers():

@@ -186,6 +186,21 @@ _EXACT = {
 }
 
 
+_SCALARS = frozenset({"string", "integer", "long", "boolean", "double", "float"})
+_UNCHECKED: dict[Shape, tuple[type, ...]] = {}  # (the model's shapes live as long as the process)
+
+
+def _unchecked(shp: Shape) -> tuple[type, ...]:
+    """The exact types of a value `_check_value` has nothing to say about at this shape (a scalar shape without
+    enum or bounds, its value of its plain type); () when every value needs the check."""
+    found = _UNCHECKED.get(shp)
+    if found is None:
+        raw = shp.raw
+        simple = shp.type in _SCALARS and shp.enum is None and "min" not in raw and "max" not in raw
+        found = _UNCHECKED[shp] = _EXACT[shp.type] if simple else ()
+    return found
+
+
 def _check_value(value: Any, shp: Shape, path: FieldPath, out: list[Finding]) -> None:
     kind = shp.type
     if value is None:
@@ -233,8 +248,10 @@ def _check_value(value: Any, shp: Shape, path: FieldPath, out: list[Finding]) ->
         if "max" in raw and len(value) > raw["max"]:
             out.append(SPEC_LIMIT.finding(f"at most {raw['max']} entries are allowed (found {len(value)})", path=path))
         item = shp.member
+        fine = _unchecked(item)
         for i, v in enumerate(value):
-            _check_value(v, item, path + (i,), out)
+            if type(v) not in fine:
+                _check_value(v, item, path + (i,), out)
     elif kind == "map":
         kshape, vshape = shp.key, shp.value
         for k, v in value.items():
@@ -248,10 +265,12 @@ _ALSO_REQUIRED: dict[tuple[str | None, str], tuple[str, ...]] = {
     ("Tag", "tags"): ("key",),
     ("KeyValuePair", "properties"): ("name", "value"),
 }
+_ALSO_REQUIRED_SHAPES = frozenset(name for name, _ in _ALSO_REQUIRED)  # (the field's name is looked up for these only)
 
 
 def _check_structure(value: dict[str, Any], shp: Shape, path: FieldPath, out: list[Finding]) -> None:
     members = shp.members
+    unchecked = _UNCHECKED
     for name, v in value.items():
         sub = members.get(name)
         if sub is None:
@@ -265,9 +284,17 @@ def _check_structure(value: dict[str, Any], shp: Shape, path: FieldPath, out: li
                 )
             )
             continue
-        _check_value(v, sub, path + (name,), out)
+        fine = unchecked.get(sub)
+        if fine is None:
+            fine = _unchecked(sub)
+        if type(v) not in fine:
+            _check_value(v, sub, path + (name,), out)
     required = shp.required
-    also = _ALSO_REQUIRED.get((shp.name, next((p for p in reversed(path) if isinstance(p, str)), "")), ())
+    also = (
+        _ALSO_REQUIRED.get((shp.name, next((p for p in reversed(path) if isinstance(p, str)), "")), ())
+        if shp.name in _ALSO_REQUIRED_SHAPES
+        else ()
+    )
     if required or also:
         for name in (*required, *also):
             if name not in value:

@@ -6,7 +6,7 @@ import json
 from typing import Any, Iterator
 
 from ..errors import FieldPath, Finding, Severity
-from .registry import Context, Rule, rule
+from .registry import Context, Rule, per_task, rule
 
 E, W = Severity.ERROR, Severity.WARNING
 
@@ -19,6 +19,7 @@ _RANGES = {
 }
 
 
+@per_task
 def _health_checks(ctx: Context) -> Iterator[tuple[FieldPath, dict[str, Any]]]:
     for path, c in ctx.containers():
         hc = c.get("healthCheck")

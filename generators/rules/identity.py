@@ -21,6 +21,15 @@ _NAME = re.compile(r"^[A-Za-z0-9_-]{1,255}$")
 MAX_CONTAINERS = 10
 MAX_SIZE = 64 * 1024  # bytes of the registered JSON
 _VOLUME_DEFAULTS = 256  # bytes canonical.py may add per volume (EFS and Docker volume defaults)
+_MINIFIED = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)  # (one encoder, not one per task)
+
+
+def _minified_size(value: object) -> int:
+    """Bytes of `value` as minified JSON (UTF-8)."""
+    text = _MINIFIED.encode(value)
+    return len(text) if text.isascii() else len(text.encode())
+
+
 # image: "repository-url/image:tag" or "repository-url/image@sha256:<64 hex>" (BC ContainerDefinition.image)
 _IMAGE_CHARS = re.compile(r"^[A-Za-z0-9_:./#-]{1,255}$")
 _DIGEST = re.compile(r"^sha256:[A-Fa-f0-9]{64}$")
@@ -69,10 +78,10 @@ def definition_size(r: Rule, ctx: Context) -> Iterator[Finding]:
         # Fast bound first: the canonical form only drops empty values and adds a few defaults per volume.
         volumes = ctx.task.get("volumes")
         slack = _VOLUME_DEFAULTS * len(volumes) if isinstance(volumes, list) else 0
-        if len(json.dumps(ctx.task, separators=(",", ":"), ensure_ascii=False).encode()) + slack <= MAX_SIZE:
+        if _minified_size(ctx.task) + slack <= MAX_SIZE:
             return
         body = register_input(ctx.task)
-        size = len(json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode())
+        size = _minified_size(body)
     except Exception:  # odd input: other rules report it
         return
     if size <= MAX_SIZE:

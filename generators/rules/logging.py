@@ -13,7 +13,7 @@ from ..access.view import role_account
 from ..arns import S3_OBJECT
 from ..errors import FieldPath, Finding, Severity
 from ..text import did_you_mean
-from .registry import Context, Rule, rule
+from .registry import Context, Rule, per_task, rule
 
 E, W = Severity.ERROR, Severity.WARNING
 
@@ -38,6 +38,7 @@ WINDOWS_DEFAULT_DRIVERS = ("json-file", "none", "awslogs")
 _BUFFER_SIZE = re.compile(r"^\d+(\.\d+)?\s*([kKmMgG]([iI]?[bB])?|[bB])?$")
 
 
+@per_task
 def _logging(ctx: Context) -> Iterator[tuple[FieldPath, dict[str, Any], str, dict[str, str]]]:
     """(path of logConfiguration, container, driver, options) for every container that sets a driver."""
     for path, c in ctx.containers():

@@ -5,9 +5,10 @@ rule modules (and runs what they registered), so the registry never imports a ru
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterable, TypeVar
 
 from ..access.view import TaskView
 from ..errors import Check, FieldPath, Finding, Severity
@@ -143,10 +144,28 @@ class Context(TaskView):
         return None
 
 
-def items(obj: dict[str, Any], key: str, path: FieldPath) -> Iterator[tuple[FieldPath, Any]]:
-    """(path, item) for the non-null items of the list obj[key]."""
+def items(obj: dict[str, Any], key: str, path: FieldPath) -> list[tuple[FieldPath, Any]] | tuple[()]:
+    """(path, item) for the non-null items of the list obj[key] (a list, not a generator: rules ask this of every
+    container many times, and most containers lack most keys)."""
     value = obj.get(key)
-    if isinstance(value, list):
-        for i, item in enumerate(value):
-            if item is not None:
-                yield path + (key, i), item
+    if not isinstance(value, list):
+        return ()
+    return [(path + (key, i), item) for i, item in enumerate(value) if item is not None]
+
+
+_T = TypeVar("_T")
+
+
+def per_task(helper: Callable[[Context], Iterable[_T]]) -> Callable[[Context], list[_T]]:
+    """A helper of the rules that lists something of the task (its port mappings, its log configurations...),
+    listed once per task: many rules ask, and no rule changes the task. The list is shared: iterate, never change."""
+    key = f"_{helper.__module__}.{helper.__qualname__}"
+
+    @functools.wraps(helper)
+    def once(ctx: Context) -> list[_T]:
+        found: list[_T] | None = ctx.__dict__.get(key)
+        if found is None:
+            found = ctx.__dict__[key] = list(helper(ctx))
+        return found
+
+    return once

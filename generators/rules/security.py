@@ -244,7 +244,14 @@ def _secret_name(name: str) -> bool:
     return bool(set(words) & _SECRET_WORDS) or any(pair in _SECRET_PAIRS for pair in zip(words, words[1:]))
 
 
+# Text each of them holds, whatever else it holds (a value without any of these matches none of them: one cheap
+# search first, where most values match none; the table's order then says which one it is)
+_SECRET_VALUE_HINTS = re.compile(r"AKIA|ASIA|PRIVATE KEY|gh[pousr]_|xox[abprs]-|k_live_|AIza|://")
+
+
 def _secret_value(value: str) -> str | None:
+    if _SECRET_VALUE_HINTS.search(value) is None:
+        return None
     return next((what for what, pattern in _SECRET_VALUES if pattern.search(value)), None)
 
 

@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from ..errors import Check, FieldPath, Finding, Severity
+from ..errors import Check, FieldPath, Finding, Severity, format_path
 from ..text import did_you_mean
 
 # The findings this module raises (collected by the catalog: generators/rules).
@@ -146,6 +146,4 @@ def apply(findings: list[Finding], active: list[Entry], prefix: FieldPath) -> tu
 
 
 def _text(path: FieldPath) -> str:
-    from ..errors import format_path
-
     return format_path(path)

@@ -144,29 +144,43 @@ def drop_unset(node: Node, file: str, environment: str | None = None) -> tuple[N
         v = n.value
         if type(v) is dict and shp is not None and shp.type == "structure":
             out: dict[str, Node] = {}
+            members = shp.members
             for k, child in v.items():
-                member = shp.members.get(k)
+                member = members.get(k)
                 if member is None:
                     out[k] = child
                     continue
-                if child.value is None and environment is None:
+                value = child.value
+                kind = type(value)
+                if kind is dict or kind is list:
+                    out[k] = walk(child, member, path + (k,))
                     continue
-                reason = unset_reason(k, child.value, member, k in shp.required, top)
-                if reason is not None:
-                    found.append(
-                        SPEC_UNSET.finding(
-                            reason,
-                            path=path + (k,),
-                            hint=f"remove `{k}` from the spec",
-                            file=file,
-                            mark=(child.mark[0], child.mark[1]),
-                            environment=environment,
-                        )
+                if value is None:
+                    if environment is None:
+                        continue
+                    out[k] = child
+                    continue
+                # (unset_reason names only "" and "default": any other scalar is a value, kept as it is)
+                reason = (
+                    unset_reason(k, value, member, k in shp.required, top)
+                    if isinstance(value, str) and (not value or value == NETWORK_MODE_DEFAULT)
+                    else None
+                )
+                if reason is None:
+                    out[k] = child
+                    continue
+                found.append(
+                    SPEC_UNSET.finding(
+                        reason,
+                        path=path + (k,),
+                        hint=f"remove `{k}` from the spec",
+                        file=file,
+                        mark=(child.mark[0], child.mark[1]),
+                        environment=environment,
                     )
-                    if environment is not None:
-                        out[k] = Node(None, child.mark, child.key_mark)
-                    continue
-                out[k] = walk(child, member, path + (k,))
+                )
+                if environment is not None:
+                    out[k] = Node(None, child.mark, child.key_mark)
             return Node(out, n.mark, n.key_mark)
         if type(v) is dict and shp is not None and shp.type == "map":
             return Node({k: walk(c, shp.value, path + (k,)) for k, c in v.items()}, n.mark, n.key_mark)

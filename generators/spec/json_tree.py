@@ -26,7 +26,8 @@ _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")  # (or a backslash escaped 
 _LONE_CR = re.compile("\r(?!\n)")
 _KEY_BREAK = re.compile('"[ \t\r]*\n[ \t\r\n]*:')  # a key's closing quote, a line break, its colon
 # each key and value of a valid JSON text, in order: the start of an object or array, a string, a number or literal
-_JSON_TOKEN = re.compile(r'[{\[]|"[^"\\]*(?:\\.[^"\\]*)*"|[-+.\w]+')
+# (possessive, and ASCII outside strings: json.loads took the text, so a number or literal is nothing else)
+_JSON_TOKEN = re.compile(r'"[^"\\]*+(?:\\.[^"\\]*+)*+"|[{\[]|[-+.0-9A-Za-z_]++')
 _JSON_BREAK = re.compile("\n")
 _JSON_KEY_SPAN = 200  # characters from a key's quote to its value (a simple key's limit is 1024, in bytes or not)
 
@@ -45,7 +46,7 @@ def _json_awkward(text: str) -> bool:
     return (
         not head.startswith("{")
         or "\t" in text[text.rfind("}") :]
-        or (not text.isascii() and _NOT_YAML_PRINTABLE_OR_BREAK.search(text) is not None)
+        or ((not text.isascii() or "\x7f" in text) and _NOT_YAML_PRINTABLE_OR_BREAK.search(text) is not None)
         or ("\\u" in text and _SURROGATE_ESCAPE.search(text) is not None)
         or ("\r" in text and _LONE_CR.search(text) is not None)
         or ("\n" in text and _KEY_BREAK.search(text) is not None)
@@ -77,28 +78,37 @@ def json_tree(text: str) -> Node | None:
     at = 0  # the next token
 
     def node(value: Any, key_mark: Mark | None, depth: int) -> Node:
+        # (a scalar child is made here, without a call of its own: most values are scalars)
         nonlocal at
         mark = marks[at]
         at += 1
-        kind = type(value)
-        if kind is dict:
-            if depth >= MAX_DEPTH:
-                raise _GiveUp
+        if depth >= MAX_DEPTH:
+            raise _GiveUp
+        if type(value) is dict:
             items = {}
             for k, v in value.items():
                 if starts[at + 1] - starts[at] > _JSON_KEY_SPAN:
                     raise _GiveUp
-                at += 1
-                items[k] = node(v, marks[at - 1], depth + 1)
+                kind = type(v)
+                if kind is dict or kind is list:
+                    at += 1
+                    items[k] = node(v, marks[at - 1], depth + 1)
+                else:
+                    items[k] = Node(v, marks[at + 1], marks[at])
+                    at += 2
             return Node(items, mark, key_mark)
-        if kind is list:
-            if depth >= MAX_DEPTH:
-                raise _GiveUp
-            return Node([node(v, None, depth + 1) for v in value], mark, key_mark)
-        return Node(value, mark, key_mark)
+        seq = []
+        for v in value:
+            kind = type(v)
+            if kind is dict or kind is list:
+                seq.append(node(v, None, depth + 1))
+            else:
+                seq.append(Node(v, marks[at], None))
+                at += 1
+        return Node(seq, mark, key_mark)
 
     try:
-        root = node(data, None, 0)
+        root = node(data, None, 0)  # (a dict: json_tree took nothing else)
     except (_GiveUp, IndexError):  # (IndexError: fewer tokens than values, which JSON never has)
         return None
     return root if at == len(starts) else None  # (more tokens than values: a key written twice)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import Any, Iterator
 
 from .. import arns
 
@@ -75,30 +75,33 @@ def strings(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any,
             yield from strings(v, path + (i,))
 
 
-def any_string(value: Any, test: Callable[[str], bool]) -> bool:
-    """True when a string anywhere in a plain document passes `test`: `strings` without the paths (most documents
-    have no such string, and this is how every spec is asked)."""
+def holds_text(value: Any, text: str) -> bool:
+    """True when a string anywhere in a plain document contains `text`: `strings` without the paths, and without a
+    call per string (most documents have no such string, and this is how every spec is asked)."""
     todo = [value]
     while todo:
         v = todo.pop()
         kind = type(v)
-        if kind is str or (kind is not dict and kind is not list and isinstance(v, str)):
-            if test(v):
+        if kind is str:
+            if text in v:
                 return True
-        elif kind is dict or isinstance(v, dict):
+        elif kind is dict:
             todo.extend(v.values())
-        elif kind is list or isinstance(v, list):
+        elif kind is list:
+            todo.extend(v)
+        elif isinstance(v, str):
+            if text in v:
+                return True
+        elif isinstance(v, dict):
+            todo.extend(v.values())
+        elif isinstance(v, list):
             todo.extend(v)
     return False
 
 
-def _starts_reference(text: str) -> bool:
-    return text.startswith(PREFIX)
-
-
 def find(task: dict[str, Any]) -> Iterator[tuple[tuple[Any, ...], str, str | None]]:
     """(path, value, expected kind at that path or None when references are not allowed there) per reference."""
-    if not any_string(task, _starts_reference):
+    if not holds_text(task, PREFIX):  # (no string holds it: none starts with it)
         return
     for path, value in strings(task):
         if is_reference(value):

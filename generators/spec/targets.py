@@ -32,7 +32,7 @@ from ..errors import Check, FieldPath, Finding, Severity
 from ..syntax.tfexpr import Call, Ref, Template
 from ..target import DEFAULT_ENVIRONMENT, Target
 from ..text import suggest
-from .references import any_string
+from .references import holds_text
 
 # The findings this module raises (collected by the catalog: generators/rules).
 TARGET_VALUE = Check(
@@ -76,11 +76,7 @@ def uses(value: Any) -> bool:
     """True when a plain value holds `${target.` anywhere (in a string)."""
     if isinstance(value, str):
         return "${target." in value
-    return any_string(value, _holds_target_value)
-
-
-def _holds_target_value(text: str) -> bool:
-    return "${target." in text
+    return holds_text(value, "${target.")
 
 
 @dataclass(frozen=True)
