@@ -30,7 +30,9 @@ Two things on a machine skew file-writing figures, and the bench removes both be
   `recently_deleted` in `find_inode_bit`). Writing a tree right after deleting one made creation several times
   slower, for ecsform and the floor alike, and by a different factor each run. So the bench deletes nothing while
   it measures (each run writes a new folder; all go at the end), and before the first figure it syncs and waits
-  --settle seconds (61: past the window once the blocks are clean).
+  --settle seconds (61: past the window once the blocks are clean). Files written since dirty those blocks again,
+  so deletes in the 6 minutes before the bench (a test run) can still slow it: the last line says how long creating
+  2,000 empty files took at the start (tens of microseconds each when nothing was deleted lately).
 """
 
 from __future__ import annotations
@@ -137,6 +139,15 @@ def settle(seconds: float = 1) -> None:
     """Let the disk finish what earlier runs wrote before the next figure."""
     os.sync()
     time.sleep(seconds)
+
+
+def creation_probe(folder: Path, count: int = 2000) -> float:
+    """Microseconds to create one empty file, over `count` (kept until the end: see the module's note)."""
+    folder.mkdir()
+    start = time.perf_counter()
+    for i in range(count):
+        os.close(os.open(folder / f"f{i}", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+    return (time.perf_counter() - start) / count * 1e6
 
 
 def compile_ecsform() -> None:
@@ -433,6 +444,7 @@ def main() -> int:
     load = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="ecsform-bench-") as tmp_name:
         tmp = Path(tmp_name)
+        probe = creation_probe(tmp / "probe")
         start_up(tmp, table, args.repeat)
         if args.peer:
             peer(tmp, table, args.peer, args.repeat, jobs)
@@ -450,6 +462,7 @@ def main() -> int:
         f"\n{cores} cores; load average {load[0]:.2f} before, {os.getloadavg()[0]:.2f} after "
         "(figures mean something on an idle machine)"
     )
+    print(f"creating a file took {probe:.0f} us at the start (far more: something was deleted in the last minutes)")
     return 0
 
 
