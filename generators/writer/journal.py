@@ -97,14 +97,15 @@ def write(staging: str, steps: list[Step]) -> None:
 
 def apply(out: Path, staging: Path, step: Step) -> None:
     """Run one step."""
+    target = f"{out}/{step.rel}"  # (text, not Path: one step per root and file)
     if isinstance(step, Put):
-        fs.replace(staging / "new" / step.rel, out / step.rel)
+        fs.replace(f"{staging}/new/{step.rel}", target)
     elif isinstance(step, Add):
-        fs.rename(staging / "new" / step.rel, out / step.rel)
+        fs.rename(f"{staging}/new/{step.rel}", target)
     elif isinstance(step, Remove):
-        fs.rename(out / step.rel, staging / "old" / step.rel)
+        fs.rename(target, f"{staging}/old/{step.rel}")
     else:
-        fs.rmdir(out / step.rel)
+        fs.rmdir(target)
 
 
 def commit(staging: str) -> None:
