@@ -32,7 +32,7 @@ Two things on a machine skew file-writing figures, and the bench removes both be
   it measures (each run writes a new folder; all go at the end), and before the first figure it syncs and waits
   --settle seconds (61: past the window once the blocks are clean). Files written since dirty those blocks again,
   so deletes in the 6 minutes before the bench (a test run) can still slow it: the last line says how long creating
-  2,000 empty files took at the start (tens of microseconds each when nothing was deleted lately).
+  one of 2,000 empty files took at the start, to compare between runs. The writer and its floor run in turns.
 """
 
 from __future__ import annotations
@@ -337,28 +337,29 @@ def floor(tmp: Path, table: Table, count: int, repeat: int) -> None:
 
         return call
 
-    ours = []
+    ours: list[float] = []
+    plain: list[float] = []
+    synced: list[float] = []
+    files: list[tuple[str, bytes]] = []
     patched = {name: getattr(Publication, name) for name in ("add", "finish")}
     for name, real in patched.items():
         setattr(Publication, name, timed(real))
     try:
+        # each round: ecsform, then the plain loop without and with syncfs, so that all three meet the disk in the
+        # same state (file creation here costs what the last minutes' deletes left: see the module's note)
         for i in range(repeat):
             spent[0] = 0.0
             pipeline.synth([str(folder)], tmp / f"floor-ours-{i}" / "out", Options(jobs=1))
             ours.append(spent[0])
+            if not files:
+                written = tmp / "floor-ours-0" / "out"
+                found = sorted(p for p in written.rglob("*") if p.is_file())
+                files = [(p.relative_to(written).as_posix(), p.read_bytes()) for p in found]
+            for sync, results in ((False, plain), (True, synced)):
+                results.append(_plain_loop(tmp / f"floor-plain-{i}-{sync}", files, sync))
     finally:
         for name, real in patched.items():
             setattr(Publication, name, real)
-    files = [
-        (p.relative_to(tmp / "floor-ours-0" / "out").as_posix(), p.read_bytes())
-        for p in sorted((tmp / "floor-ours-0" / "out").rglob("*"))
-        if p.is_file()
-    ]
-    plain: list[float] = []
-    synced: list[float] = []
-    for i in range(repeat):
-        for sync, results in ((False, plain), (True, synced)):
-            results.append(_plain_loop(tmp / f"floor-plain-{i}-{sync}", files, sync))
     best, floor_synced = min(ours), min(synced)
     table.add(f"writer inside a synth of {count:,} specs ({len(files):,} files)", note=f"{best:.2f} s")
     table.add("floor: a plain loop writes the same files", note=f"{min(plain):.2f} s")
@@ -462,7 +463,7 @@ def main() -> int:
         f"\n{cores} cores; load average {load[0]:.2f} before, {os.getloadavg()[0]:.2f} after "
         "(figures mean something on an idle machine)"
     )
-    print(f"creating a file took {probe:.0f} us at the start (far more: something was deleted in the last minutes)")
+    print(f"creating an empty file took {probe:.0f} us at the start (more than usual: recent deletes slow the disk)")
     return 0
 
 
