@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
-from pydantic.alias_generators import to_camel
+from pydantic import BaseModel, Field, field_validator
 
 from .. import providers
-from ..spec.extensions import Deploy
+from ..spec.extensions import MODEL_CONFIG, Deploy
 from ..target import Target
 from .constraints import (
     ACCOUNT,
@@ -38,14 +37,7 @@ DEFAULT_SKIP_DESTROY = True
 class _Model(BaseModel):
     # every field is read by its alias (populate_by_name is off); pyproject.toml turns off the pydantic plugin's
     # check of required dynamic aliases, which cannot see the aliases to_camel gives
-    model_config = ConfigDict(
-        extra="forbid",
-        strict=True,
-        alias_generator=to_camel,
-        populate_by_name=False,
-        frozen=True,
-        defer_build=True,
-    )
+    model_config = MODEL_CONFIG
 
 
 class Settings(_Model):

@@ -61,15 +61,20 @@ _ROLE_PREFIX = r"^[A-Za-z0-9+=,.@_-]{1,32}$"
 _NAME = r"^[A-Za-z0-9_-]{1,64}$"
 
 
+# The models of x-ecsform and of ecsform.yaml (generators/config/model.py): strict, frozen, read by their camelCase
+# aliases, built when first used (start-up time).
+MODEL_CONFIG = ConfigDict(
+    extra="forbid",
+    strict=True,
+    alias_generator=to_camel,
+    populate_by_name=False,
+    frozen=True,
+    defer_build=True,
+)
+
+
 class _Model(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        strict=True,
-        alias_generator=to_camel,
-        populate_by_name=False,
-        frozen=True,
-        defer_build=True,
-    )
+    model_config = MODEL_CONFIG
 
 
 class Condition(_Model):
