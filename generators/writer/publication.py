@@ -71,35 +71,20 @@ class Publication:
                     now = None
                 if now != known:
                     stale.append(rel)
-            names = sorted(files)
-            first = file_step(self.kinds, names[0], files[names[0]]) if names and root is not None else None
-            if isinstance(first, Add) and root is not None and (root + "/").startswith(first.rel + "/"):
-                self._new_root(root, first, names, files)
-            else:
-                for rel in names:
-                    self._file(root, rel, files[rel])
+            step: Put | Add | None = None
+            for rel in sorted(files):
+                # a root whose folder (or one above it) is not in the output: every file of it goes in with the
+                # first file's Add step, so the disk is not asked about each of the others
+                new_root = isinstance(step, Add) and root is not None and (root + "/").startswith(step.rel + "/")
+                if not new_root:
+                    step = file_step(self.kinds, rel, files[rel])
+                self._file(root, rel, files[rel], step)
         except OSError as exc:
             raise self._failed(exc) from None
         return sorted(stale)
 
-    def _new_root(self, root: str, step: Add, names: list[str], files: Mapping[str, bytes]) -> None:
-        """A root whose folder (or a folder above it: `step`) is not in the output: every file of it is new and
-        goes in with that one step, so each is staged without asking the disk about it (what `_file` gives each)."""
-        self.touched.add(root)
-        if step.rel not in self.added:
-            self.added.add(step.rel)
-            self.steps.append(step)
-        if not self.write:
-            return
-        _, new, _ = self._folders()
-        made = self.made["new"]
-        for rel in names:
-            mkdirs(new, rel.rpartition("/")[0], made)
-            write_new(f"{new}/{rel}", files[rel])
-            self.staged += 1
-
-    def _file(self, root: str | None, rel: str, data: bytes) -> None:
-        step = file_step(self.kinds, rel, data)
+    def _file(self, root: str | None, rel: str, data: bytes, step: Put | Add | None) -> None:
+        """Record and stage a file of the new output by its step (`file_step`'s; None: the disk holds it)."""
         if step is None:
             return
         self.touched.add(rel if root is None else root)
