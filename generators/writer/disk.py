@@ -69,9 +69,11 @@ def write_new(path: str | Path, data: bytes) -> None:
     """Create a file that must not exist yet and write `data` into it."""
     fd = fs.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
     try:
-        view = memoryview(data)
-        while view:
-            view = view[fs.write(fd, view) :]
+        done = fs.write(fd, data) if data else 0
+        if done < len(data):  # (a regular file takes it all in one write but when interrupted or full)
+            view = memoryview(data)[done:]
+            while view:
+                view = view[fs.write(fd, view) :]
     except BaseException as exc:
         os.close(fd)
         if isinstance(exc, OSError) and exc.filename is None:
