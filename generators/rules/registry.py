@@ -21,9 +21,12 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Rule(Check):
-    """A check that runs on every task: `fn(rule, ctx)` yields its findings, made with `rule.finding(...)`."""
+    """A check that runs on every task: `fn(rule, ctx)` yields its findings, made with `rule.finding(...)`.
+    `needs`, when given, are the fields without which the rule can find nothing: it reads only what is under one of
+    them (at the top of the task or of a container), so a task that sets none of them is not given to it."""
 
     fn: Callable[..., Iterable[Finding]] = field(kw_only=True)
+    needs: frozenset[str] | None = field(default=None, kw_only=True)
 
     def check(self, ctx: "Context") -> Iterable[Finding]:
         return self.fn(self, ctx)
@@ -32,13 +35,17 @@ class Rule(Check):
 REGISTRY: dict[str, Rule] = {}
 
 
-def rule(id: str, severity: Severity, summary: str, source: str = "") -> Callable[[Callable[..., Any]], Rule]:
-    """Register a check. The function takes (rule, ctx) and yields findings made with `rule.finding(...)`."""
+def rule(
+    id: str, severity: Severity, summary: str, source: str = "", *, needs: Iterable[str] | None = None
+) -> Callable[[Callable[..., Any]], Rule]:
+    """Register a check. The function takes (rule, ctx) and yields findings made with `rule.finding(...)`. `needs`:
+    the task or container fields the rule reads its findings from (it finds nothing in a task that sets none of
+    them, and is not run there); None: it may find something in any task."""
 
     def wrap(fn: Callable[..., Iterable[Finding]]) -> Rule:
         if id in REGISTRY:
             raise RuntimeError(f"rule {id} registered twice")
-        r = Rule(id, severity, summary, source, fn=fn)
+        r = Rule(id, severity, summary, source, fn=fn, needs=frozenset(needs) if needs is not None else None)
         REGISTRY[id] = r
         return r
 
@@ -84,6 +91,12 @@ class Context(TaskView):
         return True
 
     # --- task-level facts (each computed once per task: many rules ask, and no rule changes the task) ------
+    @cached_property
+    def fields(self) -> frozenset[str]:
+        """Every field the task sets, at its top level or at the top level of one of its containers (what a rule's
+        `needs` is matched against)."""
+        return frozenset(self.task).union(*(c for _, c in self.containers()))
+
     @cached_property
     def compatibilities(self) -> list[str]:
         return [c for c in self.task.get("requiresCompatibilities", []) if isinstance(c, str)]
