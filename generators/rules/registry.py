@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, field
-from functools import cached_property
-from typing import TYPE_CHECKING, Any, Callable, Iterable, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Generic, Iterable, TypeVar, overload
 
 from ..access.view import TaskView
 from ..errors import Check, FieldPath, Finding, Severity
@@ -52,6 +51,32 @@ def rule(
     return wrap
 
 
+_T = TypeVar("_T")
+
+
+class task_fact(Generic[_T]):
+    """A fact of the task a context computes when a rule first asks, then keeps (in the context's __dict__, which
+    later reads find first): functools.cached_property without the lock Python 3.11 takes at each first read, which
+    cost more than most facts (every task is asked a dozen; rules run in one thread)."""
+
+    def __init__(self, fn: Callable[[Any], _T]) -> None:
+        self.fn = fn
+        self.name = fn.__name__
+        self.__doc__ = fn.__doc__
+
+    @overload
+    def __get__(self, ctx: None, owner: type | None = None) -> "task_fact[_T]": ...
+
+    @overload
+    def __get__(self, ctx: object, owner: type | None = None) -> _T: ...
+
+    def __get__(self, ctx: object, owner: type | None = None) -> "_T | task_fact[_T]":
+        if ctx is None:
+            return self
+        value = ctx.__dict__[self.name] = self.fn(ctx)
+        return value
+
+
 class Context(TaskView):
     """What a rule sees: the task (well-typed), the extension block, and helpers for the common questions. The
     questions about the task's roles, containers, volumes and region are the IAM derivation's (TaskView)."""
@@ -91,29 +116,29 @@ class Context(TaskView):
         return True
 
     # --- task-level facts (each computed once per task: many rules ask, and no rule changes the task) ------
-    @cached_property
+    @task_fact
     def fields(self) -> frozenset[str]:
         """Every field the task sets, at its top level or at the top level of one of its containers (what a rule's
         `needs` is matched against)."""
         return frozenset(self.task).union(*(c for _, c in self.containers()))
 
-    @cached_property
+    @task_fact
     def compatibilities(self) -> list[str]:
         return [c for c in self.task.get("requiresCompatibilities", []) if isinstance(c, str)]
 
-    @cached_property
+    @task_fact
     def is_fargate(self) -> bool:
         return "FARGATE" in self.compatibilities
 
-    @cached_property
+    @task_fact
     def is_ec2(self) -> bool:
         return "EC2" in self.compatibilities or not self.compatibilities
 
-    @cached_property
+    @task_fact
     def is_external(self) -> bool:
         return "EXTERNAL" in self.compatibilities
 
-    @cached_property
+    @task_fact
     def network_mode(self) -> str | None:
         """The mode written, else the one ECS applies: awsvpc when Fargate requires it, else bridge on Linux."""
         mode = self.task.get("networkMode")
@@ -123,16 +148,16 @@ class Context(TaskView):
             return None  # rule D2 reports the missing mode; other rules treat the task as awsvpc
         return None if self.is_windows else "bridge"
 
-    @cached_property
+    @task_fact
     def effective_network_mode(self) -> str | None:
         return self.network_mode or ("awsvpc" if self.is_fargate else None)
 
-    @cached_property
+    @task_fact
     def os_family(self) -> str:
         platform = self.task.get("runtimePlatform") or {}
         return platform.get("operatingSystemFamily") or "LINUX"
 
-    @cached_property
+    @task_fact
     def is_windows(self) -> bool:
         return self.os_family.startswith("WINDOWS")
 
@@ -164,9 +189,6 @@ def items(obj: dict[str, Any], key: str, path: FieldPath) -> list[tuple[FieldPat
     if not isinstance(value, list):
         return ()
     return [(path + (key, i), item) for i, item in enumerate(value) if item is not None]
-
-
-_T = TypeVar("_T")
 
 
 def per_task(helper: Callable[[Context], Iterable[_T]]) -> Callable[[Context], list[_T]]:
