@@ -180,11 +180,15 @@ def _sort_key(rule_id: str) -> tuple:
 
 
 def run(ctx: Context) -> list[Finding]:
-    """Every registered rule on one task. A rule that breaks on odd input reports it instead of crashing."""
+    """Every registered rule on one task, but those that need fields the task does not set (`Rule.needs`: they
+    would find nothing). A rule that breaks on odd input reports it instead of crashing."""
     _load_all()
     findings: list[Finding] = []
     extend = findings.extend
+    fields = ctx.fields
     for r in REGISTRY.values():
+        if r.needs is not None and fields.isdisjoint(r.needs):
+            continue
         try:
             extend(r.fn(r, ctx))  # (r.check(ctx), without a call per rule per task)
         except Exception as exc:  # a bug in a rule must not hide the user's findings

@@ -46,7 +46,7 @@ def one_essential(r: Rule, ctx: Context) -> Iterator[Finding]:
         )
 
 
-@rule("ECS-F2", E, "dependsOn names a container of the task.", "docs F2; AGENT graph.go")
+@rule("ECS-F2", E, "dependsOn names a container of the task.", "docs F2; AGENT graph.go", needs=("dependsOn",))
 def dependency_exists(r: Rule, ctx: Context) -> Iterator[Finding]:
     if not names_known(ctx):
         return  # a container whose name SPEC-TYPE reported may be the one named
@@ -67,6 +67,7 @@ def dependency_exists(r: Rule, ctx: Context) -> Iterator[Finding]:
     E,
     "A COMPLETE or SUCCESS dependency targets a container with essential: false.",
     "docs F4; botocore ContainerDependency.condition",
+    needs=("dependsOn",),
 )
 def complete_not_essential(r: Rule, ctx: Context) -> Iterator[Finding]:
     for _, _, dpath, d in _dependencies(ctx):
@@ -92,6 +93,7 @@ def complete_not_essential(r: Rule, ctx: Context) -> Iterator[Finding]:
     "start the task: the dependency can never resolve).",
     "docs F5; BC ContainerDependency.condition; AGENT dependencygraph/graph.go (containerOrderingDependenciesCanResolve, "
     "ValidDependencies), docker_task_engine.go (AddTask)",
+    needs=("dependsOn",),
 )
 def healthy_needs_check(r: Rule, ctx: Context) -> Iterator[Finding]:
     for _, c, dpath, d in _dependencies(ctx):
@@ -148,6 +150,7 @@ def _target(field: str, entry: Any) -> str | None:
     E,
     "dependsOn, links and volumesFrom form no cycle (ECS registers it; the ECS agent refuses to start the task).",
     "docs F6; AGENT dependencygraph/graph.go (ValidDependencies), docker_task_engine.go (AddTask)",
+    needs=_EDGE_FIELDS,
 )
 def no_cycles(r: Rule, ctx: Context) -> Iterator[Finding]:
     names, graph, edges = _graph(ctx)
@@ -185,6 +188,7 @@ def no_cycles(r: Rule, ctx: Context) -> Iterator[Finding]:
     W,
     "Containers wait for the FireLens log router with START or HEALTHY, not COMPLETE/SUCCESS.",
     "docs F8; DG23 using_firelens.md",
+    needs=("dependsOn",),
 )
 def firelens_dependency(r: Rule, ctx: Context) -> Iterator[Finding]:
     for _, _, dpath, d in _dependencies(ctx):
@@ -206,6 +210,7 @@ def firelens_dependency(r: Rule, ctx: Context) -> Iterator[Finding]:
     W,
     "startTimeout and stopTimeout: 2-120 seconds on Fargate, never negative.",
     "docs F9; botocore startTimeout/stopTimeout",
+    needs=("startTimeout", "stopTimeout"),
 )
 def timeouts(r: Rule, ctx: Context) -> Iterator[Finding]:
     low, high = FARGATE_TIMEOUT

@@ -14,6 +14,7 @@ from .registry import Context, Rule, items, rule
     "An environment variable has an empty or missing value: real ECS drops it, and every plan then replaces "
     "the task definition.",
     "hashicorp/terraform-provider-aws#39533",
+    needs=("environment",),
 )
 def empty_environment_value(r: Rule, ctx: Context) -> Iterator[Finding]:
     for path, c in ctx.containers():

@@ -48,6 +48,7 @@ def _out_of_range(r: Rule, ctx: Context, field: str) -> Iterator[Finding]:
     "healthCheck.command is a non-empty list that starts with CMD or CMD-SHELL and has a command "
     "(ECS registers other forms; what runs is up to Docker).",
     "docs G1; BC HealthCheck.command; aws-observability/aws-otel-collector examples; aws/aws-cdk#34389",
+    needs=("healthCheck",),
 )
 def health_command(r: Rule, ctx: Context) -> Iterator[Finding]:
     for path, hc in _health_checks(ctx):
@@ -89,22 +90,32 @@ def health_command(r: Rule, ctx: Context) -> Iterator[Finding]:
 
 
 @rule(
-    "ECS-G2", E, "healthCheck.interval is 5-300 seconds.", "docs G2; BC HealthCheck.interval; aws/amazon-ecs-agent#1344"
+    "ECS-G2",
+    E,
+    "healthCheck.interval is 5-300 seconds.",
+    "docs G2; BC HealthCheck.interval; aws/amazon-ecs-agent#1344",
+    needs=("healthCheck",),
 )
 def health_interval(r: Rule, ctx: Context) -> Iterator[Finding]:
     yield from _out_of_range(r, ctx, "interval")
 
 
-@rule("ECS-G3", E, "healthCheck.timeout is 2-60 seconds.", "docs G3; BC HealthCheck.timeout")
+@rule("ECS-G3", E, "healthCheck.timeout is 2-60 seconds.", "docs G3; BC HealthCheck.timeout", needs=("healthCheck",))
 def health_timeout(r: Rule, ctx: Context) -> Iterator[Finding]:
     yield from _out_of_range(r, ctx, "timeout")
 
 
-@rule("ECS-G4", E, "healthCheck.retries is 1-10.", "docs G4; BC HealthCheck.retries")
+@rule("ECS-G4", E, "healthCheck.retries is 1-10.", "docs G4; BC HealthCheck.retries", needs=("healthCheck",))
 def health_retries(r: Rule, ctx: Context) -> Iterator[Finding]:
     yield from _out_of_range(r, ctx, "retries")
 
 
-@rule("ECS-G5", E, "healthCheck.startPeriod is 0-300 seconds.", "docs G5; BC HealthCheck.startPeriod")
+@rule(
+    "ECS-G5",
+    E,
+    "healthCheck.startPeriod is 0-300 seconds.",
+    "docs G5; BC HealthCheck.startPeriod",
+    needs=("healthCheck",),
+)
 def health_start_period(r: Rule, ctx: Context) -> Iterator[Finding]:
     yield from _out_of_range(r, ctx, "startPeriod")

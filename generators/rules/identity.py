@@ -221,6 +221,7 @@ def _image_problem(image: str) -> tuple[str | None, Severity]:
     "Volume names are 1-255 letters, digits, hyphens and underscores; EFS, S3 Files and "
     "configuredAtLaunch volumes need one; names are unique (warning).",
     "docs A10; botocore Volume.name; catalog 3.5",
+    needs=("volumes",),
 )
 def volume_name(r: Rule, ctx: Context) -> Iterator[Finding]:
     seen: set[str] = set()
@@ -262,6 +263,7 @@ _NAMED_VOLUMES = ("efsVolumeConfiguration", "s3filesVolumeConfiguration", "confi
     "Tags: no `aws:` prefix (in any case) on keys or values and unique keys (errors); keys and "
     "values of letters, digits, spaces and _ . : / = + - @ (warning).",
     "docs A11; BC RegisterTaskDefinitionRequest.tags, TagKey/TagValue; IAM TagRole (aws: keys refused)",
+    needs=("tags",),
 )
 def tags(r: Rule, ctx: Context) -> Iterator[Finding]:
     keys: set[str] = set()

@@ -61,6 +61,7 @@ def _linux(ctx: Context) -> Iterator[tuple[FieldPath, dict[str, Any]]]:
     "Fargate tasks use none of disableNetworking, dnsSearchDomains, dnsServers, "
     "dockerSecurityOptions, extraHosts, links, privileged, GPUs or placementConstraints.",
     "docs K1; FTS; CFNLINT E3048",
+    needs=("placementConstraints", "resourceRequirements", *FARGATE_CONTAINER_BANS),
 )
 def fargate_invalid_parameters(r: Rule, ctx: Context) -> Iterator[Finding]:
     if not ctx.is_fargate:
@@ -94,6 +95,7 @@ def fargate_invalid_parameters(r: Rule, ctx: Context) -> Iterator[Finding]:
     "On Fargate, linuxParameters adds no capability but SYS_PTRACE and sets no devices, "
     "sharedMemorySize, tmpfs, maxSwap or swappiness.",
     "docs K2; FTS; BC KernelCapabilities",
+    needs=("linuxParameters",),
 )
 def fargate_linux_parameters(r: Rule, ctx: Context) -> Iterator[Finding]:
     if not ctx.is_fargate or ctx.is_windows:  # Windows: ECS-K14 rejects linuxParameters as a whole
@@ -118,6 +120,7 @@ def fargate_linux_parameters(r: Rule, ctx: Context) -> Iterator[Finding]:
     E,
     "Capabilities to add or drop are names ECS knows (SYS_ADMIN, NET_ADMIN..., without CAP_).",
     "docs K3; BC KernelCapabilities",
+    needs=("linuxParameters",),
 )
 def capability_names(r: Rule, ctx: Context) -> Iterator[Finding]:
     for path, lp in _linux(ctx):
@@ -136,7 +139,13 @@ def capability_names(r: Rule, ctx: Context) -> Iterator[Finding]:
                     )
 
 
-@rule("ECS-K4", E, "linuxParameters.maxSwap is 0 or more and swappiness is 0-100.", "docs K4; BC LinuxParameters")
+@rule(
+    "ECS-K4",
+    E,
+    "linuxParameters.maxSwap is 0 or more and swappiness is 0-100.",
+    "docs K4; BC LinuxParameters",
+    needs=("linuxParameters",),
+)
 def swap_settings(r: Rule, ctx: Context) -> Iterator[Finding]:
     for path, lp in _linux(ctx):
         max_swap, swappiness = lp.get("maxSwap"), lp.get("swappiness")
@@ -155,6 +164,7 @@ def swap_settings(r: Rule, ctx: Context) -> Iterator[Finding]:
     E,
     "sharedMemorySize is 0 or more; tmpfs has a positive size and known mount options.",
     "docs K5; BC Tmpfs; CDK linux-parameters.ts",
+    needs=("linuxParameters",),
 )
 def shm_and_tmpfs(r: Rule, ctx: Context) -> Iterator[Finding]:
     for path, lp in _linux(ctx):
@@ -182,6 +192,7 @@ def shm_and_tmpfs(r: Rule, ctx: Context) -> Iterator[Finding]:
     "ulimits: softLimit not above hardLimit (ECS registers it; setrlimit refuses it and the container never "
     "starts); -1 (unlimited) or 0 and more (a value below -1: warning).",
     "docs K7; BC Ulimit; Docker --ulimit (-1 is unlimited); setrlimit(2) (EINVAL when soft > hard)",
+    needs=("ulimits",),
 )
 def ulimits(r: Rule, ctx: Context) -> Iterator[Finding]:
     for path, c in ctx.containers():
@@ -228,6 +239,7 @@ def _limit(value: int) -> float:
     "systemControls set namespaced sysctls only (IPC kernel.* and fs.mqueue.*, net.*), not on "
     "Windows, and no IPC sysctl with ipcMode host (run time: Docker refuses to create the container).",
     "docs K8; BC SystemControl; Docker daemon sysctl validation",
+    needs=("systemControls",),
 )
 def system_controls(r: Rule, ctx: Context) -> Iterator[Finding]:
     ipc_host = ctx.task.get("ipcMode") == "host"
@@ -268,7 +280,13 @@ def system_controls(r: Rule, ctx: Context) -> Iterator[Finding]:
                 yield r.finding(f"systemControls {ns!r} without a value", p, "add value")
 
 
-@rule("ECS-K9", E, "pidMode host is not available on Fargate.", "docs K9; BC pidMode; CDK fargate-task-definition.ts")
+@rule(
+    "ECS-K9",
+    E,
+    "pidMode host is not available on Fargate.",
+    "docs K9; BC pidMode; CDK fargate-task-definition.ts",
+    needs=("pidMode",),
+)
 def pid_mode(r: Rule, ctx: Context) -> Iterator[Finding]:
     if ctx.is_fargate and ctx.task.get("pidMode") == "host":
         yield r.finding(
@@ -278,7 +296,13 @@ def pid_mode(r: Rule, ctx: Context) -> Iterator[Finding]:
         )
 
 
-@rule("ECS-K10", E, "ipcMode is not set on Fargate or Windows.", "docs K10; cn-terraform/terraform-aws-ecs-fargate#2")
+@rule(
+    "ECS-K10",
+    E,
+    "ipcMode is not set on Fargate or Windows.",
+    "docs K10; cn-terraform/terraform-aws-ecs-fargate#2",
+    needs=("ipcMode",),
+)
 def ipc_mode(r: Rule, ctx: Context) -> Iterator[Finding]:
     if "ipcMode" not in ctx.task:
         return
@@ -299,6 +323,7 @@ def ipc_mode(r: Rule, ctx: Context) -> Iterator[Finding]:
     "dockerSecurityOptions are no-new-privileges, apparmor:PROFILE, label:VALUE or "
     "credentialspec:PATH (only credentialspec on Windows); run time: Docker refuses other options.",
     "docs K11; BC dockerSecurityOptions",
+    needs=("dockerSecurityOptions",),
 )
 def docker_security_options(r: Rule, ctx: Context) -> Iterator[Finding]:
     for path, c in ctx.containers():
@@ -326,6 +351,7 @@ def docker_security_options(r: Rule, ctx: Context) -> Iterator[Finding]:
     E,
     "credentialSpecs holds at most one credentialspec: or credentialspecdomainless: entry with an SSM or S3 ARN.",
     "docs K12; BC credentialSpecs",
+    needs=("credentialSpecs",),
 )
 def credential_specs(r: Rule, ctx: Context) -> Iterator[Finding]:
     for path, c in ctx.containers():
@@ -350,6 +376,7 @@ def credential_specs(r: Rule, ctx: Context) -> Iterator[Finding]:
     "user is user, user:group, uid or uid:gid (run time: the container cannot start as a user it cannot "
     "resolve; root with host networking: SEC-HOST-ROOT).",
     "docs K13; BC user",
+    needs=("user",),
 )
 def user_format(r: Rule, ctx: Context) -> Iterator[Finding]:
     for path, c in ctx.containers():
@@ -373,6 +400,7 @@ def user_format(r: Rule, ctx: Context) -> Iterator[Finding]:
     "links, linuxParameters, privileged, readonlyRootFilesystem, user, ulimits, pidMode, "
     "proxyConfiguration.",
     "docs K14; DG23 windows_task_definitions.md",
+    needs=("pidMode", "proxyConfiguration", *WINDOWS_CONTAINER_BANS),
 )
 def windows_unsupported(r: Rule, ctx: Context) -> Iterator[Finding]:
     if not ctx.is_windows:
@@ -396,6 +424,7 @@ def windows_unsupported(r: Rule, ctx: Context) -> Iterator[Finding]:
     E,
     "Windows on Fargate: no gMSA credential specs, FSx or EFS volumes, App Mesh proxy or FireLens.",
     "docs K15; DG23 AWS_Fargate.md",
+    needs=("proxyConfiguration", "volumes", "credentialSpecs", "firelensConfiguration", "logConfiguration"),
 )
 def windows_fargate_unsupported(r: Rule, ctx: Context) -> Iterator[Finding]:
     if not (ctx.is_windows and ctx.is_fargate):

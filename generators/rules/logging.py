@@ -51,7 +51,13 @@ def _name(c: dict[str, Any], path: FieldPath) -> str:
     return repr(c["name"]) if isinstance(c.get("name"), str) else f"#{path[1]}"
 
 
-@rule("ECS-I2", E, "Fargate tasks log with awslogs, splunk or awsfirelens only.", "docs I2; FTS; CFNLINT E3048")
+@rule(
+    "ECS-I2",
+    E,
+    "Fargate tasks log with awslogs, splunk or awsfirelens only.",
+    "docs I2; FTS; CFNLINT E3048",
+    needs=("logConfiguration",),
+)
 def fargate_log_driver(r: Rule, ctx: Context) -> Iterator[Finding]:
     if not ctx.is_fargate:
         return
@@ -69,6 +75,7 @@ def fargate_log_driver(r: Rule, ctx: Context) -> Iterator[Finding]:
     E,
     "awslogs needs awslogs-group and awslogs-region, and on Fargate awslogs-stream-prefix.",
     "docs I3; CFNLINT E3046",
+    needs=("logConfiguration",),
 )
 def awslogs_required_options(r: Rule, ctx: Context) -> Iterator[Finding]:
     for path, _, driver, options in _logging(ctx):
@@ -96,6 +103,7 @@ def awslogs_required_options(r: Rule, ctx: Context) -> Iterator[Finding]:
     E,
     "awslogs takes only its documented options (secretOptions included).",
     "docs I4; CFNLINT logging_configuration.json",
+    needs=("logConfiguration",),
 )
 def awslogs_allowed_options(r: Rule, ctx: Context) -> Iterator[Finding]:
     for path, c, driver, options in _logging(ctx):
@@ -130,6 +138,7 @@ def awslogs_allowed_options(r: Rule, ctx: Context) -> Iterator[Finding]:
     "docs I5; BC LogConfiguration.options; moby daemon/logger/awslogs New (strconv.ParseBool, "
     "parseMultilineOptions), daemon/logger/factory.go ValidateLogOpts; shim-loggers-for-containerd logger/awslogs "
     "(Fargate: the same New)",
+    needs=("logConfiguration",),
 )
 def awslogs_option_values(r: Rule, ctx: Context) -> Iterator[Finding]:
     docker = E if ctx.is_ec2 or ctx.is_external else W  # Docker's ValidateLogOpts: mode and max-buffer-size
@@ -185,6 +194,7 @@ def awslogs_option_values(r: Rule, ctx: Context) -> Iterator[Finding]:
     E,
     "awslogs on Fargate or EXTERNAL needs an execution role (one is named, or ecsform creates it).",
     "docs I6",
+    needs=("logConfiguration",),
 )
 def awslogs_needs_execution_role(r: Rule, ctx: Context) -> Iterator[Finding]:
     if ctx.execution_role_possible or not (ctx.is_fargate or ctx.is_external):
@@ -206,6 +216,7 @@ def awslogs_needs_execution_role(r: Rule, ctx: Context) -> Iterator[Finding]:
     "splunk needs splunk-url and splunk-token (the token may come from secretOptions): ECS registers the task, "
     "and the splunk driver refuses to start the container without them.",
     'docs I7; BC LogConfiguration.options; moby daemon/logger/splunk New ("splunk-url is expected")',
+    needs=("logConfiguration",),
 )
 def splunk_options(r: Rule, ctx: Context) -> Iterator[Finding]:
     for path, c, driver, options in _logging(ctx):
@@ -227,7 +238,13 @@ def _firelens_routers(ctx: Context) -> list[tuple[FieldPath, dict[str, Any]]]:
     return [(path, c) for path, c in ctx.containers() if isinstance(c.get("firelensConfiguration"), dict)]
 
 
-@rule("ECS-I8", E, "A container logging with awsfirelens needs a FireLens router in the task.", "docs I8")
+@rule(
+    "ECS-I8",
+    E,
+    "A container logging with awsfirelens needs a FireLens router in the task.",
+    "docs I8",
+    needs=("logConfiguration",),
+)
 def firelens_needs_router(r: Rule, ctx: Context) -> Iterator[Finding]:
     if _firelens_routers(ctx):
         return
@@ -242,7 +259,13 @@ def firelens_needs_router(r: Rule, ctx: Context) -> Iterator[Finding]:
             )
 
 
-@rule("ECS-I9", E, "A FireLens router needs a container that logs with awsfirelens.", "docs I9")
+@rule(
+    "ECS-I9",
+    E,
+    "A FireLens router needs a container that logs with awsfirelens.",
+    "docs I9",
+    needs=("firelensConfiguration",),
+)
 def router_needs_user(r: Rule, ctx: Context) -> Iterator[Finding]:
     if any(driver == "awsfirelens" for _, _, driver, _ in _logging(ctx)):
         return
@@ -263,6 +286,7 @@ def router_needs_user(r: Rule, ctx: Context) -> Iterator[Finding]:
     "only (errors); known option names, enable-ecs-log-metadata true/false, an S3 ARN or absolute "
     "path as config-file-value, one router (warnings: run time).",
     "docs I10; BC FirelensConfiguration; DG23 using_firelens.md",
+    needs=("firelensConfiguration",),
 )
 def firelens_configuration(r: Rule, ctx: Context) -> Iterator[Finding]:
     routers = _firelens_routers(ctx)
@@ -348,6 +372,7 @@ def _granted(ctx: Context, needs: list[Need]) -> bool:
     "FireLens writes to the AWS outputs the awsfirelens options name with the task role: the task has one, and "
     "a role ecsform creates is given those permissions in x-ecsform.taskRole.statements (a brought role: ECS-M4).",
     "docs I11; DG23 using_firelens.md",
+    needs=("logConfiguration",),
 )
 def firelens_permissions(r: Rule, ctx: Context) -> Iterator[Finding]:
     if ctx.task_role_arn is not None:
@@ -381,6 +406,7 @@ def firelens_permissions(r: Rule, ctx: Context) -> Iterator[Finding]:
     "On EC2, a log driver the instance does not offer by default (journald, gelf, splunk; on Windows "
     "anything but json-file, none and awslogs) needs ECS_AVAILABLE_LOGGING_DRIVERS.",
     "docs I12; AGENT ecs-init/docker/docker.go, agent/config/config_windows.go",
+    needs=("logConfiguration",),
 )
 def ec2_log_driver_available(r: Rule, ctx: Context) -> Iterator[Finding]:
     if not (ctx.is_ec2 or ctx.is_external):

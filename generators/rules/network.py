@@ -51,6 +51,7 @@ def fargate_awsvpc(r: Rule, ctx: Context) -> Iterator[Finding]:
     W,
     "Windows on EC2: networkMode omitted (the default NAT mode) or awsvpc.",
     "docs D3; botocore networkMode",
+    needs=("runtimePlatform",),
 )
 def windows_modes(r: Rule, ctx: Context) -> Iterator[Finding]:
     mode = ctx.task.get("networkMode")
@@ -87,7 +88,7 @@ def managed_instances_modes(r: Rule, ctx: Context) -> Iterator[Finding]:
         )
 
 
-@rule("ECS-D6", E, "awsvpc tasks (every Fargate task) have no links.", "docs D6; botocore links")
+@rule("ECS-D6", E, "awsvpc tasks (every Fargate task) have no links.", "docs D6; botocore links", needs=("links",))
 def awsvpc_links(r: Rule, ctx: Context) -> Iterator[Finding]:
     if ctx.effective_network_mode != "awsvpc":
         return
@@ -104,7 +105,13 @@ def awsvpc_links(r: Rule, ctx: Context) -> Iterator[Finding]:
             )
 
 
-@rule("ECS-D7", E, "awsvpc: hostPort is omitted or equals containerPort.", "docs D7; botocore PortMapping")
+@rule(
+    "ECS-D7",
+    E,
+    "awsvpc: hostPort is omitted or equals containerPort.",
+    "docs D7; botocore PortMapping",
+    needs=("portMappings",),
+)
 def awsvpc_host_port(r: Rule, ctx: Context) -> Iterator[Finding]:
     if ctx.effective_network_mode == "awsvpc":
         yield from _static_host_ports(r, ctx, "awsvpc")
@@ -115,6 +122,7 @@ def awsvpc_host_port(r: Rule, ctx: Context) -> Iterator[Finding]:
     E,
     "awsvpc: containers set no hostname (error) and no extraHosts (warning).",
     "docs D8; botocore hostname/extraHosts; labd/ecs-deplojo#26",
+    needs=("hostname", "extraHosts"),
 )
 def awsvpc_hostname(r: Rule, ctx: Context) -> Iterator[Finding]:
     if ctx.effective_network_mode != "awsvpc":
@@ -143,6 +151,7 @@ def awsvpc_hostname(r: Rule, ctx: Context) -> Iterator[Finding]:
     E,
     "host: hostPort is omitted or equals containerPort.",
     "docs D9; botocore PortMapping; aws/amazon-ecs-agent#185",
+    needs=("portMappings",),
 )
 def host_host_port(r: Rule, ctx: Context) -> Iterator[Finding]:
     if ctx.effective_network_mode == "host":
@@ -162,7 +171,7 @@ def _static_host_ports(r: Rule, ctx: Context, mode: str) -> Iterator[Finding]:
         )
 
 
-@rule("ECS-D10", W, "networkMode none: no port mappings.", "docs D10; botocore networkMode")
+@rule("ECS-D10", W, "networkMode none: no port mappings.", "docs D10; botocore networkMode", needs=("portMappings",))
 def none_ports(r: Rule, ctx: Context) -> Iterator[Finding]:
     if ctx.effective_network_mode != "none":
         return
@@ -182,6 +191,7 @@ def none_ports(r: Rule, ctx: Context) -> Iterator[Finding]:
     "bridge/host: no static host port that ECS reserves (22, 2375, 2376, 51678-51680) or in the "
     "ephemeral range; at most 100 reserved ports per instance.",
     "docs D11; botocore PortMapping.hostPort",
+    needs=("portMappings",),
 )
 def host_port_choice(r: Rule, ctx: Context) -> Iterator[Finding]:
     mode = ctx.effective_network_mode
@@ -226,6 +236,7 @@ def host_port_choice(r: Rule, ctx: Context) -> Iterator[Finding]:
     E,
     "links (bridge only) are `name` or `name:alias`, name other containers, and form no cycle.",
     "docs D12; botocore links",
+    needs=("links",),
 )
 def links(r: Rule, ctx: Context) -> Iterator[Finding]:
     mode = ctx.effective_network_mode
@@ -290,7 +301,13 @@ def _cycles(names: list[str], graph: dict[str, list[str]]) -> Iterator[list[str]
             yield [start] + back
 
 
-@rule("ECS-D13", W, "proxyConfiguration (App Mesh) needs networkMode awsvpc.", "docs D13; CDK task-definition.ts")
+@rule(
+    "ECS-D13",
+    W,
+    "proxyConfiguration (App Mesh) needs networkMode awsvpc.",
+    "docs D13; CDK task-definition.ts",
+    needs=("proxyConfiguration",),
+)
 def proxy_awsvpc(r: Rule, ctx: Context) -> Iterator[Finding]:
     mode = ctx.effective_network_mode
     if isinstance(ctx.task.get("proxyConfiguration"), dict) and mode not in ("awsvpc", None):
@@ -307,6 +324,7 @@ def proxy_awsvpc(r: Rule, ctx: Context) -> Iterator[Finding]:
     W,
     "systemControls: no net.* sysctls in host mode; under awsvpc one value per sysctl for the task.",
     "docs D14; botocore SystemControl",
+    needs=("systemControls",),
 )
 def sysctl_scope(r: Rule, ctx: Context) -> Iterator[Finding]:
     mode = ctx.effective_network_mode

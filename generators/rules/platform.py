@@ -23,7 +23,13 @@ FARGATE_WINDOWS = (
 FARGATE_WINDOWS_UNCONFIRMED = ("WINDOWS_SERVER_2025_FULL", "WINDOWS_SERVER_2025_CORE")
 
 
-@rule("ECS-B4", E, "cpuArchitecture ARM64 runs Linux only.", "docs B4; botocore RuntimePlatform.cpuArchitecture")
+@rule(
+    "ECS-B4",
+    E,
+    "cpuArchitecture ARM64 runs Linux only.",
+    "docs B4; botocore RuntimePlatform.cpuArchitecture",
+    needs=("runtimePlatform",),
+)
 def arm64_is_linux(r: Rule, ctx: Context) -> Iterator[Finding]:
     platform = ctx.task.get("runtimePlatform")
     if isinstance(platform, dict) and platform.get("cpuArchitecture") == "ARM64" and ctx.is_windows:
@@ -40,6 +46,7 @@ def arm64_is_linux(r: Rule, ctx: Context) -> Iterator[Finding]:
     E,
     "Windows on Fargate: WINDOWS_SERVER_2019_FULL/CORE or 2022_FULL/CORE.",
     "docs B5; DG23 AWS_Fargate.md; catalog 3.7",
+    needs=("runtimePlatform",),
 )
 def fargate_windows_family(r: Rule, ctx: Context) -> Iterator[Finding]:
     if not (ctx.is_fargate and ctx.is_windows):

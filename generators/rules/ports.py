@@ -36,6 +36,7 @@ def _host_port(mode: str | None, m: dict[str, Any]) -> int | None:
     E,
     "A port mapping without containerPortRange has a containerPort of 1-65535; hostPort is 0-65535.",
     "docs E2; botocore PortMapping",
+    needs=("portMappings",),
 )
 def container_port(r: Rule, ctx: Context) -> Iterator[Finding]:
     for cpath, c, mpath, m in port_mappings(ctx):
@@ -64,7 +65,13 @@ def container_port(r: Rule, ctx: Context) -> Iterator[Finding]:
             )
 
 
-@rule("ECS-E3", E, "A container maps each containerPort once (one protocol per port).", "docs E3; botocore PortMapping")
+@rule(
+    "ECS-E3",
+    E,
+    "A container maps each containerPort once (one protocol per port).",
+    "docs E3; botocore PortMapping",
+    needs=("portMappings",),
+)
 def container_port_once(r: Rule, ctx: Context) -> Iterator[Finding]:
     for cpath, c in ctx.containers():
         seen: dict[int, FieldPath] = {}
@@ -86,7 +93,7 @@ def container_port_once(r: Rule, ctx: Context) -> Iterator[Finding]:
                 seen[port] = mpath
 
 
-@rule("ECS-E4", E, "A host port (per protocol) is mapped once in the whole task.", "docs E4")
+@rule("ECS-E4", E, "A host port (per protocol) is mapped once in the whole task.", "docs E4", needs=("portMappings",))
 def host_port_once(r: Rule, ctx: Context) -> Iterator[Finding]:
     mode = ctx.effective_network_mode
     seen: dict[tuple[str, int], tuple[FieldPath, FieldPath, int | None]] = {}
@@ -119,6 +126,7 @@ def host_port_once(r: Rule, ctx: Context) -> Iterator[Finding]:
     "containerPortRange: `start-end` within 1-65535, bridge or awsvpc, no hostPort, no overlaps, at "
     "most 100 per container.",
     "docs E5; botocore PortMapping.containerPortRange",
+    needs=("portMappings",),
 )
 def port_ranges(r: Rule, ctx: Context) -> Iterator[Finding]:
     mode = ctx.effective_network_mode
@@ -208,6 +216,7 @@ def _overlaps(r: Rule, spans: list[tuple[int, int, FieldPath]]) -> Iterator[Find
     W,
     "A port mapping name is 1-64 of a-z 0-9 _ -, not starting with '-'.",
     "docs E6; botocore PortMapping.name",
+    needs=("portMappings",),
 )
 def port_name(r: Rule, ctx: Context) -> Iterator[Finding]:
     for _, _, mpath, m in port_mappings(ctx):
@@ -225,7 +234,13 @@ def _port_name_fix(name: str) -> str:
     return fixed or "http"
 
 
-@rule("ECS-E7", W, "Port mapping names are unique across the task.", "docs E7; CDK task-definition.ts; catalog 3.5")
+@rule(
+    "ECS-E7",
+    W,
+    "Port mapping names are unique across the task.",
+    "docs E7; CDK task-definition.ts; catalog 3.5",
+    needs=("portMappings",),
+)
 def port_name_unique(r: Rule, ctx: Context) -> Iterator[Finding]:
     seen: dict[str, FieldPath] = {}
     for _, _, mpath, m in port_mappings(ctx):
@@ -249,6 +264,7 @@ def port_name_unique(r: Rule, ctx: Context) -> Iterator[Finding]:
     W,
     "appProtocol (Service Connect) needs a port mapping name and bridge or awsvpc.",
     "docs E8; CDK ServiceConnect.validate",
+    needs=("portMappings",),
 )
 def app_protocol(r: Rule, ctx: Context) -> Iterator[Finding]:
     mode = ctx.effective_network_mode
@@ -276,6 +292,7 @@ def app_protocol(r: Rule, ctx: Context) -> Iterator[Finding]:
     W,
     "An appProtocol (http, http2, grpc: Service Connect) mapping uses protocol tcp.",
     "docs E9; botocore PortMapping.protocol",
+    needs=("portMappings",),
 )
 def app_protocol_tcp(r: Rule, ctx: Context) -> Iterator[Finding]:
     for _, _, mpath, m in port_mappings(ctx):
@@ -292,6 +309,7 @@ def app_protocol_tcp(r: Rule, ctx: Context) -> Iterator[Finding]:
     W,
     "Reserved ports: 3150 on Windows Fargate; 24224 (FireLens) in bridge mode.",
     "docs E10; DG23 task_definition_parameters.md, using_firelens.md",
+    needs=("portMappings",),
 )
 def reserved_ports(r: Rule, ctx: Context) -> Iterator[Finding]:
     windows_fargate = ctx.is_fargate and ctx.is_windows

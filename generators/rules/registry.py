@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, field
-from functools import cached_property
-from typing import TYPE_CHECKING, Any, Callable, Iterable, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Generic, Iterable, TypeVar, overload
 
 from ..access.view import TaskView
 from ..errors import Check, FieldPath, Finding, Severity
@@ -21,9 +20,12 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Rule(Check):
-    """A check that runs on every task: `fn(rule, ctx)` yields its findings, made with `rule.finding(...)`."""
+    """A check that runs on every task: `fn(rule, ctx)` yields its findings, made with `rule.finding(...)`.
+    `needs`, when given, are the fields without which the rule can find nothing: it reads only what is under one of
+    them (at the top of the task or of a container), so a task that sets none of them is not given to it."""
 
     fn: Callable[..., Iterable[Finding]] = field(kw_only=True)
+    needs: frozenset[str] | None = field(default=None, kw_only=True)
 
     def check(self, ctx: "Context") -> Iterable[Finding]:
         return self.fn(self, ctx)
@@ -32,17 +34,47 @@ class Rule(Check):
 REGISTRY: dict[str, Rule] = {}
 
 
-def rule(id: str, severity: Severity, summary: str, source: str = "") -> Callable[[Callable[..., Any]], Rule]:
-    """Register a check. The function takes (rule, ctx) and yields findings made with `rule.finding(...)`."""
+def rule(
+    id: str, severity: Severity, summary: str, source: str = "", *, needs: Iterable[str] | None = None
+) -> Callable[[Callable[..., Any]], Rule]:
+    """Register a check. The function takes (rule, ctx) and yields findings made with `rule.finding(...)`. `needs`:
+    the task or container fields the rule reads its findings from (it finds nothing in a task that sets none of
+    them, and is not run there); None: it may find something in any task."""
 
     def wrap(fn: Callable[..., Iterable[Finding]]) -> Rule:
         if id in REGISTRY:
             raise RuntimeError(f"rule {id} registered twice")
-        r = Rule(id, severity, summary, source, fn=fn)
+        r = Rule(id, severity, summary, source, fn=fn, needs=frozenset(needs) if needs is not None else None)
         REGISTRY[id] = r
         return r
 
     return wrap
+
+
+_T = TypeVar("_T")
+
+
+class task_fact(Generic[_T]):
+    """A fact of the task a context computes when a rule first asks, then keeps (in the context's __dict__, which
+    later reads find first): functools.cached_property without the lock Python 3.11 takes at each first read, which
+    cost more than most facts (every task is asked a dozen; rules run in one thread)."""
+
+    def __init__(self, fn: Callable[[Any], _T]) -> None:
+        self.fn = fn
+        self.name = fn.__name__
+        self.__doc__ = fn.__doc__
+
+    @overload
+    def __get__(self, ctx: None, owner: type | None = None) -> "task_fact[_T]": ...
+
+    @overload
+    def __get__(self, ctx: object, owner: type | None = None) -> _T: ...
+
+    def __get__(self, ctx: object, owner: type | None = None) -> "_T | task_fact[_T]":
+        if ctx is None:
+            return self
+        value = ctx.__dict__[self.name] = self.fn(ctx)
+        return value
 
 
 class Context(TaskView):
@@ -84,23 +116,29 @@ class Context(TaskView):
         return True
 
     # --- task-level facts (each computed once per task: many rules ask, and no rule changes the task) ------
-    @cached_property
+    @task_fact
+    def fields(self) -> frozenset[str]:
+        """Every field the task sets, at its top level or at the top level of one of its containers (what a rule's
+        `needs` is matched against)."""
+        return frozenset(self.task).union(*(c for _, c in self.containers()))
+
+    @task_fact
     def compatibilities(self) -> list[str]:
         return [c for c in self.task.get("requiresCompatibilities", []) if isinstance(c, str)]
 
-    @cached_property
+    @task_fact
     def is_fargate(self) -> bool:
         return "FARGATE" in self.compatibilities
 
-    @cached_property
+    @task_fact
     def is_ec2(self) -> bool:
         return "EC2" in self.compatibilities or not self.compatibilities
 
-    @cached_property
+    @task_fact
     def is_external(self) -> bool:
         return "EXTERNAL" in self.compatibilities
 
-    @cached_property
+    @task_fact
     def network_mode(self) -> str | None:
         """The mode written, else the one ECS applies: awsvpc when Fargate requires it, else bridge on Linux."""
         mode = self.task.get("networkMode")
@@ -110,16 +148,16 @@ class Context(TaskView):
             return None  # rule D2 reports the missing mode; other rules treat the task as awsvpc
         return None if self.is_windows else "bridge"
 
-    @cached_property
+    @task_fact
     def effective_network_mode(self) -> str | None:
         return self.network_mode or ("awsvpc" if self.is_fargate else None)
 
-    @cached_property
+    @task_fact
     def os_family(self) -> str:
         platform = self.task.get("runtimePlatform") or {}
         return platform.get("operatingSystemFamily") or "LINUX"
 
-    @cached_property
+    @task_fact
     def is_windows(self) -> bool:
         return self.os_family.startswith("WINDOWS")
 
@@ -151,9 +189,6 @@ def items(obj: dict[str, Any], key: str, path: FieldPath) -> list[tuple[FieldPat
     if not isinstance(value, list):
         return ()
     return [(path + (key, i), item) for i, item in enumerate(value) if item is not None]
-
-
-_T = TypeVar("_T")
 
 
 def per_task(helper: Callable[[Context], Iterable[_T]]) -> Callable[[Context], list[_T]]:

@@ -28,6 +28,7 @@ def _roles(ctx: Context) -> Iterator[tuple[str, str]]:
     "taskRoleArn and executionRoleArn are IAM role ARNs or role names (AWS takes either; the root reads a named "
     "role's ARN with the aws_iam_role data source, so the checks see a name as that role of the target's account).",
     "docs M1; BC RegisterTaskDefinition taskRoleArn; TF verify.ValidARN",
+    needs=ROLE_FIELDS,
 )
 def role_arn_format(r: Rule, ctx: Context) -> Iterator[Finding]:
     for field, value in _roles(ctx):
@@ -49,6 +50,7 @@ def role_arn_format(r: Rule, ctx: Context) -> Iterator[Finding]:
     "A brought role can be assumed by ecs-tasks.amazonaws.com: never a service-linked role (ECS registers it; "
     'the task never launches: "ECS was unable to assume the role").',
     "docs M2; DG23 task_execution_IAM_role.md; IAM service-linked roles; aws-samples/aws-modern-application-workshop#88",
+    needs=ROLE_FIELDS,
 )
 def role_trust(r: Rule, ctx: Context) -> Iterator[Finding]:
     for field, value in _roles(ctx):
@@ -143,6 +145,7 @@ def ec2_role_fallback(r: Rule, ctx: Context) -> Iterator[Finding]:
     E,
     "EFS volumes with IAM authorization and S3 Files volumes need a task role (one is named, or ecsform creates it).",
     "docs M6; BC EFSAuthorizationConfig.iam, S3FilesVolumeConfiguration",
+    needs=("volumes",),
 )
 def task_role_required(r: Rule, ctx: Context) -> Iterator[Finding]:
     if ctx.task_role_possible:

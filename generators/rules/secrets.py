@@ -17,7 +17,7 @@ _NO_ROLE_HINT = (
 )
 
 
-@rule("ECS-H1", E, "Every environment variable has a non-blank name.", "docs H1")
+@rule("ECS-H1", E, "Every environment variable has a non-blank name.", "docs H1", needs=("environment",))
 def env_name_not_blank(r: Rule, ctx: Context) -> Iterator[Finding]:
     for path, c in ctx.containers():
         for item_path, item in items(c, "environment", path):
@@ -36,7 +36,7 @@ def env_name_not_blank(r: Rule, ctx: Context) -> Iterator[Finding]:
                 )
 
 
-@rule("ECS-H2", E, "Secret names are unique within a container.", "docs H2")
+@rule("ECS-H2", E, "Secret names are unique within a container.", "docs H2", needs=("secrets",))
 def secret_names_unique(r: Rule, ctx: Context) -> Iterator[Finding]:
     for path, c in ctx.containers():
         seen: set[str] = set()
@@ -53,7 +53,13 @@ def secret_names_unique(r: Rule, ctx: Context) -> Iterator[Finding]:
                 seen.add(name)
 
 
-@rule("ECS-H3", E, "No secret has the name of an environment variable of the same container.", "docs H3")
+@rule(
+    "ECS-H3",
+    E,
+    "No secret has the name of an environment variable of the same container.",
+    "docs H3",
+    needs=("secrets",),
+)
 def secret_not_env(r: Rule, ctx: Context) -> Iterator[Finding]:
     for path, c in ctx.containers():
         env = {i.get("name") for _, i in items(c, "environment", path) if isinstance(i.get("name"), str)}
@@ -68,7 +74,13 @@ def secret_not_env(r: Rule, ctx: Context) -> Iterator[Finding]:
                 )
 
 
-@rule("ECS-H4", E, "Containers with secrets need an execution role (one is named, or ecsform creates it).", "docs H4")
+@rule(
+    "ECS-H4",
+    E,
+    "Containers with secrets need an execution role (one is named, or ecsform creates it).",
+    "docs H4",
+    needs=("secrets",),
+)
 def secrets_need_execution_role(r: Rule, ctx: Context) -> Iterator[Finding]:
     if ctx.execution_role_possible:
         return
@@ -108,6 +120,7 @@ def _partial_hint(ctx: Context, ref: SecretRef) -> str:
     "both version-stage and version-id; a partial ARN (no 6-character suffix) is a warning when the "
     "execution role is the spec's own (ecsform resolves it for the role it creates).",
     "docs H5; AGENT asmsecret.go",
+    needs=("secrets", "logConfiguration", "repositoryCredentials"),
 )
 def secretsmanager_arn(r: Rule, ctx: Context) -> Iterator[Finding]:
     partial: dict[str, list[tuple]] = {}  # base ARN -> where it is referenced: one warning per secret, not per value
@@ -184,6 +197,7 @@ def _selectors(value: str) -> bool:
     "others; the agent reads them as SSM parameters, which they cannot be, and the task never starts).",
     "docs H6; BC Secret.valueFrom; AGENT taskresource/ssmsecret (Create), ssm/ssm.go (GetSecretsFromSSM: invalid "
     "parameters)",
+    needs=("secrets", "logConfiguration"),
 )
 def ssm_value_from(r: Rule, ctx: Context) -> Iterator[Finding]:
     for path, c in ctx.containers():
@@ -222,6 +236,7 @@ def ssm_value_from(r: Rule, ctx: Context) -> Iterator[Finding]:
     "json-key, version-stage and version-id selectors only work on Secrets Manager ARNs (ECS registers them "
     "elsewhere; the agent asks SSM or Secrets Manager for a name that cannot exist, and the task never starts).",
     "docs H7; DG23 specifying-sensitive-data-secrets.md; AGENT taskresource/ssmsecret, taskresource/asmauth",
+    needs=("secrets", "logConfiguration", "repositoryCredentials"),
 )
 def selectors_need_secretsmanager(r: Rule, ctx: Context) -> Iterator[Finding]:
     for path, c in ctx.containers():
@@ -264,6 +279,7 @@ def selectors_need_secretsmanager(r: Rule, ctx: Context) -> Iterator[Finding]:
     "task's region (ECS registers an ARN of another service; the agent reads it from Secrets Manager, the image "
     "pull fails and the task never starts).",
     "docs H11; BC RepositoryCredentials; AGENT taskresource/asmauth",
+    needs=("repositoryCredentials",),
 )
 def repository_credentials_format(r: Rule, ctx: Context) -> Iterator[Finding]:
     for path, c in ctx.containers():
@@ -287,6 +303,7 @@ def repository_credentials_format(r: Rule, ctx: Context) -> Iterator[Finding]:
     "environmentFiles: at most 10 per container; each an S3 object ARN (ECS registers other values; the agent "
     "cannot parse them and the task never starts); the .env extension (warning).",
     "docs H12; BC EnvironmentFile; AGENT taskresource/envFiles/envfile.go (s3.ParseS3ARN)",
+    needs=("environmentFiles",),
 )
 def environment_files_format(r: Rule, ctx: Context) -> Iterator[Finding]:
     for path, c in ctx.containers():

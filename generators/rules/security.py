@@ -140,6 +140,7 @@ def _needs_tls(efs: dict[str, Any]) -> bool:
     "An EFS volume does not set transitEncryption, so ECS mounts it without TLS (policy efsTransitEncryption: "
     "note, the default; warn makes it a warning, require an error unless ENABLED).",
     "BC EFSVolumeConfiguration.transitEncryption; checkov CKV_AWS_97",
+    needs=("volumes",),
 )
 def efs_transit(r: Rule, ctx: Context) -> Iterator[Finding]:
     level = _level(ctx, r.id)
@@ -262,6 +263,7 @@ def _secret_value(value: str) -> str | None:
     "value (an AWS access key, a private key, a password in a URL): anyone who can describe the task definition "
     "reads it. One warning per container.",
     "trivy AVD-AWS-0036; Prowler ecs_task_definitions_no_environment_secrets; DG23 specifying-sensitive-data.md",
+    needs=("environment",),
 )
 def environment_secrets(r: Rule, ctx: Context) -> Iterator[Finding]:
     for path, c in ctx.containers():
@@ -326,6 +328,7 @@ def image_tag(r: Rule, ctx: Context) -> Iterator[Finding]:
     "taskRoleArn and executionRoleArn name the same role: the containers get every permission ECS needs to start "
     "them (image pulls, secrets), and ECS gets the application's (a note: AWS registers and runs it).",
     "checkov CKV_AWS_249; DG23 task_execution_IAM_role.md, task-iam-roles.md",
+    needs=("taskRoleArn",),
 )
 def shared_role(r: Rule, ctx: Context) -> Iterator[Finding]:
     task, execution = ctx.task_role_arn, ctx.execution_role_arn
@@ -345,6 +348,7 @@ def shared_role(r: Rule, ctx: Context) -> Iterator[Finding]:
     "writes to stdout and stderr block (ECS's default since June 2025 is non-blocking; a note).",
     "Prowler ecs_task_definitions_logging_block_mode; BC LogConfiguration.options (mode, max-buffer-size); "
     "DG23 ecs-account-settings (defaultLogDriverMode)",
+    needs=("logConfiguration",),
 )
 def log_blocking(r: Rule, ctx: Context) -> Iterator[Finding]:
     for path, c in ctx.containers():
@@ -393,6 +397,7 @@ def host_network_root(r: Rule, ctx: Context) -> Iterator[Finding]:
     "A Linux container is privileged: it gets root on the instance (every device and capability; a note: AWS "
     "registers and runs it on EC2, Fargate refuses it: ECS-K1).",
     "checkov CKV_AWS_334; Prowler ecs_task_definitions_no_privileged_containers; BC ContainerDefinition.privileged",
+    needs=("privileged",),
 )
 def privileged(r: Rule, ctx: Context) -> Iterator[Finding]:
     if ctx.is_fargate or ctx.is_windows:
@@ -413,6 +418,7 @@ def privileged(r: Rule, ctx: Context) -> Iterator[Finding]:
     "The task shares the instance's process namespace (pidMode host): its containers see, and as root can signal, "
     "every process on the instance (a note).",
     "checkov CKV_AWS_335; Prowler ecs_task_definitions_host_namespace_not_shared; BC pidMode",
+    needs=("pidMode",),
 )
 def host_pid(r: Rule, ctx: Context) -> Iterator[Finding]:
     if ctx.task.get("pidMode") == "host" and not ctx.is_fargate:  # Fargate refuses it: ECS-K9

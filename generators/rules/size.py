@@ -104,7 +104,7 @@ def fargate_size_required(r: Rule, ctx: Context) -> Iterator[Finding]:
         )
 
 
-@rule("ECS-C9", E, "Windows on Fargate: task cpu 1024, 2048 or 4096.", "docs C9; FTS")
+@rule("ECS-C9", E, "Windows on Fargate: task cpu 1024, 2048 or 4096.", "docs C9; FTS", needs=("runtimePlatform",))
 def fargate_windows_cpu(r: Rule, ctx: Context) -> Iterator[Finding]:
     cpu = _size(ctx, "cpu")
     if ctx.is_fargate and ctx.is_windows and cpu in FARGATE and cpu not in FARGATE_WINDOWS_CPU:
@@ -201,6 +201,7 @@ def _docker(ctx: Context) -> bool:
     "A container's memory (hard limit) is not below its memoryReservation (Docker refuses to create the "
     "container on EC2 and EXTERNAL; on Fargate alone: warning).",
     "docs C14; botocore memory; moby daemon/daemon_unix.go verifyPlatformContainerResources",
+    needs=("memoryReservation",),
 )
 def memory_above_reservation(r: Rule, ctx: Context) -> Iterator[Finding]:
     for path, c in ctx.containers():
@@ -303,6 +304,7 @@ def container_memory_floor(r: Rule, ctx: Context) -> Iterator[Finding]:
     W,
     "Windows on EC2 ignores task-level cpu and memory: size the containers.",
     "docs C18; botocore cpu/memory",
+    needs=("runtimePlatform",),
 )
 def windows_ec2_task_size(r: Rule, ctx: Context) -> Iterator[Finding]:
     if not ctx.is_windows or ctx.is_fargate or not ctx.is_ec2:
@@ -327,6 +329,7 @@ def windows_ec2_task_size(r: Rule, ctx: Context) -> Iterator[Finding]:
     W,
     "FireLens log-driver-buffer-limit is 0-536870912 bytes and fits in the task memory.",
     "docs C19; DG23 using_firelens.md",
+    needs=("logConfiguration",),
 )
 def firelens_buffer(r: Rule, ctx: Context) -> Iterator[Finding]:
     buffers = 0

@@ -27,6 +27,7 @@ PROXY_PROPERTIES = (
     E,
     "placementConstraints: at most 10, and memberOf has an expression.",
     "docs L1; TF placement_constraints MaxItems 10",
+    needs=("placementConstraints",),
 )
 def placement_constraints(r: Rule, ctx: Context) -> Iterator[Finding]:
     constraints = ctx.task.get("placementConstraints")
@@ -51,6 +52,7 @@ def placement_constraints(r: Rule, ctx: Context) -> Iterator[Finding]:
     E,
     "proxyConfiguration names a container of the task, uses known properties and sets IgnoredUID or IgnoredGID.",
     "docs L2; BC ProxyConfiguration",
+    needs=("proxyConfiguration",),
 )
 def proxy_configuration(r: Rule, ctx: Context) -> Iterator[Finding]:
     proxy = ctx.task.get("proxyConfiguration")
@@ -88,6 +90,7 @@ def proxy_configuration(r: Rule, ctx: Context) -> Iterator[Finding]:
     "resourceRequirements: GPU a positive count or ALL (not on Windows), InferenceAccelerator a "
     "task deviceName, NeuronDevice ALL in one container of a MANAGED_INSTANCES task.",
     "docs L3; BC ResourceRequirement",
+    needs=("resourceRequirements",),
 )
 def resource_requirements(r: Rule, ctx: Context) -> Iterator[Finding]:
     devices = [a.get("deviceName") for _, a in items(ctx.task, "inferenceAccelerators", ())]
@@ -135,6 +138,7 @@ def resource_requirements(r: Rule, ctx: Context) -> Iterator[Finding]:
     E,
     "inferenceAccelerators are not used on Fargate or EXTERNAL (Elastic Inference closed to new customers: warning).",
     "docs L4; CDK task-definition.ts, external-task-definition.ts",
+    needs=("inferenceAccelerators",),
 )
 def inference_accelerators(r: Rule, ctx: Context) -> Iterator[Finding]:
     if not ctx.task.get("inferenceAccelerators"):
@@ -162,6 +166,7 @@ def inference_accelerators(r: Rule, ctx: Context) -> Iterator[Finding]:
     "restartPolicy: at most 50 ignoredExitCodes, restartAttemptPeriod 60-1800 seconds (settings on a "
     "disabled policy: warning).",
     "docs L5; BC ContainerRestartPolicy; CDK validateRestartPolicy",
+    needs=("restartPolicy",),
 )
 def restart_policy(r: Rule, ctx: Context) -> Iterator[Finding]:
     for path, c in ctx.containers():

@@ -35,6 +35,7 @@ def _types(volume: dict[str, Any]) -> list[str]:
     E,
     "A volume has at most one type: host, docker, EFS, S3 Files, FSx or configuredAtLaunch.",
     "docs J1; cloudposse/terraform-aws-ecs-alb-service-task#185",
+    needs=("volumes",),
 )
 def one_volume_type(r: Rule, ctx: Context) -> Iterator[Finding]:
     for path, v in ctx.volumes():
@@ -54,6 +55,7 @@ def one_volume_type(r: Rule, ctx: Context) -> Iterator[Finding]:
     E,
     "Every mount point names a task volume (sourceVolume) and a containerPath.",
     "docs J2; ansible/ansible#35751",
+    needs=("mountPoints",),
 )
 def mount_points_reference_volumes(r: Rule, ctx: Context) -> Iterator[Finding]:
     names = {v.get("name") for _, v in ctx.volumes()}
@@ -86,6 +88,7 @@ def mount_points_reference_volumes(r: Rule, ctx: Context) -> Iterator[Finding]:
     "containerPath of mount points and tmpfs is absolute (Linux: /path; Windows: C:\\path): ECS registers a "
     "relative one, and Docker refuses the mount, so the container never starts.",
     "docs J3; BC MountPoint, Tmpfs; moby volume/mounts (errNotAbsPath), ValidateTmpfsMountDestination",
+    needs=("mountPoints", "linuxParameters"),
 )
 def container_path_absolute(r: Rule, ctx: Context) -> Iterator[Finding]:
     windows = ctx.is_windows
@@ -119,7 +122,13 @@ def container_path_absolute(r: Rule, ctx: Context) -> Iterator[Finding]:
             )
 
 
-@rule("ECS-J4", E, "volumesFrom.sourceContainer names another container of the task.", "docs J4; BC VolumeFrom")
+@rule(
+    "ECS-J4",
+    E,
+    "volumesFrom.sourceContainer names another container of the task.",
+    "docs J4; BC VolumeFrom",
+    needs=("volumesFrom",),
+)
 def volumes_from_container(r: Rule, ctx: Context) -> Iterator[Finding]:
     names = ctx.container_names()
     for path, c in ctx.containers():
@@ -147,6 +156,7 @@ def volumes_from_container(r: Rule, ctx: Context) -> Iterator[Finding]:
     "Docker volumes are not available on Fargate; autoprovision only with scope shared and a "
     "non-local driver on Windows are warnings.",
     "docs J5; BC DockerVolumeConfiguration",
+    needs=("volumes",),
 )
 def docker_volumes(r: Rule, ctx: Context) -> Iterator[Finding]:
     for path, v in ctx.volumes():
@@ -184,6 +194,7 @@ def docker_volumes(r: Rule, ctx: Context) -> Iterator[Finding]:
     E,
     "host.sourcePath is not blank and is not used on Fargate.",
     "docs J6; aws/amazon-ecs-cli#11; cloudposse/terraform-aws-ecs-alb-service-task#174",
+    needs=("volumes",),
 )
 def host_source_path(r: Rule, ctx: Context) -> Iterator[Finding]:
     for path, v in ctx.volumes():
@@ -215,6 +226,7 @@ def host_source_path(r: Rule, ctx: Context) -> Iterator[Finding]:
     "ENABLED (not DISABLED, nor left out); transitEncryptionPort 1-65535; fs-... and fsap-... IDs (ECS registers "
     "others; the mount never succeeds).",
     "docs J7; BC EFSVolumeConfiguration; aws/aws-cdk#10683; TF IsPortNumber",
+    needs=("volumes",),
 )
 def efs_fields(r: Rule, ctx: Context) -> Iterator[Finding]:
     for path, _, efs in efs_volumes(ctx):
@@ -276,6 +288,7 @@ def efs_fields(r: Rule, ctx: Context) -> Iterator[Finding]:
     "EFS volumes are not supported on EXTERNAL instances or for Windows containers (what a brought task role "
     "must allow for IAM authorization: ECS-M4).",
     "docs J8; DG23 efs-volumes.md; BC EFSAuthorizationConfig.iam",
+    needs=("volumes",),
 )
 def efs_support(r: Rule, ctx: Context) -> Iterator[Finding]:
     for path, v, _efs_config in efs_volumes(ctx):
@@ -302,6 +315,7 @@ def efs_support(r: Rule, ctx: Context) -> Iterator[Finding]:
     "agent refuses them and the task never starts); domain is not blank (warning).",
     "docs J9; BC FSxWindowsFileServerAuthorizationConfig; AGENT taskresource/fsxwindowsfileserver "
     "(retrieveCredentials)",
+    needs=("volumes",),
 )
 def fsx_credentials(r: Rule, ctx: Context) -> Iterator[Finding]:
     for path, v in ctx.volumes():
@@ -335,6 +349,7 @@ def fsx_credentials(r: Rule, ctx: Context) -> Iterator[Finding]:
     E,
     "At most one volume is configuredAtLaunch (a configuredAtLaunch volume that no container mounts is a warning).",
     "docs J10; BC Volume.configuredAtLaunch",
+    needs=("volumes",),
 )
 def configured_at_launch(r: Rule, ctx: Context) -> Iterator[Finding]:
     at_launch = [(p, v) for p, v in ctx.volumes() if v.get("configuredAtLaunch") is True]
@@ -360,6 +375,7 @@ def configured_at_launch(r: Rule, ctx: Context) -> Iterator[Finding]:
     E,
     "S3 Files volumes: with an access point, rootDirectory / or omitted; transitEncryptionPort 1-65535.",
     "docs J11; BC S3FilesVolumeConfiguration",
+    needs=("volumes",),
 )
 def s3files_fields(r: Rule, ctx: Context) -> Iterator[Finding]:
     for path, v in ctx.volumes():
@@ -386,6 +402,7 @@ def s3files_fields(r: Rule, ctx: Context) -> Iterator[Finding]:
     E,
     "ephemeralStorage.sizeInGiB is 21-200 (on a task that is not Fargate: warning).",
     "docs J12; TF IntBetween(21, 200); CDK fargate-task-definition.ts",
+    needs=("ephemeralStorage",),
 )
 def ephemeral_storage(r: Rule, ctx: Context) -> Iterator[Finding]:
     es = ctx.task.get("ephemeralStorage")

@@ -64,7 +64,13 @@ def reference_target(r: Rule, ctx: Context) -> Iterator[Finding]:
             )
 
 
-@rule("X-REF-VOLUME", E, "An access point reference belongs to the file system the volume mounts.", "ecsform")
+@rule(
+    "X-REF-VOLUME",
+    E,
+    "An access point reference belongs to the file system the volume mounts.",
+    "ecsform",
+    needs=("volumes",),
+)
 def access_point_of_volume(r: Rule, ctx: Context) -> Iterator[Finding]:
     for path, volume in ctx.volumes():
         efs = volume.get("efsVolumeConfiguration")

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping  # (isinstance against typing.Mapping takes a slow detour per call)
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Annotated, Any, TypeVar, Union
+from typing import Annotated, Any, TypeVar, Union, cast
 
 # an immutable JSON value: objects are read-only mappings, arrays are tuples
 Json = Union[str, int, float, bool, None, tuple["Json", ...], Mapping[str, "Json"]]
@@ -66,30 +66,42 @@ def _get(obj: JsonObject, key: str, kind: type[T]) -> T | None:
     return value
 
 
+# The readers below take the common case (absent, or exactly the type freeze makes) without a call of their own, and
+# leave anything else to `_get`: `build` reads some forty fields of every task.
+
+
 def _str(obj: JsonObject, key: str) -> str | None:
-    return _get(obj, key, str)
+    value = obj.get(key)
+    return value if value is None or type(value) is str else _get(obj, key, str)
 
 
 def _int(obj: JsonObject, key: str) -> int | None:
-    return _get(obj, key, int)
+    value = obj.get(key)
+    return value if value is None or type(value) is int else _get(obj, key, int)
 
 
 def _bool(obj: JsonObject, key: str) -> bool | None:
-    return _get(obj, key, bool)
+    value = obj.get(key)
+    return value if value is None or type(value) is bool else _get(obj, key, bool)
 
 
 def _object(obj: JsonObject, key: str) -> JsonObject | None:
-    return _get(obj, key, Mapping)  # type: ignore[type-abstract]  # Mapping is what freeze makes of an object
+    value = obj.get(key)
+    if value is None or type(value) is MappingProxyType:  # what freeze makes of an object
+        return value
+    return _get(obj, key, Mapping)  # type: ignore[type-abstract]
 
 
 def _objects(obj: JsonObject, key: str) -> tuple[JsonObject, ...]:
-    items = _get(obj, key, tuple) or ()
-    out = []
+    items = obj.get(key)
+    if items is None:
+        return ()
+    if type(items) is not tuple:
+        items = _get(obj, key, tuple) or ()
     for item in items:
-        if not isinstance(item, Mapping):
+        if type(item) is not MappingProxyType and not isinstance(item, Mapping):
             raise TypeError(f"{key}: an item is {type(item).__name__}, not an object")
-        out.append(item)
-    return tuple(out)
+    return cast("tuple[JsonObject, ...]", tuple(items))  # (the same tuple, when it is one: no copy)
 
 
 def _strings(obj: JsonObject, key: str) -> tuple[str, ...]:
