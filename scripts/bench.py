@@ -3,11 +3,12 @@
     python scripts/bench.py [--sizes 1000,4000,10000] [--peer 300] [--warm 3000] [--changed 300] [--repeat 3]
                             [--floor 1000] [--jobs N]
 
-Specs are copies of the bundled ones with distinct families, written to a temporary folder as JSON. Every figure
-but the writer's is the real CLI in a fresh process (Python start-up and imports included): the best wall time of
---repeat runs (one run from 4,000 specs on), with the user and system CPU time of that run and of the worker
-processes it waited for (wait4), and the peak resident set size of the whole process tree (sampled every 20 ms
-and summed over the processes: pages the workers share with the parent count twice, so it errs high).
+Specs are services made from the bundled ones, each with its own names (families, images, log groups, secrets),
+written to a temporary folder as indented JSON. Every figure but the writer's is the real CLI in a fresh process
+(Python start-up and imports included): the best wall time of --repeat runs (one run from 4,000 specs on), with
+the user and system CPU time of that run and of the worker processes it waited for (wait4), and the peak resident
+set size of the whole process tree (sampled every 20 ms and summed over the processes: pages the workers share
+with the parent count twice, so it errs high).
 
 - start-up: `ecsform --help`, `validate` of one spec, `synth` of one spec into a new folder.
 - --peer N: `synth` of N specs by ecsform into a new folder with an empty render cache (cold), and by a hand-written
@@ -57,17 +58,29 @@ PEER_PYTHON = REPO / ".venv-peer" / "bin" / "python"
 
 
 def make_specs(folder: Path, count: int) -> None:
+    """`count` services made from the bundled specs, each its own: every string value that names the product (the
+    first word of the family: images, log groups, secrets, families) names copy i's instead, so that no two specs
+    share an ARN or an image (what ecsform parses once per process would otherwise be parsed once per run). Written
+    as indented JSON, as people write it (the peer reads JSON)."""
     folder.mkdir(parents=True, exist_ok=True)
     sources = sorted(p for p in (REPO / "specs").iterdir() if p.suffix in (".json", ".yaml"))
     yaml = YAML(typ="safe")
     loaded = [json.loads(src.read_text()) if src.suffix == ".json" else yaml.load(src.read_text()) for src in sources]
     for i in range(count):
-        data = json.loads(json.dumps(loaded[i % len(loaded)]))
-        data["family"] = f"{data['family']}-{i}"
-        for env in (data.get("environments") or {}).values():
-            if "family" in env:
-                env["family"] = f"{env['family']}-{i}"
-        (folder / f"spec-{i:05d}.json").write_text(json.dumps(data))
+        data = loaded[i % len(loaded)]
+        word = data["family"].split("-")[0]
+        (folder / f"spec-{i:05d}.json").write_text(json.dumps(_renamed(data, word, f"{word}{i}"), indent=2) + "\n")
+
+
+def _renamed(value: object, old: str, new: str) -> object:
+    """A copy of a JSON value with `old` replaced by `new` in every string value (keys as they are)."""
+    if isinstance(value, str):
+        return value.replace(old, new)
+    if isinstance(value, list):
+        return [_renamed(v, old, new) for v in value]
+    if isinstance(value, dict):
+        return {k: _renamed(v, old, new) for k, v in value.items()}
+    return value
 
 
 def change_one(folder: Path, count: int) -> None:
