@@ -50,6 +50,7 @@ class SynthRun:
 
     def __init__(self, paths: list[str], out: Path, options: Options, *, compare: bool = False) -> None:
         self.out, self.options, self.compare = out, options, compare
+        self.where = out.absolute()  # (module sources: the working folder read once, not once per root)
         self.files, self.findings = collect(paths)
         self.base = base_policy(options)
         # every root's .terraform.lock.hcl: read (and checked, CONFIG-LOCK) once, before any worker starts
@@ -185,7 +186,7 @@ class SynthRun:
 
     def render(self, p: planner.Plan, imports: str | None = None, modules: set[str] | None = None) -> cache.Rendered:
         """One root: its files and its manifest.json entry (`modules`: the module folders it calls are added)."""
-        out, options = self.out, self.options
+        out, options = self.where, self.options
         called: dict[str, tuple[str, Path | None]] = {}  # module -> its source and folder, as the emitter asks
         environment = p.target.environment if p.target else None
 
