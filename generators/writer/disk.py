@@ -7,7 +7,7 @@ import errno
 import os
 import types
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Any, Callable, Iterable
 
 from .manifest import ancestors
 
@@ -126,6 +126,44 @@ def _syncfs_of(folder: str) -> bool:
     finally:
         os.close(fd)
     return True
+
+
+class Writeback:
+    """Writeback of what a run has staged so far, started early in a thread while the run goes on (syncfs waits
+    for the disk without holding the GIL), so that the syncfs that makes the staging durable (`settle`) finds most
+    of it written already: at 10,000 roots it otherwise waits for some 60,000 files at the end. Only a head start:
+    durability still comes from `settle`, and a writeback that fails is ignored (that syncfs reports it)."""
+
+    def __init__(self, folder: str) -> None:
+        self.folder = folder
+        self.thread: Any = None
+
+    def start(self) -> None:
+        """Start a writeback unless one is under way."""
+        if self.thread is not None and self.thread.is_alive():
+            return
+        import threading
+
+        self.thread = threading.Thread(target=self._run, name="ecsform-writeback", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        try:
+            fd = os.open(self.folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        except OSError:
+            return
+        try:
+            _syncfs(fd)  # (not `fs.syncfs`: nothing here changes the file system or decides durability)
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
+
+    def join(self) -> None:
+        """Wait for the writeback under way, if any."""
+        if self.thread is not None:
+            self.thread.join()
+            self.thread = None
 
 
 def settle(out: str, staging: str, count: int) -> None:

@@ -17,7 +17,7 @@ from ..errors import Check, EcsformError, Finding, Severity
 from . import journal
 from .changes import Changes, Kinds, file_step, plan_rest
 from .compare import Token, same, token
-from .disk import backup, fs, mkdirs, rmtree, settle, sync, sync_folders, write_new
+from .disk import Writeback, backup, fs, mkdirs, rmtree, settle, sync, sync_folders, write_new
 from .faults import OUT_NOT_DIR, at_path, fault
 from .journal import STAGING_PREFIX, Add, Put, Step
 from .lock import require_lock
@@ -25,6 +25,8 @@ from .manifest import MANIFEST, Manifest, R, ancestors, generated, manifest_text
 
 # files staged together: written in a batch rather than one between two renders (a few hundred KB held)
 _BATCH = 256
+# files staged since the last early writeback (disk.Writeback) before the next starts
+_WRITEBACK = 2048
 
 # The findings this module raises (collected by the catalog: generators/rules).
 OUT_NOT_ECSFORM = Check("OUT-NOT-ECSFORM", Severity.ERROR, "--out names a folder ecsform did not write.")
@@ -58,6 +60,8 @@ class Publication:
         self.created = False  # the output folder did not exist: made for the staging folder
         self.staged = 0  # files and links in the staging folder
         self.pending: list[tuple[str, bytes]] = []  # files to stage with the next batch (`_flush`)
+        self.writeback: Writeback | None = None  # made with the staging folder
+        self.unsynced = 0  # files staged since the last early writeback started
         self.made: dict[str, set[str]] = {"new": set(), "old": set()}
         self.done = False
         self.restored: bool | None = None  # when publishing failed: whether the previous output is back
@@ -116,6 +120,7 @@ class Publication:
                 fs.mkdir(self.base)
             for folder in (self.staging, f"{self.staging}/new", f"{self.staging}/old"):
                 fs.mkdir(folder)
+            self.writeback = Writeback(self.staging)
         return self.staging, f"{self.staging}/new", f"{self.staging}/old"
 
     def _stage(self, rel: str, data: bytes, *, keep: bool) -> None:
@@ -142,7 +147,11 @@ class Publication:
                 mkdirs(new, parent, made)
             write_new(f"{new}/{rel}", data)
             self.staged += 1
+        self.unsynced += len(self.pending)
         self.pending = []
+        if self.unsynced >= _WRITEBACK and self.writeback is not None:
+            self.writeback.start()
+            self.unsynced = 0
 
     def finish(
         self, manifest: Manifest[R], *, prune: bool = False, force: bool = False, texts: list[str] | None = None
@@ -192,6 +201,8 @@ class Publication:
         self._flush()
         staging, _, old = self._folders()
         steps = self.steps
+        if self.writeback is not None:
+            self.writeback.join()
         try:
             for step in steps:
                 parent = step.rel.rpartition("/")[0]
