@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Callable, Generator, Iterable, cast
 from . import cache, images, locations, providers
 from . import plan as planner
 from .digests import files_digest, module_digest, root_hash
-from .locations import display_path
+from .locations import VENDORED, display_path
 from .options import Options, module_folder, vendors
 from .options import module_source as module_source  # changed.py swaps it (REF's module folders)
 from .spec import document as specs
@@ -51,6 +51,9 @@ class SynthRun:
     def __init__(self, paths: list[str], out: Path, options: Options, *, compare: bool = False) -> None:
         self.out, self.options, self.compare = out, options, compare
         self.where = out.absolute()  # (module sources: the working folder read once, not once per root)
+        # an output that is not there yet holds no root to compare with (one another run makes meanwhile, the
+        # writer compares: writer.changes.file_step)
+        self.fresh = compare and not os.path.lexists(out)
         self.files, self.findings = collect(paths)
         self.base = base_policy(options)
         # every root's .terraform.lock.hcl: read (and checked, CONFIG-LOCK) once, before any worker starts
@@ -58,6 +61,7 @@ class SynthRun:
         self.digests: dict[Path, bytes] = {}  # each module folder's files, read once per process
         self.vendored: dict[Path, bytes] = {}  # the digest of each module as synth copies it into OUT/modules
         self.known: dict[tuple[str, str], str] = {}  # each dependency's digest, computed once per process
+        self.sources: dict[tuple[int, str], tuple[str, Path | None]] = {}  # a vendored module's call, by depth
         self.shown: dict[Path, str] = {}  # each module folder as manifest.json shows it (display_path), once
         self.adopting: list[
             tuple[list[planner.Plan], list[specs.Variant]]
@@ -137,7 +141,7 @@ class SynthRun:
 
             for root in found.roots:
                 root.text = entry_text(manifest_entry(root))
-                if not os.path.isdir(os.path.join(self.out, root.path)):
+                if self.fresh or not os.path.isdir(os.path.join(self.out, root.path)):
                     continue  # a new root: nothing to compare
                 for rel in list(root.files):
                     token = unchanged(self.out, rel, root.files[rel])
@@ -189,11 +193,20 @@ class SynthRun:
         out, options = self.where, self.options
         called: dict[str, tuple[str, Path | None]] = {}  # module -> its source and folder, as the emitter asks
         environment = p.target.environment if p.target else None
+        # a call of the modules synth copies into OUT/modules depends only on how deep the root lies (a root in
+        # modules/ is an error of its own: declarations.in_vendored)
+        depth = p.root.count("/") if vendors(options, environment) and p.root.split("/")[0] != VENDORED else -1
 
         def source(module: str) -> str:
-            text = module_source(out, p.root, options, module, environment=environment)
-            called[module] = (text, module_folder(out / p.root, text, options, module, environment))
-            return text
+            if depth < 0 or (depth, module) not in self.sources:
+                text = module_source(out, p.root, options, module, environment=environment)
+                found = (text, module_folder(out / p.root, text, options, module, environment))
+                if depth < 0:
+                    called[module] = found
+                    return text
+                self.sources[(depth, module)] = found
+            called[module] = self.sources[(depth, module)]
+            return called[module][0]
 
         rendered = _render(p, source, options.engine)
         if imports is not None:
