@@ -169,13 +169,15 @@ def build(
     images_file: str | None = None,
     provider_version: str | None = None,
     read_only: bool = False,
+    checked: bool = False,
 ) -> tuple[Plan, list[Finding]]:
     """Plan one variant for its deploy target (already validated and checked, `checks` included; `ext` is its
     parsed x-ecsform block, `policy` the policy that applies to it), complete: the roles' `permissions`
     (generators/permissions.py, derived from what the rules saw), the state `backend`, the `provider_version`
     (ecsform.yaml) and the root's deployed `images_file` are the caller's. `read_only` (synth --plan-role): the
     provider assumes the target's planRoleArn, for a pull request's read-only plan. The findings are those of
-    `checks`."""
+    `checks`; `checked`: the caller ran them already (validation.check), `region` is the region they chose, and the
+    findings are the caller's (none here)."""
     ext = ext or Extension()
     register = canonical.register_input(variant.task)
     spec_tags = _tags(register, ext.tags)
@@ -186,7 +188,7 @@ def build(
     if registered:
         register["tags"] = [{"key": k, "value": v} for k, v in registered.items()]
     tags = {k: v for k, v in spec_tags.items() if target is None or target.tags.get(k) != v}
-    chosen, findings = plan_checks.checks(variant, ext, region, target)
+    chosen, findings = (region, []) if checked else plan_checks.checks(variant, ext, region, target)
     family: str = register["family"]
     secret_lookups = (
         plan_checks.secret_lookups(variant.task, chosen)[0]

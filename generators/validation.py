@@ -56,6 +56,7 @@ class Checked:
     ignores: list[tuple[tuple[int, int], Finding | None]] = field(default_factory=list)
     region: str | None = None  # the region the root's provider uses (None until the plan's checks ran)
     source: specs.Variant | None = None  # the variant as written, its target values not bound (verify, diff)
+    checked: bool = False  # plan_checks.checks ran (the task has no error): `region` is what they chose
     deployed: images.Deployed | None = None  # the root's images file that was applied (with an ecsform.yaml)
 
 
@@ -138,14 +139,15 @@ def check(
         found, unmatched = suppressions.apply(found + variant.locate(problems), entries, prefix)
         by_index = {f.path[-1]: f for f in variant.locate(unmatched)}
         ignores = [(variant.smap.locate(prefix + (e.index,)), by_index.get(e.index)) for e in entries]
-    chosen = None
+    chosen, ran = None, False
     if ext is not None and not errors_in(found):  # the plan's checks need a valid task
         chosen, more = plan_checks.checks(variant, ext, region, target)
         found += variant.locate(more)
+        ran = True
     found = placeholders.collapse(found, variant, project)
     written = {targets.shown(a, variant.unknown): variant.task[f] for f, a in checked_as.items()}
     found = [targets.shown_finding(f, variant.unknown, written) for f in found]
-    return Checked(variant, found, ext, task, target, policy, ignores, chosen, source)
+    return Checked(variant, found, ext, task, target, policy, ignores, chosen, source, ran)
 
 
 def check_deployed(
@@ -457,7 +459,7 @@ def _plan(c: Checked, options: Options) -> planner.Plan:
     return planner.build(
         c.variant,
         c.extension,
-        region=options.region,
+        region=c.region if c.checked else options.region,
         target=c.target,
         policy=c.policy,
         permissions=permissions.derive(c.task, c.extension, c.variant.environment, c.target),
@@ -465,6 +467,7 @@ def _plan(c: Checked, options: Options) -> planner.Plan:
         images_file=c.deployed.file if c.deployed is not None and c.deployed.exists else None,
         provider_version=config.provider_version if config is not None else None,
         read_only=options.plan_role and config is not None,
+        checked=c.checked,
     )[0]
 
 
@@ -478,13 +481,14 @@ def bound_to(c: Checked, p: planner.Plan, account: str, region: str) -> tuple[Ch
     plan = planner.build(
         bound.variant,
         bound.extension,
-        region=region,
+        region=bound.region if bound.checked else region,
         target=bound.target,
         policy=bound.policy,
         permissions=p.permissions,
         backend=p.backend,
         images_file=p.images_file,
         provider_version=p.provider_version,
+        checked=bound.checked,
     )[0]
     return bound, replace(plan, target=p.target, permissions=p.permissions)
 
