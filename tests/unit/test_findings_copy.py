@@ -1,10 +1,12 @@
 """Finding.at, .located and .suppress build their copies field by field (dataclasses.replace cost three times as
 much on every finding of every spec): each copy must equal replace's in every field, those that do not take part in
-equality (at_key, data) included, and a field added to Finding later must not be dropped by them."""
+equality (at_key, data) included, and a field added to Finding later must not be dropped by them. The same holds
+for Finding's pickling (as a call with its fields: synth's workers send every finding to the main process)."""
 
 from __future__ import annotations
 
 import dataclasses
+import pickle
 
 from generators.errors import Finding, Severity
 
@@ -55,3 +57,9 @@ def test_located_is_replace() -> None:
 def test_suppress_is_replace() -> None:
     f = _every_field_set()
     assert _all(f.suppress("policy: off")) == _all(dataclasses.replace(f, suppressed="policy: off"))
+
+
+def test_pickle_keeps_every_field() -> None:
+    f = _every_field_set()
+    for protocol in range(2, pickle.HIGHEST_PROTOCOL + 1):
+        assert _all(pickle.loads(pickle.dumps(f, protocol=protocol))) == _all(f)
