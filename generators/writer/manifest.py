@@ -152,7 +152,45 @@ def ancestors(rel: str) -> list[str]:
 def entry_text(entry: RootEntry) -> str:
     """A root's entry as manifest.json writes it (inside "roots"), made where the root was rendered: a manifest of
     ten thousand roots is then joined, not encoded, by the writer."""
-    return "\n".join("    " + line for line in json.dumps(entry, indent=2).split("\n"))
+    return "    " + _indented(entry, "    ")
+
+
+_STRING = json.encoder.encode_basestring_ascii  # (json's C code: a string as json.dumps writes it)
+
+
+def _indented(value: Any, pad: str) -> str:
+    """`json.dumps(value, indent=2)`, each line after the first starting with `pad`, built directly: with an indent,
+    json encodes in Python, with a generator call per value, at three times this cost on every root. What is not a
+    string, int, bool, None, list or dict with string keys is json's to write (floats among them)."""
+    kind = type(value)
+    if kind is str:
+        return _STRING(value)
+    if kind is dict:
+        if not value:
+            return "{}"
+        inner = pad + "  "
+        items = []
+        for k, v in value.items():
+            if type(k) is not str:
+                return _json(value, pad)
+            items.append(f"{inner}{_STRING(k)}: {_indented(v, inner)}")
+        return "{\n" + ",\n".join(items) + "\n" + pad + "}"
+    if kind is list or kind is tuple:
+        if not value:
+            return "[]"
+        inner = pad + "  "
+        return "[\n" + ",\n".join(inner + _indented(v, inner) for v in value) + "\n" + pad + "]"
+    if value is None:
+        return "null"
+    if kind is bool:
+        return "true" if value else "false"
+    if kind is int:
+        return int.__repr__(value)
+    return _json(value, pad)
+
+
+def _json(value: Any, pad: str) -> str:
+    return json.dumps(value, indent=2).replace("\n", "\n" + pad)
 
 
 def manifest_text(written: Manifest[R], texts: list[str] | None = None) -> str:

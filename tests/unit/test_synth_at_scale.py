@@ -15,6 +15,8 @@ from typing import Any
 
 import pytest
 from conftest import REPO, SPECS
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from output_faults import at_steps, snapshot, write_spec
 
 from generators import cache, locations, pipeline, synth_run
@@ -496,6 +498,26 @@ def test_the_cache_and_jobs_flags(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     result = cli("synth", spec, "--out", str(out))
     assert result.exit_code == 2 and f"{cache.ENV_VAR}:1:1: error CLI-CACHE: the render cache " in result.stderr
     assert not (out / "financial-api" / ".cache").exists()
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(st.text(max_size=8), children, max_size=4)
+        | st.dictionaries(st.integers(), children, min_size=1, max_size=2)
+    ),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.text(max_size=8), _JSON, max_size=6))
+def test_an_entry_is_written_as_json_writes_it(entry: dict) -> None:
+    """entry_text builds the indented JSON itself (json's indented encoder is its Python one): byte for byte what
+    json.dumps(indent=2) writes, indented for its place in "roots", whatever the entry holds."""
+    expected = "\n".join("    " + line for line in json.dumps(entry, indent=2).split("\n"))
+    assert entry_text(entry) == expected  # type: ignore[arg-type]
 
 
 def test_the_manifest_joined_from_entries_is_what_json_writes(tmp_path: Path) -> None:
