@@ -125,7 +125,9 @@ class SynthRun:
         # chunk's result is being read, taking CPU and the GIL from this process: ~0.1 s over 1,000 specs)
         pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"))
         try:
-            for part in pool.map(_work, bounds):
+            parts = pool.map(_work, bounds)  # (every chunk submitted: the workers are forked by now)
+            _read_ahead(self.files[1:])  # (a thread: started after the fork, so no worker inherits it)
+            for part in parts:
                 yield from part
         finally:
             _run_in_worker = None
@@ -279,6 +281,33 @@ class SynthRun:
         if last:
             self.store.used(used)
             self.store.close()
+
+
+def _read_ahead(files: list[Path]) -> None:
+    """Ask the kernel for the spec files the workers are about to read, in their order, from a thread of this
+    process (which mostly waits for the workers' results): where the files' inodes and pages are not cached (a new
+    CI runner's disk, a network file system, memory reclaimed), the waits happen here, ahead of the workers, instead
+    of in them, one file after another (as git's core.preloadIndex does for its stats)."""
+    import threading
+
+    advise = getattr(os, "posix_fadvise", None)  # (not on macOS: there the workers read as they go)
+    if advise is None:
+        return
+
+    def run() -> None:
+        for f in files:
+            try:  # (O_NONBLOCK: a FIFO named like a spec does not hold the thread)
+                fd = os.open(f, os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK)
+            except OSError:
+                continue  # (the loader reports it)
+            try:
+                advise(fd, 0, 0, os.POSIX_FADV_WILLNEED)
+            except OSError:
+                pass
+            finally:
+                os.close(fd)
+
+    threading.Thread(target=run, name="ecsform-read-ahead", daemon=True).start()
 
 
 def _work(bounds: tuple[int, int]) -> list[tuple[Path, cache.Outcome, str | None, bytes | None]]:
