@@ -62,10 +62,15 @@ def _synthetic_role(account: str | None) -> str:
 
 
 def derive(
-    task: dict[str, Any], ext: Extension | None, environment: str | None, target: Target | None
+    task: dict[str, Any],
+    ext: Extension | None,
+    environment: str | None,
+    target: Target | None,
+    view: TaskView | None = None,
 ) -> dict[str, list[Permission]]:
     """ECS role field -> the permissions that role needs (a brought role) or is given (a role the module creates).
-    A field is absent when the role needs nothing."""
+    A field is absent when the role needs nothing. `view`: the rules' view of this task (of `ext` and `target`),
+    whose derivation ECS-M4 made already."""
     ext = ext or Extension()
     account = target.account_id if target is not None else None
     created = {
@@ -76,7 +81,11 @@ def derive(
     for ecs_field, is_created in created.items():
         if is_created:
             shaped[ecs_field] = _synthetic_role(account)
-    needs = brought_role_needs(TaskView(shaped, ext, target))  # (what the derivation reads: no rule context)
+    if view is None:
+        view = TaskView(shaped, ext, target)  # (what the derivation reads: no rule context)
+    elif any(created.values()):
+        view = view.with_task(shaped)  # (the roles the module creates stand in)
+    needs = brought_role_needs(view)
     out: dict[str, list[Permission]] = {}
     for ecs_field, found in needs.items():
         if created[ecs_field] and ecs_field == TASK:

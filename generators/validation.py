@@ -57,6 +57,7 @@ class Checked:
     region: str | None = None  # the region the root's provider uses (None until the plan's checks ran)
     source: specs.Variant | None = None  # the variant as written, its target values not bound (verify, diff)
     checked: bool = False  # plan_checks.checks ran (the task has no error): `region` is what they chose
+    view: Context | None = None  # the rules' context of `task`, with what it computed (the roles' needs)
     deployed: images.Deployed | None = None  # the root's images file that was applied (with an ecsform.yaml)
 
 
@@ -147,7 +148,7 @@ def check(
     found = placeholders.collapse(found, variant, project)
     written = {targets.shown(a, variant.unknown): variant.task[f] for f, a in checked_as.items()}
     found = [targets.shown_finding(f, variant.unknown, written) for f in found]
-    return Checked(variant, found, ext, task, target, policy, ignores, chosen, source, ran)
+    return Checked(variant, found, ext, task, target, policy, ignores, chosen, source, ran, ctx)
 
 
 def check_deployed(
@@ -462,7 +463,7 @@ def _plan(c: Checked, options: Options) -> planner.Plan:
         region=c.region if c.checked else options.region,
         target=c.target,
         policy=c.policy,
-        permissions=permissions.derive(c.task, c.extension, c.variant.environment, c.target),
+        permissions=permissions.derive(c.task, c.extension, c.variant.environment, c.target, c.view),
         backend=_backend(c, config)[0] if config is not None else None,
         images_file=c.deployed.file if c.deployed is not None and c.deployed.exists else None,
         provider_version=config.provider_version if config is not None else None,

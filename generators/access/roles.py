@@ -14,7 +14,15 @@ from .view import TaskView, role_account
 
 def brought_role_needs(view: TaskView) -> dict[str, list[Need]]:
     """ECS field of each role the task names -> the statements it needs (a field is absent when its role needs
-    nothing): the derivation ECS-M4's warning carries, and what the module grants a role ecsform creates."""
+    nothing): the derivation ECS-M4's warning carries, and what the module grants a role ecsform creates. Made
+    once per view (the rule's context, then the plan's permissions, ask for the same task's)."""
+    known: dict[str, list[Need]] | None = view.__dict__.get("_role_needs")
+    if known is None:
+        known = view.__dict__["_role_needs"] = _role_needs(view)
+    return known
+
+
+def _role_needs(view: TaskView) -> dict[str, list[Need]]:
     out: dict[str, list[Need]] = {}
     execution = view.execution_role_arn
     if execution is not None:

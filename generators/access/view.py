@@ -31,6 +31,16 @@ class TaskView:
         self.ext: Extension = ext
         self.target = target  # where the task deploys (ecsform.yaml); None without a configuration
 
+    def with_task(self, task: dict[str, Any]) -> "TaskView":
+        """A view of `task`, the same task as this one's but for its role fields (permissions.py puts in the roles
+        a root creates), with what this view computed already that does not depend on them: its containers, its
+        volumes and its region."""
+        view = TaskView(task, self.ext, self.target)
+        for name in _ROLE_FREE:
+            if name in self.__dict__:
+                view.__dict__[name] = self.__dict__[name]
+        return view
+
     # --- roles ---------------------------------------------------------------------------------------------
     @property
     def execution_role_arn(self) -> str | None:
@@ -98,6 +108,9 @@ class TaskView:
             if tier:
                 return tier[0] if len(tier) == 1 else None
         return None
+
+
+_ROLE_FREE = ("_containers", "_volume_list", "region")  # TaskView's cached facts that no role field decides
 
 
 def role_account(arn: str | None) -> tuple[str | None, str]:
