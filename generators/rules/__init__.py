@@ -179,16 +179,33 @@ def _sort_key(rule_id: str) -> tuple:
     return (head, tail[:1], int(tail[1:]) if tail[1:].isdigit() else 0, tail)
 
 
+# the rules to run on a task that sets these fields, in the registry's order: tasks share a few sets of fields, and
+# a rule is registered only when its module is imported (the lists are made again when the registry grew)
+_FOR_FIELDS: dict[frozenset[str], list[Rule]] = {}
+_FOR_FIELDS_MAX = 4096  # sets of fields kept (a repository of specs has tens)
+_for_registry_size = 0
+
+
+def _rules_for(fields: frozenset[str]) -> list[Rule]:
+    global _for_registry_size
+    if _for_registry_size != len(REGISTRY) or len(_FOR_FIELDS) >= _FOR_FIELDS_MAX:
+        _FOR_FIELDS.clear()
+        _for_registry_size = len(REGISTRY)
+    chosen = _FOR_FIELDS.get(fields)
+    if chosen is None:
+        chosen = _FOR_FIELDS[fields] = [
+            r for r in REGISTRY.values() if r.needs is None or not fields.isdisjoint(r.needs)
+        ]
+    return chosen
+
+
 def run(ctx: Context) -> list[Finding]:
     """Every registered rule on one task, but those that need fields the task does not set (`Rule.needs`: they
     would find nothing). A rule that breaks on odd input reports it instead of crashing."""
     _load_all()
     findings: list[Finding] = []
     extend = findings.extend
-    fields = ctx.fields
-    for r in REGISTRY.values():
-        if r.needs is not None and fields.isdisjoint(r.needs):
-            continue
+    for r in _rules_for(ctx.fields):
         try:
             extend(r.fn(r, ctx))  # (r.check(ctx), without a call per rule per task)
         except Exception as exc:  # a bug in a rule must not hide the user's findings
