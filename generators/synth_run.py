@@ -200,15 +200,14 @@ class SynthRun:
         depth = p.root.count("/") if vendors(options, environment) and p.root.split("/")[0] != VENDORED else -1
 
         def source(module: str) -> str:
-            if depth < 0 or (depth, module) not in self.sources:
+            found = self.sources.get((depth, module)) if depth >= 0 else None
+            if found is None:
                 text = module_source(out, p.root, options, module, environment=environment)
                 found = (text, module_folder(out / p.root, text, options, module, environment))
-                if depth < 0:
-                    called[module] = found
-                    return text
-                self.sources[(depth, module)] = found
-            called[module] = self.sources[(depth, module)]
-            return called[module][0]
+                if depth >= 0:
+                    self.sources[(depth, module)] = found
+            called[module] = found
+            return found[0]
 
         rendered = _render(p, source, options.engine)
         if imports is not None:

@@ -3,13 +3,17 @@ kill the process at any step), and how what it writes is made durable: new files
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import types
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from .manifest import ancestors
+
+if TYPE_CHECKING:
+    import threading
 
 _SYNC_THREADS = 8  # fsyncs of many files overlap: the file system commits them together
 _SYNCFS_MIN = 16  # from this many files and folders to make durable, one syncfs instead of an fsync each
@@ -113,11 +117,12 @@ def sync(files: Iterable[str | Path] = (), folders: Iterable[str | Path] = ()) -
                 list(pool.map(lambda p: _fsync(p, folder), batch))
 
 
-def _syncfs_of(folder: str) -> bool:
-    """One syncfs of the file system that holds `folder`; False where there is no syncfs (then fsync each)."""
+def _syncfs_of(folder: str, syncfs: Callable[[int], None] | None = None) -> bool:
+    """One syncfs of the file system that holds `folder` (by `fs.syncfs`, unless `syncfs` is given); False where
+    there is no syncfs (then fsync each)."""
     fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     try:
-        fs.syncfs(fd)
+        (syncfs or fs.syncfs)(fd)
     except OSError as exc:
         if exc.errno in (errno.ENOSYS, errno.ENOTSUP, errno.EINVAL):
             return False
@@ -136,7 +141,7 @@ class Writeback:
 
     def __init__(self, folder: str) -> None:
         self.folder = folder
-        self.thread: Any = None
+        self.thread: threading.Thread | None = None
 
     def start(self) -> None:
         """Start a writeback unless one is under way."""
@@ -148,16 +153,9 @@ class Writeback:
         self.thread.start()
 
     def _run(self) -> None:
-        try:
-            fd = os.open(self.folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-        except OSError:
-            return
-        try:
-            _syncfs(fd)  # (not `fs.syncfs`: nothing here changes the file system or decides durability)
-        except OSError:
-            pass
-        finally:
-            os.close(fd)
+        # (`_syncfs`, not `fs.syncfs`: nothing here changes the file system or decides durability)
+        with contextlib.suppress(OSError):
+            _syncfs_of(self.folder, _syncfs)
 
     def join(self) -> None:
         """Wait for the writeback under way, if any."""
