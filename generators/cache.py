@@ -81,6 +81,11 @@ def _flag_error(message: str, flag: str, hint: str) -> EcsformError:
     return EcsformError([CLI_CACHE.finding(message, hint=hint, file=flag, mark=(1, 1))])
 
 
+def _today() -> int:
+    """The day (since the epoch, UTC) that entries are marked used on."""
+    return int(time.time() // 86400)
+
+
 # --- what decides the bytes ----------------------------------------------------------------------------------
 
 
@@ -376,35 +381,52 @@ class Store:
                 return False
         return True
 
-    def get(self, entry_key: str) -> Outcome | None:
+    def get(self, entry_key: str) -> tuple[Outcome, bool] | None:
+        """The entry stored under the key, and whether `used` is to mark it (not marked today yet); None when there
+        is none that can be trusted."""
         import sqlite3
 
         db = self._connect(write=False)
         if db is None:
             return None
         try:
-            row = db.execute("SELECT sha, blob FROM entries WHERE key = ?", (entry_key,)).fetchone()
+            row = db.execute("SELECT sha, blob, used FROM entries WHERE key = ?", (entry_key,)).fetchone()
         except sqlite3.Error:
             return None
         if row is None or not isinstance(row[1], bytes) or hashlib.sha256(row[1]).hexdigest() != row[0]:
             return None
-        return decode(entry_key, row[1])
+        outcome = decode(entry_key, row[1])
+        return None if outcome is None else (outcome, type(row[2]) is not int or row[2] < _today())
 
     def put(self, rows: Iterable[tuple[str, bytes]]) -> None:
         """Store entries made now (marked as used today)."""
-        today = int(time.time() // 86400)
+        today = _today()
         self._write(
             "INSERT OR REPLACE INTO entries (key, sha, blob, used) VALUES (?, ?, ?, ?)",
             [(k, hashlib.sha256(b).hexdigest(), b, today) for k, b in rows],
         )
 
     def used(self, keys: Iterable[str]) -> None:
-        """Mark the entries a run used, and remove those unused for KEEP_DAYS days."""
-        today = int(time.time() // 86400)
+        """Mark the entries a run used (those `get` found not marked today), and once a day remove those unused for
+        KEEP_DAYS days: the database's user_version holds the day of the last removal (the removal reads every row,
+        and most runs of a day would find nothing to remove)."""
+        today = _today()
         self._write("UPDATE entries SET used = ? WHERE key = ? AND used < ?", [(today, k, today) for k in keys])
-        self._write("DELETE FROM entries WHERE used < ?", [(today - KEEP_DAYS,)])
+        db = self._connect(write=True)
+        if db is None or self._swept_on(db) == today:
+            return
+        self._write("DELETE FROM entries WHERE used < ?", [(today - KEEP_DAYS,)], f"PRAGMA user_version = {today:d}")
 
-    def _write(self, statement: str, rows: list[tuple[Any, ...]]) -> None:
+    def _swept_on(self, db: Any) -> int | None:
+        import sqlite3
+
+        try:
+            return int(db.execute("PRAGMA user_version").fetchone()[0])
+        except (sqlite3.Error, TypeError, ValueError):
+            return None
+
+    def _write(self, statement: str, rows: list[tuple[Any, ...]], then: str | None = None) -> None:
+        """`statement` for each of `rows`, and `then` once, in one transaction."""
         import sqlite3
 
         if not rows:
@@ -415,6 +437,8 @@ class Store:
         try:
             db.execute("BEGIN IMMEDIATE")
             db.executemany(statement, rows)
+            if then is not None:
+                db.execute(then)
             db.execute("COMMIT")
         except sqlite3.Error as exc:
             with _quiet():
@@ -423,7 +447,7 @@ class Store:
                 self._busy = True  # another run held it longer than we wait: these entries are not kept
             elif self._rebuild():  # not a database, or a corrupt one: made again, once
                 self.close()
-                self._write(statement, rows)
+                self._write(statement, rows, then)
 
     def close(self) -> None:
         if self._pid == os.getpid():

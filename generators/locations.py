@@ -31,10 +31,11 @@ def module_files(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
 
 
-def display_path(path: Path) -> str:
-    """The path as messages and manifest.json show it: relative to the working folder when under it."""
-    absolute = os.path.abspath(path)
-    cwd = os.getcwd()
+def display_path(path: Path, cwd: str | None = None) -> str:
+    """The path as messages and manifest.json show it: relative to the working folder (`cwd`, else asked for) when
+    under it."""
+    cwd = os.getcwd() if cwd is None else cwd
+    absolute = os.path.normpath(os.path.join(cwd, path))  # (os.path.abspath, without asking for the folder again)
     under = cwd.rstrip(os.sep) + os.sep
     if os.sep == "/" and not absolute.startswith("//") and not cwd.startswith("//"):
         # (both normalized already: what relpath and as_posix give, without their work; POSIX keeps a leading //)

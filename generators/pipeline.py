@@ -58,7 +58,8 @@ def synth(
             paths, out, options, lambda *root: publication().add(*root), compare=True, texts=texts
         )
         result = publication().finish(manifest, prune=options.prune, force=options.force, texts=texts)
-    return result.manifest, sorted_findings(findings + result.findings)
+    # (_synthesize's findings are sorted already: with nothing to add, not again)
+    return result.manifest, sorted_findings(findings + result.findings) if result.findings else findings
 
 
 def synth_check(paths: list[str], out: str | Path, options: Options | None = None) -> tuple[Changes, list[Finding]]:

@@ -51,6 +51,7 @@ class SynthRun:
     def __init__(self, paths: list[str], out: Path, options: Options, *, compare: bool = False) -> None:
         self.out, self.options, self.compare = out, options, compare
         self.where = out.absolute()  # (module sources: the working folder read once, not once per root)
+        self.absolute = os.path.abspath(out)  # (what the workers compare: OUT as the writer names it, made once)
         # an output that is not there yet holds no root to compare with (one another run makes meanwhile, the
         # writer compares: writer.changes.file_step)
         self.fresh = compare and not os.path.lexists(out)
@@ -98,7 +99,8 @@ class SynthRun:
         return parts
 
     def outcomes(self) -> Generator[tuple[Path, cache.Outcome, str | None, bytes | None], None, None]:
-        """Each spec file's outcome in order, with its cache key and, when it was made now, the entry to store."""
+        """Each spec file's outcome in order, with its cache key where the cache has to keep it (the entry to store,
+        made now; or one it holds but has not marked used today), else None."""
         global _run_in_worker
         o = self.options
         jobs = 1
@@ -146,7 +148,7 @@ class SynthRun:
                 if self.fresh or not os.path.isdir(os.path.join(self.out, root.path)):
                     continue  # a new root: nothing to compare
                 for rel in list(root.files):
-                    token = unchanged(self.out, rel, root.files[rel])
+                    token = unchanged(self.absolute, rel, root.files[rel])
                     if token is not None:
                         root.same[rel] = token
                         del root.files[rel]
@@ -161,8 +163,8 @@ class SynthRun:
             return self.make(file), None, None  # the loader says why
         key = cache.key([*self.parts, display_path(file)], data)
         found = self.store.get(key)
-        if found is not None and all(self.digest(kind, name) == digest for kind, name, digest in found.deps):
-            return found, key, None
+        if found is not None and all(self.digest(kind, name) == digest for kind, name, digest in found[0].deps):
+            return found[0], key if found[1] else None, None  # (the key: to mark the entry used, once a day)
         made = self.make(file)
         return made, key, cache.encode(key, made)
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterator
 
 from . import arns, declarations, images, permissions, plan_checks, rules
 from . import plan as planner
@@ -65,18 +65,15 @@ def collect(paths: list[str]) -> tuple[list[Path], list[Finding]]:
     """Spec files named directly, and every .yaml/.yml/.json under named folders, sorted and de-duplicated."""
     files: dict[str, Path] = {}
     problems = []
+    cwd = os.getcwd()
     for p in paths:
         path = Path(p)
         if path.is_dir():
-            for f in sorted(path.rglob("*")):
-                if (
-                    f.is_file()
-                    and f.suffix.lower() in SPEC_SUFFIXES
-                    and not any(part.startswith(".") for part in f.relative_to(path).parts)
-                ):
-                    files.setdefault(display_path(f), f)
+            for rel in sorted(_spec_files(os.path.abspath(path))):
+                f = path / rel
+                files.setdefault(display_path(f, cwd), f)
         elif path.is_file():
-            files.setdefault(display_path(path), path)
+            files.setdefault(display_path(path, cwd), path)
         else:
             problems.append(SPEC_READ.finding("no such file or folder", file=p, mark=(1, 1)))
     if not files and not problems:
@@ -84,6 +81,31 @@ def collect(paths: list[str]) -> tuple[list[Path], list[Finding]]:
             SPEC_NONE.finding("no spec files (.yaml, .yml, .json) found", file=" ".join(paths) or ".", mark=(1, 1))
         )
     return [files[k] for k in sorted(files)], problems
+
+
+def _spec_files(folder: str, under: str = "") -> Iterator[str]:
+    """The spec files below `folder` (paths relative to it), as `Path.rglob("*")` and `is_file` find them: folders
+    that are symbolic links are not entered, files that are count, a folder that cannot be read holds none; but
+    nothing hidden (a name that starts with a dot, or below one). One scandir per folder, no stat per file: a
+    repository of thousands of specs is listed before any of them is read."""
+    try:
+        with os.scandir(folder) as it:
+            entries = list(it)
+    except PermissionError:
+        return
+    for entry in entries:
+        name = entry.name
+        if name.startswith("."):
+            continue
+        try:
+            if entry.is_dir(follow_symlinks=False):
+                yield from _spec_files(entry.path, f"{under}{name}/")
+                continue
+            found = os.path.splitext(name)[1].lower() in SPEC_SUFFIXES and entry.is_file()
+        except OSError:
+            continue
+        if found:
+            yield f"{under}{name}"
 
 
 def base_policy(options: Options) -> policies.Policy:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import errno
 import os
 import stat
-from pathlib import Path
 from typing import NamedTuple
 
 
@@ -30,13 +29,13 @@ def same(path: str, data: bytes) -> bool | None:
     return _compare(path, data)[0]
 
 
-def unchanged(out: str | Path, rel: str, data: bytes) -> Token | None:
-    """When OUT/rel holds exactly `data`, a token of the file as it is, which `Publication.add` confirms with one
-    stat instead of reading the file again: a worker process compares, the writer confirms under the lock. None
-    when the file differs, is not there or cannot be read (the writer then compares it itself, and reports what
-    the file system says)."""
+def unchanged(base: str, rel: str, data: bytes) -> Token | None:
+    """When OUT/rel holds exactly `data` (`base`: OUT as os.path.abspath gives it, worked out once per run), a
+    token of the file as it is, which `Publication.add` confirms with one stat instead of reading the file again: a
+    worker process compares, the writer confirms under the lock. None when the file differs, is not there or
+    cannot be read (the writer then compares it itself, and reports what the file system says)."""
     try:
-        found, st = _compare(os.path.join(os.path.abspath(out), rel), data)
+        found, st = _compare(os.path.join(base, rel), data)
     except OSError:
         return None
     return token(st) if found and st is not None else None

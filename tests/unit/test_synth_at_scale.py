@@ -316,6 +316,48 @@ def test_a_corrupt_foreign_or_tampered_cache_is_never_trusted(tmp_path: Path, mo
     assert (store / "CACHEDIR.TAG").read_text().startswith("Signature: 8a477f597d28d172789f06886806bc55")
 
 
+def test_entries_are_marked_used_once_a_day_and_removed_after_keep_days(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run marks the entries it used that were not marked that day (and rewrites nothing when all were); the
+    entries no run used for KEEP_DAYS days are removed, by the first run of a day only."""
+    specs = tmp_path / "specs"
+    for i in range(3):
+        write_spec(specs, f"svc-{i}.json", f"svc-{i}")
+    store, day = tmp_path / "cache", [20_000]
+    monkeypatch.setattr(cache, "_today", lambda: day[0])
+    written: list[str] = []
+    real_write = cache.Store._write
+
+    def spy_write(self: Any, statement: str, rows: list, then: str | None = None) -> None:
+        if rows:
+            written.append(statement.split()[0])
+        real_write(self, statement, rows, then)
+
+    monkeypatch.setattr(cache.Store, "_write", spy_write)
+
+    def synth(*names: str) -> dict[str, int]:
+        pipeline.synth([str(specs / n) for n in names], tmp_path / "build", Options(cache=store))
+        with sqlite3.connect(store / cache.FILE_NAME) as db:
+            rows = dict(db.execute("SELECT key, used FROM entries").fetchall())
+            swept = db.execute("PRAGMA user_version").fetchone()[0]
+        return {"entries": len(rows), "oldest": min(rows.values()), "newest": max(rows.values()), "swept": swept}
+
+    everything = ("svc-0.json", "svc-1.json", "svc-2.json")
+    assert synth(*everything) == {"entries": 3, "oldest": 20_000, "newest": 20_000, "swept": 20_000}
+    written.clear()
+    assert synth(*everything)["newest"] == 20_000
+    assert written == []  # every entry marked today already, the day's removal done: nothing written
+    day[0] = 20_005
+    assert synth("svc-0.json") == {"entries": 3, "oldest": 20_000, "newest": 20_005, "swept": 20_005}
+    assert written == ["UPDATE", "DELETE"]
+    day[0] = 20_000 + cache.KEEP_DAYS
+    assert synth("svc-1.json")["entries"] == 3  # svc-2's entry unused for KEEP_DAYS - 1 days: kept
+    day[0] = 20_001 + cache.KEEP_DAYS
+    left = synth("svc-1.json")
+    assert left == {"entries": 2, "oldest": 20_005, "newest": 20_001 + cache.KEEP_DAYS, "swept": day[0]}
+
+
 def test_an_entry_holds_its_files_bytes_exactly_and_nothing_else() -> None:
     """An entry is a line of JSON, then its files' bytes: they come back byte for byte (newlines, any byte), and an
     entry cut short, with bytes no file claims, a size that cannot be, or another key is no entry."""
