@@ -16,7 +16,7 @@ from .options import Options, module_folder, vendors
 from .options import module_source as module_source  # changed.py swaps it (REF's module folders)
 from .spec import document as specs
 from .validation import MIN_FILES_PER_JOB as MIN_FILES_PER_VALIDATE_JOB
-from .validation import base_policy, check_file, collect, failing, job_count, plan_each
+from .validation import base_policy, check_file, collect, failing, job_count, plan_each, read_ahead
 from .vendoring import vendor_files
 
 if TYPE_CHECKING:
@@ -128,7 +128,7 @@ class SynthRun:
         pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"))
         try:
             parts = pool.map(_work, bounds)  # (every chunk submitted: the workers are forked by now)
-            _read_ahead(self.files[1:])  # (a thread: started after the fork, so no worker inherits it)
+            read_ahead(self.files[1:])  # (a thread: started after the fork, so no worker inherits it)
             for part in parts:
                 yield from part
         finally:
@@ -282,33 +282,6 @@ class SynthRun:
         if last:
             self.store.used(used)
             self.store.close()
-
-
-def _read_ahead(files: list[Path]) -> None:
-    """Ask the kernel for the spec files the workers are about to read, in their order, from a thread of this
-    process (which mostly waits for the workers' results): where the files' inodes and pages are not cached (a new
-    CI runner's disk, a network file system, memory reclaimed), the waits happen here, ahead of the workers, instead
-    of in them, one file after another (as git's core.preloadIndex does for its stats)."""
-    import threading
-
-    advise = getattr(os, "posix_fadvise", None)  # (not on macOS: there the workers read as they go)
-    if advise is None:
-        return
-
-    def run() -> None:
-        for f in files:
-            try:  # (O_NONBLOCK: a FIFO named like a spec does not hold the thread)
-                fd = os.open(f, os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK)
-            except OSError:
-                continue  # (the loader reports it)
-            try:
-                advise(fd, 0, 0, os.POSIX_FADV_WILLNEED)
-            except OSError:
-                pass
-            finally:
-                os.close(fd)
-
-    threading.Thread(target=run, name="ecsform-read-ahead", daemon=True).start()
 
 
 def _work(bounds: tuple[int, int]) -> list[tuple[Path, cache.Outcome, str | None, bytes | None]]:

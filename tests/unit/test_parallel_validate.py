@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
+import threading
 from pathlib import Path
 
 from conftest import SPECS, ecsform
@@ -42,3 +44,27 @@ def test_forked_workers_report_what_one_process_reports(tmp_path: Path, monkeypa
     # the in-process API gives the same findings as the checked-variants path synth uses (no fork inside pytest)
     monkeypatch.setenv("ECSFORM_JOBS", "1")
     assert validation.validate_findings([str(tmp_path)]) == validation.validate([str(tmp_path)])[1]
+
+
+def test_the_files_are_read_ahead_in_turn_from_each_workers_chunk(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    """The workers check contiguous chunks side by side: the read-ahead asks for their files in that order (the
+    first of each chunk, then the second of each, ...), every file once; it skips what it cannot open."""
+    _specs(tmp_path, 2 * validation.MIN_FILES_PER_JOB)  # and spec-broken.yaml: an odd count
+    real = validation.read_ahead
+    asked: list[list[Path]] = []
+    monkeypatch.setattr(validation, "read_ahead", asked.append)
+    monkeypatch.setenv("ECSFORM_JOBS", "2")
+    validation.validate_findings([str(tmp_path)])
+    files, _ = validation.collect([str(tmp_path)])
+    half = -(-len(files) // 2)
+    first, second = files[:half], files[half:]
+    assert len(first) == len(second) + 1
+    assert asked == [[f for pair in itertools.zip_longest(first, second) for f in pair if f is not None]]
+
+    advised: list[str] = []
+    monkeypatch.setattr(os, "posix_fadvise", lambda fd, *_: advised.append(os.readlink(f"/proc/self/fd/{fd}")))
+    real([files[0], tmp_path / "missing.json", files[-1]])
+    for thread in threading.enumerate():
+        if thread.name == "ecsform-read-ahead":
+            thread.join(10)
+    assert advised == [str(files[0].resolve()), str(files[-1].resolve())]
