@@ -169,15 +169,15 @@ def build(
     images_file: str | None = None,
     provider_version: str | None = None,
     read_only: bool = False,
-    checked: bool = False,
+    chosen: plan_checks.Chosen | None = None,
 ) -> tuple[Plan, list[Finding]]:
     """Plan one variant for its deploy target (already validated and checked, `checks` included; `ext` is its
     parsed x-ecsform block, `policy` the policy that applies to it), complete: the roles' `permissions`
     (generators/permissions.py, derived from what the rules saw), the state `backend`, the `provider_version`
     (ecsform.yaml) and the root's deployed `images_file` are the caller's. `read_only` (synth --plan-role): the
     provider assumes the target's planRoleArn, for a pull request's read-only plan. The findings are those of
-    `checks`; `checked`: the caller ran them already (validation.check), `region` is the region they chose, and the
-    findings are the caller's (none here)."""
+    `checks`, run for `region` (the region asked for); where the caller ran them already (validation.check), it
+    passes what they chose as `chosen`, and the findings are the caller's (none here)."""
     ext = ext or Extension()
     register = canonical.register_input(variant.task)
     spec_tags = _tags(register, ext.tags)
@@ -188,10 +188,10 @@ def build(
     if registered:
         register["tags"] = [{"key": k, "value": v} for k, v in registered.items()]
     tags = {k: v for k, v in spec_tags.items() if target is None or target.tags.get(k) != v}
-    chosen, findings = (region, []) if checked else plan_checks.checks(variant, ext, region, target)
+    used, findings = (chosen.region, []) if chosen is not None else plan_checks.checks(variant, ext, region, target)
     family: str = register["family"]
     secret_lookups = (
-        plan_checks.secret_lookups(variant.task, chosen)[0]
+        plan_checks.secret_lookups(variant.task, used)[0]
         if plan_checks.creates_execution_role(variant.task, ext)
         else {}
     )
@@ -207,7 +207,7 @@ def build(
         family=family,
         environment=variant.environment,
         file=variant.file,
-        region=chosen,
+        region=used,
         # what render prints: the stand-ins of unknown target values shown as the spec's ${target.*}
         task=task_definition.build(targets.shown(register, unknown) if unknown else register),
         root=root_path(variant),

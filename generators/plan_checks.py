@@ -14,7 +14,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from . import arns
@@ -180,6 +180,13 @@ def _second_region(task: dict[str, Any], regions: list[str]) -> tuple[tuple[Any,
 
 def creates_execution_role(task: dict[str, Any], ext: Extension) -> bool:
     return "executionRoleArn" not in task and ext.execution_role.create is not False
+
+
+@dataclass(frozen=True)
+class Chosen:
+    """What `checks` chose for a variant: validation.check runs them once, and plan.build plans with this."""
+
+    region: str | None  # the region the root's provider uses
 
 
 def checks(

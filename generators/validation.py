@@ -55,11 +55,15 @@ class Checked:
     policy: policies.Policy = policies.DEFAULT  # the policy that applies to this variant (all layers combined)
     # each x-ecsform.ignore entry: its place in the file, and its IGNORE-UNMATCHED warning (None when it matched)
     ignores: list[tuple[tuple[int, int], Finding | None]] = field(default_factory=list)
-    region: str | None = None  # the region the root's provider uses (None until the plan's checks ran)
+    chosen: plan_checks.Chosen | None = None  # what the plan's checks chose (None: they did not run, an error)
     source: specs.Variant | None = None  # the variant as written, its target values not bound (verify, diff)
-    checked: bool = False  # plan_checks.checks ran (the task has no error): `region` is what they chose
     view: Context | None = None  # the rules' context of `task`, with what it computed (the roles' needs)
     deployed: images.Deployed | None = None  # the root's images file that was applied (with an ecsform.yaml)
+
+    @property
+    def region(self) -> str | None:
+        """The region the root's provider uses (None until the plan's checks ran)."""
+        return self.chosen.region if self.chosen is not None else None
 
 
 def collect(paths: list[str]) -> tuple[list[Path], list[Finding]]:
@@ -163,15 +167,15 @@ def check(
         found, unmatched = suppressions.apply(found + variant.locate(problems), entries, prefix)
         by_index = {f.path[-1]: f for f in variant.locate(unmatched)}
         ignores = [(variant.smap.locate(prefix + (e.index,)), by_index.get(e.index)) for e in entries]
-    chosen, ran = None, False
+    chosen = None
     if ext is not None and not errors_in(found):  # the plan's checks need a valid task
-        chosen, more = plan_checks.checks(variant, ext, region, target)
+        chosen_region, more = plan_checks.checks(variant, ext, region, target)
         found += variant.locate(more)
-        ran = True
+        chosen = plan_checks.Chosen(chosen_region)
     found = placeholders.collapse(found, variant, project)
     written = {targets.shown(a, variant.unknown): variant.task[f] for f, a in checked_as.items()}
     found = [targets.shown_finding(f, variant.unknown, written) for f in found]
-    return Checked(variant, found, ext, task, target, policy, ignores, chosen, source, ran, ctx)
+    return Checked(variant, found, ext, task, target, policy, ignores, chosen, source, ctx)
 
 
 def check_deployed(
@@ -512,7 +516,7 @@ def _plan(c: Checked, options: Options) -> planner.Plan:
     return planner.build(
         c.variant,
         c.extension,
-        region=c.region if c.checked else options.region,
+        region=options.region,
         target=c.target,
         policy=c.policy,
         permissions=permissions.derive(c.task, c.extension, c.variant.environment, c.target, c.view),
@@ -520,7 +524,7 @@ def _plan(c: Checked, options: Options) -> planner.Plan:
         images_file=c.deployed.file if c.deployed is not None and c.deployed.exists else None,
         provider_version=config.provider_version if config is not None else None,
         read_only=options.plan_role and config is not None,
-        checked=c.checked,
+        chosen=c.chosen,
     )[0]
 
 
@@ -534,14 +538,14 @@ def bound_to(c: Checked, p: planner.Plan, account: str, region: str) -> tuple[Ch
     plan = planner.build(
         bound.variant,
         bound.extension,
-        region=bound.region if bound.checked else region,
+        region=region,
         target=bound.target,
         policy=bound.policy,
         permissions=p.permissions,
         backend=p.backend,
         images_file=p.images_file,
         provider_version=p.provider_version,
-        checked=bound.checked,
+        chosen=bound.chosen,
     )[0]
     return bound, replace(plan, target=p.target, permissions=p.permissions)
 
