@@ -236,7 +236,10 @@ def summary_line(findings: Iterable[Finding], notes: bool = False) -> str:
 
 
 def sorted_findings(findings: Iterable[Finding]) -> list[Finding]:
-    return sorted(set(findings), key=Finding.sort_key)
+    """Each finding once, by file, environment, line, column, rule and message; findings equal in all of those keep
+    the order they came in (not a set's, which differs from one process to the next). Sorted before the duplicates
+    go: what the workers report comes in order already, which the sort then only confirms."""
+    return list(dict.fromkeys(sorted(findings, key=Finding.sort_key)))
 
 
 # The findings this module raises (collected by the catalog: generators/rules).

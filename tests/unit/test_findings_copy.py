@@ -8,7 +8,7 @@ from __future__ import annotations
 import dataclasses
 import pickle
 
-from generators.errors import Finding, Severity
+from generators.errors import Finding, Severity, sorted_findings
 
 
 def _every_field_set() -> Finding:
@@ -63,3 +63,15 @@ def test_pickle_keeps_every_field() -> None:
     f = _every_field_set()
     for protocol in range(2, pickle.HIGHEST_PROTOCOL + 1):
         assert _all(pickle.loads(pickle.dumps(f, protocol=protocol))) == _all(f)
+
+
+def test_sorted_findings_drops_duplicates_and_keeps_the_order_of_ties() -> None:
+    """Findings that sort alike (same file, environment, place, rule and message) but differ (a hint, a path) keep
+    the order they came in, whatever the process's string hashing: a report is the same byte for byte every run."""
+    base = _every_field_set()
+    first = dataclasses.replace(base, hint="first")
+    second = dataclasses.replace(base, hint="second", path=("family",))
+    earlier = dataclasses.replace(base, line=1)
+    for ties in ([first, second], [second, first]):
+        found = sorted_findings([*ties, base, earlier, ties[0], base])
+        assert found == [earlier, *ties, base]
