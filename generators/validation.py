@@ -96,7 +96,7 @@ def _spec_files(folder: str, under: str = "") -> Iterator[str]:
     try:
         with os.scandir(folder) as it:
             entries = list(it)
-    except PermissionError:
+    except OSError:  # (unreadable, or gone since it was listed)
         return
     for entry in entries:
         name = entry.name
