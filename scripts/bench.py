@@ -32,8 +32,10 @@ Two things on a machine skew file-writing figures, and the bench removes both be
   slower, for ecsform and the floor alike, and by a different factor each run. So the bench deletes nothing while
   it measures (each run writes a new folder; all go at the end), and before the first figure it syncs and waits
   --settle seconds (61: past the window once the blocks are clean). Files written since dirty those blocks again,
-  so deletes in the 6 minutes before the bench (a test run) can still slow it: the last line says how long creating
+  so deletes in the 6 minutes before the bench (a test run) can still slow it: a line at the end says how long creating
   one of 2,000 empty files took at the start, to compare between runs. The writer and its floor run in turns.
+A virtual machine's speed also drifts with its host's load: the last line gives the time of a fixed piece of Python
+at the start and at the end, to tell which runs' absolute figures compare (the peer's ratio is measured in one run).
 """
 
 from __future__ import annotations
@@ -152,6 +154,18 @@ def settle(seconds: float = 1) -> None:
     """Let the disk finish what earlier runs wrote before the next figure."""
     os.sync()
     time.sleep(seconds)
+
+
+def cpu_probe() -> float:
+    """Milliseconds for a fixed piece of pure Python (the best of three): how fast this machine runs Python just then.
+    A virtual machine's speed drifts with its host; absolute figures compare between runs only where this does."""
+    best = float("inf")
+    for _ in range(3):
+        start = time.perf_counter()
+        data = {str(i): (i, str(i * 7)) for i in range(200_000)}
+        sorted(data.items(), key=lambda item: item[1][1])
+        best = min(best, time.perf_counter() - start)
+    return best * 1e3
 
 
 def creation_probe(folder: Path, count: int = 2000) -> float:
@@ -455,7 +469,7 @@ def main() -> int:
     table = Table()
     compile_ecsform()
     settle(args.settle)
-    load = os.getloadavg()
+    load, speed = os.getloadavg(), cpu_probe()
     with tempfile.TemporaryDirectory(prefix="ecsform-bench-") as tmp_name:
         tmp = Path(tmp_name)
         probe = creation_probe(tmp / "probe")
@@ -477,6 +491,10 @@ def main() -> int:
         "(figures mean something on an idle machine)"
     )
     print(f"creating an empty file took {probe:.0f} us at the start (more than usual: recent deletes slow the disk)")
+    print(
+        f"a fixed piece of Python took {speed:.0f} ms at the start and {cpu_probe():.0f} ms at the end "
+        "(the machine's speed: compare absolute figures between runs only where these agree)"
+    )
     return 0
 
 
