@@ -156,16 +156,25 @@ def settle(seconds: float = 1) -> None:
     time.sleep(seconds)
 
 
+_CPU_PROBE = """
+import time
+best = float("inf")
+for _ in range(3):
+    start = time.perf_counter()
+    data = {str(i): (i, str(i * 7)) for i in range(200_000)}
+    sorted(data.items(), key=lambda item: item[1][1])
+    best = min(best, time.perf_counter() - start)
+print(best * 1e3)
+"""
+
+
 def cpu_probe() -> float:
     """Milliseconds for a fixed piece of pure Python (the best of three): how fast this machine runs Python just then.
-    A virtual machine's speed drifts with its host; absolute figures compare between runs only where this does."""
-    best = float("inf")
-    for _ in range(3):
-        start = time.perf_counter()
-        data = {str(i): (i, str(i * 7)) for i in range(200_000)}
-        sorted(data.items(), key=lambda item: item[1][1])
-        best = min(best, time.perf_counter() - start)
-    return best * 1e3
+    A virtual machine's speed drifts with its host; absolute figures compare between runs only where this does. (In
+    a process of its own: a child's ru_maxrss starts from its parent's size at the fork, so the memory the probe
+    takes would count in every figure after it.)"""
+    done = subprocess.run([sys.executable, "-c", _CPU_PROBE], capture_output=True, text=True, check=True)
+    return float(done.stdout)
 
 
 def creation_probe(folder: Path, count: int = 2000) -> float:
