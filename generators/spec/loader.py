@@ -8,13 +8,11 @@ error turned into one located finding (with parse_hints.py's plain words where i
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from pathlib import Path as FsPath
 from typing import Any
-
-from ruamel.yaml import YAML
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from ..errors import Check, EcsformError, Severity
 from .json_tree import json_tree
@@ -33,7 +31,14 @@ SPEC_TOO_LARGE = Check("SPEC-TOO-LARGE", Severity.ERROR, "The spec file is large
 
 MAX_BYTES = 1024 * 1024  # a registered task definition is at most 64 KiB; overlays multiply that a few times
 
-_yaml = YAML(typ="safe", pure=False)
+
+@functools.cache
+def _yaml() -> Any:
+    """libyaml's parser, made when a file first needs it: a run of .json specs that json_tree reads never imports
+    ruamel.yaml (a fifth of a .json synth's start-up)."""
+    from ruamel.yaml import YAML
+
+    return YAML(typ="safe", pure=False)
 
 
 def _decode(data: bytes, file: str) -> str:
@@ -99,11 +104,13 @@ def load_text(text: str, file: str, *, strict_json: bool = False) -> Node:
 
 def load_yaml(text: str, file: str, *, strict_json: bool = False) -> Node:
     """`load_text` through libyaml's events, whatever the text (what a .json file's fast path must equal)."""
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
     if strict_json:
         _check_json(text, file)
         text = _NOT_YAML_PRINTABLE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
     try:
-        root = build(_yaml.parse(text))
+        root = build(_yaml().parse(text))
     except Refused as stop:
         raise EcsformError([stop.rule.finding(stop.message, hint=stop.hint, file=file, mark=stop.mark)])
     except MarkedYAMLError as exc:
