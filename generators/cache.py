@@ -320,11 +320,20 @@ class Store:
         self._unreadable = False
         self._rebuilt = False
         self._busy = False
+        self._empty = False  # it held no entry when the run began: every read would miss
 
     def prepare(self) -> None:
         """Make the database (WAL mode, the table) before worker processes read it: readers only read, so they never
-        wait for one another or for the writer, and no connection crosses a fork."""
-        self._connect(write=True)
+        wait for one another or for the writer, and no connection crosses a fork. A database that holds no entry
+        yet is not read in this run (an entry another run stores meanwhile is only missed: made again)."""
+        import sqlite3
+
+        db = self._connect(write=True)
+        if db is not None:
+            try:
+                self._empty = db.execute("SELECT 1 FROM entries LIMIT 1").fetchone() is None
+            except sqlite3.Error:
+                pass
         self.close()
 
     def _connect(self, *, write: bool) -> Any:
@@ -386,7 +395,7 @@ class Store:
         is none that can be trusted."""
         import sqlite3
 
-        db = self._connect(write=False)
+        db = None if self._empty else self._connect(write=False)
         if db is None:
             return None
         try:

@@ -376,6 +376,22 @@ def test_an_entry_holds_its_files_bytes_exactly_and_nothing_else() -> None:
     assert cache.decode("another key", blob) is None
 
 
+def test_a_store_that_held_no_entry_when_the_run_began_is_not_read(tmp_path: Path) -> None:
+    """A cold run's reads would all miss: it opens no reader, and finds nothing, even an entry stored meanwhile;
+    the next run reads what the first stored."""
+    outcome = cache.Outcome([], [], [cache.Rendered({"path": "a", "files": ["main.tf"]}, {"main.tf": b"x\n"})])
+    first = cache.Store(tmp_path / "cache")
+    first.prepare()
+    first.put([("k", cache.encode("k", outcome))])
+    assert first.get("k") is None and False not in first._db  # no reader opened
+    first.close()
+    second = cache.Store(tmp_path / "cache")
+    second.prepare()
+    found = second.get("k")
+    assert found is not None and found[0].roots[0].files == {"main.tf": b"x\n"}
+    second.close()
+
+
 def test_a_cache_another_run_is_writing_is_waited_for_then_left_alone(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -513,6 +529,8 @@ def test_start_up_imports_only_what_the_command_uses(tmp_path: Path) -> None:
         "synth", str(SPECS / "financial-api.json"), "--no-config", "--out", str(tmp_path / "o2"), "--no-cache"
     )
     assert "generators.emit.hcl" in used and not used & config
+    assert "ruamel.yaml" not in used  # a .json spec that json_tree reads needs no YAML parser
+    assert "ruamel.yaml" in _imported("validate", str(SPECS / "financial-api-stages.yaml"), "--no-config")
 
 
 def test_the_cache_and_jobs_flags(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
