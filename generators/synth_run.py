@@ -165,13 +165,13 @@ class SynthRun:
         found = self.store.get(key)
         if found is not None and all(self.digest(kind, name) == digest for kind, name, digest in found[0].deps):
             return found[0], key if found[1] else None, None  # (the key: to mark the entry used, once a day)
-        made = self.make(file)
+        made = self.make(file, data)
         return made, key, cache.encode(key, made)
 
-    def make(self, file: Path) -> cache.Outcome:
-        """Load, check, plan and render one spec file."""
+    def make(self, file: Path, data: bytes | None = None) -> cache.Outcome:
+        """Load, check, plan and render one spec file (`data`: its bytes, where they have been read)."""
         o = self.options
-        checked, findings, declared = check_file(file, o.env, self.base, o.region, o.config)
+        checked, findings, declared = check_file(file, o.env, self.base, o.region, o.config, data)
         outcome = cache.Outcome(findings, declared)
         if o.config is not None:
             names = ["file", "defaults", "backend", "policy", "images", "terraform"]

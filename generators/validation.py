@@ -207,12 +207,15 @@ def load(paths: list[str], env: str | None = None) -> tuple[list[specs.Variant],
     return variants, findings + more
 
 
-def _load_files(files: list[Path], env: str | None) -> tuple[list[specs.Variant], list[Finding]]:
+def _load_files(
+    files: list[Path], env: str | None, data: bytes | None = None
+) -> tuple[list[specs.Variant], list[Finding]]:
+    """(`data`: the bytes of the one file, where the caller has read them.)"""
     variants: list[specs.Variant] = []
     findings: list[Finding] = []
     for f in files:
         try:
-            spec = specs.read(f, display_path(f))
+            spec = specs.read(f, display_path(f), data)
             findings.extend(spec.notes)
             variants.extend(specs.variants(spec, env))
         except EcsformError as exc:
@@ -416,11 +419,17 @@ def _check_files(
 
 
 def check_file(
-    file: Path, env: str | None, base: policies.Policy, region: str | None, config: "Config | None" = None
+    file: Path,
+    env: str | None,
+    base: policies.Policy,
+    region: str | None,
+    config: "Config | None" = None,
+    data: bytes | None = None,
 ) -> tuple[list[Checked], list[Finding], list[Declared]]:
     """Load and check one spec file (what synth does for each file, in whichever process): its checked variants,
-    its findings (those of its suppressions included) and the families it declares, for `cross_spec`."""
-    variants, findings = _load_files([file], env)
+    its findings (those of its suppressions included) and the families it declares, for `cross_spec`. `data`: the
+    file's bytes, where the caller has read them (the render cache's key is made of them)."""
+    variants, findings = _load_files([file], env, data)
     checked, found, declared = _check_variants(variants, base, region, config)
     return checked, findings + found, declared
 

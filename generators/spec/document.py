@@ -109,9 +109,9 @@ def split(root: Node, file: str) -> SpecFile:
     return SpecFile(file, root, task, extension, environments, environments_node, notes)
 
 
-def read(path: str | FsPath, display: str | None = None) -> SpecFile:
+def read(path: str | FsPath, display: str | None = None, data: bytes | None = None) -> SpecFile:
     file = display or str(path)
-    return split(load_file(path, file), file)
+    return split(load_file(path, file, data), file)
 
 
 def make_variant(spec: SpecFile, environment: str | None, task: Node, extension: Node | None) -> Variant:

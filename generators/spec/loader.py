@@ -161,15 +161,19 @@ def load_yaml(text: str, file: str, *, strict_json: bool = False) -> Node:
     return root
 
 
-def load_file(path: str | FsPath, display: str | None = None) -> Node:
-    """Read and parse one spec file. `display` is the name used in messages (defaults to the path as given)."""
+def load_file(path: str | FsPath, display: str | None = None, data: bytes | None = None) -> Node:
+    """Read and parse one spec file. `display` is the name used in messages (defaults to the path as given);
+    `data`, the file's bytes where the caller has read them already."""
     path = FsPath(path)
     file = display or str(path)
-    try:
-        with path.open("rb") as fh:
-            data = fh.read(MAX_BYTES + 1)
-    except OSError as exc:
-        raise EcsformError([SPEC_READ.finding(f"cannot read the file: {exc.strerror or exc}", file=file, mark=(1, 1))])
+    if data is None:
+        try:
+            with path.open("rb") as fh:
+                data = fh.read(MAX_BYTES + 1)
+        except OSError as exc:
+            raise EcsformError(
+                [SPEC_READ.finding(f"cannot read the file: {exc.strerror or exc}", file=file, mark=(1, 1))]
+            )
     if len(data) > MAX_BYTES:
         raise EcsformError(
             [

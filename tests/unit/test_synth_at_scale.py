@@ -51,10 +51,10 @@ class Spy:
         self.log = log
         real = synth_run.SynthRun.make
 
-        def make(run: Any, file: Path) -> Any:
+        def make(run: Any, file: Path, data: bytes | None = None) -> Any:
             with open(log, "a") as fh:  # appends from forked workers too
                 fh.write(f"{os.getpid()} {file.name}\n")
-            return real(run, file)
+            return real(run, file, data)
 
         monkeypatch.setattr(synth_run.SynthRun, "make", make)
 
@@ -390,6 +390,26 @@ def test_a_store_that_held_no_entry_when_the_run_began_is_not_read(tmp_path: Pat
     found = second.get("k")
     assert found is not None and found[0].roots[0].files == {"main.tf": b"x\n"}
     second.close()
+
+
+def test_a_spec_is_read_once_whether_the_cache_is_used_or_not(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The render cache's key and the loader take the same bytes, read once: the file cannot change between them."""
+    specs = tmp_path / "specs"
+    for i in range(3):
+        write_spec(specs, f"svc-{i}.json", f"svc-{i}")
+    opened: list[str] = []
+    real_open = Path.open
+
+    def spy_open(self: Path, *args: Any, **kwargs: Any) -> Any:
+        if self.suffix == ".json" and self.parent.name == "specs":
+            opened.append(self.name)
+        return real_open(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", spy_open)
+    for cache_dir in (tmp_path / "cache", None):
+        opened.clear()
+        pipeline.synth([str(specs)], tmp_path / f"out-{cache_dir is None}", Options(cache=cache_dir, jobs=1))
+        assert sorted(opened) == ["svc-0.json", "svc-1.json", "svc-2.json"], cache_dir
 
 
 def test_a_cache_another_run_is_writing_is_waited_for_then_left_alone(
