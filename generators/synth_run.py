@@ -15,6 +15,7 @@ from .locations import VENDORED, display_path
 from .options import Options, module_folder, vendors
 from .options import module_source as module_source  # changed.py swaps it (REF's module folders)
 from .spec import document as specs
+from .spec import loader
 from .validation import MIN_FILES_PER_JOB as MIN_FILES_PER_VALIDATE_JOB
 from .validation import base_policy, check_file, collect, failing, job_count, plan_each, read_ahead
 from .vendoring import vendor_files
@@ -118,6 +119,7 @@ class SynthRun:
         yield (self.files[0], *self.outcome(self.files[0]))
         bounds = [(i, min(i + _CHUNK, len(self.files))) for i in range(1, len(self.files), _CHUNK)]
         _run_in_worker = self
+        loader.before_fork(self.files)
         import gc
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor

@@ -29,7 +29,7 @@ from .rules import Context, suppressions
 from .rules import run as run_rules
 from .rules.field_checks import check_task
 from .spec import document as specs
-from .spec import extensions, placeholders, targets
+from .spec import extensions, loader, placeholders, targets
 from .spec import policy as policies
 from .spec.loader import SPEC_READ, SPEC_SUFFIXES
 from .target import Backend, Target
@@ -353,6 +353,7 @@ def validate_findings(paths: list[str], options: Options | None = None) -> list[
         import gc
         import multiprocessing  # (only where there are processes to start: start-up is most of a small run)
 
+        loader.before_fork(files)
         gc.freeze()  # what is loaded by now (main.py loads this module lazily) stays out of the workers' collector
         with multiprocessing.get_context("fork").Pool(len(chunks)) as pool:
             # (after the fork; the workers read their chunks side by side: the files in turn from each chunk)

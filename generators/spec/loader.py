@@ -12,7 +12,7 @@ import functools
 import json
 import re
 from pathlib import Path as FsPath
-from typing import Any
+from typing import Any, Iterable
 
 from ..errors import Check, EcsformError, Severity
 from .json_tree import json_tree
@@ -91,6 +91,13 @@ def _check_json(text: str, file: str) -> None:
 # and NEL, LS, PS, which YAML folds as line breaks): a strict JSON
 # file is re-written with them escaped (they can only be inside strings) before the YAML parser reads it.
 _NOT_YAML_PRINTABLE = re.compile("[\x7f-\x9f\u2028\u2029\ufffe\uffff]")
+
+
+def before_fork(files: Iterable[FsPath]) -> None:
+    """Make the YAML parser before worker processes fork, where any of `files` is not .json: they then inherit it
+    instead of each importing ruamel.yaml."""
+    if any(f.suffix.lower() != ".json" for f in files):
+        _yaml()
 
 
 def load_text(text: str, file: str, *, strict_json: bool = False) -> Node:

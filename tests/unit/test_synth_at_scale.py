@@ -553,6 +553,23 @@ def test_start_up_imports_only_what_the_command_uses(tmp_path: Path) -> None:
     assert "ruamel.yaml" in _imported("validate", str(SPECS / "financial-api-stages.yaml"), "--no-config")
 
 
+def test_the_yaml_parser_is_made_before_the_fork_where_a_spec_needs_it() -> None:
+    """Workers inherit the YAML parser where any spec is .yaml or .yml (made once, not once per worker); a run of
+    .json specs never imports it."""
+    probe = (
+        "import sys; from pathlib import Path; from generators.spec import loader; "
+        "loader.before_fork([Path(p) for p in sys.argv[1:]]); print('ruamel.yaml' in sys.modules)"
+    )
+
+    def made(*files: str) -> bool:
+        done = subprocess.run([sys.executable, "-c", probe, *files], cwd=REPO, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        return done.stdout.strip() == "True"
+
+    assert not made("a.json", "b.JSON")
+    assert made("a.json", "b.yaml") and made("c.YML")
+
+
 def test_the_cache_and_jobs_flags(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from typer.testing import CliRunner
 
