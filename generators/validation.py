@@ -211,6 +211,7 @@ def _load_files(
     files: list[Path], env: str | None, data: bytes | None = None
 ) -> tuple[list[specs.Variant], list[Finding]]:
     """(`data`: the bytes of the one file, where the caller has read them.)"""
+    assert data is None or len(files) == 1, "bytes read ahead belong to one file"
     variants: list[specs.Variant] = []
     findings: list[Finding] = []
     for f in files:
