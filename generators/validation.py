@@ -207,21 +207,25 @@ def load(paths: list[str], env: str | None = None) -> tuple[list[specs.Variant],
     return variants, findings + more
 
 
-def _load_files(
-    files: list[Path], env: str | None, data: bytes | None = None
-) -> tuple[list[specs.Variant], list[Finding]]:
-    """(`data`: the bytes of the one file, where the caller has read them.)"""
-    assert data is None or len(files) == 1, "bytes read ahead belong to one file"
+def _load_files(files: list[Path], env: str | None) -> tuple[list[specs.Variant], list[Finding]]:
     variants: list[specs.Variant] = []
     findings: list[Finding] = []
     for f in files:
-        try:
-            spec = specs.read(f, display_path(f), data)
-            findings.extend(spec.notes)
-            variants.extend(specs.variants(spec, env))
-        except EcsformError as exc:
-            findings.extend(exc.findings)
+        more, found = _load_file(f, env)
+        variants += more
+        findings += found
     return variants, findings
+
+
+def _load_file(file: Path, env: str | None, data: bytes | None = None) -> tuple[list[specs.Variant], list[Finding]]:
+    """One spec file's variants and findings (`data`: its bytes, where the caller has read them)."""
+    findings: list[Finding] = []
+    try:
+        spec = specs.read(file, display_path(file), data)
+        findings += spec.notes  # (kept when its variants fail)
+        return specs.variants(spec, env), findings
+    except EcsformError as exc:
+        return [], findings + exc.findings
 
 
 def check_text(
@@ -431,7 +435,7 @@ def check_file(
     """Load and check one spec file (what synth does for each file, in whichever process): its checked variants,
     its findings (those of its suppressions included) and the families it declares, for `cross_spec`. `data`: the
     file's bytes, where the caller has read them (the render cache's key is made of them)."""
-    variants, findings = _load_files([file], env, data)
+    variants, findings = _load_file(file, env, data)
     checked, found, declared = _check_variants(variants, base, region, config)
     return checked, findings + found, declared
 
