@@ -139,8 +139,22 @@ def drop_unset(node: Node, file: str, environment: str | None = None) -> tuple[N
     base only: in an overlay a null removes the base's value) and the values `unset_reason` names (in an overlay
     they become nulls, so that they remove the base's value too)."""
     found: list[Finding] = []
+    prefix: FieldPath = ("environments", environment) if environment is not None else ()
+    out = _Unset(file, environment, found).walk(node, input_shape(), prefix, top=True) if node.is_map else node
+    return out, found
 
-    def walk(n: Node, shp: Shape | None, path: FieldPath, top: bool = False) -> Node:
+
+class _Unset:
+    """drop_unset's walk over one document. (A class, not a nested function: a recursive closure holds itself
+    through its cell, a cycle left for the collector to find, with each spec.)"""
+
+    __slots__ = ("environment", "file", "found")
+
+    def __init__(self, file: str, environment: str | None, found: list[Finding]) -> None:
+        self.file, self.environment, self.found = file, environment, found
+
+    def walk(self, n: Node, shp: Shape | None, path: FieldPath, top: bool = False) -> Node:
+        walk, environment = self.walk, self.environment
         v = n.value
         if type(v) is dict and shp is not None and shp.type == "structure":
             out: dict[str, Node] = {}
@@ -169,12 +183,12 @@ def drop_unset(node: Node, file: str, environment: str | None = None) -> tuple[N
                 if reason is None:
                     out[k] = child
                     continue
-                found.append(
+                self.found.append(
                     SPEC_UNSET.finding(
                         reason,
                         path=path + (k,),
                         hint=f"remove `{k}` from the spec",
-                        file=file,
+                        file=self.file,
                         mark=(child.mark[0], child.mark[1]),
                         environment=environment,
                     )
@@ -187,7 +201,3 @@ def drop_unset(node: Node, file: str, environment: str | None = None) -> tuple[N
         if type(v) is list and shp is not None and shp.type == "list":
             return Node([walk(c, shp.member, path + (i,)) for i, c in enumerate(v)], n.mark, n.key_mark)
         return n
-
-    prefix: FieldPath = ("environments", environment) if environment is not None else ()
-    out = walk(node, input_shape(), prefix, top=True) if node.is_map else node
-    return out, found

@@ -75,11 +75,28 @@ def json_tree(text: str) -> Node | None:
             marks.append((line + 1, i - breaks[line - 1]) if line else (1, i + 1))
     else:
         marks = [(1, i + 1) for i in starts]
-    at = 0  # the next token
+    reader = _Reader(starts, marks)
+    try:
+        root = reader.node(data, None, 0)  # (a dict: json_tree took nothing else)
+    except (_GiveUp, IndexError):  # (IndexError: fewer tokens than values, which JSON never has)
+        return None
+    return root if reader.at == len(starts) else None  # (more tokens than values: a key written twice)
 
-    def node(value: Any, key_mark: Mark | None, depth: int) -> Node:
+
+class _Reader:
+    """The nodes of a decoded JSON text, each value given the mark of its token in turn (`at`: the next one). A
+    class, not a nested function: a recursive closure holds itself through its cell, and so the marks too, until
+    the collector finds the cycle (~100 objects of each spec for it to find)."""
+
+    __slots__ = ("at", "marks", "starts")
+
+    def __init__(self, starts: list[int], marks: list[Mark]) -> None:
+        self.starts, self.marks, self.at = starts, marks, 0
+
+    def node(self, value: Any, key_mark: Mark | None, depth: int) -> Node:
         # (a scalar child is made here, without a call of its own: most values are scalars)
-        nonlocal at
+        marks, starts = self.marks, self.starts
+        at = self.at
         mark = marks[at]
         at += 1
         if depth >= MAX_DEPTH:
@@ -91,24 +108,23 @@ def json_tree(text: str) -> Node | None:
                     raise _GiveUp
                 kind = type(v)
                 if kind is dict or kind is list:
-                    at += 1
-                    items[k] = node(v, marks[at - 1], depth + 1)
+                    self.at = at + 1
+                    items[k] = self.node(v, marks[at], depth + 1)
+                    at = self.at
                 else:
                     items[k] = Node(v, marks[at + 1], marks[at])
                     at += 2
+            self.at = at
             return Node(items, mark, key_mark)
         seq = []
         for v in value:
             kind = type(v)
             if kind is dict or kind is list:
-                seq.append(node(v, None, depth + 1))
+                self.at = at
+                seq.append(self.node(v, None, depth + 1))
+                at = self.at
             else:
                 seq.append(Node(v, marks[at], None))
                 at += 1
+        self.at = at
         return Node(seq, mark, key_mark)
-
-    try:
-        root = node(data, None, 0)  # (a dict: json_tree took nothing else)
-    except (_GiveUp, IndexError):  # (IndexError: fewer tokens than values, which JSON never has)
-        return None
-    return root if at == len(starts) else None  # (more tokens than values: a key written twice)
