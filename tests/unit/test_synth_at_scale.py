@@ -435,6 +435,22 @@ def test_making_a_spec_leaves_no_garbage_for_the_collector(tmp_path: Path) -> No
     assert left == [], sorted(set(left))
 
 
+@pytest.mark.usefixtures("small_chunks")
+@pytest.mark.parametrize("collecting", [True, False])
+def test_the_collector_is_off_while_the_workers_results_stream_then_as_it_was(tmp_path: Path, collecting: bool) -> None:
+    """What the workers send is kept to the end of the run: no collector pass goes over it while it streams, and
+    the collector is left as the caller had it."""
+    _specs(tmp_path / "specs", 8)
+    (gc.enable if collecting else gc.disable)()
+    try:
+        run = synth_run.SynthRun([str(tmp_path / "specs")], tmp_path / "out", Options(jobs=2), compare=True)
+        seen = [gc.isenabled() for _ in run.outcomes()]
+        assert len(seen) == 9 and seen[1:] == [False] * 8, seen  # (the first is made here, before the fork)
+        assert gc.isenabled() is collecting
+    finally:
+        gc.enable()
+
+
 def test_a_cache_another_run_is_writing_is_waited_for_then_left_alone(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
