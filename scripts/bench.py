@@ -11,11 +11,11 @@ set size of the whole process tree (sampled every 20 ms and summed over the proc
 with the parent count twice, so it errs high).
 
 - start-up: `ecsform --help`, `validate` of one spec, `synth` of one spec into a new folder.
-- --peer N: `synth` of N specs by ecsform into a new folder with an empty render cache (cold), and by a hand-written
-  CDK for Terraform app on the prebuilt AWS provider bindings (scripts/peer_cdk_app.py, run from .venv-peer,
-  requirements/peer.txt; `make bench` installs it), which also writes a new folder each run. Then ecsform into a
-  new folder with the cache of a previous run (a CI job that keeps its cache), warm (one spec changed, its render
-  cache present) and unchanged (nothing changed).
+- --peer N: `synth` of N specs by ecsform into a new folder, cold (with an empty render cache, and with --no-cache),
+  and by a hand-written CDK for Terraform app on the prebuilt AWS provider bindings (scripts/peer_cdk_app.py, run
+  from .venv-peer, requirements/peer.txt; `make bench` installs it), which also writes a new folder each run. Then
+  ecsform into a new folder with the cache of a previous run (a CI job that keeps its cache), warm (one spec
+  changed, its render cache present) and unchanged (nothing changed).
 - --sizes: cold synths (new folder, with an empty cache and with --no-cache) of that many specs; ms per spec.
 - --warm N: one spec of N changed, the cache present (the output as the previous synth left it).
 - --floor N: the writer inside a synth of N specs (staging, then the publication: what the writer's calls took,
@@ -267,6 +267,12 @@ def peer(tmp: Path, table: Table, count: int, repeat: int, jobs: list[str]) -> N
         )
 
     cold = best_of(repeat, ours)
+    uncached = best_of(
+        repeat,
+        lambda i: ecsform(
+            "synth", str(folder), "--no-config", "--out", str(tmp / f"out-nocache-{i}"), "--no-cache", *jobs
+        ),
+    )
     env = dict(os.environ, JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION="1")
     theirs = best_of(
         repeat,
@@ -294,6 +300,12 @@ def peer(tmp: Path, table: Table, count: int, repeat: int, jobs: list[str]) -> N
     table.add("peer: hand-written CDK for Terraform, new folder", theirs, count)
     table.add(
         "ecsform cold: new folder, empty cache", cold, count, f"{theirs.wall / cold.wall:.0f}x faster than the peer"
+    )
+    table.add(
+        "ecsform cold: new folder, --no-cache",
+        uncached,
+        count,
+        f"{theirs.wall / uncached.wall:.0f}x faster than the peer",
     )
     table.add(
         "ecsform new folder, cache present (a CI job)",
