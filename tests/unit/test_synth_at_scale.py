@@ -414,18 +414,22 @@ def test_a_spec_is_read_once_whether_the_cache_is_used_or_not(tmp_path: Path, mo
 
 
 def test_making_a_spec_leaves_no_garbage_for_the_collector(tmp_path: Path) -> None:
-    """Each .json spec is loaded, checked, planned and rendered without making reference cycles: what it leaves is
-    freed at once, and the workers' collector passes find nothing (a recursive closure held itself, and its marks,
-    through its cell: ~100 objects a spec, half of the workers' time in the collector). (Not YAML: ruamel.yaml makes
-    a class for each parse, which only the collector frees.)"""
+    """Each spec (JSON or YAML) is loaded, checked, planned and rendered without making reference cycles: what it
+    leaves is freed at once, and the workers' collector passes find nothing. (A recursive closure held itself, and
+    the marks, through its cell: ~100 objects a spec, half of the workers' time in the collector; ruamel.yaml's
+    YAML.parse made a class for each text.)"""
     specs = tmp_path / "specs"
-    _specs(specs, 5)
+    _specs(specs, 4)
+    for name in ("a-stages.yaml", "b-stages.yaml"):
+        shutil.copy(SPECS / "financial-api-stages.yaml", specs / name)
     run = synth_run.SynthRun([str(specs)], tmp_path / "out", Options(jobs=1), compare=True)
-    run.outcome(run.files[0])  # (what the first one loads and caches is kept, not garbage)
+    assert [f.name for f in run.files[:3]] == ["a-stages.yaml", "b-stages.yaml", "spec-000.json"]
+    for f in run.files[:3:2]:  # (what the first of each kind loads and caches is kept, not garbage)
+        run.outcome(f)
     gc.collect()
     gc.set_debug(gc.DEBUG_SAVEALL)
     try:
-        for f in run.files[1:]:
+        for f in run.files[1:2] + run.files[3:]:
             assert run.outcome(f)[0].roots, f
         gc.collect()
         left = [type(o).__qualname__ for o in gc.garbage]
