@@ -177,6 +177,10 @@ def cpu_probe() -> float:
     return float(done.stdout)
 
 
+# creating an empty file on a settled disk took 18-49 us here; within minutes of deleting a tree, 70-240 us
+_SETTLED_CREATION_US = 60
+
+
 def creation_probe(folder: Path, count: int = 2000) -> float:
     """Microseconds to create one empty file, over `count` (kept until the end: see the module's note)."""
     folder.mkdir()
@@ -511,7 +515,9 @@ def main() -> int:
         f"\n{cores} cores; load average {load[0]:.2f} before, {os.getloadavg()[0]:.2f} after "
         "(figures mean something on an idle machine)"
     )
-    print(f"creating an empty file took {probe:.0f} us at the start (more than usual: recent deletes slow the disk)")
+    slow = f" (over {_SETTLED_CREATION_US} us: recent deletes are likely slowing the disk)"
+    slow = slow if probe > _SETTLED_CREATION_US else ""
+    print(f"creating an empty file took {probe:.0f} us at the start{slow}")
     print(
         f"a fixed piece of Python took {speed:.0f} ms at the start and {cpu_probe():.0f} ms at the end "
         "(the machine's speed: compare absolute figures between runs only where these agree)"
