@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -144,39 +143,11 @@ def terraform(
 ) -> subprocess.CompletedProcess[str]:
     command = ["terraform", *args, "-no-color"] if args[0] not in ("fmt", "version") else ["terraform", *args]
     proc = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
-    retried_role = re.search(r"EntityAlreadyExists: Role with name ([\w+=,.@-]+) already exists", proc.stderr)
-    if args[0] == "apply" and proc.returncode != 0 and retried_role and env.get("AWS_ENDPOINT_URL"):
-        # A role name the provider generated (name_prefix + timestamp + counter) cannot exist before the apply: the
-        # AWS SDK retried a CreateRole that the moto server had already carried out (seen on a loaded machine). That
-        # role is in no state: it is deleted, and the next apply creates the role under a new generated name.
-        # Anything else fails as before.
-        _delete_role(retried_role.group(1), env)
-        # a saved plan is the apply's file argument (a -var's value is no file); the first apply changed the state,
-        # so that plan is stale and is made again
-        saved = [a for a in args[1:] if not a.startswith("-") and (cwd / a).is_file()]
-        if saved:
-            replan = ["terraform", "plan", "-input=false", f"-out={saved[0]}", "-no-color"]
-            subprocess.run(replan, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=True)
-        proc = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
     if check and proc.returncode != 0:
         raise AssertionError(
             f"terraform {' '.join(args)} failed in {cwd} ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}"
         )
     return proc
-
-
-def _delete_role(name: str, env: dict[str, str]) -> None:
-    """Delete a role the moto server holds (with no policies: CreateRole was the step that failed)."""
-    import boto3
-
-    iam = boto3.client(
-        "iam",
-        region_name=env.get("AWS_REGION", "us-east-1"),
-        endpoint_url=env["AWS_ENDPOINT_URL"],
-        aws_access_key_id=env.get("AWS_ACCESS_KEY_ID", "test"),
-        aws_secret_access_key=env.get("AWS_SECRET_ACCESS_KEY", "test"),
-    )
-    iam.delete_role(RoleName=name)
 
 
 def ecsform(

@@ -68,6 +68,21 @@ Two more patch moto's IAM policy evaluation, which the bootstrap test (tests/e2e
    sts:AssumeRole, and passes "*" for every other request, which no scoped Resource pattern matches: a policy that
    scopes logs:CreateLogGroup to `arn:aws:logs:*:ACCOUNT:log-group:*` was denied. Where moto has no ARN, a
    statement is matched on its actions alone (so the resource scoping of those services is not tested on moto).
+
+One more is not about an API but about how the server sends its answers:
+
+10. One write per answer. moto's server (werkzeug's development server) sends an answer's status line and headers,
+    then its body, with a send each, and a busy process can run another thread in between. With only the headers
+    arrived, the AWS provider's HTTP client closed the connection (a FIN right after the headers, seen with tcpdump
+    on lo while 6 copies of an e2e root were applied at once); the body then drew a reset, and the SDK sent the
+    request again (`amz-sdk-request: attempt=2`, the same `amz-sdk-invocation-id`), which the server carried out a
+    second time. That happened to 2 to 5 of about 1,670 requests in each of 5 runs: among them a
+    RegisterTaskDefinition whose first revision no state held (left ACTIVE after a destroy), and CreateRole calls
+    that failed with EntityAlreadyExists. The handler now buffers its writes (socketserver's `wbufsize`), so an
+    answer of up to ANSWER_BUFFER bytes leaves in one send; in 4 runs with 6 and 8 roots at once (7,759 requests),
+    no request was sent twice.
+    A request a client does send again is written to the server's log ("retried request: ..."), which the e2e tests
+    quote when a destroy leaves something behind.
 """
 
 from __future__ import annotations
@@ -78,6 +93,7 @@ import sys
 from datetime import datetime, timezone
 from typing import Any
 
+from moto import server
 from moto.ecs import models, responses
 from moto.ecs.exceptions import TaskDefinitionMemoryError, TaskDefinitionMissingPropertyError
 from moto.iam import access_control
@@ -445,7 +461,32 @@ _original_check_principal = access_control.IAMPolicyStatement._check_principal
 _original_is_action_permitted = access_control.IAMPolicyStatement.is_action_permitted
 
 
+# --- 10: the transport -------------------------------------------------------------------------------------------
+
+ANSWER_BUFFER = 1 << 20  # bytes an answer may have and still leave the server in one send (a describe is ~3 KB)
+_ATTEMPT = re.compile(r"attempt=(\d+)")
+_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/[^/]+/([^/]+)/aws4_request")
+_dispatch = server.DomainDispatcherApplication.__call__
+
+
+def _dispatch_noting_retries(
+    self: server.DomainDispatcherApplication, environ: dict[str, Any], start_response: Any
+) -> Any:
+    """Patch 10: a request the client sends again (the SDKs count attempts in `amz-sdk-request`) gets a line in the
+    server's log: what it was, its attempt, and the invocation id its attempts share."""
+    attempt = _ATTEMPT.match(environ.get("HTTP_AMZ_SDK_REQUEST", ""))
+    if attempt and int(attempt.group(1)) > 1:
+        scope = _SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
+        what = environ.get("HTTP_X_AMZ_TARGET") or f"{scope.group(1) if scope else '?'} {environ.get('PATH_INFO')}"
+        invocation = environ.get("HTTP_AMZ_SDK_INVOCATION_ID", "?")
+        sys.stderr.write(f"retried request: {what}, attempt {attempt.group(1)}, invocation {invocation}\n")
+        sys.stderr.flush()
+    return _dispatch(self, environ, start_response)
+
+
 def patch() -> None:
+    server.MotoRequestHandler.wbufsize = ANSWER_BUFFER
+    server.DomainDispatcherApplication.__call__ = _dispatch_noting_retries  # type: ignore[method-assign]
     access_control.IAMPolicyStatement._check_principal = _check_principal  # type: ignore[method-assign]
     access_control.IAMPolicyStatement.is_action_permitted = _is_action_permitted  # type: ignore[method-assign]
     models.EC2ContainerServiceBackend._validate_container_defs = staticmethod(_validate_container_defs)
@@ -462,9 +503,7 @@ def patch() -> None:
 
 def main(argv: list[str] | None = None) -> None:
     patch()
-    from moto.server import main as moto_server_main
-
-    moto_server_main(argv if argv is not None else sys.argv[1:])
+    server.main(argv if argv is not None else sys.argv[1:])
 
 
 if __name__ == "__main__":

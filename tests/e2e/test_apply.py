@@ -184,9 +184,14 @@ def _claim(key: str, tmp_path_factory: pytest.TempPathFactory) -> None:
 
 
 def server_errors(log: Path) -> list[str]:
-    """The moto server's answers of 5xx and its tracebacks: what would make a client retry a request."""
+    """The moto server's answers of 5xx, its tracebacks, and the requests a client sent again (moto_server.py, patch
+    10): what leaves a revision no state holds."""
     lines = log.read_text(errors="replace").splitlines() if log.exists() else []
-    return [line for line in lines if re.search(r'" 5\d\d ', line) or "Traceback" in line or "Error" in line][-20:]
+    return [
+        line
+        for line in lines
+        if re.search(r'" 5\d\d ', line) or "Traceback" in line or "Error" in line or "retried request" in line
+    ][-20:]
 
 
 def describe(aws: Any, d: Deployed, task_definition: str | None = None) -> dict[str, Any]:
@@ -372,8 +377,8 @@ class TestApply:
         assert json.loads((deployed.root / "terraform.tfstate").read_text())["resources"] == []
         ecs = aws("ecs", deployed.region)
         left = ecs.list_task_definitions(familyPrefix=deployed.family, status="ACTIVE")["taskDefinitionArns"]
-        # (said in full when one is left: the revision the state held, and the server's errors: a client retries
-        # after one, and a retried RegisterTaskDefinition registers a revision no state holds)
+        # (said in full when one is left: the revision the state held, and the server's errors and retried requests:
+        # a retried RegisterTaskDefinition registers a revision no state holds)
         assert left == [], (left, deployed.outputs.get("task_definition_arn"), server_errors(moto_server.log))
         described = ecs.describe_task_definition(taskDefinition=deployed.outputs["task_definition_arn"])
         assert described["taskDefinition"]["status"] == "INACTIVE"

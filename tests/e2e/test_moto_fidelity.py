@@ -1,11 +1,15 @@
 """The ECS behaviour tests/e2e/moto_server.py patches into moto, shown through boto3 against the session's server.
 
 Each test is one patch: what AWS documents (cited in moto_server.py), asserted on the server every e2e test uses.
+Patch 10, the server's transport, is shown on a socket opened by hand.
 """
 
 from __future__ import annotations
 
 import json
+import socket
+import struct
+import uuid
 from contextlib import contextmanager
 from typing import Any, Iterator
 
@@ -379,3 +383,52 @@ def test_a_statement_scoped_to_arns_allows_its_actions_where_moto_names_no_resou
     assert err.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403, err.value.response
     assert "logs:DeleteLogGroup" in str(err.value)
     aws("logs").delete_log_group(logGroupName="/fidelity/scoped")
+
+
+# --- patch 10: the transport ---------------------------------------------------------------------------------------
+
+_TCP_INFO_DATA_SEGS_IN = 152  # struct tcp_info (linux/tcp.h, since Linux 4.6): tcpi_data_segs_in, a __u32
+
+
+def _raw_request(url: str, headers: dict[str, str]) -> tuple[bytes, int]:
+    """An ECS ListClusters sent by hand on a new connection: the whole answer, and the number of TCP segments with
+    data in which it arrived (the kernel's count for the client's socket, read once the server has closed)."""
+    host, port = url.removeprefix("http://").split(":")
+    body = b"{}"
+    head = {
+        "Host": f"{host}:{port}",
+        "Content-Type": "application/x-amz-json-1.1",
+        "X-Amz-Target": "AmazonEC2ContainerServiceV20141113.ListClusters",
+        "Authorization": "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/ecs/aws4_request, "
+        "SignedHeaders=host, Signature=0",
+        "Content-Length": str(len(body)),
+        **headers,
+    }
+    request = "POST / HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in head.items()) + "\r\n"
+    with socket.create_connection((host, int(port)), timeout=10) as conn:
+        conn.sendall(request.encode() + body)
+        answer = b""
+        while chunk := conn.recv(65536):
+            answer += chunk
+        info = conn.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 256)
+    (segments,) = struct.unpack_from("I", info, _TCP_INFO_DATA_SEGS_IN)
+    return answer, segments
+
+
+def test_an_answer_leaves_the_server_in_one_segment(moto_server: Any) -> None:
+    """Patch 10: status line, headers and body arrive together (werkzeug sent the headers, then the body)."""
+    answers = [_raw_request(moto_server.url, {}) for _ in range(5)]
+    for answer, segments in answers:
+        assert answer.startswith(b"HTTP/1.1 200 ") and answer.endswith(b'{"clusterArns": []}'), answer
+        assert segments == 1, answer
+
+
+def test_a_request_sent_again_is_written_to_the_log(moto_server: Any) -> None:
+    """Patch 10: the server's log names each request whose attempt count is above 1."""
+    invocation = str(uuid.uuid4())
+    _raw_request(moto_server.url, {"amz-sdk-request": "attempt=1; max=3", "amz-sdk-invocation-id": invocation})
+    _raw_request(moto_server.url, {"amz-sdk-request": "attempt=2; max=3", "amz-sdk-invocation-id": invocation})
+    logged = [line for line in moto_server.log.read_text(errors="replace").splitlines() if invocation in line]
+    assert logged == [
+        f"retried request: AmazonEC2ContainerServiceV20141113.ListClusters, attempt 2, invocation {invocation}"
+    ]
