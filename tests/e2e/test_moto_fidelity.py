@@ -419,7 +419,8 @@ def test_an_answer_leaves_the_server_in_one_segment(moto_server: Any) -> None:
     """Patch 10: status line, headers and body arrive together (werkzeug sent the headers, then the body)."""
     answers = [_raw_request(moto_server.url, {}) for _ in range(5)]
     for answer, segments in answers:
-        assert answer.startswith(b"HTTP/1.1 200 ") and answer.endswith(b'{"clusterArns": []}'), answer
+        head, _, body = answer.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 200 ") and "clusterArns" in json.loads(body), answer
         assert segments == 1, answer
 
 
